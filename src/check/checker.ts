@@ -1,0 +1,59 @@
+/**
+ * The checker contract. Each checker guards one cluster-wide property
+ * (DESIGN.md, "Invariants"), observing every node from outside through the
+ * structured events nodes log, keeping its own history, and failing with a
+ * named violation (TigerBeetle's `state_checker.zig` has the same shape).
+ */
+import type { NodeId } from "../sim/node.js";
+
+/** One structured event logged by a node. */
+export interface Observation {
+  /** Virtual time, microseconds. */
+  readonly timeUs: number;
+  readonly node: NodeId;
+  readonly event: string;
+  readonly fields: Readonly<Record<string, unknown>>;
+}
+
+/** A broken invariant. */
+export interface Violation {
+  /** Name of the invariant (the checker's name, or `node-error`). */
+  readonly invariant: string;
+  /** Virtual time at which it was detected, microseconds. */
+  readonly atUs: number;
+  readonly message: string;
+  /** Machine-dependent detail (a stack trace); shown to people, never compared on replay. */
+  readonly detail?: string;
+}
+
+/** Safety violations stop the run at once; liveness is judged at the end. */
+export type InvariantKind = "safety" | "liveness";
+
+/** Figures behind a checker's verdict (numbers, or null when not measured). */
+export type Figures = Record<string, number | string | null>;
+
+/** The verdict of one checker at the end of a run. */
+export interface InvariantResult {
+  readonly name: string;
+  readonly kind: InvariantKind;
+  /** True when the invariant held (or was not applicable: see `skipped`). */
+  readonly ok: boolean;
+  /** Why the invariant could not be judged in this run, if so. */
+  readonly skipped?: string;
+  readonly figures: Figures;
+  readonly violation?: Violation;
+}
+
+/** A checker. `observe` returns a violation the moment one is seen. */
+export interface Checker {
+  readonly name: string;
+  readonly kind: InvariantKind;
+  observe(observation: Observation): Violation | undefined;
+  /** The verdict after the run ended at `endUs`. */
+  finish(endUs: number): InvariantResult;
+}
+
+/** True for a validator's name (`v0`, `v1`, ...): only validators commit. */
+export function isValidator(node: NodeId): boolean {
+  return node.startsWith("v");
+}

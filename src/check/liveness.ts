@@ -1,0 +1,91 @@
+/**
+ * Liveness: after the last fault heals, the cluster commits a new height
+ * within `livenessBound`, and keeps doing so: no gap between new heights (or
+ * between the heal and the first one, or the last one and the end of the run)
+ * is longer than the bound.
+ *
+ * Judged at the end of the run. Not applicable (skipped, still ok) when the
+ * fault plan leaves too few validators able to form a quorum, or when the run
+ * ends less than one bound after the heal with no commit yet.
+ */
+import { isValidator, type Checker, type InvariantResult, type Observation, type Violation } from "./checker.js";
+
+/** What the fault plan lets us expect, computed from the scenario before the run. */
+export interface LivenessExpectation {
+  /** Time of the last fault action (0 when there is none), microseconds. */
+  readonly healAtUs: number;
+  /** Why progress cannot be expected after the heal, or undefined when it can. */
+  readonly notExpectedBecause?: string;
+}
+
+export class LivenessChecker implements Checker {
+  readonly name = "liveness";
+  readonly kind = "liveness" as const;
+  private readonly commitTimesUs: number[] = [];
+  private highestHeight = 0;
+
+  /**
+   * @param boundUs longest allowed wait for a new committed height after the heal, microseconds
+   * @param expectation heal time and applicability, from the fault plan
+   */
+  constructor(
+    private readonly boundUs: number,
+    private readonly expectation: LivenessExpectation,
+  ) {}
+
+  observe(o: Observation): Violation | undefined {
+    if (o.event !== "commit" || !isValidator(o.node)) return undefined;
+    const height = o.fields.height as number;
+    if (height > this.highestHeight) {
+      this.highestHeight = height;
+      this.commitTimesUs.push(o.timeUs);
+    }
+    return undefined;
+  }
+
+  finish(endUs: number): InvariantResult {
+    const { healAtUs, notExpectedBecause } = this.expectation;
+    let longestGapUs = 0;
+    let previous = 0;
+    for (const t of this.commitTimesUs) {
+      longestGapUs = Math.max(longestGapUs, t - previous);
+      previous = t;
+    }
+    longestGapUs = Math.max(longestGapUs, endUs - previous);
+
+    const after = this.commitTimesUs.filter((t) => t >= healAtUs);
+    const firstAfterHealUs = after.length > 0 ? after[0]! - healAtUs : null;
+    let longestAfterHealUs = 0;
+    let violation: Violation | undefined;
+    let gapStart = healAtUs;
+    for (const t of [...after, endUs]) {
+      const gap = t - gapStart;
+      if (gap > longestAfterHealUs) longestAfterHealUs = gap;
+      if (gap > this.boundUs && violation === undefined) {
+        violation = {
+          invariant: this.name,
+          atUs: gapStart + this.boundUs,
+          message: `no new commit for ${formatSeconds(gap)} after ${gapStart === healAtUs ? "the last fault healed" : "the previous commit"} at ${formatSeconds(gapStart)} (livenessBound ${formatSeconds(this.boundUs)})`,
+        };
+      }
+      gapStart = t;
+    }
+    const figures = {
+      healAtUs,
+      livenessBoundUs: this.boundUs,
+      firstCommitAfterHealUs: firstAfterHealUs,
+      longestGapAfterHealUs: longestAfterHealUs,
+      longestCommitGapUs: longestGapUs,
+    };
+    let skipped = notExpectedBecause;
+    if (skipped === undefined && endUs - healAtUs < this.boundUs && after.length === 0) {
+      skipped = `the run ended ${formatSeconds(endUs - healAtUs)} after the last fault, less than livenessBound`;
+    }
+    if (skipped !== undefined) return { name: this.name, kind: this.kind, ok: true, skipped, figures };
+    return { name: this.name, kind: this.kind, ok: violation === undefined, figures, ...(violation ? { violation } : {}) };
+  }
+}
+
+function formatSeconds(us: number): string {
+  return `${(us / 1e6).toFixed(3)}s`;
+}

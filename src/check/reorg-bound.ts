@@ -1,0 +1,100 @@
+/**
+ * Reorg bound: no validator's speculative head (its highest certified block)
+ * is ever rolled back by more than `maxReorgDepth` blocks.
+ *
+ * The checker builds its own block graph from the `block` events of all
+ * validators. When a validator's head moves from A to B, the rollback depth is
+ * `height(A) - height(lowest common ancestor of A and B)`: 0 when B extends A.
+ * A restart (`boot`) forgets the validator's head: losing volatile state is
+ * not a reorg.
+ */
+import { GENESIS_BLOCK } from "../consensus/genesis.js";
+import { toHex } from "../crypto/hash.js";
+import { isValidator, type Checker, type InvariantResult, type Observation, type Violation } from "./checker.js";
+
+interface BlockRef {
+  readonly parent: string;
+  readonly height: number;
+}
+
+export class ReorgBoundChecker implements Checker {
+  readonly name = "reorg-bound";
+  readonly kind = "safety" as const;
+  private readonly blocks = new Map<string, BlockRef>([[toHex(GENESIS_BLOCK.hash), { parent: "", height: 0 }]]);
+  private readonly heads = new Map<string, string>();
+  private deepest = 0;
+  private reorgs = 0;
+  private violation: Violation | undefined;
+
+  /** @param maxReorgDepth deepest rollback allowed, in blocks */
+  constructor(private readonly maxReorgDepth: number) {}
+
+  observe(o: Observation): Violation | undefined {
+    if (!isValidator(o.node)) return undefined;
+    switch (o.event) {
+      case "block":
+        this.blocks.set(o.fields.hash as string, { parent: o.fields.parent as string, height: o.fields.height as number });
+        return undefined;
+      case "boot":
+        this.heads.delete(o.node);
+        return undefined;
+      case "head": {
+        const hash = o.fields.hash as string;
+        const previous = this.heads.get(o.node);
+        this.heads.set(o.node, hash);
+        if (previous === undefined) return undefined;
+        const depth = this.rollbackDepth(previous, hash);
+        if (depth === 0) return undefined;
+        this.reorgs++;
+        this.deepest = Math.max(this.deepest, depth);
+        if (depth > this.maxReorgDepth) {
+          this.violation ??= {
+            invariant: this.name,
+            atUs: o.timeUs,
+            message: `${o.node} rolled back its head by ${depth} blocks (from ${previous.slice(0, 16)} to ${hash.slice(0, 16)}), more than maxReorgDepth ${this.maxReorgDepth}`,
+          };
+          return this.violation;
+        }
+        return undefined;
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  finish(): InvariantResult {
+    return {
+      name: this.name,
+      kind: this.kind,
+      ok: this.violation === undefined,
+      figures: { deepestReorg: this.deepest, reorgs: this.reorgs, maxReorgDepth: this.maxReorgDepth },
+      ...(this.violation ? { violation: this.violation } : {}),
+    };
+  }
+
+  /** Blocks of `from`'s chain above the common ancestor with `to`. */
+  private rollbackDepth(from: string, to: string): number {
+    const start = this.blocks.get(from);
+    let a = from;
+    let b = to;
+    let aRef = start;
+    let bRef = this.blocks.get(to);
+    if (aRef === undefined || bRef === undefined) return 0;
+    while (bRef !== undefined && bRef.height > aRef.height) {
+      b = bRef.parent;
+      bRef = this.blocks.get(b);
+    }
+    while (aRef !== undefined && bRef !== undefined && aRef.height > bRef.height) {
+      a = aRef.parent;
+      aRef = this.blocks.get(a);
+    }
+    while (aRef !== undefined && bRef !== undefined && a !== b) {
+      a = aRef.parent;
+      b = bRef.parent;
+      aRef = this.blocks.get(a);
+      bRef = this.blocks.get(b);
+    }
+    if (aRef === undefined || start === undefined) return 0;
+    return start.height - aRef.height;
+  }
+}

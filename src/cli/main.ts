@@ -1,0 +1,188 @@
+/**
+ * The `asset-sim` command line (commander):
+ *
+ *   asset-sim run SCENARIO [--seed N] [--duration D] [--out DIR] [--json]
+ *   asset-sim replay FILE [--json]
+ *   asset-sim list
+ *
+ * Exit codes: 0 all invariants held, 1 safety violated, 2 bad input,
+ * 3 liveness bound missed, 4 a node threw, 5 replay did not reproduce.
+ * This is one of the two places (with `runtime/`) allowed real IO.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Command, CommanderError } from "commander";
+import { parseDurationUs } from "../scenario/duration.js";
+import { InputError } from "../scenario/errors.js";
+import { parseScenario } from "../scenario/load.js";
+import { EXIT, runScenario, type RunReport } from "../scenario/run.js";
+import { buildSeedFile, compareReplay, parseSeedFile, seedFileName } from "../scenario/seed-file.js";
+import { PACKAGE_VERSION } from "../version.js";
+import { formatSpeed, formatSummary } from "./summary.js";
+
+/** Where the shipped scenarios live (the package's `sim-scenarios/`). */
+const SHIPPED_SCENARIOS = resolve(dirname(fileURLToPath(import.meta.url)), "../../../sim-scenarios");
+
+interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+const defaultIo: Io = {
+  out: (text) => process.stdout.write(`${text}\n`),
+  err: (text) => process.stderr.write(`${text}\n`),
+};
+
+/**
+ * Runs the CLI with `argv` (as `process.argv`: node, script, args...).
+ * @returns the exit code; never throws for bad input (exit 2)
+ */
+export async function main(argv: readonly string[], io: Io = defaultIo): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const program = new Command()
+    .name("asset-sim")
+    .description("Deterministic simulation of HotStuff validators on a virtual clock and a faulty network.")
+    .version(PACKAGE_VERSION)
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+
+  program
+    .command("run")
+    .description("run a scenario file (or the name of a shipped scenario) and check its invariants")
+    .argument("<scenario>", "scenario JSON file, or a shipped scenario name such as quickstart")
+    .option("--seed <n>", "override the scenario's seed (a non-negative integer)")
+    .option("--duration <d>", "override the scenario's duration (e.g. 30s, or microseconds)")
+    .option("--out <dir>", "where to write the seed file of a failed run", "./sim-failures")
+    .option("--json", "print one JSON report on stdout instead of the summary")
+    .action((scenarioPath: string, options: { seed?: string; duration?: string; out: string; json?: boolean }) => {
+      exitCode = commandRun(scenarioPath, options, io);
+    });
+
+  program
+    .command("replay")
+    .description("rerun a seed file and say whether the trace digest and the violation match")
+    .argument("<file>", "seed file written by a failed run")
+    .option("--json", "print the JSON report (with a `replay` verdict) instead of the summary")
+    .action((file: string, options: { json?: boolean }) => {
+      exitCode = commandReplay(file, options, io);
+    });
+
+  program
+    .command("list")
+    .description("list the shipped scenarios")
+    .action(() => {
+      for (const name of shippedScenarioNames()) io.out(name);
+    });
+
+  try {
+    await program.parseAsync(argv as string[]);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help") return EXIT.ok;
+      return EXIT.badInput;
+    }
+    if (error instanceof InputError) {
+      io.err(`error: ${error.message}`);
+      return EXIT.badInput;
+    }
+    throw error;
+  }
+  return exitCode;
+}
+
+function commandRun(scenarioPath: string, options: { seed?: string; duration?: string; out: string; json?: boolean }, io: Io): number {
+  const raw = readScenarioJson(scenarioPath);
+  if (options.seed !== undefined) {
+    if (!/^\d+$/.test(options.seed) || !Number.isSafeInteger(Number(options.seed))) throw new InputError("--seed", `expected a non-negative integer, got ${JSON.stringify(options.seed)}`);
+    raw.seed = Number(options.seed);
+  }
+  if (options.duration !== undefined) {
+    const us = parseDurationUs(/^\d+$/.test(options.duration) ? Number(options.duration) : options.duration);
+    if (typeof us === "string") throw new InputError("--duration", us);
+    if (us === 0) throw new InputError("--duration", "must be greater than zero");
+    raw.duration = us;
+  }
+  const scenario = parseScenario(raw);
+  const started = performance.now();
+  const report = runScenario(scenario);
+  const wallMs = performance.now() - started;
+  if (report.violation !== undefined) {
+    const dir = resolve(options.out);
+    mkdirSync(dir, { recursive: true });
+    const path = join(dir, seedFileName(report));
+    writeFileSync(path, `${JSON.stringify(buildSeedFile(raw, report), null, 2)}\n`);
+    report.seedFile = path;
+  }
+  printReport(report, options.json === true, io);
+  io.err(formatSpeed(report, wallMs));
+  if (report.seedFile !== undefined) {
+    if (report.violation?.detail) io.err(report.violation.detail);
+    io.err(`seed file written: ${report.seedFile}`);
+    io.err(`reproduce with: npx asset-sim replay ${report.seedFile}`);
+  }
+  return report.exitCode;
+}
+
+function commandReplay(file: string, options: { json?: boolean }, io: Io): number {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    throw new InputError("", `cannot read seed file ${file}: ${(error as Error).message}`);
+  }
+  const seedFile = parseSeedFile(text);
+  if (seedFile.packageVersion !== PACKAGE_VERSION) {
+    io.err(`warning: the seed file was written by asset-sim ${seedFile.packageVersion}, this is ${PACKAGE_VERSION}; the digest may differ`);
+  }
+  const scenario = parseScenario({ ...seedFile.scenario, seed: seedFile.seed });
+  const started = performance.now();
+  const report = runScenario(scenario);
+  const wallMs = performance.now() - started;
+  const verdict = compareReplay(seedFile, report);
+  if (options.json === true) {
+    io.out(JSON.stringify({ ...report, replay: verdict }));
+  } else {
+    io.out(formatSummary(report));
+    io.out(`replay: trace digest ${verdict.digestMatches ? "matches" : `differs (recorded ${seedFile.traceDigest})`}`);
+    io.out(
+      `replay: violation ${verdict.violationMatches ? "matches" : `differs (recorded ${seedFile.violation.invariant} at ${seedFile.violation.atUs}us: ${seedFile.violation.message})`}`,
+    );
+    io.out(verdict.reproduced ? "replay: reproduced" : "replay: NOT reproduced");
+  }
+  io.err(formatSpeed(report, wallMs));
+  return verdict.reproduced ? report.exitCode : EXIT.notReproduced;
+}
+
+function printReport(report: RunReport, json: boolean, io: Io): void {
+  io.out(json ? JSON.stringify(report) : formatSummary(report));
+}
+
+/** Reads a scenario file, falling back to a shipped scenario of that name. */
+function readScenarioJson(pathOrName: string): Record<string, unknown> {
+  let path = pathOrName;
+  if (!existsSync(path)) {
+    const shipped = join(SHIPPED_SCENARIOS, pathOrName.endsWith(".json") ? pathOrName : `${pathOrName}.json`);
+    if (existsSync(shipped)) path = shipped;
+    else throw new InputError("scenario", `no such file ${JSON.stringify(pathOrName)} (shipped scenarios: ${shippedScenarioNames().join(", ")})`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    throw new InputError("scenario", `${path} is not readable JSON: ${(error as Error).message}`);
+  }
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new InputError("scenario", `${path} must hold a JSON object`);
+  return raw as Record<string, unknown>;
+}
+
+function shippedScenarioNames(): string[] {
+  try {
+    return readdirSync(SHIPPED_SCENARIOS)
+      .filter((f) => f.endsWith(".json"))
+      .map((f) => f.slice(0, -5))
+      .sort();
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,48 @@
+/** The human summary of a run (stdout) and the speed line (stderr). */
+import type { InvariantResult } from "../check/checker.js";
+import type { RunReport } from "../scenario/run.js";
+import { formatDurationUs } from "../scenario/duration.js";
+
+/** Several lines summarising a run for people. */
+export function formatSummary(report: RunReport): string {
+  const m = report.metrics;
+  const lines = [
+    `scenario ${report.scenario}  seed ${report.seed}  ${report.validators} validators  ${report.signatureScheme} signatures`,
+    `simulated ${seconds(report.virtualDurationUs)} (stopped by ${report.stoppedBy}), ${report.events} events`,
+    `commits ${m.commits}  views ${m.views}  timeouts ${m.timeouts} (${m.timeoutCertificates} TCs)  proposals ${m.proposals}  restarts ${m.restarts}`,
+    `transactions submitted ${m.transactionsSubmitted}, committed ${committed(report)}`,
+    `messages sent ${m.messages.sent}, delivered ${m.messages.delivered}, dropped ${m.messages.dropped}, duplicated ${m.messages.duplicated}, held ${m.messages.held}, rejected ${m.rejectedMessages}`,
+    `faults applied ${m.faultsApplied}`,
+    "invariants:",
+    ...report.invariants.map(formatInvariant),
+  ];
+  if (report.violation) {
+    lines.push(`VIOLATION ${report.violation.invariant} at ${seconds(report.violation.atUs)}: ${report.violation.message}`);
+  }
+  lines.push(`trace digest ${report.traceDigest}`);
+  return lines.join("\n");
+}
+
+function formatInvariant(r: InvariantResult): string {
+  const status = r.skipped !== undefined ? "skip" : r.ok ? "ok" : "FAIL";
+  const figures = Object.entries(r.figures)
+    .map(([k, v]) => `${k}=${typeof v === "number" && k.endsWith("Us") ? formatDurationUs(v) : v}`)
+    .join(" ");
+  return `  ${status.padEnd(4)} ${r.name.padEnd(16)} ${figures}${r.skipped !== undefined ? `  (${r.skipped})` : ""}`;
+}
+
+function committed(report: RunReport): string {
+  const validity = report.invariants.find((r) => r.name === "validity");
+  return String(validity?.figures.transactionsCommitted ?? "?");
+}
+
+function seconds(us: number): string {
+  return `${(us / 1e6).toFixed(3)}s`;
+}
+
+/** The speed line: simulated seconds per wall second and events per second. */
+export function formatSpeed(report: RunReport, wallMs: number): string {
+  const wallSeconds = Math.max(wallMs, 1) / 1000;
+  const simSeconds = report.virtualDurationUs / 1e6;
+  return `speed: ${simSeconds.toFixed(1)} simulated s in ${wallSeconds.toFixed(2)} wall s = ${(simSeconds / wallSeconds).toFixed(1)} sim s/wall s, ${Math.round(report.events / wallSeconds)} events/s`;
+}

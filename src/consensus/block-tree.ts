@@ -1,0 +1,97 @@
+/**
+ * The block tree: the committed chain (kept in full, to serve catch-up) plus
+ * the uncommitted blocks above its tip, linked by parent hash. A block enters
+ * only when its parent is already here, so every block reaches the committed
+ * chain by walking parents.
+ */
+import { toHex } from "../crypto/hash.js";
+import type { Block } from "./types.js";
+
+/** Blocks of one replica, indexed by hex hash. */
+export class BlockTree {
+  private tip: Block;
+  private readonly uncommitted = new Map<string, Block>();
+  private readonly committed = new Map<string, Block>();
+
+  /** @param root the last committed block (genesis on first boot) */
+  constructor(root: Block) {
+    this.tip = root;
+    this.committed.set(toHex(root.hash), root);
+  }
+
+  /** The last committed block. */
+  get committedTip(): Block {
+    return this.tip;
+  }
+
+  /** Number of uncommitted blocks held. */
+  get uncommittedCount(): number {
+    return this.uncommitted.size;
+  }
+
+  /** The block with this hex hash, committed or not. */
+  get(hashHex: string): Block | undefined {
+    return this.uncommitted.get(hashHex) ?? this.committed.get(hashHex);
+  }
+
+  /** Adds a block known to be committed (loaded from storage at boot), below or at the tip. */
+  addCommittedHistory(block: Block): void {
+    this.committed.set(toHex(block.hash), block);
+  }
+
+  /**
+   * Adds an uncommitted block.
+   * @returns false when the block is already here, is at or below the committed
+   *   height, or its parent is unknown (the caller must fetch it first)
+   */
+  add(block: Block): boolean {
+    const hex = toHex(block.hash);
+    if (block.height <= this.tip.height || this.uncommitted.has(hex)) return false;
+    if (this.get(toHex(block.parentHash)) === undefined) return false;
+    this.uncommitted.set(hex, block);
+    return true;
+  }
+
+  /**
+   * The uncommitted blocks from just above the committed tip up to and
+   * including `hashHex`, oldest first; `[]` for the tip itself; undefined when
+   * the block is unknown or does not descend from the committed tip.
+   */
+  branchTo(hashHex: string): Block[] | undefined {
+    if (hashHex === toHex(this.tip.hash)) return [];
+    const branch: Block[] = [];
+    let block = this.uncommitted.get(hashHex);
+    while (block !== undefined) {
+      branch.push(block);
+      const parentHex = toHex(block.parentHash);
+      if (parentHex === toHex(this.tip.hash)) return branch.reverse();
+      block = this.uncommitted.get(parentHex);
+    }
+    return undefined;
+  }
+
+  /**
+   * Commits `hashHex` and its uncommitted ancestors; drops uncommitted blocks
+   * that no longer descend from the new tip.
+   * @returns the newly committed blocks, oldest first (empty if already committed)
+   * @throws Error if the block conflicts with the committed chain: a safety bug
+   */
+  commit(hashHex: string): Block[] {
+    const target = this.get(hashHex);
+    if (target !== undefined && this.committed.has(hashHex)) return [];
+    const branch = this.branchTo(hashHex);
+    if (branch === undefined) {
+      throw new Error(`commit of ${hashHex.slice(0, 16)} does not extend the committed tip ${toHex(this.tip.hash).slice(0, 16)} at height ${this.tip.height}`);
+    }
+    for (const block of branch) {
+      const hex = toHex(block.hash);
+      this.uncommitted.delete(hex);
+      this.committed.set(hex, block);
+      this.tip = block;
+    }
+    for (const [hex, block] of this.uncommitted) {
+      if (block.height <= this.tip.height || this.branchTo(hex) === undefined) this.uncommitted.delete(hex);
+    }
+    return branch;
+  }
+}

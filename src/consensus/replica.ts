@@ -1,0 +1,664 @@
+/**
+ * A HotStuff-2 style chained BFT replica, sans-IO.
+ *
+ * The protocol is HotStuff-2 (Malkhi and Nayak, 2023) in its chained form, as
+ * Espresso's HotShot runs it, with the voting and timeout rules of Jolteon
+ * (Gelashvili et al., "Jolteon and Ditto", FC 2022; the DiemBFT v4 safety rules):
+ *
+ * - n = 3f + 1 validators; the leader of view v is validator v mod n;
+ * - the leader proposes a block extending its highest QC, at most one block per
+ *   `blockTime` (it waits until `parent.timestamp + blockTime`);
+ * - a replica votes at most once per view, for a proposal of its current view,
+ *   when the proposal's QC is from the view just before (`qc.view + 1 == view`),
+ *   or, after a TC of the view before, when the QC is at least as high as every
+ *   highest-QC view the TC reports (Jolteon's `safe_to_vote`);
+ * - votes go to the next leader, which forms the QC from 2f + 1 of them;
+ * - two-chain commit: a QC for block B' whose parent B has view `B'.view - 1`
+ *   commits B and its ancestors;
+ * - a replica whose view timer expires broadcasts a timeout carrying its highest
+ *   QC (and last TC); 2f + 1 timeouts of a view form a TC, which moves everyone
+ *   to the next view; f + 1 timeouts of a view make a replica join them
+ *   (Bracha-style amplification, which re-synchronizes views after a partition);
+ * - view timeouts back off exponentially while views keep failing and reset on
+ *   a new QC; an expired view keeps re-sending its timeout every base period.
+ *
+ * The replica persists its safety state (highest voted view, locked QC: its
+ * highest QC) and syncs storage before every vote and timeout, so a restart
+ * never votes twice in a view. Missing blocks are fetched from peers by hash
+ * (block requests), which is how a partitioned or restarted replica catches up.
+ *
+ * Consensus orders opaque payloads; transactions belong to the {@link Application}.
+ */
+import { bytesEqual, toHex } from "../crypto/hash.js";
+import type { KeyPair } from "../crypto/signature.js";
+import type { Node, NodeContext, NodeId, TimerId } from "../sim/node.js";
+import type { AppContext, Application } from "./application.js";
+import { proposalSigningBytes, timeoutSigningBytes, voteSigningBytes, blockHash } from "./block-hash.js";
+import { BlockTree } from "./block-tree.js";
+import { GENESIS_BLOCK } from "./genesis.js";
+import { loadCommittedChain, loadSafetyState, persistSafetyState, storeCommittedBlock, type SafetyState } from "./safety-store.js";
+import type {
+  Block,
+  BlockRequestMessage,
+  BlockResponseMessage,
+  ProposalMessage,
+  QuorumCertificate,
+  TimeoutCertificate,
+  TimeoutMessage,
+  ValidatorMessage,
+  VoteMessage,
+} from "./types.js";
+import type { ValidatorSet } from "./validator-set.js";
+import { ViewTimer } from "./view-timer.js";
+
+/** Configuration of one replica. Times are microseconds. */
+export interface ReplicaConfig {
+  readonly validators: ValidatorSet;
+  /** This replica's index in `validators`. */
+  readonly index: number;
+  readonly keyPair: KeyPair;
+  /** Minimum time between a block and its child (the leader waits). */
+  readonly blockTimeUs: number;
+  /** View timeout after progress. */
+  readonly viewTimeoutUs: number;
+  /** Cap of the backed-off view timeout. */
+  readonly viewTimeoutMaxUs: number;
+  /** How long to wait for a block response before asking another peer. */
+  readonly syncRetryUs: number;
+}
+
+/** Blocks asked for in one request. */
+const SYNC_BATCH_BLOCKS = 64;
+/** Outstanding block requests at once. */
+const SYNC_REQUESTS_MAX = 64;
+/** Attempts (each to the next peer) before a block request is abandoned. */
+const SYNC_ATTEMPTS_MAX = 32;
+/** Blocks held while their parent is being fetched. */
+const ORPHANS_MAX = 4096;
+/** Proposals held while their parent is being fetched. */
+const PENDING_PROPOSALS_MAX = 64;
+/** How far ahead of the current view votes and timeouts are still collected. */
+const VIEWS_AHEAD_MAX = 1000;
+
+const TIMER_VIEW = "view-timeout";
+const TIMER_PROPOSE = "propose";
+const TIMER_SYNC = "sync-retry";
+
+interface VoteCollector {
+  readonly view: number;
+  readonly height: number;
+  readonly blockHash: Uint8Array;
+  readonly signatures: Map<number, Uint8Array>;
+  formed: boolean;
+}
+
+interface SyncRequest {
+  readonly hash: Uint8Array;
+  attempts: number;
+  peer: number;
+  timer: TimerId;
+}
+
+/** One validator's consensus state machine. Build a new instance per boot. */
+export class HotStuffReplica implements Node<ValidatorMessage> {
+  private readonly config: ReplicaConfig;
+  private readonly validators: ValidatorSet;
+  private readonly app: Application;
+  private readonly viewTimer: ViewTimer;
+
+  private ctx!: NodeContext<ValidatorMessage>;
+  private appCtx!: AppContext;
+  private tree!: BlockTree;
+  private safety!: SafetyState;
+
+  private currentView = 0;
+  private lastTC: TimeoutCertificate | undefined;
+  private proposedView = 0;
+  private timedOutView = -1;
+  private sentTimeout: TimeoutMessage | undefined;
+  private headHex = "";
+  private viewTimerId: TimerId | undefined;
+  private proposeTimerId: TimerId | undefined;
+
+  private readonly votes = new Map<string, VoteCollector>();
+  private readonly timeouts = new Map<number, Map<number, TimeoutMessage>>();
+  private readonly tcFormedViews = new Set<number>();
+  private readonly orphans = new Map<string, Block[]>();
+  private orphanCount = 0;
+  private readonly pendingProposals = new Map<string, { from: NodeId; msg: ProposalMessage }[]>();
+  private pendingProposalCount = 0;
+  private readonly syncRequests = new Map<string, SyncRequest>();
+  private readonly syncTimers = new Map<TimerId, string>();
+  private readonly loopback: ValidatorMessage[] = [];
+
+  /**
+   * @param config validator set, own key and timing
+   * @param app the replicated application (a fresh instance per boot)
+   * @throws RangeError if `config.index` is not a validator index
+   */
+  constructor(config: ReplicaConfig, app: Application) {
+    if (config.index < 0 || config.index >= config.validators.size) throw new RangeError(`replica index ${config.index} out of range`);
+    this.config = config;
+    this.validators = config.validators;
+    this.app = app;
+    this.viewTimer = new ViewTimer(config.viewTimeoutUs, config.viewTimeoutMaxUs);
+  }
+
+  /** The view this replica is in (sim-only introspection: fault targeting, tests). */
+  get view(): number {
+    return this.currentView;
+  }
+
+  /** The last committed block. */
+  get committedTip(): Block {
+    return this.tree.committedTip;
+  }
+
+  /** The highest QC this replica holds (its lock). */
+  get lockedQC(): QuorumCertificate {
+    return this.safety.lockedQC;
+  }
+
+  start(ctx: NodeContext<ValidatorMessage>): void {
+    this.ctx = ctx;
+    this.appCtx = {
+      id: ctx.id,
+      peers: this.validators.validators.filter((_, i) => i !== this.config.index).map((v) => v.id),
+      now: () => ctx.now(),
+      sendApp: (to, data) => ctx.send(to, { type: "app", data }),
+      log: (event, fields) => ctx.log(event, fields),
+    };
+    this.safety = loadSafetyState(ctx.storage);
+    const chain = loadCommittedChain(ctx.storage);
+    this.tree = new BlockTree(chain.length > 0 ? chain[chain.length - 1]! : GENESIS_BLOCK);
+    this.tree.addCommittedHistory(GENESIS_BLOCK);
+    for (const block of chain) {
+      this.tree.addCommittedHistory(block);
+      this.app.restoreCommitted(block);
+    }
+    ctx.log("boot", {
+      committedHeight: this.tree.committedTip.height,
+      lastVotedView: this.safety.lastVotedView,
+      lockedQCView: this.safety.lockedQC.view,
+    });
+    this.enterView(Math.max(this.safety.lastVotedView, this.safety.lockedQC.view) + 1, true);
+    this.updateHead();
+    if (this.tree.get(toHex(this.safety.lockedQC.blockHash)) === undefined) this.requestBlocks(this.safety.lockedQC.blockHash, undefined);
+    this.afterStep();
+  }
+
+  onMessage(_ctx: NodeContext<ValidatorMessage>, from: NodeId, msg: ValidatorMessage): void {
+    this.handle(from, msg);
+    this.afterStep();
+  }
+
+  onTimer(_ctx: NodeContext<ValidatorMessage>, timer: TimerId, tag: string): void {
+    switch (tag) {
+      case TIMER_VIEW:
+        if (timer === this.viewTimerId) this.onViewTimeout();
+        break;
+      case TIMER_PROPOSE:
+        if (timer === this.proposeTimerId) {
+          this.proposeTimerId = undefined;
+          this.maybePropose();
+        }
+        break;
+      case TIMER_SYNC:
+        this.onSyncRetry(timer);
+        break;
+    }
+    this.afterStep();
+  }
+
+  private handle(from: NodeId, msg: ValidatorMessage): void {
+    switch (msg.type) {
+      case "proposal":
+        return this.onProposal(from, msg);
+      case "vote":
+        return this.onVote(from, msg);
+      case "timeout":
+        return this.onTimeout(from, msg);
+      case "block-request":
+        return this.onBlockRequest(from, msg);
+      case "block-response":
+        return this.onBlockResponse(from, msg);
+      case "app":
+        return this.app.onAppMessage(this.appCtx, from, msg.data);
+    }
+  }
+
+  /** Drains messages this replica sent itself, then checks its own invariants. */
+  private afterStep(): void {
+    for (let i = 0; i < 10_000 && this.loopback.length > 0; i++) this.handle(this.ctx.id, this.loopback.shift()!);
+    if (this.loopback.length > 0) throw new Error("loopback queue did not drain: a message loop inside the replica");
+    this.checkInvariants();
+  }
+
+  private checkInvariants(): void {
+    const { lastVotedView, lockedQC } = this.safety;
+    if (this.currentView < lastVotedView) throw new Error(`invariant: view ${this.currentView} below last voted view ${lastVotedView}`);
+    if (lockedQC.view >= this.currentView) throw new Error(`invariant: locked QC view ${lockedQC.view} not below view ${this.currentView}`);
+    if (this.proposedView > this.currentView) throw new Error(`invariant: proposed in view ${this.proposedView} beyond view ${this.currentView}`);
+  }
+
+  // ---- proposals and votes -------------------------------------------------
+
+  private onProposal(from: NodeId, msg: ProposalMessage): void {
+    const block = msg.block;
+    const leader = this.validators.leaderOf(block.view);
+    if (block.proposer !== leader || this.validators.indexOf(from) !== leader) return this.reject(from, msg, "proposal not from the view's leader");
+    if (!this.validators.verifySignature(leader, proposalSigningBytes(block.hash), msg.signature)) return this.reject(from, msg, "bad proposal signature");
+    if (!bytesEqual(block.justify.blockHash, block.parentHash) || block.justify.height + 1 !== block.height) {
+      return this.reject(from, msg, "justify QC does not certify the parent");
+    }
+    if (block.justify.view >= block.view) return this.reject(from, msg, "justify QC not below the block's view");
+    if (!this.validators.verifyQC(block.justify)) return this.reject(from, msg, "invalid justify QC");
+    if (msg.tc !== undefined && (msg.tc.view + 1 !== block.view || !this.validators.verifyTC(msg.tc))) return this.reject(from, msg, "invalid TC");
+
+    this.processQC(block.justify, from);
+    if (msg.tc !== undefined) this.processTC(msg.tc);
+    if (block.height <= this.tree.committedTip.height) return;
+
+    const parentHex = toHex(block.parentHash);
+    if (this.tree.get(parentHex) === undefined) {
+      if (this.pendingProposalCount < PENDING_PROPOSALS_MAX) {
+        const waiting = this.pendingProposals.get(parentHex) ?? [];
+        waiting.push({ from, msg });
+        this.pendingProposals.set(parentHex, waiting);
+        this.pendingProposalCount++;
+      }
+      this.requestBlocks(block.parentHash, from);
+      return;
+    }
+    this.insertBlock(block);
+    this.maybeVote(block, msg.tc);
+  }
+
+  private maybeVote(block: Block, tc: TimeoutCertificate | undefined): void {
+    if (block.view !== this.currentView || block.view <= this.safety.lastVotedView) return;
+    const extendsPreviousView = block.justify.view + 1 === block.view;
+    const extendsTC = tc !== undefined && tc.view + 1 === block.view && block.justify.view >= maxHighQCView(tc);
+    if (!extendsPreviousView && !extendsTC) return this.ctx.log("vote-refused", { view: block.view, reason: "unsafe: QC neither from the previous view nor justified by a TC" });
+    const parent = this.tree.get(toHex(block.parentHash));
+    const branch = this.tree.branchTo(toHex(block.parentHash));
+    if (parent === undefined || branch === undefined) return this.ctx.log("vote-refused", { view: block.view, reason: "parent does not extend the committed chain" });
+    if (block.timestampUs <= parent.timestampUs) return this.ctx.log("vote-refused", { view: block.view, reason: "timestamp not after the parent's" });
+    if (!this.app.verifyPayload(this.appCtx, block, branch)) return this.ctx.log("vote-refused", { view: block.view, reason: "payload rejected by the application" });
+
+    this.safety.lastVotedView = block.view;
+    persistSafetyState(this.ctx.storage, this.safety);
+    const vote: VoteMessage = {
+      type: "vote",
+      view: block.view,
+      height: block.height,
+      blockHash: block.hash,
+      signer: this.config.index,
+      signature: this.sign(voteSigningBytes(block.view, block.height, block.hash)),
+    };
+    this.ctx.log("vote", { view: block.view, height: block.height, hash: toHex(block.hash) });
+    this.sendTo(this.validators.leaderOf(block.view + 1), vote);
+    this.enterView(block.view + 1, false);
+  }
+
+  private onVote(from: NodeId, msg: VoteMessage): void {
+    if (this.validators.indexOf(from) !== msg.signer) return this.reject(from, msg, "vote signer is not the sender");
+    if (this.validators.leaderOf(msg.view + 1) !== this.config.index) return this.reject(from, msg, "vote sent to a replica that is not the next leader");
+    if (msg.view + 1 < this.currentView || msg.view > this.currentView + VIEWS_AHEAD_MAX) return;
+    const key = `${msg.view}:${msg.height}:${toHex(msg.blockHash)}`;
+    let collector = this.votes.get(key);
+    if (collector === undefined) {
+      collector = { view: msg.view, height: msg.height, blockHash: msg.blockHash, signatures: new Map(), formed: false };
+      this.votes.set(key, collector);
+    }
+    if (collector.formed || collector.signatures.has(msg.signer)) return;
+    if (!this.validators.verifySignature(msg.signer, voteSigningBytes(msg.view, msg.height, msg.blockHash), msg.signature)) {
+      return this.reject(from, msg, "bad vote signature");
+    }
+    collector.signatures.set(msg.signer, msg.signature);
+    if (collector.signatures.size < this.validators.quorum) return;
+    collector.formed = true;
+    const qc: QuorumCertificate = {
+      view: collector.view,
+      height: collector.height,
+      blockHash: collector.blockHash,
+      signatures: [...collector.signatures].sort((a, b) => a[0] - b[0]).map(([signer, signature]) => ({ signer, signature })),
+    };
+    this.validators.markVerifiedQC(qc);
+    this.ctx.log("qc", { view: qc.view, height: qc.height, hash: toHex(qc.blockHash) });
+    this.processQC(qc, from);
+  }
+
+  private maybePropose(): void {
+    const view = this.currentView;
+    if (this.validators.leaderOf(view) !== this.config.index || this.proposedView >= view) return;
+    const highQC = this.safety.lockedQC;
+    const tc = highQC.view + 1 === view ? undefined : this.lastTC;
+    if (tc === undefined && highQC.view + 1 !== view) return;
+    if (tc !== undefined && (tc.view + 1 !== view || highQC.view < maxHighQCView(tc))) return;
+    const parentHex = toHex(highQC.blockHash);
+    const parent = this.tree.get(parentHex);
+    if (parent === undefined) return this.requestBlocks(highQC.blockHash, undefined);
+    const branch = this.tree.branchTo(parentHex);
+    if (branch === undefined) return;
+    const now = this.ctx.now();
+    const readyAt = parent.timestampUs + this.config.blockTimeUs;
+    if (now < readyAt) {
+      if (this.proposeTimerId !== undefined) this.ctx.cancelTimer(this.proposeTimerId);
+      this.proposeTimerId = this.ctx.setTimer(readyAt - now, TIMER_PROPOSE);
+      return;
+    }
+    const fields = {
+      view,
+      height: parent.height + 1,
+      parentHash: parent.hash,
+      justify: highQC,
+      proposer: this.config.index,
+      timestampUs: Math.max(now, parent.timestampUs + 1),
+      payload: this.app.buildPayload(this.appCtx, branch),
+    };
+    const block: Block = { ...fields, hash: blockHash(fields) };
+    const proposal: ProposalMessage = {
+      type: "proposal",
+      block,
+      ...(tc === undefined ? {} : { tc }),
+      signature: this.sign(proposalSigningBytes(block.hash)),
+    };
+    this.proposedView = view;
+    this.ctx.log("propose", { view, height: block.height, hash: toHex(block.hash), payloadBytes: block.payload.length });
+    this.broadcast(proposal);
+  }
+
+  // ---- certificates and views ---------------------------------------------
+
+  /** Takes in a verified QC: raises the lock, enters the next view, applies the commit rule. */
+  private processQC(qc: QuorumCertificate, source: NodeId | undefined): void {
+    if (qc.view > this.safety.lockedQC.view) {
+      this.safety.lockedQC = qc;
+      this.viewTimer.onProgress();
+      if (this.tree.get(toHex(qc.blockHash)) === undefined) this.requestBlocks(qc.blockHash, source);
+      else this.updateHead();
+    }
+    if (qc.view >= this.currentView) this.enterView(qc.view + 1, true);
+    this.tryCommit(qc);
+    this.maybePropose();
+  }
+
+  private processTC(tc: TimeoutCertificate): void {
+    if (this.lastTC === undefined || tc.view > this.lastTC.view) this.lastTC = tc;
+    if (tc.view >= this.currentView) this.enterView(tc.view + 1, false);
+  }
+
+  /** Two-chain commit: a QC for B' whose parent B has view B'.view - 1 commits B. */
+  private tryCommit(qc: QuorumCertificate): void {
+    const certified = this.tree.get(toHex(qc.blockHash));
+    if (certified === undefined || certified.height <= this.tree.committedTip.height) return;
+    const parent = this.tree.get(toHex(certified.parentHash));
+    if (parent === undefined || parent.view + 1 !== certified.view || parent.height <= this.tree.committedTip.height) return;
+    for (const block of this.tree.commit(toHex(parent.hash))) {
+      storeCommittedBlock(this.ctx.storage, block);
+      this.app.commit(this.appCtx, block);
+      this.ctx.log("commit", { height: block.height, view: block.view, hash: toHex(block.hash), payload: block.payload });
+    }
+  }
+
+  private enterView(view: number, progress: boolean): void {
+    if (view <= this.currentView) return;
+    this.currentView = view;
+    if (progress) this.viewTimer.onProgress();
+    if (this.proposeTimerId !== undefined) {
+      this.ctx.cancelTimer(this.proposeTimerId);
+      this.proposeTimerId = undefined;
+    }
+    this.armViewTimer(this.viewTimer.durationUs);
+    for (const [key, collector] of this.votes) if (collector.view + 2 < view) this.votes.delete(key);
+    for (const v of this.timeouts.keys()) if (v < view) this.timeouts.delete(v);
+    for (const v of this.tcFormedViews) if (v < view) this.tcFormedViews.delete(v);
+    this.ctx.log("view", { view });
+    this.maybePropose();
+  }
+
+  private armViewTimer(afterUs: number): void {
+    if (this.viewTimerId !== undefined) this.ctx.cancelTimer(this.viewTimerId);
+    this.viewTimerId = this.ctx.setTimer(afterUs, TIMER_VIEW);
+  }
+
+  private onViewTimeout(): void {
+    if (this.timedOutView === this.currentView && this.sentTimeout !== undefined) {
+      // Still stuck in a view we already left by timeout: re-send (messages may have been lost).
+      this.ctx.log("timeout-resend", { view: this.currentView });
+      this.broadcast(this.sentTimeout);
+      this.armViewTimer(this.viewTimer.baseUs);
+      return;
+    }
+    this.viewTimer.onExpired();
+    this.timeoutView();
+  }
+
+  /** Leaves the current view by timeout: never vote in it again, tell everyone. */
+  private timeoutView(): void {
+    const view = this.currentView;
+    this.timedOutView = view;
+    this.safety.lastVotedView = Math.max(this.safety.lastVotedView, view);
+    persistSafetyState(this.ctx.storage, this.safety);
+    const highQC = this.safety.lockedQC;
+    const msg: TimeoutMessage = {
+      type: "timeout",
+      view,
+      highQC,
+      ...(this.lastTC === undefined ? {} : { lastTC: this.lastTC }),
+      signer: this.config.index,
+      signature: this.sign(timeoutSigningBytes(view, highQC.view)),
+    };
+    this.sentTimeout = msg;
+    this.ctx.log("timeout", { view, highQCView: highQC.view, backoff: this.viewTimer.expiries });
+    this.armViewTimer(this.viewTimer.baseUs);
+    this.broadcast(msg);
+  }
+
+  private onTimeout(from: NodeId, msg: TimeoutMessage): void {
+    if (this.validators.indexOf(from) !== msg.signer) return this.reject(from, msg, "timeout signer is not the sender");
+    if (msg.view > this.currentView + VIEWS_AHEAD_MAX) return;
+    const known = this.timeouts.get(msg.view)?.has(msg.signer) ?? false;
+    if (known || msg.view < this.currentView) {
+      // Still useful for its certificates, which may move us forward.
+      if (msg.view >= this.currentView - 1 && this.validators.verifyQC(msg.highQC)) this.processQC(msg.highQC, from);
+      return;
+    }
+    if (!this.validators.verifySignature(msg.signer, timeoutSigningBytes(msg.view, msg.highQC.view), msg.signature)) return this.reject(from, msg, "bad timeout signature");
+    if (!this.validators.verifyQC(msg.highQC)) return this.reject(from, msg, "invalid high QC in timeout");
+    if (msg.lastTC !== undefined && !this.validators.verifyTC(msg.lastTC)) return this.reject(from, msg, "invalid last TC in timeout");
+    this.processQC(msg.highQC, from);
+    if (msg.lastTC !== undefined) this.processTC(msg.lastTC);
+    if (msg.view < this.currentView) return;
+
+    let byView = this.timeouts.get(msg.view);
+    if (byView === undefined) {
+      byView = new Map();
+      this.timeouts.set(msg.view, byView);
+    }
+    byView.set(msg.signer, msg);
+
+    if (byView.size >= this.validators.f + 1 && this.timedOutView < msg.view) {
+      // f + 1 timeouts: at least one honest replica gave up on this view; join it.
+      this.enterView(msg.view, false);
+      if (this.currentView === msg.view) this.timeoutView();
+    }
+    if (byView.size >= this.validators.quorum && !this.tcFormedViews.has(msg.view)) {
+      this.tcFormedViews.add(msg.view);
+      const tc: TimeoutCertificate = {
+        view: msg.view,
+        entries: [...byView.values()]
+          .sort((a, b) => a.signer - b.signer)
+          .map((t) => ({ signer: t.signer, signature: t.signature, highQCView: t.highQC.view })),
+      };
+      this.ctx.log("tc", { view: tc.view });
+      this.processTC(tc);
+    }
+  }
+
+  // ---- blocks and catch-up ------------------------------------------------
+
+  /** Adds a block whose justify QC is verified (or hash-authenticated) and whose parent is known. */
+  private insertBlock(first: Block): void {
+    const stack: Block[] = [first];
+    while (stack.length > 0) {
+      const block = stack.pop()!;
+      const hex = toHex(block.hash);
+      const parent = this.tree.get(toHex(block.parentHash));
+      if (parent === undefined || parent.height + 1 !== block.height || !bytesEqual(block.justify.blockHash, block.parentHash)) continue;
+      if (!this.tree.add(block)) continue;
+      this.ctx.log("block", { hash: hex, parent: toHex(block.parentHash), height: block.height, view: block.view });
+      this.processQC(block.justify, undefined);
+      if (hex === toHex(this.safety.lockedQC.blockHash)) {
+        this.updateHead();
+        this.tryCommit(this.safety.lockedQC);
+        this.maybePropose();
+      }
+      const children = this.orphans.get(hex);
+      if (children !== undefined) {
+        this.orphans.delete(hex);
+        this.orphanCount -= children.length;
+        stack.push(...children);
+      }
+      const proposals = this.pendingProposals.get(hex);
+      if (proposals !== undefined) {
+        this.pendingProposals.delete(hex);
+        this.pendingProposalCount -= proposals.length;
+        for (const { from, msg } of proposals) this.onProposal(from, msg);
+      }
+    }
+  }
+
+  private updateHead(): void {
+    const hex = toHex(this.safety.lockedQC.blockHash);
+    const block = this.tree.get(hex);
+    if (block === undefined || hex === this.headHex) return;
+    this.headHex = hex;
+    this.ctx.log("head", { hash: hex, height: block.height, view: block.view });
+  }
+
+  private requestBlocks(hash: Uint8Array, preferred: NodeId | undefined): void {
+    const hex = toHex(hash);
+    if (this.tree.get(hex) !== undefined || this.syncRequests.has(hex) || this.syncRequests.size >= SYNC_REQUESTS_MAX) return;
+    const preferredIndex = preferred === undefined ? undefined : this.validators.indexOf(preferred);
+    const peer = preferredIndex !== undefined && preferredIndex !== this.config.index ? preferredIndex : this.randomPeer();
+    const request: SyncRequest = { hash, attempts: 1, peer, timer: this.ctx.setTimer(this.config.syncRetryUs, TIMER_SYNC) };
+    this.syncRequests.set(hex, request);
+    this.syncTimers.set(request.timer, hex);
+    this.sendBlockRequest(request);
+  }
+
+  private sendBlockRequest(request: SyncRequest): void {
+    const msg: BlockRequestMessage = { type: "block-request", hash: request.hash, count: SYNC_BATCH_BLOCKS };
+    this.ctx.send(this.validators.idOf(request.peer), msg);
+  }
+
+  private onSyncRetry(timer: TimerId): void {
+    const hex = this.syncTimers.get(timer);
+    if (hex === undefined) return;
+    this.syncTimers.delete(timer);
+    const request = this.syncRequests.get(hex);
+    if (request === undefined) return;
+    if (this.tree.get(hex) !== undefined || this.orphanHas(hex) || request.attempts >= SYNC_ATTEMPTS_MAX) {
+      this.syncRequests.delete(hex);
+      return;
+    }
+    request.attempts++;
+    request.peer = (request.peer + 1) % this.validators.size;
+    if (request.peer === this.config.index) request.peer = (request.peer + 1) % this.validators.size;
+    request.timer = this.ctx.setTimer(this.config.syncRetryUs, TIMER_SYNC);
+    this.syncTimers.set(request.timer, hex);
+    this.sendBlockRequest(request);
+  }
+
+  private onBlockRequest(from: NodeId, msg: BlockRequestMessage): void {
+    const blocks: Block[] = [];
+    let block = this.tree.get(toHex(msg.hash));
+    while (block !== undefined && blocks.length < Math.min(msg.count, SYNC_BATCH_BLOCKS)) {
+      blocks.push(block);
+      if (block.height === 0) break;
+      block = this.tree.get(toHex(block.parentHash));
+    }
+    if (blocks.length === 0) return;
+    const response: BlockResponseMessage = { type: "block-response", blocks };
+    this.ctx.send(from, response);
+  }
+
+  private onBlockResponse(from: NodeId, msg: BlockResponseMessage): void {
+    const first = msg.blocks[0];
+    if (first === undefined) return;
+    const firstHex = toHex(first.hash);
+    const request = this.syncRequests.get(firstHex);
+    if (request === undefined) return; // unsolicited: only requested hashes are authenticated
+    this.syncRequests.delete(firstHex);
+    this.syncTimers.delete(request.timer);
+    this.ctx.cancelTimer(request.timer);
+    // Keep the prefix that is hash-linked to the requested block.
+    const chain: Block[] = [first];
+    for (let i = 1; i < msg.blocks.length; i++) {
+      const block = msg.blocks[i]!;
+      if (!bytesEqual(block.hash, chain[i - 1]!.parentHash)) break;
+      chain.push(block);
+    }
+    const tipHeight = this.tree.committedTip.height;
+    const useful = chain.filter((b) => b.height > tipHeight && this.tree.get(toHex(b.hash)) === undefined);
+    if (useful.length === 0) return;
+    for (const block of useful) this.addOrphan(block);
+    const oldest = useful[useful.length - 1]!;
+    const oldestParentHex = toHex(oldest.parentHash);
+    if (this.tree.get(oldestParentHex) !== undefined) {
+      const children = this.orphans.get(oldestParentHex) ?? [];
+      this.orphans.delete(oldestParentHex);
+      this.orphanCount -= children.length;
+      for (const child of children) this.insertBlock(child);
+    } else {
+      this.requestBlocks(oldest.parentHash, from);
+    }
+  }
+
+  private addOrphan(block: Block): void {
+    if (this.orphanCount >= ORPHANS_MAX) return;
+    const parentHex = toHex(block.parentHash);
+    const siblings = this.orphans.get(parentHex) ?? [];
+    if (siblings.some((b) => bytesEqual(b.hash, block.hash))) return;
+    siblings.push(block);
+    this.orphans.set(parentHex, siblings);
+    this.orphanCount++;
+  }
+
+  private orphanHas(hex: string): boolean {
+    for (const blocks of this.orphans.values()) if (blocks.some((b) => toHex(b.hash) === hex)) return true;
+    return false;
+  }
+
+  // ---- plumbing -------------------------------------------------------------
+
+  private sign(message: Uint8Array): Uint8Array {
+    return this.validators.scheme.sign(this.config.keyPair.secretKey, message);
+  }
+
+  private sendTo(index: number, msg: ValidatorMessage): void {
+    if (index === this.config.index) this.loopback.push(msg);
+    else this.ctx.send(this.validators.idOf(index), msg);
+  }
+
+  private broadcast(msg: ValidatorMessage): void {
+    for (let i = 0; i < this.validators.size; i++) this.sendTo(i, msg);
+  }
+
+  private randomPeer(): number {
+    const offset = 1 + this.ctx.rng.int(this.validators.size - 1 || 1);
+    return (this.config.index + offset) % this.validators.size;
+  }
+
+  private reject(from: NodeId, msg: ValidatorMessage, reason: string): void {
+    this.ctx.log("reject", { from, type: msg.type, reason });
+  }
+}
+
+/** The highest QC view reported in a TC. */
+function maxHighQCView(tc: TimeoutCertificate): number {
+  let max = 0;
+  for (const entry of tc.entries) if (entry.highQCView > max) max = entry.highQCView;
+  return max;
+}

@@ -1,0 +1,48 @@
+/** Hashing helpers: sha256 (from @noble/hashes) and byte utilities. */
+import { sha256 as nobleSha256 } from "@noble/hashes/sha2.js";
+import { bytesToHex, concatBytes, hexToBytes, utf8ToBytes } from "@noble/hashes/utils.js";
+
+/** A 32-byte sha256 digest. */
+export type Hash = Uint8Array;
+
+/** sha256 of `data` (32 bytes). */
+export function sha256(data: Uint8Array): Hash {
+  return nobleSha256(data);
+}
+
+/** sha256 over the concatenation of `parts`. */
+export function sha256Concat(...parts: Uint8Array[]): Hash {
+  return nobleSha256(concatBytes(...parts));
+}
+
+/** Lowercase hex of `bytes`. */
+export function toHex(bytes: Uint8Array): string {
+  return bytesToHex(bytes);
+}
+
+/** Bytes of a hex string; throws Error on odd length or non-hex characters. */
+export function fromHex(hex: string): Uint8Array {
+  return hexToBytes(hex);
+}
+
+/** UTF-8 bytes of `text`. */
+export function utf8(text: string): Uint8Array {
+  return utf8ToBytes(text);
+}
+
+/** Constant-shape byte equality (length and every byte). */
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
+  return diff === 0;
+}
+
+/** Big-endian 8-byte encoding of a safe non-negative integer. */
+export function u64(value: number): Uint8Array {
+  const out = new Uint8Array(8);
+  new DataView(out.buffer).setBigUint64(0, BigInt(value));
+  return out;
+}
+
+export { concatBytes };

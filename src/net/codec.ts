@@ -1,0 +1,68 @@
+/**
+ * The wire codec: MessagePack (via @msgpack/msgpack), used unchanged by the
+ * simulator and by real mode. Byte strings are MessagePack `bin`, integers are
+ * MessagePack ints; decoding never trusts the shape: use the field readers
+ * below and throw {@link WireDecodeError} on anything unexpected.
+ */
+import { decode, encode } from "@msgpack/msgpack";
+
+/** A message that is not valid wire data; the receiver drops it and logs the reason. */
+export class WireDecodeError extends Error {
+  override readonly name = "WireDecodeError";
+}
+
+/** Encodes a plain value (objects, arrays, safe integers, strings, Uint8Array) to bytes. */
+export function encodeWire(value: unknown): Uint8Array {
+  return encode(value);
+}
+
+/**
+ * Decodes bytes to a plain value.
+ * @throws WireDecodeError when the bytes are not one complete MessagePack value.
+ */
+export function decodeWire(bytes: Uint8Array): unknown {
+  try {
+    return decode(bytes);
+  } catch (error) {
+    throw new WireDecodeError(`not MessagePack: ${(error as Error).message}`);
+  }
+}
+
+/** A message codec: one per protocol message union. */
+export interface MessageCodec<M> {
+  encode(msg: M): Uint8Array;
+  /** @throws WireDecodeError on malformed input. */
+  decode(bytes: Uint8Array): M;
+}
+
+/** Field readers for hand-written decoders. Each throws {@link WireDecodeError} naming `field`. */
+export const read = {
+  object(value: unknown, field: string): Record<string, unknown> {
+    if (typeof value !== "object" || value === null || Array.isArray(value) || value instanceof Uint8Array) {
+      throw new WireDecodeError(`${field}: expected a map`);
+    }
+    return value as Record<string, unknown>;
+  },
+  uint(value: unknown, field: string, max = Number.MAX_SAFE_INTEGER): number {
+    if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0 || value > max) {
+      throw new WireDecodeError(`${field}: expected an integer in [0, ${max}]`);
+    }
+    return value;
+  },
+  bytes(value: unknown, field: string, length?: number): Uint8Array {
+    if (!(value instanceof Uint8Array)) throw new WireDecodeError(`${field}: expected bytes`);
+    if (length !== undefined && value.length !== length) {
+      throw new WireDecodeError(`${field}: expected ${length} bytes, got ${value.length}`);
+    }
+    return value;
+  },
+  string(value: unknown, field: string, maxLength = 256): string {
+    if (typeof value !== "string" || value.length > maxLength) throw new WireDecodeError(`${field}: expected a string of at most ${maxLength} characters`);
+    return value;
+  },
+  array(value: unknown, field: string, maxLength: number): unknown[] {
+    if (!Array.isArray(value)) throw new WireDecodeError(`${field}: expected an array`);
+    if (value.length > maxLength) throw new WireDecodeError(`${field}: more than ${maxLength} entries`);
+    return value;
+  },
+};

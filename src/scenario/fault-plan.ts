@@ -1,0 +1,109 @@
+/**
+ * The fault plan: semantic checks of a scenario's timed fault actions, and
+ * what the plan lets the liveness checker expect once it is over.
+ *
+ * Actions run in `at` order (ties in file order). `"leader"` as the node of an
+ * `isolate` action means the leader of the highest view any running validator
+ * is in when the action fires.
+ */
+import type { LivenessExpectation } from "../check/liveness.js";
+import { InputError } from "./errors.js";
+import { nodeNames, unknownNode } from "./nodes.js";
+import type { FaultAction, Scenario } from "./schema.js";
+
+/** The special node name resolved to the current leader when the action fires. */
+export const LEADER = "leader";
+
+/** Fault actions sorted by time, each with its index in the file (for error messages). */
+export function orderedFaults(scenario: Scenario): { action: FaultAction; index: number }[] {
+  return scenario.faults.map((action, index) => ({ action, index })).sort((a, b) => a.action.at - b.action.at || a.index - b.index);
+}
+
+/**
+ * Checks node names, times and the order of crash and restart.
+ * @throws InputError naming the first bad fault field
+ */
+export function checkFaultPlan(scenario: Scenario): void {
+  const { validators, clients } = nodeNames(scenario);
+  const validatorSet = new Set(validators);
+  const anyNode = new Set([...validators, ...clients]);
+  const crashed = new Set<string>();
+  for (const { action, index } of orderedFaults(scenario)) {
+    const field = `faults[${index}]`;
+    if (action.at > scenario.duration) throw new InputError(`${field}.at`, `${action.at}us is after the end of the run (duration ${scenario.duration}us)`);
+    const requireNode = (name: string, path: string, allowed: Set<string>, what: string): void => {
+      if (!allowed.has(name)) throw new InputError(path, allowed === validatorSet && anyNode.has(name) ? `${what} must be a validator, got ${JSON.stringify(name)}` : unknownNode(name, scenario));
+    };
+    switch (action.action) {
+      case "partition":
+        action.groups.forEach((group, g) => group.forEach((name, k) => requireNode(name, `${field}.groups[${g}][${k}]`, anyNode, "node")));
+        break;
+      case "partition-oneway":
+        action.from.forEach((name, k) => requireNode(name, `${field}.from[${k}]`, anyNode, "node"));
+        action.to.forEach((name, k) => requireNode(name, `${field}.to[${k}]`, anyNode, "node"));
+        break;
+      case "isolate":
+        if (action.node !== LEADER) requireNode(action.node, `${field}.node`, anyNode, "node");
+        break;
+      case "heal":
+        break;
+      case "clog":
+      case "unclog":
+        requireNode(action.node, `${field}.node`, anyNode, "node");
+        break;
+      case "crash":
+        requireNode(action.node, `${field}.node`, validatorSet, "the crashed node");
+        if (crashed.has(action.node)) throw new InputError(`${field}.node`, `${action.node} is already crashed at ${action.at}us`);
+        crashed.add(action.node);
+        break;
+      case "restart":
+        requireNode(action.node, `${field}.node`, validatorSet, "the restarted node");
+        if (!crashed.has(action.node)) throw new InputError(`${field}.node`, `${action.node} is not crashed at ${action.at}us, so it cannot restart`);
+        crashed.delete(action.node);
+        break;
+    }
+  }
+}
+
+/**
+ * What liveness may be expected after the plan: the heal time (the last
+ * action's time) and, when the plan ends with fewer than a quorum of
+ * validators up and connected, why progress cannot be expected.
+ */
+export function livenessExpectation(scenario: Scenario): LivenessExpectation {
+  const n = scenario.validators.count;
+  const f = Math.floor((n - 1) / 3);
+  const crashed = new Set<string>();
+  const clogged = new Set<string>();
+  let partitioned = false;
+  let healAtUs = 0;
+  for (const { action } of orderedFaults(scenario)) {
+    healAtUs = action.at;
+    switch (action.action) {
+      case "partition":
+      case "partition-oneway":
+      case "isolate":
+        partitioned = true;
+        break;
+      case "heal":
+        partitioned = false;
+        break;
+      case "crash":
+        crashed.add(action.node);
+        break;
+      case "restart":
+        crashed.delete(action.node);
+        break;
+      case "clog":
+        clogged.add(action.node);
+        break;
+      case "unclog":
+        clogged.delete(action.node);
+        break;
+    }
+  }
+  const down = new Set([...crashed, ...[...clogged].filter((node) => node.startsWith("v"))]);
+  if (down.size > f) return { healAtUs, notExpectedBecause: `${down.size} validators stay crashed or clogged, more than f = ${f}: no quorum` };
+  if (partitioned) return { healAtUs, notExpectedBecause: "a partition is never healed" };
+  return { healAtUs };
+}

@@ -1,0 +1,77 @@
+/**
+ * Running a scenario end to end: build the cluster, run it, judge the
+ * invariants, and produce the report that the CLI prints and seed files keep.
+ */
+import type { InvariantResult, Violation } from "../check/checker.js";
+import type { NetworkStats } from "../net/sim-network.js";
+import type { StopReason } from "../sim/simulation.js";
+import { PACKAGE_VERSION } from "../version.js";
+import { Cluster } from "./cluster.js";
+import type { ConsensusMetrics } from "./metrics.js";
+import type { Scenario } from "./schema.js";
+
+/** Exit codes of `asset-sim run` and `replay` (see the README). */
+export const EXIT = {
+  ok: 0,
+  safetyViolated: 1,
+  badInput: 2,
+  livenessMissed: 3,
+  nodeThrew: 4,
+  notReproduced: 5,
+} as const;
+
+/** Metrics of a run. */
+export interface RunMetrics extends ConsensusMetrics {
+  messages: NetworkStats;
+  faultsApplied: number;
+}
+
+/** The result of one run; `--json` prints exactly this. Wall-clock time never enters it. */
+export interface RunReport {
+  scenario: string;
+  seed: number;
+  packageVersion: string;
+  validators: number;
+  signatureScheme: string;
+  traceDigest: string;
+  /** Virtual time simulated, microseconds. */
+  virtualDurationUs: number;
+  events: number;
+  stoppedBy: StopReason | "violation";
+  invariants: InvariantResult[];
+  metrics: RunMetrics;
+  violation?: Violation;
+  exitCode: number;
+  /** Path of the seed file written for this run's violation, if any. */
+  seedFile?: string;
+}
+
+/** Runs a validated scenario once. Deterministic: same scenario, same report. */
+export function runScenario(scenario: Scenario): RunReport {
+  const cluster = new Cluster(scenario);
+  const outcome = cluster.run();
+  const invariants = cluster.checkers.map((c) => c.finish(outcome.virtualDurationUs));
+  const violation = outcome.violation ?? invariants.find((r) => !r.ok)?.violation;
+  return {
+    scenario: scenario.name,
+    seed: scenario.seed,
+    packageVersion: PACKAGE_VERSION,
+    validators: scenario.validators.count,
+    signatureScheme: scenario.validators.signatureScheme,
+    traceDigest: outcome.traceDigest,
+    virtualDurationUs: outcome.virtualDurationUs,
+    events: outcome.events,
+    stoppedBy: outcome.stoppedBy,
+    invariants,
+    metrics: { ...cluster.metrics.metrics, messages: { ...cluster.network.stats }, faultsApplied: cluster.faultsApplied },
+    ...(violation ? { violation } : {}),
+    exitCode: exitCodeOf(violation, invariants),
+  };
+}
+
+function exitCodeOf(violation: Violation | undefined, invariants: InvariantResult[]): number {
+  if (violation === undefined) return EXIT.ok;
+  if (violation.invariant === "node-error") return EXIT.nodeThrew;
+  const result = invariants.find((r) => r.name === violation.invariant);
+  return result?.kind === "liveness" ? EXIT.livenessMissed : EXIT.safetyViolated;
+}

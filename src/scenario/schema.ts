@@ -1,0 +1,141 @@
+/**
+ * The scenario file format, version 1, as a zod schema. Unknown fields are
+ * refused (a typo is never silently ignored); durations are integers of
+ * microseconds or strings with a unit (see `duration.ts`); every default is
+ * listed here and in the README.
+ */
+import { z } from "zod";
+import { SIGNATURE_SCHEMES } from "../crypto/signature.js";
+import type { LatencyModel } from "../net/latency.js";
+import { parseDurationUs } from "./duration.js";
+
+/** A duration field, parsed to integer microseconds. */
+const duration = z.unknown().transform((value, ctx): number => {
+  const parsed = parseDurationUs(value);
+  if (typeof parsed === "string") {
+    ctx.addIssue({ code: "custom", message: parsed });
+    return z.NEVER;
+  }
+  return parsed;
+});
+
+const positiveDuration = duration.refine((us) => us > 0, { message: "must be greater than zero" });
+const probability = z.number().min(0, "must be between 0 and 1").max(1, "must be between 0 and 1");
+const nodeName = z.string().min(1, "must be a node name such as v0");
+
+/** Latency: `{ min, max }` (uniform), or `{ distribution: "normal", mean, stddev, min? }`, or `{ distribution: "exponential", min, mean }`. */
+const latency = z
+  .strictObject({
+    distribution: z.enum(["uniform", "normal", "exponential"]).optional(),
+    min: duration.optional(),
+    max: duration.optional(),
+    mean: duration.optional(),
+    stddev: duration.optional(),
+  })
+  .transform((l, ctx): LatencyModel => {
+    const need = (field: "min" | "max" | "mean" | "stddev"): number => {
+      const value = l[field];
+      if (value === undefined) {
+        ctx.addIssue({ code: "custom", message: `required for the ${l.distribution ?? "uniform"} distribution`, path: [field] });
+        return 0;
+      }
+      return value;
+    };
+    const refuse = (field: "max" | "mean" | "stddev"): void => {
+      if (l[field] !== undefined) ctx.addIssue({ code: "custom", message: `not used by the ${l.distribution ?? "uniform"} distribution`, path: [field] });
+    };
+    switch (l.distribution ?? "uniform") {
+      case "uniform": {
+        const minUs = need("min");
+        const maxUs = need("max");
+        refuse("mean");
+        refuse("stddev");
+        if (maxUs < minUs) ctx.addIssue({ code: "custom", message: "must be at least min", path: ["max"] });
+        return { kind: "uniform", minUs, maxUs };
+      }
+      case "normal":
+        refuse("max");
+        return { kind: "normal", meanUs: need("mean"), stddevUs: need("stddev"), minUs: l.min ?? 0 };
+      case "exponential":
+        refuse("max");
+        refuse("stddev");
+        return { kind: "exponential", minUs: need("min"), meanUs: need("mean") };
+    }
+  });
+
+const link = z.strictObject({
+  from: nodeName,
+  to: nodeName,
+  latency: latency.optional(),
+  dropRate: probability.optional(),
+  duplicateRate: probability.optional(),
+  /** Also apply the override to `to -> from`. */
+  symmetric: z.boolean().default(false),
+});
+
+const at = duration;
+const faultAction = z.discriminatedUnion("action", [
+  z.strictObject({ at, action: z.literal("partition"), groups: z.array(z.array(nodeName).min(1)).min(2, "needs at least two groups") }),
+  z.strictObject({ at, action: z.literal("partition-oneway"), from: z.array(nodeName).min(1), to: z.array(nodeName).min(1) }),
+  z.strictObject({ at, action: z.literal("isolate"), node: nodeName, direction: z.enum(["both", "inbound", "outbound"]).default("both") }),
+  z.strictObject({ at, action: z.literal("heal") }),
+  z.strictObject({ at, action: z.literal("crash"), node: nodeName }),
+  z.strictObject({ at, action: z.literal("restart"), node: nodeName }),
+  z.strictObject({ at, action: z.literal("clog"), node: nodeName }),
+  z.strictObject({ at, action: z.literal("unclog"), node: nodeName }),
+]);
+
+/** The fault actions a scenario may schedule. */
+export const FAULT_ACTIONS = ["partition", "partition-oneway", "isolate", "heal", "crash", "restart", "clog", "unclog"] as const;
+
+/** Scenario file, version 1. */
+export const scenarioSchema = z.strictObject({
+  version: z.literal(1).default(1),
+  name: z.string().min(1, "must not be empty").max(200),
+  description: z.string().optional(),
+  seed: z.number().int("must be an integer").min(0, "must be >= 0").max(Number.MAX_SAFE_INTEGER),
+  duration: positiveDuration,
+  /** Event budget: the run stops after this many events even before `duration`. */
+  maxEvents: z.number().int().positive().default(50_000_000),
+  validators: z.strictObject({
+    count: z.number().int("must be an integer").min(1, "must be at least 1").max(1024, "must be at most 1024"),
+    blockTime: positiveDuration.default(250_000),
+    viewTimeout: positiveDuration.default(1_000_000),
+    /** Cap of the exponentially backed-off view timeout; default 8 x viewTimeout. */
+    viewTimeoutMax: positiveDuration.optional(),
+    /** Wait for a block response before asking the next peer. */
+    syncRetry: positiveDuration.default(200_000),
+    signatureScheme: z.enum(SIGNATURE_SCHEMES).default("sim"),
+    maxBlockTransactions: z.number().int().positive().default(5_000),
+    maxPoolTransactions: z.number().int().positive().default(200_000),
+  }),
+  network: z
+    .strictObject({
+      latency: latency.default({ kind: "uniform", minUs: 5_000, maxUs: 40_000 }),
+      dropRate: probability.default(0),
+      duplicateRate: probability.default(0),
+      links: z.array(link).default([]),
+    })
+    .default({ latency: { kind: "uniform", minUs: 5_000, maxUs: 40_000 }, dropRate: 0, duplicateRate: 0, links: [] }),
+  workload: z
+    .strictObject({
+      txPerSecond: z.number().min(0, "must be >= 0").max(1_000_000),
+      clients: z.number().int().min(1).max(1000).default(4),
+      txBytes: z.number().int().min(12, "must be at least 12").max(65_536).default(64),
+      /** No submissions at or after this time (default: the end of the run). */
+      stopAt: duration.optional(),
+    })
+    .default({ txPerSecond: 0, clients: 4, txBytes: 64 }),
+  faults: z.array(faultAction).default([]),
+  invariants: z
+    .strictObject({
+      maxReorgDepth: z.number().int().min(0).default(2),
+      livenessBound: positiveDuration.default(5_000_000),
+    })
+    .default({ maxReorgDepth: 2, livenessBound: 5_000_000 }),
+});
+
+/** A parsed scenario: every duration in microseconds, every default filled in. */
+export type Scenario = z.output<typeof scenarioSchema>;
+/** One fault action of a parsed scenario. */
+export type FaultAction = Scenario["faults"][number];
