@@ -16,13 +16,23 @@ import { Command, CommanderError } from "commander";
 import { parseDurationUs } from "../scenario/duration.js";
 import { InputError } from "../scenario/errors.js";
 import { parseScenario } from "../scenario/load.js";
+import { applyOverrides, type ScenarioOverrides } from "../scenario/overrides.js";
 import { EXIT, runScenario, type RunReport } from "../scenario/run.js";
 import { buildSeedFile, compareReplay, parseSeedFile, seedFileName } from "../scenario/seed-file.js";
 import { PACKAGE_VERSION } from "../version.js";
 import { formatSpeed, formatSummary } from "./summary.js";
 
-/** Where the shipped scenarios live (the package's `sim-scenarios/`). */
-const SHIPPED_SCENARIOS = resolve(dirname(fileURLToPath(import.meta.url)), "../../../sim-scenarios");
+/** Where the shipped scenarios live: the package's `sim-scenarios/` (found from this file, built or not). */
+const SHIPPED_SCENARIOS = findShippedScenarios(dirname(fileURLToPath(import.meta.url)));
+
+function findShippedScenarios(start: string): string {
+  let dir = start;
+  for (let i = 0; i < 6; i++) {
+    if (existsSync(join(dir, "package.json")) && existsSync(join(dir, "sim-scenarios"))) return join(dir, "sim-scenarios");
+    dir = dirname(dir);
+  }
+  return resolve("sim-scenarios");
+}
 
 interface Io {
   out: (text: string) => void;
@@ -92,17 +102,19 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
 }
 
 function commandRun(scenarioPath: string, options: { seed?: string; duration?: string; out: string; json?: boolean }, io: Io): number {
-  const raw = readScenarioJson(scenarioPath);
+  const overrides: ScenarioOverrides = {};
   if (options.seed !== undefined) {
     if (!/^\d+$/.test(options.seed) || !Number.isSafeInteger(Number(options.seed))) throw new InputError("--seed", `expected a non-negative integer, got ${JSON.stringify(options.seed)}`);
-    raw.seed = Number(options.seed);
+    overrides.seed = Number(options.seed);
   }
   if (options.duration !== undefined) {
     const us = parseDurationUs(/^\d+$/.test(options.duration) ? Number(options.duration) : options.duration);
     if (typeof us === "string") throw new InputError("--duration", us);
     if (us === 0) throw new InputError("--duration", "must be greater than zero");
-    raw.duration = us;
+    overrides.durationUs = us;
   }
+  const { raw, droppedFaults } = applyOverrides(readScenarioJson(scenarioPath), overrides);
+  if (droppedFaults > 0) io.err(`note: --duration drops ${droppedFaults} fault action(s) scheduled after the new end`);
   const scenario = parseScenario(raw);
   const started = performance.now();
   const report = runScenario(scenario);

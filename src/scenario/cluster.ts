@@ -54,6 +54,7 @@ export class Cluster {
   private readonly scenario: Scenario;
   private violation: Violation | undefined;
   private lastEncoded: { msg: ValidatorMessage; bytes: Uint8Array } | undefined;
+  private readonly observers: ((o: Observation) => void)[] = [];
 
   /** @param scenario a validated scenario (see `parseScenario`) */
   constructor(scenario: Scenario) {
@@ -151,6 +152,11 @@ export class Cluster {
     };
   }
 
+  /** Also hands every node event to `observer` (tests, trace printing). Call before `run`. */
+  addObserver(observer: (o: Observation) => void): void {
+    this.observers.push(observer);
+  }
+
   /** The replica of a validator while it runs (sim-only introspection). */
   replica(id: NodeId): HotStuffReplica | undefined {
     const node = this.hosts.get(id)?.instance;
@@ -212,6 +218,7 @@ export class Cluster {
 
   private observe(o: Observation): void {
     this.metrics.observe(o);
+    for (const observer of this.observers) observer(o);
     for (const checker of this.checkers) {
       const violation = checker.observe(o);
       if (violation !== undefined && checker.kind === "safety") this.fail(violation);

@@ -48,7 +48,11 @@ export interface RunReport {
 
 /** Runs a validated scenario once. Deterministic: same scenario, same report. */
 export function runScenario(scenario: Scenario): RunReport {
-  const cluster = new Cluster(scenario);
+  return runCluster(new Cluster(scenario), scenario);
+}
+
+/** Runs a cluster built from `scenario` (observers already attached) and judges it. */
+export function runCluster(cluster: Cluster, scenario: Scenario): RunReport {
   const outcome = cluster.run();
   const invariants = cluster.checkers.map((c) => c.finish(outcome.virtualDurationUs));
   const violation = outcome.violation ?? invariants.find((r) => !r.ok)?.violation;

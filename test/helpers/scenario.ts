@@ -1,0 +1,52 @@
+/** Test helpers: load shipped scenarios and fixtures, run them, and record what nodes log. */
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Observation } from "../../src/check/checker.js";
+import { Cluster } from "../../src/scenario/cluster.js";
+import { parseScenario } from "../../src/scenario/load.js";
+import { applyOverrides } from "../../src/scenario/overrides.js";
+import { runCluster, runScenario, type RunReport } from "../../src/scenario/run.js";
+import type { Scenario } from "../../src/scenario/schema.js";
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
+
+/** The raw JSON of `sim-scenarios/<name>.json` or `test/fixtures/<name>.json`. */
+export function rawScenario(name: string, where: "sim-scenarios" | "fixtures" = "sim-scenarios"): Record<string, unknown> {
+  const path = where === "sim-scenarios" ? join(ROOT, "sim-scenarios", `${name}.json`) : join(ROOT, "test/fixtures", `${name}.json`);
+  return JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
+}
+
+/**
+ * A parsed shipped scenario with optional top-level field replacements; a
+ * `durationUs` cuts the run short the way `--duration` does (later faults dropped).
+ */
+export function scenario(name: string, fields: Record<string, unknown> = {}, durationUs?: number, where: "sim-scenarios" | "fixtures" = "sim-scenarios"): Scenario {
+  const raw = { ...rawScenario(name, where), ...fields };
+  return parseScenario(durationUs === undefined ? raw : applyOverrides(raw, { durationUs }).raw);
+}
+
+/** Runs a scenario and keeps every node event (payloads included). */
+export function runRecorded(s: Scenario): { report: RunReport; events: Observation[]; cluster: Cluster } {
+  const cluster = new Cluster(s);
+  const events: Observation[] = [];
+  cluster.addObserver((o) => events.push(o));
+  return { report: runCluster(cluster, s), events, cluster };
+}
+
+/** Times (us) at which the chain reached a new committed height. */
+export function newHeightTimes(events: readonly Observation[]): number[] {
+  let highest = 0;
+  const times: number[] = [];
+  for (const e of events) {
+    if (e.event !== "commit") continue;
+    const h = e.fields.height as number;
+    if (h > highest) {
+      highest = h;
+      times.push(e.timeUs);
+    }
+  }
+  return times;
+}
+
+export { runScenario };

@@ -1,0 +1,103 @@
+/**
+ * One test per shipped scenario, named for the situation. Each asserts that the
+ * invariants held and the figures that show the situation really happened.
+ */
+import { describe, expect, it } from "vitest";
+import type { InvariantResult } from "../../src/check/checker.js";
+import type { RunReport } from "../../src/scenario/run.js";
+import { newHeightTimes, runRecorded, scenario } from "../helpers/scenario.js";
+
+const S = 1_000_000;
+
+function invariant(report: RunReport, name: string): InvariantResult {
+  const result = report.invariants.find((r) => r.name === name);
+  if (result === undefined) throw new Error(`no invariant ${name}`);
+  return result;
+}
+
+function expectSafetyHeld(report: RunReport): void {
+  for (const name of ["agreement", "validity", "reorg-bound", "vote-uniqueness"]) {
+    expect(invariant(report, name), name).toMatchObject({ ok: true });
+  }
+  expect(report.violation).toBeUndefined();
+}
+
+function commitsBetween(times: number[], fromUs: number, toUs: number): number {
+  return times.filter((t) => t >= fromUs && t < toUs).length;
+}
+
+describe("shipped scenarios", () => {
+  it("quickstart: 7 validators commit steadily through a crash and restart", () => {
+    // Goal: the first thing a user runs passes, commits at close to the 250 ms block time, and the restarted node catches up.
+    const { report, cluster } = runRecorded(scenario("quickstart"));
+    expectSafetyHeld(report);
+    expect(report.exitCode).toBe(0);
+    expect(invariant(report, "liveness")).toMatchObject({ ok: true });
+    expect(report.metrics.commits).toBeGreaterThan(90); // 30 s at 250 ms is at most 120
+    expect(report.metrics.restarts).toBe(1);
+    const heights = [...Array(7).keys()].map((i) => cluster.replica(`v${i}`)!.committedTip.height);
+    expect(Math.min(...heights)).toBeGreaterThanOrEqual(Math.max(...heights) - 2);
+  });
+
+  it("partition-heal: a 3/4 split stops commits (no quorum on either side) and progress resumes after heal", () => {
+    // Goal: with n = 7 a quorum is 5, so neither side of the split can commit; after the heal views re-synchronize.
+    const { report, events } = runRecorded(scenario("partition-heal"));
+    expectSafetyHeld(report);
+    expect(report.exitCode).toBe(0);
+    const times = newHeightTimes(events);
+    expect(commitsBetween(times, 10.5 * S, 20 * S)).toBe(0);
+    expect(commitsBetween(times, 20 * S, 25 * S)).toBeGreaterThan(5);
+    const firstAfterHeal = times.find((t) => t >= 20 * S)!;
+    expect(firstAfterHeal - 20 * S).toBeLessThan(5 * S);
+    expect(invariant(report, "liveness").figures.longestCommitGapUs).toBeGreaterThan(9 * S);
+    expect(report.metrics.faultsApplied).toBe(6);
+  });
+
+  it("leader-isolation: the current leader cut off one-way times out its own views while the rest keep committing", () => {
+    // Goal: an outbound-isolated leader still hears everyone but nobody hears it; its views end by TC, others' views commit.
+    const { report, events } = runRecorded(scenario("leader-isolation"));
+    expectSafetyHeld(report);
+    expect(report.exitCode).toBe(0);
+    const times = newHeightTimes(events);
+    expect(commitsBetween(times, 10 * S, 25 * S)).toBeGreaterThan(20);
+    const timeoutsDuring = events.filter((e) => e.event === "timeout" && e.timeUs > 10 * S && e.timeUs < 25 * S).length;
+    expect(timeoutsDuring).toBeGreaterThan(0);
+    const isolation = events.find((e) => e.event === "fault")!;
+    expect(String(isolation.fields.description)).toMatch(/^isolate v\d \(leader\) outbound$/);
+    expect(invariant(report, "reorg-bound").figures.deepestReorg).toBeLessThanOrEqual(2);
+  });
+
+  it("crash-restart: f validators crash and come back, catch up, and never vote twice in a view", () => {
+    // Goal: with f = 2 down the other 5 still form quorums; restarted nodes recover from storage and sync from peers.
+    const { report, cluster } = runRecorded(scenario("crash-restart"));
+    expectSafetyHeld(report);
+    expect(report.exitCode).toBe(0);
+    expect(report.metrics.restarts).toBe(4);
+    expect(invariant(report, "vote-uniqueness").figures.votesObserved).toBeGreaterThan(500);
+    const heights = [...Array(7).keys()].map((i) => cluster.replica(`v${i}`)!.committedTip.height);
+    expect(Math.min(...heights)).toBeGreaterThanOrEqual(Math.max(...heights) - 2);
+  });
+
+  it("lossy-network: 5% drops, duplicates and reordering cost timeouts but never safety", () => {
+    // Goal: a bad network slows the chain but it keeps committing within the bound.
+    const { report } = runRecorded(scenario("lossy-network"));
+    expectSafetyHeld(report);
+    expect(report.exitCode).toBe(0);
+    expect(report.metrics.messages.dropped).toBeGreaterThan(1000);
+    expect(report.metrics.messages.duplicated).toBeGreaterThan(100);
+    expect(report.metrics.commits).toBeGreaterThan(150);
+  });
+
+  it("quorum-loss: f + 1 crashes stop commits but keep agreement", () => {
+    // Goal: 3 of 7 down leaves 4 < quorum 5: no new height may commit after the crash, safety still holds, liveness is not expected.
+    const { report, events } = runRecorded(scenario("quorum-loss"));
+    expectSafetyHeld(report);
+    expect(report.exitCode).toBe(0);
+    const times = newHeightTimes(events);
+    expect(times.length).toBeGreaterThan(20);
+    expect(commitsBetween(times, 10.2 * S, 30 * S)).toBe(0);
+    const liveness = invariant(report, "liveness");
+    expect(liveness.skipped).toMatch(/more than f = 2/);
+    expect(events.filter((e) => e.event === "timeout" && e.timeUs > 10 * S).length).toBeGreaterThan(0);
+  });
+});
