@@ -57,7 +57,10 @@ function toInputError(error: z.ZodError): InputError {
   if (issue.code === "invalid_union" && path.endsWith("]") && path.startsWith("faults[")) {
     return new InputError(`${path}.action`, `unknown action (expected one of: partition, partition-oneway, isolate, heal, crash, restart, clog, unclog)`);
   }
-  if (issue.code === "invalid_type" && issue.input === undefined) return new InputError(path, "required field is missing");
+  if (issue.code === "invalid_type") {
+    if (/received undefined$/.test(issue.message)) return new InputError(path, "required field is missing");
+    if (/^Invalid input/.test(issue.message)) return new InputError(path, `expected ${issue.expected}, ${issue.message.replace(/^.*received /, "got ")}`);
+  }
   return new InputError(path, issue.message);
 }
 

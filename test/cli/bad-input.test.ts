@@ -1,0 +1,93 @@
+/** Bad scenario files and bad options exit 2 with one message naming the field. */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { main } from "../../src/cli/main.js";
+import { rawScenario } from "../helpers/scenario.js";
+
+const dir = mkdtempSync(join(tmpdir(), "asset-sim-bad-"));
+
+async function runCli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const code = await main(["node", "asset-sim", ...args], { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`) });
+  return { code, out, err };
+}
+
+function writeScenario(name: string, scenario: unknown): string {
+  const path = join(dir, `${name}.json`);
+  writeFileSync(path, typeof scenario === "string" ? scenario : JSON.stringify(scenario));
+  return path;
+}
+
+const base = () => ({ ...rawScenario("quickstart"), duration: "2s", faults: [] as unknown[] });
+
+const cases: { name: string; scenario: unknown; field: string }[] = [
+  { name: "unknown top-level field", scenario: { ...base(), seeed: 3 }, field: "seeed" },
+  { name: "typo inside validators", scenario: { ...base(), validators: { count: 4, blockTme: "1s" } }, field: "validators.blockTme" },
+  { name: "bad duration unit", scenario: { ...base(), validators: { count: 4, blockTime: "250xs" } }, field: "validators.blockTime" },
+  { name: "missing name", scenario: { ...base(), name: undefined }, field: "name" },
+  { name: "negative seed", scenario: { ...base(), seed: -1 }, field: "seed" },
+  { name: "drop rate above 1", scenario: { ...base(), network: { dropRate: 1.5 } }, field: "network.dropRate" },
+  { name: "latency max below min", scenario: { ...base(), network: { latency: { min: "40ms", max: "5ms" } } }, field: "network.latency.max" },
+  { name: "zero validators", scenario: { ...base(), validators: { count: 0 } }, field: "validators.count" },
+  { name: "unknown fault action", scenario: { ...base(), faults: [{ at: "1s", action: "explode", node: "v1" }] }, field: "faults[0].action" },
+  { name: "unknown node in a fault", scenario: { ...base(), faults: [{ at: "1s", action: "crash", node: "v9" }] }, field: "faults[0].node" },
+  { name: "restart without a crash", scenario: { ...base(), faults: [{ at: "1s", action: "restart", node: "v1" }] }, field: "faults[0].node" },
+  { name: "fault after the end", scenario: { ...base(), faults: [{ at: "5s", action: "heal" }] }, field: "faults[0].at" },
+  { name: "crashing a client", scenario: { ...base(), faults: [{ at: "1s", action: "crash", node: "c0" }] }, field: "faults[0].node" },
+  { name: "unknown field in a fault", scenario: { ...base(), faults: [{ at: "1s", action: "heal", node: "v1" }] }, field: "faults[0].node" },
+  { name: "unknown link node", scenario: { ...base(), network: { links: [{ from: "v0", to: "x1" }] } }, field: "network.links[0].to" },
+  { name: "not JSON", scenario: "{ nope", field: "scenario" },
+];
+
+describe("bad input exits 2 naming the field", () => {
+  for (const c of cases) {
+    it(`scenario: ${c.name} -> ${c.field}`, async () => {
+      const r = await runCli(["run", writeScenario(c.name.replace(/\W+/g, "-"), c.scenario)]);
+      expect(r.code).toBe(2);
+      expect(r.out).toBe("");
+      const lines = r.err.trim().split("\n");
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain(c.field);
+    });
+  }
+
+  it("option: --seed must be a non-negative integer", async () => {
+    const r = await runCli(["run", "quickstart", "--seed", "abc"]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("--seed");
+  });
+
+  it("option: --duration must be a duration", async () => {
+    const r = await runCli(["run", "quickstart", "--duration", "5parsecs"]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("--duration");
+  });
+
+  it("option: an unknown option is refused", async () => {
+    const r = await runCli(["run", "quickstart", "--sed", "3"]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("--sed");
+  });
+
+  it("a missing scenario file names the shipped ones", async () => {
+    const r = await runCli(["run", join(dir, "missing.json")]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("quickstart");
+  });
+
+  it("replay of a file that is not a seed file", async () => {
+    const r = await runCli(["replay", writeScenario("not-a-seed-file", base())]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/seed file/);
+  });
+
+  it("a shipped scenario can be named without its path, and --duration drops later faults", async () => {
+    const r = await runCli(["run", "quickstart", "--duration", "2s", "--json"]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out).virtualDurationUs).toBe(2_000_000);
+    expect(r.err).toContain("drops 2 fault action(s)");
+  });
+});
