@@ -1,0 +1,129 @@
+/** Each checker fails on the history it guards against, and passes on a clean one. */
+import { describe, expect, it } from "vitest";
+import { AgreementChecker } from "../../src/check/agreement.js";
+import type { Observation } from "../../src/check/checker.js";
+import { LivenessChecker } from "../../src/check/liveness.js";
+import { ReorgBoundChecker } from "../../src/check/reorg-bound.js";
+import { ValidityChecker } from "../../src/check/validity.js";
+import { VoteUniquenessChecker } from "../../src/check/vote-uniqueness.js";
+import { GENESIS_BLOCK } from "../../src/consensus/genesis.js";
+import { toHex } from "../../src/crypto/hash.js";
+import { transactionId } from "../../src/mempool/opaque-pool.js";
+import { encodeTxPayload } from "../../src/sequencer/opaque-payload.js";
+
+const obs = (timeUs: number, node: string, event: string, fields: Record<string, unknown>): Observation => ({ timeUs, node, event, fields });
+const GENESIS = toHex(GENESIS_BLOCK.hash);
+
+describe("agreement", () => {
+  it("passes when every validator commits the same block per height, fails on a different one", () => {
+    const c = new AgreementChecker();
+    expect(c.observe(obs(1, "v0", "commit", { height: 1, hash: "aa" }))).toBeUndefined();
+    expect(c.observe(obs(2, "v1", "commit", { height: 1, hash: "aa" }))).toBeUndefined();
+    const v = c.observe(obs(3, "v2", "commit", { height: 1, hash: "bb" }));
+    expect(v).toMatchObject({ invariant: "agreement", atUs: 3 });
+    expect(c.finish()).toMatchObject({ ok: false, figures: { committedHeight: 1, commitsObserved: 3 } });
+  });
+});
+
+describe("validity", () => {
+  const tx = (n: number) => new Uint8Array(16).fill(n);
+  it("fails on a committed transaction nobody submitted", () => {
+    const c = new ValidityChecker();
+    c.observe(obs(1, "c0", "submit", { txId: transactionId(tx(1)) }));
+    expect(c.observe(obs(2, "v0", "commit", { height: 1, hash: "a", payload: encodeTxPayload([tx(1)]) }))).toBeUndefined();
+    expect(c.observe(obs(3, "v0", "commit", { height: 2, hash: "b", payload: encodeTxPayload([tx(2)]) }))?.message).toMatch(/never submitted/);
+  });
+  it("fails on a transaction committed at two heights, ignores recommits of one height", () => {
+    const c = new ValidityChecker();
+    c.observe(obs(1, "c0", "submit", { txId: transactionId(tx(1)) }));
+    expect(c.observe(obs(2, "v0", "commit", { height: 1, hash: "a", payload: encodeTxPayload([tx(1)]) }))).toBeUndefined();
+    expect(c.observe(obs(2, "v1", "commit", { height: 1, hash: "a", payload: encodeTxPayload([tx(1)]) }))).toBeUndefined();
+    expect(c.observe(obs(3, "v0", "commit", { height: 2, hash: "b", payload: encodeTxPayload([tx(1)]) }))?.message).toMatch(/committed twice/);
+  });
+});
+
+describe("reorg bound", () => {
+  // genesis <- a1 <- a2 <- a3 and genesis <- b1 (a fork of depth 3 from a3's point of view)
+  const blocks = [
+    { hash: "a1", parent: GENESIS, height: 1 },
+    { hash: "a2", parent: "a1", height: 2 },
+    { hash: "a3", parent: "a2", height: 3 },
+    { hash: "b2", parent: "a1", height: 2 },
+  ];
+  const feed = (c: ReorgBoundChecker) => blocks.forEach((b) => c.observe(obs(1, "v0", "block", b)));
+
+  it("extending the head is not a reorg", () => {
+    const c = new ReorgBoundChecker(0);
+    feed(c);
+    expect(c.observe(obs(2, "v0", "head", { hash: "a1" }))).toBeUndefined();
+    expect(c.observe(obs(3, "v0", "head", { hash: "a3" }))).toBeUndefined();
+    expect(c.finish().figures.deepestReorg).toBe(0);
+  });
+
+  it("measures a fork switch as the old head's height above the common ancestor", () => {
+    const c = new ReorgBoundChecker(2);
+    feed(c);
+    c.observe(obs(2, "v0", "head", { hash: "a3" }));
+    expect(c.observe(obs(3, "v0", "head", { hash: "b2" }))).toBeUndefined();
+    expect(c.finish().figures).toMatchObject({ deepestReorg: 2, reorgs: 1 });
+    const strict = new ReorgBoundChecker(1);
+    feed(strict);
+    strict.observe(obs(2, "v0", "head", { hash: "a3" }));
+    expect(strict.observe(obs(3, "v0", "head", { hash: "b2" }))?.message).toMatch(/rolled back its head by 2 blocks/);
+  });
+
+  it("a restart forgets the head: coming back lower is not a reorg", () => {
+    const c = new ReorgBoundChecker(0);
+    feed(c);
+    c.observe(obs(2, "v0", "head", { hash: "a3" }));
+    c.observe(obs(3, "v0", "boot", {}));
+    expect(c.observe(obs(4, "v0", "head", { hash: "a1" }))).toBeUndefined();
+  });
+});
+
+describe("vote uniqueness", () => {
+  it("fails when a validator votes twice in one view", () => {
+    const c = new VoteUniquenessChecker();
+    expect(c.observe(obs(1, "v0", "vote", { view: 4, hash: "x" }))).toBeUndefined();
+    expect(c.observe(obs(1, "v1", "vote", { view: 4, hash: "x" }))).toBeUndefined();
+    expect(c.observe(obs(2, "v0", "vote", { view: 4, hash: "y" }))?.invariant).toBe("vote-uniqueness");
+  });
+});
+
+describe("liveness", () => {
+  const commit = (t: number, height: number) => obs(t, "v0", "commit", { height, hash: String(height) });
+
+  it("holds when every gap after the heal is within the bound", () => {
+    const c = new LivenessChecker(1_000, { healAtUs: 5_000 });
+    [1_000, 5_500, 6_200, 7_000].forEach((t, i) => c.observe(commit(t, i + 1)));
+    const r = c.finish(7_900);
+    expect(r).toMatchObject({ ok: true, figures: { firstCommitAfterHealUs: 500, longestGapAfterHealUs: 900, longestCommitGapUs: 4_500 } });
+  });
+
+  it("fails at the start of the first gap plus the bound", () => {
+    const c = new LivenessChecker(1_000, { healAtUs: 5_000 });
+    [5_500, 8_000].forEach((t, i) => c.observe(commit(t, i + 1)));
+    const r = c.finish(8_500);
+    expect(r.ok).toBe(false);
+    expect(r.violation).toMatchObject({ invariant: "liveness", atUs: 6_500 });
+  });
+
+  it("a run that ends silent after the heal fails; too short a run after the heal is skipped", () => {
+    const silent = new LivenessChecker(1_000, { healAtUs: 5_000 });
+    expect(silent.finish(9_000).ok).toBe(false);
+    const short = new LivenessChecker(1_000, { healAtUs: 5_000 });
+    expect(short.finish(5_500)).toMatchObject({ ok: true, skipped: expect.stringMatching(/less than livenessBound/) });
+  });
+
+  it("is skipped when the fault plan leaves no quorum", () => {
+    const c = new LivenessChecker(1_000, { healAtUs: 5_000, notExpectedBecause: "no quorum" });
+    expect(c.finish(60_000)).toMatchObject({ ok: true, skipped: "no quorum" });
+  });
+
+  it("counts only new heights: recommits by lagging validators are not progress", () => {
+    const c = new LivenessChecker(1_000, { healAtUs: 0 });
+    c.observe(commit(500, 1));
+    c.observe(obs(1_200, "v3", "commit", { height: 1, hash: "1" }));
+    expect(c.finish(1_800).ok).toBe(false);
+  });
+});
