@@ -123,6 +123,8 @@ export class HotStuffReplica implements Node<ValidatorMessage> {
   private readonly votes = new Map<string, VoteCollector>();
   private readonly timeouts = new Map<number, Map<number, TimeoutMessage>>();
   private readonly tcFormedViews = new Set<number>();
+  /** Highest view each validator (by index) sent us a valid timeout for. */
+  private readonly highestTimeoutView = new Map<number, number>();
   private readonly orphans = new Map<string, Block[]>();
   private orphanCount = 0;
   private readonly pendingProposals = new Map<string, { from: NodeId; msg: ProposalMessage }[]>();
@@ -181,7 +183,8 @@ export class HotStuffReplica implements Node<ValidatorMessage> {
       lastVotedView: this.safety.lastVotedView,
       lockedQCView: this.safety.lockedQC.view,
     });
-    this.enterView(Math.max(this.safety.lastVotedView, this.safety.lockedQC.view) + 1, true);
+    // Resume in the view we last voted or timed out in (we will not vote there again), or after our lock.
+    this.enterView(Math.max(this.safety.lastVotedView, this.safety.lockedQC.view + 1), true);
     this.updateHead();
     if (this.tree.get(toHex(this.safety.lockedQC.blockHash)) === undefined) this.requestBlocks(this.safety.lockedQC.blockHash, undefined);
     this.afterStep();
@@ -296,8 +299,9 @@ export class HotStuffReplica implements Node<ValidatorMessage> {
       signature: this.sign(voteSigningBytes(block.view, block.height, block.hash)),
     };
     this.ctx.log("vote", { view: block.view, height: block.height, hash: toHex(block.hash) });
+    // Stay in this view until its QC (from the next proposal) or a TC moves us on: every view change
+    // is then justified by a certificate that timeouts carry, so lagging replicas can always follow.
     this.sendTo(this.validators.leaderOf(block.view + 1), vote);
-    this.enterView(block.view + 1, false);
   }
 
   private onVote(from: NodeId, msg: VoteMessage): void {
@@ -478,11 +482,7 @@ export class HotStuffReplica implements Node<ValidatorMessage> {
     }
     byView.set(msg.signer, msg);
 
-    if (byView.size >= this.validators.f + 1 && this.timedOutView < msg.view) {
-      // f + 1 timeouts: at least one honest replica gave up on this view; join it.
-      this.enterView(msg.view, false);
-      if (this.currentView === msg.view) this.timeoutView();
-    }
+    this.joinTimeouts(msg);
     if (byView.size >= this.validators.quorum && !this.tcFormedViews.has(msg.view)) {
       this.tcFormedViews.add(msg.view);
       const tc: TimeoutCertificate = {
@@ -494,6 +494,24 @@ export class HotStuffReplica implements Node<ValidatorMessage> {
       this.ctx.log("tc", { view: tc.view });
       this.processTC(tc);
     }
+  }
+
+  /**
+   * Bracha-style amplification: once f + 1 validators have timed out in views
+   * at or above w, at least one honest validator gave up on w, so join w and
+   * time out there too. Using each signer's highest timeout view (not one
+   * view's count) re-synchronizes replicas whose views drifted apart.
+   */
+  private joinTimeouts(msg: TimeoutMessage): void {
+    const previous = this.highestTimeoutView.get(msg.signer) ?? -1;
+    if (msg.view > previous) this.highestTimeoutView.set(msg.signer, msg.view);
+    const f = this.validators.f;
+    if (this.highestTimeoutView.size < f + 1) return;
+    const views = [...this.highestTimeoutView.values()].sort((a, b) => b - a);
+    const view = views[f]!;
+    if (view < this.currentView || this.timedOutView >= view) return;
+    this.enterView(view, false);
+    if (this.currentView === view) this.timeoutView();
   }
 
   // ---- blocks and catch-up ------------------------------------------------

@@ -60,7 +60,7 @@ describe("replica restart", () => {
     r2.start(after);
     r2.onMessage(after, "v1", proposal);
     expect(votesIn(after.sent)).toHaveLength(0);
-    expect(r2.view).toBeGreaterThan(1);
+    expect(r2.view).toBe(1); // it resumes in the view it voted in, where it may not vote again
   });
 
   it("a disk that ignores sync lets the restarted replica vote twice (the guard is the persisted state)", () => {
