@@ -42,12 +42,14 @@ export class BlockTree {
   /**
    * Adds an uncommitted block.
    * @returns false when the block is already here, is at or below the committed
-   *   height, or its parent is unknown (the caller must fetch it first)
+   *   height, its parent is unknown (the caller must fetch it first), or its
+   *   height is not its parent's plus one
    */
   add(block: Block): boolean {
     const hex = toHex(block.hash);
     if (block.height <= this.tip.height || this.uncommitted.has(hex)) return false;
-    if (this.get(toHex(block.parentHash)) === undefined) return false;
+    const parent = this.get(toHex(block.parentHash));
+    if (parent === undefined || parent.height + 1 !== block.height) return false;
     this.uncommitted.set(hex, block);
     return true;
   }

@@ -33,7 +33,7 @@ export interface SimNetworkConfig {
   defaultLink: LinkConfig;
   /** Per-link overrides (one-way). */
   links: readonly LinkOverride[];
-  /** Most messages held for one clogged node; older ones are dropped beyond it. Default 100 000. */
+  /** Most messages held for all clogged nodes together; the oldest are dropped beyond it. Default 100 000. */
   heldMessagesMax?: number;
 }
 

@@ -18,15 +18,27 @@ export function parseDurationUs(value: unknown): number | string {
   if (typeof value !== "string") return `expected a duration such as "250ms" or an integer of microseconds`;
   const match = PATTERN.exec(value.trim());
   if (match === null) return `invalid duration ${JSON.stringify(value)} (use an integer of microseconds or a number with a unit: us, ms, s, m, h, e.g. "250ms")`;
-  const us = Number(match[1]) * UNIT_US[match[2]!]!;
-  const rounded = Math.round(us);
-  if (Math.abs(us - rounded) > 1e-6 || !Number.isSafeInteger(rounded)) return `duration ${JSON.stringify(value)} is not a whole number of microseconds`;
-  return rounded;
+  // Exact decimal arithmetic: "4.1h" must be 14 760 000 000 us, not a float a hair off it.
+  const [whole, fraction = ""] = match[1]!.split(".");
+  const unitUs = BigInt(UNIT_US[match[2]!]!);
+  const scale = 10n ** BigInt(fraction.length);
+  const scaled = (BigInt(whole!) * scale + BigInt(fraction === "" ? "0" : fraction)) * unitUs;
+  if (scaled % scale !== 0n) return `duration ${JSON.stringify(value)} is not a whole number of microseconds`;
+  const us = scaled / scale;
+  if (us > BigInt(Number.MAX_SAFE_INTEGER)) return `duration ${JSON.stringify(value)} is too long`;
+  return Number(us);
 }
 
-/** Formats microseconds for people: `"250ms"`, `"1.5s"`, `"800us"`. */
+/** Formats microseconds for people, exactly (it parses back): `"250ms"`, `"1.5s"`, `"800us"`. */
 export function formatDurationUs(us: number): string {
-  if (us >= 1_000_000 && us % 1000 === 0) return `${us / 1_000_000}s`;
-  if (us >= 1_000 && us % 1 === 0) return `${us / 1_000}ms`;
+  if (us >= 1_000_000) return withUnit(us, 1_000_000, 6, "s");
+  if (us >= 1_000) return withUnit(us, 1_000, 3, "ms");
   return `${us}us`;
+}
+
+function withUnit(us: number, unitUs: number, digits: number, suffix: string): string {
+  let whole = Math.floor(us / unitUs);
+  if (whole * unitUs > us) whole--; // the float division rounded up
+  const fraction = String(us - whole * unitUs).padStart(digits, "0").replace(/0+$/, "");
+  return `${whole}${fraction === "" ? "" : `.${fraction}`}${suffix}`;
 }

@@ -76,7 +76,7 @@ export class Simulation {
         return "idle";
       }
       if (next.timeUs > untilUs) {
-        this.clockUs = untilUs;
+        this.clockUs = Math.max(this.clockUs, untilUs);
         return "duration";
       }
       if (this.fired >= maxEvents) return "eventBudget";

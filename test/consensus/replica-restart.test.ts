@@ -39,7 +39,7 @@ function setup() {
   return { replica, proposal };
 }
 
-const votesIn = (sent: { msg: ValidatorMessage }[]) => sent.filter((s) => s.msg.type === "vote");
+const votesIn = (sent: { to: string; msg: ValidatorMessage }[]) => sent.filter((s) => s.msg.type === "vote");
 
 describe("replica restart", () => {
   it("votes once for a proposal, and not again after a crash and restart", () => {
