@@ -4,7 +4,11 @@
  * MessagePack ints; decoding never trusts the shape: use the field readers
  * below and throw {@link WireDecodeError} on anything unexpected.
  */
-import { decode, encode } from "@msgpack/msgpack";
+import { Decoder, Encoder } from "@msgpack/msgpack";
+
+// One encoder and decoder for the process: building them per call costs more than the encoding.
+const encoder = new Encoder();
+const decoder = new Decoder();
 
 /** A message that is not valid wire data; the receiver drops it and logs the reason. */
 export class WireDecodeError extends Error {
@@ -13,7 +17,7 @@ export class WireDecodeError extends Error {
 
 /** Encodes a plain value (objects, arrays, safe integers, strings, Uint8Array) to bytes. */
 export function encodeWire(value: unknown): Uint8Array {
-  return encode(value);
+  return encoder.encode(value);
 }
 
 /**
@@ -22,7 +26,7 @@ export function encodeWire(value: unknown): Uint8Array {
  */
 export function decodeWire(bytes: Uint8Array): unknown {
   try {
-    return decode(bytes);
+    return decoder.decode(bytes);
   } catch (error) {
     throw new WireDecodeError(`not MessagePack: ${(error as Error).message}`);
   }
