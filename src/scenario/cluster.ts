@@ -55,6 +55,8 @@ export class Cluster {
   private violation: Violation | undefined;
   private lastEncoded: { msg: ValidatorMessage; bytes: Uint8Array } | undefined;
   private readonly observers: ((o: Observation) => void)[] = [];
+  /** Digest of each message's bytes: a broadcast delivers one byte array to every peer. */
+  private readonly payloadDigests = new WeakMap<Uint8Array, Uint8Array>();
 
   /** @param scenario a validated scenario (see `parseScenario`) */
   constructor(scenario: Scenario) {
@@ -204,7 +206,12 @@ export class Cluster {
       this.network.stats.dropped++;
       return;
     }
-    this.sim.trace.record(this.sim.nowUs, `${from}>${to}`, "msg", sha256(bytes));
+    let digest = this.payloadDigests.get(bytes);
+    if (digest === undefined) {
+      digest = sha256(bytes);
+      this.payloadDigests.set(bytes, digest);
+    }
+    this.sim.trace.record(this.sim.nowUs, `${from}>${to}`, "msg", digest);
     let msg: ValidatorMessage;
     try {
       msg = validatorCodec.decode(bytes);

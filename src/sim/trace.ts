@@ -59,7 +59,17 @@ export class TraceChain {
   }
 }
 
-/** sha256 of a UTF-8 string, for trace payloads that are text (timer tags, fault descriptions). */
+const textDigests = new Map<string, Uint8Array>();
+
+/**
+ * sha256 of a UTF-8 string, for trace payloads that are text (timer tags, fault
+ * descriptions). Memoized: timer tags repeat all run long. Do not mutate the result.
+ */
 export function digestText(value: string): Uint8Array {
-  return sha256(utf8ToBytes(value));
+  let digest = textDigests.get(value);
+  if (digest === undefined) {
+    digest = sha256(utf8ToBytes(value));
+    if (textDigests.size < 10_000) textDigests.set(value, digest);
+  }
+  return digest;
 }
