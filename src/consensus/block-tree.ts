@@ -75,12 +75,12 @@ export class BlockTree {
   /**
    * Commits `hashHex` and its uncommitted ancestors; drops uncommitted blocks
    * that no longer descend from the new tip.
-   * @returns the newly committed blocks, oldest first (empty if already committed)
+   * @returns the newly committed blocks, oldest first (empty if already
+   *   committed), and the hex hashes of the dropped blocks
    * @throws Error if the block conflicts with the committed chain: a safety bug
    */
-  commit(hashHex: string): Block[] {
-    const target = this.get(hashHex);
-    if (target !== undefined && this.committed.has(hashHex)) return [];
+  commit(hashHex: string): { committed: Block[]; pruned: string[] } {
+    if (this.committed.has(hashHex)) return { committed: [], pruned: [] };
     const branch = this.branchTo(hashHex);
     if (branch === undefined) {
       throw new Error(`commit of ${hashHex.slice(0, 16)} does not extend the committed tip ${toHex(this.tip.hash).slice(0, 16)} at height ${this.tip.height}`);
@@ -91,9 +91,11 @@ export class BlockTree {
       this.committed.set(hex, block);
       this.tip = block;
     }
+    const pruned: string[] = [];
     for (const [hex, block] of this.uncommitted) {
-      if (block.height <= this.tip.height || this.branchTo(hex) === undefined) this.uncommitted.delete(hex);
+      if (block.height <= this.tip.height || this.branchTo(hex) === undefined) pruned.push(hex);
     }
-    return branch;
+    for (const hex of pruned) this.uncommitted.delete(hex);
+    return { committed: branch, pruned };
   }
 }

@@ -36,7 +36,16 @@ import type { AppContext, Application } from "./application.js";
 import { proposalSigningBytes, timeoutSigningBytes, voteSigningBytes, blockHash } from "./block-hash.js";
 import { BlockTree } from "./block-tree.js";
 import { GENESIS_BLOCK } from "./genesis.js";
-import { loadCommittedChain, loadSafetyState, persistSafetyState, storeCommittedBlock, type SafetyState } from "./safety-store.js";
+import {
+  deletePendingBlock,
+  loadCommittedChain,
+  loadPendingBlocks,
+  loadSafetyState,
+  persistSafetyState,
+  storeCommittedBlock,
+  storePendingBlock,
+  type SafetyState,
+} from "./safety-store.js";
 import type {
   Block,
   BlockRequestMessage,
@@ -113,7 +122,6 @@ export class HotStuffReplica implements Node<ValidatorMessage> {
 
   private currentView = 0;
   private lastTC: TimeoutCertificate | undefined;
-  private proposedView = 0;
   private timedOutView = -1;
   private sentTimeout: TimeoutMessage | undefined;
   private headHex = "";
@@ -178,6 +186,7 @@ export class HotStuffReplica implements Node<ValidatorMessage> {
       this.tree.addCommittedHistory(block);
       this.app.restoreCommitted(block);
     }
+    const pending = loadPendingBlocks(ctx.storage);
     ctx.log("boot", {
       committedHeight: this.tree.committedTip.height,
       lastVotedView: this.safety.lastVotedView,
@@ -185,6 +194,11 @@ export class HotStuffReplica implements Node<ValidatorMessage> {
     });
     // Resume in the view we last voted or timed out in (we will not vote there again), or after our lock.
     this.enterView(Math.max(this.safety.lastVotedView, this.safety.lockedQC.view + 1), true);
+    // Uncommitted blocks kept before the crash, parents first (their QCs were verified when they arrived).
+    for (const block of pending) {
+      if (block.height <= this.tree.committedTip.height) deletePendingBlock(ctx.storage, toHex(block.hash));
+      else this.insertBlock(block);
+    }
     this.updateHead();
     if (this.tree.get(toHex(this.safety.lockedQC.blockHash)) === undefined) this.requestBlocks(this.safety.lockedQC.blockHash, undefined);
     this.afterStep();
@@ -241,7 +255,7 @@ export class HotStuffReplica implements Node<ValidatorMessage> {
     const { lastVotedView, lockedQC } = this.safety;
     if (this.currentView < lastVotedView) throw new Error(`invariant: view ${this.currentView} below last voted view ${lastVotedView}`);
     if (lockedQC.view >= this.currentView) throw new Error(`invariant: locked QC view ${lockedQC.view} not below view ${this.currentView}`);
-    if (this.proposedView > this.currentView) throw new Error(`invariant: proposed in view ${this.proposedView} beyond view ${this.currentView}`);
+    if (this.safety.lastProposedView > this.currentView) throw new Error(`invariant: proposed in view ${this.safety.lastProposedView} beyond view ${this.currentView}`);
   }
 
   // ---- proposals and votes -------------------------------------------------
@@ -334,7 +348,7 @@ export class HotStuffReplica implements Node<ValidatorMessage> {
 
   private maybePropose(): void {
     const view = this.currentView;
-    if (this.validators.leaderOf(view) !== this.config.index || this.proposedView >= view) return;
+    if (this.validators.leaderOf(view) !== this.config.index || this.safety.lastProposedView >= view || this.safety.lastVotedView >= view) return;
     const highQC = this.safety.lockedQC;
     const tc = highQC.view + 1 === view ? undefined : this.lastTC;
     if (tc === undefined && highQC.view + 1 !== view) return;
@@ -367,7 +381,8 @@ export class HotStuffReplica implements Node<ValidatorMessage> {
       ...(tc === undefined ? {} : { tc }),
       signature: this.sign(proposalSigningBytes(block.hash)),
     };
-    this.proposedView = view;
+    this.safety.lastProposedView = view;
+    persistSafetyState(this.ctx.storage, this.safety);
     this.ctx.log("propose", { view, height: block.height, hash: toHex(block.hash), payloadBytes: block.payload.length });
     this.broadcast(proposal);
   }
@@ -398,7 +413,10 @@ export class HotStuffReplica implements Node<ValidatorMessage> {
     if (certified === undefined || certified.height <= this.tree.committedTip.height) return;
     const parent = this.tree.get(toHex(certified.parentHash));
     if (parent === undefined || parent.view + 1 !== certified.view || parent.height <= this.tree.committedTip.height) return;
-    for (const block of this.tree.commit(toHex(parent.hash))) {
+    const { committed, pruned } = this.tree.commit(toHex(parent.hash));
+    for (const hex of pruned) deletePendingBlock(this.ctx.storage, hex);
+    for (const block of committed) {
+      deletePendingBlock(this.ctx.storage, toHex(block.hash));
       storeCommittedBlock(this.ctx.storage, block);
       this.app.commit(this.appCtx, block);
       this.ctx.log("commit", { height: block.height, view: block.view, hash: toHex(block.hash), payload: block.payload });
@@ -525,6 +543,7 @@ export class HotStuffReplica implements Node<ValidatorMessage> {
       const parent = this.tree.get(toHex(block.parentHash));
       if (parent === undefined || parent.height + 1 !== block.height || !bytesEqual(block.justify.blockHash, block.parentHash)) continue;
       if (!this.tree.add(block)) continue;
+      storePendingBlock(this.ctx.storage, block, hex);
       this.ctx.log("block", { hash: hex, parent: toHex(block.parentHash), height: block.height, view: block.view });
       this.processQC(block.justify, undefined);
       if (hex === toHex(this.safety.lockedQC.blockHash)) {

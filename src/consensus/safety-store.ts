@@ -11,32 +11,40 @@ import type { Block, QuorumCertificate } from "./types.js";
 const SAFETY_KEY = "consensus/safety";
 const TIP_KEY = "consensus/committed-height";
 const blockKey = (height: number): string => `consensus/block/${height}`;
+const PENDING_PREFIX = "consensus/pending/";
 
 /**
  * What a replica must never forget.
  * - `lastVotedView`: the highest view it voted or timed out in; it never votes at or below it again;
  * - `lockedQC`: its highest QC (HotStuff-2 locks on the highest certified block);
- *   its timeouts report this QC's view, which is what makes a TC safe to follow.
+ *   its timeouts report this QC's view, which is what makes a TC safe to follow;
+ * - `lastProposedView`: the highest view it proposed in, so that a leader that
+ *   restarts never proposes a second, different block for the same view.
  */
 export interface SafetyState {
   lastVotedView: number;
   lockedQC: QuorumCertificate;
+  lastProposedView: number;
 }
 
 /** Loads the safety state; the initial state when nothing was stored. @throws WireDecodeError if corrupt */
 export function loadSafetyState(storage: Storage): SafetyState {
   const bytes = storage.get(SAFETY_KEY);
-  if (bytes === undefined) return { lastVotedView: 0, lockedQC: GENESIS_QC };
+  if (bytes === undefined) return { lastVotedView: 0, lockedQC: GENESIS_QC, lastProposedView: 0 };
   const o = read.object(decodeWire(bytes), "safety");
   return {
     lastVotedView: read.uint(o.lastVotedView, "safety.lastVotedView"),
     lockedQC: decodeQuorumCertificate(read.bytes(o.lockedQC, "safety.lockedQC")),
+    lastProposedView: read.uint(o.lastProposedView, "safety.lastProposedView"),
   };
 }
 
 /** Writes the safety state and syncs: durable when this returns. */
 export function persistSafetyState(storage: Storage, state: SafetyState): void {
-  storage.put(SAFETY_KEY, encodeWire({ lastVotedView: state.lastVotedView, lockedQC: encodeQuorumCertificate(state.lockedQC) }));
+  storage.put(
+    SAFETY_KEY,
+    encodeWire({ lastVotedView: state.lastVotedView, lockedQC: encodeQuorumCertificate(state.lockedQC), lastProposedView: state.lastProposedView }),
+  );
   storage.sync();
 }
 
@@ -58,4 +66,26 @@ export function loadCommittedChain(storage: Storage): Block[] {
     chain.push(decodeStoredBlock(bytes));
   }
   return chain;
+}
+
+/**
+ * Keeps an uncommitted block (durable at the next sync, which every vote
+ * forces). Without this, a block certified by a QC could vanish when every
+ * validator that held it restarts, and no leader could extend that QC again.
+ */
+export function storePendingBlock(storage: Storage, block: Block, hashHex: string): void {
+  storage.put(PENDING_PREFIX + hashHex, encodeBlock(block));
+}
+
+/** Forgets an uncommitted block (committed under its height, or abandoned). */
+export function deletePendingBlock(storage: Storage, hashHex: string): void {
+  storage.delete(PENDING_PREFIX + hashHex);
+}
+
+/** Loads the kept uncommitted blocks, lowest height first. @throws WireDecodeError if corrupt */
+export function loadPendingBlocks(storage: Storage): Block[] {
+  return storage
+    .keys(PENDING_PREFIX)
+    .map((key) => decodeStoredBlock(storage.get(key)!))
+    .sort((a, b) => a.height - b.height);
 }

@@ -9,7 +9,7 @@ import type { Checker, Observation, Violation } from "../check/checker.js";
 import { LivenessChecker } from "../check/liveness.js";
 import { ReorgBoundChecker } from "../check/reorg-bound.js";
 import { ValidityChecker } from "../check/validity.js";
-import { VoteUniquenessChecker } from "../check/vote-uniqueness.js";
+import { EquivocationChecker } from "../check/equivocation.js";
 import { HotStuffReplica } from "../consensus/replica.js";
 import type { ValidatorMessage } from "../consensus/types.js";
 import { ValidatorSet } from "../consensus/validator-set.js";
@@ -95,7 +95,7 @@ export class Cluster {
       new AgreementChecker(),
       new ValidityChecker(),
       new ReorgBoundChecker(scenario.invariants.maxReorgDepth),
-      new VoteUniquenessChecker(),
+      new EquivocationChecker(),
       new LivenessChecker(scenario.invariants.livenessBound, livenessExpectation(scenario)),
     ];
 

@@ -28,6 +28,8 @@ export interface Storage {
   put(key: string, value: Uint8Array): void;
   /** Removes `key` (not durable until {@link sync}). */
   delete(key: string): void;
+  /** Keys starting with `prefix` (unsynced writes included), in ascending order. */
+  keys(prefix: string): string[];
   /** Makes every write so far durable. */
   sync(): void;
 }

@@ -33,6 +33,17 @@ export class SimDisk implements CrashableStorage {
     this.pending.set(key, DELETED);
   }
 
+  keys(prefix: string): string[] {
+    const out = new Set<string>();
+    for (const key of this.durable.keys()) if (key.startsWith(prefix)) out.add(key);
+    for (const [key, value] of this.pending) {
+      if (!key.startsWith(prefix)) continue;
+      if (value === DELETED) out.delete(key);
+      else out.add(key);
+    }
+    return [...out].sort();
+  }
+
   sync(): void {
     this.stats.syncs++;
     for (const [key, value] of this.pending) {

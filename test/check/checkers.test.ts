@@ -5,7 +5,7 @@ import type { Observation } from "../../src/check/checker.js";
 import { LivenessChecker } from "../../src/check/liveness.js";
 import { ReorgBoundChecker } from "../../src/check/reorg-bound.js";
 import { ValidityChecker } from "../../src/check/validity.js";
-import { VoteUniquenessChecker } from "../../src/check/vote-uniqueness.js";
+import { EquivocationChecker } from "../../src/check/equivocation.js";
 import { GENESIS_BLOCK } from "../../src/consensus/genesis.js";
 import { toHex } from "../../src/crypto/hash.js";
 import { transactionId } from "../../src/mempool/opaque-pool.js";
@@ -81,12 +81,20 @@ describe("reorg bound", () => {
   });
 });
 
-describe("vote uniqueness", () => {
+describe("equivocation", () => {
   it("fails when a validator votes twice in one view", () => {
-    const c = new VoteUniquenessChecker();
+    const c = new EquivocationChecker();
     expect(c.observe(obs(1, "v0", "vote", { view: 4, hash: "x" }))).toBeUndefined();
     expect(c.observe(obs(1, "v1", "vote", { view: 4, hash: "x" }))).toBeUndefined();
-    expect(c.observe(obs(2, "v0", "vote", { view: 4, hash: "y" }))?.invariant).toBe("vote-uniqueness");
+    expect(c.observe(obs(2, "v0", "vote", { view: 4, hash: "y" }))?.message).toMatch(/v0 voted twice in view 4/);
+  });
+
+  it("fails when a leader proposes twice in one view (for example after a restart)", () => {
+    const c = new EquivocationChecker();
+    expect(c.observe(obs(1, "v1", "propose", { view: 5, hash: "a" }))).toBeUndefined();
+    expect(c.observe(obs(1, "v1", "vote", { view: 5, hash: "a" }))).toBeUndefined();
+    expect(c.observe(obs(2, "v1", "propose", { view: 5, hash: "b" }))?.message).toMatch(/v1 proposed twice in view 5/);
+    expect(c.finish()).toMatchObject({ ok: false, figures: { votesObserved: 1, proposalsObserved: 2 } });
   });
 });
 

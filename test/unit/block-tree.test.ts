@@ -85,16 +85,18 @@ describe("BlockTree", () => {
 
   it("commit returns the newly committed blocks oldest first and moves the tip", () => {
     const { tree, A2, A3 } = forest();
-    expect(tags(tree.commit(hex(A2)))).toEqual(["A1", "A2"]);
+    expect(tags(tree.commit(hex(A2)).committed)).toEqual(["A1", "A2"]);
     expect(tree.committedTip).toBe(A2);
-    expect(tags(tree.commit(hex(A3)))).toEqual(["A3"]);
+    expect(tags(tree.commit(hex(A3)).committed)).toEqual(["A3"]);
     expect(tree.committedTip).toBe(A3);
     expect(tree.uncommittedCount).toBe(0);
   });
 
   it("commit prunes forks that no longer descend from the new tip, keeping descendants", () => {
     const { tree, A1, A2, A3, B1, B2, C2 } = forest();
-    expect(tags(tree.commit(hex(A1)))).toEqual(["A1"]);
+    const { committed, pruned } = tree.commit(hex(A1));
+    expect(tags(committed)).toEqual(["A1"]);
+    expect(pruned.sort()).toEqual([hex(B1), hex(B2)].sort());
     expect(tree.get(hex(B1))).toBeUndefined();
     expect(tree.get(hex(B2))).toBeUndefined();
     expect(tree.get(hex(A2))).toBe(A2);
@@ -113,8 +115,8 @@ describe("BlockTree", () => {
   it("committing an already committed block returns []", () => {
     const { tree, A2 } = forest();
     tree.commit(hex(A2));
-    expect(tree.commit(hex(A2))).toEqual([]);
-    expect(tree.commit(hex(GENESIS_BLOCK))).toEqual([]);
+    expect(tree.commit(hex(A2))).toEqual({ committed: [], pruned: [] });
+    expect(tree.commit(hex(GENESIS_BLOCK))).toEqual({ committed: [], pruned: [] });
     expect(tree.committedTip).toBe(A2);
   });
 
@@ -153,9 +155,9 @@ describe("BlockTree", () => {
     tree.addCommittedHistory(GENESIS_BLOCK);
     expect(tree.get(hex(A1))).toBe(A1);
     expect(tree.committedTip).toBe(A2);
-    expect(tree.commit(hex(A1))).toEqual([]);
+    expect(tree.commit(hex(A1))).toEqual({ committed: [], pruned: [] });
     const A3 = child(A2, "A3");
     expect(tree.add(A3)).toBe(true);
-    expect(tree.commit(hex(A3))).toEqual([A3]);
+    expect(tree.commit(hex(A3))).toEqual({ committed: [A3], pruned: [] });
   });
 });

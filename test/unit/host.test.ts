@@ -44,6 +44,9 @@ class FakeStorage implements CrashableStorage {
   delete(key: string): void {
     this.data.delete(key);
   }
+  keys(prefix: string): string[] {
+    return [...this.data.keys()].filter((k) => k.startsWith(prefix)).sort();
+  }
   sync(): void {}
   crash(): void {
     this.crashes++;
