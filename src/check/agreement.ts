@@ -4,7 +4,7 @@
  * Keeps the first block committed at each height and compares every later
  * commit of that height with it.
  */
-import { isValidator, type Checker, type InvariantResult, type Observation, type Violation } from "./checker.js";
+import { isValidator, safetyVerdict, type Checker, type InvariantResult, type Observation, type Violation } from "./checker.js";
 
 export class AgreementChecker implements Checker {
   readonly name = "agreement";
@@ -33,12 +33,6 @@ export class AgreementChecker implements Checker {
   }
 
   finish(): InvariantResult {
-    return {
-      name: this.name,
-      kind: this.kind,
-      ok: this.violation === undefined,
-      figures: { committedHeight: this.committed.size, commitsObserved: this.commitsObserved },
-      ...(this.violation ? { violation: this.violation } : {}),
-    };
+    return safetyVerdict(this.name, { committedHeight: this.committed.size, commitsObserved: this.commitsObserved }, this.violation);
   }
 }

@@ -57,3 +57,8 @@ export interface Checker {
 export function isValidator(node: NodeId): boolean {
   return node.startsWith("v");
 }
+
+/** The verdict of a safety checker: ok unless it saw `violation`. */
+export function safetyVerdict(name: string, figures: Figures, violation: Violation | undefined): InvariantResult {
+  return { name, kind: "safety", ok: violation === undefined, figures, ...(violation ? { violation } : {}) };
+}

@@ -5,7 +5,7 @@
  * view) before each vote, timeout and proposal guarantees; a storage bug that
  * loses it shows up here.
  */
-import { isValidator, type Checker, type InvariantResult, type Observation, type Violation } from "./checker.js";
+import { isValidator, safetyVerdict, type Checker, type InvariantResult, type Observation, type Violation } from "./checker.js";
 
 export class EquivocationChecker implements Checker {
   readonly name = "equivocation";
@@ -30,13 +30,7 @@ export class EquivocationChecker implements Checker {
   }
 
   finish(): InvariantResult {
-    return {
-      name: this.name,
-      kind: this.kind,
-      ok: this.violation === undefined,
-      figures: { votesObserved: this.votesObserved, proposalsObserved: this.proposalsObserved },
-      ...(this.violation ? { violation: this.violation } : {}),
-    };
+    return safetyVerdict(this.name, { votesObserved: this.votesObserved, proposalsObserved: this.proposalsObserved }, this.violation);
   }
 
   private once(seen: Map<string, string>, o: Observation, verb: string): Violation | undefined {

@@ -10,7 +10,7 @@
  */
 import { GENESIS_BLOCK } from "../consensus/genesis.js";
 import { toHex } from "../crypto/hash.js";
-import { isValidator, type Checker, type InvariantResult, type Observation, type Violation } from "./checker.js";
+import { isValidator, safetyVerdict, type Checker, type InvariantResult, type Observation, type Violation } from "./checker.js";
 
 interface BlockRef {
   readonly parent: string;
@@ -63,13 +63,7 @@ export class ReorgBoundChecker implements Checker {
   }
 
   finish(): InvariantResult {
-    return {
-      name: this.name,
-      kind: this.kind,
-      ok: this.violation === undefined,
-      figures: { deepestReorg: this.deepest, reorgs: this.reorgs, maxReorgDepth: this.maxReorgDepth },
-      ...(this.violation ? { violation: this.violation } : {}),
-    };
+    return safetyVerdict(this.name, { deepestReorg: this.deepest, reorgs: this.reorgs, maxReorgDepth: this.maxReorgDepth }, this.violation);
   }
 
   /** Blocks of `from`'s chain above the common ancestor with `to`. */

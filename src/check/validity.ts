@@ -7,7 +7,7 @@
  */
 import { decodeTxPayload } from "../sequencer/opaque-payload.js";
 import { transactionId } from "../mempool/opaque-pool.js";
-import { isValidator, type Checker, type InvariantResult, type Observation, type Violation } from "./checker.js";
+import { isValidator, safetyVerdict, type Checker, type InvariantResult, type Observation, type Violation } from "./checker.js";
 
 export class ValidityChecker implements Checker {
   readonly name = "validity";
@@ -43,13 +43,7 @@ export class ValidityChecker implements Checker {
   }
 
   finish(): InvariantResult {
-    return {
-      name: this.name,
-      kind: this.kind,
-      ok: this.violation === undefined,
-      figures: { transactionsSubmitted: this.submitted.size, transactionsCommitted: this.committedAt.size },
-      ...(this.violation ? { violation: this.violation } : {}),
-    };
+    return safetyVerdict(this.name, { transactionsSubmitted: this.submitted.size, transactionsCommitted: this.committedAt.size }, this.violation);
   }
 
   private fail(o: Observation, message: string): Violation {
