@@ -105,7 +105,7 @@ export const scenarioSchema = z.strictObject({
     viewTimeoutMax: positiveDuration.optional(),
     /** Wait for a block response before asking the next peer. */
     syncRetry: positiveDuration.default(200_000),
-    signatureScheme: z.enum(SIGNATURE_SCHEMES).default("sim"),
+    signatureScheme: z.enum(SIGNATURE_SCHEMES).default("ed25519-native"),
     maxBlockTransactions: z.number().int().positive().default(5_000),
     maxPoolTransactions: z.number().int().positive().default(200_000),
   }),
