@@ -1,24 +1,26 @@
 /**
  * The `asset-sim` command line (commander):
  *
- *   asset-sim run SCENARIO [--seed N] [--duration D] [--out DIR] [--json]
- *   asset-sim replay FILE [--json]
+ *   asset-sim run SCENARIO [--seed N] [--duration D] [--out DIR] [--json] [--events FILE]
+ *   asset-sim replay FILE [--json] [--events FILE]
  *   asset-sim list
  *
  * Exit codes: 0 all invariants held, 1 safety violated, 2 bad input,
  * 3 liveness bound missed, 4 a node threw, 5 replay did not reproduce.
  * This is one of the two places (with `runtime/`) allowed real IO.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync, writeSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
+import type { Observation } from "../check/checker.js";
 import { parseDurationUs } from "../scenario/duration.js";
 import { InputError } from "../scenario/errors.js";
 import { parseScenario } from "../scenario/load.js";
 import { applyOverrides, type ScenarioOverrides } from "../scenario/overrides.js";
 import { EXIT, runScenario, type RunReport } from "../scenario/run.js";
 import { buildSeedFile, compareReplay, parseSeedFile, seedFileName } from "../scenario/seed-file.js";
+import { scenarioToJson } from "../scenario/to-json.js";
 import { PACKAGE_VERSION } from "../version.js";
 import { formatSpeed, formatSummary } from "./summary.js";
 
@@ -65,7 +67,8 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
     .option("--duration <d>", "override the scenario's duration (e.g. 30s, or microseconds)")
     .option("--out <dir>", "where to write the seed file of a failed run", "./sim-failures")
     .option("--json", "print one JSON report on stdout instead of the summary")
-    .action((scenarioPath: string, options: { seed?: string; duration?: string; out: string; json?: boolean }) => {
+    .option("--events <file>", "write every node event (commits, votes, views, timeouts, faults...) to FILE as JSON lines")
+    .action((scenarioPath: string, options: RunCommandOptions) => {
       exitCode = commandRun(scenarioPath, options, io);
     });
 
@@ -74,7 +77,8 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
     .description("rerun a seed file and say whether the trace digest and the violation match")
     .argument("<file>", "seed file written by a failed run")
     .option("--json", "print the JSON report (with a `replay` verdict) instead of the summary")
-    .action((file: string, options: { json?: boolean }) => {
+    .option("--events <file>", "write every node event of the rerun to FILE as JSON lines")
+    .action((file: string, options: ReplayCommandOptions) => {
       exitCode = commandReplay(file, options, io);
     });
 
@@ -101,7 +105,20 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
   return exitCode;
 }
 
-function commandRun(scenarioPath: string, options: { seed?: string; duration?: string; out: string; json?: boolean }, io: Io): number {
+interface RunCommandOptions {
+  seed?: string;
+  duration?: string;
+  out: string;
+  json?: boolean;
+  events?: string;
+}
+
+interface ReplayCommandOptions {
+  json?: boolean;
+  events?: string;
+}
+
+function commandRun(scenarioPath: string, options: RunCommandOptions, io: Io): number {
   const overrides: ScenarioOverrides = {};
   if (options.seed !== undefined) {
     if (!/^\d+$/.test(options.seed) || !Number.isSafeInteger(Number(options.seed))) throw new InputError("--seed", `expected a non-negative integer, got ${JSON.stringify(options.seed)}`);
@@ -117,13 +134,13 @@ function commandRun(scenarioPath: string, options: { seed?: string; duration?: s
   if (droppedFaults > 0) io.err(`note: --duration drops ${droppedFaults} fault action(s) scheduled after the new end`);
   const scenario = parseScenario(raw);
   const started = performance.now();
-  const report = runScenario(scenario);
+  const report = withEventLog(options.events, (observer) => runScenario(scenario, observer ? { observer } : {}));
   const wallMs = performance.now() - started;
   if (report.violation !== undefined) {
     const dir = resolve(options.out);
     mkdirSync(dir, { recursive: true });
     const path = join(dir, seedFileName(report));
-    writeFileSync(path, `${JSON.stringify(buildSeedFile(raw, report), null, 2)}\n`);
+    writeFileSync(path, `${JSON.stringify(buildSeedFile(scenarioToJson(scenario), report), null, 2)}\n`);
     report.seedFile = path;
   }
   printReport(report, options.json === true, io);
@@ -136,7 +153,7 @@ function commandRun(scenarioPath: string, options: { seed?: string; duration?: s
   return report.exitCode;
 }
 
-function commandReplay(file: string, options: { json?: boolean }, io: Io): number {
+function commandReplay(file: string, options: ReplayCommandOptions, io: Io): number {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -149,7 +166,7 @@ function commandReplay(file: string, options: { json?: boolean }, io: Io): numbe
   }
   const scenario = parseScenario({ ...seedFile.scenario, seed: seedFile.seed });
   const started = performance.now();
-  const report = runScenario(scenario);
+  const report = withEventLog(options.events, (observer) => runScenario(scenario, observer ? { observer } : {}));
   const wallMs = performance.now() - started;
   const verdict = compareReplay(seedFile, report);
   if (options.json === true) {
@@ -164,6 +181,38 @@ function commandReplay(file: string, options: { json?: boolean }, io: Io): numbe
   }
   io.err(formatSpeed(report, wallMs));
   return verdict.reproduced ? report.exitCode : EXIT.notReproduced;
+}
+
+/**
+ * Runs `body`, giving it an observer that appends each node event to `path`
+ * as one JSON line (byte payloads become their length), when a path is given.
+ */
+function withEventLog<T>(path: string | undefined, body: (observer: ((o: Observation) => void) | undefined) => T): T {
+  if (path === undefined) return body(undefined);
+  let fd: number;
+  try {
+    fd = openSync(path, "w");
+  } catch (error) {
+    throw new InputError("--events", `cannot write ${path}: ${(error as Error).message}`);
+  }
+  let buffer: string[] = [];
+  const flush = (): void => {
+    if (buffer.length > 0) writeSync(fd, buffer.join(""));
+    buffer = [];
+  };
+  try {
+    return body((o) => {
+      buffer.push(`${JSON.stringify({ timeUs: o.timeUs, node: o.node, event: o.event, ...o.fields }, bytesAsLength)}\n`);
+      if (buffer.length >= 1000) flush();
+    });
+  } finally {
+    flush();
+    closeSync(fd);
+  }
+}
+
+function bytesAsLength(_key: string, value: unknown): unknown {
+  return value instanceof Uint8Array ? { bytes: value.length } : value;
 }
 
 function printReport(report: RunReport, json: boolean, io: Io): void {

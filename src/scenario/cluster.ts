@@ -109,7 +109,7 @@ export class Cluster {
             keyPair: keyPairs[index]!,
             blockTimeUs: v.blockTime,
             viewTimeoutUs: v.viewTimeout,
-            viewTimeoutMaxUs: v.viewTimeoutMax ?? 8 * v.viewTimeout,
+            viewTimeoutMaxUs: v.viewTimeoutMax,
             syncRetryUs: v.syncRetry,
           },
           new OpaqueTxApp({

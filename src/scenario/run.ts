@@ -2,7 +2,7 @@
  * Running a scenario end to end: build the cluster, run it, judge the
  * invariants, and produce the report that the CLI prints and seed files keep.
  */
-import type { InvariantResult, Violation } from "../check/checker.js";
+import type { InvariantResult, Observation, Violation } from "../check/checker.js";
 import type { NetworkStats } from "../net/sim-network.js";
 import type { StopReason } from "../sim/simulation.js";
 import { PACKAGE_VERSION } from "../version.js";
@@ -46,9 +46,17 @@ export interface RunReport {
   seedFile?: string;
 }
 
+/** Options of {@link runScenario}. */
+export interface RunOptions {
+  /** Receives every node event as it happens (an event log, a debugger); must not change anything. */
+  observer?: (o: Observation) => void;
+}
+
 /** Runs a validated scenario once. Deterministic: same scenario, same report. */
-export function runScenario(scenario: Scenario): RunReport {
-  return runCluster(new Cluster(scenario), scenario);
+export function runScenario(scenario: Scenario, options: RunOptions = {}): RunReport {
+  const cluster = new Cluster(scenario);
+  if (options.observer !== undefined) cluster.addObserver(options.observer);
+  return runCluster(cluster, scenario);
 }
 
 /** Runs a cluster built from `scenario` (observers already attached) and judges it. */

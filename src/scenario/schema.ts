@@ -108,7 +108,12 @@ export const scenarioSchema = z.strictObject({
     signatureScheme: z.enum(SIGNATURE_SCHEMES).default("ed25519-native"),
     maxBlockTransactions: z.number().int().positive().default(5_000),
     maxPoolTransactions: z.number().int().positive().default(200_000),
-  }),
+  })
+    .transform((v, ctx) => {
+      const viewTimeoutMax = v.viewTimeoutMax ?? 8 * v.viewTimeout;
+      if (viewTimeoutMax < v.viewTimeout) ctx.addIssue({ code: "custom", message: "must be at least viewTimeout", path: ["viewTimeoutMax"] });
+      return { ...v, viewTimeoutMax };
+    }),
   network: z
     .strictObject({
       latency: latency.default({ kind: "uniform", minUs: 5_000, maxUs: 40_000 }),

@@ -3,7 +3,7 @@
  *
  * ```json
  * { "format": "asset-sim/seed-file", "formatVersion": 1, "packageVersion": "0.1.0",
- *   "seed": 42, "scenario": { ...the whole scenario, overrides applied... },
+ *   "seed": 42, "scenario": { ...the whole scenario as run, defaults written out, durations in us... },
  *   "violation": { "invariant": "liveness", "atUs": 1234, "message": "..." },
  *   "traceDigest": "<64 hex>", "exitCode": 3 }
  * ```
@@ -31,7 +31,7 @@ export type SeedFile = z.output<typeof seedFileSchema>;
 
 /**
  * Builds the seed file of a failed run.
- * @param rawScenario the scenario JSON object as run (seed and duration overrides applied)
+ * @param rawScenario the scenario as run, in file format with every default written out (`scenarioToJson`)
  * @throws Error if the report has no violation
  */
 export function buildSeedFile(rawScenario: Record<string, unknown>, report: RunReport): SeedFile {

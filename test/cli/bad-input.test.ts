@@ -1,5 +1,5 @@
 /** Bad scenario files and bad options exit 2 with one message naming the field. */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -89,5 +89,25 @@ describe("bad input exits 2 naming the field", () => {
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out).virtualDurationUs).toBe(2_000_000);
     expect(r.err).toContain("drops 2 fault action(s)");
+  });
+});
+
+describe("event log", () => {
+  it("--events writes every node event as one JSON line, payload bytes as their length", async () => {
+    const path = join(dir, "events.jsonl");
+    const r = await runCli(["run", "quickstart", "--duration", "3s", "--json", "--events", path]);
+    expect(r.code).toBe(0);
+    const lines = readFileSync(path, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    expect(lines[0]).toMatchObject({ timeUs: 0, node: "v0", event: "boot" });
+    const commits = lines.filter((l) => l.event === "commit");
+    expect(commits.length).toBeGreaterThan(10);
+    expect(commits[0].payload).toEqual({ bytes: expect.any(Number) });
+    expect(lines.some((l) => l.event === "submit" && l.node === "c0")).toBe(true);
+  });
+
+  it("--events to an unwritable path is bad input", async () => {
+    const r = await runCli(["run", "quickstart", "--duration", "1s", "--events", join(dir, "no/such/dir/events.jsonl")]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("--events");
   });
 });

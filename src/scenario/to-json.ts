@@ -1,0 +1,33 @@
+/**
+ * The inverse of parsing: a parsed {@link Scenario} back to the file format,
+ * with every default written out and every duration in microseconds. Seed
+ * files keep this form, so a replay runs with exactly the settings of the
+ * original run even if a later version changes a default.
+ */
+import type { LatencyModel } from "../net/latency.js";
+import type { Scenario } from "./schema.js";
+
+/** The file-format JSON of a parsed scenario; `parseScenario` of it gives the same scenario back. */
+export function scenarioToJson(scenario: Scenario): Record<string, unknown> {
+  const { network, workload } = scenario;
+  return {
+    ...scenario,
+    network: {
+      ...network,
+      latency: latencyToJson(network.latency),
+      links: network.links.map(({ latency, ...link }) => (latency === undefined ? link : { ...link, latency: latencyToJson(latency) })),
+    },
+    workload: { ...workload },
+  };
+}
+
+function latencyToJson(model: LatencyModel): Record<string, unknown> {
+  switch (model.kind) {
+    case "uniform":
+      return { min: model.minUs, max: model.maxUs };
+    case "normal":
+      return { distribution: "normal", mean: model.meanUs, stddev: model.stddevUs, min: model.minUs };
+    case "exponential":
+      return { distribution: "exponential", min: model.minUs, mean: model.meanUs };
+  }
+}
