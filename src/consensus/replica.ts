@@ -192,13 +192,13 @@ export class HotStuffReplica implements Node<ValidatorMessage> {
       lastVotedView: this.safety.lastVotedView,
       lockedQCView: this.safety.lockedQC.view,
     });
-    // Resume in the view we last voted or timed out in (we will not vote there again), or after our lock.
-    this.enterView(Math.max(this.safety.lastVotedView, this.safety.lockedQC.view + 1), true);
     // Uncommitted blocks kept before the crash, parents first (their QCs were verified when they arrived).
     for (const block of pending) {
       if (block.height <= this.tree.committedTip.height) deletePendingBlock(ctx.storage, toHex(block.hash));
       else this.insertBlock(block);
     }
+    // Resume in the view we last voted or timed out in (we will not vote there again), or after our lock.
+    this.enterView(Math.max(this.safety.lastVotedView, this.safety.lockedQC.view + 1), true);
     this.updateHead();
     if (this.tree.get(toHex(this.safety.lockedQC.blockHash)) === undefined) this.requestBlocks(this.safety.lockedQC.blockHash, undefined);
     this.afterStep();
