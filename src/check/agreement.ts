@@ -6,6 +6,7 @@
  */
 import { isValidator, safetyVerdict, type Checker, type InvariantResult, type Observation, type Violation } from "./checker.js";
 
+/** Checks agreement (see the file comment): one block per height across validators. */
 export class AgreementChecker implements Checker {
   readonly name = "agreement";
   readonly kind = "safety" as const;

@@ -7,6 +7,7 @@
  */
 import { isValidator, safetyVerdict, type Checker, type InvariantResult, type Observation, type Violation } from "./checker.js";
 
+/** Checks that no validator votes or proposes twice in one view (see the file comment). */
 export class EquivocationChecker implements Checker {
   readonly name = "equivocation";
   readonly kind = "safety" as const;

@@ -18,6 +18,7 @@ export interface LivenessExpectation {
   readonly notExpectedBecause?: string;
 }
 
+/** Checks liveness after the last fault (see the file comment); judged in `finish`. */
 export class LivenessChecker implements Checker {
   readonly name = "liveness";
   readonly kind = "liveness" as const;

@@ -17,6 +17,7 @@ interface BlockRef {
   readonly height: number;
 }
 
+/** Checks the reorg bound (see the file comment): fails when a head rolls back more than `maxReorgDepth` blocks. */
 export class ReorgBoundChecker implements Checker {
   readonly name = "reorg-bound";
   readonly kind = "safety" as const;

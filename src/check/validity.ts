@@ -9,6 +9,7 @@ import { decodeTxPayload } from "../sequencer/opaque-payload.js";
 import { transactionId } from "../mempool/opaque-pool.js";
 import { isValidator, safetyVerdict, type Checker, type InvariantResult, type Observation, type Violation } from "./checker.js";
 
+/** Checks validity (see the file comment): committed transactions were submitted, once. */
 export class ValidityChecker implements Checker {
   readonly name = "validity";
   readonly kind = "safety" as const;

@@ -11,6 +11,7 @@ export interface KeyPair {
 
 /** Names of the schemes a scenario may choose. */
 export const SIGNATURE_SCHEMES = ["ed25519", "ed25519-native", "sim"] as const;
+/** The name of one of {@link SIGNATURE_SCHEMES}. */
 export type SignatureSchemeName = (typeof SIGNATURE_SCHEMES)[number];
 
 /** Signing and verification. Implementations are deterministic and never throw on bad input to `verify`. */

@@ -12,7 +12,9 @@ import { z } from "zod";
 import { InputError } from "./errors.js";
 import type { RunReport } from "./run.js";
 
+/** The `format` field of every seed file. */
 export const SEED_FILE_FORMAT = "asset-sim/seed-file";
+/** The `formatVersion` this version writes and reads. */
 export const SEED_FILE_VERSION = 1;
 
 const seedFileSchema = z.strictObject({
