@@ -18,6 +18,7 @@ import { parseDurationUs } from "../scenario/duration.js";
 import { InputError } from "../scenario/errors.js";
 import { parseScenario } from "../scenario/load.js";
 import { applyOverrides, type ScenarioOverrides } from "../scenario/overrides.js";
+import type { Scenario } from "../scenario/schema.js";
 import { EXIT, runScenario, type RunReport } from "../scenario/run.js";
 import { buildSeedFile, compareReplay, parseSeedFile, seedFileName } from "../scenario/seed-file.js";
 import { scenarioToJson } from "../scenario/to-json.js";
@@ -134,7 +135,7 @@ function commandRun(scenarioPath: string, options: RunCommandOptions, io: Io): n
   if (droppedFaults > 0) io.err(`note: --duration drops ${droppedFaults} fault action(s) scheduled after the new end`);
   const scenario = parseScenario(raw);
   const started = performance.now();
-  const report = withEventLog(options.events, (observer) => runScenario(scenario, observer ? { observer } : {}));
+  const report = runWithEventLog(scenario, options.events);
   const wallMs = performance.now() - started;
   if (report.violation !== undefined) {
     const dir = resolve(options.out);
@@ -166,7 +167,7 @@ function commandReplay(file: string, options: ReplayCommandOptions, io: Io): num
   }
   const scenario = parseScenario({ ...seedFile.scenario, seed: seedFile.seed });
   const started = performance.now();
-  const report = withEventLog(options.events, (observer) => runScenario(scenario, observer ? { observer } : {}));
+  const report = runWithEventLog(scenario, options.events);
   const wallMs = performance.now() - started;
   const verdict = compareReplay(seedFile, report);
   if (options.json === true) {
@@ -184,11 +185,12 @@ function commandReplay(file: string, options: ReplayCommandOptions, io: Io): num
 }
 
 /**
- * Runs `body`, giving it an observer that appends each node event to `path`
- * as one JSON line (byte payloads become their length), when a path is given.
+ * Runs the scenario; when `path` is given, appends each node event to it as
+ * one JSON line (byte payloads become their length).
+ * @throws InputError when the file cannot be opened
  */
-function withEventLog<T>(path: string | undefined, body: (observer: ((o: Observation) => void) | undefined) => T): T {
-  if (path === undefined) return body(undefined);
+function runWithEventLog(scenario: Scenario, path: string | undefined): RunReport {
+  if (path === undefined) return runScenario(scenario);
   let fd: number;
   try {
     fd = openSync(path, "w");
@@ -201,9 +203,11 @@ function withEventLog<T>(path: string | undefined, body: (observer: ((o: Observa
     buffer = [];
   };
   try {
-    return body((o) => {
-      buffer.push(`${JSON.stringify({ timeUs: o.timeUs, node: o.node, event: o.event, ...o.fields }, bytesAsLength)}\n`);
-      if (buffer.length >= 1000) flush();
+    return runScenario(scenario, {
+      observer: (o: Observation) => {
+        buffer.push(`${JSON.stringify({ timeUs: o.timeUs, node: o.node, event: o.event, ...o.fields }, bytesAsLength)}\n`);
+        if (buffer.length >= 1000) flush();
+      },
     });
   } finally {
     flush();
