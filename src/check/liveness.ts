@@ -59,7 +59,7 @@ export class LivenessChecker implements Checker {
     let longestAfterHealUs = 0;
     let violation: Violation | undefined;
     let gapStart = healAtUs;
-    for (const t of [...after, endUs]) {
+    for (const t of endUs < healAtUs ? [] : [...after, endUs]) {
       const gap = t - gapStart;
       if (gap > longestAfterHealUs) longestAfterHealUs = gap;
       if (gap > this.boundUs && violation === undefined) {
@@ -79,7 +79,9 @@ export class LivenessChecker implements Checker {
       longestCommitGapUs: longestGapUs,
     };
     let skipped = notExpectedBecause;
-    if (skipped === undefined && endUs - healAtUs < this.boundUs && after.length === 0) {
+    if (skipped === undefined && endUs < healAtUs) {
+      skipped = `the run ended at ${formatSeconds(endUs)}, before the last fault at ${formatSeconds(healAtUs)}`;
+    } else if (skipped === undefined && endUs - healAtUs < this.boundUs && after.length === 0) {
       skipped = `the run ended ${formatSeconds(endUs - healAtUs)} after the last fault, less than livenessBound`;
     }
     if (skipped !== undefined) return { name: this.name, kind: this.kind, ok: true, skipped, figures };

@@ -146,6 +146,9 @@ function commandRun(scenarioPath: string, options: RunCommandOptions, io: Io): n
   }
   printReport(report, options.json === true, io);
   io.err(formatSpeed(report, wallMs));
+  if (report.stoppedBy === "eventBudget") {
+    io.err(`note: the event budget (maxEvents ${scenario.maxEvents}) ended the run at ${report.virtualDurationUs}us of ${scenario.duration}us`);
+  }
   if (report.seedFile !== undefined) {
     if (report.violation?.detail) io.err(report.violation.detail);
     io.err(`seed file written: ${report.seedFile}`);

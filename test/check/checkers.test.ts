@@ -123,6 +123,12 @@ describe("liveness", () => {
     expect(short.finish(5_500)).toMatchObject({ ok: true, skipped: expect.stringMatching(/less than livenessBound/) });
   });
 
+  it("is skipped when the run stops (event budget) before the last fault", () => {
+    const c = new LivenessChecker(1_000, { healAtUs: 5_000 });
+    c.observe(commit(500, 1));
+    expect(c.finish(3_000)).toMatchObject({ ok: true, skipped: "the run ended at 0.003s, before the last fault at 0.005s", figures: { longestGapAfterHealUs: 0 } });
+  });
+
   it("is skipped when the fault plan leaves no quorum", () => {
     const c = new LivenessChecker(1_000, { healAtUs: 5_000, notExpectedBecause: "no quorum" });
     expect(c.finish(60_000)).toMatchObject({ ok: true, skipped: "no quorum" });
