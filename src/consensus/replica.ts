@@ -415,6 +415,7 @@ export class HotStuffReplica implements Node<ValidatorMessage> {
     if (parent === undefined || parent.view + 1 !== certified.view || parent.height <= this.tree.committedTip.height) return;
     const { committed, pruned } = this.tree.commit(toHex(parent.hash));
     for (const hex of pruned) deletePendingBlock(this.ctx.storage, hex);
+    this.dropStaleWaiting();
     for (const block of committed) {
       deletePendingBlock(this.ctx.storage, toHex(block.hash));
       storeCommittedBlock(this.ctx.storage, block);
@@ -650,6 +651,23 @@ export class HotStuffReplica implements Node<ValidatorMessage> {
       for (const child of children) this.insertBlock(child);
     } else {
       this.requestBlocks(oldest.parentHash, from);
+    }
+  }
+
+  /** Forgets orphans and held proposals at or below the committed height: they can never be inserted. */
+  private dropStaleWaiting(): void {
+    const tipHeight = this.tree.committedTip.height;
+    for (const [parentHex, blocks] of this.orphans) {
+      const live = blocks.filter((b) => b.height > tipHeight);
+      this.orphanCount -= blocks.length - live.length;
+      if (live.length === 0) this.orphans.delete(parentHex);
+      else this.orphans.set(parentHex, live);
+    }
+    for (const [parentHex, waiting] of this.pendingProposals) {
+      const live = waiting.filter((p) => p.msg.block.height > tipHeight);
+      this.pendingProposalCount -= waiting.length - live.length;
+      if (live.length === 0) this.pendingProposals.delete(parentHex);
+      else this.pendingProposals.set(parentHex, live);
     }
   }
 
