@@ -60,10 +60,6 @@ export const read = {
     }
     return value;
   },
-  string(value: unknown, field: string, maxLength = 256): string {
-    if (typeof value !== "string" || value.length > maxLength) throw new WireDecodeError(`${field}: expected a string of at most ${maxLength} characters`);
-    return value;
-  },
   array(value: unknown, field: string, maxLength: number): unknown[] {
     if (!Array.isArray(value)) throw new WireDecodeError(`${field}: expected an array`);
     if (value.length > maxLength) throw new WireDecodeError(`${field}: more than ${maxLength} entries`);

@@ -54,9 +54,6 @@ function toInputError(error: z.ZodError): InputError {
     const where = path === "" ? "" : path;
     return new InputError(where === "" ? issue.keys[0]! : `${where}.${issue.keys[0]!}`, `unknown field${issue.keys.length > 1 ? "s" : ""} ${keys}${where === "" ? " at the top level" : ` in ${where}`}`);
   }
-  if (issue.code === "invalid_union" && path.endsWith("]") && path.startsWith("faults[")) {
-    return new InputError(`${path}.action`, `unknown action (expected one of: partition, partition-oneway, isolate, heal, crash, restart, clog, unclog)`);
-  }
   if (issue.code === "invalid_type") {
     if (/received undefined$/.test(issue.message)) return new InputError(path, "required field is missing");
     if (/^Invalid input/.test(issue.message)) return new InputError(path, `expected ${issue.expected}, ${issue.message.replace(/^.*received /, "got ")}`);

@@ -85,9 +85,6 @@ const faultAction = z.discriminatedUnion("action", [
   z.strictObject({ at, action: z.literal("unclog"), node: nodeName }),
 ]);
 
-/** The fault actions a scenario may schedule. */
-export const FAULT_ACTIONS = ["partition", "partition-oneway", "isolate", "heal", "crash", "restart", "clog", "unclog"] as const;
-
 /** Scenario file, version 1. */
 export const scenarioSchema = z.strictObject({
   version: z.literal(1).default(1),
