@@ -47,6 +47,7 @@ import {
   type SafetyState,
 } from "./safety-store.js";
 import type {
+  AppMessage,
   Block,
   BlockRequestMessage,
   BlockResponseMessage,
@@ -140,6 +141,7 @@ export class HotStuffReplica implements Node<ValidatorMessage> {
   private readonly syncRequests = new Map<string, SyncRequest>();
   private readonly syncTimers = new Map<TimerId, string>();
   private readonly loopback: ValidatorMessage[] = [];
+  private lastAppMessage: AppMessage | undefined;
 
   /**
    * @param config validator set, own key and timing
@@ -175,7 +177,11 @@ export class HotStuffReplica implements Node<ValidatorMessage> {
       id: ctx.id,
       peers: this.validators.validators.filter((_, i) => i !== this.config.index).map((v) => v.id),
       now: () => ctx.now(),
-      sendApp: (to, data) => ctx.send(to, { type: "app", data }),
+      sendApp: (to, data) => {
+        // One message object per payload, so sending it to every peer encodes it once.
+        if (this.lastAppMessage?.data !== data) this.lastAppMessage = { type: "app", data };
+        ctx.send(to, this.lastAppMessage);
+      },
       log: (event, fields) => ctx.log(event, fields),
     };
     this.safety = loadSafetyState(ctx.storage);
