@@ -1,0 +1,173 @@
+/**
+ * AssetVM domain types: accounts, assets, pools, instructions, transactions
+ * and receipts. Amounts are bigint base units bounded by {@link U64_MAX}
+ * (as SPL token amounts are); accounts are public keys of the run's signature
+ * scheme (ed25519 in real mode), written as lowercase hex.
+ */
+
+/** Lowercase hex of a 32-byte public key. */
+export type AccountId = string;
+
+/** An asset's symbol, its identifier: 1 to 12 characters of A-Z and 0-9, starting with a letter (e.g. "USDC"). */
+export type AssetSymbol = string;
+
+/** Largest amount, balance, supply, nonce or fee: 2^64 - 1. */
+export const U64_MAX = (1n << 64n) - 1n;
+
+/** Symbol of the native asset: fees are paid in it and burned. Created at genesis, no mint authority. */
+export const NATIVE_ASSET: AssetSymbol = "ASSET";
+
+/** Most decimals an asset may declare. */
+export const DECIMALS_MAX = 18;
+
+/** Largest pool fee, basis points (10% ). */
+export const POOL_FEE_BPS_MAX = 1000;
+
+/** Most instructions in one transaction. */
+export const INSTRUCTIONS_PER_TX_MAX = 16;
+
+/** Pattern every asset symbol matches. */
+export const ASSET_SYMBOL_PATTERN = /^[A-Z][A-Z0-9]{0,11}$/;
+
+/** One VM instruction. A transaction's instructions run in order and atomically. */
+export type Instruction =
+  /** Creates `asset` with zero supply; `mintAuthority` null makes it unmintable. */
+  | { readonly kind: "create-asset"; readonly asset: AssetSymbol; readonly decimals: number; readonly mintAuthority: AccountId | null }
+  /** Mints `amount` of `asset` to `to`; the sender must be the mint authority. */
+  | { readonly kind: "mint"; readonly asset: AssetSymbol; readonly to: AccountId; readonly amount: bigint }
+  /** Moves `amount` of `asset` from the sender to `to`. */
+  | { readonly kind: "transfer"; readonly asset: AssetSymbol; readonly to: AccountId; readonly amount: bigint }
+  /** Destroys `amount` of `asset` held by the sender. */
+  | { readonly kind: "burn"; readonly asset: AssetSymbol; readonly amount: bigint }
+  /** Sets (hands over) or, with null, removes the mint authority; the sender must be the current authority. */
+  | { readonly kind: "set-mint-authority"; readonly asset: AssetSymbol; readonly authority: AccountId | null }
+  /** Creates the constant-product pool of two distinct assets, empty, with a swap fee in basis points. */
+  | { readonly kind: "create-pool"; readonly assetA: AssetSymbol; readonly assetB: AssetSymbol; readonly feeBps: number }
+  /** Deposits up to `amountA`/`amountB` in proportion to the reserves; refuses fewer than `minShares` pool shares. */
+  | { readonly kind: "add-liquidity"; readonly assetA: AssetSymbol; readonly assetB: AssetSymbol; readonly amountA: bigint; readonly amountB: bigint; readonly minShares: bigint }
+  /** Burns `shares` pool shares for their part of both reserves; refuses less than `minA`/`minB`. */
+  | { readonly kind: "remove-liquidity"; readonly assetA: AssetSymbol; readonly assetB: AssetSymbol; readonly shares: bigint; readonly minA: bigint; readonly minB: bigint }
+  /** Sells exactly `amountIn` of `assetIn` for at least `minOut` of `assetOut` (the slippage limit). */
+  | { readonly kind: "swap"; readonly assetIn: AssetSymbol; readonly assetOut: AssetSymbol; readonly amountIn: bigint; readonly minOut: bigint };
+
+/** The instruction kinds, in wire (enum index) order. */
+export const INSTRUCTION_KINDS = [
+  "create-asset",
+  "mint",
+  "transfer",
+  "burn",
+  "set-mint-authority",
+  "create-pool",
+  "add-liquidity",
+  "remove-liquidity",
+  "swap",
+] as const satisfies readonly Instruction["kind"][];
+
+/** What the sender signs. */
+export interface TransactionBody {
+  readonly sender: AccountId;
+  /** Must equal the sender's account nonce (0 for a new account); it then increments by one. */
+  readonly nonce: bigint;
+  /** Native-asset base units the sender pays (and the chain burns) whether the instructions succeed or fail. */
+  readonly fee: bigint;
+  readonly instructions: readonly Instruction[];
+}
+
+/** A signed transaction. */
+export interface Transaction extends TransactionBody {
+  /** Signature over `transactionSigningBytes(body)` by `sender`'s key. */
+  readonly signature: Uint8Array;
+}
+
+/** An asset's record in the ledger. */
+export interface AssetInfo {
+  readonly symbol: AssetSymbol;
+  readonly decimals: number;
+  readonly mintAuthority: AccountId | null;
+  /** Sum of all balances and pool reserves of this asset: minted minus burned. */
+  readonly supply: bigint;
+}
+
+/** A constant-product pool; `assetA < assetB` (string order). */
+export interface PoolState {
+  readonly assetA: AssetSymbol;
+  readonly assetB: AssetSymbol;
+  readonly reserveA: bigint;
+  readonly reserveB: bigint;
+  /** Pool shares outstanding. */
+  readonly totalShares: bigint;
+  readonly feeBps: number;
+}
+
+/** The identifier of the pool of two assets: `"A/B"` with A < B. */
+export function poolId(assetX: AssetSymbol, assetY: AssetSymbol): string {
+  return assetX < assetY ? `${assetX}/${assetY}` : `${assetY}/${assetX}`;
+}
+
+/**
+ * Why a transaction failed. The first two (and `insufficient-fee`) make a
+ * transaction inadmissible: it never enters a block and changes nothing (a fee
+ * charged for them would let anyone drain another account by replaying or
+ * forging its transactions). Every other code is an execution failure: the fee
+ * is burned, the nonce advances, and nothing else changes.
+ */
+export type VmErrorCode =
+  | "bad-signature"
+  | "bad-nonce"
+  | "insufficient-fee"
+  | "insufficient-balance"
+  | "unknown-asset"
+  | "asset-exists"
+  | "unauthorized"
+  | "overflow"
+  | "slippage"
+  | "unknown-pool"
+  | "pool-exists"
+  | "insufficient-liquidity"
+  | "invalid-instruction";
+
+/** Codes that make a transaction inadmissible (see {@link VmErrorCode}). */
+export const INADMISSIBLE_CODES: readonly VmErrorCode[] = ["bad-signature", "bad-nonce", "insufficient-fee"];
+
+/** Every {@link VmErrorCode}, for tables and counters. */
+export const VM_ERROR_CODES: readonly VmErrorCode[] = [
+  "bad-signature",
+  "bad-nonce",
+  "insufficient-fee",
+  "insufficient-balance",
+  "unknown-asset",
+  "asset-exists",
+  "unauthorized",
+  "overflow",
+  "slippage",
+  "unknown-pool",
+  "pool-exists",
+  "insufficient-liquidity",
+  "invalid-instruction",
+];
+
+/** A swap's effect on its pool's invariant k = reserveA * reserveB. */
+export interface SwapRecord {
+  readonly pool: string;
+  readonly kBefore: bigint;
+  readonly kAfter: bigint;
+}
+
+/** The outcome of one executed (admissible) transaction. */
+export interface TxReceipt {
+  /** Lowercase hex transaction id. */
+  readonly id: string;
+  readonly sender: AccountId;
+  readonly nonce: bigint;
+  readonly fee: bigint;
+  /** "ok", or the execution failure that rolled the instructions back. */
+  readonly status: "ok" | VmErrorCode;
+  /** Index of the failing instruction, when status is not "ok". */
+  readonly failedInstruction?: number;
+  /** Human-readable detail of the failure. */
+  readonly message?: string;
+  /** Supply changes of this transaction (fee burn included), per asset; empty entries omitted. */
+  readonly supplyDelta: ReadonlyMap<AssetSymbol, bigint>;
+  /** Swaps performed (only when status is "ok"). */
+  readonly swaps: readonly SwapRecord[];
+}
