@@ -126,7 +126,11 @@ export type VmErrorCode =
   | "insufficient-liquidity"
   | "invalid-instruction";
 
-/** Codes that make a transaction inadmissible (see {@link VmErrorCode}). */
+/**
+ * Codes that make a transaction inadmissible (see {@link VmErrorCode}). `admissionError` also returns
+ * `invalid-instruction` for a transaction of the wrong shape (no instructions, fee or nonce out of range);
+ * the same code from execution is an ordinary failure of one instruction.
+ */
 export const INADMISSIBLE_CODES: readonly VmErrorCode[] = ["bad-signature", "bad-nonce", "insufficient-fee"];
 
 /** Every {@link VmErrorCode}, for tables and counters. */

@@ -1,0 +1,85 @@
+/**
+ * Where each ledger entry lives in the authenticated state, and the bytes its
+ * value commits to. A key is a short ASCII string (its UTF-8 bytes are the
+ * Merkle tree key); a value is Borsh-encoded.
+ *
+ * ```text
+ * n:<account>              nonce          u64
+ * b:<account>:<asset>      balance        u64
+ * a:<asset>                AssetInfo      symbol String | decimals u8 | mintAuthority Option<[u8;32]> | supply u64
+ * p:<poolId>               PoolState      assetA String | assetB String | reserveA u64 | reserveB u64 | totalShares u64 | feeBps u16
+ * s:<poolId>:<account>     pool shares    u64
+ * ```
+ */
+import { fromHex, toHex, utf8 } from "../crypto/hash.js";
+import { BorshReader, BorshWriter } from "./borsh-bytes.js";
+import type { AccountId, AssetInfo, AssetSymbol, PoolState } from "./types.js";
+
+/** Key builders, one per entry kind. */
+export const stateKey = {
+  nonce: (account: AccountId): string => `n:${account}`,
+  balance: (account: AccountId, asset: AssetSymbol): string => `b:${account}:${asset}`,
+  asset: (symbol: AssetSymbol): string => `a:${symbol}`,
+  pool: (id: string): string => `p:${id}`,
+  shares: (pool: string, account: AccountId): string => `s:${pool}:${account}`,
+};
+
+/** A ledger value: a number (nonce, balance, shares), an asset or a pool. */
+export type StateValue = bigint | AssetInfo | PoolState;
+
+/** The Merkle tree key of a state key. */
+export function stateKeyBytes(key: string): Uint8Array {
+  return utf8(key);
+}
+
+/**
+ * The bytes a value commits to in the tree (its Borsh encoding).
+ * @throws RangeError when a number is outside u64
+ */
+export function encodeStateValue(value: StateValue): Uint8Array {
+  const w = new BorshWriter();
+  if (typeof value === "bigint") return w.u64(value).finish();
+  if ("symbol" in value) {
+    w.string(value.symbol).u8(value.decimals);
+    if (value.mintAuthority === null) w.u8(0);
+    else w.u8(1).fixed(fromHex(value.mintAuthority));
+    return w.u64(value.supply).finish();
+  }
+  return w.string(value.assetA).string(value.assetB).u64(value.reserveA).u64(value.reserveB).u64(value.totalShares).u16(value.feeBps).finish();
+}
+
+/**
+ * Decodes the value stored under `key` (the inverse of {@link encodeStateValue}), for proof consumers.
+ * @throws WireDecodeError on malformed bytes; Error on a key of no known kind
+ */
+export function decodeStateValue(key: string, bytes: Uint8Array): StateValue {
+  const r = new BorshReader(bytes);
+  let value: StateValue;
+  switch (key[0]) {
+    case "n":
+    case "b":
+    case "s":
+      value = r.u64("value");
+      break;
+    case "a": {
+      const symbol = r.string(32, "asset.symbol");
+      const decimals = r.u8("asset.decimals");
+      const mintAuthority = r.option("asset.mintAuthority") ? toHex(r.fixed(32, "asset.mintAuthority")) : null;
+      value = { symbol, decimals, mintAuthority, supply: r.u64("asset.supply") };
+      break;
+    }
+    case "p": {
+      const assetA = r.string(32, "pool.assetA");
+      const assetB = r.string(32, "pool.assetB");
+      const reserveA = r.u64("pool.reserveA");
+      const reserveB = r.u64("pool.reserveB");
+      const totalShares = r.u64("pool.totalShares");
+      value = { assetA, assetB, reserveA, reserveB, totalShares, feeBps: r.u16("pool.feeBps") };
+      break;
+    }
+    default:
+      throw new Error(`not a state key: ${JSON.stringify(key)}`);
+  }
+  r.end("value");
+  return value;
+}
