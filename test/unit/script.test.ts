@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compileScript, formatInstruction, type ScriptContext } from "../../src/vm/script/compile.js";
@@ -100,15 +101,10 @@ describe("script: each statement compiles to its instruction", () => {
     expect(one("swap 500 USDC for GOLD")).toEqual({ kind: "swap", assetIn: "USDC", assetOut: "GOLD", amountIn: 500n, minOut: 0n });
   });
 
-  it("the example of docs/script-grammar.md compiles", () => {
-    const source = [
-      "# Launch a token and seed a pool with it.",
-      "create asset GOLD decimals 6            # mint authority: the signer",
-      "mint 1_000_000_000 GOLD to me",
-      "create pool GOLD ASSET fee 25 bps",
-      "add liquidity 500_000_000 GOLD 2_000_000 ASSET",
-      "transfer 10_000 GOLD to alice",
-    ].join("\n");
+  it("the example in the README's script language section compiles", () => {
+    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+    const section = readme.slice(readme.indexOf("## Script language"));
+    const source = section.slice(section.indexOf("```text\n") + 8, section.indexOf("```", section.indexOf("```text\n") + 8));
     expect(compile(source)).toEqual([
       { kind: "create-asset", asset: "GOLD", decimals: 6, mintAuthority: SIGNER },
       { kind: "mint", asset: "GOLD", to: SIGNER, amount: 1_000_000_000n },
