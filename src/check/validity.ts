@@ -1,22 +1,31 @@
 /**
- * Validity: every committed transaction was submitted by a client, and no
- * transaction is committed twice in the chain.
+ * Validity of committed transactions: every transaction in the committed
+ * chain decodes, carries a valid signature of its sender (checked here from
+ * scratch with the run's signature scheme, not through any validator's cache),
+ * was submitted by a client, and is applied exactly once: no id twice, and
+ * each sender's nonces run 0, 1, 2... with no repeat or gap.
  *
  * Watches client `submit` events and the payload of the first commit of each
  * height (later commits of the same height are agreement's business).
  */
-import { decodeTxPayload } from "../sequencer/opaque-payload.js";
-import { transactionId } from "../mempool/opaque-pool.js";
+import { fromHex } from "../crypto/hash.js";
+import type { SignatureScheme } from "../crypto/signature.js";
+import { decodeBlockPayload } from "../sequencer/block-payload.js";
+import { decodeTransaction } from "../vm/tx-codec.js";
 import { isValidator, safetyVerdict, type Checker, type InvariantResult, type Observation, type Violation } from "./checker.js";
 
-/** Checks validity (see the file comment): committed transactions were submitted, once. */
+/** Checks validity (see the file comment). */
 export class ValidityChecker implements Checker {
   readonly name = "validity";
   readonly kind = "safety" as const;
   private readonly submitted = new Set<string>();
-  private readonly committedAt = new Map<string, number>();
+  private readonly committed = new Set<string>();
+  private readonly nextNonce = new Map<string, bigint>();
   private readonly heights = new Set<number>();
   private violation: Violation | undefined;
+
+  /** @param scheme the run's signature scheme */
+  constructor(private readonly scheme: SignatureScheme) {}
 
   observe(o: Observation): Violation | undefined {
     if (o.event === "submit") {
@@ -25,26 +34,35 @@ export class ValidityChecker implements Checker {
     }
     if (o.event !== "commit" || !isValidator(o.node)) return undefined;
     const height = o.fields.height as number;
-    if (this.heights.has(height)) return undefined;
+    if (this.heights.has(height) || height === 0) return undefined;
     this.heights.add(height);
-    let txs: Uint8Array[];
+    let txs: readonly Uint8Array[];
     try {
-      txs = decodeTxPayload(o.fields.payload as Uint8Array);
+      txs = decodeBlockPayload(o.fields.payload as Uint8Array).txs;
     } catch (error) {
       return this.fail(o, `height ${height}: committed payload does not decode (${(error as Error).message})`);
     }
-    for (const tx of txs) {
-      const id = transactionId(tx);
-      if (!this.submitted.has(id)) return this.fail(o, `height ${height}: transaction ${id.slice(0, 16)} was never submitted`);
-      const earlier = this.committedAt.get(id);
-      if (earlier !== undefined) return this.fail(o, `transaction ${id.slice(0, 16)} committed twice: heights ${earlier} and ${height}`);
-      this.committedAt.set(id, height);
+    for (const [i, raw] of txs.entries()) {
+      let tx;
+      try {
+        tx = decodeTransaction(raw);
+      } catch (error) {
+        return this.fail(o, `height ${height}: transaction ${i} does not decode (${(error as Error).message})`);
+      }
+      const short = tx.id.slice(0, 16);
+      if (!this.scheme.verify(fromHex(tx.sender), tx.signingBytes, tx.signature)) return this.fail(o, `height ${height}: transaction ${short} has an invalid signature`);
+      if (!this.submitted.has(tx.id)) return this.fail(o, `height ${height}: transaction ${short} was never submitted`);
+      if (this.committed.has(tx.id)) return this.fail(o, `height ${height}: transaction ${short} committed twice`);
+      const expected = this.nextNonce.get(tx.sender) ?? 0n;
+      if (tx.nonce !== expected) return this.fail(o, `height ${height}: transaction ${short} of ${tx.sender.slice(0, 16)} has nonce ${tx.nonce}, expected ${expected}`);
+      this.nextNonce.set(tx.sender, expected + 1n);
+      this.committed.add(tx.id);
     }
     return undefined;
   }
 
   finish(): InvariantResult {
-    return safetyVerdict(this.name, { transactionsSubmitted: this.submitted.size, transactionsCommitted: this.committedAt.size }, this.violation);
+    return safetyVerdict(this.name, { transactionsSubmitted: this.submitted.size, transactionsCommitted: this.committed.size }, this.violation);
   }
 
   private fail(o: Observation, message: string): Violation {

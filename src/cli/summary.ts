@@ -10,7 +10,9 @@ export function formatSummary(report: RunReport): string {
     `scenario ${report.scenario}  seed ${report.seed}  ${report.validators} validators  ${report.signatureScheme} signatures`,
     `simulated ${seconds(report.virtualDurationUs)} (stopped by ${report.stoppedBy}), ${report.events} events`,
     `commits ${m.commits}  views ${m.views}  timeouts ${m.timeouts} (${m.timeoutCertificates} TCs)  proposals ${m.proposals}  restarts ${m.restarts}`,
-    `transactions submitted ${m.transactionsSubmitted}, committed ${committed(report)}`,
+    `transactions submitted ${m.transactionsSubmitted}, committed ${committed(report)} (${m.execution.committedTps} tx/s), latency p50 ${ms(m.execution.latencyUs.p50)} p95 ${ms(m.execution.latencyUs.p95)} p99 ${ms(m.execution.latencyUs.p99)}`,
+    `blocks: interval p50 ${ms(m.execution.blockIntervalUs.p50)} p95 ${ms(m.execution.blockIntervalUs.p95)}  mempool depth max ${m.execution.mempoolDepthMax} mean ${m.execution.mempoolDepthMean}  root divergences ${m.execution.rootDivergences}  rollbacks ${m.execution.rollbacks}`,
+    `rejected at mempool: ${counts(m.execution.rejected)}  failed in execution: ${counts(m.execution.failed)}`,
     `messages sent ${m.messages.sent}, delivered ${m.messages.delivered}, dropped ${m.messages.dropped}, duplicated ${m.messages.duplicated}, held ${m.messages.held}, rejected ${m.rejectedMessages}`,
     `faults applied ${m.faultsApplied}`,
     "invariants:",
@@ -34,6 +36,15 @@ function formatInvariant(r: InvariantResult): string {
 function committed(report: RunReport): string {
   const validity = report.invariants.find((r) => r.name === "validity");
   return String(validity?.figures.transactionsCommitted ?? "?");
+}
+
+function ms(us: number | null): string {
+  return us === null ? "-" : `${(us / 1000).toFixed(0)}ms`;
+}
+
+function counts(byReason: Record<string, number>): string {
+  const entries = Object.entries(byReason).sort(([a], [b]) => (a < b ? -1 : 1));
+  return entries.length === 0 ? "none" : entries.map(([k, v]) => `${k}=${v}`).join(" ");
 }
 
 function seconds(us: number): string {

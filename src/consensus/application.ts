@@ -24,11 +24,11 @@ export interface Application {
   /** Handles application data from a client or a peer (transactions, gossip). */
   onAppMessage(ctx: AppContext, from: NodeId, data: Uint8Array): void;
   /**
-   * Builds the payload of a new block.
+   * Builds the payload of a new block, child of `parent` (so at height `parent.height + 1`).
    * @param branch the uncommitted blocks from just above the last committed block
-   *   up to the new block's parent, oldest first (empty when the parent is committed)
+   *   up to `parent`, oldest first (empty when the parent is committed)
    */
-  buildPayload(ctx: AppContext, branch: readonly Block[]): Uint8Array;
+  buildPayload(ctx: AppContext, parent: Block, branch: readonly Block[]): Uint8Array;
   /** True iff `block.payload` is acceptable on top of `branch` (same meaning as above). */
   verifyPayload(ctx: AppContext, block: Block, branch: readonly Block[]): boolean;
   /** Applies a committed block; called once per block per boot, in height order. */

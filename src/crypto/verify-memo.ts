@@ -9,8 +9,7 @@
  * shortcut of the simulation process, which runs every node; a real validator
  * (real mode) verifies with the plain scheme.
  */
-import { sha256 as nobleSha256 } from "@noble/hashes/sha2.js";
-import { toHex, u64 } from "./hash.js";
+import { concatBytes, sha256, toHex, u64 } from "./hash.js";
 import type { SignatureScheme } from "./signature.js";
 
 /**
@@ -25,9 +24,7 @@ export function memoizeVerify(scheme: SignatureScheme, capacity = 1_000_000): Si
     sign: (secretKey, message) => scheme.sign(secretKey, message),
     verify(publicKey, message, signature) {
       // Lengths are hashed too, so (key, message, signature) splits are unambiguous.
-      const h = nobleSha256.create();
-      h.update(u64(publicKey.length)).update(u64(signature.length)).update(publicKey).update(signature).update(message);
-      const key = toHex(h.digest());
+      const key = toHex(sha256(concatBytes(u64(publicKey.length), u64(signature.length), publicKey, signature, message)));
       const known = answers.get(key);
       if (known !== undefined) return known;
       const answer = scheme.verify(publicKey, message, signature);

@@ -16,16 +16,21 @@ import { ValidatorSet } from "../consensus/validator-set.js";
 import { validatorCodec } from "../consensus/wire.js";
 import { concatBytes, sha256, u64, utf8 } from "../crypto/hash.js";
 import { createSignatureScheme } from "../crypto/schemes.js";
+import { memoizeVerify } from "../crypto/verify-memo.js";
 import type { KeyPair } from "../crypto/signature.js";
 import { WireDecodeError } from "../net/codec.js";
 import { SimNetwork, type LinkOverride } from "../net/sim-network.js";
-import { OpaqueTxApp } from "../sequencer/opaque-app.js";
+import { AssetApp } from "../sequencer/asset-app.js";
 import { SimHost } from "../sim/host.js";
 import type { NodeId } from "../sim/node.js";
 import { Simulation, type StopReason } from "../sim/simulation.js";
 import { digestText } from "../sim/trace.js";
 import { SimDisk } from "../storage/sim-disk.js";
-import { WorkloadClient } from "../workload/client.js";
+import { AssetClient } from "../workload/asset-client.js";
+import { ConservationChecker, type NodeAudit } from "../check/conservation.js";
+import { RootAgreementChecker } from "../check/root-agreement.js";
+import { toHex } from "../crypto/hash.js";
+import { buildGenesis, genesisSupply } from "./genesis.js";
 import { LEADER, livenessExpectation, orderedFaults } from "./fault-plan.js";
 import { MetricsCollector } from "./metrics.js";
 import { nodeNames } from "./nodes.js";
@@ -84,16 +89,27 @@ export class Cluster {
     );
     this.network.onDeliver((from, to, bytes) => this.deliver(from, to, bytes));
 
-    const scheme = createSignatureScheme(scenario.validators.signatureScheme);
+    // Verification is memoised across the simulated nodes (a pure function: see verify-memo.ts).
+    const scheme = memoizeVerify(createSignatureScheme(scenario.validators.signatureScheme));
     const keyPairs: KeyPair[] = validators.map((id) => scheme.keyPairFromSeed(sha256(concatBytes(utf8("asset-sim/validator-key"), u64(scenario.seed), utf8(id)))));
     this.validatorSet = new ValidatorSet(
       validators.map((id, i) => ({ id, publicKey: keyPairs[i]!.publicKey })),
       scheme,
     );
 
+    const clientKeys = clients.map((client) =>
+      Array.from({ length: scenario.workload.accountsPerClient }, (_, k) =>
+        scheme.keyPairFromSeed(sha256(concatBytes(utf8("asset-sim/client-key"), u64(scenario.seed), utf8(client), u64(k)))),
+      ),
+    );
+    const directory = clientKeys.flat().map((k) => toHex(k.publicKey));
+    const genesis = buildGenesis(scenario.ledger, directory);
+
     this.checkers = [
       new AgreementChecker(),
-      new ValidityChecker(),
+      new RootAgreementChecker(),
+      new ConservationChecker(genesisSupply(genesis), () => this.auditLedgers()),
+      new ValidityChecker(scheme),
       new ReorgBoundChecker(scenario.invariants.maxReorgDepth),
       new EquivocationChecker(),
       new LivenessChecker(scenario.invariants.livenessBound, livenessExpectation(scenario)),
@@ -112,10 +128,18 @@ export class Cluster {
             viewTimeoutMaxUs: v.viewTimeoutMax,
             syncRetryUs: v.syncRetry,
           },
-          new OpaqueTxApp({
+          new AssetApp({
+            scheme,
+            genesis,
             blockTransactionsMax: v.maxBlockTransactions,
-            poolTransactionsMax: v.maxPoolTransactions,
-            transactionBytesMax: scenario.workload.txBytes,
+            mempool: {
+              capacity: v.mempool.capacity,
+              minFee: BigInt(v.mempool.minFee),
+              replaceBumpPercent: v.mempool.replaceBumpPercent,
+              ttlUs: v.mempool.ttl,
+              maxNonceGap: v.mempool.maxNonceGap,
+              perSenderMax: v.mempool.perSenderMax,
+            },
           }),
         ),
       );
@@ -123,12 +147,22 @@ export class Cluster {
     const w = scenario.workload;
     clients.forEach((id, index) => {
       this.addHost(id, () =>
-        new WorkloadClient({
+        new AssetClient({
           index,
           validators,
+          scheme,
+          accounts: clientKeys[index]!,
+          directory,
           txPerSecond: w.txPerSecond / w.clients,
-          txBytes: w.txBytes,
           stopAtUs: w.stopAt ?? scenario.duration,
+          mix: w.mix,
+          fee: BigInt(w.fee),
+          token: scenario.ledger.token,
+          tokenAuthority: directory[0]!,
+          inflightMax: Math.max(1, Math.floor(v.mempool.perSenderMax / 2)),
+          queryIntervalUs: 1_000_000,
+          resubmitAfterUs: 3_000_000,
+          farNonceGap: BigInt(v.mempool.maxNonceGap + 1_000),
         }),
       );
     });
@@ -165,6 +199,22 @@ export class Cluster {
     return node instanceof HotStuffReplica ? node : undefined;
   }
 
+  /** The sequencer application of a running validator (sim-only introspection). */
+  app(id: NodeId): AssetApp | undefined {
+    const app = this.replica(id)?.application;
+    return app instanceof AssetApp ? app : undefined;
+  }
+
+  /** Audits the committed ledger of every running validator (for the conservation checker). */
+  private auditLedgers(): NodeAudit[] {
+    const out: NodeAudit[] = [];
+    for (const id of this.hosts.keys()) {
+      const ledger = this.app(id)?.ledger;
+      if (ledger !== undefined) out.push({ node: id, height: ledger.committed.height, assets: ledger.auditSupply() });
+    }
+    return out;
+  }
+
   /** The validator leading the highest view any running validator is in. */
   currentLeader(): NodeId {
     let view = 0;
@@ -172,7 +222,7 @@ export class Cluster {
     return this.validatorSet.idOf(this.validatorSet.leaderOf(view));
   }
 
-  private addHost(id: NodeId, createNode: () => HotStuffReplica | WorkloadClient): void {
+  private addHost(id: NodeId, createNode: () => HotStuffReplica | AssetClient): void {
     const disk = new SimDisk();
     this.disks.set(id, disk);
     this.network.addNode(id);

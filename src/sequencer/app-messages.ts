@@ -1,0 +1,52 @@
+/**
+ * Application messages between clients and validators (the `data` of a
+ * consensus `app` message), MessagePack-encoded:
+ * - `submit`: a client hands transactions to a validator, which gossips the new ones;
+ * - `gossip`: a validator forwards transactions to its peers (not forwarded again);
+ * - `account-query`: a client asks for an account's committed nonce;
+ * - `account-state`: the answer, with the committed height it reflects.
+ */
+import { decodeWire, encodeWire, read, WireDecodeError } from "../net/codec.js";
+
+/** Most transactions in one message. */
+export const TRANSACTIONS_PER_MESSAGE_MAX = 10_000;
+
+/** One application message. */
+export type AppMessage =
+  | { readonly kind: "submit" | "gossip"; readonly txs: readonly Uint8Array[] }
+  | { readonly kind: "account-query"; readonly account: Uint8Array }
+  | { readonly kind: "account-state"; readonly account: Uint8Array; readonly nonce: bigint; readonly height: number };
+
+/** Encodes an application message. */
+export function encodeAppMessage(msg: AppMessage): Uint8Array {
+  switch (msg.kind) {
+    case "submit":
+    case "gossip":
+      return encodeWire({ kind: msg.kind, txs: msg.txs });
+    case "account-query":
+      return encodeWire({ kind: msg.kind, account: msg.account });
+    case "account-state":
+      // Nonces are u64: carried as a decimal string so no precision is lost.
+      return encodeWire({ kind: msg.kind, account: msg.account, nonce: msg.nonce.toString(), height: msg.height });
+  }
+}
+
+/** Decodes an application message. @throws WireDecodeError on anything malformed */
+export function decodeAppMessage(bytes: Uint8Array): AppMessage {
+  const o = read.object(decodeWire(bytes), "appMessage");
+  switch (o.kind) {
+    case "submit":
+    case "gossip":
+      return { kind: o.kind, txs: read.array(o.txs, "appMessage.txs", TRANSACTIONS_PER_MESSAGE_MAX).map((tx, i) => read.bytes(tx, `appMessage.txs[${i}]`)) };
+    case "account-query":
+      return { kind: o.kind, account: read.bytes(o.account, "appMessage.account", 32) };
+    case "account-state": {
+      if (typeof o.nonce !== "string" || !/^(0|[1-9][0-9]{0,19})$/.test(o.nonce)) throw new WireDecodeError("appMessage.nonce: expected a decimal u64");
+      const nonce = BigInt(o.nonce);
+      if (nonce >> 64n !== 0n) throw new WireDecodeError("appMessage.nonce: larger than u64");
+      return { kind: o.kind, account: read.bytes(o.account, "appMessage.account", 32), nonce, height: read.uint(o.height, "appMessage.height") };
+    }
+    default:
+      throw new WireDecodeError(`appMessage.kind: unknown ${JSON.stringify(o.kind)}`);
+  }
+}

@@ -1,0 +1,272 @@
+/**
+ * The sequencer pipeline as the consensus {@link Application}: validators take
+ * signed transactions into a fee mempool and gossip them; the leader drains the
+ * mempool into a `BlockPayload { height, parent, stateRoot, txs }`, executing as
+ * it selects; every validator re-executes a proposal on its parent's state and
+ * votes only when it reaches the same state root (a mismatch is logged as
+ * `root-divergence` with both roots). Executed blocks stay speculative layers
+ * until consensus commits them; committing folds a layer into the committed
+ * state once, and layers of abandoned forks are dropped (logged `rollback`).
+ */
+import type { AppContext, Application } from "../consensus/application.js";
+import type { Block } from "../consensus/types.js";
+import { bytesEqual, toHex } from "../crypto/hash.js";
+import type { SignatureScheme } from "../crypto/signature.js";
+import { FeeMempool, type MempoolConfig, type PoolTx } from "../mempool/fee-mempool.js";
+import { WireDecodeError } from "../net/codec.js";
+import type { NodeId } from "../sim/node.js";
+import { applyGenesis, type Genesis } from "../vm/genesis.js";
+import { LedgerState, type StateLayer } from "../vm/ledger-state.js";
+import type { DecodedTransaction } from "../vm/tx-codec.js";
+import { NATIVE_ASSET } from "../vm/types.js";
+import { decodeAppMessage, encodeAppMessage, type AppMessage } from "./app-messages.js";
+import { decodeBlockPayload, encodeBlockPayload, type BlockPayload } from "./block-payload.js";
+import { executeBlock, summarizeReceipts, tryExecute, VerifiedTransactions, type ExecutedBlock } from "./block-execution.js";
+
+/** Configuration of one validator's sequencer. */
+export interface AssetAppConfig {
+  /** The run's signature scheme (transactions are signed with it). */
+  readonly scheme: SignatureScheme;
+  readonly genesis: Genesis;
+  /** Most transactions per block. */
+  readonly blockTransactionsMax: number;
+  readonly mempool: MempoolConfig;
+}
+
+/** A transaction in the mempool. */
+interface PooledTx extends PoolTx {
+  readonly tx: DecodedTransaction;
+  readonly raw: Uint8Array;
+}
+
+/** Payloads built by this validator, kept until its own proposal comes back. */
+const BUILT_KEPT = 8;
+
+/** One validator's sequencer application (a fresh instance per boot). */
+export class AssetApp implements Application {
+  /** The validator's state (sim-only introspection reads it; protocol code goes through the Application calls). */
+  readonly ledger = new LedgerState();
+  private readonly config: AssetAppConfig;
+  private readonly mempool: FeeMempool<PooledTx>;
+  private readonly verified: VerifiedTransactions;
+  /** Executed, uncommitted blocks by hash hex. */
+  private readonly executed = new Map<string, ExecutedBlock>();
+  /** Payloads this validator built, by `stateRoot hex + parent hex`. */
+  private readonly built = new Map<string, { readonly payload: Uint8Array; readonly result: ExecutedBlock }>();
+
+  /** @throws RangeError on an invalid genesis (see `applyGenesis`) */
+  constructor(config: AssetAppConfig) {
+    this.config = config;
+    this.mempool = new FeeMempool<PooledTx>(config.mempool);
+    this.verified = new VerifiedTransactions(config.scheme, Math.max(4 * config.mempool.capacity, 4 * config.blockTransactionsMax));
+    applyGenesis(this.ledger, config.genesis);
+  }
+
+  /** Pending transactions (mempool depth). */
+  get pendingCount(): number {
+    return this.mempool.size;
+  }
+
+  onAppMessage(ctx: AppContext, from: NodeId, data: Uint8Array): void {
+    let message: AppMessage;
+    try {
+      message = decodeAppMessage(data);
+    } catch (error) {
+      if (error instanceof WireDecodeError) return ctx.log("reject", { from, type: "app", reason: error.message });
+      throw error;
+    }
+    switch (message.kind) {
+      case "submit":
+      case "gossip": {
+        const fresh: Uint8Array[] = [];
+        for (const raw of message.txs) if (this.admit(ctx, from, raw, message.kind === "submit")) fresh.push(raw);
+        if (message.kind === "submit" && fresh.length > 0) {
+          const gossip = encodeAppMessage({ kind: "gossip", txs: fresh });
+          for (const peer of ctx.peers) ctx.sendApp(peer, gossip);
+        }
+        return;
+      }
+      case "account-query": {
+        const account = toHex(message.account);
+        const committed = this.ledger.committed;
+        ctx.sendApp(from, encodeAppMessage({ kind: "account-state", account: message.account, nonce: committed.nonce(account), height: committed.height }));
+        return;
+      }
+      case "account-state":
+        return;
+    }
+  }
+
+  /** Takes one transaction into the mempool; true when it is new and accepted. Logs `tx-rejected` with the reason otherwise. */
+  private admit(ctx: AppContext, from: NodeId, raw: Uint8Array, submitted: boolean): boolean {
+    const tx = this.verified.check(raw);
+    if ("rejected" in tx) {
+      ctx.log("tx-rejected", { from, reason: tx.rejected.startsWith("malformed") ? "malformed" : tx.rejected, detail: tx.rejected });
+      return false;
+    }
+    if (this.mempool.has(tx.id)) {
+      if (submitted) ctx.log("tx-rejected", { from, reason: "duplicate", txId: tx.id });
+      return false;
+    }
+    const committed = this.ledger.committed;
+    if (committed.balance(tx.sender, NATIVE_ASSET) < tx.fee) {
+      ctx.log("tx-rejected", { from, reason: "insufficient-fee", txId: tx.id });
+      return false;
+    }
+    const result = this.mempool.add({ id: tx.id, sender: tx.sender, nonce: tx.nonce, fee: tx.fee, bytes: tx.size, tx, raw }, ctx.now(), committed.nonce(tx.sender));
+    if (!result.accepted) {
+      ctx.log("tx-rejected", { from, reason: result.reason, txId: tx.id });
+      return false;
+    }
+    if (result.replaced) this.verified.forget([result.replaced.id]);
+    if (result.evicted.length > 0) this.verified.forget(result.evicted.map((t) => t.id));
+    return true;
+  }
+
+  buildPayload(ctx: AppContext, parent: Block, branch: readonly Block[]): Uint8Array {
+    const height = parent.height + 1;
+    const parentLayer = this.layerAfter(ctx, parent, branch);
+    if (parentLayer === undefined) {
+      ctx.log("build-failed", { height, reason: "the parent's state is unknown" });
+      return new Uint8Array(0);
+    }
+    const writer = this.ledger.begin(parentLayer);
+    const receipts: ExecutedBlock["receipts"][number][] = [];
+    const picked = this.mempool.select(
+      this.config.blockTransactionsMax,
+      (sender) => writer.nonce(sender),
+      (p) => {
+        const receipt = tryExecute(writer, p.tx);
+        if (receipt === undefined) return false;
+        receipts.push(receipt);
+        return true;
+      },
+    );
+    const layer = writer.finish(height);
+    const payload = encodeBlockPayload({ height, parent: parent.hash, stateRoot: layer.root, txs: picked.map((p) => p.raw) });
+    if (this.built.size >= BUILT_KEPT) this.built.delete(this.built.keys().next().value!);
+    this.built.set(toHex(layer.root) + toHex(parent.hash), { payload, result: { layer, receipts } });
+    return payload;
+  }
+
+  verifyPayload(ctx: AppContext, block: Block, branch: readonly Block[]): boolean {
+    return this.execute(ctx, block, branch) !== undefined;
+  }
+
+  commit(ctx: AppContext, block: Block): void {
+    const hex = toHex(block.hash);
+    const result = this.executed.get(hex) ?? this.execute(ctx, block, []);
+    if (result === undefined) {
+      // A committed block this validator cannot reproduce: report it; the state stays at the last good height.
+      ctx.log("state-root", { height: block.height, root: "unexecutable", txs: 0 });
+      return;
+    }
+    this.ledger.commit(result.layer);
+    this.executed.delete(hex);
+    this.dropAbandoned(ctx, block.height);
+    for (const [key, entry] of this.built) if (entry.result.layer.height <= block.height) this.built.delete(key);
+
+    const committed = this.ledger.committed;
+    const nonces = new Map<string, bigint>();
+    const ids: string[] = [];
+    for (const r of result.receipts) {
+      nonces.set(r.sender, committed.nonce(r.sender));
+      ids.push(r.id);
+    }
+    this.verified.forget(ids);
+    const dropped = this.mempool.removeCommitted(nonces);
+    this.verified.forget(dropped.map((t) => t.id));
+    const expired = this.mempool.expire(ctx.now());
+    if (expired.length > 0) {
+      this.verified.forget(expired.map((t) => t.id));
+      ctx.log("tx-expired", { count: expired.length });
+    }
+    ctx.log("state-root", { height: block.height, root: toHex(committed.root), ...summarizeReceipts(result.receipts), mempool: this.mempool.size });
+  }
+
+  restoreCommitted(block: Block): void {
+    if (block.height === 0) return;
+    const payload = decodeBlockPayload(block.payload);
+    const result = executeBlock(this.ledger, this.ledger.committed, block.height, payload.txs, this.verified);
+    if ("reason" in result) throw new Error(`committed block ${block.height} from storage does not execute: transaction ${result.index}: ${result.reason}`);
+    if (!bytesEqual(result.layer.root, payload.stateRoot)) throw new Error(`committed block ${block.height} from storage: state root ${toHex(result.layer.root)}, block says ${toHex(payload.stateRoot)}`);
+    this.ledger.commit(result.layer);
+  }
+
+  /** The state after `parent` (committed, or executed from `branch`), or undefined when it cannot be executed. */
+  private layerAfter(ctx: AppContext, parent: Block, branch: readonly Block[]): StateLayer | undefined {
+    if (branch.length === 0) return parent.height === this.ledger.committed.height ? this.ledger.committed : undefined;
+    return this.execute(ctx, parent, branch.slice(0, -1))?.layer;
+  }
+
+  /**
+   * The executed state of `block` on top of `branch` (its uncommitted ancestors, oldest first),
+   * executing it when needed; undefined (and a log line saying why) when the payload is invalid.
+   */
+  private execute(ctx: AppContext, block: Block, branch: readonly Block[]): ExecutedBlock | undefined {
+    const hex = toHex(block.hash);
+    const known = this.executed.get(hex);
+    if (known !== undefined) return known;
+    const refuse = (reason: string, fields: Record<string, unknown> = {}): undefined => {
+      ctx.log("payload-rejected", { height: block.height, view: block.view, reason, ...fields });
+      return undefined;
+    };
+    let payload: BlockPayload;
+    try {
+      payload = decodeBlockPayload(block.payload);
+    } catch (error) {
+      if (error instanceof WireDecodeError) return refuse(`malformed payload: ${error.message}`);
+      throw error;
+    }
+    if (payload.height !== block.height) return refuse(`payload height ${payload.height} is not the block's ${block.height}`);
+    if (!bytesEqual(payload.parent, block.parentHash)) return refuse("payload parent is not the block's parent");
+    if (payload.txs.length > this.config.blockTransactionsMax) return refuse(`${payload.txs.length} transactions, at most ${this.config.blockTransactionsMax}`);
+    const parentBlock = branch[branch.length - 1];
+    const parentLayer =
+      parentBlock === undefined
+        ? block.height === this.ledger.committed.height + 1
+          ? this.ledger.committed
+          : undefined
+        : this.execute(ctx, parentBlock, branch.slice(0, -1))?.layer;
+    if (parentLayer === undefined) return refuse("the parent's state is unknown");
+
+    const own = this.built.get(toHex(payload.stateRoot) + toHex(payload.parent));
+    let result: ExecutedBlock;
+    if (own !== undefined && own.result.layer.parent === parentLayer && bytesEqual(own.payload, block.payload)) {
+      result = own.result;
+    } else {
+      const executed = executeBlock(this.ledger, parentLayer, block.height, payload.txs, this.verified);
+      if ("reason" in executed) return refuse(`transaction ${executed.index}: ${executed.reason}`);
+      result = executed;
+    }
+    if (!bytesEqual(result.layer.root, payload.stateRoot)) {
+      ctx.log("root-divergence", { height: block.height, view: block.view, proposed: toHex(payload.stateRoot), computed: toHex(result.layer.root) });
+      return undefined;
+    }
+    this.executed.set(hex, result);
+    return result;
+  }
+
+  /** After committing `height`: drops executed blocks of abandoned forks (at or below it, or built on one). */
+  private dropAbandoned(ctx: AppContext, height: number): void {
+    const abandoned = new Set<StateLayer>();
+    for (const [hex, entry] of this.executed) {
+      if (entry.layer.height <= height) {
+        abandoned.add(entry.layer);
+        this.executed.delete(hex);
+        ctx.log("rollback", { height: entry.layer.height, hash: hex, txs: entry.receipts.length });
+      }
+    }
+    if (abandoned.size === 0) return;
+    for (const [hex, entry] of this.executed) {
+      for (let layer = entry.layer.parent; layer !== undefined; layer = layer.parent) {
+        if (abandoned.has(layer)) {
+          this.executed.delete(hex);
+          ctx.log("rollback", { height: entry.layer.height, hash: hex, txs: entry.receipts.length });
+          break;
+        }
+      }
+    }
+  }
+}
+
