@@ -130,6 +130,9 @@ interface SelectCursor<T extends PoolTx> extends HeapSlot {
  */
 export class FeeMempool<T extends PoolTx> {
   private readonly config: MempoolConfig;
+  /** `maxNonceGap` and `100 + replaceBumpPercent` as bigints, converted once. */
+  private readonly maxNonceGap: bigint;
+  private readonly bumpFactorPercent: bigint;
   private readonly byId = new Map<string, Entry<T>>();
   /** Senders holding at least one transaction, in the order they (last) became non-empty. */
   private readonly senders = new Map<string, SenderState<T>>();
@@ -154,6 +157,8 @@ export class FeeMempool<T extends PoolTx> {
     if (!Number.isFinite(config.ttlUs) || config.ttlUs < 0) throw new RangeError(`mempool config: ttlUs must be finite and >= 0, got ${config.ttlUs}`);
     if (typeof config.minFee !== "bigint") throw new RangeError("mempool config: minFee must be a bigint");
     this.config = { ...config };
+    this.maxNonceGap = BigInt(config.maxNonceGap);
+    this.bumpFactorPercent = BigInt(100 + config.replaceBumpPercent);
   }
 
   /**
@@ -176,14 +181,14 @@ export class FeeMempool<T extends PoolTx> {
 
     if (this.byId.has(tx.id)) return reject("duplicate");
     if (tx.nonce < accountNonce) return reject("nonce-too-low");
-    if (tx.nonce > accountNonce + BigInt(this.config.maxNonceGap)) return reject("nonce-too-far");
+    if (tx.nonce > accountNonce + this.maxNonceGap) return reject("nonce-too-far");
 
     const held = this.senders.get(tx.sender);
     if (held !== undefined) {
       const index = lowerBound(held.entries, tx.nonce);
       const old = held.entries[index];
       if (old !== undefined && old.tx.nonce === tx.nonce) {
-        if (!clearsBump(old.tx.fee, tx.fee, this.config.replaceBumpPercent)) return reject("replacement-underpriced");
+        if (!clearsBump(old.tx.fee, tx.fee, this.bumpFactorPercent)) return reject("replacement-underpriced");
         this.replace(held, index, tx, nowUs, accountNonce);
         return { accepted: true, replaced: old.tx, evicted: [] };
       }
@@ -496,9 +501,12 @@ function reject<T>(reason: MempoolRejection): AddResult<T> {
   return { accepted: false, reason };
 }
 
-/** Replace-by-fee: `newFee > oldFee` and `newFee >= ceil(oldFee * (100 + bump) / 100)`, exact for any sign. */
-function clearsBump(oldFee: bigint, newFee: bigint, bumpPercent: number): boolean {
-  return newFee > oldFee && newFee * 100n >= oldFee * BigInt(100 + bumpPercent);
+/**
+ * Replace-by-fee: `newFee > oldFee` and `newFee >= ceil(oldFee * (100 + bump) / 100)`. Compared as
+ * `newFee * 100 >= oldFee * (100 + bump)`, which is the same for integers and needs no rounding.
+ */
+function clearsBump(oldFee: bigint, newFee: bigint, bumpFactorPercent: bigint): boolean {
+  return newFee > oldFee && newFee * 100n >= oldFee * bumpFactorPercent;
 }
 
 /** Index of the first entry with nonce >= `nonce` (entries ascending by nonce). */

@@ -160,8 +160,8 @@ export class Cluster {
           token: scenario.ledger.token,
           tokenAuthority: directory[0]!,
           inflightMax: Math.max(1, Math.floor(v.mempool.perSenderMax / 2)),
-          queryIntervalUs: 1_000_000,
-          resubmitAfterUs: 3_000_000,
+          queryIntervalUs: 500_000,
+          resubmitAfterUs: 2_000_000,
           farNonceGap: BigInt(v.mempool.maxNonceGap + 1_000),
         }),
       );

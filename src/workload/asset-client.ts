@@ -9,7 +9,8 @@
  * with transactions in flight, forgets the committed ones, and resubmits the
  * rest when the committed nonce has not moved for `resubmitAfterUs` (a
  * dropped message or an evicted transaction would otherwise leave a nonce
- * gap forever), as wallets do.
+ * gap forever) to a random validator, which the account then keeps using (a
+ * wallet failing over from an unresponsive endpoint).
  *
  * Each account submits to one validator (as a wallet keeps one RPC endpoint),
  * so its nonce chain is not split across mempools.
@@ -68,8 +69,8 @@ export interface AssetClientConfig {
 
 interface AccountTrack {
   readonly keys: KeyPair;
-  /** The validator this account submits to (as a wallet keeps one RPC endpoint); resubmissions go elsewhere. */
-  readonly validator: NodeId;
+  /** The validator this account submits to (as a wallet keeps one RPC endpoint); it fails over when it resubmits. */
+  validator: NodeId;
   readonly id: AccountId;
   next: bigint;
   committed: bigint;
@@ -163,6 +164,7 @@ export class AssetClient implements Node<ValidatorMessage> {
         t.lastProgressUs = now;
         const txs = [...t.inflight].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, raw]) => raw);
         const to = this.randomValidator(ctx);
+        t.validator = to;
         ctx.log("resubmit", { account: t.id, count: txs.length, to });
         ctx.send(to, { type: "app", data: encodeAppMessage({ kind: "submit", txs }) });
       }
