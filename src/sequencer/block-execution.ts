@@ -43,11 +43,12 @@ export class VerifiedTransactions {
    * @returns a decoded transaction, or the rejection reason ("malformed: ..." or "bad-signature")
    */
   check(bytes: Uint8Array): DecodedTransaction | { readonly rejected: string } {
-    const cached = this.verified.get(transactionId(bytes));
+    const id = transactionId(bytes);
+    const cached = this.verified.get(id);
     if (cached !== undefined) return cached;
     let tx: DecodedTransaction;
     try {
-      tx = decodeTransaction(bytes);
+      tx = decodeTransaction(bytes, id);
     } catch (error) {
       if (error instanceof WireDecodeError) return { rejected: `malformed: ${error.message}` };
       throw error;

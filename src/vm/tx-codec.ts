@@ -187,12 +187,12 @@ export interface DecodedTransaction extends Transaction {
 }
 
 /**
- * Decodes one transaction.
+ * Decodes one transaction. `id`, when the caller has hashed the bytes already, is taken as their id.
  * @throws WireDecodeError when the bytes are longer than {@link TRANSACTION_BYTES_MAX}, truncated, carry
  *   an unknown instruction tag, more than INSTRUCTIONS_PER_TX_MAX instructions, a longer signature than
  *   {@link SIGNATURE_BYTES_MAX}, invalid UTF-8, or trailing bytes.
  */
-export function decodeTransaction(bytes: Uint8Array): DecodedTransaction {
+export function decodeTransaction(bytes: Uint8Array, id?: string): DecodedTransaction {
   if (bytes.length > TRANSACTION_BYTES_MAX) throw new WireDecodeError(`transaction: ${bytes.length} bytes, at most ${TRANSACTION_BYTES_MAX}`);
   const r = new BorshReader(bytes);
   const sender = readAccount(r, "tx.sender");
@@ -211,7 +211,7 @@ export function decodeTransaction(bytes: Uint8Array): DecodedTransaction {
     fee,
     instructions,
     signature,
-    id: transactionId(bytes),
+    id: id ?? transactionId(bytes),
     size: bytes.length,
     signingBytes: concatBytes(TX_SIGNING_DOMAIN, bytes.subarray(0, bodyEnd)),
   };
