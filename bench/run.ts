@@ -6,13 +6,22 @@
  *    5-40 ms latency, 1% drops) with each signature scheme: simulated seconds per
  *    wall second and events per second.
  *
- * Options: `--repeat N` (default 3, the best run is reported), `--duration D` (default 60s).
+ * 3. Sparse Merkle tree: build, block updates, proofs (`bench/merkle.ts`).
+ * 4. AssetVM: transfers per second with state-root updates at 10^4 and 10^6
+ *    accounts; block verification time per signature scheme (`bench/vm.ts`).
+ * 5. Whole pipeline: committed TPS in simulated time at 12,000 tx/s offered (`bench/pipeline.ts`).
+ *
+ * Options: `--repeat N` (default 3, the best run is reported), `--duration D` (default 60s),
+ * `--only LIST` (comma-separated sections: signatures, simulation, merkle, vm, pipeline).
  */
 import { createSignatureScheme } from "../src/crypto/schemes.js";
 import { SIGNATURE_SCHEMES } from "../src/crypto/signature.js";
 import { parseDurationUs } from "../src/scenario/duration.js";
 import { parseScenario } from "../src/scenario/load.js";
 import { runScenario } from "../src/scenario/run.js";
+import { benchMerkle } from "./merkle.js";
+import { benchPipeline } from "./pipeline.js";
+import { benchVm } from "./vm.js";
 
 function option(name: string, fallback: string): string {
   const i = process.argv.indexOf(name);
@@ -20,8 +29,9 @@ function option(name: string, fallback: string): string {
 }
 
 const repeat = Math.max(1, Number(option("--repeat", "3")));
-const durationUs = parseDurationUs(option("--duration", "60s"));
-if (typeof durationUs === "string") throw new Error(`--duration: ${durationUs}`);
+const parsedDuration = parseDurationUs(option("--duration", "60s"));
+if (typeof parsedDuration === "string") throw new Error(`--duration: ${parsedDuration}`);
+const durationUs: number = parsedDuration;
 
 function opsPerSecond(run: () => void, minMs = 300): number {
   let ops = 0;
@@ -33,39 +43,54 @@ function opsPerSecond(run: () => void, minMs = 300): number {
   return ops / ((performance.now() - start) / 1000);
 }
 
+const SECTIONS = ["signatures", "simulation", "merkle", "vm", "pipeline"] as const;
+const only = option("--only", SECTIONS.join(",")).split(",");
+for (const name of only) if (!(SECTIONS as readonly string[]).includes(name)) throw new Error(`--only: unknown section ${name} (sections: ${SECTIONS.join(", ")})`);
+const wanted = (name: (typeof SECTIONS)[number]): boolean => only.includes(name);
+
 console.log(`node ${process.version}, ${process.arch}`);
-console.log("\nsignature schemes (64-byte messages)");
-console.log("scheme          sign/s      verify/s");
-for (const name of SIGNATURE_SCHEMES) {
-  const scheme = createSignatureScheme(name);
-  const keys = scheme.keyPairFromSeed(new Uint8Array(32).fill(7));
-  const message = new Uint8Array(64).fill(3);
-  const signature = scheme.sign(keys.secretKey, message);
-  const sign = opsPerSecond(() => scheme.sign(keys.secretKey, message));
-  const verify = opsPerSecond(() => scheme.verify(keys.publicKey, message, signature));
-  console.log(`${name.padEnd(15)} ${Math.round(sign).toString().padStart(9)} ${Math.round(verify).toString().padStart(12)}`);
+if (wanted("signatures")) benchSignatures();
+if (wanted("simulation")) benchSimulation();
+if (wanted("merkle")) await benchMerkle(console.log);
+if (wanted("vm")) benchVm(console.log);
+if (wanted("pipeline")) benchPipeline(console.log);
+
+function benchSignatures(): void {
+  console.log("\nsignature schemes (64-byte messages)");
+  console.log("scheme          sign/s      verify/s");
+  for (const name of SIGNATURE_SCHEMES) {
+    const scheme = createSignatureScheme(name);
+    const keys = scheme.keyPairFromSeed(new Uint8Array(32).fill(7));
+    const message = new Uint8Array(64).fill(3);
+    const signature = scheme.sign(keys.secretKey, message);
+    const sign = opsPerSecond(() => scheme.sign(keys.secretKey, message));
+    const verify = opsPerSecond(() => scheme.verify(keys.publicKey, message, signature));
+    console.log(`${name.padEnd(15)} ${Math.round(sign).toString().padStart(9)} ${Math.round(verify).toString().padStart(12)}`);
+  }
 }
 
-console.log(`\nsimulation: 7 validators, 250 ms blocks, ${durationUs / 1e6} s virtual, 200 tx/s, 1% drops (best of ${repeat})`);
-console.log("scheme          sim s/wall s   events/s   events   commits   digest");
-for (const signatureScheme of SIGNATURE_SCHEMES) {
-  const scenario = parseScenario({
-    name: "bench-7x250ms",
-    seed: 1,
-    duration: durationUs,
-    validators: { count: 7, blockTime: "250ms", viewTimeout: "1s", signatureScheme },
-    network: { latency: { min: "5ms", max: "40ms" }, dropRate: 0.01 },
-    workload: { txPerSecond: 200 },
-  });
-  let bestMs = Infinity;
-  let report = runScenario(scenario);
-  for (let i = 0; i < repeat; i++) {
-    const start = performance.now();
-    report = runScenario(scenario);
-    bestMs = Math.min(bestMs, performance.now() - start);
+function benchSimulation(): void {
+  console.log(`\nsimulation: 7 validators, 250 ms blocks, ${durationUs / 1e6} s virtual, 200 tx/s, 1% drops (best of ${repeat})`);
+  console.log("scheme          sim s/wall s   events/s   events   commits   digest");
+  for (const signatureScheme of SIGNATURE_SCHEMES) {
+    const scenario = parseScenario({
+      name: "bench-7x250ms",
+      seed: 1,
+      duration: durationUs,
+      validators: { count: 7, blockTime: "250ms", viewTimeout: "1s", signatureScheme },
+      network: { latency: { min: "5ms", max: "40ms" }, dropRate: 0.01 },
+      workload: { txPerSecond: 200 },
+    });
+    let bestMs = Infinity;
+    let report = runScenario(scenario);
+    for (let i = 0; i < repeat; i++) {
+      const start = performance.now();
+      report = runScenario(scenario);
+      bestMs = Math.min(bestMs, performance.now() - start);
+    }
+    const wallSeconds = bestMs / 1000;
+    console.log(
+      `${signatureScheme.padEnd(15)} ${(report.virtualDurationUs / 1e6 / wallSeconds).toFixed(1).padStart(12)} ${Math.round(report.events / wallSeconds).toString().padStart(10)} ${report.events.toString().padStart(8)} ${report.metrics.commits.toString().padStart(9)}   ${report.traceDigest.slice(0, 12)}`,
+    );
   }
-  const wallSeconds = bestMs / 1000;
-  console.log(
-    `${signatureScheme.padEnd(15)} ${(report.virtualDurationUs / 1e6 / wallSeconds).toFixed(1).padStart(12)} ${Math.round(report.events / wallSeconds).toString().padStart(10)} ${report.events.toString().padStart(8)} ${report.metrics.commits.toString().padStart(9)}   ${report.traceDigest.slice(0, 12)}`,
-  );
 }
