@@ -40,6 +40,14 @@ const cases: { name: string; scenario: unknown; field: string }[] = [
   { name: "unknown field in a fault", scenario: { ...base(), faults: [{ at: "1s", action: "heal", node: "v1" }] }, field: "faults[0].node" },
   { name: "unknown link node", scenario: { ...base(), network: { links: [{ from: "v0", to: "x1" }] } }, field: "network.links[0].to" },
   { name: "not JSON", scenario: "{ nope", field: "scenario" },
+  { name: "workload mix with no positive weight", scenario: { ...base(), workload: { txPerSecond: 10, mix: { transfer: 0 } } }, field: "workload.mix" },
+  { name: "negative mix weight", scenario: { ...base(), workload: { txPerSecond: 10, mix: { script: -1 } } }, field: "workload.mix.script" },
+  { name: "lower-case token symbol", scenario: { ...base(), ledger: { token: "usdc" } }, field: "ledger.token" },
+  { name: "token named like the native asset", scenario: { ...base(), ledger: { token: "ASSET" } }, field: "ledger.token" },
+  { name: "pool fee above 10%", scenario: { ...base(), ledger: { poolFeeBps: 1001 } }, field: "ledger.poolFeeBps" },
+  { name: "typo in the mempool limits", scenario: { ...base(), validators: { count: 4, mempool: { capasity: 10 } } }, field: "validators.mempool.capasity" },
+  { name: "zero mempool capacity", scenario: { ...base(), validators: { count: 4, mempool: { capacity: 0 } } }, field: "validators.mempool.capacity" },
+  { name: "the removed opaque transaction size", scenario: { ...base(), workload: { txPerSecond: 10, txBytes: 64 } }, field: "workload.txBytes" },
 ];
 
 describe("bad input exits 2 naming the field", () => {
