@@ -37,8 +37,14 @@ export function stateKeyBytes(key: string): Uint8Array {
  * @throws RangeError when a number is outside u64
  */
 export function encodeStateValue(value: StateValue): Uint8Array {
+  if (typeof value === "bigint") {
+    // Most writes are numbers: encode them without a writer.
+    if (value < 0n || value >> 64n !== 0n) throw new RangeError(`u64 out of range: ${value}`);
+    const out = new Uint8Array(8);
+    new DataView(out.buffer).setBigUint64(0, value, true);
+    return out;
+  }
   const w = new BorshWriter();
-  if (typeof value === "bigint") return w.u64(value).finish();
   if ("symbol" in value) {
     w.string(value.symbol).u8(value.decimals);
     if (value.mintAuthority === null) w.u8(0);
