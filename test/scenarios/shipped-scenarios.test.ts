@@ -136,6 +136,20 @@ describe("shipped scenarios", () => {
   });
 });
 
+describe("high load", () => {
+  it("high-load (first 4 s): thousands of transactions per second commit with agreed roots", () => {
+    // Goal: the pipeline keeps up with 4,000 tx/s offered: nearly all of it commits, within a second, with no divergence.
+    const { report } = runRecorded(scenario("high-load", {}, 4 * S));
+    expectSafetyHeld(report);
+    expect(report.exitCode).toBe(0);
+    expectExecutionChecked(report, 4);
+    const x = report.metrics.execution;
+    expect(x.committedTps).toBeGreaterThan(3000);
+    expect(x.latencyUs.p99!).toBeLessThan(1 * S);
+    expect(x.mempoolDepthMax).toBeGreaterThan(500);
+  });
+});
+
 describe("regressions found by the fault-plan property", () => {
   it("all-holders-restart: certified blocks survive when every validator that held them restarts", () => {
     // Goal: a QC whose block lived only in memory left every leader unable to extend the highest QC after all
