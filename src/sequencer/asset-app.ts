@@ -18,7 +18,7 @@ import type { NodeId } from "../sim/node.js";
 import { applyGenesis, type Genesis } from "../vm/genesis.js";
 import { LedgerState, type StateLayer } from "../vm/ledger-state.js";
 import type { DecodedTransaction } from "../vm/tx-codec.js";
-import { NATIVE_ASSET } from "../vm/types.js";
+import { NATIVE_ASSET, type TxReceipt } from "../vm/types.js";
 import { decodeAppMessage, encodeAppMessage, type AppMessage } from "./app-messages.js";
 import { decodeBlockPayload, encodeBlockPayload, type BlockPayload } from "./block-payload.js";
 import { executeBlock, summarizeReceipts, tryExecute, VerifiedTransactions, type ExecutedBlock } from "./block-execution.js";
@@ -131,7 +131,7 @@ export class AssetApp implements Application {
       return new Uint8Array(0);
     }
     const writer = this.ledger.begin(parentLayer);
-    const receipts: ExecutedBlock["receipts"][number][] = [];
+    const receipts: TxReceipt[] = [];
     const picked = this.mempool.select(
       this.config.blockTransactionsMax,
       (sender) => writer.nonce(sender),

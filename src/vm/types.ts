@@ -105,8 +105,10 @@ export function poolId(assetX: AssetSymbol, assetY: AssetSymbol): string {
 }
 
 /**
- * Why a transaction failed. The first two (and `insufficient-fee`) make a
- * transaction inadmissible: it never enters a block and changes nothing (a fee
+ * Why a transaction failed. `bad-signature`, `bad-nonce` and `insufficient-fee`
+ * (and `invalid-instruction` when `admissionError` finds the transaction's
+ * shape wrong: no instructions, fee or nonce out of range) make a transaction
+ * inadmissible: it never enters a block and changes nothing (a fee
  * charged for them would let anyone drain another account by replaying or
  * forging its transactions). Every other code is an execution failure: the fee
  * is burned, the nonce advances, and nothing else changes.
@@ -125,30 +127,6 @@ export type VmErrorCode =
   | "pool-exists"
   | "insufficient-liquidity"
   | "invalid-instruction";
-
-/**
- * Codes that make a transaction inadmissible (see {@link VmErrorCode}). `admissionError` also returns
- * `invalid-instruction` for a transaction of the wrong shape (no instructions, fee or nonce out of range);
- * the same code from execution is an ordinary failure of one instruction.
- */
-export const INADMISSIBLE_CODES: readonly VmErrorCode[] = ["bad-signature", "bad-nonce", "insufficient-fee"];
-
-/** Every {@link VmErrorCode}, for tables and counters. */
-export const VM_ERROR_CODES: readonly VmErrorCode[] = [
-  "bad-signature",
-  "bad-nonce",
-  "insufficient-fee",
-  "insufficient-balance",
-  "unknown-asset",
-  "asset-exists",
-  "unauthorized",
-  "overflow",
-  "slippage",
-  "unknown-pool",
-  "pool-exists",
-  "insufficient-liquidity",
-  "invalid-instruction",
-];
 
 /** A swap's effect on its pool's invariant k = reserveA * reserveB. */
 export interface SwapRecord {
