@@ -1,9 +1,13 @@
 /** The layered, Merkle-committed ledger state: versions, forks, commits, proofs. */
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { toHex } from "../../src/crypto/hash.js";
 import { verifyProof } from "../../src/crypto/sparse-merkle.js";
 import { LedgerState } from "../../src/vm/ledger-state.js";
+import { admissionError, executeTransaction } from "../../src/vm/execute.js";
+import { MemoryLedger } from "../../src/vm/memory-ledger.js";
 import { decodeStateValue, stateKey, stateKeyBytes } from "../../src/vm/state-keys.js";
+import { NATIVE_ASSET, poolId, type AssetInfo, type Instruction, type PoolState } from "../../src/vm/types.js";
 
 const acct = (n: number): string => n.toString(16).padStart(64, "0");
 
@@ -99,6 +103,77 @@ describe("ledger state", () => {
         ["ASSET", { held: 42n, supply: 42n }],
         ["USDC", { held: 10n, supply: 11n }],
       ]),
+    );
+  });
+});
+
+describe("ledger state against the reference ledger", () => {
+  const accounts = [1, 2, 3].map(acct);
+  const ins = fc.oneof(
+    fc.record({ to: fc.constantFrom(...accounts), amount: fc.bigInt({ min: 0n, max: 3_000n }) }).map(({ to, amount }): Instruction => ({ kind: "transfer", asset: NATIVE_ASSET, to, amount })),
+    fc.record({ to: fc.constantFrom(...accounts), amount: fc.bigInt({ min: 0n, max: 3_000n }) }).map(({ to, amount }): Instruction => ({ kind: "mint", asset: "USDC", to, amount })),
+    fc.record({ to: fc.constantFrom(...accounts), amount: fc.bigInt({ min: 0n, max: 3_000n }) }).map(({ to, amount }): Instruction => ({ kind: "transfer", asset: "USDC", to, amount })),
+    fc.bigInt({ min: 0n, max: 500n }).map((amount): Instruction => ({ kind: "burn", asset: "USDC", amount })),
+    fc.constant<Instruction>({ kind: "create-pool", assetA: NATIVE_ASSET, assetB: "USDC", feeBps: 30 }),
+    fc.record({ a: fc.bigInt({ min: 1n, max: 2_000n }), b: fc.bigInt({ min: 1n, max: 2_000n }) }).map(({ a, b }): Instruction => ({ kind: "add-liquidity", assetA: NATIVE_ASSET, assetB: "USDC", amountA: a, amountB: b, minShares: 0n })),
+    fc.bigInt({ min: 1n, max: 500n }).map((amountIn): Instruction => ({ kind: "swap", assetIn: "USDC", assetOut: NATIVE_ASSET, amountIn, minOut: 0n })),
+  );
+  const tx = fc.record({ sender: fc.nat(2), instructions: fc.array(ins, { minLength: 1, maxLength: 3 }) });
+
+  it("executing the same transactions, block by block, gives the reference ledger's balances, and roots that depend only on the result (property)", () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(tx, { maxLength: 6 }), { minLength: 1, maxLength: 5 }), (blocks) => {
+        const reference = new MemoryLedger();
+        const ledger = new LedgerState();
+        const genesis = ledger.begin(ledger.committed);
+        for (const w of [reference, genesis]) {
+          for (const a of accounts) w.setBalance(a, NATIVE_ASSET, 10_000n);
+          w.setAsset({ symbol: NATIVE_ASSET, decimals: 9, mintAuthority: null, supply: 30_000n });
+          w.setAsset({ symbol: "USDC", decimals: 6, mintAuthority: accounts[0]!, supply: 0n });
+        }
+        ledger.commitGenesis(genesis.finish(0));
+        let n = 0;
+        for (const block of blocks) {
+          const w = ledger.begin(ledger.committed);
+          for (const t of block) {
+            const sender = accounts[t.sender]!;
+            const body = { sender, nonce: reference.nonce(sender), fee: 3n, instructions: t.instructions };
+            expect(admissionError(w, body)).toBe(admissionError(reference, body));
+            if (admissionError(reference, body) !== undefined) continue;
+            const a = executeTransaction(reference, body, String(n));
+            const b = executeTransaction(w, body, String(n++));
+            expect(b.status).toBe(a.status);
+          }
+          ledger.commit(w.finish(ledger.committed.height + 1));
+        }
+        for (const a of accounts) {
+          expect(ledger.committed.nonce(a)).toBe(reference.nonce(a));
+          for (const asset of [NATIVE_ASSET, "USDC"]) expect(ledger.committed.balance(a, asset)).toBe(reference.balance(a, asset));
+          expect(ledger.committed.shares(poolId(NATIVE_ASSET, "USDC"), a)).toBe(reference.shares(poolId(NATIVE_ASSET, "USDC"), a));
+        }
+        expect(ledger.committed.pool(poolId(NATIVE_ASSET, "USDC"))).toEqual(reference.pool(poolId(NATIVE_ASSET, "USDC")));
+        for (const [asset, { held, supply }] of ledger.auditSupply()) {
+          expect(held, asset).toBe(supply);
+          expect(supply, asset).toBe(reference.asset(asset)!.supply);
+        }
+        // The same final entries written in one block from scratch give the same root.
+        const flat = new LedgerState();
+        const w = flat.begin(flat.committed);
+        for (const [key, value] of reference.entries()) {
+          if (key.startsWith("n:")) w.setNonce(key.slice(2), value as bigint);
+          else if (key.startsWith("b:")) {
+            const [, account, asset] = key.split(":");
+            w.setBalance(account!, asset!, value as bigint);
+          } else if (key.startsWith("a:")) w.setAsset(value as AssetInfo);
+          else if (key.startsWith("p:")) w.setPool(key.slice(2), value as PoolState);
+          else if (key.startsWith("s:")) {
+            const parts = key.split(":");
+            w.setShares(parts[1]!, parts[2]!, value as bigint);
+          }
+        }
+        expect(toHex(w.finish(1).root)).toBe(toHex(ledger.committed.root));
+      }),
+      { numRuns: 100 },
     );
   });
 });
