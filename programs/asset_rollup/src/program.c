@@ -1,0 +1,113 @@
+/*
+ * AssetRollup: the L1 root registry of the Asset L2, a Solana program in C
+ * with Anchor's wire interface (programs/asset_rollup/idl.json).
+ *
+ * Unity build: this is the only file the build compiles; it includes the rest.
+ *   solana_abi.h     input deserialization, CPI structs, syscalls
+ *   borsh.h          little-endian fields at unaligned offsets
+ *   errors.h         error codes 6000-6016 and their Anchor-style log lines
+ *   rent.h           the rent-exempt minimum without floating point
+ *   accounts.c       account layouts, checks, PDA creation
+ *   instructions.c   the instruction handlers
+ *
+ * Constraints of the target (clang-19, -target bpf -mcpu=v2, SBPFv0): no
+ * mutable globals, no function pointers, at most 5 arguments per function,
+ * no variable-length __builtin_memcpy (sol_memcpy_ instead), unaligned
+ * account fields read byte by byte.
+ */
+#include "instructions.c"
+
+/* sha256("global:<name>")[..8] read as little-endian u64 (idl.json "discriminator"). */
+#define DISCRIMINATOR_INITIALIZE 0xed9b980d1f6dafafull
+#define DISCRIMINATOR_SUBMIT_BATCH_ROOT 0xfd860b3dc23ca918ull
+#define DISCRIMINATOR_ROTATE_AUTHORITY 0x0c550f1c2397e1f8ull
+#define DISCRIMINATOR_TRANSFER_UPGRADE_AUTHORITY 0xdbfdc43835753452ull
+#define DISCRIMINATOR_ACCEPT_UPGRADE_AUTHORITY 0xd21925d8decb3528ull
+#define DISCRIMINATOR_PAUSE_POSTING 0x26dbe8d9bfd7eb6cull
+#define DISCRIMINATOR_RESUME_POSTING 0xf66587b8c380e5c4ull
+#define DISCRIMINATOR_SET_VERSION 0x3537a67ebc1fd737ull
+
+#define DISCRIMINATOR_SIZE 8u
+
+/* True when the arguments after the discriminator are exactly `size` bytes. */
+static bool arguments_have_size(const SolParameters *params, uint64_t size) {
+  return params->data_len == DISCRIMINATOR_SIZE + size;
+}
+
+static uint64_t process_instruction(SolParameters *params) {
+  if (params->data_len < DISCRIMINATOR_SIZE) {
+    return ERROR_INVALID_INSTRUCTION_DATA;
+  }
+  uint64_t discriminator = borsh_read_u64(params->data);
+  const uint8_t *arguments = params->data + DISCRIMINATOR_SIZE;
+  if (discriminator == DISCRIMINATOR_SUBMIT_BATCH_ROOT) {
+    LOG_LITERAL("Instruction: SubmitBatchRoot");
+    if (!arguments_have_size(params, SUBMIT_BATCH_ROOT_ARGS_SIZE)) {
+      return ERROR_INVALID_INSTRUCTION_DATA;
+    }
+    return process_submit_batch_root(params, arguments);
+  }
+  if (discriminator == DISCRIMINATOR_INITIALIZE) {
+    LOG_LITERAL("Instruction: Initialize");
+    if (!arguments_have_size(params, INITIALIZE_ARGS_SIZE)) {
+      return ERROR_INVALID_INSTRUCTION_DATA;
+    }
+    return process_initialize(params, arguments);
+  }
+  if (discriminator == DISCRIMINATOR_ROTATE_AUTHORITY) {
+    LOG_LITERAL("Instruction: RotateAuthority");
+    if (!arguments_have_size(params, PUBKEY_ARGS_SIZE)) {
+      return ERROR_INVALID_INSTRUCTION_DATA;
+    }
+    return process_rotate_authority(params, arguments);
+  }
+  if (discriminator == DISCRIMINATOR_TRANSFER_UPGRADE_AUTHORITY) {
+    LOG_LITERAL("Instruction: TransferUpgradeAuthority");
+    if (!arguments_have_size(params, PUBKEY_ARGS_SIZE)) {
+      return ERROR_INVALID_INSTRUCTION_DATA;
+    }
+    return process_transfer_upgrade_authority(params, arguments);
+  }
+  if (discriminator == DISCRIMINATOR_ACCEPT_UPGRADE_AUTHORITY) {
+    LOG_LITERAL("Instruction: AcceptUpgradeAuthority");
+    if (!arguments_have_size(params, NO_ARGS_SIZE)) {
+      return ERROR_INVALID_INSTRUCTION_DATA;
+    }
+    return process_accept_upgrade_authority(params);
+  }
+  if (discriminator == DISCRIMINATOR_PAUSE_POSTING) {
+    LOG_LITERAL("Instruction: PausePosting");
+    if (!arguments_have_size(params, NO_ARGS_SIZE)) {
+      return ERROR_INVALID_INSTRUCTION_DATA;
+    }
+    return process_set_paused(params, true);
+  }
+  if (discriminator == DISCRIMINATOR_RESUME_POSTING) {
+    LOG_LITERAL("Instruction: ResumePosting");
+    if (!arguments_have_size(params, NO_ARGS_SIZE)) {
+      return ERROR_INVALID_INSTRUCTION_DATA;
+    }
+    return process_set_paused(params, false);
+  }
+  if (discriminator == DISCRIMINATOR_SET_VERSION) {
+    LOG_LITERAL("Instruction: SetVersion");
+    if (!arguments_have_size(params, SET_VERSION_ARGS_SIZE)) {
+      return ERROR_INVALID_INSTRUCTION_DATA;
+    }
+    return process_set_version(params, arguments);
+  }
+  return ERROR_INVALID_INSTRUCTION_DATA;
+}
+
+/* The loader calls this with the serialized input; 0 is success, anything
+ * else an error (custom codes 6000-6016 here). */
+uint64_t entrypoint(const uint8_t *input) {
+  SolParameters params;
+  sol_memset_(&params, 0, sizeof(params));
+  deserialize_input((uint8_t *)input, &params);
+  uint64_t result = process_instruction(&params);
+  if (result != SUCCESS) {
+    log_error(result);
+  }
+  return result;
+}
