@@ -65,6 +65,68 @@ function programLogs(logs: readonly string[]): string[] {
   return logs.filter((line) => line.startsWith("Program log: ")).map((line) => line.slice("Program log: ".length));
 }
 
+/** Sends one instruction (no accounts) to the program at PROGRAM_ID in litesvm. */
+async function runInLiteSvm(svm: LiteSVM, payer: KeyPairSigner, data: readonly number[]): Promise<Outcome> {
+  const message = pipe(
+    createTransactionMessage({ version: 0 }),
+    (m) => setTransactionMessageFeePayerSigner(payer, m),
+    (m) => setTransactionMessageLifetimeUsingBlockhash({ blockhash: svm.latestBlockhash(), lastValidBlockHeight: 1_000n }, m),
+    (m) => appendTransactionMessageInstruction({ programAddress: address(PROGRAM_ID), accounts: [], data: Uint8Array.from(data) }, m),
+  );
+  const result = svm.sendTransaction(await signTransactionMessageWithSigners(message));
+  svm.expireBlockhash();
+  if (!(result instanceof FailedTransactionMetadata)) {
+    return { programLogs: programLogs(result.logs()), customError: null };
+  }
+  const error = result.err();
+  const instructionError = typeof error === "object" && "err" in error ? error.err() : undefined;
+  if (typeof instructionError !== "object" || !("code" in instructionError)) {
+    throw new Error(`unexpected failure: ${result.toString()}`);
+  }
+  return { programLogs: programLogs(result.meta().logs()), customError: instructionError.code };
+}
+
+/**
+ * Starts solana-bankrun with `program` as an executable account of the
+ * BPF loader v2 at PROGRAM_ID and sends one transaction per instruction data.
+ */
+async function runInBankrun(program: Uint8Array, instructions: ReadonlyArray<readonly number[]>): Promise<Outcome[]> {
+  process.env.RUST_LOG = process.env.RUST_LOG ?? "error";
+  const programId = new PublicKey(PROGRAM_ID);
+  const context = await start([], [{ address: programId, info: { lamports: 1_000_000_000, data: program, owner: BPF_LOADER_2, executable: true } }]);
+  const outcomes: Outcome[] = [];
+  for (const data of instructions) {
+    const transaction = new Transaction();
+    transaction.add(new TransactionInstruction({ programId, keys: [], data: Buffer.from(data) }));
+    transaction.recentBlockhash = (await context.banksClient.getLatestBlockhash())![0];
+    transaction.feePayer = context.payer.publicKey;
+    transaction.sign(context.payer);
+    const result = await context.banksClient.tryProcessTransaction(transaction);
+    // e.g. "Error processing Instruction 0: custom program error: 0x1770"
+    let customError: number | null = null;
+    if (result.result !== null) {
+      const custom = /custom program error: 0x([0-9a-f]+)/.exec(result.result);
+      if (custom === null) throw new Error(`unexpected failure: ${result.result}`);
+      customError = Number.parseInt(custom[1]!, 16);
+    }
+    outcomes.push({ programLogs: programLogs(result.meta?.logMessages ?? []), customError });
+  }
+  return outcomes;
+}
+
+/** The names of the sections of an output file, without the null section. */
+function sectionNames(bytes: Uint8Array): string[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const sectionHeaders = Number(view.getBigUint64(40, true));
+  const namesAt = Number(view.getBigUint64(sectionHeaders + view.getUint16(62, true) * 64 + 24, true));
+  const names: string[] = [];
+  for (let i = 1; i < view.getUint16(60, true); i += 1) {
+    const nameStart = namesAt + view.getUint32(sectionHeaders + i * 64, true);
+    names.push(new TextDecoder().decode(bytes.subarray(nameStart, bytes.indexOf(0, nameStart))));
+  }
+  return names;
+}
+
 describe("linkSbf: the fixture in litesvm", () => {
   const svm = new LiteSVM();
   let payer: KeyPairSigner;
@@ -75,56 +137,17 @@ describe("linkSbf: the fixture in litesvm", () => {
     svm.airdrop(payer.address, lamports(1_000_000_000n));
   });
 
-  async function run(data: number[]): Promise<Outcome> {
-    const message = pipe(
-      createTransactionMessage({ version: 0 }),
-      (m) => setTransactionMessageFeePayerSigner(payer, m),
-      (m) => setTransactionMessageLifetimeUsingBlockhash({ blockhash: svm.latestBlockhash(), lastValidBlockHeight: 1_000n }, m),
-      (m) => appendTransactionMessageInstruction({ programAddress: address(PROGRAM_ID), accounts: [], data: Uint8Array.from(data) }, m),
-    );
-    const result = svm.sendTransaction(await signTransactionMessageWithSigners(message));
-    svm.expireBlockhash();
-    if (!(result instanceof FailedTransactionMetadata)) {
-      return { programLogs: programLogs(result.logs()), customError: null };
-    }
-    const error = result.err();
-    const instructionError = typeof error === "object" && "err" in error ? error.err() : undefined;
-    if (typeof instructionError !== "object" || !("code" in instructionError)) {
-      throw new Error(`unexpected failure: ${result.toString()}`);
-    }
-    return { programLogs: programLogs(result.meta().logs()), customError: instructionError.code };
-  }
-
   for (const testCase of CASES) {
     it(testCase.name, async () => {
-      expect(await run(testCase.data)).toEqual({ programLogs: testCase.logs, customError: testCase.customError });
+      expect(await runInLiteSvm(svm, payer, testCase.data)).toEqual({ programLogs: testCase.logs, customError: testCase.customError });
     });
   }
 });
 
 describe("linkSbf: the fixture in solana-bankrun", () => {
-  it("gives the same logs and errors as litesvm", async () => {
-    process.env.RUST_LOG = process.env.RUST_LOG ?? "error";
-    const programId = new PublicKey(PROGRAM_ID);
-    const context = await start(
-      [],
-      [{ address: programId, info: { lamports: 1_000_000_000, data: linkSbf(FIXTURE_OBJECT), owner: BPF_LOADER_2, executable: true } }],
-    );
-    for (const testCase of CASES) {
-      const transaction = new Transaction();
-      transaction.add(new TransactionInstruction({ programId, keys: [], data: Buffer.from(testCase.data) }));
-      transaction.recentBlockhash = (await context.banksClient.getLatestBlockhash())![0];
-      transaction.feePayer = context.payer.publicKey;
-      transaction.sign(context.payer);
-      const result = await context.banksClient.tryProcessTransaction(transaction);
-      const logs = result.meta?.logMessages ?? [];
-      expect(programLogs(logs), testCase.name).toEqual(testCase.logs);
-      if (testCase.customError === null) {
-        expect(result.result, testCase.name).toBeNull();
-      } else {
-        expect(result.result, testCase.name).toContain(`custom program error: 0x${testCase.customError.toString(16)}`);
-      }
-    }
+  it("gives the same logs and errors as in litesvm", async () => {
+    const outcomes = await runInBankrun(linkSbf(FIXTURE_OBJECT), CASES.map((testCase) => testCase.data));
+    expect(outcomes).toEqual(CASES.map((testCase) => ({ programLogs: testCase.logs, customError: testCase.customError })));
   });
 });
 
@@ -143,23 +166,17 @@ describe("linkSbf: output", () => {
     expect(view.getUint16(16, true)).toBe(3);
     expect(view.getUint16(18, true)).toBe(247);
     expect(view.getUint32(48, true)).toBe(0);
+    expect(sectionNames(bytes)).toEqual([".text", ".rodata", ".dynamic", ".dynsym", ".dynstr", ".rel.dyn", ".shstrtab"]);
     const sectionHeaders = Number(view.getBigUint64(40, true));
-    const count = view.getUint16(60, true);
-    const namesAt = Number(view.getBigUint64(sectionHeaders + view.getUint16(62, true) * 64 + 24, true));
-    const names: string[] = [];
     let textRange: [number, number] = [0, 0];
-    for (let i = 1; i < count; i += 1) {
+    for (let i = 1; i < view.getUint16(60, true); i += 1) {
       const at = sectionHeaders + i * 64;
-      const nameStart = namesAt + view.getUint32(at, true);
-      const name = new TextDecoder().decode(bytes.subarray(nameStart, bytes.indexOf(0, nameStart)));
-      names.push(name);
       const flags = Number(view.getBigUint64(at + 8, true));
       const address = Number(view.getBigUint64(at + 16, true));
       const offset = Number(view.getBigUint64(at + 24, true));
-      if ((flags & 2) !== 0) expect(address, name).toBe(offset);
-      if (name === ".text") textRange = [offset, offset + Number(view.getBigUint64(at + 32, true))];
+      if ((flags & 2) !== 0) expect(address, `section ${i}`).toBe(offset);
+      if ((flags & 4) !== 0) textRange = [offset, offset + Number(view.getBigUint64(at + 32, true))];
     }
-    expect(names).toEqual([".text", ".rodata", ".dynamic", ".dynsym", ".dynstr", ".rel.dyn", ".shstrtab"]);
     const entry = Number(view.getBigUint64(24, true));
     expect(entry).toBeGreaterThanOrEqual(textRange[0]);
     expect(entry).toBeLessThan(textRange[1]);
@@ -263,6 +280,19 @@ describe("linkSbf: refused inputs (SbfLinkError)", () => {
 describeWithClang("linkSbf: inputs compiled from C", () => {
   it("fixture.o is fixture.c compiled by build-program's compiler flags (reproducible compile)", () => {
     expect(compileProgram(FIXTURE_SOURCE)).toEqual(FIXTURE_OBJECT);
+  });
+
+  it("a program without read-only data or syscalls runs in litesvm and bankrun", async () => {
+    const program = linkSbf(compileProgram(join(FIXTURES, "minimal.c")));
+    expect(sectionNames(program)).toEqual([".text", ".dynamic", ".dynsym", ".dynstr", ".shstrtab"]);
+    const svm = new LiteSVM();
+    svm.addProgram(address(PROGRAM_ID), program);
+    const payer = await generateKeyPairSigner();
+    svm.airdrop(payer.address, lamports(1_000_000_000n));
+    const litesvmOutcome = await runInLiteSvm(svm, payer, [1]);
+    expect(litesvmOutcome.customError).toBe(42);
+    const bankrunOutcome = (await runInBankrun(program, [[1]]))[0]!;
+    expect(bankrunOutcome).toEqual(litesvmOutcome);
   });
 
   const cases: ReadonlyArray<{ name: string; file: string; code: SbfLinkErrorCode; message: RegExp }> = [

@@ -125,44 +125,40 @@ export function writeSharedObject(input: SharedObjectInput): Uint8Array {
   const relSize = input.syscallSites.length * REL_SIZE;
   const loadEnd = hasRelocations ? relOffset + relSize : dynstrOffset + dynstrSize;
 
-  const sections: OutputSection[] = [];
-  const add = (section: OutputSection): number => sections.push(section) - 1;
-  add({ name: "", type: 0, flags: 0, address: 0, offset: 0, size: 0, link: 0, info: 0, alignment: 0, entrySize: 0 });
-  const loaded = (name: string, type: number, flags: number, offset: number, size: number, alignment: number, entrySize = 0) =>
-    ({ name, type, flags, address: offset, offset, size, link: 0, info: 0, alignment, entrySize }) satisfies OutputSection;
-  add(loaded(".text", SHT_PROGBITS, SHF_ALLOC | SHF_EXECINSTR, layout.textOffset, layout.textSize, 8));
-  if (layout.rodataSize > 0) add(loaded(".rodata", SHT_PROGBITS, SHF_ALLOC, layout.rodataOffset, layout.rodataSize, 8));
-  const dynamicIndex = add(loaded(".dynamic", SHT_DYNAMIC, SHF_ALLOC, dynamicOffset, dynamicSize, 8, DYN_SIZE));
-  const dynsymIndex = add({ ...loaded(".dynsym", SHT_DYNSYM, SHF_ALLOC, dynsymOffset, dynsymSize, 8, SYM_SIZE), info: 1 });
-  const dynstrIndex = add(loaded(".dynstr", SHT_STRTAB, SHF_ALLOC, dynstrOffset, dynstrSize, 1));
-  sections[dynamicIndex] = { ...sections[dynamicIndex]!, link: dynstrIndex };
-  sections[dynsymIndex] = { ...sections[dynsymIndex]!, link: dynstrIndex };
-  if (hasRelocations) {
-    add({ ...loaded(".rel.dyn", SHT_REL, SHF_ALLOC, relOffset, relSize, 8, REL_SIZE), link: dynsymIndex });
-  }
+  // Section indices are fixed by which optional sections exist.
+  const textIndex = 1;
+  const rodataIndex = layout.rodataSize > 0 ? textIndex + 1 : textIndex;
+  const dynamicIndex = rodataIndex + 1;
+  const dynsymIndex = dynamicIndex + 1;
+  const dynstrIndex = dynsymIndex + 1;
+  const relIndex = hasRelocations ? dynstrIndex + 1 : dynstrIndex;
+  const shstrtabIndex = relIndex + 1;
+
+  // The non-loaded .shstrtab has address 0; every loaded section has address == offset.
+  const header = (name: string, type: number, flags: number, offset: number, size: number, alignment: number, extra: Partial<OutputSection> = {}): OutputSection =>
+    ({ name, type, flags, address: (flags & SHF_ALLOC) !== 0 ? offset : 0, offset, size, link: 0, info: 0, alignment, entrySize: 0, ...extra });
+  const sectionNamesList = ["", ".text", ".rodata", ".dynamic", ".dynsym", ".dynstr", ".rel.dyn", ".shstrtab"];
   const sectionNames: number[] = [0];
-  const sectionNameOffsets = sections.map((section) => {
-    if (section.name === "") return 0;
-    const offset = sectionNames.length;
-    sectionNames.push(...encoder.encode(section.name), 0);
-    return offset;
-  });
+  const sectionNameOffsets = new Map<string, number>([["", 0]]);
+  for (const name of sectionNamesList.slice(1)) {
+    if (name === ".rodata" && layout.rodataSize === 0) continue;
+    if (name === ".rel.dyn" && !hasRelocations) continue;
+    sectionNameOffsets.set(name, sectionNames.length);
+    sectionNames.push(...encoder.encode(name), 0);
+  }
   const shstrtabOffset = loadEnd;
-  const shstrtabName = sectionNames.length;
-  sectionNames.push(...encoder.encode(".shstrtab"), 0);
-  sectionNameOffsets.push(shstrtabName);
-  const shstrtabIndex = add({
-    name: ".shstrtab",
-    type: SHT_STRTAB,
-    flags: 0,
-    address: 0,
-    offset: shstrtabOffset,
-    size: sectionNames.length,
-    link: 0,
-    info: 0,
-    alignment: 1,
-    entrySize: 0,
-  });
+  const sections: OutputSection[] = [
+    header("", 0, 0, 0, 0, 0),
+    header(".text", SHT_PROGBITS, SHF_ALLOC | SHF_EXECINSTR, layout.textOffset, layout.textSize, 8),
+    ...(layout.rodataSize > 0 ? [header(".rodata", SHT_PROGBITS, SHF_ALLOC, layout.rodataOffset, layout.rodataSize, 8)] : []),
+    header(".dynamic", SHT_DYNAMIC, SHF_ALLOC, dynamicOffset, dynamicSize, 8, { link: dynstrIndex, entrySize: DYN_SIZE }),
+    // sh_info of a symbol table: one past the last local symbol (only the null symbol is local).
+    header(".dynsym", SHT_DYNSYM, SHF_ALLOC, dynsymOffset, dynsymSize, 8, { link: dynstrIndex, info: 1, entrySize: SYM_SIZE }),
+    header(".dynstr", SHT_STRTAB, SHF_ALLOC, dynstrOffset, dynstrSize, 1),
+    ...(hasRelocations ? [header(".rel.dyn", SHT_REL, SHF_ALLOC, relOffset, relSize, 8, { link: dynsymIndex, entrySize: REL_SIZE })] : []),
+    header(".shstrtab", SHT_STRTAB, 0, shstrtabOffset, sectionNames.length, 1),
+  ];
+  if (sections.length !== shstrtabIndex + 1) throw new Error("elf-writer: section index bookkeeping is inconsistent");
   const sectionHeaderOffset = alignUp(shstrtabOffset + sectionNames.length, 8);
   const fileSize = sectionHeaderOffset + sections.length * SHDR_SIZE;
 
@@ -240,7 +236,7 @@ export function writeSharedObject(input: SharedObjectInput): Uint8Array {
   bytes.set(sectionNames, shstrtabOffset);
   sections.forEach((section, i) => {
     const at = sectionHeaderOffset + i * SHDR_SIZE;
-    u32(at, sectionNameOffsets[i]!);
+    u32(at, sectionNameOffsets.get(section.name)!);
     u32(at + 4, section.type);
     u64(at + 8, section.flags);
     u64(at + 16, section.address);
