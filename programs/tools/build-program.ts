@@ -12,8 +12,10 @@
  *
  * The build is reproducible: clang runs in the source's folder on the file's
  * base name, with the folder mapped to `.` (`-ffile-prefix-map`), no debug
- * info and no `.comment` (`-g0 -fno-ident`), and the linker's output depends
- * only on the object (see `programs/tools/sbf-linker/`).
+ * info and no `.comment` (`-g0 -fno-ident`), `__DATE__`/`__TIME__` refused
+ * (`-Werror=date-time`), and the linker's output depends only on the object
+ * (see `programs/tools/sbf-linker/`). The same source gives the same bytes in
+ * any checkout folder.
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -31,7 +33,8 @@ export const CLANG = "clang-19";
  * The fixed compiler flags. `-mcpu=v2`: v3/v4 emit 32-bit jumps the Solana
  * verifier refuses. `-bpf-stack-size=4096`: Solana's stack frame is 4 KiB,
  * upstream BPF's 512 bytes. `-g0 -fno-ident`: nothing in the object depends on
- * the compiler build or the machine.
+ * the compiler build or the machine; `-Werror=date-time`: nor on the clock
+ * (`__DATE__`/`__TIME__` are refused).
  */
 export const CLANG_FLAGS: readonly string[] = [
   "-target",
@@ -45,6 +48,7 @@ export const CLANG_FLAGS: readonly string[] = [
   "-bpf-stack-size=4096",
   "-g0",
   "-fno-ident",
+  "-Werror=date-time",
   "-c",
 ];
 
