@@ -159,6 +159,20 @@ class Harness {
     await this.submitMethod(height, signer).rpc();
   }
 
+  /**
+   * Makes page 0 look full (last_batch_height = count = 64) by editing the
+   * accounts, for tests about what comes after; the rollover test itself
+   * submits all 64.
+   */
+  async fillPageZero(): Promise<void> {
+    await this.editAccount(CONFIG, (data) => {
+      data.writeBigUInt64LE(BigInt(ROOTS_PER_PAGE), CONFIG_OFFSET.lastBatchHeight);
+    });
+    await this.editAccount(PAGE_0, (data) => {
+      data.writeUInt32LE(ROOTS_PER_PAGE, REGISTRY_OFFSET.count);
+    });
+  }
+
   async submitUpTo(lastHeight: number): Promise<void> {
     for (let height = 1; height <= lastHeight; height++) {
       await this.submit(height);
@@ -396,7 +410,7 @@ describe("submit_batch_root", () => {
   });
 
   it("a new page's address someone already paid lamports to is still created", async () => {
-    await h.submitUpTo(64);
+    await h.fillPageZero();
     fund(h.context, PAGE_1, 1_000_000n);
     await h.submit(65);
     const created = await h.rawAccount(PAGE_1);
@@ -407,7 +421,7 @@ describe("submit_batch_root", () => {
   });
 
   it("a page address holding more than the rent minimum keeps its lamports", async () => {
-    await h.submitUpTo(64);
+    await h.fillPageZero();
     fund(h.context, PAGE_1, 1_000_000_000n);
     await h.submit(65);
     expect((await h.rawAccount(PAGE_1)).lamports).toBe(1_000_000_000);
