@@ -11,6 +11,7 @@ import { readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Keypair } from "@solana/web3.js";
 import { describe, expect, it } from "vitest";
+import { CLANG_FLAGS } from "../../programs/tools/build-program.js";
 import { PROGRAM_DIR, PROGRAM_IDL_PATH, PROGRAM_SO_PATH, loadIdl, sha256 } from "../helpers/asset-rollup-program.js";
 
 interface Deployment {
@@ -20,7 +21,7 @@ interface Deployment {
   so: string;
   soSha256: string;
   soBytes: number;
-  builtWith: { compiler: string; linker: string };
+  builtWith: { compiler: string; compilerFlags: string; linker: string };
 }
 
 const REPOSITORY = resolve(PROGRAM_DIR, "../..");
@@ -68,7 +69,8 @@ describe("deployment registry", () => {
     expect(tomlSection(anchorToml, "provider")["cluster"]).toBe("localnet");
   });
 
-  it("builtWith names the linker that exists and, when clang-19 is here, its version", () => {
+  it("builtWith names build-program's flags, the linker that exists and, when clang-19 is here, its version", () => {
+    expect(deployment.builtWith.compilerFlags).toBe(CLANG_FLAGS.join(" "));
     const linkerPath = deployment.builtWith.linker.split(" ")[0]!;
     expect(statSync(join(REPOSITORY, linkerPath)).isDirectory()).toBe(true);
     const clang = spawnSync("clang-19", ["--version"], { encoding: "utf8" });
