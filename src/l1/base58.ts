@@ -9,28 +9,50 @@ const ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
 const DIGIT_OF = new Int8Array(128).fill(-1);
 for (let i = 0; i < ALPHABET.length; i++) DIGIT_OF[ALPHABET.charCodeAt(i)] = i;
 
-/** Base58 text of `bytes` (leading zero bytes become leading `1`s). */
+/** 58^5: the encoder works on limbs of five base58 digits. */
+const LIMB = 656_356_768;
+
+/**
+ * Base58 text of `bytes` (leading zero bytes become leading `1`s).
+ *
+ * Schoolbook base conversion on limbs of five digits, two input bytes at a
+ * time (a limb times 65536 plus a carry stays below 2^53): about 10x fewer
+ * steps than digit by digit, which matters because every transaction's
+ * signature and blockhash go through here.
+ */
 export function base58Encode(bytes: Uint8Array): string {
   let zeros = 0;
   while (zeros < bytes.length && bytes[zeros] === 0) zeros++;
-  // log(256) / log(58) < 1.37: the digit buffer never overflows.
-  const digits = new Uint8Array(Math.ceil(((bytes.length - zeros) * 137) / 100) + 1);
-  let length = 0;
-  for (let i = zeros; i < bytes.length; i++) {
-    let carry = bytes[i]!;
-    for (let j = 0; j < length; j++) {
-      carry += digits[j]! << 8;
-      digits[j] = carry % 58;
-      carry = Math.floor(carry / 58);
+  const limbs: number[] = [];
+  let i = zeros;
+  // An odd count of significant bytes: take the first one alone.
+  if ((bytes.length - zeros) % 2 === 1) {
+    limbs.push(bytes[i]!);
+    i++;
+  }
+  for (; i < bytes.length; i += 2) {
+    let carry = (bytes[i]! << 8) | bytes[i + 1]!;
+    for (let j = 0; j < limbs.length; j++) {
+      const value = limbs[j]! * 65_536 + carry;
+      carry = Math.floor(value / LIMB);
+      limbs[j] = value - carry * LIMB;
     }
     while (carry > 0) {
-      digits[length++] = carry % 58;
-      carry = Math.floor(carry / 58);
+      const next = Math.floor(carry / LIMB);
+      limbs.push(carry - next * LIMB);
+      carry = next;
     }
   }
-  let out = "1".repeat(zeros);
-  for (let j = length - 1; j >= 0; j--) out += ALPHABET[digits[j]!];
-  return out;
+  let digits = "";
+  for (let j = 0; j < limbs.length; j++) {
+    let limb = limbs[j]!;
+    const last = j === limbs.length - 1;
+    for (let k = 0; k < 5 && (!last || limb > 0); k++) {
+      digits = ALPHABET[limb % 58]! + digits;
+      limb = Math.floor(limb / 58);
+    }
+  }
+  return "1".repeat(zeros) + digits;
 }
 
 /**

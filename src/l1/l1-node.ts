@@ -433,8 +433,8 @@ export class L1Node implements Node<ValidatorMessage> {
   // ------------------------------------------------------------ requests
 
   private onSendTransaction(ctx: NodeContext<ValidatorMessage>, from: NodeId, request: SendTransactionRequest): void {
-    // A copy: the request's bytes are a view into the received message, and the queue keeps them.
-    const bytes = request.tx.slice();
+    // A copy (never a view, even of a Buffer): the request's bytes are a view into the received message, and the queue keeps them.
+    const bytes = new Uint8Array(request.tx);
     let parsed: ParsedTransaction;
     try {
       parsed = parseTransaction(bytes);

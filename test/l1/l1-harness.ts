@@ -10,6 +10,8 @@ import { decodeL1Response, encodeL1Request, type Commitment, type L1Request, typ
 import type { NodeContext } from "../../src/sim/node.js";
 import { createRng } from "../../src/sim/rng.js";
 import { SimDisk } from "../../src/storage/sim-disk.js";
+import { parseTransaction } from "../../src/l1/solana-transaction.js";
+import { Svm, SYSTEM_PROGRAM_ID, type AccountState } from "../../src/l1/svm.js";
 
 /** Fee per signature litesvm charges, in lamports. */
 export const FEE_LAMPORTS = 5000n;
@@ -29,16 +31,35 @@ export const carol = keypair(3);
 /** Funded at genesis in every harness. */
 export const GENESIS_KEYS = [alice, bob, carol];
 
+// Signing with web3.js costs about 2 ms; ed25519 signatures are deterministic, so built transactions are cached.
+const built = new Map<string, Uint8Array>();
+
+function cached(key: string, build: () => Uint8Array): Uint8Array {
+  let bytes = built.get(key);
+  if (bytes === undefined) {
+    bytes = build();
+    built.set(key, bytes);
+  }
+  // A copy (not Buffer.slice, which is a view): tests mutate transactions (forged signatures).
+  return new Uint8Array(bytes);
+}
+
 /** A signed legacy system transfer. */
 export function transfer(from: Keypair, to: PublicKey, lamports: bigint | number, blockhash: string): Uint8Array {
-  const tx = new Transaction({ feePayer: from.publicKey, recentBlockhash: blockhash });
-  tx.add(SystemProgram.transfer({ fromPubkey: from.publicKey, toPubkey: to, lamports: BigInt(lamports) }));
-  tx.sign(from);
-  return tx.serialize();
+  return cached(`legacy/${from.publicKey.toBase58()}/${to.toBase58()}/${lamports}/${blockhash}`, () => {
+    const tx = new Transaction({ feePayer: from.publicKey, recentBlockhash: blockhash });
+    tx.add(SystemProgram.transfer({ fromPubkey: from.publicKey, toPubkey: to, lamports: BigInt(lamports) }));
+    tx.sign(from);
+    return tx.serialize();
+  });
 }
 
 /** A signed v0 system transfer. */
 export function transferV0(from: Keypair, to: PublicKey, lamports: bigint | number, blockhash: string): Uint8Array {
+  return cached(`v0/${from.publicKey.toBase58()}/${to.toBase58()}/${lamports}/${blockhash}`, () => buildTransferV0(from, to, lamports, blockhash));
+}
+
+function buildTransferV0(from: Keypair, to: PublicKey, lamports: bigint | number, blockhash: string): Uint8Array {
   const message = new TransactionMessage({
     payerKey: from.publicKey,
     recentBlockhash: blockhash,
@@ -65,6 +86,8 @@ export class L1Harness {
   private readonly timers = new Map<number, Armed>();
   private nextTimer = 1;
   private nextId = 1;
+  /** Accepted transactions by signature. */
+  readonly sent = new Map<string, Uint8Array>();
 
   constructor(options: L1NodeOptions = {}, seed = 1, startUs = 0) {
     this.nowUs = startUs;
@@ -142,9 +165,23 @@ export class L1Harness {
     return reply.blockhash;
   }
 
-  /** Sends a transaction; returns the response. */
+  /** Sends a transaction; returns the response. Accepted transactions are remembered in {@link sent}. */
   send(tx: Uint8Array, skipPreflight = false): L1Response {
-    return this.call({ kind: "send-transaction", tx, skipPreflight });
+    const reply = this.call({ kind: "send-transaction", tx, skipPreflight });
+    if (reply.kind === "send-transaction-result") this.sent.set(reply.signature, tx);
+    return reply;
+  }
+
+  /**
+   * The transactions on the chain, in execution order, with their slots: the
+   * `l1-tx` landings whose slot is still the transaction's status slot (a
+   * landing undone by a reorg is not, even when it landed again later).
+   */
+  survivingLandings(): { signature: string; slot: number; bytes: Uint8Array }[] {
+    return this.events("l1-tx")
+      .map((e) => ({ signature: e.signature as string, slot: e.slot as number }))
+      .filter((e) => this.node.statusOf(e.signature)?.slot === e.slot)
+      .map((e) => ({ ...e, bytes: this.sent.get(e.signature)! }));
   }
 
   /** Lamports of `key` at a commitment level (0 when the account does not exist). */
@@ -156,6 +193,22 @@ export class L1Harness {
   events(event: string): Readonly<Record<string, unknown>>[] {
     return this.logs.filter((l) => l.event === event).map((l) => l.fields);
   }
+}
+
+/**
+ * Replays `landings` in a fresh litesvm with the harness's genesis accounts
+ * (as the node sets them up) and returns the state of `keys` afterwards.
+ */
+export function replay(landings: readonly { bytes: Uint8Array }[], keys: readonly PublicKey[]): (AccountState | null)[] {
+  const svm = new Svm();
+  for (const k of GENESIS_KEYS) {
+    svm.setAccount(k.publicKey.toBytes(), { lamports: GENESIS_LAMPORTS, data: new Uint8Array(0), owner: SYSTEM_PROGRAM_ID, executable: false, rentEpoch: 0xffff_ffff_ffff_ffffn });
+  }
+  for (const landing of landings) {
+    const parsed = parseTransaction(landing.bytes);
+    svm.execute(landing.bytes, parsed.version);
+  }
+  return keys.map((k) => svm.getAccount(k.toBytes()));
 }
 
 /** `Omit` over each member of a union. */

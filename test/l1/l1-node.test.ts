@@ -266,7 +266,7 @@ describe("L1 node: faults", () => {
   it("a dropped transaction gets its signature back and never lands", () => {
     const l1 = new L1Harness({ faults: { dropRate: 1 } });
     const r = l1.send(transfer(alice, bob.publicKey, AMOUNT, l1.blockhash()));
-    expect(r.kind).toBe("send-transaction-result");
+    expect(r).toMatchObject({ kind: "send-transaction-result" });
     l1.slots(3);
     expect(l1.events("l1-tx")).toHaveLength(0);
     expect(l1.node.stats.dropped).toBe(1);
