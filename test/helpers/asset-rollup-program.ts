@@ -153,12 +153,6 @@ export function setClock(context: ProgramTestContext, slot: bigint, unixTimestam
   context.setClock(new Clock(slot, 0n, 0n, 0n, unixTimestamp));
 }
 
-/** The raw bytes of an account, or null when it does not exist. */
-export async function accountBytes(context: ProgramTestContext, address: PublicKey): Promise<Uint8Array | null> {
-  const account = await context.banksClient.getAccount(address);
-  return account === null ? null : Uint8Array.from(account.data);
-}
-
 /** A 32-byte root whose bytes depend on `height` only. */
 export function rootOf(height: bigint | number): number[] {
   return [...sha256(`root/${height}`)];
