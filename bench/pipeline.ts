@@ -10,6 +10,7 @@ import { performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
 import { parseScenario } from "../src/scenario/load.js";
 import { runScenario } from "../src/scenario/run.js";
+import { loadProgramElf } from "../src/runtime/program-files.js";
 
 /** Runs the pipeline scenario for `durationS` virtual seconds at `offeredTps` and prints its figures. */
 export function benchPipeline(print: (line: string) => void, durationS = 10, offeredTps = 12_000): void {
@@ -22,7 +23,7 @@ export function benchPipeline(print: (line: string) => void, durationS = 10, off
     workload: { txPerSecond: offeredTps, clients: 32, accountsPerClient: 32, mix: { transfer: 0.95, script: 0.05 } },
   });
   const start = performance.now();
-  const report = runScenario(scenario);
+  const report = runScenario(scenario, { programElf: loadProgramElf() });
   const wallS = (performance.now() - start) / 1000;
   const x = report.metrics.execution;
   const ms = (us: number | null): string => (us === null ? "-" : `${Math.round(us / 1000)} ms`);

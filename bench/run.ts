@@ -19,6 +19,7 @@ import { SIGNATURE_SCHEMES } from "../src/crypto/signature.js";
 import { parseDurationUs } from "../src/scenario/duration.js";
 import { parseScenario } from "../src/scenario/load.js";
 import { runScenario } from "../src/scenario/run.js";
+import { loadProgramElf } from "../src/runtime/program-files.js";
 import { benchMerkle } from "./merkle.js";
 import { benchPipeline } from "./pipeline.js";
 import { benchVm } from "./vm.js";
@@ -82,10 +83,10 @@ function benchSimulation(): void {
       workload: { txPerSecond: 200 },
     });
     let bestMs = Infinity;
-    let report = runScenario(scenario);
+    let report = runScenario(scenario, { programElf: loadProgramElf() });
     for (let i = 0; i < repeat; i++) {
       const start = performance.now();
-      report = runScenario(scenario);
+      report = runScenario(scenario, { programElf: loadProgramElf() });
       bestMs = Math.min(bestMs, performance.now() - start);
     }
     const wallSeconds = bestMs / 1000;

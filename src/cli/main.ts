@@ -9,6 +9,7 @@
  * 3 liveness bound missed, 4 a node threw, 5 replay did not reproduce.
  * This is one of the two places (with `runtime/`) allowed real IO.
  */
+import { loadProgramElf } from "../runtime/program-files.js";
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync, writeSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -193,7 +194,9 @@ function commandReplay(file: string, options: ReplayCommandOptions, io: Io): num
  * @throws InputError when the file cannot be opened
  */
 function runWithEventLog(scenario: Scenario, path: string | undefined): RunReport {
-  if (path === undefined) return runScenario(scenario);
+  const programElf = scenario.l1.enabled ? loadProgramElf() : undefined;
+  const environment = programElf !== undefined ? { programElf } : {};
+  if (path === undefined) return runScenario(scenario, environment);
   let fd: number;
   try {
     fd = openSync(path, "w");
@@ -207,6 +210,7 @@ function runWithEventLog(scenario: Scenario, path: string | undefined): RunRepor
   };
   try {
     return runScenario(scenario, {
+      ...environment,
       observer: (o: Observation) => {
         buffer.push(`${JSON.stringify({ timeUs: o.timeUs, node: o.node, event: o.event, ...o.fields }, bytesAsLength)}\n`);
         if (buffer.length >= 1000) flush();

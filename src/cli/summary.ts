@@ -13,6 +13,12 @@ export function formatSummary(report: RunReport): string {
     `transactions submitted ${m.transactionsSubmitted}, committed ${committed(report)} (${m.execution.committedTps} tx/s), latency p50 ${ms(m.execution.latencyUs.p50)} p95 ${ms(m.execution.latencyUs.p95)} p99 ${ms(m.execution.latencyUs.p99)}`,
     `blocks: interval p50 ${ms(m.execution.blockIntervalUs.p50)} p95 ${ms(m.execution.blockIntervalUs.p95)}  mempool depth max ${m.execution.mempoolDepthMax} mean ${m.execution.mempoolDepthMean}  root divergences ${m.execution.rootDivergences}  rollbacks ${m.execution.rollbacks}`,
     `rejected at mempool: ${counts(m.execution.rejected)}  failed in execution: ${counts(m.execution.failed)}`,
+    ...(m.l1.transactionsSent > 0 || m.l1.batchesFinalized > 0
+      ? [
+          `L1: batches finalized ${m.l1.batchesFinalized} (L2 height ${m.l1.finalizedL2Height}), batch latency p50 ${ms(m.l1.batchLatencyUs.p50)} p95 ${ms(m.l1.batchLatencyUs.p95)}; posting txs sent ${m.l1.transactionsSent} (retried ${m.l1.retried}, resent ${m.l1.resent}), landed ${m.l1.landed}, failed: ${counts(m.l1.failed)}`,
+          `L1: reorgs ${m.l1.reorgs}  rpc errors ${m.l1.rpcErrors}  read failures: ${counts(m.l1.readFailures)}  operations: ${counts(m.l1.operations)}`,
+        ]
+      : []),
     `messages sent ${m.messages.sent}, delivered ${m.messages.delivered}, dropped ${m.messages.dropped}, duplicated ${m.messages.duplicated}, held ${m.messages.held}, rejected ${m.rejectedMessages}`,
     `faults applied ${m.faultsApplied}`,
     "invariants:",

@@ -31,10 +31,16 @@ import { ConservationChecker, type NodeAudit } from "../check/conservation.js";
 import { RootAgreementChecker } from "../check/root-agreement.js";
 import { toHex } from "../crypto/hash.js";
 import { buildGenesis, genesisSupply } from "./genesis.js";
-import { LEADER, livenessExpectation, orderedFaults } from "./fault-plan.js";
+import { LEADER, livenessExpectation, orderedFaults, postingLivenessExpectation } from "./fault-plan.js";
 import { MetricsCollector } from "./metrics.js";
-import { nodeNames } from "./nodes.js";
-import type { FaultAction, Scenario } from "./schema.js";
+import { L1_NODES, nodeNames } from "./nodes.js";
+import type { FaultAction, Operation, Scenario } from "./schema.js";
+import { L1Node } from "../l1/l1-node.js";
+import { RollupOperator, encodeOperatorCommand, type OperatorCommand } from "../l1/rollup-operator.js";
+import { deriveSolanaKeypair, ROLLUP_PROGRAM_ID } from "../l1/rollup-program.js";
+import { BatchPoster } from "../sequencer/batch-poster.js";
+import { L1ConsistencyChecker, PostingLivenessChecker } from "../check/l1-consistency.js";
+import { L1RegistryWatch } from "./l1-registry-watch.js";
 
 /** The outcome of {@link Cluster.run}, before it becomes a report. */
 export interface ClusterOutcome {
@@ -46,6 +52,15 @@ export interface ClusterOutcome {
   readonly violation?: Violation;
 }
 
+/** What a cluster needs from outside the simulation (files are read by the caller, never here). */
+export interface ClusterEnvironment {
+  /** The AssetRollup program's ELF (`loadProgramElf()` in `runtime/program-files.ts`); required when `l1.enabled`. */
+  readonly programElf?: Uint8Array;
+}
+
+/** Lamports each L1 key (operator, intruder, poster keys) holds at genesis: 1,000 SOL. */
+const L1_KEY_LAMPORTS = 1_000_000_000_000n;
+
 /** Everything of one simulated run. Build, `run()` once, then read the results. */
 export class Cluster {
   readonly sim: Simulation;
@@ -54,7 +69,7 @@ export class Cluster {
   readonly hosts = new Map<NodeId, SimHost<ValidatorMessage>>();
   readonly disks = new Map<NodeId, SimDisk>();
   readonly checkers: Checker[];
-  readonly metrics = new MetricsCollector();
+  readonly metrics: MetricsCollector;
   faultsApplied = 0;
   private readonly scenario: Scenario;
   private violation: Violation | undefined;
@@ -63,12 +78,24 @@ export class Cluster {
   /** Digest of each message's bytes: a broadcast delivers one byte array to every peer. */
   private readonly payloadDigests = new WeakMap<Uint8Array, Uint8Array>();
 
-  /** @param scenario a validated scenario (see `parseScenario`) */
-  constructor(scenario: Scenario) {
+  /** The L1 node while the L1 runs (sim-only introspection). */
+  l1Node: L1Node | undefined;
+  private readonly l1Watch: L1RegistryWatch | undefined;
+
+  /**
+   * @param scenario a validated scenario (see `parseScenario`)
+   * @throws Error when the scenario runs the L1 and `environment.programElf` is missing
+   */
+  constructor(scenario: Scenario, environment: ClusterEnvironment = {}) {
     this.scenario = scenario;
+    this.metrics = new MetricsCollector(scenario.l1.enabled);
     const sim = new Simulation(scenario.seed);
     this.sim = sim;
     const { validators, clients } = nodeNames(scenario);
+    const l1Enabled = scenario.l1.enabled;
+    if (l1Enabled && environment.programElf === undefined) {
+      throw new Error("this scenario runs the L1 (l1.enabled), which needs the program binary: pass { programElf: loadProgramElf() } (src/runtime/program-files.ts)");
+    }
 
     this.network = new SimNetwork(
       sim,
@@ -115,6 +142,12 @@ export class Cluster {
       new ReorgBoundChecker(scenario.invariants.maxReorgDepth),
       new EquivocationChecker(),
       new LivenessChecker(scenario.invariants.livenessBound, livenessExpectation(scenario)),
+      ...(l1Enabled
+        ? [
+            new L1ConsistencyChecker(scenario.batchPoster.batchEveryBlocks),
+            new PostingLivenessChecker(scenario.invariants.postingLivenessBound, scenario.batchPoster.batchEveryBlocks, postingLivenessExpectation(scenario)),
+          ]
+        : []),
     ];
 
     const v = scenario.validators;
@@ -131,6 +164,7 @@ export class Cluster {
             syncRetryUs: v.syncRetry,
           },
           new AssetApp({
+            ...(l1Enabled ? { batchPosters: [L1_NODES.poster] } : {}),
             scheme,
             genesis,
             blockTransactionsMax: v.maxBlockTransactions,
@@ -169,9 +203,68 @@ export class Cluster {
       );
     });
 
+    if (l1Enabled) this.addL1(scenario, validators, environment.programElf!);
+    this.l1Watch = l1Enabled ? new L1RegistryWatch(scenario.batchPoster.batchEveryBlocks) : undefined;
+
     for (const { action } of orderedFaults(scenario)) {
       sim.at(action.at, () => this.applyFault(action));
     }
+    scenario.operations
+      .map((op, index) => ({ op, index }))
+      .sort((a, b) => a.op.at - b.op.at || a.index - b.index)
+      .forEach(({ op }) => sim.at(op.at, () => this.applyOperation(op)));
+  }
+
+  /** The L1 node, the batch poster and the operator, with their keys funded at L1 genesis. */
+  private addL1(scenario: Scenario, validators: readonly NodeId[], programElf: Uint8Array): void {
+    const seed = scenario.seed;
+    const posterKeys = Array.from({ length: scenario.batchPoster.keys }, (_, i) => deriveSolanaKeypair(`poster/${i}`, seed));
+    const upgradeAuthority = deriveSolanaKeypair("operator", seed);
+    const intruder = deriveSolanaKeypair("intruder", seed);
+    const l1 = scenario.l1;
+    const funded = [upgradeAuthority, intruder, ...posterKeys].map((k) => ({ address: k.publicKey.toBase58(), lamports: L1_KEY_LAMPORTS }));
+    this.addHost(L1_NODES.l1, () => {
+      const node = new L1Node({
+        programs: [{ programId: ROLLUP_PROGRAM_ID.toBase58(), elf: programElf }],
+        accounts: funded,
+        slotDurationUs: l1.slotDuration,
+        confirmationDepthSlots: l1.confirmationDepthSlots,
+        finalizationDepthSlots: l1.finalizationDepthSlots,
+        faults: { ...l1.faults },
+      });
+      this.l1Node = node;
+      return node;
+    });
+    const f = Math.floor((validators.length - 1) / 3);
+    const bp = scenario.batchPoster;
+    this.addHost(L1_NODES.poster, () =>
+      new BatchPoster({
+        l1: L1_NODES.l1,
+        validators,
+        rootQuorum: f + 1,
+        keys: posterKeys,
+        batchEveryBlocks: bp.batchEveryBlocks,
+        maxRootsPerTransaction: bp.maxRootsPerTransaction,
+        pollIntervalUs: bp.pollInterval,
+        retryBaseUs: bp.retryBase,
+        retryMaxUs: bp.retryMax,
+        requestTimeoutUs: bp.requestTimeout,
+        resendIntervalUs: bp.resendInterval,
+      }),
+    );
+    this.addHost(L1_NODES.operator, () =>
+      new RollupOperator({
+        l1: L1_NODES.l1,
+        commanders: [SCENARIO_DRIVER],
+        upgradeAuthority,
+        posterKeys: posterKeys.map((k) => k.publicKey),
+        intruder,
+        initialVersion: 1,
+        pollIntervalUs: bp.pollInterval,
+        requestTimeoutUs: bp.requestTimeout,
+        attemptsMax: 20,
+      }),
+    );
   }
 
   /**
@@ -224,7 +317,7 @@ export class Cluster {
     return this.validatorSet.idOf(this.validatorSet.leaderOf(view));
   }
 
-  private addHost(id: NodeId, createNode: () => HotStuffReplica | AssetClient): void {
+  private addHost(id: NodeId, createNode: () => HotStuffReplica | AssetClient | L1Node | BatchPoster | RollupOperator): void {
     const disk = new SimDisk();
     this.disks.set(id, disk);
     this.network.addNode(id);
@@ -276,6 +369,14 @@ export class Cluster {
   }
 
   private observe(o: Observation): void {
+    this.observeOne(o);
+    // Each time the L1 finalizes a slot, the registry's newly finalized entries become observations too.
+    if (o.event === "l1-finalized" && this.l1Watch !== undefined && this.l1Node !== undefined) {
+      for (const entry of this.l1Watch.newlyFinalized(this.l1Node)) this.observeOne({ timeUs: o.timeUs, node: L1_NODES.l1, event: "l1-root-finalized", fields: { ...entry } });
+    }
+  }
+
+  private observeOne(o: Observation): void {
     this.metrics.observe(o);
     for (const observer of this.observers) observer(o);
     for (const checker of this.checkers) {
@@ -288,6 +389,32 @@ export class Cluster {
     if (this.violation !== undefined) return;
     this.violation = violation;
     this.sim.stop();
+  }
+
+  /** Hands an operation to the operator node (directly, not over the faulty network: it is the scenario's own hand). */
+  private applyOperation(op: Operation): void {
+    let command: OperatorCommand;
+    switch (op.action) {
+      case "pause-posting":
+        command = { action: "pause" };
+        break;
+      case "resume-posting":
+        command = { action: "resume" };
+        break;
+      case "unauthorized-pause":
+        command = { action: "unauthorized-pause" };
+        break;
+      case "rotate-poster":
+        command = { action: "rotate-poster", keyIndex: op.keyIndex };
+        break;
+      case "set-version":
+        command = { action: "set-version", version: op.version };
+        break;
+    }
+    const description = `operation ${op.action}${op.action === "rotate-poster" ? ` ${op.keyIndex}` : op.action === "set-version" ? ` ${op.version}` : ""}`;
+    this.sim.trace.record(this.sim.nowUs, "sim", "operation", digestText(description));
+    this.observe({ timeUs: this.sim.nowUs, node: "sim", event: "operation", fields: { description } });
+    this.hosts.get(L1_NODES.operator)?.deliver(SCENARIO_DRIVER, { type: "app", data: encodeOperatorCommand(command) });
   }
 
   private applyFault(action: FaultAction): void {
@@ -313,9 +440,18 @@ export class Cluster {
         return this.network.clog(action.node);
       case "unclog":
         return this.network.unclog(action.node);
+      case "l1-faults": {
+        const { at: _at, action: _action, ...rates } = action;
+        return this.l1Node?.setFaults(rates);
+      }
+      case "l1-reorg":
+        return this.l1Node?.reorg(action.depth);
     }
   }
 }
+
+/** The sender name of operations the scenario hands to the operator. */
+const SCENARIO_DRIVER = "scenario";
 
 /** One line describing a fault as applied (with `leader` resolved). */
 function describeFault(action: FaultAction, resolvedLeader: NodeId | undefined): string {
@@ -328,6 +464,12 @@ function describeFault(action: FaultAction, resolvedLeader: NodeId | undefined):
       return `isolate ${resolvedLeader !== undefined ? `${resolvedLeader} (leader)` : action.node} ${action.direction}`;
     case "heal":
       return "heal";
+    case "l1-faults": {
+      const { at: _at, action: _action, ...rates } = action;
+      return `l1-faults ${JSON.stringify(rates)}`;
+    }
+    case "l1-reorg":
+      return `l1-reorg depth ${action.depth}`;
     default:
       return `${action.action} ${action.node}`;
   }

@@ -24,15 +24,15 @@ export function orderedFaults(scenario: Scenario): { action: FaultAction; index:
  * @throws InputError naming the first bad fault field
  */
 export function checkFaultPlan(scenario: Scenario): void {
-  const { validators, clients } = nodeNames(scenario);
-  const validatorSet = new Set(validators);
-  const anyNode = new Set([...validators, ...clients]);
+  const { validators, clients, l1Nodes } = nodeNames(scenario);
+  const anyNode = new Set([...validators, ...clients, ...l1Nodes]);
+  const crashable = new Set([...validators, ...(scenario.l1.enabled ? ["poster"] : [])]);
   const crashed = new Set<string>();
   for (const { action, index } of orderedFaults(scenario)) {
     const field = `faults[${index}]`;
     if (action.at > scenario.duration) throw new InputError(`${field}.at`, `${action.at}us is after the end of the run (duration ${scenario.duration}us)`);
     const requireNode = (name: string, path: string, allowed: Set<string>, what: string): void => {
-      if (!allowed.has(name)) throw new InputError(path, allowed === validatorSet && anyNode.has(name) ? `${what} must be a validator, got ${JSON.stringify(name)}` : unknownNode(name, scenario));
+      if (!allowed.has(name)) throw new InputError(path, allowed !== anyNode && anyNode.has(name) ? `${what} must be a validator${scenario.l1.enabled ? " or the poster" : ""}, got ${JSON.stringify(name)}` : unknownNode(name, scenario));
     };
     switch (action.action) {
       case "partition":
@@ -52,17 +52,29 @@ export function checkFaultPlan(scenario: Scenario): void {
         requireNode(action.node, `${field}.node`, anyNode, "node");
         break;
       case "crash":
-        requireNode(action.node, `${field}.node`, validatorSet, "the crashed node");
+        requireNode(action.node, `${field}.node`, crashable, "the crashed node");
         if (crashed.has(action.node)) throw new InputError(`${field}.node`, `${action.node} is already crashed at ${action.at}us`);
         crashed.add(action.node);
         break;
       case "restart":
-        requireNode(action.node, `${field}.node`, validatorSet, "the restarted node");
+        requireNode(action.node, `${field}.node`, crashable, "the restarted node");
         if (!crashed.has(action.node)) throw new InputError(`${field}.node`, `${action.node} is not crashed at ${action.at}us, so it cannot restart`);
         crashed.delete(action.node);
         break;
+      case "l1-faults":
+      case "l1-reorg":
+        if (!scenario.l1.enabled) throw new InputError(`${field}.action`, `${action.action} needs the L1 (l1.enabled is false)`);
+        break;
     }
   }
+  scenario.operations.forEach((op, index) => {
+    const field = `operations[${index}]`;
+    if (!scenario.l1.enabled) throw new InputError(`${field}.action`, `operations need the L1 (l1.enabled is false)`);
+    if (op.at > scenario.duration) throw new InputError(`${field}.at`, `${op.at}us is after the end of the run (duration ${scenario.duration}us)`);
+    if (op.action === "rotate-poster" && op.keyIndex >= scenario.batchPoster.keys) {
+      throw new InputError(`${field}.keyIndex`, `the batch poster holds ${scenario.batchPoster.keys} keys (batchPoster.keys), so keyIndex must be below that`);
+    }
+  });
 }
 
 /**
@@ -100,10 +112,47 @@ export function livenessExpectation(scenario: Scenario): LivenessExpectation {
       case "unclog":
         clogged.delete(action.node);
         break;
+      case "l1-faults":
+      case "l1-reorg":
+        break;
     }
   }
-  const down = new Set([...crashed, ...[...clogged].filter((node) => node.startsWith("v"))]);
+  const down = new Set([...crashed, ...clogged].filter((node) => /^v\d+$/.test(node)));
   if (down.size > f) return { healAtUs, notExpectedBecause: `${down.size} validators stay crashed or clogged, more than f = ${f}: no quorum` };
   if (partitioned) return { healAtUs, notExpectedBecause: "a partition is never healed" };
+  return { healAtUs };
+}
+
+/**
+ * When the posting-liveness checker may expect the finalized posted height to
+ * catch up: after the last fault and operation, unless the plan ends with the
+ * poster crashed, posting paused, L1 faults still on, or no consensus liveness.
+ */
+export function postingLivenessExpectation(scenario: Scenario): LivenessExpectation {
+  const consensus = livenessExpectation(scenario);
+  let healAtUs = consensus.healAtUs;
+  let posterDown = false;
+  let l1Faulty = scenario.l1.faults.dropRate > 0 || scenario.l1.faults.delayRate > 0 || scenario.l1.faults.rpcErrorRate > 0;
+  for (const { action } of orderedFaults(scenario)) {
+    if (action.action === "crash" && action.node === "poster") posterDown = true;
+    if (action.action === "restart" && action.node === "poster") posterDown = false;
+    if (action.action === "l1-faults") {
+      const f = { ...scenario.l1.faults, ...action };
+      l1Faulty = f.dropRate > 0 || f.delayRate > 0 || f.rpcErrorRate > 0;
+    }
+  }
+  let paused = false;
+  let authority = 0;
+  for (const op of [...scenario.operations].sort((a, b) => a.at - b.at)) {
+    healAtUs = Math.max(healAtUs, op.at);
+    if (op.action === "pause-posting") paused = true;
+    if (op.action === "resume-posting") paused = false;
+    if (op.action === "rotate-poster") authority = op.keyIndex;
+  }
+  if (consensus.notExpectedBecause !== undefined) return { healAtUs, notExpectedBecause: consensus.notExpectedBecause };
+  if (posterDown) return { healAtUs, notExpectedBecause: "the batch poster stays crashed" };
+  if (paused) return { healAtUs, notExpectedBecause: "posting stays paused" };
+  if (l1Faulty) return { healAtUs, notExpectedBecause: "L1 faults are never turned off" };
+  if (authority >= scenario.batchPoster.keys) return { healAtUs, notExpectedBecause: "the poster holds no key of the authority" };
   return { healAtUs };
 }

@@ -37,8 +37,8 @@ export function parseScenario(raw: unknown): Scenario {
 }
 
 function checkNetworkLinks(scenario: Scenario): void {
-  const { validators, clients } = nodeNames(scenario);
-  const known = new Set([...validators, ...clients]);
+  const { validators, clients, l1Nodes } = nodeNames(scenario);
+  const known = new Set([...validators, ...clients, ...l1Nodes]);
   scenario.network.links.forEach((link, i) => {
     for (const end of ["from", "to"] as const) {
       if (!known.has(link[end])) throw new InputError(`network.links[${i}].${end}`, unknownNode(link[end], scenario));

@@ -35,6 +35,29 @@ export interface ExecutionMetrics {
   rollbacks: number;
 }
 
+/** L1 and batch-posting figures of one run (all zero or null when the L1 does not run). */
+export interface L1Metrics {
+  /** Transaction accepted (first submission) to the root of its block finalized on L1, microseconds. */
+  batchLatencyUs: Percentiles;
+  /** Registry entries finalized on L1, and the L2 height the last one carries. */
+  batchesFinalized: number;
+  finalizedL2Height: number;
+  /** Posting transactions the batch poster signed and sent; `retried` of them were new attempts after a failure; `resent` counts rebroadcasts of an unconfirmed one. */
+  transactionsSent: number;
+  retried: number;
+  resent: number;
+  /** Posting transactions that landed (processed), and the ones that failed, by reason (program error name, RPC error code, expired). */
+  landed: number;
+  failed: Record<string, number>;
+  /** L1 reads of the poster that failed, by reason. */
+  readFailures: Record<string, number>;
+  /** Reorgs the L1 went through, and RPC errors it injected. */
+  reorgs: number;
+  rpcErrors: number;
+  /** Operator operations: `action:ok` or `action:<error>` -> count. */
+  operations: Record<string, number>;
+}
+
 /** Counters of one run. */
 export interface ConsensusMetrics {
   /** Highest height committed by any validator (blocks in the chain). */
@@ -57,6 +80,7 @@ export interface ConsensusMetrics {
   /** Validator boots after a crash. */
   restarts: number;
   execution: ExecutionMetrics;
+  l1: L1Metrics;
 }
 
 /** The `p`-th percentile (nearest rank) of an ascending sample. */
@@ -72,6 +96,9 @@ function percentiles(sample: number[]): Percentiles {
 
 /** Accumulates {@link ConsensusMetrics} from observations; call {@link finish} once at the end. */
 export class MetricsCollector {
+  /** @param trackL1 keep submit times until the L1 finalizes their roots (for `l1.batchLatencyUs`) */
+  constructor(private readonly trackL1: boolean) {}
+
   readonly metrics: ConsensusMetrics = {
     commits: 0,
     views: 0,
@@ -94,7 +121,24 @@ export class MetricsCollector {
       rootDivergences: 0,
       rollbacks: 0,
     },
+    l1: {
+      batchLatencyUs: { p50: null, p95: null, p99: null },
+      batchesFinalized: 0,
+      finalizedL2Height: 0,
+      transactionsSent: 0,
+      retried: 0,
+      resent: 0,
+      landed: 0,
+      failed: {},
+      readFailures: {},
+      reorgs: 0,
+      rpcErrors: 0,
+      operations: {},
+    },
   };
+  /** Submit times of committed transactions whose root is not finalized on L1 yet, by L2 height. */
+  private readonly awaitingL1 = new Map<number, number[]>();
+  private readonly batchLatencies: number[] = [];
   private readonly tcViews = new Set<number>();
   private readonly booted = new Set<string>();
   private readonly submittedAt = new Map<string, number>();
@@ -170,25 +214,75 @@ export class MetricsCollector {
         if (this.booted.has(o.node)) m.restarts++;
         this.booted.add(o.node);
         break;
+      default:
+        this.observeL1(o);
+    }
+  }
+
+  private observeL1(o: Observation): void {
+    const l = this.metrics.l1;
+    const count = (into: Record<string, number>, key: string): void => {
+      into[key] = (into[key] ?? 0) + 1;
+    };
+    switch (o.event) {
+      case "l1-tx-sent":
+        l.transactionsSent++;
+        if ((o.fields.attempt as number) > 0) l.retried++;
+        break;
+      case "l1-tx-resent":
+        l.resent++;
+        break;
+      case "l1-tx-landed":
+        l.landed++;
+        break;
+      case "l1-tx-failed":
+        count(l.failed, o.fields.reason as string);
+        break;
+      case "l1-read-failed":
+        count(l.readFailures, o.fields.reason as string);
+        break;
+      case "l1-reorg":
+        l.reorgs++;
+        break;
+      case "l1-rpc-error":
+        l.rpcErrors++;
+        break;
+      case "operator-action":
+        count(l.operations, `${o.fields.action as string}:${o.fields.ok === true ? "ok" : String(o.fields.error)}`);
+        break;
+      case "l1-root-finalized": {
+        l.batchesFinalized++;
+        const l2Height = o.fields.l2Height as number;
+        l.finalizedL2Height = Math.max(l.finalizedL2Height, l2Height);
+        for (const [height, submits] of this.awaitingL1) {
+          if (height > l2Height) continue;
+          for (const t of submits) this.batchLatencies.push(o.timeUs - t);
+          this.awaitingL1.delete(height);
+        }
+        break;
+      }
     }
   }
 
   private observeCommittedPayload(payload: Uint8Array, timeUs: number): void {
-    let txs: readonly Uint8Array[];
+    let block: { height: number; txs: readonly Uint8Array[] };
     try {
-      txs = decodeBlockPayload(payload).txs;
+      block = decodeBlockPayload(payload);
     } catch {
       return; // the validity checker reports it
     }
-    this.metrics.transactionsCommitted += txs.length;
-    for (const raw of txs) {
+    this.metrics.transactionsCommitted += block.txs.length;
+    const submits: number[] = [];
+    for (const raw of block.txs) {
       const id = toHex(sha256(raw));
       const submitted = this.submittedAt.get(id);
       if (submitted !== undefined) {
         this.latencies.push(timeUs - submitted);
+        submits.push(submitted);
         this.submittedAt.delete(id);
       }
     }
+    if (submits.length > 0 && this.trackL1) this.awaitingL1.set(block.height, submits);
   }
 
   /** Computes the derived figures for a run that simulated `durationUs`. */
@@ -203,6 +297,7 @@ export class MetricsCollector {
     }
     x.blockIntervalUs = percentiles(intervals);
     x.mempoolDepthMean = this.depthCount > 0 ? Math.round(this.depthSum / this.depthCount) : 0;
+    this.metrics.l1.batchLatencyUs = percentiles(this.batchLatencies);
     return this.metrics;
   }
 }

@@ -1,11 +1,15 @@
 /** Node names of a scenario and the error text for a name that is not one. */
 import type { Scenario } from "./schema.js";
 
-/** Node names of a scenario: validators `v0..v{n-1}`, clients `c0..c{m-1}`. */
-export function nodeNames(scenario: Scenario): { validators: string[]; clients: string[] } {
+/** The L1 node, the batch poster and the operator (when `l1.enabled`). */
+export const L1_NODES = { l1: "l1", poster: "poster", operator: "operator" } as const;
+
+/** Node names of a scenario: validators `v0..v{n-1}`, clients `c0..c{m-1}`, and `l1`, `poster`, `operator` when the L1 runs. */
+export function nodeNames(scenario: Scenario): { validators: string[]; clients: string[]; l1Nodes: string[] } {
   return {
     validators: Array.from({ length: scenario.validators.count }, (_, i) => `v${i}`),
     clients: Array.from({ length: scenario.workload.clients }, (_, i) => `c${i}`),
+    l1Nodes: scenario.l1.enabled ? [L1_NODES.l1, L1_NODES.poster, L1_NODES.operator] : [],
   };
 }
 
@@ -13,6 +17,7 @@ export function nodeNames(scenario: Scenario): { validators: string[]; clients: 
 export function unknownNode(name: string, scenario: Scenario): string {
   const n = scenario.validators.count;
   const m = scenario.workload.clients;
-  return `unknown node ${JSON.stringify(name)} (validators are v0..v${n - 1}, clients c0..c${m - 1})`;
+  const l1 = scenario.l1.enabled ? ", and l1, poster, operator" : "";
+  return `unknown node ${JSON.stringify(name)} (validators are v0..v${n - 1}, clients c0..c${m - 1}${l1})`;
 }
 

@@ -50,11 +50,16 @@ export interface RunReport {
 export interface RunOptions {
   /** Receives every node event as it happens (an event log, a debugger); must not change anything. */
   observer?: (o: Observation) => void;
+  /** The AssetRollup program's ELF; required when the scenario runs the L1 (see `ClusterEnvironment`). */
+  programElf?: Uint8Array;
 }
 
-/** Runs a validated scenario once. Deterministic: same scenario, same report. */
+/**
+ * Runs a validated scenario once. Deterministic: same scenario (and program binary), same report.
+ * @throws Error when the scenario runs the L1 and `options.programElf` is missing
+ */
 export function runScenario(scenario: Scenario, options: RunOptions = {}): RunReport {
-  const cluster = new Cluster(scenario);
+  const cluster = new Cluster(scenario, options.programElf !== undefined ? { programElf: options.programElf } : {});
   if (options.observer !== undefined) cluster.addObserver(options.observer);
   return runCluster(cluster, scenario);
 }

@@ -118,6 +118,54 @@ const ledger = z.strictObject({
   poolFeeBps: z.number().int().min(0).max(1000).default(LEDGER_DEFAULTS.poolFeeBps),
 });
 
+/** Background L1 faults (see `l1/l1-node.ts`): rates per transaction or per request. */
+const L1_FAULT_DEFAULTS = { dropRate: 0, delayRate: 0, delaySlotsMax: 3, rpcErrorRate: 0 };
+const l1Faults = z.strictObject({
+  dropRate: probability.default(0),
+  delayRate: probability.default(0),
+  delaySlotsMax: z.number().int().min(1).max(64).default(L1_FAULT_DEFAULTS.delaySlotsMax),
+  rpcErrorRate: probability.default(0),
+});
+
+/** The simulated L1: the AssetRollup program in litesvm on virtual time. */
+const L1_DEFAULTS = { enabled: true, slotDuration: 400_000, confirmationDepthSlots: 1, finalizationDepthSlots: 32, faults: L1_FAULT_DEFAULTS };
+const l1 = z
+  .strictObject({
+    /** Run the L1, the batch poster and the operator (default true). */
+    enabled: z.boolean().default(L1_DEFAULTS.enabled),
+    slotDuration: positiveDuration.default(L1_DEFAULTS.slotDuration),
+    /** Later slots after which a slot is confirmed. */
+    confirmationDepthSlots: z.number().int().min(1).max(64).default(L1_DEFAULTS.confirmationDepthSlots),
+    /** Later slots after which a slot is finalized (never reorged). */
+    finalizationDepthSlots: z.number().int().min(2).max(512).default(L1_DEFAULTS.finalizationDepthSlots),
+    faults: l1Faults.default(L1_FAULT_DEFAULTS),
+  })
+  .refine((l) => l.finalizationDepthSlots > l.confirmationDepthSlots, { message: "finalizationDepthSlots must be greater than confirmationDepthSlots", path: ["finalizationDepthSlots"] });
+
+/** The batch poster (see `sequencer/batch-poster.ts`). */
+const BATCH_POSTER_DEFAULTS = { batchEveryBlocks: 1, maxRootsPerTransaction: 8, keys: 2, pollInterval: 200_000, retryBase: 200_000, retryMax: 5_000_000, requestTimeout: 2_000_000, resendInterval: 1_600_000 };
+const batchPoster = z.strictObject({
+  /** K: one registry entry per K L2 blocks, carrying the state root of the K-th. */
+  batchEveryBlocks: z.number().int().min(1).max(10_000).default(BATCH_POSTER_DEFAULTS.batchEveryBlocks),
+  /** Most roots per L1 transaction (each submit_batch_root instruction takes about 60 of its 1232 bytes). */
+  maxRootsPerTransaction: z.number().int().min(1).max(12).default(BATCH_POSTER_DEFAULTS.maxRootsPerTransaction),
+  /** Poster keys (key 0 is the authority at initialize; `rotate-poster` names another). */
+  keys: z.number().int().min(1).max(16).default(BATCH_POSTER_DEFAULTS.keys),
+  pollInterval: positiveDuration.default(BATCH_POSTER_DEFAULTS.pollInterval),
+  retryBase: positiveDuration.default(BATCH_POSTER_DEFAULTS.retryBase),
+  retryMax: positiveDuration.default(BATCH_POSTER_DEFAULTS.retryMax),
+  requestTimeout: positiveDuration.default(BATCH_POSTER_DEFAULTS.requestTimeout),
+  /** Rebroadcast a posting transaction the L1 has not included after this long. */
+  resendInterval: positiveDuration.default(BATCH_POSTER_DEFAULTS.resendInterval),
+});
+
+/** Operations of the upgrade authority at scenario times (carried out by the operator node). */
+const operation = z.discriminatedUnion("action", [
+  z.strictObject({ at: duration, action: z.enum(["pause-posting", "resume-posting", "unauthorized-pause"]) }),
+  z.strictObject({ at: duration, action: z.literal("rotate-poster"), keyIndex: z.number().int().min(0).max(15) }),
+  z.strictObject({ at: duration, action: z.literal("set-version"), version: z.number().int().min(0).max(0xffff_ffff) }),
+]);
+
 const at = duration;
 const faultAction = z.discriminatedUnion("action", [
   z.strictObject({ at, action: z.literal("partition"), groups: z.array(z.array(nodeName).min(1)).min(2, "needs at least two groups") }),
@@ -128,6 +176,15 @@ const faultAction = z.discriminatedUnion("action", [
   z.strictObject({ at, action: z.literal("restart"), node: nodeName }),
   z.strictObject({ at, action: z.literal("clog"), node: nodeName }),
   z.strictObject({ at, action: z.literal("unclog"), node: nodeName }),
+  z.strictObject({
+    at,
+    action: z.literal("l1-faults"),
+    dropRate: probability.optional(),
+    delayRate: probability.optional(),
+    delaySlotsMax: z.number().int().min(1).max(64).optional(),
+    rpcErrorRate: probability.optional(),
+  }),
+  z.strictObject({ at, action: z.literal("l1-reorg"), depth: z.number().int().min(1).max(511) }),
 ]);
 
 /** Scenario file, version 1. */
@@ -178,16 +235,23 @@ export const scenarioSchema = z.strictObject({
     })
     .default({ txPerSecond: 0, clients: 4, accountsPerClient: 8, fee: 10, mix: MIX_DEFAULTS }),
   ledger: ledger.default(LEDGER_DEFAULTS),
+  l1: l1.default(L1_DEFAULTS),
+  batchPoster: batchPoster.default(BATCH_POSTER_DEFAULTS),
   faults: z.array(faultAction).default([]),
+  operations: z.array(operation).default([]),
   invariants: z
     .strictObject({
       maxReorgDepth: z.number().int().min(0).default(2),
       livenessBound: positiveDuration.default(5_000_000),
+      /** After the last fault, the finalized posted height must reach the committed height within this. */
+      postingLivenessBound: positiveDuration.default(30_000_000),
     })
-    .default({ maxReorgDepth: 2, livenessBound: 5_000_000 }),
+    .default({ maxReorgDepth: 2, livenessBound: 5_000_000, postingLivenessBound: 30_000_000 }),
 });
 
 /** A parsed scenario: every duration in microseconds, every default filled in. */
 export type Scenario = z.output<typeof scenarioSchema>;
 /** One fault action of a parsed scenario. */
 export type FaultAction = Scenario["faults"][number];
+/** One operator operation of a parsed scenario. */
+export type Operation = Scenario["operations"][number];

@@ -19,7 +19,7 @@ import { applyGenesis, type Genesis } from "../vm/genesis.js";
 import { LedgerState, type StateLayer } from "../vm/ledger-state.js";
 import type { DecodedTransaction } from "../vm/tx-codec.js";
 import { NATIVE_ASSET, type TxReceipt } from "../vm/types.js";
-import { decodeAppMessage, encodeAppMessage, type AppMessage } from "./app-messages.js";
+import { decodeAppMessage, encodeAppMessage, ROOTS_PER_MESSAGE_MAX, type AppMessage } from "./app-messages.js";
 import { decodeBlockPayload, encodeBlockPayload, type BlockPayload } from "./block-payload.js";
 import { executeBlock, summarizeReceipts, tryExecute, VerifiedTransactions, type ExecutedBlock } from "./block-execution.js";
 
@@ -31,6 +31,8 @@ export interface AssetAppConfig {
   /** Most transactions per block. */
   readonly blockTransactionsMax: number;
   readonly mempool: MempoolConfig;
+  /** Batch posters to push every committed state root to (`committed-roots`); none by default. */
+  readonly batchPosters?: readonly NodeId[];
 }
 
 /** A transaction in the mempool. */
@@ -53,6 +55,8 @@ export class AssetApp implements Application {
   private readonly executed = new Map<string, ExecutedBlock>();
   /** Payloads this validator built, by `stateRoot hex + parent hex`. */
   private readonly built = new Map<string, { readonly payload: Uint8Array; readonly result: ExecutedBlock }>();
+  /** The committed state root at each height (index = height; 32 bytes each), for `root-query`. */
+  private readonly committedRoots: Uint8Array[] = [];
 
   /** @throws RangeError on an invalid genesis (see `applyGenesis`) */
   constructor(config: AssetAppConfig) {
@@ -92,7 +96,15 @@ export class AssetApp implements Application {
         ctx.sendApp(from, encodeAppMessage({ kind: "account-state", account: message.account, nonce: committed.nonce(account), height: committed.height }));
         return;
       }
+      case "root-query": {
+        const fromHeight = Math.max(1, message.fromHeight);
+        const roots: Uint8Array[] = [];
+        for (let h = fromHeight; roots.length < ROOTS_PER_MESSAGE_MAX && this.committedRoots[h] !== undefined; h++) roots.push(this.committedRoots[h]!);
+        ctx.sendApp(from, encodeAppMessage({ kind: "committed-roots", fromHeight, roots }));
+        return;
+      }
       case "account-state":
+      case "committed-roots":
         return;
     }
   }
@@ -182,6 +194,11 @@ export class AssetApp implements Application {
       ctx.log("tx-expired", { count: expired.length });
     }
     ctx.log("state-root", { height: block.height, root: toHex(committed.root), ...summarizeReceipts(result.receipts), mempool: this.mempool.size });
+    this.committedRoots[block.height] = committed.root;
+    if (this.config.batchPosters !== undefined && this.config.batchPosters.length > 0) {
+      const push = encodeAppMessage({ kind: "committed-roots", fromHeight: block.height, roots: [committed.root] });
+      for (const poster of this.config.batchPosters) ctx.sendApp(poster, push);
+    }
   }
 
   restoreCommitted(block: Block): void {
@@ -191,6 +208,7 @@ export class AssetApp implements Application {
     if ("reason" in result) throw new Error(`committed block ${block.height} from storage does not execute: transaction ${result.index}: ${result.reason}`);
     if (!bytesEqual(result.layer.root, payload.stateRoot)) throw new Error(`committed block ${block.height} from storage: state root ${toHex(result.layer.root)}, block says ${toHex(payload.stateRoot)}`);
     this.ledger.commit(result.layer);
+    this.committedRoots[block.height] = result.layer.root;
   }
 
   /** The state after `parent` (committed, or executed from `branch`), or undefined when it cannot be executed. */

@@ -6,7 +6,8 @@ import type { Observation } from "../../src/check/checker.js";
 import { Cluster } from "../../src/scenario/cluster.js";
 import { parseScenario } from "../../src/scenario/load.js";
 import { applyOverrides } from "../../src/scenario/overrides.js";
-import { runCluster, runScenario, type RunReport } from "../../src/scenario/run.js";
+import { runCluster, runScenario as runScenarioWith, type RunOptions, type RunReport } from "../../src/scenario/run.js";
+import { loadProgramElf } from "../../src/runtime/program-files.js";
 import type { Scenario } from "../../src/scenario/schema.js";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -28,7 +29,7 @@ export function scenario(name: string, fields: Record<string, unknown> = {}, dur
 
 /** Runs a scenario and keeps every node event (payloads included). */
 export function runRecorded(s: Scenario): { report: RunReport; events: Observation[]; cluster: Cluster } {
-  const cluster = new Cluster(s);
+  const cluster = new Cluster(s, { programElf: loadProgramElf() });
   const events: Observation[] = [];
   cluster.addObserver((o) => events.push(o));
   return { report: runCluster(cluster, s), events, cluster };
@@ -49,4 +50,7 @@ export function newHeightTimes(events: readonly Observation[]): number[] {
   return times;
 }
 
-export { runScenario };
+/** Runs a scenario with the shipped program binary (see `runScenario` in src/scenario/run.ts). */
+export function runScenario(s: Scenario, options: RunOptions = {}): RunReport {
+  return runScenarioWith(s, { programElf: loadProgramElf(), ...options });
+}

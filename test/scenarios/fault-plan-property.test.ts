@@ -8,7 +8,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseScenario } from "../../src/scenario/load.js";
-import { runScenario } from "../../src/scenario/run.js";
+import { runScenario } from "../helpers/scenario.js";
 
 const HEAL_AT_MS = 12_000;
 /** CI runs a bounded number of plans; explore more with ASSET_SIM_PROPERTY_RUNS=500 npx vitest run test/scenarios/fault-plan-property.test.ts */

@@ -1,0 +1,163 @@
+/**
+ * The AssetRollup program's client side: its IDL, program id, PDAs and
+ * instruction builders, encoded with @coral-xyz/anchor's `BorshCoder` from the
+ * IDL checked in at `programs/asset_rollup/idl.json` (the same bytes an Anchor
+ * `Program` client sends), and transactions built and signed with
+ * @solana/web3.js. Pure functions: no IO, usable from sans-IO nodes and from
+ * real-mode code alike.
+ */
+import anchor from "@coral-xyz/anchor";
+import { Keypair, PublicKey, SystemProgram, Transaction, TransactionInstruction } from "@solana/web3.js";
+import { sha256, utf8 } from "../crypto/hash.js";
+import idlJson from "../../programs/asset_rollup/idl.json" with { type: "json" };
+
+/** The program's Anchor IDL (new spec, as @coral-xyz/anchor 0.32 reads it). */
+export const ROLLUP_IDL = idlJson as unknown as anchor.Idl;
+
+/** The program id (base58), as written in the IDL and `programs/asset_rollup/deployment.json`. */
+export const ROLLUP_PROGRAM_ID = new PublicKey(idlJson.address);
+
+/** Roots per registry page: heights `64p+1 ..= 64p+64` live in page `p` (IDL constant `ROOTS_PER_PAGE`). */
+export const ROOTS_PER_PAGE = 64;
+
+/** The coder every encoding here goes through. */
+export const rollupCoder = new anchor.BorshCoder(ROLLUP_IDL);
+
+/** The custom error names of the program, by code (6000 and up; from the IDL). */
+export const ROLLUP_ERRORS: ReadonlyMap<number, string> = new Map(idlJson.errors.map((e) => [e.code, e.name]));
+
+/** A custom error code's name (`HeightNotNext` for 6002), or `custom-<code>` for a code the IDL does not list. */
+export function rollupErrorName(code: number): string {
+  return ROLLUP_ERRORS.get(code) ?? `custom-${code}`;
+}
+
+const CONFIG_SEED = utf8("rollup-config");
+const REGISTRY_SEED = utf8("root-registry");
+const pdaCache = new Map<string, PublicKey>();
+
+function findPda(seeds: Uint8Array[], programId: PublicKey): PublicKey {
+  const key = `${programId.toBase58()}/${seeds.map((s) => Buffer.from(s).toString("hex")).join("/")}`;
+  let address = pdaCache.get(key);
+  if (address === undefined) {
+    address = PublicKey.findProgramAddressSync(seeds, programId)[0];
+    pdaCache.set(key, address);
+  }
+  return address;
+}
+
+/** The `RollupConfig` PDA: seeds `["rollup-config"]`. */
+export function configAddress(programId: PublicKey = ROLLUP_PROGRAM_ID): PublicKey {
+  return findPda([CONFIG_SEED], programId);
+}
+
+/** The `RootRegistry` page PDA: seeds `["root-registry", page as u64 little endian]`. */
+export function registryPageAddress(page: number, programId: PublicKey = ROLLUP_PROGRAM_ID): PublicKey {
+  const le = new Uint8Array(8);
+  new DataView(le.buffer).setBigUint64(0, BigInt(page), true);
+  return findPda([REGISTRY_SEED, le], programId);
+}
+
+/** The registry page that holds batch height `height` (>= 1). */
+export function pageOfHeight(height: number): number {
+  return Math.floor((height - 1) / ROOTS_PER_PAGE);
+}
+
+/** A 32-byte L2 state root as a plain array, the shape the coder wants for `[u8; 32]`. */
+function rootArray(root: Uint8Array): number[] {
+  if (root.length !== 32) throw new RangeError(`a state root is 32 bytes, got ${root.length}`);
+  return Array.from(root);
+}
+
+function instruction(name: string, args: Record<string, unknown>, keys: TransactionInstruction["keys"], programId: PublicKey): TransactionInstruction {
+  return new TransactionInstruction({ programId, keys, data: rollupCoder.instruction.encode(name, args) });
+}
+
+/** Instruction builders, one per program instruction, accounts in IDL order. */
+export const rollupInstructions = {
+  /** `initialize(config)`: `authority` (signer, payer) becomes the upgrade authority. */
+  initialize(authority: PublicKey, batchPoster: PublicKey, version: number, programId: PublicKey = ROLLUP_PROGRAM_ID): TransactionInstruction {
+    return instruction(
+      "initialize",
+      { config: { batch_poster_authority: batchPoster, version } },
+      [
+        { pubkey: configAddress(programId), isSigner: false, isWritable: true },
+        { pubkey: registryPageAddress(0, programId), isSigner: false, isWritable: true },
+        { pubkey: authority, isSigner: true, isWritable: true },
+        { pubkey: SystemProgram.programId, isSigner: false, isWritable: false },
+      ],
+      programId,
+    );
+  },
+  /** `submit_batch_root({ height, root })` signed by the batch poster authority (payer of a new registry page). */
+  submitBatchRoot(poster: PublicKey, height: number, root: Uint8Array, programId: PublicKey = ROLLUP_PROGRAM_ID): TransactionInstruction {
+    return instruction(
+      "submit_batch_root",
+      { height: new anchor.BN(height), root: rootArray(root) },
+      [
+        { pubkey: configAddress(programId), isSigner: false, isWritable: true },
+        { pubkey: registryPageAddress(pageOfHeight(height), programId), isSigner: false, isWritable: true },
+        { pubkey: poster, isSigner: true, isWritable: true },
+        { pubkey: SystemProgram.programId, isSigner: false, isWritable: false },
+      ],
+      programId,
+    );
+  },
+  /** `rotate_authority(new)`: a new batch poster authority (upgrade authority signs). */
+  rotateAuthority(upgradeAuthority: PublicKey, newPoster: PublicKey, programId: PublicKey = ROLLUP_PROGRAM_ID): TransactionInstruction {
+    return instruction("rotate_authority", { new_authority: newPoster }, adminKeys(upgradeAuthority, programId), programId);
+  },
+  /** `transfer_upgrade_authority(new)`: names a pending upgrade authority. */
+  transferUpgradeAuthority(upgradeAuthority: PublicKey, pending: PublicKey, programId: PublicKey = ROLLUP_PROGRAM_ID): TransactionInstruction {
+    return instruction("transfer_upgrade_authority", { new_authority: pending }, adminKeys(upgradeAuthority, programId), programId);
+  },
+  /** `accept_upgrade_authority()`: the pending authority signs to take over. */
+  acceptUpgradeAuthority(pending: PublicKey, programId: PublicKey = ROLLUP_PROGRAM_ID): TransactionInstruction {
+    return instruction("accept_upgrade_authority", {}, adminKeys(pending, programId), programId);
+  },
+  /** `pause_posting()`. */
+  pausePosting(upgradeAuthority: PublicKey, programId: PublicKey = ROLLUP_PROGRAM_ID): TransactionInstruction {
+    return instruction("pause_posting", {}, adminKeys(upgradeAuthority, programId), programId);
+  },
+  /** `resume_posting()`. */
+  resumePosting(upgradeAuthority: PublicKey, programId: PublicKey = ROLLUP_PROGRAM_ID): TransactionInstruction {
+    return instruction("resume_posting", {}, adminKeys(upgradeAuthority, programId), programId);
+  },
+  /** `set_version(v)`: the previous version becomes `last_good_version`. */
+  setVersion(upgradeAuthority: PublicKey, version: number, programId: PublicKey = ROLLUP_PROGRAM_ID): TransactionInstruction {
+    return instruction("set_version", { version }, adminKeys(upgradeAuthority, programId), programId);
+  },
+};
+
+function adminKeys(signer: PublicKey, programId: PublicKey): TransactionInstruction["keys"] {
+  return [
+    { pubkey: configAddress(programId), isSigner: false, isWritable: true },
+    { pubkey: signer, isSigner: true, isWritable: false },
+  ];
+}
+
+/** A signed transaction ready for `send-transaction`. */
+export interface SignedTransaction {
+  /** The wire bytes (legacy format, at most 1232 bytes). */
+  readonly bytes: Uint8Array;
+  /** The fee payer's signature, base58: the transaction's id on Solana. */
+  readonly signature: string;
+}
+
+/**
+ * Builds and signs a legacy transaction; the first signer pays the fee.
+ * @throws Error from web3.js when the transaction is over 1232 bytes or a required signature is missing.
+ */
+export function signTransaction(instructions: readonly TransactionInstruction[], signers: readonly Keypair[], recentBlockhash: string): SignedTransaction {
+  const payer = signers[0];
+  if (payer === undefined) throw new RangeError("a transaction needs at least one signer (the fee payer)");
+  const tx = new Transaction({ feePayer: payer.publicKey, recentBlockhash });
+  tx.add(...instructions);
+  tx.sign(...signers);
+  const bytes = new Uint8Array(tx.serialize());
+  return { bytes, signature: anchor.utils.bytes.bs58.encode(tx.signature!) };
+}
+
+/** A Solana keypair derived from a label and a seed (sha256 of both): deterministic keys for simulated operators. */
+export function deriveSolanaKeypair(label: string, seed: number): Keypair {
+  return Keypair.fromSeed(sha256(utf8(`asset-sim/l1-key/${label}/${seed}`)));
+}

@@ -1,0 +1,102 @@
+import { createHash } from "node:crypto";
+import anchor from "@coral-xyz/anchor";
+import { Keypair, PublicKey } from "@solana/web3.js";
+import { describe, expect, it } from "vitest";
+import { decodeRollupConfig, decodeRootRegistry, RollupAccountError, ROLLUP_ACCOUNT_SIZES } from "../../src/l1/rollup-accounts.js";
+import {
+  configAddress,
+  deriveSolanaKeypair,
+  pageOfHeight,
+  registryPageAddress,
+  rollupCoder,
+  rollupErrorName,
+  rollupInstructions,
+  ROLLUP_PROGRAM_ID,
+  signTransaction,
+} from "../../src/l1/rollup-program.js";
+
+const disc = (s: string): Buffer => createHash("sha256").update(s).digest().subarray(0, 8);
+
+describe("AssetRollup client encoding", () => {
+  it("uses Anchor's discriminators, Borsh arguments and the IDL's account order", () => {
+    const poster = deriveSolanaKeypair("poster/0", 1).publicKey;
+    const root = new Uint8Array(32).fill(9);
+    const ix = rollupInstructions.submitBatchRoot(poster, 65, root);
+    expect(Buffer.from(ix.data.subarray(0, 8))).toEqual(disc("global:submit_batch_root"));
+    expect(ix.data.length).toBe(8 + 8 + 32);
+    expect(new DataView(ix.data.buffer, ix.data.byteOffset).getBigUint64(8, true)).toBe(65n);
+    expect(Buffer.from(ix.data.subarray(16))).toEqual(Buffer.from(root));
+    expect(ix.keys.map((k) => k.pubkey.toBase58())).toEqual([configAddress().toBase58(), registryPageAddress(1).toBase58(), poster.toBase58(), "11111111111111111111111111111111"]);
+    expect(ix.keys.map((k) => [k.isSigner, k.isWritable])).toEqual([[false, true], [false, true], [true, true], [false, false]]);
+    for (const name of ["initialize", "rotate_authority", "pause_posting", "resume_posting", "set_version", "transfer_upgrade_authority", "accept_upgrade_authority"]) {
+      expect(disc(`global:${name}`)).toEqual(Buffer.from(rollupCoder.instruction.encode(name, name === "initialize" ? { config: { batch_poster_authority: poster, version: 1 } } : name === "set_version" ? { version: 2 } : name.includes("authority") && name !== "accept_upgrade_authority" ? { new_authority: poster } : {}).subarray(0, 8)));
+    }
+    expect(() => rollupInstructions.submitBatchRoot(poster, 1, new Uint8Array(31))).toThrow(RangeError);
+  });
+
+  it("derives the PDAs from the documented seeds", () => {
+    expect(configAddress().toBase58()).toBe(PublicKey.findProgramAddressSync([Buffer.from("rollup-config")], ROLLUP_PROGRAM_ID)[0].toBase58());
+    const page3 = Buffer.alloc(8);
+    page3.writeBigUInt64LE(3n);
+    expect(registryPageAddress(3).toBase58()).toBe(PublicKey.findProgramAddressSync([Buffer.from("root-registry"), page3], ROLLUP_PROGRAM_ID)[0].toBase58());
+    expect([1, 64, 65, 128, 129].map(pageOfHeight)).toEqual([0, 0, 1, 1, 2]);
+  });
+
+  it("decodes accounts and refuses the wrong size or discriminator", async () => {
+    const authority = Keypair.fromSeed(new Uint8Array(32).fill(1)).publicKey;
+    const config = await rollupCoder.accounts.encode("RollupConfig", {
+      upgrade_authority: authority,
+      pending_upgrade_authority: PublicKey.default,
+      batch_poster_authority: authority,
+      version: 3,
+      last_good_version: 2,
+      paused: true,
+      last_batch_height: new anchor.BN(70),
+      bump: 254,
+    });
+    expect(config.length).toBe(ROLLUP_ACCOUNT_SIZES.RollupConfig);
+    expect(decodeRollupConfig(new Uint8Array(config))).toEqual({
+      upgradeAuthority: authority.toBase58(),
+      pendingUpgradeAuthority: undefined,
+      batchPosterAuthority: authority.toBase58(),
+      version: 3,
+      lastGoodVersion: 2,
+      paused: true,
+      lastBatchHeight: 70n,
+      bump: 254,
+    });
+    expect(() => decodeRollupConfig(new Uint8Array(config).subarray(1))).toThrow(RollupAccountError);
+    const wrong = new Uint8Array(config);
+    wrong[0]! ^= 1;
+    expect(() => decodeRollupConfig(wrong)).toThrow(/wrong discriminator/);
+
+    // Anchor's account encoder has a 1000-byte buffer, so the 3605-byte page is laid out by hand (Borsh: little endian, no padding).
+    const page = new Uint8Array(ROLLUP_ACCOUNT_SIZES.RootRegistry);
+    const view = new DataView(page.buffer);
+    page.set(disc("account:RootRegistry"), 0);
+    view.setBigUint64(8, 1n, true); // page
+    view.setUint32(16, 1, true); // count
+    page[20] = 255; // bump
+    view.setBigUint64(21, 65n, true);
+    page.fill(5, 29, 61);
+    view.setBigUint64(61, 9n, true);
+    view.setBigInt64(69, 1_700_000_001n, true);
+    expect(decodeRootRegistry(page)).toEqual({ page: 1n, entries: [{ height: 65n, root: new Uint8Array(32).fill(5), slot: 9n, timestamp: 1_700_000_001n }] });
+    expect(() => decodeRollupConfig(page)).toThrow(RollupAccountError);
+    view.setUint32(16, 65, true);
+    expect(() => decodeRootRegistry(page)).toThrow(/count 65 over 64/);
+  });
+
+  it("names custom errors from the IDL and signs transactions the fee payer pays", () => {
+    expect(rollupErrorName(6000)).toBe("Unauthorized");
+    expect(rollupErrorName(6002)).toBe("HeightNotNext");
+    expect(rollupErrorName(7777)).toBe("custom-7777");
+    const payer = deriveSolanaKeypair("operator", 7);
+    expect(payer.publicKey.toBase58()).toBe(deriveSolanaKeypair("operator", 7).publicKey.toBase58());
+    expect(payer.publicKey.toBase58()).not.toBe(deriveSolanaKeypair("operator", 8).publicKey.toBase58());
+    const tx = signTransaction([rollupInstructions.pausePosting(payer.publicKey)], [payer], "11111111111111111111111111111111");
+    expect(tx.bytes.length).toBeLessThanOrEqual(1232);
+    expect(anchor.utils.bytes.bs58.decode(tx.signature)).toEqual(Buffer.from(tx.bytes.subarray(1, 65)));
+    expect(() => signTransaction([], [], "11111111111111111111111111111111")).toThrow(RangeError);
+  });
+});
