@@ -47,6 +47,18 @@ const cases: { name: string; scenario: unknown; field: string }[] = [
   { name: "pool fee above 10%", scenario: { ...base(), ledger: { poolFeeBps: 1001 } }, field: "ledger.poolFeeBps" },
   { name: "typo in the mempool limits", scenario: { ...base(), validators: { count: 4, mempool: { capasity: 10 } } }, field: "validators.mempool.capasity" },
   { name: "zero mempool capacity", scenario: { ...base(), validators: { count: 4, mempool: { capacity: 0 } } }, field: "validators.mempool.capacity" },
+  { name: "L1 drop rate above 1", scenario: { ...base(), l1: { faults: { dropRate: 2 } } }, field: "l1.faults.dropRate" },
+  { name: "finalization not deeper than confirmation", scenario: { ...base(), l1: { confirmationDepthSlots: 4, finalizationDepthSlots: 4 } }, field: "l1.finalizationDepthSlots" },
+  { name: "typo in the batch poster", scenario: { ...base(), batchPoster: { batchEvery: 4 } }, field: "batchPoster.batchEvery" },
+  { name: "zero blocks per batch", scenario: { ...base(), batchPoster: { batchEveryBlocks: 0 } }, field: "batchPoster.batchEveryBlocks" },
+  { name: "more roots per L1 transaction than fit", scenario: { ...base(), batchPoster: { maxRootsPerTransaction: 40 } }, field: "batchPoster.maxRootsPerTransaction" },
+  { name: "an L1 reorg of depth 0", scenario: { ...base(), faults: [{ at: "1s", action: "l1-reorg", depth: 0 }] }, field: "faults[0].depth" },
+  { name: "an L1 fault with the L1 off", scenario: { ...base(), l1: { enabled: false }, faults: [{ at: "1s", action: "l1-reorg", depth: 2 }] }, field: "faults[0].action" },
+  { name: "crashing the L1 node", scenario: { ...base(), faults: [{ at: "1s", action: "crash", node: "l1" }] }, field: "faults[0].node" },
+  { name: "rotating to a key the poster does not hold", scenario: { ...base(), operations: [{ at: "1s", action: "rotate-poster", keyIndex: 2 }] }, field: "operations[0].keyIndex" },
+  { name: "unknown operation", scenario: { ...base(), operations: [{ at: "1s", action: "upgrade-program" }] }, field: "operations[0].action" },
+  { name: "an operation after the end", scenario: { ...base(), operations: [{ at: "5s", action: "pause-posting" }] }, field: "operations[0].at" },
+  { name: "an operation with the L1 off", scenario: { ...base(), l1: { enabled: false }, operations: [{ at: "1s", action: "pause-posting" }] }, field: "operations[0].action" },
   { name: "the removed opaque transaction size", scenario: { ...base(), workload: { txPerSecond: 10, txBytes: 64 } }, field: "workload.txBytes" },
 ];
 
