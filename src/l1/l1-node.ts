@@ -376,6 +376,7 @@ export class L1Node implements Node<ValidatorMessage> {
       stats.reorgDropped += dropped;
       ctx.log("l1-reorg", { depth: undoCount, fromSlot, toSlot, reapplied: requeue.length, dropped });
     }
+    this.checkInvariants();
   }
 
   // ------------------------------------------------------------ Node
@@ -552,6 +553,7 @@ export class L1Node implements Node<ValidatorMessage> {
     }
     if (batch.length > 0) ctx.log("l1-slot", { slot, txs: record.landed.length, failed, rejected });
     this.advanceFinality(ctx);
+    this.checkInvariants();
   }
 
   private executeTransaction(ctx: NodeContext<ValidatorMessage>, slot: number, tx: QueuedTransaction, record: SlotRecord): "ok" | "failed" | "rejected" {
@@ -600,6 +602,19 @@ export class L1Node implements Node<ValidatorMessage> {
   }
 
   // ------------------------------------------------------------ helpers
+
+  /** The node's own invariants, checked after every slot and reorg; a violation is a bug here, so it throws. */
+  private checkInvariants(): void {
+    if (this.history.slotCount !== this.recent.length) throw new Error(`L1Node: ${this.history.slotCount} pre-image slots for ${this.recent.length} chain slots`);
+    let previous = this.finalized;
+    for (const record of this.recent) {
+      if (!(record.slot > previous)) throw new Error(`L1Node: chain slot ${record.slot} not after ${previous}`);
+      previous = record.slot;
+    }
+    if (this.recent.length > this.finalizationDepthSlots) throw new Error(`L1Node: ${this.recent.length} slots not finalized (depth ${this.finalizationDepthSlots})`);
+    if (!(this.slot <= this.lastSlot)) throw new Error(`L1Node: chain tip ${this.slot} after the last slot produced ${this.lastSlot}`);
+    if (!(this.finalized <= this.confirmedSlot && this.confirmedSlot <= this.slot)) throw new Error("L1Node: commitment levels out of order");
+  }
 
   /** The chain slot `depth` slots below the newest, or the finalized slot when the chain is shorter. */
   private chainSlotAtDepth(depth: number): number {
