@@ -21,6 +21,7 @@ export function benchPipeline(print: (line: string) => void, durationS = 10, off
     validators: { count: 4, blockTime: "250ms", viewTimeout: "1s", signatureScheme: "sim", maxBlockTransactions: 5000 },
     network: { latency: { min: "5ms", max: "30ms" } },
     workload: { txPerSecond: offeredTps, clients: 32, accountsPerClient: 32, mix: { transfer: 0.95, script: 0.05 } },
+    l1: { enabled: false },
   });
   const start = performance.now();
   const report = runScenario(scenario, { programElf: loadProgramElf() });

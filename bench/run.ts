@@ -10,9 +10,11 @@
  * 4. AssetVM: transfers per second with state-root updates at 10^4 and 10^6
  *    accounts; block verification time per signature scheme (`bench/vm.ts`).
  * 5. Whole pipeline: committed TPS in simulated time at 12,000 tx/s offered (`bench/pipeline.ts`).
+ * 6. L1: AssetRollup transactions per second in litesvm inside the simulation, and the
+ *    simulator's speed with and without the L1 (`bench/l1.ts`).
  *
  * Options: `--repeat N` (default 3, the best run is reported), `--duration D` (default 60s),
- * `--only LIST` (comma-separated sections: signatures, simulation, merkle, vm, pipeline).
+ * `--only LIST` (comma-separated sections: signatures, simulation, merkle, vm, pipeline, l1).
  */
 import { createSignatureScheme } from "../src/crypto/schemes.js";
 import { SIGNATURE_SCHEMES } from "../src/crypto/signature.js";
@@ -23,6 +25,7 @@ import { loadProgramElf } from "../src/runtime/program-files.js";
 import { benchMerkle } from "./merkle.js";
 import { benchPipeline } from "./pipeline.js";
 import { benchVm } from "./vm.js";
+import { benchL1 } from "./l1.js";
 
 function option(name: string, fallback: string): string {
   const i = process.argv.indexOf(name);
@@ -44,7 +47,7 @@ function opsPerSecond(run: () => void, minMs = 300): number {
   return ops / ((performance.now() - start) / 1000);
 }
 
-const SECTIONS = ["signatures", "simulation", "merkle", "vm", "pipeline"] as const;
+const SECTIONS = ["signatures", "simulation", "merkle", "vm", "pipeline", "l1"] as const;
 const only = option("--only", SECTIONS.join(",")).split(",");
 for (const name of only) if (!(SECTIONS as readonly string[]).includes(name)) throw new Error(`--only: unknown section ${name} (sections: ${SECTIONS.join(", ")})`);
 const wanted = (name: (typeof SECTIONS)[number]): boolean => only.includes(name);
@@ -55,6 +58,7 @@ if (wanted("simulation")) benchSimulation();
 if (wanted("merkle")) await benchMerkle(console.log);
 if (wanted("vm")) benchVm(console.log);
 if (wanted("pipeline")) benchPipeline(console.log);
+if (wanted("l1")) benchL1(console.log, durationUs / 1e6, repeat);
 
 function benchSignatures(): void {
   console.log("\nsignature schemes (64-byte messages)");
@@ -71,7 +75,7 @@ function benchSignatures(): void {
 }
 
 function benchSimulation(): void {
-  console.log(`\nsimulation: 7 validators, 250 ms blocks, ${durationUs / 1e6} s virtual, 200 tx/s, 1% drops (best of ${repeat})`);
+  console.log(`\nsimulation: 7 validators, 250 ms blocks, ${durationUs / 1e6} s virtual, 200 tx/s, 1% drops, no L1 (best of ${repeat})`);
   console.log("scheme          sim s/wall s   events/s   events   commits   digest");
   for (const signatureScheme of SIGNATURE_SCHEMES) {
     const scenario = parseScenario({
@@ -81,6 +85,7 @@ function benchSimulation(): void {
       validators: { count: 7, blockTime: "250ms", viewTimeout: "1s", signatureScheme },
       network: { latency: { min: "5ms", max: "40ms" }, dropRate: 0.01 },
       workload: { txPerSecond: 200 },
+      l1: { enabled: false },
     });
     let bestMs = Infinity;
     let report = runScenario(scenario, { programElf: loadProgramElf() });
