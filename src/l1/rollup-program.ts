@@ -8,6 +8,7 @@
  */
 import anchor from "@coral-xyz/anchor";
 import { Keypair, PublicKey, SystemProgram, Transaction, TransactionInstruction } from "@solana/web3.js";
+import { createNativeEd25519 } from "../crypto/ed25519-native.js";
 import { sha256, utf8 } from "../crypto/hash.js";
 import idlJson from "../../programs/asset_rollup/idl.json" with { type: "json" };
 
@@ -143,8 +144,13 @@ export interface SignedTransaction {
   readonly signature: string;
 }
 
+/** Ed25519 through node:crypto: the same deterministic signatures (RFC 8032) as web3.js's pure-JS signer, about 10x faster. */
+const ed25519 = createNativeEd25519();
+
 /**
  * Builds and signs a legacy transaction; the first signer pays the fee.
+ * The message is compiled by web3.js and signed with node:crypto's ed25519
+ * (RFC 8032 signatures are deterministic, so the bytes equal `Transaction.sign`'s).
  * @throws Error from web3.js when the transaction is over 1232 bytes or a required signature is missing.
  */
 export function signTransaction(instructions: readonly TransactionInstruction[], signers: readonly Keypair[], recentBlockhash: string): SignedTransaction {
@@ -152,8 +158,11 @@ export function signTransaction(instructions: readonly TransactionInstruction[],
   if (payer === undefined) throw new RangeError("a transaction needs at least one signer (the fee payer)");
   const tx = new Transaction({ feePayer: payer.publicKey, recentBlockhash });
   tx.add(...instructions);
-  tx.sign(...signers);
-  const bytes = new Uint8Array(tx.serialize());
+  tx.setSigners(...signers.map((k) => k.publicKey));
+  const message = tx.serializeMessage();
+  for (const signer of signers) tx.addSignature(signer.publicKey, Buffer.from(ed25519.sign(signer.secretKey.subarray(0, 32), message)));
+  // Our own fresh signatures: web3.js re-verifying them in pure JS would cost more than signing.
+  const bytes = new Uint8Array(tx.serialize({ requireAllSignatures: true, verifySignatures: false }));
   return { bytes, signature: anchor.utils.bytes.bs58.encode(tx.signature!) };
 }
 

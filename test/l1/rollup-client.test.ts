@@ -100,3 +100,17 @@ describe("AssetRollup client encoding", () => {
     expect(() => signTransaction([], [], "11111111111111111111111111111111")).toThrow(RangeError);
   });
 });
+
+describe("signTransaction", () => {
+  it("gives the same bytes as web3.js's own signer", async () => {
+    const { Transaction } = await import("@solana/web3.js");
+    const payer = deriveSolanaKeypair("poster/0", 3);
+    const other = deriveSolanaKeypair("operator", 3);
+    const ixs = [rollupInstructions.submitBatchRoot(payer.publicKey, 1, new Uint8Array(32).fill(1)), rollupInstructions.pausePosting(other.publicKey)];
+    const ours = signTransaction(ixs, [payer, other], "11111111111111111111111111111111");
+    const reference = new Transaction({ feePayer: payer.publicKey, recentBlockhash: "11111111111111111111111111111111" }).add(...ixs);
+    reference.sign(payer, other);
+    expect(Buffer.from(ours.bytes)).toEqual(reference.serialize());
+    expect(Transaction.from(ours.bytes).verifySignatures()).toBe(true);
+  });
+});
