@@ -108,6 +108,20 @@ export class L1Session {
     });
   }
 
+  /**
+   * Sends a signed transaction the chain has not shown yet again, unchanged
+   * (same signature, so it cannot land twice), when `resendIntervalUs` has
+   * passed since `tx.sentAtUs`, as Solana clients rebroadcast until the
+   * blockhash expires. Preflight is skipped: the original already passed it.
+   * @returns true when it was sent again (and `tx.sentAtUs` moved to now)
+   */
+  rebroadcastIfDue(ctx: L1SessionContext, tx: { readonly bytes: Uint8Array; sentAtUs: number }, resendIntervalUs: number): boolean {
+    if (ctx.now() - tx.sentAtUs < resendIntervalUs) return false;
+    tx.sentAtUs = ctx.now();
+    this.call(ctx, { kind: "send-transaction", tx: tx.bytes, skipPreflight: true }, () => {});
+    return true;
+  }
+
   /** Forgets the cached blockhash (after `blockhash-not-found`, or an L1 reorg). */
   dropBlockhash(): void {
     this.blockhash = undefined;

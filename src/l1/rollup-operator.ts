@@ -10,13 +10,14 @@
  * A sans-IO node. Operations arrive as `operator-command` messages (from the
  * scenario in the simulator, from an operator tool in real mode) and run one
  * at a time: get a blockhash, sign, send, poll the signature until it lands or
- * fails; a drop, an expiry, a timeout or an RPC error is retried (at most
+ * fails, rebroadcasting it while unseen; an expiry, a timeout or an RPC error is retried (at most
  * `attemptsMax` times, then logged as given up). An unauthorised operation is
  * sent without preflight, so the program itself executes and refuses it.
  *
  * Log events: `operator-action {action, ok, error?, attempt}` once per
  * operation (ok false with the program's error name when it was refused),
- * `operator-retry {action, reason}`.
+ * `operator-retry {action, reason}`, `operator-resent {action}` (the same
+ * transaction sent again while the chain has not shown it).
  */
 import type { Keypair, PublicKey } from "@solana/web3.js";
 import type { ValidatorMessage } from "../consensus/types.js";
@@ -73,6 +74,8 @@ export interface RollupOperatorConfig {
   readonly requestTimeoutUs: number;
   /** Sends per operation before it is given up. */
   readonly attemptsMax: number;
+  /** An operation's transaction not seen on chain after this long is sent again (same bytes). */
+  readonly resendIntervalUs: number;
 }
 
 interface Running {
@@ -80,6 +83,8 @@ interface Running {
   attempt: number;
   signature?: string;
   lastValidSlot?: number;
+  /** The signed transaction in flight and when it was last sent. */
+  tx?: { readonly bytes: Uint8Array; sentAtUs: number };
   busy: boolean;
 }
 
@@ -178,6 +183,7 @@ export class RollupOperator implements Node<ValidatorMessage> {
       }
       run.signature = tx.signature;
       run.lastValidSlot = blockhash.lastValidSlot;
+      run.tx = { bytes: tx.bytes, sentAtUs: ctx.now() };
       this.session.call(this.sessionCtx, { kind: "send-transaction", tx: tx.bytes, skipPreflight: c.action === "unauthorized-pause" }, (r) => {
         run.busy = false;
         if (r === undefined || r.kind === "send-transaction-result") return; // the status polls tell
@@ -200,6 +206,8 @@ export class RollupOperator implements Node<ValidatorMessage> {
         if (r.slot > run.lastValidSlot!) {
           run.signature = undefined;
           this.retry(ctx, run, "expired");
+        } else if (run.tx !== undefined && this.session.rebroadcastIfDue(this.sessionCtx, run.tx, this.config.resendIntervalUs)) {
+          ctx.log("operator-resent", { action: run.command.action });
         }
         return;
       }

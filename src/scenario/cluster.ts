@@ -263,6 +263,7 @@ export class Cluster {
         pollIntervalUs: bp.pollInterval,
         requestTimeoutUs: bp.requestTimeout,
         attemptsMax: 20,
+        resendIntervalUs: bp.resendInterval,
       }),
     );
   }

@@ -259,11 +259,9 @@ export class BatchPoster implements Node<ValidatorMessage> {
         if (r.slot > tx.lastValidSlot) {
           this.inFlight = undefined;
           this.fail(ctx, "tx", "expired");
-        } else if (ctx.now() - tx.sentAtUs >= this.config.resendIntervalUs) {
-          // Not landed yet: dropped, or still queued. Sending the same bytes again cannot post twice (one signature).
-          tx.sentAtUs = ctx.now();
+        } else if (this.session.rebroadcastIfDue(this.sessionCtx, tx, this.config.resendIntervalUs)) {
+          // Not landed yet: dropped, or still queued.
           ctx.log("l1-tx-resent", { signature: tx.signature, fromBatch: tx.fromBatch, toBatch: tx.toBatch });
-          this.session.call(this.sessionCtx, { kind: "send-transaction", tx: tx.bytes, skipPreflight: true }, () => {});
         }
         return;
       }
