@@ -14,7 +14,8 @@
  *   QC and timestamp, another valid payload) to the other half;
  * - `double-vote`: each vote it sends is followed by a second signed vote of
  *   the same view for another block (one of the view's other proposals it
- *   saw, or else a made-up block hash);
+ *   received, or its own second block when it also equivocates, or else a
+ *   made-up block hash);
  * - `withhold-votes`: never sends its votes or timeouts (it still receives,
  *   proposes, and answers block requests);
  * - `bad-signatures`: sends proposals, votes and timeouts with a corrupted
@@ -212,6 +213,8 @@ export class ByzantineReplica implements Node<ValidatorMessage>, ReplicaWrapper 
     const validators = this.config.replica.validators;
     const peers = validators.validators.map((v) => v.id).filter((_, i) => i !== this.config.replica.index);
     const alternativeTo = new Set(peers.slice(Math.ceil(peers.length / 2)));
+    // A double voter that equivocates votes for its second block too.
+    this.seeProposal(alt);
     this.ctx.log("propose", { view: alt.view, height: alt.height, hash: toHex(alt.hash), payloadBytes: alt.payload.length, byzantine: "equivocate" });
     this.ctx.log("byzantine-equivocate", { view: block.view, height: block.height, hashes: [toHex(block.hash), toHex(alt.hash)], alternativeTo: [...alternativeTo] });
     return { original: msg, alternative, alternativeTo };
