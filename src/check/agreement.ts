@@ -2,9 +2,10 @@
  * Agreement: no two honest validators commit different blocks at one height.
  *
  * Keeps the first block committed at each height and compares every later
- * commit of that height with it.
+ * commit of that height with it. Commits of validators declared byzantine are
+ * not judged (their own chain is theirs to break).
  */
-import { isValidator, safetyVerdict, type Checker, type InvariantResult, type Observation, type Violation } from "./checker.js";
+import { isHonestValidator, NO_BYZANTINE, safetyVerdict, type Checker, type InvariantResult, type Observation, type Violation } from "./checker.js";
 
 /** Checks agreement (see the file comment): one block per height across validators. */
 export class AgreementChecker implements Checker {
@@ -14,8 +15,11 @@ export class AgreementChecker implements Checker {
   private commitsObserved = 0;
   private violation: Violation | undefined;
 
+  /** @param byzantine node names declared byzantine (not judged) */
+  constructor(private readonly byzantine: ReadonlySet<string> = NO_BYZANTINE) {}
+
   observe(o: Observation): Violation | undefined {
-    if (o.event !== "commit" || !isValidator(o.node)) return undefined;
+    if (o.event !== "commit" || !isHonestValidator(o.node, this.byzantine)) return undefined;
     this.commitsObserved++;
     const height = o.fields.height as number;
     const hash = o.fields.hash as string;

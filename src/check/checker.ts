@@ -58,6 +58,18 @@ export function isValidator(node: NodeId): boolean {
   return node.startsWith("v");
 }
 
+/** No byzantine nodes: the default of every checker that judges honest validators only. */
+export const NO_BYZANTINE: ReadonlySet<NodeId> = new Set();
+
+/**
+ * True for a validator that the honest-node invariants judge: a validator not
+ * declared byzantine (as the field does, agreement, root agreement, validity
+ * and the rest hold among honest nodes only; see `scenario/byzantine-plan.ts`).
+ */
+export function isHonestValidator(node: NodeId, byzantine: ReadonlySet<NodeId>): boolean {
+  return isValidator(node) && !byzantine.has(node);
+}
+
 /** The verdict of a safety checker: ok unless it saw `violation`. */
 export function safetyVerdict(name: string, figures: Figures, violation: Violation | undefined): InvariantResult {
   return { name, kind: "safety", ok: violation === undefined, figures, ...(violation ? { violation } : {}) };

@@ -8,11 +8,12 @@
  * Minted and burned amounts and swaps come from the `state-root` events of the
  * first validator to commit each height; the balance sums come from auditing
  * every running validator's committed state at the end of the run (sim-only
- * introspection, outside the protocol).
+ * introspection, outside the protocol). Validators declared byzantine are
+ * neither read nor audited.
  */
 import type { SupplyAudit } from "../vm/ledger-state.js";
 import type { AssetSymbol } from "../vm/types.js";
-import { isValidator, safetyVerdict, type Checker, type InvariantResult, type Observation, type Violation } from "./checker.js";
+import { isHonestValidator, NO_BYZANTINE, safetyVerdict, type Checker, type InvariantResult, type Observation, type Violation } from "./checker.js";
 
 /** One validator's committed state, audited. */
 export interface NodeAudit {
@@ -34,14 +35,16 @@ export class ConservationChecker implements Checker {
   /**
    * @param genesisSupply each asset's supply at genesis
    * @param audit reads every running validator's committed state (called once, at the end)
+   * @param byzantine node names declared byzantine (not read, not audited)
    */
   constructor(
     private readonly genesisSupply: ReadonlyMap<AssetSymbol, bigint>,
     private readonly audit: () => NodeAudit[],
+    private readonly byzantine: ReadonlySet<string> = NO_BYZANTINE,
   ) {}
 
   observe(o: Observation): Violation | undefined {
-    if (o.event !== "state-root" || !isValidator(o.node)) return undefined;
+    if (o.event !== "state-root" || !isHonestValidator(o.node, this.byzantine)) return undefined;
     const height = o.fields.height as number;
     if (this.deltas.has(height) || o.fields.root === "unexecutable") return undefined;
     const delta = new Map<AssetSymbol, bigint>();
@@ -58,7 +61,7 @@ export class ConservationChecker implements Checker {
     let audited = 0;
     let assets = 0;
     if (this.violation === undefined) {
-      for (const { node, height, assets: audit } of this.audit()) {
+      for (const { node, height, assets: audit } of this.audit().filter((a) => !this.byzantine.has(a.node))) {
         audited++;
         const expected = this.expectedSupply(height);
         if (expected === undefined) continue; // heights this checker did not see (a validator ahead of every report cannot happen; behind a gap can)

@@ -16,7 +16,7 @@
  * finalized registry (`scenario/l1-registry-watch.ts`).
  */
 import type { Checker, InvariantResult, Observation, Violation } from "./checker.js";
-import { isValidator } from "./checker.js";
+import { isHonestValidator, NO_BYZANTINE } from "./checker.js";
 import type { LivenessExpectation } from "./liveness.js";
 
 /** Checks the finalized L1 registry against the committed L2 chain. */
@@ -29,11 +29,17 @@ export class L1ConsistencyChecker implements Checker {
   private rootDivergences = 0;
   private violation: Violation | undefined;
 
-  /** @param batchEveryBlocks K: batch b carries the root of L2 height b x K */
-  constructor(private readonly batchEveryBlocks: number) {}
+  /**
+   * @param batchEveryBlocks K: batch b carries the root of L2 height b x K
+   * @param byzantine node names declared byzantine (their roots are not the committed ones)
+   */
+  constructor(
+    private readonly batchEveryBlocks: number,
+    private readonly byzantine: ReadonlySet<string> = NO_BYZANTINE,
+  ) {}
 
   observe(o: Observation): Violation | undefined {
-    if (o.event === "state-root" && isValidator(o.node)) {
+    if (o.event === "state-root" && isHonestValidator(o.node, this.byzantine)) {
       const height = o.fields.height as number;
       const root = o.fields.root as string;
       if (root !== "unexecutable" && !this.committedRoots.has(height)) this.committedRoots.set(height, root);
@@ -80,15 +86,17 @@ export class PostingLivenessChecker implements Checker {
    * @param boundUs how long the finalized posted height may lag a committed height after the heal, microseconds
    * @param batchEveryBlocks K (only heights b x K are ever posted)
    * @param expectation heal time and applicability, from the plan
+   * @param byzantine node names declared byzantine (their commits are not progress)
    */
   constructor(
     private readonly boundUs: number,
     private readonly batchEveryBlocks: number,
     private readonly expectation: LivenessExpectation,
+    private readonly byzantine: ReadonlySet<string> = NO_BYZANTINE,
   ) {}
 
   observe(o: Observation): Violation | undefined {
-    if (o.event === "state-root" && isValidator(o.node)) {
+    if (o.event === "state-root" && isHonestValidator(o.node, this.byzantine)) {
       const height = o.fields.height as number;
       if (height > this.highestCommitted) {
         this.highestCommitted = height;

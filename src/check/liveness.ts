@@ -6,9 +6,10 @@
  *
  * Judged at the end of the run. Not applicable (skipped, still ok) when the
  * fault plan leaves too few validators able to form a quorum, or when the run
- * ends less than one bound after the heal with no commit yet.
+ * ends less than one bound after the heal with no commit yet. Only commits of
+ * honest validators count as progress.
  */
-import { isValidator, type Checker, type InvariantResult, type Observation, type Violation } from "./checker.js";
+import { isHonestValidator, NO_BYZANTINE, type Checker, type InvariantResult, type Observation, type Violation } from "./checker.js";
 
 /** What the fault plan lets us expect, computed from the scenario before the run. */
 export interface LivenessExpectation {
@@ -28,14 +29,16 @@ export class LivenessChecker implements Checker {
   /**
    * @param boundUs longest allowed wait for a new committed height after the heal, microseconds
    * @param expectation heal time and applicability, from the fault plan
+   * @param byzantine node names declared byzantine (their commits are not progress)
    */
   constructor(
     private readonly boundUs: number,
     private readonly expectation: LivenessExpectation,
+    private readonly byzantine: ReadonlySet<string> = NO_BYZANTINE,
   ) {}
 
   observe(o: Observation): Violation | undefined {
-    if (o.event !== "commit" || !isValidator(o.node)) return undefined;
+    if (o.event !== "commit" || !isHonestValidator(o.node, this.byzantine)) return undefined;
     const height = o.fields.height as number;
     if (height > this.highestHeight) {
       this.highestHeight = height;

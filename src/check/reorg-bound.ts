@@ -6,11 +6,12 @@
  * validators. When a validator's head moves from A to B, the rollback depth is
  * `height(A) - height(lowest common ancestor of A and B)`: 0 when B extends A.
  * A restart (`boot`) forgets the validator's head: losing volatile state is
- * not a reorg.
+ * not a reorg. The heads of validators declared byzantine are not judged
+ * (their blocks still enter the graph).
  */
 import { GENESIS_BLOCK } from "../consensus/genesis.js";
 import { toHex } from "../crypto/hash.js";
-import { isValidator, safetyVerdict, type Checker, type InvariantResult, type Observation, type Violation } from "./checker.js";
+import { isHonestValidator, isValidator, NO_BYZANTINE, safetyVerdict, type Checker, type InvariantResult, type Observation, type Violation } from "./checker.js";
 
 interface BlockRef {
   readonly parent: string;
@@ -27,8 +28,14 @@ export class ReorgBoundChecker implements Checker {
   private reorgs = 0;
   private violation: Violation | undefined;
 
-  /** @param maxReorgDepth deepest rollback allowed, in blocks */
-  constructor(private readonly maxReorgDepth: number) {}
+  /**
+   * @param maxReorgDepth deepest rollback allowed, in blocks
+   * @param byzantine node names declared byzantine (their heads are not judged)
+   */
+  constructor(
+    private readonly maxReorgDepth: number,
+    private readonly byzantine: ReadonlySet<string> = NO_BYZANTINE,
+  ) {}
 
   observe(o: Observation): Violation | undefined {
     if (!isValidator(o.node)) return undefined;
@@ -40,6 +47,7 @@ export class ReorgBoundChecker implements Checker {
         this.heads.delete(o.node);
         return undefined;
       case "head": {
+        if (!isHonestValidator(o.node, this.byzantine)) return undefined;
         const hash = o.fields.hash as string;
         const previous = this.heads.get(o.node);
         this.heads.set(o.node, hash);

@@ -3,8 +3,9 @@
  * height (DESIGN.md, "Invariants"). Each validator logs `state-root` with the
  * root it computed itself when it commits a height; a validator that cannot
  * reproduce a committed block logs the root `unexecutable`, which fails too.
+ * Validators declared byzantine are not judged.
  */
-import { isValidator, safetyVerdict, type Checker, type InvariantResult, type Observation, type Violation } from "./checker.js";
+import { isHonestValidator, NO_BYZANTINE, safetyVerdict, type Checker, type InvariantResult, type Observation, type Violation } from "./checker.js";
 
 /** Checks root agreement (see the file comment). */
 export class RootAgreementChecker implements Checker {
@@ -14,8 +15,11 @@ export class RootAgreementChecker implements Checker {
   private reports = 0;
   private violation: Violation | undefined;
 
+  /** @param byzantine node names declared byzantine (not judged) */
+  constructor(private readonly byzantine: ReadonlySet<string> = NO_BYZANTINE) {}
+
   observe(o: Observation): Violation | undefined {
-    if (o.event !== "state-root" || !isValidator(o.node)) return undefined;
+    if (o.event !== "state-root" || !isHonestValidator(o.node, this.byzantine)) return undefined;
     this.reports++;
     const height = o.fields.height as number;
     const root = o.fields.root as string;

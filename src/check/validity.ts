@@ -6,13 +6,14 @@
  * each sender's nonces run 0, 1, 2... with no repeat or gap.
  *
  * Watches client `submit` events and the payload of the first commit of each
- * height (later commits of the same height are agreement's business).
+ * height (later commits of the same height are agreement's business) by an
+ * honest validator (validators declared byzantine are not judged).
  */
 import { fromHex } from "../crypto/hash.js";
 import type { SignatureScheme } from "../crypto/signature.js";
 import { decodeBlockPayload } from "../sequencer/block-payload.js";
 import { decodeTransaction } from "../vm/tx-codec.js";
-import { isValidator, safetyVerdict, type Checker, type InvariantResult, type Observation, type Violation } from "./checker.js";
+import { isHonestValidator, NO_BYZANTINE, safetyVerdict, type Checker, type InvariantResult, type Observation, type Violation } from "./checker.js";
 
 /** Checks validity (see the file comment). */
 export class ValidityChecker implements Checker {
@@ -24,15 +25,21 @@ export class ValidityChecker implements Checker {
   private readonly heights = new Set<number>();
   private violation: Violation | undefined;
 
-  /** @param scheme the run's signature scheme */
-  constructor(private readonly scheme: SignatureScheme) {}
+  /**
+   * @param scheme the run's signature scheme
+   * @param byzantine node names declared byzantine (their commits are not judged)
+   */
+  constructor(
+    private readonly scheme: SignatureScheme,
+    private readonly byzantine: ReadonlySet<string> = NO_BYZANTINE,
+  ) {}
 
   observe(o: Observation): Violation | undefined {
     if (o.event === "submit") {
       this.submitted.add(o.fields.txId as string);
       return undefined;
     }
-    if (o.event !== "commit" || !isValidator(o.node)) return undefined;
+    if (o.event !== "commit" || !isHonestValidator(o.node, this.byzantine)) return undefined;
     const height = o.fields.height as number;
     if (this.heights.has(height) || height === 0) return undefined;
     this.heights.add(height);

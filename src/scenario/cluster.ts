@@ -10,7 +10,12 @@ import { LivenessChecker } from "../check/liveness.js";
 import { ReorgBoundChecker } from "../check/reorg-bound.js";
 import { ValidityChecker } from "../check/validity.js";
 import { EquivocationChecker } from "../check/equivocation.js";
-import { HotStuffReplica } from "../consensus/replica.js";
+import { HotStuffReplica, type ReplicaConfig } from "../consensus/replica.js";
+import { ByzantineReplica } from "../consensus/byzantine/byzantine-replica.js";
+import { TwinReplica } from "../consensus/byzantine/twin.js";
+import { applicationOf, replicaOf } from "../consensus/byzantine/wrapper.js";
+import { emptyPayloadAfter } from "../sequencer/byzantine-payload.js";
+import { behaviorsOf, byzantineNodes, twinsOf } from "./byzantine-plan.js";
 import type { ValidatorMessage } from "../consensus/types.js";
 import { ValidatorSet } from "../consensus/validator-set.js";
 import { validatorCodec } from "../consensus/wire.js";
@@ -78,6 +83,15 @@ export class Cluster {
   /** Digest of each message's bytes: a broadcast delivers one byte array to every peer. */
   private readonly payloadDigests = new WeakMap<Uint8Array, Uint8Array>();
 
+  /** Node names the honest-node invariants do not judge (byzantine validators and both instances of each twin). */
+  readonly byzantine: ReadonlySet<NodeId>;
+  /** Physical instances of each validator that has a twin (`v3` -> [`v3`, `v3t`]): messages to it reach both. */
+  private readonly instancesOf = new Map<NodeId, NodeId[]>();
+  /** The validator identity of each twin instance (`v3t` -> `v3`): its messages arrive as from that validator. */
+  private readonly identityOf = new Map<NodeId, NodeId>();
+  /** Twins that boot later than the others, with their boot time (microseconds). */
+  private readonly lateBoots = new Map<NodeId, number>();
+
   /** The L1 node while the L1 runs (sim-only introspection). */
   l1Node: L1Node | undefined;
   private readonly l1Watch: L1RegistryWatch | undefined;
@@ -134,52 +148,69 @@ export class Cluster {
     const directory = clientKeys.flat().map((k) => toHex(k.publicKey));
     const genesis = buildGenesis(scenario.ledger, directory);
 
+    const byzantine = byzantineNodes(scenario);
+    this.byzantine = byzantine;
+    const twins = twinsOf(scenario);
+    for (const { node, twin, bootAtUs } of twins) {
+      this.instancesOf.set(node, [node, twin]);
+      this.identityOf.set(twin, node);
+      if (bootAtUs > 0) this.lateBoots.set(twin, bootAtUs);
+    }
     this.checkers = [
-      new AgreementChecker(),
-      new RootAgreementChecker(),
-      new ConservationChecker(genesisSupply(genesis), () => this.auditLedgers()),
-      new ValidityChecker(scheme),
-      new ReorgBoundChecker(scenario.invariants.maxReorgDepth),
-      new EquivocationChecker(),
-      new LivenessChecker(scenario.invariants.livenessBound, livenessExpectation(scenario)),
+      new AgreementChecker(byzantine),
+      new RootAgreementChecker(byzantine),
+      new ConservationChecker(genesisSupply(genesis), () => this.auditLedgers(), byzantine),
+      new ValidityChecker(scheme, byzantine),
+      new ReorgBoundChecker(scenario.invariants.maxReorgDepth, byzantine),
+      new EquivocationChecker(byzantine.size > 0 ? { byzantine, identities: this.identityOf, validators: validators.length } : { validators: validators.length }),
+      new LivenessChecker(scenario.invariants.livenessBound, livenessExpectation(scenario), byzantine),
       ...(l1Enabled
         ? [
-            new L1ConsistencyChecker(scenario.batchPoster.batchEveryBlocks),
-            new PostingLivenessChecker(scenario.invariants.postingLivenessBound, scenario.batchPoster.batchEveryBlocks, postingLivenessExpectation(scenario)),
+            new L1ConsistencyChecker(scenario.batchPoster.batchEveryBlocks, byzantine),
+            new PostingLivenessChecker(scenario.invariants.postingLivenessBound, scenario.batchPoster.batchEveryBlocks, postingLivenessExpectation(scenario), byzantine),
           ]
         : []),
     ];
 
     const v = scenario.validators;
-    validators.forEach((id, index) => {
-      this.addHost(id, () =>
-        new HotStuffReplica(
-          {
-            validators: this.validatorSet,
-            index,
-            keyPair: keyPairs[index]!,
-            blockTimeUs: v.blockTime,
-            viewTimeoutUs: v.viewTimeout,
-            viewTimeoutMaxUs: v.viewTimeoutMax,
-            syncRetryUs: v.syncRetry,
-          },
-          new AssetApp({
-            ...(l1Enabled ? { batchPosters: [L1_NODES.poster] } : {}),
-            scheme,
-            genesis,
-            blockTransactionsMax: v.maxBlockTransactions,
-            mempool: {
-              capacity: v.mempool.capacity,
-              minFee: BigInt(v.mempool.minFee),
-              replaceBumpPercent: v.mempool.replaceBumpPercent,
-              ttlUs: v.mempool.ttl,
-              maxNonceGap: v.mempool.maxNonceGap,
-              perSenderMax: v.mempool.perSenderMax,
-            },
-          }),
-        ),
-      );
+    const replicaConfig = (index: number): ReplicaConfig => ({
+      validators: this.validatorSet,
+      index,
+      keyPair: keyPairs[index]!,
+      blockTimeUs: v.blockTime,
+      viewTimeoutUs: v.viewTimeout,
+      viewTimeoutMaxUs: v.viewTimeoutMax,
+      syncRetryUs: v.syncRetry,
     });
+    const newApp = (): AssetApp =>
+      new AssetApp({
+        ...(l1Enabled ? { batchPosters: [L1_NODES.poster] } : {}),
+        scheme,
+        genesis,
+        blockTransactionsMax: v.maxBlockTransactions,
+        mempool: {
+          capacity: v.mempool.capacity,
+          minFee: BigInt(v.mempool.minFee),
+          replaceBumpPercent: v.mempool.replaceBumpPercent,
+          ttlUs: v.mempool.ttl,
+          maxNonceGap: v.mempool.maxNonceGap,
+          perSenderMax: v.mempool.perSenderMax,
+        },
+      });
+    validators.forEach((id, index) => {
+      const behaviors = behaviorsOf(scenario, id);
+      if (behaviors.length === 0) {
+        this.addHost(id, () => new HotStuffReplica(replicaConfig(index), newApp()));
+        return;
+      }
+      // One stream per byzantine validator for its misbehaviour, so honest streams never shift.
+      const rng = sim.rng(`byzantine/${id}`);
+      this.addHost(id, () => new ByzantineReplica({ replica: replicaConfig(index), behaviors, rng, alternativePayload: emptyPayloadAfter }, newApp()));
+    });
+    for (const { node, twin } of twins) {
+      const index = validators.indexOf(node);
+      this.addHost(twin, () => new TwinReplica(replicaConfig(index), newApp()));
+    }
     const w = scenario.workload;
     clients.forEach((id, index) => {
       this.addHost(id, () =>
@@ -273,7 +304,8 @@ export class Cluster {
    * violation or node error.
    */
   run(): ClusterOutcome {
-    for (const host of this.hosts.values()) host.start();
+    for (const host of this.hosts.values()) if (!this.lateBoots.has(host.id)) host.start();
+    for (const [id, atUs] of this.lateBoots) this.sim.at(atUs, () => this.hosts.get(id)!.start());
     const reason = this.violation ? "stopped" : this.sim.run(this.scenario.duration, this.scenario.maxEvents);
     return {
       stoppedBy: this.violation !== undefined ? "violation" : reason,
@@ -291,13 +323,12 @@ export class Cluster {
 
   /** The replica of a validator while it runs (sim-only introspection). */
   replica(id: NodeId): HotStuffReplica | undefined {
-    const node = this.hosts.get(id)?.instance;
-    return node instanceof HotStuffReplica ? node : undefined;
+    return replicaOf(this.hosts.get(id)?.instance);
   }
 
   /** The sequencer application of a running validator (sim-only introspection). */
   app(id: NodeId): AssetApp | undefined {
-    const app = this.replica(id)?.application;
+    const app = applicationOf(this.hosts.get(id)?.instance);
     return app instanceof AssetApp ? app : undefined;
   }
 
@@ -318,7 +349,7 @@ export class Cluster {
     return this.validatorSet.idOf(this.validatorSet.leaderOf(view));
   }
 
-  private addHost(id: NodeId, createNode: () => HotStuffReplica | AssetClient | L1Node | BatchPoster | RollupOperator): void {
+  private addHost(id: NodeId, createNode: () => HotStuffReplica | ByzantineReplica | TwinReplica | AssetClient | L1Node | BatchPoster | RollupOperator): void {
     const disk = new SimDisk();
     this.disks.set(id, disk);
     this.network.addNode(id);
@@ -329,7 +360,7 @@ export class Cluster {
         sim: this.sim,
         createNode,
         storage: disk,
-        transmit: (from, to, msg) => this.network.send(from, to, this.encode(msg)),
+        transmit: (from, to, msg) => this.transmit(from, to, msg),
         observe: (timeUs, node, event, fields) => this.observe({ timeUs, node, event, fields }),
         onNodeError: (node, error) => {
           const message = error instanceof Error ? error.message : String(error);
@@ -338,6 +369,13 @@ export class Cluster {
         },
       }),
     );
+  }
+
+  /** Puts a message on the network; a message to a validator with a twin goes to both instances (never back to the sender). */
+  private transmit(from: NodeId, to: NodeId, msg: ValidatorMessage): void {
+    const instances = this.instancesOf.get(to);
+    if (instances === undefined) return this.network.send(from, to, this.encode(msg));
+    for (const instance of instances) if (instance !== from) this.network.send(from, instance, this.encode(msg));
   }
 
   /** Encodes once per message object: a broadcast sends one object to every peer. */
@@ -366,7 +404,8 @@ export class Cluster {
       this.observe({ timeUs: this.sim.nowUs, node: to, event: "malformed", fields: { from, reason: error.message } });
       return;
     }
-    host.deliver(from, msg);
+    // A twin's messages arrive as from the validator it is an instance of (same identity, same key).
+    host.deliver(this.identityOf.get(from) ?? from, msg);
   }
 
   private observe(o: Observation): void {

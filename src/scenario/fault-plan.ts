@@ -24,9 +24,9 @@ export function orderedFaults(scenario: Scenario): { action: FaultAction; index:
  * @throws InputError naming the first bad fault field
  */
 export function checkFaultPlan(scenario: Scenario): void {
-  const { validators, clients, l1Nodes } = nodeNames(scenario);
-  const anyNode = new Set([...validators, ...clients, ...l1Nodes]);
-  const crashable = new Set([...validators, ...(scenario.l1.enabled ? ["poster"] : [])]);
+  const { validators, clients, l1Nodes, twins } = nodeNames(scenario);
+  const anyNode = new Set([...validators, ...clients, ...l1Nodes, ...twins]);
+  const crashable = new Set([...validators, ...twins, ...(scenario.l1.enabled ? ["poster"] : [])]);
   const crashed = new Set<string>();
   for (const { action, index } of orderedFaults(scenario)) {
     const field = `faults[${index}]`;

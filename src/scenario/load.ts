@@ -4,6 +4,7 @@
  */
 import type { z } from "zod";
 import { InputError } from "./errors.js";
+import { checkByzantine } from "./byzantine-plan.js";
 import { checkFaultPlan } from "./fault-plan.js";
 import { nodeNames, unknownNode } from "./nodes.js";
 import { scenarioSchema, type Scenario } from "./schema.js";
@@ -33,12 +34,13 @@ export function parseScenario(raw: unknown): Scenario {
   if (!result.success) throw toInputError(result.error);
   checkNetworkLinks(result.data);
   checkFaultPlan(result.data);
+  checkByzantine(result.data);
   return result.data;
 }
 
 function checkNetworkLinks(scenario: Scenario): void {
-  const { validators, clients, l1Nodes } = nodeNames(scenario);
-  const known = new Set([...validators, ...clients, ...l1Nodes]);
+  const { validators, clients, l1Nodes, twins } = nodeNames(scenario);
+  const known = new Set([...validators, ...clients, ...l1Nodes, ...twins]);
   scenario.network.links.forEach((link, i) => {
     for (const end of ["from", "to"] as const) {
       if (!known.has(link[end])) throw new InputError(`network.links[${i}].${end}`, unknownNode(link[end], scenario));

@@ -166,6 +166,33 @@ const operation = z.discriminatedUnion("action", [
   z.strictObject({ at: duration, action: z.literal("set-version"), version: z.number().int().min(0).max(0xffff_ffff) }),
 ]);
 
+/**
+ * Byzantine behaviours (see `consensus/byzantine/`). Each is a real
+ * misbehaviour on the wire; `twin` runs a second instance of the validator
+ * under the same key (the Twins method).
+ */
+export const BYZANTINE_BEHAVIORS = ["equivocate", "double-vote", "withhold-votes", "bad-signatures", "replay", "twin"] as const;
+
+/**
+ * One byzantine validator behaviour: `node` misbehaves as `behavior` while
+ * `from <= now < until`, at each opportunity with probability `rate`
+ * (default 1). A `twin` takes neither `rate` nor `until` (its instance boots at
+ * `from`, default 0, and runs to the end).
+ */
+const byzantineEntry = z
+  .strictObject({
+    node: nodeName,
+    behavior: z.enum(BYZANTINE_BEHAVIORS),
+    rate: probability.optional(),
+    from: duration.optional(),
+    until: duration.optional(),
+  })
+  .superRefine((b, ctx) => {
+    if (b.behavior === "twin" && b.rate !== undefined) ctx.addIssue({ code: "custom", message: "a twin has no rate (it runs the honest replica)", path: ["rate"] });
+    if (b.behavior === "twin" && b.until !== undefined) ctx.addIssue({ code: "custom", message: "a twin runs to the end of the run (partition it to silence it)", path: ["until"] });
+    if (b.from !== undefined && b.until !== undefined && b.until <= b.from) ctx.addIssue({ code: "custom", message: "must be after from", path: ["until"] });
+  });
+
 const at = duration;
 const faultAction = z.discriminatedUnion("action", [
   z.strictObject({ at, action: z.literal("partition"), groups: z.array(z.array(nodeName).min(1)).min(2, "needs at least two groups") }),
@@ -238,6 +265,10 @@ export const scenarioSchema = z.strictObject({
   l1: l1.default(L1_DEFAULTS),
   batchPoster: batchPoster.default(BATCH_POSTER_DEFAULTS),
   faults: z.array(faultAction).default([]),
+  /** Byzantine validators and their behaviours (at most f distinct validators unless `allowMoreThanF`). */
+  byzantine: z.array(byzantineEntry).default([]),
+  /** Allow more than f byzantine validators (a scenario that must break safety). */
+  allowMoreThanF: z.boolean().default(false),
   operations: z.array(operation).default([]),
   invariants: z
     .strictObject({
@@ -253,5 +284,9 @@ export const scenarioSchema = z.strictObject({
 export type Scenario = z.output<typeof scenarioSchema>;
 /** One fault action of a parsed scenario. */
 export type FaultAction = Scenario["faults"][number];
+/** One byzantine behaviour of a parsed scenario. */
+export type ByzantineEntry = Scenario["byzantine"][number];
+/** A byzantine behaviour's name. */
+export type ByzantineBehavior = (typeof BYZANTINE_BEHAVIORS)[number];
 /** One operator operation of a parsed scenario. */
 export type Operation = Scenario["operations"][number];
