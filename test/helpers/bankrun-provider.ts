@@ -165,24 +165,37 @@ export class BankrunProvider implements Provider {
     return this.sendAndConfirm(tx, signers);
   }
 
+  /** Signatures of every transaction sent, to never send the same one twice. */
+  private readonly signaturesSent = new Set<string>();
+
   /** Signs and processes without throwing on a failed transaction. */
   async process(tx: Transaction | VersionedTransaction, signers: readonly Signer[] = []): Promise<ProcessedTransaction> {
     const client = this.context.banksClient;
-    const latest = await client.getLatestBlockhash();
-    if (latest === null) {
-      throw new Error("bankrun: no latest blockhash");
+    let signature = "";
+    // An identical transaction under the same blockhash has the same signature, which bankrun refuses as
+    // "already processed" (a test that sends one refused instruction twice). bankrun's blockhash moves with
+    // wall-clock ticks, so such a test would pass or fail with the machine's load: wait for a new blockhash instead.
+    for (let waitedMs = 0; ; waitedMs += 50) {
+      const latest = await client.getLatestBlockhash();
+      if (latest === null) {
+        throw new Error("bankrun: no latest blockhash");
+      }
+      if (tx instanceof VersionedTransaction) {
+        tx.message.recentBlockhash = latest[0];
+      } else {
+        tx.feePayer = tx.feePayer ?? this.wallet.publicKey;
+        tx.recentBlockhash = latest[0];
+        tx.signatures = [];
+      }
+      signWith(tx, signers);
+      await this.wallet.signTransaction(tx);
+      const signatureBytes = tx instanceof VersionedTransaction ? tx.signatures[0] : tx.signature;
+      signature = signatureBytes ? utils.bytes.bs58.encode(signatureBytes) : "";
+      if (!this.signaturesSent.has(signature)) break;
+      if (waitedMs >= 10_000) throw new Error("bankrun: the blockhash did not change in 10 s; cannot resend an identical transaction");
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    if (tx instanceof VersionedTransaction) {
-      tx.message.recentBlockhash = latest[0];
-    } else {
-      tx.feePayer = tx.feePayer ?? this.wallet.publicKey;
-      tx.recentBlockhash = latest[0];
-      tx.signatures = [];
-    }
-    signWith(tx, signers);
-    await this.wallet.signTransaction(tx);
-    const signatureBytes = tx instanceof VersionedTransaction ? tx.signatures[0] : tx.signature;
-    const signature = signatureBytes ? utils.bytes.bs58.encode(signatureBytes) : "";
+    this.signaturesSent.add(signature);
     const result = await client.tryProcessTransaction(tx);
     const processed: ProcessedTransaction = {
       error: result.result,
