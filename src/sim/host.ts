@@ -92,6 +92,11 @@ export class SimHost<M> {
     return Math.floor(clock.anchorBaseUs + (nowUs - clock.anchorVirtualUs) * (1 + clock.drift)) + clock.skewUs;
   }
 
+  /** The clock setting in force (`{ skewUs: 0, drift: 0 }` for a perfect clock). */
+  get clockSetting(): ClockSetting {
+    return this.clock === undefined ? { skewUs: 0, drift: 0 } : { skewUs: this.clock.skewUs, drift: this.clock.drift };
+  }
+
   /**
    * Sets the node's clock from now on (see the file comment); `{ skewUs: 0, drift: 0 }` set at time 0 is a perfect clock.
    * @throws RangeError when drift is not in (-0.5, 0.5) or skew is not an integer
@@ -103,6 +108,11 @@ export class SimHost<M> {
     const clock = this.clock;
     const baseUs = clock === undefined ? nowUs : clock.anchorBaseUs + (nowUs - clock.anchorVirtualUs) * (1 + clock.drift);
     this.clock = { anchorVirtualUs: nowUs, anchorBaseUs: baseUs, skewUs: setting.skewUs, drift: setting.drift };
+  }
+
+  /** Sets the clock right: `now` is virtual time again (a step back or forward for a skewed or drifting clock). */
+  resetClock(): void {
+    this.clock = undefined;
   }
 
   /** Pauses the node: its inputs are held until {@link resume}. A no-op when down or already paused. */

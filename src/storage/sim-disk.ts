@@ -116,6 +116,11 @@ export class SimDisk implements CrashableStorage {
     this.faults = { ...faults };
   }
 
+  /** The background faults in force. */
+  get currentFaults(): SimDiskFaults {
+    return { ...this.faults };
+  }
+
   /** Makes the next crash tear one write (see the file comment). */
   tearOnNextCrash(): void {
     this.tearNext = true;
