@@ -31,6 +31,12 @@ export class BlockTree {
     return this.tip;
   }
 
+  /** An uncommitted child of the block `hashHex`, if this tree holds one (its justify QC certifies that block). */
+  childOf(hashHex: string): Block | undefined {
+    for (const block of this.uncommitted.values()) if (toHex(block.parentHash) === hashHex) return block;
+    return undefined;
+  }
+
   /** Hex hashes of the uncommitted blocks held. */
   uncommittedHashes(): string[] {
     return [...this.uncommitted.keys()];

@@ -211,6 +211,8 @@ export class HotStuffReplica implements Node<ValidatorMessage> {
   /** A snapshot request in flight (its retry timer). */
   private snapshotTimerId: TimerId | undefined;
   private snapshotPeer = -1;
+  /** While a snapshot is awaited: the known parent of fetched blocks held back (replayed only if no snapshot comes). */
+  private deferredParentHex: string | undefined;
 
   /**
    * @param config validator set, own key and timing
@@ -323,7 +325,10 @@ export class HotStuffReplica implements Node<ValidatorMessage> {
         if (this.recovery !== undefined && timer === this.recovery.timer) this.sendStatusRequests();
         break;
       case TIMER_SNAPSHOT:
-        if (timer === this.snapshotTimerId) this.snapshotTimerId = undefined;
+        if (timer === this.snapshotTimerId) {
+          this.snapshotTimerId = undefined;
+          this.endSnapshotWait();
+        }
         break;
       case TIMER_VIEW:
         if (timer === this.viewTimerId) this.onViewTimeout();
@@ -500,11 +505,11 @@ export class HotStuffReplica implements Node<ValidatorMessage> {
       if (block === undefined) return;
       const previous = blocks[blocks.length - 1]!;
       blocks.push(block);
-      if (block.view === previous.view + 1) {
-        // A QC for `block` commits `previous`: the justify of its committed child, or our lock.
-        const child = this.tree.committedAt(h + 1);
-        const qc = child !== undefined ? child.justify : bytesEqual(this.safety.lockedQC.blockHash, block.hash) ? this.safety.lockedQC : undefined;
-        if (qc === undefined) return;
+      if (block.view !== previous.view + 1) continue;
+      // A QC for `block` commits `previous`: the justify of a child (committed or not), or our lock.
+      const child = this.tree.committedAt(h + 1) ?? this.tree.childOf(toHex(block.hash));
+      const qc = child !== undefined ? child.justify : bytesEqual(this.safety.lockedQC.blockHash, block.hash) ? this.safety.lockedQC : undefined;
+      if (qc !== undefined) {
         this.ctx.send(from, { type: "snapshot", blocks, commitQC: qc, state: checkpoint.state });
         return;
       }
@@ -516,7 +521,10 @@ export class HotStuffReplica implements Node<ValidatorMessage> {
     const base = msg.blocks[0];
     if (base === undefined || this.validators.indexOf(from) === undefined || this.app.restoreSnapshot === undefined) return;
     if (base.height <= this.tree.committedTip.height + 1) return; // no better than replaying what we can fetch
-    const refuse = (reason: string): void => this.ctx.log("snapshot-refused", { from, height: base.height, reason });
+    const refuse = (reason: string): void => {
+      this.ctx.log("snapshot-refused", { from, height: base.height, reason });
+      this.endSnapshotWait();
+    };
     for (let i = 1; i < msg.blocks.length; i++) {
       const block = msg.blocks[i]!;
       if (!bytesEqual(block.parentHash, msg.blocks[i - 1]!.hash) || block.height !== msg.blocks[i - 1]!.height + 1) return refuse("blocks not hash-linked");
@@ -531,6 +539,7 @@ export class HotStuffReplica implements Node<ValidatorMessage> {
     // Installed: the snapshot's block becomes the committed base; the proof's blocks follow as usual.
     if (this.snapshotTimerId !== undefined) this.ctx.cancelTimer(this.snapshotTimerId);
     this.snapshotTimerId = undefined;
+    this.deferredParentHex = undefined;
     for (const hex of this.tree.uncommittedHashes()) deletePendingBlock(this.ctx.storage, hex);
     this.tree = new BlockTree(base);
     storeCheckpoint(this.ctx.storage, { height: base.height, blockHash: base.hash, state: msg.state });
@@ -541,6 +550,17 @@ export class HotStuffReplica implements Node<ValidatorMessage> {
     this.insertOrphansOf(toHex(base.hash));
     this.processQC(msg.commitQC, from);
     if (this.tree.get(toHex(this.safety.lockedQC.blockHash)) === undefined) this.requestBlocks(this.safety.lockedQC.blockHash, from);
+  }
+
+  /** No snapshot is awaited any more: replay the fetched blocks held back for it. */
+  private endSnapshotWait(): void {
+    if (this.snapshotTimerId !== undefined) {
+      this.ctx.cancelTimer(this.snapshotTimerId);
+      this.snapshotTimerId = undefined;
+    }
+    const parentHex = this.deferredParentHex;
+    this.deferredParentHex = undefined;
+    if (parentHex !== undefined && this.tree.get(parentHex) !== undefined) this.insertOrphansOf(parentHex);
   }
 
   /** Inserts the orphans waiting for `parentHex` (now known), and their descendants. */
@@ -962,10 +982,12 @@ export class HotStuffReplica implements Node<ValidatorMessage> {
     const oldest = useful[useful.length - 1]!;
     const oldestParentHex = toHex(oldest.parentHash);
     if (this.tree.get(oldestParentHex) !== undefined) {
-      const children = this.orphans.get(oldestParentHex) ?? [];
-      this.orphans.delete(oldestParentHex);
-      this.orphanCount -= children.length;
-      for (const child of children) this.insertBlock(child);
+      // Far behind and a snapshot on its way: hold the blocks rather than replay them (see endSnapshotWait).
+      if (this.snapshotTimerId !== undefined && oldestParentHex === toHex(this.tree.committedTip.hash)) {
+        this.deferredParentHex = oldestParentHex;
+        return;
+      }
+      this.insertOrphansOf(oldestParentHex);
     } else {
       this.requestBlocks(oldest.parentHash, from);
     }
