@@ -70,6 +70,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
     .option("--out <dir>", "where to write the seed file of a failed run", "./sim-failures")
     .option("--json", "print one JSON report on stdout instead of the summary")
     .option("--events <file>", "write every node event (commits, votes, views, timeouts, faults...) to FILE as JSON lines")
+    .option("--safety-only", "allow any fault load and check safety only: liveness is reported as skipped (sets phases.safetyOnly)")
     .action((scenarioPath: string, options: RunCommandOptions) => {
       exitCode = commandRun(scenarioPath, options, io);
     });
@@ -113,6 +114,7 @@ interface RunCommandOptions {
   out: string;
   json?: boolean;
   events?: string;
+  safetyOnly?: boolean;
 }
 
 interface ReplayCommandOptions {
@@ -132,6 +134,7 @@ function commandRun(scenarioPath: string, options: RunCommandOptions, io: Io): n
     if (us === 0) throw new InputError("--duration", "must be greater than zero");
     overrides.durationUs = us;
   }
+  if (options.safetyOnly === true) overrides.safetyOnly = true;
   const { raw, droppedFaults } = applyOverrides(readScenarioJson(scenarioPath), overrides);
   if (droppedFaults > 0) io.err(`note: --duration drops ${droppedFaults} fault action(s) scheduled after the new end`);
   const scenario = parseScenario(raw);

@@ -35,4 +35,17 @@ export interface Application {
   commit(ctx: AppContext, block: Block): void;
   /** Re-applies a block committed before a restart (loaded from storage), in height order. */
   restoreCommitted(block: Block): void;
+  /**
+   * A snapshot of the committed state, taken right after committing `block`
+   * (for a checkpoint); undefined when the committed state is not at `block`.
+   * Optional: without it the replica keeps no checkpoints.
+   */
+  snapshot?(block: Block): Uint8Array | undefined;
+  /**
+   * Replaces the committed state by `state`, a snapshot taken at the committed
+   * block `block`, after checking it against the state root `block` carries.
+   * Returns false (and changes nothing) when it does not decode or verify.
+   * Called on a fresh instance at boot, or to install a peer's checkpoint.
+   */
+  restoreSnapshot?(block: Block, state: Uint8Array): boolean;
 }

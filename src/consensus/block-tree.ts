@@ -12,16 +12,34 @@ export class BlockTree {
   private tip: Block;
   private readonly uncommitted = new Map<string, Block>();
   private readonly committed = new Map<string, Block>();
+  private readonly committedHeights = new Map<number, Block>();
 
-  /** @param root the last committed block (genesis on first boot) */
+  /** @param root the last committed block (genesis on first boot, or an installed snapshot's block) */
   constructor(root: Block) {
     this.tip = root;
     this.committed.set(toHex(root.hash), root);
+    this.committedHeights.set(root.height, root);
+  }
+
+  /** The committed block at `height`, if this tree holds it. */
+  committedAt(height: number): Block | undefined {
+    return this.committedHeights.get(height);
   }
 
   /** The last committed block. */
   get committedTip(): Block {
     return this.tip;
+  }
+
+  /** An uncommitted child of the block `hashHex`, if this tree holds one (its justify QC certifies that block). */
+  childOf(hashHex: string): Block | undefined {
+    for (const block of this.uncommitted.values()) if (toHex(block.parentHash) === hashHex) return block;
+    return undefined;
+  }
+
+  /** Hex hashes of the uncommitted blocks held. */
+  uncommittedHashes(): string[] {
+    return [...this.uncommitted.keys()];
   }
 
   /** Number of uncommitted blocks held. */
@@ -37,6 +55,7 @@ export class BlockTree {
   /** Adds a block known to be committed (loaded from storage at boot), below or at the tip. */
   addCommittedHistory(block: Block): void {
     this.committed.set(toHex(block.hash), block);
+    this.committedHeights.set(block.height, block);
   }
 
   /**
@@ -89,6 +108,7 @@ export class BlockTree {
       const hex = toHex(block.hash);
       this.uncommitted.delete(hex);
       this.committed.set(hex, block);
+      this.committedHeights.set(block.height, block);
       this.tip = block;
     }
     const pruned: string[] = [];

@@ -27,6 +27,34 @@
  * never votes twice in a view. Missing blocks are fetched from peers by hash
  * (block requests), which is how a partitioned or restarted replica catches up.
  *
+ * Storage faults (every stored value carries a checksum, see `safety-store.ts`):
+ * a corrupt committed block cuts the stored chain there, a corrupt uncommitted
+ * block is dropped, a corrupt checkpoint is ignored; each is logged
+ * `storage-corrupt {key}` and refetched from peers. When the safety state itself
+ * is corrupt, or the disk was lost (`storageFormatted` and no format record),
+ * the replica cannot know the views it voted in, and follows the recovery rule
+ * of Viewstamped Replication Revisited (Liskov and Cowling, MIT-CSAIL-TR-2012-021,
+ * section 4.3), adapted to n = 3f + 1: it neither votes, times out nor proposes
+ * until 2f + 1 peers (all others when n < 4) answered a status request carrying a
+ * fresh nonce; then it never votes or proposes at or below M + 1, M being the
+ * highest view they report, and adopts the highest QC they report. Why that is
+ * enough, counting the replica that lost its state as one of the f faulty: it
+ * voted at most in a view V it had entered, which needs a certificate (or f + 1
+ * timeouts) of view V - 1 or above, so at least f + 1 correct peers persisted a
+ * view >= V - 1; any 2f + 1 of the 3f others include one of them, so M >= V - 1
+ * and V <= M + 1. The same intersection gives it a QC at least as high as any
+ * that decided a commit (the lock it lost).
+ *
+ * Checkpoints (`checkpointEveryBlocks`): after committing a height that is a
+ * multiple of K the replica stores the application's snapshot of the committed
+ * state; a restart restores the newest checkpoint and re-executes only the
+ * blocks above it. A replica that learns a QC more than `snapshotBehindBlocks`
+ * above its committed height asks a peer for its checkpoint, which comes with
+ * the hash-linked blocks from the checkpoint block up to a two-chain (B, B'
+ * with consecutive views) and a QC for B': the commit rule proves the
+ * checkpoint block committed, and the application checks the snapshot against
+ * the state root in that block before it replaces its state.
+ *
  * Consensus orders opaque payloads; transactions belong to the {@link Application}.
  */
 import { bytesEqual, toHex } from "../crypto/hash.js";
@@ -37,14 +65,24 @@ import { proposalSigningBytes, timeoutSigningBytes, voteSigningBytes, blockHash 
 import { BlockTree } from "./block-tree.js";
 import { GENESIS_BLOCK } from "./genesis.js";
 import {
+  deleteCheckpoint,
   deletePendingBlock,
+  formatValidatorStorage,
+  initialSafetyState,
+  isFormatted,
+  loadCheckpoint,
   loadCommittedChain,
   loadPendingBlocks,
   loadSafetyState,
   persistSafetyState,
+  resetCommittedChain,
+  SAFETY_KEY,
+  storeCheckpoint,
   storeCommittedBlock,
+  StorageCorruptError,
   storePendingBlock,
   type SafetyState,
+  type StoredCheckpoint,
 } from "./safety-store.js";
 import type {
   AppMessage,
@@ -53,6 +91,7 @@ import type {
   BlockResponseMessage,
   ProposalMessage,
   QuorumCertificate,
+  SnapshotMessage,
   TimeoutCertificate,
   TimeoutMessage,
   ValidatorMessage,
@@ -75,6 +114,17 @@ export interface ReplicaConfig {
   readonly viewTimeoutMaxUs: number;
   /** How long to wait for a block response before asking another peer. */
   readonly syncRetryUs: number;
+  /**
+   * The host formats the disk before the first boot (`formatValidatorStorage`),
+   * so a disk without the format record is a lost disk: the replica recovers
+   * its view from its peers before voting (see the class comment). Default
+   * false: an empty disk is a first boot.
+   */
+  readonly storageFormatted?: boolean;
+  /** K: store a state checkpoint after every K-th committed height; 0 or absent: none. */
+  readonly checkpointEveryBlocks?: number;
+  /** Ask a peer for its checkpoint when a QC is more than this many blocks above the committed height (needs checkpoints). Default 64. */
+  readonly snapshotBehindBlocks?: number;
 }
 
 /** Blocks asked for in one request. */
@@ -93,6 +143,20 @@ const VIEWS_AHEAD_MAX = 1000;
 const TIMER_VIEW = "view-timeout";
 const TIMER_PROPOSE = "propose";
 const TIMER_SYNC = "sync-retry";
+const TIMER_RECOVERY = "recovery-retry";
+const TIMER_SNAPSHOT = "snapshot-retry";
+/** Default of `snapshotBehindBlocks`. */
+const SNAPSHOT_BEHIND_DEFAULT = 64;
+/** Most blocks a snapshot's commit proof may carry. */
+const SNAPSHOT_PROOF_BLOCKS_MAX = 100;
+
+/** A recovery in progress: answers to our status request, by validator index. */
+interface Recovery {
+  readonly nonce: number;
+  readonly views: Map<number, number>;
+  highQC: QuorumCertificate;
+  timer: TimerId;
+}
 
 interface VoteCollector {
   readonly view: number;
@@ -142,6 +206,13 @@ export class HotStuffReplica implements Node<ValidatorMessage> {
   private readonly syncTimers = new Map<TimerId, string>();
   private readonly loopback: ValidatorMessage[] = [];
   private lastAppMessage: AppMessage | undefined;
+  /** Set while the safety state is lost: no vote, timeout or proposal until peers told us their views. */
+  private recovery: Recovery | undefined;
+  /** A snapshot request in flight (its retry timer). */
+  private snapshotTimerId: TimerId | undefined;
+  private snapshotPeer = -1;
+  /** While a snapshot is awaited: the known parent of fetched blocks held back (replayed only if no snapshot comes). */
+  private deferredParentHex: string | undefined;
 
   /**
    * @param config validator set, own key and timing
@@ -189,20 +260,47 @@ export class HotStuffReplica implements Node<ValidatorMessage> {
       },
       log: (event, fields) => ctx.log(event, fields),
     };
-    this.safety = loadSafetyState(ctx.storage);
-    const chain = loadCommittedChain(ctx.storage);
+    const corrupt = (key: string): void => ctx.log("storage-corrupt", { key });
+    let lostBecause: string | undefined;
+    if (this.config.storageFormatted === true) {
+      let formatted = false;
+      try {
+        formatted = isFormatted(ctx.storage);
+      } catch (error) {
+        if (!(error instanceof StorageCorruptError)) throw error;
+        corrupt(error.key);
+      }
+      if (!formatted) {
+        // No intact format record: a lost disk unless the safety state below proves otherwise.
+        lostBecause = "the disk has no format record (lost disk)";
+        formatValidatorStorage(ctx.storage);
+      }
+    }
+    let safety: SafetyState | undefined;
+    try {
+      safety = loadSafetyState(ctx.storage);
+    } catch (error) {
+      if (!(error instanceof StorageCorruptError)) throw error;
+      corrupt(error.key);
+      ctx.storage.delete(SAFETY_KEY);
+      ctx.storage.sync();
+      lostBecause = "the safety state is corrupt";
+    }
+    if (safety !== undefined && lostBecause !== undefined && lostBecause.startsWith("the disk")) lostBecause = undefined;
+    this.safety = safety ?? initialSafetyState();
+    // Gate votes, timeouts and proposals from the first step on; the status requests go out at the end of start.
+    if (lostBecause !== undefined) this.recovery = { nonce: 1 + ctx.rng.int(2 ** 31), views: new Map(), highQC: this.safety.lockedQC, timer: 0 };
+    const chain = this.restoreCommittedChain(corrupt);
     this.tree = new BlockTree(chain.length > 0 ? chain[chain.length - 1]! : GENESIS_BLOCK);
     this.tree.addCommittedHistory(GENESIS_BLOCK);
-    for (const block of chain) {
-      this.tree.addCommittedHistory(block);
-      this.app.restoreCommitted(block);
-    }
-    const pending = loadPendingBlocks(ctx.storage);
+    for (const block of chain) this.tree.addCommittedHistory(block);
+    const pending = loadPendingBlocks(ctx.storage, corrupt);
     ctx.log("boot", {
       committedHeight: this.tree.committedTip.height,
       lastVotedView: this.safety.lastVotedView,
       lockedQCView: this.safety.lockedQC.view,
     });
+
     // Uncommitted blocks kept before the crash, parents first (their QCs were verified when they arrived).
     for (const block of pending) {
       if (block.height <= this.tree.committedTip.height) deletePendingBlock(ctx.storage, toHex(block.hash));
@@ -212,6 +310,7 @@ export class HotStuffReplica implements Node<ValidatorMessage> {
     this.enterView(Math.max(this.safety.lastVotedView, this.safety.lockedQC.view + 1), true);
     this.updateHead();
     if (this.tree.get(toHex(this.safety.lockedQC.blockHash)) === undefined) this.requestBlocks(this.safety.lockedQC.blockHash, undefined);
+    if (lostBecause !== undefined) this.startRecovery(lostBecause);
     this.afterStep();
   }
 
@@ -222,6 +321,15 @@ export class HotStuffReplica implements Node<ValidatorMessage> {
 
   onTimer(_ctx: NodeContext<ValidatorMessage>, timer: TimerId, tag: string): void {
     switch (tag) {
+      case TIMER_RECOVERY:
+        if (this.recovery !== undefined && timer === this.recovery.timer) this.sendStatusRequests();
+        break;
+      case TIMER_SNAPSHOT:
+        if (timer === this.snapshotTimerId) {
+          this.snapshotTimerId = undefined;
+          this.endSnapshotWait();
+        }
+        break;
       case TIMER_VIEW:
         if (timer === this.viewTimerId) this.onViewTimeout();
         break;
@@ -252,7 +360,216 @@ export class HotStuffReplica implements Node<ValidatorMessage> {
         return this.onBlockResponse(from, msg);
       case "app":
         return this.app.onAppMessage(this.appCtx, from, msg.data);
+      case "status-request":
+        return this.onStatusRequest(from, msg);
+      case "status":
+        return this.onStatus(from, msg);
+      case "snapshot-request":
+        return this.onSnapshotRequest(from);
+      case "snapshot":
+        return this.onSnapshot(from, msg);
     }
+  }
+
+  // ---- storage: restore, recovery, checkpoints ----------------------------
+
+  /**
+   * Loads the committed chain and rebuilds the application's committed state:
+   * from the newest checkpoint when there is a usable one (then only the
+   * blocks above it are re-executed), else from genesis. A chain that starts at
+   * an installed snapshot but has no usable checkpoint is discarded (refetched).
+   * @returns the committed blocks now held, base first (genesis excluded)
+   */
+  private restoreCommittedChain(corrupt: (key: string) => void): readonly Block[] {
+    const storage = this.ctx.storage;
+    const stored = loadCommittedChain(storage, corrupt);
+    let blocks = stored.blocks;
+    let replayFrom = 0;
+    let checkpoint: StoredCheckpoint | undefined;
+    try {
+      checkpoint = loadCheckpoint(storage);
+    } catch (error) {
+      if (!(error instanceof StorageCorruptError)) throw error;
+      corrupt(error.key);
+      deleteCheckpoint(storage);
+    }
+    let restored = false;
+    if (checkpoint !== undefined && this.app.restoreSnapshot !== undefined) {
+      const index = blocks.findIndex((b) => b.height === checkpoint.height);
+      const block = blocks[index];
+      if (block !== undefined && bytesEqual(block.hash, checkpoint.blockHash) && this.app.restoreSnapshot(block, checkpoint.state)) {
+        replayFrom = index + 1;
+        restored = true;
+        this.ctx.log("checkpoint-restored", { height: block.height, replay: blocks.length - replayFrom });
+      } else {
+        this.ctx.log("checkpoint-refused", { height: checkpoint.height });
+      }
+    }
+    if (!restored && stored.baseHeight > 0) {
+      // The chain starts at a snapshot's block and nothing can rebuild that state: start over and catch up.
+      corrupt("consensus/checkpoint");
+      resetCommittedChain(storage, undefined);
+      blocks = [];
+    }
+    for (let i = replayFrom; i < blocks.length; i++) this.app.restoreCommitted(blocks[i]!);
+    return blocks;
+  }
+
+  /** Asks the peers for their views (the recovery set up in `start`): no vote, timeout or proposal until a quorum answered. */
+  private startRecovery(reason: string): void {
+    this.ctx.log("recovering", { reason });
+    this.sendStatusRequests();
+  }
+
+  private sendStatusRequests(): void {
+    const recovery = this.recovery!;
+    recovery.timer = this.ctx.setTimer(this.config.viewTimeoutUs, TIMER_RECOVERY);
+    const request = { type: "status-request" as const, nonce: recovery.nonce };
+    for (let i = 0; i < this.validators.size; i++) if (i !== this.config.index && !recovery.views.has(i)) this.sendTo(i, request);
+    this.maybeFinishRecovery();
+  }
+
+  private onStatusRequest(from: NodeId, msg: { nonce: number }): void {
+    // A recovering replica does not know its own view: it must not vouch for one.
+    if (this.recovery !== undefined || this.validators.indexOf(from) === undefined) return;
+    this.ctx.send(from, { type: "status", nonce: msg.nonce, view: this.currentView, highQC: this.safety.lockedQC });
+  }
+
+  private onStatus(from: NodeId, msg: { nonce: number; view: number; highQC: QuorumCertificate }): void {
+    const recovery = this.recovery;
+    const index = this.validators.indexOf(from);
+    if (recovery === undefined || msg.nonce !== recovery.nonce || index === undefined || index === this.config.index) return;
+    if (!this.validators.verifyQC(msg.highQC)) return this.reject(from, { type: "status", ...msg }, "invalid high QC in status");
+    recovery.views.set(index, msg.view);
+    if (msg.highQC.view > recovery.highQC.view) recovery.highQC = msg.highQC;
+    this.maybeFinishRecovery();
+  }
+
+  private maybeFinishRecovery(): void {
+    const recovery = this.recovery;
+    if (recovery === undefined) return;
+    const needed = Math.min(this.validators.quorum, this.validators.size - 1);
+    if (recovery.views.size < needed) return;
+    let highest = 0;
+    for (const view of recovery.views.values()) highest = Math.max(highest, view);
+    const floor = highest + 1;
+    this.recovery = undefined;
+    this.ctx.cancelTimer(recovery.timer);
+    this.safety.lastVotedView = Math.max(this.safety.lastVotedView, floor);
+    this.safety.lastProposedView = Math.max(this.safety.lastProposedView, floor);
+    persistSafetyState(this.ctx.storage, this.safety);
+    this.ctx.log("recovered", { floorView: floor, answers: recovery.views.size, highQCView: recovery.highQC.view });
+    this.processQC(recovery.highQC, undefined);
+    if (this.currentView < floor) this.enterView(floor, false);
+  }
+
+  /** After committing `block`: stores a checkpoint when its height is a multiple of K. */
+  private maybeCheckpoint(block: Block): void {
+    const every = this.config.checkpointEveryBlocks ?? 0;
+    if (every <= 0 || block.height % every !== 0 || this.app.snapshot === undefined) return;
+    const state = this.app.snapshot(block);
+    if (state === undefined) return;
+    storeCheckpoint(this.ctx.storage, { height: block.height, blockHash: block.hash, state });
+    this.ctx.log("checkpoint", { height: block.height, bytes: state.length });
+  }
+
+  /** Asks a peer for its checkpoint when `qc` is far above the committed height. */
+  private maybeRequestSnapshot(qc: QuorumCertificate, source: NodeId | undefined): void {
+    if ((this.config.checkpointEveryBlocks ?? 0) <= 0 || this.app.restoreSnapshot === undefined || this.snapshotTimerId !== undefined) return;
+    if (qc.height <= this.tree.committedTip.height + (this.config.snapshotBehindBlocks ?? SNAPSHOT_BEHIND_DEFAULT)) return;
+    const sourceIndex = source === undefined ? undefined : this.validators.indexOf(source);
+    this.snapshotPeer = sourceIndex !== undefined && sourceIndex !== this.config.index && this.snapshotPeer === -1 ? sourceIndex : this.randomPeer();
+    this.snapshotTimerId = this.ctx.setTimer(4 * this.config.syncRetryUs, TIMER_SNAPSHOT);
+    this.ctx.log("snapshot-request", { peer: this.validators.idOf(this.snapshotPeer), committedHeight: this.tree.committedTip.height, qcHeight: qc.height });
+    this.ctx.send(this.validators.idOf(this.snapshotPeer), { type: "snapshot-request" });
+  }
+
+  /** Serves the newest checkpoint with its commit proof (see {@link SnapshotMessage}). */
+  private onSnapshotRequest(from: NodeId): void {
+    if (this.validators.indexOf(from) === undefined) return;
+    let checkpoint: StoredCheckpoint | undefined;
+    try {
+      checkpoint = loadCheckpoint(this.ctx.storage);
+    } catch (error) {
+      if (!(error instanceof StorageCorruptError)) throw error;
+      this.ctx.log("storage-corrupt", { key: error.key });
+      deleteCheckpoint(this.ctx.storage);
+      return;
+    }
+    if (checkpoint === undefined) return;
+    const base = this.tree.committedAt(checkpoint.height);
+    if (base === undefined || !bytesEqual(base.hash, checkpoint.blockHash)) return;
+    const blocks: Block[] = [base];
+    for (let h = base.height + 1; blocks.length < SNAPSHOT_PROOF_BLOCKS_MAX; h++) {
+      const block = this.tree.committedAt(h);
+      if (block === undefined) return;
+      const previous = blocks[blocks.length - 1]!;
+      blocks.push(block);
+      if (block.view !== previous.view + 1) continue;
+      // A QC for `block` commits `previous`: the justify of a child (committed or not), or our lock.
+      const child = this.tree.committedAt(h + 1) ?? this.tree.childOf(toHex(block.hash));
+      const qc = child !== undefined ? child.justify : bytesEqual(this.safety.lockedQC.blockHash, block.hash) ? this.safety.lockedQC : undefined;
+      if (qc !== undefined) {
+        this.ctx.send(from, { type: "snapshot", blocks, commitQC: qc, state: checkpoint.state });
+        return;
+      }
+    }
+  }
+
+  /** Verifies a peer's checkpoint (commit proof, then state root) and installs it. */
+  private onSnapshot(from: NodeId, msg: SnapshotMessage): void {
+    const base = msg.blocks[0];
+    if (base === undefined || this.validators.indexOf(from) === undefined || this.app.restoreSnapshot === undefined) return;
+    if (base.height <= this.tree.committedTip.height + 1) return; // no better than replaying what we can fetch
+    const refuse = (reason: string): void => {
+      this.ctx.log("snapshot-refused", { from, height: base.height, reason });
+      this.endSnapshotWait();
+    };
+    for (let i = 1; i < msg.blocks.length; i++) {
+      const block = msg.blocks[i]!;
+      if (!bytesEqual(block.parentHash, msg.blocks[i - 1]!.hash) || block.height !== msg.blocks[i - 1]!.height + 1) return refuse("blocks not hash-linked");
+    }
+    const certified = msg.blocks[msg.blocks.length - 1]!;
+    const committed = msg.blocks[msg.blocks.length - 2];
+    if (committed === undefined || certified.view !== committed.view + 1) return refuse("no two-chain at the end of the proof");
+    if (!bytesEqual(msg.commitQC.blockHash, certified.hash) || msg.commitQC.height !== certified.height) return refuse("commit QC certifies another block");
+    if (!this.validators.verifyQC(msg.commitQC)) return refuse("invalid commit QC");
+    if (!this.app.restoreSnapshot(base, msg.state)) return refuse("state does not match the block's state root");
+
+    // Installed: the snapshot's block becomes the committed base; the proof's blocks follow as usual.
+    if (this.snapshotTimerId !== undefined) this.ctx.cancelTimer(this.snapshotTimerId);
+    this.snapshotTimerId = undefined;
+    this.deferredParentHex = undefined;
+    for (const hex of this.tree.uncommittedHashes()) deletePendingBlock(this.ctx.storage, hex);
+    this.tree = new BlockTree(base);
+    storeCheckpoint(this.ctx.storage, { height: base.height, blockHash: base.hash, state: msg.state });
+    resetCommittedChain(this.ctx.storage, base);
+    this.ctx.log("snapshot-installed", { from, height: base.height, proofBlocks: msg.blocks.length });
+    this.dropStaleWaiting();
+    for (const block of msg.blocks.slice(1)) this.addOrphan(block);
+    this.insertOrphansOf(toHex(base.hash));
+    this.processQC(msg.commitQC, from);
+    if (this.tree.get(toHex(this.safety.lockedQC.blockHash)) === undefined) this.requestBlocks(this.safety.lockedQC.blockHash, from);
+  }
+
+  /** No snapshot is awaited any more: replay the fetched blocks held back for it. */
+  private endSnapshotWait(): void {
+    if (this.snapshotTimerId !== undefined) {
+      this.ctx.cancelTimer(this.snapshotTimerId);
+      this.snapshotTimerId = undefined;
+    }
+    const parentHex = this.deferredParentHex;
+    this.deferredParentHex = undefined;
+    if (parentHex !== undefined && this.tree.get(parentHex) !== undefined) this.insertOrphansOf(parentHex);
+  }
+
+  /** Inserts the orphans waiting for `parentHex` (now known), and their descendants. */
+  private insertOrphansOf(parentHex: string): void {
+    const children = this.orphans.get(parentHex);
+    if (children === undefined) return;
+    this.orphans.delete(parentHex);
+    this.orphanCount -= children.length;
+    for (const child of children) this.insertBlock(child);
   }
 
   /** Drains messages this replica sent itself, then checks its own invariants. */
@@ -303,6 +620,7 @@ export class HotStuffReplica implements Node<ValidatorMessage> {
   }
 
   private maybeVote(block: Block, tc: TimeoutCertificate | undefined): void {
+    if (this.recovery !== undefined) return this.ctx.log("vote-refused", { view: block.view, reason: "recovering the safety state" });
     if (block.view !== this.currentView || block.view <= this.safety.lastVotedView) return;
     const extendsPreviousView = block.justify.view + 1 === block.view;
     const extendsTC = tc !== undefined && tc.view + 1 === block.view && block.justify.view >= maxHighQCView(tc);
@@ -358,6 +676,7 @@ export class HotStuffReplica implements Node<ValidatorMessage> {
   }
 
   private maybePropose(): void {
+    if (this.recovery !== undefined) return;
     const view = this.currentView;
     if (this.validators.leaderOf(view) !== this.config.index || this.safety.lastProposedView >= view || this.safety.lastVotedView >= view) return;
     const highQC = this.safety.lockedQC;
@@ -408,6 +727,7 @@ export class HotStuffReplica implements Node<ValidatorMessage> {
       if (this.tree.get(toHex(qc.blockHash)) === undefined) this.requestBlocks(qc.blockHash, source);
       else this.updateHead();
     }
+    this.maybeRequestSnapshot(qc, source);
     if (qc.view >= this.currentView) this.enterView(qc.view + 1, true);
     this.tryCommit(qc);
     this.maybePropose();
@@ -432,6 +752,7 @@ export class HotStuffReplica implements Node<ValidatorMessage> {
       storeCommittedBlock(this.ctx.storage, block);
       this.app.commit(this.appCtx, block);
       this.ctx.log("commit", { height: block.height, view: block.view, hash: toHex(block.hash), payload: block.payload });
+      this.maybeCheckpoint(block);
     }
   }
 
@@ -470,6 +791,11 @@ export class HotStuffReplica implements Node<ValidatorMessage> {
 
   /** Leaves the current view by timeout: never vote in it again, tell everyone. */
   private timeoutView(): void {
+    if (this.recovery !== undefined) {
+      // A timeout is a signed statement about this view: not before the recovery rule allows it.
+      this.armViewTimer(this.viewTimer.baseUs);
+      return;
+    }
     const view = this.currentView;
     this.timedOutView = view;
     this.safety.lastVotedView = Math.max(this.safety.lastVotedView, view);
@@ -656,10 +982,12 @@ export class HotStuffReplica implements Node<ValidatorMessage> {
     const oldest = useful[useful.length - 1]!;
     const oldestParentHex = toHex(oldest.parentHash);
     if (this.tree.get(oldestParentHex) !== undefined) {
-      const children = this.orphans.get(oldestParentHex) ?? [];
-      this.orphans.delete(oldestParentHex);
-      this.orphanCount -= children.length;
-      for (const child of children) this.insertBlock(child);
+      // Far behind and a snapshot on its way: hold the blocks rather than replay them (see endSnapshotWait).
+      if (this.snapshotTimerId !== undefined && oldestParentHex === toHex(this.tree.committedTip.hash)) {
+        this.deferredParentHex = oldestParentHex;
+        return;
+      }
+      this.insertOrphansOf(oldestParentHex);
     } else {
       this.requestBlocks(oldest.parentHash, from);
     }

@@ -1,16 +1,29 @@
 /**
  * The replica's durable state: the safety state (highest voted view and locked
- * QC), written and synced before every vote and timeout, and the committed chain.
+ * QC), written and synced before every vote and timeout, the committed chain,
+ * the uncommitted blocks, and the newest state checkpoint.
+ *
+ * Every value is stored with a checksum (`storage/checksum.ts`) and checked
+ * when read: a corrupt or torn value raises {@link StorageCorruptError} (or is
+ * reported through `onCorrupt`) instead of being acted on.
  */
-import { decodeWire, encodeWire, read } from "../net/codec.js";
+import { bytesEqual } from "../crypto/hash.js";
+import { decodeWire, encodeWire, read, WireDecodeError } from "../net/codec.js";
 import type { Storage } from "../sim/node.js";
-import { GENESIS_QC } from "./genesis.js";
+import { getChecked, putChecked, StorageCorruptError } from "../storage/checksum.js";
+import { GENESIS_BLOCK, GENESIS_QC } from "./genesis.js";
 import { decodeQuorumCertificate, decodeStoredBlock, encodeBlock, encodeQuorumCertificate } from "./wire.js";
 import type { Block, QuorumCertificate } from "./types.js";
 
-const SAFETY_KEY = "consensus/safety";
+/** Storage key of the safety state. */
+export const SAFETY_KEY = "consensus/safety";
+/** Storage key of the format record written when the disk was formatted. */
+export const FORMAT_KEY = "consensus/format";
 const TIP_KEY = "consensus/committed-height";
-const blockKey = (height: number): string => `consensus/block/${height}`;
+const BASE_KEY = "consensus/base-height";
+const CHECKPOINT_KEY = "consensus/checkpoint";
+const BLOCK_PREFIX = "consensus/block/";
+const blockKey = (height: number): string => `${BLOCK_PREFIX}${height}`;
 const PENDING_PREFIX = "consensus/pending/";
 
 /**
@@ -27,21 +40,60 @@ export interface SafetyState {
   lastProposedView: number;
 }
 
-/** Loads the safety state; the initial state when nothing was stored. @throws WireDecodeError if corrupt */
-export function loadSafetyState(storage: Storage): SafetyState {
-  const bytes = storage.get(SAFETY_KEY);
-  if (bytes === undefined) return { lastVotedView: 0, lockedQC: GENESIS_QC, lastProposedView: 0 };
-  const o = read.object(decodeWire(bytes), "safety");
-  return {
-    lastVotedView: read.uint(o.lastVotedView, "safety.lastVotedView"),
-    lockedQC: decodeQuorumCertificate(read.bytes(o.lockedQC, "safety.lockedQC")),
-    lastProposedView: read.uint(o.lastProposedView, "safety.lastProposedView"),
-  };
+/** The safety state of a replica that never voted. */
+export function initialSafetyState(): SafetyState {
+  return { lastVotedView: 0, lockedQC: GENESIS_QC, lastProposedView: 0 };
+}
+
+/** Runs `decode`, turning a decode failure of checksummed bytes into {@link StorageCorruptError}. */
+function decodeChecked<T>(key: string, decode: () => T): T {
+  try {
+    return decode();
+  } catch (error) {
+    if (error instanceof WireDecodeError) throw new StorageCorruptError(key, error.message);
+    throw error;
+  }
+}
+
+/**
+ * Writes the format record: what a host does once to a validator's new disk
+ * before its first boot (as `tigerbeetle format` does). A replica configured
+ * with `storageFormatted` then reads a disk without it as a lost disk.
+ */
+export function formatValidatorStorage(storage: Storage): void {
+  putChecked(storage, FORMAT_KEY, encodeWire({ format: "asset-sim/validator-storage", version: 1 }));
+  storage.sync();
+}
+
+/**
+ * Whether the format record is present and intact.
+ * @throws StorageCorruptError when it is present but corrupt
+ */
+export function isFormatted(storage: Storage): boolean {
+  return getChecked(storage, FORMAT_KEY) !== undefined;
+}
+
+/**
+ * Loads the safety state; undefined when nothing was stored.
+ * @throws StorageCorruptError if corrupt (checksum or decoding)
+ */
+export function loadSafetyState(storage: Storage): SafetyState | undefined {
+  const bytes = getChecked(storage, SAFETY_KEY);
+  if (bytes === undefined) return undefined;
+  return decodeChecked(SAFETY_KEY, () => {
+    const o = read.object(decodeWire(bytes), "safety");
+    return {
+      lastVotedView: read.uint(o.lastVotedView, "safety.lastVotedView"),
+      lockedQC: decodeQuorumCertificate(read.bytes(o.lockedQC, "safety.lockedQC")),
+      lastProposedView: read.uint(o.lastProposedView, "safety.lastProposedView"),
+    };
+  });
 }
 
 /** Writes the safety state and syncs: durable when this returns. */
 export function persistSafetyState(storage: Storage, state: SafetyState): void {
-  storage.put(
+  putChecked(
+    storage,
     SAFETY_KEY,
     encodeWire({ lastVotedView: state.lastVotedView, lockedQC: encodeQuorumCertificate(state.lockedQC), lastProposedView: state.lastProposedView }),
   );
@@ -50,22 +102,92 @@ export function persistSafetyState(storage: Storage, state: SafetyState): void {
 
 /** Appends a committed block (durable at the next sync). */
 export function storeCommittedBlock(storage: Storage, block: Block): void {
-  storage.put(blockKey(block.height), encodeBlock(block));
-  storage.put(TIP_KEY, encodeWire(block.height));
+  putChecked(storage, blockKey(block.height), encodeBlock(block));
+  putChecked(storage, TIP_KEY, encodeWire(block.height));
 }
 
-/** Loads the committed chain, height 1 upward (genesis excluded). @throws WireDecodeError if corrupt */
-export function loadCommittedChain(storage: Storage): Block[] {
-  const tip = storage.get(TIP_KEY);
-  if (tip === undefined) return [];
-  const height = read.uint(decodeWire(tip), "committed-height");
-  const chain: Block[] = [];
-  for (let h = 1; h <= height; h++) {
-    const bytes = storage.get(blockKey(h));
-    if (bytes === undefined) throw new Error(`committed block ${h} missing from storage (tip ${height})`);
-    chain.push(decodeStoredBlock(bytes));
+/** The committed chain as stored: from the base block (genesis, or an installed snapshot's block) to the tip. */
+export interface StoredChain {
+  /** Height of the base block: 0 (genesis, not stored) or the checkpoint height of an installed snapshot. */
+  readonly baseHeight: number;
+  /** The stored blocks from the base (included when not genesis) to the committed tip, hash-linked. */
+  readonly blocks: readonly Block[];
+}
+
+/**
+ * Loads the committed chain. A corrupt, missing or unlinked block cuts the
+ * chain there: that block and everything above it are deleted (the replica
+ * fetches them again from its peers) and `onCorrupt` is told the key. A
+ * corrupt base record discards the whole chain.
+ */
+export function loadCommittedChain(storage: Storage, onCorrupt: (key: string) => void): StoredChain {
+  let baseHeight = 0;
+  try {
+    const base = getChecked(storage, BASE_KEY);
+    if (base !== undefined) baseHeight = decodeChecked(BASE_KEY, () => read.uint(decodeWire(base), "base-height"));
+  } catch (error) {
+    if (!(error instanceof StorageCorruptError)) throw error;
+    onCorrupt(error.key);
+    resetCommittedChain(storage, undefined);
+    return { baseHeight: 0, blocks: [] };
   }
-  return chain;
+  let tip: number | undefined;
+  try {
+    const bytes = getChecked(storage, TIP_KEY);
+    if (bytes !== undefined) tip = decodeChecked(TIP_KEY, () => read.uint(decodeWire(bytes), "committed-height"));
+  } catch (error) {
+    if (!(error instanceof StorageCorruptError)) throw error;
+    onCorrupt(error.key);
+    // The blocks may be intact: take them up to the first gap.
+    tip = baseHeight;
+    while (storage.get(blockKey(tip + 1)) !== undefined) tip++;
+  }
+  if (tip === undefined) return { baseHeight, blocks: [] };
+  const blocks: Block[] = [];
+  let previous: Block | undefined = baseHeight === 0 ? GENESIS_BLOCK : undefined;
+  for (let h = baseHeight === 0 ? 1 : baseHeight; h <= tip; h++) {
+    const key = blockKey(h);
+    let block: Block | undefined;
+    try {
+      const bytes = getChecked(storage, key);
+      block = bytes === undefined ? undefined : decodeChecked(key, () => decodeStoredBlock(bytes));
+    } catch (error) {
+      if (!(error instanceof StorageCorruptError)) throw error;
+    }
+    const linked = block !== undefined && block.height === h && (previous === undefined || bytesEqual(block.parentHash, previous.hash));
+    if (!linked) {
+      onCorrupt(key);
+      if (h === baseHeight) {
+        resetCommittedChain(storage, undefined);
+        return { baseHeight: 0, blocks: [] };
+      }
+      for (let k = h; k <= tip; k++) storage.delete(blockKey(k));
+      putChecked(storage, TIP_KEY, encodeWire(h - 1));
+      storage.sync();
+      break;
+    }
+    blocks.push(block!);
+    previous = block;
+  }
+  return { baseHeight, blocks };
+}
+
+/**
+ * Replaces the committed chain by one that starts at `base` (an installed
+ * snapshot's block), or by the empty chain above genesis when `base` is
+ * undefined. Synced when this returns.
+ */
+export function resetCommittedChain(storage: Storage, base: Block | undefined): void {
+  for (const key of storage.keys(BLOCK_PREFIX)) storage.delete(key);
+  if (base === undefined) {
+    storage.delete(BASE_KEY);
+    storage.delete(TIP_KEY);
+    storage.delete(CHECKPOINT_KEY);
+  } else {
+    putChecked(storage, BASE_KEY, encodeWire(base.height));
+    storeCommittedBlock(storage, base);
+  }
+  storage.sync();
 }
 
 /**
@@ -74,7 +196,7 @@ export function loadCommittedChain(storage: Storage): Block[] {
  * validator that held it restarts, and no leader could extend that QC again.
  */
 export function storePendingBlock(storage: Storage, block: Block, hashHex: string): void {
-  storage.put(PENDING_PREFIX + hashHex, encodeBlock(block));
+  putChecked(storage, PENDING_PREFIX + hashHex, encodeBlock(block));
 }
 
 /** Forgets an uncommitted block (committed under its height, or abandoned). */
@@ -82,10 +204,57 @@ export function deletePendingBlock(storage: Storage, hashHex: string): void {
   storage.delete(PENDING_PREFIX + hashHex);
 }
 
-/** Loads the kept uncommitted blocks, lowest height first. @throws WireDecodeError if corrupt */
-export function loadPendingBlocks(storage: Storage): Block[] {
-  return storage
-    .keys(PENDING_PREFIX)
-    .map((key) => decodeStoredBlock(storage.get(key)!))
-    .sort((a, b) => a.height - b.height);
+/**
+ * Loads the kept uncommitted blocks, lowest height first. A corrupt one is
+ * deleted and reported through `onCorrupt` (it is fetched again if needed).
+ */
+export function loadPendingBlocks(storage: Storage, onCorrupt: (key: string) => void): Block[] {
+  const blocks: Block[] = [];
+  for (const key of storage.keys(PENDING_PREFIX)) {
+    try {
+      const bytes = getChecked(storage, key)!;
+      blocks.push(decodeChecked(key, () => decodeStoredBlock(bytes)));
+    } catch (error) {
+      if (!(error instanceof StorageCorruptError)) throw error;
+      onCorrupt(key);
+      storage.delete(key);
+    }
+  }
+  return blocks.sort((a, b) => a.height - b.height);
 }
+
+/** A state checkpoint: the application's snapshot of the committed state after the block `blockHash` at `height`. */
+export interface StoredCheckpoint {
+  readonly height: number;
+  readonly blockHash: Uint8Array;
+  readonly state: Uint8Array;
+}
+
+/** Replaces the stored checkpoint (durable at the next sync). */
+export function storeCheckpoint(storage: Storage, checkpoint: StoredCheckpoint): void {
+  putChecked(storage, CHECKPOINT_KEY, encodeWire({ height: checkpoint.height, blockHash: checkpoint.blockHash, state: checkpoint.state }));
+}
+
+/**
+ * The stored checkpoint, or undefined.
+ * @throws StorageCorruptError if corrupt
+ */
+export function loadCheckpoint(storage: Storage): StoredCheckpoint | undefined {
+  const bytes = getChecked(storage, CHECKPOINT_KEY);
+  if (bytes === undefined) return undefined;
+  return decodeChecked(CHECKPOINT_KEY, () => {
+    const o = read.object(decodeWire(bytes), "checkpoint");
+    return {
+      height: read.uint(o.height, "checkpoint.height"),
+      blockHash: read.bytes(o.blockHash, "checkpoint.blockHash", 32).slice(),
+      state: read.bytes(o.state, "checkpoint.state").slice(),
+    };
+  });
+}
+
+/** Deletes the stored checkpoint (durable at the next sync). */
+export function deleteCheckpoint(storage: Storage): void {
+  storage.delete(CHECKPOINT_KEY);
+}
+
+export { StorageCorruptError };

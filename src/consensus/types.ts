@@ -100,6 +100,45 @@ export interface AppMessage {
   readonly data: Uint8Array;
 }
 
+/**
+ * Sent by a replica that lost its safety state (a wiped or corrupt disk) to
+ * every peer; `nonce` (random per request) ties the answers to this request,
+ * so an answer sent before the loss cannot count (Viewstamped Replication
+ * Revisited, section 4.3, "Recovery").
+ */
+export interface StatusRequestMessage {
+  readonly type: "status-request";
+  readonly nonce: number;
+}
+
+/** Answers a status request: the responder's current view and highest QC. */
+export interface StatusMessage {
+  readonly type: "status";
+  readonly nonce: number;
+  readonly view: number;
+  readonly highQC: QuorumCertificate;
+}
+
+/** Asks a peer for its newest state checkpoint (a replica far behind). */
+export interface SnapshotRequestMessage {
+  readonly type: "snapshot-request";
+}
+
+/**
+ * A committed state checkpoint and the proof that its block is committed:
+ * `blocks` runs from the checkpoint block (height `blocks[0].height`) up to a
+ * block B and its child B' with `B'.view == B.view + 1`, hash-linked, and
+ * `commitQC` certifies B' (the two-chain commit rule then commits B and every
+ * ancestor). `state` is the application's snapshot of the committed state at
+ * the checkpoint block, checked against the state root in that block.
+ */
+export interface SnapshotMessage {
+  readonly type: "snapshot";
+  readonly blocks: readonly Block[];
+  readonly commitQC: QuorumCertificate;
+  readonly state: Uint8Array;
+}
+
 /** Every message a validator sends or receives. */
 export type ValidatorMessage =
   | ProposalMessage
@@ -107,4 +146,8 @@ export type ValidatorMessage =
   | TimeoutMessage
   | BlockRequestMessage
   | BlockResponseMessage
-  | AppMessage;
+  | AppMessage
+  | StatusRequestMessage
+  | StatusMessage
+  | SnapshotRequestMessage
+  | SnapshotMessage;

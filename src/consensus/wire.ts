@@ -26,6 +26,8 @@ export const WIRE_LIMITS = {
   appBytesMax: 16 * 1024 * 1024,
   /** Largest signature, bytes (ed25519: 64, sim: 32). */
   signatureBytesMax: 128,
+  /** Largest state snapshot, bytes. */
+  snapshotBytesMax: 256 * 1024 * 1024,
 } as const;
 
 const HASH_BYTES = 32;
@@ -124,6 +126,14 @@ export function encodeValidatorMessage(msg: ValidatorMessage): Uint8Array {
       return encodeWire({ type: msg.type, blocks: msg.blocks.map(encodeBlockFields) });
     case "app":
       return encodeWire({ type: msg.type, data: msg.data });
+    case "status-request":
+      return encodeWire({ type: msg.type, nonce: msg.nonce });
+    case "status":
+      return encodeWire({ type: msg.type, nonce: msg.nonce, view: msg.view, highQC: encodeQC(msg.highQC) });
+    case "snapshot-request":
+      return encodeWire({ type: msg.type });
+    case "snapshot":
+      return encodeWire({ type: msg.type, blocks: msg.blocks.map(encodeBlockFields), commitQC: encodeQC(msg.commitQC), state: msg.state });
   }
 }
 
@@ -172,6 +182,22 @@ export function decodeValidatorMessage(bytes: Uint8Array): ValidatorMessage {
       const data = read.bytes(o.data, "data");
       if (data.length > WIRE_LIMITS.appBytesMax) throw new WireDecodeError(`data: larger than ${WIRE_LIMITS.appBytesMax} bytes`);
       return { type: "app", data: data.slice() };
+    }
+    case "status-request":
+      return { type: "status-request", nonce: read.uint(o.nonce, "nonce") };
+    case "status":
+      return { type: "status", nonce: read.uint(o.nonce, "nonce"), view: read.uint(o.view, "view"), highQC: decodeQC(o.highQC, "highQC") };
+    case "snapshot-request":
+      return { type: "snapshot-request" };
+    case "snapshot": {
+      const state = read.bytes(o.state, "state");
+      if (state.length > WIRE_LIMITS.snapshotBytesMax) throw new WireDecodeError(`state: larger than ${WIRE_LIMITS.snapshotBytesMax} bytes`);
+      return {
+        type: "snapshot",
+        blocks: read.array(o.blocks, "blocks", WIRE_LIMITS.blocksPerResponseMax).map((b, i) => decodeBlock(b, `blocks[${i}]`)),
+        commitQC: decodeQC(o.commitQC, "commitQC"),
+        state: state.slice(),
+      };
     }
     default:
       throw new WireDecodeError(`type: unknown message type ${JSON.stringify(o.type)?.slice(0, 40)}`);

@@ -31,6 +31,8 @@ import type { NodeId } from "../sim/node.js";
 import { Simulation, type StopReason } from "../sim/simulation.js";
 import { digestText } from "../sim/trace.js";
 import { SimDisk } from "../storage/sim-disk.js";
+import { formatValidatorStorage } from "../consensus/safety-store.js";
+import type { Rng } from "../sim/rng.js";
 import { AssetClient } from "../workload/asset-client.js";
 import { ConservationChecker, type NodeAudit } from "../check/conservation.js";
 import { RootAgreementChecker } from "../check/root-agreement.js";
@@ -181,6 +183,9 @@ export class Cluster {
       viewTimeoutUs: v.viewTimeout,
       viewTimeoutMaxUs: v.viewTimeoutMax,
       syncRetryUs: v.syncRetry,
+      storageFormatted: true,
+      checkpointEveryBlocks: scenario.checkpoints.every,
+      snapshotBehindBlocks: scenario.checkpoints.snapshotBehind,
     });
     const newApp = (): AssetApp =>
       new AssetApp({
@@ -237,13 +242,75 @@ export class Cluster {
     if (l1Enabled) this.addL1(scenario, validators, environment.programElf!);
     this.l1Watch = l1Enabled ? new L1RegistryWatch(scenario.batchPoster.batchEveryBlocks) : undefined;
 
+    // Validators' disks (twin instances' too: a twin starts from genesis like its original) are formatted
+    // before the first boot: a disk without the record is a lost one.
+    for (const id of [...validators, ...twins.map((t) => t.twin)]) {
+      const disk = this.disks.get(id)!;
+      formatValidatorStorage(disk);
+      disk.setFaults(scenario.storage);
+    }
+    for (const [id, setting] of Object.entries(scenario.clocks.nodes)) this.hosts.get(id)!.setClock({ skewUs: setting.skew, drift: setting.drift });
+    if (scenario.clocks.pauseRate > 0) for (const id of validators) this.scheduleBackgroundPause(id, sim.rng(`clock-pauses/${id}`));
+
     for (const { action } of orderedFaults(scenario)) {
       sim.at(action.at, () => this.applyFault(action));
     }
+    const livenessAt = scenario.phases.livenessAt;
+    if (livenessAt !== undefined) sim.at(livenessAt, () => this.beginLivenessPhase());
     scenario.operations
       .map((op, index) => ({ op, index }))
       .sort((a, b) => a.op.at - b.op.at || a.index - b.index)
       .forEach(({ op }) => sim.at(op.at, () => this.applyOperation(op)));
+  }
+
+  /** True once the liveness phase began (background faults off). */
+  inLivenessPhase = false;
+
+  /** Background pauses of one validator: Poisson arrivals at `clocks.pauseRate`, until the liveness phase. */
+  private scheduleBackgroundPause(id: NodeId, rng: Rng): void {
+    const { pauseRate, pauseDurationMax } = this.scenario.clocks;
+    const afterUs = Math.max(1, Math.round(rng.exponential(1_000_000 / pauseRate)));
+    this.sim.after(afterUs, () => {
+      if (this.inLivenessPhase) return;
+      const host = this.hosts.get(id)!;
+      const durationUs = rng.intBetween(1, pauseDurationMax);
+      if (host.running && !host.paused) {
+        this.recordFault(`pause ${id} ${durationUs}us (background)`);
+        host.pause();
+        this.sim.after(durationUs, () => host.resume());
+      }
+      this.scheduleBackgroundPause(id, rng);
+    });
+  }
+
+  /**
+   * The liveness phase (`phases.livenessAt`): every fault stops. Background
+   * storage faults and pauses end, paused nodes resume, clocks are set right
+   * (skew and drift 0), partitions heal, clogs are released, L1 faults are
+   * turned off, and every crashed validator and the poster restart. The
+   * network's configured latency, drop and duplicate rates stay: they are the
+   * environment `livenessBound` is set for.
+   */
+  private beginLivenessPhase(): void {
+    this.inLivenessPhase = true;
+    this.recordFault("liveness phase: every fault stops");
+    this.observe({ timeUs: this.sim.nowUs, node: "sim", event: "phase", fields: { phase: "liveness" } });
+    for (const disk of this.disks.values()) disk.setFaults({ corruptRate: 0, tornWriteRate: 0 });
+    this.network.heal();
+    for (const node of [...this.network.cloggedNodes]) this.network.unclog(node);
+    this.l1Node?.setFaults({ dropRate: 0, delayRate: 0, rpcErrorRate: 0 });
+    for (const [id, host] of this.hosts) {
+      if (!host.running && (isValidatorName(id) || id === L1_NODES.poster)) host.start();
+      host.resetClock();
+      host.resume();
+    }
+  }
+
+  /** Records a fault in the trace and for the observers (checkers, metrics, event log). */
+  private recordFault(description: string): void {
+    this.sim.trace.record(this.sim.nowUs, "sim", "fault", digestText(description));
+    this.faultsApplied++;
+    this.observe({ timeUs: this.sim.nowUs, node: "sim", event: "fault", fields: { description } });
   }
 
   /** The L1 node, the batch poster and the operator, with their keys funded at L1 genesis. */
@@ -350,7 +417,7 @@ export class Cluster {
   }
 
   private addHost(id: NodeId, createNode: () => HotStuffReplica | ByzantineReplica | TwinReplica | AssetClient | L1Node | BatchPoster | RollupOperator): void {
-    const disk = new SimDisk();
+    const disk = new SimDisk(this.sim.rng(`disk/${id}`));
     this.disks.set(id, disk);
     this.network.addNode(id);
     this.hosts.set(
@@ -486,6 +553,41 @@ export class Cluster {
       }
       case "l1-reorg":
         return this.l1Node?.reorg(action.depth);
+      case "corrupt": {
+        const key = this.disks.get(action.node)!.corrupt(action.key, action.bits);
+        this.observe({ timeUs: this.sim.nowUs, node: "sim", event: "disk-corrupted", fields: { node: action.node, key: key ?? null } });
+        return;
+      }
+      case "torn-write": {
+        const disk = this.disks.get(action.node)!;
+        disk.tearOnNextCrash();
+        disk.lastTornKey = undefined;
+        this.hosts.get(action.node)!.crash();
+        this.observe({ timeUs: this.sim.nowUs, node: "sim", event: "disk-torn", fields: { node: action.node, key: disk.lastTornKey ?? null } });
+        return;
+      }
+      case "wipe":
+        this.hosts.get(action.node)!.crash();
+        return this.disks.get(action.node)!.wipe();
+      case "storage-faults": {
+        const { at: _at, action: _action, ...rates } = action;
+        for (const id of this.validatorSet.validators.map((v) => v.id)) {
+          const disk = this.disks.get(id)!;
+          disk.setFaults({ ...disk.currentFaults, ...rates });
+        }
+        return;
+      }
+      case "clock": {
+        const host = this.hosts.get(action.node)!;
+        const current = host.clockSetting;
+        return host.setClock({ skewUs: action.skew ?? current.skewUs, drift: action.drift ?? current.drift });
+      }
+      case "pause": {
+        const host = this.hosts.get(action.node)!;
+        host.pause();
+        this.sim.after(action.duration, () => host.resume());
+        return;
+      }
     }
   }
 }
@@ -510,7 +612,22 @@ function describeFault(action: FaultAction, resolvedLeader: NodeId | undefined):
     }
     case "l1-reorg":
       return `l1-reorg depth ${action.depth}`;
+    case "storage-faults": {
+      const { at: _at, action: _action, ...rates } = action;
+      return `storage-faults ${JSON.stringify(rates)}`;
+    }
+    case "corrupt":
+      return `corrupt ${action.node} key prefix ${JSON.stringify(action.key)} bits ${action.bits}`;
+    case "clock":
+      return `clock ${action.node} skew ${action.skew ?? "unchanged"} drift ${action.drift ?? "unchanged"}`;
+    case "pause":
+      return `pause ${action.node} ${action.duration}us`;
     default:
       return `${action.action} ${action.node}`;
   }
+}
+
+/** True for validator names (`v0`, `v1`, ...). */
+function isValidatorName(id: NodeId): boolean {
+  return /^v\d+$/.test(id);
 }

@@ -28,9 +28,17 @@ export function checkFaultPlan(scenario: Scenario): void {
   const anyNode = new Set([...validators, ...clients, ...l1Nodes, ...twins]);
   const crashable = new Set([...validators, ...twins, ...(scenario.l1.enabled ? ["poster"] : [])]);
   const crashed = new Set<string>();
+  const validatorSet = new Set(validators);
+  const livenessAt = scenario.phases.livenessAt;
+  if (livenessAt !== undefined && livenessAt > scenario.duration) throw new InputError("phases.livenessAt", `${livenessAt}us is after the end of the run (duration ${scenario.duration}us)`);
+  for (const name of Object.keys(scenario.clocks.nodes)) if (!validatorSet.has(name)) throw new InputError(`clocks.nodes.${name}`, anyNode.has(name) ? `clock settings are for validators, got ${JSON.stringify(name)}` : unknownNode(name, scenario));
   for (const { action, index } of orderedFaults(scenario)) {
     const field = `faults[${index}]`;
     if (action.at > scenario.duration) throw new InputError(`${field}.at`, `${action.at}us is after the end of the run (duration ${scenario.duration}us)`);
+    if (livenessAt !== undefined && action.at > livenessAt) throw new InputError(`${field}.at`, `${action.at}us is after phases.livenessAt (${livenessAt}us): the liveness phase has no faults`);
+    const requireValidator = (name: string, path: string): void => {
+      if (!validatorSet.has(name)) throw new InputError(path, anyNode.has(name) ? `${action.action} applies to validators, got ${JSON.stringify(name)}` : unknownNode(name, scenario));
+    };
     const requireNode = (name: string, path: string, allowed: Set<string>, what: string): void => {
       if (!allowed.has(name)) throw new InputError(path, allowed !== anyNode && anyNode.has(name) ? `${what} must be a validator${scenario.l1.enabled ? " or the poster" : ""}, got ${JSON.stringify(name)}` : unknownNode(name, scenario));
     };
@@ -50,6 +58,19 @@ export function checkFaultPlan(scenario: Scenario): void {
       case "clog":
       case "unclog":
         requireNode(action.node, `${field}.node`, anyNode, "node");
+        break;
+      case "corrupt":
+      case "clock":
+      case "pause":
+        requireValidator(action.node, `${field}.node`);
+        break;
+      case "storage-faults":
+        break;
+      case "torn-write":
+      case "wipe":
+        requireValidator(action.node, `${field}.node`);
+        if (crashed.has(action.node)) throw new InputError(`${field}.node`, `${action.node} is already crashed at ${action.at}us`);
+        crashed.add(action.node);
         break;
       case "crash":
         requireNode(action.node, `${field}.node`, crashable, "the crashed node");
@@ -77,12 +98,20 @@ export function checkFaultPlan(scenario: Scenario): void {
   });
 }
 
+/** Why liveness is not judged in a safety-only run. */
+export const SAFETY_ONLY_REASON = "safety-only run (--safety-only or phases.safetyOnly): liveness not checked";
+
 /**
  * What liveness may be expected after the plan: the heal time (the last
- * action's time) and, when the plan ends with fewer than a quorum of
- * validators up and connected, why progress cannot be expected.
+ * action's time, or the end of the last pause) and, when the plan ends with
+ * fewer than a quorum of validators up and connected, why progress cannot be
+ * expected. With `phases.livenessAt` the heal time is that time (every fault
+ * stops then); with `phases.safetyOnly` nothing is expected.
  */
 export function livenessExpectation(scenario: Scenario): LivenessExpectation {
+  const { livenessAt, safetyOnly } = scenario.phases;
+  if (safetyOnly) return { healAtUs: livenessAt ?? 0, notExpectedBecause: SAFETY_ONLY_REASON };
+  if (livenessAt !== undefined) return { healAtUs: livenessAt };
   const n = scenario.validators.count;
   const f = Math.floor((n - 1) / 3);
   const crashed = new Set<string>();
@@ -90,8 +119,19 @@ export function livenessExpectation(scenario: Scenario): LivenessExpectation {
   let partitioned = false;
   let healAtUs = 0;
   for (const { action } of orderedFaults(scenario)) {
-    healAtUs = action.at;
+    healAtUs = Math.max(healAtUs, action.at);
     switch (action.action) {
+      case "pause":
+        healAtUs = Math.max(healAtUs, action.at + action.duration);
+        break;
+      case "torn-write":
+      case "wipe":
+        crashed.add(action.node);
+        break;
+      case "corrupt":
+      case "storage-faults":
+      case "clock":
+        break;
       case "partition":
       case "partition-oneway":
       case "isolate":
@@ -133,6 +173,8 @@ export function postingLivenessExpectation(scenario: Scenario): LivenessExpectat
   let healAtUs = consensus.healAtUs;
   let posterDown = false;
   let l1Faulty = scenario.l1.faults.dropRate > 0 || scenario.l1.faults.delayRate > 0 || scenario.l1.faults.rpcErrorRate > 0;
+  // The liveness phase restarts the poster and turns L1 faults off.
+  const phaseHeals = scenario.phases.livenessAt !== undefined;
   for (const { action } of orderedFaults(scenario)) {
     if (action.action === "crash" && action.node === "poster") posterDown = true;
     if (action.action === "restart" && action.node === "poster") posterDown = false;
@@ -150,9 +192,9 @@ export function postingLivenessExpectation(scenario: Scenario): LivenessExpectat
     if (op.action === "rotate-poster") authority = op.keyIndex;
   }
   if (consensus.notExpectedBecause !== undefined) return { healAtUs, notExpectedBecause: consensus.notExpectedBecause };
-  if (posterDown) return { healAtUs, notExpectedBecause: "the batch poster stays crashed" };
+  if (posterDown && !phaseHeals) return { healAtUs, notExpectedBecause: "the batch poster stays crashed" };
   if (paused) return { healAtUs, notExpectedBecause: "posting stays paused" };
-  if (l1Faulty) return { healAtUs, notExpectedBecause: "L1 faults are never turned off" };
+  if (l1Faulty && !phaseHeals) return { healAtUs, notExpectedBecause: "L1 faults are never turned off" };
   if (authority >= scenario.batchPoster.keys) return { healAtUs, notExpectedBecause: "the poster holds no key of the authority" };
   return { healAtUs };
 }

@@ -10,6 +10,8 @@ export interface ScenarioOverrides {
   seed?: number;
   /** New duration, microseconds. */
   durationUs?: number;
+  /** `--safety-only`: sets `phases.safetyOnly` (any fault load, liveness skipped). */
+  safetyOnly?: boolean;
 }
 
 /**
@@ -20,6 +22,10 @@ export function applyOverrides(raw: Readonly<Record<string, unknown>>, overrides
   const out: Record<string, unknown> = { ...raw };
   let droppedFaults = 0;
   if (overrides.seed !== undefined) out.seed = overrides.seed;
+  if (overrides.safetyOnly === true) {
+    const phases = typeof raw.phases === "object" && raw.phases !== null ? (raw.phases as Record<string, unknown>) : {};
+    out.phases = { ...phases, safetyOnly: true };
+  }
   if (overrides.durationUs !== undefined) {
     const end = overrides.durationUs;
     out.duration = end;

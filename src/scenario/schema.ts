@@ -19,6 +19,18 @@ const duration = z.unknown().transform((value, ctx): number => {
   return parsed;
 });
 
+/** A duration that may be negative (a clock skew): a duration, or one with a leading "-". */
+const signedDuration = z.unknown().transform((value, ctx): number => {
+  const negative = (typeof value === "string" && value.trim().startsWith("-")) || (typeof value === "number" && value < 0);
+  const magnitude = typeof value === "string" && negative ? value.trim().slice(1) : typeof value === "number" ? Math.abs(value) : value;
+  const parsed = parseDurationUs(magnitude);
+  if (typeof parsed === "string") {
+    ctx.addIssue({ code: "custom", message: parsed });
+    return z.NEVER;
+  }
+  return negative ? -parsed : parsed;
+});
+
 const positiveDuration = duration.refine((us) => us > 0, { message: "must be greater than zero" });
 const probability = z.number().min(0, "must be between 0 and 1").max(1, "must be between 0 and 1");
 const nodeName = z.string().min(1, "must be a node name such as v0");
@@ -192,9 +204,55 @@ const byzantineEntry = z
     if (b.behavior === "twin" && b.until !== undefined) ctx.addIssue({ code: "custom", message: "a twin runs to the end of the run (partition it to silence it)", path: ["until"] });
     if (b.from !== undefined && b.until !== undefined && b.until <= b.from) ctx.addIssue({ code: "custom", message: "must be after from", path: ["until"] });
   });
+/** Background storage faults of every validator's disk (see `storage/sim-disk.ts`). */
+const STORAGE_DEFAULTS = { corruptRate: 0, tornWriteRate: 0 };
+const storage = z.strictObject({
+  /** Probability that a value written by a sync is stored with one flipped bit. */
+  corruptRate: probability.default(0),
+  /** Probability that a validator's crash tears one write. */
+  tornWriteRate: probability.default(0),
+});
+
+/** Clock drift: the node's clock runs at 1 + drift times virtual time. */
+const drift = z.number().gt(-0.5, "must be greater than -0.5").lt(0.5, "must be less than 0.5");
+
+/** Validators' clocks (see `sim/host.ts`): per-node skew and drift, and background pauses. */
+const CLOCKS_DEFAULTS = { nodes: {}, pauseRate: 0, pauseDurationMax: 500_000 };
+const clocks = z.strictObject({
+  /** Per validator: `{ skew, drift }` from time 0. */
+  nodes: z.record(nodeName, z.strictObject({ skew: signedDuration.default(0), drift: drift.default(0) })).default({}),
+  /** Pauses per validator per second of virtual time (Poisson); 0: none. */
+  pauseRate: z.number().min(0, "must be >= 0").max(100, "must be at most 100").default(0),
+  /** Each background pause lasts a uniform time in (0, pauseDurationMax]. */
+  pauseDurationMax: positiveDuration.default(CLOCKS_DEFAULTS.pauseDurationMax),
+});
+
+/** State checkpoints and snapshot catch-up (see `consensus/replica.ts`). */
+const CHECKPOINTS_DEFAULTS = { every: 0, snapshotBehind: 64 };
+const checkpoints = z.strictObject({
+  /** K: a checkpoint of the committed state every K committed heights; 0: none (restarts replay from genesis). */
+  every: z.number().int().min(0).max(1_000_000).default(0),
+  /** A validator more than this many blocks behind a QC it learns fetches a peer's checkpoint. */
+  snapshotBehind: z.number().int().min(1).max(1_000_000).default(CHECKPOINTS_DEFAULTS.snapshotBehind),
+});
+
+/** A safety phase (faults) and then a liveness phase (every fault stopped). */
+const PHASES_DEFAULTS = { safetyOnly: false };
+const phases = z.strictObject({
+  /** From this time on every fault stops and progress must resume within livenessBound. */
+  livenessAt: duration.optional(),
+  /** Any fault load, no liveness verdict (liveness reported as skipped). Also `run --safety-only`. */
+  safetyOnly: z.boolean().default(false),
+});
 
 const at = duration;
 const faultAction = z.discriminatedUnion("action", [
+  z.strictObject({ at, action: z.literal("corrupt"), node: nodeName, key: z.string().default(""), bits: z.number().int().min(1).max(64).default(1) }),
+  z.strictObject({ at, action: z.literal("torn-write"), node: nodeName }),
+  z.strictObject({ at, action: z.literal("wipe"), node: nodeName }),
+  z.strictObject({ at, action: z.literal("storage-faults"), corruptRate: probability.optional(), tornWriteRate: probability.optional() }),
+  z.strictObject({ at, action: z.literal("clock"), node: nodeName, skew: signedDuration.optional(), drift: drift.optional() }),
+  z.strictObject({ at, action: z.literal("pause"), node: nodeName, duration: positiveDuration }),
   z.strictObject({ at, action: z.literal("partition"), groups: z.array(z.array(nodeName).min(1)).min(2, "needs at least two groups") }),
   z.strictObject({ at, action: z.literal("partition-oneway"), from: z.array(nodeName).min(1), to: z.array(nodeName).min(1) }),
   z.strictObject({ at, action: z.literal("isolate"), node: nodeName, direction: z.enum(["both", "inbound", "outbound"]).default("both") }),
@@ -269,6 +327,10 @@ export const scenarioSchema = z.strictObject({
   byzantine: z.array(byzantineEntry).default([]),
   /** Allow more than f byzantine validators (a scenario that must break safety). */
   allowMoreThanF: z.boolean().default(false),
+  storage: storage.default(STORAGE_DEFAULTS),
+  clocks: clocks.default(CLOCKS_DEFAULTS),
+  checkpoints: checkpoints.default(CHECKPOINTS_DEFAULTS),
+  phases: phases.default(PHASES_DEFAULTS),
   operations: z.array(operation).default([]),
   invariants: z
     .strictObject({

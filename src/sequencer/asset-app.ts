@@ -13,7 +13,7 @@ import type { Block } from "../consensus/types.js";
 import { bytesEqual, toHex } from "../crypto/hash.js";
 import type { SignatureScheme } from "../crypto/signature.js";
 import { FeeMempool, type MempoolConfig, type PoolTx } from "../mempool/fee-mempool.js";
-import { WireDecodeError } from "../net/codec.js";
+import { decodeWire, encodeWire, read, WireDecodeError } from "../net/codec.js";
 import type { NodeId } from "../sim/node.js";
 import { applyGenesis, type Genesis } from "../vm/genesis.js";
 import { LedgerState, type StateLayer } from "../vm/ledger-state.js";
@@ -209,6 +209,47 @@ export class AssetApp implements Application {
     if (!bytesEqual(result.layer.root, payload.stateRoot)) throw new Error(`committed block ${block.height} from storage: state root ${toHex(result.layer.root)}, block says ${toHex(payload.stateRoot)}`);
     this.ledger.commit(result.layer);
     this.committedRoots[block.height] = result.layer.root;
+  }
+
+  /**
+   * The committed state as a snapshot: `{ height, entries: [[key, value bytes], ...] }`
+   * (MessagePack), keys ascending; undefined when the committed state is not at `block`.
+   */
+  snapshot(block: Block): Uint8Array | undefined {
+    if (this.ledger.committed.height !== block.height) return undefined;
+    return encodeWire({ height: block.height, entries: this.ledger.exportCommitted() });
+  }
+
+  /**
+   * Installs a snapshot taken at `block` after checking it: it must decode, be
+   * of `block`'s height, and its entries must hash to the state root in
+   * `block`'s payload (the root every validator agreed on for that height).
+   */
+  restoreSnapshot(block: Block, state: Uint8Array): boolean {
+    let layer: StateLayer;
+    let payload: BlockPayload;
+    try {
+      payload = decodeBlockPayload(block.payload);
+      const o = read.object(decodeWire(state), "snapshot");
+      if (read.uint(o.height, "snapshot.height") !== block.height || payload.height !== block.height) return false;
+      const entries = read.array(o.entries, "snapshot.entries", Number.MAX_SAFE_INTEGER).map((e, i): [string, Uint8Array] => {
+        const pair = read.array(e, `snapshot.entries[${i}]`, 2);
+        if (pair.length !== 2 || typeof pair[0] !== "string") throw new WireDecodeError(`snapshot.entries[${i}]: not a [key, value] pair`);
+        return [pair[0], read.bytes(pair[1], `snapshot.entries[${i}][1]`)];
+      });
+      layer = LedgerState.buildCommitted(entries, block.height);
+    } catch (error) {
+      if (error instanceof WireDecodeError || error instanceof RangeError) return false;
+      if (error instanceof Error && /kind|key/.test(error.message)) return false;
+      throw error;
+    }
+    if (!bytesEqual(layer.root, payload.stateRoot)) return false;
+    this.ledger.installCommitted(layer);
+    this.executed.clear();
+    this.built.clear();
+    this.committedRoots.length = 0;
+    this.committedRoots[block.height] = layer.root;
+    return true;
   }
 
   /** The state after `parent` (committed, or executed from `branch`), or undefined when it cannot be executed. */

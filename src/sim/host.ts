@@ -5,6 +5,19 @@
  * A crash drops the node instance (all volatile state), cancels its timers and
  * makes its storage lose unsynced writes; a restart builds a fresh instance
  * from the factory and calls `start`, so the node recovers only from storage.
+ *
+ * Clock faults (issue 5), which the node cannot tell from a real clock:
+ * - skew and drift ({@link SimHost.setClock}): the node's `ctx.now()` is
+ *   `local = base + skewUs`, where `base` advances by `(1 + drift)` per virtual
+ *   microsecond (from 0 at time 0, so a setting made at time 0 gives
+ *   `now = virtual * (1 + drift) + skew`); a timer of `afterUs` fires after
+ *   `ceil(afterUs / (1 + drift))` virtual microseconds, i.e. after `afterUs`
+ *   on the node's own clock. A new setting applies from its time on, without
+ *   a jump in `base` (a new skew is a step); timers already armed keep their time;
+ * - pause ({@link SimHost.pause}, {@link SimHost.resume}): the node stops
+ *   processing, as in a long GC pause or a suspended VM. Messages that arrive
+ *   and timers that fire meanwhile are queued and handed to it, in order, on
+ *   resume; its clock keeps running. A crash ends a pause (the queue is lost).
  */
 import { digestText } from "./trace.js";
 import type { Node, NodeContext, NodeId, Storage, TimerId } from "./node.js";
@@ -34,6 +47,14 @@ export interface SimHostOptions<M> {
   onNodeError: (node: NodeId, error: unknown) => void;
 }
 
+/** A node's clock relative to virtual time (see the file comment). */
+export interface ClockSetting {
+  /** Offset added to the node's clock, microseconds (may be negative). */
+  readonly skewUs: number;
+  /** Rate error: the node's clock advances by 1 + drift per virtual microsecond; -0.5 < drift < 0.5. */
+  readonly drift: number;
+}
+
 /** One simulated machine. */
 export class SimHost<M> {
   readonly id: NodeId;
@@ -43,6 +64,10 @@ export class SimHost<M> {
   private readonly timers = new Map<TimerId, ScheduledEvent>();
   private nextTimerId = 1;
   private incarnation = 0;
+  /** Undefined while the clock is perfect (`now` is virtual time). */
+  private clock: { anchorVirtualUs: number; anchorBaseUs: number; skewUs: number; drift: number } | undefined;
+  /** Inputs held while paused, in arrival order; undefined when not paused. */
+  private held: (() => void)[] | undefined;
 
   constructor(options: SimHostOptions<M>) {
     this.id = options.id;
@@ -52,6 +77,56 @@ export class SimHost<M> {
   /** True while the node is up (started and not crashed). */
   get running(): boolean {
     return this.node !== undefined;
+  }
+
+  /** True while the node is paused. */
+  get paused(): boolean {
+    return this.held !== undefined;
+  }
+
+  /** The node's clock reading now, microseconds (virtual time unless skewed or drifting). */
+  localNowUs(): number {
+    const nowUs = this.options.sim.nowUs;
+    const clock = this.clock;
+    if (clock === undefined) return nowUs;
+    return Math.floor(clock.anchorBaseUs + (nowUs - clock.anchorVirtualUs) * (1 + clock.drift)) + clock.skewUs;
+  }
+
+  /** The clock setting in force (`{ skewUs: 0, drift: 0 }` for a perfect clock). */
+  get clockSetting(): ClockSetting {
+    return this.clock === undefined ? { skewUs: 0, drift: 0 } : { skewUs: this.clock.skewUs, drift: this.clock.drift };
+  }
+
+  /**
+   * Sets the node's clock from now on (see the file comment); `{ skewUs: 0, drift: 0 }` set at time 0 is a perfect clock.
+   * @throws RangeError when drift is not in (-0.5, 0.5) or skew is not an integer
+   */
+  setClock(setting: ClockSetting): void {
+    if (!(setting.drift > -0.5 && setting.drift < 0.5)) throw new RangeError(`clock drift must be in (-0.5, 0.5), got ${setting.drift}`);
+    if (!Number.isSafeInteger(setting.skewUs)) throw new RangeError(`clock skew must be an integer of microseconds, got ${setting.skewUs}`);
+    const nowUs = this.options.sim.nowUs;
+    const clock = this.clock;
+    const baseUs = clock === undefined ? nowUs : clock.anchorBaseUs + (nowUs - clock.anchorVirtualUs) * (1 + clock.drift);
+    this.clock = { anchorVirtualUs: nowUs, anchorBaseUs: baseUs, skewUs: setting.skewUs, drift: setting.drift };
+  }
+
+  /** Sets the clock right: `now` is virtual time again (a step back or forward for a skewed or drifting clock). */
+  resetClock(): void {
+    this.clock = undefined;
+  }
+
+  /** Pauses the node: its inputs are held until {@link resume}. A no-op when down or already paused. */
+  pause(): void {
+    if (this.node === undefined || this.held !== undefined) return;
+    this.held = [];
+  }
+
+  /** Resumes a paused node: hands it every held input, in order. A no-op when not paused. */
+  resume(): void {
+    const held = this.held;
+    if (held === undefined) return;
+    this.held = undefined;
+    for (const input of held) input();
   }
 
   /** The live node instance, for sim-only introspection (fault targeting, tests). */
@@ -68,7 +143,7 @@ export class SimHost<M> {
     this.incarnation++;
     const ctx: NodeContext<M> = {
       id,
-      now: () => sim.nowUs,
+      now: () => this.localNowUs(),
       send: (to, msg) => this.options.transmit(id, to, msg),
       setTimer: (afterUs, tag) => this.setTimer(afterUs, tag),
       cancelTimer: (timer) => this.cancelTimer(timer),
@@ -88,6 +163,7 @@ export class SimHost<M> {
     this.timers.clear();
     this.node = undefined;
     this.ctx = undefined;
+    this.held = undefined;
     this.options.storage.crash();
   }
 
@@ -96,6 +172,12 @@ export class SimHost<M> {
     const node = this.node;
     const ctx = this.ctx;
     if (node === undefined || ctx === undefined) return false;
+    if (this.held !== undefined) {
+      this.held.push(() => {
+        if (this.node === node) this.guard(() => node.onMessage(ctx, from, msg));
+      });
+      return true;
+    }
     this.guard(() => node.onMessage(ctx, from, msg));
     return true;
   }
@@ -105,11 +187,23 @@ export class SimHost<M> {
     const timerId = this.nextTimerId++;
     const node = this.node;
     const ctx = this.ctx;
-    const event = this.options.sim.after(afterUs, () => {
-      this.timers.delete(timerId);
+    const clock = this.clock;
+    const virtualAfterUs = clock === undefined || clock.drift === 0 ? afterUs : Math.ceil(afterUs / (1 + clock.drift));
+    const fire = (): void => {
       if (node === undefined || ctx === undefined || this.node !== node) return;
       this.options.sim.trace.record(this.options.sim.nowUs, this.id, "timer", digestText(tag));
       this.guard(() => node.onTimer(ctx, timerId, tag));
+    };
+    const event = this.options.sim.after(virtualAfterUs, () => {
+      // While paused the timer stays cancellable until the node actually gets it.
+      if (this.held !== undefined) {
+        this.held.push(() => {
+          if (this.timers.delete(timerId)) fire();
+        });
+        return;
+      }
+      this.timers.delete(timerId);
+      fire();
     });
     this.timers.set(timerId, event);
     return timerId;

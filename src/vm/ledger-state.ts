@@ -9,7 +9,7 @@
 import type { Hash } from "../crypto/hash.js";
 import { SparseMerkleTree, type MerkleProof } from "../crypto/sparse-merkle.js";
 import type { LedgerReader, LedgerWriter } from "./ledger.js";
-import { encodeStateValue, stateKey, stateKeyBytes, type StateValue } from "./state-keys.js";
+import { decodeStateValue, encodeStateValue, stateKey, stateKeyBytes, type StateValue } from "./state-keys.js";
 import type { AccountId, AssetInfo, AssetSymbol, PoolState } from "./types.js";
 
 /** Reads typed entries through a raw `get`. */
@@ -194,6 +194,37 @@ export class LedgerState {
       value: value === undefined ? undefined : encodeStateValue(value),
       proof: this.committed.tree.prove(stateKeyBytes(key)),
     };
+  }
+
+  /** Every committed entry as `[key, encoded value]`, keys in ascending order (for a state snapshot). */
+  exportCommitted(): [string, Uint8Array][] {
+    return [...this.committed.writes]
+      .filter((entry): entry is [string, StateValue] => entry[1] !== undefined)
+      .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+      .map(([key, value]) => [key, encodeStateValue(value)]);
+  }
+
+  /**
+   * Builds the committed state that `entries` (as {@link exportCommitted} gives them) describe at
+   * `height`, without installing it: check its `root`, then {@link installCommitted}.
+   * @throws WireDecodeError or Error when an entry does not decode
+   */
+  static buildCommitted(entries: readonly (readonly [string, Uint8Array])[], height: number): StateLayer {
+    const writes = new Map<string, StateValue | undefined>();
+    const changes: [Uint8Array, Uint8Array][] = [];
+    for (const [key, bytes] of entries) {
+      writes.set(key, decodeStateValue(key, bytes));
+      changes.push([stateKeyBytes(key), bytes]);
+    }
+    return new StateLayer(undefined, writes, SparseMerkleTree.empty().update(changes), height);
+  }
+
+  /** Replaces the committed state by `layer` (from {@link buildCommitted}); uncommitted layers are invalid afterwards. */
+  installCommitted(layer: StateLayer): void {
+    const base = this.committed;
+    base.writes = layer.writes;
+    base.tree = layer.tree;
+    base.height = layer.height;
   }
 
   /** Number of committed entries. */

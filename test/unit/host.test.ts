@@ -232,3 +232,39 @@ describe("SimHost", () => {
     expect(errors[0]!.error).toBeInstanceOf(RangeError);
   });
 });
+
+describe("SimHost clock faults", () => {
+  it("skew and drift: now() = virtual * (1 + drift) + skew, and a timer fires after its duration on the node's clock", () => {
+    // Goal: the node cannot tell a skewed, drifting clock from a real one: its own clock measures its timers right.
+    const { sim, nodes, host } = setup({ start: (ctx) => void ctx.setTimer(1_000_000, "t") });
+    host.setClock({ skewUs: 50_000, drift: 0.25 });
+    host.start();
+    expect(nodes[0]!.ctx!.now()).toBe(50_000);
+    sim.run(10_000_000, 100);
+    // 1 s on the node's clock is 0.8 s of virtual time; its clock then reads 0.8 * 1.25 s + 50 ms.
+    expect(nodes[0]!.events).toEqual(["start", "timer:t@1050000"]);
+    expect(sim.nowUs).toBe(10_000_000);
+    host.resetClock();
+    expect(nodes[0]!.ctx!.now()).toBe(10_000_000);
+  });
+
+  it("pause: messages and timers are held, then handed over in order on resume; a cancelled held timer stays cancelled", () => {
+    let cancelMe = 0;
+    const { sim, nodes, host } = setup({
+      start: (ctx) => {
+        ctx.setTimer(100, "a");
+        cancelMe = ctx.setTimer(200, "b");
+      },
+      message: (ctx, _from, msg) => {
+        if (msg === "cancel") ctx.cancelTimer(cancelMe);
+      },
+    });
+    host.start();
+    host.pause();
+    sim.after(50, () => host.deliver("x", "m1"));
+    sim.after(150, () => host.deliver("x", "cancel"));
+    sim.after(500, () => host.resume());
+    sim.run(1_000, 100);
+    expect(nodes[0]!.events).toEqual(["start", "msg:x:m1", "timer:a@500", "msg:x:cancel"]);
+  });
+});
