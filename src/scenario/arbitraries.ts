@@ -320,7 +320,7 @@ export interface FaultPlanArbOptions {
   readonly episodeUsMin?: number;
   /** Longest episode, microseconds. Default 4 s. */
   readonly episodeUsMax?: number;
-  /** Most episodes generated (before the repair drops overlapping or over-budget ones). Default 6. */
+  /** Most episodes generated (before the repair drops overlapping or over-budget ones). Default 8. */
   readonly maxEpisodes?: number;
   /** Fault kinds to draw from. Default {@link DEFAULT_FAULT_KINDS}. */
   readonly kinds?: readonly FaultKind[];
@@ -357,7 +357,7 @@ export function resolveFaultPlanOptions(options: FaultPlanArbOptions): ResolvedF
   if (!Number.isInteger(startUs) || startUs < 0) throw new RangeError(`startUs must be an integer >= 0, got ${startUs}`);
   if (!Number.isInteger(options.healAtUs) || options.healAtUs < startUs + US_PER_MS) throw new RangeError(`healAtUs must be an integer at least startUs + 1 ms (${startUs + US_PER_MS}), got ${options.healAtUs}`);
   if (episodeUsMin < US_PER_MS || episodeUsMax < episodeUsMin) throw new RangeError(`need 1 ms <= episodeUsMin <= episodeUsMax, got ${episodeUsMin} and ${episodeUsMax}`);
-  const maxEpisodes = options.maxEpisodes ?? 6;
+  const maxEpisodes = options.maxEpisodes ?? 8;
   if (!Number.isInteger(maxEpisodes) || maxEpisodes < 0) throw new RangeError(`maxEpisodes must be an integer >= 0, got ${maxEpisodes}`);
   return {
     validators: Array.from({ length: n }, (_, i) => `v${i}`),
@@ -455,15 +455,12 @@ export function faultPlanArb(options: FaultPlanArbOptions): fc.Arbitrary<FaultAc
   const resolved = resolveFaultPlanOptions(options);
   const kinds = resolved.kinds.filter((k) => k.applies(resolved));
   if (kinds.length === 0 || resolved.maxEpisodes === 0) return fc.constant(assembleFaultPlan([], resolved));
-  const episode = fc.oneof(...kinds.map((k) => k.episode(resolved)));
-  const switchedOn = resolved.swarm ? fc.array(fc.boolean(), { minLength: kinds.length, maxLength: kinds.length }) : fc.constant(kinds.map(() => true));
-  return fc.record({ episodes: fc.array(episode, { maxLength: resolved.maxEpisodes }), switchedOn }).map(({ episodes, switchedOn: on }) => {
-    const allowed = new Set(kinds.filter((_, i) => on[i] === true).map((k) => k.name));
-    return assembleFaultPlan(
-      episodes.filter((e) => allowed.has(e.kind)),
-      resolved,
-    );
-  });
+  const plan = (enabled: readonly FaultKind[]): fc.Arbitrary<FaultAction[]> =>
+    fc
+      .array(fc.oneof(...enabled.map((k) => k.episode(resolved))), { minLength: 1, maxLength: resolved.maxEpisodes, size: "max" })
+      .map((episodes) => assembleFaultPlan(episodes, resolved));
+  // Swarm: the kinds switched on are drawn first; shrinking them switches kinds off (and redraws the episodes).
+  return resolved.swarm ? fc.subarray([...kinds], { minLength: 1 }).chain(plan) : plan(kinds);
 }
 
 /** An inclusive range of integers. */
