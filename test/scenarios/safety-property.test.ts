@@ -22,12 +22,14 @@ import { scenarioArb } from "../../src/scenario/arbitraries.js";
 import { parseScenario } from "../../src/scenario/load.js";
 import { buildSeedFile } from "../../src/scenario/seed-file.js";
 import { scenarioToJson } from "../../src/scenario/to-json.js";
-import { assertProperty } from "../helpers/property.js";
+import { assertProperty, propertyParameters } from "../helpers/property.js";
 import { ROOT, runScenario } from "../helpers/scenario.js";
 
 const TEST_FILE = "test/scenarios/safety-property.test.ts";
 /** Runs in CI; each is one simulated scenario of 15 to 20 s. */
-const DEFAULT_RUNS = 12;
+const DEFAULT_RUNS = 15;
+/** About 0.3 s per run in CI; exploration with many runs gets a proportional test timeout (2 s a run). */
+const TIMEOUT_MS = Math.max(120_000, propertyParameters(DEFAULT_RUNS).numRuns! * 2_000);
 /** Where the last failing (after shrinking: the smallest) scenario is written as a seed file. */
 export const COUNTEREXAMPLE_FILE = join(ROOT, "sim-failures", "safety-property-counterexample.json");
 
@@ -48,5 +50,5 @@ describe("safety property over random fault plans (at most f faulty)", () => {
       }),
       { defaultRuns: DEFAULT_RUNS, testFile: TEST_FILE },
     );
-  });
+  }, TIMEOUT_MS);
 });
