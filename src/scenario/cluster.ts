@@ -22,7 +22,7 @@ import { WireDecodeError } from "../net/codec.js";
 import { SimNetwork, type LinkOverride } from "../net/sim-network.js";
 import { AssetApp } from "../sequencer/asset-app.js";
 import { SimHost } from "../sim/host.js";
-import type { NodeId } from "../sim/node.js";
+import type { Node, NodeId } from "../sim/node.js";
 import { Simulation, type StopReason } from "../sim/simulation.js";
 import { digestText } from "../sim/trace.js";
 import { SimDisk } from "../storage/sim-disk.js";
@@ -56,6 +56,12 @@ export interface ClusterOutcome {
 export interface ClusterEnvironment {
   /** The AssetRollup program's ELF (`loadProgramElf()` in `runtime/program-files.ts`); required when `l1.enabled`. */
   readonly programElf?: Uint8Array;
+  /**
+   * Extra nodes hosted beside the scenario's, started last (a test hook, e.g.
+   * a deliberately nondeterministic node for the determinism check); their
+   * names must not clash with the scenario's.
+   */
+  readonly extraNodes?: readonly { readonly id: NodeId; readonly create: () => Node<ValidatorMessage> }[];
 }
 
 /** Lamports each L1 key (operator, intruder, poster keys) holds at genesis: 1,000 SOL. */
@@ -205,6 +211,10 @@ export class Cluster {
 
     if (l1Enabled) this.addL1(scenario, validators, environment.programElf!);
     this.l1Watch = l1Enabled ? new L1RegistryWatch(scenario.batchPoster.batchEveryBlocks) : undefined;
+    for (const extra of environment.extraNodes ?? []) {
+      if (this.hosts.has(extra.id)) throw new Error(`extra node ${extra.id} clashes with a scenario node`);
+      this.addHost(extra.id, extra.create);
+    }
 
     for (const { action } of orderedFaults(scenario)) {
       sim.at(action.at, () => this.applyFault(action));
@@ -317,7 +327,7 @@ export class Cluster {
     return this.validatorSet.idOf(this.validatorSet.leaderOf(view));
   }
 
-  private addHost(id: NodeId, createNode: () => HotStuffReplica | AssetClient | L1Node | BatchPoster | RollupOperator): void {
+  private addHost(id: NodeId, createNode: () => Node<ValidatorMessage>): void {
     const disk = new SimDisk();
     this.disks.set(id, disk);
     this.network.addNode(id);
