@@ -107,6 +107,7 @@ export async function commandExplore(raw: Record<string, unknown>, options: Expl
  * @throws InputError when the file cannot be read or is not a seed file, or on a bad option
  */
 export function commandShrink(file: string, options: ShrinkCommandOptions, io: CommandIo): number {
+  const maxRuns = options.maxRuns === undefined ? 200 : positiveInteger("--max-runs", options.maxRuns);
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -114,7 +115,6 @@ export function commandShrink(file: string, options: ShrinkCommandOptions, io: C
     throw new InputError("", `cannot read seed file ${file}: ${(error as Error).message}`);
   }
   const seedFile = parseSeedFile(text);
-  const maxRuns = options.maxRuns === undefined ? 200 : positiveInteger("--max-runs", options.maxRuns);
   const raw = { ...seedFile.scenario, seed: seedFile.seed };
   const invariant = seedFile.violation.invariant;
   io.err(`shrink: ${file}: keeping the failure of ${invariant}, at most ${maxRuns} runs`);
