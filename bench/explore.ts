@@ -21,13 +21,16 @@ export async function benchExplore(log: (line: string) => void, seedCount = 8, d
   const { raw } = applyOverrides(quickstart, { durationUs });
   const seeds = exploreSeeds(1, seedCount);
   log(`\nexplore: quickstart (7 validators, L1 on), ${seedCount} seeds of ${durationUs / 1e6} s virtual`);
-  log("jobs   seeds/min   wall s   failures");
+  log("jobs   seeds/min   wall s   cpu s (all threads)   failures");
   for (const jobs of jobCounts) {
     const tally = new ExploreTally(seeds.length);
     const start = performance.now();
+    const cpuStart = process.cpuUsage();
     await runSeeds(raw, seeds, { jobs, swarm: false, checkDeterminism: false, onOutcome: (o) => tally.add(o) });
     const wallMs = performance.now() - start;
+    const cpu = process.cpuUsage(cpuStart);
+    const cpuSeconds = (cpu.user + cpu.system) / 1e6;
     const perMinute = (seeds.length * 60_000) / wallMs;
-    log(`${String(jobs).padStart(4)} ${perMinute.toFixed(1).padStart(11)} ${(wallMs / 1000).toFixed(1).padStart(8)} ${String(tally.failures.length).padStart(10)}`);
+    log(`${String(jobs).padStart(4)} ${perMinute.toFixed(1).padStart(11)} ${(wallMs / 1000).toFixed(1).padStart(8)} ${cpuSeconds.toFixed(1).padStart(21)} ${String(tally.failures.length).padStart(10)}`);
   }
 }

@@ -23,6 +23,9 @@ import { scenarioToJson } from "../scenario/to-json.js";
 import { runSeeds } from "../runtime/explore-pool.js";
 import { loadProgramElf } from "../runtime/program-files.js";
 
+/** Most seeds one `explore` invocation takes (the seed list is held in memory). */
+const SEEDS_MAX = 10_000_000;
+
 /** Where commands print: results on `out` (stdout), progress and notes on `err` (stderr). */
 export interface CommandIo {
   out: (text: string) => void;
@@ -54,6 +57,7 @@ export interface ShrinkCommandOptions {
 export async function commandExplore(raw: Record<string, unknown>, options: ExploreCommandOptions, io: CommandIo): Promise<number> {
   if (options.seeds === undefined) throw new InputError("--seeds", "required: how many seeds to run (a positive integer)");
   const count = positiveInteger("--seeds", options.seeds);
+  if (count > SEEDS_MAX) throw new InputError("--seeds", `at most ${SEEDS_MAX} per invocation (split a larger range with --from or --shard), got ${count}`);
   const base = parseScenario(raw);
   const from = options.from === undefined ? base.seed : nonNegativeInteger("--from", options.from);
   const jobs = options.jobs === undefined ? availableParallelism() : positiveInteger("--jobs", options.jobs);

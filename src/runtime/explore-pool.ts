@@ -50,14 +50,19 @@ export async function runSeeds(raw: Record<string, unknown>, seeds: readonly num
     }
     return;
   }
-  const pool = workerpool.pool(workerScript(), { workerType: "thread", maxWorkers: Math.min(options.jobs, seeds.length) });
+  const workers = Math.min(options.jobs, seeds.length);
+  const pool = workerpool.pool(workerScript(), { workerType: "thread", maxWorkers: workers });
+  // At most two tasks per worker are queued at a time, so a million seeds never become a million pending tasks.
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < seeds.length) {
+      const seed = seeds[next++]!;
+      const outcome = (await pool.exec("runSeed", [raw, seed, seedOptions])) as SeedOutcome;
+      options.onOutcome(outcome);
+    }
+  };
   try {
-    await Promise.all(
-      seeds.map(async (seed) => {
-        const outcome = (await pool.exec("runSeed", [raw, seed, seedOptions])) as SeedOutcome;
-        options.onOutcome(outcome);
-      }),
-    );
+    await Promise.all(Array.from({ length: 2 * workers }, lane));
   } finally {
     await pool.terminate();
   }
