@@ -158,10 +158,12 @@ export class ExploreTally {
     this.total = total;
   }
 
+  /** Records one seed's outcome (any order). */
   add(outcome: SeedOutcome): void {
     this.outcomes.push(outcome);
   }
 
+  /** Seeds reported so far. */
   get done(): number {
     return this.outcomes.length;
   }

@@ -78,10 +78,9 @@ export function shrinkScenario(raw: Record<string, unknown>, invariant: string, 
     return report.violation?.invariant === invariant ? report : undefined;
   };
 
-  const first = fails(original);
-  if (first === undefined) {
-    return { reproduced: false, raw: original, report: run(parseScenario(original)), runs: runs + 1, budgetExhausted, removed: [] };
-  }
+  runs++;
+  const first = run(parseScenario(original));
+  if (first.violation?.invariant !== invariant) return { reproduced: false, raw: original, report: first, runs, budgetExhausted, removed: [] };
   let best = original;
   let bestReport = first;
   const accept = (candidate: Record<string, unknown>): boolean => {
