@@ -13,8 +13,11 @@
  * 6. L1: AssetRollup transactions per second in litesvm inside the simulation, and the
  *    simulator's speed with and without the L1 (`bench/l1.ts`).
  *
+ * 7. Exploration: seeds per minute of `explore` on quickstart, 1 and 2 jobs (`bench/explore.ts`;
+ *    8 seeds of 10 s virtual each, not affected by `--duration`).
+ *
  * Options: `--repeat N` (default 3, the best run is reported), `--duration D` (default 60s),
- * `--only LIST` (comma-separated sections: signatures, simulation, merkle, vm, pipeline, l1).
+ * `--only LIST` (comma-separated sections: signatures, simulation, merkle, vm, pipeline, l1, explore).
  */
 import { createSignatureScheme } from "../src/crypto/schemes.js";
 import { SIGNATURE_SCHEMES } from "../src/crypto/signature.js";
@@ -26,6 +29,7 @@ import { benchMerkle } from "./merkle.js";
 import { benchPipeline } from "./pipeline.js";
 import { benchVm } from "./vm.js";
 import { benchL1 } from "./l1.js";
+import { benchExplore } from "./explore.js";
 
 function option(name: string, fallback: string): string {
   const i = process.argv.indexOf(name);
@@ -47,7 +51,7 @@ function opsPerSecond(run: () => void, minMs = 300): number {
   return ops / ((performance.now() - start) / 1000);
 }
 
-const SECTIONS = ["signatures", "simulation", "merkle", "vm", "pipeline", "l1"] as const;
+const SECTIONS = ["signatures", "simulation", "merkle", "vm", "pipeline", "l1", "explore"] as const;
 const only = option("--only", SECTIONS.join(",")).split(",");
 for (const name of only) if (!(SECTIONS as readonly string[]).includes(name)) throw new Error(`--only: unknown section ${name} (sections: ${SECTIONS.join(", ")})`);
 const wanted = (name: (typeof SECTIONS)[number]): boolean => only.includes(name);
@@ -59,6 +63,7 @@ if (wanted("merkle")) await benchMerkle(console.log);
 if (wanted("vm")) benchVm(console.log);
 if (wanted("pipeline")) benchPipeline(console.log);
 if (wanted("l1")) benchL1(console.log, durationUs / 1e6, repeat);
+if (wanted("explore")) await benchExplore(console.log);
 
 function benchSignatures(): void {
   console.log("\nsignature schemes (64-byte messages)");

@@ -1,12 +1,15 @@
 /**
  * The `asset-sim` command line (commander):
  *
- *   asset-sim run SCENARIO [--seed N] [--duration D] [--out DIR] [--json] [--events FILE]
+ *   asset-sim run SCENARIO [--seed N] [--duration D] [--out DIR] [--json] [--events FILE] [--check-determinism]
  *   asset-sim replay FILE [--json] [--events FILE]
+ *   asset-sim explore SCENARIO --seeds N [--from S] [--jobs J] [--shard i/n] [--swarm] [--duration D] [--out DIR] [--check-determinism]
+ *   asset-sim shrink SEEDFILE [--out FILE] [--max-runs N]
  *   asset-sim list
  *
  * Exit codes: 0 all invariants held, 1 safety violated, 2 bad input,
- * 3 liveness bound missed, 4 a node threw, 5 replay did not reproduce.
+ * 3 liveness bound missed, 4 a node threw, 5 replay did not reproduce,
+ * 6 two runs of one seed gave different trace digests (`--check-determinism`).
  * This is one of the two places (with `runtime/`) allowed real IO.
  */
 import { loadProgramElf } from "../runtime/program-files.js";
@@ -25,6 +28,7 @@ import { buildSeedFile, compareReplay, parseSeedFile, seedFileName } from "../sc
 import { scenarioToJson } from "../scenario/to-json.js";
 import { PACKAGE_VERSION } from "../version.js";
 import { formatSpeed, formatSummary } from "./summary.js";
+import { commandExplore, commandShrink, type ExploreCommandOptions, type ShrinkCommandOptions } from "./explore-command.js";
 
 /** Where the shipped scenarios live: the package's `sim-scenarios/` (found from this file, built or not). */
 const SHIPPED_SCENARIOS = findShippedScenarios(dirname(fileURLToPath(import.meta.url)));
@@ -71,6 +75,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
     .option("--json", "print one JSON report on stdout instead of the summary")
     .option("--events <file>", "write every node event (commits, votes, views, timeouts, faults...) to FILE as JSON lines")
     .option("--safety-only", "allow any fault load and check safety only: liveness is reported as skipped (sets phases.safetyOnly)")
+    .option("--check-determinism", "run twice and exit 6 if the trace digests differ")
     .action((scenarioPath: string, options: RunCommandOptions) => {
       exitCode = commandRun(scenarioPath, options, io);
     });
@@ -83,6 +88,36 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
     .option("--events <file>", "write every node event of the rerun to FILE as JSON lines")
     .action((file: string, options: ReplayCommandOptions) => {
       exitCode = commandReplay(file, options, io);
+    });
+
+  program
+    .command("explore")
+    .description("run many seeds of a scenario (in parallel), write a seed file per failure, and print a table")
+    .argument("<scenario>", "scenario JSON file, or a shipped scenario name such as quickstart")
+    .option("--seeds <n>", "how many seeds to run (required)")
+    .option("--from <s>", "first seed (default: the scenario's seed)")
+    .option("--jobs <j>", "worker threads (default: the available cores; 1 runs in this thread)")
+    .option("--shard <i/n>", "run only shard i of n (1-based): the seeds with (seed - from) % n == i - 1")
+    .option("--swarm", "turn on a random subset of fault kinds at random intensities per seed")
+    .option("--duration <d>", "override the scenario's duration (e.g. 10s, or microseconds)")
+    .option("--out <dir>", "where to write the seed files of failed seeds", "./sim-failures")
+    .option("--check-determinism", "run each seed twice and fail (exit 6) if the trace digests differ")
+    .action(async (scenarioPath: string, options: ExploreCommandOptions & { duration?: string }) => {
+      const overrides: ScenarioOverrides = {};
+      if (options.duration !== undefined) overrides.durationUs = durationOption(options.duration);
+      const { raw, droppedFaults } = applyOverrides(readScenarioJson(scenarioPath), overrides);
+      if (droppedFaults > 0) io.err(`note: --duration drops ${droppedFaults} fault action(s) scheduled after the new end`);
+      exitCode = await commandExplore(raw, options, io);
+    });
+
+  program
+    .command("shrink")
+    .description("minimise a failing seed file while it still fails the same invariant, and write the minimal seed file")
+    .argument("<seedfile>", "seed file written by a failed run")
+    .option("--out <file>", "where to write the minimal seed file (default: SEEDFILE with .min.json)")
+    .option("--max-runs <n>", "most runs to spend", "200")
+    .action((file: string, options: ShrinkCommandOptions) => {
+      exitCode = commandShrink(file, options, io);
     });
 
   program
@@ -115,6 +150,7 @@ interface RunCommandOptions {
   json?: boolean;
   events?: string;
   safetyOnly?: boolean;
+  checkDeterminism?: boolean;
 }
 
 interface ReplayCommandOptions {
@@ -150,6 +186,14 @@ function commandRun(scenarioPath: string, options: RunCommandOptions, io: Io): n
   }
   printReport(report, options.json === true, io);
   io.err(formatSpeed(report, wallMs));
+  if (options.checkDeterminism === true) {
+    const second = runWithEventLog(scenario, undefined);
+    if (second.traceDigest !== report.traceDigest) {
+      io.err(`error: nondeterminism: two runs of seed ${scenario.seed} gave different trace digests: first ${report.traceDigest}, second ${second.traceDigest}`);
+      return EXIT.nondeterministic;
+    }
+    io.err(`determinism: both runs gave trace digest ${report.traceDigest}`);
+  }
   if (report.stoppedBy === "eventBudget") {
     io.err(`note: the event budget (maxEvents ${scenario.maxEvents}) ended the run at ${report.virtualDurationUs}us of ${scenario.duration}us`);
   }
@@ -223,6 +267,14 @@ function runWithEventLog(scenario: Scenario, path: string | undefined): RunRepor
     flush();
     closeSync(fd);
   }
+}
+
+/** A `--duration` option: microseconds as digits, or a duration with a unit. */
+function durationOption(text: string): number {
+  const us = parseDurationUs(/^\d+$/.test(text) ? Number(text) : text);
+  if (typeof us === "string") throw new InputError("--duration", us);
+  if (us === 0) throw new InputError("--duration", "must be greater than zero");
+  return us;
 }
 
 function bytesAsLength(_key: string, value: unknown): unknown {

@@ -27,7 +27,7 @@ import { WireDecodeError } from "../net/codec.js";
 import { SimNetwork, type LinkOverride } from "../net/sim-network.js";
 import { AssetApp } from "../sequencer/asset-app.js";
 import { SimHost } from "../sim/host.js";
-import type { NodeId } from "../sim/node.js";
+import type { Node, NodeId } from "../sim/node.js";
 import { Simulation, type StopReason } from "../sim/simulation.js";
 import { digestText } from "../sim/trace.js";
 import { SimDisk } from "../storage/sim-disk.js";
@@ -63,6 +63,12 @@ export interface ClusterOutcome {
 export interface ClusterEnvironment {
   /** The AssetRollup program's ELF (`loadProgramElf()` in `runtime/program-files.ts`); required when `l1.enabled`. */
   readonly programElf?: Uint8Array;
+  /**
+   * Extra nodes hosted beside the scenario's, started last (a test hook, e.g.
+   * a deliberately nondeterministic node for the determinism check); their
+   * names must not clash with the scenario's.
+   */
+  readonly extraNodes?: readonly { readonly id: NodeId; readonly create: () => Node<ValidatorMessage> }[];
 }
 
 /** Lamports each L1 key (operator, intruder, poster keys) holds at genesis: 1,000 SOL. */
@@ -241,6 +247,10 @@ export class Cluster {
 
     if (l1Enabled) this.addL1(scenario, validators, environment.programElf!);
     this.l1Watch = l1Enabled ? new L1RegistryWatch(scenario.batchPoster.batchEveryBlocks) : undefined;
+    for (const extra of environment.extraNodes ?? []) {
+      if (this.hosts.has(extra.id)) throw new Error(`extra node ${extra.id} clashes with a scenario node`);
+      this.addHost(extra.id, extra.create);
+    }
 
     // Validators' disks (twin instances' too: a twin starts from genesis like its original) are formatted
     // before the first boot: a disk without the record is a lost one.
@@ -416,7 +426,7 @@ export class Cluster {
     return this.validatorSet.idOf(this.validatorSet.leaderOf(view));
   }
 
-  private addHost(id: NodeId, createNode: () => HotStuffReplica | ByzantineReplica | TwinReplica | AssetClient | L1Node | BatchPoster | RollupOperator): void {
+  private addHost(id: NodeId, createNode: () => Node<ValidatorMessage>): void {
     const disk = new SimDisk(this.sim.rng(`disk/${id}`));
     this.disks.set(id, disk);
     this.network.addNode(id);

@@ -6,7 +6,7 @@ import type { InvariantResult, Observation, Violation } from "../check/checker.j
 import type { NetworkStats } from "../net/sim-network.js";
 import type { StopReason } from "../sim/simulation.js";
 import { PACKAGE_VERSION } from "../version.js";
-import { Cluster } from "./cluster.js";
+import { Cluster, type ClusterEnvironment } from "./cluster.js";
 import type { ConsensusMetrics } from "./metrics.js";
 import type { Scenario } from "./schema.js";
 
@@ -18,6 +18,8 @@ export const EXIT = {
   livenessMissed: 3,
   nodeThrew: 4,
   notReproduced: 5,
+  /** `--check-determinism`: two runs of one seed gave different trace digests. */
+  nondeterministic: 6,
 } as const;
 
 /** Metrics of a run. */
@@ -52,6 +54,8 @@ export interface RunOptions {
   observer?: (o: Observation) => void;
   /** The AssetRollup program's ELF; required when the scenario runs the L1 (see `ClusterEnvironment`). */
   programElf?: Uint8Array;
+  /** Extra nodes hosted beside the scenario's (tests only; see `ClusterEnvironment.extraNodes`). */
+  extraNodes?: ClusterEnvironment["extraNodes"];
 }
 
 /**
@@ -59,7 +63,10 @@ export interface RunOptions {
  * @throws Error when the scenario runs the L1 and `options.programElf` is missing
  */
 export function runScenario(scenario: Scenario, options: RunOptions = {}): RunReport {
-  const cluster = new Cluster(scenario, options.programElf !== undefined ? { programElf: options.programElf } : {});
+  const cluster = new Cluster(scenario, {
+    ...(options.programElf !== undefined ? { programElf: options.programElf } : {}),
+    ...(options.extraNodes !== undefined ? { extraNodes: options.extraNodes } : {}),
+  });
   if (options.observer !== undefined) cluster.addObserver(options.observer);
   return runCluster(cluster, scenario);
 }

@@ -52,7 +52,7 @@ export function buildSeedFile(rawScenario: Record<string, unknown>, report: RunR
 }
 
 /** The file name for a seed file: `<scenario>-seed<seed>-<digest prefix>.json`. */
-export function seedFileName(report: RunReport): string {
+export function seedFileName(report: Pick<RunReport, "scenario" | "seed" | "traceDigest">): string {
   const slug = report.scenario.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "scenario";
   return `${slug}-seed${report.seed}-${report.traceDigest.slice(0, 12)}.json`;
 }

@@ -1,0 +1,152 @@
+/**
+ * `asset-sim explore` and `asset-sim shrink` (wired in `main.ts`):
+ *
+ *   asset-sim explore SCENARIO --seeds N [--from S] [--jobs J] [--shard i/n] [--swarm]
+ *                              [--duration D] [--out DIR] [--check-determinism]
+ *   asset-sim shrink SEEDFILE [--out FILE] [--max-runs N]
+ *
+ * explore exits 0 when every seed passed, 6 when any seed was nondeterministic,
+ * else 1 when any safety invariant failed, else 4 when a node threw, else 3
+ * (only liveness misses); 2 on bad input. shrink exits 0 when it wrote the
+ * minimal seed file, 5 when the seed file no longer fails its invariant, 2 on bad input.
+ */
+import { availableParallelism } from "node:os";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { InputError } from "../scenario/errors.js";
+import { ExploreTally, exploreSeeds, parseShard, type SeedOutcome } from "../scenario/explore.js";
+import { parseScenario } from "../scenario/load.js";
+import { EXIT, runScenario } from "../scenario/run.js";
+import { buildSeedFile, parseSeedFile, seedFileName } from "../scenario/seed-file.js";
+import { shrinkScenario } from "../scenario/shrink.js";
+import { scenarioToJson } from "../scenario/to-json.js";
+import { runSeeds } from "../runtime/explore-pool.js";
+import { loadProgramElf } from "../runtime/program-files.js";
+
+/** Most seeds one `explore` invocation takes (the seed list is held in memory). */
+const SEEDS_MAX = 10_000_000;
+
+/** Where commands print: results on `out` (stdout), progress and notes on `err` (stderr). */
+export interface CommandIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+/** Options of `explore`, as commander gives them. */
+export interface ExploreCommandOptions {
+  seeds?: string;
+  from?: string;
+  jobs?: string;
+  shard?: string;
+  swarm?: boolean;
+  out: string;
+  checkDeterminism?: boolean;
+}
+
+/** Options of `shrink`, as commander gives them. */
+export interface ShrinkCommandOptions {
+  out?: string;
+  maxRuns?: string;
+}
+
+/**
+ * Runs `explore` over the base scenario `raw` (file format, overrides such as `--duration` already applied).
+ * @returns the exit code (see the file comment)
+ * @throws InputError on a bad option or scenario
+ */
+export async function commandExplore(raw: Record<string, unknown>, options: ExploreCommandOptions, io: CommandIo): Promise<number> {
+  if (options.seeds === undefined) throw new InputError("--seeds", "required: how many seeds to run (a positive integer)");
+  const count = positiveInteger("--seeds", options.seeds);
+  if (count > SEEDS_MAX) throw new InputError("--seeds", `at most ${SEEDS_MAX} per invocation (split a larger range with --from or --shard), got ${count}`);
+  const base = parseScenario(raw);
+  const from = options.from === undefined ? base.seed : nonNegativeInteger("--from", options.from);
+  const jobs = options.jobs === undefined ? availableParallelism() : positiveInteger("--jobs", options.jobs);
+  const shard = options.shard === undefined ? undefined : parseShard(options.shard);
+  if (!Number.isSafeInteger(from + count)) throw new InputError("--from", "the seed range leaves the safe integers");
+  const seeds = exploreSeeds(from, count, shard);
+  const outDir = resolve(options.out);
+  const tally = new ExploreTally(seeds.length);
+  const started = performance.now();
+  let lastProgress = started;
+  const shardNote = shard === undefined ? "" : `, shard ${shard.index}/${shard.count}`;
+  io.err(`explore: ${base.name}, seeds ${from}..${from + count - 1}${shardNote} (${seeds.length} to run), ${jobs} job(s)${options.swarm === true ? ", swarm" : ""}${options.checkDeterminism === true ? ", determinism checked" : ""}`);
+  const seedFiles = new Map<number, string>();
+
+  const onOutcome = (outcome: SeedOutcome): void => {
+    tally.add(outcome);
+    if (outcome.verdict !== "ok") {
+      let where = "";
+      if (outcome.seedFile !== undefined) {
+        mkdirSync(outDir, { recursive: true });
+        const path = join(outDir, seedFileName({ scenario: String(outcome.seedFile.scenario.name), seed: outcome.seed, traceDigest: outcome.traceDigest }));
+        writeFileSync(path, `${JSON.stringify(outcome.seedFile, null, 2)}\n`);
+        seedFiles.set(outcome.seed, path);
+        where = ` (seed file ${path})`;
+      }
+      io.err(`seed ${outcome.seed} ${outcome.verdict} ${outcome.invariant ?? ""}: ${outcome.message ?? ""}${where}`);
+    }
+    const now = performance.now();
+    if (now - lastProgress >= 1000 || tally.done === tally.total) {
+      lastProgress = now;
+      io.err(tally.progressLine(now - started));
+    }
+  };
+  await runSeeds(raw, seeds, { jobs, swarm: options.swarm === true, checkDeterminism: options.checkDeterminism === true, onOutcome });
+  const wallMs = performance.now() - started;
+
+  for (const failure of tally.failures) {
+    const path = seedFiles.get(failure.seed);
+    io.out(`FAIL seed ${failure.seed} ${failure.verdict} ${failure.invariant ?? ""}: ${failure.message ?? ""}`);
+    if (failure.swarm !== undefined) io.out(`  ${failure.swarm}`);
+    if (failure.verdict === "nondeterministic") io.out(`  digests: ${failure.traceDigest} ${failure.secondDigest ?? ""}`);
+    if (path !== undefined) io.out(`  reproduce with: npx asset-sim replay ${path}`);
+  }
+  io.out(tally.table(wallMs));
+  return tally.exitCode();
+}
+
+/**
+ * Runs `shrink` on a seed file and writes the minimal one.
+ * @returns 0 when written, 5 when the seed file does not fail its invariant any more
+ * @throws InputError when the file cannot be read or is not a seed file, or on a bad option
+ */
+export function commandShrink(file: string, options: ShrinkCommandOptions, io: CommandIo): number {
+  const maxRuns = options.maxRuns === undefined ? 200 : positiveInteger("--max-runs", options.maxRuns);
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    throw new InputError("", `cannot read seed file ${file}: ${(error as Error).message}`);
+  }
+  const seedFile = parseSeedFile(text);
+  const raw = { ...seedFile.scenario, seed: seedFile.seed };
+  const invariant = seedFile.violation.invariant;
+  io.err(`shrink: ${file}: keeping the failure of ${invariant}, at most ${maxRuns} runs`);
+  const started = performance.now();
+  const result = shrinkScenario(raw, invariant, (scenario) => runScenario(scenario, scenario.l1.enabled ? { programElf: loadProgramElf() } : {}), { maxRuns });
+  const wallMs = performance.now() - started;
+  if (!result.reproduced) {
+    io.err(`error: the seed file's scenario does not fail ${invariant} any more (${result.report.violation === undefined ? "no violation" : `it fails ${result.report.violation.invariant}`}); nothing to shrink`);
+    return EXIT.notReproduced;
+  }
+  const out = resolve(options.out ?? file.replace(/(\.json)?$/, ".min.json"));
+  const minimal = buildSeedFile(scenarioToJson(parseScenario(result.raw)), result.report);
+  writeFileSync(out, `${JSON.stringify(minimal, null, 2)}\n`);
+  io.out(`shrink: ${result.runs} runs in ${(wallMs / 1000).toFixed(1)} s${result.budgetExhausted ? " (run budget exhausted: the result may shrink further with a larger --max-runs)" : ""}`);
+  if (result.removed.length === 0) io.out("removed: nothing (already minimal for these passes)");
+  for (const line of result.removed) io.out(`removed: ${line}`);
+  io.out(`still fails: ${minimal.violation.invariant} at ${minimal.violation.atUs}us: ${minimal.violation.message}`);
+  io.out(`minimal seed file written: ${out}`);
+  io.out(`reproduce with: npx asset-sim replay ${out}`);
+  return EXIT.ok;
+}
+
+function positiveInteger(flag: string, text: string): number {
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text)) || Number(text) < 1) throw new InputError(flag, `expected a positive integer, got ${JSON.stringify(text)}`);
+  return Number(text);
+}
+
+function nonNegativeInteger(flag: string, text: string): number {
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) throw new InputError(flag, `expected a non-negative integer, got ${JSON.stringify(text)}`);
+  return Number(text);
+}

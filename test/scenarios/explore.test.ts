@@ -1,0 +1,140 @@
+/**
+ * Exploring seeds (src/scenario/explore.ts, swarm.ts): shards partition a seed
+ * range, swarm derivations are a pure function of the seed and are written
+ * whole into seed files, and the determinism check catches a node whose
+ * behaviour leaks across runs.
+ */
+import { describe, expect, it } from "vitest";
+import { ExploreTally, exploreSeeds, parseShard, runSeed, type SeedOutcome } from "../../src/scenario/explore.js";
+import { parseScenario } from "../../src/scenario/load.js";
+import { EXIT } from "../../src/scenario/run.js";
+import type { Node, NodeContext } from "../../src/sim/node.js";
+import { maxValidatorsCrashed, swarmScenario, SWARM_KINDS } from "../../src/scenario/swarm.js";
+import type { ValidatorMessage } from "../../src/consensus/types.js";
+import { runScenario, scenario } from "../helpers/scenario.js";
+
+/** A small L1-free cluster: 4 validators, 2 s. */
+const tiny = (fields: Record<string, unknown> = {}) =>
+  parseScenario({ name: "tiny", seed: 100, duration: "2s", validators: { count: 4 }, workload: { txPerSecond: 20 }, l1: { enabled: false }, ...fields });
+
+describe("explore: seeds and shards", () => {
+  it("shards 1/3, 2/3, 3/3 cover each seed of a range exactly once", () => {
+    for (const [from, count] of [[0, 10], [42, 7], [5, 1], [1000, 31]] as const) {
+      for (const n of [1, 2, 3]) {
+        const all = Array.from({ length: n }, (_, i) => exploreSeeds(from, count, { index: i + 1, count: n })).flat();
+        expect(all.sort((a, b) => a - b)).toEqual(exploreSeeds(from, count));
+      }
+    }
+    expect(exploreSeeds(10, 7, { index: 2, count: 3 })).toEqual([11, 14]);
+  });
+
+  it("--shard is i/n, 1-based", () => {
+    expect(parseShard("1/3")).toEqual({ index: 1, count: 3 });
+    expect(parseShard("3/3")).toEqual({ index: 3, count: 3 });
+    for (const bad of ["0/3", "4/3", "1/0", "x", "1/3/4", "-1/3", ""]) expect(() => parseShard(bad)).toThrow(/--shard/);
+  });
+
+  it("the tally's exit code: 6 nondeterminism > 1 safety > 4 node error > 3 liveness > 0", () => {
+    const o = (seed: number, verdict: SeedOutcome["verdict"]): SeedOutcome => ({ seed, verdict, exitCode: 0, traceDigest: "", virtualDurationUs: 0, events: 0, invariant: verdict === "ok" ? undefined : verdict });
+    const tally = (...verdicts: SeedOutcome["verdict"][]) => {
+      const t = new ExploreTally(verdicts.length);
+      verdicts.forEach((v, i) => t.add(o(i, v)));
+      return t;
+    };
+    expect(tally("ok", "ok").exitCode()).toBe(EXIT.ok);
+    expect(tally("ok", "liveness").exitCode()).toBe(EXIT.livenessMissed);
+    expect(tally("liveness", "node-error").exitCode()).toBe(EXIT.nodeThrew);
+    expect(tally("liveness", "safety", "node-error").exitCode()).toBe(EXIT.safetyViolated);
+    expect(tally("safety", "nondeterministic").exitCode()).toBe(EXIT.nondeterministic);
+    const table = tally("liveness", "ok", "liveness").table(2000);
+    expect(table).toContain("seeds run        3");
+    expect(table).toMatch(/liveness\s+liveness\s+2 {2}0 2/);
+    expect(table).toContain("seeds per second 1.50");
+  });
+});
+
+describe("explore: swarm", () => {
+  it("is a pure function of the seed, keeps at most f validators crashed, and heals by 70% of the run", () => {
+    const base = scenario("quickstart"); // 7 validators (f = 2), L1 on, its own crash of v2 at 10-15 s
+    const kindsSeen = new Set<string>();
+    for (let seed = 0; seed < 150; seed++) {
+      const a = swarmScenario(base, seed);
+      const b = swarmScenario(base, seed);
+      expect(a.raw).toEqual(b.raw);
+      expect(a.choice).toEqual(b.choice);
+      expect(a.scenario.seed).toBe(seed);
+      expect(maxValidatorsCrashed(a.scenario)).toBeLessThanOrEqual(2);
+      const added = a.scenario.faults.slice(base.faults.length);
+      expect(added).toHaveLength(a.choice.faultsAdded);
+      for (const fault of added) expect(fault.at).toBeLessThanOrEqual(0.7 * base.duration);
+      expect(a.scenario.description).toContain(`swarm seed ${seed}`);
+      a.choice.kinds.forEach((k) => kindsSeen.add(k));
+    }
+    expect([...kindsSeen].sort()).toEqual([...SWARM_KINDS].sort());
+    expect(swarmScenario(base, 1).raw).not.toEqual(swarmScenario(base, 2).raw);
+  });
+
+  it("never adds L1 faults when the L1 is off, nor crashes when f = 0", () => {
+    for (let seed = 0; seed < 60; seed++) {
+      expect(swarmScenario(tiny(), seed).choice.kinds.filter((k) => k.startsWith("l1-"))).toEqual([]);
+      expect(swarmScenario(tiny({ validators: { count: 3 } }), seed).choice.kinds).not.toContain("crash");
+    }
+  });
+
+  it("a failing swarmed seed's file holds the derived scenario, which replays to the same digest and violation", () => {
+    const base = tiny({ duration: "4s", invariants: { livenessBound: "300ms" } });
+    // Find a seed whose swarm choice added fault actions and fails (the bound is far too tight for most plans).
+    let outcome: SeedOutcome | undefined;
+    for (let seed = 0; seed < 20 && outcome === undefined; seed++) {
+      const o = runSeed(base, seed, { swarm: true, checkDeterminism: false }, (s) => runScenario(s));
+      if (o.seedFile !== undefined && (o.seedFile.scenario.faults as unknown[]).length > 0) outcome = o;
+    }
+    expect(outcome).toBeDefined();
+    const file = outcome!.seedFile!;
+    expect(String(file.scenario.description)).toContain(`swarm seed ${outcome!.seed}`);
+    const replay = runScenario(parseScenario({ ...file.scenario, seed: file.seed }));
+    expect(replay.traceDigest).toBe(file.traceDigest);
+    expect(replay.violation?.invariant).toBe(file.violation.invariant);
+    expect(replay.violation?.message).toBe(file.violation.message);
+  });
+});
+
+/** Counts starts across runs in this module: the leak a determinism check must catch. */
+let flakyStarts = 0;
+
+/** A deliberately nondeterministic node: its timer's delay and tag depend on how many runs came before. */
+class FlakyNode implements Node<ValidatorMessage> {
+  start(ctx: NodeContext<ValidatorMessage>): void {
+    flakyStarts++;
+    ctx.setTimer(1_000 * flakyStarts, `flaky-${flakyStarts}`);
+  }
+  onMessage(): void {}
+  onTimer(): void {}
+}
+
+/** The same node without the leak. */
+class SteadyNode implements Node<ValidatorMessage> {
+  start(ctx: NodeContext<ValidatorMessage>): void {
+    ctx.setTimer(1_000, "steady");
+  }
+  onMessage(): void {}
+  onTimer(): void {}
+}
+
+describe("explore: --check-determinism", () => {
+  it("catches a node whose behaviour depends on a counter kept across runs (exit 6, both digests)", () => {
+    const outcome = runSeed(tiny(), 3, { swarm: false, checkDeterminism: true }, (s) => runScenario(s, { extraNodes: [{ id: "x0", create: () => new FlakyNode() }] }));
+    expect(outcome.verdict).toBe("nondeterministic");
+    expect(outcome.exitCode).toBe(EXIT.nondeterministic);
+    expect(outcome.secondDigest).toBeDefined();
+    expect(outcome.secondDigest).not.toBe(outcome.traceDigest);
+    expect(outcome.message).toContain(outcome.traceDigest);
+    expect(outcome.message).toContain(outcome.secondDigest);
+  });
+
+  it("passes the same cluster with a node that keeps no state across runs", () => {
+    const outcome = runSeed(tiny(), 3, { swarm: false, checkDeterminism: true }, (s) => runScenario(s, { extraNodes: [{ id: "x0", create: () => new SteadyNode() }] }));
+    expect(outcome.verdict).toBe("ok");
+    expect(outcome.secondDigest).toBe(outcome.traceDigest);
+  });
+});
