@@ -6,6 +6,8 @@
  *   asset-sim explore SCENARIO --seeds N [--from S] [--jobs J] [--shard i/n] [--swarm] [--duration D] [--out DIR] [--check-determinism]
  *   asset-sim shrink SEEDFILE [--out FILE] [--max-runs N]
  *   asset-sim list
+ *   asset-sim node --config FILE        (real mode, see node-command.ts)
+ *   asset-sim config-gen --validators N [...]
  *
  * Exit codes: 0 all invariants held, 1 safety violated, 2 bad input,
  * 3 liveness bound missed, 4 a node threw, 5 replay did not reproduce,
@@ -29,6 +31,7 @@ import { scenarioToJson } from "../scenario/to-json.js";
 import { PACKAGE_VERSION } from "../version.js";
 import { formatSpeed, formatSummary } from "./summary.js";
 import { commandExplore, commandShrink, type ExploreCommandOptions, type ShrinkCommandOptions } from "./explore-command.js";
+import { registerNodeCommands } from "./node-command.js";
 
 /** Where the shipped scenarios live: the package's `sim-scenarios/` (found from this file, built or not). */
 const SHIPPED_SCENARIOS = findShippedScenarios(dirname(fileURLToPath(import.meta.url)));
@@ -119,6 +122,10 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
     .action((file: string, options: ShrinkCommandOptions) => {
       exitCode = commandShrink(file, options, io);
     });
+
+  registerNodeCommands(program, io, (code) => {
+    exitCode = code;
+  });
 
   program
     .command("list")

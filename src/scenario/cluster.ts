@@ -11,6 +11,7 @@ import { ReorgBoundChecker } from "../check/reorg-bound.js";
 import { ValidityChecker } from "../check/validity.js";
 import { EquivocationChecker } from "../check/equivocation.js";
 import { HotStuffReplica, type ReplicaConfig } from "../consensus/replica.js";
+import { clientAccountKeys, createAssetApp, createClient, networkGenesis, replicaConfig, validatorKeySeed } from "./node-factories.js";
 import { ByzantineReplica } from "../consensus/byzantine/byzantine-replica.js";
 import { TwinReplica } from "../consensus/byzantine/twin.js";
 import { applicationOf, replicaOf } from "../consensus/byzantine/wrapper.js";
@@ -19,7 +20,7 @@ import { behaviorsOf, byzantineNodes, twinsOf } from "./byzantine-plan.js";
 import type { ValidatorMessage } from "../consensus/types.js";
 import { ValidatorSet } from "../consensus/validator-set.js";
 import { validatorCodec } from "../consensus/wire.js";
-import { concatBytes, sha256, u64, utf8 } from "../crypto/hash.js";
+import { sha256 } from "../crypto/hash.js";
 import { createSignatureScheme } from "../crypto/schemes.js";
 import { memoizeVerify } from "../crypto/verify-memo.js";
 import type { KeyPair } from "../crypto/signature.js";
@@ -33,11 +34,9 @@ import { digestText } from "../sim/trace.js";
 import { SimDisk } from "../storage/sim-disk.js";
 import { formatValidatorStorage } from "../consensus/safety-store.js";
 import type { Rng } from "../sim/rng.js";
-import { AssetClient } from "../workload/asset-client.js";
 import { ConservationChecker, type NodeAudit } from "../check/conservation.js";
 import { RootAgreementChecker } from "../check/root-agreement.js";
-import { toHex } from "../crypto/hash.js";
-import { buildGenesis, genesisSupply } from "./genesis.js";
+import { genesisSupply } from "./genesis.js";
 import { LEADER, livenessExpectation, orderedFaults, postingLivenessExpectation } from "./fault-plan.js";
 import { MetricsCollector } from "./metrics.js";
 import { L1_NODES, nodeNames } from "./nodes.js";
@@ -142,19 +141,14 @@ export class Cluster {
     // the sim scheme costs one sha256 per verify, the same as a memo lookup, so it runs bare.
     const bareScheme = createSignatureScheme(scenario.validators.signatureScheme);
     const scheme = bareScheme.name === "sim" ? bareScheme : memoizeVerify(bareScheme);
-    const keyPairs: KeyPair[] = validators.map((id) => scheme.keyPairFromSeed(sha256(concatBytes(utf8("asset-sim/validator-key"), u64(scenario.seed), utf8(id)))));
+    const keyPairs: KeyPair[] = validators.map((id) => scheme.keyPairFromSeed(validatorKeySeed(scenario.seed, id)));
     this.validatorSet = new ValidatorSet(
       validators.map((id, i) => ({ id, publicKey: keyPairs[i]!.publicKey })),
       scheme,
     );
 
-    const clientKeys = clients.map((client) =>
-      Array.from({ length: scenario.workload.accountsPerClient }, (_, k) =>
-        scheme.keyPairFromSeed(sha256(concatBytes(utf8("asset-sim/client-key"), u64(scenario.seed), utf8(client), u64(k)))),
-      ),
-    );
-    const directory = clientKeys.flat().map((k) => toHex(k.publicKey));
-    const genesis = buildGenesis(scenario.ledger, directory);
+    const clientKeys = clientAccountKeys(scheme, scenario.seed, clients, scenario.workload.accountsPerClient);
+    const { directory, genesis } = networkGenesis(clientKeys, scenario.ledger);
 
     const byzantine = byzantineNodes(scenario);
     this.byzantine = byzantine;
@@ -181,67 +175,28 @@ export class Cluster {
     ];
 
     const v = scenario.validators;
-    const replicaConfig = (index: number): ReplicaConfig => ({
-      validators: this.validatorSet,
-      index,
-      keyPair: keyPairs[index]!,
-      blockTimeUs: v.blockTime,
-      viewTimeoutUs: v.viewTimeout,
-      viewTimeoutMaxUs: v.viewTimeoutMax,
-      syncRetryUs: v.syncRetry,
-      storageFormatted: true,
-      checkpointEveryBlocks: scenario.checkpoints.every,
-      snapshotBehindBlocks: scenario.checkpoints.snapshotBehind,
-    });
-    const newApp = (): AssetApp =>
-      new AssetApp({
-        ...(l1Enabled ? { batchPosters: [L1_NODES.poster] } : {}),
-        scheme,
-        genesis,
-        blockTransactionsMax: v.maxBlockTransactions,
-        mempool: {
-          capacity: v.mempool.capacity,
-          minFee: BigInt(v.mempool.minFee),
-          replaceBumpPercent: v.mempool.replaceBumpPercent,
-          ttlUs: v.mempool.ttl,
-          maxNonceGap: v.mempool.maxNonceGap,
-          perSenderMax: v.mempool.perSenderMax,
-        },
-      });
+    const replicaConfigOf = (index: number): ReplicaConfig =>
+      replicaConfig({ validators: this.validatorSet, index, keyPair: keyPairs[index]!, chain: v, checkpoints: scenario.checkpoints });
+    const newApp = (): AssetApp => createAssetApp({ scheme, genesis, chain: v, ...(l1Enabled ? { batchPosters: [L1_NODES.poster] } : {}) });
     validators.forEach((id, index) => {
       const behaviors = behaviorsOf(scenario, id);
       if (behaviors.length === 0) {
-        this.addHost(id, () => new HotStuffReplica(replicaConfig(index), newApp()));
+        this.addHost(id, () => new HotStuffReplica(replicaConfigOf(index), newApp()));
         return;
       }
       // One stream per byzantine validator for its misbehaviour, so honest streams never shift.
       const rng = sim.rng(`byzantine/${id}`);
-      this.addHost(id, () => new ByzantineReplica({ replica: replicaConfig(index), behaviors, rng, alternativePayload: emptyPayloadAfter }, newApp()));
+      this.addHost(id, () => new ByzantineReplica({ replica: replicaConfigOf(index), behaviors, rng, alternativePayload: emptyPayloadAfter }, newApp()));
     });
     for (const { node, twin } of twins) {
       const index = validators.indexOf(node);
-      this.addHost(twin, () => new TwinReplica(replicaConfig(index), newApp()));
+      this.addHost(twin, () => new TwinReplica(replicaConfigOf(index), newApp()));
     }
     const w = scenario.workload;
+    const workload = { txPerSecond: w.txPerSecond, clients: w.clients, fee: w.fee, mix: w.mix, stopAtUs: w.stopAt ?? scenario.duration };
     clients.forEach((id, index) => {
       this.addHost(id, () =>
-        new AssetClient({
-          index,
-          validators,
-          scheme,
-          accounts: clientKeys[index]!,
-          directory,
-          txPerSecond: w.txPerSecond / w.clients,
-          stopAtUs: w.stopAt ?? scenario.duration,
-          mix: w.mix,
-          fee: BigInt(w.fee),
-          token: scenario.ledger.token,
-          tokenAuthority: directory[0]!,
-          inflightMax: Math.max(1, Math.floor(v.mempool.perSenderMax / 2)),
-          queryIntervalUs: 500_000,
-          resubmitAfterUs: 2_000_000,
-          farNonceGap: BigInt(v.mempool.maxNonceGap + 1_000),
-        }),
+        createClient({ index, validators, scheme, accounts: clientKeys[index]!, directory, workload, chain: v, token: scenario.ledger.token }),
       );
     });
 

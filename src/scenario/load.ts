@@ -48,7 +48,8 @@ function checkNetworkLinks(scenario: Scenario): void {
   });
 }
 
-function toInputError(error: z.ZodError): InputError {
+/** The first issue of a zod error as an {@link InputError} naming its field. */
+export function toInputError(error: z.ZodError): InputError {
   const issue = error.issues[0]!;
   const path = formatPath(issue.path);
   if (issue.code === "unrecognized_keys") {

@@ -352,3 +352,16 @@ export type ByzantineEntry = Scenario["byzantine"][number];
 export type ByzantineBehavior = (typeof BYZANTINE_BEHAVIORS)[number];
 /** One operator operation of a parsed scenario. */
 export type Operation = Scenario["operations"][number];
+
+/** Building blocks shared with the real-mode node config (`runtime/node-config.ts`): the same fields, units and defaults. */
+export {
+  positiveDuration as positiveDurationSchema,
+  mempool as mempoolSchema,
+  MEMPOOL_DEFAULTS,
+  mix as mixSchema,
+  MIX_DEFAULTS,
+  ledger as ledgerSchema,
+  LEDGER_DEFAULTS,
+  checkpoints as checkpointsSchema,
+  CHECKPOINTS_DEFAULTS,
+};

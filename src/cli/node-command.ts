@@ -1,0 +1,205 @@
+/**
+ * Real-mode commands:
+ *
+ *   asset-sim node --config FILE
+ *     runs one validator or client until SIGINT or SIGTERM, then stops cleanly
+ *     (transport closed, storage synced and closed, logs flushed) and exits 0.
+ *     Exit 2: bad config (one error naming the field); 4: a handler threw.
+ *
+ *   asset-sim config-gen --validators N [--clients M] [--out DIR] [--host H]
+ *                        [--base-port P | --base-port ephemeral] [--metrics-base-port P]
+ *                        [--seed S] [--block-time D] [--view-timeout D] [--tx-per-second R]
+ *     writes `DIR/<id>.json` per node and `DIR/keys/<id>.key` (mode 0600), keys
+ *     derived from the seed as the simulator derives them. Validator i listens
+ *     on P + i (`ephemeral`: free ports picked now); metrics on the metrics
+ *     base port + i (default 0: each process picks one and logs it).
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join, resolve } from "node:path";
+import type { Command } from "commander";
+import { toHex } from "../crypto/hash.js";
+import { createSignatureScheme } from "../crypto/schemes.js";
+import { parseDurationUs } from "../scenario/duration.js";
+import { InputError } from "../scenario/errors.js";
+import { clientTransportKeySeed, validatorKeySeed } from "../scenario/node-factories.js";
+import { EXIT } from "../scenario/run.js";
+import { loadNodeConfig, parseNodeConfig } from "../runtime/node-config.js";
+import { startNode } from "../runtime/node-runner.js";
+
+interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+/** Options of `config-gen` as commander gives them. */
+export interface ConfigGenOptions {
+  validators?: string;
+  clients: string;
+  out: string;
+  host: string;
+  basePort: string;
+  metricsBasePort: string;
+  seed: string;
+  blockTime?: string;
+  viewTimeout?: string;
+  txPerSecond: string;
+  accountsPerClient: string;
+}
+
+/** Registers `node` and `config-gen` on the program; `setExit` receives each command's exit code. */
+export function registerNodeCommands(program: Command, io: Io, setExit: (code: number) => void): void {
+  program
+    .command("node")
+    .description("run one validator or client of a real network (TCP, files, real clock) until SIGINT/SIGTERM")
+    .requiredOption("--config <file>", "node config file (see `asset-sim config-gen`)")
+    .action(async (options: { config: string }) => {
+      setExit(await commandNode(options.config, io));
+    });
+
+  program
+    .command("config-gen")
+    .description("write one node config file per validator and client of a local network")
+    .option("--validators <n>", "number of validators (required)")
+    .option("--clients <m>", "number of workload clients", "0")
+    .option("--out <dir>", "directory for the config files, keys, data and logs", "./testnet")
+    .option("--host <host>", "address every node listens on and is dialled at", "127.0.0.1")
+    .option("--base-port <p>", "validator i listens on P + i; `ephemeral` picks free ports now", "7100")
+    .option("--metrics-base-port <p>", "metrics of node k (validators, then clients) on P + k; 0: each process picks one", "0")
+    .option("--seed <s>", "the network's genesis seed", "1")
+    .option("--block-time <d>", "minimum time between blocks (e.g. 250ms)")
+    .option("--view-timeout <d>", "view timeout (e.g. 1s)")
+    .option("--tx-per-second <r>", "workload of all clients together", "0")
+    .option("--accounts-per-client <k>", "accounts per client", "8")
+    .action(async (options: ConfigGenOptions) => {
+      setExit(await commandConfigGen(options, io));
+    });
+}
+
+/**
+ * Runs the node of `configPath` until SIGINT or SIGTERM.
+ * @returns the exit code (0 after a clean stop)
+ * @throws InputError on a bad config (the CLI prints it and exits 2)
+ */
+export async function commandNode(configPath: string, io: Io): Promise<number> {
+  const config = loadNodeConfig(configPath);
+  const node = await startNode(config);
+  io.err(`${config.id}: ${config.role} running${node.port !== undefined ? ` on ${config.listen!.host}:${node.port}` : ""}${node.metricsPort !== undefined ? `, metrics http://${config.metrics.host}:${node.metricsPort}/metrics` : ""}`);
+  const signal = await new Promise<NodeJS.Signals>((resolveSignal) => {
+    const onSignal = (s: NodeJS.Signals): void => {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      resolveSignal(s);
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  });
+  io.err(`${config.id}: ${signal}, stopping`);
+  await node.stop();
+  return EXIT.ok;
+}
+
+/** Parses a positive integer option. */
+function intOption(value: string | undefined, name: string, min: number, max: number): number {
+  if (value === undefined) throw new InputError(name, "required option is missing");
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw new InputError(name, `must be an integer in ${min}..${max}, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+function durationOption(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const parsed = parseDurationUs(value);
+  if (typeof parsed === "string") throw new InputError(name, parsed);
+  if (parsed <= 0) throw new InputError(name, "must be greater than zero");
+  return parsed;
+}
+
+/** `count` free TCP ports on `host`, picked by binding port 0 (a race with other programs is possible but rare). */
+async function freePorts(host: string, count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<import("node:net").Server>((resolveServer, reject) => {
+          const server = createServer();
+          server.once("error", reject);
+          server.listen(0, host, () => resolveServer(server));
+        }),
+    ),
+  );
+  const ports = servers.map((s) => {
+    const address = s.address();
+    return typeof address === "object" && address !== null ? address.port : 0;
+  });
+  await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+  return ports;
+}
+
+/**
+ * Writes the config files of a local network (see the file comment).
+ * @returns the exit code
+ * @throws InputError on a bad option
+ */
+export async function commandConfigGen(options: ConfigGenOptions, io: Io): Promise<number> {
+  const n = intOption(options.validators, "--validators", 1, 1024);
+  const m = intOption(options.clients, "--clients", 0, 1000);
+  const seed = intOption(options.seed, "--seed", 0, Number.MAX_SAFE_INTEGER);
+  const txPerSecond = Number(options.txPerSecond);
+  if (!(txPerSecond >= 0)) throw new InputError("--tx-per-second", `must be a number >= 0, got ${JSON.stringify(options.txPerSecond)}`);
+  const accountsPerClient = intOption(options.accountsPerClient, "--accounts-per-client", 1, 1000);
+  const blockTime = durationOption(options.blockTime, "--block-time");
+  const viewTimeout = durationOption(options.viewTimeout, "--view-timeout");
+  const host = options.host;
+  const ports = options.basePort === "ephemeral" ? await freePorts(host, n) : ((base) => Array.from({ length: n }, (_, i) => base + i))(intOption(options.basePort, "--base-port", 1, 65535 - n + 1));
+  const metricsBase = intOption(options.metricsBasePort, "--metrics-base-port", 0, 65535 - n - m);
+  const out = resolve(options.out);
+  mkdirSync(join(out, "keys"), { recursive: true });
+
+  const scheme = createSignatureScheme("ed25519-native");
+  const validatorIds = Array.from({ length: n }, (_, i) => `v${i}`);
+  const clientIds = Array.from({ length: m }, (_, i) => `c${i}`);
+  const secrets = new Map<string, Uint8Array>();
+  const validators = validatorIds.map((id, i) => {
+    const secret = validatorKeySeed(seed, id);
+    secrets.set(id, secret);
+    return { id, host, port: ports[i]!, publicKey: toHex(scheme.keyPairFromSeed(secret).publicKey) };
+  });
+  const clients = clientIds.map((id) => {
+    const secret = clientTransportKeySeed(seed, id);
+    secrets.set(id, secret);
+    return { id, publicKey: toHex(scheme.keyPairFromSeed(secret).publicKey) };
+  });
+  const chain = {
+    ...(blockTime !== undefined ? { blockTime } : {}),
+    ...(viewTimeout !== undefined ? { viewTimeout } : {}),
+    signatureScheme: "ed25519-native",
+  };
+  const files: string[] = [];
+  [...validatorIds, ...clientIds].forEach((id, k) => {
+    const role = k < n ? "validator" : "client";
+    const keyFile = join("keys", `${id}.key`);
+    writeFileSync(join(out, keyFile), `${toHex(secrets.get(id)!)}\n`, { mode: 0o600 });
+    const config = {
+      version: 1,
+      id,
+      role,
+      seed,
+      validators,
+      clients,
+      secretKeyFile: keyFile,
+      ...(role === "validator" ? { listen: { host, port: ports[k]! } } : {}),
+      metrics: { host, port: metricsBase === 0 ? 0 : metricsBase + k },
+      dataDir: join("data", id),
+      log: { level: "info", file: join("logs", `${id}.jsonl`) },
+      chain,
+      workload: { txPerSecond, accountsPerClient },
+    };
+    const path = join(out, `${id}.json`);
+    writeFileSync(path, `${JSON.stringify(config, null, 2)}\n`);
+    parseNodeConfig(config, out); // what we write must load
+    files.push(path);
+  });
+  for (const file of files) io.out(file);
+  return EXIT.ok;
+}

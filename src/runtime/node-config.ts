@@ -1,0 +1,193 @@
+/**
+ * The real-mode node config file, version 1 (zod schema), and its loading.
+ *
+ * One file per process (`asset-sim config-gen` writes a set; `asset-sim node
+ * --config FILE` runs one):
+ *
+ * ```json
+ * {
+ *   "version": 1,
+ *   "id": "v0",                          // this node; in validators (role validator) or clients (role client)
+ *   "role": "validator",                 // or "client"
+ *   "seed": 1,                           // the network's genesis seed: client accounts and genesis derive from it
+ *   "validators": [{ "id": "v0", "host": "127.0.0.1", "port": 7100, "publicKey": "<64 hex>" }, ...],
+ *   "clients": [{ "id": "c0", "publicKey": "<64 hex>" }],   // default []
+ *   "secretKeyFile": "keys/v0.key",      // or "secretKey": "<64 hex>" (an ed25519 seed); exactly one
+ *   "listen": { "host": "127.0.0.1", "port": 7100 },        // required for validators; port 0: ephemeral
+ *   "metrics": { "host": "127.0.0.1", "port": 0 },          // default; port 0: ephemeral (printed at start)
+ *   "dataDir": "data/v0",                // required for validators
+ *   "log": { "level": "info", "file": "logs/v0.jsonl" },    // default level info, stdout
+ *   "chain": { "blockTime": "250ms", "viewTimeout": "1s", "viewTimeoutMax": "8s", "syncRetry": "200ms",
+ *              "signatureScheme": "ed25519-native", "maxBlockTransactions": 5000,
+ *              "mempool": { ... }, "checkpoints": { "every": 0, "snapshotBehind": 64 } },
+ *   "ledger": { ... },                   // as a scenario's ledger section, same defaults
+ *   "workload": { "txPerSecond": 0, "accountsPerClient": 8, "fee": 10, "mix": { ... }, "stopAfter": "60s" }
+ * }
+ * ```
+ *
+ * Relative paths (`dataDir`, `secretKeyFile`, `log.file`) are resolved against
+ * the config file's directory. Durations take the scenario format (integer
+ * microseconds or a string with a unit). Every default equals the scenario
+ * schema's. `ledger`, `chain` (but `listen`, `metrics`, `log`) and
+ * `workload.accountsPerClient` must be the same in every file of a network:
+ * they define the genesis.
+ */
+import { readFileSync } from "node:fs";
+import { dirname, isAbsolute, resolve } from "node:path";
+import { z } from "zod";
+import { InputError } from "../scenario/errors.js";
+import { toInputError } from "../scenario/load.js";
+import {
+  CHECKPOINTS_DEFAULTS,
+  LEDGER_DEFAULTS,
+  MEMPOOL_DEFAULTS,
+  MIX_DEFAULTS,
+  checkpointsSchema,
+  ledgerSchema,
+  mempoolSchema,
+  mixSchema,
+  positiveDurationSchema,
+} from "../scenario/schema.js";
+import { LOG_LEVELS } from "./telemetry.js";
+
+const hex32 = z.string().regex(/^[0-9a-fA-F]{64}$/, "must be 64 hex characters (32 bytes)");
+const port = z.number().int("must be an integer").min(0, "must be 0..65535").max(65535, "must be 0..65535");
+const host = z.string().min(1, "must be a host name or address");
+const nodeId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 characters A-Z, a-z, 0-9, _ or -");
+
+/** Chain defaults: the scenario's `validators` defaults. */
+export const CHAIN_DEFAULTS = {
+  blockTime: 250_000,
+  viewTimeout: 1_000_000,
+  syncRetry: 200_000,
+  signatureScheme: "ed25519-native" as const,
+  maxBlockTransactions: 5_000,
+  mempool: MEMPOOL_DEFAULTS,
+  checkpoints: CHECKPOINTS_DEFAULTS,
+};
+
+const chain = z
+  .strictObject({
+    blockTime: positiveDurationSchema.default(CHAIN_DEFAULTS.blockTime),
+    viewTimeout: positiveDurationSchema.default(CHAIN_DEFAULTS.viewTimeout),
+    /** Default 8 x viewTimeout. */
+    viewTimeoutMax: positiveDurationSchema.optional(),
+    syncRetry: positiveDurationSchema.default(CHAIN_DEFAULTS.syncRetry),
+    /** Real mode signs with real ed25519 only (the sim scheme is not a signature). */
+    signatureScheme: z.enum(["ed25519-native", "ed25519"]).default(CHAIN_DEFAULTS.signatureScheme),
+    maxBlockTransactions: z.number().int().positive().default(CHAIN_DEFAULTS.maxBlockTransactions),
+    mempool: mempoolSchema.default(MEMPOOL_DEFAULTS),
+    checkpoints: checkpointsSchema.default(CHECKPOINTS_DEFAULTS),
+  })
+  .transform((c, ctx) => {
+    const viewTimeoutMax = c.viewTimeoutMax ?? 8 * c.viewTimeout;
+    if (viewTimeoutMax < c.viewTimeout) ctx.addIssue({ code: "custom", message: "must be at least viewTimeout", path: ["viewTimeoutMax"] });
+    return { ...c, viewTimeoutMax };
+  });
+
+const WORKLOAD_DEFAULTS = { txPerSecond: 0, accountsPerClient: 8, fee: 10, mix: MIX_DEFAULTS };
+const workload = z.strictObject({
+  /** Submissions per second of the whole network, split evenly over the clients. */
+  txPerSecond: z.number().min(0, "must be >= 0").max(1_000_000).default(WORKLOAD_DEFAULTS.txPerSecond),
+  accountsPerClient: z.number().int().min(1).max(1000).default(WORKLOAD_DEFAULTS.accountsPerClient),
+  fee: z.number().int().min(0).max(1_000_000_000).default(WORKLOAD_DEFAULTS.fee),
+  mix: mixSchema.default(MIX_DEFAULTS),
+  /** A client stops submitting this long after it starts (default: never). */
+  stopAfter: positiveDurationSchema.optional(),
+});
+
+/** The node config file, version 1 (see the file comment). */
+export const nodeConfigSchema = z
+  .strictObject({
+    version: z.literal(1),
+    id: nodeId,
+    role: z.enum(["validator", "client"]),
+    seed: z.number().int("must be an integer").min(0, "must be >= 0").max(Number.MAX_SAFE_INTEGER),
+    validators: z.array(z.strictObject({ id: nodeId, host, port: port.min(1, "must be 1..65535"), publicKey: hex32 })).min(1, "needs at least one validator").max(1024),
+    clients: z.array(z.strictObject({ id: nodeId, publicKey: hex32 })).max(1000).default([]),
+    secretKey: hex32.optional(),
+    secretKeyFile: z.string().min(1).optional(),
+    listen: z.strictObject({ host: host.default("127.0.0.1"), port }).optional(),
+    metrics: z.strictObject({ host: host.default("127.0.0.1"), port: port.default(0) }).default({ host: "127.0.0.1", port: 0 }),
+    dataDir: z.string().min(1).optional(),
+    log: z.strictObject({ level: z.enum(LOG_LEVELS).default("info"), file: z.string().min(1).optional() }).default({ level: "info" }),
+    chain: chain.default({ ...CHAIN_DEFAULTS, viewTimeoutMax: 8 * CHAIN_DEFAULTS.viewTimeout }),
+    ledger: ledgerSchema.default(LEDGER_DEFAULTS),
+    workload: workload.default(WORKLOAD_DEFAULTS),
+  })
+  .superRefine((c, ctx) => {
+    const seen = new Set<string>();
+    const all = [...c.validators.map((v, i) => ({ id: v.id, path: ["validators", i, "id"] })), ...c.clients.map((v, i) => ({ id: v.id, path: ["clients", i, "id"] }))];
+    for (const { id, path } of all) {
+      if (seen.has(id)) ctx.addIssue({ code: "custom", message: `duplicate node id ${JSON.stringify(id)}`, path });
+      seen.add(id);
+    }
+    const list = c.role === "validator" ? c.validators : c.clients;
+    if (!list.some((n) => n.id === c.id)) ctx.addIssue({ code: "custom", message: `${JSON.stringify(c.id)} is not in ${c.role === "validator" ? "validators" : "clients"}`, path: ["id"] });
+    if ((c.secretKey === undefined) === (c.secretKeyFile === undefined)) ctx.addIssue({ code: "custom", message: "give exactly one of secretKey and secretKeyFile", path: ["secretKey"] });
+    if (c.role === "validator" && c.listen === undefined) ctx.addIssue({ code: "custom", message: "required field is missing (a validator listens for peers)", path: ["listen"] });
+    if (c.role === "validator" && c.dataDir === undefined) ctx.addIssue({ code: "custom", message: "required field is missing (a validator keeps its blocks there)", path: ["dataDir"] });
+  });
+
+/** A parsed node config: durations in microseconds, defaults filled in, paths as written. */
+export type NodeConfig = z.output<typeof nodeConfigSchema>;
+
+/** A loaded node config: paths resolved, the secret key read. */
+export interface LoadedNodeConfig extends NodeConfig {
+  /** The ed25519 seed of this node's key, 32 bytes as 64 hex characters. */
+  readonly secretKeyHex: string;
+  /** The config file's path (absolute), or undefined for an object. */
+  readonly source?: string;
+}
+
+/**
+ * Validates a config object; relative paths are resolved against `baseDir`
+ * and the secret key file is read.
+ * @throws InputError naming the first bad field (the CLI exits 2)
+ */
+export function parseNodeConfig(raw: unknown, baseDir: string = process.cwd()): LoadedNodeConfig {
+  const result = nodeConfigSchema.safeParse(raw);
+  if (!result.success) throw toInputError(result.error);
+  const c = result.data;
+  const at = (path: string): string => (isAbsolute(path) ? path : resolve(baseDir, path));
+  let secretKeyHex = c.secretKey;
+  if (secretKeyHex === undefined) {
+    const file = at(c.secretKeyFile!);
+    let text: string;
+    try {
+      text = readFileSync(file, "utf8").trim();
+    } catch (error) {
+      throw new InputError("secretKeyFile", `cannot read ${file}: ${(error as Error).message}`);
+    }
+    if (!/^[0-9a-fA-F]{64}$/.test(text)) throw new InputError("secretKeyFile", `${file} must hold 64 hex characters (a 32-byte ed25519 seed)`);
+    secretKeyHex = text;
+  }
+  return {
+    ...c,
+    ...(c.secretKeyFile !== undefined ? { secretKeyFile: at(c.secretKeyFile) } : {}),
+    ...(c.dataDir !== undefined ? { dataDir: at(c.dataDir) } : {}),
+    log: { ...c.log, ...(c.log.file !== undefined ? { file: at(c.log.file) } : {}) },
+    secretKeyHex: secretKeyHex.toLowerCase(),
+  };
+}
+
+/**
+ * Reads and validates a config file.
+ * @throws InputError when the file cannot be read, is not JSON, or is invalid (naming the field)
+ */
+export function loadNodeConfig(path: string): LoadedNodeConfig {
+  const file = resolve(path);
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    throw new InputError("--config", `cannot read ${file}: ${(error as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new InputError("", `${file} is not valid JSON: ${(error as Error).message}`);
+  }
+  return { ...parseNodeConfig(raw, dirname(file)), source: file };
+}

@@ -1,0 +1,147 @@
+/**
+ * How validators and clients are built from a network's settings: key
+ * derivation from the genesis seed, the genesis, the replica's and the
+ * sequencer's configuration, and a workload client's. The simulator
+ * (`cluster.ts`) and real mode (`runtime/`) both build their nodes here, so a
+ * validator in a real process is configured exactly as in a simulated run.
+ */
+import { HotStuffReplica, type ReplicaConfig } from "../consensus/replica.js";
+import type { ValidatorSet } from "../consensus/validator-set.js";
+import { concatBytes, sha256, toHex, u64, utf8 } from "../crypto/hash.js";
+import type { KeyPair, SignatureScheme } from "../crypto/signature.js";
+import { AssetApp } from "../sequencer/asset-app.js";
+import type { NodeId } from "../sim/node.js";
+import type { Genesis } from "../vm/genesis.js";
+import { AssetClient, type WorkloadMix } from "../workload/asset-client.js";
+import { buildGenesis } from "./genesis.js";
+import type { Scenario } from "./schema.js";
+
+/** The chain settings a validator needs (the scenario's `validators` section without `count`). */
+export type ChainSettings = Omit<Scenario["validators"], "count" | "signatureScheme">;
+
+/** Checkpoint settings (the scenario's `checkpoints` section). */
+export type CheckpointSettings = Scenario["checkpoints"];
+
+/** Ledger genesis settings (the scenario's `ledger` section). */
+export type LedgerSettings = Scenario["ledger"];
+
+/** The 32-byte key seed of validator `id` in the network seeded with `seed`. */
+export function validatorKeySeed(seed: number, id: NodeId): Uint8Array {
+  return sha256(concatBytes(utf8("asset-sim/validator-key"), u64(seed), utf8(id)));
+}
+
+/** The 32-byte key seed of account `k` of client `client` in the network seeded with `seed`. */
+export function clientAccountKeySeed(seed: number, client: NodeId, k: number): Uint8Array {
+  return sha256(concatBytes(utf8("asset-sim/client-key"), u64(seed), utf8(client), u64(k)));
+}
+
+/**
+ * The 32-byte seed of the transport key of client `client` (real mode only:
+ * a client authenticates its connections with it; it signs no transaction).
+ */
+export function clientTransportKeySeed(seed: number, client: NodeId): Uint8Array {
+  return sha256(concatBytes(utf8("asset-sim/client-transport-key"), u64(seed), utf8(client)));
+}
+
+/** Every client's account key pairs, `[client][k]`, in the order of `clients`. */
+export function clientAccountKeys(scheme: SignatureScheme, seed: number, clients: readonly NodeId[], accountsPerClient: number): KeyPair[][] {
+  return clients.map((client) => Array.from({ length: accountsPerClient }, (_, k) => scheme.keyPairFromSeed(clientAccountKeySeed(seed, client, k))));
+}
+
+/**
+ * The account directory (every client account's id, in client then account
+ * order) and the genesis funding it.
+ */
+export function networkGenesis(clientKeys: readonly (readonly KeyPair[])[], ledger: LedgerSettings): { directory: string[]; genesis: Genesis } {
+  const directory = clientKeys.flat().map((k) => toHex(k.publicKey));
+  return { directory, genesis: buildGenesis(ledger, directory) };
+}
+
+/** The replica configuration of validator `index` (storage is always formatted before the first boot). */
+export function replicaConfig(options: {
+  validators: ValidatorSet;
+  index: number;
+  keyPair: KeyPair;
+  chain: ChainSettings;
+  checkpoints: CheckpointSettings;
+}): ReplicaConfig {
+  const { chain } = options;
+  return {
+    validators: options.validators,
+    index: options.index,
+    keyPair: options.keyPair,
+    blockTimeUs: chain.blockTime,
+    viewTimeoutUs: chain.viewTimeout,
+    viewTimeoutMaxUs: chain.viewTimeoutMax,
+    syncRetryUs: chain.syncRetry,
+    storageFormatted: true,
+    checkpointEveryBlocks: options.checkpoints.every,
+    snapshotBehindBlocks: options.checkpoints.snapshotBehind,
+  };
+}
+
+/** A fresh sequencer application for one validator. `batchPosters`: nodes the committed roots are pushed to. */
+export function createAssetApp(options: { scheme: SignatureScheme; genesis: Genesis; chain: ChainSettings; batchPosters?: readonly NodeId[] }): AssetApp {
+  const { chain } = options;
+  return new AssetApp({
+    ...(options.batchPosters !== undefined ? { batchPosters: [...options.batchPosters] } : {}),
+    scheme: options.scheme,
+    genesis: options.genesis,
+    blockTransactionsMax: chain.maxBlockTransactions,
+    mempool: {
+      capacity: chain.mempool.capacity,
+      minFee: BigInt(chain.mempool.minFee),
+      replaceBumpPercent: chain.mempool.replaceBumpPercent,
+      ttlUs: chain.mempool.ttl,
+      maxNonceGap: chain.mempool.maxNonceGap,
+      perSenderMax: chain.mempool.perSenderMax,
+    },
+  });
+}
+
+/** A fresh honest validator: the HotStuff replica over its sequencer application. */
+export function createValidator(options: Parameters<typeof replicaConfig>[0] & { scheme: SignatureScheme; genesis: Genesis; batchPosters?: readonly NodeId[] }): HotStuffReplica {
+  return new HotStuffReplica(replicaConfig(options), createAssetApp(options));
+}
+
+/** The workload settings a client needs (the scenario's `workload` section, `stopAt` resolved). */
+export interface ClientWorkload {
+  /** Submissions per second of the whole network (split evenly over `clients`). */
+  readonly txPerSecond: number;
+  readonly clients: number;
+  readonly fee: number;
+  readonly mix: WorkloadMix;
+  /** No submissions at or after this time on the client's clock, microseconds. */
+  readonly stopAtUs: number;
+}
+
+/** A fresh workload client `index` with its accounts. */
+export function createClient(options: {
+  index: number;
+  validators: readonly NodeId[];
+  scheme: SignatureScheme;
+  accounts: readonly KeyPair[];
+  directory: readonly string[];
+  workload: ClientWorkload;
+  chain: ChainSettings;
+  token: string;
+}): AssetClient {
+  const { workload: w, chain } = options;
+  return new AssetClient({
+    index: options.index,
+    validators: options.validators,
+    scheme: options.scheme,
+    accounts: options.accounts,
+    directory: options.directory,
+    txPerSecond: w.txPerSecond / w.clients,
+    stopAtUs: w.stopAtUs,
+    mix: w.mix,
+    fee: BigInt(w.fee),
+    token: options.token,
+    tokenAuthority: options.directory[0]!,
+    inflightMax: Math.max(1, Math.floor(chain.mempool.perSenderMax / 2)),
+    queryIntervalUs: 500_000,
+    resubmitAfterUs: 2_000_000,
+    farNonceGap: BigInt(chain.mempool.maxNonceGap + 1_000),
+  });
+}
