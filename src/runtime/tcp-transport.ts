@@ -26,6 +26,18 @@
  * the queue waits for `'drain'`. A message that would overflow the queue is
  * dropped and counted (`stats.dropped`), as is one to an unknown or blocked
  * peer. Messages sent while a peer is disconnected wait in the queue.
+ *
+ * When a duplicate connection loses, it is half-closed rather than cut: the
+ * frames the peer had already written on it are still read and delivered
+ * (each connection keeps its own order; two connections of one pair may
+ * interleave for that moment). A connection that replaces another after a
+ * restart works the same way.
+ *
+ * Limits (plainly): there is no application heartbeat, so a peer that vanishes
+ * without a FIN or RST (power loss, a silent partition) is noticed only by TCP
+ * keep-alive (probes from 10 s idle, then the kernel's probe count and
+ * interval) or a write error; until then its messages wait in the queue. After
+ * the handshake frames are neither encrypted nor MACed (see `peer-handshake.ts`).
  */
 import { randomBytes, randomInt } from "node:crypto";
 import { createServer, Socket, type Server } from "node:net";
@@ -252,6 +264,10 @@ export class TcpTransport implements Transport {
           resolve();
         });
       });
+      if (this.closing !== undefined) {
+        server.close();
+        throw new Error("TcpTransport.start: closed while starting");
+      }
       server.on("error", (error) => this.log("socket-error", { peer: undefined, error: error.message }));
       const address = server.address();
       port = typeof address === "object" && address !== null ? address.port : wanted;
@@ -387,7 +403,10 @@ export class TcpTransport implements Transport {
     socket.setKeepAlive(true, 10_000);
     connection.handshakeTimer = setTimeout(() => {
       connection.handshakeTimer = undefined;
-      if (connection.state === "handshake") this.rejectConnection(connection, connection.handshake.claimedPeer ?? expectedPeer, "handshake-timeout");
+      if (connection.state !== "handshake") return;
+      // An outbound socket still connecting never reached a node: a dial failure, not a rejection.
+      if (socket.connecting) this.closeConnection(connection, "dial failed: connect timeout");
+      else this.rejectConnection(connection, connection.handshake.claimedPeer ?? expectedPeer, "handshake-timeout");
     }, this.handshakeTimeoutMs);
     socket.on("data", (chunk: Buffer) => this.onData(connection, chunk));
     socket.on("drain", () => {
@@ -397,7 +416,11 @@ export class TcpTransport implements Transport {
     });
     socket.on("end", () => {
       if (connection.state === "closed") return;
-      if (connection.decoder.bufferedBytes > 0) {
+      if (connection.state === "handshake") {
+        // A peer that refused us, a port scanner, or a health check: only a partial frame is suspicious.
+        if (connection.decoder.bufferedBytes > 0) this.rejectConnection(connection, connection.handshake.claimedPeer, "bad-message", "stream ended inside a handshake frame");
+        else this.closeConnection(connection, "remote closed during the handshake");
+      } else if (connection.decoder.bufferedBytes > 0) {
         this.malformed(connection, `stream ended inside a frame (${connection.decoder.bufferedBytes} bytes left)`);
       } else {
         this.closeConnection(connection, "remote closed");
