@@ -238,7 +238,8 @@ export class FileStorage implements Storage {
       offset += 3 + keyLength;
       if (op === OP_PUT) {
         const valueLength = view.getUint32(offset, true);
-        this.durable.set(key, body.slice(offset + 4, offset + 4 + valueLength));
+        // A plain Uint8Array copy (not a Buffer view of the log), as a node expects.
+        this.durable.set(key, new Uint8Array(body.subarray(offset + 4, offset + 4 + valueLength)));
         offset += 4 + valueLength;
       } else {
         this.durable.delete(key);

@@ -1,0 +1,95 @@
+/** The node config: a valid file loads with defaults; each kind of mistake is one InputError naming its field (CLI exit 2). */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { main } from "../../src/cli/main.js";
+import { InputError } from "../../src/scenario/errors.js";
+import { loadNodeConfig, parseNodeConfig } from "../../src/runtime/node-config.js";
+
+const KEY = "11".repeat(32);
+const valid = (): Record<string, unknown> => ({
+  version: 1,
+  id: "v0",
+  role: "validator",
+  seed: 7,
+  validators: [
+    { id: "v0", host: "127.0.0.1", port: 7100, publicKey: "aa".repeat(32) },
+    { id: "v1", host: "127.0.0.1", port: 7101, publicKey: "bb".repeat(32) },
+  ],
+  secretKey: KEY,
+  listen: { port: 7100 },
+  dataDir: "data/v0",
+});
+
+function fieldOf(raw: unknown): string {
+  try {
+    parseNodeConfig(raw, "/base");
+  } catch (error) {
+    expect(error).toBeInstanceOf(InputError);
+    return (error as InputError).field;
+  }
+  throw new Error("expected an InputError");
+}
+
+describe("node config", () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+
+  it("a valid config loads with the scenario defaults and paths resolved against the file", () => {
+    const c = parseNodeConfig(valid(), "/base");
+    expect(c.chain.blockTime).toBe(250_000);
+    expect(c.chain.viewTimeoutMax).toBe(8_000_000);
+    expect(c.chain.signatureScheme).toBe("ed25519-native");
+    expect(c.chain.mempool.capacity).toBe(200_000);
+    expect(c.ledger.token).toBe("USDC");
+    expect(c.workload.accountsPerClient).toBe(8);
+    expect(c.metrics).toEqual({ host: "127.0.0.1", port: 0 });
+    expect(c.listen).toEqual({ host: "127.0.0.1", port: 7100 });
+    expect(c.dataDir).toBe("/base/data/v0");
+    expect(c.secretKeyHex).toBe(KEY);
+    expect(parseNodeConfig({ ...valid(), chain: { blockTime: "100ms", viewTimeout: "2s" } }, "/base").chain.viewTimeoutMax).toBe(16_000_000);
+  });
+
+  it("each mistake names its field", () => {
+    expect(fieldOf({ ...valid(), version: 2 })).toBe("version");
+    expect(fieldOf({ ...valid(), role: "sequencer" })).toBe("role");
+    expect(fieldOf({ ...valid(), seed: -1 })).toBe("seed");
+    expect(fieldOf({ ...valid(), id: "v9" })).toBe("id");
+    expect(fieldOf({ ...valid(), colour: "red" })).toBe("colour");
+    expect(fieldOf({ ...valid(), listen: undefined })).toBe("listen");
+    expect(fieldOf({ ...valid(), dataDir: undefined })).toBe("dataDir");
+    expect(fieldOf({ ...valid(), secretKey: undefined })).toBe("secretKey");
+    expect(fieldOf({ ...valid(), secretKey: "xyz" })).toBe("secretKey");
+    expect(fieldOf({ ...valid(), listen: { port: 70000 } })).toBe("listen.port");
+    expect(fieldOf({ ...valid(), chain: { blockTime: "soon" } })).toBe("chain.blockTime");
+    expect(fieldOf({ ...valid(), chain: { signatureScheme: "sim" } })).toBe("chain.signatureScheme");
+    expect(fieldOf({ ...valid(), chain: { viewTimeout: "2s", viewTimeoutMax: "1s" } })).toBe("chain.viewTimeoutMax");
+    expect(fieldOf({ ...valid(), validators: [] })).toBe("validators");
+    expect(fieldOf({ ...valid(), validators: [...(valid().validators as object[]), { id: "v1", host: "h", port: 1, publicKey: "cc".repeat(32) }] })).toBe("validators[2].id");
+    expect(fieldOf({ ...valid(), validators: [{ id: "v0", host: "h", port: 1, publicKey: "short" }] })).toBe("validators[0].publicKey");
+    expect(fieldOf({ ...valid(), secretKey: undefined, secretKeyFile: "/nonexistent/key" })).toBe("secretKeyFile");
+  });
+
+  it("a client needs neither listen nor dataDir", () => {
+    const c = parseNodeConfig({ ...valid(), id: "c0", role: "client", clients: [{ id: "c0", publicKey: "cc".repeat(32) }], listen: undefined, dataDir: undefined }, "/base");
+    expect(c.role).toBe("client");
+  });
+
+  it("`asset-sim node` with a bad config prints one error naming the field and exits 2", async () => {
+    const d = mkdtempSync(join(tmpdir(), "node-config-"));
+    dirs.push(d);
+    const path = join(d, "v0.json");
+    writeFileSync(path, JSON.stringify({ ...valid(), chain: { blockTime: -5 } }));
+    const errors: string[] = [];
+    const code = await main(["node", "asset-sim", "node", "--config", path], { out: () => {}, err: (t) => errors.push(t) });
+    expect(code).toBe(2);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^error: chain\.blockTime: /);
+    writeFileSync(path, "{ not json");
+    expect(() => loadNodeConfig(path)).toThrow(/not valid JSON/);
+    expect(await main(["node", "asset-sim", "node", "--config", join(d, "missing.json")], { out: () => {}, err: () => {} })).toBe(2);
+  });
+});
