@@ -8,6 +8,7 @@
  *   asset-sim list
  *   asset-sim node --config FILE        (real mode, see node-command.ts)
  *   asset-sim config-gen --validators N [...]
+ *   asset-sim testnet [--validators N] [--clients M] [--duration D] [--tps R] [--scenario FILE] [--keep-dir]   (testnet-command.ts)
  *
  * Exit codes: 0 all invariants held, 1 safety violated, 2 bad input,
  * 3 liveness bound missed, 4 a node threw, 5 replay did not reproduce,
@@ -32,6 +33,7 @@ import { PACKAGE_VERSION } from "../version.js";
 import { formatSpeed, formatSummary } from "./summary.js";
 import { commandExplore, commandShrink, type ExploreCommandOptions, type ShrinkCommandOptions } from "./explore-command.js";
 import { registerNodeCommands } from "./node-command.js";
+import { registerTestnetCommand } from "./testnet-command.js";
 
 /** Where the shipped scenarios live: the package's `sim-scenarios/` (found from this file, built or not). */
 const SHIPPED_SCENARIOS = findShippedScenarios(dirname(fileURLToPath(import.meta.url)));
@@ -124,6 +126,9 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
     });
 
   registerNodeCommands(program, io, (code) => {
+    exitCode = code;
+  });
+  registerTestnetCommand(program, io, (code) => {
     exitCode = code;
   });
 

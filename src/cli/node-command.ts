@@ -25,7 +25,7 @@ import { InputError } from "../scenario/errors.js";
 import { clientTransportKeySeed, validatorKeySeed } from "../scenario/node-factories.js";
 import { EXIT } from "../scenario/run.js";
 import { loadNodeConfig, parseNodeConfig } from "../runtime/node-config.js";
-import { startNode } from "../runtime/node-runner.js";
+import { startControlledNode } from "../runtime/control-channel.js";
 
 interface Io {
   out: (text: string) => void;
@@ -83,7 +83,7 @@ export function registerNodeCommands(program: Command, io: Io, setExit: (code: n
  */
 export async function commandNode(configPath: string, io: Io): Promise<number> {
   const config = loadNodeConfig(configPath);
-  const node = await startNode(config);
+  const node = await startControlledNode(config); // startNode, plus the testnet control channel when run under `asset-sim testnet`
   io.err(`${config.id}: ${config.role} running${node.port !== undefined ? ` on ${config.listen!.host}:${node.port}` : ""}${node.metricsPort !== undefined ? `, metrics http://${config.metrics.host}:${node.metricsPort}/metrics` : ""}`);
   const signal = await new Promise<NodeJS.Signals>((resolveSignal) => {
     const onSignal = (s: NodeJS.Signals): void => {

@@ -1,0 +1,261 @@
+/**
+ * `asset-sim testnet`: a local network of real processes on 127.0.0.1.
+ *
+ *   asset-sim testnet [--validators N] [--clients M] [--duration D] [--tps R]
+ *                     [--seed S] [--scenario FILE] [--keep-dir]
+ *
+ * Writes the configs with `config-gen` into a temp dir (free ports), starts
+ * N validator and M client processes (`asset-sim node --config ...`), prints
+ * progress on stderr once a second (committed height per validator, TPS,
+ * latency percentiles) and a summary on stdout at the end, then stops every
+ * process (SIGTERM, SIGKILL after 5 s; also on Ctrl-C and on errors).
+ *
+ * `--scenario FILE` (or a shipped scenario's name) takes its validator count,
+ * block time, view timeout, workload (tps, clients) and duration, and applies
+ * its fault actions that make sense for processes (`runtime/testnet.ts`);
+ * the others are listed and skipped. Explicit options win over the scenario.
+ *
+ * Exit codes: 0 every validator agreed and commits progressed; 1 two
+ * validators committed different blocks (or computed different state roots)
+ * at one height; 2 bad input; 3 nothing was committed.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Command } from "commander";
+import { parseDurationUs } from "../scenario/duration.js";
+import { InputError } from "../scenario/errors.js";
+import { parseScenarioText } from "../scenario/load.js";
+import type { FaultAction, Scenario } from "../scenario/schema.js";
+import { describeFault, editJsonFile, runTestnet, TESTNET_DEFAULTS, unsupportedActions, type ConfigGenerator, type WrittenConfig } from "../runtime/testnet.js";
+import type { ProgressSnapshot, TestnetSummary } from "../runtime/testnet-monitor.js";
+import { commandConfigGen } from "./node-command.js";
+
+interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+/** Options of `testnet` as commander gives them (all strings; defaults applied here, so a scenario can supply them). */
+export interface TestnetCommandOptions {
+  validators?: string;
+  clients?: string;
+  duration?: string;
+  tps?: string;
+  seed?: string;
+  scenario?: string;
+  keepDir?: boolean;
+}
+
+/** Registers `testnet` on the program; `setExit` receives its exit code. */
+export function registerTestnetCommand(program: Command, io: Io, setExit: (code: number) => void): void {
+  program
+    .command("testnet")
+    .description("run a local network of real validator and client processes on 127.0.0.1, check they agree, then stop them")
+    .option("--validators <n>", `validator processes (default ${TESTNET_DEFAULTS.validators})`)
+    .option("--clients <m>", `client processes (default ${TESTNET_DEFAULTS.clients})`)
+    .option("--duration <d>", "how long to run (e.g. 30s; default 30s)")
+    .option("--tps <r>", `transactions per second offered by all clients together (default ${TESTNET_DEFAULTS.txPerSecond})`)
+    .option("--seed <s>", "the network's genesis seed (keys, accounts)")
+    .option("--scenario <file>", "take topology, timing, workload and fault actions from a scenario (file or shipped name)")
+    .option("--keep-dir", "keep the configs, data dirs and logs (the directory is printed)")
+    .action(async (options: TestnetCommandOptions) => {
+      setExit(await commandTestnet(options, io));
+    });
+}
+
+/** Where the shipped scenarios live (found upwards from this file, built or not). */
+function shippedScenarioDir(): string | undefined {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    if (existsSync(join(dir, "package.json")) && existsSync(join(dir, "sim-scenarios"))) return join(dir, "sim-scenarios");
+    dir = dirname(dir);
+  }
+  return undefined;
+}
+
+/**
+ * Reads a scenario file, or a shipped scenario by name.
+ * @throws InputError when it cannot be read or is invalid
+ */
+export function readScenario(pathOrName: string): Scenario {
+  let path = pathOrName;
+  if (!existsSync(path)) {
+    const shipped = shippedScenarioDir();
+    const candidate = shipped === undefined ? undefined : join(shipped, pathOrName.endsWith(".json") ? pathOrName : `${pathOrName}.json`);
+    if (candidate === undefined || !existsSync(candidate)) throw new InputError("--scenario", `no such file ${JSON.stringify(pathOrName)}`);
+    path = candidate;
+  }
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new InputError("--scenario", `cannot read ${path}: ${(error as Error).message}`);
+  }
+  return parseScenarioText(text, path);
+}
+
+/**
+ * The config generator of a testnet: `config-gen` with free ports, then each
+ * file adjusted for a run under the testnet: logs on stdout (the testnet
+ * reads them; it keeps a copy in `DIR/logs/`), clients at level debug (their
+ * `submit` lines give the latency's start).
+ */
+export const configGenGenerator: ConfigGenerator = async (request) => {
+  const written: string[] = [];
+  const code = await commandConfigGen(
+    {
+      validators: String(request.validators),
+      clients: String(request.clients),
+      out: request.dir,
+      host: "127.0.0.1",
+      basePort: "ephemeral",
+      metricsBasePort: "0",
+      seed: String(request.seed),
+      blockTime: `${request.blockTimeUs}us`,
+      viewTimeout: `${request.viewTimeoutUs}us`,
+      txPerSecond: String(request.txPerSecond),
+      accountsPerClient: "8",
+    },
+    { out: (line) => written.push(line.trim()), err: () => {} },
+  );
+  if (code !== 0) throw new Error(`config-gen exited ${code}`);
+  const configs: WrittenConfig[] = [];
+  for (const configPath of written.filter((line) => line.endsWith(".json"))) {
+    let name = "";
+    let role: WrittenConfig["role"] = "validator";
+    editJsonFile(configPath, (config) => {
+      name = String(config.id);
+      role = config.role === "client" ? "client" : "validator";
+      config.log = { level: role === "client" ? "debug" : "info" };
+    });
+    configs.push({ name, role, configPath });
+  }
+  return configs;
+};
+
+function positiveInt(value: string | undefined, name: string, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw new InputError(name, `must be an integer in ${min}..${max}, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+/**
+ * Runs `asset-sim testnet`.
+ * @returns the exit code (0, 1 or 3)
+ * @throws InputError on a bad option or scenario (the CLI exits 2)
+ */
+export async function commandTestnet(options: TestnetCommandOptions, io: Io): Promise<number> {
+  const scenario = options.scenario === undefined ? undefined : readScenario(options.scenario);
+  const validators = positiveInt(options.validators, "--validators", scenario?.validators.count ?? TESTNET_DEFAULTS.validators, 1, 64);
+  const clients = positiveInt(options.clients, "--clients", scenario?.workload.clients ?? TESTNET_DEFAULTS.clients, 0, 64);
+  const seed = positiveInt(options.seed, "--seed", scenario?.seed ?? TESTNET_DEFAULTS.seed, 0, Number.MAX_SAFE_INTEGER);
+  let txPerSecond = scenario?.workload.txPerSecond ?? TESTNET_DEFAULTS.txPerSecond;
+  if (options.tps !== undefined) {
+    txPerSecond = Number(options.tps);
+    if (!(txPerSecond >= 0 && txPerSecond <= 1_000_000)) throw new InputError("--tps", `must be a number in 0..1000000, got ${JSON.stringify(options.tps)}`);
+  }
+  let durationUs = scenario?.duration ?? TESTNET_DEFAULTS.durationMs * 1000;
+  if (options.duration !== undefined) {
+    const parsed = parseDurationUs(/^\d+$/.test(options.duration) ? Number(options.duration) : options.duration);
+    if (typeof parsed === "string") throw new InputError("--duration", parsed);
+    if (parsed < 1_000_000) throw new InputError("--duration", "must be at least 1s");
+    durationUs = parsed;
+  }
+
+  const faults: FaultAction[] = [];
+  if (scenario !== undefined) {
+    const names = new Set([...Array.from({ length: validators }, (_, i) => `v${i}`), ...Array.from({ length: clients }, (_, i) => `c${i}`)]);
+    const unsupported = new Map(unsupportedActions(scenario.faults).map((u) => [u.index, u.reason]));
+    scenario.faults.forEach((fault, index) => {
+      const reason = unsupported.get(index) ?? unknownNodeReason(fault, names) ?? (fault.at >= durationUs ? "after the end of the run" : undefined);
+      if (reason !== undefined) io.err(`warning: skipping faults[${index}] at ${fault.at / 1e6}s (${describeFault(fault)}): ${reason}`);
+      else faults.push(fault);
+    });
+    if (scenario.l1.enabled) io.err("note: a testnet runs no L1 (the scenario's l1 section and operations are ignored)");
+    if (scenario.byzantine.length > 0) io.err("warning: byzantine behaviours are simulator-only; every testnet validator is honest");
+    if (scenario.validators.signatureScheme === "sim") io.err("note: the sim signature scheme is simulator-only; the testnet signs with ed25519-native");
+  }
+
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    io.err(`${signal}: stopping the testnet`);
+    controller.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  io.err(
+    `testnet: ${validators} validators, ${clients} client${clients === 1 ? "" : "s"}, ${txPerSecond} tx/s offered, ${durationUs / 1e6} s${scenario !== undefined ? `, scenario ${scenario.name} (${faults.length} fault action${faults.length === 1 ? "" : "s"})` : ""}`,
+  );
+  try {
+    const outcome = await runTestnet(
+      {
+        validators,
+        clients,
+        txPerSecond,
+        seed,
+        ...(scenario !== undefined ? { blockTimeUs: scenario.validators.blockTime, viewTimeoutUs: scenario.validators.viewTimeout } : {}),
+        durationMs: durationUs / 1000,
+        faults,
+        keepDir: options.keepDir === true,
+        note: (text) => io.err(text),
+        onProgress: (snapshot) => io.err(formatProgress(snapshot)),
+        signal: controller.signal,
+      },
+      configGenGenerator,
+    );
+    io.out(formatTestnetSummary(outcome.summary, validators));
+    if (options.keepDir === true) io.err(`kept ${outcome.dir} (configs, data/, logs/<node>.jsonl)`);
+    return outcome.exitCode;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
+function unknownNodeReason(fault: FaultAction, names: ReadonlySet<string>): string | undefined {
+  const named: string[] = [];
+  if ("node" in fault) named.push(fault.node);
+  if (fault.action === "partition") named.push(...fault.groups.flat());
+  const unknown = named.filter((n) => !names.has(n));
+  return unknown.length > 0 ? `names ${unknown.join(", ")}, not a process of this testnet` : undefined;
+}
+
+function ms(value: number | null): string {
+  return value === null ? "-" : `${Math.round(value)}ms`;
+}
+
+/** One progress line: elapsed time, heights, TPS (last second and overall), latency percentiles. */
+export function formatProgress(s: ProgressSnapshot): string {
+  const heights = Object.entries(s.heights)
+    .map(([node, h]) => `${node}=${h}`)
+    .join(" ");
+  return `[${s.elapsedS.toFixed(0).padStart(4)}s] heights ${heights} | ${s.windowTps.toFixed(1)} tx/s (avg ${s.overallTps.toFixed(1)}) | latency p50 ${ms(s.latencyMs.p50)} p95 ${ms(s.latencyMs.p95)} p99 ${ms(s.latencyMs.p99)}`;
+}
+
+/** The end-of-run summary (stdout). */
+export function formatTestnetSummary(s: TestnetSummary, validators: number): string {
+  const heights = Object.entries(s.heights)
+    .map(([node, h]) => `${node}=${h}`)
+    .join(" ");
+  const lines = [
+    `testnet: ${validators} validators, ran ${s.durationS.toFixed(1)} s`,
+    `commits ${s.commits} (${heights}), restarts ${s.restarts}`,
+    `transactions submitted ${s.transactionsSubmitted}, committed ${s.transactionsCommitted} (${s.committedTps} tx/s)`,
+    `latency p50 ${ms(s.latencyMs.p50)} p95 ${ms(s.latencyMs.p95)} p99 ${ms(s.latencyMs.p99)} (${s.latencySamples} transactions, client submit to first commit)`,
+  ];
+  if (s.agreed) {
+    lines.push(`agreement: ok (block hashes compared at ${s.heightsCompared.commit} heights, state roots at ${s.heightsCompared.stateRoot})`);
+  } else {
+    lines.push(`agreement: VIOLATED at ${s.disagreements.length} height(s)`);
+    for (const d of s.disagreements.slice(0, 5)) {
+      const values = Object.entries(d.values)
+        .map(([node, v]) => `${node}=${v.slice(0, 16)}`)
+        .join(" ");
+      lines.push(`  height ${d.height} ${d.kind}: ${values}`);
+    }
+  }
+  lines.push(s.agreed ? (s.progressed ? "verdict: ok" : "verdict: NO PROGRESS (nothing committed)") : "verdict: DISAGREEMENT");
+  return lines.join("\n");
+}

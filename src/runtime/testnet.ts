@@ -1,0 +1,633 @@
+/**
+ * A local testnet of real processes: N validator processes and M client
+ * processes (`asset-sim node --config FILE` each) on 127.0.0.1, their JSON
+ * log lines read and judged by a {@link TestnetMonitor}, and scenario fault
+ * actions applied to the processes on the real clock.
+ *
+ * Process hygiene (no orphans): every child is spawned with a piped stdin and
+ * `ASSET_SIM_CONTROL=stdin`, so a child whose parent dies (even by SIGKILL)
+ * sees its stdin end and shuts down (`control-channel.ts`); {@link Testnet.stop}
+ * sends SIGTERM, then SIGKILL after `stopTimeoutMs`; and an `exit` hook of
+ * this process SIGKILLs any child still alive when it exits for any reason.
+ *
+ * Fault actions that make sense for processes (see {@link SUPPORTED_ACTIONS}):
+ * - `crash`: SIGKILL (no clean shutdown: unsynced writes may be lost, as a
+ *   simulated crash loses them);
+ * - `restart`: the same command on the same config and data dir (the node
+ *   recovers from its files and catches up from its peers); partitions in
+ *   force are re-applied to the new process;
+ * - `partition`, `isolate` (direction `both`), `heal`: control commands on
+ *   the processes' stdin that make their transports drop the named peers'
+ *   frames, both ways;
+ * - `pause`: SIGSTOP, then SIGCONT after `duration`.
+ * Every other action (one-way cuts, clogs, storage, clock and L1 faults) is
+ * listed by {@link unsupportedActions} and skipped.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, type WriteStream } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import type { FaultAction } from "../scenario/schema.js";
+import { CONTROL_ENV, encodeControlCommand, type ControlCommand } from "./control-channel.js";
+import { TestnetMonitor, testnetExitCode, type ProgressSnapshot, type TestnetSummary } from "./testnet-monitor.js";
+
+/** Fault actions a testnet applies to real processes. */
+export const SUPPORTED_ACTIONS: ReadonlySet<FaultAction["action"]> = new Set(["crash", "restart", "partition", "isolate", "heal", "pause"]);
+
+/** Defaults of {@link TestnetOptions}. */
+export const TESTNET_DEFAULTS = {
+  validators: 4,
+  clients: 1,
+  durationMs: 30_000,
+  txPerSecond: 500,
+  blockTimeUs: 250_000,
+  viewTimeoutUs: 1_000_000,
+  stopTimeoutMs: 5_000,
+  progressIntervalMs: 1_000,
+  seed: 1,
+} as const;
+
+/** Options of a testnet. Times in the names' units. */
+export interface TestnetOptions {
+  /** Validator processes (v0..v{n-1}); default 4. */
+  readonly validators?: number;
+  /** Client processes (c0..c{m-1}); default 1. */
+  readonly clients?: number;
+  /** Submissions per second of the whole network (split over the clients); default 500. */
+  readonly txPerSecond?: number;
+  /** Genesis seed (keys, accounts); default 1. */
+  readonly seed?: number;
+  /** Block time and view timeout of the chain, microseconds; defaults 250 ms and 1 s. */
+  readonly blockTimeUs?: number;
+  readonly viewTimeoutUs?: number;
+  /** Grace period between SIGTERM and SIGKILL at stop, milliseconds; default 5000. */
+  readonly stopTimeoutMs?: number;
+  /** Where to write configs, data and logs; default a fresh temp dir (removed by `stop` unless `keepDir`). */
+  readonly dir?: string;
+  /** Keep the directory after `stop`. */
+  readonly keepDir?: boolean;
+  /** The CLI entry script to spawn (default: this package's `bin/asset-sim.js`). */
+  readonly entry?: string;
+  /** Receives warnings and process events (exits, restarts, faults), one line each. */
+  readonly note?: (text: string) => void;
+}
+
+/** One node process of the testnet. */
+interface NodeProcess {
+  readonly name: string;
+  readonly role: "validator" | "client";
+  readonly configPath: string;
+  child: ChildProcess | undefined;
+  /** Resolves when the current child has exited. */
+  exited: Promise<void>;
+  /** True when we killed it on purpose (crash or stop); an exit otherwise is reported. */
+  expectingExit: boolean;
+  boots: number;
+  log: WriteStream;
+  stderrTail: string[];
+  metricsPort: number | undefined;
+}
+
+/** Every live testnet's children, killed by the `exit` hook. */
+const LIVE_CHILDREN = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on("exit", () => {
+    for (const child of LIVE_CHILDREN) {
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+  });
+}
+
+/** The package root (holds package.json and bin/), found upwards from this file, built or not. */
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    if (existsSync(join(dir, "package.json")) && existsSync(join(dir, "bin"))) return dir;
+    dir = dirname(dir);
+  }
+  return resolve(".");
+}
+
+/** The default CLI entry: `bin/asset-sim.js` of this package (it runs the built `dist/`). */
+export function defaultEntry(): string {
+  return join(packageRoot(), "bin", "asset-sim.js");
+}
+
+/** Fault actions of `scenario` a testnet cannot apply to processes, with the reason. */
+export function unsupportedActions(faults: readonly FaultAction[]): { index: number; action: string; reason: string }[] {
+  const out: { index: number; action: string; reason: string }[] = [];
+  faults.forEach((f, index) => {
+    if (f.action === "isolate" && f.direction !== "both") out.push({ index, action: f.action, reason: "one-way isolation (the transport blocks a peer both ways)" });
+    else if (!SUPPORTED_ACTIONS.has(f.action)) out.push({ index, action: f.action, reason: UNSUPPORTED_REASONS[f.action] ?? "not applicable to real processes" });
+  });
+  return out;
+}
+
+const UNSUPPORTED_REASONS: Partial<Record<FaultAction["action"], string>> = {
+  "partition-oneway": "one-way cuts (the transport blocks a peer both ways)",
+  clog: "holding messages in flight needs the simulated network",
+  unclog: "holding messages in flight needs the simulated network",
+  corrupt: "storage faults are simulated-disk only",
+  "torn-write": "storage faults are simulated-disk only",
+  wipe: "losing a real data dir is not simulated here",
+  "storage-faults": "storage faults are simulated-disk only",
+  clock: "clock skew and drift are simulated-clock only",
+  "l1-faults": "there is no L1 in a local testnet",
+  "l1-reorg": "there is no L1 in a local testnet",
+};
+
+/**
+ * A running testnet. Build it with {@link Testnet.start}; always call
+ * {@link Testnet.stop} (in a `finally`), which never throws.
+ */
+export class Testnet {
+  readonly dir: string;
+  readonly monitor: TestnetMonitor;
+  readonly validatorNames: readonly string[];
+  readonly clientNames: readonly string[];
+  /** Wall time (ms) of the start. */
+  readonly startMs: number;
+  private readonly nodes = new Map<string, NodeProcess>();
+  /** Blocked pairs in force, `a|b` with a < b (partitions are symmetric). */
+  private readonly blockedPairs = new Set<string>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private stopped = false;
+  private readonly ownsDir: boolean;
+
+  private constructor(
+    private readonly options: TestnetOptions & { readonly entry: string; readonly stopTimeoutMs: number },
+    dir: string,
+    ownsDir: boolean,
+    validatorNames: string[],
+    clientNames: string[],
+  ) {
+    this.dir = dir;
+    this.ownsDir = ownsDir;
+    this.validatorNames = validatorNames;
+    this.clientNames = clientNames;
+    this.startMs = Date.now();
+    this.monitor = new TestnetMonitor(validatorNames, this.startMs);
+  }
+
+  /**
+   * Writes the configs (`generate` produces one JSON config per node; see
+   * `configs` below), spawns every node, and returns once all are spawned.
+   * @param generate writes the network's config files into `dir` and returns their paths by node name
+   * @throws Error when a process cannot be spawned (every started child is stopped first)
+   */
+  static async start(options: TestnetOptions, generate: ConfigGenerator): Promise<Testnet> {
+    installExitHook();
+    const validators = options.validators ?? TESTNET_DEFAULTS.validators;
+    const clients = options.clients ?? TESTNET_DEFAULTS.clients;
+    if (!Number.isInteger(validators) || validators < 1) throw new RangeError(`validators must be a positive integer, got ${validators}`);
+    if (!Number.isInteger(clients) || clients < 0) throw new RangeError(`clients must be a non-negative integer, got ${clients}`);
+    const ownsDir = options.dir === undefined;
+    const dir = options.dir ?? mkdtempSync(join(tmpdir(), "asset-sim-testnet-"));
+    mkdirSync(join(dir, "logs"), { recursive: true });
+    const configs = await generate({
+      dir,
+      validators,
+      clients,
+      seed: options.seed ?? TESTNET_DEFAULTS.seed,
+      txPerSecond: options.txPerSecond ?? TESTNET_DEFAULTS.txPerSecond,
+      blockTimeUs: options.blockTimeUs ?? TESTNET_DEFAULTS.blockTimeUs,
+      viewTimeoutUs: options.viewTimeoutUs ?? TESTNET_DEFAULTS.viewTimeoutUs,
+    });
+    const validatorNames = configs.filter((c) => c.role === "validator").map((c) => c.name);
+    const clientNames = configs.filter((c) => c.role === "client").map((c) => c.name);
+    const testnet = new Testnet(
+      { ...options, entry: options.entry ?? defaultEntry(), stopTimeoutMs: options.stopTimeoutMs ?? TESTNET_DEFAULTS.stopTimeoutMs },
+      dir,
+      ownsDir,
+      validatorNames,
+      clientNames,
+    );
+    try {
+      // Validators first, so the clients find someone listening.
+      for (const config of [...configs.filter((c) => c.role === "validator"), ...configs.filter((c) => c.role === "client")]) {
+        testnet.nodes.set(config.name, {
+          name: config.name,
+          role: config.role,
+          configPath: config.configPath,
+          child: undefined,
+          exited: Promise.resolve(),
+          expectingExit: false,
+          boots: 0,
+          log: createWriteStream(join(dir, "logs", `${config.name}.jsonl`), { flags: "a" }),
+          stderrTail: [],
+          metricsPort: undefined,
+        });
+        testnet.spawnNode(config.name);
+      }
+    } catch (error) {
+      await testnet.stop();
+      throw error;
+    }
+    return testnet;
+  }
+
+  /** Node names that are running now. */
+  running(): string[] {
+    return [...this.nodes.values()].filter((n) => n.child !== undefined).map((n) => n.name);
+  }
+
+  /** The metrics port a node printed at start (undefined until it did). */
+  metricsPortOf(node: string): number | undefined {
+    return this.nodes.get(node)?.metricsPort;
+  }
+
+  /** Last stderr lines of a node (for error reports). */
+  stderrOf(node: string): readonly string[] {
+    return this.nodes.get(node)?.stderrTail ?? [];
+  }
+
+  /**
+   * Kills `node` with SIGKILL and waits for it to exit (a crash: no clean
+   * shutdown). A no-op when it is not running.
+   */
+  async crash(node: string): Promise<void> {
+    const n = this.need(node);
+    if (n.child === undefined) return;
+    n.expectingExit = true;
+    n.child.kill("SIGKILL");
+    await n.exited;
+  }
+
+  /**
+   * Starts `node` again on its config and data dir (it must not be running:
+   * crash it first), and re-applies the partitions in force to it.
+   */
+  restart(node: string): void {
+    const n = this.need(node);
+    if (n.child !== undefined) throw new Error(`restart ${node}: it is running (crash it first)`);
+    this.spawnNode(node);
+    const peers = this.blockedPeersOf(node);
+    if (peers.length > 0) this.control(node, { cmd: "block", peers });
+  }
+
+  /** Cuts every link between nodes of different groups (both ways); nodes in no group are untouched. */
+  partition(groups: readonly (readonly string[])[]): void {
+    for (let i = 0; i < groups.length; i++) {
+      for (let j = i + 1; j < groups.length; j++) {
+        for (const a of groups[i]!) for (const b of groups[j]!) this.blockPair(a, b);
+      }
+    }
+    this.pushBlocks();
+  }
+
+  /** Cuts `node` off from every other node (both ways). */
+  isolate(node: string): void {
+    for (const other of this.nodes.keys()) if (other !== node) this.blockPair(node, other);
+    this.pushBlocks();
+  }
+
+  /** Removes every partition. */
+  heal(): void {
+    this.blockedPairs.clear();
+    for (const name of this.running()) this.control(name, { cmd: "unblock-all" });
+  }
+
+  /** Stops `node` with SIGSTOP for `durationMs`, then SIGCONT (a pause: the process keeps its state). */
+  pause(node: string, durationMs: number): void {
+    const n = this.need(node);
+    const child = n.child;
+    if (child === undefined) return;
+    child.kill("SIGSTOP");
+    this.later(durationMs, () => {
+      if (n.child === child) child.kill("SIGCONT");
+    });
+  }
+
+  /**
+   * Schedules the scenario's supported fault actions at their `at` times
+   * (microseconds after the start) on the real clock; unsupported ones are
+   * skipped (the caller lists them with {@link unsupportedActions}).
+   */
+  schedule(faults: readonly FaultAction[]): void {
+    const skipped = new Set(unsupportedActions(faults).map((u) => u.index));
+    faults.forEach((fault, index) => {
+      if (skipped.has(index)) return;
+      const delayMs = Math.max(0, this.startMs + fault.at / 1000 - Date.now());
+      this.later(delayMs, () => {
+        this.note(`fault at ${(fault.at / 1e6).toFixed(1)}s: ${describeFault(fault)}`);
+        this.apply(fault).catch((error: unknown) => this.note(`fault ${fault.action} failed: ${(error as Error).message}`));
+      });
+    });
+  }
+
+  /** Applies one fault action now. */
+  async apply(fault: FaultAction): Promise<void> {
+    switch (fault.action) {
+      case "crash":
+        return this.crash(fault.node);
+      case "restart":
+        return this.restart(fault.node);
+      case "partition":
+        return this.partition(fault.groups);
+      case "isolate":
+        return this.isolate(fault.node);
+      case "heal":
+        return this.heal();
+      case "pause":
+        return this.pause(fault.node, fault.duration / 1000);
+      default:
+        this.note(`skipped ${fault.action}: not supported in a testnet`);
+    }
+  }
+
+  /** A progress snapshot now. */
+  snapshot(): ProgressSnapshot {
+    return this.monitor.snapshot(Date.now());
+  }
+
+  /** The summary now. */
+  summary(): TestnetSummary {
+    return this.monitor.summary(Date.now());
+  }
+
+  /**
+   * Waits until `predicate` holds (checked every 100 ms) or `timeoutMs` passes.
+   * @returns whether it held
+   */
+  async waitFor(predicate: () => boolean, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (predicate()) return true;
+      await sleep(100);
+    }
+    return predicate();
+  }
+
+  /**
+   * Stops every process: SIGTERM, then SIGKILL after `stopTimeoutMs`; cancels
+   * scheduled faults; closes the log files; removes the directory unless
+   * `keepDir` (or the caller gave it). Never throws; safe to call twice.
+   */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    await Promise.all(
+      [...this.nodes.values()].map(async (n) => {
+        const child = n.child;
+        if (child === undefined) return;
+        n.expectingExit = true;
+        try {
+          child.kill("SIGCONT"); // a paused process cannot handle SIGTERM
+          child.kill("SIGTERM");
+        } catch {
+          // already gone
+        }
+        const killTimer = setTimeout(() => {
+          try {
+            child.kill("SIGKILL");
+          } catch {
+            // already gone
+          }
+        }, this.options.stopTimeoutMs);
+        await n.exited;
+        clearTimeout(killTimer);
+      }),
+    );
+    await Promise.all([...this.nodes.values()].map((n) => new Promise<void>((r) => n.log.end(() => r()))));
+    if (this.ownsDir && this.options.keepDir !== true) {
+      try {
+        rmSync(this.dir, { recursive: true, force: true });
+      } catch (error) {
+        this.note(`could not remove ${this.dir}: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  private spawnNode(name: string): void {
+    const n = this.need(name);
+    const child = spawn(process.execPath, [this.options.entry, "node", "--config", n.configPath], {
+      stdio: ["pipe", "pipe", "pipe"],
+      env: { ...process.env, [CONTROL_ENV.name]: CONTROL_ENV.value },
+    });
+    n.child = child;
+    n.expectingExit = false;
+    n.boots++;
+    LIVE_CHILDREN.add(child);
+    n.exited = new Promise<void>((resolveExit) => {
+      child.once("exit", (code, signal) => {
+        LIVE_CHILDREN.delete(child);
+        if (n.child === child) n.child = undefined;
+        if (!n.expectingExit && !this.stopped) {
+          const tail = n.stderrTail.slice(-5).join("\n  ");
+          this.note(`${name} exited unexpectedly (${signal ?? `code ${code}`})${tail === "" ? "" : `:\n  ${tail}`}`);
+        }
+        resolveExit();
+      });
+      child.once("error", (error) => {
+        this.note(`${name}: ${error.message}`);
+        LIVE_CHILDREN.delete(child);
+        if (n.child === child) n.child = undefined;
+        resolveExit();
+      });
+    });
+    // A write to a process that just died must not crash the testnet.
+    child.stdin?.on("error", () => {});
+    const lines = createInterface({ input: child.stdout!, crlfDelay: Infinity });
+    lines.on("line", (line) => {
+      n.log.write(`${line}\n`);
+      this.onLine(n, line);
+    });
+    const errLines = createInterface({ input: child.stderr!, crlfDelay: Infinity });
+    errLines.on("line", (line) => {
+      n.stderrTail.push(line);
+      if (n.stderrTail.length > 50) n.stderrTail.shift();
+      this.parseMetricsPort(n, line);
+    });
+  }
+
+  private onLine(n: NodeProcess, line: string): void {
+    if (!line.startsWith("{")) {
+      this.parseMetricsPort(n, line);
+      return;
+    }
+    let fields: unknown;
+    try {
+      fields = JSON.parse(line);
+    } catch {
+      return;
+    }
+    if (typeof fields !== "object" || fields === null) return;
+    const record = fields as Record<string, unknown>;
+    if (n.metricsPort === undefined && typeof record.metricsPort === "number") n.metricsPort = record.metricsPort;
+    if (n.metricsPort === undefined && typeof record.port === "number" && typeof record.event === "string" && /metrics/.test(record.event)) n.metricsPort = record.port;
+    this.monitor.observe(n.name, record, Date.now());
+  }
+
+  private parseMetricsPort(n: NodeProcess, line: string): void {
+    if (n.metricsPort !== undefined) return;
+    const match = /metrics[^0-9]*(?:127\.0\.0\.1:|port\s*)(\d{2,5})/i.exec(line);
+    if (match !== null) n.metricsPort = Number(match[1]);
+  }
+
+  private control(node: string, command: ControlCommand): void {
+    const child = this.nodes.get(node)?.child;
+    if (child?.stdin === null || child?.stdin === undefined || child.stdin.destroyed) return;
+    child.stdin.write(encodeControlCommand(command));
+  }
+
+  private blockPair(a: string, b: string): void {
+    if (a === b) return;
+    this.need(a);
+    this.need(b);
+    this.blockedPairs.add(a < b ? `${a}|${b}` : `${b}|${a}`);
+  }
+
+  private blockedPeersOf(node: string): string[] {
+    const peers: string[] = [];
+    for (const pair of this.blockedPairs) {
+      const [a, b] = pair.split("|") as [string, string];
+      if (a === node) peers.push(b);
+      else if (b === node) peers.push(a);
+    }
+    return peers;
+  }
+
+  private pushBlocks(): void {
+    for (const name of this.running()) {
+      const peers = this.blockedPeersOf(name);
+      if (peers.length > 0) this.control(name, { cmd: "block", peers });
+    }
+  }
+
+  private later(delayMs: number, action: () => void): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      if (!this.stopped) action();
+    }, delayMs);
+    this.timers.add(timer);
+  }
+
+  private need(node: string): NodeProcess {
+    const n = this.nodes.get(node);
+    if (n === undefined) throw new Error(`unknown node ${JSON.stringify(node)} (nodes: ${[...this.nodes.keys()].join(", ")})`);
+    return n;
+  }
+
+  private note(text: string): void {
+    this.options.note?.(text);
+  }
+}
+
+/** What a {@link ConfigGenerator} is asked to write (validators listen on free ports of 127.0.0.1). Times in microseconds. */
+export interface ConfigRequest {
+  readonly dir: string;
+  readonly validators: number;
+  readonly clients: number;
+  readonly seed: number;
+  readonly txPerSecond: number;
+  readonly blockTimeUs: number;
+  readonly viewTimeoutUs: number;
+}
+
+/** A written config: the node's name, role and file. */
+export interface WrittenConfig {
+  readonly name: string;
+  readonly role: "validator" | "client";
+  readonly configPath: string;
+}
+
+/** Writes the config files of a network (the testnet's adapter to `config-gen`). */
+export type ConfigGenerator = (request: ConfigRequest) => Promise<WrittenConfig[]> | WrittenConfig[];
+
+/**
+ * Rewrites one JSON config file in place with `edit` (used to set the
+ * testnet's ports, chain timing, workload and log level on generated configs).
+ */
+export function editJsonFile(path: string, edit: (config: Record<string, unknown>) => void): void {
+  const config = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
+  edit(config);
+  writeFileSync(path, `${JSON.stringify(config, null, 2)}\n`);
+}
+
+/** A one-line description of a fault action. */
+export function describeFault(fault: FaultAction): string {
+  switch (fault.action) {
+    case "partition":
+      return `partition ${fault.groups.map((g) => `[${g.join(",")}]`).join(" | ")}`;
+    case "heal":
+      return "heal";
+    case "pause":
+      return `pause ${fault.node} for ${fault.duration / 1000}ms`;
+    case "crash":
+    case "restart":
+    case "isolate":
+      return `${fault.action} ${fault.node}`;
+    default:
+      return fault.action;
+  }
+}
+
+/** The overall outcome of {@link runTestnet}. */
+export interface TestnetOutcome {
+  readonly summary: TestnetSummary;
+  /** 0 agreed and progressed, 1 disagreement, 3 no progress. */
+  readonly exitCode: number;
+  readonly dir: string;
+}
+
+/** Options of {@link runTestnet}. */
+export interface RunTestnetOptions extends TestnetOptions {
+  /** How long the network runs, milliseconds (default 30 s). */
+  readonly durationMs?: number;
+  /** Fault actions to apply (a scenario's `faults`). */
+  readonly faults?: readonly FaultAction[];
+  /** Called with a snapshot every `progressIntervalMs` (default 1 s). */
+  readonly onProgress?: (snapshot: ProgressSnapshot) => void;
+  readonly progressIntervalMs?: number;
+  /** Aborting it ends the run early (Ctrl-C); the summary is still produced. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Starts a testnet, runs it for `durationMs` (or until `signal` aborts),
+ * applies `faults`, stops every process and returns the summary and exit code.
+ * The processes are stopped on every path, errors included.
+ */
+export async function runTestnet(options: RunTestnetOptions, generate: ConfigGenerator): Promise<TestnetOutcome> {
+  const testnet = await Testnet.start(options, generate);
+  let progressTimer: NodeJS.Timeout | undefined;
+  try {
+    if (options.faults !== undefined) testnet.schedule(options.faults);
+    if (options.onProgress !== undefined) {
+      const onProgress = options.onProgress;
+      progressTimer = setInterval(() => onProgress(testnet.snapshot()), options.progressIntervalMs ?? TESTNET_DEFAULTS.progressIntervalMs);
+    }
+    await sleep(options.durationMs ?? TESTNET_DEFAULTS.durationMs, options.signal);
+    const summary = testnet.summary();
+    return { summary, exitCode: testnetExitCode(summary), dir: testnet.dir };
+  } finally {
+    if (progressTimer !== undefined) clearInterval(progressTimer);
+    await testnet.stop();
+  }
+}
+
+/** Resolves after `ms`, or early when `signal` aborts. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolveSleep) => {
+    if (signal?.aborted === true) return resolveSleep();
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolveSleep();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
