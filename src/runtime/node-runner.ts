@@ -66,8 +66,8 @@ export interface RunningNode {
 
 /**
  * Starts the node a config describes.
- * @throws InputError when the config's key does not match its public key, or the data directory is locked
- * @throws Error when the transport or metrics port cannot be bound
+ * @throws InputError when the config's key does not match its public key, the data directory is locked, or a port cannot be bound
+ * @throws Error (from node:fs or node:net) on other IO failures
  */
 export async function startNode(config: LoadedNodeConfig, options: StartNodeOptions = {}): Promise<RunningNode> {
   const scheme = createSignatureScheme(config.chain.signatureScheme);
@@ -164,13 +164,18 @@ export async function startNode(config: LoadedNodeConfig, options: StartNodeOpti
 
   let metricsServer: MetricsServer | undefined;
   let port: number | undefined;
+  let binding = "listen.port";
   try {
     ({ port } = await transport.start());
+    binding = "metrics.port";
     if (options.metricsServer ?? true) metricsServer = await startMetricsServer(metrics, config.metrics.host, config.metrics.port);
   } catch (error) {
     await transport.close();
     await metricsServer?.close();
     fileStorage?.close();
+    // A port in use or an address not on this machine is a config problem: name the field (exit 2).
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EADDRINUSE" || code === "EADDRNOTAVAIL" || code === "EACCES") throw new InputError(binding, `cannot listen: ${(error as Error).message}`);
     throw error;
   }
   logger.info({

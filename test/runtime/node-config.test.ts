@@ -93,3 +93,24 @@ describe("node config", () => {
     expect(await main(["node", "asset-sim", "node", "--config", join(d, "missing.json")], { out: () => {}, err: () => {} })).toBe(2);
   });
 });
+
+describe("node config: ports", () => {
+  it("a listen port already in use is a config error naming listen.port", async () => {
+    const { createServer } = await import("node:net");
+    const { startNode } = await import("../../src/runtime/node-runner.js");
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    const busy = (server.address() as { port: number }).port;
+    const d = mkdtempSync(join(tmpdir(), "node-config-port-"));
+    try {
+      const { createNativeEd25519 } = await import("../../src/crypto/ed25519-native.js");
+      const { toHex, fromHex } = await import("../../src/crypto/hash.js");
+      const publicKey = toHex(createNativeEd25519().keyPairFromSeed(fromHex(KEY)).publicKey);
+      const config = parseNodeConfig({ ...valid(), validators: [{ id: "v0", host: "127.0.0.1", port: busy, publicKey }], listen: { port: busy }, dataDir: join(d, "data") }, d);
+      await expect(startNode(config, { metricsServer: false, processMetrics: false })).rejects.toThrow(/^listen\.port: cannot listen/);
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
+});
