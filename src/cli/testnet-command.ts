@@ -242,7 +242,7 @@ export function formatTestnetSummary(s: TestnetSummary, validators: number): str
   const lines = [
     `testnet: ${validators} validators, ran ${s.durationS.toFixed(1)} s`,
     `commits ${s.commits} (${heights}), restarts ${s.restarts}`,
-    `transactions submitted ${s.transactionsSubmitted}, committed ${s.transactionsCommitted} (${s.committedTps} tx/s)`,
+    `transactions submitted ${s.transactionsSubmitted}, committed ${s.transactionsCommitted} (${s.committedTps} tx/s over the run; ${s.committedTpsSinceFirstCommit} tx/s from the first commit at ${s.firstCommitS ?? "-"} s)`,
     `latency p50 ${ms(s.latencyMs.p50)} p95 ${ms(s.latencyMs.p95)} p99 ${ms(s.latencyMs.p99)} (${s.latencySamples} transactions, client submit to first commit)`,
   ];
   if (s.agreed) {

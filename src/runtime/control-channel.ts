@@ -93,7 +93,7 @@ export function parseControlCommand(line: string): ControlCommand | string {
 /**
  * Reads control commands and applies them to `target` (a no-op unless the
  * environment turns the channel on, or `force`).
- * @returns a function that detaches the channel (it does not call `onParentGone`)
+ * @returns a function that detaches the channel and releases stdin (it does not call `onParentGone`)
  */
 export function attachControlChannel(target: ControlTarget, options: ControlChannelOptions = {}): () => void {
   if (options.force !== true && process.env[CONTROL_ENV.name] !== CONTROL_ENV.value) return () => {};
@@ -142,8 +142,11 @@ export function attachControlChannel(target: ControlTarget, options: ControlChan
     options.onParentGone?.();
   });
   return () => {
+    if (detached) return;
     detached = true;
     lines.close();
+    // An open stdin pipe would keep the event loop, and so the stopped node's process, alive.
+    if (input === process.stdin) process.stdin.destroy();
   };
 }
 
@@ -175,11 +178,17 @@ export async function startControlledNode(config: LoadedNodeConfig, options: Sta
     },
   });
   running = node;
-  attachControlChannel(node.transport, {
+  const detach = attachControlChannel(node.transport, {
     log: (event, fields) => node.logger.info({ event, ...fields }),
     onParentGone: () => process.kill(process.pid, "SIGTERM"),
   });
-  return node;
+  return {
+    ...node,
+    async stop() {
+      detach();
+      await node.stop();
+    },
+  };
 }
 
 /** The ids (hex sha256) of the transactions of an encoded block payload; empty when it does not decode. */

@@ -50,8 +50,12 @@ export interface TestnetSummary {
   readonly transactionsCommitted: number;
   /** Submissions logged by the clients. */
   readonly transactionsSubmitted: number;
-  /** transactionsCommitted / durationS, one decimal. */
+  /** transactionsCommitted / durationS, one decimal (the start-up time before the first commit included). */
   readonly committedTps: number;
+  /** Transactions per second from the first commit to the end (without the processes' start-up), one decimal; 0 before a commit. */
+  readonly committedTpsSinceFirstCommit: number;
+  /** Seconds from the start to the first commit of any validator (null when none). */
+  readonly firstCommitS: number | null;
   /** Submit (client log line) to the first validator's commit of the block holding it, milliseconds; null without samples. */
   readonly latencyMs: Percentiles;
   /** How many submissions were matched to a commit (the latency sample size). */
@@ -113,6 +117,7 @@ export class TestnetMonitor {
   private transactionsCommitted = 0;
   private transactionsSubmitted = 0;
   private restarts = 0;
+  private firstCommitMs: number | undefined;
   private lastSnapshotMs: number;
   private lastSnapshotCommitted = 0;
 
@@ -157,6 +162,7 @@ export class TestnetMonitor {
         const height = numberField(fields, "height");
         if (height === undefined) return;
         if (height > (this.heights.get(name) ?? 0)) this.heights.set(name, height);
+        if (this.firstCommitMs === undefined) this.firstCommitMs = timeMs;
         const hash = stringField(fields, "block_hash") ?? stringField(fields, "hash");
         if (hash !== undefined) this.record(this.commitHashes, "commit", height, name, hash);
         this.matchCommittedTransactions(fields, timeMs);
@@ -216,6 +222,8 @@ export class TestnetMonitor {
       transactionsCommitted: this.transactionsCommitted,
       transactionsSubmitted: this.transactionsSubmitted,
       committedTps: round1(this.transactionsCommitted / durationS),
+      committedTpsSinceFirstCommit: this.firstCommitMs === undefined ? 0 : round1(this.transactionsCommitted / Math.max(1e-3, (endMs - this.firstCommitMs) / 1000)),
+      firstCommitS: this.firstCommitMs === undefined ? null : Math.round((this.firstCommitMs - this.startMs) / 100) / 10,
       latencyMs: percentilesOf(this.latenciesMs),
       latencySamples: this.latenciesMs.length,
       heightsCompared: { commit: compared(this.commitHashes), stateRoot: compared(this.stateRoots) },

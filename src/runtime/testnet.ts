@@ -390,6 +390,7 @@ export class Testnet {
           // already gone
         }
         const killTimer = setTimeout(() => {
+          this.note(`${n.name} did not stop within ${this.options.stopTimeoutMs}ms of SIGTERM: SIGKILL`);
           try {
             child.kill("SIGKILL");
           } catch {
