@@ -1,8 +1,9 @@
 /**
  * `asset-sim testnet` on real processes: four validator processes and a
  * client on loopback commit the same blocks; a validator killed with SIGKILL
- * and restarted on its data dir catches up; every process is stopped on every
- * path. And the agreement logic, fed fabricated log lines, flags a
+ * and restarted on its data dir catches up; a 2/2 partition made through the
+ * stdin control channel stops commits and the heal resumes them; every
+ * process is stopped on every path. And the agreement logic, fed fabricated log lines, flags a
  * disagreement (exit 1) and no progress (exit 3).
  */
 import { existsSync } from "node:fs";
@@ -117,7 +118,7 @@ describe.skipIf(!built)("testnet of real processes (4 validators on loopback)", 
     expect(testnet?.running() ?? []).toEqual([]);
   }, 20_000);
 
-  it("commits the same blocks everywhere; a validator killed with SIGKILL restarts from its data dir and catches up", async () => {
+  it("commits the same blocks everywhere; a validator killed with SIGKILL restarts from its data dir and catches up; a partition stops commits until healed", async () => {
     // Goal: real processes agree, and crash recovery from files works, within about 30 s.
     testnet = await Testnet.start({ validators: 4, clients: 1, txPerSecond: 40, seed: 7, stopTimeoutMs: 3_000, note: (t) => notes.push(t) }, configGenGenerator);
     const t = testnet;
@@ -136,6 +137,18 @@ describe.skipIf(!built)("testnet of real processes (4 validators on loopback)", 
       t.restart("v3");
       const target = Math.max(...["v0", "v1", "v2"].map((v) => t.monitor.heightOf(v)));
       expect(await t.waitFor(() => t.monitor.heightOf("v3") >= target, 15_000), `v3 stuck at ${t.monitor.heightOf("v3")} < ${target}: ${t.stderrOf("v3").join("\n")}`).toBe(true);
+
+      // A 2/2 partition through the control channel: no side has a quorum of 3, so commits stop; after the heal they resume.
+      t.partition([
+        ["v0", "v1"],
+        ["v2", "v3"],
+      ]);
+      await new Promise((r) => setTimeout(r, 1_500)); // blocks in flight when it started may still commit
+      const splitAt = Math.max(...VALIDATORS.map((v) => t.monitor.heightOf(v)));
+      await new Promise((r) => setTimeout(r, 2_000));
+      expect(Math.max(...VALIDATORS.map((v) => t.monitor.heightOf(v)))).toBe(splitAt);
+      t.heal();
+      expect(await t.waitFor(() => heightAll() >= splitAt + 2, 15_000), `no progress after the heal: ${notes.join("\n")}`).toBe(true);
 
       const summary = t.summary();
       expect(summary.disagreements).toEqual([]);
