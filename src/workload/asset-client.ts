@@ -79,6 +79,8 @@ interface AccountTrack {
 }
 
 const TIMER_SUBMIT = "submit";
+/** Most overdue arrivals submitted at one timer firing (after a long stall, the rest follow at an immediate next firing). */
+const ARRIVALS_PER_TIMER_MAX = 1000;
 const TIMER_QUERY = "query";
 
 /** A client node. */
@@ -89,6 +91,8 @@ export class AssetClient implements Node<ValidatorMessage> {
   private readonly weights: readonly [SubmissionKind, number][];
   private readonly totalWeight: number;
   private createdOwnAsset = false;
+  /** When the next submission is due (microseconds, this node's clock). */
+  private nextArrivalUs = 0;
 
   /** @throws RangeError on no accounts, no validators, or a mix with no positive weight */
   constructor(config: AssetClientConfig) {
@@ -146,8 +150,13 @@ export class AssetClient implements Node<ValidatorMessage> {
 
   onTimer(ctx: NodeContext<ValidatorMessage>, _id: number, tag: string): void {
     if (tag === TIMER_QUERY) return this.query(ctx);
-    this.submitOne(ctx);
-    this.scheduleNext(ctx);
+    // Submit every arrival that is due: a real timer fires late (whole milliseconds at best), and one
+    // submission per firing would offer less than txPerSecond. In the simulator timers fire on time: one per firing.
+    for (let burst = 0; burst < ARRIVALS_PER_TIMER_MAX && this.nextArrivalUs <= ctx.now(); burst++) {
+      this.submitOne(ctx);
+      if (!this.drawNextArrival(ctx)) return;
+    }
+    ctx.setTimer(Math.max(0, this.nextArrivalUs - ctx.now()), TIMER_SUBMIT);
   }
 
   /** Queries go to any validator: a crashed one must not silence them. */
@@ -268,11 +277,18 @@ export class AssetClient implements Node<ValidatorMessage> {
     }
   }
 
+  /** Arms the first arrival (Poisson arrivals at txPerSecond). */
   private scheduleNext(ctx: NodeContext<ValidatorMessage>): void {
-    if (this.config.txPerSecond <= 0) return;
+    this.nextArrivalUs = ctx.now();
+    if (this.drawNextArrival(ctx)) ctx.setTimer(this.nextArrivalUs - ctx.now(), TIMER_SUBMIT);
+  }
+
+  /** Moves the next arrival one exponential gap later; false when arrivals stop (rate 0, or past stopAt). */
+  private drawNextArrival(ctx: NodeContext<ValidatorMessage>): boolean {
+    if (this.config.txPerSecond <= 0) return false;
     const afterUs = Math.max(1, Math.round(ctx.rng.exponential(1_000_000 / this.config.txPerSecond)));
-    if (ctx.now() + afterUs >= this.config.stopAtUs) return;
-    ctx.setTimer(afterUs, TIMER_SUBMIT);
+    this.nextArrivalUs += afterUs;
+    return this.nextArrivalUs < this.config.stopAtUs;
   }
 }
 
