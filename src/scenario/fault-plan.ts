@@ -11,6 +11,9 @@ import { InputError } from "./errors.js";
 import { nodeNames, unknownNode } from "./nodes.js";
 import type { FaultAction, Scenario } from "./schema.js";
 
+/** Fault actions that take their node down until a `restart` (a torn write and a wipe crash the node too). */
+export const NODE_DOWN_ACTIONS: ReadonlySet<string> = new Set(["crash", "torn-write", "wipe"]);
+
 /** The special node name resolved to the current leader when the action fires. */
 export const LEADER = "leader";
 

@@ -18,7 +18,7 @@
  * counting the scenario's own crashes.
  */
 import { createRng, type Rng } from "../sim/rng.js";
-import { orderedFaults } from "./fault-plan.js";
+import { NODE_DOWN_ACTIONS, orderedFaults } from "./fault-plan.js";
 import { parseScenario } from "./load.js";
 import { nodeNames } from "./nodes.js";
 import type { Scenario } from "./schema.js";
@@ -188,7 +188,7 @@ function crashPlanFits(faults: readonly Record<string, unknown>[], f: number): b
   const crashed = new Set<string>();
   for (const { action } of ordered) {
     const node = action.node as string;
-    if (action.action === "crash") {
+    if (NODE_DOWN_ACTIONS.has(action.action as string)) {
       if (crashed.has(node)) return false;
       crashed.add(node);
       if ([...crashed].filter((x) => /^v\d+$/.test(x)).length > f) return false;
@@ -205,7 +205,7 @@ export function maxValidatorsCrashed(scenario: Scenario): number {
   const crashed = new Set<string>();
   let most = 0;
   for (const { action } of orderedFaults(scenario)) {
-    if (action.action === "crash" && /^v\d+$/.test(action.node)) crashed.add(action.node);
+    if (NODE_DOWN_ACTIONS.has(action.action) && "node" in action && /^v\d+$/.test(action.node)) crashed.add(action.node);
     if (action.action === "restart") crashed.delete(action.node);
     most = Math.max(most, crashed.size);
   }

@@ -74,6 +74,20 @@ describe("explore: swarm", () => {
     expect(swarmScenario(base, 1).raw).not.toEqual(swarmScenario(base, 2).raw);
   });
 
+  it("counts a wiped or torn-write node as down: swarm never crashes it again nor goes over f", () => {
+    // A wipe or torn write crashes its node until a restart; swarm once added a crash of a wiped node (an invalid scenario).
+    const base = scenario("quickstart", {
+      faults: [
+        { at: "3s", action: "wipe", node: "v4" },
+        { at: "4s", action: "torn-write", node: "v5" },
+      ],
+    });
+    for (let seed = 0; seed < 120; seed++) {
+      const derived = swarmScenario(base, seed); // parses, or throws the InputError that would stop an explore
+      expect(maxValidatorsCrashed(derived.scenario)).toBeLessThanOrEqual(2);
+    }
+  });
+
   it("never adds L1 faults when the L1 is off, nor crashes when f = 0", () => {
     for (let seed = 0; seed < 60; seed++) {
       expect(swarmScenario(tiny(), seed).choice.kinds.filter((k) => k.startsWith("l1-"))).toEqual([]);
