@@ -14,18 +14,34 @@
  * and is healed by 70% of the duration (partitions and isolations by `heal`,
  * clogs by `unclog`, crashes by `restart`, L1 fault rates reset to the
  * scenario's own), leaving the rest of the run as the healed liveness phase.
- * At no time are more than f = floor((n - 1) / 3) validators crashed,
- * counting the scenario's own crashes.
+ * At no time are more than f = floor((n - 1) / 3) validators down (a crash,
+ * or a `wipe` or `torn-write`, until its `restart`), counting the scenario's
+ * own.
+ *
+ * The kinds `storage`, `clock` and `byzantine` need f >= 1 (they are left out
+ * below four validators):
+ * - `storage`: a window of raised background storage fault rates (reset to the
+ *   scenario's `storage` rates) or a `corrupt` of one validator, and/or a
+ *   `wipe` of one validator with its `restart` (counted as down, as above);
+ * - `clock`: a skew (10 to 90 ms either way) and drift (up to +-5%) of one or
+ *   two validators, set back to the scenario's `clocks.nodes` values later,
+ *   and/or a `pause` of one validator for up to 1 s, over by 70% as well;
+ * - `byzantine`: one more byzantine validator (never more than f in all,
+ *   counting the scenario's own, and never a validator a fault action names)
+ *   misbehaving as equivocate, double-vote, withhold-votes, bad-signatures or
+ *   replay at a drawn rate inside a `from`/`until` window. A `twin` (which runs
+ *   to the end of the run) is drawn only when the scenario already sets
+ *   `allowMoreThanF`.
  */
 import { createRng, type Rng } from "../sim/rng.js";
 import { NODE_DOWN_ACTIONS, orderedFaults } from "./fault-plan.js";
 import { parseScenario } from "./load.js";
 import { nodeNames } from "./nodes.js";
-import type { Scenario } from "./schema.js";
+import { BYZANTINE_BEHAVIORS, type ByzantineBehavior, type Scenario } from "./schema.js";
 import { scenarioToJson } from "./to-json.js";
 
 /** The fault kinds swarm testing turns on or off per seed. */
-export const SWARM_KINDS = ["drop", "duplicate", "latency-tail", "partition", "isolate", "clog", "crash", "l1-faults", "l1-reorg"] as const;
+export const SWARM_KINDS = ["drop", "duplicate", "latency-tail", "partition", "isolate", "clog", "crash", "l1-faults", "l1-reorg", "storage", "clock", "byzantine"] as const;
 /** One fault kind of {@link SWARM_KINDS}. */
 export type SwarmKind = (typeof SWARM_KINDS)[number];
 
@@ -43,6 +59,18 @@ export interface SwarmChoice {
   latencyMeanUs?: number;
   /** Timed fault actions appended to the scenario's `faults`. */
   faultsAdded: number;
+  /** Raised background storage fault rates, when `storage` added a `storage-faults` window. */
+  storageRates?: { corruptRate: number; tornWriteRate: number };
+  /** The validator `storage` corrupted (a `corrupt` action). */
+  corrupted?: string;
+  /** The validator `storage` wiped (and restarted). */
+  wiped?: string;
+  /** The validators `clock` skewed (and set back). */
+  skewed?: string[];
+  /** The validator `clock` paused, and for how long (microseconds). */
+  paused?: { node: string; durationUs: number };
+  /** The byzantine entry `byzantine` added to the scenario's `byzantine` section. */
+  byzantine?: { node: string; behavior: ByzantineBehavior; rate?: number };
 }
 
 /** Fault window as fractions of the duration: faults start in [START, END) and are all healed by HEALED. */
@@ -64,6 +92,7 @@ export function swarmScenario(base: Scenario, seed: number): { raw: Record<strin
   const raw = scenarioToJson({ ...base, seed });
   const network = { ...(raw.network as Record<string, unknown>) };
   const faults: Record<string, unknown>[] = [...(raw.faults as Record<string, unknown>[])];
+  const byzantine: Record<string, unknown>[] = [...(raw.byzantine as Record<string, unknown>[])];
   const baseFaultCount = faults.length;
   const durationUs = base.duration;
   const windowStartUs = roundMs(durationUs * WINDOW_START);
@@ -165,9 +194,82 @@ export function swarmScenario(base: Scenario, seed: number): { raw: Record<strin
     kinds.push("l1-reorg");
   }
 
+  if (on.get("storage") && f >= 1) {
+    const mode = rng.int(3); // 0: rates or corrupt, 1: wipe, 2: both
+    if (mode !== 1) {
+      if (rng.chance(0.5)) {
+        const { startUs, endUs } = window(4_000_000);
+        const corruptRate = round4(0.001 + rng.next() * 0.019);
+        const tornWriteRate = round4(0.1 + rng.next() * 0.9);
+        faults.push({ at: startUs, action: "storage-faults", corruptRate, tornWriteRate });
+        faults.push({ at: endUs, action: "storage-faults", corruptRate: base.storage.corruptRate, tornWriteRate: base.storage.tornWriteRate });
+        choice.storageRates = { corruptRate, tornWriteRate };
+      } else {
+        const node = validators[rng.int(n)]!;
+        faults.push({ at: window(0).startUs, action: "corrupt", node, key: "", bits: rng.intBetween(1, 4) });
+        choice.corrupted = node;
+      }
+    }
+    if (mode !== 0) {
+      const node = validators[rng.int(n)]!;
+      const { startUs, endUs } = window(4_000_000);
+      const candidate = [...faults, { at: startUs, action: "wipe", node }, { at: endUs, action: "restart", node }];
+      if (endUs > startUs && crashPlanFits(candidate, f)) {
+        faults.push(candidate[candidate.length - 2]!, candidate[candidate.length - 1]!);
+        choice.wiped = node;
+      }
+    }
+    if (choice.storageRates !== undefined || choice.corrupted !== undefined || choice.wiped !== undefined) kinds.push("storage");
+  }
+  if (on.get("clock") && f >= 1) {
+    const mode = rng.int(3); // 0: skew and drift, 1: pause, 2: both
+    if (mode !== 1) {
+      // Validators the scenario's own clock actions set are left alone: setting them back would undo those.
+      const ownClocks = new Set(base.faults.flatMap((a) => (a.action === "clock" ? [a.node] : [])));
+      const free = shuffle(validators.filter((v) => !ownClocks.has(v)), rng);
+      const chosen = free.slice(0, Math.min(free.length, rng.intBetween(1, 2)));
+      for (const node of chosen) {
+        const { startUs, endUs } = window(3_000_000);
+        const skew = (rng.chance(0.5) ? -1 : 1) * roundMs(10_000 + rng.next() * 80_000);
+        const drift = round4((rng.next() * 2 - 1) * 0.05);
+        const own = base.clocks.nodes[node];
+        faults.push({ at: startUs, action: "clock", node, skew, drift });
+        faults.push({ at: endUs, action: "clock", node, skew: own?.skew ?? 0, drift: own?.drift ?? 0 });
+      }
+      if (chosen.length > 0) choice.skewed = chosen;
+    }
+    if (mode !== 0) {
+      const node = validators[rng.int(n)]!;
+      const { startUs } = window(0);
+      // Up to 1 s, and over by 70% of the run like every other fault.
+      const durationUs = Math.min(roundMs(100_000 + rng.next() * 900_000), Math.floor((healedByUs - startUs) / 1000) * 1000);
+      if (durationUs > 0) {
+        faults.push({ at: startUs, action: "pause", node, duration: durationUs });
+        choice.paused = { node, durationUs };
+      }
+    }
+    if (choice.skewed !== undefined || choice.paused !== undefined) kinds.push("clock");
+  }
+  if (on.get("byzantine") && f >= 1) {
+    const own = new Set(base.byzantine.map((b) => b.node));
+    const named = new Set(faults.flatMap((a) => (typeof a.node === "string" ? [a.node] : [])));
+    const free = validators.filter((v) => !own.has(v) && !named.has(v));
+    const behaviors = BYZANTINE_BEHAVIORS.filter((b) => b !== "twin" || base.allowMoreThanF);
+    const node = free.length === 0 ? undefined : free[rng.int(free.length)]!;
+    const behavior = behaviors[rng.int(behaviors.length)]!;
+    const { startUs, endUs } = window(4_000_000);
+    const rate = round4(0.2 + rng.next() * 0.8);
+    // At most f byzantine validators in all, counting the scenario's own; a twin (allowMoreThanF only) runs to the end.
+    if (node !== undefined && own.size + 1 <= f && endUs > startUs) {
+      byzantine.push(behavior === "twin" ? { node, behavior, from: startUs } : { node, behavior, rate, from: startUs, until: endUs });
+      choice.byzantine = behavior === "twin" ? { node, behavior } : { node, behavior, rate };
+      kinds.push("byzantine");
+    }
+  }
+
   choice.faultsAdded = faults.length - baseFaultCount;
   const note = describeSwarm(choice);
-  const out: Record<string, unknown> = { ...raw, network, faults, description: base.description === undefined ? note : `${base.description} [${note}]` };
+  const out: Record<string, unknown> = { ...raw, network, faults, byzantine, description: base.description === undefined ? note : `${base.description} [${note}]` };
   return { raw: out, scenario: parseScenario(out), choice };
 }
 
@@ -177,6 +279,22 @@ export function describeSwarm(choice: SwarmChoice): string {
     if (kind === "drop") return `drop ${choice.dropRate}`;
     if (kind === "duplicate") return `duplicate ${choice.duplicateRate}`;
     if (kind === "latency-tail") return `latency-tail mean ${choice.latencyMeanUs}us`;
+    if (kind === "storage") {
+      const what = [
+        choice.storageRates === undefined ? undefined : `rates corrupt ${choice.storageRates.corruptRate} torn ${choice.storageRates.tornWriteRate}`,
+        choice.corrupted === undefined ? undefined : `corrupt ${choice.corrupted}`,
+        choice.wiped === undefined ? undefined : `wipe ${choice.wiped}`,
+      ];
+      return `storage (${what.filter((x) => x !== undefined).join(", ")})`;
+    }
+    if (kind === "clock") {
+      const what = [choice.skewed === undefined ? undefined : `skew ${choice.skewed.join(" ")}`, choice.paused === undefined ? undefined : `pause ${choice.paused.node} ${choice.paused.durationUs}us`];
+      return `clock (${what.filter((x) => x !== undefined).join(", ")})`;
+    }
+    if (kind === "byzantine" && choice.byzantine !== undefined) {
+      const b = choice.byzantine;
+      return `byzantine ${b.node} ${b.behavior}${b.rate === undefined ? "" : ` ${b.rate}`}`;
+    }
     return kind;
   });
   return `swarm seed ${choice.seed}: ${parts.length === 0 ? "no faults added" : parts.join(", ")} (+${choice.faultsAdded} fault actions)`;

@@ -13,6 +13,9 @@ import { maxValidatorsCrashed, swarmScenario, SWARM_KINDS } from "../../src/scen
 import type { ValidatorMessage } from "../../src/consensus/types.js";
 import { runScenario, scenario } from "../helpers/scenario.js";
 
+/** Distinct byzantine validators of a scenario. */
+const byzantineCount = (s: { byzantine: readonly { node: string }[] }) => new Set(s.byzantine.map((b) => b.node)).size;
+
 /** A small L1-free cluster: 4 validators, 2 s. */
 const tiny = (fields: Record<string, unknown> = {}) =>
   parseScenario({ name: "tiny", seed: 100, duration: "2s", validators: { count: 4 }, workload: { txPerSecond: 20 }, l1: { enabled: false }, ...fields });
@@ -64,9 +67,18 @@ describe("explore: swarm", () => {
       expect(a.choice).toEqual(b.choice);
       expect(a.scenario.seed).toBe(seed);
       expect(maxValidatorsCrashed(a.scenario)).toBeLessThanOrEqual(2);
+      expect(byzantineCount(a.scenario)).toBeLessThanOrEqual(2);
       const added = a.scenario.faults.slice(base.faults.length);
       expect(added).toHaveLength(a.choice.faultsAdded);
-      for (const fault of added) expect(fault.at).toBeLessThanOrEqual(0.7 * base.duration);
+      for (const fault of added) {
+        expect(fault.at).toBeLessThanOrEqual(0.7 * base.duration);
+        if (fault.action === "pause") expect(fault.at + fault.duration).toBeLessThanOrEqual(0.7 * base.duration);
+      }
+      for (const b of a.scenario.byzantine) {
+        expect(b.behavior).not.toBe("twin"); // quickstart does not allow more than f
+        expect(b.until!).toBeLessThanOrEqual(0.7 * base.duration);
+        expect(added.some((fault) => "node" in fault && fault.node === b.node)).toBe(false);
+      }
       expect(a.scenario.description).toContain(`swarm seed ${seed}`);
       a.choice.kinds.forEach((k) => kindsSeen.add(k));
     }
@@ -88,11 +100,27 @@ describe("explore: swarm", () => {
     }
   });
 
-  it("never adds L1 faults when the L1 is off, nor crashes when f = 0", () => {
+  it("never adds L1 faults when the L1 is off, nor crashes, storage, clock or byzantine faults when f = 0", () => {
     for (let seed = 0; seed < 60; seed++) {
       expect(swarmScenario(tiny(), seed).choice.kinds.filter((k) => k.startsWith("l1-"))).toEqual([]);
-      expect(swarmScenario(tiny({ validators: { count: 3 } }), seed).choice.kinds).not.toContain("crash");
+      const kinds = swarmScenario(tiny({ validators: { count: 3 } }), seed).choice.kinds;
+      for (const kind of ["crash", "storage", "clock", "byzantine"] as const) expect(kinds).not.toContain(kind);
     }
+  });
+
+  it("never makes more than f validators byzantine, counting the scenario's own, and adds a twin only with allowMoreThanF", () => {
+    const full = scenario("quickstart", { byzantine: [{ node: "v5", behavior: "equivocate" }, { node: "v6", behavior: "replay", rate: 0.5 }] }); // f = 2 already
+    const one = scenario("quickstart", { byzantine: [{ node: "v6", behavior: "withhold-votes" }] });
+    const loose = tiny({ validators: { count: 7 }, allowMoreThanF: true, byzantine: [{ node: "v6", behavior: "double-vote" }] });
+    const behaviors = new Set<string>();
+    for (let seed = 0; seed < 120; seed++) {
+      expect(swarmScenario(full, seed).scenario.byzantine).toEqual(full.byzantine);
+      const derived = swarmScenario(one, seed).scenario;
+      expect(byzantineCount(derived)).toBeLessThanOrEqual(2);
+      expect(derived.byzantine.filter((b) => b.node === "v6")).toEqual(one.byzantine);
+      for (const b of swarmScenario(loose, seed).scenario.byzantine) behaviors.add(b.behavior);
+    }
+    expect(behaviors).toContain("twin");
   });
 
   it("a failing swarmed seed's file holds the derived scenario, which replays to the same digest and violation", () => {
