@@ -10,8 +10,9 @@
  * `description`), so the derived scenario alone reproduces the run: a seed
  * file keeps it whole.
  *
- * Every timed fault starts in the fault window (10% to 60% of the duration)
- * and is healed by 70% of the duration (partitions and isolations by `heal`,
+ * Every timed fault starts in the fault window (10% to 60% of the duration,
+ * or of the time before `phases.livenessAt` when the scenario has a liveness
+ * phase) and is healed by 70% of it (partitions and isolations by `heal`,
  * clogs by `unclog`, crashes by `restart`, L1 fault rates reset to the
  * scenario's own), leaving the rest of the run as the healed liveness phase.
  * At no time are more than f = floor((n - 1) / 3) validators down (a crash,
@@ -94,7 +95,8 @@ export function swarmScenario(base: Scenario, seed: number): { raw: Record<strin
   const faults: Record<string, unknown>[] = [...(raw.faults as Record<string, unknown>[])];
   const byzantine: Record<string, unknown>[] = [...(raw.byzantine as Record<string, unknown>[])];
   const baseFaultCount = faults.length;
-  const durationUs = base.duration;
+  // With a liveness phase, the window is fitted before it (no fault action may come at or after `livenessAt`).
+  const durationUs = Math.min(base.duration, base.phases.livenessAt ?? base.duration);
   const windowStartUs = roundMs(durationUs * WINDOW_START);
   const windowEndUs = roundMs(durationUs * WINDOW_END);
   const healedByUs = roundMs(durationUs * WINDOW_HEALED);

@@ -86,6 +86,14 @@ describe("explore: swarm", () => {
     expect(swarmScenario(base, 1).raw).not.toEqual(swarmScenario(base, 2).raw);
   });
 
+  it("fits its faults before a liveness phase", () => {
+    const base = scenario("quickstart", { faults: [], phases: { livenessAt: "12s" } });
+    for (let seed = 0; seed < 100; seed++) {
+      const derived = swarmScenario(base, seed).scenario; // parses: no action at or after livenessAt
+      for (const fault of derived.faults) expect(fault.at).toBeLessThan(12_000_000);
+    }
+  });
+
   it("counts a wiped or torn-write node as down: swarm never crashes it again nor goes over f", () => {
     // A wipe or torn write crashes its node until a restart; swarm once added a crash of a wiped node (an invalid scenario).
     const base = scenario("quickstart", {
