@@ -7,7 +7,8 @@
  * A node owns one session per boot, forwards its `app` messages from the L1 to
  * {@link L1Session.onData} and calls {@link L1Session.expire} from a timer.
  */
-import type { NodeId } from "../sim/node.js";
+import type { ValidatorMessage } from "../consensus/types.js";
+import type { NodeContext, NodeId } from "../sim/node.js";
 import { decodeL1Response, encodeL1Request, type L1Request, type L1Response } from "./rpc-messages.js";
 import { WireDecodeError } from "../net/codec.js";
 
@@ -19,6 +20,11 @@ export interface L1SessionContext {
   now(): number;
   /** Sends encoded request bytes to the L1 node (as an `app` message). */
   send(to: NodeId, data: Uint8Array): void;
+}
+
+/** A session context over a simulated or real node's context: requests travel as `app` messages. */
+export function l1SessionContext(ctx: NodeContext<ValidatorMessage>): L1SessionContext {
+  return { now: () => ctx.now(), send: (to, data) => ctx.send(to, { type: "app", data }) };
 }
 
 /** A reply, or `undefined` when the request timed out (lost on the network, or the L1 never answered). */

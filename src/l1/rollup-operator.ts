@@ -23,7 +23,7 @@ import type { Keypair, PublicKey } from "@solana/web3.js";
 import type { ValidatorMessage } from "../consensus/types.js";
 import { decodeWire, encodeWire, read, WireDecodeError } from "../net/codec.js";
 import type { Node, NodeContext, NodeId, TimerId } from "../sim/node.js";
-import { L1Session, type L1SessionContext } from "./l1-session.js";
+import { L1Session, l1SessionContext, type L1SessionContext } from "./l1-session.js";
 import { configAddress, rollupErrorName, rollupInstructions, signTransaction, ROLLUP_PROGRAM_ID } from "./rollup-program.js";
 
 /** An operation the operator can be told to carry out. */
@@ -102,7 +102,7 @@ export class RollupOperator implements Node<ValidatorMessage> {
 
   start(ctx: NodeContext<ValidatorMessage>): void {
     this.session = new L1Session(this.config.l1, this.config.requestTimeoutUs);
-    this.sessionCtx = { now: () => ctx.now(), send: (to, data) => ctx.send(to, { type: "app", data }) };
+    this.sessionCtx = l1SessionContext(ctx);
     this.queue.push({ action: "initialize" });
     ctx.setTimer(0, "poll");
   }

@@ -28,6 +28,7 @@ import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, r
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { Storage } from "../sim/node.js";
+import { overlayGet, overlayKeys, type PendingWrites } from "../storage/write-overlay.js";
 
 /** Options of {@link FileStorage.open}. */
 export interface FileStorageOptions {
@@ -78,7 +79,7 @@ export class FileStorage implements Storage {
   readonly recovery: FileStorageRecovery;
   private readonly dir: string;
   private readonly durable = new Map<string, Uint8Array>();
-  private readonly pending = new Map<string, Uint8Array | typeof DELETED>();
+  private readonly pending: PendingWrites = new Map();
   private fd: number | undefined;
   private logBytes = 0;
   private liveBytes = 0;
@@ -141,9 +142,7 @@ export class FileStorage implements Storage {
   }
 
   get(key: string): Uint8Array | undefined {
-    const value = this.pending.get(key);
-    if (value === DELETED) return undefined;
-    return (value ?? this.durable.get(key))?.slice();
+    return overlayGet(this.durable, this.pending, key);
   }
 
   put(key: string, value: Uint8Array): void {
@@ -157,14 +156,7 @@ export class FileStorage implements Storage {
   }
 
   keys(prefix: string): string[] {
-    const out = new Set<string>();
-    for (const key of this.durable.keys()) if (key.startsWith(prefix)) out.add(key);
-    for (const [key, value] of this.pending) {
-      if (!key.startsWith(prefix)) continue;
-      if (value === DELETED) out.delete(key);
-      else out.add(key);
-    }
-    return [...out].sort();
+    return overlayKeys(this.durable, this.pending, prefix);
   }
 
   /**

@@ -43,7 +43,7 @@ import type { ValidatorMessage } from "../consensus/types.js";
 import { toHex } from "../crypto/hash.js";
 import { WireDecodeError } from "../net/codec.js";
 import type { Node, NodeContext, NodeId, TimerId } from "../sim/node.js";
-import { L1Session, type L1SessionContext } from "../l1/l1-session.js";
+import { L1Session, l1SessionContext, type L1SessionContext } from "../l1/l1-session.js";
 import { decodeRollupConfig, RollupAccountError, type RollupConfig } from "../l1/rollup-accounts.js";
 import { configAddress, rollupErrorName, rollupInstructions, signTransaction, ROLLUP_PROGRAM_ID } from "../l1/rollup-program.js";
 import { decodeAppMessage, encodeAppMessage } from "./app-messages.js";
@@ -117,7 +117,7 @@ export class BatchPoster implements Node<ValidatorMessage> {
 
   start(ctx: NodeContext<ValidatorMessage>): void {
     this.session = new L1Session(this.config.l1, this.config.requestTimeoutUs);
-    this.sessionCtx = { now: () => ctx.now(), send: (to, data) => ctx.send(to, { type: "app", data }) };
+    this.sessionCtx = l1SessionContext(ctx);
     const stored = ctx.storage.get(LAST_POSTED_KEY);
     if (stored !== undefined && stored.length === 8) this.lastLanded = Number(new DataView(stored.buffer, stored.byteOffset, 8).getBigUint64(0, true));
     ctx.log("poster-resume", { lastPosted: this.lastLanded });

@@ -16,6 +16,7 @@
  */
 import type { CrashableStorage } from "../sim/host.js";
 import type { Rng } from "../sim/rng.js";
+import { overlayGet, overlayKeys, type PendingWrites } from "./write-overlay.js";
 
 /** Counters for tests and reports. */
 export interface SimDiskStats {
@@ -43,7 +44,7 @@ const DELETED = null;
 export class SimDisk implements CrashableStorage {
   readonly stats: SimDiskStats = { syncs: 0, writesLost: 0, corrupted: 0, torn: 0, wipes: 0 };
   private readonly durable = new Map<string, Uint8Array>();
-  private readonly pending = new Map<string, Uint8Array | typeof DELETED>();
+  private readonly pending: PendingWrites = new Map();
   /** Keys written (not deleted) by the last sync, in write order. */
   private lastSynced: string[] = [];
   private faults: SimDiskFaults = { corruptRate: 0, tornWriteRate: 0 };
@@ -59,9 +60,7 @@ export class SimDisk implements CrashableStorage {
   }
 
   get(key: string): Uint8Array | undefined {
-    const value = this.pending.get(key);
-    if (value === DELETED) return undefined;
-    return (value ?? this.durable.get(key))?.slice();
+    return overlayGet(this.durable, this.pending, key);
   }
 
   put(key: string, value: Uint8Array): void {
@@ -73,14 +72,7 @@ export class SimDisk implements CrashableStorage {
   }
 
   keys(prefix: string): string[] {
-    const out = new Set<string>();
-    for (const key of this.durable.keys()) if (key.startsWith(prefix)) out.add(key);
-    for (const [key, value] of this.pending) {
-      if (!key.startsWith(prefix)) continue;
-      if (value === DELETED) out.delete(key);
-      else out.add(key);
-    }
-    return [...out].sort();
+    return overlayKeys(this.durable, this.pending, prefix);
   }
 
   sync(): void {

@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Observation } from "../../src/check/checker.js";
+import type { InvariantResult, Observation } from "../../src/check/checker.js";
 import { Cluster } from "../../src/scenario/cluster.js";
 import { parseScenario } from "../../src/scenario/load.js";
 import { applyOverrides } from "../../src/scenario/overrides.js";
@@ -53,4 +53,11 @@ export function newHeightTimes(events: readonly Observation[]): number[] {
 /** Runs a scenario with the shipped program binary (see `runScenario` in src/scenario/run.ts). */
 export function runScenario(s: Scenario, options: RunOptions = {}): RunReport {
   return runScenarioWith(s, { programElf: loadProgramElf(), ...options });
+}
+
+/** The verdict of the invariant `name` in a report. @throws Error when the report has no such invariant */
+export function invariant(report: RunReport, name: string): InvariantResult {
+  const result = report.invariants.find((r) => r.name === name);
+  if (result === undefined) throw new Error(`no invariant ${name}`);
+  return result;
 }

@@ -8,14 +8,14 @@
  */
 import { describe, expect, it } from "vitest";
 import { AgreementChecker } from "../../src/check/agreement.js";
-import type { InvariantResult, Observation } from "../../src/check/checker.js";
+import type { Observation } from "../../src/check/checker.js";
 import { EquivocationChecker } from "../../src/check/equivocation.js";
 import { Cluster } from "../../src/scenario/cluster.js";
 import { InputError } from "../../src/scenario/errors.js";
 import { parseScenario } from "../../src/scenario/load.js";
 import { runCluster, runScenario, type RunReport } from "../../src/scenario/run.js";
 import { scenarioToJson } from "../../src/scenario/to-json.js";
-import { scenario } from "../helpers/scenario.js";
+import { invariant, scenario } from "../helpers/scenario.js";
 
 const S = 1_000_000;
 
@@ -43,11 +43,6 @@ function run(raw: Record<string, unknown>, watch?: (cluster: Cluster, o: Observa
   return { report: runCluster(cluster, s), events };
 }
 
-function invariant(report: RunReport, name: string): InvariantResult {
-  const result = report.invariants.find((r) => r.name === name);
-  if (result === undefined) throw new Error(`no invariant ${name}`);
-  return result;
-}
 
 function expectSafetyHeld(report: RunReport): void {
   for (const name of ["agreement", "root-agreement", "conservation", "validity", "reorg-bound", "equivocation"]) {

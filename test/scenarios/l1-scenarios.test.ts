@@ -4,20 +4,15 @@
  * invariants held, and the figures that show the situation really happened.
  */
 import { describe, expect, it } from "vitest";
-import type { InvariantResult, Observation } from "../../src/check/checker.js";
+import type { Observation } from "../../src/check/checker.js";
 import { decodeRollupConfig, decodeRootRegistry } from "../../src/l1/rollup-accounts.js";
 import { configAddress, deriveSolanaKeypair, registryPageAddress } from "../../src/l1/rollup-program.js";
 import type { RunReport } from "../../src/scenario/run.js";
 import type { Cluster } from "../../src/scenario/cluster.js";
-import { runRecorded, scenario } from "../helpers/scenario.js";
+import { invariant, runRecorded, scenario } from "../helpers/scenario.js";
 
 const S = 1_000_000;
 
-function invariant(report: RunReport, name: string): InvariantResult {
-  const result = report.invariants.find((r) => r.name === name);
-  if (result === undefined) throw new Error(`no invariant ${name}`);
-  return result;
-}
 
 /** Every invariant held, posting liveness was really judged, and the finalized registry is the committed chain. */
 function expectPostedAndConsistent(report: RunReport, cluster: Cluster, events: readonly Observation[]): void {

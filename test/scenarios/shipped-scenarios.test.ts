@@ -3,17 +3,11 @@
  * invariants held and the figures that show the situation really happened.
  */
 import { describe, expect, it } from "vitest";
-import type { InvariantResult } from "../../src/check/checker.js";
 import type { RunReport } from "../../src/scenario/run.js";
-import { newHeightTimes, runRecorded, scenario } from "../helpers/scenario.js";
+import { invariant, newHeightTimes, runRecorded, scenario } from "../helpers/scenario.js";
 
 const S = 1_000_000;
 
-function invariant(report: RunReport, name: string): InvariantResult {
-  const result = report.invariants.find((r) => r.name === name);
-  if (result === undefined) throw new Error(`no invariant ${name}`);
-  return result;
-}
 
 function expectSafetyHeld(report: RunReport): void {
   for (const name of ["agreement", "root-agreement", "conservation", "validity", "reorg-bound", "equivocation"]) {

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import type { Observation } from "../../src/check/checker.js";
 import { parseScenario } from "../../src/scenario/load.js";
 import type { RunReport } from "../../src/scenario/run.js";
-import { runRecorded } from "../helpers/scenario.js";
+import { invariant, runRecorded } from "../helpers/scenario.js";
 
 const S = 1_000_000;
 
@@ -21,12 +21,6 @@ function base(fields: Record<string, unknown>): Record<string, unknown> {
     l1: { enabled: false },
     ...fields,
   };
-}
-
-function invariant(report: RunReport, name: string) {
-  const result = report.invariants.find((r) => r.name === name);
-  if (result === undefined) throw new Error(`no invariant ${name}`);
-  return result;
 }
 
 function expectSafetyHeld(report: RunReport): void {

@@ -39,7 +39,7 @@ import type { Rng } from "../../sim/rng.js";
 import type { AppContext, Application } from "../application.js";
 import { blockHash, proposalSigningBytes, voteSigningBytes } from "../block-hash.js";
 import { HotStuffReplica, type ReplicaConfig } from "../replica.js";
-import type { ReplicaWrapper } from "./wrapper.js";
+import { innerContext, type ReplicaWrapper } from "./wrapper.js";
 import type { Block, ProposalMessage, TimeoutMessage, ValidatorMessage, VoteMessage } from "../types.js";
 
 /** The misbehaviours a {@link ByzantineReplica} can show (`twin` is separate: see `twin.ts`). */
@@ -131,16 +131,7 @@ export class ByzantineReplica implements Node<ValidatorMessage>, ReplicaWrapper 
 
   start(ctx: NodeContext<ValidatorMessage>): void {
     this.ctx = ctx;
-    this.innerCtx = {
-      id: ctx.id,
-      now: () => ctx.now(),
-      send: (to, msg) => this.onSend(to, msg),
-      setTimer: (afterUs, tag) => ctx.setTimer(afterUs, tag),
-      cancelTimer: (timer) => ctx.cancelTimer(timer),
-      rng: ctx.rng,
-      storage: ctx.storage,
-      log: (event, fields) => ctx.log(event, fields),
-    };
+    this.innerCtx = innerContext(ctx, ctx.id, (to, msg) => this.onSend(to, msg));
     this.replica.start(this.innerCtx);
   }
 

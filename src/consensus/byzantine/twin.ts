@@ -18,7 +18,7 @@ import type { Node, NodeContext, NodeId, TimerId } from "../../sim/node.js";
 import type { Application } from "../application.js";
 import { HotStuffReplica, type ReplicaConfig } from "../replica.js";
 import type { ValidatorMessage } from "../types.js";
-import type { ReplicaWrapper } from "./wrapper.js";
+import { innerContext, type ReplicaWrapper } from "./wrapper.js";
 
 /** The second instance of a validator, under the same identity and key. */
 export class TwinReplica implements Node<ValidatorMessage>, ReplicaWrapper {
@@ -39,16 +39,7 @@ export class TwinReplica implements Node<ValidatorMessage>, ReplicaWrapper {
   }
 
   start(ctx: NodeContext<ValidatorMessage>): void {
-    this.innerCtx = {
-      id: this.logicalId,
-      now: () => ctx.now(),
-      send: (to, msg) => ctx.send(to, msg),
-      setTimer: (afterUs, tag) => ctx.setTimer(afterUs, tag),
-      cancelTimer: (timer) => ctx.cancelTimer(timer),
-      rng: ctx.rng,
-      storage: ctx.storage,
-      log: (event, fields) => ctx.log(event, fields),
-    };
+    this.innerCtx = innerContext(ctx, this.logicalId, (to, msg) => ctx.send(to, msg));
     this.replica.start(this.innerCtx);
   }
 

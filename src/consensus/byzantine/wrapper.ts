@@ -3,7 +3,7 @@
  * inside, which the simulator may inspect (views, the application) exactly as
  * it inspects an honest validator.
  */
-import type { Node } from "../../sim/node.js";
+import type { Node, NodeContext, NodeId } from "../../sim/node.js";
 import type { Application } from "../application.js";
 import { HotStuffReplica } from "../replica.js";
 import type { ValidatorMessage } from "../types.js";
@@ -31,4 +31,22 @@ export function replicaOf(node: Node<ValidatorMessage> | undefined): HotStuffRep
 export function applicationOf(node: Node<ValidatorMessage> | undefined): Application | undefined {
   if (node instanceof HotStuffReplica) return node.application;
   return asWrapper(node)?.application;
+}
+
+/**
+ * The context a wrapper hands its inner replica: the host's own, with the
+ * node's name and its sending replaced (a twin answers as its validator; a
+ * byzantine wrapper intercepts what the replica sends).
+ */
+export function innerContext(ctx: NodeContext<ValidatorMessage>, id: NodeId, send: (to: NodeId, msg: ValidatorMessage) => void): NodeContext<ValidatorMessage> {
+  return {
+    id,
+    now: () => ctx.now(),
+    send,
+    setTimer: (afterUs, tag) => ctx.setTimer(afterUs, tag),
+    cancelTimer: (timer) => ctx.cancelTimer(timer),
+    rng: ctx.rng,
+    storage: ctx.storage,
+    log: (event, fields) => ctx.log(event, fields),
+  };
 }
