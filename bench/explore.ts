@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { runSeeds } from "../src/runtime/explore-pool.js";
 import { packageRoot } from "../src/runtime/program-files.js";
-import { ExploreTally, exploreSeeds } from "../src/scenario/explore.js";
+import { ExploreTally, exploreSeeds } from "../src/explore/explore.js";
 import { applyOverrides } from "../src/scenario/overrides.js";
 
 /**

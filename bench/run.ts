@@ -23,7 +23,7 @@
  */
 import { createSignatureScheme } from "../src/crypto/schemes.js";
 import { SIGNATURE_SCHEMES } from "../src/crypto/signature.js";
-import { parseDurationUs } from "../src/scenario/duration.js";
+import { parseDurationUs } from "../src/config/duration.js";
 import { parseScenario } from "../src/scenario/load.js";
 import { runScenario } from "../src/scenario/run.js";
 import { loadProgramElf } from "../src/runtime/program-files.js";

@@ -9,7 +9,7 @@ export { scenarioSchema, type Scenario, type FaultAction, type Operation } from 
 export { runScenario, EXIT, type RunReport, type RunOptions, type RunMetrics } from "./scenario/run.js";
 export { scenarioToJson } from "./scenario/to-json.js";
 export { buildSeedFile, parseSeedFile, compareReplay, seedFileName, type SeedFile, type ReplayVerdict } from "./scenario/seed-file.js";
-export { InputError } from "./scenario/errors.js";
+export { InputError } from "./config/errors.js";
 export { loadProgramElf } from "./runtime/program-files.js";
 export type { InvariantResult, Violation } from "./check/checker.js";
 export { PACKAGE_VERSION } from "./version.js";

@@ -13,12 +13,12 @@
 import { availableParallelism } from "node:os";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { InputError } from "../scenario/errors.js";
-import { ExploreTally, exploreSeeds, parseShard, type SeedOutcome } from "../scenario/explore.js";
+import { InputError } from "../config/errors.js";
+import { ExploreTally, exploreSeeds, parseShard, type SeedOutcome } from "../explore/explore.js";
 import { parseScenario } from "../scenario/load.js";
 import { EXIT, runScenario } from "../scenario/run.js";
 import { buildSeedFile, parseSeedFile, seedFileName } from "../scenario/seed-file.js";
-import { shrinkScenario } from "../scenario/shrink.js";
+import { shrinkScenario } from "../explore/shrink.js";
 import { scenarioToJson } from "../scenario/to-json.js";
 import { runSeeds } from "../runtime/explore-pool.js";
 import { loadProgramElf } from "../runtime/program-files.js";

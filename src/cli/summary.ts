@@ -1,7 +1,7 @@
 /** The human summary of a run (stdout) and the speed line (stderr). */
 import type { InvariantResult } from "../check/checker.js";
 import type { RunReport } from "../scenario/run.js";
-import { formatDurationUs } from "../scenario/duration.js";
+import { formatDurationUs } from "../config/duration.js";
 
 /** Several lines summarising a run for people. */
 export function formatSummary(report: RunReport): string {

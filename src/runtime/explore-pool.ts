@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import workerpool from "workerpool";
-import { runSeed, type SeedOutcome, type SeedRunOptions } from "../scenario/explore.js";
+import { runSeed, type SeedOutcome, type SeedRunOptions } from "../explore/explore.js";
 import { parseScenario } from "../scenario/load.js";
 import { runScenario } from "../scenario/run.js";
 import type { Scenario } from "../scenario/schema.js";

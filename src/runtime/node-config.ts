@@ -35,7 +35,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { z } from "zod";
-import { InputError } from "../scenario/errors.js";
+import { InputError } from "../config/errors.js";
 import { toInputError } from "../scenario/load.js";
 import {
   CHECKPOINTS_DEFAULTS,

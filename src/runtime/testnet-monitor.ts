@@ -10,7 +10,7 @@
  */
 import { sha256, toHex } from "../crypto/hash.js";
 import { decodeBlockPayload } from "../sequencer/block-payload.js";
-import { percentile, type Percentiles } from "../scenario/metrics.js";
+import { percentile, type Percentiles } from "../systems/validators/metrics.js";
 
 /** One parsed log line: a JSON object with at least `event` (and `node`, or the node is known from the process). */
 export type LogFields = Readonly<Record<string, unknown>>;

@@ -4,19 +4,19 @@
  * simulated network and disks, the fault plan, and the checkers watching it
  * all (TigerBeetle's `testing/cluster.zig` plays the same part).
  */
-import { AgreementChecker } from "../check/agreement.js";
+import { AgreementChecker } from "../check/validators/agreement.js";
 import type { Checker, Observation, Violation } from "../check/checker.js";
-import { LivenessChecker } from "../check/liveness.js";
-import { ReorgBoundChecker } from "../check/reorg-bound.js";
-import { ValidityChecker } from "../check/validity.js";
-import { EquivocationChecker } from "../check/equivocation.js";
+import { LivenessChecker } from "../check/validators/liveness.js";
+import { ReorgBoundChecker } from "../check/validators/reorg-bound.js";
+import { ValidityChecker } from "../check/validators/validity.js";
+import { EquivocationChecker } from "../check/validators/equivocation.js";
 import { HotStuffReplica, type ReplicaConfig } from "../consensus/replica.js";
-import { clientAccountKeys, createAssetApp, createClient, networkGenesis, replicaConfig, validatorKeySeed } from "./node-factories.js";
+import { clientAccountKeys, createAssetApp, createClient, networkGenesis, replicaConfig, validatorKeySeed } from "../systems/validators/node-factories.js";
 import { ByzantineReplica } from "../consensus/byzantine/byzantine-replica.js";
 import { TwinReplica } from "../consensus/byzantine/twin.js";
 import { applicationOf, replicaOf } from "../consensus/byzantine/wrapper.js";
 import { emptyPayloadAfter } from "../sequencer/byzantine-payload.js";
-import { behaviorsOf, byzantineNodes, twinsOf } from "./byzantine-plan.js";
+import { behaviorsOf, byzantineNodes, twinsOf } from "../systems/validators/byzantine-plan.js";
 import type { ValidatorMessage } from "../consensus/types.js";
 import { ValidatorSet } from "../consensus/validator-set.js";
 import { validatorCodec } from "../consensus/wire.js";
@@ -34,19 +34,19 @@ import { digestText } from "../sim/trace.js";
 import { SimDisk } from "../storage/sim-disk.js";
 import { formatValidatorStorage } from "../consensus/safety-store.js";
 import type { Rng } from "../sim/rng.js";
-import { ConservationChecker, type NodeAudit } from "../check/conservation.js";
-import { RootAgreementChecker } from "../check/root-agreement.js";
-import { genesisSupply } from "./genesis.js";
+import { ConservationChecker, type NodeAudit } from "../check/validators/conservation.js";
+import { RootAgreementChecker } from "../check/validators/root-agreement.js";
+import { genesisSupply } from "../systems/validators/genesis.js";
 import { LEADER, livenessExpectation, orderedFaults, postingLivenessExpectation } from "./fault-plan.js";
-import { MetricsCollector } from "./metrics.js";
+import { MetricsCollector } from "../systems/validators/metrics.js";
 import { L1_NODES, nodeNames } from "./nodes.js";
 import type { FaultAction, Operation, Scenario } from "./schema.js";
 import { L1Node } from "../l1/l1-node.js";
 import { RollupOperator, encodeOperatorCommand, type OperatorCommand } from "../l1/rollup-operator.js";
 import { deriveSolanaKeypair, ROLLUP_PROGRAM_ID } from "../l1/rollup-program.js";
 import { BatchPoster } from "../sequencer/batch-poster.js";
-import { L1ConsistencyChecker, PostingLivenessChecker } from "../check/l1-consistency.js";
-import { L1RegistryWatch } from "./l1-registry-watch.js";
+import { L1ConsistencyChecker, PostingLivenessChecker } from "../check/posting/l1-consistency.js";
+import { L1RegistryWatch } from "../systems/posting/l1-registry-watch.js";
 
 /** The outcome of {@link Cluster.run}, before it becomes a report. */
 export interface ClusterOutcome {

@@ -6,8 +6,8 @@
  * `isolate` action means the leader of the highest view any running validator
  * is in when the action fires.
  */
-import type { LivenessExpectation } from "../check/liveness.js";
-import { InputError } from "./errors.js";
+import type { LivenessExpectation } from "../check/validators/liveness.js";
+import { InputError } from "../config/errors.js";
 import { nodeNames, unknownNode } from "./nodes.js";
 import type { FaultAction, Scenario } from "./schema.js";
 

@@ -3,8 +3,8 @@
  * {@link InputError} naming the first bad field.
  */
 import type { z } from "zod";
-import { InputError } from "./errors.js";
-import { checkByzantine } from "./byzantine-plan.js";
+import { InputError } from "../config/errors.js";
+import { checkByzantine } from "../systems/validators/byzantine-plan.js";
 import { checkFaultPlan } from "./fault-plan.js";
 import { nodeNames, unknownNode } from "./nodes.js";
 import { scenarioSchema, type Scenario } from "./schema.js";

@@ -3,7 +3,7 @@
  * duration drops the fault actions that would fire after the new end, so a
  * user can cut any scenario short; the caller reports how many were dropped.
  */
-import { parseDurationUs } from "./duration.js";
+import { parseDurationUs } from "../config/duration.js";
 
 /** Overrides to apply; absent fields leave the scenario as it is. */
 export interface ScenarioOverrides {

@@ -7,7 +7,7 @@ import type { NetworkStats } from "../net/sim-network.js";
 import type { StopReason } from "../sim/simulation.js";
 import { PACKAGE_VERSION } from "../version.js";
 import { Cluster, type ClusterEnvironment } from "./cluster.js";
-import type { ConsensusMetrics } from "./metrics.js";
+import type { ConsensusMetrics } from "../systems/validators/metrics.js";
 import type { Scenario } from "./schema.js";
 
 /** Exit codes of `asset-sim run` and `replay` (see the README). */

@@ -7,7 +7,7 @@
 import { z } from "zod";
 import { SIGNATURE_SCHEMES } from "../crypto/signature.js";
 import type { LatencyModel } from "../net/latency.js";
-import { parseDurationUs } from "./duration.js";
+import { parseDurationUs } from "../config/duration.js";
 
 /** A duration field, parsed to integer microseconds. */
 const duration = z.unknown().transform((value, ctx): number => {

@@ -9,7 +9,7 @@
  * ```
  */
 import { z } from "zod";
-import { InputError } from "./errors.js";
+import { InputError } from "../config/errors.js";
 import type { RunReport } from "./run.js";
 
 /** The `format` field of every seed file. */

@@ -1,15 +1,15 @@
 /** Each checker fails on the history it guards against, and passes on a clean one. */
 import { describe, expect, it } from "vitest";
-import { AgreementChecker } from "../../src/check/agreement.js";
+import { AgreementChecker } from "../../src/check/validators/agreement.js";
 import type { Observation } from "../../src/check/checker.js";
-import { LivenessChecker } from "../../src/check/liveness.js";
-import { ReorgBoundChecker } from "../../src/check/reorg-bound.js";
-import { ValidityChecker } from "../../src/check/validity.js";
-import { EquivocationChecker } from "../../src/check/equivocation.js";
+import { LivenessChecker } from "../../src/check/validators/liveness.js";
+import { ReorgBoundChecker } from "../../src/check/validators/reorg-bound.js";
+import { ValidityChecker } from "../../src/check/validators/validity.js";
+import { EquivocationChecker } from "../../src/check/validators/equivocation.js";
 import { GENESIS_BLOCK } from "../../src/consensus/genesis.js";
 import { toHex } from "../../src/crypto/hash.js";
-import { ConservationChecker } from "../../src/check/conservation.js";
-import { RootAgreementChecker } from "../../src/check/root-agreement.js";
+import { ConservationChecker } from "../../src/check/validators/conservation.js";
+import { RootAgreementChecker } from "../../src/check/validators/root-agreement.js";
 import { createSignatureScheme } from "../../src/crypto/schemes.js";
 import { encodeBlockPayload } from "../../src/sequencer/block-payload.js";
 import { signTransaction, transactionId } from "../../src/vm/tx-codec.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { L1ConsistencyChecker, PostingLivenessChecker } from "../../src/check/l1-consistency.js";
+import { L1ConsistencyChecker, PostingLivenessChecker } from "../../src/check/posting/l1-consistency.js";
 import type { Observation } from "../../src/check/checker.js";
 
 const ROOT_A = "aa".repeat(32);

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
-import { InputError } from "../../src/scenario/errors.js";
+import { InputError } from "../../src/config/errors.js";
 import { loadNodeConfig, parseNodeConfig } from "../../src/runtime/node-config.js";
 
 const KEY = "11".repeat(32);

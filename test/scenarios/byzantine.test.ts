@@ -7,11 +7,11 @@
  * break agreement with more than f byzantine validators.
  */
 import { describe, expect, it } from "vitest";
-import { AgreementChecker } from "../../src/check/agreement.js";
+import { AgreementChecker } from "../../src/check/validators/agreement.js";
 import type { Observation } from "../../src/check/checker.js";
-import { EquivocationChecker } from "../../src/check/equivocation.js";
+import { EquivocationChecker } from "../../src/check/validators/equivocation.js";
 import { Cluster } from "../../src/scenario/cluster.js";
-import { InputError } from "../../src/scenario/errors.js";
+import { InputError } from "../../src/config/errors.js";
 import { parseScenario } from "../../src/scenario/load.js";
 import { runCluster, runScenario, type RunReport } from "../../src/scenario/run.js";
 import { scenarioToJson } from "../../src/scenario/to-json.js";

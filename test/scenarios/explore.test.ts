@@ -1,15 +1,15 @@
 /**
- * Exploring seeds (src/scenario/explore.ts, swarm.ts): shards partition a seed
+ * Exploring seeds (src/explore/explore.ts, swarm.ts): shards partition a seed
  * range, swarm derivations are a pure function of the seed and are written
  * whole into seed files, and the determinism check catches a node whose
  * behaviour leaks across runs.
  */
 import { describe, expect, it } from "vitest";
-import { ExploreTally, exploreSeeds, parseShard, runSeed, type SeedOutcome } from "../../src/scenario/explore.js";
+import { ExploreTally, exploreSeeds, parseShard, runSeed, type SeedOutcome } from "../../src/explore/explore.js";
 import { parseScenario } from "../../src/scenario/load.js";
 import { EXIT } from "../../src/scenario/run.js";
 import type { Node, NodeContext } from "../../src/sim/node.js";
-import { maxValidatorsCrashed, swarmScenario, SWARM_KINDS } from "../../src/scenario/swarm.js";
+import { maxValidatorsCrashed, swarmScenario, SWARM_KINDS } from "../../src/explore/swarm.js";
 import type { ValidatorMessage } from "../../src/consensus/types.js";
 import { runScenario, scenario } from "../helpers/scenario.js";
 

@@ -8,7 +8,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { faultPlanArb, scenarioArb, type GeneratedScenario } from "../../src/scenario/arbitraries.js";
+import { faultPlanArb, scenarioArb, type GeneratedScenario } from "../../src/explore/arbitraries.js";
 import { parseScenario } from "../../src/scenario/load.js";
 import type { FaultAction } from "../../src/scenario/schema.js";
 import { assertProperty, propertyParameters, replayCommand } from "../helpers/property.js";

@@ -18,7 +18,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, it } from "vitest";
-import { scenarioArb, type GeneratedScenario } from "../../src/scenario/arbitraries.js";
+import { scenarioArb, type GeneratedScenario } from "../../src/explore/arbitraries.js";
 import { parseScenario } from "../../src/scenario/load.js";
 import { buildSeedFile } from "../../src/scenario/seed-file.js";
 import { scenarioToJson } from "../../src/scenario/to-json.js";

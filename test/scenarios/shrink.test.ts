@@ -1,5 +1,5 @@
 /**
- * Shrinking (src/scenario/shrink.ts): a seeded failing run loses the fault
+ * Shrinking (src/explore/shrink.ts): a seeded failing run loses the fault
  * actions, time and load it does not need, and what is left still fails with
  * the same invariant when replayed.
  */
@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { parseScenario } from "../../src/scenario/load.js";
 import type { RunReport } from "../../src/scenario/run.js";
 import type { Scenario } from "../../src/scenario/schema.js";
-import { deltaDebug, shrinkScenario } from "../../src/scenario/shrink.js";
+import { deltaDebug, shrinkScenario } from "../../src/explore/shrink.js";
 import { scenarioToJson } from "../../src/scenario/to-json.js";
 import { runScenario } from "../helpers/scenario.js";
 

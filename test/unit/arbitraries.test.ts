@@ -14,7 +14,7 @@ import {
   scenarioArb,
   type FaultEpisode,
   type FaultPlanArbOptions,
-} from "../../src/scenario/arbitraries.js";
+} from "../../src/explore/arbitraries.js";
 import { parseScenario } from "../../src/scenario/load.js";
 import type { FaultAction } from "../../src/scenario/schema.js";
 

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { formatDurationUs, parseDurationUs } from "../../src/scenario/duration.js";
+import { formatDurationUs, parseDurationUs } from "../../src/config/duration.js";
 
 describe("parseDurationUs", () => {
   it("parses strings with units", () => {

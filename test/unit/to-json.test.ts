@@ -3,7 +3,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { InputError } from "../../src/scenario/errors.js";
+import { InputError } from "../../src/config/errors.js";
 import { parseScenario } from "../../src/scenario/load.js";
 import { scenarioToJson } from "../../src/scenario/to-json.js";
 import { ROOT, rawScenario } from "../helpers/scenario.js";

@@ -15,9 +15,9 @@
  * `l1-root-finalized` observations the cluster derives from the L1's
  * finalized registry (`scenario/l1-registry-watch.ts`).
  */
-import type { Checker, InvariantResult, Observation, Violation } from "./checker.js";
-import { isHonestValidator, NO_BYZANTINE } from "./checker.js";
-import type { LivenessExpectation } from "./liveness.js";
+import type { Checker, InvariantResult, Observation, Violation } from "../checker.js";
+import { isHonestValidator, NO_BYZANTINE } from "../checker.js";
+import type { LivenessExpectation } from "../validators/liveness.js";
 
 /** Checks the finalized L1 registry against the committed L2 chain. */
 export class L1ConsistencyChecker implements Checker {

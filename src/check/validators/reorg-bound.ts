@@ -9,9 +9,9 @@
  * not a reorg. The heads of validators declared byzantine are not judged
  * (their blocks still enter the graph).
  */
-import { GENESIS_BLOCK } from "../consensus/genesis.js";
-import { toHex } from "../crypto/hash.js";
-import { isHonestValidator, isValidator, NO_BYZANTINE, safetyVerdict, type Checker, type InvariantResult, type Observation, type Violation } from "./checker.js";
+import { GENESIS_BLOCK } from "../../consensus/genesis.js";
+import { toHex } from "../../crypto/hash.js";
+import { isHonestValidator, isValidator, NO_BYZANTINE, safetyVerdict, type Checker, type InvariantResult, type Observation, type Violation } from "../checker.js";
 
 interface BlockRef {
   readonly parent: string;

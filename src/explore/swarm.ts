@@ -35,11 +35,11 @@
  *   `allowMoreThanF`.
  */
 import { createRng, type Rng } from "../sim/rng.js";
-import { NODE_DOWN_ACTIONS, orderedFaults } from "./fault-plan.js";
-import { parseScenario } from "./load.js";
-import { nodeNames } from "./nodes.js";
-import { BYZANTINE_BEHAVIORS, type ByzantineBehavior, type Scenario } from "./schema.js";
-import { scenarioToJson } from "./to-json.js";
+import { NODE_DOWN_ACTIONS, orderedFaults } from "../scenario/fault-plan.js";
+import { parseScenario } from "../scenario/load.js";
+import { nodeNames } from "../scenario/nodes.js";
+import { BYZANTINE_BEHAVIORS, type ByzantineBehavior, type Scenario } from "../scenario/schema.js";
+import { scenarioToJson } from "../scenario/to-json.js";
 
 /** The fault kinds swarm testing turns on or off per seed. */
 export const SWARM_KINDS = ["drop", "duplicate", "latency-tail", "partition", "isolate", "clog", "crash", "l1-faults", "l1-reorg", "storage", "clock", "byzantine"] as const;

@@ -9,11 +9,11 @@
  * height (later commits of the same height are agreement's business) by an
  * honest validator (validators declared byzantine are not judged).
  */
-import { fromHex } from "../crypto/hash.js";
-import type { SignatureScheme } from "../crypto/signature.js";
-import { decodeBlockPayload } from "../sequencer/block-payload.js";
-import { decodeTransaction } from "../vm/tx-codec.js";
-import { isHonestValidator, NO_BYZANTINE, safetyVerdict, type Checker, type InvariantResult, type Observation, type Violation } from "./checker.js";
+import { fromHex } from "../../crypto/hash.js";
+import type { SignatureScheme } from "../../crypto/signature.js";
+import { decodeBlockPayload } from "../../sequencer/block-payload.js";
+import { decodeTransaction } from "../../vm/tx-codec.js";
+import { isHonestValidator, NO_BYZANTINE, safetyVerdict, type Checker, type InvariantResult, type Observation, type Violation } from "../checker.js";
 
 /** Checks validity (see the file comment). */
 export class ValidityChecker implements Checker {

@@ -5,16 +5,16 @@
  * (`cluster.ts`) and real mode (`runtime/`) both build their nodes here, so a
  * validator in a real process is configured exactly as in a simulated run.
  */
-import { HotStuffReplica, type ReplicaConfig } from "../consensus/replica.js";
-import type { ValidatorSet } from "../consensus/validator-set.js";
-import { concatBytes, sha256, toHex, u64, utf8 } from "../crypto/hash.js";
-import type { KeyPair, SignatureScheme } from "../crypto/signature.js";
-import { AssetApp } from "../sequencer/asset-app.js";
-import type { NodeId } from "../sim/node.js";
-import type { Genesis } from "../vm/genesis.js";
-import { AssetClient, type WorkloadMix } from "../workload/asset-client.js";
+import { HotStuffReplica, type ReplicaConfig } from "../../consensus/replica.js";
+import type { ValidatorSet } from "../../consensus/validator-set.js";
+import { concatBytes, sha256, toHex, u64, utf8 } from "../../crypto/hash.js";
+import type { KeyPair, SignatureScheme } from "../../crypto/signature.js";
+import { AssetApp } from "../../sequencer/asset-app.js";
+import type { NodeId } from "../../sim/node.js";
+import type { Genesis } from "../../vm/genesis.js";
+import { AssetClient, type WorkloadMix } from "../../workload/asset-client.js";
 import { buildGenesis } from "./genesis.js";
-import type { Scenario } from "./schema.js";
+import type { Scenario } from "../../scenario/schema.js";
 
 /** The chain settings a validator needs (the scenario's `validators` section without `count`). */
 export type ChainSettings = Omit<Scenario["validators"], "count" | "signatureScheme">;

@@ -5,7 +5,7 @@
  * commit of that height with it. Commits of validators declared byzantine are
  * not judged (their own chain is theirs to break).
  */
-import { isHonestValidator, NO_BYZANTINE, safetyVerdict, type Checker, type InvariantResult, type Observation, type Violation } from "./checker.js";
+import { isHonestValidator, NO_BYZANTINE, safetyVerdict, type Checker, type InvariantResult, type Observation, type Violation } from "../checker.js";
 
 /** Checks agreement (see the file comment): one block per height across validators. */
 export class AgreementChecker implements Checker {

@@ -31,8 +31,8 @@
  * Requires fast-check 4 (a peer dependency: the user's own copy).
  */
 import fc from "fast-check";
-import { L1_NODES } from "./nodes.js";
-import type { FaultAction } from "./schema.js";
+import { L1_NODES } from "../scenario/nodes.js";
+import type { FaultAction } from "../scenario/schema.js";
 
 /** Microseconds per millisecond: episode times are drawn in whole milliseconds. */
 const US_PER_MS = 1_000;

@@ -5,7 +5,7 @@
  * reproduce a committed block logs the root `unexecutable`, which fails too.
  * Validators declared byzantine are not judged.
  */
-import { isHonestValidator, NO_BYZANTINE, safetyVerdict, type Checker, type InvariantResult, type Observation, type Violation } from "./checker.js";
+import { isHonestValidator, NO_BYZANTINE, safetyVerdict, type Checker, type InvariantResult, type Observation, type Violation } from "../checker.js";
 
 /** Checks root agreement (see the file comment). */
 export class RootAgreementChecker implements Checker {

@@ -3,9 +3,9 @@
  * the scenario's token held by every client account, and one pool pairing
  * them, seeded by the first account (which is also the token's mint authority).
  */
-import type { Genesis } from "../vm/genesis.js";
-import { NATIVE_ASSET, type AccountId, type AssetSymbol } from "../vm/types.js";
-import type { Scenario } from "./schema.js";
+import type { Genesis } from "../../vm/genesis.js";
+import { NATIVE_ASSET, type AccountId, type AssetSymbol } from "../../vm/types.js";
+import type { Scenario } from "../../scenario/schema.js";
 
 /**
  * Builds the genesis for `accounts` (every client account, in directory order).

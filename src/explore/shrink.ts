@@ -16,12 +16,12 @@
  * A candidate that does not validate (a restart left without its crash) is
  * skipped without a run.
  */
-import { InputError } from "./errors.js";
-import { parseScenario } from "./load.js";
-import { applyOverrides } from "./overrides.js";
-import type { RunReport } from "./run.js";
-import type { Scenario } from "./schema.js";
-import { scenarioToJson } from "./to-json.js";
+import { InputError } from "../config/errors.js";
+import { parseScenario } from "../scenario/load.js";
+import { applyOverrides } from "../scenario/overrides.js";
+import type { RunReport } from "../scenario/run.js";
+import type { Scenario } from "../scenario/schema.js";
+import { scenarioToJson } from "../scenario/to-json.js";
 
 /** Options of {@link shrinkScenario}. */
 export interface ShrinkOptions {

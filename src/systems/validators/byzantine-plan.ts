@@ -7,10 +7,10 @@
  * misbehaved proves nothing by behaving later. A `twin` entry makes both
  * instances (`v3` and `v3t`) byzantine.
  */
-import type { ByzantineBehaviorConfig } from "../consensus/byzantine/byzantine-replica.js";
-import { InputError } from "./errors.js";
-import { nodeNames, twinName, unknownNode } from "./nodes.js";
-import type { ByzantineBehavior, ByzantineEntry, Scenario } from "./schema.js";
+import type { ByzantineBehaviorConfig } from "../../consensus/byzantine/byzantine-replica.js";
+import { InputError } from "../../config/errors.js";
+import { nodeNames, twinName, unknownNode } from "../../scenario/nodes.js";
+import type { ByzantineBehavior, ByzantineEntry, Scenario } from "../../scenario/schema.js";
 
 /** One behaviour as the cluster applies it: rate (default 1) and window (default the whole run) resolved, times in microseconds. */
 export type ResolvedBehavior = ByzantineBehaviorConfig & { readonly behavior: Exclude<ByzantineBehavior, "twin"> };

@@ -5,13 +5,13 @@
  * threads and files live in `runtime/` and `cli/`; everything here is a pure
  * function of its inputs and the `run` function handed in.
  */
-import { InputError } from "./errors.js";
-import { parseScenario } from "./load.js";
-import { EXIT, type RunReport } from "./run.js";
-import type { Scenario } from "./schema.js";
-import { buildSeedFile, type SeedFile } from "./seed-file.js";
+import { InputError } from "../config/errors.js";
+import { parseScenario } from "../scenario/load.js";
+import { EXIT, type RunReport } from "../scenario/run.js";
+import type { Scenario } from "../scenario/schema.js";
+import { buildSeedFile, type SeedFile } from "../scenario/seed-file.js";
 import { describeSwarm, swarmScenario } from "./swarm.js";
-import { scenarioToJson } from "./to-json.js";
+import { scenarioToJson } from "../scenario/to-json.js";
 
 /** A CI shard: keep the seeds with `(seed - from) % count === index - 1` (`index` is 1-based, as in `--shard 1/3`). */
 export interface Shard {

@@ -3,10 +3,10 @@
  * introspection of the L1 node, never a message), and hands out each newly
  * finalized entry once, for the L1 checkers and the batch-latency metric.
  */
-import { toHex } from "../crypto/hash.js";
-import type { L1Node } from "../l1/l1-node.js";
-import { decodeRollupConfig, decodeRootRegistry, RollupAccountError, type RootEntry } from "../l1/rollup-accounts.js";
-import { configAddress, pageOfHeight, registryPageAddress } from "../l1/rollup-program.js";
+import { toHex } from "../../crypto/hash.js";
+import type { L1Node } from "../../l1/l1-node.js";
+import { decodeRollupConfig, decodeRootRegistry, RollupAccountError, type RootEntry } from "../../l1/rollup-accounts.js";
+import { configAddress, pageOfHeight, registryPageAddress } from "../../l1/rollup-program.js";
 
 /** One finalized registry entry, as an observation's fields. */
 export interface FinalizedRoot {

@@ -2,10 +2,10 @@
  * Run metrics gathered from node events: what the summary and the JSON
  * report print besides the invariants.
  */
-import type { Observation } from "../check/checker.js";
-import { isValidator } from "../check/checker.js";
-import { sha256, toHex } from "../crypto/hash.js";
-import { decodeBlockPayload } from "../sequencer/block-payload.js";
+import type { Observation } from "../../check/checker.js";
+import { isValidator } from "../../check/checker.js";
+import { sha256, toHex } from "../../crypto/hash.js";
+import { decodeBlockPayload } from "../../sequencer/block-payload.js";
 
 /** p50/p95/p99 of a sample, microseconds (null when the sample is empty). */
 export interface Percentiles {

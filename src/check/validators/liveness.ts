@@ -9,7 +9,7 @@
  * ends less than one bound after the heal with no commit yet. Only commits of
  * honest validators count as progress.
  */
-import { isHonestValidator, NO_BYZANTINE, type Checker, type InvariantResult, type Observation, type Violation } from "./checker.js";
+import { isHonestValidator, NO_BYZANTINE, type Checker, type InvariantResult, type Observation, type Violation } from "../checker.js";
 
 /** What the fault plan lets us expect, computed from the scenario before the run. */
 export interface LivenessExpectation {

@@ -11,9 +11,9 @@
  * introspection, outside the protocol). Validators declared byzantine are
  * neither read nor audited.
  */
-import type { SupplyAudit } from "../vm/ledger-state.js";
-import type { AssetSymbol } from "../vm/types.js";
-import { isHonestValidator, NO_BYZANTINE, safetyVerdict, type Checker, type InvariantResult, type Observation, type Violation } from "./checker.js";
+import type { SupplyAudit } from "../../vm/ledger-state.js";
+import type { AssetSymbol } from "../../vm/types.js";
+import { isHonestValidator, NO_BYZANTINE, safetyVerdict, type Checker, type InvariantResult, type Observation, type Violation } from "../checker.js";
 
 /** One validator's committed state, audited. */
 export interface NodeAudit {

@@ -16,8 +16,8 @@
  * instances of a twin (`v3`, `v3t`) count as one validator: two different
  * votes or proposals of theirs in one view are an equivocation of `v3`.
  */
-import type { NodeId } from "../sim/node.js";
-import { isHonestValidator, isValidator, NO_BYZANTINE, safetyVerdict, type Checker, type Figures, type InvariantResult, type Observation, type Violation } from "./checker.js";
+import type { NodeId } from "../../sim/node.js";
+import { isHonestValidator, isValidator, NO_BYZANTINE, safetyVerdict, type Checker, type Figures, type InvariantResult, type Observation, type Violation } from "../checker.js";
 
 /** Options of the {@link EquivocationChecker}. */
 export interface EquivocationOptions {
