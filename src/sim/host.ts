@@ -24,6 +24,16 @@ import type { Node, NodeContext, NodeId, Storage, TimerId } from "./node.js";
 import type { ScheduledEvent } from "./event-queue.js";
 import type { Simulation } from "./simulation.js";
 
+/**
+ * Thrown by a node's context when the node was crashed in the middle of its
+ * own step (a crash point: a fault triggered by an event the node logged).
+ * It unwinds the handler at once, so nothing the step would have done after
+ * that point happens; the host swallows it (it is not a node error).
+ */
+export class CrashedInStep extends Error {
+  override readonly name = "CrashedInStep";
+}
+
 /** Storage the simulator can crash: unsynced writes are lost. */
 export interface CrashableStorage extends Storage {
   /** Drops every write made since the last sync. */
@@ -141,15 +151,48 @@ export class SimHost<M> {
     const node = this.options.createNode();
     const rng = sim.rng(`node/${id}/${this.incarnation}`);
     this.incarnation++;
+    // Every effect first checks that this boot is still the live one: a node crashed inside its own
+    // step (a crash point) stops right there, and nothing after that point reaches the network or disk.
+    const live = (): void => {
+      if (this.ctx !== ctx) throw new CrashedInStep(`${id} crashed inside its step`);
+    };
+    const storage = this.options.storage;
+    const guardedStorage: Storage = {
+      get: (key) => storage.get(key),
+      keys: (prefix) => storage.keys(prefix),
+      put: (key, value) => {
+        live();
+        storage.put(key, value);
+      },
+      delete: (key) => {
+        live();
+        storage.delete(key);
+      },
+      sync: () => {
+        live();
+        storage.sync();
+      },
+    };
     const ctx: NodeContext<M> = {
       id,
       now: () => this.localNowUs(),
-      send: (to, msg) => this.options.transmit(id, to, msg),
-      setTimer: (afterUs, tag) => this.setTimer(afterUs, tag),
+      send: (to, msg) => {
+        live();
+        this.options.transmit(id, to, msg);
+      },
+      setTimer: (afterUs, tag) => {
+        live();
+        return this.setTimer(afterUs, tag);
+      },
       cancelTimer: (timer) => this.cancelTimer(timer),
       rng,
-      storage: this.options.storage,
-      log: (event, fields) => this.options.observe(sim.nowUs, id, event, fields),
+      storage: guardedStorage,
+      log: (event, fields) => {
+        live();
+        this.options.observe(sim.nowUs, id, event, fields);
+        // A fault triggered by this very event may have crashed the node: its step ends here.
+        live();
+      },
     };
     this.node = node;
     this.ctx = ctx;
@@ -220,6 +263,7 @@ export class SimHost<M> {
     try {
       action();
     } catch (error) {
+      if (error instanceof CrashedInStep) return;
       this.options.onNodeError(this.id, error);
     }
   }

@@ -1,0 +1,253 @@
+/**
+ * Network fault kinds: `partition`, `partition-oneway`, `isolate` and the
+ * `heal` that ends them all, `clog` and the `unclog` that releases it
+ * (turmoil's `partition`, `hold`/`release`; the simulated network is
+ * `net/sim-network.ts`).
+ */
+import { z } from "zod";
+import { nodeName } from "../../config/fields.js";
+import type { EpisodeContext, PlanContext } from "../fault-kind.js";
+import { defineFaultKind } from "../fault-kind.js";
+import { anyNode, pick, requireNode, shuffle } from "./plan-checks.js";
+
+const groups = z.array(z.array(nodeName).min(1)).min(2, "needs at least two groups");
+const direction = z.enum(["both", "inbound", "outbound"]);
+
+/** Nodes an episode may cut off or clog: validators when the budget allows, plus the other nodes. */
+function cuttable(ctx: EpisodeContext): string[] {
+  return [...(ctx.maxFaultyValidators > 0 ? ctx.validators : []), ...ctx.otherNodes];
+}
+
+/** A non-empty set of at most the budget (and at most n - 1) of the validators. */
+function minorityCount(ctx: EpisodeContext): number {
+  return Math.min(ctx.maxFaultyValidators, ctx.validators.length - 1);
+}
+
+const networkNode = (plan: PlanContext, name: string, field: string): void => {
+  requireNode(plan, name, field, "node", anyNode, "a node");
+};
+
+/** A two-way partition into groups (nodes in no group keep their links). */
+export const partitionKind = defineFaultKind<{ at: number; action: "partition"; groups: string[][] }>({
+  action: "partition",
+  summary: "cut the network into groups, both ways, until a heal",
+  schema: z.strictObject({ action: z.literal("partition"), groups }),
+  check: (a, plan, _model, field) => a.groups.forEach((group, g) => group.forEach((name, k) => networkNode(plan, name, `${field}.groups[${g}][${k}]`))),
+  model: (a, model, plan) => model.partition(a.groups, plan.quorums),
+  apply: (a, { world }) => world.partition(a.groups),
+  describe: (a) => `partition ${a.groups.map((g) => `[${g.join(",")}]`).join(" | ")}`,
+  heal: "network",
+  swarm: (ctx, rng) => {
+    const n = ctx.validators.length;
+    if (n < 2) return undefined;
+    const actions: Record<string, unknown>[] = [];
+    const count = rng.intBetween(1, 2);
+    for (let i = 0; i < count; i++) {
+      const shuffled = shuffle(ctx.validators, rng);
+      const split = rng.intBetween(1, n - 1);
+      const { startUs, endUs } = ctx.window(rng, 3_000_000);
+      actions.push({ at: startUs, action: "partition", groups: [shuffled.slice(0, split), shuffled.slice(split)] }, { at: endUs, action: "heal" });
+    }
+    return { actions, note: `partition x${count}` };
+  },
+  arbitrary: {
+    applies: (ctx) => ctx.maxFaultyValidators > 0 && ctx.validators.length > 1,
+    episode: (fc, ctx) =>
+      fc.record({ window: windowArb(fc, ctx), minority: fc.subarray([...ctx.validators], { minLength: 1, maxLength: minorityCount(ctx) }), eachAlone: fc.boolean() }).map(({ window, minority, eachAlone }) => {
+        const rest = ctx.validators.filter((v) => !minority.includes(v));
+        const cut = eachAlone ? [...minority.map((v) => [v]), rest] : [minority, rest];
+        return { ...window, locks: ["network"], begin: [{ at: window.startUs, action: "partition", groups: cut }], end: [{ at: window.endUs, action: "heal" }] };
+      }),
+  },
+  real: (a) => [{ op: "partition", groups: a.groups }],
+  symbolicTargets: () => [],
+});
+
+/** A one-way cut: messages from every node of `from` to every node of `to` are lost. */
+export const partitionOneWayKind = defineFaultKind<{ at: number; action: "partition-oneway"; from: string[]; to: string[] }>({
+  action: "partition-oneway",
+  summary: "cut the links from one set of nodes to another, one way, until a heal",
+  schema: z.strictObject({ action: z.literal("partition-oneway"), from: z.array(nodeName).min(1), to: z.array(nodeName).min(1) }),
+  check: (a, plan, _model, field) => {
+    a.from.forEach((name, k) => networkNode(plan, name, `${field}.from[${k}]`));
+    a.to.forEach((name, k) => networkNode(plan, name, `${field}.to[${k}]`));
+  },
+  model: (a, model, plan) => model.partitionOneWay(a.from, a.to, plan.quorums),
+  apply: (a, { world }) => world.partitionOneWay(a.from, a.to),
+  describe: (a) => `partition-oneway [${a.from.join(",")}] -> [${a.to.join(",")}]`,
+  heal: "network",
+  swarm: (ctx, rng) => {
+    const n = ctx.validators.length;
+    if (n < 2 || ctx.f < 1) return undefined;
+    const shuffled = shuffle(ctx.validators, rng);
+    const minority = shuffled.slice(0, rng.intBetween(1, Math.min(ctx.f, n - 1)));
+    const rest = shuffled.slice(minority.length);
+    const outbound = rng.chance(0.5);
+    const { startUs, endUs } = ctx.window(rng, 3_000_000);
+    return {
+      actions: [{ at: startUs, action: "partition-oneway", from: outbound ? minority : rest, to: outbound ? rest : minority }, { at: endUs, action: "heal" }],
+      note: `partition-oneway ${outbound ? "out of" : "into"} ${minority.join(" ")}`,
+    };
+  },
+  arbitrary: {
+    applies: (ctx) => ctx.maxFaultyValidators > 0 && ctx.validators.length > 1,
+    episode: (fc, ctx) =>
+      fc
+        .record({
+          window: windowArb(fc, ctx),
+          minority: fc.subarray([...ctx.validators], { minLength: 1, maxLength: minorityCount(ctx) }),
+          /** Which of the other validators the cut reaches (all of them when none is picked). */
+          reach: fc.array(fc.boolean(), { minLength: ctx.validators.length, maxLength: ctx.validators.length }),
+          outbound: fc.boolean(),
+        })
+        .map(({ window, minority, reach, outbound }) => {
+          const others = ctx.validators.filter((v) => !minority.includes(v));
+          const picked = others.filter((v) => reach[ctx.validators.indexOf(v)] === true);
+          const far = picked.length > 0 ? picked : others;
+          return {
+            ...window,
+            locks: ["network"],
+            begin: [{ at: window.startUs, action: "partition-oneway", from: outbound ? minority : far, to: outbound ? far : minority }],
+            end: [{ at: window.endUs, action: "heal" }],
+          };
+        }),
+  },
+  real: () => ({ unsupported: "one-way cuts (the transport blocks a peer both ways)" }),
+  symbolicTargets: () => [],
+});
+
+/** Cuts one node (or a symbolic target such as `leader`, resolved when it fires) off from every other node. */
+export const isolateKind = defineFaultKind<{ at: number; action: "isolate"; node: string; direction: "both" | "inbound" | "outbound" }>({
+  action: "isolate",
+  summary: "cut one node (or the current leader: \"leader\") off, both ways or one way, until a heal",
+  schema: z.strictObject({ action: z.literal("isolate"), node: nodeName, direction: direction.default("both") }),
+  check: (a, plan, _model, field) => {
+    if (!plan.targets.has(a.node)) networkNode(plan, a.node, `${field}.node`);
+  },
+  model: (a, model, plan) => {
+    const quorum = plan.targets.get(a.node);
+    if (quorum !== undefined) model.isolateUnnamed(quorum);
+    else model.isolate(a.node);
+  },
+  apply: (a, ctx) => ctx.world.isolate(ctx.resolve(a.node), a.direction),
+  describe: (a, resolved) => {
+    const target = resolved.get(a.node);
+    return `isolate ${target !== undefined ? `${target} (${a.node})` : a.node} ${a.direction}`;
+  },
+  heal: "network",
+  swarm: (ctx, rng) => {
+    const n = ctx.validators.length;
+    if (n < 2) return undefined;
+    const leader = [...ctx.plan.targets.keys()][0];
+    const actions: Record<string, unknown>[] = [];
+    const count = rng.intBetween(1, 2);
+    for (let i = 0; i < count; i++) {
+      const node = rng.chance(1 / 3) && leader !== undefined ? leader : pick(ctx.validators, rng);
+      const dir = (["both", "inbound", "outbound"] as const)[rng.int(3)]!;
+      const { startUs, endUs } = ctx.window(rng, 3_000_000);
+      actions.push({ at: startUs, action: "isolate", node, direction: dir }, { at: endUs, action: "heal" });
+    }
+    return { actions, note: `isolate x${count}` };
+  },
+  arbitrary: {
+    applies: (ctx) => cuttable(ctx).length > 0,
+    episode: (fc, ctx) => {
+      const named = cuttable(ctx);
+      const leader = ctx.maxFaultyValidators > 0 ? ["leader"] : [];
+      return fc
+        .record({ window: windowArb(fc, ctx), node: fc.constantFrom(...named, ...leader), direction: fc.constantFrom("both" as const, "inbound" as const, "outbound" as const) })
+        .map(({ window, node, direction: dir }) => ({ ...window, locks: ["network"], begin: [{ at: window.startUs, action: "isolate", node, direction: dir }], end: [{ at: window.endUs, action: "heal" }] }));
+    },
+  },
+  real: (a) => (a.direction === "both" ? [{ op: "isolate", node: a.node }] : { unsupported: "one-way isolation (the transport blocks a peer both ways)" }),
+  symbolicTargets: (a) => [a.node],
+});
+
+/** Ends every partition, one-way cut and isolation. */
+export const healKind = defineFaultKind<{ at: number; action: "heal" }>({
+  action: "heal",
+  summary: "end every partition, one-way cut and isolation",
+  schema: z.strictObject({ action: z.literal("heal") }),
+  check: () => {},
+  model: (_a, model) => model.healCuts(),
+  apply: (_a, { world }) => world.heal(),
+  describe: () => "heal",
+  heal: "nothing",
+  swarm: { drawnBy: "partition" },
+  arbitrary: { drawnBy: "partition" },
+  real: () => [{ op: "heal" }],
+  symbolicTargets: () => [],
+});
+
+/** Holds every message to and from a node (kept, released on unclog). */
+export const clogKind = defineFaultKind<{ at: number; action: "clog"; node: string }>({
+  action: "clog",
+  summary: "hold every message to and from a node until its unclog",
+  schema: z.strictObject({ action: z.literal("clog"), node: nodeName }),
+  check: (a, plan, _model, field) => networkNode(plan, a.node, `${field}.node`),
+  model: (a, model) => {
+    model.clogged.add(a.node);
+  },
+  apply: (a, { world }) => world.clog(a.node),
+  describe: (a) => `clog ${a.node}`,
+  heal: "clogs",
+  swarm: (ctx, rng) => {
+    const actions: Record<string, unknown>[] = [];
+    const count = rng.intBetween(1, 2);
+    for (let i = 0; i < count; i++) {
+      const node = pick(ctx.validators, rng);
+      const { startUs, endUs } = ctx.window(rng, 2_000_000);
+      actions.push({ at: startUs, action: "clog", node }, { at: endUs, action: "unclog", node });
+    }
+    return { actions, note: `clog x${count}` };
+  },
+  arbitrary: {
+    applies: (ctx) => cuttable(ctx).length > 0,
+    episode: (fc, ctx) =>
+      fc.record({ window: windowArb(fc, ctx), node: fc.constantFrom(...cuttable(ctx)) }).map(({ window, node }) => ({
+        ...window,
+        locks: [`clog:${node}`],
+        begin: [{ at: window.startUs, action: "clog", node }],
+        end: [{ at: window.endUs, action: "unclog", node }],
+      })),
+  },
+  real: () => ({ unsupported: "holding messages in flight needs the simulated network" }),
+  symbolicTargets: () => [],
+});
+
+/** Releases the messages held for a node. */
+export const unclogKind = defineFaultKind<{ at: number; action: "unclog"; node: string }>({
+  action: "unclog",
+  summary: "release the messages held for a clogged node",
+  schema: z.strictObject({ action: z.literal("unclog"), node: nodeName }),
+  check: (a, plan, _model, field) => networkNode(plan, a.node, `${field}.node`),
+  model: (a, model) => {
+    model.clogged.delete(a.node);
+  },
+  apply: (a, { world }) => world.unclog(a.node),
+  describe: (a) => `unclog ${a.node}`,
+  heal: "nothing",
+  swarm: { drawnBy: "clog" },
+  arbitrary: { drawnBy: "clog" },
+  real: () => ({ unsupported: "holding messages in flight needs the simulated network" }),
+  symbolicTargets: () => [],
+});
+
+/**
+ * An episode's `[startUs, endUs)` inside the context's window: a start in whole
+ * milliseconds from `ctx.startUs`, a length in `[episodeUsMin, episodeUsMax]`
+ * cut at `ctx.healAtUs`. Shrinks toward the earliest start and the shortest length.
+ */
+export function windowArb(fc: typeof import("fast-check"), ctx: EpisodeContext): import("fast-check").Arbitrary<{ startUs: number; endUs: number }> {
+  const lastStartMs = Math.floor((ctx.healAtUs - ctx.startUs) / 1000) - 1;
+  const minMs = Math.ceil(ctx.episodeUsMin / 1000);
+  return fc
+    .record({ startMs: fc.integer({ min: 0, max: lastStartMs }), lengthMs: fc.integer({ min: minMs, max: Math.max(minMs, Math.floor(ctx.episodeUsMax / 1000)) }) })
+    .map(({ startMs, lengthMs }) => {
+      const startUs = ctx.startUs + startMs * 1000;
+      return { startUs, endUs: Math.min(startUs + lengthMs * 1000, ctx.healAtUs) };
+    });
+}
+
+/** Every network kind, in catalog order. */
+export const NETWORK_FAULT_KINDS = [partitionKind, partitionOneWayKind, isolateKind, healKind, clogKind, unclogKind] as const;

@@ -1,0 +1,128 @@
+/**
+ * Node fault kinds: `crash` (volatile state lost, unsynced writes lost),
+ * `restart` (a fresh instance recovers from its storage) and `pause` (a long
+ * GC pause: inputs wait, the clock runs). See `sim/host.ts`.
+ */
+import { z } from "zod";
+import { InputError } from "../../config/errors.js";
+import { nodeName, positiveDuration } from "../../config/fields.js";
+import { defineFaultKind, type EpisodeContext, type PlanContext } from "../fault-kind.js";
+import type { FaultModel } from "../fault-model.js";
+import { windowArb } from "./network.js";
+import { isValidatorRole, pick, requireNode, roundMs } from "./plan-checks.js";
+
+/** Checks that `node` can crash and is up in the model; marks it down. Shared by crash, torn-write and wipe. */
+export function checkTakeDown(plan: PlanContext, model: FaultModel | undefined, node: string, field: string, what: string, validatorsOnly: boolean, atText: string): void {
+  requireNode(plan, node, field, what, (n) => n.crashable && (!validatorsOnly || isValidatorRole(n)), validatorsOnly ? "a validator" : "a node that can crash and restart");
+  if (model?.down.has(node) === true) throw new InputError(field, `${node} is already crashed ${atText}`);
+}
+
+/** When an action fires, for messages (`at 3000000us`, `at view 12`, `on an event`). */
+export function firingText(a: { at: number; view?: number; when?: unknown }): string {
+  if (a.view !== undefined) return `at view ${a.view}`;
+  if (a.when !== undefined) return "on its event";
+  return `at ${a.at}us`;
+}
+
+/** Crashable nodes an episode may hit: validators when the budget allows, plus the others (the poster). */
+function crashTargets(ctx: EpisodeContext): string[] {
+  return [...(ctx.maxFaultyValidators > 0 ? ctx.validators : []), ...ctx.otherCrashable];
+}
+
+/** Crashes a node: its volatile state and unsynced writes are lost until its `restart`. */
+export const crashKind = defineFaultKind<{ at: number; action: "crash"; node: string }>({
+  action: "crash",
+  summary: "crash a node (volatile state and unsynced writes lost) until its restart",
+  schema: z.strictObject({ action: z.literal("crash"), node: nodeName }),
+  check: (a, plan, model, field) => checkTakeDown(plan, model, a.node, `${field}.node`, "the crashed node", false, firingText(a)),
+  model: (a, model) => {
+    model.down.add(a.node);
+  },
+  apply: (a, { world }) => world.crash(a.node),
+  describe: (a) => `crash ${a.node}`,
+  heal: "restart",
+  swarm: (ctx, rng) => {
+    if (ctx.f < 1) return undefined;
+    const actions: Record<string, unknown>[] = [];
+    const count = rng.intBetween(1, ctx.f);
+    for (let i = 0; i < count; i++) {
+      const node = pick(ctx.validators, rng);
+      const { startUs, endUs } = ctx.window(rng, 4_000_000);
+      const pair = [{ at: startUs, action: "crash", node }, { at: endUs, action: "restart", node }];
+      // A crash that would clash with another (the node already down) or put more than f validators down at once is skipped.
+      if (ctx.fits([...actions, ...pair])) actions.push(...pair);
+    }
+    return actions.length === 0 ? undefined : { actions, note: `crash x${actions.length / 2}` };
+  },
+  arbitrary: {
+    applies: (ctx) => crashTargets(ctx).length > 0,
+    episode: (fc, ctx) =>
+      fc.record({ window: windowArb(fc, ctx), node: fc.constantFrom(...crashTargets(ctx)) }).map(({ window, node }) => ({
+        ...window,
+        locks: [`crash:${node}`],
+        begin: [{ at: window.startUs, action: "crash", node }],
+        end: [{ at: window.endUs, action: "restart", node }],
+      })),
+  },
+  real: (a) => [{ op: "crash", node: a.node }],
+  symbolicTargets: () => [],
+});
+
+/** Restarts a crashed node: a fresh instance recovers from its storage. */
+export const restartKind = defineFaultKind<{ at: number; action: "restart"; node: string }>({
+  action: "restart",
+  summary: "restart a crashed node from its storage",
+  schema: z.strictObject({ action: z.literal("restart"), node: nodeName }),
+  check: (a, plan, model, field) => {
+    requireNode(plan, a.node, `${field}.node`, "the restarted node", (n) => n.crashable, "a node that can crash and restart");
+    if (model !== undefined && !model.down.has(a.node)) throw new InputError(`${field}.node`, `${a.node} is not crashed ${firingText(a)}, so it cannot restart`);
+  },
+  model: (a, model) => {
+    model.down.delete(a.node);
+  },
+  apply: (a, { world }) => world.restart(a.node),
+  describe: (a) => `restart ${a.node}`,
+  heal: "nothing",
+  swarm: { drawnBy: "crash" },
+  arbitrary: { drawnBy: "crash" },
+  real: (a) => [{ op: "restart", node: a.node }],
+  symbolicTargets: () => [],
+});
+
+/** Pauses a validator for a while: its inputs are held and handed over in order when it resumes. */
+export const pauseKind = defineFaultKind<{ at: number; action: "pause"; node: string; duration: number }>({
+  action: "pause",
+  summary: "pause a validator for a duration (inputs held, clock running)",
+  schema: z.strictObject({ action: z.literal("pause"), node: nodeName, duration: positiveDuration }),
+  check: (a, plan, _model, field) => {
+    requireNode(plan, a.node, `${field}.node`, "pause", isValidatorRole, "a validator");
+  },
+  model: (a, model) => model.extendHeal(a.at + a.duration),
+  apply: (a, { world }) => world.pause(a.node, a.duration),
+  describe: (a) => `pause ${a.node} ${a.duration}us`,
+  heal: "pauses",
+  swarm: (ctx, rng) => {
+    if (ctx.f < 1) return undefined;
+    const node = pick(ctx.validators, rng);
+    const { startUs } = ctx.window(rng, 0);
+    // Up to 1 s, and over by the time every swarm fault has healed.
+    const durationUs = Math.min(roundMs(100_000 + rng.next() * 900_000), Math.floor((ctx.healedByUs - startUs) / 1000) * 1000);
+    return durationUs > 0 ? { actions: [{ at: startUs, action: "pause", node, duration: durationUs }], note: `pause ${node} ${durationUs}us` } : undefined;
+  },
+  arbitrary: {
+    applies: (ctx) => ctx.validators.length > 0,
+    episode: (fc, ctx) =>
+      fc.record({ window: windowArb(fc, ctx), node: fc.constantFrom(...ctx.validators) }).map(({ window, node }) => ({
+        startUs: window.startUs,
+        endUs: window.endUs,
+        locks: [`pause:${node}`],
+        begin: [{ at: window.startUs, action: "pause", node, duration: Math.max(1000, window.endUs - window.startUs) }],
+        end: [],
+      })),
+  },
+  real: (a) => [{ op: "pause", node: a.node, durationUs: a.duration }],
+  symbolicTargets: () => [],
+});
+
+/** Every node kind, in catalog order. */
+export const NODE_FAULT_KINDS = [crashKind, restartKind, pauseKind] as const;

@@ -1,0 +1,472 @@
+/**
+ * The world: everything of a simulated run that is not a protocol (DESIGN.md,
+ * "The framework: systems plug into a world"). It owns the kernel, the hosts,
+ * the network, the disks and the clocks, the observation bus, the liveness
+ * phase, and the verbs faults are made of (`crash`, `restart`, `pause`,
+ * `partition`, `isolate`, `heal`, `clog`...). Each verb asserts its
+ * preconditions, as the verbs of TigerBeetle's `testing/cluster.zig` and
+ * turmoil's `Sim` handle do: a fault plan that asks for the impossible is a
+ * bug in the plan checker or the generator, and stops the run loudly.
+ *
+ * The world knows nodes only through their {@link NodeSpec}: an id, a role,
+ * a codec and a factory. It moves bytes: a message is encoded with the
+ * sender's codec, crosses the simulated network as bytes, and is decoded with
+ * the receiver's codec (determinism rule 3: no object is shared by two nodes).
+ */
+import type { Checker, Observation, Violation } from "../check/checker.js";
+import { sha256 } from "../crypto/hash.js";
+import { WireDecodeError } from "../net/codec.js";
+import { SimNetwork, type IsolationDirection, type SimNetworkConfig } from "../net/sim-network.js";
+import { assert } from "../sim/assert.js";
+import { SimHost, type ClockSetting } from "../sim/host.js";
+import type { Node, NodeId } from "../sim/node.js";
+import type { Rng } from "../sim/rng.js";
+import { Simulation, type StopReason } from "../sim/simulation.js";
+import { digestText } from "../sim/trace.js";
+import { SimDisk, type SimDiskFaults } from "../storage/sim-disk.js";
+import type { NodeSpec } from "./node-spec.js";
+
+/** The node name of the world itself in observations (faults, phases, operations, violations). */
+export const WORLD_NODE = "sim";
+
+/** The outcome of {@link World.run}. */
+export interface WorldOutcome {
+  readonly stoppedBy: StopReason | "violation";
+  /** Virtual time simulated, microseconds. */
+  readonly virtualDurationUs: number;
+  readonly events: number;
+  readonly traceDigest: string;
+  /** The first safety violation or node error, if the run stopped on one. */
+  readonly violation?: Violation;
+}
+
+/** Settings of a world. */
+export interface WorldConfig {
+  /** The master seed: every random stream of the run derives from it by name. */
+  readonly seed: number;
+  readonly network: SimNetworkConfig;
+  /** Background storage fault rates of the disks of nodes added with `storageFaults: true`. */
+  readonly storage: SimDiskFaults;
+}
+
+/** When an observation reaches a listener: measure (metrics), watch (event logs, tests), judge (checkers). */
+export type ListenerTier = "measure" | "watch";
+
+/** A checker with the nodes whose observations it sees (observations of the world itself always reach it). */
+interface ScopedChecker {
+  readonly checker: Checker;
+  readonly sees: (node: NodeId) => boolean;
+}
+
+/** The simulated world. Build it, add nodes and listeners, then {@link World.run} once. */
+export class World {
+  readonly sim: Simulation;
+  readonly network: SimNetwork;
+  private readonly hostsById = new Map<NodeId, SimHost<unknown>>();
+  private readonly disksById = new Map<NodeId, SimDisk>();
+  private readonly specsById = new Map<NodeId, NodeSpec>();
+  private readonly config: WorldConfig;
+  /** Fault actions and operations applied so far (the report's `faultsApplied`). */
+  faultsApplied = 0;
+  /** True once the liveness phase began (background faults off). */
+  inLivenessPhase = false;
+  private violationFound: Violation | undefined;
+  private lastEncoded: { msg: unknown; bytes: Uint8Array } | undefined;
+  /** Digest of each message's bytes: a broadcast delivers one byte array to every peer. */
+  private readonly payloadDigests = new WeakMap<Uint8Array, Uint8Array>();
+  /** Every instance of each identity that has several (`v3` -> [`v3`, `v3t`]). */
+  private readonly instancesOf = new Map<NodeId, NodeId[]>();
+  private readonly listeners: Record<ListenerTier, ((o: Observation) => void)[]> = { measure: [], watch: [] };
+  private readonly checkers: ScopedChecker[] = [];
+  /** Observations derived from another (the posted-root watch of the L1), emitted after it. */
+  private readonly derivers: ((o: Observation) => readonly Observation[])[] = [];
+  /** Run after every observation was judged: event triggers of faults. */
+  private readonly afterObserve: ((o: Observation) => void)[] = [];
+  private readonly healHooks: { readonly name: string; readonly heal: () => void }[] = [];
+
+  constructor(config: WorldConfig) {
+    this.config = config;
+    this.sim = new Simulation(config.seed);
+    this.network = new SimNetwork(this.sim, config.network, this.sim.rng("network"));
+    this.network.onDeliver((from, to, bytes) => this.deliver(from, to, bytes));
+  }
+
+  // ------------------------------------------------------------ nodes
+
+  /**
+   * Adds a node: a host, a disk (seeded from `disk/<id>`) and links.
+   * @param options.storageFaults whether the world's background storage fault rates apply to its disk
+   * @throws AssertionError when the id is taken, or the identity of an instance is unknown
+   */
+  addNode<M>(spec: NodeSpec<M>, options: { readonly storageFaults?: boolean } = {}): void {
+    assert(!this.specsById.has(spec.id), `node ${spec.id} is added twice`);
+    assert(spec.id !== WORLD_NODE, `${WORLD_NODE} is the world's own name`);
+    if (spec.instanceOf !== undefined) {
+      assert(this.specsById.has(spec.instanceOf), `${spec.id} is an instance of ${spec.instanceOf}, which must be added first`);
+      const instances = this.instancesOf.get(spec.instanceOf) ?? [spec.instanceOf];
+      instances.push(spec.id);
+      this.instancesOf.set(spec.instanceOf, instances);
+    }
+    const disk = new SimDisk(this.sim.rng(`disk/${spec.id}`));
+    this.disksById.set(spec.id, disk);
+    this.specsById.set(spec.id, spec as NodeSpec);
+    this.network.addNode(spec.id);
+    this.hostsById.set(
+      spec.id,
+      new SimHost<unknown>({
+        id: spec.id,
+        sim: this.sim,
+        createNode: spec.create as () => Node<unknown>,
+        storage: disk,
+        transmit: (from, to, msg) => this.transmit(from, to, msg),
+        observe: (timeUs, node, event, fields) => this.observe({ timeUs, node, event, fields }),
+        onNodeError: (node, error) => {
+          const message = error instanceof Error ? error.message : String(error);
+          const detail = error instanceof Error ? error.stack : undefined;
+          this.fail({ invariant: "node-error", atUs: this.sim.nowUs, message: `${node} threw: ${message}`, ...(detail ? { detail } : {}) });
+        },
+      }),
+    );
+    if (options.storageFaults === true) disk.setFaults(this.config.storage);
+  }
+
+  /** Every node id, in the order nodes were added. */
+  nodeIds(): NodeId[] {
+    return [...this.specsById.keys()];
+  }
+
+  /** The spec of `id`. @throws AssertionError when there is no such node */
+  spec(id: NodeId): NodeSpec {
+    const spec = this.specsById.get(id);
+    assert(spec !== undefined, `no node ${id}`);
+    return spec;
+  }
+
+  /** Whether `id` is a node of this world. */
+  has(id: NodeId): boolean {
+    return this.specsById.has(id);
+  }
+
+  /** Node ids with `role` (optionally of one system instance), in the order they were added. */
+  nodesWithRole(role: string, instance?: string): NodeId[] {
+    const out: NodeId[] = [];
+    for (const spec of this.specsById.values()) if (spec.role === role && (instance === undefined || spec.instance === instance)) out.push(spec.id);
+    return out;
+  }
+
+  /** The host of `id` (sim-only introspection). @throws AssertionError when there is no such node */
+  host(id: NodeId): SimHost<unknown> {
+    const host = this.hostsById.get(id);
+    assert(host !== undefined, `no node ${id}`);
+    return host;
+  }
+
+  /** The disk of `id`. @throws AssertionError when there is no such node */
+  disk(id: NodeId): SimDisk {
+    const disk = this.disksById.get(id);
+    assert(disk !== undefined, `no node ${id}`);
+    return disk;
+  }
+
+  /** Every disk, in node order. */
+  disks(): SimDisk[] {
+    return [...this.disksById.values()];
+  }
+
+  /** The live node instance of `id` while it runs, else undefined (sim-only introspection). */
+  instance(id: NodeId): Node<unknown> | undefined {
+    return this.hostsById.get(id)?.instance;
+  }
+
+  /** Whether `id` is up (booted and not crashed). */
+  isUp(id: NodeId): boolean {
+    return this.host(id).running;
+  }
+
+  // ------------------------------------------------------------ observation bus
+
+  /** Hands every observation to `listener` (metrics: `measure`, before everyone; event logs and tests: `watch`). */
+  addListener(listener: (o: Observation) => void, tier: ListenerTier): void {
+    this.listeners[tier].push(listener);
+  }
+
+  /** Judges observations with `checker`: a safety violation stops the run. `sees` limits it to some nodes (default all). */
+  addChecker(checker: Checker, sees: (node: NodeId) => boolean = () => true): void {
+    this.checkers.push({ checker, sees });
+  }
+
+  /** Every checker, in the order added. */
+  checkerList(): Checker[] {
+    return this.checkers.map((c) => c.checker);
+  }
+
+  /** Observations derived from each observation (emitted right after it, in order). */
+  addDeriver(derive: (o: Observation) => readonly Observation[]): void {
+    this.derivers.push(derive);
+  }
+
+  /** Runs `react` after each observation has been measured, watched and judged (event triggers). */
+  addReaction(react: (o: Observation) => void): void {
+    this.afterObserve.push(react);
+  }
+
+  /** Publishes an observation: measure, watch, judge, then derived observations, then reactions. */
+  observe(o: Observation): void {
+    this.dispatch(o);
+    for (const derive of this.derivers) for (const derived of derive(o)) this.dispatch(derived);
+    for (const react of this.afterObserve) react(o);
+  }
+
+  private dispatch(o: Observation): void {
+    for (const listener of this.listeners.measure) listener(o);
+    for (const listener of this.listeners.watch) listener(o);
+    for (const { checker, sees } of this.checkers) {
+      if (o.node !== WORLD_NODE && !sees(o.node)) continue;
+      const violation = checker.observe(o);
+      if (violation !== undefined && checker.kind === "safety") this.fail(violation);
+    }
+  }
+
+  /** The first violation the run stopped on, if any. */
+  get violation(): Violation | undefined {
+    return this.violationFound;
+  }
+
+  /** Stops the run on `violation` (the first one wins) and writes a `violation` observation. */
+  fail(violation: Violation): void {
+    if (this.violationFound !== undefined) return;
+    this.violationFound = violation;
+    this.sim.stop();
+    this.announceViolation(violation);
+  }
+
+  /** Writes a `violation` observation (for the event log) without stopping anything: a liveness verdict at the end. */
+  announceViolation(violation: Violation): void {
+    const o: Observation = { timeUs: this.sim.nowUs, node: WORLD_NODE, event: "violation", fields: { invariant: violation.invariant, atUs: violation.atUs, message: violation.message } };
+    for (const listener of this.listeners.watch) listener(o);
+  }
+
+  /** Records a fault in the trace (digest) and for every listener. */
+  recordFault(description: string): void {
+    this.sim.trace.record(this.sim.nowUs, WORLD_NODE, "fault", digestText(description));
+    this.faultsApplied++;
+    this.observe({ timeUs: this.sim.nowUs, node: WORLD_NODE, event: "fault", fields: { description } });
+  }
+
+  /** Records an operation of the scenario's own hand (not counted as a fault). */
+  recordOperation(description: string): void {
+    this.sim.trace.record(this.sim.nowUs, WORLD_NODE, "operation", digestText(description));
+    this.observe({ timeUs: this.sim.nowUs, node: WORLD_NODE, event: "operation", fields: { description } });
+  }
+
+  // ------------------------------------------------------------ verbs
+
+  /** Crashes `id`: volatile state, timers and unsynced writes are lost. @throws AssertionError unless it is crashable and up */
+  crash(id: NodeId): void {
+    const host = this.host(id);
+    assert(this.spec(id).crashable, `${id} (${this.spec(id).role}) cannot crash`);
+    assert(host.running, `${id} is already down`);
+    host.crash();
+  }
+
+  /** Boots a crashed `id` from its storage. @throws AssertionError unless it is crashable and down */
+  restart(id: NodeId): void {
+    const host = this.host(id);
+    assert(this.spec(id).crashable, `${id} (${this.spec(id).role}) cannot restart`);
+    assert(!host.running, `${id} is not down`);
+    host.start();
+  }
+
+  /** Pauses `id` for `durationUs` (a long GC pause): its inputs wait, its clock runs. A no-op when it is down or already paused. */
+  pause(id: NodeId, durationUs: number): void {
+    assert(Number.isSafeInteger(durationUs) && durationUs > 0, `pause duration must be a positive integer of microseconds, got ${durationUs}`);
+    const host = this.host(id);
+    host.pause();
+    this.sim.after(durationUs, () => host.resume());
+  }
+
+  /** Cuts the network into `groups` (two-way; nodes in no group keep their links). @throws AssertionError on an unknown node */
+  partition(groups: readonly (readonly NodeId[])[]): void {
+    assert(groups.length >= 2, "a partition needs at least two groups");
+    for (const group of groups) for (const id of group) assert(this.has(id), `no node ${id}`);
+    this.network.partition(groups);
+  }
+
+  /** Cuts the links from every node of `from` to every node of `to` (one way). */
+  partitionOneWay(from: readonly NodeId[], to: readonly NodeId[]): void {
+    for (const id of [...from, ...to]) assert(this.has(id), `no node ${id}`);
+    this.network.partitionOneWay(from, to);
+  }
+
+  /** Cuts `id` off from every other node, both ways or one way. */
+  isolate(id: NodeId, direction: IsolationDirection): void {
+    assert(this.has(id), `no node ${id}`);
+    this.network.isolate(id, direction);
+  }
+
+  /** Ends every partition, one-way cut and isolation. */
+  heal(): void {
+    this.network.heal();
+  }
+
+  /** Holds every message to and from `id` until {@link unclog}. */
+  clog(id: NodeId): void {
+    assert(this.has(id), `no node ${id}`);
+    this.network.clog(id);
+  }
+
+  /** Releases the messages held for `id`. */
+  unclog(id: NodeId): void {
+    assert(this.has(id), `no node ${id}`);
+    this.network.unclog(id);
+  }
+
+  /** Sets the clock of `id` from now on (see `sim/host.ts`). */
+  setClock(id: NodeId, setting: ClockSetting): void {
+    this.host(id).setClock(setting);
+  }
+
+  /**
+   * Flips `bits` bits of one durable value of `id`'s disk whose key starts with `keyPrefix`.
+   * @returns the key corrupted, or undefined when the disk holds no such key
+   */
+  corrupt(id: NodeId, keyPrefix: string, bits: number): string | undefined {
+    return this.disk(id).corrupt(keyPrefix, bits);
+  }
+
+  /** Crashes `id` tearing one of its unsynced writes. @returns the torn key, or undefined when nothing was pending */
+  tearAndCrash(id: NodeId): string | undefined {
+    const disk = this.disk(id);
+    disk.tearOnNextCrash();
+    disk.lastTornKey = undefined;
+    this.crash(id);
+    return disk.lastTornKey;
+  }
+
+  /** Crashes `id` and loses its whole disk. */
+  wipe(id: NodeId): void {
+    this.crash(id);
+    this.disk(id).wipe();
+  }
+
+  /** Changes the background fault rates of the disks of `ids` (rates not given stay). */
+  setStorageFaults(ids: readonly NodeId[], rates: Partial<SimDiskFaults>): void {
+    for (const id of ids) {
+      const disk = this.disk(id);
+      disk.setFaults({ ...disk.currentFaults, ...rates });
+    }
+  }
+
+  /**
+   * Background pauses of `id`: Poisson arrivals at `ratePerS` per second,
+   * each lasting a uniform time in (0, durationUsMax], until the liveness phase.
+   */
+  scheduleBackgroundPauses(id: NodeId, ratePerS: number, durationUsMax: number, rng: Rng): void {
+    assert(ratePerS > 0, "pause rate must be positive");
+    const afterUs = Math.max(1, Math.round(rng.exponential(1_000_000 / ratePerS)));
+    this.sim.after(afterUs, () => {
+      if (this.inLivenessPhase) return;
+      const host = this.host(id);
+      const durationUs = rng.intBetween(1, durationUsMax);
+      if (host.running && !host.paused) {
+        this.recordFault(`pause ${id} ${durationUs}us (background)`);
+        host.pause();
+        this.sim.after(durationUs, () => host.resume());
+      }
+      this.scheduleBackgroundPauses(id, ratePerS, durationUsMax, rng);
+    });
+  }
+
+  // ------------------------------------------------------------ liveness phase
+
+  /** Adds a step to the liveness phase (a system's own heal: L1 fault rates off...), run in the order added. */
+  addHealHook(name: string, heal: () => void): void {
+    this.healHooks.push({ name, heal });
+  }
+
+  /**
+   * The liveness phase (TigerBeetle's VOPR, "liveness mode"): every fault
+   * stops, in this order: background storage faults end, partitions heal,
+   * clogs are released, the systems' heal hooks run (in the order added), and
+   * then, node by node, every crashable node that is down restarts, clocks
+   * are set right and paused nodes resume. The network's configured latency,
+   * drop and duplicate rates stay: they are the environment the liveness bound
+   * is set for.
+   */
+  beginLivenessPhase(): void {
+    this.inLivenessPhase = true;
+    this.recordFault("liveness phase: every fault stops");
+    this.observe({ timeUs: this.sim.nowUs, node: WORLD_NODE, event: "phase", fields: { phase: "liveness" } });
+    for (const disk of this.disksById.values()) disk.setFaults({ corruptRate: 0, tornWriteRate: 0 });
+    this.network.heal();
+    for (const node of [...this.network.cloggedNodes]) this.network.unclog(node);
+    for (const hook of this.healHooks) hook.heal();
+    for (const [id, host] of this.hostsById) {
+      if (!host.running && this.specsById.get(id)!.crashable) host.start();
+      host.resetClock();
+      host.resume();
+    }
+  }
+
+  // ------------------------------------------------------------ running
+
+  /** Runs until `durationUs`, `maxEvents` events, or the first safety violation or node error. */
+  run(durationUs: number, maxEvents: number): WorldOutcome {
+    const late: NodeSpec[] = [];
+    for (const [id, host] of this.hostsById) {
+      const spec = this.specsById.get(id)!;
+      if ((spec.bootAtUs ?? 0) > 0) late.push(spec);
+      else host.start();
+    }
+    for (const spec of late) this.sim.at(spec.bootAtUs!, () => this.hostsById.get(spec.id)!.start());
+    const reason = this.violationFound ? "stopped" : this.sim.run(durationUs, maxEvents);
+    return {
+      stoppedBy: this.violationFound !== undefined ? "violation" : reason,
+      virtualDurationUs: this.sim.nowUs,
+      events: this.sim.eventsFired,
+      traceDigest: this.sim.trace.digestHex(),
+      ...(this.violationFound ? { violation: this.violationFound } : {}),
+    };
+  }
+
+  /** Puts a message on the network; a message to an identity with several instances goes to each (never back to the sender). */
+  private transmit(from: NodeId, to: NodeId, msg: unknown): void {
+    const instances = this.instancesOf.get(to);
+    if (instances === undefined) return this.network.send(from, to, this.encode(from, msg));
+    for (const instance of instances) if (instance !== from) this.network.send(from, instance, this.encode(from, msg));
+  }
+
+  /** Encodes once per message object with the sender's codec: a broadcast sends one object to every peer. */
+  private encode(from: NodeId, msg: unknown): Uint8Array {
+    let encoded = this.lastEncoded;
+    if (encoded === undefined || encoded.msg !== msg) {
+      encoded = { msg, bytes: this.specsById.get(from)!.codec.encode(msg) };
+      this.lastEncoded = encoded;
+    }
+    return encoded.bytes;
+  }
+
+  private deliver(from: NodeId, to: NodeId, bytes: Uint8Array): void {
+    const host = this.hostsById.get(to);
+    if (host === undefined || !host.running) {
+      this.network.stats.dropped++;
+      return;
+    }
+    let digest = this.payloadDigests.get(bytes);
+    if (digest === undefined) {
+      digest = sha256(bytes);
+      this.payloadDigests.set(bytes, digest);
+    }
+    this.sim.trace.record(this.sim.nowUs, `${from}>${to}`, "msg", digest);
+    let msg: unknown;
+    try {
+      msg = this.specsById.get(to)!.codec.decode(bytes);
+    } catch (error) {
+      if (!(error instanceof WireDecodeError)) throw error;
+      this.observe({ timeUs: this.sim.nowUs, node: to, event: "malformed", fields: { from, reason: error.message } });
+      return;
+    }
+    // An instance's messages arrive as from the identity it is an instance of (same identity, same key).
+    host.deliver(this.specsById.get(from)?.instanceOf ?? from, msg);
+  }
+}
