@@ -15,9 +15,17 @@
  * its fault actions that make sense for processes (`runtime/testnet.ts`);
  * the others are listed and skipped. Explicit options win over the scenario.
  *
- * Exit codes: 0 every validator agreed and commits progressed; 1 two
- * validators committed different blocks (or computed different state roots)
- * at one height; 2 bad input; 3 nothing was committed.
+ * The nodes' log lines are judged by the simulator's checkers (agreement,
+ * root agreement, reorg bound, equivocation, liveness; `--scenario` gives
+ * their bounds, `invariants.maxReorgDepth` and `invariants.livenessBound`);
+ * the summary lists each verdict as `asset-sim run` does, and the checkers
+ * real mode cannot feed, with the reason.
+ *
+ * Exit codes (as `run`'s): 0 every checker passed and commits progressed;
+ * 1 a safety checker failed (two validators committed different blocks or
+ * computed different state roots at one height, a head rolled back too far,
+ * a validator equivocated); 2 bad input; 3 liveness failed (no new height
+ * within the bound after the last fault) or nothing was committed.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -28,6 +36,7 @@ import { InputError } from "../config/errors.js";
 import { parseScenarioText } from "../scenario/load.js";
 import type { FaultAction, Scenario } from "../scenario/schema.js";
 import { describeFault, editJsonFile, runTestnet, TESTNET_DEFAULTS, unsupportedActions, type ConfigGenerator, type WrittenConfig } from "../runtime/testnet.js";
+import type { InvariantResult } from "../check/checker.js";
 import type { ProgressSnapshot, TestnetSummary } from "../runtime/testnet-monitor.js";
 import { commandConfigGen } from "./node-command.js";
 
@@ -98,8 +107,9 @@ export function readScenario(pathOrName: string): Scenario {
 /**
  * The config generator of a testnet: `config-gen` with free ports, then each
  * file adjusted for a run under the testnet: logs on stdout (the testnet
- * reads them; it keeps a copy in `DIR/logs/`), clients at level debug (their
- * `submit` lines give the latency's start).
+ * reads them; it keeps a copy in `DIR/logs/`), at level debug: the clients'
+ * `submit` lines give the latency's start, the validators' `block`, `head`
+ * and `vote` lines feed the reorg-bound and equivocation checkers.
  */
 export const configGenGenerator: ConfigGenerator = async (request) => {
   const written: string[] = [];
@@ -127,7 +137,7 @@ export const configGenGenerator: ConfigGenerator = async (request) => {
     editJsonFile(configPath, (config) => {
       name = String(config.id);
       role = config.role === "client" ? "client" : "validator";
-      config.log = { level: role === "client" ? "debug" : "info" };
+      config.log = { level: "debug" };
     });
     configs.push({ name, role, configPath });
   }
@@ -195,7 +205,13 @@ export async function commandTestnet(options: TestnetCommandOptions, io: Io): Pr
         clients,
         txPerSecond,
         seed,
-        ...(scenario !== undefined ? { blockTimeUs: scenario.validators.blockTime, viewTimeoutUs: scenario.validators.viewTimeout } : {}),
+        ...(scenario !== undefined
+          ? {
+              blockTimeUs: scenario.validators.blockTime,
+              viewTimeoutUs: scenario.validators.viewTimeout,
+              invariants: { maxReorgDepth: scenario.invariants.maxReorgDepth, livenessBoundUs: scenario.invariants.livenessBound },
+            }
+          : {}),
         durationMs: durationUs / 1000,
         faults,
         keepDir: options.keepDir === true,
@@ -234,7 +250,7 @@ export function formatProgress(s: ProgressSnapshot): string {
   return `[${s.elapsedS.toFixed(0).padStart(4)}s] heights ${heights} | ${s.windowTps.toFixed(1)} tx/s (avg ${s.overallTps.toFixed(1)}) | latency p50 ${ms(s.latencyMs.p50)} p95 ${ms(s.latencyMs.p95)} p99 ${ms(s.latencyMs.p99)}`;
 }
 
-/** The end-of-run summary (stdout). */
+/** The end-of-run summary (stdout): the figures, each checker's verdict (as `run`'s summary), the checkers not run, the verdict. */
 export function formatTestnetSummary(s: TestnetSummary, validators: number): string {
   const heights = Object.entries(s.heights)
     .map(([node, h]) => `${node}=${h}`)
@@ -244,18 +260,26 @@ export function formatTestnetSummary(s: TestnetSummary, validators: number): str
     `commits ${s.commits} (${heights}), restarts ${s.restarts}`,
     `transactions submitted ${s.transactionsSubmitted}, committed ${s.transactionsCommitted} (${s.committedTps} tx/s over the run; ${s.committedTpsSinceFirstCommit} tx/s from the first commit at ${s.firstCommitS ?? "-"} s)`,
     `latency p50 ${ms(s.latencyMs.p50)} p95 ${ms(s.latencyMs.p95)} p99 ${ms(s.latencyMs.p99)} (${s.latencySamples} transactions, client submit to first commit)`,
+    "invariants (times since the testnet started):",
+    ...s.invariants.map(formatInvariant),
+    ...s.notJudged.map((n) => `  ${"-".padEnd(4)} ${n.name.padEnd(16)} not run on real processes: ${n.reason}`),
   ];
-  if (s.agreed) {
-    lines.push(`agreement: ok (block hashes compared at ${s.heightsCompared.commit} heights, state roots at ${s.heightsCompared.stateRoot})`);
-  } else {
-    lines.push(`agreement: VIOLATED at ${s.disagreements.length} height(s)`);
-    for (const d of s.disagreements.slice(0, 5)) {
-      const values = Object.entries(d.values)
-        .map(([node, v]) => `${node}=${v.slice(0, 16)}`)
-        .join(" ");
-      lines.push(`  height ${d.height} ${d.kind}: ${values}`);
-    }
-  }
-  lines.push(s.agreed ? (s.progressed ? "verdict: ok" : "verdict: NO PROGRESS (nothing committed)") : "verdict: DISAGREEMENT");
+  if (s.violation !== undefined) lines.push(`VIOLATION ${s.violation.invariant} at ${seconds(s.violation.atUs)}: ${s.violation.message}`);
+  const safetyFailed = s.invariants.some((r) => r.kind === "safety" && !r.ok);
+  const livenessFailed = s.invariants.some((r) => r.kind === "liveness" && !r.ok);
+  lines.push(safetyFailed ? "verdict: SAFETY VIOLATION" : livenessFailed ? "verdict: LIVENESS MISSED" : s.progressed ? "verdict: ok" : "verdict: NO PROGRESS (nothing committed)");
   return lines.join("\n");
+}
+
+/** One checker's line, as `asset-sim run` prints it (`cli/summary.ts`). */
+function formatInvariant(r: InvariantResult): string {
+  const status = r.skipped !== undefined ? "skip" : r.ok ? "ok" : "FAIL";
+  const figures = Object.entries(r.figures)
+    .map(([k, v]) => `${k}=${typeof v === "number" && k.endsWith("Us") ? seconds(v) : v}`)
+    .join(" ");
+  return `  ${status.padEnd(4)} ${r.name.padEnd(16)} ${figures}${r.skipped !== undefined ? `  (${r.skipped})` : ""}`;
+}
+
+function seconds(us: number): string {
+  return `${(us / 1e6).toFixed(3)}s`;
 }

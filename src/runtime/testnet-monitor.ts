@@ -1,28 +1,31 @@
 /**
- * What `asset-sim testnet` learns from its nodes' JSON log lines: committed
- * heights per validator, committed transactions per second, submit-to-commit
- * latency, and whether every validator committed the same block (hash) and
- * computed the same state root at every height two of them both reached.
+ * What `asset-sim testnet` learns from its nodes' JSON log lines: the
+ * simulator's own checkers (`check/validators/`) run over the real
+ * processes' events, plus the figures a person watches (committed heights per
+ * validator, committed transactions per second, submit-to-commit latency).
+ *
+ * A real node writes every `ctx.log(event, fields)` as one pino JSON line
+ * (`telemetry.ts`, `logFields`); {@link logLineToObservation} turns such a
+ * line back into the {@link Observation} the simulator would have handed the
+ * checkers. Which checkers can be fed that way, and why the others cannot, is
+ * in {@link REAL_MODE_CHECKERS} and {@link NOT_IN_REAL_MODE}.
  *
  * Pure bookkeeping, no IO: the testnet feeds it parsed lines with the wall
- * time they carry (or were read at), and asks for a progress snapshot or the
- * final summary. The unit test feeds it fabricated lines.
+ * time they carry (or were read at) and the fault actions it applies, and
+ * asks for a progress snapshot or the final summary. The unit tests feed it
+ * fabricated lines.
  */
-import { sha256, toHex } from "../crypto/hash.js";
-import { decodeBlockPayload } from "../sequencer/block-payload.js";
+import type { Checker, InvariantResult, Observation, Violation } from "../check/checker.js";
+import { AgreementChecker } from "../check/validators/agreement.js";
+import { EquivocationChecker } from "../check/validators/equivocation.js";
+import { LivenessChecker, type LivenessExpectation } from "../check/validators/liveness.js";
+import { ReorgBoundChecker } from "../check/validators/reorg-bound.js";
+import { RootAgreementChecker } from "../check/validators/root-agreement.js";
+import { EXIT } from "../scenario/run.js";
 import { percentile, type Percentiles } from "../systems/validators/metrics.js";
 
 /** One parsed log line: a JSON object with at least `event` (and `node`, or the node is known from the process). */
 export type LogFields = Readonly<Record<string, unknown>>;
-
-/** Two validators that reported different values for one height. */
-export interface Disagreement {
-  /** `commit` (block hash) or `state-root` (state root). */
-  readonly kind: "commit" | "state-root";
-  readonly height: number;
-  /** Validator name to the value it reported (hex). */
-  readonly values: Readonly<Record<string, string>>;
-}
 
 /** A progress snapshot (printed once a second). */
 export interface ProgressSnapshot {
@@ -36,6 +39,12 @@ export interface ProgressSnapshot {
   readonly overallTps: number;
   /** Submit-to-commit latency so far, milliseconds. */
   readonly latencyMs: Percentiles;
+}
+
+/** A checker of the simulator that real mode does not run, and why. */
+export interface NotJudged {
+  readonly name: string;
+  readonly reason: string;
 }
 
 /** The final verdict of a testnet run. */
@@ -60,16 +69,18 @@ export interface TestnetSummary {
   readonly latencyMs: Percentiles;
   /** How many submissions were matched to a commit (the latency sample size). */
   readonly latencySamples: number;
-  /** Heights at which two or more validators both reported a commit, and a state root. */
-  readonly heightsCompared: { readonly commit: number; readonly stateRoot: number };
-  /** Every height where validators differ (empty when they agree). */
-  readonly disagreements: readonly Disagreement[];
-  /** True when no disagreement was seen. */
-  readonly agreed: boolean;
   /** True when at least one height was committed. */
   readonly progressed: boolean;
+  /** True when every safety checker passed (agreement in the broad sense: `bench/real.ts` prints it). */
+  readonly agreed: boolean;
   /** Boots of a validator after its first (a restart recovering from its data dir). */
   readonly restarts: number;
+  /** The verdict of each checker run over the log lines, in {@link REAL_MODE_CHECKERS} order (times in microseconds since the monitor's start). */
+  readonly invariants: readonly InvariantResult[];
+  /** The simulator's checkers this run did not judge, with the reason. */
+  readonly notJudged: readonly NotJudged[];
+  /** The first violation seen (a safety one as it happened; else liveness's, judged at the end). */
+  readonly violation?: Violation;
 }
 
 /**
@@ -80,111 +91,233 @@ export interface TestnetSummary {
  */
 export const COMMIT_TXS_EVENT = "commit-txs";
 
-/** Exit codes of `asset-sim testnet` (as `run`'s: 1 safety, 3 liveness). */
-export const TESTNET_EXIT = { ok: 0, disagreement: 1, badInput: 2, noProgress: 3 } as const;
-
-/** Exit code for a summary: 1 on any disagreement, else 3 when nothing was committed, else 0. */
+/**
+ * Exit code for a summary, as `asset-sim run`'s (`EXIT`): 1 when a safety
+ * checker failed, else 3 when liveness failed or nothing was committed at
+ * all (a run shorter than the liveness bound skips liveness, but a run with
+ * no commit is still no progress), else 0.
+ */
 export function testnetExitCode(summary: TestnetSummary): number {
-  if (!summary.agreed) return TESTNET_EXIT.disagreement;
-  if (!summary.progressed) return TESTNET_EXIT.noProgress;
-  return TESTNET_EXIT.ok;
+  if (!summary.agreed) return EXIT.safetyViolated;
+  if (summary.invariants.some((r) => r.kind === "liveness" && !r.ok)) return EXIT.livenessMissed;
+  if (!summary.progressed) return EXIT.livenessMissed;
+  return EXIT.ok;
 }
 
-/** Most disagreements kept (the summary reports the first ones; one is enough to fail). */
-const DISAGREEMENTS_MAX = 100;
+/** The checkers real mode runs, in report order (see {@link newChecker}). */
+export const REAL_MODE_CHECKERS = ["agreement", "root-agreement", "reorg-bound", "equivocation", "liveness"] as const;
+/** The name of a checker real mode runs. */
+export type RealModeChecker = (typeof REAL_MODE_CHECKERS)[number];
+
+/** The simulator's checkers real mode leaves out, and why (listed in every summary). */
+export const NOT_IN_REAL_MODE: readonly NotJudged[] = [
+  {
+    name: "validity",
+    reason: "it decodes each committed block's payload; a commit log line carries only its size (payload_bytes), and a payload (up to maxBlockTransactions transactions) is too large to log",
+  },
+  { name: "conservation", reason: "it audits every validator's in-memory ledger at the end, which a real process does not expose" },
+  { name: "l1-consistency", reason: "a testnet runs no L1" },
+  { name: "posting-liveness", reason: "a testnet runs no L1" },
+];
+
+/** What the checkers are given (see {@link newChecker}). */
+export interface CheckerSettings {
+  /** n, the validator count (equivocation's wire check names the leader of view v `v${v mod n}`). */
+  readonly validators: number;
+  /** Deepest head rollback allowed, in blocks (a scenario's `invariants.maxReorgDepth`). */
+  readonly maxReorgDepth: number;
+  /** Longest wait for a new height after the heal, microseconds (a scenario's `invariants.livenessBound`). */
+  readonly livenessBoundUs: number;
+}
+
+/** The scenario defaults of {@link CheckerSettings} (`scenario/schema.ts`, `invariants`). */
+export const CHECKER_DEFAULTS = { maxReorgDepth: 2, livenessBoundUs: 5_000_000 } as const;
+
+/**
+ * The one place that builds the simulator's checkers for real mode (their
+ * constructors are the simulator's business and may change). Every testnet
+ * validator is honest (byzantine behaviours are simulator-only), so no
+ * checker is given byzantine nodes.
+ * @param expectation liveness only: the heal time and applicability
+ */
+function newChecker(name: RealModeChecker, settings: CheckerSettings, expectation: LivenessExpectation = { healAtUs: 0 }): Checker {
+  switch (name) {
+    case "agreement":
+      return new AgreementChecker();
+    case "root-agreement":
+      return new RootAgreementChecker();
+    case "reorg-bound":
+      return new ReorgBoundChecker(settings.maxReorgDepth);
+    case "equivocation":
+      return new EquivocationChecker({ validators: settings.validators });
+    case "liveness":
+      return new LivenessChecker(settings.livenessBoundUs, expectation);
+  }
+}
+
+/** Log-line fields that are pino's or the line's envelope, not the event's fields. */
+const ENVELOPE_FIELDS = new Set(["level", "time", "node", "event", "message", "msg", "pid", "hostname"]);
+/** Events whose `hash` `logFields` writes as `block_hash` (as `telemetry.ts`). */
+const BLOCK_HASH_EVENTS = new Set(["commit", "propose", "vote", "qc", "block", "head", "rollback"]);
+
+/** Where the line was read and what came before it from the same node. */
+export interface LineContext {
+  /** The process's node name (a `node` field in the line wins). */
+  readonly node: string;
+  /** Wall time the monitor started, milliseconds since the epoch (time 0 of the observations). */
+  readonly startMs: number;
+  /** Wall time the line was read, milliseconds; used when the line has no numeric `time`. */
+  readonly receivedMs: number;
+  /** The node's previous observation time, microseconds: the result is never earlier (default 0). */
+  readonly notBeforeUs?: number;
+}
+
+/**
+ * Turns one log line back into the observation the simulator's checkers
+ * would have seen for the same `ctx.log(event, fields)`:
+ * - `timeUs`: the line's `time` (pino's wall time, ms since the epoch; else
+ *   `receivedMs`) minus `startMs`, in microseconds, never before
+ *   `notBeforeUs` (wall time may step back; monotonic per node is all a
+ *   checker needs, as every process reads the same machine clock);
+ * - `node`: the line's `node`, else the process's name;
+ * - `event`: the line's `event` (no observation without one);
+ * - `fields`: every other field, with `logFields`'s renaming undone:
+ *   `round_id` -> `view`; `block_hash` -> `hash` (events of
+ *   `BLOCK_HASH_EVENTS`); `root_hash` -> `root` (`state-root`); `batch_id`
+ *   -> `toBatch` (`l1-tx-*`).
+ *
+ * Not restored, because the line does not hold them: byte arrays (a
+ * `commit`'s `payload`) were written as their length only, `<name>_bytes`,
+ * which is kept as is; bigints were written as decimal strings and stay
+ * strings (no checker run in real mode reads one).
+ * @returns the observation, or undefined for a line without an event
+ */
+export function logLineToObservation(line: LogFields, context: LineContext): Observation | undefined {
+  const event = line.event;
+  if (typeof event !== "string" || event === "") return undefined;
+  const node = typeof line.node === "string" && line.node !== "" ? line.node : context.node;
+  const wallMs = typeof line.time === "number" && Number.isFinite(line.time) ? line.time : context.receivedMs;
+  const timeUs = Math.max(context.notBeforeUs ?? 0, Math.round((wallMs - context.startMs) * 1000));
+  const fields: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(line)) {
+    if (ENVELOPE_FIELDS.has(name)) continue;
+    fields[simulatorFieldName(event, name)] = value;
+  }
+  return { timeUs, node, event, fields };
+}
+
+/** The simulator's name of log-line field `name` of `event` (the inverse of `logFields`'s renaming). */
+function simulatorFieldName(event: string, name: string): string {
+  if (name === "round_id") return "view";
+  if (name === "block_hash" && BLOCK_HASH_EVENTS.has(event)) return "hash";
+  if (name === "root_hash" && event === "state-root") return "root";
+  if (name === "batch_id" && event.startsWith("l1-tx-")) return "toBatch";
+  return name;
+}
+
+/** A fault action the testnet applied (what liveness needs to know of it). */
+export type AppliedFault =
+  | { readonly action: "crash" | "restart" | "isolate"; readonly node: string }
+  | { readonly action: "partition" | "heal" }
+  | { readonly action: "pause"; readonly node: string; readonly durationUs: number };
+
 /** Most submissions waiting for their commit (older ones are forgotten, never matched). */
 const PENDING_SUBMITS_MAX = 1_000_000;
 
 /**
  * Accumulates log lines of a testnet's validators (names as in `validators`)
- * and clients (any other node name).
+ * and clients (any other node name), and runs the checkers over them.
  */
 export class TestnetMonitor {
   private readonly validators: ReadonlySet<string>;
+  private readonly settings: CheckerSettings;
+  private readonly checkers: readonly Checker[];
   private readonly heights = new Map<string, number>();
-  /** height -> validator -> block hash */
-  private readonly commitHashes = new Map<number, Map<string, string>>();
-  /** height -> validator -> state root */
-  private readonly stateRoots = new Map<number, Map<string, string>>();
-  private readonly disagreementKeys = new Set<string>();
-  private readonly disagreementList: Disagreement[] = [];
+  /** node -> time of its last observation, microseconds (observations are monotonic per node). */
+  private readonly lastTimeUs = new Map<string, number>();
+  /** Commit observations that raised the highest committed height (all liveness judges: when new heights appeared). */
+  private readonly newHeightCommits: Observation[] = [];
+  private highestHeight = 0;
   /** Heights whose transactions were counted. */
   private readonly countedHeights = new Set<number>();
-  /** txId -> submit time (ms) of submissions not yet committed. */
-  private readonly submittedAtMs = new Map<string, number>();
+  /** txId -> submit time (µs) of submissions not yet committed. */
+  private readonly submittedAtUs = new Map<string, number>();
   private readonly latenciesMs: number[] = [];
   private readonly booted = new Set<string>();
+  /** When the last validator booted for the first time, microseconds (undefined until all have). */
+  private allBootedUs: number | undefined;
+  private violation: Violation | undefined;
   private transactionsCommitted = 0;
   private transactionsSubmitted = 0;
   private restarts = 0;
-  private firstCommitMs: number | undefined;
+  private firstCommitUs: number | undefined;
   private lastSnapshotMs: number;
   private lastSnapshotCommitted = 0;
+  /** Fault bookkeeping for liveness: heal time, validators down, a partition in force. */
+  private healAtUs = 0;
+  private readonly crashed = new Set<string>();
+  private partitioned = false;
 
   /**
    * @param validators the validator node names (`v0`...)
-   * @param startMs wall time the run starts, milliseconds (the TPS denominator starts here)
+   * @param startMs wall time the run starts, milliseconds (time 0 of the observations; the TPS denominator starts here)
+   * @param settings reorg depth and liveness bound (defaults: the scenario defaults, {@link CHECKER_DEFAULTS})
    */
   constructor(
     validators: readonly string[],
     private readonly startMs: number,
+    settings: Partial<Omit<CheckerSettings, "validators">> = {},
   ) {
     this.validators = new Set(validators);
     for (const v of validators) this.heights.set(v, 0);
     this.lastSnapshotMs = startMs;
+    this.settings = { ...CHECKER_DEFAULTS, ...settings, validators: validators.length };
+    this.checkers = REAL_MODE_CHECKERS.filter((name) => name !== "liveness").map((name) => newChecker(name, this.settings));
   }
 
   /**
    * Takes one log line of node `node`.
    * @param node the process's node name (a `node` field in the line wins when present)
-   * @param fields the parsed JSON line
+   * @param line the parsed JSON line
    * @param receivedMs wall time the line was read, milliseconds; used when the line has no `time` field (pino's epoch ms)
+   * @returns the first violation a checker reports, once (later ones are kept by their checkers and appear in the summary)
    */
-  observe(node: string, fields: LogFields, receivedMs: number): void {
-    const event = fields.event;
-    if (typeof event !== "string") return;
-    const name = typeof fields.node === "string" ? fields.node : node;
-    const timeMs = typeof fields.time === "number" ? fields.time : receivedMs;
-    const isValidator = this.validators.has(name);
-    switch (event) {
-      case "boot":
-        if (this.booted.has(name)) this.restarts++;
-        this.booted.add(name);
-        return;
-      case "submit": {
-        this.transactionsSubmitted++;
-        const txId = fields.txId;
-        if (typeof txId === "string" && !this.submittedAtMs.has(txId) && this.submittedAtMs.size < PENDING_SUBMITS_MAX) this.submittedAtMs.set(txId, timeMs);
-        return;
+  observe(node: string, line: LogFields, receivedMs: number): Violation | undefined {
+    const name = typeof line.node === "string" && line.node !== "" ? line.node : node;
+    const o = logLineToObservation(line, { node, startMs: this.startMs, receivedMs, notBeforeUs: this.lastTimeUs.get(name) ?? 0 });
+    if (o === undefined) return undefined;
+    this.lastTimeUs.set(o.node, o.timeUs);
+    this.account(o);
+    let first: Violation | undefined;
+    for (const checker of this.checkers) {
+      const violation = checker.observe(o);
+      if (violation !== undefined && this.violation === undefined) {
+        this.violation = violation;
+        first = violation;
       }
-      case "commit": {
-        if (!isValidator) return;
-        const height = numberField(fields, "height");
-        if (height === undefined) return;
-        if (height > (this.heights.get(name) ?? 0)) this.heights.set(name, height);
-        if (this.firstCommitMs === undefined) this.firstCommitMs = timeMs;
-        const hash = stringField(fields, "block_hash") ?? stringField(fields, "hash");
-        if (hash !== undefined) this.record(this.commitHashes, "commit", height, name, hash);
-        this.matchCommittedTransactions(fields, timeMs);
+    }
+    return first;
+  }
+
+  /** Records a fault action applied at wall time `atMs` (liveness is judged from the last one on). */
+  faultApplied(fault: AppliedFault, atMs: number): void {
+    const atUs = Math.max(0, Math.round((atMs - this.startMs) * 1000));
+    this.healAtUs = Math.max(this.healAtUs, fault.action === "pause" ? atUs + fault.durationUs : atUs);
+    switch (fault.action) {
+      case "crash":
+        if (this.validators.has(fault.node)) this.crashed.add(fault.node);
         return;
-      }
-      case COMMIT_TXS_EVENT:
-        if (isValidator) this.matchCommittedTransactions(fields, timeMs);
+      case "restart":
+        this.crashed.delete(fault.node);
         return;
-      case "state-root": {
-        if (!isValidator) return;
-        const height = numberField(fields, "height");
-        if (height === undefined) return;
-        const root = stringField(fields, "root_hash") ?? stringField(fields, "root");
-        if (root !== undefined && root !== "unexecutable") this.record(this.stateRoots, "state-root", height, name, root);
-        const txs = numberField(fields, "txs");
-        if (txs !== undefined && !this.countedHeights.has(height)) {
-          this.countedHeights.add(height);
-          this.transactionsCommitted += txs;
-        }
+      case "partition":
+      case "isolate":
+        this.partitioned = true;
         return;
-      }
-      default:
+      case "heal":
+        this.partitioned = false;
+        return;
+      case "pause":
         return;
     }
   }
@@ -212,97 +345,102 @@ export class TestnetMonitor {
 
   /** The verdict so far; `endMs` is the wall time the run ended. */
   summary(endMs: number): TestnetSummary {
-    const durationS = Math.max(1e-3, (endMs - this.startMs) / 1000);
-    const compared = (table: Map<number, Map<string, string>>): number => [...table.values()].filter((byNode) => byNode.size >= 2).length;
+    const endUs = Math.max(0, Math.round((endMs - this.startMs) * 1000));
+    const durationS = Math.max(1e-3, endUs / 1e6);
+    const liveness = newChecker("liveness", this.settings, this.livenessExpectation());
+    for (const o of this.newHeightCommits) liveness.observe(o);
+    const invariants = [...this.checkers, liveness].map((c) => c.finish(endUs));
+    const violation = this.violation ?? invariants.find((r) => !r.ok)?.violation;
     const commits = Math.max(0, ...this.heights.values());
     return {
-      durationS: Math.round(durationS * 10) / 10,
+      durationS: round1(durationS),
       commits,
       heights: Object.fromEntries(this.heights),
       transactionsCommitted: this.transactionsCommitted,
       transactionsSubmitted: this.transactionsSubmitted,
       committedTps: round1(this.transactionsCommitted / durationS),
-      committedTpsSinceFirstCommit: this.firstCommitMs === undefined ? 0 : round1(this.transactionsCommitted / Math.max(1e-3, (endMs - this.firstCommitMs) / 1000)),
-      firstCommitS: this.firstCommitMs === undefined ? null : Math.round((this.firstCommitMs - this.startMs) / 100) / 10,
+      committedTpsSinceFirstCommit: this.firstCommitUs === undefined ? 0 : round1(this.transactionsCommitted / Math.max(1e-3, (endUs - this.firstCommitUs) / 1e6)),
+      firstCommitS: this.firstCommitUs === undefined ? null : round1(this.firstCommitUs / 1e6),
       latencyMs: percentilesOf(this.latenciesMs),
       latencySamples: this.latenciesMs.length,
-      heightsCompared: { commit: compared(this.commitHashes), stateRoot: compared(this.stateRoots) },
-      disagreements: this.disagreementList.slice(),
-      agreed: this.disagreementList.length === 0,
       progressed: commits > 0,
+      agreed: invariants.every((r) => r.kind !== "safety" || r.ok),
       restarts: this.restarts,
+      invariants,
+      notJudged: NOT_IN_REAL_MODE,
+      ...(violation !== undefined ? { violation } : {}),
     };
   }
 
-  private record(table: Map<number, Map<string, string>>, kind: Disagreement["kind"], height: number, node: string, value: string): void {
-    let byNode = table.get(height);
-    if (byNode === undefined) {
-      byNode = new Map();
-      table.set(height, byNode);
-    }
-    byNode.set(node, value);
-    const distinct = new Set(byNode.values());
-    if (distinct.size < 2) return;
-    const key = `${kind}/${height}`;
-    const entry: Disagreement = { kind, height, values: Object.fromEntries(byNode) };
-    if (this.disagreementKeys.has(key)) {
-      const i = this.disagreementList.findIndex((d) => d.kind === kind && d.height === height);
-      if (i >= 0) this.disagreementList[i] = entry;
-      return;
-    }
-    if (this.disagreementList.length >= DISAGREEMENTS_MAX) return;
-    this.disagreementKeys.add(key);
-    this.disagreementList.push(entry);
-  }
-
   /**
-   * Matches the transactions of a committed block to their submissions. A
-   * commit line may carry `txIds` (hex ids), or `payload` as a hex or base64
-   * string (the encoded block payload, decoded here); otherwise there is
-   * nothing to match and latency has no sample from this block.
+   * When progress must resume, and whether it can: from the later of the last
+   * fault (a pause's end) and the moment every validator had booted (spawning
+   * the processes is not protocol time); not expected while a partition is in
+   * force or more than f validators stay crashed.
    */
-  private matchCommittedTransactions(fields: LogFields, timeMs: number): void {
-    if (this.submittedAtMs.size === 0) return;
-    for (const id of committedTransactionIds(fields)) {
-      const submitted = this.submittedAtMs.get(id);
-      if (submitted === undefined) continue;
-      this.submittedAtMs.delete(id);
-      this.latenciesMs.push(Math.max(0, timeMs - submitted));
+  private livenessExpectation(): LivenessExpectation {
+    const healAtUs = Math.max(this.healAtUs, this.allBootedUs ?? 0);
+    const f = Math.floor((this.validators.size - 1) / 3);
+    if (this.crashed.size > f) return { healAtUs, notExpectedBecause: `${this.crashed.size} validators stay crashed, more than f = ${f}: no quorum` };
+    if (this.partitioned) return { healAtUs, notExpectedBecause: "a partition is never healed" };
+    return { healAtUs };
+  }
+
+  /** The figures beside the checkers: heights, restarts, transactions, latency. */
+  private account(o: Observation): void {
+    const isValidator = this.validators.has(o.node);
+    switch (o.event) {
+      case "boot":
+        if (!isValidator) return;
+        if (this.booted.has(o.node)) this.restarts++;
+        this.booted.add(o.node);
+        if (this.allBootedUs === undefined && this.booted.size === this.validators.size) this.allBootedUs = o.timeUs;
+        return;
+      case "submit": {
+        this.transactionsSubmitted++;
+        const txId = o.fields.txId;
+        if (typeof txId === "string" && !this.submittedAtUs.has(txId) && this.submittedAtUs.size < PENDING_SUBMITS_MAX) this.submittedAtUs.set(txId, o.timeUs);
+        return;
+      }
+      case "commit": {
+        const height = o.fields.height;
+        if (!isValidator || typeof height !== "number") return;
+        if (height > (this.heights.get(o.node) ?? 0)) this.heights.set(o.node, height);
+        if (height > this.highestHeight) {
+          this.highestHeight = height;
+          this.newHeightCommits.push(o);
+        }
+        this.firstCommitUs ??= o.timeUs;
+        return;
+      }
+      case COMMIT_TXS_EVENT:
+        if (isValidator) this.matchCommittedTransactions(o);
+        return;
+      case "state-root": {
+        const height = o.fields.height;
+        const txs = o.fields.txs;
+        if (!isValidator || typeof height !== "number" || typeof txs !== "number" || this.countedHeights.has(height)) return;
+        this.countedHeights.add(height);
+        this.transactionsCommitted += txs;
+        return;
+      }
+      default:
+        return;
     }
   }
-}
 
-/** The transaction ids a commit line names, from `txIds` or a `payload` string (hex or base64); empty when neither decodes. */
-export function committedTransactionIds(fields: LogFields): string[] {
-  const ids = fields.txIds;
-  if (Array.isArray(ids)) return ids.filter((x): x is string => typeof x === "string");
-  const payload = fields.payload;
-  let bytes: Uint8Array | undefined;
-  if (typeof payload === "string" && payload.length > 0) {
-    bytes = /^[0-9a-f]+$/i.test(payload) && payload.length % 2 === 0 ? Buffer.from(payload, "hex") : Buffer.from(payload, "base64");
-  } else if (payload instanceof Uint8Array) {
-    bytes = payload;
-  } else if (Array.isArray(payload) && payload.every((b) => typeof b === "number")) {
-    bytes = Uint8Array.from(payload as number[]);
-  } else if (typeof payload === "object" && payload !== null && (payload as { type?: unknown }).type === "Buffer" && Array.isArray((payload as { data?: unknown }).data)) {
-    bytes = Uint8Array.from((payload as { data: number[] }).data);
+  /** Matches the transaction ids of a `commit-txs` line to their submissions (latency samples). */
+  private matchCommittedTransactions(o: Observation): void {
+    const ids = o.fields.txIds;
+    if (this.submittedAtUs.size === 0 || !Array.isArray(ids)) return;
+    for (const id of ids) {
+      if (typeof id !== "string") continue;
+      const submittedUs = this.submittedAtUs.get(id);
+      if (submittedUs === undefined) continue;
+      this.submittedAtUs.delete(id);
+      this.latenciesMs.push(Math.max(0, o.timeUs - submittedUs) / 1000);
+    }
   }
-  if (bytes === undefined) return [];
-  try {
-    return decodeBlockPayload(bytes).txs.map((raw) => toHex(sha256(raw)));
-  } catch {
-    return [];
-  }
-}
-
-function numberField(fields: LogFields, name: string): number | undefined {
-  const value = fields[name];
-  return typeof value === "number" && Number.isFinite(value) ? value : undefined;
-}
-
-function stringField(fields: LogFields, name: string): string | undefined {
-  const value = fields[name];
-  return typeof value === "string" && value.length > 0 ? value : undefined;
 }
 
 function round1(x: number): number {
@@ -313,7 +451,7 @@ function percentilesOf(sample: readonly number[]): Percentiles {
   const sorted = sample.slice().sort((a, b) => a - b);
   const p = (q: number): number | null => {
     const v = percentile(sorted, q);
-    return v === null ? null : Math.round(v * 10) / 10;
+    return v === null ? null : round1(v);
   };
   return { p50: p(50), p95: p(95), p99: p(99) };
 }

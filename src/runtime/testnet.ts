@@ -1,8 +1,10 @@
 /**
  * A local testnet of real processes: N validator processes and M client
  * processes (`asset-sim node --config FILE` each) on 127.0.0.1, their JSON
- * log lines read and judged by a {@link TestnetMonitor}, and scenario fault
- * actions applied to the processes on the real clock.
+ * log lines read and judged by a {@link TestnetMonitor} (the simulator's
+ * checkers, fed the lines as observations), and scenario fault actions
+ * applied to the processes on the real clock (each one also told to the
+ * monitor: liveness is judged from the last).
  *
  * Process hygiene (no orphans): every child is spawned with a piped stdin and
  * `ASSET_SIM_CONTROL=stdin`, so a child whose parent dies (even by SIGKILL)
@@ -31,7 +33,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import type { FaultAction } from "../scenario/schema.js";
 import { CONTROL_ENV, encodeControlCommand, type ControlCommand } from "./control-channel.js";
-import { TestnetMonitor, testnetExitCode, type ProgressSnapshot, type TestnetSummary } from "./testnet-monitor.js";
+import { TestnetMonitor, testnetExitCode, type CheckerSettings, type ProgressSnapshot, type TestnetSummary } from "./testnet-monitor.js";
 
 /** Fault actions a testnet applies to real processes. */
 export const SUPPORTED_ACTIONS: ReadonlySet<FaultAction["action"]> = new Set(["crash", "restart", "partition", "isolate", "heal", "pause"]);
@@ -70,8 +72,10 @@ export interface TestnetOptions {
   readonly keepDir?: boolean;
   /** The CLI entry script to spawn (default: this package's `bin/asset-sim.js`). */
   readonly entry?: string;
-  /** Receives warnings and process events (exits, restarts, faults), one line each. */
+  /** Receives warnings and process events (exits, restarts, faults, the first safety violation), one line each. */
   readonly note?: (text: string) => void;
+  /** The checkers' bounds (a scenario's `invariants`); defaults: maxReorgDepth 2, livenessBoundUs 5 s. */
+  readonly invariants?: Partial<Omit<CheckerSettings, "validators">>;
 }
 
 /** One node process of the testnet. */
@@ -176,7 +180,7 @@ export class Testnet {
     this.validatorNames = validatorNames;
     this.clientNames = clientNames;
     this.startMs = Date.now();
-    this.monitor = new TestnetMonitor(validatorNames, this.startMs);
+    this.monitor = new TestnetMonitor(validatorNames, this.startMs, options.invariants);
   }
 
   /**
@@ -259,6 +263,7 @@ export class Testnet {
     const n = this.need(node);
     if (n.child === undefined) return;
     n.expectingExit = true;
+    this.monitor.faultApplied({ action: "crash", node }, Date.now());
     n.child.kill("SIGKILL");
     await n.exited;
   }
@@ -270,6 +275,7 @@ export class Testnet {
   restart(node: string): void {
     const n = this.need(node);
     if (n.child !== undefined) throw new Error(`restart ${node}: it is running (crash it first)`);
+    this.monitor.faultApplied({ action: "restart", node }, Date.now());
     this.spawnNode(node);
     const peers = this.blockedPeersOf(node);
     if (peers.length > 0) this.control(node, { cmd: "block", peers });
@@ -282,18 +288,21 @@ export class Testnet {
         for (const a of groups[i]!) for (const b of groups[j]!) this.blockPair(a, b);
       }
     }
+    this.monitor.faultApplied({ action: "partition" }, Date.now());
     this.pushBlocks();
   }
 
   /** Cuts `node` off from every other node (both ways). */
   isolate(node: string): void {
     for (const other of this.nodes.keys()) if (other !== node) this.blockPair(node, other);
+    this.monitor.faultApplied({ action: "isolate", node }, Date.now());
     this.pushBlocks();
   }
 
   /** Removes every partition. */
   heal(): void {
     this.blockedPairs.clear();
+    this.monitor.faultApplied({ action: "heal" }, Date.now());
     for (const name of this.running()) this.control(name, { cmd: "unblock-all" });
   }
 
@@ -302,6 +311,7 @@ export class Testnet {
     const n = this.need(node);
     const child = n.child;
     if (child === undefined) return;
+    this.monitor.faultApplied({ action: "pause", node, durationUs: durationMs * 1000 }, Date.now());
     child.kill("SIGSTOP");
     this.later(durationMs, () => {
       if (n.child === child) child.kill("SIGCONT");
@@ -468,7 +478,8 @@ export class Testnet {
     const record = fields as Record<string, unknown>;
     if (n.metricsPort === undefined && typeof record.metricsPort === "number") n.metricsPort = record.metricsPort;
     if (n.metricsPort === undefined && typeof record.port === "number" && typeof record.event === "string" && /metrics/.test(record.event)) n.metricsPort = record.port;
-    this.monitor.observe(n.name, record, Date.now());
+    const violation = this.monitor.observe(n.name, record, Date.now());
+    if (violation !== undefined) this.note(`VIOLATION ${violation.invariant} at ${(violation.atUs / 1e6).toFixed(3)}s: ${violation.message}`);
   }
 
   private parseMetricsPort(n: NodeProcess, line: string): void {
@@ -578,7 +589,7 @@ export function describeFault(fault: FaultAction): string {
 /** The overall outcome of {@link runTestnet}. */
 export interface TestnetOutcome {
   readonly summary: TestnetSummary;
-  /** 0 agreed and progressed, 1 disagreement, 3 no progress. */
+  /** As `asset-sim run`'s: 0 ok, 1 a safety checker failed, 3 liveness failed or nothing was committed (`testnetExitCode`). */
   readonly exitCode: number;
   readonly dir: string;
 }
