@@ -14,6 +14,9 @@ import type {
   ValidatorMessage,
 } from "./types.js";
 
+/** The `type` of every validator message (see `ValidatorMessage`). */
+export const VALIDATOR_MESSAGE_TYPES = ["proposal", "vote", "timeout", "block-request", "block-response", "app", "status-request", "status", "snapshot-request", "snapshot"] as const;
+
 /** Limits enforced while decoding. */
 export const WIRE_LIMITS = {
   /** Most validators (signer indexes are below this). */

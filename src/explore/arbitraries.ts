@@ -3,42 +3,45 @@
  * tests of the simulated cluster (ours in `test/scenarios/safety-property.test.ts`,
  * or a user's own through `import { faultPlanArb, scenarioArb } from "asset-sim/arbitraries"`).
  *
- * Validity by construction: a plan is built from *episodes* (a crash and its
- * restart, a partition and its heal, a clog and its unclog, L1 faults and
- * their end, an L1 reorg), each a fault that begins at `startUs` and ends at
- * `endUs`. A pure function ({@link assembleFaultPlan}) keeps episodes in start
- * order and drops any that would overlap another on a shared resource (two
- * crashes of one node, two network cuts, since a `heal` ends every cut) or
- * push the number of faulty validators over the budget at some instant. Because
- * that repair is a `map` over the generated values, every value fast-check
- * shrinks to is repaired the same way, so shrunk plans stay valid: the
- * "map, don't filter" advice of fast-check's guide
+ * The kinds are the fault catalog's (`systems/index.ts`): each kind's
+ * `arbitrary` part draws *episodes* (a crash and its restart, a partition and
+ * its heal, a clog and its unclog, L1 faults and their end, an L1 reorg, a
+ * pause, a clock skew and its reset, a corruption, a wipe and its restart...),
+ * each a fault that begins at `startUs` and ends at `endUs`. Which validators
+ * an episode makes faulty is not written by the kind: it is read off the one
+ * fault model (`harness/fault-model.ts`) after the episode's first actions.
+ *
+ * Validity by construction: a pure function ({@link assembleFaultPlan}) keeps
+ * episodes in start order and drops any that would overlap another on a
+ * shared resource (two crashes of one node, two network cuts, since a `heal`
+ * ends every cut) or push the number of faulty validators over the budget at
+ * some instant. Because that repair is a `map` over the generated values,
+ * every value fast-check shrinks to is repaired the same way, so shrunk plans
+ * stay valid: the "map, don't filter" advice of fast-check's guide
  * (https://fast-check.dev/docs/core-blocks/arbitraries/combiners/any/#map).
  *
  * Faulty validators: at any instant, a validator is faulty while it is
- * crashed, clogged, or on the minority side of a network cut (a partition's
- * small groups, a one-way partition's small side, an isolated node); isolating
+ * crashed, clogged, or on the far side of a network cut; isolating
  * `"leader"` counts as one more faulty validator of unknown identity. The
  * budget `maxFaultyValidators` defaults to f = floor((n - 1) / 3), so 2f + 1
  * validators are always up and connected: safety must hold, and (after the
  * final heal) liveness too.
  *
- * Adding a fault kind: write a {@link FaultKind} (an arbitrary of episodes with
- * the validators it makes faulty and the resources it holds) and append it to
- * {@link DEFAULT_FAULT_KINDS}; nothing else changes.
+ * Adding a fault kind: give its catalog object an `arbitrary` part; nothing
+ * here changes.
  *
  * Pure: no IO, no clock, no randomness except what fast-check hands in.
  * Requires fast-check 4 (a peer dependency: the user's own copy).
  */
 import fc from "fast-check";
-import { L1_NODES } from "../scenario/nodes.js";
+import type { EpisodeContext, EpisodeDraft, PlanContext, Quorum } from "../harness/fault-kind.js";
+import type { FaultCatalog } from "../harness/catalog.js";
+import { FaultModel } from "../harness/fault-model.js";
+import { BUILTIN_SYSTEMS } from "../systems/index.js";
 import type { FaultAction } from "../scenario/schema.js";
 
 /** Microseconds per millisecond: episode times are drawn in whole milliseconds. */
 const US_PER_MS = 1_000;
-
-/** The L1-side nodes that faults may name when the L1 runs (`l1`, `poster`, `operator`). */
-const L1_NODE_NAMES: readonly string[] = [L1_NODES.l1, L1_NODES.poster, L1_NODES.operator];
 
 /**
  * One fault from its beginning to its end, before it becomes actions.
@@ -48,7 +51,7 @@ const L1_NODE_NAMES: readonly string[] = [L1_NODES.l1, L1_NODES.poster, L1_NODES
  * (`endUs > startUs`); `end` is empty when `endUs === startUs`.
  */
 export interface FaultEpisode {
-  /** The {@link FaultKind} name that made it (for swarm selection and messages). */
+  /** The kind (catalog action name) that made it. */
   readonly kind: string;
   /** When the fault begins, microseconds of virtual time. */
   readonly startUs: number;
@@ -70,32 +73,67 @@ export interface FaultEpisode {
   readonly end: readonly FaultAction[];
 }
 
-/** What a {@link FaultKind} may generate: the scenario's nodes, the budget and the time window. */
-export interface FaultKindContext {
-  /** Validator names, `v0` .. `v{n-1}` (as `scenario/nodes.ts` names them). */
-  readonly validators: readonly string[];
-  /** Whether the L1, the batch poster and the operator run (`l1.enabled`). */
-  readonly l1: boolean;
-  /** Most validators faulty at one instant. */
-  readonly maxFaultyValidators: number;
-  /** Earliest start of an episode, microseconds. */
-  readonly startUs: number;
-  /** Every episode ends at or before this time, microseconds (`startUs + 1 ms` at least). */
-  readonly healAtUs: number;
-  /** Shortest episode, microseconds (at least 1 ms). */
-  readonly episodeUsMin: number;
-  /** Longest episode, microseconds (cut short at `healAtUs`). */
-  readonly episodeUsMax: number;
-}
+/** What an episode kind may generate from: the scenario's nodes, the budget and the time window (the catalog's `EpisodeContext`). */
+export type FaultKindContext = EpisodeContext;
 
-/** A kind of fault: an arbitrary of its episodes. Append new kinds to {@link DEFAULT_FAULT_KINDS}. */
-export interface FaultKind {
-  /** Short name, e.g. `"crash"`. */
+/** A kind of fault as the arbitraries draw it: an arbitrary of its episodes. */
+export interface EpisodeKind {
+  /** The catalog action name, e.g. `"crash"`. */
   readonly name: string;
   /** Whether this kind can be generated in the context (L1 faults need the L1; a validator fault needs a budget of at least 1). */
   applies(ctx: FaultKindContext): boolean;
-  /** Episodes of this kind, within the context's window (use {@link episodeWindowArb}). */
+  /** Episodes of this kind, within the context's window. */
   episode(ctx: FaultKindContext): fc.Arbitrary<FaultEpisode>;
+}
+
+/** The minimal plan context of an episode context: its validators as one quorum, the others by role, `leader` as a target. */
+function planOfEpisodes(ctx: EpisodeContext): { plan: PlanContext; quorum: Quorum } {
+  const quorum: Quorum = { instance: "", members: ctx.validators, f: ctx.maxFaultyValidators };
+  const nodes = [
+    ...ctx.validators.map((id) => ({ id, role: "validator", system: "validators", instance: "", crashable: true, honest: true })),
+    ...ctx.otherNodes.map((id) => ({ id, role: id === "l1" ? "l1" : id, system: "other", instance: "", crashable: ctx.otherCrashable.includes(id), honest: true })),
+  ];
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  return {
+    quorum,
+    plan: {
+      durationUs: ctx.healAtUs,
+      livenessAtUs: undefined,
+      nodes,
+      node: (id) => byId.get(id),
+      withRole: (role) => nodes.filter((n) => n.role === role).map((n) => n.id),
+      quorums: [quorum],
+      targets: new Map([["leader", quorum]]),
+      unknownNode: (name) => `unknown node ${JSON.stringify(name)}`,
+    },
+  };
+}
+
+/** An episode from a kind's draft: the faulty validators read off the fault model after its first actions. */
+function toEpisode(catalog: FaultCatalog, kind: string, draft: EpisodeDraft, ctx: EpisodeContext): FaultEpisode {
+  const { plan, quorum } = planOfEpisodes(ctx);
+  const model = new FaultModel();
+  for (const action of draft.begin) catalog.kindOf(action).model(action, model, plan);
+  const lasting = draft.endUs > draft.startUs;
+  return {
+    kind,
+    startUs: draft.startUs,
+    endUs: draft.endUs,
+    faultyValidators: lasting ? model.faultyIn(quorum) : [],
+    unnamedFaultyValidators: lasting ? (model.unnamedCutOff.get("") ?? 0) : 0,
+    locks: draft.locks,
+    begin: draft.begin as FaultAction[],
+    end: draft.end as FaultAction[],
+  };
+}
+
+/** The episode kinds of a fault catalog: every kind with an `arbitrary` part of its own, in catalog order. */
+export function episodeKindsOf(catalog: FaultCatalog): EpisodeKind[] {
+  return catalog.kinds.flatMap((kind): EpisodeKind[] => {
+    const arbitrary = kind.arbitrary;
+    if ("drawnBy" in arbitrary) return [];
+    return [{ name: kind.action, applies: (ctx) => arbitrary.applies(ctx), episode: (ctx) => arbitrary.episode(fc, ctx).map((draft) => toEpisode(catalog, kind.action, draft, ctx)) }];
+  });
 }
 
 /**
@@ -105,204 +143,17 @@ export interface FaultKind {
  */
 export function episodeWindowArb(ctx: FaultKindContext): fc.Arbitrary<{ startUs: number; endUs: number }> {
   const lastStartMs = Math.floor((ctx.healAtUs - ctx.startUs) / US_PER_MS) - 1;
+  const minMs = Math.ceil(ctx.episodeUsMin / US_PER_MS);
   return fc
-    .record({
-      startMs: fc.integer({ min: 0, max: lastStartMs }),
-      lengthMs: fc.integer({ min: Math.ceil(ctx.episodeUsMin / US_PER_MS), max: Math.max(Math.ceil(ctx.episodeUsMin / US_PER_MS), Math.floor(ctx.episodeUsMax / US_PER_MS)) }),
-    })
+    .record({ startMs: fc.integer({ min: 0, max: lastStartMs }), lengthMs: fc.integer({ min: minMs, max: Math.max(minMs, Math.floor(ctx.episodeUsMax / US_PER_MS)) }) })
     .map(({ startMs, lengthMs }) => {
       const startUs = ctx.startUs + startMs * US_PER_MS;
       return { startUs, endUs: Math.min(startUs + lengthMs * US_PER_MS, ctx.healAtUs) };
     });
 }
 
-/** Validators a fault may hit (none when the budget is 0), plus the L1 nodes named in `l1Extra` when the L1 runs. */
-function targets(ctx: FaultKindContext, l1Extra: readonly string[]): string[] {
-  return [...(ctx.maxFaultyValidators > 0 ? ctx.validators : []), ...(ctx.l1 ? l1Extra : [])];
-}
-
-const isValidatorName = (ctx: FaultKindContext, node: string): boolean => ctx.validators.includes(node);
-
-/** A non-empty set of at most `maxFaultyValidators` validators (and at most n - 1), in name order. */
-function minorityArb(ctx: FaultKindContext): fc.Arbitrary<string[]> {
-  const most = Math.min(ctx.maxFaultyValidators, ctx.validators.length - 1);
-  return fc.subarray([...ctx.validators], { minLength: 1, maxLength: most });
-}
-
-/** `crash` then `restart` of one validator (or the batch poster when the L1 runs). */
-export const crashKind: FaultKind = {
-  name: "crash",
-  applies: (ctx) => targets(ctx, [L1_NODES.poster]).length > 0,
-  episode: (ctx) =>
-    fc.record({ window: episodeWindowArb(ctx), node: fc.constantFrom(...targets(ctx, [L1_NODES.poster])) }).map(({ window, node }) => ({
-      kind: "crash",
-      ...window,
-      faultyValidators: isValidatorName(ctx, node) ? [node] : [],
-      unnamedFaultyValidators: 0,
-      locks: [`crash:${node}`],
-      begin: [{ at: window.startUs, action: "crash", node }],
-      end: [{ at: window.endUs, action: "restart", node }],
-    })),
-};
-
-/** `clog` then `unclog` of one validator (or an L1 node when the L1 runs). */
-export const clogKind: FaultKind = {
-  name: "clog",
-  applies: (ctx) => targets(ctx, L1_NODE_NAMES).length > 0,
-  episode: (ctx) =>
-    fc.record({ window: episodeWindowArb(ctx), node: fc.constantFrom(...targets(ctx, L1_NODE_NAMES)) }).map(({ window, node }) => ({
-      kind: "clog",
-      ...window,
-      faultyValidators: isValidatorName(ctx, node) ? [node] : [],
-      unnamedFaultyValidators: 0,
-      locks: [`clog:${node}`],
-      begin: [{ at: window.startUs, action: "clog", node }],
-      end: [{ at: window.endUs, action: "unclog", node }],
-    })),
-};
-
-/** A two-way `partition` cutting a minority of validators off (as one group, or each alone), then `heal`. */
-export const partitionKind: FaultKind = {
-  name: "partition",
-  applies: (ctx) => ctx.maxFaultyValidators > 0 && ctx.validators.length > 1,
-  episode: (ctx) =>
-    fc.record({ window: episodeWindowArb(ctx), minority: minorityArb(ctx), eachAlone: fc.boolean() }).map(({ window, minority, eachAlone }) => {
-      const rest = ctx.validators.filter((v) => !minority.includes(v));
-      const groups = eachAlone ? [...minority.map((v) => [v]), rest] : [minority, rest];
-      return {
-        kind: "partition",
-        ...window,
-        faultyValidators: minority,
-        unnamedFaultyValidators: 0,
-        locks: ["network"],
-        begin: [{ at: window.startUs, action: "partition", groups }],
-        end: [{ at: window.endUs, action: "heal" }],
-      };
-    }),
-};
-
-/**
- * A `partition-oneway` between a minority of validators and some of the
- * others (the minority's outbound links, or its inbound links), then `heal`.
- */
-export const oneWayPartitionKind: FaultKind = {
-  name: "partition-oneway",
-  applies: (ctx) => ctx.maxFaultyValidators > 0 && ctx.validators.length > 1,
-  episode: (ctx) =>
-    fc
-      .record({
-        window: episodeWindowArb(ctx),
-        minority: minorityArb(ctx),
-        /** Which of the other validators the cut reaches (all of them when none is picked). */
-        reach: fc.array(fc.boolean(), { minLength: ctx.validators.length, maxLength: ctx.validators.length }),
-        outbound: fc.boolean(),
-      })
-      .map(({ window, minority, reach, outbound }) => {
-        const others = ctx.validators.filter((v) => !minority.includes(v));
-        const picked = others.filter((v) => reach[ctx.validators.indexOf(v)] === true);
-        const far = picked.length > 0 ? picked : others;
-        return {
-          kind: "partition-oneway",
-          ...window,
-          faultyValidators: minority,
-          unnamedFaultyValidators: 0,
-          locks: ["network"],
-          begin: [{ at: window.startUs, action: "partition-oneway", from: outbound ? minority : far, to: outbound ? far : minority }],
-          end: [{ at: window.endUs, action: "heal" }],
-        };
-      }),
-};
-
-/** `isolate` one validator (or an L1 node when the L1 runs), both ways or one way, then `heal`. */
-export const isolateKind: FaultKind = {
-  name: "isolate",
-  applies: (ctx) => targets(ctx, L1_NODE_NAMES).length > 0,
-  episode: (ctx) =>
-    fc
-      .record({ window: episodeWindowArb(ctx), node: fc.constantFrom(...targets(ctx, L1_NODE_NAMES)), direction: fc.constantFrom("both" as const, "inbound" as const, "outbound" as const) })
-      .map(({ window, node, direction }) => ({
-        kind: "isolate",
-        ...window,
-        faultyValidators: isValidatorName(ctx, node) ? [node] : [],
-        unnamedFaultyValidators: 0,
-        locks: ["network"],
-        begin: [{ at: window.startUs, action: "isolate", node, direction }],
-        end: [{ at: window.endUs, action: "heal" }],
-      })),
-};
-
-/** `isolate` the current leader (`"node": "leader"`, resolved when it fires), then `heal`. Counts as one unnamed faulty validator. */
-export const isolateLeaderKind: FaultKind = {
-  name: "isolate-leader",
-  applies: (ctx) => ctx.maxFaultyValidators > 0,
-  episode: (ctx) =>
-    fc.record({ window: episodeWindowArb(ctx), direction: fc.constantFrom("outbound" as const, "both" as const, "inbound" as const) }).map(({ window, direction }) => ({
-      kind: "isolate-leader",
-      ...window,
-      faultyValidators: [],
-      unnamedFaultyValidators: 1,
-      locks: ["network"],
-      begin: [{ at: window.startUs, action: "isolate", node: "leader", direction }],
-      end: [{ at: window.endUs, action: "heal" }],
-    })),
-};
-
-/**
- * Background L1 faults (`l1-faults`: drops, delays, RPC errors) for a while,
- * then every rate back to 0. Meant for scenarios whose background
- * `l1.faults` rates are 0 (the default), since the end turns them off.
- */
-export const l1FaultsKind: FaultKind = {
-  name: "l1-faults",
-  applies: (ctx) => ctx.l1,
-  episode: (ctx) =>
-    fc
-      .record({
-        window: episodeWindowArb(ctx),
-        dropRate: fc.constantFrom(0, 0.1, 0.3),
-        delayRate: fc.constantFrom(0, 0.1, 0.3),
-        delaySlotsMax: fc.integer({ min: 1, max: 6 }),
-        rpcErrorRate: fc.constantFrom(0, 0.05, 0.2),
-      })
-      .map(({ window, ...rates }) => ({
-        kind: "l1-faults",
-        ...window,
-        faultyValidators: [],
-        unnamedFaultyValidators: 0,
-        locks: ["l1-faults"],
-        begin: [{ at: window.startUs, action: "l1-faults", ...rates }],
-        end: [{ at: window.endUs, action: "l1-faults", dropRate: 0, delayRate: 0, rpcErrorRate: 0 }],
-      })),
-};
-
-/** An `l1-reorg` of the last 1 to 8 unfinalized slots: an instant fault. */
-export const l1ReorgKind: FaultKind = {
-  name: "l1-reorg",
-  applies: (ctx) => ctx.l1,
-  episode: (ctx) =>
-    fc.record({ window: episodeWindowArb(ctx), depth: fc.integer({ min: 1, max: 8 }) }).map(({ window, depth }) => ({
-      kind: "l1-reorg",
-      startUs: window.startUs,
-      endUs: window.startUs,
-      faultyValidators: [],
-      unnamedFaultyValidators: 0,
-      locks: [],
-      begin: [{ at: window.startUs, action: "l1-reorg", depth }],
-      end: [],
-    })),
-};
-
-/** Every fault kind {@link faultPlanArb} draws from unless told otherwise (those that do not apply are left out). */
-export const DEFAULT_FAULT_KINDS: readonly FaultKind[] = [
-  crashKind,
-  clogKind,
-  partitionKind,
-  oneWayPartitionKind,
-  isolateKind,
-  isolateLeaderKind,
-  l1FaultsKind,
-  l1ReorgKind,
-];
+/** Every episode kind of the built-in catalog; {@link faultPlanArb} draws from these unless told otherwise (those that do not apply are left out). */
+export const DEFAULT_FAULT_KINDS: readonly EpisodeKind[] = episodeKindsOf(BUILTIN_SYSTEMS.catalog);
 
 /** Options of {@link faultPlanArb}. Times are microseconds of virtual time. */
 export interface FaultPlanArbOptions {
@@ -323,7 +174,7 @@ export interface FaultPlanArbOptions {
   /** Most episodes generated (before the repair drops overlapping or over-budget ones). Default 8. */
   readonly maxEpisodes?: number;
   /** Fault kinds to draw from. Default {@link DEFAULT_FAULT_KINDS}. */
-  readonly kinds?: readonly FaultKind[];
+  readonly kinds?: readonly EpisodeKind[];
   /**
    * Swarm testing (Groce et al., "Swarm Testing", ISSTA 2012): each plan
    * also draws which kinds are switched on, so some plans stress one kind
@@ -337,7 +188,7 @@ export interface FaultPlanArbOptions {
 /** Options of {@link faultPlanArb} with every default filled in. */
 export interface ResolvedFaultPlanOptions extends FaultKindContext {
   readonly maxEpisodes: number;
-  readonly kinds: readonly FaultKind[];
+  readonly kinds: readonly EpisodeKind[];
   readonly swarm: boolean;
   readonly finalHeal: boolean;
 }
@@ -359,9 +210,12 @@ export function resolveFaultPlanOptions(options: FaultPlanArbOptions): ResolvedF
   if (episodeUsMin < US_PER_MS || episodeUsMax < episodeUsMin) throw new RangeError(`need 1 ms <= episodeUsMin <= episodeUsMax, got ${episodeUsMin} and ${episodeUsMax}`);
   const maxEpisodes = options.maxEpisodes ?? 8;
   if (!Number.isInteger(maxEpisodes) || maxEpisodes < 0) throw new RangeError(`maxEpisodes must be an integer >= 0, got ${maxEpisodes}`);
+  const l1 = options.l1 ?? false;
   return {
     validators: Array.from({ length: n }, (_, i) => `v${i}`),
-    l1: options.l1 ?? false,
+    l1,
+    otherNodes: l1 ? ["l1", "poster", "operator"] : [],
+    otherCrashable: l1 ? ["poster"] : [],
     maxFaultyValidators,
     startUs,
     healAtUs: options.healAtUs,
@@ -455,7 +309,7 @@ export function faultPlanArb(options: FaultPlanArbOptions): fc.Arbitrary<FaultAc
   const resolved = resolveFaultPlanOptions(options);
   const kinds = resolved.kinds.filter((k) => k.applies(resolved));
   if (kinds.length === 0 || resolved.maxEpisodes === 0) return fc.constant(assembleFaultPlan([], resolved));
-  const plan = (enabled: readonly FaultKind[]): fc.Arbitrary<FaultAction[]> =>
+  const plan = (enabled: readonly EpisodeKind[]): fc.Arbitrary<FaultAction[]> =>
     fc
       .array(fc.oneof(...enabled.map((k) => k.episode(resolved))), { minLength: 1, maxLength: resolved.maxEpisodes, size: "max" })
       .map((episodes) => assembleFaultPlan(episodes, resolved));

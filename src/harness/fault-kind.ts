@@ -12,7 +12,8 @@
  * `restart`) says so in its `swarm` and `arbitrary` parts
  * (`{ drawnBy: "partition" }`) rather than leaving them out.
  */
-import type * as fcTypes from "fast-check";
+import type fcDefault from "fast-check";
+import type { Arbitrary } from "fast-check";
 import type { z } from "zod";
 import type { NodeId } from "../sim/node.js";
 import type { Rng } from "../sim/rng.js";
@@ -201,7 +202,7 @@ export interface FaultKind<A extends ActionBase = ActionBase> {
   /** Swarm testing: draws this kind's faults from its own stream, or says which kind draws it. */
   readonly swarm: ((ctx: SwarmContext, rng: Rng) => SwarmDraw | undefined) | DrawnBy;
   /** fast-check: an arbitrary of this kind's episodes (fast-check is handed in: it is an optional peer dependency). */
-  readonly arbitrary: { readonly applies: (ctx: EpisodeContext) => boolean; readonly episode: (fc: typeof fcTypes, ctx: EpisodeContext) => fcTypes.Arbitrary<EpisodeDraft> } | DrawnBy;
+  readonly arbitrary: { readonly applies: (ctx: EpisodeContext) => boolean; readonly episode: (fc: FastCheck, ctx: EpisodeContext) => Arbitrary<EpisodeDraft> } | DrawnBy;
   /** Real mode: the control steps that apply it to processes, or why it cannot be applied there. */
   real(action: A): readonly RealStep[] | { readonly unsupported: string };
   /** Symbolic node names this action uses (resolved when it fires), e.g. `isolate` of `leader`. */
@@ -224,5 +225,8 @@ export interface BackgroundKind {
   swarm(ctx: SwarmContext, rng: Rng): { readonly patch: (raw: Record<string, unknown>) => void; readonly note: string } | undefined;
 }
 
-/** The parsed action type of a kind. */
-export type ActionOf<K> = K extends FaultKind<infer A> ? A : never;
+/** The parsed action type of a kind (with its trigger fields). */
+export type ActionOf<K> = K extends FaultKind<infer A> ? A & TriggerFields : never;
+
+/** fast-check's default export, handed to the kinds' `arbitrary` parts (a type only: fast-check is an optional peer dependency). */
+export type FastCheck = typeof fcDefault;

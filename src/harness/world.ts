@@ -45,17 +45,15 @@ export interface WorldConfig {
   /** The master seed: every random stream of the run derives from it by name. */
   readonly seed: number;
   readonly network: SimNetworkConfig;
-  /** Background storage fault rates of the disks of nodes added with `storageFaults: true`. */
-  readonly storage: SimDiskFaults;
 }
 
 /** When an observation reaches a listener: measure (metrics), watch (event logs, tests), judge (checkers). */
 export type ListenerTier = "measure" | "watch";
 
-/** A checker with the nodes whose observations it sees (observations of the world itself always reach it). */
+/** A checker with the observations it sees. */
 interface ScopedChecker {
   readonly checker: Checker;
-  readonly sees: (node: NodeId) => boolean;
+  readonly sees: (o: Observation) => boolean;
 }
 
 /** The simulated world. Build it, add nodes and listeners, then {@link World.run} once. */
@@ -65,7 +63,6 @@ export class World {
   private readonly hostsById = new Map<NodeId, SimHost<unknown>>();
   private readonly disksById = new Map<NodeId, SimDisk>();
   private readonly specsById = new Map<NodeId, NodeSpec>();
-  private readonly config: WorldConfig;
   /** Fault actions and operations applied so far (the report's `faultsApplied`). */
   faultsApplied = 0;
   /** True once the liveness phase began (background faults off). */
@@ -85,7 +82,6 @@ export class World {
   private readonly healHooks: { readonly name: string; readonly heal: () => void }[] = [];
 
   constructor(config: WorldConfig) {
-    this.config = config;
     this.sim = new Simulation(config.seed);
     this.network = new SimNetwork(this.sim, config.network, this.sim.rng("network"));
     this.network.onDeliver((from, to, bytes) => this.deliver(from, to, bytes));
@@ -94,11 +90,10 @@ export class World {
   // ------------------------------------------------------------ nodes
 
   /**
-   * Adds a node: a host, a disk (seeded from `disk/<id>`) and links.
-   * @param options.storageFaults whether the world's background storage fault rates apply to its disk
+   * Adds a node: a host, a disk (seeded from `disk/<id>`, no background faults until a system sets them) and links.
    * @throws AssertionError when the id is taken, or the identity of an instance is unknown
    */
-  addNode<M>(spec: NodeSpec<M>, options: { readonly storageFaults?: boolean } = {}): void {
+  addNode<M>(spec: NodeSpec<M>): void {
     assert(!this.specsById.has(spec.id), `node ${spec.id} is added twice`);
     assert(spec.id !== WORLD_NODE, `${WORLD_NODE} is the world's own name`);
     if (spec.instanceOf !== undefined) {
@@ -127,7 +122,6 @@ export class World {
         },
       }),
     );
-    if (options.storageFaults === true) disk.setFaults(this.config.storage);
   }
 
   /** Every node id, in the order nodes were added. */
@@ -190,8 +184,8 @@ export class World {
     this.listeners[tier].push(listener);
   }
 
-  /** Judges observations with `checker`: a safety violation stops the run. `sees` limits it to some nodes (default all). */
-  addChecker(checker: Checker, sees: (node: NodeId) => boolean = () => true): void {
+  /** Judges observations with `checker`: a safety violation stops the run. `sees` limits what it is shown (default everything). */
+  addChecker(checker: Checker, sees: (o: Observation) => boolean = () => true): void {
     this.checkers.push({ checker, sees });
   }
 
@@ -221,7 +215,7 @@ export class World {
     for (const listener of this.listeners.measure) listener(o);
     for (const listener of this.listeners.watch) listener(o);
     for (const { checker, sees } of this.checkers) {
-      if (o.node !== WORLD_NODE && !sees(o.node)) continue;
+      if (!sees(o)) continue;
       const violation = checker.observe(o);
       if (violation !== undefined && checker.kind === "safety") this.fail(violation);
     }

@@ -50,7 +50,7 @@
  * - `l1-rpc-error { code }`: an `rpc-error` answer;
  * - `malformed { from, reason }`: a message that is not an L1 request (ignored).
  */
-import type { ValidatorMessage } from "../consensus/types.js";
+import type { L1RpcMessage } from "./l1-wire.js";
 import { WireDecodeError } from "../net/codec.js";
 import type { Node, NodeContext, NodeId, TimerId } from "../sim/node.js";
 import { AccountHistory } from "./account-history.js";
@@ -185,7 +185,7 @@ function positiveInteger(value: number, name: string, min: number): number {
 }
 
 /** The simulated L1 node. See the module docstring for the model. */
-export class L1Node implements Node<ValidatorMessage> {
+export class L1Node implements Node<L1RpcMessage> {
   private readonly svm = new Svm();
   private readonly history = new AccountHistory();
   private readonly slotDurationUs: number;
@@ -197,7 +197,7 @@ export class L1Node implements Node<ValidatorMessage> {
   private readonly statusHistorySlots: number;
   private readonly genesisUnixTimestamp: number;
   private faults: L1Faults;
-  private ctx: NodeContext<ValidatorMessage> | undefined;
+  private ctx: NodeContext<L1RpcMessage> | undefined;
   private timing: SlotTiming | undefined;
 
   /** Highest slot number produced so far (slots undone by a reorg keep their numbers: they are skipped). */
@@ -382,7 +382,7 @@ export class L1Node implements Node<ValidatorMessage> {
   // ------------------------------------------------------------ Node
 
   /** Arms the slot timer; genesis is slot 0, finalized, at the current virtual time. */
-  start(ctx: NodeContext<ValidatorMessage>): void {
+  start(ctx: NodeContext<L1RpcMessage>): void {
     if (this.ctx !== undefined) throw new Error("L1Node: started twice (crash and restart are not supported)");
     this.ctx = ctx;
     this.timing = { genesisUs: ctx.now(), slotDurationUs: this.slotDurationUs, genesisUnixTimestamp: this.genesisUnixTimestamp };
@@ -391,10 +391,10 @@ export class L1Node implements Node<ValidatorMessage> {
     ctx.setTimer(this.slotDurationUs, L1_SLOT_TIMER);
   }
 
-  /** Serves an L1 request in an `app` message; anything else is logged `malformed` and ignored. */
-  onMessage(ctx: NodeContext<ValidatorMessage>, from: NodeId, msg: ValidatorMessage): void {
-    if (msg.type !== "app") {
-      ctx.log("malformed", { from, reason: `l1: unexpected ${msg.type} message` });
+  /** Serves an L1 request in an `l1-rpc` message; anything else is logged `malformed` and ignored. */
+  onMessage(ctx: NodeContext<L1RpcMessage>, from: NodeId, msg: L1RpcMessage): void {
+    if (msg.type !== "l1-rpc") {
+      ctx.log("malformed", { from, reason: `l1: unexpected ${String((msg as { type?: unknown }).type)} message` });
       return;
     }
     let request;
@@ -423,7 +423,7 @@ export class L1Node implements Node<ValidatorMessage> {
   }
 
   /** The slot timer: produces the next slot. */
-  onTimer(ctx: NodeContext<ValidatorMessage>, _timer: TimerId, tag: string): void {
+  onTimer(ctx: NodeContext<L1RpcMessage>, _timer: TimerId, tag: string): void {
     if (tag !== L1_SLOT_TIMER) return;
     this.produceSlot(ctx);
     const timing = this.slotTiming();
@@ -433,7 +433,7 @@ export class L1Node implements Node<ValidatorMessage> {
 
   // ------------------------------------------------------------ requests
 
-  private onSendTransaction(ctx: NodeContext<ValidatorMessage>, from: NodeId, request: SendTransactionRequest): void {
+  private onSendTransaction(ctx: NodeContext<L1RpcMessage>, from: NodeId, request: SendTransactionRequest): void {
     // A copy (never a view, even of a Buffer): the request's bytes are a view into the received message, and the queue keeps them.
     const bytes = new Uint8Array(request.tx);
     let parsed: ParsedTransaction;
@@ -485,7 +485,7 @@ export class L1Node implements Node<ValidatorMessage> {
     this.reply(ctx, from, { kind: "send-transaction-result", id: request.id, signature });
   }
 
-  private onGetSignatureStatuses(ctx: NodeContext<ValidatorMessage>, from: NodeId, request: GetSignatureStatusesRequest): void {
+  private onGetSignatureStatuses(ctx: NodeContext<L1RpcMessage>, from: NodeId, request: GetSignatureStatusesRequest): void {
     const statuses: (SignatureStatus | null)[] = [];
     for (const signature of request.signatures) {
       if (decodeSignature(signature) === undefined) {
@@ -498,7 +498,7 @@ export class L1Node implements Node<ValidatorMessage> {
     this.reply(ctx, from, { kind: "signature-statuses", id: request.id, slot: this.slot, statuses });
   }
 
-  private onGetAccountInfo(ctx: NodeContext<ValidatorMessage>, from: NodeId, request: GetAccountInfoRequest): void {
+  private onGetAccountInfo(ctx: NodeContext<L1RpcMessage>, from: NodeId, request: GetAccountInfoRequest): void {
     const address = decodeAddress(request.address);
     if (address === undefined) {
       this.replyError(ctx, from, request.id, "invalid-params", `not a base58 address: ${JSON.stringify(request.address)}`);
@@ -508,16 +508,16 @@ export class L1Node implements Node<ValidatorMessage> {
     this.reply(ctx, from, { kind: "account-info", id: request.id, slot: this.slotOf(request.commitment), account });
   }
 
-  private onGetLatestBlockhash(ctx: NodeContext<ValidatorMessage>, from: NodeId, request: GetLatestBlockhashRequest): void {
+  private onGetLatestBlockhash(ctx: NodeContext<L1RpcMessage>, from: NodeId, request: GetLatestBlockhashRequest): void {
     const slot = this.slotOf(request.commitment);
     this.reply(ctx, from, { kind: "latest-blockhash", id: request.id, slot, blockhash: blockhashForSlot(slot), lastValidSlot: slot + this.blockhashValiditySlots });
   }
 
-  private reply(ctx: NodeContext<ValidatorMessage>, to: NodeId, response: L1Response): void {
-    ctx.send(to, { type: "app", data: encodeL1Response(response) });
+  private reply(ctx: NodeContext<L1RpcMessage>, to: NodeId, response: L1Response): void {
+    ctx.send(to, { type: "l1-rpc", data: encodeL1Response(response) });
   }
 
-  private replyError(ctx: NodeContext<ValidatorMessage>, to: NodeId, id: number, code: L1ErrorCode, message: string, customCode?: number): void {
+  private replyError(ctx: NodeContext<L1RpcMessage>, to: NodeId, id: number, code: L1ErrorCode, message: string, customCode?: number): void {
     this.mutableStats().rpcErrors++;
     ctx.log("l1-rpc-error", { code });
     const text = message.length > ERROR_TEXT_MAX ? message.slice(0, ERROR_TEXT_MAX) : message;
@@ -526,7 +526,7 @@ export class L1Node implements Node<ValidatorMessage> {
 
   // ------------------------------------------------------------ slots
 
-  private produceSlot(ctx: NodeContext<ValidatorMessage>): void {
+  private produceSlot(ctx: NodeContext<L1RpcMessage>): void {
     const slot = ++this.lastSlot;
     this.svm.setClock(clockForSlot(this.slotTiming(), slot));
     this.blockhashSlots.set(blockhashForSlot(slot), slot);
@@ -556,7 +556,7 @@ export class L1Node implements Node<ValidatorMessage> {
     this.checkInvariants();
   }
 
-  private executeTransaction(ctx: NodeContext<ValidatorMessage>, slot: number, tx: QueuedTransaction, record: SlotRecord): "ok" | "failed" | "rejected" {
+  private executeTransaction(ctx: NodeContext<L1RpcMessage>, slot: number, tx: QueuedTransaction, record: SlotRecord): "ok" | "failed" | "rejected" {
     const { parsed } = tx;
     if (this.statuses.has(parsed.signature)) return this.reject(ctx, slot, parsed.signature, transactionFailure("AlreadyProcessed"));
     if (!this.blockhashValidIn(parsed.recentBlockhash, slot)) return this.reject(ctx, slot, parsed.signature, transactionFailure("BlockhashNotFound"));
@@ -577,14 +577,14 @@ export class L1Node implements Node<ValidatorMessage> {
     return failure === null ? "ok" : "failed";
   }
 
-  private reject(ctx: NodeContext<ValidatorMessage>, slot: number, signature: string, failure: TransactionFailure): "rejected" {
+  private reject(ctx: NodeContext<L1RpcMessage>, slot: number, signature: string, failure: TransactionFailure): "rejected" {
     this.mutableStats().transactionsRejected++;
     ctx.log("l1-tx-rejected", { signature, slot, err: failure.err });
     return "rejected";
   }
 
   /** Moves the finalized slot to the chain slot `finalizationDepthSlots` below the newest, dropping what finalized slots no longer need. */
-  private advanceFinality(ctx: NodeContext<ValidatorMessage>): void {
+  private advanceFinality(ctx: NodeContext<L1RpcMessage>): void {
     const finalizeCount = this.recent.length - this.finalizationDepthSlots;
     if (finalizeCount > 0) {
       const newlyFinal = this.recent.splice(0, finalizeCount);
@@ -667,7 +667,7 @@ export class L1Node implements Node<ValidatorMessage> {
     else this.queuedSignatures.delete(signature);
   }
 
-  private context(): NodeContext<ValidatorMessage> {
+  private context(): NodeContext<L1RpcMessage> {
     if (this.ctx === undefined) throw new Error("L1Node: not started");
     return this.ctx;
   }

@@ -4,10 +4,10 @@
  * callback that asked, requests that get no answer given up after a timeout,
  * the newest L1 slot seen, and a cached recent blockhash.
  *
- * A node owns one session per boot, forwards its `app` messages from the L1 to
+ * A node owns one session per boot, forwards its `l1-rpc` messages from the L1 to
  * {@link L1Session.onData} and calls {@link L1Session.expire} from a timer.
  */
-import type { ValidatorMessage } from "../consensus/types.js";
+import type { L1RpcMessage } from "./l1-wire.js";
 import type { NodeContext, NodeId } from "../sim/node.js";
 import { decodeL1Response, encodeL1Request, type L1Request, type L1Response } from "./rpc-messages.js";
 import { WireDecodeError } from "../net/codec.js";
@@ -18,13 +18,13 @@ export type L1Call = L1Request extends infer R ? (R extends { id: number } ? Omi
 /** What a session needs from its node. */
 export interface L1SessionContext {
   now(): number;
-  /** Sends encoded request bytes to the L1 node (as an `app` message). */
+  /** Sends encoded request bytes to the L1 node (as an `l1-rpc` message). */
   send(to: NodeId, data: Uint8Array): void;
 }
 
-/** A session context over a simulated or real node's context: requests travel as `app` messages. */
-export function l1SessionContext(ctx: NodeContext<ValidatorMessage>): L1SessionContext {
-  return { now: () => ctx.now(), send: (to, data) => ctx.send(to, { type: "app", data }) };
+/** A session context over a simulated or real node's context: requests travel as `l1-rpc` messages. */
+export function l1SessionContext<M>(ctx: NodeContext<M | L1RpcMessage>): L1SessionContext {
+  return { now: () => ctx.now(), send: (to, data) => ctx.send(to, { type: "l1-rpc", data }) };
 }
 
 /** A reply, or `undefined` when the request timed out (lost on the network, or the L1 never answered). */

@@ -20,7 +20,10 @@
  * transaction sent again while the chain has not shown it).
  */
 import type { Keypair, PublicKey } from "@solana/web3.js";
-import type { ValidatorMessage } from "../consensus/types.js";
+import type { L1RpcMessage, OperatorCommandMessage } from "./l1-wire.js";
+
+/** What the operator receives: L1 RPC responses, and commands from its commanders. */
+export type OperatorMessage = L1RpcMessage | OperatorCommandMessage;
 import { decodeWire, encodeWire, read, WireDecodeError } from "../net/codec.js";
 import type { Node, NodeContext, NodeId, TimerId } from "../sim/node.js";
 import { L1Session, l1SessionContext, type L1SessionContext } from "./l1-session.js";
@@ -60,6 +63,8 @@ export function decodeOperatorCommand(bytes: Uint8Array): OperatorCommand {
 /** Configuration of a {@link RollupOperator}; times in microseconds. */
 export interface RollupOperatorConfig {
   readonly l1: NodeId;
+  /** The AssetRollup program this rollup posts to (default the shipped program id; each rollup of a scenario has its own). */
+  readonly programId?: PublicKey;
   /** Who may send commands (the scenario driver's name in the simulator). */
   readonly commanders: readonly NodeId[];
   /** The upgrade authority (also the fee payer of initialize). */
@@ -89,30 +94,36 @@ interface Running {
 }
 
 /** The operator node. */
-export class RollupOperator implements Node<ValidatorMessage> {
+export class RollupOperator implements Node<OperatorMessage> {
   private readonly config: RollupOperatorConfig;
   private session!: L1Session;
   private sessionCtx!: L1SessionContext;
   private readonly queue: OperatorCommand[] = [];
   private running: Running | undefined;
 
+  /** The program this node talks to. */
+  private get programId(): PublicKey {
+    return this.config.programId ?? ROLLUP_PROGRAM_ID;
+  }
+
   constructor(config: RollupOperatorConfig) {
     this.config = config;
   }
 
-  start(ctx: NodeContext<ValidatorMessage>): void {
+  start(ctx: NodeContext<OperatorMessage>): void {
     this.session = new L1Session(this.config.l1, this.config.requestTimeoutUs);
     this.sessionCtx = l1SessionContext(ctx);
     this.queue.push({ action: "initialize" });
     ctx.setTimer(0, "poll");
   }
 
-  onMessage(ctx: NodeContext<ValidatorMessage>, from: NodeId, msg: ValidatorMessage): void {
-    if (msg.type !== "app") return;
-    if (from === this.config.l1) {
+  onMessage(ctx: NodeContext<OperatorMessage>, from: NodeId, msg: OperatorMessage): void {
+    if (msg.type === "l1-rpc") {
+      if (from !== this.config.l1) return;
       if (!this.session.onData(msg.data)) ctx.log("malformed", { from, reason: "not an L1 response" });
       return;
     }
+    if (msg.type !== "operator-command") return;
     if (!this.config.commanders.includes(from)) return;
     try {
       this.queue.push(decodeOperatorCommand(msg.data));
@@ -122,7 +133,7 @@ export class RollupOperator implements Node<ValidatorMessage> {
     }
   }
 
-  onTimer(ctx: NodeContext<ValidatorMessage>, _timer: TimerId, tag: string): void {
+  onTimer(ctx: NodeContext<OperatorMessage>, _timer: TimerId, tag: string): void {
     if (tag !== "poll") return;
     ctx.setTimer(this.config.pollIntervalUs, "poll");
     this.session.expire(ctx.now());
@@ -137,13 +148,13 @@ export class RollupOperator implements Node<ValidatorMessage> {
     else this.poll(ctx, run);
   }
 
-  private send(ctx: NodeContext<ValidatorMessage>, run: Running): void {
+  private send(ctx: NodeContext<OperatorMessage>, run: Running): void {
     run.busy = true;
     if (run.command.action === "initialize") {
       // Initialise only once: a config account that exists (from an earlier boot) ends the operation.
-      this.session.call(this.sessionCtx, { kind: "get-account-info", address: configAddress().toBase58(), commitment: "processed" }, (r) => {
+      this.session.call(this.sessionCtx, { kind: "get-account-info", address: configAddress(this.programId).toBase58(), commitment: "processed" }, (r) => {
         if (r === undefined || r.kind !== "account-info") return this.retry(ctx, run, r === undefined ? "timeout" : r.kind === "rpc-error" ? r.code : "unexpected-response");
-        if (r.account !== null && r.account.owner === ROLLUP_PROGRAM_ID.toBase58()) return this.finish(ctx, run, true, undefined);
+        if (r.account !== null && r.account.owner === this.programId.toBase58()) return this.finish(ctx, run, true, undefined);
         this.sign(ctx, run);
       });
       return;
@@ -151,7 +162,7 @@ export class RollupOperator implements Node<ValidatorMessage> {
     this.sign(ctx, run);
   }
 
-  private sign(ctx: NodeContext<ValidatorMessage>, run: Running): void {
+  private sign(ctx: NodeContext<OperatorMessage>, run: Running): void {
     this.session.withBlockhash(this.sessionCtx, (blockhash, failure) => {
       if (blockhash === undefined) return this.retry(ctx, run, failure ?? "blockhash");
       const authority = this.config.upgradeAuthority;
@@ -160,24 +171,24 @@ export class RollupOperator implements Node<ValidatorMessage> {
       let tx;
       switch (c.action) {
         case "initialize":
-          tx = signTransaction([rollupInstructions.initialize(authority.publicKey, poster0, this.config.initialVersion)], [authority], blockhash.value);
+          tx = signTransaction([rollupInstructions.initialize(authority.publicKey, poster0, this.config.initialVersion, this.programId)], [authority], blockhash.value);
           break;
         case "pause":
-          tx = signTransaction([rollupInstructions.pausePosting(authority.publicKey)], [authority], blockhash.value);
+          tx = signTransaction([rollupInstructions.pausePosting(authority.publicKey, this.programId)], [authority], blockhash.value);
           break;
         case "resume":
-          tx = signTransaction([rollupInstructions.resumePosting(authority.publicKey)], [authority], blockhash.value);
+          tx = signTransaction([rollupInstructions.resumePosting(authority.publicKey, this.programId)], [authority], blockhash.value);
           break;
         case "unauthorized-pause":
-          tx = signTransaction([rollupInstructions.pausePosting(this.config.intruder.publicKey)], [this.config.intruder], blockhash.value);
+          tx = signTransaction([rollupInstructions.pausePosting(this.config.intruder.publicKey, this.programId)], [this.config.intruder], blockhash.value);
           break;
         case "set-version":
-          tx = signTransaction([rollupInstructions.setVersion(authority.publicKey, c.version)], [authority], blockhash.value);
+          tx = signTransaction([rollupInstructions.setVersion(authority.publicKey, c.version, this.programId)], [authority], blockhash.value);
           break;
         case "rotate-poster": {
           const key = this.config.posterKeys[c.keyIndex];
           if (key === undefined) return this.finish(ctx, run, false, `no poster key ${c.keyIndex}`);
-          tx = signTransaction([rollupInstructions.rotateAuthority(authority.publicKey, key)], [authority], blockhash.value);
+          tx = signTransaction([rollupInstructions.rotateAuthority(authority.publicKey, key, this.programId)], [authority], blockhash.value);
           break;
         }
       }
@@ -196,7 +207,7 @@ export class RollupOperator implements Node<ValidatorMessage> {
     });
   }
 
-  private poll(ctx: NodeContext<ValidatorMessage>, run: Running): void {
+  private poll(ctx: NodeContext<OperatorMessage>, run: Running): void {
     run.busy = true;
     this.session.call(this.sessionCtx, { kind: "get-signature-statuses", signatures: [run.signature!] }, (r) => {
       run.busy = false;
@@ -216,7 +227,7 @@ export class RollupOperator implements Node<ValidatorMessage> {
     });
   }
 
-  private retry(ctx: NodeContext<ValidatorMessage>, run: Running, reason: string): void {
+  private retry(ctx: NodeContext<OperatorMessage>, run: Running, reason: string): void {
     run.busy = false;
     run.signature = undefined;
     run.attempt++;
@@ -224,7 +235,7 @@ export class RollupOperator implements Node<ValidatorMessage> {
     ctx.log("operator-retry", { action: run.command.action, reason });
   }
 
-  private finish(ctx: NodeContext<ValidatorMessage>, run: Running, ok: boolean, error: string | undefined): void {
+  private finish(ctx: NodeContext<OperatorMessage>, run: Running, ok: boolean, error: string | undefined): void {
     ctx.log("operator-action", { action: run.command.action, ok, ...(error !== undefined ? { error } : {}), attempt: run.attempt });
     if (this.running === run) this.running = undefined;
   }

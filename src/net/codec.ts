@@ -66,3 +66,39 @@ export const read = {
     return value;
   },
 };
+
+/** One member of a {@link taggedUnionCodec}: the message `type`s it owns and its codec. */
+export interface TaggedCodec<M> {
+  readonly types: readonly string[];
+  readonly codec: MessageCodec<M>;
+}
+
+/**
+ * The codec of a node that speaks several protocols (the batch poster talks to
+ * validators and to the L1): each message is encoded and decoded by the codec
+ * of its `type`, so the bytes are exactly those of that protocol's codec.
+ * Every member encodes a MessagePack map with a string `type`.
+ * @throws Error when two members claim one type
+ */
+export function taggedUnionCodec<M extends { readonly type: string }>(members: readonly TaggedCodec<M>[]): MessageCodec<M> {
+  const byType = new Map<string, MessageCodec<M>>();
+  for (const member of members) {
+    for (const type of member.types) {
+      if (byType.has(type)) throw new Error(`taggedUnionCodec: message type ${type} is claimed twice`);
+      byType.set(type, member.codec);
+    }
+  }
+  return {
+    encode(msg) {
+      const codec = byType.get(msg.type);
+      if (codec === undefined) throw new Error(`taggedUnionCodec: no codec for message type ${msg.type}`);
+      return codec.encode(msg);
+    },
+    decode(bytes) {
+      const type = read.object(decodeWire(bytes), "message").type;
+      const codec = typeof type === "string" ? byType.get(type) : undefined;
+      if (codec === undefined) throw new WireDecodeError(`message.type: unexpected ${JSON.stringify(type)}`);
+      return codec.decode(bytes);
+    },
+  };
+}

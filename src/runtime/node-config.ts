@@ -47,7 +47,7 @@ import {
   mempoolSchema,
   mixSchema,
   positiveDurationSchema,
-} from "../scenario/schema.js";
+} from "../systems/validators/section.js";
 import { LOG_LEVELS } from "./telemetry.js";
 
 const hex32 = z.string().regex(/^[0-9a-fA-F]{64}$/, "must be 64 hex characters (32 bytes)");

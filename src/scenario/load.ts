@@ -4,9 +4,10 @@
  */
 import type { z } from "zod";
 import { InputError } from "../config/errors.js";
-import { checkByzantine } from "../systems/validators/byzantine-plan.js";
-import { checkFaultPlan } from "./fault-plan.js";
-import { nodeNames, unknownNode } from "./nodes.js";
+import type { PlanContext } from "../harness/fault-kind.js";
+import type { SystemRegistry } from "../harness/registry.js";
+import { BUILTIN_SYSTEMS } from "../systems/index.js";
+import { makeScenarioSchema } from "../systems/scenario-shape.js";
 import { scenarioSchema, type Scenario } from "./schema.js";
 
 /**
@@ -15,35 +16,56 @@ import { scenarioSchema, type Scenario } from "./schema.js";
  * @param source how to name the file in errors
  * @throws InputError on invalid JSON or an invalid scenario
  */
-export function parseScenarioText(text: string, source = "scenario"): Scenario {
+export function parseScenarioText(text: string, source = "scenario", options: ParseOptions = {}): Scenario {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (error) {
     throw new InputError("", `${source} is not valid JSON: ${(error as Error).message}`);
   }
-  return parseScenario(raw);
+  return parseScenario(raw, options);
+}
+
+/** What a scenario is parsed with: the registry of systems (default the built-in ones). */
+export interface ParseOptions {
+  readonly registry?: SystemRegistry<Scenario>;
 }
 
 /**
- * Validates a scenario object (the JSON value of a scenario file).
+ * Validates a scenario object (the JSON value of a scenario file): the
+ * schema of the registry's sections and fault catalog, then the world's
+ * checks (link and clock node names, the phases), the fault plan against
+ * the model of who is down, and each system's own checks.
  * @throws InputError naming the first bad field
  */
-export function parseScenario(raw: unknown): Scenario {
-  const result = scenarioSchema.safeParse(raw);
+export function parseScenario(raw: unknown, options: ParseOptions = {}): Scenario {
+  const registry = options.registry ?? BUILTIN_SYSTEMS;
+  const schema = registry === BUILTIN_SYSTEMS ? scenarioSchema : makeScenarioSchema(registry.catalog, registry.addedSections());
+  const result = schema.safeParse(raw);
   if (!result.success) throw toInputError(result.error);
-  checkNetworkLinks(result.data);
-  checkFaultPlan(result.data);
-  checkByzantine(result.data);
-  return result.data;
+  const scenario = result.data;
+  const plan = planOf(scenario, registry);
+  checkNetworkLinks(scenario, plan);
+  const livenessAt = scenario.phases.livenessAt;
+  if (livenessAt !== undefined && livenessAt > scenario.duration) throw new InputError("phases.livenessAt", `${livenessAt}us is after the end of the run (duration ${scenario.duration}us)`);
+  for (const name of Object.keys(scenario.clocks.nodes)) {
+    const node = plan.node(name);
+    if (node === undefined || node.role !== "validator") throw new InputError(`clocks.nodes.${name}`, node !== undefined ? `clock settings are for validators, got ${JSON.stringify(name)}` : plan.unknownNode(name));
+  }
+  registry.catalog.checkPlan(scenario.faults, plan, "faults");
+  for (const system of registry.systems) system.check(scenario, plan);
+  return scenario;
 }
 
-function checkNetworkLinks(scenario: Scenario): void {
-  const { validators, clients, l1Nodes, twins } = nodeNames(scenario);
-  const known = new Set([...validators, ...clients, ...l1Nodes, ...twins]);
+/** The plan context of a parsed scenario (its nodes, quorums and symbolic targets, from the registry's systems). */
+export function planOf(scenario: Scenario, registry: SystemRegistry<Scenario> = BUILTIN_SYSTEMS): PlanContext {
+  return registry.planContext(scenario, { durationUs: scenario.duration, livenessAtUs: scenario.phases.livenessAt });
+}
+
+function checkNetworkLinks(scenario: Scenario, plan: PlanContext): void {
   scenario.network.links.forEach((link, i) => {
     for (const end of ["from", "to"] as const) {
-      if (!known.has(link[end])) throw new InputError(`network.links[${i}].${end}`, unknownNode(link[end], scenario));
+      if (plan.node(link[end]) === undefined) throw new InputError(`network.links[${i}].${end}`, plan.unknownNode(link[end]));
     }
   });
 }

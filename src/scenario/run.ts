@@ -1,13 +1,13 @@
 /**
- * Running a scenario end to end: build the cluster, run it, judge the
+ * Running a scenario end to end: build the run, run it, judge the
  * invariants, and produce the report that the CLI prints and seed files keep.
  */
 import type { InvariantResult, Observation, Violation } from "../check/checker.js";
 import type { NetworkStats } from "../net/sim-network.js";
 import type { StopReason } from "../sim/simulation.js";
 import { PACKAGE_VERSION } from "../version.js";
-import { Cluster, type ClusterEnvironment } from "./cluster.js";
 import type { ConsensusMetrics } from "../systems/validators/metrics.js";
+import { ScenarioRun, type RunEnvironment } from "./scenario-run.js";
 import type { Scenario } from "./schema.js";
 
 /** Exit codes of `asset-sim run` and `replay` (see the README). */
@@ -22,10 +22,18 @@ export const EXIT = {
   nondeterministic: 6,
 } as const;
 
-/** Metrics of a run. */
+/**
+ * Metrics of a run: the systems' figures (with several rollups, those of the
+ * first at the top level and each rollup's under `rollups`), the network's
+ * counters and the number of faults applied.
+ */
 export interface RunMetrics extends ConsensusMetrics {
   messages: NetworkStats;
   faultsApplied: number;
+  /** With several rollups: each rollup's figures, by name. */
+  rollups?: Record<string, Record<string, unknown>>;
+  /** Figures of systems added through the registry, by system name. */
+  [system: string]: unknown;
 }
 
 /** The result of one run; `--json` prints exactly this. Wall-clock time never enters it. */
@@ -52,10 +60,12 @@ export interface RunReport {
 export interface RunOptions {
   /** Receives every node event as it happens (an event log, a debugger); must not change anything. */
   observer?: (o: Observation) => void;
-  /** The AssetRollup program's ELF; required when the scenario runs the L1 (see `ClusterEnvironment`). */
+  /** The AssetRollup program's ELF; required when the scenario runs the L1 (see `RunEnvironment`). */
   programElf?: Uint8Array;
-  /** Extra nodes hosted beside the scenario's (tests only; see `ClusterEnvironment.extraNodes`). */
-  extraNodes?: ClusterEnvironment["extraNodes"];
+  /** Extra nodes hosted beside the scenario's (tests only; see `RunEnvironment.extraNodes`). */
+  extraNodes?: RunEnvironment["extraNodes"];
+  /** The systems of the run (default the built-in ones). */
+  registry?: RunEnvironment["registry"];
 }
 
 /**
@@ -63,19 +73,27 @@ export interface RunOptions {
  * @throws Error when the scenario runs the L1 and `options.programElf` is missing
  */
 export function runScenario(scenario: Scenario, options: RunOptions = {}): RunReport {
-  const cluster = new Cluster(scenario, {
+  const run = new ScenarioRun(scenario, {
     ...(options.programElf !== undefined ? { programElf: options.programElf } : {}),
     ...(options.extraNodes !== undefined ? { extraNodes: options.extraNodes } : {}),
+    ...(options.registry !== undefined ? { registry: options.registry } : {}),
   });
-  if (options.observer !== undefined) cluster.addObserver(options.observer);
-  return runCluster(cluster, scenario);
+  if (options.observer !== undefined) run.addObserver(options.observer);
+  return runAndJudge(run);
 }
 
-/** Runs a cluster built from `scenario` (observers already attached) and judges it. */
-export function runCluster(cluster: Cluster, scenario: Scenario): RunReport {
-  const outcome = cluster.run();
-  const invariants = cluster.checkers.map((c) => c.finish(outcome.virtualDurationUs));
+/**
+ * Runs a built run (observers already attached) and judges it: every
+ * checker's verdict at the end, the first violation (a `violation` event is
+ * written for one found only at the end, such as a liveness failure), the
+ * metrics of every system instance, and the exit code.
+ */
+export function runAndJudge(run: ScenarioRun): RunReport {
+  const scenario = run.scenario;
+  const outcome = run.run();
+  const invariants = run.checkers.map((c) => c.finish(outcome.virtualDurationUs));
   const violation = outcome.violation ?? invariants.find((r) => !r.ok)?.violation;
+  if (outcome.violation === undefined && violation !== undefined) run.world.announceViolation(violation);
   return {
     scenario: scenario.name,
     seed: scenario.seed,
@@ -87,10 +105,25 @@ export function runCluster(cluster: Cluster, scenario: Scenario): RunReport {
     events: outcome.events,
     stoppedBy: outcome.stoppedBy,
     invariants,
-    metrics: { ...cluster.metrics.finish(outcome.virtualDurationUs), messages: { ...cluster.network.stats }, faultsApplied: cluster.faultsApplied },
+    metrics: collectMetrics(run, outcome.virtualDurationUs),
     ...(violation ? { violation } : {}),
     exitCode: exitCodeOf(violation, invariants),
   };
+}
+
+/** The systems' figures merged per rollup (validators, then posting), then the world's counters. */
+function collectMetrics(run: ScenarioRun, endUs: number): RunMetrics {
+  const byRollup = new Map<string, Record<string, unknown>>();
+  const added: Record<string, unknown> = {};
+  for (const instance of run.instances) {
+    const figures = instance.metrics(endUs);
+    if (Object.keys(figures).length === 0) continue;
+    if (instance.system === "validators" || instance.system === "posting") byRollup.set(instance.instance, { ...(byRollup.get(instance.instance) ?? {}), ...figures });
+    else added[instance.instance === "" ? instance.system : `${instance.system}/${instance.instance}`] = figures;
+  }
+  const first = byRollup.values().next().value ?? {};
+  const rollups = run.scenario.rollups.length > 1 ? { rollups: Object.fromEntries(run.scenario.rollups.map((r) => [r.name, byRollup.get(r.name) ?? {}])) } : {};
+  return { ...(first as unknown as ConsensusMetrics), ...rollups, ...added, messages: { ...run.world.network.stats }, faultsApplied: run.world.faultsApplied } as RunMetrics;
 }
 
 function exitCodeOf(violation: Violation | undefined, invariants: InvariantResult[]): number {

@@ -38,8 +38,12 @@
  * expired), `l1-read-failed {reason, attempt, retryInUs}` (an L1 read failed),
  * `poster-rewound {from, to}` (the chain is behind what landed: an L1 reorg).
  */
-import type { Keypair } from "@solana/web3.js";
+import type { Keypair, PublicKey } from "@solana/web3.js";
 import type { ValidatorMessage } from "../consensus/types.js";
+import type { L1RpcMessage } from "../l1/l1-wire.js";
+
+/** What the batch poster sends and receives: validator `app` messages (roots) and L1 RPC. */
+export type PosterMessage = ValidatorMessage | L1RpcMessage;
 import { toHex } from "../crypto/hash.js";
 import { WireDecodeError } from "../net/codec.js";
 import type { Node, NodeContext, NodeId, TimerId } from "../sim/node.js";
@@ -52,6 +56,8 @@ import { decodeAppMessage, encodeAppMessage } from "./app-messages.js";
 export interface BatchPosterConfig {
   /** The L1 RPC node. */
   readonly l1: NodeId;
+  /** The AssetRollup program this rollup posts to (default the shipped program id; each rollup of a scenario has its own). */
+  readonly programId?: PublicKey;
   /** The validators that push committed roots and answer `root-query`. */
   readonly validators: readonly NodeId[];
   /** Distinct validators that must report the same root at a height before it is posted (f + 1). */
@@ -89,7 +95,7 @@ interface InFlight {
 }
 
 /** The batch poster node. */
-export class BatchPoster implements Node<ValidatorMessage> {
+export class BatchPoster implements Node<PosterMessage> {
   private readonly config: BatchPosterConfig;
   private session!: L1Session;
   private sessionCtx!: L1SessionContext;
@@ -108,6 +114,11 @@ export class BatchPoster implements Node<ValidatorMessage> {
   private authority: string | undefined;
   private lastRootQueryUs = -Infinity;
 
+  /** The program this node talks to. */
+  private get programId(): PublicKey {
+    return this.config.programId ?? ROLLUP_PROGRAM_ID;
+  }
+
   constructor(config: BatchPosterConfig) {
     if (config.batchEveryBlocks < 1 || config.maxRootsPerTransaction < 1 || config.rootQuorum < 1 || config.keys.length === 0) {
       throw new RangeError("BatchPoster: batchEveryBlocks, maxRootsPerTransaction and rootQuorum must be >= 1, and it needs a key");
@@ -115,7 +126,7 @@ export class BatchPoster implements Node<ValidatorMessage> {
     this.config = config;
   }
 
-  start(ctx: NodeContext<ValidatorMessage>): void {
+  start(ctx: NodeContext<PosterMessage>): void {
     this.session = new L1Session(this.config.l1, this.config.requestTimeoutUs);
     this.sessionCtx = l1SessionContext(ctx);
     const stored = ctx.storage.get(LAST_POSTED_KEY);
@@ -125,12 +136,13 @@ export class BatchPoster implements Node<ValidatorMessage> {
     ctx.setTimer(this.config.pollIntervalUs, "poll");
   }
 
-  onMessage(ctx: NodeContext<ValidatorMessage>, from: NodeId, msg: ValidatorMessage): void {
-    if (msg.type !== "app") return;
-    if (from === this.config.l1) {
+  onMessage(ctx: NodeContext<PosterMessage>, from: NodeId, msg: PosterMessage): void {
+    if (msg.type === "l1-rpc") {
+      if (from !== this.config.l1) return;
       if (!this.session.onData(msg.data)) ctx.log("malformed", { from, reason: "not an L1 response" });
       return;
     }
+    if (msg.type !== "app") return;
     if (!this.config.validators.includes(from)) return;
     try {
       const app = decodeAppMessage(msg.data);
@@ -141,7 +153,7 @@ export class BatchPoster implements Node<ValidatorMessage> {
     }
   }
 
-  onTimer(ctx: NodeContext<ValidatorMessage>, _timer: TimerId, tag: string): void {
+  onTimer(ctx: NodeContext<PosterMessage>, _timer: TimerId, tag: string): void {
     if (tag !== "poll") return;
     ctx.setTimer(this.config.pollIntervalUs, "poll");
     this.session.expire(ctx.now());
@@ -166,7 +178,7 @@ export class BatchPoster implements Node<ValidatorMessage> {
   }
 
   /** Asks every validator for committed roots from `fromHeight` on (at most once per poll interval). */
-  private queryRoots(ctx: NodeContext<ValidatorMessage>, fromHeight: number): void {
+  private queryRoots(ctx: NodeContext<PosterMessage>, fromHeight: number): void {
     if (ctx.now() - this.lastRootQueryUs < this.config.pollIntervalUs) return;
     this.lastRootQueryUs = ctx.now();
     const data = encodeAppMessage({ kind: "root-query", fromHeight });
@@ -174,13 +186,13 @@ export class BatchPoster implements Node<ValidatorMessage> {
   }
 
   /** One posting cycle: read where the chain is, then send the next batches if any. */
-  private cycle(ctx: NodeContext<ValidatorMessage>): void {
+  private cycle(ctx: NodeContext<PosterMessage>): void {
     this.busy = true;
-    this.session.call(this.sessionCtx, { kind: "get-account-info", address: configAddress().toBase58(), commitment: "processed" }, (r) => {
+    this.session.call(this.sessionCtx, { kind: "get-account-info", address: configAddress(this.programId).toBase58(), commitment: "processed" }, (r) => {
       if (r === undefined) return this.fail(ctx, "read", "timeout");
       if (r.kind === "rpc-error") return this.fail(ctx, "read", r.code);
       if (r.kind !== "account-info") return this.fail(ctx, "read", "unexpected-response");
-      if (r.account === null || r.account.owner !== ROLLUP_PROGRAM_ID.toBase58()) return this.idle(ctx, "not-initialized");
+      if (r.account === null || r.account.owner !== this.programId.toBase58()) return this.idle(ctx, "not-initialized");
       let config: RollupConfig;
       try {
         config = decodeRollupConfig(r.account.data);
@@ -192,7 +204,7 @@ export class BatchPoster implements Node<ValidatorMessage> {
     });
   }
 
-  private postFrom(ctx: NodeContext<ValidatorMessage>, config: RollupConfig): void {
+  private postFrom(ctx: NodeContext<PosterMessage>, config: RollupConfig): void {
     const chainHeight = Number(config.lastBatchHeight);
     if (chainHeight < this.lastLanded) {
       ctx.log("poster-rewound", { from: this.lastLanded, to: chainHeight });
@@ -221,7 +233,7 @@ export class BatchPoster implements Node<ValidatorMessage> {
     this.session.withBlockhash(this.sessionCtx, (blockhash, failure) => {
       if (blockhash === undefined) return this.fail(ctx, "read", failure ?? "blockhash");
       const tx = signTransaction(
-        batches.map(({ batch, root }) => rollupInstructions.submitBatchRoot(key.publicKey, batch, root)),
+        batches.map(({ batch, root }) => rollupInstructions.submitBatchRoot(key.publicKey, batch, root, this.programId)),
         [key],
         blockhash.value,
       );
@@ -245,7 +257,7 @@ export class BatchPoster implements Node<ValidatorMessage> {
     });
   }
 
-  private pollInFlight(ctx: NodeContext<ValidatorMessage>): void {
+  private pollInFlight(ctx: NodeContext<PosterMessage>): void {
     const tx = this.inFlight!;
     this.busy = true;
     this.session.call(this.sessionCtx, { kind: "get-signature-statuses", signatures: [tx.signature] }, (r) => {
@@ -276,7 +288,7 @@ export class BatchPoster implements Node<ValidatorMessage> {
     });
   }
 
-  private setLanded(ctx: NodeContext<ValidatorMessage>, batch: number): void {
+  private setLanded(ctx: NodeContext<PosterMessage>, batch: number): void {
     this.lastLanded = batch;
     const bytes = new Uint8Array(8);
     new DataView(bytes.buffer).setBigUint64(0, BigInt(batch), true);
@@ -288,14 +300,14 @@ export class BatchPoster implements Node<ValidatorMessage> {
   }
 
   /** Ends a cycle with nothing sent; logs a new waiting reason once. */
-  private idle(ctx: NodeContext<ValidatorMessage>, reason: string | undefined): void {
+  private idle(ctx: NodeContext<PosterMessage>, reason: string | undefined): void {
     this.busy = false;
     if (reason !== this.waitingFor && reason !== undefined) ctx.log("poster-waiting", { reason });
     this.waitingFor = reason;
   }
 
   /** Ends a cycle with a failure of an L1 read or of a posting transaction: backs off before the next attempt. */
-  private fail(ctx: NodeContext<ValidatorMessage>, what: "read" | "tx", reason: string): void {
+  private fail(ctx: NodeContext<PosterMessage>, what: "read" | "tx", reason: string): void {
     this.busy = false;
     this.attempt++;
     const ceiling = Math.min(this.config.retryMaxUs, this.config.retryBaseUs * 2 ** Math.min(30, this.attempt - 1));

@@ -6,7 +6,8 @@
  */
 import { z } from "zod";
 import { nodeName } from "../../config/fields.js";
-import type { EpisodeContext, PlanContext } from "../fault-kind.js";
+import type { Arbitrary } from "fast-check";
+import type { EpisodeContext, FastCheck, PlanContext } from "../fault-kind.js";
 import { defineFaultKind } from "../fault-kind.js";
 import { anyNode, pick, requireNode, shuffle } from "./plan-checks.js";
 
@@ -238,7 +239,7 @@ export const unclogKind = defineFaultKind<{ at: number; action: "unclog"; node: 
  * milliseconds from `ctx.startUs`, a length in `[episodeUsMin, episodeUsMax]`
  * cut at `ctx.healAtUs`. Shrinks toward the earliest start and the shortest length.
  */
-export function windowArb(fc: typeof import("fast-check"), ctx: EpisodeContext): import("fast-check").Arbitrary<{ startUs: number; endUs: number }> {
+export function windowArb(fc: FastCheck, ctx: EpisodeContext): Arbitrary<{ startUs: number; endUs: number }> {
   const lastStartMs = Math.floor((ctx.healAtUs - ctx.startUs) / 1000) - 1;
   const minMs = Math.ceil(ctx.episodeUsMin / 1000);
   return fc

@@ -3,6 +3,7 @@
  * introspection of the L1 node, never a message), and hands out each newly
  * finalized entry once, for the L1 checkers and the batch-latency metric.
  */
+import type { PublicKey } from "@solana/web3.js";
 import { toHex } from "../../crypto/hash.js";
 import type { L1Node } from "../../l1/l1-node.js";
 import { decodeRollupConfig, decodeRootRegistry, RollupAccountError, type RootEntry } from "../../l1/rollup-accounts.js";
@@ -25,16 +26,21 @@ export interface FinalizedRoot {
 /** Tracks the finalized registry of one L1 node. */
 export class L1RegistryWatch {
   private readonly batchEveryBlocks: number;
+  private readonly programId: PublicKey | undefined;
   private seen = 0;
 
-  /** @param batchEveryBlocks K: batch b carries the root of L2 height b x K */
-  constructor(batchEveryBlocks: number) {
+  /**
+   * @param batchEveryBlocks K: batch b carries the root of L2 height b x K
+   * @param programId the rollup's program (default the shipped program id)
+   */
+  constructor(batchEveryBlocks: number, programId?: PublicKey) {
     this.batchEveryBlocks = batchEveryBlocks;
+    this.programId = programId;
   }
 
   /** Entries finalized since the last call, in registry order. */
   newlyFinalized(l1: L1Node): FinalizedRoot[] {
-    const config = l1.accountAt(configAddress().toBase58(), "finalized");
+    const config = l1.accountAt(configAddress(this.programId).toBase58(), "finalized");
     if (config === null) return [];
     let last: number;
     try {
@@ -49,7 +55,7 @@ export class L1RegistryWatch {
     for (let batch = this.seen + 1; batch <= last; batch++) {
       if (pageOfHeight(batch) !== pageNumber) {
         pageNumber = pageOfHeight(batch);
-        const page = l1.accountAt(registryPageAddress(pageNumber).toBase58(), "finalized");
+        const page = l1.accountAt(registryPageAddress(pageNumber, this.programId).toBase58(), "finalized");
         entries = page === null ? [] : decodeRootRegistry(page.data).entries;
       }
       const entry = entries[(batch - 1) % 64];

@@ -5,7 +5,7 @@
  */
 import type { Genesis } from "../../vm/genesis.js";
 import { NATIVE_ASSET, type AccountId, type AssetSymbol } from "../../vm/types.js";
-import type { Scenario } from "../../scenario/schema.js";
+import type { Scenario } from "../scenario-shape.js";
 
 /**
  * Builds the genesis for `accounts` (every client account, in directory order).

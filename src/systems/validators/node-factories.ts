@@ -14,7 +14,7 @@ import type { NodeId } from "../../sim/node.js";
 import type { Genesis } from "../../vm/genesis.js";
 import { AssetClient, type WorkloadMix } from "../../workload/asset-client.js";
 import { buildGenesis } from "./genesis.js";
-import type { Scenario } from "../../scenario/schema.js";
+import type { Scenario } from "../scenario-shape.js";
 
 /** The chain settings a validator needs (the scenario's `validators` section without `count`). */
 export type ChainSettings = Omit<Scenario["validators"], "count" | "signatureScheme">;

@@ -159,3 +159,6 @@ export {
   checkpoints as checkpointsSchema,
   CHECKPOINTS_DEFAULTS,
 };
+
+/** A byzantine behaviour's name. */
+export type ByzantineBehavior = (typeof BYZANTINE_BEHAVIORS)[number];

@@ -1,0 +1,267 @@
+/**
+ * The validators system: per rollup, the HotStuff validators (honest,
+ * byzantine, and Twins instances) over the AssetApp sequencer, and the
+ * workload clients; its checkers (agreement, root agreement, conservation,
+ * validity, reorg bound, equivocation, liveness), its metrics and summary
+ * lines, the `leader` target faults may name, and the `view` event that view
+ * triggers wait for.
+ */
+import type { Observation } from "../../check/checker.js";
+import { AgreementChecker } from "../../check/validators/agreement.js";
+import { ConservationChecker, type NodeAudit } from "../../check/validators/conservation.js";
+import { EquivocationChecker } from "../../check/validators/equivocation.js";
+import { LivenessChecker, type LivenessExpectation } from "../../check/validators/liveness.js";
+import { ReorgBoundChecker } from "../../check/validators/reorg-bound.js";
+import { RootAgreementChecker } from "../../check/validators/root-agreement.js";
+import { ValidityChecker } from "../../check/validators/validity.js";
+import { ByzantineReplica } from "../../consensus/byzantine/byzantine-replica.js";
+import { TwinReplica } from "../../consensus/byzantine/twin.js";
+import { applicationOf, replicaOf } from "../../consensus/byzantine/wrapper.js";
+import { HotStuffReplica, type ReplicaConfig } from "../../consensus/replica.js";
+import { formatValidatorStorage } from "../../consensus/safety-store.js";
+import type { ValidatorMessage } from "../../consensus/types.js";
+import { ValidatorSet } from "../../consensus/validator-set.js";
+import { validatorCodec } from "../../consensus/wire.js";
+import { createSignatureScheme } from "../../crypto/schemes.js";
+import type { KeyPair, SignatureScheme } from "../../crypto/signature.js";
+import { memoizeVerify } from "../../crypto/verify-memo.js";
+import { noLivenessReason } from "../../harness/catalog.js";
+import type { NodePlan, Quorum, ServiceKey } from "../../harness/fault-kind.js";
+import type { BuildContext, System, SystemInstance, SystemPlan } from "../../harness/system.js";
+import { WORLD_NODE } from "../../harness/world.js";
+import { AssetApp } from "../../sequencer/asset-app.js";
+import { emptyPayloadAfter } from "../../sequencer/byzantine-payload.js";
+import type { Node, NodeId } from "../../sim/node.js";
+import type { RollupScenario, Scenario } from "../scenario-shape.js";
+import { BYZANTINE_BACKGROUND_KINDS } from "./background.js";
+import { behaviorsOf, byzantineNodes, checkByzantine, twinsOf } from "./byzantine-plan.js";
+import { genesisSupply } from "./genesis.js";
+import { MetricsCollector } from "./metrics.js";
+import { CLIENT_ROLE, VALIDATOR_ROLE, clientIds, validatorIds } from "./names.js";
+import { clientAccountKeys, createAssetApp, createClient, networkGenesis, replicaConfig, validatorKeySeed } from "./node-factories.js";
+import { formatValidatorsSummary } from "./summary.js";
+
+/** Why liveness is not judged in a safety-only run. */
+export const SAFETY_ONLY_REASON = "safety-only run (--safety-only or phases.safetyOnly): liveness not checked";
+
+/** What other systems may use of one rollup's validators (the posting system: ids, f, submit times; roots pushed to its poster). */
+export interface RollupHandle {
+  readonly rollup: RollupScenario;
+  readonly validators: readonly NodeId[];
+  readonly quorum: Quorum;
+  /** Nodes every validator pushes its committed roots to (the batch poster adds itself; read when a validator boots). */
+  readonly rootSubscribers: NodeId[];
+  readonly collector: MetricsCollector;
+  /** The consensus liveness expectation of this rollup (the posting one builds on it). */
+  readonly livenessExpectation: LivenessExpectation;
+}
+
+/** The service key of rollup `instance`'s validators (`""` with one rollup). */
+export function rollupService(instance: string): ServiceKey<RollupHandle> {
+  return { name: `validators/${instance}` };
+}
+
+/** The sim-only handle of a rollup's validators, for tests and introspection. */
+export interface ValidatorsInstance extends SystemInstance, RollupHandle {
+  /** The replica of a validator while it runs. */
+  replica(id: NodeId): HotStuffReplica | undefined;
+  /** The sequencer application of a running validator. */
+  app(id: NodeId): AssetApp | undefined;
+}
+
+function instanceName(rollup: RollupScenario): string {
+  return rollup.prefix === "" ? "" : rollup.name;
+}
+
+function quorumOf(rollup: RollupScenario): Quorum {
+  const members = validatorIds(rollup.prefix, rollup.validators.count);
+  return { instance: instanceName(rollup), members, f: Math.floor((members.length - 1) / 3) };
+}
+
+function planRollup(rollup: RollupScenario): NodePlan[] {
+  const instance = instanceName(rollup);
+  const byzantine = byzantineNodes(rollup);
+  const system = "validators";
+  return [
+    ...validatorIds(rollup.prefix, rollup.validators.count).map((id): NodePlan => ({ id, role: VALIDATOR_ROLE, system, instance, crashable: true, honest: !byzantine.has(id) })),
+    ...twinsOf(rollup).map(({ node, twin }): NodePlan => ({ id: twin, role: VALIDATOR_ROLE, system, instance, crashable: true, honest: false, instanceOf: node })),
+    ...clientIds(rollup.prefix, rollup.workload.clients).map((id): NodePlan => ({ id, role: CLIENT_ROLE, system, instance, crashable: false, honest: true })),
+  ];
+}
+
+/**
+ * The liveness expectation of one rollup: none in a safety-only run; from
+ * `phases.livenessAt` when the scenario has a liveness phase; else the heal
+ * time of the plan, unless it ends with more than f validators down or a cut
+ * in force.
+ */
+export function consensusLivenessExpectation(scenario: Scenario, quorum: Quorum, endOfPlan: BuildContext<Scenario>["endOfPlan"]): LivenessExpectation {
+  const { livenessAt, safetyOnly } = scenario.phases;
+  if (safetyOnly) return { healAtUs: livenessAt ?? 0, notExpectedBecause: SAFETY_ONLY_REASON };
+  if (livenessAt !== undefined) return { healAtUs: livenessAt };
+  const reason = noLivenessReason(endOfPlan, quorum);
+  return reason === undefined ? { healAtUs: endOfPlan.healAtUs } : { healAtUs: endOfPlan.healAtUs, notExpectedBecause: reason };
+}
+
+/** The validators system (one instance per rollup). */
+export const validatorsSystem: System<Scenario> = {
+  name: "validators",
+  faultKinds: [],
+  backgroundKinds: BYZANTINE_BACKGROUND_KINDS,
+  viewSignal: { role: VALIDATOR_ROLE, event: "view", field: "view" },
+
+  plan(scenario): SystemPlan {
+    const nodes = scenario.rollups.flatMap(planRollup);
+    const quorums = scenario.rollups.map(quorumOf);
+    const targets: [string, Quorum][] = [["leader", quorums[0]!]];
+    scenario.rollups.forEach((r, i) => {
+      if (r.prefix !== "") targets.push([`${r.prefix}leader`, quorums[i]!]);
+    });
+    return { nodes, quorums, targets };
+  },
+
+  check(scenario) {
+    scenario.rollups.forEach((rollup, i) => checkByzantine(rollup, scenario.layout === "single" ? "byzantine" : `rollups[${i}].byzantine`, scenario.duration));
+  },
+
+  build(ctx) {
+    return ctx.scenario.rollups.map((rollup) => buildRollup(ctx, rollup));
+  },
+
+  arm() {},
+
+  summary: formatValidatorsSummary,
+};
+
+/** A fresh signature scheme for a run: ed25519 verification memoised across simulated nodes (a pure function; see verify-memo.ts). */
+function schemeFor(name: Scenario["validators"]["signatureScheme"]): SignatureScheme {
+  // The sim scheme costs one sha256 per verify, the same as a memo lookup, so it runs bare.
+  const bare = createSignatureScheme(name);
+  return bare.name === "sim" ? bare : memoizeVerify(bare);
+}
+
+function buildRollup(ctx: BuildContext<Scenario>, rollup: RollupScenario): ValidatorsInstance {
+  const { world, scenario } = ctx;
+  const instance = instanceName(rollup);
+  const validators = validatorIds(rollup.prefix, rollup.validators.count);
+  const clients = clientIds(rollup.prefix, rollup.workload.clients);
+  const scheme = schemeFor(rollup.validators.signatureScheme);
+  const keyPairs: KeyPair[] = validators.map((id) => scheme.keyPairFromSeed(validatorKeySeed(scenario.seed, id)));
+  const validatorSet = new ValidatorSet(
+    validators.map((id, i) => ({ id, publicKey: keyPairs[i]!.publicKey })),
+    scheme,
+  );
+  const clientKeys = clientAccountKeys(scheme, scenario.seed, clients, rollup.workload.accountsPerClient);
+  const { directory, genesis } = networkGenesis(clientKeys, rollup.ledger);
+  const byzantine = byzantineNodes(rollup);
+  const twins = twinsOf(rollup);
+  const identities = new Map(twins.map((t) => [t.twin, t.node]));
+  const quorum = quorumOf(rollup);
+  const members = new Set<NodeId>([...validators, ...clients, ...twins.map((t) => t.twin)]);
+  const sees = (o: Observation): boolean => instance === "" || members.has(o.node) || o.node === WORLD_NODE;
+  const livenessExpectation = consensusLivenessExpectation(scenario, quorum, ctx.endOfPlan);
+  const rootSubscribers: NodeId[] = [];
+
+  const replicaOfId = (id: NodeId): HotStuffReplica | undefined => replicaOf(world.instance(id) as Node<ValidatorMessage> | undefined);
+  const appOfId = (id: NodeId): AssetApp | undefined => {
+    const app = applicationOf(world.instance(id) as Node<ValidatorMessage> | undefined);
+    return app instanceof AssetApp ? app : undefined;
+  };
+  const auditLedgers = (): NodeAudit[] => {
+    const out: NodeAudit[] = [];
+    for (const id of [...validators, ...twins.map((t) => t.twin)]) {
+      const ledger = appOfId(id)?.ledger;
+      if (ledger !== undefined) out.push({ node: id, height: ledger.committed.height, assets: ledger.auditSupply() });
+    }
+    return out;
+  };
+
+  const checkers = [
+    new AgreementChecker(byzantine),
+    new RootAgreementChecker(byzantine),
+    new ConservationChecker(genesisSupply(genesis), auditLedgers, byzantine),
+    new ValidityChecker(scheme, byzantine),
+    new ReorgBoundChecker(rollup.invariants.maxReorgDepth, byzantine),
+    new EquivocationChecker(byzantine.size > 0 ? { byzantine, identities, validators: validators.length } : { validators: validators.length }),
+    new LivenessChecker(rollup.invariants.livenessBound, livenessExpectation, byzantine),
+  ];
+  const metrics = new MetricsCollector(scenario.l1.enabled);
+  world.addListener((o) => {
+    if (sees(o)) metrics.observe(o);
+  }, "measure");
+
+  const v = rollup.validators;
+  const configOf = (index: number): ReplicaConfig => replicaConfig({ validators: validatorSet, index, keyPair: keyPairs[index]!, chain: v, checkpoints: rollup.checkpoints });
+  const newApp = (): AssetApp => createAssetApp({ scheme, genesis, chain: v, ...(rootSubscribers.length > 0 ? { batchPosters: rootSubscribers } : {}) });
+  const spec = { system: "validators", instance, codec: validatorCodec, crashable: true } as const;
+  validators.forEach((id, index) => {
+    const behaviors = behaviorsOf(rollup, id.slice(rollup.prefix.length));
+    if (behaviors.length === 0) {
+      world.addNode<ValidatorMessage>({ ...spec, id, role: VALIDATOR_ROLE, honest: !byzantine.has(id), create: () => new HotStuffReplica(configOf(index), newApp()) });
+      return;
+    }
+    // One stream per byzantine validator for its misbehaviour, so honest streams never shift.
+    const rng = world.sim.rng(`byzantine/${id}`);
+    world.addNode<ValidatorMessage>({
+      ...spec,
+      id,
+      role: VALIDATOR_ROLE,
+      honest: false,
+      create: () => new ByzantineReplica({ replica: configOf(index), behaviors, rng, alternativePayload: emptyPayloadAfter }, newApp()),
+    });
+  });
+  for (const { node, twin, bootAtUs } of twins) {
+    const index = validators.indexOf(node);
+    world.addNode<ValidatorMessage>({ ...spec, id: twin, role: VALIDATOR_ROLE, honest: false, instanceOf: node, ...(bootAtUs > 0 ? { bootAtUs } : {}), create: () => new TwinReplica(configOf(index), newApp()) });
+  }
+  // Validators' disks (twin instances' too: a twin starts from genesis like its original) are formatted
+  // before the first boot (a disk without the record is a lost one), then get the background storage faults.
+  for (const id of [...validators, ...twins.map((t) => t.twin)]) {
+    const disk = world.disk(id);
+    formatValidatorStorage(disk);
+    disk.setFaults(scenario.storage);
+  }
+  const w = rollup.workload;
+  const workload = { txPerSecond: w.txPerSecond, clients: w.clients, fee: w.fee, mix: w.mix, stopAtUs: w.stopAt ?? scenario.duration };
+  clients.forEach((id, index) => {
+    world.addNode<ValidatorMessage>({
+      ...spec,
+      id,
+      role: CLIENT_ROLE,
+      crashable: false,
+      honest: true,
+      create: () => createClient({ index, validators, scheme, accounts: clientKeys[index]!, directory, workload, chain: v, token: rollup.ledger.token }),
+    });
+  });
+
+  ctx.addTarget(rollup.prefix === "" ? "leader" : `${rollup.prefix}leader`, () => currentLeader(validatorSet, validators, replicaOfId));
+  if (rollup === scenario.rollups[0] && rollup.prefix !== "") ctx.addTarget("leader", () => currentLeader(validatorSet, validators, replicaOfId));
+
+  const handle: ValidatorsInstance = {
+    system: "validators",
+    instance,
+    checkers,
+    sees,
+    metrics: (endUs) => {
+      const { l1: _l1, ...consensus } = metrics.finish(endUs);
+      return consensus;
+    },
+    rollup,
+    validators,
+    quorum,
+    rootSubscribers,
+    collector: metrics,
+    livenessExpectation,
+    replica: replicaOfId,
+    app: appOfId,
+  };
+  ctx.provide(rollupService(instance), handle);
+  return handle;
+}
+
+/** The validator leading the highest view any running validator is in. */
+function currentLeader(validatorSet: ValidatorSet, validators: readonly NodeId[], replica: (id: NodeId) => HotStuffReplica | undefined): NodeId {
+  let view = 0;
+  for (const id of validators) view = Math.max(view, replica(id)?.view ?? 0);
+  return validatorSet.idOf(validatorSet.leaderOf(view));
+}
