@@ -109,10 +109,10 @@ export class Cluster {
    */
   constructor(scenario: Scenario, environment: ClusterEnvironment = {}) {
     this.scenario = scenario;
-    this.metrics = new MetricsCollector(scenario.l1.enabled);
     const sim = new Simulation(scenario.seed);
     this.sim = sim;
-    const { validators, clients } = nodeNames(scenario);
+    const { validators, clients, twins: twinNames } = nodeNames(scenario);
+    this.metrics = new MetricsCollector(scenario.l1.enabled, new Set([...validators, ...twinNames]));
     const l1Enabled = scenario.l1.enabled;
     if (l1Enabled && environment.programElf === undefined) {
       throw new Error("this scenario runs the L1 (l1.enabled), which needs the program binary: pass { programElf: loadProgramElf() } (src/runtime/program-files.ts)");
@@ -152,6 +152,7 @@ export class Cluster {
 
     const byzantine = byzantineNodes(scenario);
     this.byzantine = byzantine;
+    const honest: ReadonlySet<NodeId> = new Set(validators.filter((id) => !byzantine.has(id)));
     const twins = twinsOf(scenario);
     for (const { node, twin, bootAtUs } of twins) {
       this.instancesOf.set(node, [node, twin]);
@@ -159,17 +160,17 @@ export class Cluster {
       if (bootAtUs > 0) this.lateBoots.set(twin, bootAtUs);
     }
     this.checkers = [
-      new AgreementChecker(byzantine),
-      new RootAgreementChecker(byzantine),
-      new ConservationChecker(genesisSupply(genesis), () => this.auditLedgers(), byzantine),
-      new ValidityChecker(scheme, byzantine),
-      new ReorgBoundChecker(scenario.invariants.maxReorgDepth, byzantine),
-      new EquivocationChecker(byzantine.size > 0 ? { byzantine, identities: this.identityOf, validators: validators.length } : { validators: validators.length }),
-      new LivenessChecker(scenario.invariants.livenessBound, livenessExpectation(scenario), byzantine),
+      new AgreementChecker(honest),
+      new RootAgreementChecker(honest),
+      new ConservationChecker(genesisSupply(genesis), () => this.auditLedgers(), honest),
+      new ValidityChecker(scheme, honest),
+      new ReorgBoundChecker(scenario.invariants.maxReorgDepth, honest),
+      new EquivocationChecker({ validators, identities: this.identityOf, honest }),
+      new LivenessChecker(scenario.invariants.livenessBound, livenessExpectation(scenario), honest),
       ...(l1Enabled
         ? [
-            new L1ConsistencyChecker(scenario.batchPoster.batchEveryBlocks, byzantine),
-            new PostingLivenessChecker(scenario.invariants.postingLivenessBound, scenario.batchPoster.batchEveryBlocks, postingLivenessExpectation(scenario), byzantine),
+            new L1ConsistencyChecker(scenario.batchPoster.batchEveryBlocks, honest),
+            new PostingLivenessChecker(scenario.invariants.postingLivenessBound, scenario.batchPoster.batchEveryBlocks, postingLivenessExpectation(scenario), honest),
           ]
         : []),
     ];
