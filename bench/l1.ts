@@ -10,7 +10,7 @@
  *    L1 node, the batch poster and the operator), so the cost of the real
  *    runtime in the loop is known.
  */
-import type { ValidatorMessage } from "../src/consensus/types.js";
+import type { L1RpcMessage } from "../src/l1/l1-wire.js";
 import { L1Node } from "../src/l1/l1-node.js";
 import { decodeRollupConfig } from "../src/l1/rollup-accounts.js";
 import { configAddress, deriveSolanaKeypair, rollupInstructions, ROLLUP_PROGRAM_ID, signTransaction } from "../src/l1/rollup-program.js";
@@ -29,7 +29,7 @@ function l1Rig(elf: Uint8Array, funded: string[]): { sim: Simulation; node: () =
   const sim = new Simulation(1);
   const responses: L1Response[] = [];
   let node: L1Node | undefined;
-  const host = new SimHost<ValidatorMessage>({
+  const host = new SimHost<L1RpcMessage>({
     id: "l1",
     sim,
     createNode: () =>
@@ -41,7 +41,7 @@ function l1Rig(elf: Uint8Array, funded: string[]): { sim: Simulation; node: () =
       })),
     storage: new SimDisk(),
     transmit: (_from, _to, msg) => {
-      if (msg.type === "app") responses.push(decodeL1Response(msg.data));
+      if (msg.type === "l1-rpc") responses.push(decodeL1Response(msg.data));
     },
     observe: () => {},
     onNodeError: (_node, error) => {
@@ -49,7 +49,7 @@ function l1Rig(elf: Uint8Array, funded: string[]): { sim: Simulation; node: () =
     },
   });
   host.start();
-  return { sim, node: () => node!, request: (r) => host.deliver("bench", { type: "app", data: encodeL1Request(r) }), responses };
+  return { sim, node: () => node!, request: (r) => host.deliver("bench", { type: "l1-rpc", data: encodeL1Request(r) }), responses };
 }
 
 function benchL1Execution(print: (line: string) => void, elf: Uint8Array, transactions: number, skipPreflight: boolean): void {

@@ -53,22 +53,15 @@ export interface Checker {
   finish(endUs: number): InvariantResult;
 }
 
-/** True for a validator's name (`v0`, `v1`, ...): only validators commit. */
-export function isValidator(node: NodeId): boolean {
-  return node.startsWith("v");
-}
-
-/** No byzantine nodes: the default of every checker that judges honest validators only. */
-export const NO_BYZANTINE: ReadonlySet<NodeId> = new Set();
-
 /**
- * True for a validator that the honest-node invariants judge: a validator not
- * declared byzantine (as the field does, agreement, root agreement, validity
- * and the rest hold among honest nodes only; see `scenario/byzantine-plan.ts`).
+ * The node ids a checker of honest validators judges: every instance of a
+ * validator not declared byzantine. A byzantine validator and both instances
+ * of a twin are not in it (as in the field, agreement, root agreement,
+ * validity and the rest hold among honest nodes only; see
+ * `systems/validators/byzantine-plan.ts`). Checkers take it from whoever
+ * assembles the run and never tell roles apart by node names.
  */
-export function isHonestValidator(node: NodeId, byzantine: ReadonlySet<NodeId>): boolean {
-  return isValidator(node) && !byzantine.has(node);
-}
+export type HonestValidators = ReadonlySet<NodeId>;
 
 /** The verdict of a safety checker: ok unless it saw `violation`. */
 export function safetyVerdict(name: string, figures: Figures, violation: Violation | undefined): InvariantResult {

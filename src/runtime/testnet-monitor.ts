@@ -141,17 +141,19 @@ export const CHECKER_DEFAULTS = { maxReorgDepth: 2, livenessBoundUs: 5_000_000 }
  * @param expectation liveness only: the heal time and applicability
  */
 function newChecker(name: RealModeChecker, settings: CheckerSettings, expectation: LivenessExpectation = { healAtUs: 0 }): Checker {
+  const validators = Array.from({ length: settings.validators }, (_, i) => `v${i}`);
+  const honest: ReadonlySet<string> = new Set(validators);
   switch (name) {
     case "agreement":
-      return new AgreementChecker();
+      return new AgreementChecker(honest);
     case "root-agreement":
-      return new RootAgreementChecker();
+      return new RootAgreementChecker(honest);
     case "reorg-bound":
-      return new ReorgBoundChecker(settings.maxReorgDepth);
+      return new ReorgBoundChecker(settings.maxReorgDepth, honest);
     case "equivocation":
-      return new EquivocationChecker({ validators: settings.validators });
+      return new EquivocationChecker({ validators, identities: new Map(), honest });
     case "liveness":
-      return new LivenessChecker(settings.livenessBoundUs, expectation);
+      return new LivenessChecker(settings.livenessBoundUs, expectation, honest);
   }
 }
 

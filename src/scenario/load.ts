@@ -6,7 +6,9 @@ import type { z } from "zod";
 import { InputError } from "../config/errors.js";
 import type { PlanContext } from "../harness/fault-kind.js";
 import type { SystemRegistry } from "../harness/registry.js";
+import type { LivenessExpectation } from "../check/validators/liveness.js";
 import { BUILTIN_SYSTEMS } from "../systems/index.js";
+import { consensusLivenessExpectation } from "../systems/validators/index.js";
 import { makeScenarioSchema } from "../systems/scenario-shape.js";
 import { scenarioSchema, type Scenario } from "./schema.js";
 
@@ -60,6 +62,18 @@ export function parseScenario(raw: unknown, options: ParseOptions = {}): Scenari
 /** The plan context of a parsed scenario (its nodes, quorums and symbolic targets, from the registry's systems). */
 export function planOf(scenario: Scenario, registry: SystemRegistry<Scenario> = BUILTIN_SYSTEMS): PlanContext {
   return registry.planContext(scenario, { durationUs: scenario.duration, livenessAtUs: scenario.phases.livenessAt });
+}
+
+/**
+ * What the liveness checker of rollup `index` may expect from a parsed
+ * scenario's plan (see `consensusLivenessExpectation`): the heal time, and
+ * why progress cannot be expected when the plan ends without a quorum up and
+ * connected.
+ */
+export function livenessExpectation(scenario: Scenario, index = 0, registry: SystemRegistry<Scenario> = BUILTIN_SYSTEMS): LivenessExpectation {
+  const plan = planOf(scenario, registry);
+  const endOfPlan = registry.catalog.checkPlan(scenario.faults, plan, "faults");
+  return consensusLivenessExpectation(scenario, plan.quorums[index]!, endOfPlan);
 }
 
 function checkNetworkLinks(scenario: Scenario, plan: PlanContext): void {

@@ -16,10 +16,14 @@ import { signTransaction, transactionId } from "../../src/vm/tx-codec.js";
 
 const obs = (timeUs: number, node: string, event: string, fields: Record<string, unknown>): Observation => ({ timeUs, node, event, fields });
 const GENESIS = toHex(GENESIS_BLOCK.hash);
+/** Four honest validators: the nodes every checker below judges. */
+const VALIDATORS = ["v0", "v1", "v2", "v3"];
+const HONEST: ReadonlySet<string> = new Set(VALIDATORS);
+const ROLES = { validators: VALIDATORS, identities: new Map<string, string>(), honest: HONEST };
 
 describe("agreement", () => {
   it("passes when every validator commits the same block per height, fails on a different one", () => {
-    const c = new AgreementChecker();
+    const c = new AgreementChecker(HONEST);
     expect(c.observe(obs(1, "v0", "commit", { height: 1, hash: "aa" }))).toBeUndefined();
     expect(c.observe(obs(2, "v1", "commit", { height: 1, hash: "aa" }))).toBeUndefined();
     const v = c.observe(obs(3, "v2", "commit", { height: 1, hash: "bb" }));
@@ -39,7 +43,7 @@ describe("validity", () => {
   const submitted = (c: ValidityChecker, ...txs: Uint8Array[]) => txs.forEach((t) => c.observe(obs(0, "c0", "submit", { txId: transactionId(t) })));
 
   it("passes on submitted, validly signed transactions with consecutive nonces, ignoring recommits of one height", () => {
-    const c = new ValidityChecker(scheme);
+    const c = new ValidityChecker(scheme, HONEST);
     submitted(c, tx(0n), tx(1n));
     expect(commit(c, "v0", 1, [tx(0n)])).toBeUndefined();
     expect(commit(c, "v1", 1, [tx(0n)])).toBeUndefined();
@@ -47,22 +51,22 @@ describe("validity", () => {
     expect(c.finish()).toMatchObject({ ok: true, figures: { transactionsCommitted: 2 } });
   });
   it("fails on a committed transaction nobody submitted", () => {
-    const c = new ValidityChecker(scheme);
+    const c = new ValidityChecker(scheme, HONEST);
     expect(commit(c, "v0", 1, [tx(0n)])?.message).toMatch(/never submitted/);
   });
   it("fails on a transaction committed twice", () => {
-    const c = new ValidityChecker(scheme);
+    const c = new ValidityChecker(scheme, HONEST);
     submitted(c, tx(0n));
     expect(commit(c, "v0", 1, [tx(0n)])).toBeUndefined();
     expect(commit(c, "v0", 2, [tx(0n)])?.message).toMatch(/committed twice/);
   });
   it("fails on a nonce gap", () => {
-    const c = new ValidityChecker(scheme);
+    const c = new ValidityChecker(scheme, HONEST);
     submitted(c, tx(1n));
     expect(commit(c, "v0", 1, [tx(1n)])?.message).toMatch(/nonce 1, expected 0/);
   });
   it("fails on a bad signature", () => {
-    const c = new ValidityChecker(scheme);
+    const c = new ValidityChecker(scheme, HONEST);
     const forged = tx(0n).slice();
     forged[forged.length - 1]! ^= 1;
     submitted(c, forged);
@@ -72,11 +76,11 @@ describe("validity", () => {
 
 describe("root agreement", () => {
   it("fails when two validators compute different roots at one height, or one cannot execute", () => {
-    const c = new RootAgreementChecker();
+    const c = new RootAgreementChecker(HONEST);
     expect(c.observe(obs(1, "v0", "state-root", { height: 1, root: "aa" }))).toBeUndefined();
     expect(c.observe(obs(2, "v1", "state-root", { height: 1, root: "aa" }))).toBeUndefined();
     expect(c.observe(obs(3, "v2", "state-root", { height: 1, root: "bb" }))?.message).toMatch(/height 1: v0 computed root aa, v2 computed bb/);
-    expect(new RootAgreementChecker().observe(obs(1, "v0", "state-root", { height: 1, root: "unexecutable" }))?.message).toMatch(/cannot reproduce/);
+    expect(new RootAgreementChecker(HONEST).observe(obs(1, "v0", "state-root", { height: 1, root: "unexecutable" }))?.message).toMatch(/cannot reproduce/);
   });
 });
 
@@ -84,22 +88,22 @@ describe("conservation", () => {
   const genesis = new Map([["ASSET", 1000n]]);
   const audit = (held: bigint, supply: bigint, height = 1) => () => [{ node: "v0", height, assets: new Map([["ASSET", { held, supply }]]) }];
   it("passes when balances sum to the supply and the supply is genesis plus minted minus burned", () => {
-    const c = new ConservationChecker(genesis, audit(990n, 990n));
+    const c = new ConservationChecker(genesis, audit(990n, 990n), HONEST);
     c.observe(obs(1, "v0", "state-root", { height: 1, root: "aa", supplyDelta: { ASSET: "-10" }, swaps: [] }));
     expect(c.finish(10)).toMatchObject({ ok: true, figures: { validatorsAudited: 1 } });
   });
   it("fails when balances do not sum to the supply", () => {
-    const c = new ConservationChecker(genesis, audit(991n, 990n));
+    const c = new ConservationChecker(genesis, audit(991n, 990n), HONEST);
     c.observe(obs(1, "v0", "state-root", { height: 1, root: "aa", supplyDelta: { ASSET: "-10" }, swaps: [] }));
     expect(c.finish(10).violation?.message).toMatch(/sum to 991, its supply is 990/);
   });
   it("fails when the supply is not genesis plus minted minus burned", () => {
-    const c = new ConservationChecker(genesis, audit(1000n, 1000n));
+    const c = new ConservationChecker(genesis, audit(1000n, 1000n), HONEST);
     c.observe(obs(1, "v0", "state-root", { height: 1, root: "aa", supplyDelta: { ASSET: "-10" }, swaps: [] }));
     expect(c.finish(10).violation?.message).toMatch(/supply of ASSET is 1000, genesis plus minted minus burned is 990/);
   });
   it("fails at once when a swap decreases k", () => {
-    const c = new ConservationChecker(genesis, audit(1000n, 1000n, 0));
+    const c = new ConservationChecker(genesis, audit(1000n, 1000n, 0), HONEST);
     const v = c.observe(obs(1, "v0", "state-root", { height: 1, root: "aa", supplyDelta: {}, swaps: [{ pool: "ASSET/USDC", kBefore: "100", kAfter: "99" }] }));
     expect(v?.message).toMatch(/decreased k of pool ASSET\/USDC/);
   });
@@ -116,7 +120,7 @@ describe("reorg bound", () => {
   const feed = (c: ReorgBoundChecker) => blocks.forEach((b) => c.observe(obs(1, "v0", "block", b)));
 
   it("extending the head is not a reorg", () => {
-    const c = new ReorgBoundChecker(0);
+    const c = new ReorgBoundChecker(0, HONEST);
     feed(c);
     expect(c.observe(obs(2, "v0", "head", { hash: "a1" }))).toBeUndefined();
     expect(c.observe(obs(3, "v0", "head", { hash: "a3" }))).toBeUndefined();
@@ -124,19 +128,19 @@ describe("reorg bound", () => {
   });
 
   it("measures a fork switch as the old head's height above the common ancestor", () => {
-    const c = new ReorgBoundChecker(2);
+    const c = new ReorgBoundChecker(2, HONEST);
     feed(c);
     c.observe(obs(2, "v0", "head", { hash: "a3" }));
     expect(c.observe(obs(3, "v0", "head", { hash: "b2" }))).toBeUndefined();
     expect(c.finish().figures).toMatchObject({ deepestReorg: 2, reorgs: 1 });
-    const strict = new ReorgBoundChecker(1);
+    const strict = new ReorgBoundChecker(1, HONEST);
     feed(strict);
     strict.observe(obs(2, "v0", "head", { hash: "a3" }));
     expect(strict.observe(obs(3, "v0", "head", { hash: "b2" }))?.message).toMatch(/rolled back its head by 2 blocks/);
   });
 
   it("a restart forgets the head: coming back lower is not a reorg", () => {
-    const c = new ReorgBoundChecker(0);
+    const c = new ReorgBoundChecker(0, HONEST);
     feed(c);
     c.observe(obs(2, "v0", "head", { hash: "a3" }));
     c.observe(obs(3, "v0", "boot", {}));
@@ -146,14 +150,14 @@ describe("reorg bound", () => {
 
 describe("equivocation", () => {
   it("fails when a validator votes twice in one view", () => {
-    const c = new EquivocationChecker();
+    const c = new EquivocationChecker(ROLES);
     expect(c.observe(obs(1, "v0", "vote", { view: 4, hash: "x" }))).toBeUndefined();
     expect(c.observe(obs(1, "v1", "vote", { view: 4, hash: "x" }))).toBeUndefined();
     expect(c.observe(obs(2, "v0", "vote", { view: 4, hash: "y" }))?.message).toMatch(/v0 voted twice in view 4/);
   });
 
   it("fails when a leader proposes twice in one view (for example after a restart)", () => {
-    const c = new EquivocationChecker();
+    const c = new EquivocationChecker(ROLES);
     expect(c.observe(obs(1, "v1", "propose", { view: 5, hash: "a" }))).toBeUndefined();
     expect(c.observe(obs(1, "v1", "vote", { view: 5, hash: "a" }))).toBeUndefined();
     expect(c.observe(obs(2, "v1", "propose", { view: 5, hash: "b" }))?.message).toMatch(/v1 proposed twice in view 5/);
@@ -165,14 +169,14 @@ describe("liveness", () => {
   const commit = (t: number, height: number) => obs(t, "v0", "commit", { height, hash: String(height) });
 
   it("holds when every gap after the heal is within the bound", () => {
-    const c = new LivenessChecker(1_000, { healAtUs: 5_000 });
+    const c = new LivenessChecker(1_000, { healAtUs: 5_000 }, HONEST);
     [1_000, 5_500, 6_200, 7_000].forEach((t, i) => c.observe(commit(t, i + 1)));
     const r = c.finish(7_900);
     expect(r).toMatchObject({ ok: true, figures: { firstCommitAfterHealUs: 500, longestGapAfterHealUs: 900, longestCommitGapUs: 4_500 } });
   });
 
   it("fails at the start of the first gap plus the bound", () => {
-    const c = new LivenessChecker(1_000, { healAtUs: 5_000 });
+    const c = new LivenessChecker(1_000, { healAtUs: 5_000 }, HONEST);
     [5_500, 8_000].forEach((t, i) => c.observe(commit(t, i + 1)));
     const r = c.finish(8_500);
     expect(r.ok).toBe(false);
@@ -180,27 +184,58 @@ describe("liveness", () => {
   });
 
   it("a run that ends silent after the heal fails; too short a run after the heal is skipped", () => {
-    const silent = new LivenessChecker(1_000, { healAtUs: 5_000 });
+    const silent = new LivenessChecker(1_000, { healAtUs: 5_000 }, HONEST);
     expect(silent.finish(9_000).ok).toBe(false);
-    const short = new LivenessChecker(1_000, { healAtUs: 5_000 });
+    const short = new LivenessChecker(1_000, { healAtUs: 5_000 }, HONEST);
     expect(short.finish(5_500)).toMatchObject({ ok: true, skipped: expect.stringMatching(/less than livenessBound/) });
   });
 
   it("is skipped when the run stops (event budget) before the last fault", () => {
-    const c = new LivenessChecker(1_000, { healAtUs: 5_000 });
+    const c = new LivenessChecker(1_000, { healAtUs: 5_000 }, HONEST);
     c.observe(commit(500, 1));
     expect(c.finish(3_000)).toMatchObject({ ok: true, skipped: "the run ended at 0.003s, before the last fault at 0.005s", figures: { longestGapAfterHealUs: 0 } });
   });
 
   it("is skipped when the fault plan leaves no quorum", () => {
-    const c = new LivenessChecker(1_000, { healAtUs: 5_000, notExpectedBecause: "no quorum" });
+    const c = new LivenessChecker(1_000, { healAtUs: 5_000, notExpectedBecause: "no quorum" }, HONEST);
     expect(c.finish(60_000)).toMatchObject({ ok: true, skipped: "no quorum" });
   });
 
   it("counts only new heights: recommits by lagging validators are not progress", () => {
-    const c = new LivenessChecker(1_000, { healAtUs: 0 });
+    const c = new LivenessChecker(1_000, { healAtUs: 0 }, HONEST);
     c.observe(commit(500, 1));
     c.observe(obs(1_200, "v3", "commit", { height: 1, hash: "1" }));
     expect(c.finish(1_800).ok).toBe(false);
+  });
+});
+
+describe("roles come from the sets a checker is given, never from node names", () => {
+  // Namespaced validator ids (`r0/v1`), a twin instance named like a validator (`v3t`) and a client.
+  const validators = ["r0/v0", "r0/v1", "r0/v2", "r0/v3"];
+  const honest: ReadonlySet<string> = new Set(["r0/v0", "r0/v1", "r0/v2"]);
+
+  it("agreement judges exactly the honest set: namespaced ids are judged, a twin instance or a client is not", () => {
+    const c = new AgreementChecker(honest);
+    expect(c.observe(obs(1, "r0/v0", "commit", { height: 1, hash: "aa" }))).toBeUndefined();
+    expect(c.observe(obs(2, "v3t", "commit", { height: 1, hash: "bb" }))).toBeUndefined();
+    expect(c.observe(obs(3, "c0", "commit", { height: 1, hash: "cc" }))).toBeUndefined();
+    expect(c.finish().figures.commitsObserved).toBe(1);
+    expect(c.observe(obs(4, "r0/v1", "commit", { height: 1, hash: "dd" }))?.message).toMatch(/r0\/v1 committed dd but r0\/v0 committed aa/);
+  });
+
+  it("equivocation finds a view's leader in the validator list it is given and merges a twin's instances by identity", () => {
+    const c = new EquivocationChecker({ validators, identities: new Map([["r0/v3-twin", "r0/v3"]]), honest });
+    expect(c.observe(obs(1, "r0/v3", "vote", { view: 2, hash: "aa" }))).toBeUndefined();
+    expect(c.observe(obs(2, "r0/v3-twin", "vote", { view: 2, hash: "bb" }))).toBeUndefined();
+    expect(c.observe(obs(3, "x9", "vote", { view: 2, hash: "cc" }))).toBeUndefined(); // not a validator
+    expect(c.finish().figures).toMatchObject({ votesObserved: 2, byzantineEquivocations: 1 });
+    expect(c.observe(obs(4, "r0/v0", "block", { view: 5, hash: "aa" }))).toBeUndefined();
+    expect(c.observe(obs(5, "r0/v2", "block", { view: 5, hash: "bb" }))?.message).toMatch(/view 5.*leader r0\/v1 proposed twice/);
+  });
+
+  it("liveness counts only the honest set's commits as progress", () => {
+    const c = new LivenessChecker(1_000, { healAtUs: 0 }, honest);
+    c.observe(obs(500, "v0", "commit", { height: 1, hash: "aa" })); // a name that looks like a validator's, not in the set
+    expect(c.finish(2_000)).toMatchObject({ ok: false });
   });
 });

@@ -3,10 +3,10 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { InvariantResult, Observation } from "../../src/check/checker.js";
-import { Cluster } from "../../src/scenario/cluster.js";
+import { ScenarioRun } from "../../src/scenario/scenario-run.js";
 import { parseScenario } from "../../src/scenario/load.js";
 import { applyOverrides } from "../../src/scenario/overrides.js";
-import { runCluster, runScenario as runScenarioWith, type RunOptions, type RunReport } from "../../src/scenario/run.js";
+import { runAndJudge, runScenario as runScenarioWith, type RunOptions, type RunReport } from "../../src/scenario/run.js";
 import { loadProgramElf } from "../../src/runtime/program-files.js";
 import type { Scenario } from "../../src/scenario/schema.js";
 
@@ -28,11 +28,11 @@ export function scenario(name: string, fields: Record<string, unknown> = {}, dur
 }
 
 /** Runs a scenario and keeps every node event (payloads included). */
-export function runRecorded(s: Scenario): { report: RunReport; events: Observation[]; cluster: Cluster } {
-  const cluster = new Cluster(s, { programElf: loadProgramElf() });
+export function runRecorded(s: Scenario): { report: RunReport; events: Observation[]; cluster: ScenarioRun } {
+  const cluster = new ScenarioRun(s, { programElf: loadProgramElf() });
   const events: Observation[] = [];
   cluster.addObserver((o) => events.push(o));
-  return { report: runCluster(cluster, s), events, cluster };
+  return { report: runAndJudge(cluster), events, cluster };
 }
 
 /** Times (us) at which the chain reached a new committed height. */

@@ -4,7 +4,7 @@
  * and system-program transfers built and signed with @solana/web3.js v1.
  */
 import { Keypair, PublicKey, SystemProgram, Transaction, TransactionMessage, VersionedTransaction } from "@solana/web3.js";
-import type { ValidatorMessage } from "../../src/consensus/types.js";
+import type { L1RpcMessage } from "../../src/l1/l1-wire.js";
 import { L1Node, L1_SLOT_TIMER, type L1NodeOptions } from "../../src/l1/l1-node.js";
 import { decodeL1Response, encodeL1Request, type Commitment, type L1Request, type L1Response } from "../../src/l1/rpc-messages.js";
 import type { NodeContext } from "../../src/sim/node.js";
@@ -79,9 +79,9 @@ interface Armed {
 /** One L1 node under a hand-driven clock. */
 export class L1Harness {
   readonly node: L1Node;
-  readonly ctx: NodeContext<ValidatorMessage>;
+  readonly ctx: NodeContext<L1RpcMessage>;
   readonly logs: { timeUs: number; event: string; fields: Readonly<Record<string, unknown>> }[] = [];
-  readonly outbox: { to: string; msg: ValidatorMessage }[] = [];
+  readonly outbox: { to: string; msg: L1RpcMessage }[] = [];
   private nowUs: number;
   private readonly timers = new Map<number, Armed>();
   private nextTimer = 1;
@@ -138,11 +138,11 @@ export class L1Harness {
   }
 
   /** Delivers raw message data; returns what the node sent back (decoded), if anything. */
-  deliver(msg: ValidatorMessage, from = "client"): L1Response[] {
+  deliver(msg: L1RpcMessage, from = "client"): L1Response[] {
     const before = this.outbox.length;
     this.node.onMessage(this.ctx, from, msg);
     return this.outbox.slice(before).map((o) => {
-      if (o.msg.type !== "app") throw new Error(`node sent a ${o.msg.type} message`);
+      if (o.msg.type !== "l1-rpc") throw new Error(`node sent a ${o.msg.type} message`);
       if (o.to !== from) throw new Error(`reply went to ${o.to}, not ${from}`);
       return decodeL1Response(o.msg.data);
     });
@@ -151,7 +151,7 @@ export class L1Harness {
   /** Sends a request (its id filled in) and returns the single response. */
   call(request: DistributiveOmit<L1Request, "id">, from = "client"): L1Response {
     const id = this.nextId++;
-    const replies = this.deliver({ type: "app", data: encodeL1Request({ ...request, id } as L1Request) }, from);
+    const replies = this.deliver({ type: "l1-rpc", data: encodeL1Request({ ...request, id } as L1Request) }, from);
     if (replies.length !== 1) throw new Error(`expected one reply, got ${replies.length}`);
     const reply = replies[0]!;
     if (reply.id !== id) throw new Error(`reply id ${reply.id} for request ${id}`);

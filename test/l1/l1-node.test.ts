@@ -4,6 +4,7 @@
  * deduplication, preflight, malformed input, the per-slot cap and the faults.
  */
 import { Keypair } from "@solana/web3.js";
+import type { L1RpcMessage } from "../../src/l1/l1-wire.js";
 import { describe, expect, it } from "vitest";
 import { encodeWire } from "../../src/net/codec.js";
 import { blockhashForSlot, clockForSlot } from "../../src/l1/slot-clock.js";
@@ -242,10 +243,11 @@ describe("L1 node: preflight and malformed input", () => {
 
   it("logs and ignores messages that are not L1 requests, and answers invalid params", () => {
     const l1 = new L1Harness();
-    expect(l1.deliver({ type: "block-request", hash: new Uint8Array(32), count: 1 })).toEqual([]);
-    expect(l1.deliver({ type: "app", data: new Uint8Array([0xc1]) })).toEqual([]);
-    expect(l1.deliver({ type: "app", data: encodeWire({ kind: "get-latest-blockhash", id: 1, commitment: "recent" }) })).toEqual([]);
-    expect(l1.deliver({ type: "app", data: encodeWire({ kind: "submit", txs: [] }) })).toEqual([]);
+    // A message of another protocol (the world decodes with the L1's codec, but a node must not trust its caller).
+    expect(l1.deliver({ type: "block-request", hash: new Uint8Array(32), count: 1 } as unknown as L1RpcMessage)).toEqual([]);
+    expect(l1.deliver({ type: "l1-rpc", data: new Uint8Array([0xc1]) })).toEqual([]);
+    expect(l1.deliver({ type: "l1-rpc", data: encodeWire({ kind: "get-latest-blockhash", id: 1, commitment: "recent" }) })).toEqual([]);
+    expect(l1.deliver({ type: "l1-rpc", data: encodeWire({ kind: "submit", txs: [] }) })).toEqual([]);
     expect(l1.events("malformed")).toHaveLength(4);
     const badAddress = l1.call({ kind: "get-account-info", address: "0OIl", commitment: "processed" });
     expect(badAddress.kind === "rpc-error" && badAddress.code).toBe("invalid-params");
@@ -338,7 +340,7 @@ describe("L1 node: options", () => {
   it("refuses a request with an id it cannot echo as a malformed message", () => {
     const l1 = new L1Harness();
     const data = encodeL1Request({ kind: "get-latest-blockhash", id: 1, commitment: "processed" });
-    expect(l1.deliver({ type: "app", data: data.subarray(0, data.length - 1) })).toEqual([]);
+    expect(l1.deliver({ type: "l1-rpc", data: data.subarray(0, data.length - 1) })).toEqual([]);
     expect(l1.events("malformed")).toHaveLength(1);
   });
 });

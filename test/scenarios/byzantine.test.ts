@@ -10,10 +10,10 @@ import { describe, expect, it } from "vitest";
 import { AgreementChecker } from "../../src/check/validators/agreement.js";
 import type { Observation } from "../../src/check/checker.js";
 import { EquivocationChecker } from "../../src/check/validators/equivocation.js";
-import { Cluster } from "../../src/scenario/cluster.js";
+import { ScenarioRun } from "../../src/scenario/scenario-run.js";
 import { InputError } from "../../src/config/errors.js";
 import { parseScenario } from "../../src/scenario/load.js";
-import { runCluster, runScenario, type RunReport } from "../../src/scenario/run.js";
+import { runAndJudge, runScenario, type RunReport } from "../../src/scenario/run.js";
 import { scenarioToJson } from "../../src/scenario/to-json.js";
 import { invariant, scenario } from "../helpers/scenario.js";
 
@@ -32,15 +32,15 @@ function byzantineScenario(fields: Record<string, unknown>, count = 4): Record<s
   };
 }
 
-function run(raw: Record<string, unknown>, watch?: (cluster: Cluster, o: Observation) => void): { report: RunReport; events: Observation[] } {
+function run(raw: Record<string, unknown>, watch?: (cluster: ScenarioRun, o: Observation) => void): { report: RunReport; events: Observation[] } {
   const s = parseScenario(raw);
-  const cluster = new Cluster(s);
+  const cluster = new ScenarioRun(s);
   const events: Observation[] = [];
   cluster.addObserver((o) => {
     events.push(o);
     watch?.(cluster, o);
   });
-  return { report: runCluster(cluster, s), events };
+  return { report: runAndJudge(cluster), events };
 }
 
 
@@ -288,14 +288,14 @@ describe("checkers judge honest validators only", () => {
   const obs = (timeUs: number, node: string, event: string, fields: Record<string, unknown>): Observation => ({ timeUs, node, event, fields });
 
   it("agreement: a byzantine validator's own commits are not judged; two honest ones still are", () => {
-    const c = new AgreementChecker(new Set(["v3"]));
+    const c = new AgreementChecker(new Set(["v0", "v1", "v2"]));
     expect(c.observe(obs(1, "v0", "commit", { height: 1, hash: "aa" }))).toBeUndefined();
     expect(c.observe(obs(2, "v3", "commit", { height: 1, hash: "bb" }))).toBeUndefined();
     expect(c.observe(obs(3, "v1", "commit", { height: 1, hash: "cc" }))).toMatchObject({ invariant: "agreement" });
   });
 
   it("equivocation: observed for byzantine validators (twins as one identity), a violation for honest ones", () => {
-    const c = new EquivocationChecker({ byzantine: new Set(["v3", "v3t"]), identities: new Map([["v3t", "v3"]]), validators: 4 });
+    const c = new EquivocationChecker({ validators: ["v0", "v1", "v2", "v3"], identities: new Map([["v3t", "v3"]]), honest: new Set(["v0", "v1", "v2"]) });
     expect(c.observe(obs(1, "v3", "vote", { view: 5, hash: "aa" }))).toBeUndefined();
     expect(c.observe(obs(2, "v3t", "vote", { view: 5, hash: "bb" }))).toBeUndefined();
     expect(c.observe(obs(3, "v0", "block", { view: 7, hash: "aa" }))).toBeUndefined();
@@ -303,7 +303,7 @@ describe("checkers judge honest validators only", () => {
     expect(c.finish().figures).toMatchObject({ byzantineEquivocations: 1, conflictingProposalsObserved: 1 });
     expect(c.observe(obs(5, "v0", "block", { view: 6, hash: "aa" }))).toBeUndefined();
     expect(c.observe(obs(6, "v1", "block", { view: 6, hash: "bb" }))?.message).toMatch(/view 6.*leader v2 proposed twice/);
-    const plain = new EquivocationChecker({ byzantine: new Set(["v3"]) });
+    const plain = new EquivocationChecker({ validators: ["v0", "v1", "v2", "v3"], identities: new Map(), honest: new Set(["v0", "v1", "v2"]) });
     plain.observe(obs(1, "v1", "vote", { view: 5, hash: "aa" }));
     expect(plain.observe(obs(2, "v1", "vote", { view: 5, hash: "bb" }))).toMatchObject({ invariant: "equivocation" });
   });

@@ -8,14 +8,14 @@ import type { Observation } from "../../src/check/checker.js";
 import { decodeRollupConfig, decodeRootRegistry } from "../../src/l1/rollup-accounts.js";
 import { configAddress, deriveSolanaKeypair, registryPageAddress } from "../../src/l1/rollup-program.js";
 import type { RunReport } from "../../src/scenario/run.js";
-import type { Cluster } from "../../src/scenario/cluster.js";
+import type { ScenarioRun } from "../../src/scenario/scenario-run.js";
 import { invariant, runRecorded, scenario } from "../helpers/scenario.js";
 
 const S = 1_000_000;
 
 
 /** Every invariant held, posting liveness was really judged, and the finalized registry is the committed chain. */
-function expectPostedAndConsistent(report: RunReport, cluster: Cluster, events: readonly Observation[]): void {
+function expectPostedAndConsistent(report: RunReport, cluster: ScenarioRun, events: readonly Observation[]): void {
   expect(report.violation).toBeUndefined();
   expect(report.exitCode).toBe(0);
   for (const r of report.invariants) expect(r, r.name).toMatchObject({ ok: true });

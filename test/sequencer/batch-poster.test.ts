@@ -5,7 +5,7 @@
  */
 import { PublicKey, Transaction } from "@solana/web3.js";
 import { describe, expect, it } from "vitest";
-import type { ValidatorMessage } from "../../src/consensus/types.js";
+import type { PosterMessage } from "../../src/sequencer/batch-poster.js";
 import { decodeL1Request, encodeL1Response, type L1Request, type L1Response } from "../../src/l1/rpc-messages.js";
 import { deriveSolanaKeypair, rollupCoder, ROLLUP_IDL, ROLLUP_PROGRAM_ID } from "../../src/l1/rollup-program.js";
 import { ROLLUP_ACCOUNT_SIZES } from "../../src/l1/rollup-accounts.js";
@@ -47,20 +47,20 @@ async function configAccount(lastBatchHeight: number, paused: boolean, authority
   return new Uint8Array(data);
 }
 
-function l1Requests(ctx: FakeContext<ValidatorMessage>): L1Request[] {
-  return ctx.sent.filter((s) => s.to === "l1" && s.msg.type === "app").map((s) => decodeL1Request((s.msg as { data: Uint8Array }).data));
+function l1Requests(ctx: FakeContext<PosterMessage>): L1Request[] {
+  return ctx.sent.filter((s) => s.to === "l1" && s.msg.type === "l1-rpc").map((s) => decodeL1Request((s.msg as { data: Uint8Array }).data));
 }
 
-function reply(poster: BatchPoster, ctx: FakeContext<ValidatorMessage>, response: L1Response): void {
-  poster.onMessage(ctx, "l1", { type: "app", data: encodeL1Response(response) });
+function reply(poster: BatchPoster, ctx: FakeContext<PosterMessage>, response: L1Response): void {
+  poster.onMessage(ctx, "l1", { type: "l1-rpc", data: encodeL1Response(response) });
 }
 
-function poll(poster: BatchPoster, ctx: FakeContext<ValidatorMessage>, atUs: number): void {
+function poll(poster: BatchPoster, ctx: FakeContext<PosterMessage>, atUs: number): void {
   ctx.setNow(atUs);
   poster.onTimer(ctx, 1, "poll");
 }
 
-function pushRoot(poster: BatchPoster, ctx: FakeContext<ValidatorMessage>, from: string, height: number, root: Uint8Array): void {
+function pushRoot(poster: BatchPoster, ctx: FakeContext<PosterMessage>, from: string, height: number, root: Uint8Array): void {
   poster.onMessage(ctx, from, { type: "app", data: encodeAppMessage({ kind: "committed-roots", fromHeight: height, roots: [root] }) });
 }
 
@@ -70,7 +70,7 @@ const rootB = new Uint8Array(32).fill(0xbb);
 describe("BatchPoster", () => {
   it("posts a root only once f + 1 validators report it, starting from the chain's last height", async () => {
     const disk = new SimDisk();
-    const ctx = fakeContext<ValidatorMessage>("poster", disk);
+    const ctx = fakeContext<PosterMessage>("poster", disk);
     const poster = new BatchPoster(CONFIG);
     poster.start(ctx);
     pushRoot(poster, ctx, "v0", 6, rootA);
@@ -112,13 +112,13 @@ describe("BatchPoster", () => {
     expect(ctx.logs.find((l) => l.event === "l1-tx-landed")?.fields).toMatchObject({ fromBatch: 6, toBatch: 6, slot: 12 });
     disk.crash();
     expect(new DataView(disk.get(LAST_POSTED_KEY)!.buffer).getBigUint64(0, true)).toBe(6n);
-    const restarted = fakeContext<ValidatorMessage>("poster", disk);
+    const restarted = fakeContext<PosterMessage>("poster", disk);
     new BatchPoster(CONFIG).start(restarted);
     expect(restarted.logs[0]).toEqual({ event: "poster-resume", fields: { lastPosted: 6 } });
   });
 
   it("waits while paused or while it holds no key of the authority, then follows a rotation", async () => {
-    const ctx = fakeContext<ValidatorMessage>("poster", new SimDisk());
+    const ctx = fakeContext<PosterMessage>("poster", new SimDisk());
     const poster = new BatchPoster(CONFIG);
     poster.start(ctx);
     for (const v of ["v0", "v1"]) pushRoot(poster, ctx, v, 1, rootA);
@@ -141,7 +141,7 @@ describe("BatchPoster", () => {
   });
 
   it("backs off with jitter after failures, and a program error is reported by name", async () => {
-    const ctx = fakeContext<ValidatorMessage>("poster", new SimDisk());
+    const ctx = fakeContext<PosterMessage>("poster", new SimDisk());
     const poster = new BatchPoster(CONFIG);
     poster.start(ctx);
     poll(poster, ctx, 200_000);

@@ -1,18 +1,18 @@
-/** The fault plan: action order, and what liveness may expect once the plan is over. */
+/** The fault plan: action order, and what liveness may expect once the plan is over (the fault model). */
 import { describe, expect, it } from "vitest";
-import { livenessExpectation, orderedFaults } from "../../src/scenario/fault-plan.js";
-import { parseScenario } from "../../src/scenario/load.js";
+import { firingOrder } from "../../src/harness/catalog.js";
+import { livenessExpectation, parseScenario } from "../../src/scenario/load.js";
 
 const scenario = (faults: unknown[], count = 7) => parseScenario({ name: "f", seed: 1, duration: "60s", validators: { count }, faults });
 
-describe("orderedFaults", () => {
+describe("firingOrder", () => {
   it("sorts by time and keeps file order for ties", () => {
     const s = scenario([
       { at: "5s", action: "heal" },
       { at: "1s", action: "crash", node: "v1" },
       { at: "1s", action: "crash", node: "v2" },
     ]);
-    expect(orderedFaults(s).map((f) => f.index)).toEqual([1, 2, 0]);
+    expect(firingOrder(s.faults).map((f) => f.index)).toEqual([1, 2, 0]);
   });
 });
 

@@ -11,12 +11,13 @@
  *   the L1 healthy), the finalized posted height reaches, within
  *   `postingLivenessBound`, every height committed by then.
  *
- * Both observe the `state-root` events of validators and the
- * `l1-root-finalized` observations the cluster derives from the L1's
- * finalized registry (`scenario/l1-registry-watch.ts`).
+ * Both observe the `state-root` events of the honest validators they are
+ * given and the `l1-root-finalized` observations the cluster derives from the
+ * L1's finalized registry (`systems/posting/l1-registry-watch.ts`).
  */
-import type { Checker, InvariantResult, Observation, Violation } from "../checker.js";
-import { isHonestValidator, NO_BYZANTINE } from "../checker.js";
+import { POSTING_EVENTS } from "../../systems/posting/events.js";
+import { VALIDATOR_EVENTS } from "../../systems/validators/events.js";
+import type { Checker, HonestValidators, InvariantResult, Observation, Violation } from "../checker.js";
 import type { LivenessExpectation } from "../validators/liveness.js";
 
 /** Checks the finalized L1 registry against the committed L2 chain. */
@@ -31,26 +32,24 @@ export class L1ConsistencyChecker implements Checker {
 
   /**
    * @param batchEveryBlocks K: batch b carries the root of L2 height b x K
-   * @param byzantine node names declared byzantine (their roots are not the committed ones)
+   * @param honest the honest validator instances (only their roots are the committed ones)
    */
   constructor(
     private readonly batchEveryBlocks: number,
-    private readonly byzantine: ReadonlySet<string> = NO_BYZANTINE,
+    private readonly honest: HonestValidators,
   ) {}
 
   observe(o: Observation): Violation | undefined {
-    if (o.event === "state-root" && isHonestValidator(o.node, this.byzantine)) {
-      const height = o.fields.height as number;
-      const root = o.fields.root as string;
+    if (VALIDATOR_EVENTS.is(o, "state-root")) {
+      if (!this.honest.has(o.node)) return undefined;
+      const { height, root } = o.fields;
       if (root !== "unexecutable" && !this.committedRoots.has(height)) this.committedRoots.set(height, root);
       return undefined;
     }
-    if (o.event !== "l1-root-finalized" || this.violation !== undefined) return undefined;
-    const batch = o.fields.batch as number;
-    const l2Height = o.fields.l2Height as number;
-    const root = o.fields.root as string;
+    if (!POSTING_EVENTS.is(o, "l1-root-finalized") || this.violation !== undefined) return undefined;
+    const { batch, l2Height, root, misplaced } = o.fields;
     const fail = (message: string): Violation => (this.violation = { invariant: this.name, atUs: o.timeUs, message });
-    if (o.fields.misplaced !== undefined) return fail(`registry entry for batch ${batch}: ${String(o.fields.misplaced)}`);
+    if (misplaced !== undefined) return fail(`registry entry for batch ${batch}: ${misplaced}`);
     if (batch !== this.lastBatch + 1) return fail(`finalized batch ${batch} follows batch ${this.lastBatch}: heights must be contiguous`);
     this.lastBatch = batch;
     const committed = this.committedRoots.get(l2Height);
@@ -86,24 +85,24 @@ export class PostingLivenessChecker implements Checker {
    * @param boundUs how long the finalized posted height may lag a committed height after the heal, microseconds
    * @param batchEveryBlocks K (only heights b x K are ever posted)
    * @param expectation heal time and applicability, from the plan
-   * @param byzantine node names declared byzantine (their commits are not progress)
+   * @param honest the honest validator instances (only their commits are progress)
    */
   constructor(
     private readonly boundUs: number,
     private readonly batchEveryBlocks: number,
     private readonly expectation: LivenessExpectation,
-    private readonly byzantine: ReadonlySet<string> = NO_BYZANTINE,
+    private readonly honest: HonestValidators,
   ) {}
 
   observe(o: Observation): Violation | undefined {
-    if (o.event === "state-root" && isHonestValidator(o.node, this.byzantine)) {
-      const height = o.fields.height as number;
-      if (height > this.highestCommitted) {
+    if (VALIDATOR_EVENTS.is(o, "state-root")) {
+      const height = o.fields.height;
+      if (this.honest.has(o.node) && height > this.highestCommitted) {
         this.highestCommitted = height;
         this.committedAt.push({ height, timeUs: o.timeUs });
       }
-    } else if (o.event === "l1-root-finalized") {
-      const l2Height = o.fields.l2Height as number;
+    } else if (POSTING_EVENTS.is(o, "l1-root-finalized")) {
+      const l2Height = o.fields.l2Height;
       if (l2Height > this.finalizedL2Height) this.finalizedL2Height = l2Height;
     }
     return undefined;

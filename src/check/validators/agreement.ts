@@ -2,27 +2,28 @@
  * Agreement: no two honest validators commit different blocks at one height.
  *
  * Keeps the first block committed at each height and compares every later
- * commit of that height with it. Commits of validators declared byzantine are
- * not judged (their own chain is theirs to break).
+ * commit of that height with it. Only the commits of the honest validators it
+ * is given are judged (a byzantine validator's own chain is its to break).
  */
-import { isHonestValidator, NO_BYZANTINE, safetyVerdict, type Checker, type InvariantResult, type Observation, type Violation } from "../checker.js";
+import type { NodeId } from "../../sim/node.js";
+import { VALIDATOR_EVENTS } from "../../systems/validators/events.js";
+import { safetyVerdict, type Checker, type HonestValidators, type InvariantResult, type Observation, type Violation } from "../checker.js";
 
 /** Checks agreement (see the file comment): one block per height across validators. */
 export class AgreementChecker implements Checker {
   readonly name = "agreement";
   readonly kind = "safety" as const;
-  private readonly committed = new Map<number, { hash: string; node: string }>();
+  private readonly committed = new Map<number, { hash: string; node: NodeId }>();
   private commitsObserved = 0;
   private violation: Violation | undefined;
 
-  /** @param byzantine node names declared byzantine (not judged) */
-  constructor(private readonly byzantine: ReadonlySet<string> = NO_BYZANTINE) {}
+  /** @param honest the honest validator instances (the nodes judged) */
+  constructor(private readonly honest: HonestValidators) {}
 
   observe(o: Observation): Violation | undefined {
-    if (o.event !== "commit" || !isHonestValidator(o.node, this.byzantine)) return undefined;
+    if (!VALIDATOR_EVENTS.is(o, "commit") || !this.honest.has(o.node)) return undefined;
     this.commitsObserved++;
-    const height = o.fields.height as number;
-    const hash = o.fields.hash as string;
+    const { height, hash } = o.fields;
     const first = this.committed.get(height);
     if (first === undefined) {
       this.committed.set(height, { hash, node: o.node });

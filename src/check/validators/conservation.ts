@@ -8,16 +8,18 @@
  * Minted and burned amounts and swaps come from the `state-root` events of the
  * first validator to commit each height; the balance sums come from auditing
  * every running validator's committed state at the end of the run (sim-only
- * introspection, outside the protocol). Validators declared byzantine are
- * neither read nor audited.
+ * introspection, outside the protocol). Only the honest validators it is
+ * given are read and audited.
  */
 import type { SupplyAudit } from "../../vm/ledger-state.js";
 import type { AssetSymbol } from "../../vm/types.js";
-import { isHonestValidator, NO_BYZANTINE, safetyVerdict, type Checker, type InvariantResult, type Observation, type Violation } from "../checker.js";
+import type { NodeId } from "../../sim/node.js";
+import { VALIDATOR_EVENTS } from "../../systems/validators/events.js";
+import { safetyVerdict, type Checker, type HonestValidators, type InvariantResult, type Observation, type Violation } from "../checker.js";
 
 /** One validator's committed state, audited. */
 export interface NodeAudit {
-  readonly node: string;
+  readonly node: NodeId;
   /** Its committed height. */
   readonly height: number;
   readonly assets: ReadonlyMap<AssetSymbol, SupplyAudit>;
@@ -35,22 +37,22 @@ export class ConservationChecker implements Checker {
   /**
    * @param genesisSupply each asset's supply at genesis
    * @param audit reads every running validator's committed state (called once, at the end)
-   * @param byzantine node names declared byzantine (not read, not audited)
+   * @param honest the honest validator instances (the only ones read and audited)
    */
   constructor(
     private readonly genesisSupply: ReadonlyMap<AssetSymbol, bigint>,
     private readonly audit: () => NodeAudit[],
-    private readonly byzantine: ReadonlySet<string> = NO_BYZANTINE,
+    private readonly honest: HonestValidators,
   ) {}
 
   observe(o: Observation): Violation | undefined {
-    if (o.event !== "state-root" || !isHonestValidator(o.node, this.byzantine)) return undefined;
-    const height = o.fields.height as number;
-    if (this.deltas.has(height) || o.fields.root === "unexecutable") return undefined;
+    if (!VALIDATOR_EVENTS.is(o, "state-root") || !this.honest.has(o.node)) return undefined;
+    const { height, root, supplyDelta = {}, swaps = [] } = o.fields;
+    if (this.deltas.has(height) || root === "unexecutable") return undefined;
     const delta = new Map<AssetSymbol, bigint>();
-    for (const [asset, d] of Object.entries((o.fields.supplyDelta ?? {}) as Record<string, string>)) delta.set(asset, BigInt(d));
+    for (const [asset, d] of Object.entries(supplyDelta)) delta.set(asset, BigInt(d));
     this.deltas.set(height, delta);
-    for (const s of (o.fields.swaps ?? []) as { pool: string; kBefore: string; kAfter: string }[]) {
+    for (const s of swaps) {
       this.swaps++;
       if (BigInt(s.kAfter) < BigInt(s.kBefore)) return this.fail(o.timeUs, `height ${height}: a swap decreased k of pool ${s.pool} from ${s.kBefore} to ${s.kAfter}`);
     }
@@ -61,7 +63,7 @@ export class ConservationChecker implements Checker {
     let audited = 0;
     let assets = 0;
     if (this.violation === undefined) {
-      for (const { node, height, assets: audit } of this.audit().filter((a) => !this.byzantine.has(a.node))) {
+      for (const { node, height, assets: audit } of this.audit().filter((a) => this.honest.has(a.node))) {
         audited++;
         const expected = this.expectedSupply(height);
         if (expected === undefined) continue; // heights this checker did not see (a validator ahead of every report cannot happen; behind a gap can)

@@ -5,28 +5,36 @@
  * view) before each vote, timeout and proposal guarantees; a storage bug that
  * loses it shows up here.
  *
- * Two sources: each validator's own `vote` and `propose` events, and (when the
- * validator count is given) the `block` events of honest validators, which
- * show what actually arrived on the wire: two different blocks of one view
- * mean that view's leader signed two proposals.
+ * Two sources: each validator's own `vote` and `propose` events, and the
+ * `block` events of honest validators, which show what actually arrived on
+ * the wire: two different blocks of one view mean that view's leader signed
+ * two proposals.
  *
- * Validators declared byzantine are expected to equivocate: what they do is
- * counted as observed (figures `byzantineEquivocations`,
- * `conflictingProposalsObserved`), never reported as a violation. The two
- * instances of a twin (`v3`, `v3t`) count as one validator: two different
- * votes or proposals of theirs in one view are an equivocation of `v3`.
+ * Validators not in the honest set it is given (byzantine ones) are expected
+ * to equivocate: what they do is counted as observed (figures
+ * `byzantineEquivocations`, `conflictingProposalsObserved`), never reported as
+ * a violation. The instances of one validator identity (a twin `v3t` of `v3`,
+ * as the `identities` map says) count as one validator: two different votes
+ * or proposals of theirs in one view are an equivocation of `v3`.
  */
 import type { NodeId } from "../../sim/node.js";
-import { isHonestValidator, isValidator, NO_BYZANTINE, safetyVerdict, type Checker, type Figures, type InvariantResult, type Observation, type Violation } from "../checker.js";
+import { VALIDATOR_EVENTS, type ValidatorEvent } from "../../systems/validators/events.js";
+import { safetyVerdict, type Checker, type Figures, type HonestValidators, type InvariantResult, type Observation, type Violation } from "../checker.js";
 
-/** Options of the {@link EquivocationChecker}. */
-export interface EquivocationOptions {
-  /** Node names declared byzantine (both instances of a twin). */
-  readonly byzantine?: ReadonlySet<NodeId>;
-  /** The validator identity of each twin instance (`v3t` -> `v3`). */
-  readonly identities?: ReadonlyMap<NodeId, NodeId>;
-  /** n: enables the wire check (the leader of view v is `v${v mod n}`). */
-  readonly validators?: number;
+/** The validators an {@link EquivocationChecker} watches, and which of them it judges. */
+export interface ValidatorRoles {
+  /**
+   * The validator identities in index order, n of them: the leader of view v
+   * is `validators[v mod n]`, as `ValidatorSet.leaderOf` says.
+   */
+  readonly validators: readonly NodeId[];
+  /**
+   * The identity of each node instance that acts as a validator under another
+   * name (the twin instance `v3t` -> `v3`); any other node is its own identity.
+   */
+  readonly identities: ReadonlyMap<NodeId, NodeId>;
+  /** The honest validator instances: the nodes judged (not a byzantine validator, nor either instance of a twin). */
+  readonly honest: HonestValidators;
 }
 
 /** Checks that no validator votes or proposes twice in one view (see the file comment). */
@@ -42,51 +50,60 @@ export class EquivocationChecker implements Checker {
   private proposalsObserved = 0;
   private byzantineEquivocations = 0;
   private violation: Violation | undefined;
-  private readonly byzantine: ReadonlySet<NodeId>;
+  private readonly validators: readonly NodeId[];
+  private readonly validatorIds: ReadonlySet<NodeId>;
   private readonly identities: ReadonlyMap<NodeId, NodeId>;
-  private readonly validators: number | undefined;
+  private readonly honest: HonestValidators;
+  /** True when some validator is not honest: the byzantine figures are reported. */
+  private readonly anyByzantine: boolean;
 
-  /** @param options byzantine nodes, twin identities and validator count (all optional: the default judges every validator by its own events) */
-  constructor(options: EquivocationOptions = {}) {
-    this.byzantine = options.byzantine ?? NO_BYZANTINE;
-    this.identities = options.identities ?? new Map();
-    this.validators = options.validators;
+  /** @param roles the validator identities in index order, the identity of each twin instance, and the honest validator instances */
+  constructor(roles: ValidatorRoles) {
+    this.validators = roles.validators;
+    this.validatorIds = new Set(roles.validators);
+    this.identities = roles.identities;
+    this.honest = roles.honest;
+    this.anyByzantine = roles.validators.some((id) => !roles.honest.has(id)) || [...roles.identities.keys()].some((id) => !roles.honest.has(id));
   }
 
   observe(o: Observation): Violation | undefined {
-    if (!isValidator(o.node)) return undefined;
-    if (o.event === "vote") {
-      this.votesObserved++;
-      return this.once(this.votes, o, "voted");
+    if (!VALIDATOR_EVENTS.is(o, "vote", "propose", "block")) return undefined;
+    if (!this.validatorIds.has(this.identityOf(o.node))) return undefined;
+    switch (o.event) {
+      case "vote":
+        this.votesObserved++;
+        return this.once(this.votes, o, "voted");
+      case "propose":
+        this.proposalsObserved++;
+        return this.once(this.proposals, o, "proposed");
+      case "block":
+        return this.honest.has(o.node) ? this.onBlock(o) : undefined;
     }
-    if (o.event === "propose") {
-      this.proposalsObserved++;
-      return this.once(this.proposals, o, "proposed");
-    }
-    if (o.event === "block" && this.validators !== undefined && isHonestValidator(o.node, this.byzantine)) return this.onBlock(o, this.validators);
-    return undefined;
   }
 
   finish(): InvariantResult {
     const figures: Figures = { votesObserved: this.votesObserved, proposalsObserved: this.proposalsObserved };
-    if (this.byzantine.size > 0) {
+    if (this.anyByzantine) {
       figures.byzantineEquivocations = this.byzantineEquivocations;
       figures.conflictingProposalsObserved = this.conflictingViews.size;
     }
     return safetyVerdict(this.name, figures, this.violation);
   }
 
-  private once(seen: Map<string, string>, o: Observation, verb: string): Violation | undefined {
-    const view = o.fields.view as number;
-    const hash = o.fields.hash as string;
-    const identity = this.identities.get(o.node) ?? o.node;
+  private identityOf(node: NodeId): NodeId {
+    return this.identities.get(node) ?? node;
+  }
+
+  private once(seen: Map<string, string>, o: Extract<ValidatorEvent, { event: "vote" | "propose" }>, verb: string): Violation | undefined {
+    const { view, hash } = o.fields;
+    const identity = this.identityOf(o.node);
     const key = `${identity}/${view}`;
     const earlier = seen.get(key);
     if (earlier === undefined) {
       seen.set(key, hash);
       return undefined;
     }
-    if (this.byzantine.has(o.node)) {
+    if (!this.honest.has(o.node)) {
       if (earlier !== hash) this.byzantineEquivocations++;
       return undefined;
     }
@@ -98,9 +115,8 @@ export class EquivocationChecker implements Checker {
     return this.violation;
   }
 
-  private onBlock(o: Observation, n: number): Violation | undefined {
-    const view = o.fields.view as number;
-    const hash = o.fields.hash as string;
+  private onBlock(o: Extract<ValidatorEvent, { event: "block" }>): Violation | undefined {
+    const { view, hash } = o.fields;
     const first = this.blocksByView.get(view);
     if (first === undefined) {
       this.blocksByView.set(view, hash);
@@ -108,8 +124,8 @@ export class EquivocationChecker implements Checker {
     }
     if (first === hash || this.conflictingViews.has(view)) return undefined;
     this.conflictingViews.add(view);
-    const leader = `v${view % n}`;
-    if (this.byzantine.has(leader)) return undefined;
+    const leader = this.validators[view % this.validators.length]!;
+    if (!this.honest.has(leader)) return undefined;
     this.violation ??= {
       invariant: this.name,
       atUs: o.timeUs,

@@ -7,9 +7,10 @@
  * Judged at the end of the run. Not applicable (skipped, still ok) when the
  * fault plan leaves too few validators able to form a quorum, or when the run
  * ends less than one bound after the heal with no commit yet. Only commits of
- * honest validators count as progress.
+ * the honest validators it is given count as progress.
  */
-import { isHonestValidator, NO_BYZANTINE, type Checker, type InvariantResult, type Observation, type Violation } from "../checker.js";
+import { VALIDATOR_EVENTS } from "../../systems/validators/events.js";
+import type { Checker, HonestValidators, InvariantResult, Observation, Violation } from "../checker.js";
 
 /** What the fault plan lets us expect, computed from the scenario before the run. */
 export interface LivenessExpectation {
@@ -29,17 +30,17 @@ export class LivenessChecker implements Checker {
   /**
    * @param boundUs longest allowed wait for a new committed height after the heal, microseconds
    * @param expectation heal time and applicability, from the fault plan
-   * @param byzantine node names declared byzantine (their commits are not progress)
+   * @param honest the honest validator instances (only their commits are progress)
    */
   constructor(
     private readonly boundUs: number,
     private readonly expectation: LivenessExpectation,
-    private readonly byzantine: ReadonlySet<string> = NO_BYZANTINE,
+    private readonly honest: HonestValidators,
   ) {}
 
   observe(o: Observation): Violation | undefined {
-    if (o.event !== "commit" || !isHonestValidator(o.node, this.byzantine)) return undefined;
-    const height = o.fields.height as number;
+    if (!VALIDATOR_EVENTS.is(o, "commit") || !this.honest.has(o.node)) return undefined;
+    const height = o.fields.height;
     if (height > this.highestHeight) {
       this.highestHeight = height;
       this.commitTimesUs.push(o.timeUs);

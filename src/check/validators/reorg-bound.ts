@@ -6,12 +6,14 @@
  * validators. When a validator's head moves from A to B, the rollback depth is
  * `height(A) - height(lowest common ancestor of A and B)`: 0 when B extends A.
  * A restart (`boot`) forgets the validator's head: losing volatile state is
- * not a reorg. The heads of validators declared byzantine are not judged
- * (their blocks still enter the graph).
+ * not a reorg. Only the heads of the honest validators it is given are judged
+ * (the blocks of every node enter the graph: only replicas log `block`).
  */
 import { GENESIS_BLOCK } from "../../consensus/genesis.js";
 import { toHex } from "../../crypto/hash.js";
-import { isHonestValidator, isValidator, NO_BYZANTINE, safetyVerdict, type Checker, type InvariantResult, type Observation, type Violation } from "../checker.js";
+import type { NodeId } from "../../sim/node.js";
+import { VALIDATOR_EVENTS } from "../../systems/validators/events.js";
+import { safetyVerdict, type Checker, type HonestValidators, type InvariantResult, type Observation, type Violation } from "../checker.js";
 
 interface BlockRef {
   readonly parent: string;
@@ -23,32 +25,32 @@ export class ReorgBoundChecker implements Checker {
   readonly name = "reorg-bound";
   readonly kind = "safety" as const;
   private readonly blocks = new Map<string, BlockRef>([[toHex(GENESIS_BLOCK.hash), { parent: "", height: 0 }]]);
-  private readonly heads = new Map<string, string>();
+  private readonly heads = new Map<NodeId, string>();
   private deepest = 0;
   private reorgs = 0;
   private violation: Violation | undefined;
 
   /**
    * @param maxReorgDepth deepest rollback allowed, in blocks
-   * @param byzantine node names declared byzantine (their heads are not judged)
+   * @param honest the honest validator instances (the heads judged)
    */
   constructor(
     private readonly maxReorgDepth: number,
-    private readonly byzantine: ReadonlySet<string> = NO_BYZANTINE,
+    private readonly honest: HonestValidators,
   ) {}
 
   observe(o: Observation): Violation | undefined {
-    if (!isValidator(o.node)) return undefined;
+    if (!VALIDATOR_EVENTS.is(o, "block", "boot", "head")) return undefined;
     switch (o.event) {
       case "block":
-        this.blocks.set(o.fields.hash as string, { parent: o.fields.parent as string, height: o.fields.height as number });
+        this.blocks.set(o.fields.hash, { parent: o.fields.parent, height: o.fields.height });
         return undefined;
       case "boot":
         this.heads.delete(o.node);
         return undefined;
       case "head": {
-        if (!isHonestValidator(o.node, this.byzantine)) return undefined;
-        const hash = o.fields.hash as string;
+        if (!this.honest.has(o.node)) return undefined;
+        const hash = o.fields.hash;
         const previous = this.heads.get(o.node);
         this.heads.set(o.node, hash);
         if (previous === undefined) return undefined;

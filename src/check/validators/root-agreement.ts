@@ -3,26 +3,27 @@
  * height (DESIGN.md, "Invariants"). Each validator logs `state-root` with the
  * root it computed itself when it commits a height; a validator that cannot
  * reproduce a committed block logs the root `unexecutable`, which fails too.
- * Validators declared byzantine are not judged.
+ * Only the honest validators it is given are judged.
  */
-import { isHonestValidator, NO_BYZANTINE, safetyVerdict, type Checker, type InvariantResult, type Observation, type Violation } from "../checker.js";
+import type { NodeId } from "../../sim/node.js";
+import { VALIDATOR_EVENTS } from "../../systems/validators/events.js";
+import { safetyVerdict, type Checker, type HonestValidators, type InvariantResult, type Observation, type Violation } from "../checker.js";
 
 /** Checks root agreement (see the file comment). */
 export class RootAgreementChecker implements Checker {
   readonly name = "root-agreement";
   readonly kind = "safety" as const;
-  private readonly roots = new Map<number, { readonly root: string; readonly node: string }>();
+  private readonly roots = new Map<number, { readonly root: string; readonly node: NodeId }>();
   private reports = 0;
   private violation: Violation | undefined;
 
-  /** @param byzantine node names declared byzantine (not judged) */
-  constructor(private readonly byzantine: ReadonlySet<string> = NO_BYZANTINE) {}
+  /** @param honest the honest validator instances (the nodes judged) */
+  constructor(private readonly honest: HonestValidators) {}
 
   observe(o: Observation): Violation | undefined {
-    if (o.event !== "state-root" || !isHonestValidator(o.node, this.byzantine)) return undefined;
+    if (!VALIDATOR_EVENTS.is(o, "state-root") || !this.honest.has(o.node)) return undefined;
     this.reports++;
-    const height = o.fields.height as number;
-    const root = o.fields.root as string;
+    const { height, root } = o.fields;
     if (root === "unexecutable") return this.fail(o, `${o.node} committed height ${height} but cannot reproduce its state root`);
     const first = this.roots.get(height);
     if (first === undefined) {

@@ -6,14 +6,15 @@
  * each sender's nonces run 0, 1, 2... with no repeat or gap.
  *
  * Watches client `submit` events and the payload of the first commit of each
- * height (later commits of the same height are agreement's business) by an
- * honest validator (validators declared byzantine are not judged).
+ * height (later commits of the same height are agreement's business) by one
+ * of the honest validators it is given (the others are not judged).
  */
 import { fromHex } from "../../crypto/hash.js";
 import type { SignatureScheme } from "../../crypto/signature.js";
 import { decodeBlockPayload } from "../../sequencer/block-payload.js";
 import { decodeTransaction } from "../../vm/tx-codec.js";
-import { isHonestValidator, NO_BYZANTINE, safetyVerdict, type Checker, type InvariantResult, type Observation, type Violation } from "../checker.js";
+import { VALIDATOR_EVENTS } from "../../systems/validators/events.js";
+import { safetyVerdict, type Checker, type HonestValidators, type InvariantResult, type Observation, type Violation } from "../checker.js";
 
 /** Checks validity (see the file comment). */
 export class ValidityChecker implements Checker {
@@ -27,25 +28,25 @@ export class ValidityChecker implements Checker {
 
   /**
    * @param scheme the run's signature scheme
-   * @param byzantine node names declared byzantine (their commits are not judged)
+   * @param honest the honest validator instances (only their commits are judged)
    */
   constructor(
     private readonly scheme: SignatureScheme,
-    private readonly byzantine: ReadonlySet<string> = NO_BYZANTINE,
+    private readonly honest: HonestValidators,
   ) {}
 
   observe(o: Observation): Violation | undefined {
-    if (o.event === "submit") {
-      this.submitted.add(o.fields.txId as string);
+    if (VALIDATOR_EVENTS.is(o, "submit")) {
+      this.submitted.add(o.fields.txId);
       return undefined;
     }
-    if (o.event !== "commit" || !isHonestValidator(o.node, this.byzantine)) return undefined;
-    const height = o.fields.height as number;
+    if (!VALIDATOR_EVENTS.is(o, "commit") || !this.honest.has(o.node)) return undefined;
+    const height = o.fields.height;
     if (this.heights.has(height) || height === 0) return undefined;
     this.heights.add(height);
     let txs: readonly Uint8Array[];
     try {
-      txs = decodeBlockPayload(o.fields.payload as Uint8Array).txs;
+      txs = decodeBlockPayload(o.fields.payload).txs;
     } catch (error) {
       return this.fail(o, `height ${height}: committed payload does not decode (${(error as Error).message})`);
     }

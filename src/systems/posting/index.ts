@@ -25,7 +25,6 @@ import type { NodeId } from "../../sim/node.js";
 import { L1_SERVICE } from "../l1/faults.js";
 import { L1_NODE_ID, L1_SETUP } from "../l1/index.js";
 import type { RollupScenario, Scenario } from "../scenario-shape.js";
-import { byzantineNodes } from "../validators/byzantine-plan.js";
 import { rollupService } from "../validators/index.js";
 import { L1RegistryWatch } from "./l1-registry-watch.js";
 import { formatPostingSummary } from "./summary.js";
@@ -251,15 +250,14 @@ function buildPosting(ctx: BuildContext<Scenario>, rollup: RollupScenario, index
     return watch.newlyFinalized(node).map((entry) => ({ timeUs: o.timeUs, node: L1_NODE_ID, event: "l1-root-finalized", fields: several ? { ...entry, rollup: rollup.name } : { ...entry } }));
   });
 
-  const byzantine = byzantineNodes(rollup);
   const consensus = rollupHandle.livenessExpectation;
   const posterDown = ctx.endOfPlan.down.has(posterId);
   const members = new Set<NodeId>([posterId, operatorId, ...rollupHandle.validators]);
   // With several rollups, a rollup's checkers see its own nodes, the world, and the L1's entries of its own program.
   const sees = (o: Observation): boolean => !several || members.has(o.node) || o.node === WORLD_NODE || (o.node === L1_NODE_ID && (o.event !== "l1-root-finalized" || o.fields.rollup === rollup.name));
   const checkers = [
-    new L1ConsistencyChecker(bp.batchEveryBlocks, byzantine),
-    new PostingLivenessChecker(rollup.invariants.postingLivenessBound, bp.batchEveryBlocks, postingLivenessExpectation(scenario, rollup, consensus, posterDown), byzantine),
+    new L1ConsistencyChecker(bp.batchEveryBlocks, rollupHandle.honest),
+    new PostingLivenessChecker(rollup.invariants.postingLivenessBound, bp.batchEveryBlocks, postingLivenessExpectation(scenario, rollup, consensus, posterDown), rollupHandle.honest),
   ];
   return {
     system: "posting",

@@ -3,9 +3,11 @@
  * report print besides the invariants.
  */
 import type { Observation } from "../../check/checker.js";
-import { isValidator } from "../../check/checker.js";
 import { sha256, toHex } from "../../crypto/hash.js";
 import { decodeBlockPayload } from "../../sequencer/block-payload.js";
+import type { NodeId } from "../../sim/node.js";
+import { POSTING_EVENTS, type PostingEvent } from "../posting/events.js";
+import { VALIDATOR_EVENTS, type ValidatorEvent } from "./events.js";
 
 /** p50/p95/p99 of a sample, microseconds (null when the sample is empty). */
 export interface Percentiles {
@@ -96,8 +98,14 @@ function percentiles(sample: number[]): Percentiles {
 
 /** Accumulates {@link ConsensusMetrics} from observations; call {@link finish} once at the end. */
 export class MetricsCollector {
-  /** @param trackL1 keep submit times until the L1 finalizes their roots (for `l1.batchLatencyUs`) */
-  constructor(private readonly trackL1: boolean) {}
+  /**
+   * @param trackL1 keep submit times until the L1 finalizes their roots (for `l1.batchLatencyUs`)
+   * @param validators the node ids of every validator instance (twins and byzantine ones included): the first commit of a height by one of them times the block
+   */
+  constructor(
+    private readonly trackL1: boolean,
+    private readonly validators: ReadonlySet<NodeId>,
+  ) {}
 
   readonly metrics: ConsensusMetrics = {
     commits: 0,
@@ -149,21 +157,26 @@ export class MetricsCollector {
   private depthCount = 0;
 
   observe(o: Observation): void {
+    if (VALIDATOR_EVENTS.is(o)) this.observeValidators(o);
+    else if (POSTING_EVENTS.is(o)) this.observeL1(o);
+  }
+
+  private observeValidators(o: ValidatorEvent): void {
     const m = this.metrics;
     const x = m.execution;
     switch (o.event) {
       case "commit": {
-        const height = o.fields.height as number;
+        const height = o.fields.height;
         if (height > m.commits) m.commits = height;
-        if (isValidator(o.node) && !this.firstCommitAt.has(height)) {
+        if (this.validators.has(o.node) && !this.firstCommitAt.has(height)) {
           this.firstCommitAt.set(height, o.timeUs);
-          this.observeCommittedPayload(o.fields.payload as Uint8Array, o.timeUs);
+          this.observeCommittedPayload(o.fields.payload, o.timeUs);
         }
         break;
       }
       case "state-root": {
-        const height = o.fields.height as number;
-        const depth = o.fields.mempool as number | undefined;
+        const height = o.fields.height;
+        const depth = o.fields.mempool;
         if (depth !== undefined) {
           x.mempoolDepthMax = Math.max(x.mempoolDepthMax, depth);
           this.depthSum += depth;
@@ -171,12 +184,12 @@ export class MetricsCollector {
         }
         if (!this.rootsSeen.has(height)) {
           this.rootsSeen.add(height);
-          for (const [code, n] of Object.entries((o.fields.failed ?? {}) as Record<string, number>)) x.failed[code] = (x.failed[code] ?? 0) + n;
+          for (const [code, n] of Object.entries(o.fields.failed ?? {})) x.failed[code] = (x.failed[code] ?? 0) + n;
         }
         break;
       }
       case "tx-rejected": {
-        const reason = o.fields.reason as string;
+        const reason = o.fields.reason;
         x.rejected[reason] = (x.rejected[reason] ?? 0) + 1;
         break;
       }
@@ -187,13 +200,13 @@ export class MetricsCollector {
         x.rollbacks++;
         break;
       case "view":
-        m.views = Math.max(m.views, o.fields.view as number);
+        m.views = Math.max(m.views, o.fields.view);
         break;
       case "timeout":
         m.timeouts++;
         break;
       case "tc":
-        this.tcViews.add(o.fields.view as number);
+        this.tcViews.add(o.fields.view);
         m.timeoutCertificates = this.tcViews.size;
         break;
       case "propose":
@@ -208,18 +221,16 @@ export class MetricsCollector {
         break;
       case "submit":
         m.transactionsSubmitted++;
-        if (!this.submittedAt.has(o.fields.txId as string)) this.submittedAt.set(o.fields.txId as string, o.timeUs);
+        if (!this.submittedAt.has(o.fields.txId)) this.submittedAt.set(o.fields.txId, o.timeUs);
         break;
       case "boot":
         if (this.booted.has(o.node)) m.restarts++;
         this.booted.add(o.node);
         break;
-      default:
-        this.observeL1(o);
     }
   }
 
-  private observeL1(o: Observation): void {
+  private observeL1(o: PostingEvent): void {
     const l = this.metrics.l1;
     const count = (into: Record<string, number>, key: string): void => {
       into[key] = (into[key] ?? 0) + 1;
@@ -227,7 +238,7 @@ export class MetricsCollector {
     switch (o.event) {
       case "l1-tx-sent":
         l.transactionsSent++;
-        if ((o.fields.attempt as number) > 0) l.retried++;
+        if (o.fields.attempt > 0) l.retried++;
         break;
       case "l1-tx-resent":
         l.resent++;
@@ -236,10 +247,10 @@ export class MetricsCollector {
         l.landed++;
         break;
       case "l1-tx-failed":
-        count(l.failed, o.fields.reason as string);
+        count(l.failed, o.fields.reason);
         break;
       case "l1-read-failed":
-        count(l.readFailures, o.fields.reason as string);
+        count(l.readFailures, o.fields.reason);
         break;
       case "l1-reorg":
         l.reorgs++;
@@ -248,11 +259,11 @@ export class MetricsCollector {
         l.rpcErrors++;
         break;
       case "operator-action":
-        count(l.operations, `${o.fields.action as string}:${o.fields.ok === true ? "ok" : String(o.fields.error)}`);
+        count(l.operations, `${o.fields.action}:${o.fields.ok ? "ok" : String(o.fields.error)}`);
         break;
       case "l1-root-finalized": {
         l.batchesFinalized++;
-        const l2Height = o.fields.l2Height as number;
+        const l2Height = o.fields.l2Height;
         l.finalizedL2Height = Math.max(l.finalizedL2Height, l2Height);
         for (const [height, submits] of this.awaitingL1) {
           if (height > l2Height) continue;
