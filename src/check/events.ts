@@ -99,10 +99,17 @@ export const nodeId = z.string().min(1);
 
 // ---------------------------------------------------------------- the simulator's own events (node `sim`)
 
-/** Events the simulator logs itself, as node `sim` (`scenario/cluster.ts`). */
+/** Events the world logs itself, as node `sim` (`harness/world.ts`, `harness/catalog.ts`, the systems' operations). */
 export const SIMULATOR_EVENTS = new EventCatalogue("simulator", {
-  /** A fault action applied; `description` is the line the trace records (`crash v2`, `partition [v0,v1] | [v2,v3]`...). */
-  fault: z.strictObject({ description: z.string() }),
+  /**
+   * A fault action applied; `description` is the line the trace records (`crash v2`, `partition [v0,v1] | [v2,v3]`...);
+   * `triggered` when a view or an event fired it (its moment was not known before the run).
+   */
+  fault: z.strictObject({ description: z.string(), triggered: z.literal(true).optional() }),
+  /** A fault fired by a view or an event whose precondition did not hold then (a restart of a node that is up), with the reason. */
+  "fault-skipped": z.strictObject({ description: z.string(), reason: z.string() }),
+  /** A checker failed (written to the event log; at the end of the run for a liveness verdict). `atUs` in microseconds. */
+  violation: z.strictObject({ invariant: z.string(), atUs: z.number().int().min(0), message: z.string() }),
   /** The run entered a phase: `liveness`, when the faults of a swarm run are healed. */
   phase: z.strictObject({ phase: z.literal("liveness") }),
   /** An operation handed to the operator (`operation pause-posting`, `operation rotate-poster 1`...). */

@@ -152,8 +152,23 @@ export function episodeWindowArb(ctx: FaultKindContext): fc.Arbitrary<{ startUs:
     });
 }
 
-/** Every episode kind of the built-in catalog; {@link faultPlanArb} draws from these unless told otherwise (those that do not apply are left out). */
-export const DEFAULT_FAULT_KINDS: readonly EpisodeKind[] = episodeKindsOf(BUILTIN_SYSTEMS.catalog);
+/** Every episode kind of the built-in catalog, in catalog order. */
+export const ALL_FAULT_KINDS: readonly EpisodeKind[] = episodeKindsOf(BUILTIN_SYSTEMS.catalog);
+
+/**
+ * Kinds that lose or damage what a validator wrote to its disk (`wipe`,
+ * `torn-write`) or damage it silently for later (`corrupt`, `storage-faults`).
+ * A wipe or a torn write counts as faulty while its node is down, but a
+ * corruption outlives its episode (the node finds it only at its next
+ * restart), so the budget of faulty validators cannot bound it: the default
+ * kinds leave `corrupt` and `storage-faults` out, and a plan beyond f must
+ * leave all of these out (more than f validators that lost their safety state
+ * can break safety by design, not by a bug).
+ */
+export const DISK_LOSS_KINDS: ReadonlySet<string> = new Set(["wipe", "torn-write", "corrupt", "storage-faults"]);
+
+/** The kinds {@link faultPlanArb} draws from unless told otherwise (those that do not apply are left out): every kind but `corrupt` and `storage-faults`. */
+export const DEFAULT_FAULT_KINDS: readonly EpisodeKind[] = ALL_FAULT_KINDS.filter((k) => k.name !== "corrupt" && k.name !== "storage-faults");
 
 /** Options of {@link faultPlanArb}. Times are microseconds of virtual time. */
 export interface FaultPlanArbOptions {

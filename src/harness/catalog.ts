@@ -109,7 +109,7 @@ export class FaultCatalog<A extends ActionBase = ActionBase> {
       ctx.world.observe({ timeUs: ctx.world.sim.nowUs, node: WORLD_NODE, event: "fault-skipped", fields: { description, reason: error.message } });
       return;
     }
-    ctx.world.recordFault(description);
+    ctx.world.recordFault(description, true);
   }
 }
 

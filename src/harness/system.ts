@@ -14,7 +14,7 @@
  * is armed, `arm` (its own timed operations).
  */
 import type { z } from "zod";
-import type { Checker, Observation } from "../check/checker.js";
+import type { Checker, InvariantResult, Observation } from "../check/checker.js";
 import type { NodeId } from "../sim/node.js";
 import type { ActionBase, ApplyContext, BackgroundKind, FaultKind, NodePlan, PlanContext, Quorum, ServiceKey } from "./fault-kind.js";
 import type { FaultModel } from "./fault-model.js";
@@ -90,6 +90,9 @@ export interface System<S = unknown> {
   build(ctx: BuildContext<S>): readonly SystemInstance[];
   /** Arms its own operations, after the fault plan is armed. */
   arm(ctx: BuildContext<S>): void;
-  /** Summary lines for people from the run's metrics (`metrics` as the report holds them for one rollup). */
-  summary(metrics: Readonly<Record<string, unknown>>): string[];
+  /**
+   * Summary lines for people from one instance's figures (`metrics` as the report holds them for one rollup)
+   * and the verdicts of the invariants (names without the rollup's prefix).
+   */
+  summary(metrics: Readonly<Record<string, unknown>>, invariants: readonly InvariantResult[]): string[];
 }

@@ -240,11 +240,14 @@ export class World {
     for (const listener of this.listeners.watch) listener(o);
   }
 
-  /** Records a fault in the trace (digest) and for every listener. */
-  recordFault(description: string): void {
+  /**
+   * Records a fault in the trace (digest) and for every listener.
+   * @param triggered true for an action fired by a view or an event (the liveness checker moves its heal time to it)
+   */
+  recordFault(description: string, triggered = false): void {
     this.sim.trace.record(this.sim.nowUs, WORLD_NODE, "fault", digestText(description));
     this.faultsApplied++;
-    this.observe({ timeUs: this.sim.nowUs, node: WORLD_NODE, event: "fault", fields: { description } });
+    this.observe({ timeUs: this.sim.nowUs, node: WORLD_NODE, event: "fault", fields: triggered ? { description, triggered } : { description } });
   }
 
   /** Records an operation of the scenario's own hand (not counted as a fault). */

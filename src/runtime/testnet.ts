@@ -12,7 +12,7 @@
  * sends SIGTERM, then SIGKILL after `stopTimeoutMs`; and an `exit` hook of
  * this process SIGKILLs any child still alive when it exits for any reason.
  *
- * Fault actions that make sense for processes (see {@link SUPPORTED_ACTIONS}):
+ * Fault actions that make sense for processes (each kind's `real` part in the fault catalog):
  * - `crash`: SIGKILL (no clean shutdown: unsynced writes may be lost, as a
  *   simulated crash loses them);
  * - `restart`: the same command on the same config and data dir (the node
@@ -31,12 +31,12 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import type { RealStep } from "../harness/fault-kind.js";
+import { isTimed } from "../harness/triggers.js";
 import type { FaultAction } from "../scenario/schema.js";
+import { BUILTIN_SYSTEMS } from "../systems/index.js";
 import { CONTROL_ENV, encodeControlCommand, type ControlCommand } from "./control-channel.js";
 import { TestnetMonitor, testnetExitCode, type CheckerSettings, type ProgressSnapshot, type TestnetSummary } from "./testnet-monitor.js";
-
-/** Fault actions a testnet applies to real processes. */
-export const SUPPORTED_ACTIONS: ReadonlySet<FaultAction["action"]> = new Set(["crash", "restart", "partition", "isolate", "heal", "pause"]);
 
 /** Defaults of {@link TestnetOptions}. */
 export const TESTNET_DEFAULTS = {
@@ -127,28 +127,20 @@ export function defaultEntry(): string {
   return join(packageRoot(), "bin", "asset-sim.js");
 }
 
-/** Fault actions of `scenario` a testnet cannot apply to processes, with the reason. */
+/**
+ * Fault actions of `scenario` a testnet cannot apply to processes, with the
+ * reason: each kind's `real` part in the fault catalog says it (an action
+ * fired by a view or an event is also left out: the testnet schedules by time).
+ */
 export function unsupportedActions(faults: readonly FaultAction[]): { index: number; action: string; reason: string }[] {
   const out: { index: number; action: string; reason: string }[] = [];
   faults.forEach((f, index) => {
-    if (f.action === "isolate" && f.direction !== "both") out.push({ index, action: f.action, reason: "one-way isolation (the transport blocks a peer both ways)" });
-    else if (!SUPPORTED_ACTIONS.has(f.action)) out.push({ index, action: f.action, reason: UNSUPPORTED_REASONS[f.action] ?? "not applicable to real processes" });
+    if (!isTimed(f)) return void out.push({ index, action: f.action, reason: "a testnet fires faults at times only, not at views or events" });
+    const steps = BUILTIN_SYSTEMS.catalog.kindOf(f).real(f);
+    if ("unsupported" in steps) out.push({ index, action: f.action, reason: steps.unsupported });
   });
   return out;
 }
-
-const UNSUPPORTED_REASONS: Partial<Record<FaultAction["action"], string>> = {
-  "partition-oneway": "one-way cuts (the transport blocks a peer both ways)",
-  clog: "holding messages in flight needs the simulated network",
-  unclog: "holding messages in flight needs the simulated network",
-  corrupt: "storage faults are simulated-disk only",
-  "torn-write": "storage faults are simulated-disk only",
-  wipe: "losing a real data dir is not simulated here",
-  "storage-faults": "storage faults are simulated-disk only",
-  clock: "clock skew and drift are simulated-clock only",
-  "l1-faults": "there is no L1 in a local testnet",
-  "l1-reorg": "there is no L1 in a local testnet",
-};
 
 /**
  * A running testnet. Build it with {@link Testnet.start}; always call
@@ -335,23 +327,28 @@ export class Testnet {
     });
   }
 
-  /** Applies one fault action now. */
+  /** Applies one fault action now: the control steps its kind's `real` part gives (see the fault catalog). */
   async apply(fault: FaultAction): Promise<void> {
-    switch (fault.action) {
+    const steps = BUILTIN_SYSTEMS.catalog.kindOf(fault).real(fault);
+    if ("unsupported" in steps) return void this.note(`skipped ${fault.action}: ${steps.unsupported}`);
+    for (const step of steps) await this.applyStep(step);
+  }
+
+  /** Applies one control step of real mode. */
+  private async applyStep(step: RealStep): Promise<void> {
+    switch (step.op) {
       case "crash":
-        return this.crash(fault.node);
+        return this.crash(step.node);
       case "restart":
-        return this.restart(fault.node);
+        return this.restart(step.node);
       case "partition":
-        return this.partition(fault.groups);
+        return this.partition(step.groups);
       case "isolate":
-        return this.isolate(fault.node);
+        return this.isolate(step.node);
       case "heal":
         return this.heal();
       case "pause":
-        return this.pause(fault.node, fault.duration / 1000);
-      default:
-        this.note(`skipped ${fault.action}: not supported in a testnet`);
+        return this.pause(step.node, step.durationUs / 1000);
     }
   }
 
@@ -568,22 +565,9 @@ export function editJsonFile(path: string, edit: (config: Record<string, unknown
   writeFileSync(path, `${JSON.stringify(config, null, 2)}\n`);
 }
 
-/** A one-line description of a fault action. */
+/** A one-line description of a fault action (the catalog's, as the simulator writes it). */
 export function describeFault(fault: FaultAction): string {
-  switch (fault.action) {
-    case "partition":
-      return `partition ${fault.groups.map((g) => `[${g.join(",")}]`).join(" | ")}`;
-    case "heal":
-      return "heal";
-    case "pause":
-      return `pause ${fault.node} for ${fault.duration / 1000}ms`;
-    case "crash":
-    case "restart":
-    case "isolate":
-      return `${fault.action} ${fault.node}`;
-    default:
-      return fault.action;
-  }
+  return BUILTIN_SYSTEMS.catalog.kindOf(fault).describe(fault, new Map());
 }
 
 /** The overall outcome of {@link runTestnet}. */

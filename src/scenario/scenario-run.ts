@@ -114,7 +114,9 @@ export class ScenarioRun {
       if (world.has(extra.id)) throw new Error(`extra node ${extra.id} clashes with a scenario node`);
       world.addNode<ValidatorMessage>({ id: extra.id, role: "extra", system: "test", instance: "", codec: validatorCodec, create: extra.create, crashable: false, honest: true });
     }
-    for (const instance of instances) for (const checker of instance.checkers) world.addChecker(checker, (o) => instance.sees(o));
+    for (const instance of instances) {
+      for (const checker of instance.checkers) world.addChecker(instance.instance === "" ? checker : namespaced(instance.instance, checker), (o) => instance.sees(o));
+    }
 
     // The world's own settings: clocks from time 0, background pauses of every validator.
     for (const [id, setting] of Object.entries(scenario.clocks.nodes)) world.setClock(id, { skewUs: setting.skew, drift: setting.drift });
@@ -175,4 +177,19 @@ export class ScenarioRun {
     const spec = this.world.has(id) ? this.world.spec(id) : undefined;
     return this.rollup(spec?.instance ?? "");
   }
+}
+
+/** A checker of one of several instances, its name and violations prefixed by the instance (`r1/agreement`). */
+function namespaced(instance: string, checker: Checker): Checker {
+  const name = `${instance}/${checker.name}`;
+  const rename = <V extends { readonly invariant: string } | undefined>(v: V): V => (v === undefined ? v : { ...v, invariant: name });
+  return {
+    name,
+    kind: checker.kind,
+    observe: (o) => rename(checker.observe(o)),
+    finish: (endUs) => {
+      const result = checker.finish(endUs);
+      return { ...result, name, ...(result.violation !== undefined ? { violation: rename(result.violation) } : {}) };
+    },
+  };
 }

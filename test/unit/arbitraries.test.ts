@@ -27,7 +27,10 @@ function parsePlan(faults: readonly FaultAction[], options: FaultPlanArbOptions)
  * The most validators faulty at any moment of the plan, replayed action by
  * action: n minus the largest set of running, unclogged validators whose
  * links among themselves are all up (both ways), plus one while the leader
- * is isolated (its identity is only known when the action fires).
+ * is isolated (its identity is only known when the action fires). An oracle
+ * written apart from the fault model (`harness/fault-model.ts`) the
+ * generator uses: a torn write and a wipe take their node down like a crash;
+ * pauses, clocks and corruptions leave it faultless.
  */
 export function maxFaultyOverPlan(faults: readonly FaultAction[], n: number): number {
   const validators = Array.from({ length: n }, (_, i) => `v${i}`);
@@ -43,7 +46,7 @@ export function maxFaultyOverPlan(faults: readonly FaultAction[], n: number): nu
     expect(a.at).toBeGreaterThanOrEqual(last);
     last = a.at;
     switch (a.action) {
-      case "crash": crashed.add(a.node); break;
+      case "crash": case "torn-write": case "wipe": expect(crashed.has(a.node)).toBe(false); crashed.add(a.node); break;
       case "restart": expect(crashed.delete(a.node)).toBe(true); break;
       case "clog": clogged.add(a.node); break;
       case "unclog": clogged.delete(a.node); break;
@@ -57,7 +60,7 @@ export function maxFaultyOverPlan(faults: readonly FaultAction[], n: number): nu
           if (a.direction !== "outbound") cutLinks(everyoneBut(a.node), [a.node]);
         }
         break;
-      case "l1-faults": case "l1-reorg": break;
+      case "l1-faults": case "l1-reorg": case "pause": case "clock": case "corrupt": case "storage-faults": break;
     }
     const healthy = validators.filter((v) => !crashed.has(v) && !clogged.has(v));
     let largest = 0;
@@ -108,7 +111,7 @@ describe("faultPlanArb", () => {
       plan.forEach((a) => seen.add(a.action === "isolate" && a.node === "leader" ? "isolate-leader" : a.action));
       if (maxFaultyOverPlan(plan, 7) === 2) reachedBudget = true;
     }
-    expect([...seen].sort()).toEqual(["clog", "crash", "heal", "isolate", "isolate-leader", "l1-faults", "l1-reorg", "partition", "partition-oneway", "restart", "unclog"]);
+    expect([...seen].sort()).toEqual(["clock", "clog", "crash", "heal", "isolate", "isolate-leader", "l1-faults", "l1-reorg", "partition", "partition-oneway", "pause", "restart", "torn-write", "unclog", "wipe"]);
     expect(reachedBudget).toBe(true);
   });
 
@@ -133,12 +136,15 @@ describe("faultPlanArb", () => {
     expect(details.failed).toBe(true);
     expect(details.numShrinks).toBeGreaterThan(0);
     expect(invalid).toEqual([]);
-    // Shrunk to one crash and its restart, at the earliest time and shortest downtime, then the final heal.
-    expect(details.counterexample![0]).toEqual([
+    // Shrunk to one crash and its restart, at the earliest time and shortest downtime (the swarm's kind choice may
+    // keep one harmless episode of another kind beside it), then the final heal.
+    const shrunk = details.counterexample![0];
+    expect(shrunk.filter((a) => a.action === "crash" || a.action === "restart")).toEqual([
       { at: 500_000, action: "crash", node: "v0" },
       { at: 600_000, action: "restart", node: "v0" },
-      { at: 8_000_000, action: "heal" },
     ]);
+    expect(shrunk.length).toBeLessThanOrEqual(5);
+    expect(shrunk.at(-1)).toEqual({ at: 8_000_000, action: "heal" });
     expect(tried).toBeGreaterThan(details.numRuns);
   });
 

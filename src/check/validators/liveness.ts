@@ -4,12 +4,16 @@
  * between the heal and the first one, or the last one and the end of the run)
  * is longer than the bound.
  *
+ * A fault fired by a view or an event (its moment unknown before the run)
+ * moves the heal time to when it fired.
+ *
  * Judged at the end of the run. Not applicable (skipped, still ok) when the
  * fault plan leaves too few validators able to form a quorum, or when the run
  * ends less than one bound after the heal with no commit yet. Only commits of
  * the honest validators it is given count as progress.
  */
 import { VALIDATOR_EVENTS } from "../../systems/validators/events.js";
+import { SIMULATOR_EVENTS } from "../events.js";
 import type { Checker, HonestValidators, InvariantResult, Observation, Violation } from "../checker.js";
 
 /** What the fault plan lets us expect, computed from the scenario before the run. */
@@ -26,6 +30,8 @@ export class LivenessChecker implements Checker {
   readonly kind = "liveness" as const;
   private readonly commitTimesUs: number[] = [];
   private highestHeight = 0;
+  /** When the last fault fired by a view or an event was applied, microseconds. */
+  private triggeredHealUs = 0;
 
   /**
    * @param boundUs longest allowed wait for a new committed height after the heal, microseconds
@@ -39,6 +45,7 @@ export class LivenessChecker implements Checker {
   ) {}
 
   observe(o: Observation): Violation | undefined {
+    if (SIMULATOR_EVENTS.is(o, "fault") && o.fields.triggered === true) this.triggeredHealUs = Math.max(this.triggeredHealUs, o.timeUs);
     if (!VALIDATOR_EVENTS.is(o, "commit") || !this.honest.has(o.node)) return undefined;
     const height = o.fields.height;
     if (height > this.highestHeight) {
@@ -49,7 +56,8 @@ export class LivenessChecker implements Checker {
   }
 
   finish(endUs: number): InvariantResult {
-    const { healAtUs, notExpectedBecause } = this.expectation;
+    const { notExpectedBecause } = this.expectation;
+    const healAtUs = Math.max(this.expectation.healAtUs, this.triggeredHealUs);
     let longestGapUs = 0;
     let previous = 0;
     for (const t of this.commitTimesUs) {

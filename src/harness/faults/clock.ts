@@ -39,7 +39,7 @@ export const clockKind = defineFaultKind<{ at: number; action: "clock"; node: st
     return chosen.length === 0 ? undefined : { actions, note: `clock skew ${chosen.join(" ")}` };
   },
   arbitrary: {
-    applies: (ctx) => ctx.validators.length > 0,
+    applies: (ctx) => ctx.maxFaultyValidators > 0,
     episode: (fc, ctx) =>
       fc
         .record({ window: windowArb(fc, ctx), node: fc.constantFrom(...ctx.validators), skewMs: fc.integer({ min: -90, max: 90 }), driftPercent: fc.integer({ min: -5, max: 5 }) })

@@ -110,7 +110,7 @@ export const pauseKind = defineFaultKind<{ at: number; action: "pause"; node: st
     return durationUs > 0 ? { actions: [{ at: startUs, action: "pause", node, duration: durationUs }], note: `pause ${node} ${durationUs}us` } : undefined;
   },
   arbitrary: {
-    applies: (ctx) => ctx.validators.length > 0,
+    applies: (ctx) => ctx.maxFaultyValidators > 0,
     episode: (fc, ctx) =>
       fc.record({ window: windowArb(fc, ctx), node: fc.constantFrom(...ctx.validators) }).map(({ window, node }) => ({
         startUs: window.startUs,

@@ -1,12 +1,14 @@
 /** The validators system's summary lines (what `asset-sim run` prints about consensus, execution and the workload). */
+import type { InvariantResult } from "../../check/checker.js";
 import type { ConsensusMetrics } from "./metrics.js";
 
-/** Lines for people from one rollup's metrics. */
-export function formatValidatorsSummary(metrics: Readonly<Record<string, unknown>>): string[] {
-  const m = metrics as unknown as ConsensusMetrics & { transactionsCommittedValid?: number };
+/** Lines for people from one rollup's metrics (committed transactions as the validity checker counted them). */
+export function formatValidatorsSummary(metrics: Readonly<Record<string, unknown>>, invariants: readonly InvariantResult[]): string[] {
+  const m = metrics as unknown as ConsensusMetrics;
+  const committed = String(invariants.find((r) => r.name === "validity")?.figures.transactionsCommitted ?? "?");
   return [
     `commits ${m.commits}  views ${m.views}  timeouts ${m.timeouts} (${m.timeoutCertificates} TCs)  proposals ${m.proposals}  restarts ${m.restarts}`,
-    `transactions submitted ${m.transactionsSubmitted}, committed ${m.transactionsCommitted} (${m.execution.committedTps} tx/s), latency p50 ${ms(m.execution.latencyUs.p50)} p95 ${ms(m.execution.latencyUs.p95)} p99 ${ms(m.execution.latencyUs.p99)}`,
+    `transactions submitted ${m.transactionsSubmitted}, committed ${committed} (${m.execution.committedTps} tx/s), latency p50 ${ms(m.execution.latencyUs.p50)} p95 ${ms(m.execution.latencyUs.p95)} p99 ${ms(m.execution.latencyUs.p99)}`,
     `blocks: interval p50 ${ms(m.execution.blockIntervalUs.p50)} p95 ${ms(m.execution.blockIntervalUs.p95)}  mempool depth max ${m.execution.mempoolDepthMax} mean ${m.execution.mempoolDepthMean}  root divergences ${m.execution.rootDivergences}  rollbacks ${m.execution.rollbacks}`,
     `rejected at mempool: ${counts(m.execution.rejected)}  failed in execution: ${counts(m.execution.failed)}`,
   ];
