@@ -190,8 +190,16 @@ function buildRollup(ctx: BuildContext<Scenario>, rollup: RollupScenario): Valid
     new LivenessChecker(rollup.invariants.livenessBound, livenessExpectation, honest),
   ];
   const metrics = new MetricsCollector(scenario.l1.enabled, new Set([...validators, ...twins.map((t) => t.twin)]));
+  // The figures of a rollup also count its posting nodes, and the shared L1's events (a derived event naming
+  // another rollup left out).
+  const measures = (o: Observation): boolean => {
+    if (sees(o)) return true;
+    if (!world.has(o.node)) return false;
+    const owner = world.spec(o.node).instance;
+    return owner === instance || (owner === "" && (o.fields.rollup === undefined || o.fields.rollup === rollup.name));
+  };
   world.addListener((o) => {
-    if (sees(o)) metrics.observe(o);
+    if (measures(o)) metrics.observe(o);
   }, "measure");
 
   const v = rollup.validators;
