@@ -3,6 +3,7 @@
  * committed heights, asking a peer for its checkpoint when far behind,
  * serving ours with its commit proof, and verifying and installing a peer's.
  */
+import { assert } from "../../sim/assert.js";
 import { bytesEqual, toHex } from "../../crypto/hash.js";
 import type { NodeId } from "../../sim/node.js";
 import { BlockTree } from "../block-tree.js";
@@ -19,6 +20,7 @@ export function maybeCheckpoint(r: ReplicaState, block: Block): void {
   if (every <= 0 || block.height % every !== 0 || r.app.snapshot === undefined) return;
   const state = r.app.snapshot(block);
   if (state === undefined) return;
+  assert(block.height <= r.tree.committedTip.height, "a checkpoint is of a committed block");
   storeCheckpoint(r.ctx.storage, { height: block.height, blockHash: block.hash, state });
   r.ctx.log("checkpoint", { height: block.height, bytes: state.length });
 }
@@ -30,6 +32,8 @@ export function maybeRequestSnapshot(r: ReplicaState, qc: QuorumCertificate, sou
   if (qc.height <= r.tree.committedTip.height + (r.config.snapshotBehindBlocks ?? SNAPSHOT_BEHIND_DEFAULT)) return;
   const sourceIndex = source === undefined ? undefined : r.validators.indexOf(source);
   snapshot.peer = sourceIndex !== undefined && sourceIndex !== r.config.index && snapshot.peer === -1 ? sourceIndex : r.randomPeer();
+  if (r.validators.size > 1) assert(snapshot.peer !== r.config.index, "never ask ourselves for a snapshot");
+  assert(r.config.syncRetryUs > 0, "the snapshot retry timer has a positive delay");
   snapshot.timerId = r.ctx.setTimer(4 * r.config.syncRetryUs, TIMER_SNAPSHOT);
   r.ctx.log("snapshot-request", { peer: r.validators.idOf(snapshot.peer), committedHeight: r.tree.committedTip.height, qcHeight: qc.height });
   r.ctx.send(r.validators.idOf(snapshot.peer), { type: "snapshot-request" });
@@ -92,7 +96,9 @@ export function onSnapshot(r: ReplicaState, from: NodeId, msg: SnapshotMessage):
   r.snapshot.timerId = undefined;
   r.snapshot.deferredParentHex = undefined;
   for (const hex of r.tree.uncommittedHashes()) deletePendingBlock(r.ctx.storage, hex);
+  const committedHeightBefore = r.tree.committedTip.height;
   r.tree = new BlockTree(base);
+  assert(r.tree.committedTip.height > committedHeightBefore, "an installed snapshot moves the committed height up");
   storeCheckpoint(r.ctx.storage, { height: base.height, blockHash: base.hash, state: msg.state });
   resetCommittedChain(r.ctx.storage, base);
   r.ctx.log("snapshot-installed", { from, height: base.height, proofBlocks: msg.blocks.length });
@@ -105,6 +111,7 @@ export function onSnapshot(r: ReplicaState, from: NodeId, msg: SnapshotMessage):
 
 /** The snapshot request's retry timer fired: stop waiting for it. */
 export function onSnapshotTimeout(r: ReplicaState): void {
+  assert(r.snapshot.timerId !== undefined, "the snapshot timer is armed");
   r.snapshot.timerId = undefined;
   endSnapshotWait(r);
 }
@@ -118,5 +125,7 @@ function endSnapshotWait(r: ReplicaState): void {
   }
   const parentHex = snapshot.deferredParentHex;
   snapshot.deferredParentHex = undefined;
+  assert(snapshot.timerId === undefined, "no snapshot is awaited");
+  // Inserting may take in a QC far ahead and ask for a snapshot again.
   if (parentHex !== undefined && r.tree.get(parentHex) !== undefined) insertOrphansOf(r, parentHex);
 }

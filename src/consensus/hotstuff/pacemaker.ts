@@ -3,6 +3,7 @@
  * Bracha-style amplification (f + 1 timeouts of a view make a replica join
  * them), which re-synchronizes views after a partition.
  */
+import { assert } from "../../sim/assert.js";
 import type { NodeId } from "../../sim/node.js";
 import { timeoutSigningBytes } from "../block-hash.js";
 import { persistSafetyState } from "../safety-store.js";
@@ -16,6 +17,7 @@ import type { ReplicaState } from "./state.js";
 export function enterView(r: ReplicaState, view: number, progress: boolean): void {
   const pacemaker = r.pacemaker;
   if (view <= r.currentView) return;
+  assert(view > r.currentView, "the view never goes down");
   r.currentView = view;
   if (progress) pacemaker.viewTimer.onProgress();
   if (r.proposals.proposeTimerId !== undefined) {
@@ -31,6 +33,7 @@ export function enterView(r: ReplicaState, view: number, progress: boolean): voi
 }
 
 function armViewTimer(r: ReplicaState, afterUs: number): void {
+  assert(afterUs > 0, "the view timer has a positive delay");
   if (r.pacemaker.viewTimerId !== undefined) r.ctx.cancelTimer(r.pacemaker.viewTimerId);
   r.pacemaker.viewTimerId = r.ctx.setTimer(afterUs, TIMER_VIEW);
 }
@@ -38,6 +41,8 @@ function armViewTimer(r: ReplicaState, afterUs: number): void {
 /** The view timer fired: time out the current view, or re-send the timeout of a view we are still stuck in. */
 export function onViewTimeout(r: ReplicaState): void {
   const pacemaker = r.pacemaker;
+  assert(pacemaker.viewTimerId !== undefined, "the view timer is armed");
+  assert(pacemaker.timedOutView <= r.currentView, "the timed-out view is not ahead of the view");
   if (pacemaker.timedOutView === r.currentView && pacemaker.sentTimeout !== undefined) {
     // Still stuck in a view we already left by timeout: re-send (messages may have been lost).
     r.ctx.log("timeout-resend", { view: r.currentView });
@@ -58,6 +63,8 @@ function timeoutView(r: ReplicaState): void {
     return;
   }
   const view = r.currentView;
+  assert(pacemaker.timedOutView < view, "a view is left by timeout once");
+  assert(view >= r.safety.lastVotedView, "time out a view at or above the last voted view");
   pacemaker.timedOutView = view;
   r.safety.lastVotedView = Math.max(r.safety.lastVotedView, view);
   persistSafetyState(r.ctx.storage, r.safety);
@@ -99,6 +106,7 @@ export function onTimeout(r: ReplicaState, from: NodeId, msg: TimeoutMessage): v
     byView = new Map();
     pacemaker.timeouts.set(msg.view, byView);
   }
+  assert(msg.view >= r.currentView, "timeouts are counted for the current view or above");
   byView.set(msg.signer, msg);
 
   joinTimeouts(r, msg);
@@ -128,6 +136,7 @@ function joinTimeouts(r: ReplicaState, msg: TimeoutMessage): void {
   const f = r.validators.f;
   if (pacemaker.highestTimeoutView.size < f + 1) return;
   const views = [...pacemaker.highestTimeoutView.values()].sort((a, b) => b - a);
+  assert(views.length >= f + 1, "amplification needs f + 1 signers");
   const view = views[f]!;
   if (view < r.currentView || pacemaker.timedOutView >= view) return;
   enterView(r, view, false);
@@ -138,4 +147,6 @@ function joinTimeouts(r: ReplicaState, msg: TimeoutMessage): void {
 export function processTC(r: ReplicaState, tc: TimeoutCertificate): void {
   if (r.pacemaker.lastTC === undefined || tc.view > r.pacemaker.lastTC.view) r.pacemaker.lastTC = tc;
   if (tc.view >= r.currentView) enterView(r, tc.view + 1, false);
+  assert(r.currentView > tc.view, "a TC moves us past its view");
+  assert(r.pacemaker.lastTC.view >= tc.view, "the last TC is the highest seen");
 }

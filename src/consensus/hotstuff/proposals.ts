@@ -3,6 +3,7 @@
  * replicas vote for it under Jolteon's `safe_to_vote` rule, and the next
  * leader forms the QC from 2f + 1 votes.
  */
+import { assert } from "../../sim/assert.js";
 import { bytesEqual, toHex } from "../../crypto/hash.js";
 import type { NodeId } from "../../sim/node.js";
 import { blockHash, proposalSigningBytes, voteSigningBytes } from "../block-hash.js";
@@ -59,6 +60,9 @@ function maybeVote(r: ReplicaState, block: Block, tc: TimeoutCertificate | undef
   if (block.timestampUs <= parent.timestampUs) return r.ctx.log("vote-refused", { view: block.view, reason: "timestamp not after the parent's" });
   if (!r.app.verifyPayload(r.appCtx, block, branch)) return r.ctx.log("vote-refused", { view: block.view, reason: "payload rejected by the application" });
 
+  assert(r.recovery === undefined, "no vote while recovering the safety state");
+  assert(block.view === r.currentView, "vote only in the current view");
+  assert(block.view > r.safety.lastVotedView, "vote only for a view above the last voted view");
   r.safety.lastVotedView = block.view;
   persistSafetyState(r.ctx.storage, r.safety);
   const vote: VoteMessage = {
@@ -92,6 +96,8 @@ export function onVote(r: ReplicaState, from: NodeId, msg: VoteMessage): void {
   }
   collector.signatures.set(msg.signer, msg.signature);
   if (collector.signatures.size < r.validators.quorum) return;
+  assert(collector.signatures.size >= r.validators.quorum, "a QC has a quorum of signatures");
+  assert(collector.view === msg.view, "votes are collected per view");
   collector.formed = true;
   const qc: QuorumCertificate = {
     view: collector.view,
@@ -125,6 +131,7 @@ export function maybePropose(r: ReplicaState): void {
   const now = r.ctx.now();
   const readyAt = parent.timestampUs + r.config.blockTimeUs;
   if (now < readyAt) {
+    assert(readyAt - now > 0, "the propose timer has a positive delay");
     if (r.proposals.proposeTimerId !== undefined) r.ctx.cancelTimer(r.proposals.proposeTimerId);
     r.proposals.proposeTimerId = r.ctx.setTimer(readyAt - now, TIMER_PROPOSE);
     return;
@@ -145,6 +152,15 @@ export function maybePropose(r: ReplicaState): void {
     ...(tc === undefined ? {} : { tc }),
     signature: r.sign(proposalSigningBytes(block.hash)),
   };
+  assert(r.recovery === undefined, "no proposal while recovering the safety state");
+  assert(block.proposer === r.config.index, "the proposer of a block we propose is us");
+  assert(r.validators.leaderOf(view) === r.config.index, "propose only in a view we lead");
+  assert(view === r.currentView, "propose only in the current view");
+  assert(view > r.safety.lastProposedView, "propose at most once per view");
+  assert(view > r.safety.lastVotedView, "never propose in a view we voted or timed out in");
+  assert(block.justify.view < view, "the justify QC is below the block's view");
+  assert(block.height === parent.height + 1, "a proposal extends its parent by one");
+  assert(block.timestampUs > parent.timestampUs, "a proposal's timestamp is after its parent's");
   r.safety.lastProposedView = view;
   persistSafetyState(r.ctx.storage, r.safety);
   r.ctx.log("propose", { view, height: block.height, hash: toHex(block.hash), payloadBytes: block.payload.length });
@@ -153,6 +169,7 @@ export function maybePropose(r: ReplicaState): void {
 
 /** The propose timer fired: the block time since the parent has passed. */
 export function onProposeTimeout(r: ReplicaState): void {
+  assert(r.proposals.proposeTimerId !== undefined, "the propose timer is armed");
   r.proposals.proposeTimerId = undefined;
   maybePropose(r);
 }

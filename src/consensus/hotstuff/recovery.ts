@@ -4,6 +4,7 @@
  * Viewstamped Replication recovery rule when the safety state is lost (status
  * requests to the peers; no vote, timeout or proposal until a quorum answered).
  */
+import { assert } from "../../sim/assert.js";
 import { bytesEqual, toHex } from "../../crypto/hash.js";
 import type { NodeId } from "../../sim/node.js";
 import { BlockTree } from "../block-tree.js";
@@ -40,6 +41,8 @@ import { insertBlock, requestBlocks } from "./sync.js";
  */
 export function restoreFromStorage(r: ReplicaState): void {
   const ctx = r.ctx;
+  assert(r.currentView === 0, "a replica boots once per instance");
+  assert(r.checked === undefined, "no step ran before the boot");
   const corrupt = (key: string): void => ctx.log("storage-corrupt", { key });
   let lostBecause: string | undefined;
   if (r.config.storageFormatted === true) {
@@ -91,6 +94,8 @@ export function restoreFromStorage(r: ReplicaState): void {
   updateHead(r);
   if (r.tree.get(toHex(r.safety.lockedQC.blockHash)) === undefined) requestBlocks(r, r.safety.lockedQC.blockHash, undefined);
   if (lostBecause !== undefined) startRecovery(r, lostBecause);
+  assert(r.currentView > r.safety.lockedQC.view, "boot resumes above the lock");
+  assert(r.currentView >= r.safety.lastVotedView, "boot resumes at or above the last voted view");
 }
 
 /**
@@ -143,7 +148,9 @@ function startRecovery(r: ReplicaState, reason: string): void {
 
 /** Sends the status request to every peer that has not answered yet (at start and on each retry). */
 export function sendStatusRequests(r: ReplicaState): void {
-  const recovery = r.recovery!;
+  const recovery = r.recovery;
+  assert(recovery !== undefined, "status requests only while recovering");
+  assert(r.config.viewTimeoutUs > 0, "the recovery timer has a positive delay");
   recovery.timer = r.ctx.setTimer(r.config.viewTimeoutUs, TIMER_RECOVERY);
   const request = { type: "status-request" as const, nonce: recovery.nonce };
   for (let i = 0; i < r.validators.size; i++) if (i !== r.config.index && !recovery.views.has(i)) r.sendTo(i, request);
@@ -163,6 +170,7 @@ export function onStatus(r: ReplicaState, from: NodeId, msg: { nonce: number; vi
   const index = r.validators.indexOf(from);
   if (recovery === undefined || msg.nonce !== recovery.nonce || index === undefined || index === r.config.index) return;
   if (!r.validators.verifyQC(msg.highQC)) return r.reject(from, { type: "status", ...msg }, "invalid high QC in status");
+  assert(index !== r.config.index, "our own status never counts");
   recovery.views.set(index, msg.view);
   if (msg.highQC.view > recovery.highQC.view) recovery.highQC = msg.highQC;
   maybeFinishRecovery(r);
@@ -185,4 +193,8 @@ function maybeFinishRecovery(r: ReplicaState): void {
   r.ctx.log("recovered", { floorView: floor, answers: recovery.views.size, highQCView: recovery.highQC.view });
   processQC(r, recovery.highQC, undefined);
   if (r.currentView < floor) enterView(r, floor, false);
+  assert(r.recovery === undefined, "the recovery is over");
+  assert(r.safety.lastVotedView >= floor, "never vote at or below the recovered floor");
+  assert(r.safety.lastProposedView >= floor, "never propose at or below the recovered floor");
+  assert(r.currentView >= floor, "the view is at or above the recovered floor");
 }

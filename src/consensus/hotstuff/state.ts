@@ -92,6 +92,15 @@ export interface SnapshotState {
   deferredParentHex: string | undefined;
 }
 
+/** What the last invariant check saw, so the next one can tell that nothing went down (`invariants.ts`). */
+export interface CheckedState {
+  view: number;
+  lockedQCView: number;
+  lastVotedView: number;
+  lastProposedView: number;
+  committedHeight: number;
+}
+
 /** Everything one replica holds between steps. Build a new one per boot. */
 export class ReplicaState {
   readonly config: ReplicaConfig;
@@ -116,6 +125,8 @@ export class ReplicaState {
   readonly proposals: ProposalsState = { votes: new Map(), proposeTimerId: undefined };
   readonly sync: SyncState = { orphans: new Map(), orphanCount: 0, pendingProposals: new Map(), pendingProposalCount: 0, requests: new Map(), timers: new Map() };
   readonly snapshot: SnapshotState = { timerId: undefined, peer: -1, deferredParentHex: undefined };
+  /** Undefined until the first invariant check (at the end of `start`). */
+  checked: CheckedState | undefined;
 
   /** Messages this replica sent itself, handled at the end of the step. */
   readonly loopback: ValidatorMessage[] = [];

@@ -4,6 +4,7 @@
  * on the next peer), serving peers' requests, and holding orphans and
  * proposals until their parent arrives.
  */
+import { assert } from "../../sim/assert.js";
 import { bytesEqual, toHex } from "../../crypto/hash.js";
 import type { NodeId, TimerId } from "../../sim/node.js";
 import { storePendingBlock } from "../safety-store.js";
@@ -35,12 +36,14 @@ export function insertBlock(r: ReplicaState, first: Block): void {
     if (children !== undefined) {
       sync.orphans.delete(hex);
       sync.orphanCount -= children.length;
+      assert(sync.orphanCount >= 0, "the orphan count never goes negative");
       stack.push(...children);
     }
     const proposals = sync.pendingProposals.get(hex);
     if (proposals !== undefined) {
       sync.pendingProposals.delete(hex);
       sync.pendingProposalCount -= proposals.length;
+      assert(sync.pendingProposalCount >= 0, "the held proposal count never goes negative");
       for (const { from, msg } of proposals) onProposal(r, from, msg);
     }
   }
@@ -53,6 +56,8 @@ export function requestBlocks(r: ReplicaState, hash: Uint8Array, preferred: Node
   if (r.tree.get(hex) !== undefined || sync.requests.has(hex) || sync.requests.size >= SYNC_REQUESTS_MAX) return;
   const preferredIndex = preferred === undefined ? undefined : r.validators.indexOf(preferred);
   const peer = preferredIndex !== undefined && preferredIndex !== r.config.index ? preferredIndex : r.randomPeer();
+  if (r.validators.size > 1) assert(peer !== r.config.index, "never ask ourselves for blocks");
+  assert(r.config.syncRetryUs > 0, "the sync retry timer has a positive delay");
   const request: SyncRequest = { hash, attempts: 1, peer, timer: r.ctx.setTimer(r.config.syncRetryUs, TIMER_SYNC) };
   sync.requests.set(hex, request);
   sync.timers.set(request.timer, hex);
@@ -79,6 +84,8 @@ export function onSyncRetry(r: ReplicaState, timer: TimerId): void {
   request.attempts++;
   request.peer = (request.peer + 1) % r.validators.size;
   if (request.peer === r.config.index) request.peer = (request.peer + 1) % r.validators.size;
+  if (r.validators.size > 1) assert(request.peer !== r.config.index, "never ask ourselves for blocks");
+  assert(request.attempts <= SYNC_ATTEMPTS_MAX, "a block request is retried a bounded number of times");
   request.timer = r.ctx.setTimer(r.config.syncRetryUs, TIMER_SYNC);
   sync.timers.set(request.timer, hex);
   sendBlockRequest(r, request);
@@ -156,12 +163,14 @@ export function dropStaleWaiting(r: ReplicaState): void {
 export function addOrphan(r: ReplicaState, block: Block): void {
   const sync = r.sync;
   if (sync.orphanCount >= ORPHANS_MAX) return;
+  assert(sync.orphanCount >= 0, "the orphan count never goes negative");
   const parentHex = toHex(block.parentHash);
   const siblings = sync.orphans.get(parentHex) ?? [];
   if (siblings.some((b) => bytesEqual(b.hash, block.hash))) return;
   siblings.push(block);
   sync.orphans.set(parentHex, siblings);
   sync.orphanCount++;
+  assert(sync.orphanCount <= ORPHANS_MAX, "orphans are bounded");
 }
 
 function orphanHas(r: ReplicaState, hex: string): boolean {
@@ -172,6 +181,7 @@ function orphanHas(r: ReplicaState, hex: string): boolean {
 /** Inserts the orphans waiting for `parentHex` (now known), and their descendants. */
 export function insertOrphansOf(r: ReplicaState, parentHex: string): void {
   const sync = r.sync;
+  assert(r.tree.get(parentHex) !== undefined, "orphans are inserted once their parent is known");
   const children = sync.orphans.get(parentHex);
   if (children === undefined) return;
   sync.orphans.delete(parentHex);
