@@ -3,8 +3,8 @@
  * committed heights, asking a peer for its checkpoint when far behind,
  * serving ours with its commit proof, and verifying and installing a peer's.
  */
-import { assert } from "../../sim/assert.js";
 import { bytesEqual, toHex } from "../../crypto/hash.js";
+import { assert } from "../../sim/assert.js";
 import type { NodeId } from "../../sim/node.js";
 import { BlockTree } from "../block-tree.js";
 import { deleteCheckpoint, deletePendingBlock, loadCheckpoint, resetCommittedChain, storeCheckpoint, StorageCorruptError, type StoredCheckpoint } from "../safety-store.js";

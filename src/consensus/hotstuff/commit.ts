@@ -2,8 +2,8 @@
  * Certificates and commits: a verified QC raises the lock (the highest QC),
  * moves the replica to the next view, and applies the two-chain commit rule.
  */
-import { assert } from "../../sim/assert.js";
 import { toHex } from "../../crypto/hash.js";
+import { assert } from "../../sim/assert.js";
 import type { NodeId } from "../../sim/node.js";
 import { deletePendingBlock, storeCommittedBlock } from "../safety-store.js";
 import type { QuorumCertificate } from "../types.js";

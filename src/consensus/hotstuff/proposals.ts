@@ -3,8 +3,8 @@
  * replicas vote for it under Jolteon's `safe_to_vote` rule, and the next
  * leader forms the QC from 2f + 1 votes.
  */
-import { assert } from "../../sim/assert.js";
 import { bytesEqual, toHex } from "../../crypto/hash.js";
+import { assert } from "../../sim/assert.js";
 import type { NodeId } from "../../sim/node.js";
 import { blockHash, proposalSigningBytes, voteSigningBytes } from "../block-hash.js";
 import { persistSafetyState } from "../safety-store.js";

@@ -4,8 +4,8 @@
  * Viewstamped Replication recovery rule when the safety state is lost (status
  * requests to the peers; no vote, timeout or proposal until a quorum answered).
  */
-import { assert } from "../../sim/assert.js";
 import { bytesEqual, toHex } from "../../crypto/hash.js";
+import { assert } from "../../sim/assert.js";
 import type { NodeId } from "../../sim/node.js";
 import { BlockTree } from "../block-tree.js";
 import { GENESIS_BLOCK } from "../genesis.js";

@@ -4,8 +4,8 @@
  * on the next peer), serving peers' requests, and holding orphans and
  * proposals until their parent arrives.
  */
-import { assert } from "../../sim/assert.js";
 import { bytesEqual, toHex } from "../../crypto/hash.js";
+import { assert } from "../../sim/assert.js";
 import type { NodeId, TimerId } from "../../sim/node.js";
 import { storePendingBlock } from "../safety-store.js";
 import type { Block, BlockRequestMessage, BlockResponseMessage } from "../types.js";
