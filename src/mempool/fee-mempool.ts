@@ -24,6 +24,7 @@
  * list (a memmove bounded by `perSenderMax`); `select` O((max + s) log s);
  * `expire` O(expired · k); `removeCommitted` O(dropped + Σ k of the senders named).
  */
+import { assert, AssertionError } from "../sim/assert.js";
 import { IndexedHeap, type HeapSlot } from "./indexed-heap.js";
 import type { MempoolRejection } from "./rejections.js";
 
@@ -61,6 +62,12 @@ export interface MempoolConfig {
   readonly maxNonceGap: number;
   /** Most transactions held for one sender, a positive integer; beyond it `sender-full`. */
   readonly perSenderMax: number;
+  /**
+   * Run {@link FeeMempool.checkInvariants} after every call of a mutating method
+   * (`add`, accepted or not, `removeCommitted`, `expire`). Default false. Each check
+   * is O(n) in the transactions held, so this is for simulation and tests, not production.
+   */
+  readonly checkInvariantsAfterEachChange?: boolean;
 }
 
 /**
@@ -79,6 +86,8 @@ interface Entry<T extends PoolTx> {
   readonly seq: number;
   /** `nowUs` of the add that brought it in. */
   readonly arrivalUs: number;
+  /** The fee of the transaction this one replaced at the same sender and nonce (replace-by-fee), if any. */
+  readonly replacedFee: bigint | undefined;
   readonly sender: SenderState<T>;
   /** Neighbours in the arrival-ordered list (older towards the head). */
   older: Entry<T> | undefined;
@@ -144,6 +153,7 @@ export class FeeMempool<T extends PoolTx> {
   private nextSeq = 0;
   private readyTotal = 0;
   private selecting = false;
+  private readonly checkAfterChange: boolean;
 
   /**
    * @param config - limits and prices; see {@link MempoolConfig}.
@@ -159,6 +169,7 @@ export class FeeMempool<T extends PoolTx> {
     this.config = { ...config };
     this.maxNonceGap = BigInt(config.maxNonceGap);
     this.bumpFactorPercent = BigInt(100 + config.replaceBumpPercent);
+    this.checkAfterChange = config.checkInvariantsAfterEachChange === true;
   }
 
   /**
@@ -174,6 +185,12 @@ export class FeeMempool<T extends PoolTx> {
    *   `nowUs` is not finite or `accountNonce` is negative.
    */
   add(tx: T, nowUs: number, accountNonce: bigint): AddResult<T> {
+    const result = this.addUnchecked(tx, nowUs, accountNonce);
+    if (this.checkAfterChange) this.checkInvariants();
+    return result;
+  }
+
+  private addUnchecked(tx: T, nowUs: number, accountNonce: bigint): AddResult<T> {
     this.assertNotSelecting("add");
     requireTx(tx);
     if (!Number.isFinite(nowUs)) throw new RangeError(`mempool add: nowUs must be finite, got ${nowUs}`);
@@ -189,7 +206,11 @@ export class FeeMempool<T extends PoolTx> {
       const old = held.entries[index];
       if (old !== undefined && old.tx.nonce === tx.nonce) {
         if (!clearsBump(old.tx.fee, tx.fee, this.bumpFactorPercent)) return reject("replacement-underpriced");
+        const sizeBefore = this.byId.size;
         this.replace(held, index, tx, nowUs, accountNonce);
+        assert(this.byId.size === sizeBefore, "a replacement keeps the pool's size");
+        assert(this.byId.has(tx.id), "a replacement is held");
+        assert(!this.byId.has(old.tx.id), "a replaced transaction is dropped");
         return { accepted: true, replaced: old.tx, evicted: [] };
       }
     }
@@ -199,13 +220,17 @@ export class FeeMempool<T extends PoolTx> {
 
     const evicted: T[] = [];
     if (this.byId.size >= this.config.capacity) {
+      assert(this.byId.size === this.config.capacity, "the pool never holds more than its capacity");
       const victim = this.evictionCandidate(held, tx);
       if (victim === undefined) return reject("pool-full");
+      assert(victim.tx.fee < tx.fee, "an eviction victim pays less than the newcomer");
+      assert(victim === lastEntry(victim.sender), "only a sender's highest nonce is evicted");
       this.drop(victim);
       evicted.push(victim.tx);
     }
     this.insert(tx, nowUs, accountNonce);
-    if (this.byId.size > this.config.capacity) throw new Error(`invariant: mempool holds ${this.byId.size} > capacity ${this.config.capacity}`);
+    assert(this.byId.size <= this.config.capacity, "the pool never holds more than its capacity");
+    assert(this.byId.has(tx.id), "an accepted transaction is held");
     return { accepted: true, evicted };
   }
 
@@ -280,6 +305,7 @@ export class FeeMempool<T extends PoolTx> {
     } finally {
       this.selecting = false;
     }
+    assert(chosen.length <= max, "select returns at most max transactions");
     return chosen;
   }
 
@@ -292,6 +318,12 @@ export class FeeMempool<T extends PoolTx> {
    * @throws Error if called from inside a `select` callback.
    */
   removeCommitted(accountNonces: ReadonlyMap<string, bigint>): T[] {
+    const dropped = this.removeCommittedUnchecked(accountNonces);
+    if (this.checkAfterChange) this.checkInvariants();
+    return dropped;
+  }
+
+  private removeCommittedUnchecked(accountNonces: ReadonlyMap<string, bigint>): T[] {
     this.assertNotSelecting("removeCommitted");
     const dropped: T[] = [];
     for (const [address, accountNonce] of accountNonces) {
@@ -310,6 +342,7 @@ export class FeeMempool<T extends PoolTx> {
         continue;
       }
       // The highest nonce is untouched (only a prefix went), so the eviction key is unchanged.
+      assert(state.entries[0]!.tx.nonce >= accountNonce, "no transaction below the account nonce is left");
       state.accountNonce = accountNonce;
       this.recountReady(state);
     }
@@ -329,6 +362,12 @@ export class FeeMempool<T extends PoolTx> {
    * @throws RangeError if `nowUs` is not finite.
    */
   expire(nowUs: number): T[] {
+    const expired = this.expireUnchecked(nowUs);
+    if (this.checkAfterChange) this.checkInvariants();
+    return expired;
+  }
+
+  private expireUnchecked(nowUs: number): T[] {
     this.assertNotSelecting("expire");
     if (!Number.isFinite(nowUs)) throw new RangeError(`mempool expire: nowUs must be finite, got ${nowUs}`);
     const expired: T[] = [];
@@ -336,17 +375,25 @@ export class FeeMempool<T extends PoolTx> {
       this.drop(entry);
       expired.push(entry.tx);
     }
+    assert(this.oldest === undefined || nowUs - this.oldest.arrivalUs <= this.config.ttlUs, "the oldest transaction left has not expired");
     return expired;
   }
 
   /**
-   * Checks every internal invariant (index, per-sender order and limits, pending counts,
-   * eviction heap, arrival list, capacity). O(n); for tests and debugging.
-   * @throws Error naming the first broken invariant.
+   * Checks every internal invariant: the id index, each sender's nonces strictly
+   * ascending and within `perSenderMax`, every fee at or above `minFee`, every
+   * replacement clearing the replace-by-fee bump over the fee it replaced, the pending
+   * counts, the eviction heap, the arrival list, the capacity.
+   *
+   * Costs O(n + s) with n transactions and s senders held (it walks every entry and
+   * the heap): cheap for the pools of a simulation, too slow to run after every change
+   * in production. {@link MempoolConfig.checkInvariantsAfterEachChange} runs it after
+   * every mutating call.
+   * @throws AssertionError (an `Error`) naming the first broken invariant.
    */
   checkInvariants(): void {
     const fail = (what: string): never => {
-      throw new Error(`mempool invariant: ${what}`);
+      throw new AssertionError(`mempool invariant: ${what}`);
     };
     if (this.byId.size > this.config.capacity) fail(`size ${this.byId.size} > capacity ${this.config.capacity}`);
     let entryCount = 0;
@@ -361,7 +408,13 @@ export class FeeMempool<T extends PoolTx> {
         if (entry.sender !== state || entry.tx.sender !== address) fail(`entry ${entry.tx.id} under the wrong sender`);
         if (this.byId.get(entry.tx.id) !== entry) fail(`entry ${entry.tx.id} not indexed by id`);
         if (i > 0 && !(state.entries[i - 1]!.tx.nonce < entry.tx.nonce)) fail(`sender ${address} nonces not strictly ascending`);
+        if (entry.tx.nonce < 0n) fail(`entry ${entry.tx.id} has a negative nonce`);
+        if (entry.tx.fee < this.config.minFee) fail(`entry ${entry.tx.id} pays less than minFee`);
+        if (entry.replacedFee !== undefined && !clearsBump(entry.replacedFee, entry.tx.fee, this.bumpFactorPercent)) {
+          fail(`entry ${entry.tx.id} replaced a fee of ${entry.replacedFee} without clearing the bump`);
+        }
       }
+      if (state.ready > state.entries.length) fail(`sender ${address} ready ${state.ready} > entries ${state.entries.length}`);
       const recount = countReady(state);
       if (state.ready !== recount) fail(`sender ${address} ready ${state.ready}, recount ${recount}`);
       entryCount += state.entries.length;
@@ -407,8 +460,10 @@ export class FeeMempool<T extends PoolTx> {
       state = { address: tx.sender, accountNonce, entries: [], ready: 0, heapIndex: -1 };
       this.senders.set(tx.sender, state);
     }
-    const entry = this.newEntry(tx, nowUs, state);
+    const entry = this.newEntry(tx, nowUs, state, undefined);
     const index = lowerBound(state.entries, tx.nonce);
+    assert(state.entries[index] === undefined || state.entries[index]!.tx.nonce > tx.nonce, "one transaction per sender and nonce");
+    assert(state.entries.length < this.config.perSenderMax, "a sender holds at most perSenderMax transactions");
     state.entries.splice(index, 0, entry);
     this.byId.set(tx.id, entry);
     if (isNewSender) this.evictionHeap.push(state);
@@ -427,9 +482,11 @@ export class FeeMempool<T extends PoolTx> {
 
   private replace(state: SenderState<T>, index: number, tx: T, nowUs: number, accountNonce: bigint): void {
     const old = state.entries[index]!;
+    assert(old.tx.nonce === tx.nonce, "a replacement has the nonce of the transaction it replaces");
+    assert(clearsBump(old.tx.fee, tx.fee, this.bumpFactorPercent), "a replacement clears the replace-by-fee bump");
     this.unlinkArrival(old);
     this.byId.delete(old.tx.id);
-    const entry = this.newEntry(tx, nowUs, state);
+    const entry = this.newEntry(tx, nowUs, state, old.tx.fee);
     state.entries[index] = entry;
     this.byId.set(tx.id, entry);
     if (index === state.entries.length - 1) this.evictionHeap.update(state);
@@ -444,7 +501,7 @@ export class FeeMempool<T extends PoolTx> {
   private drop(entry: Entry<T>): void {
     const state = entry.sender;
     const index = lowerBound(state.entries, entry.tx.nonce);
-    if (state.entries[index] !== entry) throw new Error(`invariant: entry ${entry.tx.id} not in its sender's list`);
+    assert(state.entries[index] === entry, "a dropped entry is in its sender's list");
     this.unlinkArrival(entry);
     this.byId.delete(entry.tx.id);
     state.entries.splice(index, 1);
@@ -465,8 +522,8 @@ export class FeeMempool<T extends PoolTx> {
     this.senders.delete(state.address);
   }
 
-  private newEntry(tx: T, nowUs: number, sender: SenderState<T>): Entry<T> {
-    const entry: Entry<T> = { tx, seq: this.nextSeq++, arrivalUs: nowUs, sender, older: this.newest, newer: undefined };
+  private newEntry(tx: T, nowUs: number, sender: SenderState<T>, replacedFee: bigint | undefined): Entry<T> {
+    const entry: Entry<T> = { tx, seq: this.nextSeq++, arrivalUs: nowUs, replacedFee, sender, older: this.newest, newer: undefined };
     if (this.newest === undefined) this.oldest = entry;
     else this.newest.newer = entry;
     this.newest = entry;
@@ -488,6 +545,8 @@ export class FeeMempool<T extends PoolTx> {
   }
 
   private setReady(state: SenderState<T>, ready: number): void {
+    assert(ready >= 0, "a sender's ready count is not negative");
+    assert(ready <= state.entries.length, "a sender's ready count is at most its entries");
     this.readyTotal += ready - state.ready;
     state.ready = ready;
   }

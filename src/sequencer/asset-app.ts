@@ -33,6 +33,12 @@ export interface AssetAppConfig {
   readonly mempool: MempoolConfig;
   /** Batch posters to push every committed state root to (`committed-roots`); none by default. */
   readonly batchPosters?: readonly NodeId[];
+  /**
+   * Check the mempool's invariants after every change to it (sets the mempool's
+   * `checkInvariantsAfterEachChange`; O(pool size) per change, for simulation and
+   * tests). Default: what `mempool` says, else off.
+   */
+  readonly checkMempoolInvariants?: boolean;
 }
 
 /** A transaction in the mempool. */
@@ -61,7 +67,9 @@ export class AssetApp implements Application {
   /** @throws RangeError on an invalid genesis (see `applyGenesis`) */
   constructor(config: AssetAppConfig) {
     this.config = config;
-    this.mempool = new FeeMempool<PooledTx>(config.mempool);
+    this.mempool = new FeeMempool<PooledTx>(
+      config.checkMempoolInvariants === undefined ? config.mempool : { ...config.mempool, checkInvariantsAfterEachChange: config.checkMempoolInvariants },
+    );
     this.verified = new VerifiedTransactions(config.scheme, Math.max(4 * config.mempool.capacity, 4 * config.blockTransactionsMax));
     applyGenesis(this.ledger, config.genesis);
   }

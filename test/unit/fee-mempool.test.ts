@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { FeeMempool, MEMPOOL_REJECTIONS, type AddResult, type MempoolConfig, type MempoolRejection, type PoolTx } from "../../src/mempool/fee-mempool.js";
 
 const CONFIG: MempoolConfig = { capacity: 100, minFee: 1n, replaceBumpPercent: 10, ttlUs: 1_000, maxNonceGap: 16, perSenderMax: 16 };
@@ -496,7 +496,8 @@ describe("fee mempool: properties against a reference model", () => {
   it("add/removeCommitted/expire/select agree with the model and keep every invariant", () => {
     fc.assert(
       fc.property(configArb, fc.array(opArb, { minLength: 1, maxLength: 60, size: "max" }), (config, ops) => {
-        const p = new FeeMempool<PoolTx>(config);
+        // The pool also checks its own invariants after every mutating call (as in simulation).
+        const p = new FeeMempool<PoolTx>({ ...config, checkInvariantsAfterEachChange: true });
         const model = new ModelPool(config);
         /** The chain's account nonces, advanced by commits (the world both pools are judged against). */
         const chain = new Map<string, bigint>();
@@ -606,5 +607,54 @@ describe("fee mempool: properties against a reference model", () => {
       ),
       { numRuns: 100 },
     );
+  });
+});
+
+describe("fee mempool: invariants after each change", () => {
+  it("does not check after changes by default", () => {
+    // Goal: the option is off unless asked for (production pools pay nothing).
+    const p = pool();
+    const spy = vi.spyOn(p, "checkInvariants");
+    p.add(tx("aa", 0, 5), 0, 0n);
+    p.expire(10);
+    p.removeCommitted(new Map([["aa", 1n]]));
+    expect(spy).not.toHaveBeenCalled();
+  });
+
+  it("checks after every add (accepted or refused), removeCommitted and expire, not after select", () => {
+    const p = pool({ checkInvariantsAfterEachChange: true });
+    const spy = vi.spyOn(p, "checkInvariants");
+    p.add(tx("aa", 0, 5), 0, 0n);
+    p.add(tx("aa", 0, 5), 0, 0n); // duplicate: refused
+    p.add(tx("aa", 0, 6), 0, 0n); // underpriced replacement: refused
+    p.add(tx("aa", 0, 9), 0, 0n); // replacement
+    expect(spy).toHaveBeenCalledTimes(4);
+    p.select(10, zeroNonces, all);
+    expect(spy).toHaveBeenCalledTimes(4);
+    p.removeCommitted(new Map([["aa", 1n]]));
+    p.expire(5_000);
+    expect(spy).toHaveBeenCalledTimes(6);
+  });
+
+  /** The pool's private entries, to break them on purpose. */
+  type Internals = { senders: Map<string, { entries: { tx: PoolTx; replacedFee: bigint | undefined }[] }> };
+
+  it("catches a replacement that did not clear the replace-by-fee bump", () => {
+    const p = pool({ replaceBumpPercent: 10 });
+    accept(p, tx("aa", 0, 100));
+    accept(p, tx("aa", 0, 110));
+    const entry = (p as unknown as Internals).senders.get("aa")!.entries[0]!;
+    expect(entry.replacedFee).toBe(100n);
+    entry.replacedFee = 101n; // 110 < ceil(101 * 1.1)
+    expect(() => p.checkInvariants()).toThrow(/without clearing the bump/);
+  });
+
+  it("catches a sender's nonces out of order", () => {
+    const p = pool();
+    accept(p, tx("aa", 0, 5));
+    accept(p, tx("aa", 1, 5));
+    const entries = (p as unknown as Internals).senders.get("aa")!.entries;
+    entries.reverse();
+    expect(() => p.checkInvariants()).toThrow(/strictly ascending/);
   });
 });
