@@ -1,7 +1,7 @@
 /**
  * The `asset-sim` command line (commander):
  *
- *   asset-sim run SCENARIO [--seed N] [--duration D] [--out DIR] [--json] [--events FILE] [--check-determinism]
+ *   asset-sim run SCENARIO [--seed N] [--duration D] [--out DIR] [--json] [--events FILE] [--check-determinism] [--check-invariants]
  *   asset-sim replay FILE [--json] [--events FILE]
  *   asset-sim explore SCENARIO --seeds N [--from S] [--jobs J] [--shard i/n] [--swarm] [--duration D] [--out DIR] [--check-determinism]
  *   asset-sim shrink SEEDFILE [--out FILE] [--max-runs N]
@@ -81,6 +81,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
     .option("--events <file>", "write every node event (commits, votes, views, timeouts, faults...) to FILE as JSON lines")
     .option("--safety-only", "allow any fault load and check safety only: liveness is reported as skipped (sets phases.safetyOnly)")
     .option("--check-determinism", "run twice and exit 6 if the trace digests differ")
+    .option("--check-invariants", "every node checks its own invariants after each change (each validator's mempool; slower)")
     .action((scenarioPath: string, options: RunCommandOptions) => {
       exitCode = commandRun(scenarioPath, options, io);
     });
@@ -163,6 +164,7 @@ interface RunCommandOptions {
   events?: string;
   safetyOnly?: boolean;
   checkDeterminism?: boolean;
+  checkInvariants?: boolean;
 }
 
 interface ReplayCommandOptions {
@@ -187,7 +189,7 @@ function commandRun(scenarioPath: string, options: RunCommandOptions, io: Io): n
   if (droppedFaults > 0) io.err(`note: --duration drops ${droppedFaults} fault action(s) scheduled after the new end`);
   const scenario = parseScenario(raw);
   const started = performance.now();
-  const report = runWithEventLog(scenario, options.events);
+  const report = runWithEventLog(scenario, options.events, options.checkInvariants === true);
   const wallMs = performance.now() - started;
   if (report.violation !== undefined) {
     const dir = resolve(options.out);
@@ -199,7 +201,7 @@ function commandRun(scenarioPath: string, options: RunCommandOptions, io: Io): n
   printReport(report, options.json === true, io);
   io.err(formatSpeed(report, wallMs));
   if (options.checkDeterminism === true) {
-    const second = runWithEventLog(scenario, undefined);
+    const second = runWithEventLog(scenario, undefined, options.checkInvariants === true);
     if (second.traceDigest !== report.traceDigest) {
       io.err(`error: nondeterminism: two runs of seed ${scenario.seed} gave different trace digests: first ${report.traceDigest}, second ${second.traceDigest}`);
       return EXIT.nondeterministic;
@@ -252,9 +254,9 @@ function commandReplay(file: string, options: ReplayCommandOptions, io: Io): num
  * one JSON line (byte payloads become their length).
  * @throws InputError when the file cannot be opened
  */
-function runWithEventLog(scenario: Scenario, path: string | undefined): RunReport {
+function runWithEventLog(scenario: Scenario, path: string | undefined, checkInvariants = false): RunReport {
   const programElf = scenario.l1.enabled ? loadProgramElf() : undefined;
-  const environment = programElf !== undefined ? { programElf } : {};
+  const environment = { ...(programElf !== undefined ? { programElf } : {}), ...(checkInvariants ? { checkInvariants } : {}) };
   if (path === undefined) return runScenario(scenario, environment);
   let fd: number;
   try {

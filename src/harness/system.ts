@@ -34,8 +34,11 @@ export interface BuildContext<S> {
   readonly world: World;
   readonly scenario: S;
   readonly plan: PlanContext;
-  /** Files read by the caller (the simulator never reads files): the L1 program's ELF. */
-  readonly environment: { readonly programElf?: Uint8Array };
+  /**
+   * What the caller gives the run: files it read (the simulator never reads files: the L1 program's ELF), and
+   * whether nodes check their own invariants after every change (`checkInvariants`: slower, for tests and hunts).
+   */
+  readonly environment: { readonly programElf?: Uint8Array; readonly checkInvariants?: boolean };
   /** Offers a service to other systems and to fault kinds (one provider per key). */
   provide<T>(key: ServiceKey<T>, value: T): void;
   /** A service another system offers. @throws AssertionError when none does */

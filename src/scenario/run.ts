@@ -66,6 +66,8 @@ export interface RunOptions {
   extraNodes?: RunEnvironment["extraNodes"];
   /** The systems of the run (default the built-in ones). */
   registry?: RunEnvironment["registry"];
+  /** Nodes check their own invariants after every change (see `RunEnvironment.checkInvariants`). */
+  checkInvariants?: boolean;
 }
 
 /**
@@ -77,6 +79,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
     ...(options.programElf !== undefined ? { programElf: options.programElf } : {}),
     ...(options.extraNodes !== undefined ? { extraNodes: options.extraNodes } : {}),
     ...(options.registry !== undefined ? { registry: options.registry } : {}),
+    ...(options.checkInvariants === true ? { checkInvariants: true } : {}),
   });
   if (options.observer !== undefined) run.addObserver(options.observer);
   return runAndJudge(run);

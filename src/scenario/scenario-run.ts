@@ -38,6 +38,8 @@ export interface RunEnvironment {
   readonly extraNodes?: readonly { readonly id: NodeId; readonly create: () => Node<ValidatorMessage> }[];
   /** The systems of the run (default the built-in ones; `BUILTIN_SYSTEMS.with(mine)` adds one). */
   readonly registry?: SystemRegistry<Scenario>;
+  /** Nodes check their own invariants after every change (each validator's mempool; slower): tests and `--check-invariants`. */
+  readonly checkInvariants?: boolean;
 }
 
 /** Everything of one simulated run. Build, `run()` once, then read the results. */
@@ -92,7 +94,7 @@ export class ScenarioRun {
       world,
       scenario,
       plan,
-      environment: environment.programElf !== undefined ? { programElf: environment.programElf } : {},
+      environment: { ...(environment.programElf !== undefined ? { programElf: environment.programElf } : {}), ...(environment.checkInvariants === true ? { checkInvariants: true } : {}) },
       provide: (key, value) => {
         assert(!this.services.has(key.name), `service ${key.name} is provided twice`);
         this.services.set(key.name, value);

@@ -29,7 +29,7 @@ export function scenario(name: string, fields: Record<string, unknown> = {}, dur
 
 /** Runs a scenario and keeps every node event (payloads included). */
 export function runRecorded(s: Scenario): { report: RunReport; events: Observation[]; cluster: ScenarioRun } {
-  const cluster = new ScenarioRun(s, { programElf: loadProgramElf() });
+  const cluster = new ScenarioRun(s, { programElf: loadProgramElf(), checkInvariants: true });
   const events: Observation[] = [];
   cluster.addObserver((o) => events.push(o));
   return { report: runAndJudge(cluster), events, cluster };
@@ -52,7 +52,8 @@ export function newHeightTimes(events: readonly Observation[]): number[] {
 
 /** Runs a scenario with the shipped program binary (see `runScenario` in src/scenario/run.ts). */
 export function runScenario(s: Scenario, options: RunOptions = {}): RunReport {
-  return runScenarioWith(s, { programElf: loadProgramElf(), ...options });
+  // Tests run every node's own invariant checks after each change (the mempool's).
+  return runScenarioWith(s, { programElf: loadProgramElf(), checkInvariants: true, ...options });
 }
 
 /** The verdict of the invariant `name` in a report. @throws Error when the report has no such invariant */

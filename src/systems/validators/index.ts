@@ -204,7 +204,8 @@ function buildRollup(ctx: BuildContext<Scenario>, rollup: RollupScenario): Valid
 
   const v = rollup.validators;
   const configOf = (index: number): ReplicaConfig => replicaConfig({ validators: validatorSet, index, keyPair: keyPairs[index]!, chain: v, checkpoints: rollup.checkpoints });
-  const newApp = (): AssetApp => createAssetApp({ scheme, genesis, chain: v, ...(rootSubscribers.length > 0 ? { batchPosters: rootSubscribers } : {}) });
+  const checkMempoolInvariants = ctx.environment.checkInvariants === true;
+  const newApp = (): AssetApp => createAssetApp({ scheme, genesis, chain: v, checkMempoolInvariants, ...(rootSubscribers.length > 0 ? { batchPosters: rootSubscribers } : {}) });
   const spec = { system: "validators", instance, codec: validatorCodec, crashable: true } as const;
   validators.forEach((id, index) => {
     const behaviors = behaviorsOf(rollup, id.slice(rollup.prefix.length));

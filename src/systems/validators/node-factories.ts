@@ -80,11 +80,15 @@ export function replicaConfig(options: {
   };
 }
 
-/** A fresh sequencer application for one validator. `batchPosters`: nodes the committed roots are pushed to. */
-export function createAssetApp(options: { scheme: SignatureScheme; genesis: Genesis; chain: ChainSettings; batchPosters?: readonly NodeId[] }): AssetApp {
+/**
+ * A fresh sequencer application for one validator. `batchPosters`: nodes the committed roots are pushed to;
+ * `checkMempoolInvariants`: run the mempool's invariant check after each change (simulation, O(pool) each).
+ */
+export function createAssetApp(options: { scheme: SignatureScheme; genesis: Genesis; chain: ChainSettings; batchPosters?: readonly NodeId[]; checkMempoolInvariants?: boolean }): AssetApp {
   const { chain } = options;
   return new AssetApp({
     ...(options.batchPosters !== undefined ? { batchPosters: [...options.batchPosters] } : {}),
+    ...(options.checkMempoolInvariants === true ? { checkMempoolInvariants: true } : {}),
     scheme: options.scheme,
     genesis: options.genesis,
     blockTransactionsMax: chain.maxBlockTransactions,
