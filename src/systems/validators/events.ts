@@ -1,6 +1,6 @@
 /**
  * The events the validators' system logs: the HotStuff replica
- * (`consensus/replica.ts`, and its byzantine variants in
+ * (`consensus/hotstuff/`, and its byzantine variants in
  * `consensus/byzantine/`), the asset application it runs
  * (`sequencer/asset-app.ts`), the workload clients
  * (`workload/asset-client.ts`), and `malformed`, which the simulator logs for
@@ -19,7 +19,7 @@ const submissionKind = z.enum(["transfer", "script", "bad-nonce", "bad-signature
 
 /** The schemas of the validators' events (event name -> fields). */
 export const VALIDATOR_EVENTS = new EventCatalogue("validators", {
-  // ------------------------------------------------------------ replica (consensus/replica.ts)
+  // ------------------------------------------------------------ replica (consensus/hotstuff/)
 
   /** The replica booted (first start or restart) with this committed height and safety state. */
   boot: z.strictObject({ committedHeight: count, lastVotedView: count, lockedQCView: count }),

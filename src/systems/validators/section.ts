@@ -80,7 +80,7 @@ const byzantineEntry = z
     if (b.behavior === "twin" && b.until !== undefined) ctx.addIssue({ code: "custom", message: "a twin runs to the end of the run (partition it to silence it)", path: ["until"] });
     if (b.from !== undefined && b.until !== undefined && b.until <= b.from) ctx.addIssue({ code: "custom", message: "must be after from", path: ["until"] });
   });
-/** State checkpoints and snapshot catch-up (see `consensus/replica.ts`). */
+/** State checkpoints and snapshot catch-up (see `consensus/hotstuff/checkpoints.ts`). */
 const CHECKPOINTS_DEFAULTS = { every: 0, snapshotBehind: 64 };
 const checkpoints = z.strictObject({
   /** K: a checkpoint of the committed state every K committed heights; 0: none (restarts replay from genesis). */
