@@ -38,7 +38,8 @@ export function formatSummary(report: RunReport, registry: SystemRegistry<Scenar
   return lines.join("\n");
 }
 
-function formatInvariant(r: InvariantResult): string {
+/** One checker's verdict line (also the testnet summary's). */
+export function formatInvariant(r: InvariantResult): string {
   const status = r.skipped !== undefined ? "skip" : r.ok ? "ok" : "FAIL";
   const figures = Object.entries(r.figures)
     .map(([k, v]) => `${k}=${typeof v === "number" && k.endsWith("Us") ? formatDurationUs(v) : v}`)

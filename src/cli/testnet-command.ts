@@ -36,8 +36,8 @@ import { InputError } from "../config/errors.js";
 import { parseScenarioText } from "../scenario/load.js";
 import type { FaultAction, Scenario } from "../scenario/schema.js";
 import { describeFault, editJsonFile, runTestnet, TESTNET_DEFAULTS, unsupportedActions, type ConfigGenerator, type WrittenConfig } from "../runtime/testnet.js";
-import type { InvariantResult } from "../check/checker.js";
 import type { ProgressSnapshot, TestnetSummary } from "../runtime/testnet-monitor.js";
+import { formatInvariant } from "./summary.js";
 import { commandConfigGen } from "./node-command.js";
 
 interface Io {
@@ -269,15 +269,6 @@ export function formatTestnetSummary(s: TestnetSummary, validators: number): str
   const livenessFailed = s.invariants.some((r) => r.kind === "liveness" && !r.ok);
   lines.push(safetyFailed ? "verdict: SAFETY VIOLATION" : livenessFailed ? "verdict: LIVENESS MISSED" : s.progressed ? "verdict: ok" : "verdict: NO PROGRESS (nothing committed)");
   return lines.join("\n");
-}
-
-/** One checker's line, as `asset-sim run` prints it (`cli/summary.ts`). */
-function formatInvariant(r: InvariantResult): string {
-  const status = r.skipped !== undefined ? "skip" : r.ok ? "ok" : "FAIL";
-  const figures = Object.entries(r.figures)
-    .map(([k, v]) => `${k}=${typeof v === "number" && k.endsWith("Us") ? seconds(v) : v}`)
-    .join(" ");
-  return `  ${status.padEnd(4)} ${r.name.padEnd(16)} ${figures}${r.skipped !== undefined ? `  (${r.skipped})` : ""}`;
 }
 
 function seconds(us: number): string {

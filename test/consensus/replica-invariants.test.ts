@@ -5,40 +5,19 @@
  * stays a logged rejection (see replica-hostile-input.test.ts).
  */
 import { describe, expect, it } from "vitest";
-import type { Application } from "../../src/consensus/application.js";
-import { blockHash, proposalSigningBytes } from "../../src/consensus/block-hash.js";
-import { GENESIS_BLOCK, GENESIS_QC } from "../../src/consensus/genesis.js";
 import type { ReplicaState } from "../../src/consensus/hotstuff/state.js";
-import { HotStuffReplica } from "../../src/consensus/replica.js";
-import type { Block, ProposalMessage, ValidatorMessage } from "../../src/consensus/types.js";
-import { ValidatorSet } from "../../src/consensus/validator-set.js";
-import { createSimSignatureScheme } from "../../src/crypto/sim-signature.js";
-import type { KeyPair } from "../../src/crypto/signature.js";
+import type { ValidatorMessage } from "../../src/consensus/types.js";
 import { AssertionError } from "../../src/sim/assert.js";
 import { SimDisk } from "../../src/storage/sim-disk.js";
 import { fakeContext } from "../helpers/fake-context.js";
-
-const acceptAll: Application = {
-  onAppMessage: () => {},
-  buildPayload: () => new Uint8Array(0),
-  verifyPayload: () => true,
-  commit: () => {},
-  restoreCommitted: () => {},
-};
+import { loneReplica } from "../helpers/lone-replica.js";
 
 function setup() {
-  const scheme = createSimSignatureScheme();
-  const keys: KeyPair[] = [0, 1, 2, 3].map((i) => scheme.keyPairFromSeed(new Uint8Array(32).fill(i + 1)));
-  const validators = new ValidatorSet(keys.map((k, i) => ({ id: `v${i}`, publicKey: k.publicKey })), scheme);
-  const replica = new HotStuffReplica(
-    { validators, index: 3, keyPair: keys[3]!, blockTimeUs: 250_000, viewTimeoutUs: 1_000_000, viewTimeoutMaxUs: 8_000_000, syncRetryUs: 200_000 },
-    acceptAll,
-  );
+  const lone = loneReplica();
+  const replica = lone.replica();
+  const proposal = lone.proposal;
   const ctx = fakeContext<ValidatorMessage>("v3", new SimDisk());
   replica.start(ctx);
-  const fields = { view: 1, height: 1, parentHash: GENESIS_BLOCK.hash, justify: GENESIS_QC, proposer: 1, timestampUs: 250_000, payload: new Uint8Array(0) };
-  const block: Block = { ...fields, hash: blockHash(fields) };
-  const proposal: ProposalMessage = { type: "proposal", block, signature: scheme.sign(keys[1]!.secretKey, proposalSigningBytes(block.hash)) };
   /** The replica's private state, to break it on purpose. */
   const state = (replica as unknown as { state: ReplicaState }).state;
   /** A harmless step: a block request for a block nobody has. */

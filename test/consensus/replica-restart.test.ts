@@ -4,40 +4,12 @@
  * check can fail: with a disk that ignores sync, the restarted replica votes again.
  */
 import { describe, expect, it } from "vitest";
-import type { Application } from "../../src/consensus/application.js";
-import { blockHash, proposalSigningBytes } from "../../src/consensus/block-hash.js";
-import { GENESIS_BLOCK, GENESIS_QC } from "../../src/consensus/genesis.js";
-import { HotStuffReplica } from "../../src/consensus/replica.js";
-import type { Block, ProposalMessage, ValidatorMessage } from "../../src/consensus/types.js";
-import { ValidatorSet } from "../../src/consensus/validator-set.js";
-import { createSimSignatureScheme } from "../../src/crypto/sim-signature.js";
-import type { KeyPair } from "../../src/crypto/signature.js";
+import type { ValidatorMessage } from "../../src/consensus/types.js";
 import { SimDisk } from "../../src/storage/sim-disk.js";
 import { fakeContext } from "../helpers/fake-context.js";
+import { loneReplica } from "../helpers/lone-replica.js";
 
-const acceptAll: Application = {
-  onAppMessage: () => {},
-  buildPayload: () => new Uint8Array(0),
-  verifyPayload: () => true,
-  commit: () => {},
-  restoreCommitted: () => {},
-};
-
-function setup() {
-  const scheme = createSimSignatureScheme();
-  const keys: KeyPair[] = [0, 1, 2, 3].map((i) => scheme.keyPairFromSeed(new Uint8Array(32).fill(i + 1)));
-  const validators = new ValidatorSet(keys.map((k, i) => ({ id: `v${i}`, publicKey: k.publicKey })), scheme);
-  const replica = () =>
-    new HotStuffReplica(
-      { validators, index: 3, keyPair: keys[3]!, blockTimeUs: 250_000, viewTimeoutUs: 1_000_000, viewTimeoutMaxUs: 8_000_000, syncRetryUs: 200_000 },
-      acceptAll,
-    );
-  // The leader of view 1 (v1) proposes a child of genesis.
-  const fields = { view: 1, height: 1, parentHash: GENESIS_BLOCK.hash, justify: GENESIS_QC, proposer: 1, timestampUs: 250_000, payload: new Uint8Array(0) };
-  const block: Block = { ...fields, hash: blockHash(fields) };
-  const proposal: ProposalMessage = { type: "proposal", block, signature: scheme.sign(keys[1]!.secretKey, proposalSigningBytes(block.hash)) };
-  return { replica, proposal };
-}
+const setup = loneReplica;
 
 const votesIn = (sent: { to: string; msg: ValidatorMessage }[]) => sent.filter((s) => s.msg.type === "vote");
 

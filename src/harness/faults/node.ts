@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { InputError } from "../../config/errors.js";
 import { nodeName, positiveDuration } from "../../config/fields.js";
-import { defineFaultKind, type EpisodeContext, type PlanContext } from "../fault-kind.js";
+import { defineFaultKind, type DrawnBy, type EpisodeContext, type FaultKind, type PlanContext } from "../fault-kind.js";
 import type { FaultModel } from "../fault-model.js";
 import { windowArb } from "./network.js";
 import { isValidatorRole, pick, requireNode, roundMs } from "./plan-checks.js";
@@ -24,6 +24,41 @@ export function firingText(a: { at: number; view?: number; when?: unknown }): st
   return `at ${a.at}us`;
 }
 
+/** The model part of every kind that takes its node down until a `restart` (crash, torn-write, wipe). */
+export function markDown(a: { node: string }, model: FaultModel): void {
+  model.down.add(a.node);
+}
+
+/** The swarm draw of a kind that takes one validator down until its restart, within f (torn-write, wipe). */
+export function downSwarm(action: string): NonNullable<Exclude<FaultKind["swarm"], DrawnBy>> {
+  return (ctx, rng) => {
+    if (ctx.f < 1) return undefined;
+    const node = pick(ctx.validators, rng);
+    const { startUs, endUs } = ctx.window(rng, 4_000_000);
+    const pair = [{ at: startUs, action, node }, { at: endUs, action: "restart", node }];
+    return endUs > startUs && ctx.fits(pair) ? { actions: pair, note: `${action} ${node}` } : undefined;
+  };
+}
+
+/** The episode of a kind that takes one node of `targets` down until its restart (it holds the node's crash lock). */
+export function downEpisode(action: string, targets: (ctx: EpisodeContext) => string[]): Exclude<FaultKind["arbitrary"], DrawnBy> {
+  return {
+    applies: (ctx) => targets(ctx).length > 0,
+    episode: (fc, ctx) =>
+      fc.record({ window: windowArb(fc, ctx), node: fc.constantFrom(...targets(ctx)) }).map(({ window, node }) => ({
+        ...window,
+        locks: [`crash:${node}`],
+        begin: [{ at: window.startUs, action, node }],
+        end: [{ at: window.endUs, action: "restart", node }],
+      })),
+  };
+}
+
+/** Validators an episode may take down (none when the budget is 0). */
+export function downValidators(ctx: EpisodeContext): string[] {
+  return ctx.maxFaultyValidators > 0 ? [...ctx.validators] : [];
+}
+
 /** Crashable nodes an episode may hit: validators when the budget allows, plus the others (the poster). */
 function crashTargets(ctx: EpisodeContext): string[] {
   return [...(ctx.maxFaultyValidators > 0 ? ctx.validators : []), ...ctx.otherCrashable];
@@ -35,9 +70,7 @@ export const crashKind = defineFaultKind<{ at: number; action: "crash"; node: st
   summary: "crash a node (volatile state and unsynced writes lost) until its restart",
   schema: z.strictObject({ action: z.literal("crash"), node: nodeName }),
   check: (a, plan, model, field) => checkTakeDown(plan, model, a.node, `${field}.node`, "the crashed node", false, firingText(a)),
-  model: (a, model) => {
-    model.down.add(a.node);
-  },
+  model: markDown,
   apply: (a, { world }) => world.crash(a.node),
   describe: (a) => `crash ${a.node}`,
   heal: "restart",
@@ -54,16 +87,7 @@ export const crashKind = defineFaultKind<{ at: number; action: "crash"; node: st
     }
     return actions.length === 0 ? undefined : { actions, note: `crash x${actions.length / 2}` };
   },
-  arbitrary: {
-    applies: (ctx) => crashTargets(ctx).length > 0,
-    episode: (fc, ctx) =>
-      fc.record({ window: windowArb(fc, ctx), node: fc.constantFrom(...crashTargets(ctx)) }).map(({ window, node }) => ({
-        ...window,
-        locks: [`crash:${node}`],
-        begin: [{ at: window.startUs, action: "crash", node }],
-        end: [{ at: window.endUs, action: "restart", node }],
-      })),
-  },
+  arbitrary: downEpisode("crash", crashTargets),
   real: (a) => [{ op: "crash", node: a.node }],
   symbolicTargets: () => [],
 });

@@ -10,7 +10,7 @@ import { nodeName, probability } from "../../config/fields.js";
 import { WORLD_NODE } from "../world.js";
 import { defineFaultKind } from "../fault-kind.js";
 import { windowArb } from "./network.js";
-import { checkTakeDown, firingText } from "./node.js";
+import { checkTakeDown, downEpisode, downSwarm, downValidators, firingText, markDown } from "./node.js";
 import { isValidatorRole, pick, requireNode, round4 } from "./plan-checks.js";
 
 /** The disks `storage-faults` changes: every validator's (not a twin's second instance: it keeps the rates it booted with). */
@@ -59,32 +59,15 @@ export const tornWriteKind = defineFaultKind<{ at: number; action: "torn-write";
   summary: "crash a validator tearing one of its unsynced writes (down until its restart)",
   schema: z.strictObject({ action: z.literal("torn-write"), node: nodeName }),
   check: (a, plan, model, field) => checkTakeDown(plan, model, a.node, `${field}.node`, "torn-write", true, firingText(a)),
-  model: (a, model) => {
-    model.down.add(a.node);
-  },
+  model: markDown,
   apply: (a, { world }) => {
     const key = world.tearAndCrash(a.node);
     world.observe({ timeUs: world.sim.nowUs, node: WORLD_NODE, event: "disk-torn", fields: { node: a.node, key: key ?? null } });
   },
   describe: (a) => `torn-write ${a.node}`,
   heal: "restart",
-  swarm: (ctx, rng) => {
-    if (ctx.f < 1) return undefined;
-    const node = pick(ctx.validators, rng);
-    const { startUs, endUs } = ctx.window(rng, 4_000_000);
-    const pair = [{ at: startUs, action: "torn-write", node }, { at: endUs, action: "restart", node }];
-    return endUs > startUs && ctx.fits(pair) ? { actions: pair, note: `torn-write ${node}` } : undefined;
-  },
-  arbitrary: {
-    applies: (ctx) => ctx.maxFaultyValidators > 0,
-    episode: (fc, ctx) =>
-      fc.record({ window: windowArb(fc, ctx), node: fc.constantFrom(...ctx.validators) }).map(({ window, node }) => ({
-        ...window,
-        locks: [`crash:${node}`],
-        begin: [{ at: window.startUs, action: "torn-write", node }],
-        end: [{ at: window.endUs, action: "restart", node }],
-      })),
-  },
+  swarm: downSwarm("torn-write"),
+  arbitrary: downEpisode("torn-write", downValidators),
   real: () => ({ unsupported: "storage faults are simulated-disk only" }),
   symbolicTargets: () => [],
 });
@@ -95,29 +78,12 @@ export const wipeKind = defineFaultKind<{ at: number; action: "wipe"; node: stri
   summary: "crash a validator and lose its whole disk (down until its restart)",
   schema: z.strictObject({ action: z.literal("wipe"), node: nodeName }),
   check: (a, plan, model, field) => checkTakeDown(plan, model, a.node, `${field}.node`, "wipe", true, firingText(a)),
-  model: (a, model) => {
-    model.down.add(a.node);
-  },
+  model: markDown,
   apply: (a, { world }) => world.wipe(a.node),
   describe: (a) => `wipe ${a.node}`,
   heal: "restart",
-  swarm: (ctx, rng) => {
-    if (ctx.f < 1) return undefined;
-    const node = pick(ctx.validators, rng);
-    const { startUs, endUs } = ctx.window(rng, 4_000_000);
-    const pair = [{ at: startUs, action: "wipe", node }, { at: endUs, action: "restart", node }];
-    return endUs > startUs && ctx.fits(pair) ? { actions: pair, note: `wipe ${node}` } : undefined;
-  },
-  arbitrary: {
-    applies: (ctx) => ctx.maxFaultyValidators > 0,
-    episode: (fc, ctx) =>
-      fc.record({ window: windowArb(fc, ctx), node: fc.constantFrom(...ctx.validators) }).map(({ window, node }) => ({
-        ...window,
-        locks: [`crash:${node}`],
-        begin: [{ at: window.startUs, action: "wipe", node }],
-        end: [{ at: window.endUs, action: "restart", node }],
-      })),
-  },
+  swarm: downSwarm("wipe"),
+  arbitrary: downEpisode("wipe", downValidators),
   real: () => ({ unsupported: "losing a real data dir is not simulated here" }),
   symbolicTargets: () => [],
 });
