@@ -6,6 +6,7 @@ import type { InvariantResult, Observation, Violation } from "../check/checker.j
 import type { NetworkStats } from "../net/sim-network.js";
 import type { StopReason } from "../sim/simulation.js";
 import { PACKAGE_VERSION } from "../version.js";
+import type { L1Metrics } from "../systems/posting/metrics.js";
 import type { ConsensusMetrics } from "../systems/validators/metrics.js";
 import { ScenarioRun, type RunEnvironment } from "./scenario-run.js";
 import type { Scenario } from "./schema.js";
@@ -28,6 +29,8 @@ export const EXIT = {
  * counters and the number of faults applied.
  */
 export interface RunMetrics extends ConsensusMetrics {
+  /** The posting system's figures (zero without the L1). */
+  l1: L1Metrics;
   messages: NetworkStats;
   faultsApplied: number;
   /** With several rollups: each rollup's figures, by name. */

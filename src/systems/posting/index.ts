@@ -27,6 +27,7 @@ import { L1_NODE_ID, L1_SETUP } from "../l1/index.js";
 import type { RollupScenario, Scenario } from "../scenario-shape.js";
 import { rollupService } from "../validators/index.js";
 import { L1RegistryWatch } from "./l1-registry-watch.js";
+import { emptyL1Metrics, PostingMetricsCollector } from "./metrics.js";
 import { formatPostingSummary } from "./summary.js";
 
 /** The role of a batch poster. */
@@ -150,7 +151,8 @@ export const postingSystem: System<Scenario> = {
   },
 
   build(ctx) {
-    if (!ctx.scenario.l1.enabled) return [];
+    // Without the L1 a rollup still reports its (zero) posting figures, so a report has one shape.
+    if (!ctx.scenario.l1.enabled) return ctx.scenario.rollups.map((rollup) => ({ system: "posting", instance: instanceName(rollup), checkers: [], sees: () => false, metrics: () => ({ l1: emptyL1Metrics() }) }));
     return ctx.scenario.rollups.map((rollup, index) => buildPosting(ctx, rollup, index));
   },
 
@@ -259,11 +261,16 @@ function buildPosting(ctx: BuildContext<Scenario>, rollup: RollupScenario, index
     new L1ConsistencyChecker(bp.batchEveryBlocks, rollupHandle.honest),
     new PostingLivenessChecker(rollup.invariants.postingLivenessBound, bp.batchEveryBlocks, postingLivenessExpectation(scenario, rollup, consensus, posterDown), rollupHandle.honest),
   ];
+  // Its figures count its own nodes and the shared L1's events (a derived event of another rollup left out).
+  const collector = new PostingMetricsCollector((l2Height) => rollupHandle.collector.takeSubmitTimesThrough(l2Height));
+  world.addListener((o) => {
+    if (o.node === posterId || o.node === operatorId || (o.node === L1_NODE_ID && (o.fields.rollup === undefined || o.fields.rollup === rollup.name))) collector.observe(o);
+  }, "measure");
   return {
     system: "posting",
     instance,
     checkers,
     sees,
-    metrics: () => ({ l1: rollupHandle.collector.metrics.l1 }),
+    metrics: () => ({ l1: collector.finish() }),
   };
 }

@@ -1,5 +1,5 @@
 /** The posting system's summary lines (L1 posting figures; none when nothing was posted). */
-import type { L1Metrics } from "../validators/metrics.js";
+import type { L1Metrics } from "./metrics.js";
 import { counts, ms } from "../validators/summary.js";
 
 /** Lines for people from one rollup's metrics. */

@@ -6,7 +6,6 @@ import type { Observation } from "../../check/checker.js";
 import { sha256, toHex } from "../../crypto/hash.js";
 import { decodeBlockPayload } from "../../sequencer/block-payload.js";
 import type { NodeId } from "../../sim/node.js";
-import { POSTING_EVENTS, type PostingEvent } from "../posting/events.js";
 import { VALIDATOR_EVENTS, type ValidatorEvent } from "./events.js";
 
 /** p50/p95/p99 of a sample, microseconds (null when the sample is empty). */
@@ -37,29 +36,6 @@ export interface ExecutionMetrics {
   rollbacks: number;
 }
 
-/** L1 and batch-posting figures of one run (all zero or null when the L1 does not run). */
-export interface L1Metrics {
-  /** Transaction accepted (first submission) to the root of its block finalized on L1, microseconds. */
-  batchLatencyUs: Percentiles;
-  /** Registry entries finalized on L1, and the L2 height the last one carries. */
-  batchesFinalized: number;
-  finalizedL2Height: number;
-  /** Posting transactions the batch poster signed and sent; `retried` of them were new attempts after a failure; `resent` counts rebroadcasts of an unconfirmed one. */
-  transactionsSent: number;
-  retried: number;
-  resent: number;
-  /** Posting transactions that landed (processed), and the ones that failed, by reason (program error name, RPC error code, expired). */
-  landed: number;
-  failed: Record<string, number>;
-  /** L1 reads of the poster that failed, by reason. */
-  readFailures: Record<string, number>;
-  /** Reorgs the L1 went through, and RPC errors it injected. */
-  reorgs: number;
-  rpcErrors: number;
-  /** Operator operations: `action:ok` or `action:<error>` -> count. */
-  operations: Record<string, number>;
-}
-
 /** Counters of one run. */
 export interface ConsensusMetrics {
   /** Highest height committed by any validator (blocks in the chain). */
@@ -82,7 +58,6 @@ export interface ConsensusMetrics {
   /** Validator boots after a crash. */
   restarts: number;
   execution: ExecutionMetrics;
-  l1: L1Metrics;
 }
 
 /** The `p`-th percentile (nearest rank) of an ascending sample. */
@@ -91,7 +66,8 @@ export function percentile(sorted: readonly number[], p: number): number | null 
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
-function percentiles(sample: number[]): Percentiles {
+/** p50/p95/p99 of a sample (nearest rank). */
+export function percentiles(sample: number[]): Percentiles {
   const sorted = sample.slice().sort((a, b) => a - b);
   return { p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99) };
 }
@@ -99,7 +75,7 @@ function percentiles(sample: number[]): Percentiles {
 /** Accumulates {@link ConsensusMetrics} from observations; call {@link finish} once at the end. */
 export class MetricsCollector {
   /**
-   * @param trackL1 keep submit times until the L1 finalizes their roots (for `l1.batchLatencyUs`)
+   * @param trackL1 keep submit times until the L1 finalizes their roots (for the posting system's batch latency: {@link takeSubmitTimesThrough})
    * @param validators the node ids of every validator instance (twins and byzantine ones included): the first commit of a height by one of them times the block
    */
   constructor(
@@ -129,24 +105,9 @@ export class MetricsCollector {
       rootDivergences: 0,
       rollbacks: 0,
     },
-    l1: {
-      batchLatencyUs: { p50: null, p95: null, p99: null },
-      batchesFinalized: 0,
-      finalizedL2Height: 0,
-      transactionsSent: 0,
-      retried: 0,
-      resent: 0,
-      landed: 0,
-      failed: {},
-      readFailures: {},
-      reorgs: 0,
-      rpcErrors: 0,
-      operations: {},
-    },
   };
-  /** Submit times of committed transactions whose root is not finalized on L1 yet, by L2 height. */
+  /** Submit times of committed transactions whose root is not finalized on L1 yet, by L2 height (kept when `trackL1`). */
   private readonly awaitingL1 = new Map<number, number[]>();
-  private readonly batchLatencies: number[] = [];
   private readonly tcViews = new Set<number>();
   private readonly booted = new Set<string>();
   private readonly submittedAt = new Map<string, number>();
@@ -158,7 +119,21 @@ export class MetricsCollector {
 
   observe(o: Observation): void {
     if (VALIDATOR_EVENTS.is(o)) this.observeValidators(o);
-    else if (POSTING_EVENTS.is(o)) this.observeL1(o);
+  }
+
+  /**
+   * The submit times of the committed transactions of every height up to
+   * `l2Height`, forgotten once handed out (the posting system's batch latency:
+   * a root finalized on L1 at `l2Height` settles them all).
+   */
+  takeSubmitTimesThrough(l2Height: number): number[] {
+    const out: number[] = [];
+    for (const [height, submits] of this.awaitingL1) {
+      if (height > l2Height) continue;
+      out.push(...submits);
+      this.awaitingL1.delete(height);
+    }
+    return out;
   }
 
   private observeValidators(o: ValidatorEvent): void {
@@ -230,51 +205,6 @@ export class MetricsCollector {
     }
   }
 
-  private observeL1(o: PostingEvent): void {
-    const l = this.metrics.l1;
-    const count = (into: Record<string, number>, key: string): void => {
-      into[key] = (into[key] ?? 0) + 1;
-    };
-    switch (o.event) {
-      case "l1-tx-sent":
-        l.transactionsSent++;
-        if (o.fields.attempt > 0) l.retried++;
-        break;
-      case "l1-tx-resent":
-        l.resent++;
-        break;
-      case "l1-tx-landed":
-        l.landed++;
-        break;
-      case "l1-tx-failed":
-        count(l.failed, o.fields.reason);
-        break;
-      case "l1-read-failed":
-        count(l.readFailures, o.fields.reason);
-        break;
-      case "l1-reorg":
-        l.reorgs++;
-        break;
-      case "l1-rpc-error":
-        l.rpcErrors++;
-        break;
-      case "operator-action":
-        count(l.operations, `${o.fields.action}:${o.fields.ok ? "ok" : String(o.fields.error)}`);
-        break;
-      case "l1-root-finalized": {
-        l.batchesFinalized++;
-        const l2Height = o.fields.l2Height;
-        l.finalizedL2Height = Math.max(l.finalizedL2Height, l2Height);
-        for (const [height, submits] of this.awaitingL1) {
-          if (height > l2Height) continue;
-          for (const t of submits) this.batchLatencies.push(o.timeUs - t);
-          this.awaitingL1.delete(height);
-        }
-        break;
-      }
-    }
-  }
-
   private observeCommittedPayload(payload: Uint8Array, timeUs: number): void {
     let block: { height: number; txs: readonly Uint8Array[] };
     try {
@@ -308,7 +238,6 @@ export class MetricsCollector {
     }
     x.blockIntervalUs = percentiles(intervals);
     x.mempoolDepthMean = this.depthCount > 0 ? Math.round(this.depthSum / this.depthCount) : 0;
-    this.metrics.l1.batchLatencyUs = percentiles(this.batchLatencies);
     return this.metrics;
   }
 }
