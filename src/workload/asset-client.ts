@@ -279,8 +279,11 @@ export class AssetClient implements Node<ValidatorMessage> {
 
   /** Arms the first arrival (Poisson arrivals at txPerSecond). */
   private scheduleNext(ctx: NodeContext<ValidatorMessage>): void {
-    this.nextArrivalUs = ctx.now();
-    if (this.drawNextArrival(ctx)) ctx.setTimer(this.nextArrivalUs - ctx.now(), TIMER_SUBMIT);
+    // One reading of the clock: a real clock moves between two readings, and a delay computed from the
+    // second could come out negative (found by `asset-sim testnet`: a client threw at boot).
+    const nowUs = ctx.now();
+    this.nextArrivalUs = nowUs;
+    if (this.drawNextArrival(ctx)) ctx.setTimer(Math.max(0, this.nextArrivalUs - nowUs), TIMER_SUBMIT);
   }
 
   /** Moves the next arrival one exponential gap later; false when arrivals stop (rate 0, or past stopAt). */
