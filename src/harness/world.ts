@@ -207,8 +207,10 @@ export class World {
   /** Publishes an observation: measure, watch, judge, then derived observations, then reactions. */
   observe(o: Observation): void {
     this.dispatch(o);
-    for (const derive of this.derivers) for (const derived of derive(o)) this.dispatch(derived);
+    const derived = this.derivers.flatMap((derive) => derive(o));
+    for (const d of derived) this.dispatch(d);
     for (const react of this.afterObserve) react(o);
+    for (const d of derived) for (const react of this.afterObserve) react(d);
   }
 
   private dispatch(o: Observation): void {
