@@ -176,11 +176,21 @@ describe("reference-ledger checker on fabricated observations", () => {
   it("passes the right supply change and fails a fee burned twice, reported before or after the commit", () => {
     const honest = new Set(["v0", "v1"]);
     const c = new ReferenceLedgerChecker(GENESIS, () => [], honest);
-    expect(c.observe(root("v0", { ASSET: "-10" }))).toBeUndefined(); // waits for the commit
+    expect(c.observe(root("v0", { ASSET: "-10" }))).toBeUndefined(); // judged at its node's commit, right after
     expect(c.observe(commit("v0"))).toBeUndefined();
-    const v = c.observe(root("v1", { ASSET: "-20" }));
+    expect(c.observe(root("v1", { ASSET: "-20" }))).toBeUndefined();
+    const v = c.observe(commit("v1"));
     expect(v).toMatchObject({ invariant: "reference-ledger" });
     expect(v!.message).toContain("supply change");
+  });
+
+  it("leaves a node that committed another block at a height to agreement", () => {
+    const c = new ReferenceLedgerChecker(GENESIS, () => [], new Set(["v0", "v1"]));
+    c.observe(root("v0", { ASSET: "-10" }));
+    c.observe(commit("v0"));
+    c.observe(root("v1", { ASSET: "-20" }));
+    expect(c.observe({ ...commit("v1"), fields: { ...commit("v1").fields, hash: "ef".repeat(32) } })).toBeUndefined();
+    expect(c.finish(10)).toMatchObject({ ok: true, figures: { validatorsOnOtherBlocks: 1, reportsCompared: 1 } });
   });
 
   it("audits a validator's ledger at the end", () => {

@@ -11,7 +11,10 @@
  *   `commit` payload) must be admissible on the model (nonce, fee payable,
  *   shape; signatures are validity's business);
  * - each honest validator's `state-root` report of a height (every report,
- *   not only the first) against the model's outcome of that block: the
+ *   not only the first; paired with the `commit` the node logs right after
+ *   it, and judged only when that commit is of the block the model executed:
+ *   a different block is agreement's business, and that node is then left
+ *   out here, its end audit too) against the model's outcome of that block: the
  *   number of transactions, the number of failed transactions per VM error
  *   code, the net supply change per asset (fees burned, minted, burned) and
  *   every swap's pool and k before and after, in order. The validators do
@@ -52,9 +55,10 @@ interface BlockSummary {
   readonly swaps: readonly { readonly pool: string; readonly kBefore: string; readonly kAfter: string }[];
 }
 
-/** A report waiting for the model to reach its height. */
+/** A `state-root` report waiting for its node's `commit` (which names the block). */
 interface PendingReport {
   readonly node: NodeId;
+  readonly height: number;
   readonly timeUs: number;
   readonly summary: BlockSummary;
 }
@@ -68,8 +72,12 @@ export class ReferenceLedgerChecker implements Checker {
   private height = 0;
   /** Why the model stopped following the chain (a height skipped, a payload that does not decode). */
   private stoppedBecause: string | undefined;
-  private readonly expected = new Map<number, BlockSummary>();
-  private readonly pending = new Map<number, PendingReport[]>();
+  /** The model's outcome of each height, with the hash of the block it executed. */
+  private readonly expected = new Map<number, BlockSummary & { readonly hash: string }>();
+  /** Each honest node's last `state-root` report, until its `commit`. */
+  private readonly reports = new Map<NodeId, PendingReport>();
+  /** Honest nodes seen committing a block other than the one the model executed at some height. */
+  private readonly otherBlocks = new Set<NodeId>();
   private readonly snapshots = new Map<number, LedgerSnapshot>();
   private transactions = 0;
   private failedTransactions = 0;
@@ -91,20 +99,30 @@ export class ReferenceLedgerChecker implements Checker {
   }
 
   observe(o: Observation): Violation | undefined {
-    if (VALIDATOR_EVENTS.is(o, "commit")) {
-      if (!this.honest.has(o.node) || o.fields.height <= this.height || this.stoppedBecause !== undefined) return undefined;
-      return this.execute(o.fields.height, o.fields.payload, o.timeUs);
-    }
     if (VALIDATOR_EVENTS.is(o, "state-root")) {
+      // Logged just before the same node's `commit` of that height, which says which block it was.
       if (!this.honest.has(o.node) || o.fields.root === "unexecutable") return undefined;
       const { height, txs, failed = {}, supplyDelta = {}, swaps = [] } = o.fields;
-      const report: PendingReport = { node: o.node, timeUs: o.timeUs, summary: { txs, failed, supplyDelta, swaps } };
-      if (this.expected.has(height)) return this.compare(height, report);
-      const waiting = this.pending.get(height) ?? [];
-      waiting.push(report);
-      this.pending.set(height, waiting);
+      this.reports.set(o.node, { node: o.node, height, timeUs: o.timeUs, summary: { txs, failed, supplyDelta, swaps } });
+      return undefined;
     }
-    return undefined;
+    if (!VALIDATOR_EVENTS.is(o, "commit") || !this.honest.has(o.node)) return undefined;
+    const { height, hash, payload } = o.fields;
+    if (height === this.height + 1 && this.stoppedBecause === undefined) {
+      const violation = this.execute(height, hash, payload, o.timeUs);
+      if (violation !== undefined) return violation;
+    } else if (height > this.height + 1 && this.stoppedBecause === undefined) {
+      // Only possible when every honest commit of a height went unlogged (a snapshot from a byzantine peer).
+      this.stoppedBecause = `height ${this.height + 1} never seen committed`;
+    }
+    const expected = this.expected.get(height);
+    // A node on another block at this height is agreement's business: neither its reports nor its ledger are judged here.
+    if (expected !== undefined && expected.hash !== hash) this.otherBlocks.add(o.node);
+    const report = this.reports.get(o.node);
+    if (report === undefined || report.height !== height) return undefined;
+    this.reports.delete(o.node);
+    if (expected?.hash !== hash || this.otherBlocks.has(o.node)) return undefined;
+    return this.compare(height, report);
   }
 
   finish(endUs: number): InvariantResult {
@@ -112,7 +130,7 @@ export class ReferenceLedgerChecker implements Checker {
     let tooFarBehind = 0;
     if (this.violation === undefined) {
       for (const { node, height, ledger } of this.audit()) {
-        if (!this.honest.has(node)) continue;
+        if (!this.honest.has(node) || this.otherBlocks.has(node)) continue;
         const reference = this.snapshots.get(height);
         if (reference === undefined) {
           tooFarBehind++;
@@ -133,18 +151,14 @@ export class ReferenceLedgerChecker implements Checker {
       reportsCompared: this.reportsCompared,
       validatorsAudited: audited,
       validatorsNotAudited: tooFarBehind,
+      validatorsOnOtherBlocks: this.otherBlocks.size,
       modelStopped: this.stoppedBecause ?? null,
     };
     return safetyVerdict(this.name, figures, this.violation);
   }
 
-  /** Runs the block of `height` on the model and compares the reports that waited for it. */
-  private execute(height: number, payload: Uint8Array, timeUs: number): Violation | undefined {
-    if (height !== this.height + 1) {
-      // Only possible when every honest commit of a height went unlogged (a snapshot from a byzantine peer).
-      this.stoppedBecause = `height ${this.height + 1} never seen committed`;
-      return undefined;
-    }
+  /** Runs the block of `height` (the first honest commit of it) on the model. */
+  private execute(height: number, hash: string, payload: Uint8Array, timeUs: number): Violation | undefined {
     let txs: readonly Uint8Array[];
     try {
       txs = decodeBlockPayload(payload).txs;
@@ -179,15 +193,9 @@ export class ReferenceLedgerChecker implements Checker {
     const supplyDelta: Record<string, string> = {};
     for (const [asset, d] of delta) if (d !== 0n) supplyDelta[asset] = d.toString();
     this.height = height;
-    this.expected.set(height, { txs: txs.length, failed, supplyDelta, swaps });
+    this.expected.set(height, { hash, txs: txs.length, failed, supplyDelta, swaps });
     this.snapshots.set(height, this.model.snapshot());
     this.snapshots.delete(height - SNAPSHOT_HEIGHTS);
-    const waiting = this.pending.get(height) ?? [];
-    this.pending.delete(height);
-    for (const report of waiting) {
-      const violation = this.compare(height, report);
-      if (violation !== undefined) return violation;
-    }
     return undefined;
   }
 
