@@ -289,7 +289,7 @@ function buildRollup(ctx: BuildContext<Scenario>, rollup: RollupScenario): Valid
  * A validator's committed ledger as the reference-ledger checker compares it
  * (sim-only introspection): the state entries by kind (see `vm/state-keys.ts`).
  */
-function committedSnapshot(ledger: LedgerState): LedgerSnapshot {
+export function committedSnapshot(ledger: LedgerState): LedgerSnapshot {
   const nonces = new Map<string, bigint>();
   const balances = new Map<string, bigint>();
   const assets = new Map<string, AssetInfo>();
