@@ -116,6 +116,7 @@ export const NOT_IN_REAL_MODE: readonly NotJudged[] = [
     reason: "it decodes each committed block's payload; a commit log line carries only its size (payload_bytes), and a payload (up to maxBlockTransactions transactions) is too large to log",
   },
   { name: "conservation", reason: "it audits every validator's in-memory ledger at the end, which a real process does not expose" },
+  { name: "reference-ledger", reason: "it re-executes each committed block's payload, which a commit log line does not carry (see validity), and audits the in-memory ledgers (see conservation)" },
   { name: "l1-consistency", reason: "a testnet runs no L1" },
   { name: "posting-liveness", reason: "a testnet runs no L1" },
 ];

@@ -10,7 +10,7 @@ const S = 1_000_000;
 
 
 function expectSafetyHeld(report: RunReport): void {
-  for (const name of ["agreement", "root-agreement", "conservation", "validity", "reorg-bound", "equivocation"]) {
+  for (const name of ["agreement", "root-agreement", "conservation", "validity", "reference-ledger", "reorg-bound", "equivocation"]) {
     expect(invariant(report, name), name).toMatchObject({ ok: true });
   }
   expect(report.violation).toBeUndefined();

@@ -2,7 +2,7 @@
  * The validators system: per rollup, the HotStuff validators (honest,
  * byzantine, and Twins instances) over the AssetApp sequencer, and the
  * workload clients; its checkers (agreement, root agreement, conservation,
- * validity, reorg bound, equivocation, liveness), its metrics and summary
+ * validity, reference ledger, reorg bound, equivocation, liveness), its metrics and summary
  * lines, the `leader` target faults may name, and the `view` event that view
  * triggers wait for.
  */
@@ -11,6 +11,7 @@ import { AgreementChecker } from "../../check/validators/agreement.js";
 import { ConservationChecker, type NodeAudit } from "../../check/validators/conservation.js";
 import { EquivocationChecker } from "../../check/validators/equivocation.js";
 import { LivenessChecker, type LivenessExpectation } from "../../check/validators/liveness.js";
+import { ReferenceLedgerChecker, type LedgerAudit } from "../../check/validators/reference-ledger.js";
 import { ReorgBoundChecker } from "../../check/validators/reorg-bound.js";
 import { RootAgreementChecker } from "../../check/validators/root-agreement.js";
 import { ValidityChecker } from "../../check/validators/validity.js";
@@ -30,6 +31,9 @@ import type { NodePlan, Quorum, ServiceKey } from "../../harness/fault-kind.js";
 import type { BuildContext, System, SystemInstance, SystemPlan } from "../../harness/system.js";
 import { WORLD_NODE } from "../../harness/world.js";
 import { AssetApp } from "../../sequencer/asset-app.js";
+import type { LedgerSnapshot } from "../../check/models/ledger-model.js";
+import type { LedgerState } from "../../vm/ledger-state.js";
+import type { AssetInfo, PoolState } from "../../vm/types.js";
 import { emptyPayloadAfter } from "../../sequencer/byzantine-payload.js";
 import type { Node, NodeId } from "../../sim/node.js";
 import type { RollupScenario, Scenario } from "../scenario-shape.js";
@@ -178,6 +182,15 @@ function buildRollup(ctx: BuildContext<Scenario>, rollup: RollupScenario): Valid
     return out;
   };
 
+  const auditCommittedLedgers = (): LedgerAudit[] => {
+    const out: LedgerAudit[] = [];
+    for (const id of validators) {
+      const ledger = appOfId(id)?.ledger;
+      if (ledger !== undefined) out.push({ node: id, height: ledger.committed.height, ledger: committedSnapshot(ledger) });
+    }
+    return out;
+  };
+
   // The honest-node invariants judge the validators not declared byzantine (never a twin's instance).
   const honest: ReadonlySet<NodeId> = new Set(validators.filter((id) => !byzantine.has(id)));
   const checkers = [
@@ -185,6 +198,7 @@ function buildRollup(ctx: BuildContext<Scenario>, rollup: RollupScenario): Valid
     new RootAgreementChecker(honest),
     new ConservationChecker(genesisSupply(genesis), auditLedgers, honest),
     new ValidityChecker(scheme, honest),
+    new ReferenceLedgerChecker(genesis, auditCommittedLedgers, honest),
     new ReorgBoundChecker(rollup.invariants.maxReorgDepth, honest),
     new EquivocationChecker({ validators, identities, honest }),
     new LivenessChecker(rollup.invariants.livenessBound, livenessExpectation, honest),
@@ -269,6 +283,29 @@ function buildRollup(ctx: BuildContext<Scenario>, rollup: RollupScenario): Valid
   };
   ctx.provide(rollupService(instance), handle);
   return handle;
+}
+
+/**
+ * A validator's committed ledger as the reference-ledger checker compares it
+ * (sim-only introspection): the state entries by kind (see `vm/state-keys.ts`).
+ */
+export function committedSnapshot(ledger: LedgerState): LedgerSnapshot {
+  const nonces = new Map<string, bigint>();
+  const balances = new Map<string, bigint>();
+  const assets = new Map<string, AssetInfo>();
+  const pools = new Map<string, PoolState>();
+  const shares = new Map<string, bigint>();
+  for (const [key, value] of ledger.committed.writes) {
+    if (value === undefined) continue;
+    const rest = key.slice(2);
+    if (key.startsWith("n:")) nonces.set(rest, value as bigint);
+    else if (key.startsWith("b:")) balances.set(rest, value as bigint);
+    else if (key.startsWith("a:")) assets.set(rest, value as AssetInfo);
+    else if (key.startsWith("p:")) pools.set(rest, value as PoolState);
+    else if (key.startsWith("s:")) shares.set(rest, value as bigint);
+    else throw new Error(`committedSnapshot: unknown state key ${key}`);
+  }
+  return { nonces, balances, assets, pools, shares };
 }
 
 /** The validator leading the highest view any running validator is in. */
