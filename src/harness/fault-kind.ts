@@ -207,6 +207,11 @@ export interface FaultKind<A extends ActionBase = ActionBase> {
   real(action: A): readonly RealStep[] | { readonly unsupported: string };
   /** Symbolic node names this action uses (resolved when it fires), e.g. `isolate` of `leader`. */
   symbolicTargets(action: A): readonly string[];
+  /**
+   * Optional, the one part a kind may leave out: what the world must do before the run for this action to
+   * work when it fires (`redeliver` records delivered messages from time 0). Called once per action of the plan.
+   */
+  prepare?(action: A, world: World): void;
 }
 
 /** Declares a kind with its parsed action type checked against its parts (identity at run time). */

@@ -128,7 +128,8 @@ export class ScenarioRun {
         if (world.spec(id).instanceOf === undefined) world.scheduleBackgroundPauses(id, pauseRate, pauseDurationMax, world.sim.rng(`clock-pauses/${id}`));
       }
     }
-    // The fault plan, in firing order; then the liveness phase; then the systems' own operations.
+    // The fault plan, in firing order (each action's preparation first); then the liveness phase; then the systems' own operations.
+    for (const action of scenario.faults) registry.catalog.kindOf(action).prepare?.(action, world);
     for (const { action } of firingOrder(scenario.faults)) ctx.trigger(action, () => registry.catalog.apply(action, apply));
     const livenessAt = scenario.phases.livenessAt;
     if (livenessAt !== undefined) world.sim.at(livenessAt, () => world.beginLivenessPhase());
