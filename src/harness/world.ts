@@ -46,6 +46,8 @@ export interface WorldConfig {
   /** The master seed: every random stream of the run derives from it by name. */
   readonly seed: number;
   readonly network: SimNetworkConfig;
+  /** A test hook: replaces each node instance built (see `RunEnvironment.wrapNode`). */
+  readonly wrapNode?: (id: NodeId, node: Node<unknown>) => Node<unknown>;
 }
 
 /** When an observation reaches a listener: measure (metrics), watch (event logs, tests), judge (checkers). */
@@ -87,7 +89,10 @@ export class World {
   private readonly crashPointArmings = new Map<NodeId, number>();
   private crashPointArmingCount = 0;
 
+  private readonly wrapNode: ((id: NodeId, node: Node<unknown>) => Node<unknown>) | undefined;
+
   constructor(config: WorldConfig) {
+    this.wrapNode = config.wrapNode;
     this.sim = new Simulation(config.seed);
     this.network = new SimNetwork(this.sim, config.network, this.sim.rng("network"));
     this.network.onDeliver((from, to, bytes) => this.deliver(from, to, bytes));
@@ -117,7 +122,7 @@ export class World {
       new SimHost<unknown>({
         id: spec.id,
         sim: this.sim,
-        createNode: spec.create as () => Node<unknown>,
+        createNode: this.wrapNode === undefined ? (spec.create as () => Node<unknown>) : () => this.wrapNode!(spec.id, spec.create() as Node<unknown>),
         storage: disk,
         transmit: (from, to, msg) => this.transmit(from, to, msg),
         observe: (timeUs, node, event, fields) => this.observe({ timeUs, node, event, fields }),
