@@ -368,7 +368,10 @@ export interface ScenarioArbOptions {
    * fault window) and up to two partitions, healed by the heal time, that put
    * the two instances on different sides. A twin is byzantine: the honest-node
    * invariants judge neither instance, and the liveness bound after the heal
-   * still holds with 2f + 1 honest validators. Default true.
+   * still holds with 2f + 1 honest validators. Its partitions split the
+   * validators on purpose and are not counted against `maxFaultyValidators`
+   * (which bounds the plan's benign faults; safety holds whatever the cuts,
+   * with at most f byzantine). Default true.
    */
   readonly twins?: boolean;
 }
@@ -437,8 +440,9 @@ export interface GeneratedScenario {
 /**
  * Whole scenarios: 4 to 7 validators, block time and view timeout, latency
  * (uniform, 1-5 ms to 10-50 ms), background drops and duplicates, a workload,
- * a seed, and a fault plan from {@link faultPlanArb} that heals at the end of
- * the fault window; the run lasts `afterHealUs` more, so the liveness bound
+ * a seed, a fault plan from {@link faultPlanArb} that heals at the end of
+ * the fault window, and for half of them a twin within f with its partitions
+ * (see {@link ScenarioArbOptions.twins}); the run lasts `afterHealUs` more, so the liveness bound
  * can be judged. Always valid: `parseScenario` accepts every value and every
  * shrink (shrinking lowers n, rates and the workload, and simplifies the plan).
  *
