@@ -117,7 +117,10 @@ export interface SwarmContext {
   /** Validators of the first quorum (swarm draws over one rollup). */
   readonly validators: readonly NodeId[];
   readonly f: number;
-  /** Scenario as raw file JSON (read-only: background settings to restore). */
+  /**
+   * Scenario as raw file JSON (read-only: background settings to restore). A swarm-only kind sees it as patched
+   * by the swarm-only kinds drawn before it (the byzantine validator a `twin` must count against f).
+   */
   readonly base: Readonly<Record<string, unknown>>;
   /** A window [start, end] inside the fault window, at least 200 ms long when it fits (microseconds, whole ms). */
   window(rng: Rng, maxLengthUs: number): { startUs: number; endUs: number };
