@@ -116,6 +116,13 @@ export const SIMULATOR_EVENTS = new EventCatalogue("simulator", {
   operation: z.strictObject({ description: z.string() }),
   /** Bits flipped on `node`'s disk under `key` (null when no key matched the prefix). */
   "disk-corrupted": z.strictObject({ node: nodeId, key: z.string().nullable() }),
+  /**
+   * A crash point fired: `node` crashed `point` (`after sync`, `before send`...) inside its step, while writing `key`
+   * or sending to `to`; `window end` when it made no such effect in the crash point's window and crashed then.
+   */
+  "crash-point": z.strictObject({ node: nodeId, point: z.string(), key: z.string().optional(), to: nodeId.optional() }),
+  /** An old message from `from`, delivered to `to` at `recordedAtUs`, sent to `to` again to arrive `delayUs` later; `bytes` as recorded (hex). */
+  redeliver: z.strictObject({ from: nodeId, to: nodeId, recordedAtUs: micros, delayUs: micros, bytes: hex }),
   /** `node` crashed with its last unsynced write torn under `key` (null when nothing was torn). */
   "disk-torn": z.strictObject({ node: nodeId, key: z.string().nullable() }),
 });

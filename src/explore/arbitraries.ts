@@ -362,6 +362,60 @@ export interface ScenarioArbOptions {
   readonly name?: string;
   /** Fault-plan options other than the ones the scenario fixes (validators, L1, heal time). */
   readonly faults?: Omit<FaultPlanArbOptions, "validators" | "l1" | "healAtUs">;
+  /**
+   * Twins within f (the Twins method): with n >= 4, half of the scenarios get a
+   * second instance of one validator (a `byzantine` entry `twin`, booting in the
+   * fault window) and up to two partitions, healed by the heal time, that put
+   * the two instances on different sides. A twin is byzantine: the honest-node
+   * invariants judge neither instance, and the liveness bound after the heal
+   * still holds with 2f + 1 honest validators. Its partitions split the
+   * validators on purpose and are not counted against `maxFaultyValidators`
+   * (which bounds the plan's benign faults; safety holds whatever the cuts,
+   * with at most f byzantine). Default true.
+   */
+  readonly twins?: boolean;
+}
+
+/** A twin drawn by {@link twinArb}: the `byzantine` entry and the partitions that split it from its original. */
+interface DrawnTwin {
+  readonly entry: { node: string; behavior: "twin"; from: number };
+  readonly partitions: FaultAction[];
+}
+
+/**
+ * A twin of one of `count` validators booting in `[startUs, healAtUs)`, and
+ * zero to two partitions in its lifetime, each healed by `healAtUs`, whose two
+ * groups hold the original and the twin (the other validators split by a mask).
+ * Shrinks toward no partition, the first validator and the earliest boot.
+ */
+function twinArb(count: number, startUs: number, healAtUs: number): fc.Arbitrary<DrawnTwin> {
+  const lastMs = Math.floor((healAtUs - startUs) / US_PER_MS) - 1;
+  const split = fc.record({ startMs: fc.integer({ min: 0, max: lastMs }), lengthMs: fc.integer({ min: 100, max: 3000 }), side: fc.array(fc.boolean(), { minLength: count, maxLength: count }) });
+  return fc.record({ index: fc.integer({ min: 0, max: count - 1 }), fromMs: fc.integer({ min: 0, max: lastMs }), splits: fc.array(split, { maxLength: 2 }) }).map(({ index, fromMs, splits }) => {
+    const node = `v${index}`;
+    const from = startUs + fromMs * US_PER_MS;
+    const others = Array.from({ length: count }, (_, i) => `v${i}`).filter((v) => v !== node);
+    const partitions = splits.flatMap(({ startMs, lengthMs, side }): FaultAction[] => {
+      const at = Math.max(from, startUs + startMs * US_PER_MS);
+      const end = Math.min(at + lengthMs * US_PER_MS, healAtUs);
+      if (end <= at) return [];
+      const withOriginal = others.filter((_, i) => side[i] === true);
+      const withTwin = others.filter((_, i) => side[i] !== true);
+      return [
+        { at, action: "partition", groups: [[node, ...withOriginal], [`${node}t`, ...withTwin]] },
+        { at: end, action: "heal" },
+      ] as FaultAction[];
+    });
+    return { entry: { node, behavior: "twin" as const, from }, partitions };
+  });
+}
+
+/** `extra` merged into a plan in time order (stable: at one instant the plan's own actions first), its final heal kept last. */
+function mergeActions(plan: readonly FaultAction[], extra: readonly FaultAction[], finalHeal: boolean): FaultAction[] {
+  const body = finalHeal ? plan.slice(0, -1) : [...plan];
+  const merged = [...body.map((a, i) => ({ a, k: 0, i })), ...extra.map((a, i) => ({ a, k: 1, i }))];
+  merged.sort((x, y) => x.a.at - y.a.at || x.k - y.k || x.i - y.i);
+  return [...merged.map((m) => m.a), ...(finalHeal ? plan.slice(-1) : [])];
 }
 
 /**
@@ -379,13 +433,16 @@ export interface GeneratedScenario {
   l1: { enabled: boolean };
   faults: FaultAction[];
   invariants: { maxReorgDepth: number; livenessBound: number };
+  /** A twin within f, when drawn (see {@link ScenarioArbOptions.twins}). */
+  byzantine?: { node: string; behavior: "twin"; from: number }[];
 }
 
 /**
  * Whole scenarios: 4 to 7 validators, block time and view timeout, latency
  * (uniform, 1-5 ms to 10-50 ms), background drops and duplicates, a workload,
- * a seed, and a fault plan from {@link faultPlanArb} that heals at the end of
- * the fault window; the run lasts `afterHealUs` more, so the liveness bound
+ * a seed, a fault plan from {@link faultPlanArb} that heals at the end of
+ * the fault window, and for half of them a twin within f with its partitions
+ * (see {@link ScenarioArbOptions.twins}); the run lasts `afterHealUs` more, so the liveness bound
  * can be judged. Always valid: `parseScenario` accepts every value and every
  * shrink (shrinking lowers n, rates and the workload, and simplifies the plan).
  *
@@ -401,6 +458,7 @@ export function scenarioArb(options: ScenarioArbOptions = {}): fc.Arbitrary<Gene
   const txPerSecond = options.txPerSecond ?? { min: 0, max: 60 };
   const dropRates = options.dropRates ?? [0, 0.01, 0.05];
   const l1 = options.l1 ?? false;
+  const twins = options.twins ?? true;
   if (validators.min < 1 || validators.max < validators.min) throw new RangeError(`validators: need 1 <= min <= max, got ${validators.min}..${validators.max}`);
   const faultStartUs = options.faults?.startUs ?? 500_000;
   if (faultWindowUs.min < faultStartUs + US_PER_MS || faultWindowUs.max < faultWindowUs.min) throw new RangeError(`faultWindowUs: need startUs + 1 ms <= min <= max, got ${faultWindowUs.min}..${faultWindowUs.max}`);
@@ -418,6 +476,7 @@ export function scenarioArb(options: ScenarioArbOptions = {}): fc.Arbitrary<Gene
         count: fc.constant(count),
         healAtUs: fc.constant(healAtUs),
         faults: faultPlanArb({ ...options.faults, validators: count, l1, healAtUs }),
+        twin: twins && count >= 4 ? fc.option(twinArb(count, faultStartUs, healAtUs), { nil: undefined }) : fc.constant(undefined),
         seed: fc.nat(),
         blockTimeUs: fc.constantFrom(250_000, 100_000),
         viewTimeoutUs: fc.constantFrom(1_000_000, 500_000),
@@ -437,7 +496,8 @@ export function scenarioArb(options: ScenarioArbOptions = {}): fc.Arbitrary<Gene
       network: { latency: { min: s.latencyMinUs, max: s.latencyMaxUs }, dropRate: s.dropRate, duplicateRate: s.duplicateRate },
       workload: { txPerSecond: s.txPerSecond, clients: s.clients },
       l1: { enabled: l1 },
-      faults: s.faults,
+      faults: s.twin === undefined ? s.faults : mergeActions(s.faults, s.twin.partitions, options.faults?.finalHeal ?? true),
       invariants: { maxReorgDepth: options.maxReorgDepth ?? 2, livenessBound: livenessBoundUs },
+      ...(s.twin !== undefined ? { byzantine: [s.twin.entry] } : {}),
     }));
 }

@@ -106,21 +106,22 @@ export function swarmScenario(base: Scenario, seed: number, registry: SystemRegi
     choice.kinds.push(kind.action);
     choice.notes.push(draw.note);
   }
-  const patches: ((raw: Record<string, unknown>) => void)[] = [];
+  // Each swarm-only kind sees the scenario as patched by the ones drawn before it (one more byzantine validator,
+  // then a twin: at most f in all), and the timed actions drawn so far.
+  const out: Record<string, unknown> = { ...raw, faults };
   for (const kind of registry.backgroundKinds) {
     const rng = createRng(seed, `swarm/${kind.name}`);
     if (!rng.chance(0.5)) continue;
-    const draw = kind.swarm(ctx, rng);
+    const draw = kind.swarm({ ...ctx, base: out, drawn: out.faults as Record<string, unknown>[] }, rng);
     if (draw === undefined) continue;
-    patches.push(draw.patch);
+    draw.patch(out);
     choice.kinds.push(kind.name);
     choice.notes.push(draw.note);
   }
 
-  choice.faultsAdded = faults.length - baseFaultCount;
+  choice.faultsAdded = (out.faults as unknown[]).length - baseFaultCount;
   const note = describeSwarm(choice);
-  const out: Record<string, unknown> = { ...raw, faults, description: base.description === undefined ? note : `${base.description} [${note}]` };
-  for (const patch of patches) patch(out);
+  out.description = base.description === undefined ? note : `${base.description} [${note}]`;
   return { raw: out, scenario: parseScenario(out, { registry }), choice };
 }
 

@@ -117,7 +117,10 @@ export interface SwarmContext {
   /** Validators of the first quorum (swarm draws over one rollup). */
   readonly validators: readonly NodeId[];
   readonly f: number;
-  /** Scenario as raw file JSON (read-only: background settings to restore). */
+  /**
+   * Scenario as raw file JSON (read-only: background settings to restore). A swarm-only kind sees it as patched
+   * by the swarm-only kinds drawn before it (the byzantine validator a `twin` must count against f).
+   */
   readonly base: Readonly<Record<string, unknown>>;
   /** A window [start, end] inside the fault window, at least 200 ms long when it fits (microseconds, whole ms). */
   window(rng: Rng, maxLengthUs: number): { startUs: number; endUs: number };
@@ -207,6 +210,11 @@ export interface FaultKind<A extends ActionBase = ActionBase> {
   real(action: A): readonly RealStep[] | { readonly unsupported: string };
   /** Symbolic node names this action uses (resolved when it fires), e.g. `isolate` of `leader`. */
   symbolicTargets(action: A): readonly string[];
+  /**
+   * Optional, the one part a kind may leave out: what the world must do before the run for this action to
+   * work when it fires (`redeliver` records delivered messages from time 0). Called once per action of the plan.
+   */
+  prepare?(action: A, world: World): void;
 }
 
 /** Declares a kind with its parsed action type checked against its parts (identity at run time). */

@@ -30,6 +30,8 @@ export class FaultModel {
   partitioned = false;
   /** The time the last fault ends, microseconds (a pause ends after its duration). */
   healAtUs = 0;
+  /** Down nodes whose crash may come as late as this (a crash point's window end): a restart must come after it. */
+  readonly restartAfterUs = new Map<NodeId, number>();
 
   /** A copy to try a change on. */
   clone(): FaultModel {
@@ -40,6 +42,7 @@ export class FaultModel {
     for (const [k, v] of this.unnamedCutOff) copy.unnamedCutOff.set(k, v);
     copy.partitioned = this.partitioned;
     copy.healAtUs = this.healAtUs;
+    for (const [k, v] of this.restartAfterUs) copy.restartAfterUs.set(k, v);
     return copy;
   }
 

@@ -18,11 +18,12 @@ import { sha256 } from "../crypto/hash.js";
 import { WireDecodeError } from "../net/codec.js";
 import { SimNetwork, type IsolationDirection, type SimNetworkConfig } from "../net/sim-network.js";
 import { assert } from "../sim/assert.js";
-import { SimHost, type ClockSetting } from "../sim/host.js";
+import { SimHost, type ClockSetting, type CrashPoint } from "../sim/host.js";
 import type { Node, NodeId } from "../sim/node.js";
 import type { Rng } from "../sim/rng.js";
 import { Simulation, type StopReason } from "../sim/simulation.js";
 import { digestText } from "../sim/trace.js";
+import { toHex } from "../crypto/hash.js";
 import { SimDisk, type SimDiskFaults } from "../storage/sim-disk.js";
 import type { NodeSpec } from "./node-spec.js";
 
@@ -45,6 +46,8 @@ export interface WorldConfig {
   /** The master seed: every random stream of the run derives from it by name. */
   readonly seed: number;
   readonly network: SimNetworkConfig;
+  /** A test hook: replaces each node instance built (see `RunEnvironment.wrapNode`). */
+  readonly wrapNode?: (id: NodeId, node: Node<unknown>) => Node<unknown>;
 }
 
 /** When an observation reaches a listener: measure (metrics), watch (event logs, tests), judge (checkers). */
@@ -80,8 +83,16 @@ export class World {
   /** Run after every observation was judged: event triggers of faults. */
   private readonly afterObserve: ((o: Observation) => void)[] = [];
   private readonly healHooks: { readonly name: string; readonly heal: () => void }[] = [];
+  /** The stream redelivery draws from (which old messages, in which order, when), made on first use. */
+  private redeliverRng: Rng | undefined;
+  /** The latest crash point armed per node (its window's end checks it is still that one). */
+  private readonly crashPointArmings = new Map<NodeId, number>();
+  private crashPointArmingCount = 0;
+
+  private readonly wrapNode: ((id: NodeId, node: Node<unknown>) => Node<unknown>) | undefined;
 
   constructor(config: WorldConfig) {
+    this.wrapNode = config.wrapNode;
     this.sim = new Simulation(config.seed);
     this.network = new SimNetwork(this.sim, config.network, this.sim.rng("network"));
     this.network.onDeliver((from, to, bytes) => this.deliver(from, to, bytes));
@@ -111,7 +122,7 @@ export class World {
       new SimHost<unknown>({
         id: spec.id,
         sim: this.sim,
-        createNode: spec.create as () => Node<unknown>,
+        createNode: this.wrapNode === undefined ? (spec.create as () => Node<unknown>) : () => this.wrapNode!(spec.id, spec.create() as Node<unknown>),
         storage: disk,
         transmit: (from, to, msg) => this.transmit(from, to, msg),
         observe: (timeUs, node, event, fields) => this.observe({ timeUs, node, event, fields }),
@@ -348,6 +359,74 @@ export class World {
     this.disk(id).wipe();
   }
 
+  /**
+   * Arms a crash point of `id` (see `SimHost.armCrashPoint`): it crashes just
+   * before or after its next write, sync or send, inside that step, and stays
+   * down until a restart. If it makes no such effect within `withinUs`, it
+   * crashes then anyway (a plain crash), so a restart planned after that time
+   * always finds it down. Each crash is logged as a `crash-point` event.
+   * @throws AssertionError unless `id` is crashable and up
+   */
+  crashAt(id: NodeId, point: CrashPoint, withinUs: number): void {
+    const host = this.host(id);
+    assert(this.spec(id).crashable, `${id} (${this.spec(id).role}) cannot crash`);
+    assert(host.running, `${id} is already down`);
+    assert(Number.isSafeInteger(withinUs) && withinUs > 0, `crash point window must be a positive integer of microseconds, got ${withinUs}`);
+    const where = `${point.position} ${point.effect}`;
+    const arming = ++this.crashPointArmingCount;
+    this.crashPointArmings.set(id, arming);
+    host.armCrashPoint(point, (hit) => {
+      const detail = hit.key !== undefined ? ` ${hit.key}` : hit.to !== undefined ? ` to ${hit.to}` : "";
+      this.sim.trace.record(this.sim.nowUs, WORLD_NODE, "crash-point", digestText(`${id} ${where}${detail}`));
+      this.observe({ timeUs: this.sim.nowUs, node: WORLD_NODE, event: "crash-point", fields: { node: id, point: where, ...(hit.key !== undefined ? { key: hit.key } : {}), ...(hit.to !== undefined ? { to: hit.to } : {}) } });
+    });
+    this.sim.after(withinUs, () => {
+      if (this.crashPointArmings.get(id) !== arming || !host.running || !host.crashPointArmed) return;
+      host.disarmCrashPoint();
+      host.crash();
+      this.sim.trace.record(this.sim.nowUs, WORLD_NODE, "crash-point", digestText(`${id} ${where} not reached: crashed at the end of the window`));
+      this.observe({ timeUs: this.sim.nowUs, node: WORLD_NODE, event: "crash-point", fields: { node: id, point: "window end" } });
+    });
+  }
+
+  /**
+   * Starts recording delivered messages (the last `perLinkMax` of each link) for {@link redeliver}.
+   * Call before the run: only messages delivered from then on can be delivered again.
+   */
+  recordDeliveries(perLinkMax: number): void {
+    this.network.recordDeliveries(perLinkMax);
+  }
+
+  /**
+   * Delivers old messages to `to` again (DESIGN.md, "Faults": redelivery of
+   * old messages long after): among the recorded deliveries to `to` (from the
+   * nodes of `from`, every node when undefined) that arrived at least
+   * `olderThanUs` ago, at most `count`, chosen and ordered at random from the
+   * world's `redeliver` stream, each arriving within 10 ms (also drawn from it).
+   * The bytes are the recorded ones, decoded by the receiver's codec as every
+   * message. Each is logged as a `redeliver` event with its bytes (hex).
+   * @returns how many were sent again
+   */
+  redeliver(to: NodeId, options: { readonly from?: readonly NodeId[]; readonly olderThanUs: number; readonly count: number }): number {
+    assert(this.has(to), `no node ${to}`);
+    assert(Number.isSafeInteger(options.count) && options.count > 0, `redeliver count must be a positive integer, got ${options.count}`);
+    const rng = (this.redeliverRng ??= this.sim.rng("redeliver"));
+    const from = options.from === undefined ? undefined : new Set(options.from);
+    const candidates = this.network.recordedTo(to).filter((d) => (from === undefined || from.has(d.from)) && d.atUs <= this.sim.nowUs - options.olderThanUs);
+    // A partial Fisher-Yates shuffle: the first `count` are a uniform sample in a uniform order.
+    const chosen = Math.min(options.count, candidates.length);
+    for (let i = 0; i < chosen; i++) {
+      const j = i + rng.int(candidates.length - i);
+      [candidates[i], candidates[j]] = [candidates[j]!, candidates[i]!];
+    }
+    for (const message of candidates.slice(0, chosen)) {
+      const delayUs = rng.intBetween(1, 10_000);
+      this.observe({ timeUs: this.sim.nowUs, node: WORLD_NODE, event: "redeliver", fields: { from: message.from, to, recordedAtUs: message.atUs, delayUs, bytes: toHex(message.bytes) } });
+      this.network.redeliver(message, delayUs);
+    }
+    return chosen;
+  }
+
   /** Changes the background fault rates of the disks of `ids` (rates not given stay). */
   setStorageFaults(ids: readonly NodeId[], rates: Partial<SimDiskFaults>): void {
     for (const id of ids) {
@@ -401,6 +480,7 @@ export class World {
     for (const node of [...this.network.cloggedNodes]) this.network.unclog(node);
     for (const hook of this.healHooks) hook.heal();
     for (const [id, host] of this.hostsById) {
+      host.disarmCrashPoint();
       if (!host.running && this.specsById.get(id)!.crashable) host.start();
       host.resetClock();
       host.resume();

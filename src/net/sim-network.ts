@@ -55,6 +55,18 @@ interface HeldMessage {
   bytes: Uint8Array;
 }
 
+/** A message the network delivered and recorded for a later redelivery (see {@link SimNetwork.recordDeliveries}). */
+export interface RecordedDelivery {
+  readonly from: NodeId;
+  readonly to: NodeId;
+  /** The bytes as they crossed the link (the sender's encoding). */
+  readonly bytes: Uint8Array;
+  /** When it was delivered, microseconds of virtual time. */
+  readonly atUs: number;
+  /** Order of recording, across every link (ties of `atUs` keep it). */
+  readonly seq: number;
+}
+
 /** The simulated network; implements {@link Transport}. */
 export class SimNetwork implements Transport {
   readonly stats: NetworkStats = { sent: 0, delivered: 0, dropped: 0, duplicated: 0, held: 0 };
@@ -67,6 +79,12 @@ export class SimNetwork implements Transport {
   private held: HeldMessage[] = [];
   private readonly heldMessagesMax: number;
   private readonly nodes: NodeId[] = [];
+  /** Delivered messages per link, oldest first, at most `recordedPerLinkMax` each; empty until {@link recordDeliveries}. */
+  private readonly recorded = new Map<string, RecordedDelivery[]>();
+  private recordedPerLinkMax = 0;
+  private recordedSeq = 0;
+  /** Old messages delivered again ({@link redeliver}) so far; not part of {@link stats}, so reports of runs without redelivery are unchanged. */
+  redeliveredCount = 0;
   private deliverHandler: DeliverHandler = () => {};
 
   /**
@@ -143,6 +161,42 @@ export class SimNetwork implements Transport {
     for (const message of release) this.transmit(message.from, message.to, message.bytes);
   }
 
+  /**
+   * Records, from now on, the last `perLinkMax` messages delivered on each link (a larger limit than one
+   * already asked for wins). Recording draws nothing at random, so it changes no run.
+   */
+  recordDeliveries(perLinkMax: number): void {
+    if (!(Number.isSafeInteger(perLinkMax) && perLinkMax > 0)) throw new RangeError(`recordDeliveries: perLinkMax must be a positive integer, got ${perLinkMax}`);
+    this.recordedPerLinkMax = Math.max(this.recordedPerLinkMax, perLinkMax);
+  }
+
+  /** The recorded deliveries to `to`, in the order they were delivered. */
+  recordedTo(to: NodeId): RecordedDelivery[] {
+    const out: RecordedDelivery[] = [];
+    for (const list of this.recorded.values()) for (const d of list) if (d.to === to) out.push(d);
+    return out.sort((a, b) => a.seq - b.seq);
+  }
+
+  /**
+   * Delivers an old message again after `delayUs`, bypassing drops and duplicates (it is the fault), but not
+   * partitions (a cut link loses it) nor clogs (held like any message). It is not recorded again.
+   */
+  redeliver(message: RecordedDelivery, delayUs: number): void {
+    const { from, to, bytes } = message;
+    this.sim.after(delayUs, () => {
+      if (this.blocked.has(linkKey(from, to))) {
+        this.stats.dropped++;
+        return;
+      }
+      if (this.clogged.has(from) || this.clogged.has(to)) {
+        this.hold({ from, to, bytes });
+        return;
+      }
+      this.redeliveredCount++;
+      this.deliverHandler(from, to, bytes);
+    });
+  }
+
   /** True when a message from `from` to `to` would be dropped by a partition right now. */
   isBlocked(from: NodeId, to: NodeId): boolean {
     return this.blocked.has(linkKey(from, to));
@@ -191,8 +245,20 @@ export class SimNetwork implements Transport {
         return;
       }
       this.stats.delivered++;
+      if (this.recordedPerLinkMax > 0) this.record(from, to, bytes);
       this.deliverHandler(from, to, bytes);
     });
+  }
+
+  private record(from: NodeId, to: NodeId, bytes: Uint8Array): void {
+    const key = linkKey(from, to);
+    let list = this.recorded.get(key);
+    if (list === undefined) {
+      list = [];
+      this.recorded.set(key, list);
+    }
+    list.push({ from, to, bytes, atUs: this.sim.nowUs, seq: this.recordedSeq++ });
+    if (list.length > this.recordedPerLinkMax) list.shift();
   }
 
   private hold(message: HeldMessage): void {

@@ -38,6 +38,13 @@ export interface RunEnvironment {
   readonly extraNodes?: readonly { readonly id: NodeId; readonly create: () => Node<ValidatorMessage> }[];
   /** The systems of the run (default the built-in ones; `BUILTIN_SYSTEMS.with(mine)` adds one). */
   readonly registry?: SystemRegistry<Scenario>;
+  /**
+   * Replaces each node instance the world builds (first boot and every
+   * restart) with what this returns: a test hook for a deliberately broken
+   * variant of a scenario's node (a validator that persists its vote after
+   * sending it). Return `node` itself to leave a node as it is.
+   */
+  readonly wrapNode?: (id: NodeId, node: Node<unknown>) => Node<unknown>;
   /** Nodes check their own invariants after every change (each validator's mempool; slower): tests and `--check-invariants`. */
   readonly checkInvariants?: boolean;
 }
@@ -62,6 +69,7 @@ export class ScenarioRun {
     this.registry = registry;
     const world = new World({
       seed: scenario.seed,
+      ...(environment.wrapNode !== undefined ? { wrapNode: environment.wrapNode } : {}),
       network: {
         defaultLink: { latency: scenario.network.latency, dropRate: scenario.network.dropRate, duplicateRate: scenario.network.duplicateRate },
         links: scenario.network.links.flatMap((l): LinkOverride[] => {
@@ -128,7 +136,8 @@ export class ScenarioRun {
         if (world.spec(id).instanceOf === undefined) world.scheduleBackgroundPauses(id, pauseRate, pauseDurationMax, world.sim.rng(`clock-pauses/${id}`));
       }
     }
-    // The fault plan, in firing order; then the liveness phase; then the systems' own operations.
+    // The fault plan, in firing order (each action's preparation first); then the liveness phase; then the systems' own operations.
+    for (const action of scenario.faults) registry.catalog.kindOf(action).prepare?.(action, world);
     for (const { action } of firingOrder(scenario.faults)) ctx.trigger(action, () => registry.catalog.apply(action, apply));
     const livenessAt = scenario.phases.livenessAt;
     if (livenessAt !== undefined) world.sim.at(livenessAt, () => world.beginLivenessPhase());

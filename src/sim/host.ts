@@ -34,6 +34,22 @@ export class CrashedInStep extends Error {
   override readonly name = "CrashedInStep";
 }
 
+/** An effect of a node's step a crash point can sit next to: a storage write (`put` or `delete`), a `sync`, a `send`. */
+export type StepEffect = "write" | "sync" | "send";
+
+/** Where an armed crash point stops the node: just before or just after its next effect of one kind. */
+export interface CrashPoint {
+  readonly effect: StepEffect;
+  readonly position: "before" | "after";
+}
+
+/** What the node was doing when its crash point fired: the storage key written, or the peer sent to. */
+export interface CrashPointHit {
+  readonly point: CrashPoint;
+  readonly key?: string;
+  readonly to?: NodeId;
+}
+
 /** Storage the simulator can crash: unsynced writes are lost. */
 export interface CrashableStorage extends Storage {
   /** Drops every write made since the last sync. */
@@ -78,6 +94,8 @@ export class SimHost<M> {
   private clock: { anchorVirtualUs: number; anchorBaseUs: number; skewUs: number; drift: number } | undefined;
   /** Inputs held while paused, in arrival order; undefined when not paused. */
   private held: (() => void)[] | undefined;
+  /** The armed crash point, if any, and what to tell once it fired (after the crash). */
+  private crashPoint: { readonly point: CrashPoint; readonly fired: (hit: CrashPointHit) => void } | undefined;
 
   constructor(options: SimHostOptions<M>) {
     this.id = options.id;
@@ -139,6 +157,39 @@ export class SimHost<M> {
     for (const input of held) input();
   }
 
+  /**
+   * Arms a crash point: the node crashes just before or just after its next
+   * effect of `point.effect`, inside the step that makes it; the rest of that
+   * step does not happen (see {@link CrashedInStep}). Every effect reaches the
+   * disk or the network synchronously, in the order the node makes it, so
+   * "after the sync, before the send" means exactly that. Disarmed by any crash.
+   * @param fired called once the node is down (the world records it)
+   * @throws Error when the node is down
+   */
+  armCrashPoint(point: CrashPoint, fired: (hit: CrashPointHit) => void): void {
+    if (this.node === undefined) throw new Error(`armCrashPoint: ${this.id} is down`);
+    this.crashPoint = { point, fired };
+  }
+
+  /** Whether a crash point is armed and has not fired. */
+  get crashPointArmed(): boolean {
+    return this.crashPoint !== undefined;
+  }
+
+  /** Disarms the crash point, if any (the liveness phase: every fault stops). */
+  disarmCrashPoint(): void {
+    this.crashPoint = undefined;
+  }
+
+  /** Crashes the node if its armed crash point is at this effect, and ends its step. */
+  private reachCrashPoint(effect: StepEffect, position: "before" | "after", detail: { key?: string; to?: NodeId }): void {
+    const armed = this.crashPoint;
+    if (armed === undefined || armed.point.effect !== effect || armed.point.position !== position) return;
+    this.crash();
+    armed.fired({ point: armed.point, ...detail });
+    throw new CrashedInStep(`${this.id} crashed ${position} its ${effect}`);
+  }
+
   /** The live node instance, for sim-only introspection (fault targeting, tests). */
   get instance(): Node<M> | undefined {
     return this.node;
@@ -156,30 +207,25 @@ export class SimHost<M> {
     const live = (): void => {
       if (this.ctx !== ctx) throw new CrashedInStep(`${id} crashed inside its step`);
     };
+    // Each effect is applied at once, in the order the node makes it; an armed crash point sits right before or after one.
+    const effect = (kind: StepEffect, detail: { key?: string; to?: NodeId }, apply: () => void): void => {
+      live();
+      this.reachCrashPoint(kind, "before", detail);
+      apply();
+      this.reachCrashPoint(kind, "after", detail);
+    };
     const storage = this.options.storage;
     const guardedStorage: Storage = {
       get: (key) => storage.get(key),
       keys: (prefix) => storage.keys(prefix),
-      put: (key, value) => {
-        live();
-        storage.put(key, value);
-      },
-      delete: (key) => {
-        live();
-        storage.delete(key);
-      },
-      sync: () => {
-        live();
-        storage.sync();
-      },
+      put: (key, value) => effect("write", { key }, () => storage.put(key, value)),
+      delete: (key) => effect("write", { key }, () => storage.delete(key)),
+      sync: () => effect("sync", {}, () => storage.sync()),
     };
     const ctx: NodeContext<M> = {
       id,
       now: () => this.localNowUs(),
-      send: (to, msg) => {
-        live();
-        this.options.transmit(id, to, msg);
-      },
+      send: (to, msg) => effect("send", { to }, () => this.options.transmit(id, to, msg)),
       setTimer: (afterUs, tag) => {
         live();
         return this.setTimer(afterUs, tag);
@@ -207,6 +253,7 @@ export class SimHost<M> {
     this.node = undefined;
     this.ctx = undefined;
     this.held = undefined;
+    this.crashPoint = undefined;
     this.options.storage.crash();
   }
 

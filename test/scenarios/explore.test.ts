@@ -75,9 +75,17 @@ describe("explore: swarm", () => {
         if (fault.action === "pause") expect(fault.at + fault.duration).toBeLessThanOrEqual(0.7 * base.duration);
       }
       for (const b of a.scenario.byzantine) {
-        expect(b.behavior).not.toBe("twin"); // quickstart does not allow more than f
-        expect(b.until!).toBeLessThanOrEqual(0.7 * base.duration);
         expect(added.some((fault) => "node" in fault && fault.node === b.node)).toBe(false);
+        if (b.behavior !== "twin") {
+          expect(b.until!).toBeLessThanOrEqual(0.7 * base.duration);
+          continue;
+        }
+        // A twin (within f: quickstart does not allow more): partitions put its two instances on different sides.
+        expect(b.from!).toBeLessThanOrEqual(0.7 * base.duration);
+        const groups = added.flatMap((fault) => (fault.action === "partition" ? [(fault as unknown as { groups: string[][] }).groups] : []));
+        const splits = groups.filter((g) => g.some((side) => side.includes(b.node)) && g.some((side) => side.includes(`${b.node}t`)));
+        expect(splits.length).toBeGreaterThan(0);
+        for (const split of splits) expect(split.some((side) => side.includes(b.node) && side.includes(`${b.node}t`))).toBe(false);
       }
       expect(a.scenario.description).toContain(`swarm seed ${seed}`);
       a.choice.kinds.forEach((k) => kindsSeen.add(k));
@@ -116,7 +124,7 @@ describe("explore: swarm", () => {
     }
   });
 
-  it("never makes more than f validators byzantine, counting the scenario's own, and adds a twin only with allowMoreThanF", () => {
+  it("never makes more than f validators byzantine, counting the scenario's own and the twin kind's, which draws a twin within f", () => {
     const full = scenario("quickstart", { byzantine: [{ node: "v5", behavior: "equivocate" }, { node: "v6", behavior: "replay", rate: 0.5 }] }); // f = 2 already
     const one = scenario("quickstart", { byzantine: [{ node: "v6", behavior: "withhold-votes" }] });
     const loose = tiny({ validators: { count: 7 }, allowMoreThanF: true, byzantine: [{ node: "v6", behavior: "double-vote" }] });
@@ -129,6 +137,15 @@ describe("explore: swarm", () => {
       for (const b of swarmScenario(loose, seed).scenario.byzantine) behaviors.add(b.behavior);
     }
     expect(behaviors).toContain("twin");
+    // Without allowMoreThanF, the twin kind adds a twin within f (n >= 4): one byzantine validator with f = 1.
+    const small = tiny();
+    let twins = 0;
+    for (let seed = 0; seed < 60; seed++) {
+      const derived = swarmScenario(small, seed).scenario;
+      expect(byzantineCount(derived)).toBeLessThanOrEqual(1);
+      twins += derived.byzantine.filter((b) => b.behavior === "twin").length;
+    }
+    expect(twins).toBeGreaterThan(5);
   });
 
   it("a failing swarmed seed's file holds the derived scenario, which replays to the same digest and violation", () => {

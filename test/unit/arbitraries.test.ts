@@ -13,6 +13,7 @@ import {
   resolveFaultPlanOptions,
   scenarioArb,
   type FaultEpisode,
+  type GeneratedScenario,
   type FaultPlanArbOptions,
 } from "../../src/explore/arbitraries.js";
 import { parseScenario } from "../../src/scenario/load.js";
@@ -46,7 +47,7 @@ export function maxFaultyOverPlan(faults: readonly FaultAction[], n: number): nu
     expect(a.at).toBeGreaterThanOrEqual(last);
     last = a.at;
     switch (a.action) {
-      case "crash": case "torn-write": case "wipe": expect(crashed.has(a.node)).toBe(false); crashed.add(a.node); break;
+      case "crash": case "torn-write": case "wipe": case "crash-point": expect(crashed.has(a.node)).toBe(false); crashed.add(a.node); break;
       case "restart": expect(crashed.delete(a.node)).toBe(true); break;
       case "clog": clogged.add(a.node); break;
       case "unclog": clogged.delete(a.node); break;
@@ -60,7 +61,7 @@ export function maxFaultyOverPlan(faults: readonly FaultAction[], n: number): nu
           if (a.direction !== "outbound") cutLinks(everyoneBut(a.node), [a.node]);
         }
         break;
-      case "l1-faults": case "l1-reorg": case "pause": case "clock": case "corrupt": case "storage-faults": break;
+      case "l1-faults": case "l1-reorg": case "pause": case "clock": case "corrupt": case "storage-faults": case "redeliver": break;
     }
     const healthy = validators.filter((v) => !crashed.has(v) && !clogged.has(v));
     let largest = 0;
@@ -111,7 +112,7 @@ describe("faultPlanArb", () => {
       plan.forEach((a) => seen.add(a.action === "isolate" && a.node === "leader" ? "isolate-leader" : a.action));
       if (maxFaultyOverPlan(plan, 7) === 2) reachedBudget = true;
     }
-    expect([...seen].sort()).toEqual(["clock", "clog", "crash", "heal", "isolate", "isolate-leader", "l1-faults", "l1-reorg", "partition", "partition-oneway", "pause", "restart", "torn-write", "unclog", "wipe"]);
+    expect([...seen].sort()).toEqual(["clock", "clog", "crash", "crash-point", "heal", "isolate", "isolate-leader", "l1-faults", "l1-reorg", "partition", "partition-oneway", "pause", "redeliver", "restart", "torn-write", "unclog", "wipe"]);
     expect(reachedBudget).toBe(true);
   });
 
@@ -195,6 +196,30 @@ describe("assembleFaultPlan", () => {
   });
 });
 
+/**
+ * Checks a generated scenario's twin: one, within f, booting before the heal; every partition naming its twin
+ * instance puts the two instances on different sides and comes at or after the twin boots.
+ * @returns how many partitions split it
+ */
+function checkTwin(raw: GeneratedScenario): number {
+  const twins = raw.byzantine!;
+  expect(twins).toHaveLength(1);
+  const { node, from } = twins[0]!;
+  expect(Math.floor((raw.validators.count - 1) / 3)).toBeGreaterThanOrEqual(1);
+  const heal = raw.faults.at(-1)!;
+  expect(heal.action).toBe("heal");
+  expect(from).toBeLessThan(heal.at);
+  let splits = 0;
+  for (const a of raw.faults) {
+    if (a.action !== "partition" || !a.groups.flat().includes(`${node}t`)) continue;
+    splits++;
+    expect(a.at).toBeGreaterThanOrEqual(from);
+    expect(a.groups.some((g) => g.includes(node) && g.includes(`${node}t`))).toBe(false);
+    expect(a.groups.flat()).toContain(node);
+  }
+  return splits;
+}
+
 describe("scenarioArb", () => {
   it("every scenario and every shrink parses; defaults: 4 to 7 validators, reorg bound 2", () => {
     const invalid: string[] = [];
@@ -205,7 +230,9 @@ describe("scenarioArb", () => {
           const s = parseScenario(raw);
           expect(s.invariants.maxReorgDepth).toBe(2);
           const budget = Math.floor((s.validators.count - 1) / 3);
-          if (maxFaultyOverPlan(raw.faults, s.validators.count) > budget) invalid.push(`over budget: ${JSON.stringify(raw)}`);
+          // A twin's partitions split the validators on purpose (the budget bounds the plan's benign faults): checked apart.
+          if (raw.byzantine === undefined && maxFaultyOverPlan(raw.faults, s.validators.count) > budget) invalid.push(`over budget: ${JSON.stringify(raw)}`);
+          if (raw.byzantine !== undefined) checkTwin(raw);
         } catch (error) {
           invalid.push(`${(error as Error).message}: ${JSON.stringify(raw)}`);
         }
@@ -218,6 +245,21 @@ describe("scenarioArb", () => {
     expect(details.numShrinks).toBeGreaterThan(0);
     for (const raw of fc.sample(scenarioArb(), { numRuns: 100, seed: 5 })) counts.add(raw.validators.count);
     expect([...counts].sort()).toEqual([4, 5, 6, 7]);
+  });
+
+  it("draws twins within f (n >= 4), split from their original by partitions healed by the heal time; twins: false draws none", () => {
+    let twins = 0;
+    let splits = 0;
+    for (const raw of fc.sample(scenarioArb(), { numRuns: 200, seed: 9 })) {
+      if (raw.byzantine === undefined) continue;
+      twins++;
+      splits += checkTwin(raw);
+      const s = parseScenario(raw);
+      expect(s.byzantine.map((b) => b.behavior)).toEqual(["twin"]);
+    }
+    expect(twins).toBeGreaterThan(50);
+    expect(splits).toBeGreaterThan(50);
+    for (const raw of fc.sample(scenarioArb({ twins: false }), { numRuns: 100, seed: 9 })) expect(raw.byzantine).toBeUndefined();
   });
 
   it("honours its options", () => {

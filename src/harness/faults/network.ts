@@ -5,7 +5,7 @@
  * `net/sim-network.ts`).
  */
 import { z } from "zod";
-import { nodeName } from "../../config/fields.js";
+import { duration, nodeName } from "../../config/fields.js";
 import type { Arbitrary } from "fast-check";
 import type { EpisodeContext, FastCheck, PlanContext } from "../fault-kind.js";
 import { defineFaultKind } from "../fault-kind.js";
@@ -234,6 +234,66 @@ export const unclogKind = defineFaultKind<{ at: number; action: "unclog"; node: 
   symbolicTargets: () => [],
 });
 
+/** Default of `redeliver`'s `keep`: messages recorded per link. */
+const REDELIVER_KEEP_DEFAULT = 256;
+
+/**
+ * Redelivery of old messages long after (DESIGN.md, "Faults"): the network
+ * records the last `keep` messages delivered on each link from the start of
+ * the run, and this action sends up to `count` of those delivered to `to` (from
+ * the nodes of `from`, at least `olderThan` ago) again, as recorded, through
+ * the receiver's codec. Aimed at a validator restarted with a stale safety
+ * state: it receives proposals of views it already voted in.
+ */
+export const redeliverKind = defineFaultKind<{ at: number; action: "redeliver"; to: string; from?: string[]; olderThan: number; count: number; keep: number }>({
+  action: "redeliver",
+  summary: "deliver old messages a node already received again, long after (recorded per link, up to keep)",
+  schema: z.strictObject({
+    action: z.literal("redeliver"),
+    to: nodeName,
+    from: z.array(nodeName).min(1).optional(),
+    olderThan: duration.default(1_000_000),
+    count: z.number().int().positive().max(100_000).default(50),
+    keep: z.number().int().positive().max(100_000).default(REDELIVER_KEEP_DEFAULT),
+  }),
+  check: (a, plan, _model, field) => {
+    networkNode(plan, a.to, `${field}.to`);
+    a.from?.forEach((name, k) => networkNode(plan, name, `${field}.from[${k}]`));
+  },
+  model: () => {},
+  apply: (a, { world }) => {
+    world.redeliver(a.to, { ...(a.from !== undefined ? { from: a.from } : {}), olderThanUs: a.olderThan, count: a.count });
+  },
+  describe: (a) => `redeliver to ${a.to}${a.from !== undefined ? ` from [${a.from.join(",")}]` : ""} older than ${a.olderThan}us, up to ${a.count}`,
+  heal: "nothing",
+  swarm: (ctx, rng) => {
+    // A crash and restart of one validator (within f), then old messages to it: the stale-safety-state case.
+    if (ctx.f < 1) return undefined;
+    const node = pick(ctx.validators, rng);
+    const { startUs, endUs } = ctx.window(rng, 3_000_000);
+    const atUs = Math.min(ctx.healedByUs, endUs + rng.intBetween(0, 500) * 1000);
+    const olderThanUs = rng.intBetween(0, 3) * 500_000;
+    const count = rng.intBetween(10, 100);
+    const actions = [{ at: startUs, action: "crash", node }, { at: endUs, action: "restart", node }, { at: atUs, action: "redeliver", to: node, olderThan: olderThanUs, count }];
+    return endUs > startUs && ctx.fits(actions) ? { actions, note: `redeliver ${count} to ${node} after its restart` } : undefined;
+  },
+  arbitrary: {
+    applies: (ctx) => ctx.maxFaultyValidators > 0,
+    episode: (fc, ctx) =>
+      fc
+        .record({ window: windowArb(fc, ctx), node: fc.constantFrom(...ctx.validators), count: fc.integer({ min: 1, max: 100 }), olderThanMs: fc.integer({ min: 0, max: 2000 }) })
+        .map(({ window, node, count, olderThanMs }) => ({
+          ...window,
+          locks: [`crash:${node}`],
+          begin: [{ at: window.startUs, action: "crash", node }],
+          end: [{ at: window.endUs, action: "restart", node }, { at: window.endUs, action: "redeliver", to: node, olderThan: olderThanMs * 1000, count }],
+        })),
+  },
+  real: () => ({ unsupported: "redelivery replays the simulated network's record of delivered messages" }),
+  symbolicTargets: () => [],
+  prepare: (a, world) => world.recordDeliveries(a.keep),
+});
+
 /**
  * An episode's `[startUs, endUs)` inside the context's window: a start in whole
  * milliseconds from `ctx.startUs`, a length in `[episodeUsMin, episodeUsMax]`
@@ -251,4 +311,4 @@ export function windowArb(fc: FastCheck, ctx: EpisodeContext): Arbitrary<{ start
 }
 
 /** Every network kind, in catalog order. */
-export const NETWORK_FAULT_KINDS = [partitionKind, partitionOneWayKind, isolateKind, healKind, clogKind, unclogKind] as const;
+export const NETWORK_FAULT_KINDS = [partitionKind, partitionOneWayKind, isolateKind, healKind, clogKind, unclogKind, redeliverKind] as const;

@@ -8,6 +8,7 @@ import { InputError } from "../../config/errors.js";
 import { nodeName, positiveDuration } from "../../config/fields.js";
 import { defineFaultKind, type DrawnBy, type EpisodeContext, type FaultKind, type PlanContext } from "../fault-kind.js";
 import type { FaultModel } from "../fault-model.js";
+import type { CrashPoint, StepEffect } from "../../sim/host.js";
 import { windowArb } from "./network.js";
 import { isValidatorRole, pick, requireNode, roundMs } from "./plan-checks.js";
 
@@ -100,9 +101,12 @@ export const restartKind = defineFaultKind<{ at: number; action: "restart"; node
   check: (a, plan, model, field) => {
     requireNode(plan, a.node, `${field}.node`, "the restarted node", (n) => n.crashable, "a node that can crash and restart");
     if (model !== undefined && !model.down.has(a.node)) throw new InputError(`${field}.node`, `${a.node} is not crashed ${firingText(a)}, so it cannot restart`);
+    const after = model?.restartAfterUs.get(a.node);
+    if (after !== undefined && a.at <= after) throw new InputError(`${field}.at`, `${a.node}'s crash point may fire until ${after}us (its window), so it can restart only after that`);
   },
   model: (a, model) => {
     model.down.delete(a.node);
+    model.restartAfterUs.delete(a.node);
   },
   apply: (a, { world }) => world.restart(a.node),
   describe: (a) => `restart ${a.node}`,
@@ -148,5 +152,76 @@ export const pauseKind = defineFaultKind<{ at: number; action: "pause"; node: st
   symbolicTargets: () => [],
 });
 
+const stepEffect = z.enum(["write", "sync", "send"]);
+const POINTS = [
+  { after: "write" },
+  { after: "sync" },
+  { before: "send" },
+  { after: "send" },
+] as const;
+
+/** The crash point of an action: exactly one of `after` and `before`. */
+function pointOf(a: { after?: StepEffect; before?: StepEffect }): CrashPoint {
+  return a.after !== undefined ? { effect: a.after, position: "after" } : { effect: a.before!, position: "before" };
+}
+
+/** A crash point's window for an episode or a draw lasting `lengthUs`: half of it (whole ms when it can), so the restart comes after. */
+function crashPointWindowUs(lengthUs: number): number {
+  const half = Math.floor(lengthUs / 2);
+  return half >= 2000 ? Math.floor(half / 1000) * 1000 : Math.max(1, half);
+}
+
+/**
+ * A crash point inside a step (DESIGN.md, "Faults": between any two effects
+ * of one step): armed when the action fires, it crashes the node just after
+ * its next storage write or sync, or just before or after its next send, in
+ * the step that makes it; the rest of the step does not happen. If the node
+ * makes no such effect within `within`, it crashes then (a plain crash). It
+ * stays down until its `restart`, which must come after the window.
+ */
+export const crashPointKind = defineFaultKind<{ at: number; action: "crash-point"; node: string; after?: StepEffect; before?: StepEffect; within: number }>({
+  action: "crash-point",
+  summary: "crash a node inside its step, after its next write or sync or before/after its next send, until its restart",
+  schema: z.strictObject({ action: z.literal("crash-point"), node: nodeName, after: stepEffect.optional(), before: stepEffect.optional(), within: positiveDuration.default(1_000_000) }),
+  check: (a, plan, model, field) => {
+    if ((a.after === undefined) === (a.before === undefined)) throw new InputError(`${field}.after`, 'give exactly one of "after" and "before" (write, sync or send)');
+    checkTakeDown(plan, model, a.node, `${field}.node`, "the crash point's node", false, firingText(a));
+  },
+  model: (a, model) => {
+    markDown(a, model);
+    model.restartAfterUs.set(a.node, a.at + a.within);
+  },
+  apply: (a, { world }) => world.crashAt(a.node, pointOf(a), a.within),
+  describe: (a) => {
+    const point = pointOf(a);
+    return `crash-point ${a.node} ${point.position} ${point.effect} within ${a.within}us`;
+  },
+  heal: "restart",
+  swarm: (ctx, rng) => {
+    if (ctx.f < 1) return undefined;
+    const node = pick(ctx.validators, rng);
+    const point = POINTS[rng.int(POINTS.length)]!;
+    const { startUs, endUs } = ctx.window(rng, 4_000_000);
+    if (endUs - startUs < 2) return undefined;
+    const pair = [{ at: startUs, action: "crash-point", node, ...point, within: crashPointWindowUs(endUs - startUs) }, { at: endUs, action: "restart", node }];
+    const where = "after" in point ? `after ${point.after}` : `before ${point.before}`;
+    return ctx.fits(pair) ? { actions: pair, note: `crash-point ${node} ${where}` } : undefined;
+  },
+  arbitrary: {
+    applies: (ctx) => ctx.maxFaultyValidators > 0,
+    episode: (fc, ctx) =>
+      fc
+        .record({ window: windowArb(fc, ctx), node: fc.constantFrom(...ctx.validators), point: fc.constantFrom(...POINTS) })
+        .map(({ window, node, point }) => ({
+          ...window,
+          locks: [`crash:${node}`],
+          begin: [{ at: window.startUs, action: "crash-point", node, ...point, within: crashPointWindowUs(window.endUs - window.startUs) }],
+          end: [{ at: window.endUs, action: "restart", node }],
+        })),
+  },
+  real: () => ({ unsupported: "a crash between two effects of one step needs the simulated host" }),
+  symbolicTargets: () => [],
+});
+
 /** Every node kind, in catalog order. */
-export const NODE_FAULT_KINDS = [crashKind, restartKind, pauseKind] as const;
+export const NODE_FAULT_KINDS = [crashKind, restartKind, pauseKind, crashPointKind] as const;
