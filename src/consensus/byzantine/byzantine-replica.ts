@@ -123,6 +123,8 @@ const SEEN_PROPOSAL_VIEWS_MAX = 64;
 const KNOWN_BLOCKS_MAX = 256;
 /** How far above any real QC view a `lying-tc` claim goes. */
 export const LYING_TC_VIEWS_AHEAD = 1_000;
+/** How many heights below its highest QC's block lies the block a repeated-signer QC in a timeout certifies. */
+export const FORGED_TARGET_DEPTH = 6;
 
 /** What one outgoing consensus message became (one broadcast is one message: decided once, per recipient after). */
 interface Tampered {
@@ -348,7 +350,7 @@ export class ByzantineReplica implements Node<ValidatorMessage>, ReplicaWrapper 
         if (stale !== undefined) {
           const peers = this.peers();
           const staleTo = new Set(peers.slice(Math.ceil(peers.length / 2)));
-          this.ctx.log("byzantine-conflicting-justify", { view: block.view, height: block.height, justifyViews: [block.justify.view, stale.block.justify.view], staleTo: [...staleTo] });
+          this.ctx.log("byzantine-conflicting-justify", { view: block.view, hashes: [toHex(block.hash), toHex(stale.block.hash)], justifyViews: [block.justify.view, stale.block.justify.view], staleTo: [...staleTo] });
           return { original: msg, out: stale, to: staleTo, rest: msg };
         }
       }
@@ -378,7 +380,7 @@ export class ByzantineReplica implements Node<ValidatorMessage>, ReplicaWrapper 
     const base = qc.view === 0 ? GENESIS_BLOCK : this.known.get(toHex(qc.blockHash));
     if (base === undefined) return undefined;
     const stale = this.onParent(msg, base, qc);
-    if (behavior === "stale-qc") this.ctx.log("byzantine-stale-qc", { view: block.view, height: stale.block.height, justifyView: qc.view, highestView: block.justify.view });
+    if (behavior === "stale-qc") this.ctx.log("byzantine-stale-qc", { view: block.view, height: stale.block.height, hash: toHex(stale.block.hash), justifyView: qc.view, highestView: block.justify.view });
     return stale;
   }
 
@@ -394,7 +396,7 @@ export class ByzantineReplica implements Node<ValidatorMessage>, ReplicaWrapper 
     }
     if (certified === undefined || qc === block.justify) return undefined;
     const fork = this.onParent(msg, certified, qc);
-    this.ctx.log("byzantine-fork-older", { view: block.view, height: fork.block.height, forkedFrom: toHex(certified.hash), depth: block.height - fork.block.height });
+    this.ctx.log("byzantine-fork-older", { view: block.view, height: fork.block.height, hash: toHex(fork.block.hash), forkedFrom: toHex(certified.hash), depth: block.height - fork.block.height });
     return fork;
   }
 
@@ -479,10 +481,10 @@ export class ByzantineReplica implements Node<ValidatorMessage>, ReplicaWrapper 
     return { type: "block-response", blocks: [sibling, ...msg.blocks.slice(1)] };
   }
 
-  /** A known block two or more heights below the block `qc` certifies, or undefined. */
+  /** A known block {@link FORGED_TARGET_DEPTH} heights below the block `qc` certifies (or genesis, if nearer), or undefined. */
   private olderBlock(qc: QuorumCertificate): Block | undefined {
     let block = this.known.get(toHex(qc.blockHash));
-    for (let i = 0; i < 3 && block !== undefined && block.height > 0; i++) block = this.known.get(toHex(block.parentHash));
+    for (let i = 0; i < FORGED_TARGET_DEPTH && block !== undefined && block.height > 0; i++) block = this.known.get(toHex(block.parentHash));
     return block;
   }
 
