@@ -14,6 +14,7 @@ import { describe, expect, it } from "vitest";
 import type { Observation } from "../../src/check/checker.js";
 import { voteSigningBytes } from "../../src/consensus/block-hash.js";
 import { LYING_TC_VIEWS_AHEAD } from "../../src/consensus/byzantine/byzantine-replica.js";
+import { replicaOf } from "../../src/consensus/byzantine/wrapper.js";
 import { HotStuffReplica } from "../../src/consensus/replica.js";
 import type { QuorumCertificate, ValidatorMessage } from "../../src/consensus/types.js";
 import { ValidatorSet } from "../../src/consensus/validator-set.js";
@@ -55,10 +56,13 @@ function adversaryScenario(byzantine: unknown[], fields: Record<string, unknown>
   };
 }
 
-function run(raw: Record<string, unknown>, registry: SystemRegistry<Scenario> = BUILTIN_SYSTEMS): { report: RunReport; events: Observation[] } {
+function run(raw: Record<string, unknown>, registry: SystemRegistry<Scenario> = BUILTIN_SYSTEMS, watch?: (cluster: ScenarioRun, o: Observation) => void): { report: RunReport; events: Observation[] } {
   const cluster = new ScenarioRun(parseScenario(raw, { registry }), { registry });
   const events: Observation[] = [];
-  cluster.addObserver((o) => events.push(o));
+  cluster.addObserver((o) => {
+    events.push(o);
+    watch?.(cluster, o);
+  });
   return { report: runAndJudge(cluster), events };
 }
 
@@ -123,13 +127,24 @@ describe("rule adversaries, at most f (n = 4, f = 1; n = 7, f = 2)", () => {
 
   it("forged certificates: v3's proposals and timeouts carry QCs and TCs wrong in one drawn way each; honest validators refuse them", () => {
     // Goal: each way a certificate can be wrong reaches the wire, and the certificate checks refuse them.
-    const { report, events } = run(adversaryScenario([{ node: "v3", behavior: "forged-qc" }], { faults: CRASH_V2, duration: "10s" }));
+    // After every step of an honest validator, its lock is a well-formed QC: a forged one never gets in,
+    // not even one whose (view, height, hash) a replica verified before (the verification cache).
+    const malformedLocks: string[] = [];
+    const { report, events } = run(adversaryScenario([{ node: "v3", behavior: "forged-qc" }], { seed: 3, faults: CRASH_V2, duration: "10s" }), BUILTIN_SYSTEMS, (cluster, o) => {
+      if (!isHonest(o.node)) return;
+      const qc = replicaOf(cluster.world.instance(o.node) as Node<ValidatorMessage> | undefined)?.lockedQC;
+      if (qc === undefined || qc.view === 0) return;
+      const distinct = new Set(qc.signatures.map((s) => s.signer)).size;
+      if (distinct < 3 || qc.signatures.length !== distinct || qc.signatures.some((s) => s.signature.length === 0)) malformedLocks.push(`${o.node} at ${o.timeUs}: view ${qc.view}`);
+    });
+    expect(malformedLocks).toEqual([]);
     const forgeries = new Set(of(events, "byzantine-forged-qc", "v3").map((e) => String(e.fields.forgery)));
     expect(forgeries.size).toBeGreaterThanOrEqual(4);
     expect(of(events, "byzantine-forged-tc", "v3").length).toBeGreaterThan(0);
     expect(honestRejects(events, "invalid high QC in timeout").length).toBeGreaterThan(0);
     expect(honestRejects(events, "invalid last TC in timeout").length).toBeGreaterThan(0);
     expect(honestRejects(events, "justify QC does not certify the parent").length).toBeGreaterThan(0);
+    expect(honestRejects(events, "invalid justify QC").length).toBeGreaterThan(0);
     expectSafetyHeld(report);
   });
 
