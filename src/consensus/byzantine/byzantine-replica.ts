@@ -473,9 +473,11 @@ export class ByzantineReplica implements Node<ValidatorMessage>, ReplicaWrapper 
   /** A block response that lies: ancestors that do not hash-link, or a sibling of the block asked for. */
   private lyingSync(to: NodeId, msg: BlockResponseMessage): BlockResponseMessage {
     if (msg.blocks.length === 0 || !this.acts("lying-sync")) return msg;
-    const lie = draw(this.rng, SYNC_LIES);
+    // Ancestors can be unlinked only when there are two or more of them; else the lie is another fork's block.
+    const drawn = draw(this.rng, SYNC_LIES);
+    const lie = drawn === "unlinked" && msg.blocks.length > 2 ? "unlinked" : "other-fork";
     this.ctx.log("byzantine-lying-sync", { lie, height: msg.blocks[0]!.height, blocks: msg.blocks.length, to });
-    if (lie === "unlinked" && msg.blocks.length > 2) return { type: "block-response", blocks: [msg.blocks[0]!, ...msg.blocks.slice(1).reverse()] };
+    if (lie === "unlinked") return { type: "block-response", blocks: [msg.blocks[0]!, ...msg.blocks.slice(1).reverse()] };
     const first = msg.blocks[0]!;
     const sibling = rebuilt(first, { timestampUs: first.timestampUs + 1 });
     return { type: "block-response", blocks: [sibling, ...msg.blocks.slice(1)] };
