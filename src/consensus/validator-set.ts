@@ -3,7 +3,7 @@
  * and certificate verification (with a cache, since every replica sees the same
  * QC many times: in a proposal, in timeouts, in synced blocks).
  */
-import { bytesEqual, toHex } from "../crypto/hash.js";
+import { bytesEqual, sha256Concat, toHex, u64 } from "../crypto/hash.js";
 import type { SignatureScheme } from "../crypto/signature.js";
 import type { NodeId } from "../sim/node.js";
 import { timeoutSigningBytes, voteSigningBytes } from "./block-hash.js";
@@ -75,11 +75,15 @@ export class ValidatorSet {
 
   /**
    * True iff `qc` carries a quorum of distinct, valid vote signatures for its
-   * (view, height, blockHash), or is the genesis QC.
+   * (view, height, blockHash), or is the genesis QC. The cache is keyed by the
+   * signatures too: a QC whose (view, height, blockHash) was verified before
+   * but whose signatures are short of a quorum, repeat a signer or are broken
+   * is refused (a byzantine peer could otherwise launder a malformed QC into
+   * an honest replica's lock, and from there into its proposals).
    */
   verifyQC(qc: QuorumCertificate): boolean {
     if (qc.view === 0) return qc.height === 0 && bytesEqual(qc.blockHash, GENESIS_QC.blockHash) && qc.signatures.length === 0;
-    const key = `qc:${qc.view}:${qc.height}:${toHex(qc.blockHash)}`;
+    const key = qcKey(qc);
     if (this.verified.has(key)) return true;
     const message = voteSigningBytes(qc.view, qc.height, qc.blockHash);
     if (!this.verifyQuorum(qc.signatures, () => message)) return false;
@@ -89,7 +93,7 @@ export class ValidatorSet {
 
   /** True iff `tc` carries a quorum of distinct, valid timeout signatures for its view. */
   verifyTC(tc: TimeoutCertificate): boolean {
-    const key = `tc:${tc.view}:${tc.entries.map((e) => `${e.signer}/${e.highQCView}`).join(",")}`;
+    const key = `tc:${tc.view}:${tc.entries.map((e) => `${e.signer}/${e.highQCView}`).join(",")}:${signaturesDigest(tc.entries)}`;
     if (this.verified.has(key)) return true;
     const entries = tc.entries;
     if (!this.verifyQuorum(entries, (i) => timeoutSigningBytes(tc.view, entries[i]!.highQCView))) return false;
@@ -99,7 +103,7 @@ export class ValidatorSet {
 
   /** Marks a certificate this replica built from verified parts, so it is never re-verified. */
   markVerifiedQC(qc: QuorumCertificate): void {
-    this.remember(`qc:${qc.view}:${qc.height}:${toHex(qc.blockHash)}`);
+    this.remember(qcKey(qc));
   }
 
   private verifyQuorum(signatures: readonly { signer: number; signature: Uint8Array }[], messageOf: (i: number) => Uint8Array): boolean {
@@ -118,4 +122,14 @@ export class ValidatorSet {
     if (this.verified.size >= VERIFIED_CACHE_MAX) this.verified.clear();
     this.verified.add(key);
   }
+}
+
+/** The verification cache's key of a QC: its (view, height, blockHash) and its exact signatures. */
+function qcKey(qc: QuorumCertificate): string {
+  return `qc:${qc.view}:${qc.height}:${toHex(qc.blockHash)}:${signaturesDigest(qc.signatures)}`;
+}
+
+/** A digest of signers and signatures, in order. */
+function signaturesDigest(signatures: readonly { signer: number; signature: Uint8Array }[]): string {
+  return toHex(sha256Concat(...signatures.flatMap((s) => [u64(s.signer), u64(s.signature.length), s.signature])));
 }

@@ -3,15 +3,17 @@
  * (never more than f in all, counting the scenario's own and the one drawn
  * before, and never a validator a fault action names) misbehaving at a drawn
  * rate inside a window (`byzantine`; its `twin` behaviour, which runs to the
- * end of the run, only when the scenario already sets `allowMoreThanF`); and
- * a twin within f (`twin`, whenever n >= 4): a second instance of one
- * validator (the Twins method), with partitions that put the two instances
- * on different sides.
+ * end of the run, only when the scenario already sets `allowMoreThanF`; the
+ * rule adversaries `stale-qc`, `forged-qc`... are drawn by one more draw after
+ * all the others, half the time replacing the behaviour drawn first, so the
+ * stream's earlier draws stay what they were); and a twin within f (`twin`,
+ * whenever n >= 4): a second instance of one validator (the Twins method),
+ * with partitions that put the two instances on different sides.
  */
 import type { BackgroundKind } from "../../harness/fault-kind.js";
 import { round4, shuffle } from "../../harness/faults/plan-checks.js";
 import { twinName } from "./names.js";
-import { BYZANTINE_BEHAVIORS } from "./section.js";
+import { RULE_ADVERSARY_BEHAVIORS, SWARM_FIRST_BYZANTINE_BEHAVIORS } from "./section.js";
 
 /** The distinct validators the raw scenario already makes byzantine, and every validator its fault actions name. */
 function taken(ctx: Parameters<BackgroundKind["swarm"]>[0]): { byzantine: Set<string>; named: Set<string> } {
@@ -30,11 +32,13 @@ export const byzantineKind: BackgroundKind = {
     const own = new Set((base.byzantine ?? []).map((b) => b.node));
     const named = new Set(ctx.drawn.flatMap((a) => (typeof a.node === "string" ? [a.node] : [])));
     const free = ctx.validators.filter((v) => !own.has(v) && !named.has(v));
-    const behaviors = BYZANTINE_BEHAVIORS.filter((b) => b !== "twin" || base.allowMoreThanF === true);
+    const behaviors = SWARM_FIRST_BYZANTINE_BEHAVIORS.filter((b) => b !== "twin" || base.allowMoreThanF === true);
     const node = free.length === 0 ? undefined : free[rng.int(free.length)]!;
-    const behavior = behaviors[rng.int(behaviors.length)]!;
+    const first = behaviors[rng.int(behaviors.length)]!;
     const { startUs, endUs } = ctx.window(rng, 4_000_000);
     const rate = round4(0.2 + rng.next() * 0.8);
+    const adversary = rng.next() < 0.5 ? RULE_ADVERSARY_BEHAVIORS[rng.int(RULE_ADVERSARY_BEHAVIORS.length)]! : undefined;
+    const behavior = adversary ?? first;
     if (node === undefined || own.size + 1 > ctx.f || endUs <= startUs) return undefined;
     const entry = behavior === "twin" ? { node, behavior, from: startUs } : { node, behavior, rate, from: startUs, until: endUs };
     return {

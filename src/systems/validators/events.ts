@@ -79,6 +79,23 @@ export const VALIDATOR_EVENTS = new EventCatalogue("validators", {
   /** A byzantine replica re-sent to `to` an old message of `view`, `ageUs` old. */
   "byzantine-replay": z.strictObject({ type: messageType, view: count, ageUs: micros, to: nodeId }),
 
+  /** A byzantine leader proposed the block `hash` on a QC of `justifyView` although it held one of `highestView`. */
+  "byzantine-stale-qc": z.strictObject({ view: count, height: count, hash: hash32Hex, justifyView: count, highestView: count }),
+  /** A byzantine leader proposed the block `hash` extending the older certified block `forkedFrom`, `depth` heights below its own proposal's. */
+  "byzantine-fork-older": z.strictObject({ view: count, height: count, hash: hash32Hex, forkedFrom: hash32Hex, depth: count }),
+  /** A byzantine leader sent its proposal (`hashes[0]`) to some validators and a block on a staler QC (`hashes[1]`) to `staleTo`. */
+  "byzantine-conflicting-justify": z.strictObject({ view: count, hashes: z.array(hash32Hex), justifyViews: z.array(count), staleTo: z.array(nodeId) }),
+  /** A byzantine replica sent a message of `type` carrying a QC forged as `forgery`. */
+  "byzantine-forged-qc": z.strictObject({ type: messageType, view: count, forgery: z.string() }),
+  /** A byzantine replica sent a message of `type` carrying a TC forged as `forgery`. */
+  "byzantine-forged-tc": z.strictObject({ type: messageType, view: count, forgery: z.string() }),
+  /** A byzantine replica claimed a highest QC view of `claimedView` (higher than any real QC) in a message of `type`. */
+  "byzantine-lying-tc": z.strictObject({ type: messageType, view: count, claimedView: count }),
+  /** A byzantine replica answered `to`'s block request with a lie (`unlinked` or `other-fork`). */
+  "byzantine-lying-sync": z.strictObject({ lie: z.string(), height: count, blocks: count, to: nodeId }),
+  /** A byzantine replica sent a message of `type` with a small-scope `mutation`. */
+  "byzantine-mutate": z.strictObject({ type: messageType, view: count, mutation: z.string() }),
+
   // ------------------------------------------------------------ application (sequencer/asset-app.ts)
 
   /**

@@ -59,7 +59,26 @@ const ledger = z.strictObject({
  * misbehaviour on the wire; `twin` runs a second instance of the validator
  * under the same key (the Twins method).
  */
-export const BYZANTINE_BEHAVIORS = ["equivocate", "double-vote", "withhold-votes", "bad-signatures", "replay", "twin"] as const;
+export const BYZANTINE_BEHAVIORS = [
+  "equivocate",
+  "double-vote",
+  "withhold-votes",
+  "bad-signatures",
+  "replay",
+  "twin",
+  "stale-qc",
+  "fork-older",
+  "conflicting-justify",
+  "forged-qc",
+  "lying-tc",
+  "lying-sync",
+  "mutate",
+] as const;
+
+/** The behaviours swarm testing drew before the rule adversaries joined (its first draw keeps to these, so old seeds draw the same). */
+export const SWARM_FIRST_BYZANTINE_BEHAVIORS = ["equivocate", "double-vote", "withhold-votes", "bad-signatures", "replay", "twin"] as const;
+/** The rule adversaries (see `consensus/byzantine/byzantine-replica.ts`). */
+export const RULE_ADVERSARY_BEHAVIORS = ["stale-qc", "fork-older", "conflicting-justify", "forged-qc", "lying-tc", "lying-sync", "mutate"] as const;
 
 /**
  * One byzantine validator behaviour: `node` misbehaves as `behavior` while
