@@ -62,6 +62,7 @@ export class ScenarioRun {
     this.registry = registry;
     const world = new World({
       seed: scenario.seed,
+      ...(scenario.phases.continueAfterViolation ? { continueAfterViolation: true } : {}),
       network: {
         defaultLink: { latency: scenario.network.latency, dropRate: scenario.network.dropRate, duplicateRate: scenario.network.duplicateRate },
         links: scenario.network.links.flatMap((l): LinkOverride[] => {
