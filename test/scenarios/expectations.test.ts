@@ -4,7 +4,8 @@
  * liveness verdict of a plan that ends with at most f validators cut off; and
  * `phases.continueAfterViolation` on the must-fail Twins scenario.
  */
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
+import { HotStuffReplica } from "../../src/consensus/replica.js";
 import { parseScenario } from "../../src/scenario/load.js";
 import { EXIT } from "../../src/scenario/run.js";
 import { invariant, runScenario, scenario } from "../helpers/scenario.js";
@@ -130,5 +131,24 @@ describe("phases.continueAfterViolation", () => {
     expect(continued.invariants.map((r) => r.name)).toEqual(stopped.invariants.map((r) => r.name));
     expect(invariant(continued, "agreement").ok).toBe(false);
     expect(continued.metrics.commits).toBeGreaterThan(stopped.metrics.commits);
+  });
+
+  const onTimer = HotStuffReplica.prototype.onTimer;
+  afterEach(() => {
+    HotStuffReplica.prototype.onTimer = onTimer;
+  });
+
+  it("a node error after the violation still stops the run; the violation and exit code stay the first one's", () => {
+    // Goal: going on after a violation never runs a node that threw; the run ends there, as it would have.
+    HotStuffReplica.prototype.onTimer = function (this: HotStuffReplica, ctx, timer, tag) {
+      if (ctx.id === "v0" && ctx.now() > 4 * S) throw new Error("injected bug");
+      return onTimer.call(this, ctx, timer, tag);
+    };
+    const report = runScenario(scenario("twins-must-fail", { phases: { continueAfterViolation: true } }));
+    expect(report.violation!.invariant).toBe("agreement");
+    expect(report.stoppedBy).toBe("violation");
+    expect(report.virtualDurationUs).toBeGreaterThan(4 * S);
+    expect(report.virtualDurationUs).toBeLessThan(10 * S);
+    expect(report.exitCode).toBe(EXIT.safetyViolated);
   });
 });
