@@ -33,6 +33,9 @@ export function formatSummary(report: RunReport, registry: SystemRegistry<Scenar
   ];
   if (report.violation) {
     lines.push(`VIOLATION ${report.violation.invariant} at ${seconds(report.violation.atUs)}: ${report.violation.message}`);
+    if (report.afterViolation !== undefined) {
+      lines.push(`continued after the violation (phases.continueAfterViolation): ${report.afterViolation.events} more events, ${seconds(report.afterViolation.virtualDurationUs)} more`);
+    }
   }
   lines.push(`trace digest ${report.traceDigest}`);
   return lines.join("\n");

@@ -118,10 +118,19 @@ export function firingOrder<T extends { readonly at: number }>(actions: readonly
   return actions.map((action, index) => ({ action, index })).sort((a, b) => a.action.at - b.action.at || a.index - b.index);
 }
 
-/** Why liveness cannot be expected for `quorum` at the end of a plan (undefined: it can). */
+/**
+ * Why liveness cannot be expected for `quorum` at the end of a plan
+ * (undefined: it can). It can while at most f members are faulty at the end
+ * (`FaultModel.faultyCount`: down, clogged, or cut off by a cut never
+ * healed): the other 2f + 1 stay up and connected, a quorum, so a plan that
+ * ends with one validator isolated at n = 4 is still judged.
+ */
 export function noLivenessReason(model: FaultModel, quorum: Quorum): string | undefined {
   const unavailable = model.unavailableIn(quorum);
   if (unavailable.length > quorum.f) return `${unavailable.length} validators stay crashed or clogged, more than f = ${quorum.f}: no quorum`;
-  if (model.partitioned) return "a partition is never healed";
+  const faulty = model.faultyCount(quorum);
+  if (model.partitioned && faulty > quorum.f) {
+    return `a partition is never healed: ${faulty} validators stay cut off, crashed or clogged, more than f = ${quorum.f}: no connected quorum`;
+  }
   return undefined;
 }

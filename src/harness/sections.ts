@@ -36,12 +36,18 @@ const clocks = z.strictObject({
 });
 
 /** A safety phase (faults) and then a liveness phase (every fault stopped). */
-const PHASES_DEFAULTS = { safetyOnly: false };
+const PHASES_DEFAULTS = { safetyOnly: false, continueAfterViolation: false };
 const phases = z.strictObject({
   /** From this time on every fault stops and progress must resume within livenessBound. */
   livenessAt: duration.optional(),
   /** Any fault load, no liveness verdict (liveness reported as skipped). Also `run --safety-only`. */
   safetyOnly: z.boolean().default(false),
+  /**
+   * A safety violation is recorded (the first one is the run's violation, with
+   * its time; the exit code is the same) but the run goes on to its end, and
+   * every checker gives its verdict then. A node error still stops the run.
+   */
+  continueAfterViolation: z.boolean().default(false),
 });
 
 /** The network: default link behaviour and per-link overrides. */

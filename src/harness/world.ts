@@ -30,6 +30,9 @@ import type { NodeSpec } from "./node-spec.js";
 /** The node name of the world itself in observations (faults, phases, operations, violations). */
 export const WORLD_NODE = "sim";
 
+/** The invariant name of a node that threw. */
+export const NODE_ERROR = "node-error";
+
 /** The outcome of {@link World.run}. */
 export interface WorldOutcome {
   readonly stoppedBy: StopReason | "violation";
@@ -37,8 +40,13 @@ export interface WorldOutcome {
   readonly virtualDurationUs: number;
   readonly events: number;
   readonly traceDigest: string;
-  /** The first safety violation or node error, if the run stopped on one. */
+  /**
+   * The first safety violation or node error, if the run stopped on one (or,
+   * with `continueAfterViolation`, if one was recorded and the run went on).
+   */
   readonly violation?: Violation;
+  /** With `continueAfterViolation` and a violation: events fired when it was recorded (the rest came after it). */
+  readonly eventsAtViolation?: number;
 }
 
 /** Settings of a world. */
@@ -48,6 +56,12 @@ export interface WorldConfig {
   readonly network: SimNetworkConfig;
   /** A test hook: replaces each node instance built (see `RunEnvironment.wrapNode`). */
   readonly wrapNode?: (id: NodeId, node: Node<unknown>) => Node<unknown>;
+  /**
+   * A safety violation is recorded (the first one is the run's, with its
+   * time) but the run goes on to its end; a node error still stops it.
+   * Default false: the first violation stops the run.
+   */
+  readonly continueAfterViolation?: boolean;
 }
 
 /** When an observation reaches a listener: measure (metrics), watch (event logs, tests), judge (checkers). */
@@ -71,6 +85,10 @@ export class World {
   /** True once the liveness phase began (background faults off). */
   inLivenessPhase = false;
   private violationFound: Violation | undefined;
+  private readonly continueAfterViolation: boolean;
+  /** With `continueAfterViolation`: the invariants whose (first) violation was announced. */
+  private readonly announced = new Set<string>();
+  private eventsAtViolation: number | undefined;
   private lastEncoded: { msg: unknown; bytes: Uint8Array } | undefined;
   /** Digest of each message's bytes: a broadcast delivers one byte array to every peer. */
   private readonly payloadDigests = new WeakMap<Uint8Array, Uint8Array>();
@@ -94,6 +112,7 @@ export class World {
   constructor(config: WorldConfig) {
     this.wrapNode = config.wrapNode;
     this.sim = new Simulation(config.seed);
+    this.continueAfterViolation = config.continueAfterViolation === true;
     this.network = new SimNetwork(this.sim, config.network, this.sim.rng("network"));
     this.network.onDeliver((from, to, bytes) => this.deliver(from, to, bytes));
   }
@@ -129,7 +148,7 @@ export class World {
         onNodeError: (node, error) => {
           const message = error instanceof Error ? error.message : String(error);
           const detail = error instanceof Error ? error.stack : undefined;
-          this.fail({ invariant: "node-error", atUs: this.sim.nowUs, message: `${node} threw: ${message}`, ...(detail ? { detail } : {}) });
+          this.fail({ invariant: NODE_ERROR, atUs: this.sim.nowUs, message: `${node} threw: ${message}`, ...(detail ? { detail } : {}) });
         },
       }),
     );
@@ -239,11 +258,28 @@ export class World {
     return this.violationFound;
   }
 
-  /** Stops the run on `violation` (the first one wins) and writes a `violation` observation. */
+  /**
+   * Stops the run on `violation` (the first one wins) and writes a `violation`
+   * observation. With `continueAfterViolation` the first violation is kept
+   * just the same but the run goes on; each later invariant's first
+   * violation is announced too (for the event log), and a node error still
+   * stops the run (the node that threw is in no state to go on).
+   */
   fail(violation: Violation): void {
-    if (this.violationFound !== undefined) return;
-    this.violationFound = violation;
-    this.sim.stop();
+    if (!this.continueAfterViolation) {
+      if (this.violationFound !== undefined) return;
+      this.violationFound = violation;
+      this.sim.stop();
+      this.announceViolation(violation);
+      return;
+    }
+    if (this.violationFound === undefined) {
+      this.violationFound = violation;
+      this.eventsAtViolation = this.sim.eventsFired;
+    }
+    if (violation.invariant === NODE_ERROR) this.sim.stop();
+    if (this.announced.has(violation.invariant)) return;
+    this.announced.add(violation.invariant);
     this.announceViolation(violation);
   }
 
@@ -489,7 +525,12 @@ export class World {
 
   // ------------------------------------------------------------ running
 
-  /** Runs until `durationUs`, `maxEvents` events, or the first safety violation or node error. */
+  /**
+   * Runs until `durationUs`, `maxEvents` events, or the first safety
+   * violation or node error (with `continueAfterViolation`: a node error
+   * only; `stoppedBy` then says what ended the run, and `violation` is the
+   * first one recorded).
+   */
   run(durationUs: number, maxEvents: number): WorldOutcome {
     const late: NodeSpec[] = [];
     for (const [id, host] of this.hostsById) {
@@ -498,13 +539,15 @@ export class World {
       else host.start();
     }
     for (const spec of late) this.sim.at(spec.bootAtUs!, () => this.hostsById.get(spec.id)!.start());
-    const reason = this.violationFound ? "stopped" : this.sim.run(durationUs, maxEvents);
+    const reason = this.violationFound && !this.continueAfterViolation ? "stopped" : this.sim.run(durationUs, maxEvents);
+    const stoppedOnViolation = this.violationFound !== undefined && (!this.continueAfterViolation || reason === "stopped");
     return {
-      stoppedBy: this.violationFound !== undefined ? "violation" : reason,
+      stoppedBy: stoppedOnViolation ? "violation" : reason,
       virtualDurationUs: this.sim.nowUs,
       events: this.sim.eventsFired,
       traceDigest: this.sim.trace.digestHex(),
       ...(this.violationFound ? { violation: this.violationFound } : {}),
+      ...(this.eventsAtViolation !== undefined ? { eventsAtViolation: this.eventsAtViolation } : {}),
     };
   }
 

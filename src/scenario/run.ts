@@ -54,6 +54,12 @@ export interface RunReport {
   invariants: InvariantResult[];
   metrics: RunMetrics;
   violation?: Violation;
+  /**
+   * With `phases.continueAfterViolation` and a safety violation: the run went
+   * on after it; how many events and how much virtual time came after it.
+   * The exit code is the same as if the run had stopped.
+   */
+  afterViolation?: { events: number; virtualDurationUs: number };
   exitCode: number;
   /** Path of the seed file written for this run's violation, if any. */
   seedFile?: string;
@@ -92,7 +98,11 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
  * Runs a built run (observers already attached) and judges it: every
  * checker's verdict at the end, the first violation (a `violation` event is
  * written for one found only at the end, such as a liveness failure), the
- * metrics of every system instance, and the exit code.
+ * metrics of every system instance, and the exit code. With
+ * `phases.continueAfterViolation` the run went on past its first safety
+ * violation to its end: the verdicts are those at the end, the violation and
+ * the exit code those of the first violation, and `afterViolation` says how
+ * much came after it.
  */
 export function runAndJudge(run: ScenarioRun): RunReport {
   const scenario = run.scenario;
@@ -113,6 +123,9 @@ export function runAndJudge(run: ScenarioRun): RunReport {
     invariants,
     metrics: collectMetrics(run, outcome.virtualDurationUs),
     ...(violation ? { violation } : {}),
+    ...(outcome.violation !== undefined && outcome.eventsAtViolation !== undefined
+      ? { afterViolation: { events: outcome.events - outcome.eventsAtViolation, virtualDurationUs: outcome.virtualDurationUs - outcome.violation.atUs } }
+      : {}),
     exitCode: exitCodeOf(violation, invariants),
   };
 }

@@ -70,6 +70,7 @@ export class ScenarioRun {
     const world = new World({
       seed: scenario.seed,
       ...(environment.wrapNode !== undefined ? { wrapNode: environment.wrapNode } : {}),
+      ...(scenario.phases.continueAfterViolation ? { continueAfterViolation: true } : {}),
       network: {
         defaultLink: { latency: scenario.network.latency, dropRate: scenario.network.dropRate, duplicateRate: scenario.network.duplicateRate },
         links: scenario.network.links.flatMap((l): LinkOverride[] => {

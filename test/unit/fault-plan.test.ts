@@ -51,8 +51,30 @@ describe("livenessExpectation", () => {
     expect(livenessExpectation(s).notExpectedBecause).toBeUndefined();
   });
 
-  it("a partition or isolation never healed: not expected", () => {
-    expect(livenessExpectation(scenario([{ at: "1s", action: "isolate", node: "leader", direction: "outbound" }])).notExpectedBecause).toMatch(/never healed/);
-    expect(livenessExpectation(scenario([{ at: "1s", action: "partition-oneway", from: ["v0"], to: ["v1"] }])).notExpectedBecause).toMatch(/never healed/);
+  it("a cut never healed that leaves a connected quorum (at most f faulty): expected", () => {
+    expect(livenessExpectation(scenario([{ at: "1s", action: "isolate", node: "leader", direction: "outbound" }]))).toEqual({ healAtUs: 1_000_000 });
+    expect(livenessExpectation(scenario([{ at: "1s", action: "partition-oneway", from: ["v0"], to: ["v1"] }])).notExpectedBecause).toBeUndefined();
+    expect(livenessExpectation(scenario([{ at: "1s", action: "isolate", node: "v3", direction: "both" }], 4)).notExpectedBecause).toBeUndefined();
+    // One cut off and one crashed at n = 7: 2 = f faulty.
+    const mixed = scenario([
+      { at: "1s", action: "isolate", node: "v0", direction: "both" },
+      { at: "1s", action: "crash", node: "v1" },
+    ]);
+    expect(livenessExpectation(mixed).notExpectedBecause).toBeUndefined();
+  });
+
+  it("a cut never healed that leaves more than f faulty: not expected, with the count", () => {
+    const split = scenario([{ at: "1s", action: "partition", groups: [["v0", "v1", "v2"], ["v3", "v4", "v5", "v6"]] }]);
+    expect(livenessExpectation(split).notExpectedBecause).toBe("a partition is never healed: 3 validators stay cut off, crashed or clogged, more than f = 2: no connected quorum");
+    const cutAndCrashed = scenario([
+      { at: "1s", action: "isolate", node: "v0", direction: "both" },
+      { at: "1s", action: "crash", node: "v1" },
+    ], 4);
+    expect(livenessExpectation(cutAndCrashed).notExpectedBecause).toMatch(/never healed: 2 validators .* more than f = 1/);
+    const twoIsolated = scenario([
+      { at: "1s", action: "isolate", node: "leader", direction: "outbound" },
+      { at: "2s", action: "isolate", node: "v2", direction: "both" },
+    ], 4);
+    expect(livenessExpectation(twoIsolated).notExpectedBecause).toMatch(/never healed: 2 validators/);
   });
 });

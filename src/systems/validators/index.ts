@@ -6,10 +6,11 @@
  * lines, the `leader` target faults may name, and the `view` event that view
  * triggers wait for.
  */
-import type { Observation } from "../../check/checker.js";
+import type { Checker, Observation } from "../../check/checker.js";
 import { AgreementChecker } from "../../check/validators/agreement.js";
 import { ConservationChecker, type NodeAudit } from "../../check/validators/conservation.js";
 import { EquivocationChecker } from "../../check/validators/equivocation.js";
+import { MaxFailedViewsChecker, MinCommitsChecker, NoHonestCommitChecker, type ViewTimeoutRoles } from "../../check/validators/expectations.js";
 import { LivenessChecker, type LivenessExpectation } from "../../check/validators/liveness.js";
 import { ReferenceLedgerChecker, type LedgerAudit } from "../../check/validators/reference-ledger.js";
 import { ReorgBoundChecker } from "../../check/validators/reorg-bound.js";
@@ -109,6 +110,20 @@ export function consensusLivenessExpectation(scenario: Scenario, quorum: Quorum,
   return reason === undefined ? { healAtUs: endOfPlan.healAtUs } : { healAtUs: endOfPlan.healAtUs, notExpectedBecause: reason };
 }
 
+/**
+ * The checkers of the scenario's own expectations (`invariants.minCommits`,
+ * `maxFailedViews`, `noHonestCommit`), each only when its field is set: a
+ * scenario without them reports what it did before.
+ */
+function expectationCheckers(rollup: RollupScenario, roles: ViewTimeoutRoles, honest: ReadonlySet<NodeId>): Checker[] {
+  const { minCommits, maxFailedViews, noHonestCommit } = rollup.invariants;
+  return [
+    ...(minCommits !== undefined ? [new MinCommitsChecker(minCommits, honest)] : []),
+    ...(maxFailedViews !== undefined ? [new MaxFailedViewsChecker(maxFailedViews, roles)] : []),
+    ...(noHonestCommit === true ? [new NoHonestCommitChecker(honest)] : []),
+  ];
+}
+
 /** The validators system (one instance per rollup). */
 export const validatorsSystem: System<Scenario> = {
   name: "validators",
@@ -202,6 +217,7 @@ function buildRollup(ctx: BuildContext<Scenario>, rollup: RollupScenario): Valid
     new ReorgBoundChecker(rollup.invariants.maxReorgDepth, honest),
     new EquivocationChecker({ validators, identities, honest }),
     new LivenessChecker(rollup.invariants.livenessBound, livenessExpectation, honest),
+    ...expectationCheckers(rollup, { validators, identities, quorum: validatorSet.quorum }, honest),
   ];
   const metrics = new MetricsCollector(scenario.l1.enabled, new Set([...validators, ...twins.map((t) => t.twin)]));
   // The figures of a rollup also count its posting nodes, and the shared L1's events (a derived event naming

@@ -150,6 +150,25 @@ export const invariantsSection = z
     livenessBound: positiveDuration.default(5_000_000),
     /** After the last fault, the finalized posted height must reach the committed height within this. */
     postingLivenessBound: positiveDuration.default(30_000_000),
+    /**
+     * Expectation (checker `min-commits`): by the end of the run the chain
+     * reached at least this committed height (the highest height an honest
+     * validator committed). Unset: not checked.
+     */
+    minCommits: z.number().int("must be an integer").min(1, "must be at least 1").max(Number.MAX_SAFE_INTEGER).optional(),
+    /**
+     * Expectation (checker `max-failed-views`): at most this many views ended
+     * by timeout. A view failed when a validator formed a timeout certificate
+     * of it (`tc` event) or when a quorum (n - f) of distinct validator identities timed it
+     * out (`timeout` events); each view counts once. Unset: not checked.
+     */
+    maxFailedViews: z.number().int("must be an integer").min(0, "must be >= 0").max(Number.MAX_SAFE_INTEGER).optional(),
+    /**
+     * Expectation (checker `no-honest-commit`): true when the scenario expects
+     * that no honest validator commits anything (a quorum never forms); the
+     * first honest commit is then a violation (exit 1). Unset or false: not checked.
+     */
+    noHonestCommit: z.boolean().optional(),
   })
   .default({ maxReorgDepth: 2, livenessBound: 5_000_000, postingLivenessBound: 30_000_000 });
 
