@@ -183,18 +183,25 @@ export class SimNetwork implements Transport {
    */
   redeliver(message: RecordedDelivery, delayUs: number): void {
     const { from, to, bytes } = message;
-    this.sim.after(delayUs, () => {
-      if (this.blocked.has(linkKey(from, to))) {
-        this.stats.dropped++;
-        return;
-      }
-      if (this.clogged.has(from) || this.clogged.has(to)) {
-        this.hold({ from, to, bytes });
-        return;
-      }
-      this.redeliveredCount++;
-      this.deliverHandler(from, to, bytes);
-    });
+    this.sim.after(delayUs, () =>
+      this.arrive(from, to, bytes, () => {
+        this.redeliveredCount++;
+        this.deliverHandler(from, to, bytes);
+      }),
+    );
+  }
+
+  /** A message at the end of its link: lost across a cut, held for a clog, else `handOver` runs. */
+  private arrive(from: NodeId, to: NodeId, bytes: Uint8Array, handOver: () => void): void {
+    if (this.blocked.has(linkKey(from, to))) {
+      this.stats.dropped++;
+      return;
+    }
+    if (this.clogged.has(from) || this.clogged.has(to)) {
+      this.hold({ from, to, bytes });
+      return;
+    }
+    handOver();
   }
 
   /** True when a message from `from` to `to` would be dropped by a partition right now. */
@@ -235,19 +242,13 @@ export class SimNetwork implements Transport {
 
   private schedule(from: NodeId, to: NodeId, bytes: Uint8Array, link: LinkConfig): void {
     const latencyUs = sampleLatencyUs(link.latency, this.rng);
-    this.sim.after(latencyUs, () => {
-      if (this.blocked.has(linkKey(from, to))) {
-        this.stats.dropped++;
-        return;
-      }
-      if (this.clogged.has(from) || this.clogged.has(to)) {
-        this.hold({ from, to, bytes });
-        return;
-      }
-      this.stats.delivered++;
-      if (this.recordedPerLinkMax > 0) this.record(from, to, bytes);
-      this.deliverHandler(from, to, bytes);
-    });
+    this.sim.after(latencyUs, () =>
+      this.arrive(from, to, bytes, () => {
+        this.stats.delivered++;
+        if (this.recordedPerLinkMax > 0) this.record(from, to, bytes);
+        this.deliverHandler(from, to, bytes);
+      }),
+    );
   }
 
   private record(from: NodeId, to: NodeId, bytes: Uint8Array): void {

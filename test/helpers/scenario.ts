@@ -9,6 +9,7 @@ import { applyOverrides } from "../../src/scenario/overrides.js";
 import { runAndJudge, runScenario as runScenarioWith, type RunOptions, type RunReport } from "../../src/scenario/run.js";
 import { loadProgramElf } from "../../src/runtime/program-files.js";
 import type { Scenario } from "../../src/scenario/schema.js";
+import type { SystemRegistry } from "../../src/harness/registry.js";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -71,4 +72,16 @@ export function invariant(report: RunReport, name: string): InvariantResult {
  */
 export function checksAffordable(s: Scenario): boolean {
   return s.rollups.every((r) => r.workload.txPerSecond <= 1_000);
+}
+
+/** Parses and runs a raw scenario with a registry, keeping every event; `watch` sees each event with the run (to inspect nodes). */
+export function runWatched(raw: Record<string, unknown>, registry?: SystemRegistry<Scenario>, watch?: (run: ScenarioRun, o: Observation) => void): { report: RunReport; events: Observation[] } {
+  const options = registry === undefined ? {} : { registry };
+  const run = new ScenarioRun(parseScenario(raw, options), options);
+  const events: Observation[] = [];
+  run.addObserver((o) => {
+    events.push(o);
+    watch?.(run, o);
+  });
+  return { report: runAndJudge(run), events };
 }

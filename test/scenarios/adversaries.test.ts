@@ -25,15 +25,15 @@ import type { NodeSpec } from "../../src/harness/node-spec.js";
 import { SystemRegistry } from "../../src/harness/registry.js";
 import type { System } from "../../src/harness/system.js";
 import { parseScenario } from "../../src/scenario/load.js";
-import { runAndJudge, type RunReport } from "../../src/scenario/run.js";
-import { ScenarioRun } from "../../src/scenario/scenario-run.js";
+import type { RunReport } from "../../src/scenario/run.js";
+import type { ScenarioRun } from "../../src/scenario/scenario-run.js";
 import { createRng } from "../../src/sim/rng.js";
 import type { Node } from "../../src/sim/node.js";
 import { BUILTIN_SYSTEMS, WORLD_FAULT_KINDS } from "../../src/systems/index.js";
 import type { Scenario } from "../../src/systems/scenario-shape.js";
 import { replicaConfig, validatorKeySeed } from "../../src/systems/validators/node-factories.js";
 import { RULE_ADVERSARY_BEHAVIORS, SWARM_FIRST_BYZANTINE_BEHAVIORS } from "../../src/systems/validators/section.js";
-import { invariant } from "../helpers/scenario.js";
+import { invariant, runWatched } from "../helpers/scenario.js";
 
 const SAFETY = ["agreement", "root-agreement", "conservation", "validity", "reorg-bound", "equivocation"];
 /** v2 down from 1 s to 3 s: its views time out, so the byzantine leader v3 enters its own views through a TC. */
@@ -57,13 +57,7 @@ function adversaryScenario(byzantine: unknown[], fields: Record<string, unknown>
 }
 
 function run(raw: Record<string, unknown>, registry: SystemRegistry<Scenario> = BUILTIN_SYSTEMS, watch?: (cluster: ScenarioRun, o: Observation) => void): { report: RunReport; events: Observation[] } {
-  const cluster = new ScenarioRun(parseScenario(raw, { registry }), { registry });
-  const events: Observation[] = [];
-  cluster.addObserver((o) => {
-    events.push(o);
-    watch?.(cluster, o);
-  });
-  return { report: runAndJudge(cluster), events };
+  return runWatched(raw, registry, watch);
 }
 
 function expectSafetyHeld(report: RunReport): void {

@@ -10,12 +10,12 @@ import { describe, expect, it } from "vitest";
 import { AgreementChecker } from "../../src/check/validators/agreement.js";
 import type { Observation } from "../../src/check/checker.js";
 import { EquivocationChecker } from "../../src/check/validators/equivocation.js";
-import { ScenarioRun } from "../../src/scenario/scenario-run.js";
+import type { ScenarioRun } from "../../src/scenario/scenario-run.js";
 import { InputError } from "../../src/config/errors.js";
 import { parseScenario } from "../../src/scenario/load.js";
-import { runAndJudge, runScenario, type RunReport } from "../../src/scenario/run.js";
+import { runScenario, type RunReport } from "../../src/scenario/run.js";
 import { scenarioToJson } from "../../src/scenario/to-json.js";
-import { invariant, scenario } from "../helpers/scenario.js";
+import { invariant, runWatched, scenario } from "../helpers/scenario.js";
 
 const S = 1_000_000;
 
@@ -33,14 +33,7 @@ function byzantineScenario(fields: Record<string, unknown>, count = 4): Record<s
 }
 
 function run(raw: Record<string, unknown>, watch?: (cluster: ScenarioRun, o: Observation) => void): { report: RunReport; events: Observation[] } {
-  const s = parseScenario(raw);
-  const cluster = new ScenarioRun(s);
-  const events: Observation[] = [];
-  cluster.addObserver((o) => {
-    events.push(o);
-    watch?.(cluster, o);
-  });
-  return { report: runAndJudge(cluster), events };
+  return runWatched(raw, undefined, watch);
 }
 
 
