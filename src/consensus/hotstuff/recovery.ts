@@ -89,8 +89,9 @@ export function restoreFromStorage(r: ReplicaState): void {
     if (block.height <= r.tree.committedTip.height) deletePendingBlock(ctx.storage, toHex(block.hash));
     else insertBlock(r, block);
   }
-  // Resume in the view we last voted or timed out in (we will not vote there again), or after our lock.
-  enterView(r, Math.max(r.safety.lastVotedView, r.safety.lockedQC.view + 1), true);
+  // Resume in the view we last voted or timed out in (we will not vote there again), or proposed in (we were in
+  // it: a crash between persisting a proposal and voting for it, found by a crash point), or after our lock.
+  enterView(r, Math.max(r.safety.lastVotedView, r.safety.lastProposedView, r.safety.lockedQC.view + 1), true);
   updateHead(r);
   if (r.tree.get(toHex(r.safety.lockedQC.blockHash)) === undefined) requestBlocks(r, r.safety.lockedQC.blockHash, undefined);
   if (lostBecause !== undefined) startRecovery(r, lostBecause);
