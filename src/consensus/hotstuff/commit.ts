@@ -50,6 +50,7 @@ export function tryCommit(r: ReplicaState, qc: QuorumCertificate): void {
     deletePendingBlock(r.ctx.storage, toHex(block.hash));
     storeCommittedBlock(r.ctx.storage, block);
     r.app.commit(r.appCtx, block);
+    r.election.onCommit?.(block);
     r.ctx.log("commit", { height: block.height, view: block.view, hash: toHex(block.hash), payload: block.payload });
     maybeCheckpoint(r, block);
   }

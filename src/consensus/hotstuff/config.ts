@@ -4,6 +4,7 @@
  * of its timers.
  */
 import type { KeyPair } from "../../crypto/signature.js";
+import type { LeaderElectionFactory } from "../leader-election/leader-election.js";
 import type { ValidatorSet } from "../validator-set.js";
 
 /** Configuration of one replica. Times are microseconds. */
@@ -11,6 +12,8 @@ export interface ReplicaConfig {
   readonly validators: ValidatorSet;
   /** This replica's index in `validators`. */
   readonly index: number;
+  /** Builds this replica's leader election at each boot; default round-robin (view mod n). */
+  readonly leaderElection?: LeaderElectionFactory;
   readonly keyPair: KeyPair;
   /** Minimum time between a block and its child (the leader waits). */
   readonly blockTimeUs: number;

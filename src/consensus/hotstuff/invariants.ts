@@ -61,7 +61,7 @@ function checkPacemaker(r: ReplicaState): void {
   for (const view of pacemaker.timeouts.keys()) assert(view >= r.currentView, "invariant: timeouts below the view are forgotten");
   assert(pacemaker.highestTimeoutView.size <= r.validators.size, "invariant: one highest timeout view per validator");
   if (r.proposals.proposeTimerId !== undefined) {
-    assert(r.validators.leaderOf(r.currentView) === r.config.index, "invariant: the propose timer runs only in a view we lead");
+    assert(r.leaderOf(r.currentView) === r.config.index, "invariant: the propose timer runs only in a view we lead");
   }
 }
 

@@ -18,7 +18,7 @@ import { insertBlock, requestBlocks } from "./sync.js";
 /** A proposal from a peer (or from ourselves, through the loopback): checks it, takes in its certificates, inserts the block, votes. */
 export function onProposal(r: ReplicaState, from: NodeId, msg: ProposalMessage): void {
   const block = msg.block;
-  const leader = r.validators.leaderOf(block.view);
+  const leader = r.leaderOf(block.view);
   if (block.proposer !== leader || r.validators.indexOf(from) !== leader) return r.reject(from, msg, "proposal not from the view's leader");
   if (!r.validators.verifySignature(leader, proposalSigningBytes(block.hash), msg.signature)) return r.reject(from, msg, "bad proposal signature");
   if (!bytesEqual(block.justify.blockHash, block.parentHash) || block.justify.height + 1 !== block.height) {
@@ -76,13 +76,13 @@ function maybeVote(r: ReplicaState, block: Block, tc: TimeoutCertificate | undef
   r.ctx.log("vote", { view: block.view, height: block.height, hash: toHex(block.hash) });
   // Stay in this view until its QC (from the next proposal) or a TC moves us on: every view change
   // is then justified by a certificate that timeouts carry, so lagging replicas can always follow.
-  r.sendTo(r.validators.leaderOf(block.view + 1), vote);
+  r.sendTo(r.leaderOf(block.view + 1), vote);
 }
 
 /** A vote sent to us as the next leader: collects it, and forms the QC at 2f + 1. */
 export function onVote(r: ReplicaState, from: NodeId, msg: VoteMessage): void {
   if (r.validators.indexOf(from) !== msg.signer) return r.reject(from, msg, "vote signer is not the sender");
-  if (r.validators.leaderOf(msg.view + 1) !== r.config.index) return r.reject(from, msg, "vote sent to a replica that is not the next leader");
+  if (r.leaderOf(msg.view + 1) !== r.config.index) return r.reject(from, msg, "vote sent to a replica that is not the next leader");
   if (msg.view + 1 < r.currentView || msg.view > r.currentView + VIEWS_AHEAD_MAX) return;
   const key = `${msg.view}:${msg.height}:${toHex(msg.blockHash)}`;
   let collector = r.proposals.votes.get(key);
@@ -118,7 +118,7 @@ export function onVote(r: ReplicaState, from: NodeId, msg: VoteMessage): void {
 export function maybePropose(r: ReplicaState): void {
   if (r.recovery !== undefined) return;
   const view = r.currentView;
-  if (r.validators.leaderOf(view) !== r.config.index || r.safety.lastProposedView >= view || r.safety.lastVotedView >= view) return;
+  if (r.leaderOf(view) !== r.config.index || r.safety.lastProposedView >= view || r.safety.lastVotedView >= view) return;
   const highQC = r.safety.lockedQC;
   const tc = highQC.view + 1 === view ? undefined : r.pacemaker.lastTC;
   if (tc === undefined && highQC.view + 1 !== view) return;
@@ -154,7 +154,7 @@ export function maybePropose(r: ReplicaState): void {
   };
   assert(r.recovery === undefined, "no proposal while recovering the safety state");
   assert(block.proposer === r.config.index, "the proposer of a block we propose is us");
-  assert(r.validators.leaderOf(view) === r.config.index, "propose only in a view we lead");
+  assert(r.leaderOf(view) === r.config.index, "propose only in a view we lead");
   assert(view === r.currentView, "propose only in the current view");
   assert(view > r.safety.lastProposedView, "propose at most once per view");
   assert(view > r.safety.lastVotedView, "never propose in a view we voted or timed out in");

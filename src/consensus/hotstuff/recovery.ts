@@ -138,6 +138,8 @@ function restoreCommittedChain(r: ReplicaState, corrupt: (key: string) => void):
     blocks = [];
   }
   for (let i = replayFrom; i < blocks.length; i++) r.app.restoreCommitted(blocks[i]!);
+  // The election learns the whole stored chain (a checkpoint skips re-execution, not the chain's history).
+  if (r.election.onCommit !== undefined) for (const block of blocks) r.election.onCommit(block);
   return blocks;
 }
 

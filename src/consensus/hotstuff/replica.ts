@@ -5,7 +5,8 @@
  * Espresso's HotShot runs it, with the voting and timeout rules of Jolteon
  * (Gelashvili et al., "Jolteon and Ditto", FC 2022; the DiemBFT v4 safety rules):
  *
- * - n = 3f + 1 validators; the leader of view v is validator v mod n;
+ * - n = 3f + 1 validators; the leader of view v is given by the replica's
+ *   leader election (`leader-election/`; default validator v mod n);
  * - the leader proposes a block extending its highest QC, at most one block per
  *   `blockTime` (it waits until `parent.timestamp + blockTime`);
  * - a replica votes at most once per view, for a proposal of its current view,

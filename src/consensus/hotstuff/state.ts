@@ -10,10 +10,13 @@
  * block tree, the safety state) sits at the top.
  */
 import type { NodeContext, NodeId, TimerId } from "../../sim/node.js";
+import { assert } from "../../sim/assert.js";
 import type { AppContext, Application } from "../application.js";
 import type { BlockTree } from "../block-tree.js";
 import type { SafetyState } from "../safety-store.js";
 import type { AppMessage, Block, ProposalMessage, QuorumCertificate, TimeoutCertificate, TimeoutMessage, ValidatorMessage } from "../types.js";
+import type { LeaderElection } from "../leader-election/leader-election.js";
+import { roundRobin } from "../leader-election/round-robin.js";
 import type { ValidatorSet } from "../validator-set.js";
 import { ViewTimer } from "../view-timer.js";
 import type { ReplicaConfig } from "./config.js";
@@ -106,6 +109,8 @@ export class ReplicaState {
   readonly config: ReplicaConfig;
   readonly validators: ValidatorSet;
   readonly app: Application;
+  /** Who leads each view, as this replica sees it (see `leader-election/`). */
+  readonly election: LeaderElection;
 
   /** Set by `start`, before any handler runs. */
   ctx!: NodeContext<ValidatorMessage>;
@@ -137,6 +142,7 @@ export class ReplicaState {
     this.config = config;
     this.validators = config.validators;
     this.app = app;
+    this.election = config.leaderElection?.() ?? roundRobin(config.validators.size);
     this.pacemaker = {
       viewTimer: new ViewTimer(config.viewTimeoutUs, config.viewTimeoutMaxUs),
       viewTimerId: undefined,
@@ -151,6 +157,13 @@ export class ReplicaState {
 
   sign(message: Uint8Array): Uint8Array {
     return this.validators.scheme.sign(this.config.keyPair.secretKey, message);
+  }
+
+  /** Index of the leader of `view`, as this replica's election says. */
+  leaderOf(view: number): number {
+    const leader = this.election.leaderOf(view);
+    assert(Number.isInteger(leader) && leader >= 0 && leader < this.validators.size, "the election names a validator index");
+    return leader;
   }
 
   /** Sends to a validator by index; to itself through the loopback queue. */
