@@ -9,7 +9,8 @@ import { scenarioToJson } from "../../src/scenario/to-json.js";
 import { ROOT, rawScenario } from "../helpers/scenario.js";
 
 describe("scenarioToJson", () => {
-  const shipped = readdirSync(join(ROOT, "sim-scenarios")).map((f) => f.replace(/\.json$/, ""));
+  // Top-level files only: sim-scenarios/drafts/ holds scenarios for features not merged yet.
+  const shipped = readdirSync(join(ROOT, "sim-scenarios")).filter((f) => f.endsWith(".json")).map((f) => f.replace(/\.json$/, ""));
 
   it.each(shipped)("round-trips the shipped scenario %s", (name) => {
     const parsed = parseScenario(rawScenario(name));
