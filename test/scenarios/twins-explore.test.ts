@@ -26,30 +26,17 @@ import type { Scenario } from "../../src/scenario/schema.js";
 import { parseSeedFile } from "../../src/scenario/seed-file.js";
 import type { Node } from "../../src/sim/node.js";
 import { BUILTIN_SYSTEMS, WORLD_FAULT_KINDS } from "../../src/systems/index.js";
+import { scenario } from "../helpers/scenario.js";
 import { replicaConfig, validatorKeySeed } from "../../src/systems/validators/node-factories.js";
 
-/** Four validators, sim signatures, no L1, a light workload, 5 s: a fraction of a second per case. */
-const BASE = parseScenario({
-  name: "twins-explore",
-  seed: 1,
-  duration: "5s",
-  validators: { count: 4, signatureScheme: "sim", viewTimeout: "500ms" },
-  workload: { txPerSecond: 10, clients: 1 },
-  l1: { enabled: false },
-});
+/** The shipped base `twins-search`: four validators, sim signatures, no L1, a light workload, 5 s (a fraction of a second per case). */
+const BASE = scenario("twins-search");
 /**
  * The same without a workload, as `twins-must-fail` has: both sides' empty blocks agree on the state root, so
  * the first invariant a fork breaks is agreement itself (with transactions, root-agreement breaks first, at the
  * same commit).
  */
-const IDLE = parseScenario({
-  name: "twins-explore",
-  seed: 1,
-  duration: "5s",
-  validators: { count: 4, signatureScheme: "sim", viewTimeout: "500ms" },
-  workload: { txPerSecond: 0 },
-  l1: { enabled: false },
-});
+const IDLE = scenario("twins-search", { workload: { txPerSecond: 0 } });
 
 function plan(twins: number, rounds: number, leaders: "any" | "twins", budget: number): TwinsPlan {
   return { space: { validators: 4, twins, rounds, partitionsMax: 2, leaders, allPartitions: false }, budget, mode: "auto", firstSeed: BASE.seed, healAtUs: 2_500_000 };
@@ -70,6 +57,12 @@ function search(p: TwinsPlan, run: (s: Scenario) => RunReport, stopAtFirstFailur
 const real = (s: Scenario): RunReport => runScenario(s);
 
 describe("a Twins case as a scenario", () => {
+  it("the base alone is a healthy cluster", () => {
+    const report = runScenario(BASE);
+    expect(report.exitCode).toBe(0);
+    expect(report.metrics.commits).toBeGreaterThan(10);
+  });
+
   it("holds the twins, the leader table, one partition per round keyed by its view, and the heals", () => {
     const p = plan(1, 3, "any", 200);
     const list = twinsCaseList(p);
