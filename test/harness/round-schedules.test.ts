@@ -262,6 +262,26 @@ describe("the leader table", () => {
   });
 });
 
+describe("the documented example (docs/scenario-format.md)", () => {
+  it("parses, runs, and keeps the honest validators safe with one twin", () => {
+    const raw = scenario({
+      duration: "8s",
+      validators: { count: 4, signatureScheme: "sim", viewTimeout: "400ms", leaders: { "1": "v2", "2": "v2", "3": "v2" } },
+      byzantine: [{ node: "v2", behavior: "twin" }],
+      faults: [
+        { action: "partition", id: "r1-3", views: [1, 3], groups: [["v0", "v1", "v2"], ["v2t", "v3"]] },
+        { action: "partition-oneway", id: "no-votes", views: [4, 4], types: ["vote"], from: ["v1"], to: ["v0", "v2", "v2t", "v3"] },
+        { action: "isolate", node: "leader", views: [5, 7] },
+        { at: { view: 8 }, action: "heal", partition: "r1-3" },
+        { at: "6s", action: "heal" },
+      ],
+    });
+    const { report, events } = recordedRun(raw);
+    expect(faultDescriptions(events).filter((d) => d.startsWith("isolate both"))).toHaveLength(3);
+    expectSafetyHeld(report);
+  });
+});
+
 describe("round schedules: bad input", () => {
   const bad = (faults: unknown[], extra: Record<string, unknown> = {}): string => {
     try {
