@@ -109,7 +109,7 @@ export const crashKind = defineFaultKind<{ at: number; action: "crash"; node: st
     return actions.length === 0 ? undefined : { actions, note: `crash x${actions.length / 2}` };
   },
   arbitrary: downEpisode("crash", crashTargets),
-  real: (a) => [{ op: "crash", node: a.node }],
+  real: (a) => (a.views !== undefined ? { unsupported: "crashes keyed by views" } : [{ op: "crash", node: a.node }]),
   symbolicTargets: () => [],
 });
 
