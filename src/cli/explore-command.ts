@@ -76,7 +76,7 @@ export interface ShrinkCommandOptions {
 export async function commandExplore(raw: Record<string, unknown>, options: ExploreCommandOptions, io: CommandIo): Promise<number> {
   const base = parseScenario(raw);
   const from = options.from === undefined ? base.seed : nonNegativeInteger("--from", options.from);
-  const twins = options.twins === true ? twinsPlanOf(raw, base.validators.count, base.duration, from, options) : undefined;
+  const twins = options.twins === true ? twinsPlanOf(raw, base.validators.count, base.phases.livenessAt ?? base.duration, from, options) : undefined;
   if (twins === undefined) {
     for (const flag of ["twinCount", "rounds", "partitions", "budget", "enumerate", "sample", "twinLeaders", "allPartitions", "healAt"] as const) {
       if (options[flag] !== undefined) throw new InputError(`--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, "belongs to a Twins search: add --twins");
@@ -147,18 +147,19 @@ export async function commandExplore(raw: Record<string, unknown>, options: Expl
  * The Twins plan of `explore --twins` (defaults in {@link TWINS_DEFAULTS}).
  * @throws InputError on a bad flag, a flag that does not go with --twins, or a base scenario that cannot take Twins cases
  */
-function twinsPlanOf(raw: Record<string, unknown>, validators: number, durationUs: number, from: number, options: ExploreCommandOptions): TwinsPlan {
+function twinsPlanOf(raw: Record<string, unknown>, validators: number, faultsEndUs: number, from: number, options: ExploreCommandOptions): TwinsPlan {
   if (options.seeds !== undefined) throw new InputError("--seeds", "a Twins search runs one seed per case: give --budget instead");
   if (options.swarm === true) throw new InputError("--swarm", "a Twins search runs the base scenario's own faults plus its cases: not with --swarm");
   if (options.enumerate === true && options.sample === true) throw new InputError("--enumerate", "--enumerate and --sample exclude each other");
   const leaders = options.twinLeaders ?? "any";
   if (leaders !== "any" && leaders !== "twins") throw new InputError("--twin-leaders", `expected any or twins, got ${JSON.stringify(leaders)}`);
   checkTwinsBase(raw);
-  let healAtUs = Math.floor(durationUs / 2000) * 1000;
+  // The last heal comes halfway through the time faults may take (the run, or the time before phases.livenessAt).
+  let healAtUs = Math.floor(faultsEndUs / 2000) * 1000;
   if (options.healAt !== undefined) {
     const us = parseDurationUs(/^\d+$/.test(options.healAt) ? Number(options.healAt) : options.healAt);
     if (typeof us === "string") throw new InputError("--heal-at", us);
-    if (us >= durationUs) throw new InputError("--heal-at", `must be before the end of the run (duration ${durationUs}us), got ${us}us`);
+    if (us >= faultsEndUs) throw new InputError("--heal-at", `must be before the end of the run or phases.livenessAt (${faultsEndUs}us), got ${us}us`);
     healAtUs = us;
   }
   return {

@@ -118,7 +118,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
     .option("--sample", "with --twins: draw cases at random from --from's seed (never enumerate)")
     .option("--twin-leaders <who>", "with --twins: any (default) or twins (only twinned validators lead the rounds)")
     .option("--all-partitions", "with --twins: keep partitions where no group holds a quorum")
-    .option("--heal-at <d>", "with --twins: heal every cut at this time if the views have not passed round R (default: half the duration)")
+    .option("--heal-at <d>", "with --twins: heal every cut at this time if the views have not passed round R (default: half the duration, or of the time before phases.livenessAt)")
     .action(async (scenarioPath: string, options: ExploreCommandOptions & { duration?: string }) => {
       const overrides: ScenarioOverrides = {};
       if (options.duration !== undefined) overrides.durationUs = durationOption(options.duration);
