@@ -26,8 +26,15 @@ function writeJson(name: string, value: unknown): string {
   return path;
 }
 
-/** Four validators, no workload (a fork breaks agreement first), no L1, 5 s. */
-const basePath = writeJson("twins-base.json", { name: "twins-base", seed: 1, duration: "5s", validators: { count: 4, signatureScheme: "sim", viewTimeout: "500ms" }, workload: { txPerSecond: 0 }, l1: { enabled: false } });
+const BASE = { name: "twins-base", seed: 1, duration: "5s", validators: { count: 4, signatureScheme: "sim", viewTimeout: "500ms" }, workload: { txPerSecond: 0 }, l1: { enabled: false } };
+/** Four validators, no workload, no L1, 5 s. */
+const basePath = writeJson("twins-base.json", BASE);
+/**
+ * The same expecting that no honest validator commits: every case fails (no-honest-commit, a safety expectation), so
+ * the failure path (seed files, replay) does not depend on which cases a search draws; what a search finds is
+ * `test/scenarios/twins-explore.test.ts`'s business.
+ */
+const failingPath = writeJson("twins-failing.json", { ...BASE, name: "twins-failing", invariants: { noHonestCommit: true } });
 
 describe("asset-sim explore --twins", () => {
   it("one twin, one round: every distinct case (12 of 52) passes", async () => {
@@ -38,14 +45,15 @@ describe("asset-sim explore --twins", () => {
     expect(r.out).toMatch(/seeds run\s+12\nfailures\s+0/);
   });
 
-  it("two twins among four: an agreement violation, exit 1, a seed file that replays", async () => {
+  it("a failing case: exit 1, the case under its FAIL line, a seed file with the generated scenario that replays", async () => {
     const out = join(dir, "failures");
-    const r = await runCli(["explore", basePath, "--twins", "--twin-count", "2", "--rounds", "3", "--twin-leaders", "twins", "--budget", "40", "--jobs", "1", "--out", out]);
+    const r = await runCli(["explore", failingPath, "--twins", "--twin-count", "2", "--rounds", "3", "--twin-leaders", "twins", "--budget", "3", "--jobs", "1", "--out", out]);
     expect(r.code).toBe(1);
-    expect(r.err).toContain("twins: n=4 t=2 R=3 k=2, leaders twins");
-    expect(r.out).toMatch(/FAIL seed \d+ safety agreement: height \d+: v[23] committed [0-9a-f]+ but v[23] committed [0-9a-f]+\n {2}twins: round 1: .* leader v[01]; round 2: .*; round 3: .*\n {2}reproduce with: npx asset-sim replay /);
+    expect(r.err).toContain("twins: n=4 t=2 R=3 k=2, leaders twins: 29 partitions x 2 leaders = 58 round cases, 195112 raw cases; sampled 3, budget 3");
+    expect(r.out).toMatch(/FAIL seed 1 safety no-honest-commit: .*\n {2}twins: round 1: .* leader v[01]; round 2: .* leader v[01]; round 3: .* leader v[01]\n {2}reproduce with: npx asset-sim replay /);
+    expect(r.out).toMatch(/no-honest-commit\s+safety\s+3 {2}1 2 3/);
     const files = readdirSync(out);
-    expect(files.length).toBeGreaterThan(0);
+    expect(files).toHaveLength(3);
     const seedFile = JSON.parse(readFileSync(join(out, files[0]!), "utf8")) as { scenario: { byzantine: unknown[]; allowMoreThanF: boolean; faults: { action: string }[] } };
     expect(seedFile.scenario.byzantine).toHaveLength(2);
     expect(seedFile.scenario.allowMoreThanF).toBe(true);
