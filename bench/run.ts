@@ -17,9 +17,11 @@
  *    8 seeds of 10 s virtual each, not affected by `--duration`).
  * 8. Real mode: committed TPS and latency of a 4-validator testnet of real processes on loopback
  *    (20 s at 500 tx/s offered) beside the same scenario simulated (`bench/real.ts`).
+ * 9. Twins search: cases and seconds to the first failure of `explore --twins` on a scenario that
+ *    must fail (two twins among four validators), and cases per second within f (`bench/twins.ts`).
  *
  * Options: `--repeat N` (default 3, the best run is reported), `--duration D` (default 60s),
- * `--only LIST` (comma-separated sections: signatures, simulation, merkle, vm, pipeline, l1, explore, real).
+ * `--only LIST` (comma-separated sections: signatures, simulation, merkle, vm, pipeline, l1, explore, real, twins).
  */
 import { createSignatureScheme } from "../src/crypto/schemes.js";
 import { SIGNATURE_SCHEMES } from "../src/crypto/signature.js";
@@ -33,6 +35,7 @@ import { benchVm } from "./vm.js";
 import { benchL1 } from "./l1.js";
 import { benchExplore } from "./explore.js";
 import { benchReal } from "./real.js";
+import { benchTwins } from "./twins.js";
 
 function option(name: string, fallback: string): string {
   const i = process.argv.indexOf(name);
@@ -54,7 +57,7 @@ function opsPerSecond(run: () => void, minMs = 300): number {
   return ops / ((performance.now() - start) / 1000);
 }
 
-const SECTIONS = ["signatures", "simulation", "merkle", "vm", "pipeline", "l1", "explore", "real"] as const;
+const SECTIONS = ["signatures", "simulation", "merkle", "vm", "pipeline", "l1", "explore", "real", "twins"] as const;
 const only = option("--only", SECTIONS.join(",")).split(",");
 for (const name of only) if (!(SECTIONS as readonly string[]).includes(name)) throw new Error(`--only: unknown section ${name} (sections: ${SECTIONS.join(", ")})`);
 const wanted = (name: (typeof SECTIONS)[number]): boolean => only.includes(name);
@@ -68,6 +71,7 @@ if (wanted("pipeline")) benchPipeline(console.log);
 if (wanted("l1")) benchL1(console.log, durationUs / 1e6, repeat);
 if (wanted("explore")) await benchExplore(console.log);
 if (wanted("real")) await benchReal(console.log);
+if (wanted("twins")) benchTwins(console.log);
 
 function benchSignatures(): void {
   console.log("\nsignature schemes (64-byte messages)");

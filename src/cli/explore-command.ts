@@ -3,6 +3,9 @@
  *
  *   asset-sim explore SCENARIO --seeds N [--from S] [--jobs J] [--shard i/n] [--swarm]
  *                              [--duration D] [--out DIR] [--check-determinism]
+ *   asset-sim explore SCENARIO --twins [--twin-count t] [--rounds R] [--partitions k] [--budget N]
+ *                              [--enumerate | --sample] [--twin-leaders any|twins] [--all-partitions]
+ *                              [--from S] [--jobs J] [--shard i/n] [--duration D] [--out DIR]
  *   asset-sim shrink SEEDFILE [--out FILE] [--max-runs N]
  *
  * explore exits 0 when every seed passed, 6 when any seed was nondeterministic,
@@ -13,8 +16,10 @@
 import { availableParallelism } from "node:os";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { parseDurationUs } from "../config/duration.js";
 import { InputError } from "../config/errors.js";
-import { ExploreTally, exploreSeeds, parseShard, type SeedOutcome } from "../explore/explore.js";
+import { ExploreTally, exploreSeeds, parseShard, twinsCaseList, type SeedOutcome, type TwinsPlan } from "../explore/explore.js";
+import { checkTwinsBase } from "../explore/twins/twins-scenario.js";
 import { parseScenario } from "../scenario/load.js";
 import { EXIT, runScenario } from "../scenario/run.js";
 import { buildSeedFile, parseSeedFile, seedFileName } from "../scenario/seed-file.js";
@@ -41,7 +46,21 @@ export interface ExploreCommandOptions {
   swarm?: boolean;
   out: string;
   checkDeterminism?: boolean;
+  /** A Twins search (see `explore/twins/`) instead of the scenario's own plan. */
+  twins?: boolean;
+  twinCount?: string;
+  rounds?: string;
+  partitions?: string;
+  budget?: string;
+  enumerate?: boolean;
+  sample?: boolean;
+  twinLeaders?: string;
+  allPartitions?: boolean;
+  healAt?: string;
 }
+
+/** Defaults of a Twins search: one twin, three rounds, two groups, 200 cases (the paper's small settings). */
+export const TWINS_DEFAULTS = { twinCount: 1, rounds: 3, partitions: 2, budget: 200 } as const;
 
 /** Options of `shrink`, as commander gives them. */
 export interface ShrinkCommandOptions {
@@ -55,11 +74,28 @@ export interface ShrinkCommandOptions {
  * @throws InputError on a bad option or scenario
  */
 export async function commandExplore(raw: Record<string, unknown>, options: ExploreCommandOptions, io: CommandIo): Promise<number> {
-  if (options.seeds === undefined) throw new InputError("--seeds", "required: how many seeds to run (a positive integer)");
-  const count = positiveInteger("--seeds", options.seeds);
-  if (count > SEEDS_MAX) throw new InputError("--seeds", `at most ${SEEDS_MAX} per invocation (split a larger range with --from or --shard), got ${count}`);
   const base = parseScenario(raw);
   const from = options.from === undefined ? base.seed : nonNegativeInteger("--from", options.from);
+  const twins = options.twins === true ? twinsPlanOf(raw, base.validators.count, base.phases.livenessAt ?? base.duration, from, options) : undefined;
+  if (twins === undefined) {
+    for (const flag of ["twinCount", "rounds", "partitions", "budget", "enumerate", "sample", "twinLeaders", "allPartitions", "healAt"] as const) {
+      if (options[flag] !== undefined) throw new InputError(`--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, "belongs to a Twins search: add --twins");
+    }
+  }
+  let count: number;
+  if (twins !== undefined) {
+    const list = twinsCaseList(twins);
+    count = list.cases.length;
+    const space = twins.space;
+    io.err(
+      `twins: n=${space.validators} t=${space.twins} R=${space.rounds} k=${space.partitionsMax}, leaders ${space.leaders}: ${list.partitions} partitions x ${list.roundCases / list.partitions} leaders = ${list.roundCases} round cases, ${list.rawCases} raw cases` +
+        `${list.distinctCases !== undefined ? `, ${list.distinctCases} distinct` : ""}; ${list.how} ${count}${list.complete ? " (every distinct case)" : ""}, budget ${twins.budget}`,
+    );
+  } else {
+    if (options.seeds === undefined) throw new InputError("--seeds", "required: how many seeds to run (a positive integer)");
+    count = positiveInteger("--seeds", options.seeds);
+    if (count > SEEDS_MAX) throw new InputError("--seeds", `at most ${SEEDS_MAX} per invocation (split a larger range with --from or --shard), got ${count}`);
+  }
   const jobs = options.jobs === undefined ? availableParallelism() : positiveInteger("--jobs", options.jobs);
   const shard = options.shard === undefined ? undefined : parseShard(options.shard);
   if (!Number.isSafeInteger(from + count)) throw new InputError("--from", "the seed range leaves the safe integers");
@@ -69,7 +105,8 @@ export async function commandExplore(raw: Record<string, unknown>, options: Expl
   const started = performance.now();
   let lastProgress = started;
   const shardNote = shard === undefined ? "" : `, shard ${shard.index}/${shard.count}`;
-  io.err(`explore: ${base.name}, seeds ${from}..${from + count - 1}${shardNote} (${seeds.length} to run), ${jobs} job(s)${options.swarm === true ? ", swarm" : ""}${options.checkDeterminism === true ? ", determinism checked" : ""}`);
+  const mode = twins !== undefined ? ", twins" : options.swarm === true ? ", swarm" : "";
+  io.err(`explore: ${base.name}, seeds ${from}..${from + count - 1}${shardNote} (${seeds.length} to run), ${jobs} job(s)${mode}${options.checkDeterminism === true ? ", determinism checked" : ""}`);
   const seedFiles = new Map<number, string>();
 
   const onOutcome = (outcome: SeedOutcome): void => {
@@ -91,18 +128,54 @@ export async function commandExplore(raw: Record<string, unknown>, options: Expl
       io.err(tally.progressLine(now - started));
     }
   };
-  await runSeeds(raw, seeds, { jobs, swarm: options.swarm === true, checkDeterminism: options.checkDeterminism === true, onOutcome });
+  await runSeeds(raw, seeds, { jobs, swarm: options.swarm === true, checkDeterminism: options.checkDeterminism === true, ...(twins !== undefined ? { twins } : {}), onOutcome });
   const wallMs = performance.now() - started;
 
   for (const failure of tally.failures) {
     const path = seedFiles.get(failure.seed);
     io.out(`FAIL seed ${failure.seed} ${failure.verdict} ${failure.invariant ?? ""}: ${failure.message ?? ""}`);
     if (failure.swarm !== undefined) io.out(`  ${failure.swarm}`);
+    if (failure.twins !== undefined) io.out(`  twins: ${failure.twins}`);
     if (failure.verdict === "nondeterministic") io.out(`  digests: ${failure.traceDigest} ${failure.secondDigest ?? ""}`);
     if (path !== undefined) io.out(`  reproduce with: npx asset-sim replay ${path}`);
   }
   io.out(tally.table(wallMs));
   return tally.exitCode();
+}
+
+/**
+ * The Twins plan of `explore --twins` (defaults in {@link TWINS_DEFAULTS}).
+ * @throws InputError on a bad flag, a flag that does not go with --twins, or a base scenario that cannot take Twins cases
+ */
+function twinsPlanOf(raw: Record<string, unknown>, validators: number, faultsEndUs: number, from: number, options: ExploreCommandOptions): TwinsPlan {
+  if (options.seeds !== undefined) throw new InputError("--seeds", "a Twins search runs one seed per case: give --budget instead");
+  if (options.swarm === true) throw new InputError("--swarm", "a Twins search runs the base scenario's own faults plus its cases: not with --swarm");
+  if (options.enumerate === true && options.sample === true) throw new InputError("--enumerate", "--enumerate and --sample exclude each other");
+  const leaders = options.twinLeaders ?? "any";
+  if (leaders !== "any" && leaders !== "twins") throw new InputError("--twin-leaders", `expected any or twins, got ${JSON.stringify(leaders)}`);
+  checkTwinsBase(raw);
+  // The last heal comes halfway through the time faults may take (the run, or the time before phases.livenessAt).
+  let healAtUs = Math.floor(faultsEndUs / 2000) * 1000;
+  if (options.healAt !== undefined) {
+    const us = parseDurationUs(/^\d+$/.test(options.healAt) ? Number(options.healAt) : options.healAt);
+    if (typeof us === "string") throw new InputError("--heal-at", us);
+    if (us >= faultsEndUs) throw new InputError("--heal-at", `must be before the end of the run or phases.livenessAt (${faultsEndUs}us), got ${us}us`);
+    healAtUs = us;
+  }
+  return {
+    space: {
+      validators,
+      twins: options.twinCount === undefined ? TWINS_DEFAULTS.twinCount : nonNegativeInteger("--twin-count", options.twinCount),
+      rounds: options.rounds === undefined ? TWINS_DEFAULTS.rounds : positiveInteger("--rounds", options.rounds),
+      partitionsMax: options.partitions === undefined ? TWINS_DEFAULTS.partitions : positiveInteger("--partitions", options.partitions),
+      leaders,
+      allPartitions: options.allPartitions === true,
+    },
+    budget: options.budget === undefined ? TWINS_DEFAULTS.budget : positiveInteger("--budget", options.budget),
+    mode: options.enumerate === true ? "enumerate" : options.sample === true ? "sample" : "auto",
+    firstSeed: from,
+    healAtUs,
+  };
 }
 
 /**

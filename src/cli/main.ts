@@ -4,6 +4,7 @@
  *   asset-sim run SCENARIO [--seed N] [--duration D] [--out DIR] [--json] [--events FILE] [--check-determinism] [--check-invariants]
  *   asset-sim replay FILE [--json] [--events FILE]
  *   asset-sim explore SCENARIO --seeds N [--from S] [--jobs J] [--shard i/n] [--swarm] [--duration D] [--out DIR] [--check-determinism]
+ *   asset-sim explore SCENARIO --twins [--twin-count t] [--rounds R] [--partitions k] [--budget N] [--enumerate | --sample] [...]
  *   asset-sim shrink SEEDFILE [--out FILE] [--max-runs N]
  *   asset-sim list
  *   asset-sim node --config FILE        (real mode, see node-command.ts)
@@ -98,7 +99,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
 
   program
     .command("explore")
-    .description("run many seeds of a scenario (in parallel), write a seed file per failure, and print a table")
+    .description("run many seeds of a scenario (in parallel), or a Twins search (--twins), write a seed file per failure, and print a table")
     .argument("<scenario>", "scenario JSON file, or a shipped scenario name such as quickstart")
     .option("--seeds <n>", "how many seeds to run (required)")
     .option("--from <s>", "first seed (default: the scenario's seed)")
@@ -108,6 +109,16 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
     .option("--duration <d>", "override the scenario's duration (e.g. 10s, or microseconds)")
     .option("--out <dir>", "where to write the seed files of failed seeds", "./sim-failures")
     .option("--check-determinism", "run each seed twice and fail (exit 6) if the trace digests differ")
+    .option("--twins", "Twins search (Bano et al., OPODIS 2021): per case, t twins and a (partition, leader) per round 1..R; one seed per case")
+    .option("--twin-count <t>", "with --twins: twins of v0..v{t-1} (default 1)")
+    .option("--rounds <R>", "with --twins: rounds (views 1..R) with a partition and a leader each (default 3)")
+    .option("--partitions <k>", "with --twins: at most k groups per round (default 2)")
+    .option("--budget <n>", "with --twins: most cases to run (default 200); all of them when the distinct cases fit, else a sample")
+    .option("--enumerate", "with --twins: take distinct cases in order up to the budget (never sample)")
+    .option("--sample", "with --twins: draw cases at random from --from's seed (never enumerate)")
+    .option("--twin-leaders <who>", "with --twins: any (default) or twins (only twinned validators lead the rounds)")
+    .option("--all-partitions", "with --twins: keep partitions where no group holds a quorum")
+    .option("--heal-at <d>", "with --twins: heal every cut at this time if the views have not passed round R (default: half the duration, or of the time before phases.livenessAt)")
     .action(async (scenarioPath: string, options: ExploreCommandOptions & { duration?: string }) => {
       const overrides: ScenarioOverrides = {};
       if (options.duration !== undefined) overrides.durationUs = durationOption(options.duration);

@@ -12,6 +12,8 @@ import type { Scenario } from "../scenario/schema.js";
 import { buildSeedFile, type SeedFile } from "../scenario/seed-file.js";
 import { describeSwarm, swarmScenario } from "./swarm.js";
 import { scenarioToJson } from "../scenario/to-json.js";
+import { describeCase, twinsCases, type TwinsCaseList, type TwinsMode, type TwinsSpace } from "./twins/twins-cases.js";
+import { twinsScenario } from "./twins/twins-scenario.js";
 
 /** A CI shard: keep the seeds with `(seed - from) % count === index - 1` (`index` is 1-based, as in `--shard 1/3`). */
 export interface Shard {
@@ -49,12 +51,39 @@ export function exploreSeeds(from: number, count: number, shard?: Shard): number
   return seeds;
 }
 
+/**
+ * A Twins search (`explore --twins`, see `twins/twins-cases.ts`): seed `firstSeed + i` runs case i of the
+ * list the settings give (the same list in every thread: it is a pure function of them).
+ */
+export interface TwinsPlan {
+  readonly space: TwinsSpace;
+  /** Most cases to run. */
+  readonly budget: number;
+  readonly mode: TwinsMode;
+  /** The seed of case 0 (case i runs seed `firstSeed + i`); sampling draws from it too. */
+  readonly firstSeed: number;
+  /** When every cut heals if the views have not passed round R yet, microseconds (see `twins/twins-scenario.ts`). */
+  readonly healAtUs: number;
+}
+
 /** How to run each seed. */
 export interface SeedRunOptions {
   /** Turn on a random subset of fault kinds per seed (see `swarm.ts`). */
   swarm: boolean;
   /** Run the seed twice and fail with exit 6 when the trace digests differ. */
   checkDeterminism: boolean;
+  /** Run a Twins case per seed instead of the scenario's own plan (not with `swarm`). */
+  twins?: TwinsPlan;
+}
+
+let twinsCache: { readonly key: string; readonly list: TwinsCaseList } | undefined;
+
+/** The cases of a Twins plan (computed once per thread and kept). @throws InputError on bad settings */
+export function twinsCaseList(plan: TwinsPlan): TwinsCaseList {
+  const { space, budget, mode, firstSeed } = plan;
+  const listKey = JSON.stringify({ space, budget, mode, firstSeed });
+  if (twinsCache?.key !== listKey) twinsCache = { key: listKey, list: twinsCases(space, { budget, mode, seed: firstSeed }) };
+  return twinsCache.list;
 }
 
 /** How a seed's run ended, in the terms of `explore`'s table. */
@@ -78,12 +107,26 @@ export interface SeedOutcome {
   events: number;
   /** The swarm choice in one line, when swarm was on. */
   swarm?: string;
+  /** The Twins case in one line, in a Twins search. */
+  twins?: string;
   /** The seed file to write (the derived scenario whole), when the run violated an invariant. */
   seedFile?: SeedFile;
 }
 
-/** The scenario a seed runs: the base with the seed set, swarmed when asked. */
-export function seedScenario(base: Scenario, seed: number, swarm: boolean): { scenario: Scenario; raw: Record<string, unknown>; swarm?: string } {
+/**
+ * The scenario a seed runs: the base with the seed set, swarmed when asked, or (in a Twins search) with the
+ * Twins case of that seed.
+ * @throws RangeError when a Twins search has no case for `seed`
+ */
+export function seedScenario(base: Scenario, seed: number, swarm: boolean, twins?: TwinsPlan): { scenario: Scenario; raw: Record<string, unknown>; swarm?: string; twins?: string } {
+  if (twins !== undefined) {
+    const list = twinsCaseList(twins);
+    const index = seed - twins.firstSeed;
+    const c = list.cases[index];
+    if (c === undefined) throw new RangeError(`seed ${seed} has no Twins case (cases are seeds ${twins.firstSeed}..${twins.firstSeed + list.cases.length - 1})`);
+    const raw = twinsScenario(scenarioToJson({ ...base, seed }), twins.space, c, `case ${index + 1} of ${list.cases.length}, ${list.how}`, twins.healAtUs);
+    return { scenario: parseScenario(raw), raw, twins: describeCase(twins.space, c) };
+  }
   if (swarm) {
     const derived = swarmScenario(base, seed);
     return { scenario: derived.scenario, raw: derived.raw, swarm: describeSwarm(derived.choice) };
@@ -99,7 +142,7 @@ export function seedScenario(base: Scenario, seed: number, swarm: boolean): { sc
  * @param run runs a validated scenario (`runScenario` with the program binary, or a test's own)
  */
 export function runSeed(base: Scenario, seed: number, options: SeedRunOptions, run: (scenario: Scenario) => RunReport): SeedOutcome {
-  const { scenario, raw, swarm } = seedScenario(base, seed, options.swarm);
+  const { scenario, raw, swarm, twins } = seedScenario(base, seed, options.swarm, options.twins);
   const report = run(scenario);
   const outcome: SeedOutcome = {
     seed,
@@ -109,6 +152,7 @@ export function runSeed(base: Scenario, seed: number, options: SeedRunOptions, r
     virtualDurationUs: report.virtualDurationUs,
     events: report.events,
     ...(swarm !== undefined ? { swarm } : {}),
+    ...(twins !== undefined ? { twins } : {}),
   };
   if (report.violation !== undefined) {
     outcome.invariant = report.violation.invariant;

@@ -64,6 +64,7 @@ export class FaultCatalog<A extends ActionBase = ActionBase> {
    * @throws InputError naming the first bad field
    */
   checkPlan(actions: readonly A[], plan: PlanContext, field: string): FaultModel {
+    this.checkCutIds(actions, field);
     const model = new FaultModel();
     for (const { action, index } of firingOrder(actions)) {
       const at = `${field}[${index}]`;
@@ -82,6 +83,29 @@ export class FaultCatalog<A extends ActionBase = ActionBase> {
       kind.model(action, model, plan);
     });
     return model;
+  }
+
+  /**
+   * The names of cuts (`"id": "p1"` on a partition, one-way cut or isolation): each names one action, and a
+   * selective heal (`{ "action": "heal", "partition": "p1" }`) names one of them. A heal of a cut not in
+   * force when it fires does nothing.
+   * @throws InputError naming the second use of an id, or a heal of an id no action has
+   */
+  private checkCutIds(actions: readonly A[], field: string): void {
+    const ids = new Map<string, number>();
+    actions.forEach((action, index) => {
+      const id = (action as { id?: unknown }).id;
+      if (typeof id !== "string" || this.kindOf(action).heal !== "network") return;
+      const first = ids.get(id);
+      if (first !== undefined) throw new InputError(`${field}[${index}].id`, `id ${JSON.stringify(id)} is already used by ${field}[${first}]: each id names one partition`);
+      ids.set(id, index);
+    });
+    actions.forEach((action, index) => {
+      const named = (action as { partition?: unknown }).partition;
+      if (action.action !== "heal" || typeof named !== "string" || ids.has(named)) return;
+      const known = ids.size === 0 ? "no action has an id" : `ids: ${[...ids.keys()].join(", ")}`;
+      throw new InputError(`${field}[${index}].partition`, `unknown partition id ${JSON.stringify(named)} (${known})`);
+    });
   }
 
   /**

@@ -88,8 +88,11 @@ export interface ServiceKey<T> {
 /** What applying an action may use. */
 export interface ApplyContext {
   readonly world: World;
-  /** Resolves a node name or a symbolic target (`leader`) to a node id now. */
-  resolve(name: string): NodeId;
+  /**
+   * Resolves a node name or a symbolic target (`leader`, `next-leader`) to a node id: for view `view` when
+   * given (the leader of that view), else now (the leader of the highest view a validator is in).
+   */
+  resolve(name: string, view?: number): NodeId;
   /** A service a system registered. @throws AssertionError when no system offers it */
   service<T>(key: ServiceKey<T>): T;
 }

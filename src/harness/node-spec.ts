@@ -5,6 +5,7 @@
  * message and never guesses a role from a name.
  */
 import type { MessageCodec } from "../net/codec.js";
+import type { MessageInfo } from "../net/cuts.js";
 import type { Node, NodeId } from "../sim/node.js";
 
 /**
@@ -41,4 +42,12 @@ export interface NodeSpec<M = unknown> {
   readonly instanceOf?: NodeId;
   /** Virtual time of its first boot, microseconds (default 0: when the run starts). */
   readonly bootAtUs?: number;
+  /**
+   * What a message it sends is, for filtered network cuts (`"types"`, `"views"` of a partition): its class
+   * (`proposal`, `vote`, `timeout`, `sync`, `app`) and the view it carries, if any. Supplied by the system
+   * that knows the protocol (the validators system for validators and clients). A node without one sends
+   * messages of no class (a `types` filter never drops them) and no view of their own (the world uses the
+   * sender's current view, see `World`).
+   */
+  readonly describeMessage?: (msg: M) => MessageInfo;
 }

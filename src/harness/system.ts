@@ -49,8 +49,11 @@ export interface BuildContext<S> {
   trigger(action: ActionBase, fire: () => void): void;
   /** What applying a fault action may use (symbolic targets, services). */
   readonly apply: ApplyContext;
-  /** Registers a symbolic node name faults may use (`leader`), resolved when an action fires. */
-  addTarget(name: string, resolve: () => NodeId): void;
+  /**
+   * Registers a symbolic node name faults may use (`leader`, `next-leader`), resolved when an action fires:
+   * `resolve(view)` for a view-keyed action (the target of that view), `resolve()` for the target now.
+   */
+  addTarget(name: string, resolve: (view?: number) => NodeId): void;
   /** The model of the fault plan at its end (who stays down, whether a cut is left, the heal time). */
   readonly endOfPlan: FaultModel;
 }

@@ -64,9 +64,11 @@ export function desugarTrigger(raw: unknown): unknown {
 }
 
 /** The trigger-level problems of a parsed raw action (exactly one way to fire), as zod issues. */
-export function checkTrigger(action: { at?: number | undefined; view?: number | undefined; when?: unknown; every?: boolean | undefined }, ctx: z.RefinementCtx): void {
+export function checkTrigger(action: { at?: number | undefined; view?: number | undefined; when?: unknown; every?: boolean | undefined; views?: unknown }, ctx: z.RefinementCtx): void {
   if (action.view !== undefined && action.when !== undefined) ctx.addIssue({ code: "custom", message: "an action fires at a view or on an event, not both", path: ["when"] });
-  if (action.at === undefined && action.view === undefined && action.when === undefined) ctx.addIssue({ code: "custom", message: 'required: a time ("at": "5s"), a view ("at": { "view": 12 }) or an event ("when": {...})', path: ["at"] });
+  // An action keyed by views (`"views": [a, b]`) needs no trigger: it is armed from time 0 unless told otherwise.
+  const keyedByViews = action.views !== undefined;
+  if (action.at === undefined && action.view === undefined && action.when === undefined && !keyedByViews) ctx.addIssue({ code: "custom", message: 'required: a time ("at": "5s"), a view ("at": { "view": 12 }) or an event ("when": {...})', path: ["at"] });
   if (action.every !== undefined && action.when === undefined) ctx.addIssue({ code: "custom", message: "every applies to event triggers (when) only", path: ["every"] });
 }
 

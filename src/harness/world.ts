@@ -16,7 +16,8 @@
 import type { Checker, Observation, Violation } from "../check/checker.js";
 import { sha256 } from "../crypto/hash.js";
 import { WireDecodeError } from "../net/codec.js";
-import { SimNetwork, type IsolationDirection, type SimNetworkConfig } from "../net/sim-network.js";
+import type { CutFilter, MessageInfo } from "../net/cuts.js";
+import { SimNetwork, type CutHandle, type IsolationDirection, type SimNetworkConfig } from "../net/sim-network.js";
 import { assert } from "../sim/assert.js";
 import { SimHost, type ClockSetting, type CrashPoint } from "../sim/host.js";
 import type { Node, NodeId } from "../sim/node.js";
@@ -26,6 +27,7 @@ import { digestText } from "../sim/trace.js";
 import { toHex } from "../crypto/hash.js";
 import { SimDisk, type SimDiskFaults } from "../storage/sim-disk.js";
 import type { NodeSpec } from "./node-spec.js";
+import type { ViewSignal } from "./triggers.js";
 
 /** The node name of the world itself in observations (faults, phases, operations, violations). */
 export const WORLD_NODE = "sim";
@@ -108,6 +110,18 @@ export class World {
   private crashPointArmingCount = 0;
 
   private readonly wrapNode: ((id: NodeId, node: Node<unknown>) => Node<unknown>) | undefined;
+  /** How nodes announce the views they enter (from the systems), for {@link currentView} and message views. */
+  private viewSignals: readonly ViewSignal[] = [];
+  /** The view each node last announced. */
+  private readonly viewOfNode = new Map<NodeId, number>();
+  /** The highest view any node announced; undefined before the first. */
+  private highestView: number | undefined;
+  /** The highest view an honest node announced (0 before the first). */
+  private honestView = 0;
+  /** True once a filtered cut may be armed: each message sent is described for it ({@link describeMessages}). */
+  private describing = false;
+  /** Told of every heal: `undefined` for a heal of everything, else the name of the cut healed. */
+  private readonly healListeners: ((id: string | undefined) => void)[] = [];
 
   constructor(config: WorldConfig) {
     this.wrapNode = config.wrapNode;
@@ -236,6 +250,7 @@ export class World {
 
   /** Publishes an observation: measure, watch, judge, then derived observations, then reactions. */
   observe(o: Observation): void {
+    this.trackView(o);
     this.dispatch(o);
     const derived = this.derivers.flatMap((derive) => derive(o));
     for (const d of derived) this.dispatch(d);
@@ -305,6 +320,58 @@ export class World {
     this.observe({ timeUs: this.sim.nowUs, node: WORLD_NODE, event: "operation", fields: { description } });
   }
 
+  // ------------------------------------------------------------ views
+
+  /** Sets how nodes announce the views they enter (every system's view signal); call before the run. */
+  setViewSignals(signals: readonly ViewSignal[]): void {
+    this.viewSignals = signals;
+  }
+
+  /**
+   * The system's current view: the highest view an honest node announced so far (0 before the first), as
+   * `"at": { "view": N }` triggers and view-keyed node actions read it.
+   */
+  get currentView(): number {
+    return this.honestView;
+  }
+
+  /** The view `id` last announced, or undefined (a node without views, or none announced yet). */
+  viewOf(id: NodeId): number | undefined {
+    return this.viewOfNode.get(id);
+  }
+
+  private trackView(o: Observation): void {
+    for (const signal of this.viewSignals) {
+      if (o.event !== signal.event) continue;
+      const view = o.fields[signal.field];
+      const spec = this.specsById.get(o.node);
+      if (typeof view !== "number" || spec === undefined || spec.role !== signal.role) continue;
+      this.viewOfNode.set(o.node, view);
+      if (this.highestView === undefined || view > this.highestView) this.highestView = view;
+      if (spec.honest && view > this.honestView) this.honestView = view;
+    }
+  }
+
+  /**
+   * From now on every message sent is described for filtered cuts (its class and view; see
+   * {@link messageInfo}). Called before the run by a fault kind that arms a filtered cut (its `prepare`),
+   * so runs without one pay nothing and draw nothing differently.
+   */
+  describeMessages(): void {
+    this.describing = true;
+  }
+
+  /**
+   * What a filtered cut sees of `msg` sent by `from`: the class and view its sender's spec describes; a
+   * message that carries no view belongs to its sender's current view (the view it last announced), and a
+   * sender that announces no views (a client, the L1) takes the highest view any node announced.
+   */
+  messageInfo(from: NodeId, msg: unknown): MessageInfo {
+    const described = this.specsById.get(from)?.describeMessage?.(msg);
+    const view = described?.view ?? this.viewOfNode.get(from) ?? this.highestView;
+    return { ...(described?.type !== undefined ? { type: described.type } : {}), ...(view !== undefined ? { view } : {}) };
+  }
+
   // ------------------------------------------------------------ verbs
 
   /** Crashes `id`: volatile state, timers and unsynced writes are lost. @throws AssertionError unless it is crashable and up */
@@ -331,28 +398,58 @@ export class World {
     this.sim.after(durationUs, () => host.resume());
   }
 
-  /** Cuts the network into `groups` (two-way; nodes in no group keep their links). @throws AssertionError on an unknown node */
-  partition(groups: readonly (readonly NodeId[])[]): void {
+  /**
+   * Cuts the network into `groups` with Twins group semantics (see `net/cuts.ts`: delivered when some group
+   * holds both ends; nodes in no group keep their links); with `filter`, only the messages of those views and
+   * types are dropped (call {@link describeMessages} before the run).
+   * @param cutId the scenario's name of the cut, for {@link healPartition}
+   * @throws AssertionError on an unknown node or fewer than two groups
+   */
+  partition(groups: readonly (readonly NodeId[])[], filter?: CutFilter, cutId?: string): CutHandle {
     assert(groups.length >= 2, "a partition needs at least two groups");
     for (const group of groups) for (const id of group) assert(this.has(id), `no node ${id}`);
-    this.network.partition(groups);
+    this.assertDescribing(filter);
+    return this.network.partition(groups, filter, cutId);
   }
 
-  /** Cuts the links from every node of `from` to every node of `to` (one way). */
-  partitionOneWay(from: readonly NodeId[], to: readonly NodeId[]): void {
+  /** Cuts the links from every node of `from` to every node of `to` (one way); `filter` and `cutId` as for {@link partition}. */
+  partitionOneWay(from: readonly NodeId[], to: readonly NodeId[], filter?: CutFilter, cutId?: string): CutHandle {
     for (const id of [...from, ...to]) assert(this.has(id), `no node ${id}`);
-    this.network.partitionOneWay(from, to);
+    this.assertDescribing(filter);
+    return this.network.partitionOneWay(from, to, filter, cutId);
   }
 
   /** Cuts `id` off from every other node, both ways or one way. */
-  isolate(id: NodeId, direction: IsolationDirection): void {
+  isolate(id: NodeId, direction: IsolationDirection, cutId?: string): CutHandle {
     assert(this.has(id), `no node ${id}`);
-    this.network.isolate(id, direction);
+    return this.network.isolate(id, direction, cutId);
   }
 
-  /** Ends every partition, one-way cut and isolation. */
+  /** Undoes one cut (a view-keyed isolation moving on); false when a heal already undid it. */
+  removeCut(handle: CutHandle): boolean {
+    return this.network.removeCut(handle);
+  }
+
+  /** Ends every partition, one-way cut and isolation (and every view-keyed isolation: see {@link addHealListener}). */
   heal(): void {
     this.network.heal();
+    for (const listener of this.healListeners) listener(undefined);
+  }
+
+  /** Ends the partitions, one-way cuts and isolations named `cutId` only. @returns how many were in force */
+  healPartition(cutId: string): number {
+    const healed = this.network.healCut(cutId);
+    for (const listener of this.healListeners) listener(cutId);
+    return healed;
+  }
+
+  /** Tells `listener` of every heal (`undefined`: everything; else the cut's name). */
+  addHealListener(listener: (cutId: string | undefined) => void): void {
+    this.healListeners.push(listener);
+  }
+
+  private assertDescribing(filter: CutFilter | undefined): void {
+    if (filter?.views !== undefined || filter?.types !== undefined) assert(this.describing, "a filtered cut needs describeMessages() before the run");
   }
 
   /** Holds every message to and from `id` until {@link unclog}. */
@@ -458,7 +555,7 @@ export class World {
     for (const message of candidates.slice(0, chosen)) {
       const delayUs = rng.intBetween(1, 10_000);
       this.observe({ timeUs: this.sim.nowUs, node: WORLD_NODE, event: "redeliver", fields: { from: message.from, to, recordedAtUs: message.atUs, delayUs, bytes: toHex(message.bytes) } });
-      this.network.redeliver(message, delayUs);
+      this.network.redeliver(message, delayUs, this.describing ? this.recordedInfo(message.from, message.bytes) : undefined);
     }
     return chosen;
   }
@@ -512,7 +609,7 @@ export class World {
     this.recordFault("liveness phase: every fault stops");
     this.observe({ timeUs: this.sim.nowUs, node: WORLD_NODE, event: "phase", fields: { phase: "liveness" } });
     for (const disk of this.disksById.values()) disk.setFaults({ corruptRate: 0, tornWriteRate: 0 });
-    this.network.heal();
+    this.heal();
     for (const node of [...this.network.cloggedNodes]) this.network.unclog(node);
     for (const hook of this.healHooks) hook.heal();
     for (const [id, host] of this.hostsById) {
@@ -554,8 +651,19 @@ export class World {
   /** Puts a message on the network; a message to an identity with several instances goes to each (never back to the sender). */
   private transmit(from: NodeId, to: NodeId, msg: unknown): void {
     const instances = this.instancesOf.get(to);
-    if (instances === undefined) return this.network.send(from, to, this.encode(from, msg));
-    for (const instance of instances) if (instance !== from) this.network.send(from, instance, this.encode(from, msg));
+    const info = this.describing ? this.messageInfo(from, msg) : undefined;
+    if (instances === undefined) return this.network.send(from, to, this.encode(from, msg), info);
+    for (const instance of instances) if (instance !== from) this.network.send(from, instance, this.encode(from, msg), info);
+  }
+
+  /** The info of a recorded message (redelivered now): decoded with its sender's codec; nothing when it does not decode. */
+  private recordedInfo(from: NodeId, bytes: Uint8Array): MessageInfo | undefined {
+    try {
+      return this.messageInfo(from, this.spec(from).codec.decode(bytes));
+    } catch (error) {
+      if (error instanceof WireDecodeError) return undefined;
+      throw error;
+    }
   }
 
   /** Encodes once per message object with the sender's codec: a broadcast sends one object to every peer. */

@@ -7,8 +7,15 @@
  * (messages kept and released on unclog). A partition is checked both when a
  * message is sent and when it would arrive, so a message in flight when the
  * partition starts is lost like it would be on a cut cable.
+ *
+ * Each partition, one-way cut or isolation is one cut (`cuts.ts`), kept apart
+ * so that one can be undone alone (a selective heal, or the end of a
+ * view-keyed isolation). An unfiltered cut is a set of blocked links; a
+ * filtered one (views, message types) looks at each message's
+ * {@link MessageInfo}, which the sender hands over with the bytes.
  */
 import type { NodeId } from "../sim/node.js";
+import { makeCut, separatedLinks, type Cut, type CutFilter, type CutShape, type MessageInfo } from "./cuts.js";
 import type { Rng } from "../sim/rng.js";
 import type { Simulation } from "../sim/simulation.js";
 import { sampleLatencyUs, type LatencyModel } from "./latency.js";
@@ -53,6 +60,16 @@ interface HeldMessage {
   from: NodeId;
   to: NodeId;
   bytes: Uint8Array;
+  info: MessageInfo | undefined;
+}
+
+/** A handle to one cut, to undo it alone ({@link SimNetwork.removeCut}). */
+export type CutHandle = number;
+
+/** What the network keeps of one cut: the cut, and for an unfiltered one its blocked links. */
+interface CutEntry {
+  readonly cut: Cut;
+  readonly links: readonly string[] | undefined;
 }
 
 /** A message the network delivered and recorded for a later redelivery (see {@link SimNetwork.recordDeliveries}). */
@@ -74,7 +91,13 @@ export class SimNetwork implements Transport {
   private readonly rng: Rng;
   private readonly defaultLink: LinkConfig;
   private readonly overrides = new Map<string, LinkConfig>();
-  private readonly blocked = new Set<string>();
+  /** Every cut in force, by handle, in the order made. */
+  private readonly cuts = new Map<CutHandle, CutEntry>();
+  private nextCut: CutHandle = 1;
+  /** How many unfiltered cuts block each link. */
+  private readonly blocked = new Map<string, number>();
+  /** The filtered cuts in force (each message on a link they separate is looked at). */
+  private filteredCuts: Cut[] = [];
   private readonly clogged = new Set<NodeId>();
   private held: HeldMessage[] = [];
   private readonly heldMessagesMax: number;
@@ -111,36 +134,76 @@ export class SimNetwork implements Transport {
     this.deliverHandler = handler;
   }
 
-  send(from: NodeId, to: NodeId, bytes: Uint8Array): void {
+  /**
+   * Sends `bytes`; `info` describes the message for filtered cuts (views, types): without it, a filtered cut
+   * that asks for a view or a type never drops the message.
+   */
+  send(from: NodeId, to: NodeId, bytes: Uint8Array, info?: MessageInfo): void {
     this.stats.sent++;
-    this.transmit(from, to, bytes);
+    this.transmit(from, to, bytes, info);
   }
 
-  /** Cuts every link between nodes of different groups, both ways. Nodes in no group are untouched. */
-  partition(groups: readonly (readonly NodeId[])[]): void {
-    for (let i = 0; i < groups.length; i++) {
-      for (let j = 0; j < groups.length; j++) {
-        if (i === j) continue;
-        for (const a of groups[i]!) for (const b of groups[j]!) this.blocked.add(linkKey(a, b));
-      }
-    }
+  /**
+   * A partition into `groups` with Twins group semantics (`cuts.ts`): a message between two nodes that both
+   * appear in some group is delivered when some group holds both ends (groups may overlap); nodes in no group
+   * are untouched. With `filter`, only the messages it matches are dropped.
+   * @param id the scenario's name of the cut, for {@link healCut}
+   */
+  partition(groups: readonly (readonly NodeId[])[], filter: CutFilter = {}, id?: string): CutHandle {
+    return this.addCut({ kind: "groups", groups }, filter, id, [...new Set(groups.flat())]);
   }
 
-  /** Cuts the links from each node of `from` to each node of `to`, in that direction only. */
-  partitionOneWay(from: readonly NodeId[], to: readonly NodeId[]): void {
-    for (const a of from) for (const b of to) if (a !== b) this.blocked.add(linkKey(a, b));
+  /** Cuts the links from each node of `from` to each node of `to`, in that direction only (with `filter`: the messages it matches). */
+  partitionOneWay(from: readonly NodeId[], to: readonly NodeId[], filter: CutFilter = {}, id?: string): CutHandle {
+    return this.addCut({ kind: "one-way", from, to }, filter, id, [...new Set([...from, ...to])]);
   }
 
   /** Cuts `node` off from every other registered node, in the given direction(s). */
-  isolate(node: NodeId, direction: IsolationDirection): void {
-    const others = this.nodes.filter((other) => other !== node);
-    if (direction !== "inbound") this.partitionOneWay([node], others);
-    if (direction !== "outbound") this.partitionOneWay(others, [node]);
+  isolate(node: NodeId, direction: IsolationDirection, id?: string): CutHandle {
+    return this.addCut({ kind: "isolate", node, direction }, {}, id, this.nodes);
+  }
+
+  /** Undoes one cut; false when it is not in force any more (healed). */
+  removeCut(handle: CutHandle): boolean {
+    const entry = this.cuts.get(handle);
+    if (entry === undefined) return false;
+    this.cuts.delete(handle);
+    if (entry.links === undefined) this.filteredCuts = this.filteredCuts.filter((c) => c !== entry.cut);
+    else {
+      for (const key of entry.links) {
+        const count = this.blocked.get(key)! - 1;
+        if (count === 0) this.blocked.delete(key);
+        else this.blocked.set(key, count);
+      }
+    }
+    return true;
+  }
+
+  /** Undoes every cut named `id` (a selective heal). @returns how many were in force */
+  healCut(id: string): number {
+    let removed = 0;
+    for (const [handle, entry] of [...this.cuts]) if (entry.cut.id === id && this.removeCut(handle)) removed++;
+    return removed;
   }
 
   /** Removes every partition and isolation (clogs stay until `unclog`). */
   heal(): void {
+    this.cuts.clear();
     this.blocked.clear();
+    this.filteredCuts = [];
+  }
+
+  private addCut(shape: CutShape, filter: CutFilter, id: string | undefined, members: readonly NodeId[]): CutHandle {
+    const cut = makeCut(shape, filter, id);
+    return this.keep({ cut, links: cut.filtered ? undefined : separatedLinks(cut, members).map(([a, b]) => linkKey(a, b)) });
+  }
+
+  private keep(entry: CutEntry): CutHandle {
+    const handle = this.nextCut++;
+    this.cuts.set(handle, entry);
+    if (entry.links === undefined) this.filteredCuts.push(entry.cut);
+    else for (const key of entry.links) this.blocked.set(key, (this.blocked.get(key) ?? 0) + 1);
+    return handle;
   }
 
   /** Holds every message from or to `node` until `unclog`. */
@@ -158,7 +221,7 @@ export class SimNetwork implements Transport {
       else release.push(message);
     }
     this.held = keep;
-    for (const message of release) this.transmit(message.from, message.to, message.bytes);
+    for (const message of release) this.transmit(message.from, message.to, message.bytes, message.info);
   }
 
   /**
@@ -181,10 +244,10 @@ export class SimNetwork implements Transport {
    * Delivers an old message again after `delayUs`, bypassing drops and duplicates (it is the fault), but not
    * partitions (a cut link loses it) nor clogs (held like any message). It is not recorded again.
    */
-  redeliver(message: RecordedDelivery, delayUs: number): void {
+  redeliver(message: RecordedDelivery, delayUs: number, info?: MessageInfo): void {
     const { from, to, bytes } = message;
     this.sim.after(delayUs, () =>
-      this.arrive(from, to, bytes, () => {
+      this.arrive(from, to, bytes, info, () => {
         this.redeliveredCount++;
         this.deliverHandler(from, to, bytes);
       }),
@@ -192,21 +255,23 @@ export class SimNetwork implements Transport {
   }
 
   /** A message at the end of its link: lost across a cut, held for a clog, else `handOver` runs. */
-  private arrive(from: NodeId, to: NodeId, bytes: Uint8Array, handOver: () => void): void {
-    if (this.blocked.has(linkKey(from, to))) {
+  private arrive(from: NodeId, to: NodeId, bytes: Uint8Array, info: MessageInfo | undefined, handOver: () => void): void {
+    if (this.isBlocked(from, to, info)) {
       this.stats.dropped++;
       return;
     }
     if (this.clogged.has(from) || this.clogged.has(to)) {
-      this.hold({ from, to, bytes });
+      this.hold({ from, to, bytes, info });
       return;
     }
     handOver();
   }
 
-  /** True when a message from `from` to `to` would be dropped by a partition right now. */
-  isBlocked(from: NodeId, to: NodeId): boolean {
-    return this.blocked.has(linkKey(from, to));
+  /** True when a message (described by `info`, if a filtered cut needs it) from `from` to `to` would be dropped by a cut right now. */
+  isBlocked(from: NodeId, to: NodeId, info?: MessageInfo): boolean {
+    if (this.blocked.has(linkKey(from, to))) return true;
+    for (const cut of this.filteredCuts) if (cut.drops(from, to, () => info)) return true;
+    return false;
   }
 
   /** Nodes clogged right now. */
@@ -216,15 +281,15 @@ export class SimNetwork implements Transport {
 
   /** True while any partition or isolation is in force. */
   get partitioned(): boolean {
-    return this.blocked.size > 0;
+    return this.cuts.size > 0;
   }
 
-  private transmit(from: NodeId, to: NodeId, bytes: Uint8Array): void {
+  private transmit(from: NodeId, to: NodeId, bytes: Uint8Array, info: MessageInfo | undefined): void {
     if (this.clogged.has(from) || this.clogged.has(to)) {
-      this.hold({ from, to, bytes });
+      this.hold({ from, to, bytes, info });
       return;
     }
-    if (this.blocked.has(linkKey(from, to))) {
+    if (this.isBlocked(from, to, info)) {
       this.stats.dropped++;
       return;
     }
@@ -233,17 +298,17 @@ export class SimNetwork implements Transport {
       this.stats.dropped++;
       return;
     }
-    this.schedule(from, to, bytes, link);
+    this.schedule(from, to, bytes, info, link);
     if (this.rng.chance(link.duplicateRate)) {
       this.stats.duplicated++;
-      this.schedule(from, to, bytes, link);
+      this.schedule(from, to, bytes, info, link);
     }
   }
 
-  private schedule(from: NodeId, to: NodeId, bytes: Uint8Array, link: LinkConfig): void {
+  private schedule(from: NodeId, to: NodeId, bytes: Uint8Array, info: MessageInfo | undefined, link: LinkConfig): void {
     const latencyUs = sampleLatencyUs(link.latency, this.rng);
     this.sim.after(latencyUs, () =>
-      this.arrive(from, to, bytes, () => {
+      this.arrive(from, to, bytes, info, () => {
         this.stats.delivered++;
         if (this.recordedPerLinkMax > 0) this.record(from, to, bytes);
         this.deliverHandler(from, to, bytes);

@@ -41,7 +41,7 @@ export interface RunSeedsOptions extends SeedRunOptions {
  *   compiled worker is missing (`npm run build`)
  */
 export async function runSeeds(raw: Record<string, unknown>, seeds: readonly number[], options: RunSeedsOptions): Promise<void> {
-  const seedOptions: SeedRunOptions = { swarm: options.swarm, checkDeterminism: options.checkDeterminism };
+  const seedOptions: SeedRunOptions = { swarm: options.swarm, checkDeterminism: options.checkDeterminism, ...(options.twins !== undefined ? { twins: options.twins } : {}) };
   if (options.jobs <= 1 || seeds.length <= 1) {
     for (const seed of seeds) {
       options.onOutcome(runSeedInThisThread(raw, seed, seedOptions));

@@ -57,7 +57,7 @@ export class ScenarioRun {
   /** Every system instance, in registry order. */
   readonly instances: readonly SystemInstance[];
   private readonly services = new Map<string, unknown>();
-  private readonly targets = new Map<string, () => NodeId>();
+  private readonly targets = new Map<string, (view?: number) => NodeId>();
 
   /**
    * @param scenario a validated scenario (see `parseScenario`)
@@ -89,13 +89,14 @@ export class ScenarioRun {
     const plan = planOf(scenario, registry);
     const endOfPlan = registry.catalog.checkPlan(scenario.faults, plan, "faults");
     const viewSignals = registry.viewSignals();
+    world.setViewSignals(viewSignals);
     const apply: ApplyContext = {
       world,
-      resolve: (name) => {
+      resolve: (name, view) => {
         if (world.has(name)) return name;
         const resolve = this.targets.get(name);
         assert(resolve !== undefined, `no node or target ${name}`);
-        return resolve();
+        return view === undefined ? resolve() : resolve(view);
       },
       service: (key) => this.service(key),
     };

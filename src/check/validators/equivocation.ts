@@ -25,7 +25,7 @@ import { safetyVerdict, type Checker, type Figures, type HonestValidators, type 
 export interface ValidatorRoles {
   /**
    * The validator identities in index order, n of them: the leader of view v
-   * is `validators[v mod n]`, as `ValidatorSet.leaderOf` says.
+   * is `validators[v mod n]` unless `leaderOf` says otherwise.
    */
   readonly validators: readonly NodeId[];
   /**
@@ -35,6 +35,8 @@ export interface ValidatorRoles {
   readonly identities: ReadonlyMap<NodeId, NodeId>;
   /** The honest validator instances: the nodes judged (not a byzantine validator, nor either instance of a twin). */
   readonly honest: HonestValidators;
+  /** The leader of each view when it is not `validators[v mod n]` (a leader table, `validators.leaders`). */
+  readonly leaderOf?: (view: number) => NodeId;
 }
 
 /** Checks that no validator votes or proposes twice in one view (see the file comment). */
@@ -54,6 +56,7 @@ export class EquivocationChecker implements Checker {
   private readonly validatorIds: ReadonlySet<NodeId>;
   private readonly identities: ReadonlyMap<NodeId, NodeId>;
   private readonly honest: HonestValidators;
+  private readonly leaderOf: (view: number) => NodeId;
   /** True when some validator is not honest: the byzantine figures are reported. */
   private readonly anyByzantine: boolean;
 
@@ -63,6 +66,7 @@ export class EquivocationChecker implements Checker {
     this.validatorIds = new Set(roles.validators);
     this.identities = roles.identities;
     this.honest = roles.honest;
+    this.leaderOf = roles.leaderOf ?? ((view) => this.validators[view % this.validators.length]!);
     this.anyByzantine = roles.validators.some((id) => !roles.honest.has(id)) || [...roles.identities.keys()].some((id) => !roles.honest.has(id));
   }
 
@@ -124,7 +128,7 @@ export class EquivocationChecker implements Checker {
     }
     if (first === hash || this.conflictingViews.has(view)) return undefined;
     this.conflictingViews.add(view);
-    const leader = this.validators[view % this.validators.length]!;
+    const leader = this.leaderOf(view);
     if (!this.honest.has(leader)) return undefined;
     this.violation ??= {
       invariant: this.name,

@@ -6,9 +6,12 @@
  */
 import { z } from "zod";
 import { duration, nodeName } from "../../config/fields.js";
+import { AssertionError } from "../../sim/assert.js";
 import type { Arbitrary } from "fast-check";
 import type { EpisodeContext, FastCheck, PlanContext } from "../fault-kind.js";
 import { defineFaultKind } from "../fault-kind.js";
+import { armViewWindow } from "../view-window.js";
+import { cutFields, describeCut, filterOf, holdsByViews, isFiltered, viewsField, type CutFields } from "./cut-fields.js";
 import { anyNode, pick, requireNode, shuffle } from "./plan-checks.js";
 
 const groups = z.array(z.array(nodeName).min(1)).min(2, "needs at least two groups");
@@ -28,15 +31,22 @@ const networkNode = (plan: PlanContext, name: string, field: string): void => {
   requireNode(plan, name, field, "node", anyNode, "a node");
 };
 
-/** A two-way partition into groups (nodes in no group keep their links). */
-export const partitionKind = defineFaultKind<{ at: number; action: "partition"; groups: string[][] }>({
+/**
+ * A two-way partition into groups with Twins group semantics (`net/cuts.ts`: a message is delivered when some
+ * group holds both ends; groups may overlap; nodes in no group keep their links). With `views` and `types`
+ * (Twins' round partitions) it drops only the messages of those views and classes; `id` names it for a
+ * selective heal.
+ */
+export const partitionKind = defineFaultKind<{ at: number; action: "partition"; groups: string[][] } & CutFields>({
   action: "partition",
-  summary: "cut the network into groups, both ways, until a heal",
-  schema: z.strictObject({ action: z.literal("partition"), groups }),
+  summary: "cut the network into groups, both ways (messages of some views and types only, with views/types), until a heal",
+  schema: z.strictObject({ action: z.literal("partition"), groups, ...cutFields }),
   check: (a, plan, _model, field) => a.groups.forEach((group, g) => group.forEach((name, k) => networkNode(plan, name, `${field}.groups[${g}][${k}]`))),
-  model: (a, model, plan) => model.partition(a.groups, plan.quorums),
-  apply: (a, { world }) => world.partition(a.groups),
-  describe: (a) => `partition ${a.groups.map((g) => `[${g.join(",")}]`).join(" | ")}`,
+  model: (a, model, plan) => model.partition(a.groups, plan.quorums, a.id),
+  apply: (a, { world }) => {
+    world.partition(a.groups, filterOf(a), a.id);
+  },
+  describe: (a) => `partition ${a.groups.map((g) => `[${g.join(",")}]`).join(" | ")}${describeCut(a)}`,
   heal: "network",
   swarm: (ctx, rng) => {
     const n = ctx.validators.length;
@@ -60,22 +70,33 @@ export const partitionKind = defineFaultKind<{ at: number; action: "partition"; 
         return { ...window, locks: ["network"], begin: [{ at: window.startUs, action: "partition", groups: cut }], end: [{ at: window.endUs, action: "heal" }] };
       }),
   },
-  real: (a) => [{ op: "partition", groups: a.groups }],
+  real: (a) => (isFiltered(a) ? { unsupported: "partitions keyed by views or message types (the transport does not look inside messages)" } : hasOverlap(a.groups) ? { unsupported: "overlapping groups" } : [{ op: "partition", groups: a.groups }]),
   symbolicTargets: () => [],
+  prepare: (a, world) => {
+    if (isFiltered(a)) world.describeMessages();
+  },
 });
 
-/** A one-way cut: messages from every node of `from` to every node of `to` are lost. */
-export const partitionOneWayKind = defineFaultKind<{ at: number; action: "partition-oneway"; from: string[]; to: string[] }>({
+/** True when some node is in two groups. */
+function hasOverlap(groups: readonly (readonly string[])[]): boolean {
+  const all = groups.flat();
+  return new Set(all).size !== all.length;
+}
+
+/** A one-way cut (a Twins firewall with `views`): messages from every node of `from` to every node of `to` are lost. */
+export const partitionOneWayKind = defineFaultKind<{ at: number; action: "partition-oneway"; from: string[]; to: string[] } & CutFields>({
   action: "partition-oneway",
-  summary: "cut the links from one set of nodes to another, one way, until a heal",
-  schema: z.strictObject({ action: z.literal("partition-oneway"), from: z.array(nodeName).min(1), to: z.array(nodeName).min(1) }),
+  summary: "cut the links from one set of nodes to another, one way (messages of some views and types only, with views/types), until a heal",
+  schema: z.strictObject({ action: z.literal("partition-oneway"), from: z.array(nodeName).min(1), to: z.array(nodeName).min(1), ...cutFields }),
   check: (a, plan, _model, field) => {
     a.from.forEach((name, k) => networkNode(plan, name, `${field}.from[${k}]`));
     a.to.forEach((name, k) => networkNode(plan, name, `${field}.to[${k}]`));
   },
-  model: (a, model, plan) => model.partitionOneWay(a.from, a.to, plan.quorums),
-  apply: (a, { world }) => world.partitionOneWay(a.from, a.to),
-  describe: (a) => `partition-oneway [${a.from.join(",")}] -> [${a.to.join(",")}]`,
+  model: (a, model, plan) => model.partitionOneWay(a.from, a.to, plan.quorums, a.id),
+  apply: (a, { world }) => {
+    world.partitionOneWay(a.from, a.to, filterOf(a), a.id);
+  },
+  describe: (a) => `partition-oneway [${a.from.join(",")}] -> [${a.to.join(",")}]${describeCut(a)}`,
   heal: "network",
   swarm: (ctx, rng) => {
     const n = ctx.validators.length;
@@ -115,25 +136,44 @@ export const partitionOneWayKind = defineFaultKind<{ at: number; action: "partit
   },
   real: () => ({ unsupported: "one-way cuts (the transport blocks a peer both ways)" }),
   symbolicTargets: () => [],
+  prepare: (a, world) => {
+    if (isFiltered(a)) world.describeMessages();
+  },
 });
 
-/** Cuts one node (or a symbolic target such as `leader`, resolved when it fires) off from every other node. */
-export const isolateKind = defineFaultKind<{ at: number; action: "isolate"; node: string; direction: "both" | "inbound" | "outbound" }>({
+/**
+ * Cuts one node (or a symbolic target such as `leader`, resolved when it fires) off from every other node.
+ * With `views`, the target of each view of the range is isolated while the system is in that view (see
+ * `harness/view-window.ts`); `id` names it for a selective heal.
+ */
+export const isolateKind = defineFaultKind<{ at: number; action: "isolate"; node: string; direction: "both" | "inbound" | "outbound"; id?: string; views?: [number, number] }>({
   action: "isolate",
-  summary: "cut one node (or the current leader: \"leader\") off, both ways or one way, until a heal",
-  schema: z.strictObject({ action: z.literal("isolate"), node: nodeName, direction: direction.default("both") }),
+  summary: "cut one node (or the current leader: \"leader\"; with views, the leader of each view) off, both ways or one way, until a heal",
+  schema: z.strictObject({ action: z.literal("isolate"), node: nodeName, direction: direction.default("both"), id: cutFields.id, views: viewsField.optional() }),
   check: (a, plan, _model, field) => {
     if (!plan.targets.has(a.node)) networkNode(plan, a.node, `${field}.node`);
   },
   model: (a, model, plan) => {
     const quorum = plan.targets.get(a.node);
-    if (quorum !== undefined) model.isolateUnnamed(quorum);
-    else model.isolate(a.node);
+    if (quorum !== undefined) model.isolateUnnamed(quorum, a.id);
+    else model.isolate(a.node, a.id);
   },
-  apply: (a, ctx) => ctx.world.isolate(ctx.resolve(a.node), a.direction),
+  apply: (a, ctx) => {
+    if (a.views === undefined) {
+      ctx.world.isolate(ctx.resolve(a.node), a.direction, a.id);
+      return;
+    }
+    const window = { target: a.node, views: a.views, verb: `isolate ${a.direction}`, releaseVerb: "end isolation of", endsOnHeal: true, ...(a.id !== undefined ? { cutId: a.id } : {}) };
+    armViewWindow(ctx, window, (node) => {
+      const handle = ctx.world.isolate(node, a.direction, a.id);
+      return () => {
+        ctx.world.removeCut(handle);
+      };
+    });
+  },
   describe: (a, resolved) => {
     const target = resolved.get(a.node);
-    return `isolate ${target !== undefined ? `${target} (${a.node})` : a.node} ${a.direction}`;
+    return `isolate ${target !== undefined ? `${target} (${a.node})` : a.node} ${a.direction}${describeCut(a)}`;
   },
   heal: "network",
   swarm: (ctx, rng) => {
@@ -160,37 +200,61 @@ export const isolateKind = defineFaultKind<{ at: number; action: "isolate"; node
         .map(({ window, node, direction: dir }) => ({ ...window, locks: ["network"], begin: [{ at: window.startUs, action: "isolate", node, direction: dir }], end: [{ at: window.endUs, action: "heal" }] }));
     },
   },
-  real: (a) => (a.direction === "both" ? [{ op: "isolate", node: a.node }] : { unsupported: "one-way isolation (the transport blocks a peer both ways)" }),
-  symbolicTargets: (a) => [a.node],
+  real: (a) =>
+    a.views !== undefined ? { unsupported: "isolation keyed by views" } : a.direction === "both" ? [{ op: "isolate", node: a.node }] : { unsupported: "one-way isolation (the transport blocks a peer both ways)" },
+  symbolicTargets: (a) => (a.views === undefined ? [a.node] : []),
 });
 
-/** Ends every partition, one-way cut and isolation. */
-export const healKind = defineFaultKind<{ at: number; action: "heal" }>({
+/**
+ * Ends every partition, one-way cut and isolation (view-keyed isolations included); with `partition`, only
+ * the ones whose `id` it names (a selective heal).
+ */
+export const healKind = defineFaultKind<{ at: number; action: "heal"; partition?: string }>({
   action: "heal",
-  summary: "end every partition, one-way cut and isolation",
-  schema: z.strictObject({ action: z.literal("heal") }),
+  summary: "end every partition, one-way cut and isolation (with partition: only the one of that id)",
+  schema: z.strictObject({ action: z.literal("heal"), partition: cutFields.id }),
   check: () => {},
-  model: (_a, model) => model.healCuts(),
-  apply: (_a, { world }) => world.heal(),
-  describe: () => "heal",
+  model: (a, model) => {
+    if (a.partition === undefined) model.healCuts();
+    else model.healCut(a.partition);
+  },
+  apply: (a, { world }) => {
+    if (a.partition === undefined) world.heal();
+    else world.healPartition(a.partition);
+  },
+  describe: (a) => (a.partition === undefined ? "heal" : `heal ${a.partition}`),
   heal: "nothing",
   swarm: { drawnBy: "partition" },
   arbitrary: { drawnBy: "partition" },
-  real: () => [{ op: "heal" }],
+  real: (a) => (a.partition === undefined ? [{ op: "heal" }] : { unsupported: "healing one partition by id (the control channel heals all)" }),
   symbolicTargets: () => [],
 });
 
-/** Holds every message to and from a node (kept, released on unclog). */
-export const clogKind = defineFaultKind<{ at: number; action: "clog"; node: string }>({
+/**
+ * Holds every message to and from a node (kept, released on unclog). With `views`, the target of each view of
+ * the range (`leader`, `next-leader` or a node) is clogged while the system is in that view.
+ */
+export const clogKind = defineFaultKind<{ at: number; action: "clog"; node: string; views?: [number, number] }>({
   action: "clog",
-  summary: "hold every message to and from a node until its unclog",
-  schema: z.strictObject({ action: z.literal("clog"), node: nodeName }),
-  check: (a, plan, _model, field) => networkNode(plan, a.node, `${field}.node`),
-  model: (a, model) => {
-    model.clogged.add(a.node);
+  summary: "hold every message to and from a node until its unclog (with views: the leader of each view, released as views pass)",
+  schema: z.strictObject({ action: z.literal("clog"), node: nodeName, views: viewsField.optional() }),
+  check: (a, plan, _model, field) => {
+    if (a.views !== undefined && plan.targets.has(a.node)) return;
+    networkNode(plan, a.node, `${field}.node`);
   },
-  apply: (a, { world }) => world.clog(a.node),
-  describe: (a) => `clog ${a.node}`,
+  model: (a, model, plan) => {
+    if (a.views !== undefined) holdsByViews(a.node, model, plan);
+    else model.clogged.add(a.node);
+  },
+  apply: (a, ctx) => {
+    if (a.views === undefined) return ctx.world.clog(a.node);
+    armViewWindow(ctx, { target: a.node, views: a.views, verb: "clog", releaseVerb: "unclog", endsOnHeal: false }, (node) => {
+      if (ctx.world.network.cloggedNodes.has(node)) throw new AssertionError(`${node} is clogged already`);
+      ctx.world.clog(node);
+      return () => ctx.world.unclog(node);
+    });
+  },
+  describe: (a) => `clog ${a.node}${a.views !== undefined ? ` views ${a.views[0]}..${a.views[1]}` : ""}`,
   heal: "clogs",
   swarm: (ctx, rng) => {
     const actions: Record<string, unknown>[] = [];

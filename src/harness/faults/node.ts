@@ -9,6 +9,8 @@ import { nodeName, positiveDuration } from "../../config/fields.js";
 import { defineFaultKind, type DrawnBy, type EpisodeContext, type FaultKind, type PlanContext } from "../fault-kind.js";
 import type { FaultModel } from "../fault-model.js";
 import type { CrashPoint, StepEffect } from "../../sim/host.js";
+import { armViewWindow } from "../view-window.js";
+import { holdsByViews, viewsField } from "./cut-fields.js";
 import { windowArb } from "./network.js";
 import { isValidatorRole, pick, requireNode, roundMs } from "./plan-checks.js";
 
@@ -65,15 +67,33 @@ function crashTargets(ctx: EpisodeContext): string[] {
   return [...(ctx.maxFaultyValidators > 0 ? ctx.validators : []), ...ctx.otherCrashable];
 }
 
-/** Crashes a node: its volatile state and unsynced writes are lost until its `restart`. */
-export const crashKind = defineFaultKind<{ at: number; action: "crash"; node: string }>({
+/**
+ * Crashes a node: its volatile state and unsynced writes are lost until its `restart`. With `views`, the
+ * target of each view of the range (`leader`, `next-leader`, or a node) is crashed while the system is in
+ * that view and restarted when the view moves on (see `harness/view-window.ts`); no `restart` is written.
+ */
+export const crashKind = defineFaultKind<{ at: number; action: "crash"; node: string; views?: [number, number] }>({
   action: "crash",
-  summary: "crash a node (volatile state and unsynced writes lost) until its restart",
-  schema: z.strictObject({ action: z.literal("crash"), node: nodeName }),
-  check: (a, plan, model, field) => checkTakeDown(plan, model, a.node, `${field}.node`, "the crashed node", false, firingText(a)),
-  model: markDown,
-  apply: (a, { world }) => world.crash(a.node),
-  describe: (a) => `crash ${a.node}`,
+  summary: "crash a node (volatile state and unsynced writes lost) until its restart (with views: the leader of each view, restarted as views pass)",
+  schema: z.strictObject({ action: z.literal("crash"), node: nodeName, views: viewsField.optional() }),
+  check: (a, plan, model, field) => {
+    if (a.views !== undefined && plan.targets.has(a.node)) return;
+    checkTakeDown(plan, model, a.node, `${field}.node`, "the crashed node", false, firingText(a));
+  },
+  model: (a, model, plan) => {
+    if (a.views !== undefined) holdsByViews(a.node, model, plan);
+    else markDown(a, model);
+  },
+  apply: (a, ctx) => {
+    if (a.views === undefined) return ctx.world.crash(a.node);
+    armViewWindow(ctx, { target: a.node, views: a.views, verb: "crash", releaseVerb: "restart", endsOnHeal: false }, (node) => {
+      ctx.world.crash(node);
+      return () => {
+        if (!ctx.world.isUp(node)) ctx.world.restart(node);
+      };
+    });
+  },
+  describe: (a) => `crash ${a.node}${a.views !== undefined ? ` views ${a.views[0]}..${a.views[1]}` : ""}`,
   heal: "restart",
   swarm: (ctx, rng) => {
     if (ctx.f < 1) return undefined;
@@ -89,7 +109,7 @@ export const crashKind = defineFaultKind<{ at: number; action: "crash"; node: st
     return actions.length === 0 ? undefined : { actions, note: `crash x${actions.length / 2}` };
   },
   arbitrary: downEpisode("crash", crashTargets),
-  real: (a) => [{ op: "crash", node: a.node }],
+  real: (a) => (a.views !== undefined ? { unsupported: "crashes keyed by views" } : [{ op: "crash", node: a.node }]),
   symbolicTargets: () => [],
 });
 

@@ -57,6 +57,19 @@ export function checkByzantine(rollup: RollupScenario, field: string, durationUs
   }
 }
 
+/**
+ * Checks one rollup's `validators.leaders`: every view names one of its validators (without the rollup's
+ * namespace).
+ * @param field the section's path (`validators.leaders`, `rollups[1].validators.leaders`)
+ * @throws InputError naming the first bad view
+ */
+export function checkLeaders(rollup: RollupScenario, field: string): void {
+  const known = new Set(validatorIds("", rollup.validators.count));
+  for (const [view, id] of Object.entries(rollup.validators.leaders ?? {})) {
+    if (!known.has(id)) throw new InputError(`${field}.${view}`, `the leader must be a validator: unknown validator ${JSON.stringify(id)} (validators are v0..v${rollup.validators.count - 1})`);
+  }
+}
+
 /** Every node id the honest-node invariants must not judge: byzantine validators and both instances of each twin (with the rollup's prefix). */
 export function byzantineNodes(rollup: RollupScenario): Set<string> {
   const out = new Set<string>();

@@ -39,11 +39,14 @@ import { emptyPayloadAfter } from "../../sequencer/byzantine-payload.js";
 import type { Node, NodeId } from "../../sim/node.js";
 import type { RollupScenario, Scenario } from "../scenario-shape.js";
 import { BYZANTINE_BACKGROUND_KINDS } from "./background.js";
-import { behaviorsOf, byzantineNodes, checkByzantine, twinsOf } from "./byzantine-plan.js";
+import { behaviorsOf, byzantineNodes, checkByzantine, checkLeaders, twinsOf } from "./byzantine-plan.js";
+import { describeValidatorMessage } from "./message-info.js";
+import { leaderTable } from "../../consensus/leader-election/leader-table.js";
+import { roundRobin } from "../../consensus/leader-election/round-robin.js";
 import { genesisSupply } from "./genesis.js";
 import { MetricsCollector } from "./metrics.js";
 import { CLIENT_ROLE, VALIDATOR_ROLE, clientIds, validatorIds } from "./names.js";
-import { clientAccountKeys, createAssetApp, createClient, networkGenesis, replicaConfig, validatorKeySeed } from "./node-factories.js";
+import { clientAccountKeys, createAssetApp, createClient, leaderIndexes, networkGenesis, replicaConfig, validatorKeySeed } from "./node-factories.js";
 import { formatValidatorsSummary } from "./summary.js";
 
 /** Why liveness is not judged in a safety-only run. */
@@ -134,15 +137,22 @@ export const validatorsSystem: System<Scenario> = {
   plan(scenario): SystemPlan {
     const nodes = scenario.rollups.flatMap(planRollup);
     const quorums = scenario.rollups.map(quorumOf);
-    const targets: [string, Quorum][] = [["leader", quorums[0]!]];
+    const targets: [string, Quorum][] = [
+      ["leader", quorums[0]!],
+      ["next-leader", quorums[0]!],
+    ];
     scenario.rollups.forEach((r, i) => {
-      if (r.prefix !== "") targets.push([`${r.prefix}leader`, quorums[i]!]);
+      if (r.prefix !== "") targets.push([`${r.prefix}leader`, quorums[i]!], [`${r.prefix}next-leader`, quorums[i]!]);
     });
     return { nodes, quorums, targets };
   },
 
   check(scenario) {
-    scenario.rollups.forEach((rollup, i) => checkByzantine(rollup, scenario.layout === "single" ? "byzantine" : `rollups[${i}].byzantine`, scenario.duration));
+    scenario.rollups.forEach((rollup, i) => {
+      const at = scenario.layout === "single" ? "" : `rollups[${i}].`;
+      checkByzantine(rollup, `${at}byzantine`, scenario.duration);
+      checkLeaders(rollup, `${at}validators.leaders`);
+    });
   },
 
   build(ctx) {
@@ -206,6 +216,11 @@ function buildRollup(ctx: BuildContext<Scenario>, rollup: RollupScenario): Valid
     return out;
   };
 
+  // The leader of each view as every replica's election says (the leader table over round-robin), for the
+  // symbolic targets and the equivocation checker.
+  const election = leaderTable(leaderIndexes(rollup.validators.leaders), validators.length, roundRobin(validators.length));
+  const leaderOf = (view: number): NodeId => validators[election.leaderOf(view)]!;
+
   // The honest-node invariants judge the validators not declared byzantine (never a twin's instance).
   const honest: ReadonlySet<NodeId> = new Set(validators.filter((id) => !byzantine.has(id)));
   const checkers = [
@@ -215,7 +230,7 @@ function buildRollup(ctx: BuildContext<Scenario>, rollup: RollupScenario): Valid
     new ValidityChecker(scheme, honest),
     new ReferenceLedgerChecker(genesis, auditCommittedLedgers, honest),
     new ReorgBoundChecker(rollup.invariants.maxReorgDepth, honest),
-    new EquivocationChecker({ validators, identities, honest }),
+    new EquivocationChecker({ validators, identities, honest, leaderOf }),
     new LivenessChecker(rollup.invariants.livenessBound, livenessExpectation, honest),
     ...expectationCheckers(rollup, { validators, identities, quorum: validatorSet.quorum }, honest),
   ];
@@ -236,7 +251,7 @@ function buildRollup(ctx: BuildContext<Scenario>, rollup: RollupScenario): Valid
   const configOf = (index: number): ReplicaConfig => replicaConfig({ validators: validatorSet, index, keyPair: keyPairs[index]!, chain: v, checkpoints: rollup.checkpoints });
   const checkMempoolInvariants = ctx.environment.checkInvariants === true;
   const newApp = (): AssetApp => createAssetApp({ scheme, genesis, chain: v, checkMempoolInvariants, ...(rootSubscribers.length > 0 ? { batchPosters: rootSubscribers } : {}) });
-  const spec = { system: "validators", instance, codec: validatorCodec, crashable: true } as const;
+  const spec = { system: "validators", instance, codec: validatorCodec, crashable: true, describeMessage: describeValidatorMessage } as const;
   validators.forEach((id, index) => {
     const behaviors = behaviorsOf(rollup, id.slice(rollup.prefix.length));
     if (behaviors.length === 0) {
@@ -277,8 +292,16 @@ function buildRollup(ctx: BuildContext<Scenario>, rollup: RollupScenario): Valid
     });
   });
 
-  ctx.addTarget(rollup.prefix === "" ? "leader" : `${rollup.prefix}leader`, () => currentLeader(validatorSet, validators, replicaOfId));
-  if (rollup === scenario.rollups[0] && rollup.prefix !== "") ctx.addTarget("leader", () => currentLeader(validatorSet, validators, replicaOfId));
+  // `leader`: the leader of a view given (a view-keyed action), else of the highest view a validator is in;
+  // `next-leader`: the leader of the view after.
+  const leaderTarget = (view?: number): NodeId => leaderOf(view ?? highestView(validators, replicaOfId));
+  const nextLeaderTarget = (view?: number): NodeId => leaderOf((view ?? highestView(validators, replicaOfId)) + 1);
+  ctx.addTarget(`${rollup.prefix}leader`, leaderTarget);
+  ctx.addTarget(`${rollup.prefix}next-leader`, nextLeaderTarget);
+  if (rollup === scenario.rollups[0] && rollup.prefix !== "") {
+    ctx.addTarget("leader", leaderTarget);
+    ctx.addTarget("next-leader", nextLeaderTarget);
+  }
 
   const handle: ValidatorsInstance = {
     system: "validators",
@@ -324,9 +347,9 @@ export function committedSnapshot(ledger: LedgerState): LedgerSnapshot {
   return { nonces, balances, assets, pools, shares };
 }
 
-/** The validator leading the highest view any running validator is in. */
-function currentLeader(validatorSet: ValidatorSet, validators: readonly NodeId[], replica: (id: NodeId) => HotStuffReplica | undefined): NodeId {
+/** The highest view any running validator (original instance) is in. */
+function highestView(validators: readonly NodeId[], replica: (id: NodeId) => HotStuffReplica | undefined): number {
   let view = 0;
   for (const id of validators) view = Math.max(view, replica(id)?.view ?? 0);
-  return validatorSet.idOf(validatorSet.leaderOf(view));
+  return view;
 }

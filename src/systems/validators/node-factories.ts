@@ -5,6 +5,8 @@
  * (`cluster.ts`) and real mode (`runtime/`) both build their nodes here, so a
  * validator in a real process is configured exactly as in a simulated run.
  */
+import { leaderTable } from "../../consensus/leader-election/leader-table.js";
+import { roundRobin } from "../../consensus/leader-election/round-robin.js";
 import { HotStuffReplica, type ReplicaConfig } from "../../consensus/replica.js";
 import type { ValidatorSet } from "../../consensus/validator-set.js";
 import { concatBytes, sha256, toHex, u64, utf8 } from "../../crypto/hash.js";
@@ -57,6 +59,16 @@ export function networkGenesis(clientKeys: readonly (readonly KeyPair[])[], ledg
   return { directory, genesis: buildGenesis(ledger, directory) };
 }
 
+/**
+ * The leader table of `validators.leaders` (view -> validator index), names read as `v<index>` (the section
+ * names validators without a rollup's namespace; `checkLeaders` refused anything else).
+ */
+export function leaderIndexes(leaders: Readonly<Record<string, string>> | undefined): Map<number, number> {
+  const table = new Map<number, number>();
+  for (const [view, id] of Object.entries(leaders ?? {})) table.set(Number(view), Number(id.slice(1)));
+  return table;
+}
+
 /** The replica configuration of validator `index` (storage is always formatted before the first boot). */
 export function replicaConfig(options: {
   validators: ValidatorSet;
@@ -66,9 +78,12 @@ export function replicaConfig(options: {
   checkpoints: CheckpointSettings;
 }): ReplicaConfig {
   const { chain } = options;
+  const table = leaderIndexes(chain.leaders);
+  const size = options.validators.size;
   return {
     validators: options.validators,
     index: options.index,
+    ...(table.size > 0 ? { leaderElection: () => leaderTable(table, size, roundRobin(size)) } : {}),
     keyPair: options.keyPair,
     blockTimeUs: chain.blockTime,
     viewTimeoutUs: chain.viewTimeout,

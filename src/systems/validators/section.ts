@@ -121,6 +121,18 @@ export const validatorsSection = z
     signatureScheme: z.enum(SIGNATURE_SCHEMES).default("ed25519-native"),
     maxBlockTransactions: z.number().int().positive().default(5_000),
     mempool: mempool.default(MEMPOOL_DEFAULTS),
+    /**
+     * The leader of chosen views, `{ "<view>": "<validator>" }` (a Twins leader schedule): a view listed is led
+     * by the validator named (both instances of a twin); the others follow the default election. Unset: none.
+     */
+    leaders: z
+      .record(z.string(), nodeName)
+      .superRefine((table, ctx) => {
+        for (const view of Object.keys(table)) {
+          if (!/^[1-9]\d{0,14}$/.test(view)) ctx.addIssue({ code: "custom", message: `${JSON.stringify(view)} must be a view number (1, 2, ...; view 0 is the genesis)`, path: [view] });
+        }
+      })
+      .optional(),
   })
   .transform((v, ctx) => {
     const viewTimeoutMax = v.viewTimeoutMax ?? 8 * v.viewTimeout;
