@@ -93,9 +93,8 @@ function firstViolation(checker: AgreementChecker, observations: readonly Observ
   return undefined;
 }
 
-describe("every shipped scenario loads; drafts are kept apart", () => {
+describe("every shipped scenario loads", () => {
   const shipped = readdirSync(join(ROOT, "sim-scenarios")).filter((f) => f.endsWith(".json"));
-  const drafts = readdirSync(join(ROOT, "sim-scenarios/drafts")).filter((f) => f.endsWith(".json"));
 
   it.each(shipped)("%s parses", (file) => {
     const parsed = parseScenario(rawScenario(file.replace(/\.json$/, "")));
@@ -104,20 +103,24 @@ describe("every shipped scenario loads; drafts are kept apart", () => {
 
   it("each published case states its source, what the original does, the mapping, the expected outcome and the fidelity", () => {
     const published = shipped.filter((f) => f.startsWith("published-"));
-    expect(published).toHaveLength(10);
-    for (const file of [...published.map((f) => join("sim-scenarios", f)), ...drafts.map((f) => join("sim-scenarios/drafts", f))]) {
-      const raw = JSON.parse(readFileSync(join(ROOT, file), "utf8")) as { name: string; description: string };
+    expect(published).toHaveLength(14);
+    for (const file of published) {
+      const raw = JSON.parse(readFileSync(join(ROOT, "sim-scenarios", file), "utf8")) as { name: string; description: string };
       for (const part of ["SOURCE:", "WHAT THE ORIGINAL DOES:", "MAPPING HERE:", "EXPECTED OUTCOME HERE:", "FIDELITY:"]) expect(raw.description, `${file} ${part}`).toContain(part);
+      expect(raw.description, file).not.toMatch(/DRAFT|drafts\//);
     }
   });
 
-  it("each draft (explicit leaders, round partitions) names its runnable approximation, which is shipped", () => {
-    expect(drafts.length).toBe(4);
-    for (const file of drafts) {
-      const raw = JSON.parse(readFileSync(join(ROOT, "sim-scenarios/drafts", file), "utf8")) as { name: string; description: string };
-      expect(raw.name).toMatch(/-rounds$/);
-      expect(raw.description).toContain("DRAFT");
-      expect(shipped).toContain(`${raw.name.replace(/-rounds$/, "")}.json`);
+  it("each round-based case (explicit leaders, view-keyed partitions) has its approximation shipped, and each names the other", () => {
+    const rounds = shipped.filter((f) => f.startsWith("published-") && f.endsWith("-rounds.json"));
+    expect(rounds).toHaveLength(4);
+    for (const file of rounds) {
+      const approximation = file.replace(/-rounds\.json$/, ".json");
+      expect(shipped).toContain(approximation);
+      const [own, other] = [file, approximation].map((f) => JSON.parse(readFileSync(join(ROOT, "sim-scenarios", f), "utf8")) as { description: string; validators: { leaders?: unknown } });
+      expect(own!.description).toContain(`sim-scenarios/${approximation}`);
+      expect(other!.description).toContain(file.replace(/\.json$/, ""));
+      expect(own!.validators.leaders, file).toBeDefined();
     }
   });
 });
@@ -320,5 +323,135 @@ describe("Aptos: changing working quorum", () => {
     };
     check(0, 27 * S, down0, []);
     check(27 * S, 36 * S, down1, ["v1"]);
+  });
+});
+
+describe("round-based cases: the originals' leader schedules and per-round partitions", () => {
+  /** The views some validator formed a TC of, ascending. */
+  const tcViews = (events: readonly Observation[]) => [...new Set(eventsOf(events, "tc").map((e) => e.fields.view as number))].sort((a, b) => a - b);
+  /** The nodes that inserted block `hash`. */
+  const holders = (events: readonly Observation[], hash: string) => [...new Set(eventsOf(events, "block").filter((e) => e.fields.hash === hash).map((e) => e.node))].sort();
+  /** `node`'s committed block per height. */
+  const commitsByHeight = (events: readonly Observation[], node: string) => new Map(eventsOf(events, "commit", node).map((e) => [e.fields.height as number, e.fields.hash as string]));
+
+  it("twins-simulator FHS attack: the original's leaders and cuts per view give its fork shape; the two-chain rule commits one side, the model's rule would commit both", () => {
+    const { report, events } = runRecorded(scenario("published-twins-fhs-attack-rounds"));
+    expectSafe(report);
+    expect(invariant(report, "min-commits").ok).toBe(true);
+    // The heal at view 10 (all cuts end there) lets liveness be judged rather than skipped.
+    const liveness = invariant(report, "liveness");
+    expect(liveness.ok).toBe(true);
+    expect(liveness.skipped).toBeUndefined();
+    expect(eventsOf(events, "fault").at(-1)?.fields.description).toBe("heal (at view 10)");
+    expect(invariant(report, "max-failed-views")).toMatchObject({ ok: true, figures: { failedViews: 6 } });
+    expect(tcViews(events)).toEqual([2, 3, 4, 5, 6, 7]);
+
+    const [b1, b2, b3, b4, b5, b6, b7, b8, b9] = [1, 2, 3, 4, 5, 6, 7, 8, 9].map((view) => proposalOf(events, view)) as string[];
+    // The leaders are the original's (twins rounds 3..11 are views 1..9).
+    const leaders = [1, 2, 3, 4, 5, 6, 7, 8, 9].map((view) => eventsOf(events, "propose").find((e) => e.fields.view === view)!.node);
+    expect(leaders).toEqual(["v0", "v0", "v1", "v0", "v2", "v1", "v1", "v2", "v2"]);
+    // Each firewalled leader alone holds the QC of the view before its own, and its proposal reaches nobody.
+    expect(qcFormers(events, 2)).toEqual(["v1"]);
+    expect(qcFormers(events, 4)).toEqual(["v2"]);
+    expect(qcFormers(events, 6)).toEqual(["v1"]);
+    expect(holders(events, b3!)).toEqual(["v1"]);
+    expect(holders(events, b5!)).toEqual(["v2"]);
+    expect(holders(events, b7!)).toEqual(["v1"]);
+    // The fork: the view-2 and view-4 blocks are siblings on the view-1 block; 6 extends 2, 8 extends 4, 9 extends 8.
+    const blocks = blockStore(events);
+    expect(blocks.get(b2!)!.parent).toBe(b1);
+    expect(blocks.get(b4!)!.parent).toBe(b1);
+    expect(blocks.get(b6!)!.parent).toBe(b2);
+    expect(blocks.get(b8!)!.parent).toBe(b4);
+    expect(blocks.get(b9!)!.parent).toBe(b8);
+    // The hidden QCs come out through the timeouts: v1's of view 4 carries its QC of view 2, v2's of view 6 its QC of view 4.
+    expect(eventsOf(events, "timeout", "v1").find((e) => e.fields.view === 4)?.fields.highQCView).toBe(2);
+    expect(eventsOf(events, "timeout", "v2").find((e) => e.fields.view === 6)?.fields.highQCView).toBe(4);
+    // Honest validators voted on both forks: v0 and v3 for the view-4 and the view-6 block.
+    for (const node of ["v0", "v3"]) {
+      const voted = new Set(eventsOf(events, "vote", node).map((e) => e.fields.hash));
+      expect(voted.has(b4) && voted.has(b6), node).toBe(true);
+    }
+    // Here: the QCs of views 8 and 9 (v2) commit the view-4 fork everywhere; the view-2 fork is never committed.
+    expect(qcFormers(events, 8)).toEqual(["v2"]);
+    expect(qcFormers(events, 9)).toEqual(["v2"]);
+    for (const node of ["v0", "v1", "v2", "v3"]) {
+      const commits = commitsByHeight(events, node);
+      expect([commits.get(1), commits.get(2), commits.get(3)], node).toEqual([b1, b4, b8]);
+      expect(eventsOf(events, "commit", node).some((e) => e.fields.hash === b2 || e.fields.hash === b6), node).toBe(false);
+    }
+    // The model's rule on the same run: v1 commits the view-2 block (QC of view 6), v2 the view-4 block (QC of view 8): the original's B4 and B6.
+    const violation = firstViolation(new AgreementChecker(new Set(["v0", "v1", "v2", "v3"])), modelCommits(events));
+    expect(violation?.message).toBe(`height 2: v2 committed ${b4!.slice(0, 16)} but v1 committed ${b2!.slice(0, 16)}`);
+  });
+
+  it("Aptos drop_config_test with its fixed proposer: v0 leads every view, no view fails, v2 commits nothing", () => {
+    const { report, events } = runRecorded(scenario("published-aptos-twins-drop-config-rounds"));
+    expectSafe(report);
+    expect(invariant(report, "min-commits").ok).toBe(true);
+    expect(invariant(report, "max-failed-views")).toMatchObject({ ok: true, figures: { failedViews: 0 } });
+    const proposed = eventsOf(events, "propose");
+    expect(new Set(proposed.map((e) => e.node))).toEqual(new Set(["v0"]));
+    expect(proposed.map((e) => e.fields.view)).toEqual([...Array(proposed.length).keys()].map((i) => i + 1));
+    expect(proposed.length).toBeLessThan(40); // every view of the run is pinned
+    expect(new Set(eventsOf(events, "qc").map((e) => e.node))).toEqual(new Set(["v0"]));
+    expect(eventsOf(events, "tc")).toHaveLength(0);
+    expect(eventsOf(events, "commit", "v2")).toHaveLength(0);
+    for (const node of ["v0", "v1", "v3"]) expect(heightAt(events, node, 8 * S), node).toBeGreaterThanOrEqual(20);
+    expect(report.metrics.messages.dropped).toBeGreaterThan(0);
+  });
+
+  it("Aptos twins_proposer_test with n0 leading every round (must fail): each side commits its own block at height 1 within views 1..9", () => {
+    const { report, events } = runRecorded(scenario("published-aptos-twins-proposer-rounds"));
+    expect(report.exitCode).toBe(1);
+    expect(report.violation?.invariant).toBe("root-agreement");
+    expect(report.violation?.message).toMatch(/^height 1: v[23] computed root [0-9a-f]{16}, v[23] computed [0-9a-f]{16}$/);
+    expect(invariant(report, "agreement").ok).toBe(false);
+    expect(Math.max(...eventsOf(events, "view").map((e) => e.fields.view as number))).toBeLessThanOrEqual(9);
+    // Both instances of v0 lead views 1 and 2 and certify their own, different, blocks.
+    for (const view of [1, 2]) {
+      const proposals = eventsOf(events, "propose").filter((e) => e.fields.view === view);
+      expect(proposals.map((e) => e.node).sort(), `view ${view}`).toEqual(["v0", "v0t"]);
+      expect(new Set(proposals.map((e) => e.fields.hash)).size, `view ${view}`).toBe(2);
+      expect(qcFormers(events, view)).toEqual(["v0", "v0t"]);
+    }
+    // As Aptos asserts, n0 and its twin commit different blocks; the honest v2 and v3 follow their sides.
+    const first = (node: string) => eventsOf(events, "commit", node)[0]?.fields.hash;
+    expect(first("v0")).toBeDefined();
+    expect(first("v0t")).toBeDefined();
+    expect(first("v0")).not.toBe(first("v0t"));
+    expect(first("v2")).toBe(first("v0"));
+    expect(first("v3")).toBe(first("v0t"));
+    // Without transactions the two instances build the same empty blocks, so nothing forks: the reason for the workload.
+    const empty = runRecorded(scenario("published-aptos-twins-proposer-rounds", { workload: { txPerSecond: 0 } }, 2 * S));
+    expectSafe(empty.report);
+    for (const view of [1, 2, 3]) expect(new Set(eventsOf(empty.events, "propose").filter((e) => e.fields.view === view).map((e) => e.fields.hash)).size, `view ${view}`).toBe(1);
+    const emptyFirst = (node: string) => eventsOf(empty.events, "commit", node)[0]?.fields.hash;
+    expect(emptyFirst("v0")).toBeDefined();
+    expect(emptyFirst("v0t")).toBe(emptyFirst("v0"));
+  });
+
+  it("Aptos twins_commit_test with n0 leading every round: v0 and its twin race in every view, one block per view is certified, both commit the same", () => {
+    const { report, events } = runRecorded(scenario("published-aptos-twins-commit-rounds"));
+    expectSafe(report);
+    expect(invariant(report, "min-commits").ok).toBe(true);
+    expect(invariant(report, "equivocation").figures.conflictingProposalsObserved).toBeGreaterThan(0);
+    expect(new Set(eventsOf(events, "propose").map((e) => e.node))).toEqual(new Set(["v0", "v0t"]));
+    const views = [...new Set(eventsOf(events, "propose").map((e) => e.fields.view as number))];
+    expect(Math.max(...views)).toBeLessThan(40); // every view of the run is pinned
+    let racedWithDifferentBlocks = 0;
+    for (const view of views) {
+      const proposed = new Set(eventsOf(events, "propose").filter((e) => e.fields.view === view).map((e) => e.fields.hash));
+      if (proposed.size === 2) racedWithDifferentBlocks++;
+      expect(proposed.size, `view ${view}`).toBeLessThanOrEqual(2);
+      // At most one of the racing blocks is certified.
+      expect(new Set(eventsOf(events, "qc").filter((e) => e.fields.view === view).map((e) => e.fields.hash)).size, `view ${view}`).toBeLessThanOrEqual(1);
+    }
+    expect(racedWithDifferentBlocks).toBeGreaterThan(0);
+    const [original, twin] = [commitsByHeight(events, "v0"), commitsByHeight(events, "v0t")];
+    expect(twin.get(1)).toBe(original.get(1)); // Aptos: n0's first commit equals twin0's
+    const common = [...original.keys()].filter((h) => twin.has(h));
+    expect(common.length).toBeGreaterThanOrEqual(20);
+    for (const h of common) expect(twin.get(h), `height ${h}`).toBe(original.get(h));
   });
 });

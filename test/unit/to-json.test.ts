@@ -9,7 +9,6 @@ import { scenarioToJson } from "../../src/scenario/to-json.js";
 import { ROOT, rawScenario } from "../helpers/scenario.js";
 
 describe("scenarioToJson", () => {
-  // Top-level files only: sim-scenarios/drafts/ holds scenarios for features not merged yet.
   const shipped = readdirSync(join(ROOT, "sim-scenarios")).filter((f) => f.endsWith(".json")).map((f) => f.replace(/\.json$/, ""));
 
   it.each(shipped)("round-trips the shipped scenario %s", (name) => {
