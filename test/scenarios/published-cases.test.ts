@@ -383,6 +383,9 @@ describe("round-based cases: the originals' leader schedules and per-round parti
     // The model's rule on the same run: v1 commits the view-2 block (QC of view 6), v2 the view-4 block (QC of view 8): the original's B4 and B6.
     const violation = firstViolation(new AgreementChecker(new Set(["v0", "v1", "v2", "v3"])), modelCommits(events));
     expect(violation?.message).toBe(`height 2: v2 committed ${b4!.slice(0, 16)} but v1 committed ${b2!.slice(0, 16)}`);
+    // As the original's executor reports: node 1 commits B4 (view 2 here), nodes 0, 2, 3 commit B6 (view 4 here).
+    const modelFirstAt2 = (node: string) => modelCommits(events).find((e) => e.node === node && e.fields.height === 2)?.fields.hash;
+    expect(["v0", "v1", "v2", "v3"].map(modelFirstAt2)).toEqual([b4, b2, b4, b4]);
   });
 
   it("Aptos drop_config_test with its fixed proposer: v0 leads every view, no view fails, v2 commits nothing", () => {
