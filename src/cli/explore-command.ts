@@ -194,13 +194,17 @@ async function exploreGuided(base: Scenario, from: number, count: number, jobs: 
   const pool = candidatePool(jobs, { checkDeterminism: options.checkDeterminism === true });
   const outcomes: CandidateOutcome[] = [];
   try {
+    const maxFailures = reporting.maxFailures;
+    const enough = (): boolean => maxFailures !== undefined && reporting.failuresSeen >= maxFailures;
     while (!explorer.done) {
       const candidates = explorer.nextGeneration();
-      const generationOutcomes = await pool.run(candidates, (outcome) => arrive(outcome, reporting, io));
-      const report = explorer.absorb(generationOutcomes);
+      const generationOutcomes = await pool.run(candidates, (outcome) => arrive(outcome, reporting, io), enough);
       outcomes.push(...generationOutcomes);
+      // With --max-failures reached in a generation the rest of it is not started and the generation is not
+      // absorbed (whether it happened to finish depends on the threads), so the report does not depend on --jobs.
+      if (enough()) break;
+      const report = explorer.absorb(generationOutcomes);
       io.err(`guided: generation ${report.generation}: ${report.runs} runs (${report.mutants} mutants), coverage ${report.features} features (+${report.newFeatures}), corpus ${report.corpus}, failures ${report.failures}`);
-      if (reporting.maxFailures !== undefined && outcomes.filter((o) => o.verdict !== "ok").length >= reporting.maxFailures) break;
     }
   } finally {
     await pool.close();

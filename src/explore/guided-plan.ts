@@ -26,6 +26,9 @@ import { scenarioToJson } from "../scenario/to-json.js";
 import { BUILTIN_SYSTEMS } from "../systems/index.js";
 import { planFits, swarmWindow, type SwarmGroup } from "./swarm.js";
 
+/** Most plan contexts with added byzantine entries memoised per space. */
+const PLANS_WITH_BYZANTINE_MAX = 1024;
+
 /** The kind name of the group holding the base scenario's own fault actions. */
 export const SCENARIO_GROUP = "scenario";
 
@@ -58,6 +61,8 @@ export interface PlanSpace {
   readonly scenarioLimitUs: number;
   /** The base scenario's own byzantine validators. */
   readonly baseByzantine: ReadonlySet<string>;
+  /** Plan contexts of the base with added byzantine entries (twins add nodes), by the entries' JSON. */
+  readonly plansWithByzantine: Map<string, PlanContext | string>;
 }
 
 /** The space of plans over `base` (validated). */
@@ -75,6 +80,7 @@ export function planSpace(base: Scenario, registry: SystemRegistry<Scenario> = B
     ...swarmWindow(base),
     scenarioLimitUs: Math.min(base.duration, base.phases.livenessAt ?? base.duration),
     baseByzantine: new Set(((baseRaw.byzantine as { node: string }[] | undefined) ?? []).map((b) => b.node)),
+    plansWithByzantine: new Map(),
   };
 }
 
@@ -127,7 +133,9 @@ function groupMisfit(space: PlanSpace, kept: readonly FaultGroup[], group: Fault
   }
   const groups = [...kept, group];
   const actions = groups.flatMap((g) => g.actions);
-  if (!planFits(space.registry, space.plan, actions)) return `${group.kind}: a kind's plan check fails, or more than f validators are down at once`;
+  const plan = planWith(space, groups);
+  if (typeof plan === "string") return `${group.kind}: ${plan}`;
+  if (!planFits(space.registry, plan, actions)) return `${group.kind}: a kind's plan check fails, or more than f validators are down at once`;
   const added = groups.flatMap((g) => g.byzantine.map((b) => String(b.node)));
   const distinct = new Set(added);
   if (distinct.size !== added.length || added.some((n) => space.baseByzantine.has(n))) return `${group.kind}: a validator made byzantine twice`;
@@ -142,27 +150,56 @@ function groupMisfit(space: PlanSpace, kept: readonly FaultGroup[], group: Fault
   return undefined;
 }
 
+/**
+ * The plan context of the base with the groups' byzantine entries (a twin is
+ * a node of its own, which the groups' partitions name), or why the entries
+ * do not parse.
+ */
+function planWith(space: PlanSpace, groups: readonly FaultGroup[]): PlanContext | string {
+  const added = groups.flatMap((g) => g.byzantine);
+  if (added.length === 0) return space.plan;
+  const key = JSON.stringify(added);
+  let plan = space.plansWithByzantine.get(key);
+  if (plan === undefined) {
+    const raw = { ...composeScenario(space, { seed: space.base.seed, groups: groups.map((g) => ({ ...g, actions: [] })) }), faults: [] };
+    try {
+      plan = planOf(parseScenario(raw, { registry: space.registry }), space.registry);
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      plan = error.message;
+    }
+    // A bounded memo: byzantine additions are few, but a long exploration must not grow it without end.
+    if (space.plansWithByzantine.size >= PLANS_WITH_BYZANTINE_MAX) space.plansWithByzantine.clear();
+    space.plansWithByzantine.set(key, plan);
+  }
+  return plan;
+}
+
 /** The outcome of {@link repairPlan}: the plan kept (groups that did not fit dropped) and its scenario, or why none. */
-export type Repaired = { readonly ok: true; readonly plan: GuidedPlan; readonly raw: Record<string, unknown>; readonly scenario: Scenario; readonly dropped: number } | { readonly ok: false; readonly reason: string };
+export type Repaired =
+  | { readonly ok: true; readonly plan: GuidedPlan; readonly raw: Record<string, unknown>; readonly scenario: Scenario; readonly dropped: number; readonly why: readonly string[] }
+  | { readonly ok: false; readonly reason: string };
 
 /**
  * Keeps the groups of `plan` that fit, in order (a group that breaks a rule
  * with the ones kept before it is dropped, as the fast-check arbitraries'
  * repair drops an over-budget episode), then parses the scenario.
- * @returns the repaired plan and its parsed scenario, or `ok: false` when the
- *   scenario does not parse (the plan must not run)
+ * @returns the repaired plan and its parsed scenario (with how many groups
+ *   were dropped and why), or `ok: false` when the scenario does not parse (the plan must not run)
  */
 export function repairPlan(space: PlanSpace, plan: GuidedPlan, note?: string): Repaired {
   const kept: FaultGroup[] = [];
-  let dropped = 0;
+  const why: string[] = [];
   for (const group of plan.groups) {
-    if (groupMisfit(space, kept, group) === undefined) kept.push(group);
-    else dropped++;
+    const misfit = groupMisfit(space, kept, group);
+    if (misfit === undefined) kept.push(group);
+    else why.push(misfit);
   }
+  const dropped = why.length;
   const repaired: GuidedPlan = { seed: plan.seed, groups: kept };
   const raw = composeScenario(space, repaired, note);
   try {
-    return { ok: true, plan: repaired, raw, scenario: parseScenario(raw, { registry: space.registry }), dropped };
+    return { ok: true, plan: repaired, raw, scenario: parseScenario(raw, { registry: space.registry }), dropped, why };
   } catch (error) {
     if (error instanceof InputError) return { ok: false, reason: error.message };
     throw error;

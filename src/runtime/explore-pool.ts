@@ -84,10 +84,12 @@ export function runCandidateInThisThread(raw: Record<string, unknown>, run: numb
 /** Runs batches of guided candidates (a generation at a time) on worker threads kept between batches. */
 export interface CandidatePool {
   /**
-   * Runs every candidate; `onOutcome` sees each as it finishes (any order).
-   * @returns the outcomes in the order of `candidates`
+   * Runs the candidates, starting them in order; `onOutcome` sees each as it
+   * finishes (any order). Once `shouldStop` says true no further candidate is
+   * started (those running finish), so the candidates run are always a prefix.
+   * @returns the outcomes of the candidates run, in the order of `candidates`
    */
-  run(candidates: readonly { readonly raw: Record<string, unknown>; readonly run: number }[], onOutcome: (outcome: CandidateOutcome) => void): Promise<CandidateOutcome[]>;
+  run(candidates: readonly { readonly raw: Record<string, unknown>; readonly run: number }[], onOutcome: (outcome: CandidateOutcome) => void, shouldStop?: () => boolean): Promise<CandidateOutcome[]>;
   /** Stops the worker threads. */
   close(): Promise<void>;
 }
@@ -97,35 +99,31 @@ export interface CandidatePool {
  * @throws Error when the compiled worker is missing (`npm run build`)
  */
 export function candidatePool(jobs: number, options: CandidateRunOptions): CandidatePool {
-  if (jobs <= 1) {
-    return {
-      async run(candidates, onOutcome) {
-        const outcomes: CandidateOutcome[] = [];
-        for (const c of candidates) {
-          const outcome = runCandidateInThisThread(c.raw, c.run, options);
-          onOutcome(outcome);
-          outcomes.push(outcome);
-          // Let stderr drain between runs.
-          await new Promise((resolve) => setImmediate(resolve));
-        }
-        return outcomes;
-      },
-      close: async () => {},
-    };
-  }
-  const pool = workerpool.pool(workerScript(), { workerType: "thread", maxWorkers: jobs });
+  const pool = jobs <= 1 ? undefined : workerpool.pool(workerScript(), { workerType: "thread", maxWorkers: jobs });
+  const runOne = async (c: { readonly raw: Record<string, unknown>; readonly run: number }): Promise<CandidateOutcome> => {
+    if (pool !== undefined) return (await pool.exec("runCandidate", [c.raw, c.run, options])) as CandidateOutcome;
+    const outcome = runCandidateInThisThread(c.raw, c.run, options);
+    // Let stderr drain between runs.
+    await new Promise((resolve) => setImmediate(resolve));
+    return outcome;
+  };
   return {
-    async run(candidates, onOutcome) {
-      return Promise.all(
-        candidates.map(async (c) => {
-          const outcome = (await pool.exec("runCandidate", [c.raw, c.run, options])) as CandidateOutcome;
+    async run(candidates, onOutcome, shouldStop) {
+      const outcomes: (CandidateOutcome | undefined)[] = candidates.map(() => undefined);
+      let next = 0;
+      const lane = async (): Promise<void> => {
+        while (next < candidates.length && shouldStop?.() !== true) {
+          const index = next++;
+          const outcome = await runOne(candidates[index]!);
+          outcomes[index] = outcome;
           onOutcome(outcome);
-          return outcome;
-        }),
-      );
+        }
+      };
+      await Promise.all(Array.from({ length: Math.max(1, Math.min(jobs, candidates.length)) }, lane));
+      return outcomes.filter((o): o is CandidateOutcome => o !== undefined);
     },
     close: async () => {
-      await pool.terminate();
+      await pool?.terminate();
     },
   };
 }
