@@ -20,13 +20,19 @@
  * (`--twins`, from the `rounds` branch; detected in the copy's
  * `explore --help`, else the column says "not built on this branch").
  *
- * Options: `--seeds N` (budget per case and mode, default 60), `--jobs J`
- * (default 1), `--only LIST` (case names), `--modes LIST` (default
- * swarm,guided,twins), `--generation G` (guided generation size), `--keep`
- * (keep the temporary copies).
+ * Each case and mode runs `--trials T` times from different first seeds
+ * (the case's own seed, then + 1000, + 2000...), since one search finding a
+ * bug at its 38th seed says little; a cell reports how many trials found it,
+ * the median seeds (runs) and wall seconds to the first failure over those,
+ * and the budget of those that did not.
+ *
+ * Options: `--seeds N` (budget per case, mode and trial, default 60),
+ * `--trials T` (default 3), `--jobs J` (default 1), `--only LIST` (case
+ * names), `--modes LIST` (default swarm,guided,twins), `--generation G`
+ * (guided generation size), `--keep` (keep the temporary copies).
  */
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { packageRoot } from "../src/runtime/program-files.js";
@@ -54,6 +60,10 @@ interface Case {
   readonly mutant?: Mutant;
   /** False for the control, which must find nothing. */
   readonly mustFail: boolean;
+  /** A smaller seed budget for a slow case (each run of `reorg-depth-zero` is 40 s virtual with 7 validators). */
+  readonly seedsMax?: number;
+  /** The scenario's own seed: trial k starts at it + 1000 k. */
+  readonly seed: number;
 }
 
 /** What one explore invocation found. */
@@ -81,11 +91,25 @@ export function parseExploreOutput(stdout: string): FindResult {
   return { found: false, count: Number(ran[1]), seconds: Number(wall[1]) };
 }
 
-/** One cell of the table. */
-export function formatCell(result: FindResult | string, unit: string): string {
-  if (typeof result === "string") return result;
-  if (!result.found) return `not found in ${result.count} ${unit}s (${result.seconds.toFixed(1)} s)`;
-  return `${result.count} ${unit}${result.count === 1 ? "" : "s"}, ${result.seconds.toFixed(1)} s${result.invariant === undefined ? "" : ` (${result.invariant})`}`;
+/** The median of a non-empty list. */
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/**
+ * One cell of the table, over the trials of a case and mode: `3/3: 12 seeds, 4.1 s (agreement)` (medians over the
+ * trials that found it), `1/3: 38 seeds, 35.5 s; 2 not in 60`, or `0/3 in 60 seeds (21 s each)`.
+ */
+export function formatCell(results: readonly FindResult[], unit: string): string {
+  const found = results.filter((r) => r.found);
+  const missed = results.filter((r) => !r.found);
+  const plural = (n: number): string => `${n} ${unit}${n === 1 ? "" : "s"}`;
+  if (found.length === 0) return `0/${results.length} in ${plural(Math.max(...results.map((r) => r.count)))} (${median(results.map((r) => r.seconds)).toFixed(1)} s each)`;
+  const invariants = [...new Set(found.flatMap((r) => (r.invariant === undefined ? [] : [r.invariant])))].join(", ");
+  const head = `${found.length}/${results.length}: ${plural(median(found.map((r) => r.count)))}, ${median(found.map((r) => r.seconds)).toFixed(1)} s${invariants === "" ? "" : ` (${invariants})`}`;
+  return missed.length === 0 ? head : `${head}; ${missed.length} not in ${plural(Math.max(...missed.map((r) => r.count)))}`;
 }
 
 function option(name: string): string | undefined {
@@ -94,7 +118,7 @@ function option(name: string): string | undefined {
 }
 
 /** A copy of the built package under `dir`, with `node_modules` linked to the real one. */
-function copyPackage(root: string, dir: string): void {
+export function copyPackage(root: string, dir: string): void {
   mkdirSync(dir, { recursive: true });
   for (const part of ["dist", "bin", "package.json", "sim-scenarios"]) cpSync(join(root, part), join(dir, part), { recursive: true });
   const elf = join("programs", "asset_rollup", "asset_rollup.so");
@@ -105,8 +129,8 @@ function copyPackage(root: string, dir: string): void {
   symlinkSync(realpathSync(join(root, "node_modules")), join(dir, "node_modules"), "dir");
 }
 
-function runExplore(copy: string, scenario: string, mode: ExploreMode, seeds: number, jobs: number, generation: string | undefined, out: string): FindResult {
-  const args = [join(copy, "bin", "asset-sim.js"), "explore", scenario, "--seeds", String(seeds), "--max-failures", "1", "--jobs", String(jobs), "--out", out, ...mode.flags];
+function runExplore(copy: string, scenario: string, mode: ExploreMode, seeds: number, from: number, jobs: number, generation: string | undefined, out: string): FindResult {
+  const args = [join(copy, "bin", "asset-sim.js"), "explore", scenario, "--seeds", String(seeds), "--from", String(from), "--max-failures", "1", "--jobs", String(jobs), "--out", out, ...mode.flags];
   if (generation !== undefined && mode.name === "guided") args.push("--generation", generation);
   const result = spawnSync(process.execPath, args, { cwd: copy, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
   if (result.status === 2) throw new Error(`explore refused its input (exit 2): ${result.stderr}`);
@@ -121,6 +145,7 @@ function modeAvailable(copy: string, mode: ExploreMode): boolean {
 async function main(): Promise<void> {
   const root = packageRoot();
   const seeds = Number(option("--seeds") ?? "60");
+  const trials = Number(option("--trials") ?? "3");
   const jobs = Number(option("--jobs") ?? "1");
   const generation = option("--generation");
   const only = option("--only")?.split(",");
@@ -131,20 +156,24 @@ async function main(): Promise<void> {
     return mode;
   });
   if (!Number.isSafeInteger(seeds) || seeds < 1) throw new Error(`--seeds: a positive integer, got ${option("--seeds")}`);
+  if (!Number.isSafeInteger(trials) || trials < 1) throw new Error(`--trials: a positive integer, got ${option("--trials")}`);
   if (!existsSync(join(root, "dist", "src", "cli", "main.js"))) throw new Error("dist/ is missing: run npm run build first");
 
+  const seedOf = (path: string): number => (JSON.parse(readFileSync(path, "utf8")) as { seed: number }).seed;
+  const fixture = (name: string): string => join(root, "test", "fixtures", `${name}.json`);
+  const bft4 = join(root, "bench", "scenarios", "bft-4.json");
   const cases: Case[] = [
-    { name: "twins-must-fail", what: "two twins beyond f, split from time 0 (shipped)", scenario: "sim-scenarios/twins-must-fail.json", mustFail: true },
-    { name: "liveness-too-tight", what: "livenessBound below a view timeout (fixture)", scenario: join(root, "test", "fixtures", "liveness-too-tight.json"), mustFail: true },
-    { name: "reorg-depth-zero", what: "maxReorgDepth 0 under an isolated leader (fixture)", scenario: join(root, "test", "fixtures", "reorg-depth-zero.json"), mustFail: true },
-    ...MUTANTS.map((mutant): Case => ({ name: mutant.name, what: mutant.bug, scenario: join(root, mutant.scenario), mutant, mustFail: true })),
-    { name: "control", what: "no mutant, the mutants' base scenario: must find nothing", scenario: join(root, "bench", "scenarios", "bft-4.json"), mustFail: false },
+    { name: "twins-must-fail", what: "two twins beyond f, split from time 0 (shipped)", scenario: "sim-scenarios/twins-must-fail.json", mustFail: true, seed: seedOf(join(root, "sim-scenarios", "twins-must-fail.json")) },
+    { name: "liveness-too-tight", what: "livenessBound below a view timeout (fixture)", scenario: fixture("liveness-too-tight"), mustFail: true, seed: seedOf(fixture("liveness-too-tight")) },
+    { name: "reorg-depth-zero", what: "maxReorgDepth 0 under an isolated leader (fixture)", scenario: fixture("reorg-depth-zero"), mustFail: true, seedsMax: 4, seed: seedOf(fixture("reorg-depth-zero")) },
+    ...MUTANTS.map((mutant): Case => ({ name: mutant.name, what: mutant.bug, scenario: join(root, mutant.scenario), mutant, mustFail: true, seed: seedOf(join(root, mutant.scenario)) })),
+    { name: "control", what: "no mutant, the mutants' base scenario: must find nothing", scenario: bft4, mustFail: false, seed: seedOf(bft4) },
   ].filter((c) => only === undefined || only.includes(c.name));
 
   const work = mkdtempSync(join(tmpdir(), "asset-sim-find-bugs-"));
-  const command = `npm run bench:find-bugs -- --seeds ${seeds} --jobs ${jobs}${generation === undefined ? "" : ` --generation ${generation}`}${only === undefined ? "" : ` --only ${only.join(",")}`}`;
+  const command = `npm run bench:find-bugs -- --seeds ${seeds} --trials ${trials} --jobs ${jobs}${generation === undefined ? "" : ` --generation ${generation}`}${only === undefined ? "" : ` --only ${only.join(",")}`}`;
   console.log(`find-bugs: ${command}`);
-  console.log(`node ${process.version}, ${cpus().length} cores; explore --max-failures 1 --jobs ${jobs}, budget ${seeds} seeds (runs) per case and mode`);
+  console.log(`node ${process.version}, ${cpus().length} cores; explore --max-failures 1 --jobs ${jobs}, budget ${seeds} seeds (runs) per case, mode and trial, ${trials} trial(s) from the case's seed + 1000 k`);
   const plain = join(work, "plain");
   copyPackage(root, plain);
   const available = new Map(modes.map((m) => [m.name, modeAvailable(plain, m)]));
@@ -163,10 +192,15 @@ async function main(): Promise<void> {
           cells.push("not built on this branch");
           continue;
         }
-        const result = runExplore(copy, c.scenario, mode, seeds, jobs, generation, join(work, "failures", c.name, mode.name));
-        if (!c.mustFail && result.found) console.log(`WARNING: the control found a failure in ${mode.name} mode: a bug of the real code (see ${join(work, "failures", c.name)})`);
-        cells.push(formatCell(result, mode.name === "guided" ? "run" : "seed"));
-        console.log(`${c.name} ${mode.name}: ${cells.at(-1)}`);
+        const results: FindResult[] = [];
+        for (let trial = 0; trial < trials; trial++) {
+          const from = c.seed + 1000 * trial;
+          const result = runExplore(copy, c.scenario, mode, Math.min(seeds, c.seedsMax ?? seeds), from, jobs, generation, join(work, "failures", c.name, mode.name));
+          if (!c.mustFail && result.found) console.log(`WARNING: the control found a failure in ${mode.name} mode (from ${from}): a bug of the real code (see ${join(work, "failures", c.name)})`);
+          console.log(`${c.name} ${mode.name} from ${from}: ${result.found ? `found after ${result.count}, ${result.seconds.toFixed(1)} s (${result.invariant ?? "?"})` : `not found in ${result.count} (${result.seconds.toFixed(1)} s)`}`);
+          results.push(result);
+        }
+        cells.push(formatCell(results, mode.name === "guided" ? "run" : "seed"));
       }
       rows.push([c.name, cells.join(" | ")]);
     }

@@ -13,9 +13,12 @@
  *   event. The state is the replica's standing in its view as its own events
  *   show it: how far behind the highest view any honest validator has
  *   entered (0, 1, 2, 3+), whether it voted or timed out in its view, whether
- *   it is recovering its safety state, whether it has restarted. A vote by a
- *   replica that timed out or already voted in its view is one such pair: the
- *   state the voting rules exist for. Refusals and rejects carry their reason.
+ *   it is recovering its safety state, whether it has restarted; and of the
+ *   world, whether a network cut (partition, one-way partition, isolation)
+ *   is in force. A vote by a replica that timed out or already voted in its
+ *   view is one such pair: the state the voting rules exist for; a commit
+ *   under a cut is another, the situation quorum intersection exists for.
+ *   Refusals and rejects carry their reason.
  * - `vc|...`: view-change patterns: trigrams of how each honest validator
  *   entered its successive views (`Q` a QC of the view before existed, `T` a
  *   TC of it did, `J` neither: a jump by timeout amplification or sync; `+`
@@ -25,7 +28,10 @@
  * - `fork|...`: fork shapes: each abandoned branch (blocks of honest trees
  *   below the highest committed height, off the committed chain) by its depth
  *   from the fork point and whether a block of it was certified; how far an
- *   honest head ever moved back.
+ *   honest head ever moved back; and how deep the heads of two honest
+ *   validators ever diverged (each on a certified block the other's head
+ *   does not extend): the near miss of agreement, which two conflicting
+ *   commits need first.
  * - `n|...`: hit-count buckets (1, 2, 3, 4-7, 8-15, 16-31, 32-127, 128+) of
  *   the rarer events (timeouts, TCs, refusals, rejects, rollbacks, recoveries,
  *   snapshots), so "more of the same trouble" also counts once per bucket.
@@ -71,6 +77,8 @@ interface ReplicaStanding {
   readonly entries: string[];
   /** Highest head height seen, for head moves back. */
   headHeight: number;
+  /** The current head's hash, if any. */
+  head: string | undefined;
 }
 
 /** AFL's hit-count buckets. */
@@ -104,6 +112,8 @@ export class CoverageCollector {
   private readonly certifiedHashes = new Set<string>();
   private readonly blocks = new Map<string, { parent: string; height: number }>();
   private highestCommitted = 0;
+  /** True while a network cut applied by a fault is in force (until the next heal). */
+  private cut = false;
 
   /**
    * @param honestValidators the honest validators whose events and trees count (`v0`...)
@@ -140,7 +150,7 @@ export class CoverageCollector {
   private standingOf(node: NodeId): ReplicaStanding {
     let s = this.standing.get(node);
     if (s === undefined) {
-      s = { view: 0, votedInView: false, timedOutInView: false, recovering: false, boots: 0, entries: [], headHeight: 0 };
+      s = { view: 0, votedInView: false, timedOutInView: false, recovering: false, boots: 0, entries: [], headHeight: 0, head: undefined };
       this.standing.set(node, s);
     }
     return s;
@@ -184,6 +194,8 @@ export class CoverageCollector {
         const height = f.height as number;
         if (height < s.headHeight) this.found.add(`fork|head-back|${depthBucket(s.headHeight - height)}`);
         s.headHeight = Math.max(s.headHeight, height);
+        s.head = f.hash as string;
+        this.checkDivergence(o.node, s.head);
         break;
       }
       default:
@@ -198,9 +210,43 @@ export class CoverageCollector {
     else if (o.event === "recovered") s.recovering = false;
   }
 
+  /** Records how deep `head` (of `node`) diverges from each other honest validator's head. */
+  private checkDivergence(node: NodeId, head: string): void {
+    for (const [other, s] of this.standing) {
+      if (other === node || s.head === undefined || s.head === head) continue;
+      const depth = this.divergence(head, s.head);
+      if (depth > 0) this.found.add(`fork|heads-diverge|${depthBucket(depth)}`);
+    }
+  }
+
+  /**
+   * How far below the lower of two blocks their common ancestor lies (0 when
+   * one extends the other, or when an ancestor is unknown within 64 steps).
+   */
+  private divergence(a: string, b: string): number {
+    const ancestors = new Map<string, number>();
+    let cursor: string | undefined = a;
+    for (let i = 0; cursor !== undefined && i < 64; i++) {
+      const block = this.blocks.get(cursor);
+      if (block === undefined) break;
+      ancestors.set(cursor, block.height);
+      cursor = block.parent;
+    }
+    const heightA = this.blocks.get(a)?.height;
+    const heightB = this.blocks.get(b)?.height;
+    if (heightA === undefined || heightB === undefined) return 0;
+    cursor = b;
+    for (let i = 0; cursor !== undefined && i < 64; i++) {
+      const common = ancestors.get(cursor);
+      if (common !== undefined) return cursor === a || cursor === b ? 0 : Math.min(heightA, heightB) - common;
+      cursor = this.blocks.get(cursor)?.parent;
+    }
+    return 0;
+  }
+
   private stateOf(s: ReplicaStanding): string {
     const lag = this.maxView - s.view;
-    return `lag${lag >= 3 ? "3+" : lag}${s.votedInView ? ",voted" : ""}${s.timedOutInView ? ",timedout" : ""}${s.recovering ? ",recovering" : ""}${s.boots > 1 ? ",restarted" : ""}`;
+    return `lag${lag >= 3 ? "3+" : lag}${s.votedInView ? ",voted" : ""}${s.timedOutInView ? ",timedout" : ""}${s.recovering ? ",recovering" : ""}${s.boots > 1 ? ",restarted" : ""}${this.cut ? ",cut" : ""}`;
   }
 
   private onByzantine(o: Observation): void {
@@ -212,7 +258,10 @@ export class CoverageCollector {
   private onWorld(o: Observation): void {
     if (o.event === "fault") {
       const description = String(o.fields.description ?? "");
-      this.found.add(`sim|fault|${description.split(" ")[0] ?? ""}${o.fields.triggered === true ? "|triggered" : ""}`);
+      const kind = description.split(" ")[0] ?? "";
+      if (kind === "partition" || kind === "partition-oneway" || kind === "isolate") this.cut = true;
+      else if (kind === "heal" || description.startsWith("liveness phase")) this.cut = false;
+      this.found.add(`sim|fault|${kind}${o.fields.triggered === true ? "|triggered" : ""}`);
     } else if (o.event === "crash-point") {
       this.found.add(`sim|crash-point|${String(o.fields.point)}`);
     } else if (o.event !== "redeliver" && o.event !== "violation") {

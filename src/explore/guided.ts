@@ -14,10 +14,19 @@
  * thread, and absorbed in candidate order. Generation 0 is the base
  * scenario's own plan at seed `from`, then fresh swarm draws of seeds `from`,
  * `from + 1`...; each later generation holds mutants of corpus entries, and
- * a quarter of fresh swarm draws (continuing the seed sequence) so the search
- * never stops exploring. A candidate enters the corpus when its run reached a
- * feature no earlier run had; its weight when parents are picked is
- * `(1 + new features it brought) / (1 + times picked)`.
+ * fresh swarm draws (continuing the seed sequence) so the search never stops
+ * exploring. How many is a two-armed bandit's choice (as MOpt schedules its
+ * mutation operators, Lyu et al., USENIX Security 2019): the share of fresh
+ * draws follows the new features per run each source brought lately
+ * (decayed by half each generation), kept between `freshShare` and
+ * `1 - freshShare`, so the search leans on whichever finds new behaviour. A candidate enters the corpus when its run reached a
+ * feature no earlier run had. Parents are picked with a weight that favours
+ * rare behaviour, as libFuzzer's entropic power schedule and AFL++'s rare
+ * edges do (Böhme et al., "Boosting fuzzer efficiency", ESEC/FSE 2020): the
+ * sum over the entry's features of 1 / (runs that reached the feature so
+ * far), divided by `1 + times picked`, so a plan that alone reached a fork,
+ * a forged certificate or a commit under a partition is mutated far more
+ * often than one that reached what every run reaches.
  *
  * This file is the sans-IO half: the runtime runs the candidates (threads)
  * and the CLI writes the seed files.
@@ -42,7 +51,7 @@ export interface GuidedOptions {
   readonly runs: number;
   /** Candidates per generation (default {@link GENERATION_SIZE_DEFAULT}); the result does not depend on the thread count. */
   readonly generationSize?: number;
-  /** Share of fresh swarm draws in generations after the first (default 0.25). */
+  /** Least share of fresh swarm draws (and of mutants) in generations after the first, 0 to 0.5 (default 0.25). */
   readonly freshShare?: number;
   /** Most corpus entries (default 512); past it, a new entry replaces the lightest one when it brought more features. */
   readonly corpusMax?: number;
@@ -81,6 +90,8 @@ export interface CorpusEntry {
   readonly plan: GuidedPlan;
   /** Features no earlier run had reached. */
   readonly newFeatures: number;
+  /** Every feature its run reached. */
+  readonly features: readonly string[];
   /** Times picked as a parent. */
   picks: number;
 }
@@ -110,6 +121,8 @@ export interface GenerationReport {
  */
 export class GuidedExplorer {
   readonly coverage = new Set<string>();
+  /** Runs that reached each feature. */
+  private readonly hits = new Map<string, number>();
   readonly corpus: CorpusEntry[] = [];
   readonly history: GenerationReport[] = [];
   private generation = 0;
@@ -120,6 +133,8 @@ export class GuidedExplorer {
   private readonly freshShare: number;
   private readonly corpusMax: number;
   private pending: Candidate[] | undefined;
+  /** Decayed new features and runs of each source (fresh draws, mutants), for the share of fresh draws. */
+  private readonly yields = { fresh: { features: 0, runs: 0 }, mutant: { features: 0, runs: 0 } };
 
   /**
    * @throws RangeError on a bad option (runs or generation size below 1, a share outside [0, 1])
@@ -133,7 +148,7 @@ export class GuidedExplorer {
     this.corpusMax = options.corpusMax ?? 512;
     if (!Number.isSafeInteger(options.runs) || options.runs < 1) throw new RangeError(`runs must be a positive integer, got ${options.runs}`);
     if (!Number.isSafeInteger(this.generationSize) || this.generationSize < 1) throw new RangeError(`generation size must be a positive integer, got ${this.generationSize}`);
-    if (!(this.freshShare >= 0 && this.freshShare <= 1)) throw new RangeError(`freshShare must be in [0, 1], got ${this.freshShare}`);
+    if (!(this.freshShare >= 0 && this.freshShare <= 0.5)) throw new RangeError(`freshShare must be in [0, 0.5], got ${this.freshShare}`);
     if (!Number.isSafeInteger(options.from) || options.from < 0) throw new RangeError(`from must be a non-negative integer, got ${options.from}`);
     this.nextSwarmSeed = options.from;
   }
@@ -154,9 +169,10 @@ export class GuidedExplorer {
     if (count <= 0) return [];
     const rng = createRng(this.options.from, `guided/generation/${this.generation}`);
     const candidates: Candidate[] = [];
+    const share = this.currentFreshShare();
     for (let slot = 0; slot < count; slot++) {
       const run = this.issued + slot;
-      const candidate = run === 0 ? this.scenarioCandidate() : this.corpus.length === 0 || rng.chance(this.freshShare) ? undefined : this.mutantCandidate(run, rng);
+      const candidate = run === 0 ? this.scenarioCandidate() : this.corpus.length === 0 || rng.chance(share) ? undefined : this.mutantCandidate(run, rng);
       candidates.push(candidate ?? this.freshCandidate(run));
     }
     this.issued += candidates.length;
@@ -175,15 +191,23 @@ export class GuidedExplorer {
     assert(outcomes.length === candidates.length, "one outcome per candidate");
     let newFeatures = 0;
     let failures = 0;
+    for (const source of [this.yields.fresh, this.yields.mutant]) {
+      source.features /= 2;
+      source.runs /= 2;
+    }
     for (let i = 0; i < candidates.length; i++) {
       const candidate = candidates[i]!;
       const outcome = outcomes[i]!;
       assert(outcome.run === candidate.run, "outcomes come in candidate order");
       const fresh = outcome.features.filter((f) => !this.coverage.has(f));
       for (const f of fresh) this.coverage.add(f);
+      for (const f of outcome.features) this.hits.set(f, (this.hits.get(f) ?? 0) + 1);
       newFeatures += fresh.length;
+      const source = candidate.origin.startsWith("run ") ? this.yields.mutant : this.yields.fresh;
+      source.features += fresh.length;
+      source.runs += 1;
       if (outcome.verdict !== "ok") failures++;
-      if (fresh.length > 0) this.admit({ run: candidate.run, plan: candidate.plan, newFeatures: fresh.length, picks: 0 });
+      if (fresh.length > 0) this.admit({ run: candidate.run, plan: candidate.plan, newFeatures: fresh.length, features: outcome.features, picks: 0 });
     }
     const mutants = candidates.filter((c) => c.origin.startsWith("run ")).length;
     const report: GenerationReport = { generation: this.generation, runs: candidates.length, features: this.coverage.size, newFeatures, corpus: this.corpus.length, failures, fresh: candidates.length - mutants, mutants };
@@ -193,13 +217,27 @@ export class GuidedExplorer {
     return report;
   }
 
+  /**
+   * The share of fresh swarm draws in the next generation: each source's new
+   * features per run lately, fresh over both, within [freshShare, 1 - freshShare]
+   * (one half until both sources have run).
+   */
+  currentFreshShare(): number {
+    const { fresh, mutant } = this.yields;
+    if (fresh.runs === 0 || mutant.runs === 0) return Math.max(this.freshShare, 0.5);
+    const freshYield = fresh.features / fresh.runs;
+    const mutantYield = mutant.features / mutant.runs;
+    const share = freshYield + mutantYield === 0 ? 0.5 : freshYield / (freshYield + mutantYield);
+    return Math.min(1 - this.freshShare, Math.max(this.freshShare, share));
+  }
+
   private admit(entry: CorpusEntry): void {
     if (this.corpus.length < this.corpusMax) {
       this.corpus.push(entry);
       return;
     }
     let lightest = 0;
-    for (let i = 1; i < this.corpus.length; i++) if (weight(this.corpus[i]!) < weight(this.corpus[lightest]!)) lightest = i;
+    for (let i = 1; i < this.corpus.length; i++) if (this.weight(this.corpus[i]!) < this.weight(this.corpus[lightest]!)) lightest = i;
     if (entry.newFeatures > this.corpus[lightest]!.newFeatures) this.corpus[lightest] = entry;
   }
 
@@ -249,19 +287,23 @@ export class GuidedExplorer {
   }
 
   private pickParent(rng: Rng): CorpusEntry {
+    const weights = this.corpus.map((e) => this.weight(e));
     let total = 0;
-    for (const e of this.corpus) total += weight(e);
+    for (const w of weights) total += w;
     let x = rng.next() * total;
-    for (const e of this.corpus) {
-      x -= weight(e);
-      if (x < 0) return e;
+    for (let i = 0; i < this.corpus.length; i++) {
+      x -= weights[i]!;
+      if (x < 0) return this.corpus[i]!;
     }
     return this.corpus[this.corpus.length - 1]!;
   }
-}
 
-function weight(e: CorpusEntry): number {
-  return (1 + e.newFeatures) / (1 + e.picks);
+  /** An entry's weight as a parent: the rarity of what its run reached, over the times it was picked. */
+  private weight(e: CorpusEntry): number {
+    let rarity = 0;
+    for (const f of e.features) rarity += 1 / (this.hits.get(f) ?? 1);
+    return rarity / (1 + e.picks);
+  }
 }
 
 /** Options of {@link runCandidate}. */

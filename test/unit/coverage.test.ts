@@ -82,6 +82,14 @@ describe("coverage features", () => {
     ];
     const features = collect(chain);
     expect(features).toContain("fork|branch|2|certified");
+    // While v1's head was block 13 (height 3, off block 1) and v0's... v0 had no head: no divergence yet.
+    expect(features.filter((f) => f.startsWith("fork|heads-diverge"))).toEqual([]);
+    // Heads on two branches of block 1: v0 on block 3, v1 on block 13, diverging two heights below the lower one.
+    const diverged = collect([...chain.slice(0, 5), o("v0", "head", { hash: HASH(3), height: 3, view: 3 }), o("v1", "head", { hash: HASH(13), height: 3, view: 5 })]);
+    expect(diverged).toContain("fork|heads-diverge|2");
+    // One head extending the other is no divergence.
+    const along = collect([...chain.slice(0, 3), o("v0", "head", { hash: HASH(3), height: 3, view: 3 }), o("v1", "head", { hash: HASH(1), height: 1, view: 1 })]);
+    expect(along.filter((f) => f.startsWith("fork|heads-diverge"))).toEqual([]);
     expect(features).toContain("fork|branches|1");
     expect(features).toContain("fork|head-back|2");
     // The same blocks with nothing abandoned: no fork features.
