@@ -132,10 +132,7 @@ function groupMisfit(space: PlanSpace, kept: readonly FaultGroup[], group: Fault
     }
   }
   const groups = [...kept, group];
-  const actions = groups.flatMap((g) => g.actions);
-  const plan = planWith(space, groups);
-  if (typeof plan === "string") return `${group.kind}: ${plan}`;
-  if (!planFits(space.registry, plan, actions)) return `${group.kind}: a kind's plan check fails, or more than f validators are down at once`;
+  // The byzantine entries first: the plan context is built from them (two twins of one node have no context).
   const added = groups.flatMap((g) => g.byzantine.map((b) => String(b.node)));
   const distinct = new Set(added);
   if (distinct.size !== added.length || added.some((n) => space.baseByzantine.has(n))) return `${group.kind}: a validator made byzantine twice`;
@@ -147,6 +144,9 @@ function groupMisfit(space: PlanSpace, kept: readonly FaultGroup[], group: Fault
       for (const a of other.actions) if (own.has(a.node as string) || own.has(a.to as string)) return `${g.kind}: byzantine ${String(a.node ?? a.to)} is named by a fault action`;
     }
   }
+  const plan = planWith(space, groups);
+  if (typeof plan === "string") return `${group.kind}: ${plan}`;
+  if (!planFits(space.registry, plan, groups.flatMap((g) => g.actions))) return `${group.kind}: a kind's plan check fails, or more than f validators are down at once`;
   return undefined;
 }
 

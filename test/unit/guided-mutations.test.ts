@@ -103,6 +103,9 @@ describe("guided plans", () => {
     expect(repairPlan(space, { seed: 1, groups: [crash, second] })).toMatchObject({ ok: true, dropped: 1 });
     // Outside the fault window (it starts at 10% of the run).
     expect(repairPlan(space, { seed: 1, groups: [{ ...crash, actions: crash.actions.map((a) => ({ ...a, at: a.at - 900_000 })) }] })).toMatchObject({ ok: true, dropped: 1 });
+    // Two twins of one validator (a splice of two plans that each drew one): the second is dropped.
+    const twin = (from: number) => ({ kind: "twin", note: "twin v0", actions: [{ at: from, action: "partition", groups: [["v0", "v1"], ["v0t", "v2", "v3"]] }, { at: from + 500_000, action: "heal" }], byzantine: [{ node: "v0", behavior: "twin", from }], network: {} });
+    expect(repairPlan(space, { seed: 1, groups: [twin(1_000_000), twin(2_000_000)] })).toMatchObject({ ok: true, dropped: 1, why: ["twin: a validator made byzantine twice"] });
     // A network rate out of range passes the group checks but not the scenario schema: refused, never run.
     expect(repairPlan(space, { seed: 1, groups: [{ kind: "drop", note: "drop 2", actions: [], byzantine: [], network: { dropRate: 2 } }] })).toMatchObject({ ok: false });
   });
