@@ -134,8 +134,11 @@ function runExplore(copy: string, scenario: string, mode: ExploreMode, seeds: nu
   if (generation !== undefined && mode.name === "guided") args.push("--generation", generation);
   const result = spawnSync(process.execPath, args, { cwd: copy, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
   if (result.status === 2) throw new Error(`explore refused its input (exit 2): ${result.stderr}`);
-  if (result.status === null || result.status > 6) throw new Error(`explore ${args.slice(1).join(" ")} crashed (status ${result.status}, signal ${result.signal}):\n${result.stderr}`);
-  return parseExploreOutput(result.stdout);
+  try {
+    return parseExploreOutput(result.stdout);
+  } catch (error) {
+    throw new Error(`explore ${args.slice(1).join(" ")} ended without its table (status ${result.status}, signal ${result.signal}):\n${result.stderr}`, { cause: error });
+  }
 }
 
 function modeAvailable(copy: string, mode: ExploreMode): boolean {
