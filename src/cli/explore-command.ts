@@ -1,11 +1,11 @@
 /**
  * `asset-sim explore` and `asset-sim shrink` (wired in `main.ts`):
  *
- *   asset-sim explore SCENARIO --seeds N [--from S] [--jobs J] [--shard i/n] [--swarm]
- *                              [--duration D] [--out DIR] [--check-determinism]
+ *   asset-sim explore SCENARIO --seeds N [--from S] [--jobs J] [--shard i/n] [--swarm | --guided [--generation G]]
+ *                              [--max-failures N] [--duration D] [--out DIR] [--check-determinism]
  *   asset-sim explore SCENARIO --twins [--twin-count t] [--rounds R] [--partitions k] [--budget N]
  *                              [--enumerate | --sample] [--twin-leaders any|twins] [--all-partitions]
- *                              [--from S] [--jobs J] [--shard i/n] [--duration D] [--out DIR]
+ *                              [--from S] [--jobs J] [--shard i/n] [--max-failures N] [--duration D] [--out DIR]
  *   asset-sim shrink SEEDFILE [--out FILE] [--max-runs N]
  *
  * explore exits 0 when every seed passed, 6 when any seed was nondeterministic,
@@ -18,14 +18,17 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseDurationUs } from "../config/duration.js";
 import { InputError } from "../config/errors.js";
-import { ExploreTally, exploreSeeds, parseShard, twinsCaseList, type SeedOutcome, type TwinsPlan } from "../explore/explore.js";
+import { ExploreTally, cutAtFailures, explorationOrder, exploreSeeds, parseShard, twinsCaseList, type SeedOutcome, type Shard, type TwinsPlan } from "../explore/explore.js";
+import { GENERATION_SIZE_DEFAULT, GuidedExplorer, type CandidateOutcome } from "../explore/guided.js";
+import { planSpace } from "../explore/guided-plan.js";
 import { checkTwinsBase } from "../explore/twins/twins-scenario.js";
+import type { Scenario } from "../scenario/schema.js";
 import { parseScenario } from "../scenario/load.js";
 import { EXIT, runScenario } from "../scenario/run.js";
 import { buildSeedFile, parseSeedFile, seedFileName } from "../scenario/seed-file.js";
 import { shrinkScenario } from "../explore/shrink.js";
 import { scenarioToJson } from "../scenario/to-json.js";
-import { runSeeds } from "../runtime/explore-pool.js";
+import { candidatePool, runSeeds } from "../runtime/explore-pool.js";
 import { loadProgramElf } from "../runtime/program-files.js";
 
 /** Most seeds one `explore` invocation takes (the seed list is held in memory). */
@@ -44,6 +47,9 @@ export interface ExploreCommandOptions {
   jobs?: string;
   shard?: string;
   swarm?: boolean;
+  guided?: boolean;
+  generation?: string;
+  maxFailures?: string;
   out: string;
   checkDeterminism?: boolean;
   /** A Twins search (see `explore/twins/`) instead of the scenario's own plan. */
@@ -66,6 +72,19 @@ export const TWINS_DEFAULTS = { twinCount: 1, rounds: 3, partitions: 2, budget: 
 export interface ShrinkCommandOptions {
   out?: string;
   maxRuns?: string;
+}
+
+/** How the outcomes of an exploration are reported, shared by the seed loop and the guided loop. */
+interface Reporting {
+  readonly tally: ExploreTally;
+  readonly outDir: string;
+  readonly maxFailures: number | undefined;
+  readonly started: number;
+  /** Exploration order -> wall ms since `started` when its outcome arrived. */
+  readonly arrivals: Map<number, number>;
+  readonly seedFiles: Map<number, string>;
+  failuresSeen: number;
+  lastProgress: number;
 }
 
 /**
@@ -98,49 +117,159 @@ export async function commandExplore(raw: Record<string, unknown>, options: Expl
   }
   const jobs = options.jobs === undefined ? availableParallelism() : positiveInteger("--jobs", options.jobs);
   const shard = options.shard === undefined ? undefined : parseShard(options.shard);
+  const maxFailures = options.maxFailures === undefined ? undefined : positiveInteger("--max-failures", options.maxFailures);
   if (!Number.isSafeInteger(from + count)) throw new InputError("--from", "the seed range leaves the safe integers");
-  const seeds = exploreSeeds(from, count, shard);
-  const outDir = resolve(options.out);
-  const tally = new ExploreTally(seeds.length);
-  const started = performance.now();
-  let lastProgress = started;
-  const shardNote = shard === undefined ? "" : `, shard ${shard.index}/${shard.count}`;
-  const mode = twins !== undefined ? ", twins" : options.swarm === true ? ", swarm" : "";
-  io.err(`explore: ${base.name}, seeds ${from}..${from + count - 1}${shardNote} (${seeds.length} to run), ${jobs} job(s)${mode}${options.checkDeterminism === true ? ", determinism checked" : ""}`);
-  const seedFiles = new Map<number, string>();
-
-  const onOutcome = (outcome: SeedOutcome): void => {
-    tally.add(outcome);
-    if (outcome.verdict !== "ok") {
-      let where = "";
-      if (outcome.seedFile !== undefined) {
-        mkdirSync(outDir, { recursive: true });
-        const path = join(outDir, seedFileName({ scenario: String(outcome.seedFile.scenario.name), seed: outcome.seed, traceDigest: outcome.traceDigest }));
-        writeFileSync(path, `${JSON.stringify(outcome.seedFile, null, 2)}\n`);
-        seedFiles.set(outcome.seed, path);
-        where = ` (seed file ${path})`;
-      }
-      io.err(`seed ${outcome.seed} ${outcome.verdict} ${outcome.invariant ?? ""}: ${outcome.message ?? ""}${where}`);
-    }
-    const now = performance.now();
-    if (now - lastProgress >= 1000 || tally.done === tally.total) {
-      lastProgress = now;
-      io.err(tally.progressLine(now - started));
-    }
+  if (options.guided !== true && options.generation !== undefined) throw new InputError("--generation", "only with --guided");
+  if (options.guided === true) {
+    if (twins !== undefined) throw new InputError("--guided", "a Twins search enumerates its own cases: leave out --guided");
+    if (options.swarm === true) throw new InputError("--guided", "draws swarm plans itself: leave out --swarm");
+    if (shard !== undefined) throw new InputError("--shard", "a guided exploration keeps one corpus: it cannot be split into shards (run several with different --from instead)");
+  }
+  const reporting: Reporting = {
+    tally: new ExploreTally(options.guided === true ? count : exploreSeeds(from, count, shard).length, options.guided === true ? "run" : "seed"),
+    outDir: resolve(options.out),
+    maxFailures,
+    started: performance.now(),
+    arrivals: new Map(),
+    seedFiles: new Map(),
+    failuresSeen: 0,
+    lastProgress: performance.now(),
   };
-  await runSeeds(raw, seeds, { jobs, swarm: options.swarm === true, checkDeterminism: options.checkDeterminism === true, ...(twins !== undefined ? { twins } : {}), onOutcome });
-  const wallMs = performance.now() - started;
+  const guidedTable = options.guided === true ? await exploreGuided(base, from, count, jobs, options, reporting, io) : await exploreSeedRange(raw, base, from, count, jobs, shard, twins, options, reporting, io);
+  const wallMs = performance.now() - reporting.started;
 
+  const tally = reporting.tally;
   for (const failure of tally.failures) {
-    const path = seedFiles.get(failure.seed);
-    io.out(`FAIL seed ${failure.seed} ${failure.verdict} ${failure.invariant ?? ""}: ${failure.message ?? ""}`);
+    const path = reporting.seedFiles.get(explorationOrder(failure));
+    const where = failure.run === undefined ? `seed ${failure.seed}` : `run ${failure.run} (seed ${failure.seed})`;
+    io.out(`FAIL ${where} ${failure.verdict} ${failure.invariant ?? ""}: ${failure.message ?? ""}`);
     if (failure.swarm !== undefined) io.out(`  ${failure.swarm}`);
     if (failure.twins !== undefined) io.out(`  twins: ${failure.twins}`);
     if (failure.verdict === "nondeterministic") io.out(`  digests: ${failure.traceDigest} ${failure.secondDigest ?? ""}`);
     if (path !== undefined) io.out(`  reproduce with: npx asset-sim replay ${path}`);
   }
+  if (guidedTable !== undefined) io.out(guidedTable);
   io.out(tally.table(wallMs));
+  const first = tally.failures[0];
+  if (first !== undefined) {
+    // How far the exploration went before its first failure (in exploration order), and the wall time when it was
+    // known: every run before it had finished then too.
+    const ordered = [...tally.outcomes].sort((a, b) => explorationOrder(a) - explorationOrder(b));
+    const position = ordered.indexOf(first) + 1;
+    const knownMs = Math.max(...ordered.slice(0, position).map((o) => reporting.arrivals.get(explorationOrder(o)) ?? 0));
+    const what = first.run === undefined ? `seed ${first.seed}` : `run ${first.run}, seed ${first.seed}`;
+    io.out(`first failure after ${position} ${tally.unit}${position === 1 ? "" : "s"} (${what}), ${(knownMs / 1000).toFixed(2)} s wall`);
+  }
+  if (maxFailures !== undefined && tally.failures.length >= maxFailures) io.out(`stopped at --max-failures ${maxFailures}`);
   return tally.exitCode();
+}
+
+/** Records an arriving outcome: its arrival time, a seed file for a failure (unless kept for after the cut), progress on stderr. */
+function arrive(outcome: SeedOutcome, reporting: Reporting, io: CommandIo): void {
+  const now = performance.now();
+  reporting.arrivals.set(explorationOrder(outcome), now - reporting.started);
+  if (outcome.verdict !== "ok") {
+    reporting.failuresSeen++;
+    const where = reporting.maxFailures === undefined ? writeSeedFile(outcome, reporting) : undefined;
+    const label = outcome.run === undefined ? `seed ${outcome.seed}` : `run ${outcome.run} (seed ${outcome.seed})`;
+    io.err(`${label} ${outcome.verdict} ${outcome.invariant ?? ""}: ${outcome.message ?? ""}${where === undefined ? "" : ` (seed file ${where})`}`);
+  }
+  if (now - reporting.lastProgress >= 1000) {
+    reporting.lastProgress = now;
+    io.err(reporting.tally.progressLine(now - reporting.started, { done: reporting.arrivals.size, failures: reporting.failuresSeen }));
+  }
+}
+
+/** Writes the seed file of a failed outcome (when it has one) and returns its path. */
+function writeSeedFile(outcome: SeedOutcome, reporting: Reporting): string | undefined {
+  if (outcome.seedFile === undefined) return undefined;
+  mkdirSync(reporting.outDir, { recursive: true });
+  const path = join(reporting.outDir, seedFileName({ scenario: String(outcome.seedFile.scenario.name), seed: outcome.seed, traceDigest: outcome.traceDigest }));
+  writeFileSync(path, `${JSON.stringify(outcome.seedFile, null, 2)}\n`);
+  reporting.seedFiles.set(explorationOrder(outcome), path);
+  return path;
+}
+
+/** Keeps the outcomes up to the `--max-failures`-th failure in exploration order, tallies them, and writes their seed files. */
+function settle(outcomes: readonly SeedOutcome[], reporting: Reporting): void {
+  const ordered = [...outcomes].sort((a, b) => explorationOrder(a) - explorationOrder(b));
+  const kept = reporting.maxFailures === undefined ? ordered : cutAtFailures(ordered, reporting.maxFailures);
+  for (const outcome of kept) {
+    reporting.tally.add(outcome);
+    if (reporting.maxFailures !== undefined && outcome.verdict !== "ok") writeSeedFile(outcome, reporting);
+  }
+}
+
+/** The seed loop: seeds `from .. from + count - 1` (this shard's), plain, swarmed, or one Twins case per seed. */
+async function exploreSeedRange(
+  raw: Record<string, unknown>,
+  base: Scenario,
+  from: number,
+  count: number,
+  jobs: number,
+  shard: Shard | undefined,
+  twins: TwinsPlan | undefined,
+  options: ExploreCommandOptions,
+  reporting: Reporting,
+  io: CommandIo,
+): Promise<undefined> {
+  const seeds = exploreSeeds(from, count, shard);
+  const shardNote = shard === undefined ? "" : `, shard ${shard.index}/${shard.count}`;
+  const maxNote = reporting.maxFailures === undefined ? "" : `, stop after ${reporting.maxFailures} failure(s)`;
+  io.err(`explore: ${base.name}, seeds ${from}..${from + count - 1}${shardNote} (${seeds.length} to run), ${jobs} job(s)${twins !== undefined ? ", twins" : options.swarm === true ? ", swarm" : ""}${options.checkDeterminism === true ? ", determinism checked" : ""}${maxNote}`);
+  const outcomes: SeedOutcome[] = [];
+  const maxFailures = reporting.maxFailures;
+  await runSeeds(raw, seeds, {
+    jobs,
+    swarm: options.swarm === true,
+    checkDeterminism: options.checkDeterminism === true,
+    ...(twins !== undefined ? { twins } : {}),
+    onOutcome: (outcome) => {
+      outcomes.push(outcome);
+      arrive(outcome, reporting, io);
+    },
+    ...(maxFailures === undefined ? {} : { shouldStop: () => reporting.failuresSeen >= maxFailures }),
+  });
+  settle(outcomes, reporting);
+  io.err(reporting.tally.progressLine(performance.now() - reporting.started));
+  return undefined;
+}
+
+/** The guided loop: generations of candidates from the corpus, run on the pool, absorbed in order. */
+async function exploreGuided(base: Scenario, from: number, count: number, jobs: number, options: ExploreCommandOptions, reporting: Reporting, io: CommandIo): Promise<string> {
+  const generationSize = options.generation === undefined ? GENERATION_SIZE_DEFAULT : positiveInteger("--generation", options.generation);
+  const explorer = new GuidedExplorer(planSpace(base), { from, runs: count, generationSize });
+  const maxNote = reporting.maxFailures === undefined ? "" : `, stop after ${reporting.maxFailures} failure(s)`;
+  io.err(`explore: ${base.name}, guided from seed ${from}, ${count} runs in generations of ${generationSize}, ${jobs} job(s)${options.checkDeterminism === true ? ", determinism checked" : ""}${maxNote}`);
+  const pool = candidatePool(jobs, { checkDeterminism: options.checkDeterminism === true });
+  const outcomes: CandidateOutcome[] = [];
+  try {
+    const maxFailures = reporting.maxFailures;
+    const enough = (): boolean => maxFailures !== undefined && reporting.failuresSeen >= maxFailures;
+    while (!explorer.done) {
+      const candidates = explorer.nextGeneration();
+      const generationOutcomes = await pool.run(candidates, (outcome) => arrive(outcome, reporting, io), enough);
+      outcomes.push(...generationOutcomes);
+      // With --max-failures reached in a generation the rest of it is not started and the generation is not
+      // absorbed (whether it happened to finish depends on the threads), so the report does not depend on --jobs.
+      if (enough()) break;
+      const report = explorer.absorb(generationOutcomes);
+      io.err(`guided: generation ${report.generation}: ${report.runs} runs (${report.mutants} mutants), coverage ${report.features} features (+${report.newFeatures}), corpus ${report.corpus}, failures ${report.failures}`);
+    }
+  } finally {
+    await pool.close();
+  }
+  settle(outcomes, reporting);
+  return guidedTable(explorer);
+}
+
+/** Coverage growth per generation, for stdout (deterministic: no wall time). */
+function guidedTable(explorer: GuidedExplorer): string {
+  const lines = [`guided: ${explorer.history.length} generation(s), corpus ${explorer.corpus.length} entries, ${explorer.coverage.size} coverage features`, "generation  runs  fresh  mutants  features    new  corpus  failures"];
+  for (const g of explorer.history) {
+    lines.push(`${String(g.generation).padStart(10)} ${String(g.runs).padStart(5)} ${String(g.fresh).padStart(6)} ${String(g.mutants).padStart(8)} ${String(g.features).padStart(9)} ${String(g.newFeatures).padStart(6)} ${String(g.corpus).padStart(7)} ${String(g.failures).padStart(9)}`);
+  }
+  return lines.join("\n");
 }
 
 /**

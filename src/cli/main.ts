@@ -3,8 +3,9 @@
  *
  *   asset-sim run SCENARIO [--seed N] [--duration D] [--out DIR] [--json] [--events FILE] [--check-determinism] [--check-invariants]
  *   asset-sim replay FILE [--json] [--events FILE]
- *   asset-sim explore SCENARIO --seeds N [--from S] [--jobs J] [--shard i/n] [--swarm] [--duration D] [--out DIR] [--check-determinism]
- *   asset-sim explore SCENARIO --twins [--twin-count t] [--rounds R] [--partitions k] [--budget N] [--enumerate | --sample] [...]
+ *   asset-sim explore SCENARIO --seeds N [--from S] [--jobs J] [--shard i/n] [--swarm | --guided [--generation G]] [--max-failures N]
+ *                              [--duration D] [--out DIR] [--check-determinism]
+ *   asset-sim explore SCENARIO --twins [--twin-count t] [--rounds R] [--partitions k] [--budget N] [--enumerate | --sample] [--max-failures N] [...]
  *   asset-sim shrink SEEDFILE [--out FILE] [--max-runs N]
  *   asset-sim list
  *   asset-sim node --config FILE        (real mode, see node-command.ts)
@@ -106,6 +107,9 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
     .option("--jobs <j>", "worker threads (default: the available cores; 1 runs in this thread)")
     .option("--shard <i/n>", "run only shard i of n (1-based): the seeds with (seed - from) % n == i - 1")
     .option("--swarm", "turn on a random subset of fault kinds at random intensities per seed")
+    .option("--guided", "coverage-guided: keep a corpus of fault plans that reached new protocol behaviour and mutate them (--seeds is the number of runs)")
+    .option("--generation <g>", "with --guided: candidates per generation (default 8); the result does not depend on --jobs")
+    .option("--max-failures <n>", "stop after n failures (the first n in seed or run order, whatever --jobs)")
     .option("--duration <d>", "override the scenario's duration (e.g. 10s, or microseconds)")
     .option("--out <dir>", "where to write the seed files of failed seeds", "./sim-failures")
     .option("--check-determinism", "run each seed twice and fail (exit 6) if the trace digests differ")

@@ -92,6 +92,8 @@ export type SeedVerdict = "ok" | "safety" | "liveness" | "node-error" | "nondete
 /** The outcome of one seed: a plain object (it crosses from a worker thread by structured clone). */
 export interface SeedOutcome {
   seed: number;
+  /** With `--guided`: the run's 0-based position in the exploration (several runs may share a seed). */
+  run?: number;
   verdict: SeedVerdict;
   /** The run's exit code (see `EXIT`); 6 when the determinism check failed. */
   exitCode: number;
@@ -144,6 +146,27 @@ export function seedScenario(base: Scenario, seed: number, swarm: boolean, twins
 export function runSeed(base: Scenario, seed: number, options: SeedRunOptions, run: (scenario: Scenario) => RunReport): SeedOutcome {
   const { scenario, raw, swarm, twins } = seedScenario(base, seed, options.swarm, options.twins);
   const report = run(scenario);
+  const outcome = seedOutcome(seed, report, raw, swarm, twins);
+  if (options.checkDeterminism) {
+    const second = run(scenario);
+    outcome.secondDigest = second.traceDigest;
+    if (second.traceDigest !== report.traceDigest) {
+      outcome.verdict = "nondeterministic";
+      outcome.exitCode = EXIT.nondeterministic;
+      outcome.invariant = "nondeterminism";
+      outcome.message = `seed ${seed}: the same scenario gave two trace digests: first ${report.traceDigest}, second ${second.traceDigest}`;
+    }
+  }
+  return outcome;
+}
+
+/**
+ * The outcome of one run of `seed`: verdict, digest, and for a violation its
+ * invariant, message and the seed file of `raw` (the scenario that ran, file form).
+ * @param swarm the swarm choice in one line, when swarm was on
+ * @param twins the Twins case in one line, in a Twins search
+ */
+export function seedOutcome(seed: number, report: RunReport, raw: Record<string, unknown>, swarm?: string, twins?: string): SeedOutcome {
   const outcome: SeedOutcome = {
     seed,
     verdict: verdictOf(report),
@@ -158,16 +181,6 @@ export function runSeed(base: Scenario, seed: number, options: SeedRunOptions, r
     outcome.invariant = report.violation.invariant;
     outcome.message = report.violation.message;
     outcome.seedFile = buildSeedFile(raw, report);
-  }
-  if (options.checkDeterminism) {
-    const second = run(scenario);
-    outcome.secondDigest = second.traceDigest;
-    if (second.traceDigest !== report.traceDigest) {
-      outcome.verdict = "nondeterministic";
-      outcome.exitCode = EXIT.nondeterministic;
-      outcome.invariant = "nondeterminism";
-      outcome.message = `seed ${seed}: the same scenario gave two trace digests: first ${report.traceDigest}, second ${second.traceDigest}`;
-    }
   }
   return outcome;
 }
@@ -196,10 +209,13 @@ export function verdictOf(report: RunReport): SeedVerdict {
 export class ExploreTally {
   readonly outcomes: SeedOutcome[] = [];
   readonly total: number;
+  /** What the outcomes are counted in: seeds (`explore`, `--swarm`) or runs (`--guided`, where runs may share a seed). */
+  readonly unit: "seed" | "run";
 
-  /** @param total how many seeds this run (or shard) will report */
-  constructor(total: number) {
+  /** @param total how many seeds (or runs) this exploration (or shard) will report */
+  constructor(total: number, unit: "seed" | "run" = "seed") {
     this.total = total;
+    this.unit = unit;
   }
 
   /** Records one seed's outcome (any order). */
@@ -212,9 +228,9 @@ export class ExploreTally {
     return this.outcomes.length;
   }
 
-  /** The outcomes that failed, by seed. */
+  /** The outcomes that failed, in exploration order (by seed, or by run with `--guided`). */
   get failures(): SeedOutcome[] {
-    return this.outcomes.filter((o) => o.verdict !== "ok").sort((a, b) => a.seed - b.seed);
+    return this.outcomes.filter((o) => o.verdict !== "ok").sort((a, b) => explorationOrder(a) - explorationOrder(b));
   }
 
   /** The exit code of the whole exploration (see the class comment). */
@@ -230,10 +246,12 @@ export class ExploreTally {
   /**
    * One progress line for stderr: `explore: 12/100 seeds, 1 failure, 3.4 seeds/s`.
    * @param wallMs wall time since the start (progress only, never in a result)
+   * @param seen outcomes arrived so far, when they are tallied only at the end (`--max-failures`, `--guided`)
    */
-  progressLine(wallMs: number): string {
-    const failures = this.outcomes.filter((o) => o.verdict !== "ok").length;
-    return `explore: ${this.done}/${this.total} seeds, ${failures} failure${failures === 1 ? "" : "s"}, ${formatRate(this.done, wallMs)} seeds/s`;
+  progressLine(wallMs: number, seen?: { done: number; failures: number }): string {
+    const failures = seen?.failures ?? this.outcomes.filter((o) => o.verdict !== "ok").length;
+    const done = seen?.done ?? this.done;
+    return `explore: ${done}/${this.total} ${this.unit}s, ${failures} failure${failures === 1 ? "" : "s"}, ${formatRate(done, wallMs)} ${this.unit}s/s`;
   }
 
   /**
@@ -245,20 +263,40 @@ export class ExploreTally {
     for (const o of this.failures) {
       const key = o.invariant ?? o.verdict;
       const row = byInvariant.get(key) ?? { kind: o.verdict, seeds: [] };
-      row.seeds.push(o.seed);
+      row.seeds.push(explorationOrder(o));
       byInvariant.set(key, row);
     }
-    const lines = [`seeds run        ${this.done}`, `failures         ${this.failures.length}`];
+    const lines = [this.unit === "seed" ? `seeds run        ${this.done}` : `runs             ${this.done}`, `failures         ${this.failures.length}`];
     if (byInvariant.size > 0) {
-      lines.push("invariant              kind              seeds  first seeds");
+      lines.push(this.unit === "seed" ? "invariant              kind              seeds  first seeds" : "invariant              kind               runs  first runs");
       for (const [invariant, row] of [...byInvariant.entries()].sort((a, b) => a[0].localeCompare(b[0]))) {
         const first = row.seeds.slice(0, 8).join(" ") + (row.seeds.length > 8 ? " ..." : "");
         lines.push(`${invariant.padEnd(22)} ${row.kind.padEnd(17)} ${String(row.seeds.length).padStart(5)}  ${first}`);
       }
     }
-    lines.push(`seeds per second ${formatRate(this.done, wallMs)} (wall, ${(wallMs / 1000).toFixed(1)} s; ${formatRate(this.done * 60, wallMs)} seeds/min)`);
+    lines.push(`${this.unit === "seed" ? "seeds per second" : "runs per second "} ${formatRate(this.done, wallMs)} (wall, ${(wallMs / 1000).toFixed(1)} s; ${formatRate(this.done * 60, wallMs)} ${this.unit}s/min)`);
     return lines.join("\n");
   }
+}
+
+/** Where an outcome comes in the exploration: its run number with `--guided`, else its seed. */
+export function explorationOrder(o: SeedOutcome): number {
+  return o.run ?? o.seed;
+}
+
+/**
+ * With `--max-failures N`: the outcomes in exploration order up to and
+ * including the N-th failure (all of them when fewer failed). Runs that
+ * finished after it in parallel are left out, so the result is the one a
+ * single thread gives.
+ * @param ordered outcomes sorted in exploration order, with no gap before the N-th failure
+ */
+export function cutAtFailures<T extends SeedOutcome>(ordered: readonly T[], maxFailures: number): T[] {
+  let failures = 0;
+  for (let i = 0; i < ordered.length; i++) {
+    if (ordered[i]!.verdict !== "ok" && ++failures >= maxFailures) return ordered.slice(0, i + 1);
+  }
+  return [...ordered];
 }
 
 function formatRate(count: number, wallMs: number): string {

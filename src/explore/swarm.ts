@@ -67,33 +67,35 @@ export function swarmKindNames(registry: SystemRegistry<Scenario> = BUILTIN_SYST
  * @throws Error if the derived scenario does not validate (a bug in a kind's draw, never bad input)
  */
 export function swarmScenario(base: Scenario, seed: number, registry: SystemRegistry<Scenario> = BUILTIN_SYSTEMS): { raw: Record<string, unknown>; scenario: Scenario; choice: SwarmChoice } {
+  const { raw: out, choice } = drawSwarm(base, seed, registry);
+  return { raw: out, scenario: parseScenario(out, { registry }), choice };
+}
+
+/**
+ * What one swarm kind added to a scenario, kept apart (guided exploration
+ * mutates plans group by group): its timed actions, the byzantine entries it
+ * appended, and the `network` fields it set (all in raw file form).
+ */
+export interface SwarmGroup {
+  /** The catalog action or swarm-only kind that drew it. */
+  readonly kind: string;
+  readonly note: string;
+  readonly actions: readonly Record<string, unknown>[];
+  readonly byzantine: readonly Record<string, unknown>[];
+  readonly network: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * The swarm draw of `seed` over `base` (see {@link swarmScenario}), with each
+ * kind's additions as a {@link SwarmGroup}, before validation.
+ * @returns the derived raw scenario (not parsed), the choice, and the groups in drawing order
+ */
+export function drawSwarm(base: Scenario, seed: number, registry: SystemRegistry<Scenario> = BUILTIN_SYSTEMS): { raw: Record<string, unknown>; choice: SwarmChoice; groups: SwarmGroup[] } {
   const raw = scenarioToJson({ ...base, seed });
   const faults: Record<string, unknown>[] = [...(raw.faults as Record<string, unknown>[])];
   const baseFaultCount = faults.length;
-  // With a liveness phase, the window is fitted before it (no fault action may come at or after `livenessAt`).
-  const durationUs = Math.min(base.duration, base.phases.livenessAt ?? base.duration);
-  const windowStartUs = roundMs(durationUs * WINDOW_START);
-  const windowEndUs = roundMs(durationUs * WINDOW_END);
-  const healedByUs = roundMs(durationUs * WINDOW_HEALED);
-  const plan = planOf(base, registry);
-  const quorum = plan.quorums[0];
-  const validators = quorum?.members ?? [];
-  const f = quorum?.f ?? 0;
-
-  const ctx: SwarmContext = {
-    plan,
-    validators,
-    f,
-    base: raw,
-    healedByUs,
-    drawn: faults,
-    window: (rng, maxLengthUs) => {
-      const startUs = roundMs(windowStartUs + rng.next() * Math.max(0, windowEndUs - windowStartUs));
-      const endUs = Math.min(healedByUs, roundMs(startUs + 200_000 + rng.next() * maxLengthUs));
-      return { startUs, endUs: Math.max(startUs, endUs) };
-    },
-    fits: (actions) => planFits(registry, plan, [...faults, ...actions]),
-  };
+  const ctx = swarmContext(base, raw, faults, registry);
+  const groups: SwarmGroup[] = [];
 
   const choice: SwarmChoice = { seed, kinds: [], notes: [], faultsAdded: 0 };
   for (const kind of registry.catalog.kinds) {
@@ -105,6 +107,7 @@ export function swarmScenario(base: Scenario, seed: number, registry: SystemRegi
     faults.push(...draw.actions);
     choice.kinds.push(kind.action);
     choice.notes.push(draw.note);
+    groups.push({ kind: kind.action, note: draw.note, actions: [...draw.actions], byzantine: [], network: {} });
   }
   // Each swarm-only kind sees the scenario as patched by the ones drawn before it (one more byzantine validator,
   // then a twin: at most f in all), and the timed actions drawn so far.
@@ -114,15 +117,66 @@ export function swarmScenario(base: Scenario, seed: number, registry: SystemRegi
     if (!rng.chance(0.5)) continue;
     const draw = kind.swarm({ ...ctx, base: out, drawn: out.faults as Record<string, unknown>[] }, rng);
     if (draw === undefined) continue;
+    const before = backgroundSnapshot(out);
     draw.patch(out);
     choice.kinds.push(kind.name);
     choice.notes.push(draw.note);
+    groups.push({ kind: kind.name, note: draw.note, ...backgroundDiff(before, out) });
   }
 
   choice.faultsAdded = (out.faults as unknown[]).length - baseFaultCount;
   const note = describeSwarm(choice);
   out.description = base.description === undefined ? note : `${base.description} [${note}]`;
-  return { raw: out, scenario: parseScenario(out, { registry }), choice };
+  return { raw: out, choice, groups };
+}
+
+/**
+ * The context swarm draws see over a scenario (its fault window, f, the plan
+ * so far). `faults` is read live: actions appended to it later count in `fits`.
+ * @param raw the scenario in file form (`ctx.base`)
+ */
+export function swarmContext(base: Scenario, raw: Record<string, unknown>, faults: readonly Record<string, unknown>[], registry: SystemRegistry<Scenario> = BUILTIN_SYSTEMS): SwarmContext {
+  const { windowStartUs, windowEndUs, healedByUs } = swarmWindow(base);
+  const plan = planOf(base, registry);
+  const quorum = plan.quorums[0];
+  return {
+    plan,
+    validators: quorum?.members ?? [],
+    f: quorum?.f ?? 0,
+    base: raw,
+    healedByUs,
+    drawn: faults,
+    window: (rng, maxLengthUs) => {
+      const startUs = roundMs(windowStartUs + rng.next() * Math.max(0, windowEndUs - windowStartUs));
+      const endUs = Math.min(healedByUs, roundMs(startUs + 200_000 + rng.next() * maxLengthUs));
+      return { startUs, endUs: Math.max(startUs, endUs) };
+    },
+    fits: (actions) => planFits(registry, plan, [...faults, ...actions]),
+  };
+}
+
+/** The swarm fault window of a scenario, microseconds: faults start in [windowStartUs, windowEndUs) and are healed by healedByUs. */
+export function swarmWindow(base: Scenario): { windowStartUs: number; windowEndUs: number; healedByUs: number } {
+  // With a liveness phase, the window is fitted before it (no fault action may come at or after `livenessAt`).
+  const durationUs = Math.min(base.duration, base.phases.livenessAt ?? base.duration);
+  return { windowStartUs: roundMs(durationUs * WINDOW_START), windowEndUs: roundMs(durationUs * WINDOW_END), healedByUs: roundMs(durationUs * WINDOW_HEALED) };
+}
+
+function backgroundSnapshot(raw: Record<string, unknown>): { network: Record<string, unknown>; byzantine: number; faults: number } {
+  return { network: { ...(raw.network as Record<string, unknown>) }, byzantine: ((raw.byzantine as unknown[] | undefined) ?? []).length, faults: (raw.faults as unknown[]).length };
+}
+
+/** What a swarm-only kind's patch changed: network fields set, byzantine entries and fault actions appended. */
+function backgroundDiff(before: ReturnType<typeof backgroundSnapshot>, after: Record<string, unknown>): Pick<SwarmGroup, "actions" | "byzantine" | "network"> {
+  const network: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(after.network as Record<string, unknown>)) {
+    if (JSON.stringify(value) !== JSON.stringify(before.network[key])) network[key] = value;
+  }
+  return {
+    actions: (after.faults as Record<string, unknown>[]).slice(before.faults),
+    byzantine: ((after.byzantine as Record<string, unknown>[] | undefined) ?? []).slice(before.byzantine),
+    network,
+  };
 }
 
 /** One line naming a swarm choice, e.g. `swarm seed 7: drop 0.0123, crash x1 (+2 fault actions)`. */
@@ -133,8 +187,9 @@ export function describeSwarm(choice: SwarmChoice): string {
 /**
  * Whether the timed actions of a raw plan pass every kind's check in firing
  * order and never put more than f validators of a quorum down at once.
+ * Actions fired by a view or an event are left out (their moment is unknown).
  */
-function planFits(registry: SystemRegistry<Scenario>, plan: ReturnType<typeof planOf>, actions: readonly Record<string, unknown>[]): boolean {
+export function planFits(registry: SystemRegistry<Scenario>, plan: ReturnType<typeof planOf>, actions: readonly Record<string, unknown>[]): boolean {
   const timed = actions.filter((a) => a.view === undefined && a.when === undefined) as unknown as { at: number; action: string }[];
   const model = new FaultModel();
   for (const { action } of firingOrder(timed)) {

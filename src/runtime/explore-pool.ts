@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import workerpool from "workerpool";
 import { runSeed, type SeedOutcome, type SeedRunOptions } from "../explore/explore.js";
+import { runCandidate, type CandidateOutcome, type CandidateRunOptions } from "../explore/guided.js";
 import { parseScenario } from "../scenario/load.js";
 import { runScenario } from "../scenario/run.js";
 import type { Scenario } from "../scenario/schema.js";
@@ -33,6 +34,8 @@ export interface RunSeedsOptions extends SeedRunOptions {
   jobs: number;
   /** Called once per seed as it finishes. */
   onOutcome: (outcome: SeedOutcome) => void;
+  /** Asked before each seed is started: true stops starting seeds (those running finish and are reported). */
+  shouldStop?: () => boolean;
 }
 
 /**
@@ -44,6 +47,7 @@ export async function runSeeds(raw: Record<string, unknown>, seeds: readonly num
   const seedOptions: SeedRunOptions = { swarm: options.swarm, checkDeterminism: options.checkDeterminism, ...(options.twins !== undefined ? { twins: options.twins } : {}) };
   if (options.jobs <= 1 || seeds.length <= 1) {
     for (const seed of seeds) {
+      if (options.shouldStop?.() === true) return;
       options.onOutcome(runSeedInThisThread(raw, seed, seedOptions));
       // Let stderr drain between seeds.
       await new Promise((resolve) => setImmediate(resolve));
@@ -55,7 +59,7 @@ export async function runSeeds(raw: Record<string, unknown>, seeds: readonly num
   // At most two tasks per worker are queued at a time, so a million seeds never become a million pending tasks.
   let next = 0;
   const lane = async (): Promise<void> => {
-    while (next < seeds.length) {
+    while (next < seeds.length && options.shouldStop?.() !== true) {
       const seed = seeds[next++]!;
       const outcome = (await pool.exec("runSeed", [raw, seed, seedOptions])) as SeedOutcome;
       options.onOutcome(outcome);
@@ -66,6 +70,62 @@ export async function runSeeds(raw: Record<string, unknown>, seeds: readonly num
   } finally {
     await pool.terminate();
   }
+}
+
+/**
+ * Runs one guided candidate here (the task of a worker; also the `jobs` = 1
+ * path), with the shipped program binary when the scenario runs the L1.
+ * @throws InputError when `raw` does not validate
+ */
+export function runCandidateInThisThread(raw: Record<string, unknown>, run: number, options: CandidateRunOptions): CandidateOutcome {
+  return runCandidate(raw, run, options, (scenario, observer) => runScenario(scenario, { observer, ...(scenario.l1.enabled ? { programElf: loadProgramElf() } : {}) }));
+}
+
+/** Runs batches of guided candidates (a generation at a time) on worker threads kept between batches. */
+export interface CandidatePool {
+  /**
+   * Runs the candidates, starting them in order; `onOutcome` sees each as it
+   * finishes (any order). Once `shouldStop` says true no further candidate is
+   * started (those running finish), so the candidates run are always a prefix.
+   * @returns the outcomes of the candidates run, in the order of `candidates`
+   */
+  run(candidates: readonly { readonly raw: Record<string, unknown>; readonly run: number }[], onOutcome: (outcome: CandidateOutcome) => void, shouldStop?: () => boolean): Promise<CandidateOutcome[]>;
+  /** Stops the worker threads. */
+  close(): Promise<void>;
+}
+
+/**
+ * A pool of `jobs` worker threads for guided candidates (`jobs` = 1: this thread).
+ * @throws Error when the compiled worker is missing (`npm run build`)
+ */
+export function candidatePool(jobs: number, options: CandidateRunOptions): CandidatePool {
+  const pool = jobs <= 1 ? undefined : workerpool.pool(workerScript(), { workerType: "thread", maxWorkers: jobs });
+  const runOne = async (c: { readonly raw: Record<string, unknown>; readonly run: number }): Promise<CandidateOutcome> => {
+    if (pool !== undefined) return (await pool.exec("runCandidate", [c.raw, c.run, options])) as CandidateOutcome;
+    const outcome = runCandidateInThisThread(c.raw, c.run, options);
+    // Let stderr drain between runs.
+    await new Promise((resolve) => setImmediate(resolve));
+    return outcome;
+  };
+  return {
+    async run(candidates, onOutcome, shouldStop) {
+      const outcomes: (CandidateOutcome | undefined)[] = candidates.map(() => undefined);
+      let next = 0;
+      const lane = async (): Promise<void> => {
+        while (next < candidates.length && shouldStop?.() !== true) {
+          const index = next++;
+          const outcome = await runOne(candidates[index]!);
+          outcomes[index] = outcome;
+          onOutcome(outcome);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.max(1, Math.min(jobs, candidates.length)) }, lane));
+      return outcomes.filter((o): o is CandidateOutcome => o !== undefined);
+    },
+    close: async () => {
+      await pool?.terminate();
+    },
+  };
 }
 
 /** The compiled worker: next to this file when running from `dist/`, else the package's `dist/`. */
