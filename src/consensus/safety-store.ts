@@ -19,6 +19,8 @@ import type { Block, QuorumCertificate } from "./types.js";
 export const SAFETY_KEY = "consensus/safety";
 /** Storage key of the format record written when the disk was formatted. */
 export const FORMAT_KEY = "consensus/format";
+/** Storage key of the mark a replica keeps while it recovers a lost safety state (see {@link markRecovering}). */
+export const RECOVERING_KEY = "consensus/recovering";
 const TIP_KEY = "consensus/committed-height";
 const BASE_KEY = "consensus/base-height";
 const CHECKPOINT_KEY = "consensus/checkpoint";
@@ -71,6 +73,33 @@ export function formatValidatorStorage(storage: Storage): void {
  */
 export function isFormatted(storage: Storage): boolean {
   return getChecked(storage, FORMAT_KEY) !== undefined;
+}
+
+/**
+ * Writes and syncs the recovery mark: from now until {@link clearRecovering},
+ * every boot recovers its safety state from its peers, whatever else the disk
+ * holds. Written before the lost state is deleted or the disk reformatted, so
+ * a crash in the middle of a recovery cannot leave a disk that boots as a
+ * fresh validator (found by `explore --guided`: a replica that crashed while
+ * recovering from a torn safety record proposed twice in one view).
+ */
+export function markRecovering(storage: Storage): void {
+  putChecked(storage, RECOVERING_KEY, encodeWire({ recovering: true }));
+  storage.sync();
+}
+
+/**
+ * Whether the recovery mark is present.
+ * @throws StorageCorruptError when it is present but corrupt (the caller must then recover too)
+ */
+export function isRecovering(storage: Storage): boolean {
+  return getChecked(storage, RECOVERING_KEY) !== undefined;
+}
+
+/** Deletes and syncs the recovery mark, once the recovered safety state is durable. */
+export function clearRecovering(storage: Storage): void {
+  storage.delete(RECOVERING_KEY);
+  storage.sync();
 }
 
 /**

@@ -10,15 +10,18 @@ import type { NodeId } from "../../sim/node.js";
 import { BlockTree } from "../block-tree.js";
 import { GENESIS_BLOCK } from "../genesis.js";
 import {
+  clearRecovering,
   deleteCheckpoint,
   deletePendingBlock,
   formatValidatorStorage,
   initialSafetyState,
   isFormatted,
+  isRecovering,
   loadCheckpoint,
   loadCommittedChain,
   loadPendingBlocks,
   loadSafetyState,
+  markRecovering,
   persistSafetyState,
   resetCommittedChain,
   SAFETY_KEY,
@@ -44,32 +47,48 @@ export function restoreFromStorage(r: ReplicaState): void {
   assert(r.currentView === 0, "a replica boots once per instance");
   assert(r.checked === undefined, "no step ran before the boot");
   const corrupt = (key: string): void => ctx.log("storage-corrupt", { key });
-  let lostBecause: string | undefined;
+  // First read, then decide, then write: the recovery mark is durable before anything lost is deleted or reformatted.
+  let formatted = true;
   if (r.config.storageFormatted === true) {
-    let formatted = false;
     try {
       formatted = isFormatted(ctx.storage);
     } catch (error) {
       if (!(error instanceof StorageCorruptError)) throw error;
       corrupt(error.key);
-    }
-    if (!formatted) {
-      // No intact format record: a lost disk unless the safety state below proves otherwise.
-      lostBecause = "the disk has no format record (lost disk)";
-      formatValidatorStorage(ctx.storage);
+      formatted = false;
     }
   }
   let safety: SafetyState | undefined;
+  let safetyCorrupt = false;
   try {
     safety = loadSafetyState(ctx.storage);
   } catch (error) {
     if (!(error instanceof StorageCorruptError)) throw error;
     corrupt(error.key);
+    safetyCorrupt = true;
+  }
+  let interrupted = false;
+  try {
+    interrupted = isRecovering(ctx.storage);
+  } catch (error) {
+    if (!(error instanceof StorageCorruptError)) throw error;
+    corrupt(error.key);
+    interrupted = true;
+  }
+  // No intact format record is a lost disk, unless an intact safety state proves otherwise.
+  const lostBecause = interrupted
+    ? "a recovery of the safety state was interrupted by a crash"
+    : safetyCorrupt
+      ? "the safety state is corrupt"
+      : !formatted && safety === undefined
+        ? "the disk has no format record (lost disk)"
+        : undefined;
+  if (lostBecause !== undefined) markRecovering(ctx.storage);
+  if (!formatted) formatValidatorStorage(ctx.storage);
+  if (safetyCorrupt) {
     ctx.storage.delete(SAFETY_KEY);
     ctx.storage.sync();
-    lostBecause = "the safety state is corrupt";
   }
-  if (safety !== undefined && lostBecause !== undefined && lostBecause.startsWith("the disk")) lostBecause = undefined;
   r.safety = safety ?? initialSafetyState();
   // Gate votes, timeouts and proposals from the first step on; the status requests go out at the end of start.
   if (lostBecause !== undefined) r.recovery = { nonce: 1 + ctx.rng.int(2 ** 31), views: new Map(), highQC: r.safety.lockedQC, timer: 0 };
@@ -193,6 +212,7 @@ function maybeFinishRecovery(r: ReplicaState): void {
   r.safety.lastVotedView = Math.max(r.safety.lastVotedView, floor);
   r.safety.lastProposedView = Math.max(r.safety.lastProposedView, floor);
   persistSafetyState(r.ctx.storage, r.safety);
+  clearRecovering(r.ctx.storage);
   r.ctx.log("recovered", { floorView: floor, answers: recovery.views.size, highQCView: recovery.highQC.view });
   processQC(r, recovery.highQC, undefined);
   if (r.currentView < floor) enterView(r, floor, false);
