@@ -59,6 +59,7 @@ const cases: { name: string; scenario: unknown; field: string }[] = [
   { name: "unknown operation", scenario: { ...base(), operations: [{ at: "1s", action: "upgrade-program" }] }, field: "operations[0].action" },
   { name: "an operation after the end", scenario: { ...base(), operations: [{ at: "5s", action: "pause-posting" }] }, field: "operations[0].at" },
   { name: "an operation with the L1 off", scenario: { ...base(), l1: { enabled: false }, operations: [{ at: "1s", action: "pause-posting" }] }, field: "operations[0].action" },
+  { name: "a validator twinned twice", scenario: { ...base(), byzantine: [{ node: "v0", behavior: "twin" }, { node: "v0", behavior: "twin" }] }, field: "byzantine[1].behavior" },
   { name: "the removed opaque transaction size", scenario: { ...base(), workload: { txPerSecond: 10, txBytes: 64 } }, field: "workload.txBytes" },
 ];
 

@@ -89,5 +89,11 @@ export function behaviorsOf(rollup: RollupScenario, node: string): ResolvedBehav
 
 /** The twins of a rollup: the validator, its twin instance's id and the time the twin boots (microseconds), ids with the prefix. */
 export function twinsOf(rollup: RollupScenario): { node: string; twin: string; bootAtUs: number }[] {
-  return rollup.byzantine.filter((b) => b.behavior === "twin").map((b) => ({ node: rollup.prefix + b.node, twin: twinName(rollup.prefix + b.node), bootAtUs: b.from ?? 0 }));
+  // One twin per validator even when the section lists it twice: `plan` runs before `checkByzantine`, which refuses that.
+  const twins = new Map<string, { node: string; twin: string; bootAtUs: number }>();
+  for (const b of rollup.byzantine) {
+    if (b.behavior !== "twin" || twins.has(b.node)) continue;
+    twins.set(b.node, { node: rollup.prefix + b.node, twin: twinName(rollup.prefix + b.node), bootAtUs: b.from ?? 0 });
+  }
+  return [...twins.values()];
 }
