@@ -19,6 +19,8 @@ import { ValidityChecker } from "../../check/validators/validity.js";
 import { ByzantineReplica } from "../../consensus/byzantine/byzantine-replica.js";
 import { TwinReplica } from "../../consensus/byzantine/twin.js";
 import { applicationOf, replicaOf } from "../../consensus/byzantine/wrapper.js";
+import type { LeaderElectionFactory } from "../../consensus/leader-election/leader-election.js";
+import { roundRobin } from "../../consensus/leader-election/round-robin.js";
 import { HotStuffReplica, type ReplicaConfig } from "../../consensus/replica.js";
 import { formatValidatorStorage } from "../../consensus/safety-store.js";
 import type { ValidatorMessage } from "../../consensus/types.js";
@@ -277,8 +279,9 @@ function buildRollup(ctx: BuildContext<Scenario>, rollup: RollupScenario): Valid
     });
   });
 
-  ctx.addTarget(rollup.prefix === "" ? "leader" : `${rollup.prefix}leader`, () => currentLeader(validatorSet, validators, replicaOfId));
-  if (rollup === scenario.rollups[0] && rollup.prefix !== "") ctx.addTarget("leader", () => currentLeader(validatorSet, validators, replicaOfId));
+  const leader = (): NodeId => currentLeader(validatorSet, validators, replicaOfId, configOf(0).leaderElection ?? (() => roundRobin(validators.length)));
+  ctx.addTarget(rollup.prefix === "" ? "leader" : `${rollup.prefix}leader`, leader);
+  if (rollup === scenario.rollups[0] && rollup.prefix !== "") ctx.addTarget("leader", leader);
 
   const handle: ValidatorsInstance = {
     system: "validators",
@@ -324,9 +327,17 @@ export function committedSnapshot(ledger: LedgerState): LedgerSnapshot {
   return { nonces, balances, assets, pools, shares };
 }
 
-/** The validator leading the highest view any running validator is in. */
-function currentLeader(validatorSet: ValidatorSet, validators: readonly NodeId[], replica: (id: NodeId) => HotStuffReplica | undefined): NodeId {
-  let view = 0;
-  for (const id of validators) view = Math.max(view, replica(id)?.view ?? 0);
-  return validatorSet.idOf(validatorSet.leaderOf(view));
+/**
+ * The validator leading the highest view any running validator is in, as
+ * the first validator in that view names it (its election; replicas whose
+ * committed chains differ may name another). With no validator running, the
+ * leader of view 0 by a fresh election.
+ */
+function currentLeader(validatorSet: ValidatorSet, validators: readonly NodeId[], replica: (id: NodeId) => HotStuffReplica | undefined, election: LeaderElectionFactory): NodeId {
+  let highest: HotStuffReplica | undefined;
+  for (const id of validators) {
+    const r = replica(id);
+    if (r !== undefined && (highest === undefined || r.view > highest.view)) highest = r;
+  }
+  return validatorSet.idOf(highest !== undefined ? highest.leaderOf(highest.view) : election().leaderOf(0));
 }

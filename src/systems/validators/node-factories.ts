@@ -5,6 +5,7 @@
  * (`cluster.ts`) and real mode (`runtime/`) both build their nodes here, so a
  * validator in a real process is configured exactly as in a simulated run.
  */
+import { leaderElectionFactory } from "../../consensus/leader-election/elections.js";
 import { HotStuffReplica, type ReplicaConfig } from "../../consensus/replica.js";
 import type { ValidatorSet } from "../../consensus/validator-set.js";
 import { concatBytes, sha256, toHex, u64, utf8 } from "../../crypto/hash.js";
@@ -77,6 +78,7 @@ export function replicaConfig(options: {
     storageFormatted: true,
     checkpointEveryBlocks: options.checkpoints.every,
     snapshotBehindBlocks: options.checkpoints.snapshotBehind,
+    leaderElection: leaderElectionFactory(chain.leaderElection, options.validators.size, chain.reputation),
   };
 }
 
