@@ -50,7 +50,7 @@ export class ValidatorSet {
     return this.validators.length;
   }
 
-  /** Index of the leader of `view`. */
+  /** Index of validator `view mod n`: the round-robin leader of `view`. Replicas ask their leader election instead (`leader-election/`, reputation in scenarios by default), which may name another. */
   leaderOf(view: number): number {
     return view % this.validators.length;
   }

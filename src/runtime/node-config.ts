@@ -19,7 +19,8 @@
  *   "log": { "level": "info", "file": "logs/v0.jsonl" },    // default level info, stdout
  *   "chain": { "blockTime": "250ms", "viewTimeout": "1s", "viewTimeoutMax": "8s", "syncRetry": "200ms",
  *              "signatureScheme": "ed25519-native", "maxBlockTransactions": 5000,
- *              "mempool": { ... }, "checkpoints": { "every": 0, "snapshotBehind": 64 } },
+ *              "mempool": { ... }, "checkpoints": { "every": 0, "snapshotBehind": 64 },
+ *              "leaderElection": "reputation", "reputation": { "exclude": 10, ... } },
  *   "ledger": { ... },                   // as a scenario's ledger section, same defaults
  *   "workload": { "txPerSecond": 0, "accountsPerClient": 8, "fee": 10, "mix": { ... }, "stopAfter": "60s" }
  * }
@@ -47,7 +48,10 @@ import {
   mempoolSchema,
   mixSchema,
   positiveDurationSchema,
+  REPUTATION_SECTION_DEFAULTS,
+  reputationSchema,
 } from "../systems/validators/section.js";
+import { LEADER_ELECTIONS } from "../consensus/leader-election/elections.js";
 import { LOG_LEVELS } from "./telemetry.js";
 
 const hex32 = z.string().regex(/^[0-9a-fA-F]{64}$/, "must be 64 hex characters (32 bytes)");
@@ -64,6 +68,8 @@ export const CHAIN_DEFAULTS = {
   maxBlockTransactions: 5_000,
   mempool: MEMPOOL_DEFAULTS,
   checkpoints: CHECKPOINTS_DEFAULTS,
+  leaderElection: "reputation" as const,
+  reputation: REPUTATION_SECTION_DEFAULTS,
 };
 
 const chain = z
@@ -78,6 +84,10 @@ const chain = z
     maxBlockTransactions: z.number().int().positive().default(CHAIN_DEFAULTS.maxBlockTransactions),
     mempool: mempoolSchema.default(MEMPOOL_DEFAULTS),
     checkpoints: checkpointsSchema.default(CHECKPOINTS_DEFAULTS),
+    /** Who leads each view (as a scenario's `validators.leaderElection`); the same in every file of a network. */
+    leaderElection: z.enum(LEADER_ELECTIONS).default(CHAIN_DEFAULTS.leaderElection),
+    /** Leader reputation's parameters (as a scenario's `validators.reputation`; windows default to 10 x and 1 x the validator count). */
+    reputation: reputationSchema.default(REPUTATION_SECTION_DEFAULTS),
   })
   .transform((c, ctx) => {
     const viewTimeoutMax = c.viewTimeoutMax ?? 8 * c.viewTimeout;

@@ -23,6 +23,7 @@ import { bytesEqual, fromHex, toHex } from "../crypto/hash.js";
 import { createSignatureScheme } from "../crypto/schemes.js";
 import { InputError } from "../config/errors.js";
 import { clientAccountKeys, createClient, createValidator, networkGenesis, type ChainSettings } from "../systems/validators/node-factories.js";
+import { withReputationDefaults } from "../systems/validators/section.js";
 import type { Node, NodeId, Storage } from "../sim/node.js";
 import { FileStorage } from "./file-storage.js";
 import type { LoadedNodeConfig } from "./node-config.js";
@@ -82,7 +83,7 @@ export async function startNode(config: LoadedNodeConfig, options: StartNodeOpti
   const clientIds = config.clients.map((c) => c.id);
   const clientKeys = clientAccountKeys(scheme, config.seed, clientIds, config.workload.accountsPerClient);
   const { directory, genesis } = networkGenesis(clientKeys, config.ledger);
-  const chain: ChainSettings = config.chain;
+  const chain: ChainSettings = { ...config.chain, reputation: withReputationDefaults(config.chain.reputation, config.validators.length) };
 
   let storage: Storage & { sync(): void };
   let fileStorage: FileStorage | undefined;

@@ -123,7 +123,7 @@ export const NOT_IN_REAL_MODE: readonly NotJudged[] = [
 
 /** What the checkers are given (see {@link newChecker}). */
 export interface CheckerSettings {
-  /** n, the validator count (equivocation's wire check names the leader of view v `v${v mod n}`). */
+  /** n, the validator count (validators are `v0` ... `v{n-1}`; a block's proposer index names one). */
   readonly validators: number;
   /** Deepest head rollback allowed, in blocks (a scenario's `invariants.maxReorgDepth`). */
   readonly maxReorgDepth: number;

@@ -229,8 +229,8 @@ describe("roles come from the sets a checker is given, never from node names", (
     expect(c.observe(obs(2, "r0/v3-twin", "vote", { view: 2, hash: "bb" }))).toBeUndefined();
     expect(c.observe(obs(3, "x9", "vote", { view: 2, hash: "cc" }))).toBeUndefined(); // not a validator
     expect(c.finish().figures).toMatchObject({ votesObserved: 2, byzantineEquivocations: 1 });
-    expect(c.observe(obs(4, "r0/v0", "block", { view: 5, hash: "aa" }))).toBeUndefined();
-    expect(c.observe(obs(5, "r0/v2", "block", { view: 5, hash: "bb" }))?.message).toMatch(/view 5.*leader r0\/v1 proposed twice/);
+    expect(c.observe(obs(4, "r0/v0", "block", { view: 5, hash: "aa", proposer: 1 }))).toBeUndefined();
+    expect(c.observe(obs(5, "r0/v2", "block", { view: 5, hash: "bb", proposer: 1 }))?.message).toMatch(/view 5.*leader r0\/v1 proposed twice/);
   });
 
   it("liveness counts only the honest set's commits as progress", () => {

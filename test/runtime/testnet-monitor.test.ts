@@ -41,7 +41,7 @@ function cleanChain(heights: number, override: (l: LogFields) => LogFields = (l)
     const view = h;
     lines.push(line(`v${view % 4}`, ms, "propose", { view, height: h, hash: hash(`b${h}`), payloadBytes: 10 }));
     for (const v of VALIDATORS) {
-      lines.push(line(v, ms, "block", { hash: hash(`b${h}`), parent, height: h, view }));
+      lines.push(line(v, ms, "block", { hash: hash(`b${h}`), parent, height: h, view, proposer: view % 4 }));
       lines.push(line(v, ms, "vote", { view, height: h, hash: hash(`b${h}`) }));
       lines.push(line(v, ms + 1, "head", { hash: hash(`b${h}`), height: h, view }));
       lines.push(line(v, ms + 2, "commit", { height: h, view, hash: hash(`b${h}`), payload: new Uint8Array(10) }));
@@ -79,7 +79,7 @@ describe("a log line becomes an observation", () => {
   it("every event of the checkers run in real mode round-trips through logFields (bytes aside)", () => {
     const events: [string, Record<string, unknown>][] = [
       ["commit", { height: 2, view: 3, hash: hash("b2") }],
-      ["block", { hash: hash("b2"), parent: hash("b1"), height: 2, view: 3 }],
+      ["block", { hash: hash("b2"), parent: hash("b1"), height: 2, view: 3, proposer: 3 }],
       ["head", { hash: hash("b2"), height: 2, view: 3 }],
       ["vote", { view: 3, height: 2, hash: hash("b2") }],
       ["propose", { view: 3, height: 2, hash: hash("b2"), payloadBytes: 4 }],
@@ -152,12 +152,12 @@ describe("the simulator's checkers through the monitor", () => {
     const monitor = new TestnetMonitor(VALIDATORS, START_MS, { maxReorgDepth: 1 });
     const lines = cleanChain(1);
     // v0 follows a fork b2f <- b3f on top of b1, then jumps to b2 <- b3 <- b4: its head loses two blocks.
-    lines.push(line("v0", 200, "block", { hash: hash("f2"), parent: hash("b1"), height: 2, view: 2 }));
-    lines.push(line("v0", 210, "block", { hash: hash("f3"), parent: hash("f2"), height: 3, view: 3 }));
+    lines.push(line("v0", 200, "block", { hash: hash("f2"), parent: hash("b1"), height: 2, view: 2, proposer: 2 }));
+    lines.push(line("v0", 210, "block", { hash: hash("f3"), parent: hash("f2"), height: 3, view: 3, proposer: 3 }));
     lines.push(line("v0", 220, "head", { hash: hash("f3"), height: 3, view: 3 }));
-    lines.push(line("v0", 300, "block", { hash: hash("b2"), parent: hash("b1"), height: 2, view: 4 }));
-    lines.push(line("v0", 310, "block", { hash: hash("b3"), parent: hash("b2"), height: 3, view: 5 }));
-    lines.push(line("v0", 320, "block", { hash: hash("b4"), parent: hash("b3"), height: 4, view: 6 }));
+    lines.push(line("v0", 300, "block", { hash: hash("b2"), parent: hash("b1"), height: 2, view: 4, proposer: 0 }));
+    lines.push(line("v0", 310, "block", { hash: hash("b3"), parent: hash("b2"), height: 3, view: 5, proposer: 1 }));
+    lines.push(line("v0", 320, "block", { hash: hash("b4"), parent: hash("b3"), height: 4, view: 6, proposer: 2 }));
     lines.push(line("v0", 330, "head", { hash: hash("b4"), height: 4, view: 6 }));
     feed(monitor, lines);
     expect(verdicts(monitor, 1_000)).toMatchObject({ "reorg-bound": false, agreement: true });

@@ -291,11 +291,14 @@ describe("checkers judge honest validators only", () => {
     const c = new EquivocationChecker({ validators: ["v0", "v1", "v2", "v3"], identities: new Map([["v3t", "v3"]]), honest: new Set(["v0", "v1", "v2"]) });
     expect(c.observe(obs(1, "v3", "vote", { view: 5, hash: "aa" }))).toBeUndefined();
     expect(c.observe(obs(2, "v3t", "vote", { view: 5, hash: "bb" }))).toBeUndefined();
-    expect(c.observe(obs(3, "v0", "block", { view: 7, hash: "aa" }))).toBeUndefined();
-    expect(c.observe(obs(4, "v1", "block", { view: 7, hash: "bb" }))).toBeUndefined(); // leader of view 7 is v3
+    expect(c.observe(obs(3, "v0", "block", { view: 7, hash: "aa", proposer: 3 }))).toBeUndefined();
+    expect(c.observe(obs(4, "v1", "block", { view: 7, hash: "bb", proposer: 3 }))).toBeUndefined(); // both name v3 (byzantine) as proposer
     expect(c.finish().figures).toMatchObject({ byzantineEquivocations: 1, conflictingProposalsObserved: 1 });
-    expect(c.observe(obs(5, "v0", "block", { view: 6, hash: "aa" }))).toBeUndefined();
-    expect(c.observe(obs(6, "v1", "block", { view: 6, hash: "bb" }))?.message).toMatch(/view 6.*leader v2 proposed twice/);
+    // Two honest validators that disagree about the leader of view 8 (an election that learns from the chain) each propose: no equivocation.
+    expect(c.observe(obs(5, "v0", "block", { view: 8, hash: "aa", proposer: 0 }))).toBeUndefined();
+    expect(c.observe(obs(6, "v1", "block", { view: 8, hash: "bb", proposer: 1 }))).toBeUndefined();
+    expect(c.observe(obs(7, "v0", "block", { view: 6, hash: "aa", proposer: 2 }))).toBeUndefined();
+    expect(c.observe(obs(8, "v1", "block", { view: 6, hash: "bb", proposer: 2 }))?.message).toMatch(/view 6.*leader v2 proposed twice/);
     const plain = new EquivocationChecker({ validators: ["v0", "v1", "v2", "v3"], identities: new Map(), honest: new Set(["v0", "v1", "v2"]) });
     plain.observe(obs(1, "v1", "vote", { view: 5, hash: "aa" }));
     expect(plain.observe(obs(2, "v1", "vote", { view: 5, hash: "bb" }))).toMatchObject({ invariant: "equivocation" });

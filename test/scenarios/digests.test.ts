@@ -7,14 +7,25 @@
  * the report equal to before (see the closing note of the framework issue).
  * Each run: the shipped scenario cut to 10 s, with its liveness phase left out,
  * and (without the L1) its operations, poster and L1 faults left out.
+ *
+ * Leader reputation changed who leads each view, and so every digest; with
+ * `validators.leaderElection: "round-robin"` pinned, each run gets its
+ * digest from before back, which shows that the leader sequence is all that
+ * changed.
  */
 import { describe, expect, it } from "vitest";
 import { parseScenario } from "../../src/scenario/load.js";
 import { applyOverrides } from "../../src/scenario/overrides.js";
 import { rawScenario, runScenario } from "../helpers/scenario.js";
 
-function cut(name: string, l1: boolean, where: "sim-scenarios" | "fixtures" = "sim-scenarios") {
-  const s = structuredClone(rawScenario(name, where)) as Record<string, unknown> & { faults?: { action: string; node?: string }[]; phases?: { livenessAt?: unknown }; l1?: Record<string, unknown> };
+function cut(name: string, l1: boolean, where: "sim-scenarios" | "fixtures" = "sim-scenarios", leaderElection?: "round-robin") {
+  const s = structuredClone(rawScenario(name, where)) as Record<string, unknown> & {
+    faults?: { action: string; node?: string }[];
+    phases?: { livenessAt?: unknown };
+    l1?: Record<string, unknown>;
+    validators: Record<string, unknown>;
+  };
+  if (leaderElection !== undefined) s.validators = { ...s.validators, leaderElection };
   if (!l1) {
     s.l1 = { ...(s.l1 ?? {}), enabled: false };
     delete s.operations;
@@ -26,6 +37,7 @@ function cut(name: string, l1: boolean, where: "sim-scenarios" | "fixtures" = "s
   return parseScenario(raw);
 }
 
+/** Recorded with round-robin leaders (view mod n), the only election before leader reputation. */
 const WITHOUT_L1: [string, string, "sim-scenarios" | "fixtures"][] = [
   ["quickstart", "def18501df26a7c0453d2cfe872740cf3ce3b6116f1df4ccf90ddda67647e8bf", "sim-scenarios"],
   ["crash-restart", "3ea7853a5c88fd233bc0c11b3985d10a19c7b36de4035fdc9b850d16ec8770b3", "sim-scenarios"],
@@ -39,12 +51,40 @@ const WITH_L1: [string, string][] = [
   ["l1-reorg", "6ca8d40c8777f79d5cc59dd4d8eae3c58f26c6682d24de5418d0e9aa5cc148fd"],
 ];
 
-describe("trace digests across the framework rewrite", () => {
+/**
+ * The same runs with leader reputation (the default since it came): only the
+ * leader sequence differs from the round-robin digests above, which these
+ * tests get back by pinning `validators.leaderElection: "round-robin"`.
+ */
+const WITHOUT_L1_REPUTATION: [string, string, "sim-scenarios" | "fixtures"][] = [
+  ["quickstart", "d5b87e30a822cf155bdc8ba0e777a72a307af7ec5ddd99c2b910ab24ca2c6a84", "sim-scenarios"],
+  ["crash-restart", "e705b7da7e4cd6fc88422218bb86c46eb83d31dd47ce3cc3b680f8ea628ee6f2", "sim-scenarios"],
+  ["partition-heal", "f711963c4798e9972673397abb38ab5ed746c942e953d59b3bbb1880edf0eb25", "sim-scenarios"],
+  ["twins-must-fail", "e441a8bbfcab6e67814f39e57c58f7f0cfebb42b0ea1b7639b948eff80957fd7", "sim-scenarios"],
+  ["all-holders-restart", "b5cf58881e3e34f9aac71fd2b780a74a287950cc5af8e696ef5829e3c5ac0a19", "fixtures"],
+];
+
+const WITH_L1_REPUTATION: [string, string][] = [
+  ["quickstart", "d6b2c810794bafb2e58a3bcaf8dc5efd74600e3ed10a89484c6df7dbb35b08c1"],
+  ["l1-reorg", "619c53cb314c16bab9e6c601fd6c5b8f1641b76662d42da2b27c8ceb40b18b04"],
+];
+
+describe("trace digests across the framework rewrite, with round-robin leaders pinned", () => {
   it.each(WITHOUT_L1)("%s without the L1 keeps its digest from before the rewrite", (name, digest, where) => {
-    expect(runScenario(cut(name, false, where)).traceDigest).toBe(digest);
+    expect(runScenario(cut(name, false, where, "round-robin")).traceDigest).toBe(digest);
   });
 
   it.each(WITH_L1)("%s with the L1 has its recorded digest (L1 RPC in its own codec)", (name, digest) => {
+    expect(runScenario(cut(name, true, "sim-scenarios", "round-robin")).traceDigest).toBe(digest);
+  });
+});
+
+describe("trace digests with leader reputation (the default)", () => {
+  it.each(WITHOUT_L1_REPUTATION)("%s without the L1", (name, digest, where) => {
+    expect(runScenario(cut(name, false, where)).traceDigest).toBe(digest);
+  });
+
+  it.each(WITH_L1_REPUTATION)("%s with the L1", (name, digest) => {
     expect(runScenario(cut(name, true)).traceDigest).toBe(digest);
   });
 });

@@ -7,8 +7,13 @@
  *
  * Two sources: each validator's own `vote` and `propose` events, and the
  * `block` events of honest validators, which show what actually arrived on
- * the wire: two different blocks of one view mean that view's leader signed
- * two proposals.
+ * the wire: two different blocks of one view naming the same proposer mean
+ * that validator signed two proposals for the view. The proposer is the one
+ * each block names (the leader of its view as the validators that accepted
+ * it saw it), not one the checker derives: with an election that learns from
+ * the chain (leader reputation) two honest validators that disagree about
+ * the leader of a view may each propose a block in it, which is no
+ * equivocation.
  *
  * Validators not in the honest set it is given (byzantine ones) are expected
  * to equivocate: what they do is counted as observed (figures
@@ -23,10 +28,7 @@ import { safetyVerdict, type Checker, type Figures, type HonestValidators, type 
 
 /** The validators an {@link EquivocationChecker} watches, and which of them it judges. */
 export interface ValidatorRoles {
-  /**
-   * The validator identities in index order, n of them: the leader of view v
-   * is `validators[v mod n]` unless `leaderOf` says otherwise.
-   */
+  /** The validator identities in index order, n of them (a block's `proposer` index names one). */
   readonly validators: readonly NodeId[];
   /**
    * The identity of each node instance that acts as a validator under another
@@ -35,8 +37,6 @@ export interface ValidatorRoles {
   readonly identities: ReadonlyMap<NodeId, NodeId>;
   /** The honest validator instances: the nodes judged (not a byzantine validator, nor either instance of a twin). */
   readonly honest: HonestValidators;
-  /** The leader of each view when it is not `validators[v mod n]` (a leader table, `validators.leaders`). */
-  readonly leaderOf?: (view: number) => NodeId;
 }
 
 /** Checks that no validator votes or proposes twice in one view (see the file comment). */
@@ -45,9 +45,10 @@ export class EquivocationChecker implements Checker {
   readonly kind = "safety" as const;
   private readonly votes = new Map<string, string>();
   private readonly proposals = new Map<string, string>();
-  /** First block hash seen by an honest validator in each view. */
-  private readonly blocksByView = new Map<number, string>();
-  private readonly conflictingViews = new Set<number>();
+  /** First block hash seen by an honest validator of each view and proposer, by `view/proposer`. */
+  private readonly blocksByView = new Map<string, string>();
+  /** The `view/proposer` pairs seen with two different blocks. */
+  private readonly conflictingViews = new Set<string>();
   private votesObserved = 0;
   private proposalsObserved = 0;
   private byzantineEquivocations = 0;
@@ -56,7 +57,6 @@ export class EquivocationChecker implements Checker {
   private readonly validatorIds: ReadonlySet<NodeId>;
   private readonly identities: ReadonlyMap<NodeId, NodeId>;
   private readonly honest: HonestValidators;
-  private readonly leaderOf: (view: number) => NodeId;
   /** True when some validator is not honest: the byzantine figures are reported. */
   private readonly anyByzantine: boolean;
 
@@ -66,7 +66,6 @@ export class EquivocationChecker implements Checker {
     this.validatorIds = new Set(roles.validators);
     this.identities = roles.identities;
     this.honest = roles.honest;
-    this.leaderOf = roles.leaderOf ?? ((view) => this.validators[view % this.validators.length]!);
     this.anyByzantine = roles.validators.some((id) => !roles.honest.has(id)) || [...roles.identities.keys()].some((id) => !roles.honest.has(id));
   }
 
@@ -120,16 +119,17 @@ export class EquivocationChecker implements Checker {
   }
 
   private onBlock(o: Extract<ValidatorEvent, { event: "block" }>): Violation | undefined {
-    const { view, hash } = o.fields;
-    const first = this.blocksByView.get(view);
+    const { view, hash, proposer } = o.fields;
+    const key = `${view}/${proposer}`;
+    const first = this.blocksByView.get(key);
     if (first === undefined) {
-      this.blocksByView.set(view, hash);
+      this.blocksByView.set(key, hash);
       return undefined;
     }
-    if (first === hash || this.conflictingViews.has(view)) return undefined;
-    this.conflictingViews.add(view);
-    const leader = this.leaderOf(view);
-    if (!this.honest.has(leader)) return undefined;
+    if (first === hash || this.conflictingViews.has(key)) return undefined;
+    this.conflictingViews.add(key);
+    const leader = this.validators[proposer];
+    if (leader === undefined || !this.honest.has(leader)) return undefined;
     this.violation ??= {
       invariant: this.name,
       atUs: o.timeUs,

@@ -10,6 +10,7 @@ import { BlockTree } from "../block-tree.js";
 import { deleteCheckpoint, deletePendingBlock, loadCheckpoint, resetCommittedChain, storeCheckpoint, StorageCorruptError, type StoredCheckpoint } from "../safety-store.js";
 import type { Block, QuorumCertificate, SnapshotMessage } from "../types.js";
 import { processQC } from "./commit.js";
+import { dropProposeTimerUnlessLeader } from "./proposals.js";
 import { SNAPSHOT_BEHIND_DEFAULT, SNAPSHOT_PROOF_BLOCKS_MAX, TIMER_SNAPSHOT } from "./config.js";
 import type { ReplicaState } from "./state.js";
 import { addOrphan, dropStaleWaiting, insertOrphansOf, requestBlocks } from "./sync.js";
@@ -99,6 +100,9 @@ export function onSnapshot(r: ReplicaState, from: NodeId, msg: SnapshotMessage):
   const committedHeightBefore = r.tree.committedTip.height;
   r.tree = new BlockTree(base);
   assert(r.tree.committedTip.height > committedHeightBefore, "an installed snapshot moves the committed height up");
+  // The election learns the snapshot's block; the blocks below it it never sees (see `LeaderElection.onCommit`).
+  r.election.onCommit?.(base);
+  dropProposeTimerUnlessLeader(r);
   storeCheckpoint(r.ctx.storage, { height: base.height, blockHash: base.hash, state: msg.state });
   resetCommittedChain(r.ctx.storage, base);
   r.ctx.log("snapshot-installed", { from, height: base.height, proofBlocks: msg.blocks.length });

@@ -9,7 +9,7 @@ import { deletePendingBlock, storeCommittedBlock } from "../safety-store.js";
 import type { QuorumCertificate } from "../types.js";
 import { maybeCheckpoint, maybeRequestSnapshot } from "./checkpoints.js";
 import { enterView } from "./pacemaker.js";
-import { maybePropose } from "./proposals.js";
+import { dropProposeTimerUnlessLeader, maybePropose } from "./proposals.js";
 import type { ReplicaState } from "./state.js";
 import { dropStaleWaiting, requestBlocks } from "./sync.js";
 
@@ -54,6 +54,7 @@ export function tryCommit(r: ReplicaState, qc: QuorumCertificate): void {
     r.ctx.log("commit", { height: block.height, view: block.view, hash: toHex(block.hash), payload: block.payload });
     maybeCheckpoint(r, block);
   }
+  dropProposeTimerUnlessLeader(r);
 }
 
 /** Logs `head` when the locked QC's block (known) changed. */

@@ -167,6 +167,20 @@ export function maybePropose(r: ReplicaState): void {
   r.broadcast(proposal);
 }
 
+/**
+ * Cancels the propose timer when this replica no longer leads the current
+ * view: an election that learns from commits (leader reputation) may name
+ * another leader once a commit extends the history the view's draw reads
+ * (a replica that was lagging catches up).
+ */
+export function dropProposeTimerUnlessLeader(r: ReplicaState): void {
+  const timer = r.proposals.proposeTimerId;
+  if (timer === undefined || r.leaderOf(r.currentView) === r.config.index) return;
+  r.ctx.cancelTimer(timer);
+  r.proposals.proposeTimerId = undefined;
+  assert(r.proposals.proposeTimerId === undefined, "no propose timer in a view we do not lead");
+}
+
 /** The propose timer fired: the block time since the parent has passed. */
 export function onProposeTimeout(r: ReplicaState): void {
   assert(r.proposals.proposeTimerId !== undefined, "the propose timer is armed");

@@ -105,6 +105,16 @@ export class HotStuffReplica implements Node<ValidatorMessage> {
     return this.state.currentView;
   }
 
+  /**
+   * Index of the leader of `view` as this replica's election names it now
+   * (sim-only introspection: the `leader` fault target, tests). Replicas
+   * whose committed chains differ may answer differently.
+   * @throws RangeError when `view` is not a non-negative integer
+   */
+  leaderOf(view: number): number {
+    return this.state.leaderOf(view);
+  }
+
   /** The last committed block. */
   get committedTip(): Block {
     return this.state.tree.committedTip;

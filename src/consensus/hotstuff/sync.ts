@@ -25,7 +25,7 @@ export function insertBlock(r: ReplicaState, first: Block): void {
     if (parent === undefined || parent.height + 1 !== block.height || !bytesEqual(block.justify.blockHash, block.parentHash)) continue;
     if (!r.tree.add(block)) continue;
     storePendingBlock(r.ctx.storage, block, hex);
-    r.ctx.log("block", { hash: hex, parent: toHex(block.parentHash), height: block.height, view: block.view });
+    r.ctx.log("block", { hash: hex, parent: toHex(block.parentHash), height: block.height, view: block.view, proposer: block.proposer });
     processQC(r, block.justify, undefined);
     if (hex === toHex(r.safety.lockedQC.blockHash)) {
       updateHead(r);

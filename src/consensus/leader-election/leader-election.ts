@@ -18,7 +18,12 @@ export interface LeaderElection {
    * @param view a view >= 0
    */
   leaderOf(view: number): number;
-  /** Told of each block this replica commits, in height order, once per boot. */
+  /**
+   * Told of each block this replica commits, in height order, once per boot
+   * (at a restart, every block of the stored chain first). Heights follow
+   * each other except after a snapshot installed from a peer: the
+   * snapshot's block comes next, and the blocks below it are never told.
+   */
   onCommit?(block: Block): void;
 }
 

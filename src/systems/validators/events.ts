@@ -25,8 +25,8 @@ export const VALIDATOR_EVENTS = new EventCatalogue("validators", {
   boot: z.strictObject({ committedHeight: count, lastVotedView: count, lockedQCView: count }),
   /** A block committed, with its payload bytes (the only bytes field of all events). */
   commit: z.strictObject({ height: count, view: count, hash: hash32Hex, payload: z.instanceof(Uint8Array) }),
-  /** A block entered the replica's block tree. */
-  block: z.strictObject({ hash: hash32Hex, parent: hash32Hex, height: count, view: count }),
+  /** A block entered the replica's block tree; `proposer` is the validator index the block names (the leader of its view, as those who accepted it saw it). */
+  block: z.strictObject({ hash: hash32Hex, parent: hash32Hex, height: count, view: count, proposer: count }),
   /** The replica's speculative head (highest certified block) moved. */
   head: z.strictObject({ hash: hash32Hex, height: count, view: count }),
   /** The replica voted for a block; a byzantine double vote is tagged `byzantine`. */

@@ -19,6 +19,8 @@ import { ValidityChecker } from "../../check/validators/validity.js";
 import { ByzantineReplica } from "../../consensus/byzantine/byzantine-replica.js";
 import { TwinReplica } from "../../consensus/byzantine/twin.js";
 import { applicationOf, replicaOf } from "../../consensus/byzantine/wrapper.js";
+import type { LeaderElectionFactory } from "../../consensus/leader-election/leader-election.js";
+import { roundRobin } from "../../consensus/leader-election/round-robin.js";
 import { HotStuffReplica, type ReplicaConfig } from "../../consensus/replica.js";
 import { formatValidatorStorage } from "../../consensus/safety-store.js";
 import type { ValidatorMessage } from "../../consensus/types.js";
@@ -41,12 +43,10 @@ import type { RollupScenario, Scenario } from "../scenario-shape.js";
 import { BYZANTINE_BACKGROUND_KINDS } from "./background.js";
 import { behaviorsOf, byzantineNodes, checkByzantine, checkLeaders, twinsOf } from "./byzantine-plan.js";
 import { describeValidatorMessage } from "./message-info.js";
-import { leaderTable } from "../../consensus/leader-election/leader-table.js";
-import { roundRobin } from "../../consensus/leader-election/round-robin.js";
 import { genesisSupply } from "./genesis.js";
 import { MetricsCollector } from "./metrics.js";
 import { CLIENT_ROLE, VALIDATOR_ROLE, clientIds, validatorIds } from "./names.js";
-import { clientAccountKeys, createAssetApp, createClient, leaderIndexes, networkGenesis, replicaConfig, validatorKeySeed } from "./node-factories.js";
+import { clientAccountKeys, createAssetApp, createClient, networkGenesis, replicaConfig, validatorKeySeed } from "./node-factories.js";
 import { formatValidatorsSummary } from "./summary.js";
 
 /** Why liveness is not judged in a safety-only run. */
@@ -216,11 +216,6 @@ function buildRollup(ctx: BuildContext<Scenario>, rollup: RollupScenario): Valid
     return out;
   };
 
-  // The leader of each view as every replica's election says (the leader table over round-robin), for the
-  // symbolic targets and the equivocation checker.
-  const election = leaderTable(leaderIndexes(rollup.validators.leaders), validators.length, roundRobin(validators.length));
-  const leaderOf = (view: number): NodeId => validators[election.leaderOf(view)]!;
-
   // The honest-node invariants judge the validators not declared byzantine (never a twin's instance).
   const honest: ReadonlySet<NodeId> = new Set(validators.filter((id) => !byzantine.has(id)));
   const checkers = [
@@ -230,7 +225,7 @@ function buildRollup(ctx: BuildContext<Scenario>, rollup: RollupScenario): Valid
     new ValidityChecker(scheme, honest),
     new ReferenceLedgerChecker(genesis, auditCommittedLedgers, honest),
     new ReorgBoundChecker(rollup.invariants.maxReorgDepth, honest),
-    new EquivocationChecker({ validators, identities, honest, leaderOf }),
+    new EquivocationChecker({ validators, identities, honest }),
     new LivenessChecker(rollup.invariants.livenessBound, livenessExpectation, honest),
     ...expectationCheckers(rollup, { validators, identities, quorum: validatorSet.quorum }, honest),
   ];
@@ -293,9 +288,10 @@ function buildRollup(ctx: BuildContext<Scenario>, rollup: RollupScenario): Valid
   });
 
   // `leader`: the leader of a view given (a view-keyed action), else of the highest view a validator is in;
-  // `next-leader`: the leader of the view after.
-  const leaderTarget = (view?: number): NodeId => leaderOf(view ?? highestView(validators, replicaOfId));
-  const nextLeaderTarget = (view?: number): NodeId => leaderOf((view ?? highestView(validators, replicaOfId)) + 1);
+  // `next-leader`: the leader of the view after; each as the validator furthest ahead names it (its own election).
+  const election = configOf(0).leaderElection ?? (() => roundRobin(validators.length));
+  const leaderTarget = (view?: number): NodeId => leaderOfView(validatorSet, validators, replicaOfId, election, view, 0);
+  const nextLeaderTarget = (view?: number): NodeId => leaderOfView(validatorSet, validators, replicaOfId, election, view, 1);
   ctx.addTarget(`${rollup.prefix}leader`, leaderTarget);
   ctx.addTarget(`${rollup.prefix}next-leader`, nextLeaderTarget);
   if (rollup === scenario.rollups[0] && rollup.prefix !== "") {
@@ -347,9 +343,25 @@ export function committedSnapshot(ledger: LedgerState): LedgerSnapshot {
   return { nonces, balances, assets, pools, shares };
 }
 
-/** The highest view any running validator (original instance) is in. */
-function highestView(validators: readonly NodeId[], replica: (id: NodeId) => HotStuffReplica | undefined): number {
-  let view = 0;
-  for (const id of validators) view = Math.max(view, replica(id)?.view ?? 0);
-  return view;
+/**
+ * The leader of `view` (default: the highest view any running validator is
+ * in) plus `ahead`, as the validator in the highest view names it (its
+ * election; replicas whose committed chains differ may name another). With no
+ * validator running, as a fresh election names it.
+ */
+function leaderOfView(
+  validatorSet: ValidatorSet,
+  validators: readonly NodeId[],
+  replica: (id: NodeId) => HotStuffReplica | undefined,
+  election: LeaderElectionFactory,
+  view: number | undefined,
+  ahead: number,
+): NodeId {
+  let highest: HotStuffReplica | undefined;
+  for (const id of validators) {
+    const r = replica(id);
+    if (r !== undefined && (highest === undefined || r.view > highest.view)) highest = r;
+  }
+  const target = (view ?? highest?.view ?? 0) + ahead;
+  return validatorSet.idOf(highest !== undefined ? highest.leaderOf(target) : election().leaderOf(target));
 }

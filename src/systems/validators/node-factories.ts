@@ -6,7 +6,7 @@
  * validator in a real process is configured exactly as in a simulated run.
  */
 import { leaderTable } from "../../consensus/leader-election/leader-table.js";
-import { roundRobin } from "../../consensus/leader-election/round-robin.js";
+import { leaderElectionFactory } from "../../consensus/leader-election/elections.js";
 import { HotStuffReplica, type ReplicaConfig } from "../../consensus/replica.js";
 import type { ValidatorSet } from "../../consensus/validator-set.js";
 import { concatBytes, sha256, toHex, u64, utf8 } from "../../crypto/hash.js";
@@ -80,10 +80,10 @@ export function replicaConfig(options: {
   const { chain } = options;
   const table = leaderIndexes(chain.leaders);
   const size = options.validators.size;
+  const election = leaderElectionFactory(chain.leaderElection, size, chain.reputation);
   return {
     validators: options.validators,
     index: options.index,
-    ...(table.size > 0 ? { leaderElection: () => leaderTable(table, size, roundRobin(size)) } : {}),
     keyPair: options.keyPair,
     blockTimeUs: chain.blockTime,
     viewTimeoutUs: chain.viewTimeout,
@@ -92,6 +92,8 @@ export function replicaConfig(options: {
     storageFormatted: true,
     checkpointEveryBlocks: options.checkpoints.every,
     snapshotBehindBlocks: options.checkpoints.snapshotBehind,
+    // A leader table (`validators.leaders`) overrides the configured election for the views it lists.
+    leaderElection: table.size > 0 ? () => leaderTable(table, size, election()) : election,
   };
 }
 

@@ -8,6 +8,8 @@
 import { z } from "zod";
 import { SIGNATURE_SCHEMES } from "../../crypto/signature.js";
 import { duration, nodeName, positiveDuration, probability } from "../../config/fields.js";
+import { LEADER_ELECTIONS } from "../../consensus/leader-election/elections.js";
+import { REPUTATION_DEFAULTS, REPUTATION_WEIGHT_MAX, REPUTATION_WINDOW_MAX } from "../../consensus/leader-election/reputation.js";
 
 /** Mempool limits of every validator (see `mempool/fee-mempool.ts`). */
 const MEMPOOL_DEFAULTS = { capacity: 200_000, minFee: 1, replaceBumpPercent: 10, ttl: 30_000_000, maxNonceGap: 64, perSenderMax: 256 };
@@ -108,6 +110,48 @@ const checkpoints = z.strictObject({
   snapshotBehind: z.number().int().min(1).max(1_000_000).default(CHECKPOINTS_DEFAULTS.snapshotBehind),
 });
 
+/**
+ * Leader reputation's parameters (see `consensus/leader-election/reputation.ts`,
+ * after Aptos's `ProposerAndVoterV2`): windows in committed blocks, `exclude`
+ * in views, weights relative. The windows default to 10 x count and count
+ * (filled in by {@link withReputationDefaults}).
+ */
+const REPUTATION_SECTION_DEFAULTS = {
+  exclude: REPUTATION_DEFAULTS.exclude,
+  activeWeight: REPUTATION_DEFAULTS.activeWeight,
+  inactiveWeight: REPUTATION_DEFAULTS.inactiveWeight,
+  failedWeight: REPUTATION_DEFAULTS.failedWeight,
+  failureThresholdPercent: REPUTATION_DEFAULTS.failureThresholdPercent,
+  staleViews: REPUTATION_DEFAULTS.staleViews,
+};
+const reputationWindow = z.number().int("must be an integer").min(1, "must be at least 1").max(REPUTATION_WINDOW_MAX, `must be at most ${REPUTATION_WINDOW_MAX}`);
+const reputationWeight = z.number().int("must be an integer").min(1, "must be at least 1 (every validator keeps a chance to lead)").max(REPUTATION_WEIGHT_MAX, `must be at most ${REPUTATION_WEIGHT_MAX}`);
+const reputation = z.strictObject({
+  /** Committed blocks in which proposals and failed proposals count; default 10 x count. */
+  proposerWindow: reputationWindow.optional(),
+  /** The last committed blocks of the history in which votes count; default count. */
+  voterWindow: reputationWindow.optional(),
+  /** The history of view v ends at view v - exclude. */
+  exclude: z.number().int("must be an integer").min(0, "must be >= 0").max(REPUTATION_WINDOW_MAX, `must be at most ${REPUTATION_WINDOW_MAX}`).default(REPUTATION_SECTION_DEFAULTS.exclude),
+  activeWeight: reputationWeight.default(REPUTATION_SECTION_DEFAULTS.activeWeight),
+  inactiveWeight: reputationWeight.default(REPUTATION_SECTION_DEFAULTS.inactiveWeight),
+  failedWeight: reputationWeight.default(REPUTATION_SECTION_DEFAULTS.failedWeight),
+  failureThresholdPercent: z.number().int("must be an integer").min(0, "must be >= 0").max(100, "must be at most 100").default(REPUTATION_SECTION_DEFAULTS.failureThresholdPercent),
+  /** A view whose history has no committed block in its last staleViews views falls back to round-robin. */
+  staleViews: reputationWindow.default(REPUTATION_SECTION_DEFAULTS.staleViews),
+});
+/** Parsed reputation parameters (windows possibly unset). */
+export type ReputationSection = z.output<typeof reputation>;
+
+/** The reputation parameters with the windows filled in for `count` validators (10 x count and count). */
+export function withReputationDefaults(section: ReputationSection, count: number): ReputationSection & { proposerWindow: number; voterWindow: number } {
+  return {
+    ...section,
+    proposerWindow: section.proposerWindow ?? REPUTATION_DEFAULTS.proposerWindowPerValidator * count,
+    voterWindow: section.voterWindow ?? REPUTATION_DEFAULTS.voterWindowPerValidator * count,
+  };
+}
+
 /** The validator set and its chain settings. */
 export const validatorsSection = z
   .strictObject({
@@ -123,7 +167,7 @@ export const validatorsSection = z
     mempool: mempool.default(MEMPOOL_DEFAULTS),
     /**
      * The leader of chosen views, `{ "<view>": "<validator>" }` (a Twins leader schedule): a view listed is led
-     * by the validator named (both instances of a twin); the others follow the default election. Unset: none.
+     * by the validator named (both instances of a twin); the others follow `leaderElection`. Unset: none.
      */
     leaders: z
       .record(z.string(), nodeName)
@@ -133,11 +177,15 @@ export const validatorsSection = z
         }
       })
       .optional(),
+    /** Who leads each view: `reputation` (leader reputation, DiemBFT v4 / Aptos) or `round-robin` (view mod n). */
+    leaderElection: z.enum(LEADER_ELECTIONS).default("reputation"),
+    /** Leader reputation's parameters (read with `leaderElection: "reputation"`). */
+    reputation: reputation.default(REPUTATION_SECTION_DEFAULTS),
   })
   .transform((v, ctx) => {
     const viewTimeoutMax = v.viewTimeoutMax ?? 8 * v.viewTimeout;
     if (viewTimeoutMax < v.viewTimeout) ctx.addIssue({ code: "custom", message: "must be at least viewTimeout", path: ["viewTimeoutMax"] });
-    return { ...v, viewTimeoutMax };
+    return { ...v, viewTimeoutMax, reputation: withReputationDefaults(v.reputation, v.count) };
   });
 
 /** The workload: clients submitting transactions. */
@@ -208,6 +256,8 @@ export {
   LEDGER_DEFAULTS,
   checkpoints as checkpointsSchema,
   CHECKPOINTS_DEFAULTS,
+  reputation as reputationSchema,
+  REPUTATION_SECTION_DEFAULTS,
 };
 
 /** A byzantine behaviour's name. */
