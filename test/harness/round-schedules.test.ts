@@ -238,7 +238,7 @@ describe("the leader table", () => {
   it("both instances of a twin lead the views the table gives their validator; the others follow round-robin", () => {
     // Table: v1 leads views 2 and 3, v3 leads view 6; round-robin gives view 1 and 5 to v1, 4 to v0, 7 to v3.
     const raw = scenario({
-      validators: { count: 4, signatureScheme: "sim", viewTimeout: "400ms", leaders: { "2": "v1", "3": "v1", "6": "v3" } },
+      validators: { count: 4, signatureScheme: "sim", viewTimeout: "400ms", leaderElection: "round-robin", leaders: { "2": "v1", "3": "v1", "6": "v3" } },
       byzantine: [{ node: "v1", behavior: "twin" }],
     });
     const { events, report } = recordedRun(raw);
