@@ -15,10 +15,11 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: [
-      "test/mutation/sweep.test.ts",
+      "test/mutation/*.test.ts",
       "test/consensus/*.test.ts",
       "test/unit/block-tree.test.ts",
       "test/unit/validator-set.test.ts",
+      "test/unit/verification-cache.test.ts",
       "test/unit/view-timer.test.ts",
       "test/unit/wire.test.ts",
       "test/unit/fee-mempool.test.ts",

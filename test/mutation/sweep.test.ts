@@ -49,7 +49,7 @@ function expectHeld(report: RunReport, events: readonly Observation[], minHeight
   for (const name of JUDGED) {
     const result = report.invariants.find((r) => r.name === name);
     expect(result, name).toBeDefined();
-    expect(result!.ok, `${name}: ${result!.message ?? ""}`).toBe(true);
+    expect(result!.ok, `${name}: ${result!.violation?.message ?? ""}`).toBe(true);
   }
   expect(report.violation).toBeUndefined();
   expect(report.exitCode).toBe(0);
