@@ -10,44 +10,18 @@
  * and does not with a gap.
  */
 import { describe, expect, it } from "vitest";
-import { blockHash, proposalSigningBytes, voteSigningBytes } from "../../src/consensus/block-hash.js";
 import { GENESIS_BLOCK, GENESIS_QC } from "../../src/consensus/genesis.js";
-import { HotStuffReplica } from "../../src/consensus/replica.js";
-import type { Block, ProposalMessage, QuorumCertificate, ValidatorMessage } from "../../src/consensus/types.js";
-import { ValidatorSet } from "../../src/consensus/validator-set.js";
-import { createSimSignatureScheme } from "../../src/crypto/sim-signature.js";
-import type { KeyPair } from "../../src/crypto/signature.js";
-import { SimDisk } from "../../src/storage/sim-disk.js";
-import { fakeContext, type FakeContext } from "../helpers/fake-context.js";
-import { acceptAll } from "../helpers/lone-replica.js";
-
-const scheme = createSimSignatureScheme();
-const keys: KeyPair[] = [0, 1, 2, 3].map((i) => scheme.keyPairFromSeed(new Uint8Array(32).fill(i + 1)));
-const validators = new ValidatorSet(keys.map((k, i) => ({ id: `v${i}`, publicKey: k.publicKey })), scheme);
-
-/** A block of `view` (proposed by its round-robin leader) on `parent`, certified by `justify`. */
-function block(view: number, parent: Block, justify: QuorumCertificate): Block {
-  const fields = { view, height: parent.height + 1, parentHash: parent.hash, justify, proposer: view % 4, timestampUs: view * 250_000, payload: new Uint8Array(0) };
-  return { ...fields, hash: blockHash(fields) };
-}
-
-/** A QC for `b` signed by v1, v2 and v3 (a quorum of four). */
-function qcFor(b: Block): QuorumCertificate {
-  return { view: b.view, height: b.height, blockHash: b.hash, signatures: [1, 2, 3].map((signer) => ({ signer, signature: scheme.sign(keys[signer]!.secretKey, voteSigningBytes(b.view, b.height, b.hash)) })) };
-}
-
-function proposal(b: Block): ProposalMessage {
-  return { type: "proposal", block: b, signature: scheme.sign(keys[b.proposer]!.secretKey, proposalSigningBytes(b.hash)) };
-}
+import type { HotStuffReplica } from "../../src/consensus/replica.js";
+import type { Block, ValidatorMessage } from "../../src/consensus/types.js";
+import type { FakeContext } from "../helpers/fake-context.js";
+import { block, proposal, qcFor, startReplica } from "../helpers/hand-fed-replica.js";
 
 /**
  * Replica v0 receives B1 (view 1), B2 (view `secondView`, on B1, with B1's QC) and B3 (view
  * `secondView + 2`, on B2, with B2's QC): B2's QC is the one that may commit B1.
  */
 function feedChain(secondView: number): { replica: HotStuffReplica; ctx: FakeContext<ValidatorMessage>; b1: Block } {
-  const replica = new HotStuffReplica({ validators, index: 0, keyPair: keys[0]!, blockTimeUs: 250_000, viewTimeoutUs: 1_000_000, viewTimeoutMaxUs: 8_000_000, syncRetryUs: 200_000 }, acceptAll);
-  const ctx = fakeContext<ValidatorMessage>("v0", new SimDisk());
-  replica.start(ctx);
+  const { replica, ctx } = startReplica(0);
   const b1 = block(1, GENESIS_BLOCK, GENESIS_QC);
   const b2 = block(secondView, b1, qcFor(b1));
   const b3 = block(secondView + 2, b2, qcFor(b2));
