@@ -196,6 +196,8 @@ describe("fee mempool: admission", () => {
     expect(() => p.add({ ...tx("aa", 0, 5), nonce: -1n }, 0, 0n)).toThrow(RangeError);
     expect(() => p.add({ ...tx("aa", 0, 5), bytes: 1.5 }, 0, 0n)).toThrow(RangeError);
     expect(() => p.add(tx("aa", 0, 5), Number.NaN, 0n)).toThrow(RangeError);
+    expect(() => p.add(tx("aa", 0, 5), 0, -1n)).toThrow(RangeError);
+    expect(() => p.add(tx("aa", 0, 5), 0, 0 as unknown as bigint)).toThrow(RangeError);
     expect(p.size).toBe(0);
   });
 });

@@ -278,6 +278,18 @@ describe("mint", () => {
     expect(receipt.supplyDelta).toEqual(new Map([[NATIVE_ASSET, -FEE], ["USD", 500n]]));
   });
 
+  it("a mint and a burn of the same amount in one transaction leave no supply change for that asset in the receipt", () => {
+    // The receipt lists only assets whose supply changed (found by the mutation run: a zero entry went unnoticed).
+    const ledger = world();
+    const receipt = runOk(ledger, ALICE, [
+      { kind: "mint", asset: "USD", to: ALICE, amount: 7n },
+      { kind: "burn", asset: "USD", amount: 7n },
+    ]);
+    const supplyBefore = world().asset("USD")!.supply;
+    expect(ledger.asset("USD")!.supply).toBe(supplyBefore);
+    expect(receipt.supplyDelta).toEqual(new Map([[NATIVE_ASSET, -FEE]]));
+  });
+
   it("reaches a supply of exactly 2^64 - 1, and overflow one past it", () => {
     const ledger = world();
     defineAsset(ledger, "BIG", ALICE);
