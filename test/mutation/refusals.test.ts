@@ -27,7 +27,8 @@ function run(behavior: string, fields: Record<string, unknown> = {}): Observatio
     name: "mutation-refusals",
     seed: 7,
     duration: "10s",
-    validators: { count: 4, signatureScheme: "sim", viewTimeout: "500ms" },
+    // Round-robin leaders: the byzantine validator leads every fourth view, which the refusals below need.
+    validators: { count: 4, signatureScheme: "sim", viewTimeout: "500ms", leaderElection: "round-robin" },
     workload: { txPerSecond: 40 },
     l1: { enabled: false },
     byzantine: [{ node: "v3", behavior }],

@@ -36,7 +36,8 @@ function sweepScenario(byzantine: unknown[], fields: Record<string, unknown> = {
     name: "mutation-sweep",
     seed: 7,
     duration: "10s",
-    validators: { count, signatureScheme: "sim", viewTimeout: "500ms" },
+    // Round-robin leaders: each adversary leads every n-th view (reputation would stop choosing it).
+    validators: { count, signatureScheme: "sim", viewTimeout: "500ms", leaderElection: "round-robin" },
     workload: { txPerSecond: 40 },
     l1: { enabled: false },
     byzantine,
