@@ -42,13 +42,18 @@ const CRASH_V2 = [
   { at: "3s", action: "restart", node: "v2" },
 ];
 
-/** A short n-validator run without the L1, with sim signatures, a light workload and `byzantine` as given. */
+/**
+ * A short n-validator run without the L1, with sim signatures, a light
+ * workload and `byzantine` as given. Round-robin leaders: the adversary leads
+ * every n-th view, as these tests need (leader reputation would soon stop
+ * giving views to a leader whose views fail).
+ */
 function adversaryScenario(byzantine: unknown[], fields: Record<string, unknown> = {}, count = 4): Record<string, unknown> {
   return {
     name: "adversaries-test",
     seed: 7,
     duration: "6s",
-    validators: { count, signatureScheme: "sim", viewTimeout: "500ms" },
+    validators: { count, signatureScheme: "sim", viewTimeout: "500ms", leaderElection: "round-robin" },
     workload: { txPerSecond: 40 },
     l1: { enabled: false },
     byzantine,

@@ -19,13 +19,18 @@ import { invariant, runWatched, scenario } from "../helpers/scenario.js";
 
 const S = 1_000_000;
 
-/** A short n-validator run without the L1, with sim signatures and a light workload. */
+/**
+ * A short n-validator run without the L1, with sim signatures and a light
+ * workload. Round-robin leaders: v3 leads every view v with v mod 4 = 3, as
+ * these tests assume (leader reputation, the default, would soon stop giving
+ * views to a leader whose views fail; see the last test of this group).
+ */
 function byzantineScenario(fields: Record<string, unknown>, count = 4): Record<string, unknown> {
   return {
     name: "byzantine-test",
     seed: 7,
     duration: "10s",
-    validators: { count, signatureScheme: "sim", viewTimeout: "500ms" },
+    validators: { count, signatureScheme: "sim", viewTimeout: "500ms", leaderElection: "round-robin" },
     workload: { txPerSecond: 40 },
     l1: { enabled: false },
     ...fields,
@@ -138,6 +143,20 @@ describe("byzantine validators, at most f (n = 4, f = 1; n = 7, f = 2)", () => {
     expect(qcs).toBeGreaterThan(20);
     expect(withV3).toBe(0);
     expect(report.metrics.commits).toBeGreaterThan(20);
+  });
+
+  it("with leader reputation (the default) v3, whose proposals carry bad signatures, loses its turns: the chain charges its failed views", () => {
+    // Goal: reputation also limits what a byzantine leader costs: a leader whose proposals are all refused is charged
+    // with failed views and drops to the failed weight, so it leads far fewer views than under round-robin; safety holds.
+    const byzantine = [{ node: "v3", behavior: "bad-signatures" }];
+    const roundRobin = run(byzantineScenario({ byzantine, duration: "20s" }));
+    const reputation = run(byzantineScenario({ byzantine, duration: "20s", validators: { count: 4, signatureScheme: "sim", viewTimeout: "500ms" } }));
+    expectSafetyHeld(reputation.report);
+    const led = (events: Observation[]) => new Set(of(events, "byzantine-bad-signature", "v3").filter((e) => e.fields.type === "proposal").map((e) => e.fields.view)).size;
+    console.log(`views v3 led: round-robin ${led(roundRobin.events)}, reputation ${led(reputation.events)}; commits ${roundRobin.report.metrics.commits}, ${reputation.report.metrics.commits}`);
+    expect(led(roundRobin.events)).toBeGreaterThan(5);
+    expect(led(reputation.events)).toBeLessThan(led(roundRobin.events) / 2);
+    expect(reputation.report.metrics.commits).toBeGreaterThan(roundRobin.report.metrics.commits);
   });
 
   it("invalid signatures: honest validators reject v3's corrupted proposals, votes and timeouts", () => {

@@ -61,7 +61,7 @@ const WITHOUT_L1_REPUTATION: [string, string, "sim-scenarios" | "fixtures"][] = 
   ["crash-restart", "e705b7da7e4cd6fc88422218bb86c46eb83d31dd47ce3cc3b680f8ea628ee6f2", "sim-scenarios"],
   ["partition-heal", "f711963c4798e9972673397abb38ab5ed746c942e953d59b3bbb1880edf0eb25", "sim-scenarios"],
   ["twins-must-fail", "e441a8bbfcab6e67814f39e57c58f7f0cfebb42b0ea1b7639b948eff80957fd7", "sim-scenarios"],
-  ["all-holders-restart", "b5cf58881e3e34f9aac71fd2b780a74a287950cc5af8e696ef5829e3c5ac0a19", "fixtures"],
+  // all-holders-restart pins round-robin in its file (the election it was found with): its digest is the one above.
 ];
 
 const WITH_L1_REPUTATION: [string, string][] = [
