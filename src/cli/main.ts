@@ -234,6 +234,18 @@ function commandRun(scenarioPath: string, options: RunCommandOptions, io: Io): n
   return report.exitCode;
 }
 
+/**
+ * True when a seed file's scenario (every default written out) has a
+ * validators section without `leaderElection`: it was written before leader
+ * reputation, when every run had round-robin leaders.
+ */
+function namesNoLeaderElection(scenario: unknown): boolean {
+  const validatorsOf = (o: unknown): unknown => (typeof o === "object" && o !== null ? (o as Record<string, unknown>).validators : undefined);
+  const rollups = typeof scenario === "object" && scenario !== null ? (scenario as Record<string, unknown>).rollups : undefined;
+  const sections = Array.isArray(rollups) ? rollups.map(validatorsOf) : [validatorsOf(scenario)];
+  return sections.some((v) => typeof v === "object" && v !== null && !("leaderElection" in v));
+}
+
 function commandReplay(file: string, options: ReplayCommandOptions, io: Io): number {
   let text: string;
   try {
@@ -244,6 +256,11 @@ function commandReplay(file: string, options: ReplayCommandOptions, io: Io): num
   const seedFile = parseSeedFile(text);
   if (seedFile.packageVersion !== PACKAGE_VERSION) {
     io.err(`warning: the seed file was written by asset-sim ${seedFile.packageVersion}, this is ${PACKAGE_VERSION}; the digest may differ`);
+  }
+  if (namesNoLeaderElection(seedFile.scenario)) {
+    io.err(
+      'warning: the seed file\'s scenario sets no validators.leaderElection: it was written before leader reputation became the default and ran with round-robin leaders; set "leaderElection": "round-robin" in its validators to replay them',
+    );
   }
   const scenario = parseScenario({ ...seedFile.scenario, seed: seedFile.seed });
   const started = performance.now();

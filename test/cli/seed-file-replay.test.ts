@@ -71,6 +71,31 @@ describe("seed files and replay", () => {
     expect(JSON.parse(replay.stdout).replay).toEqual({ digestMatches: false, violationMatches: true, reproduced: false });
   });
 
+  it("a seed file written before leader reputation (no validators.leaderElection) gets a warning; pinning round-robin replays it", () => {
+    // An old seed file: recorded with round-robin leaders, every default of its time written out, no leaderElection field.
+    const out = mkdtempSync(join(tmpdir(), "asset-sim-"));
+    const raw = JSON.parse(readFileSync(join(ROOT, "test/fixtures/liveness-too-tight.json"), "utf8"));
+    raw.validators = { ...raw.validators, leaderElection: "round-robin" };
+    const scenarioPath = join(out, "round-robin.json");
+    writeFileSync(scenarioPath, JSON.stringify(raw));
+    const report = JSON.parse(cli(["run", scenarioPath, "--out", out, "--json"]).stdout);
+    const seedFile = JSON.parse(readFileSync(report.seedFile, "utf8"));
+    delete seedFile.scenario.validators.leaderElection;
+    delete seedFile.scenario.validators.reputation;
+    const old = join(out, "old.json");
+    writeFileSync(old, JSON.stringify(seedFile));
+    const replay = cli(["replay", old, "--json"]);
+    expect(replay.stderr).toMatch(/sets no validators.leaderElection: it was written before leader reputation/);
+    expect(replay.status).toBe(5); // it now runs with reputation: other leaders, another digest
+    seedFile.scenario.validators.leaderElection = "round-robin";
+    const pinned = join(out, "pinned.json");
+    writeFileSync(pinned, JSON.stringify(seedFile));
+    const again = cli(["replay", pinned, "--json"]);
+    expect(again.stderr).not.toMatch(/leaderElection/);
+    expect(JSON.parse(again.stdout).replay).toEqual({ digestMatches: true, violationMatches: true, reproduced: true });
+    expect(again.status).toBe(3);
+  });
+
   it("a passing run writes no seed file", () => {
     const out = mkdtempSync(join(tmpdir(), "asset-sim-"));
     const run = cli(["run", "quickstart", "--duration", "3s", "--out", out, "--json"]);

@@ -127,6 +127,20 @@ describe("leader reputation", () => {
     expect(led[1]! / 2000).toBeGreaterThan(0.15);
   });
 
+  it("validators in good standing take their turns in round-robin order: with everyone active, the leader of v is v mod n", () => {
+    const n = 7;
+    const election = new LeaderReputation(reputationDefaults(n));
+    drive(election, n, 400, () => true);
+    for (let view = 300; view < 400; view++) expect(election.leaderOf(view)).toBe(view % n);
+    // With two validators down for good, the five others share the views in index order, none twice in a row.
+    const down = new LeaderReputation(reputationDefaults(n));
+    drive(down, n, 2000, (v, view) => !((v === 2 || v === 5) && view > 40));
+    // (Views near the newest block: the election keeps the history they need, not that of views far below it.)
+    const leaders = [...Array(100).keys()].map((i) => down.leaderOf(1900 + i));
+    for (let i = 1; i < leaders.length; i++) expect(leaders[i]).not.toBe(leaders[i - 1]);
+    expect(leaders.filter((v) => v === 2 || v === 5).length).toBeLessThan(3);
+  });
+
   it("charges the views after the one whose leader formed the QC the block carries, never that leader", () => {
     const n = 4;
     const options = { ...reputationDefaults(n), exclude: 2, staleViews: 100 };

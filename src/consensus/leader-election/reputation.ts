@@ -106,11 +106,11 @@ export interface ReputationOptions {
   readonly proposerWindow: number;
   /** The last committed blocks of the history in which votes count (Aptos: n). */
   readonly voterWindow: number;
-  /** The history of view v ends at view v - exclude. */
+  /** The history of view v ends at view v - exclude (4 or more keeps steady state in agreement, see the file comment). */
   readonly exclude: number;
-  /** Weight of a validator that proposed or voted in its windows. */
+  /** Weight of a validator that signed a QC in the voter window (and did not fail). */
   readonly activeWeight: number;
-  /** Weight of a validator that neither proposed nor voted (and did not fail). */
+  /** Weight of a validator that signed no QC in the voter window (and did not fail). */
   readonly inactiveWeight: number;
   /** Weight of a validator whose failures exceed the threshold. */
   readonly failedWeight: number;
@@ -229,8 +229,10 @@ export class LeaderReputation implements LeaderElection {
   }
 
   /**
-   * Index of the leader of `view`: a draw by the hash of the view over the
-   * weights of the history that ends at view - exclude.
+   * Index of the leader of `view`: view mod n when the history that ends at
+   * view - exclude is stale; else a draw by the hash of the view over that
+   * history's weights, a draw in the top tier going to the top tier's turn
+   * (its members in index order, view mod their count).
    * @throws RangeError when `view` is not a safe non-negative integer
    */
   leaderOf(view: number): number {
