@@ -86,7 +86,7 @@ const chain = z
     checkpoints: checkpointsSchema.default(CHECKPOINTS_DEFAULTS),
     /** Who leads each view (as a scenario's `validators.leaderElection`); the same in every file of a network. */
     leaderElection: z.enum(LEADER_ELECTIONS).default(CHAIN_DEFAULTS.leaderElection),
-    /** Leader reputation's parameters (as a scenario's `validators.reputation`; windows default to 10 x and 1 x the validator count). */
+    /** Leader reputation's parameters (as a scenario's `validators.reputation`; the window defaults to 30 x the validator count). */
     reputation: reputationSchema.default(REPUTATION_SECTION_DEFAULTS),
   })
   .transform((c, ctx) => {

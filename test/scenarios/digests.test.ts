@@ -8,10 +8,11 @@
  * Each run: the shipped scenario cut to 10 s, with its liveness phase left out,
  * and (without the L1) its operations, poster and L1 faults left out.
  *
- * Leader reputation changed who leads each view, and so every digest; with
- * `validators.leaderElection: "round-robin"` pinned, each run gets its
- * digest from before back, which shows that the leader sequence is all that
- * changed.
+ * Leader reputation changes who leads a view only once a validator has
+ * failed turns: with `validators.leaderElection: "round-robin"` pinned each
+ * run keeps its digest from before, and with reputation (the default) too,
+ * as long as no validator failed a turn; f-down-for-good shows a digest that
+ * reputation changes.
  */
 import { describe, expect, it } from "vitest";
 import { parseScenario } from "../../src/scenario/load.js";
@@ -52,22 +53,15 @@ const WITH_L1: [string, string][] = [
 ];
 
 /**
- * The same runs with leader reputation (the default since it came): only the
- * leader sequence differs from the round-robin digests above, which these
- * tests get back by pinning `validators.leaderElection: "round-robin"`.
+ * A shipped scenario in which reputation changes the leaders (two validators
+ * crash for good at 2 s and are charged with their failed turns), cut like
+ * the others: its digest with each election.
  */
-const WITHOUT_L1_REPUTATION: [string, string, "sim-scenarios" | "fixtures"][] = [
-  ["quickstart", "d5b87e30a822cf155bdc8ba0e777a72a307af7ec5ddd99c2b910ab24ca2c6a84", "sim-scenarios"],
-  ["crash-restart", "e705b7da7e4cd6fc88422218bb86c46eb83d31dd47ce3cc3b680f8ea628ee6f2", "sim-scenarios"],
-  ["partition-heal", "f711963c4798e9972673397abb38ab5ed746c942e953d59b3bbb1880edf0eb25", "sim-scenarios"],
-  ["twins-must-fail", "e441a8bbfcab6e67814f39e57c58f7f0cfebb42b0ea1b7639b948eff80957fd7", "sim-scenarios"],
-  // all-holders-restart pins round-robin in its file (the election it was found with): its digest is the one above.
-];
-
-const WITH_L1_REPUTATION: [string, string][] = [
-  ["quickstart", "d6b2c810794bafb2e58a3bcaf8dc5efd74600e3ed10a89484c6df7dbb35b08c1"],
-  ["l1-reorg", "619c53cb314c16bab9e6c601fd6c5b8f1641b76662d42da2b27c8ceb40b18b04"],
-];
+const REPUTATION_AT_WORK: { name: string; roundRobin: string; reputation: string } = {
+  name: "f-down-for-good",
+  roundRobin: "4a552ac7ab1082648d17bc454ab296c37daf05083d7da713dda96f14687337ae",
+  reputation: "7e05b4c079516da52dbed1107f8e9a30dad489c0a39ed46e9b51571a7c131383",
+};
 
 describe("trace digests across the framework rewrite, with round-robin leaders pinned", () => {
   it.each(WITHOUT_L1)("%s without the L1 keeps its digest from before the rewrite", (name, digest, where) => {
@@ -80,11 +74,18 @@ describe("trace digests across the framework rewrite, with round-robin leaders p
 });
 
 describe("trace digests with leader reputation (the default)", () => {
-  it.each(WITHOUT_L1_REPUTATION)("%s without the L1", (name, digest, where) => {
+  // With no failed turn in the chain, every validator is in reputation's top tier, which takes its turns in
+  // round-robin order: these runs (no validator fails a turn in their first 10 s) keep their digests.
+  it.each(WITHOUT_L1)("%s without the L1: the same digest as with round-robin", (name, digest, where) => {
     expect(runScenario(cut(name, false, where)).traceDigest).toBe(digest);
   });
 
-  it.each(WITH_L1_REPUTATION)("%s with the L1", (name, digest) => {
+  it.each(WITH_L1)("%s with the L1: the same digest as with round-robin", (name, digest) => {
     expect(runScenario(cut(name, true)).traceDigest).toBe(digest);
+  });
+
+  it(`${REPUTATION_AT_WORK.name} without the L1: reputation stops giving views to the crashed validators, another digest`, () => {
+    expect(runScenario(cut(REPUTATION_AT_WORK.name, false, "sim-scenarios", "round-robin")).traceDigest).toBe(REPUTATION_AT_WORK.roundRobin);
+    expect(runScenario(cut(REPUTATION_AT_WORK.name, false)).traceDigest).toBe(REPUTATION_AT_WORK.reputation);
   });
 });

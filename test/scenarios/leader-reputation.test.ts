@@ -52,3 +52,12 @@ describe.each(["f-down-for-good", "isolated-validator"])("%s: at least half the 
     console.log(`${name}: fault-free ${rate(faultFree)}; reputation ${rate(reputation)}; round-robin ${rate(roundRobin)}`);
   });
 });
+
+describe("replicas agree on leaders when one committed block reaches them with two QCs", () => {
+  it("twin-block-two-qcs: the twin pair's block with two signer sets does not split the replicas' elections; commits resume after the heal", () => {
+    const report = runScenario(scenario("twin-block-two-qcs", {}, undefined, "fixtures"));
+    expect(report.violation).toBeUndefined();
+    expect(invariant(report, "liveness")).toMatchObject({ ok: true });
+    expect(report.exitCode).toBe(0);
+  });
+});

@@ -1,34 +1,28 @@
 /**
  * Leader reputation: the committed chain gives each validator a weight, so
- * that validators that are down or cut off (they neither vote nor lead
- * successfully) stop being chosen, and the chain stops paying two view
- * timeouts for each of their turns.
+ * that validators that are down or cut off stop being given views, and the
+ * chain stops paying two view timeouts for each of their turns.
  *
  * Sources: the leader election of DiemBFT v4 (The Diem Team, "DiemBFT v4:
  * State Machine Replication in the Diem Blockchain", 2021, section "Leader
- * election": the active validators are the signers of the QCs of a window of
- * committed blocks, read from the committed chain so that replicas agree, and
- * the leader falls back to round-robin when the chain has not progressed),
- * and Aptos's `LeaderReputation` (`consensus/src/liveness/leader_reputation.rs`,
+ * election": reputation read from a window of the committed chain so that
+ * replicas agree, and round-robin when the chain has not progressed), and
+ * Aptos's `LeaderReputation` (`consensus/src/liveness/leader_reputation.rs`,
  * heuristic `ProposerAndVoterV2`; `choose_index` in `proposer_election.rs`;
  * `compute_failed_authors` in `proposal_generator.rs`):
  *
  * - the history of view v is the last `proposerWindow` committed blocks whose
  *   view is at most v - `exclude` (Aptos's `exclude_round`): replicas have
  *   committed that far, so they read the same history;
- * - each committed block B tells: its proposer (`B.proposer`, which every
- *   honest voter checked was the leader of `B.view`); its voters, the signers
- *   of the QC it carries for its parent (Aptos's `previous_block_votes`); and
- *   its failed proposers (Aptos's `failed_proposer_indices`, at most
- *   {@link FAILED_PROPOSERS_PER_BLOCK_MAX}, of the last views before B; see
- *   below which views);
- * - weight: `failedWeight` when a validator's failed proposals exceed
- *   `failureThresholdPercent` of its proposals plus failed proposals in the
- *   proposer window (ProposerAndVoterV2); else `activeWeight` when it signed
- *   a QC in the last `voterWindow` blocks of the history (DiemBFT v4's active
- *   set; Aptos also counts a proposal in the window as activity, which keeps
- *   a validator that has just crashed active for the whole window);
- *   else `inactiveWeight`;
+ * - each committed block B tells its proposer (`B.proposer`, which every
+ *   honest voter checked was the leader of `B.view`) and its failed
+ *   proposers (Aptos's `failed_proposer_indices`: leaders of views B skipped,
+ *   at most {@link FAILED_PROPOSERS_PER_BLOCK_MAX}, the last ones; see below
+ *   which views);
+ * - weight: `failedWeight` when a validator's last turn in the window failed,
+ *   or when its failed proposals exceed `failureThresholdPercent` of its
+ *   turns (proposals plus failed proposals) in the window
+ *   (ProposerAndVoterV2's failure rule); else `activeWeight`;
  * - the draw, as Aptos's: the first 8 bytes of
  *   sha256("asset-sim/leader-reputation/v1" || u64 view), little-endian,
  *   modulo the total weight, pick a validator on the cumulative weights
@@ -37,36 +31,47 @@
  * - the order within the top tier: a draw that falls on a validator of the
  *   highest weight gives the view to the top tier's turn instead, its
  *   members in index order, view mod their count (round-robin among the
- *   validators in good standing; a draw below the top tier stands). Each
- *   validator still leads with the probability of its weight, but the turns
- *   of the top tier are evenly spread, as round-robin spreads them. This is
- *   our change, for this protocol: a dead leader costs two views here (its
- *   own, and its predecessor's, whose votes it should have collected), and
- *   consecutive failed views double the view timeout. Until the chain has
- *   committed evidence of a crash, the weights still show the crashed
- *   validators in good standing, and a pure random draw can give them
- *   several views in a row (timeouts of 1 + 2 + 4 + 8 s); round-robin order
- *   leaves at least three consecutive live leaders in every n views while at
- *   most f are down, which is what a commit needs. Measured in 30 s runs
- *   without the L1, the faults at six times from 2 s to 17.7 s, with n = 7
- *   and two crashed / n = 4 and one isolated (fault-free: 118 blocks): a pure
- *   draw committed 20 to 94 / 11 to 106 blocks, the top tier in round-robin
- *   order 72 to 94 / 81 to 94, round-robin alone 8 to 72 / 20 to 76;
+ *   validators in good standing; a draw below the top tier stands, so a
+ *   failed validator still gets a view now and then: none is excluded for
+ *   good);
  * - staleness (DiemBFT v4's fallback): when no block of the last `staleViews`
- *   views of the history is committed (or the history below a snapshot's block
- *   is unknown), the view goes to validator v mod n, so a chain whose
- *   weights froze on a crash with the crashed validators in the top tier
- *   still gets round-robin's three consecutive live leaders.
+ *   views of the history is committed (or the history below a snapshot's
+ *   block is unknown), the view goes to validator v mod n.
  *
- * Failed proposers, adapted to this protocol. Aptos charges every view
- * skipped between B's parent and B. Here votes go only to the next view's
- * leader and a timeout does not carry the vote, so a leader whose successor
- * is down loses its own view too. But the QC that B carries for its parent
- * (view p) was formed by the leader of p + 1 from the votes sent to it: that
- * leader demonstrably worked, and its block failed for its successor's
- * fault. So B charges the leaders of views p + 2 .. B.view - 1, not p + 1.
- * Charging p + 1 too would mark every validator that precedes a dead one as
- * failing (about f/n of its turns, past the 10% threshold).
+ * What differs from Aptos, and why:
+ *
+ * - No votes. Aptos (and DiemBFT v4's active set) also count the signers of
+ *   the QC each block carries. Here a block's hash leaves out the QC's
+ *   signatures, so two replicas can hold one committed block with two
+ *   different signer sets (a twin pair, or a byzantine leader sending its
+ *   block with two quorums of votes) and derive different weights; the
+ *   disagreement then lasts as long as the block is in the window. The
+ *   safety property found it (a twin at n = 5: commits stopped after a
+ *   heal). Everything here is read from fields the block hash covers.
+ *   Without the vote signal, a validator is "inactive" only through its
+ *   failed turns, so the window is what keeps a dead validator out (each
+ *   re-admission costs a failed turn): the default is 30 x n blocks where
+ *   Aptos has 10 x n, and a single failed last turn counts.
+ * - Round-robin order within the top tier. A dead leader costs two views in
+ *   this protocol (its own, and its predecessor's, whose votes it should have
+ *   collected), and consecutive failed views double the view timeout. Until
+ *   the chain has committed the failures of a validator that has just
+ *   crashed, the weights still show it in good standing, and a random draw
+ *   can give it several views in a row (1 + 2 + 4 + 8 s of timeouts);
+ *   round-robin order spaces its turns, and leaves at least three
+ *   consecutive live leaders in every n views while at most f are down,
+ *   which is what a commit needs. The staleness fallback keeps that when the
+ *   weights froze with crashed validators in the top tier.
+ * - Failed proposers. Aptos charges every view skipped between B's parent
+ *   and B. Here votes go only to the next view's leader and a timeout does
+ *   not carry the vote, so a leader whose successor is down loses its own
+ *   view too. But the QC that B carries for its parent (view p) was formed
+ *   by the leader of p + 1 from the votes sent to it: that leader worked, and
+ *   its block failed for its successor's fault. So B charges the leaders of
+ *   views p + 2 .. B.view - 1, not p + 1 (when only p + 1 was skipped, either
+ *   leader may be at fault, and nobody is charged).
+ * - `exclude` 5, where Aptos excludes 40 rounds for its pipelined execution
+ *   (see Agreement).
  *
  * The circularity: the failed proposer of a skipped view v is the leader of
  * v under this same election, whose history is the blocks of views at most
@@ -75,23 +80,23 @@
  * B are computed when B is told, from the blocks below it, and every replica
  * that committed B computes the same ones.
  *
- * Agreement. Everything is a function of the committed chain, so replicas
- * that committed up to v - exclude agree on the leader of v. The next leader
- * of view v + 1 may receive votes for v before the proposal of v, having
- * committed only up to v - 3: an `exclude` of 4 is the least that keeps
- * steady state in agreement, and the default 5 leaves a view of margin. A
- * replica that lags (or that installed a peer's snapshot, see
- * {@link LeaderReputation.onCommit}) may name another leader for a while: it
- * refuses the real leader's proposal and sends its vote elsewhere, which
- * costs that view (liveness), never safety (no voting rule depends on who
- * leads).
+ * Agreement. Everything is a function of the committed chain (of the fields
+ * its hashes cover), so replicas that committed up to v - exclude agree on
+ * the leader of v. The next leader of view v + 1 may receive votes for v
+ * before the proposal of v, having committed only up to v - 3: an `exclude`
+ * of 4 is the least that keeps steady state in agreement, and the default 5
+ * leaves a view of margin. A replica that lags (or that installed a peer's
+ * snapshot, see {@link LeaderReputation.onCommit}) may name another leader
+ * for a while: it refuses the real leader's proposal and sends its vote
+ * elsewhere, which costs that view (liveness), never safety (no voting rule
+ * depends on who leads).
  *
- * Every window is bounded: the blocks kept are `max(proposerWindow,
- * voterWindow) + exclude + HISTORY_SLACK_BLOCKS`, the voters and failed
- * proposers of a block at most n and {@link FAILED_PROPOSERS_PER_BLOCK_MAX},
- * the caches {@link CACHE_ENTRIES_MAX} entries each. Views far below the
- * newest block (beyond what is kept) get a history cut short; no live
- * decision asks for them.
+ * Every window is bounded: the blocks kept are `proposerWindow + exclude +
+ * HISTORY_SLACK_BLOCKS`, the failed proposers of a block at most
+ * {@link FAILED_PROPOSERS_PER_BLOCK_MAX}, the caches
+ * {@link CACHE_ENTRIES_MAX} entries each. Views far below the newest block
+ * (beyond what is kept) get a history cut short; no live decision asks for
+ * them.
  */
 import { concatBytes, sha256, u64, utf8 } from "../../crypto/hash.js";
 import { assert } from "../../sim/assert.js";
@@ -102,17 +107,13 @@ import type { LeaderElection } from "./leader-election.js";
 export interface ReputationOptions {
   /** n, the number of validators (1..1024). */
   readonly validatorCount: number;
-  /** Committed blocks in which proposals and failed proposals count (Aptos: 10 x n). */
+  /** Committed blocks in which proposals and failed proposals count (default 30 x n; Aptos: 10 x n). */
   readonly proposerWindow: number;
-  /** The last committed blocks of the history in which votes count (Aptos: n). */
-  readonly voterWindow: number;
   /** The history of view v ends at view v - exclude (4 or more keeps steady state in agreement, see the file comment). */
   readonly exclude: number;
-  /** Weight of a validator that signed a QC in the voter window (and did not fail). */
+  /** Weight of a validator in good standing. */
   readonly activeWeight: number;
-  /** Weight of a validator that signed no QC in the voter window (and did not fail). */
-  readonly inactiveWeight: number;
-  /** Weight of a validator whose failures exceed the threshold. */
+  /** Weight of a validator whose last turn in the proposer window failed, or whose failures exceed the threshold. */
   readonly failedWeight: number;
   /** Failure rate (percent of its turns in the proposer window) above which a validator gets `failedWeight`. */
   readonly failureThresholdPercent: number;
@@ -121,20 +122,19 @@ export interface ReputationOptions {
 }
 
 /**
- * The defaults: Aptos's `ProposerAndVoterV2` on mainnet (windows of 10 x n
- * and n blocks, weights 1000 / 10 / 1, threshold 10%), with a shorter
- * `exclude` (Aptos excludes 40 rounds for its pipelined execution; here 4
- * keeps steady state in agreement, see the file comment, and each view more
+ * The defaults: Aptos's `ProposerAndVoterV2` on mainnet (weights 1000 and 1,
+ * threshold 10%), with a window of 30 x n blocks instead of 10 x n (without
+ * the vote signal, the window keeps a dead validator out; see the file
+ * comment), a shorter `exclude` (Aptos excludes 40 rounds for its pipelined
+ * execution; here 4 keeps steady state in agreement, and each view more
  * delays the reaction to a crash by one view) and `staleViews` 3 (a dead
  * leader leaves two views without a block; three or more mean the chain is
  * stuck rather than paying for one failure).
  */
 export const REPUTATION_DEFAULTS = {
-  proposerWindowPerValidator: 10,
-  voterWindowPerValidator: 1,
+  proposerWindowPerValidator: 30,
   exclude: 5,
   activeWeight: 1000,
-  inactiveWeight: 10,
   failedWeight: 1,
   failureThresholdPercent: 10,
   staleViews: 3,
@@ -159,10 +159,8 @@ export function reputationDefaults(validatorCount: number): ReputationOptions {
   return {
     validatorCount,
     proposerWindow: REPUTATION_DEFAULTS.proposerWindowPerValidator * validatorCount,
-    voterWindow: REPUTATION_DEFAULTS.voterWindowPerValidator * validatorCount,
     exclude: REPUTATION_DEFAULTS.exclude,
     activeWeight: REPUTATION_DEFAULTS.activeWeight,
-    inactiveWeight: REPUTATION_DEFAULTS.inactiveWeight,
     failedWeight: REPUTATION_DEFAULTS.failedWeight,
     failureThresholdPercent: REPUTATION_DEFAULTS.failureThresholdPercent,
     staleViews: REPUTATION_DEFAULTS.staleViews,
@@ -175,8 +173,6 @@ interface BlockRecord {
   readonly view: number;
   /** Validator index of its proposer, or -1 when out of range. */
   readonly proposer: number;
-  /** Distinct signers of the QC it carries for its parent. */
-  readonly voters: readonly number[];
   /** Leaders of the views it skipped (see the file comment), at most {@link FAILED_PROPOSERS_PER_BLOCK_MAX}. */
   readonly failed: readonly number[];
 }
@@ -214,18 +210,16 @@ export class LeaderReputation implements LeaderElection {
    * keeps a chance to lead, so one that recovers is seen again), threshold 0..100
    */
   constructor(options: ReputationOptions) {
-    const { validatorCount, proposerWindow, voterWindow, exclude, activeWeight, inactiveWeight, failedWeight, failureThresholdPercent, staleViews } = options;
+    const { validatorCount, proposerWindow, exclude, activeWeight, failedWeight, failureThresholdPercent, staleViews } = options;
     checkInteger("validatorCount", validatorCount, 1, VALIDATORS_MAX);
     checkInteger("proposerWindow", proposerWindow, 1, REPUTATION_WINDOW_MAX);
-    checkInteger("voterWindow", voterWindow, 1, REPUTATION_WINDOW_MAX);
     checkInteger("exclude", exclude, 0, REPUTATION_WINDOW_MAX);
     checkInteger("activeWeight", activeWeight, 1, REPUTATION_WEIGHT_MAX);
-    checkInteger("inactiveWeight", inactiveWeight, 1, REPUTATION_WEIGHT_MAX);
     checkInteger("failedWeight", failedWeight, 1, REPUTATION_WEIGHT_MAX);
     checkInteger("failureThresholdPercent", failureThresholdPercent, 0, 100);
     checkInteger("staleViews", staleViews, 1, REPUTATION_WINDOW_MAX);
     this.options = { ...options };
-    this.keep = Math.max(proposerWindow, voterWindow) + exclude + HISTORY_SLACK_BLOCKS;
+    this.keep = proposerWindow + exclude + HISTORY_SLACK_BLOCKS;
   }
 
   /**
@@ -301,11 +295,6 @@ export class LeaderReputation implements LeaderElection {
       this.leaderCache.clear();
     }
     const n = this.options.validatorCount;
-    const voters = new Set<number>();
-    for (const { signer } of block.justify.signatures) {
-      if (voters.size >= n) break;
-      if (Number.isSafeInteger(signer) && signer >= 0 && signer < n) voters.add(signer);
-    }
     const failed: number[] = [];
     if (follows) {
       // The leader of justify.view + 1 formed the QC this block carries: charge the views after it.
@@ -314,7 +303,7 @@ export class LeaderReputation implements LeaderElection {
     }
     assert(failed.length <= FAILED_PROPOSERS_PER_BLOCK_MAX, "failed proposers per block are bounded");
     const proposer = Number.isSafeInteger(block.proposer) && block.proposer >= 0 && block.proposer < n ? block.proposer : -1;
-    this.records.push({ height: block.height, view: block.view, proposer, voters: [...voters].sort((a, b) => a - b), failed });
+    this.records.push({ height: block.height, view: block.view, proposer, failed });
     this.lastHeight = block.height;
     if (this.records.length - this.first > this.keep) this.first = this.records.length - this.keep;
     if (this.first > this.keep) {
@@ -356,27 +345,31 @@ export class LeaderReputation implements LeaderElection {
   private weightsOf(end: number, key: string): Weights {
     const cached = this.weightCache.get(key);
     if (cached !== undefined) return cached;
-    const { validatorCount: n, proposerWindow, voterWindow, activeWeight, inactiveWeight, failedWeight, failureThresholdPercent } = this.options;
+    const { validatorCount: n, proposerWindow, activeWeight, failedWeight, failureThresholdPercent } = this.options;
     const proposals = new Array<number>(n).fill(0);
     const failures = new Array<number>(n).fill(0);
-    const votes = new Array<number>(n).fill(0);
-    const proposerStart = end - proposerWindow + 1;
-    const voterStart = end - voterWindow + 1;
-    for (let i = Math.max(this.first, Math.min(proposerStart, voterStart)); i <= end; i++) {
+    /** Whether each validator's last turn in the window (newest first) failed; undefined: no turn yet. */
+    const lastTurnFailed = new Array<boolean | undefined>(n).fill(undefined);
+    for (let i = end; i >= Math.max(this.first, end - proposerWindow + 1); i--) {
       const record = this.records[i]!;
-      if (i >= proposerStart) {
-        if (record.proposer >= 0) proposals[record.proposer]!++;
-        for (const index of record.failed) failures[index]!++;
+      // Within a block, its failed proposers' views come before its own view.
+      if (record.proposer >= 0) {
+        proposals[record.proposer]!++;
+        lastTurnFailed[record.proposer] ??= false;
       }
-      if (i >= voterStart) for (const index of record.voters) votes[index]!++;
+      for (let k = record.failed.length - 1; k >= 0; k--) {
+        const index = record.failed[k]!;
+        failures[index]!++;
+        lastTurnFailed[index] ??= true;
+      }
     }
     const weights: number[] = [];
     const cumulative: number[] = [];
     let total = 0;
     for (let i = 0; i < n; i++) {
-      const failed = failures[i]!;
-      const turns = proposals[i]! + failed;
-      const weight = failed * 100 > turns * failureThresholdPercent ? failedWeight : votes[i]! > 0 ? activeWeight : inactiveWeight;
+      const turns = proposals[i]! + failures[i]!;
+      const failing = lastTurnFailed[i] === true || failures[i]! * 100 > turns * failureThresholdPercent;
+      const weight = failing ? failedWeight : activeWeight;
       weights.push(weight);
       total += weight;
       cumulative.push(total);

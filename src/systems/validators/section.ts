@@ -112,14 +112,13 @@ const checkpoints = z.strictObject({
 
 /**
  * Leader reputation's parameters (see `consensus/leader-election/reputation.ts`,
- * after Aptos's `ProposerAndVoterV2`): windows in committed blocks, `exclude`
- * in views, weights relative. The windows default to 10 x count and count
- * (filled in by {@link withReputationDefaults}).
+ * after Aptos's `ProposerAndVoterV2`): the window in committed blocks,
+ * `exclude` and `staleViews` in views, weights relative. The window defaults
+ * to 30 x count (filled in by {@link withReputationDefaults}).
  */
 const REPUTATION_SECTION_DEFAULTS = {
   exclude: REPUTATION_DEFAULTS.exclude,
   activeWeight: REPUTATION_DEFAULTS.activeWeight,
-  inactiveWeight: REPUTATION_DEFAULTS.inactiveWeight,
   failedWeight: REPUTATION_DEFAULTS.failedWeight,
   failureThresholdPercent: REPUTATION_DEFAULTS.failureThresholdPercent,
   staleViews: REPUTATION_DEFAULTS.staleViews,
@@ -127,29 +126,22 @@ const REPUTATION_SECTION_DEFAULTS = {
 const reputationWindow = z.number().int("must be an integer").min(1, "must be at least 1").max(REPUTATION_WINDOW_MAX, `must be at most ${REPUTATION_WINDOW_MAX}`);
 const reputationWeight = z.number().int("must be an integer").min(1, "must be at least 1 (every validator keeps a chance to lead)").max(REPUTATION_WEIGHT_MAX, `must be at most ${REPUTATION_WEIGHT_MAX}`);
 const reputation = z.strictObject({
-  /** Committed blocks in which proposals and failed proposals count; default 10 x count. */
+  /** Committed blocks in which proposals and failed proposals count; default 30 x count. */
   proposerWindow: reputationWindow.optional(),
-  /** The last committed blocks of the history in which votes count; default count. */
-  voterWindow: reputationWindow.optional(),
   /** The history of view v ends at view v - exclude. */
   exclude: z.number().int("must be an integer").min(0, "must be >= 0").max(REPUTATION_WINDOW_MAX, `must be at most ${REPUTATION_WINDOW_MAX}`).default(REPUTATION_SECTION_DEFAULTS.exclude),
   activeWeight: reputationWeight.default(REPUTATION_SECTION_DEFAULTS.activeWeight),
-  inactiveWeight: reputationWeight.default(REPUTATION_SECTION_DEFAULTS.inactiveWeight),
   failedWeight: reputationWeight.default(REPUTATION_SECTION_DEFAULTS.failedWeight),
   failureThresholdPercent: z.number().int("must be an integer").min(0, "must be >= 0").max(100, "must be at most 100").default(REPUTATION_SECTION_DEFAULTS.failureThresholdPercent),
   /** A view whose history has no committed block in its last staleViews views falls back to round-robin. */
   staleViews: reputationWindow.default(REPUTATION_SECTION_DEFAULTS.staleViews),
 });
-/** Parsed reputation parameters (windows possibly unset). */
+/** Parsed reputation parameters (window possibly unset). */
 export type ReputationSection = z.output<typeof reputation>;
 
-/** The reputation parameters with the windows filled in for `count` validators (10 x count and count). */
-export function withReputationDefaults(section: ReputationSection, count: number): ReputationSection & { proposerWindow: number; voterWindow: number } {
-  return {
-    ...section,
-    proposerWindow: section.proposerWindow ?? REPUTATION_DEFAULTS.proposerWindowPerValidator * count,
-    voterWindow: section.voterWindow ?? REPUTATION_DEFAULTS.voterWindowPerValidator * count,
-  };
+/** The reputation parameters with the window filled in for `count` validators (30 x count). */
+export function withReputationDefaults(section: ReputationSection, count: number): ReputationSection & { proposerWindow: number } {
+  return { ...section, proposerWindow: section.proposerWindow ?? REPUTATION_DEFAULTS.proposerWindowPerValidator * count };
 }
 
 /** The validator set and its chain settings. */
