@@ -15,25 +15,20 @@ import type { Observation } from "../../src/check/checker.js";
 import { voteSigningBytes } from "../../src/consensus/block-hash.js";
 import { LYING_TC_VIEWS_AHEAD } from "../../src/consensus/byzantine/byzantine-replica.js";
 import { replicaOf } from "../../src/consensus/byzantine/wrapper.js";
-import { HotStuffReplica } from "../../src/consensus/replica.js";
 import type { QuorumCertificate, ValidatorMessage } from "../../src/consensus/types.js";
 import { ValidatorSet } from "../../src/consensus/validator-set.js";
-import { createSignatureScheme } from "../../src/crypto/schemes.js";
 import { swarmScenario } from "../../src/explore/swarm.js";
-import { NETWORK_BACKGROUND_KINDS } from "../../src/harness/faults/background.js";
-import type { NodeSpec } from "../../src/harness/node-spec.js";
 import { SystemRegistry } from "../../src/harness/registry.js";
-import type { System } from "../../src/harness/system.js";
 import { parseScenario } from "../../src/scenario/load.js";
 import type { RunReport } from "../../src/scenario/run.js";
 import type { ScenarioRun } from "../../src/scenario/scenario-run.js";
 import { createRng } from "../../src/sim/rng.js";
 import type { Node } from "../../src/sim/node.js";
-import { BUILTIN_SYSTEMS, WORLD_FAULT_KINDS } from "../../src/systems/index.js";
+import { BUILTIN_SYSTEMS } from "../../src/systems/index.js";
 import type { Scenario } from "../../src/systems/scenario-shape.js";
-import { replicaConfig, validatorKeySeed } from "../../src/systems/validators/node-factories.js";
 import { RULE_ADVERSARY_BEHAVIORS, SWARM_FIRST_BYZANTINE_BEHAVIORS } from "../../src/systems/validators/section.js";
 import { invariant, runWatched } from "../helpers/scenario.js";
+import { registryWithValidatorSet } from "../helpers/weakened-validators.js";
 
 const SAFETY = ["agreement", "root-agreement", "conservation", "validity", "reorg-bound", "equivocation"];
 /** v2 down from 1 s to 3 s: its views time out, so the byzantine leader v3 enters its own views through a TC. */
@@ -268,47 +263,9 @@ class CountingValidatorSet extends ValidatorSet {
   }
 }
 
-/**
- * The built-in systems with the validators system's honest validators running
- * the real replica over a {@link CountingValidatorSet} of their own (keys and
- * settings as `node-factories.ts` derives them). The byzantine validators are
- * built as usual.
- */
+/** The built-in systems with the honest validators over a {@link CountingValidatorSet}; byzantine ones as usual. */
 function weakenedRegistry(): SystemRegistry<Scenario> {
-  const [validators, ...others] = BUILTIN_SYSTEMS.systems;
-  const weakened: System<Scenario> = {
-    ...validators!,
-    build(ctx) {
-      const s = ctx.scenario;
-      const scheme = createSignatureScheme(s.validators.signatureScheme);
-      const ids = Array.from({ length: s.validators.count }, (_, i) => `v${i}`);
-      const keys = ids.map((id) => scheme.keyPairFromSeed(validatorKeySeed(s.seed, id)));
-      const set = new CountingValidatorSet(
-        ids.map((id, i) => ({ id, publicKey: keys[i]!.publicKey })),
-        scheme,
-      );
-      const world = ctx.world;
-      const addNode = world.addNode.bind(world);
-      world.addNode = <M>(spec: NodeSpec<M>): void => {
-        const index = ids.indexOf(spec.id);
-        if (spec.role !== "validator" || !spec.honest || index < 0) return addNode(spec);
-        const create = (): Node<M> => {
-          // The honest node as built, for its fresh application; the replica over the weakened set instead.
-          const honest = (spec.create as () => Node<ValidatorMessage>)();
-          if (!(honest instanceof HotStuffReplica)) throw new Error(`${spec.id} is not a plain replica`);
-          const config = replicaConfig({ validators: set, index, keyPair: keys[index]!, chain: s.validators, checkpoints: s.checkpoints });
-          return new HotStuffReplica(config, honest.application) as unknown as Node<M>;
-        };
-        addNode({ ...spec, create });
-      };
-      try {
-        return validators!.build(ctx);
-      } finally {
-        world.addNode = addNode;
-      }
-    },
-  };
-  return new SystemRegistry<Scenario>(WORLD_FAULT_KINDS, NETWORK_BACKGROUND_KINDS, [weakened, ...others]);
+  return registryWithValidatorSet((validators, scheme) => new CountingValidatorSet(validators, scheme), { honestOnly: true });
 }
 
 describe("a weakened replica falls to a rule adversary; the real one does not", () => {

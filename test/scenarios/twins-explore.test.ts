@@ -9,25 +9,16 @@
  * as a seed file whose replay gives the same violation and digest.
  */
 import { describe, expect, it } from "vitest";
-import { TwinReplica } from "../../src/consensus/byzantine/twin.js";
-import { HotStuffReplica } from "../../src/consensus/replica.js";
-import type { ValidatorMessage } from "../../src/consensus/types.js";
 import { ValidatorSet, type ValidatorInfo } from "../../src/consensus/validator-set.js";
-import { createSignatureScheme } from "../../src/crypto/schemes.js";
 import type { SignatureScheme } from "../../src/crypto/signature.js";
 import { runSeed, seedScenario, twinsCaseList, type SeedOutcome, type TwinsPlan } from "../../src/explore/explore.js";
-import { NETWORK_BACKGROUND_KINDS } from "../../src/harness/faults/background.js";
-import type { NodeSpec } from "../../src/harness/node-spec.js";
 import { SystemRegistry } from "../../src/harness/registry.js";
-import type { System } from "../../src/harness/system.js";
 import { parseScenario } from "../../src/scenario/load.js";
 import { runScenario, type RunReport } from "../../src/scenario/run.js";
 import type { Scenario } from "../../src/scenario/schema.js";
 import { parseSeedFile } from "../../src/scenario/seed-file.js";
-import type { Node } from "../../src/sim/node.js";
-import { BUILTIN_SYSTEMS, WORLD_FAULT_KINDS } from "../../src/systems/index.js";
 import { scenario } from "../helpers/scenario.js";
-import { replicaConfig, validatorKeySeed } from "../../src/systems/validators/node-factories.js";
+import { registryWithValidatorSet } from "../helpers/weakened-validators.js";
 
 /** The shipped base `twins-search`: four validators, sim signatures, no L1, a light workload, 5 s (a fraction of a second per case). */
 const BASE = scenario("twins-search");
@@ -119,38 +110,7 @@ class TwoFQuorumSet extends ValidatorSet {
 
 /** The built-in systems with every validator instance (twins included) running the real replica over a {@link TwoFQuorumSet}. */
 function weakenedRegistry(): SystemRegistry<Scenario> {
-  const [validators, ...others] = BUILTIN_SYSTEMS.systems;
-  const weakened: System<Scenario> = {
-    ...validators!,
-    build(ctx) {
-      const s = ctx.scenario;
-      const scheme = createSignatureScheme(s.validators.signatureScheme);
-      const ids = Array.from({ length: s.validators.count }, (_, i) => `v${i}`);
-      const keys = ids.map((id) => scheme.keyPairFromSeed(validatorKeySeed(s.seed, id)));
-      const set = new TwoFQuorumSet(
-        ids.map((id, i) => ({ id, publicKey: keys[i]!.publicKey })),
-        scheme,
-      );
-      const world = ctx.world;
-      const addNode = world.addNode.bind(world);
-      world.addNode = <M>(spec: NodeSpec<M>): void => {
-        const index = ids.indexOf(spec.instanceOf ?? spec.id);
-        if (spec.role !== "validator" || index < 0) return addNode(spec);
-        const create = (): Node<M> => {
-          const built = (spec.create as () => Node<ValidatorMessage>)() as HotStuffReplica | TwinReplica;
-          const config = replicaConfig({ validators: set, index, keyPair: keys[index]!, chain: s.validators, checkpoints: s.checkpoints });
-          return (spec.instanceOf !== undefined ? new TwinReplica(config, built.application) : new HotStuffReplica(config, built.application)) as unknown as Node<M>;
-        };
-        addNode({ ...spec, create });
-      };
-      try {
-        return validators!.build(ctx);
-      } finally {
-        world.addNode = addNode;
-      }
-    },
-  };
-  return new SystemRegistry<Scenario>(WORLD_FAULT_KINDS, NETWORK_BACKGROUND_KINDS, [weakened, ...others]);
+  return registryWithValidatorSet((validators, scheme) => new TwoFQuorumSet(validators, scheme));
 }
 
 describe("explore --twins finds what Twins finds", () => {
