@@ -48,33 +48,13 @@ export function restoreFromStorage(r: ReplicaState): void {
   assert(r.checked === undefined, "no step ran before the boot");
   const corrupt = (key: string): void => ctx.log("storage-corrupt", { key });
   // First read, then decide, then write: the recovery mark is durable before anything lost is deleted or reformatted.
-  let formatted = true;
-  if (r.config.storageFormatted === true) {
-    try {
-      formatted = isFormatted(ctx.storage);
-    } catch (error) {
-      if (!(error instanceof StorageCorruptError)) throw error;
-      corrupt(error.key);
-      formatted = false;
-    }
-  }
-  let safety: SafetyState | undefined;
+  const formatted = r.config.storageFormatted !== true || readOrCorrupt(() => isFormatted(ctx.storage), corrupt, () => false);
   let safetyCorrupt = false;
-  try {
-    safety = loadSafetyState(ctx.storage);
-  } catch (error) {
-    if (!(error instanceof StorageCorruptError)) throw error;
-    corrupt(error.key);
+  const safety = readOrCorrupt<SafetyState | undefined>(() => loadSafetyState(ctx.storage), corrupt, () => {
     safetyCorrupt = true;
-  }
-  let interrupted = false;
-  try {
-    interrupted = isRecovering(ctx.storage);
-  } catch (error) {
-    if (!(error instanceof StorageCorruptError)) throw error;
-    corrupt(error.key);
-    interrupted = true;
-  }
+    return undefined;
+  });
+  const interrupted = readOrCorrupt(() => isRecovering(ctx.storage), corrupt, () => true);
   // No intact format record is a lost disk, unless an intact safety state proves otherwise.
   const lostBecause = interrupted
     ? "a recovery of the safety state was interrupted by a crash"
@@ -130,14 +110,10 @@ function restoreCommittedChain(r: ReplicaState, corrupt: (key: string) => void):
   const stored = loadCommittedChain(storage, corrupt);
   let blocks = stored.blocks;
   let replayFrom = 0;
-  let checkpoint: StoredCheckpoint | undefined;
-  try {
-    checkpoint = loadCheckpoint(storage);
-  } catch (error) {
-    if (!(error instanceof StorageCorruptError)) throw error;
-    corrupt(error.key);
+  const checkpoint: StoredCheckpoint | undefined = readOrCorrupt<StoredCheckpoint | undefined>(() => loadCheckpoint(storage), corrupt, () => {
     deleteCheckpoint(storage);
-  }
+    return undefined;
+  });
   let restored = false;
   if (checkpoint !== undefined && r.app.restoreSnapshot !== undefined) {
     const index = blocks.findIndex((b) => b.height === checkpoint.height);
@@ -220,4 +196,19 @@ function maybeFinishRecovery(r: ReplicaState): void {
   assert(r.safety.lastVotedView >= floor, "never vote at or below the recovered floor");
   assert(r.safety.lastProposedView >= floor, "never propose at or below the recovered floor");
   assert(r.currentView >= floor, "the view is at or above the recovered floor");
+}
+
+/**
+ * Reads a record of the replica's disk: `read()`, or, when it throws
+ * {@link StorageCorruptError}, logs the corrupt key with `corrupt` and returns
+ * `onCorrupt()`. Any other error propagates.
+ */
+function readOrCorrupt<T>(read: () => T, corrupt: (key: string) => void, onCorrupt: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (!(error instanceof StorageCorruptError)) throw error;
+    corrupt(error.key);
+    return onCorrupt();
+  }
 }
