@@ -158,8 +158,9 @@ export const ALL_FAULT_KINDS: readonly EpisodeKind[] = episodeKindsOf(BUILTIN_SY
 /**
  * Kinds that lose or damage what a validator wrote to its disk (`wipe`,
  * `torn-write`) or damage it silently for later (`corrupt`, `storage-faults`).
- * A wipe or a torn write counts as faulty while its node is down, but a
- * corruption outlives its episode (the node finds it only at its next
+ * A wipe or a torn write counts as faulty from its start to the final heal
+ * (its node recovers its safety state from a quorum after the restart, for an
+ * unknown time; see `faultyUntilUs`), but a corruption outlives its episode (the node finds it only at its next
  * restart), so the budget of faulty validators cannot bound it: the default
  * kinds leave `corrupt` and `storage-faults` out, and a plan beyond f must
  * leave all of these out (more than f validators that lost their safety state
@@ -263,7 +264,11 @@ export function assembleFaultPlan(episodes: readonly FaultEpisode[], options: Pi
     checkEpisode(episode, options.healAtUs);
     const overlapping = kept.filter((k) => k.startUs < episode.endUs && episode.startUs < k.endUs);
     if (overlapping.some((k) => k.locks.some((lock) => episode.locks.includes(lock)))) continue;
-    if (episode.endUs > episode.startUs && !withinBudget([...overlapping, episode], episode, options.maxFaultyValidators)) continue;
+    if (episode.endUs > episode.startUs) {
+      const end = (e: FaultEpisode): number => faultyUntilUs(e, options.healAtUs);
+      const faultyOverlapping = kept.filter((k) => k.startUs < end(episode) && episode.startUs < end(k));
+      if (!withinBudget([...faultyOverlapping, episode], episode, options.maxFaultyValidators, end)) continue;
+    }
     kept.push(episode);
   }
   const timed = kept.flatMap((e, k) => [
@@ -285,11 +290,23 @@ function checkEpisode(e: FaultEpisode, healAtUs: number): void {
   if (e.begin.some((a) => a.at !== e.startUs) || e.end.some((a) => a.at !== e.endUs)) throw new Error(`fault kind ${e.kind}: action times must equal the episode's start and end`);
 }
 
-/** Whether at every instant of `episode` the faulty validators of `active` (which overlap it) stay within `budget`. */
-function withinBudget(active: readonly FaultEpisode[], episode: FaultEpisode, budget: number): boolean {
-  const instants = [episode.startUs, ...active.map((e) => e.startUs).filter((t) => t > episode.startUs && t < episode.endUs)];
+/**
+ * Until when an episode's validators count as faulty for the budget: its end,
+ * except for a kind that loses a validator's disk (`wipe`, `torn-write`):
+ * after its restart the node recovers its safety state from a quorum of
+ * status answers, which has no bound the plan can know, and two validators
+ * recovering at once at n = 4 wait for each other for good (a recovering
+ * replica does not answer). So it stays faulty until the final heal.
+ */
+function faultyUntilUs(e: FaultEpisode, healAtUs: number): number {
+  return DISK_LOSS_KINDS.has(e.kind) ? Math.max(e.endUs, healAtUs) : e.endUs;
+}
+
+/** Whether at every instant of `episode`'s faulty window (it ends at `end(episode)`) the faulty validators of `active` (which overlap it) stay within `budget`. */
+function withinBudget(active: readonly FaultEpisode[], episode: FaultEpisode, budget: number, end: (e: FaultEpisode) => number): boolean {
+  const instants = [episode.startUs, ...active.map((e) => e.startUs).filter((t) => t > episode.startUs && t < end(episode))];
   return instants.every((t) => {
-    const now = active.filter((e) => e.startUs <= t && t < e.endUs);
+    const now = active.filter((e) => e.startUs <= t && t < end(e));
     const named = new Set(now.flatMap((e) => e.faultyValidators));
     return named.size + now.reduce((sum, e) => sum + e.unnamedFaultyValidators, 0) <= budget;
   });

@@ -186,6 +186,19 @@ describe("assembleFaultPlan", () => {
     expect(assembleFaultPlan([episode("crash", 1000, 3000, "v1"), episode("clog", 2000, 4000, "v1")], options)).toHaveLength(4);
   });
 
+  it("a validator that lost its disk stays faulty until the heal: a later fault of another validator is over the budget", () => {
+    // n = 4, f = 1: v1 wiped and restarted recovers its safety state from 3 status answers; a second wiped
+    // validator recovering at the same time would wait for it for good (a recovering replica does not answer).
+    const wipe = (startUs: number, endUs: number, node: string): FaultEpisode => ({ ...episode("crash", startUs, endUs, node), kind: "wipe", begin: [{ at: startUs, action: "wipe", node }] });
+    expect(assembleFaultPlan([wipe(1000, 2000, "v1"), wipe(3000, 4000, "v2")], options).map((a) => `${a.action} ${"node" in a ? String(a.node) : ""}`)).toEqual(["wipe v1", "restart v1"]);
+    expect(assembleFaultPlan([wipe(1000, 2000, "v1"), episode("crash", 3000, 4000, "v2")], options)).toHaveLength(2);
+    // A crash (no disk lost) is faulty only while down; with a budget of 2 both wipes are kept.
+    expect(assembleFaultPlan([episode("crash", 1000, 2000, "v1"), episode("crash", 3000, 4000, "v2")], options)).toHaveLength(4);
+    expect(assembleFaultPlan([wipe(1000, 2000, "v1"), wipe(3000, 4000, "v2")], { ...options, maxFaultyValidators: 2 })).toHaveLength(4);
+    // The same validator wiped again is still one faulty validator.
+    expect(assembleFaultPlan([wipe(1000, 2000, "v1"), wipe(3000, 4000, "v1")], options)).toHaveLength(4);
+  });
+
   it("at one instant, ends fire before beginnings (restart before the next crash)", () => {
     const plan = assembleFaultPlan([episode("crash", 3000, 5000, "v1"), episode("crash", 1000, 3000, "v1")], options);
     expect(plan.map((a) => `${a.at} ${a.action}`)).toEqual(["1000 crash", "3000 restart", "3000 crash", "5000 restart"]);
