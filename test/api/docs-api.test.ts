@@ -76,49 +76,56 @@ interface ExportInfo {
   readonly doc: string;
 }
 
-/** The exports of each entry's declaration file, with whether each is a value and its docstring. */
-function declaredExports(): Map<Entry, Map<string, ExportInfo>> {
-  const files = ENTRIES.map((e) => entryFiles(e).types);
-  const program = ts.createProgram(files, { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022, skipLibCheck: true, noEmit: true, types: ["node"] });
-  const checker = program.getTypeChecker();
-  const out = new Map<Entry, Map<string, ExportInfo>>();
-  ENTRIES.forEach((entry, i) => {
-    const source = program.getSourceFile(files[i]!)!;
-    const module = checker.getSymbolAtLocation(source)!;
-    const exports = new Map<string, ExportInfo>();
-    for (const symbol of checker.getExportsOfModule(module)) {
-      const target = symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
-      exports.set(symbol.getName(), { isValue: (target.flags & ts.SymbolFlags.Value) !== 0, doc: ts.displayPartsToString(target.getDocumentationComment(checker)).trim() });
-    }
-    out.set(entry, exports);
-  });
-  return out;
-}
-
-/** Type errors of every `ts` code block of the doc, each compiled as a module in `docs/` (so `asset-sim` resolves to this package). */
-function snippetErrors(blocks: readonly string[]): string[] {
-  const names = blocks.map((_, i) => join(ROOT, "docs", `__api_example_${i}.ts`));
+/**
+ * One TypeScript program over the entries' declaration files and the doc's
+ * examples, each example a module in `docs/` (so `asset-sim` resolves to this
+ * package through its `exports`, as in a user's project).
+ */
+function compile(examples: readonly string[]): { exports: Map<Entry, Map<string, ExportInfo>>; exampleErrors: string[] } {
+  const entries = ENTRIES.map((e) => entryFiles(e).types);
+  const names = examples.map((_, i) => join(ROOT, "docs", `__api_example_${i}.ts`));
   const options: ts.CompilerOptions = { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022, lib: ["lib.es2022.d.ts"], strict: true, noImplicitReturns: true, skipLibCheck: true, noEmit: true, types: ["node"] };
   const host = ts.createCompilerHost(options);
-  const virtual = new Map(names.map((n, i) => [n, blocks[i]!]));
+  const virtual = new Map(names.map((n, i) => [n, examples[i]!]));
   const { fileExists, readFile, getSourceFile } = host;
   host.fileExists = (f) => virtual.has(f) || fileExists.call(host, f);
   host.readFile = (f) => virtual.get(f) ?? readFile.call(host, f);
   host.getSourceFile = (f, lang, ...rest) => (virtual.has(f) ? ts.createSourceFile(f, virtual.get(f)!, lang) : getSourceFile.call(host, f, lang, ...rest));
-  const program = ts.createProgram(names, options, host);
-  return ts.getPreEmitDiagnostics(program).map((d) => {
-    const where = d.file === undefined ? "" : `${d.file.fileName.replace(ROOT, "")}:${d.file.getLineAndCharacterOfPosition(d.start ?? 0).line + 1} `;
-    return `${where}${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`;
+  const program = ts.createProgram([...entries, ...names], options, host);
+  const checker = program.getTypeChecker();
+
+  const exports = new Map<Entry, Map<string, ExportInfo>>();
+  ENTRIES.forEach((entry, i) => {
+    const module = checker.getSymbolAtLocation(program.getSourceFile(entries[i]!)!)!;
+    const found = new Map<string, ExportInfo>();
+    for (const symbol of checker.getExportsOfModule(module)) {
+      const target = symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
+      found.set(symbol.getName(), { isValue: (target.flags & ts.SymbolFlags.Value) !== 0, doc: ts.displayPartsToString(target.getDocumentationComment(checker)).trim() });
+    }
+    exports.set(entry, found);
   });
+
+  const exampleErrors = names.flatMap((name) => {
+    const source = program.getSourceFile(name)!;
+    return [...program.getSyntacticDiagnostics(source), ...program.getSemanticDiagnostics(source)].map(
+      (d) => `${name.replace(ROOT, "")}:${source.getLineAndCharacterOfPosition(d.start ?? 0).line + 1} ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`,
+    );
+  });
+  return { exports, exampleErrors };
 }
+
+/** The doc's `ts` examples, then one more broken on purpose (it imports a name the package does not export). */
+const EXAMPLES = markdownParts(DOC).code.filter((c) => c.lang === "ts").map((c) => c.body);
+const BROKEN_EXAMPLE = 'import { runScenarioTwice } from "asset-sim";\nrunScenarioTwice();\n';
 
 describe("docs/api.md against the built package", () => {
   let exports: Map<Entry, Map<string, ExportInfo>>;
+  let exampleErrors: string[];
   const sections = sectionsByEntry(DOC);
 
   beforeAll(() => {
     for (const entry of ENTRIES) expect(existsSync(entryFiles(entry).types), `${entryFiles(entry).types} (run npm run build)`).toBe(true);
-    exports = declaredExports();
+    ({ exports, exampleErrors } = compile([...EXAMPLES, BROKEN_EXAMPLE]));
   });
 
   it("the parsers find the doc's parts (and would catch a name that is not exported)", () => {
@@ -167,13 +174,10 @@ describe("docs/api.md against the built package", () => {
   });
 
   it("every ts example compiles against the package's types", () => {
-    const blocks = markdownParts(DOC).code.filter((c) => c.lang === "ts").map((c) => c.body);
-    expect(blocks.length).toBeGreaterThan(10);
-    // One more example, broken on purpose, compiled with them: its error shows the package resolved and was checked.
-    const broken = 'import { runScenarioTwice } from "asset-sim";\nrunScenarioTwice();\n';
-    const errors = snippetErrors([...blocks, broken]);
-    expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(new RegExp(`__api_example_${blocks.length}\\.ts:1 .*has no exported member.*runScenarioTwice`));
+    expect(EXAMPLES.length).toBeGreaterThan(10);
+    // The broken example's one error shows the package resolved and the examples were checked.
+    expect(exampleErrors).toHaveLength(1);
+    expect(exampleErrors[0]).toMatch(new RegExp(`__api_example_${EXAMPLES.length}\\.ts:1 .*has no exported member.*runScenarioTwice`));
   });
 
   it("the table of event catalogues lists exactly each catalogue's events", async () => {
