@@ -4,8 +4,9 @@
  * exported from the entry its section names (`asset-sim` or
  * `asset-sim/arbitraries`), every export of each entry is documented there
  * and has a docstring, the values are really there at run time, every `ts`
- * example compiles against the package's types, and the table of event
- * catalogues lists exactly the events each catalogue declares.
+ * example compiles against the package's types, the doc's copy of the
+ * report's shape has the report's fields, and the table of event catalogues
+ * lists exactly the events each catalogue declares.
  * Needs the build (`npm test` builds first).
  */
 import { existsSync, readFileSync } from "node:fs";
@@ -81,7 +82,7 @@ interface ExportInfo {
  * examples, each example a module in `docs/` (so `asset-sim` resolves to this
  * package through its `exports`, as in a user's project).
  */
-function compile(examples: readonly string[]): { exports: Map<Entry, Map<string, ExportInfo>>; exampleErrors: string[] } {
+function compile(examples: readonly string[]): { exports: Map<Entry, Map<string, ExportInfo>>; exampleErrors: string[]; reportShape: { documented: string[]; actual: string[] } } {
   const entries = ENTRIES.map((e) => entryFiles(e).types);
   const names = examples.map((_, i) => join(ROOT, "docs", `__api_example_${i}.ts`));
   const options: ts.CompilerOptions = { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022, lib: ["lib.es2022.d.ts"], strict: true, noImplicitReturns: true, skipLibCheck: true, noEmit: true, types: ["node"] };
@@ -111,7 +112,15 @@ function compile(examples: readonly string[]): { exports: Map<Entry, Map<string,
       (d) => `${name.replace(ROOT, "")}:${source.getLineAndCharacterOfPosition(d.start ?? 0).line + 1} ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`,
     );
   });
-  return { exports, exampleErrors };
+  // The doc's copy of the report's shape (`interface RunReportShape` in an example) has the fields of the real one.
+  const reportFields = (type: ts.Type): string[] => type.getProperties().map((p) => p.getName()).sort();
+  const copy = names.flatMap((name) => program.getSourceFile(name)!.statements.filter((st): st is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(st) && st.name.text === "RunReportShape"));
+  const real = checker.getExportsOfModule(checker.getSymbolAtLocation(program.getSourceFile(entries[0]!)!)!).find((sym) => sym.getName() === "RunReport");
+  const reportShape = {
+    documented: copy.length === 1 ? reportFields(checker.getTypeAtLocation(copy[0]!)) : [],
+    actual: real === undefined ? [] : reportFields(checker.getDeclaredTypeOfSymbol(checker.getAliasedSymbol(real))),
+  };
+  return { exports, exampleErrors, reportShape };
 }
 
 /** The doc's `ts` examples, then one more broken on purpose (it imports a name the package does not export). */
@@ -121,11 +130,12 @@ const BROKEN_EXAMPLE = 'import { runScenarioTwice } from "asset-sim";\nrunScenar
 describe("docs/api.md against the built package", () => {
   let exports: Map<Entry, Map<string, ExportInfo>>;
   let exampleErrors: string[];
+  let reportShape: { documented: string[]; actual: string[] };
   const sections = sectionsByEntry(DOC);
 
   beforeAll(() => {
     for (const entry of ENTRIES) expect(existsSync(entryFiles(entry).types), `${entryFiles(entry).types} (run npm run build)`).toBe(true);
-    ({ exports, exampleErrors } = compile([...EXAMPLES, BROKEN_EXAMPLE]));
+    ({ exports, exampleErrors, reportShape } = compile([...EXAMPLES, BROKEN_EXAMPLE]));
   });
 
   it("the parsers find the doc's parts (and would catch a name that is not exported)", () => {
@@ -178,6 +188,11 @@ describe("docs/api.md against the built package", () => {
     // The broken example's one error shows the package resolved and the examples were checked.
     expect(exampleErrors).toHaveLength(1);
     expect(exampleErrors[0]).toMatch(new RegExp(`__api_example_${EXAMPLES.length}\\.ts:1 .*has no exported member.*runScenarioTwice`));
+  });
+
+  it("the doc's shape of RunReport has exactly RunReport's fields", () => {
+    expect(reportShape.actual).toContain("traceDigest");
+    expect(reportShape.documented).toEqual(reportShape.actual);
   });
 
   it("the table of event catalogues lists exactly each catalogue's events", async () => {
