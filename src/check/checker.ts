@@ -10,8 +10,11 @@ import type { NodeId } from "../sim/node.js";
 export interface Observation {
   /** Virtual time, microseconds. */
   readonly timeUs: number;
+  /** The node that logged it (`v0`, `l1`, `poster`, `sim` for the simulator itself; `<rollup>/v0` with several rollups). */
   readonly node: NodeId;
+  /** The event name, declared in one system's event catalogue (`commit`, `l1-tx-landed`, `fault`...). */
   readonly event: string;
+  /** The event's fields, as its catalogue declares them (times in microseconds, hashes in hex). */
   readonly fields: Readonly<Record<string, unknown>>;
 }
 
@@ -21,6 +24,7 @@ export interface Violation {
   readonly invariant: string;
   /** Virtual time at which it was detected, microseconds. */
   readonly atUs: number;
+  /** What broke, for people (heights, hashes, nodes involved); replay compares it exactly. */
   readonly message: string;
   /** Machine-dependent detail (a stack trace); shown to people, never compared on replay. */
   readonly detail?: string;
@@ -34,13 +38,16 @@ export type Figures = Record<string, number | string | null>;
 
 /** The verdict of one checker at the end of a run. */
 export interface InvariantResult {
+  /** The checker's name (`agreement`, `liveness`, `l1-consistency`...). */
   readonly name: string;
   readonly kind: InvariantKind;
   /** True when the invariant held (or was not applicable: see `skipped`). */
   readonly ok: boolean;
   /** Why the invariant could not be judged in this run, if so. */
   readonly skipped?: string;
+  /** The figures behind the verdict (heights checked, gaps in microseconds...), by name. */
   readonly figures: Figures;
+  /** The violation, when `ok` is false. */
   readonly violation?: Violation;
 }
 

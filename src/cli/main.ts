@@ -18,9 +18,9 @@
  * This is one of the two places (with `runtime/`) allowed real IO.
  */
 import { loadProgramElf } from "../runtime/program-files.js";
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync, writeSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { readScenarioFile, readShippedScenario, shippedScenarioNames } from "../runtime/shipped-scenarios.js";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { Command, CommanderError } from "commander";
 import type { Observation } from "../check/checker.js";
 import { parseDurationUs } from "../config/duration.js";
@@ -36,18 +36,6 @@ import { formatSpeed, formatSummary } from "./summary.js";
 import { commandExplore, commandShrink, type ExploreCommandOptions, type ShrinkCommandOptions } from "./explore-command.js";
 import { registerNodeCommands } from "./node-command.js";
 import { registerTestnetCommand } from "./testnet-command.js";
-
-/** Where the shipped scenarios live: the package's `sim-scenarios/` (found from this file, built or not). */
-const SHIPPED_SCENARIOS = findShippedScenarios(dirname(fileURLToPath(import.meta.url)));
-
-function findShippedScenarios(start: string): string {
-  let dir = start;
-  for (let i = 0; i < 6; i++) {
-    if (existsSync(join(dir, "package.json")) && existsSync(join(dir, "sim-scenarios"))) return join(dir, "sim-scenarios");
-    dir = dirname(dir);
-  }
-  return resolve("sim-scenarios");
-}
 
 interface Io {
   out: (text: string) => void;
@@ -331,31 +319,7 @@ function printReport(report: RunReport, json: boolean, io: Io): void {
   io.out(json ? JSON.stringify(report) : formatSummary(report));
 }
 
-/** Reads a scenario file, falling back to a shipped scenario of that name. */
+/** Reads a scenario file, falling back to a shipped scenario of that name (`runtime/shipped-scenarios.ts`). */
 function readScenarioJson(pathOrName: string): Record<string, unknown> {
-  let path = pathOrName;
-  if (!existsSync(path)) {
-    const shipped = join(SHIPPED_SCENARIOS, pathOrName.endsWith(".json") ? pathOrName : `${pathOrName}.json`);
-    if (existsSync(shipped)) path = shipped;
-    else throw new InputError("scenario", `no such file ${JSON.stringify(pathOrName)} (shipped scenarios: ${shippedScenarioNames().join(", ")})`);
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, "utf8"));
-  } catch (error) {
-    throw new InputError("scenario", `${path} is not readable JSON: ${(error as Error).message}`);
-  }
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new InputError("scenario", `${path} must hold a JSON object`);
-  return raw as Record<string, unknown>;
-}
-
-function shippedScenarioNames(): string[] {
-  try {
-    return readdirSync(SHIPPED_SCENARIOS)
-      .filter((f) => f.endsWith(".json"))
-      .map((f) => f.slice(0, -5))
-      .sort();
-  } catch {
-    return [];
-  }
+  return existsSync(pathOrName) ? readScenarioFile(pathOrName) : readShippedScenario(pathOrName);
 }

@@ -46,10 +46,15 @@ export interface SimNetworkConfig {
 
 /** Counters of what the network did. */
 export interface NetworkStats {
+  /** Messages handed to the network. */
   sent: number;
+  /** Messages delivered to a node. */
   delivered: number;
+  /** Messages lost: drop rate, a cut link (partition, isolation), or pushed out of a full hold. */
   dropped: number;
+  /** Extra copies sent on their way (duplicate rate). */
   duplicated: number;
+  /** Messages held for a clogged node (counted when held; released ones cross their link later). */
   held: number;
 }
 

@@ -31,7 +31,9 @@ export const EXIT = {
 export interface RunMetrics extends ConsensusMetrics {
   /** The posting system's figures (zero without the L1). */
   l1: L1Metrics;
+  /** The simulated network's message counters over the whole run. */
   messages: NetworkStats;
+  /** Fault actions applied (skipped ones not counted). */
   faultsApplied: number;
   /** With several rollups: each rollup's figures, by name. */
   rollups?: Record<string, Record<string, unknown>>;
@@ -41,18 +43,29 @@ export interface RunMetrics extends ConsensusMetrics {
 
 /** The result of one run; `--json` prints exactly this. Wall-clock time never enters it. */
 export interface RunReport {
+  /** The scenario's `name`. */
   scenario: string;
+  /** The master seed the run drew every random stream from. */
   seed: number;
+  /** The asset-sim version that ran it (`PACKAGE_VERSION`). */
   packageVersion: string;
+  /** Number of validators n (of the first rollup). */
   validators: number;
+  /** The signature scheme of the run: `"ed25519"`, `"ed25519-native"` or `"sim"`. */
   signatureScheme: string;
+  /** SHA-256 hash chain over every delivered event (time, node, kind, payload digest), 64 lowercase hex: same seed and scenario, same digest. */
   traceDigest: string;
   /** Virtual time simulated, microseconds. */
   virtualDurationUs: number;
+  /** Events the kernel delivered (messages, timers, faults). */
   events: number;
+  /** Why the run ended: `"duration"` (the normal end), `"violation"` (a safety checker failed), `"eventBudget"`, `"idle"` (nothing left to happen), `"stopped"`. */
   stoppedBy: StopReason | "violation";
+  /** Every checker's verdict at the end (name, `"safety"` or `"liveness"`, ok, figures, violation), in the registry's order. */
   invariants: InvariantResult[];
+  /** The systems' and the network's figures (see {@link RunMetrics}). */
   metrics: RunMetrics;
+  /** The first violation (a safety violation stops the run; liveness is judged at the end); absent when every invariant held. */
   violation?: Violation;
   /**
    * With `phases.continueAfterViolation` and a safety violation: the run went
@@ -60,6 +73,7 @@ export interface RunReport {
    * The exit code is the same as if the run had stopped.
    */
   afterViolation?: { events: number; virtualDurationUs: number };
+  /** The CLI's exit code for this run (see {@link EXIT}): 0 ok, 1 safety violated, 3 liveness missed, 4 a node threw. */
   exitCode: number;
   /** Path of the seed file written for this run's violation, if any. */
   seedFile?: string;

@@ -28,7 +28,12 @@ const seedFileSchema = z.strictObject({
   exitCode: z.number().int(),
 });
 
-/** A parsed seed file. */
+/**
+ * A parsed seed file: `format`, `formatVersion`, `packageVersion`, the `seed`,
+ * the whole `scenario` as run (file form, every default written out,
+ * durations in microseconds), the `violation` (`invariant`, `atUs` in
+ * microseconds, `message`), the run's `traceDigest` (64 hex) and `exitCode`.
+ */
 export type SeedFile = z.output<typeof seedFileSchema>;
 
 /**
@@ -80,8 +85,11 @@ export function parseSeedFile(text: string): SeedFile {
 
 /** Whether a rerun reproduced the recorded digest and violation. */
 export interface ReplayVerdict {
+  /** The rerun's trace digest equals the recorded one. */
   digestMatches: boolean;
+  /** The rerun violated the same invariant at the same virtual time with the same message. */
   violationMatches: boolean;
+  /** Both. */
   reproduced: boolean;
 }
 

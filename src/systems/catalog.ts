@@ -13,5 +13,9 @@ import { L1_FAULT_KINDS } from "./l1/faults.js";
 /** Every built-in fault kind, in catalog order. */
 export const FAULT_KINDS = [...NETWORK_FAULT_KINDS, ...NODE_FAULT_KINDS, ...STORAGE_FAULT_KINDS, ...CLOCK_FAULT_KINDS, ...L1_FAULT_KINDS] as const;
 
-/** One fault action of a parsed scenario (the union of every built-in kind's action). */
+/**
+ * One fault action of a parsed scenario (the union of every built-in kind's
+ * action): `{ at, action, ...the kind's fields }`, e.g. `{ at: 2_000_000, action: "crash", node: "v1" }`;
+ * `at` is microseconds of virtual time; an action may instead fire at a `view` or on an event (`when`), see `harness/triggers.ts`.
+ */
 export type FaultAction = ActionOf<(typeof FAULT_KINDS)[number]>;
