@@ -113,7 +113,7 @@ describe("bad input exits 2 naming the field", () => {
     const r = await runCli(["run", "quickstart", "--duration", "2s", "--json"]);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out).virtualDurationUs).toBe(2_000_000);
-    expect(r.err).toContain("drops 2 fault action(s)");
+    expect(r.err).toContain("drops 2 fault actions");
   });
 });
 
