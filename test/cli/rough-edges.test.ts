@@ -216,3 +216,31 @@ describe("the human summary", () => {
     expect(quiet.out).not.toContain("legend:");
   });
 });
+
+describe("overlapping partition groups (Twins group semantics, scenarios only)", () => {
+  const partitioned = (name: string, groups: string[][]): string =>
+    writeJson(`${name}.json`, { name, seed: 5, duration: "10s", validators: { count: 4 }, workload: { txPerSecond: 20 }, l1: { enabled: false }, faults: [{ at: "0s", action: "partition", groups }] });
+
+  it("are accepted, and the node in both groups joins them: a quorum stays connected and liveness is checked and holds", async () => {
+    // Goal: with [v0 v1 v2] and [v2 v3], v2 is in both groups, so v0, v1 and v2 still form a quorum of 3: the run
+    // commits and the liveness checker expects it to. The same split without the overlap leaves no quorum.
+    const overlap = await runCli(["run", partitioned("overlap", [["v0", "v1", "v2"], ["v2", "v3"]]), "--json"]);
+    expect(overlap.code).toBe(0);
+    const report = JSON.parse(overlap.out);
+    expect(report.metrics.commits).toBeGreaterThan(3);
+    expect(report.invariants.find((r: { name: string }) => r.name === "liveness")).toMatchObject({ ok: true });
+    expect(report.invariants.find((r: { name: string }) => r.name === "liveness").skipped).toBeUndefined();
+
+    const disjoint = await runCli(["run", partitioned("disjoint", [["v0", "v1"], ["v2", "v3"]]), "--json"]);
+    expect(disjoint.code).toBe(0);
+    const split = JSON.parse(disjoint.out);
+    expect(split.metrics.commits).toBe(0);
+    expect(split.invariants.find((r: { name: string }) => r.name === "liveness").skipped).toBeDefined();
+  });
+
+  it("a group naming an unknown node is refused with the node's name, its place and the known names", async () => {
+    const r = await runCli(["run", partitioned("stranger", [["v0", "v1", "v2"], ["v2", "x9"]])]);
+    expect(r.code).toBe(2);
+    expect(r.err.trim()).toMatch(/^error: faults\[0\]\.groups\[1\]\[1\]: unknown node "x9" \(nodes are v0\.\.v3/);
+  });
+});
