@@ -4,7 +4,8 @@
  *   asset-sim node --config FILE
  *     runs one validator or client until SIGINT or SIGTERM, then stops cleanly
  *     (transport closed, storage synced and closed, logs flushed) and exits 0.
- *     Exit 2: bad config (one error naming the field); 4: a handler threw.
+ *     Exit 2: bad config (one error naming the field); 4: a handler threw or
+ *     the node could not start (the reason on stderr, and in the log).
  *
  *   asset-sim config-gen --validators N [--clients M] [--out DIR] [--host H]
  *                        [--base-port P | --base-port ephemeral] [--metrics-base-port P]
@@ -87,7 +88,15 @@ export function registerNodeCommands(program: Command, io: Io, setExit: (code: n
  */
 export async function commandNode(configPath: string, io: Io): Promise<number> {
   const config = loadNodeConfig(configPath);
-  const node = await startControlledNode(config); // startNode, plus the testnet control channel when run under `asset-sim testnet`
+  let node: Awaited<ReturnType<typeof startControlledNode>>;
+  try {
+    node = await startControlledNode(config); // startNode, plus the testnet control channel when run under `asset-sim testnet`
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    // Not a safety verdict (exit 1, which an uncaught error would give): the node could not start.
+    io.err(`${config.id}: fatal: cannot start: ${error instanceof Error ? error.message : String(error)} (exit 4)`);
+    return EXIT.nodeThrew;
+  }
   io.err(`${config.id}: ${config.role} running${node.port !== undefined ? ` on ${config.listen!.host}:${node.port}` : ""}${node.metricsPort !== undefined ? `, metrics http://${config.metrics.host}:${node.metricsPort}/metrics` : ""}`);
   const signal = await new Promise<NodeJS.Signals>((resolveSignal) => {
     const onSignal = (s: NodeJS.Signals): void => {

@@ -244,3 +244,16 @@ describe("overlapping partition groups (Twins group semantics, scenarios only)",
     expect(r.err.trim()).toMatch(/^error: faults\[0\]\.groups\[1\]\[1\]: unknown node "x9" \(nodes are v0\.\.v3/);
   });
 });
+
+describe("asset-sim node", () => {
+  it("a node that cannot start says why on stderr and never exits 1", async () => {
+    // Goal: a data directory that cannot be created (a file stands in its path) is reported with its reason.
+    const out = join(dir, "node-start");
+    expect((await runCli(["config-gen", "--validators", "4", "--base-port", "ephemeral", "--out", out])).code).toBe(0);
+    writeFileSync(join(out, "data"), "a file where the data folder goes\n");
+    const r = await runCli(["node", "--config", join(out, "v0.json")]);
+    expect([2, 4], r.err).toContain(r.code);
+    expect(r.err).toMatch(/v0|data/);
+    expect(r.err).toMatch(/ENOTDIR|EEXIST|not a directory|file/i);
+  });
+});
