@@ -257,3 +257,17 @@ describe("asset-sim node", () => {
     expect(r.err).toMatch(/ENOTDIR|EEXIST|not a directory|file/i);
   });
 });
+
+describe("explore: a seed file that cannot be written after the work", () => {
+  it("exits 2 (not 3, the seeds' verdict), with the table printed and the error on stderr", async () => {
+    const first = join(dir, "explore-first");
+    expect((await runCli(["explore", failingPath, "--seeds", "1", "--jobs", "1", "--out", first])).code).toBe(3);
+    const [name] = readdirSync(first);
+    const blocked = join(dir, "explore-blocked");
+    mkdirSync(join(blocked, name!), { recursive: true }); // a folder where the seed file must go
+    const r = await runCli(["explore", failingPath, "--seeds", "1", "--jobs", "1", "--out", blocked]);
+    expect(r.code).toBe(2);
+    expect(r.out).toMatch(/seeds run\s+1/);
+    expect(r.err).toContain(`error: --out: cannot write ${join(blocked, name!)}`);
+  });
+});
