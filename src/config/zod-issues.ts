@@ -32,7 +32,13 @@ export function toInputError(error: z.ZodError, input?: unknown): InputError {
     case "unrecognized_keys": {
       const keys = issue.keys.map((k) => JSON.stringify(k)).join(", ");
       const suggestion = suggest(issue.keys[0]!, missingFieldsAt(error.issues, issue.path));
-      const hint = suggestion === undefined ? "" : ` (did you mean ${JSON.stringify(suggestion)}? it is required and missing)`;
+      const action = (valueAt(input, issue.path) as { action?: unknown } | undefined)?.action;
+      const hint =
+        suggestion !== undefined
+          ? ` (did you mean ${JSON.stringify(suggestion)}? it is required and missing)`
+          : typeof action === "string"
+            ? ` (not a field of a ${JSON.stringify(action)} action)`
+            : "";
       return new InputError(path === "" ? issue.keys[0]! : `${path}.${issue.keys[0]!}`, `unknown field${issue.keys.length > 1 ? "s" : ""} ${keys}${path === "" ? " at the top level" : ` in ${path}`}${hint}`);
     }
     case "invalid_type":
@@ -118,7 +124,8 @@ function boundInWords(issue: Extract<Issue, { code: "too_small" | "too_big" }>):
 function withValue(message: string, value: unknown, countItems = false): string {
   if (value === undefined) return message;
   const shown = describe(value, false, countItems);
-  return message.includes(shown) || message.includes(String(value)) ? message : `${message}, got ${shown}`;
+  const primitive = typeof value === "string" || typeof value === "number" || typeof value === "boolean";
+  return message.includes(shown) || (primitive && message.includes(String(value))) ? message : `${message}, got ${shown}`;
 }
 
 /** A value for a message: JSON, cut to {@link VALUE_CHARS_MAX} characters; with `typed`, its kind first ("the string \"2\""). */

@@ -151,6 +151,8 @@ describe("scenario errors name the misspelled field, show the bad value and say 
     { name: "isolate sideways", fault: { at: "1s", action: "isolate", node: "v1", direction: "sideways" }, message: 'faults[0].direction: expected one of "both", "inbound", "outbound", got "sideways"' },
     { name: "crash of a number", fault: { at: "1s", action: "crash", node: 3 }, message: "faults[0].node: expected a string, got the number 3" },
     { name: "unknown action", fault: { at: "1s", action: "explode" }, message: 'faults[0].action: unknown action "explode": expected one of "partition", ' },
+    { name: "heal with a node", fault: { at: "1s", action: "heal", node: "v1" }, message: 'faults[0].node: unknown field "node" in faults[0] (not a field of a "heal" action)' },
+    { name: "partition with no group", fault: { at: "1s", action: "partition", groups: [] }, message: "faults[0].groups: needs at least two groups, got 0 items" },
   ];
   for (const c of messages) {
     it(`fault: ${c.name}`, async () => {
@@ -167,5 +169,7 @@ describe("scenario errors name the misspelled field, show the bad value and say 
     expect(election.err.trim()).toBe('error: validators.leaderElection: expected one of "reputation", "round-robin", got "random"');
     const drop = await runCli(["run", writeScenario("msg-drop", { ...base(), network: { dropRate: 1.5 } })]);
     expect(drop.err.trim()).toBe("error: network.dropRate: must be between 0 and 1, got 1.5");
+    const key = await runCli(["run", writeScenario("msg-key", { ...base(), operations: [{ at: "1s", action: "rotate-poster", keyIndex: 2 }] })]);
+    expect(key.err.trim()).toBe("error: operations[0].keyIndex: must be below 2, the number of keys the batch poster holds (batchPoster.keys), got 2");
   });
 });
