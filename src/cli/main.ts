@@ -1,7 +1,7 @@
 /**
  * The `asset-sim` command line (commander):
  *
- *   asset-sim run SCENARIO [--seed N] [--duration D] [--out DIR] [--json] [--events FILE] [--check-determinism] [--check-invariants]
+ *   asset-sim run SCENARIO [--seed N] [--duration D] [--out DIR] [--json] [--events FILE] [--safety-only] [--check-determinism] [--check-invariants]
  *   asset-sim replay FILE [--json] [--events FILE]
  *   asset-sim explore SCENARIO --seeds N [--from S] [--jobs J] [--shard i/n] [--swarm | --guided [--generation G]] [--max-failures N]
  *                              [--duration D] [--out DIR] [--check-determinism]
@@ -9,12 +9,15 @@
  *   asset-sim shrink SEEDFILE [--out FILE] [--max-runs N]
  *   asset-sim list
  *   asset-sim node --config FILE        (real mode, see node-command.ts)
- *   asset-sim config-gen --validators N [...]
+ *   asset-sim config-gen --validators N [...] [--force]
  *   asset-sim testnet [--validators N] [--clients M] [--duration D] [--tps R] [--scenario FILE] [--keep-dir]   (testnet-command.ts)
  *
  * Exit codes: 0 all invariants held, 1 safety violated, 2 bad input,
  * 3 liveness bound missed, 4 a node threw, 5 replay did not reproduce,
  * 6 two runs of one seed gave different trace digests (`--check-determinism`).
+ * Durations on the command line need a unit (`--duration 30s`); `--out` is
+ * checked before any work, and a file that cannot be written after the work
+ * exits 2 (never 1, which is a safety verdict).
  * This is one of the two places (with `runtime/`) allowed real IO.
  */
 import { loadProgramElf } from "../runtime/program-files.js";
@@ -123,7 +126,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
     .option("--sample", "with --twins: draw cases at random from --from's seed (never enumerate)")
     .option("--twin-leaders <who>", "with --twins: any (default) or twins (only twinned validators lead the rounds)")
     .option("--all-partitions", "with --twins: keep partitions where no group holds a quorum")
-    .option("--heal-at <d>", "with --twins: heal every cut at this time if the views have not passed round R (default: half the duration, or of the time before phases.livenessAt)")
+    .option("--heal-at <d>", "with --twins: heal every cut at this time (with a unit, e.g. 5s) if the views have not passed round R (default: half the duration, or of the time before phases.livenessAt)")
     .action(async (scenarioPath: string, options: ExploreCommandOptions & { duration?: string }) => {
       const overrides: ScenarioOverrides = {};
       if (options.duration !== undefined) overrides.durationUs = durationOptionUs("--duration", options.duration);
