@@ -6,7 +6,7 @@
  *
  * Cases:
  * - the shipped must-fail ones, on the code as built: `twins-must-fail`
- *   (sim-scenarios), the fixtures `liveness-too-tight` and `reorg-depth-zero`;
+ *   , `liveness-too-tight` and `reorg-depth-zero` (sim-scenarios);
  * - the mutants of `bench/mutants.ts`: each one a copy of the package
  *   (`dist/`, `bin/`, `package.json`, `sim-scenarios/`, the program binary,
  *   a `node_modules` symlink) in a temporary folder with textual patches
@@ -176,12 +176,12 @@ async function main(): Promise<void> {
   if (!existsSync(join(root, "dist", "src", "cli", "main.js"))) throw new Error("dist/ is missing: run npm run build first");
 
   const seedOf = (path: string): number => (JSON.parse(readFileSync(path, "utf8")) as { seed: number }).seed;
-  const fixture = (name: string): string => join(root, "test", "fixtures", `${name}.json`);
+  const shipped = (name: string): string => join(root, "sim-scenarios", `${name}.json`);
   const bft4 = join(root, "bench", "scenarios", "bft-4.json");
   const cases: Case[] = [
     { name: "twins-must-fail", what: "two twins beyond f, split from time 0 (shipped)", scenario: "sim-scenarios/twins-must-fail.json", mustFail: true, seed: seedOf(join(root, "sim-scenarios", "twins-must-fail.json")) },
-    { name: "liveness-too-tight", what: "livenessBound below a view timeout (fixture)", scenario: fixture("liveness-too-tight"), mustFail: true, seed: seedOf(fixture("liveness-too-tight")) },
-    { name: "reorg-depth-zero", what: "maxReorgDepth 0 under an isolated leader (fixture)", scenario: fixture("reorg-depth-zero"), mustFail: true, seedsMax: 4, seed: seedOf(fixture("reorg-depth-zero")) },
+    { name: "liveness-too-tight", what: "livenessBound below a view timeout (shipped)", scenario: shipped("liveness-too-tight"), mustFail: true, seed: seedOf(shipped("liveness-too-tight")) },
+    { name: "reorg-depth-zero", what: "maxReorgDepth 0 under an isolated leader (shipped)", scenario: shipped("reorg-depth-zero"), mustFail: true, seedsMax: 4, seed: seedOf(shipped("reorg-depth-zero")) },
     ...MUTANTS.map((mutant): Case => ({ name: mutant.name, what: mutant.bug, scenario: join(root, mutant.scenario), mutant, mustFail: true, seed: seedOf(join(root, mutant.scenario)) })),
     { name: "control", what: "no mutant, the mutants' base scenario: must find nothing", scenario: bft4, mustFail: false, seed: seedOf(bft4) },
   ].filter((c) => only === undefined || only.includes(c.name));

@@ -14,9 +14,9 @@
  * minimal seed file, 5 when the seed file no longer fails its invariant, 2 on bad input.
  */
 import { availableParallelism } from "node:os";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { parseDurationUs } from "../config/duration.js";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { formatDurationUs } from "../config/duration.js";
 import { InputError } from "../config/errors.js";
 import { ExploreTally, cutAtFailures, explorationOrder, exploreSeeds, parseShard, twinsCaseList, type SeedOutcome, type Shard, type TwinsPlan } from "../explore/explore.js";
 import { GENERATION_SIZE_DEFAULT, GuidedExplorer, type CandidateOutcome } from "../explore/guided.js";
@@ -30,6 +30,8 @@ import { shrinkScenario } from "../explore/shrink.js";
 import { scenarioToJson } from "../scenario/to-json.js";
 import { candidatePool, runSeeds } from "../runtime/explore-pool.js";
 import { loadProgramElf } from "../runtime/program-files.js";
+import { plural } from "./summary.js";
+import { checkOutDir, checkOutFile, durationOptionUs, writeOutputFile } from "./options.js";
 
 /** Most seeds one `explore` invocation takes (the seed list is held in memory). */
 const SEEDS_MAX = 10_000_000;
@@ -85,6 +87,8 @@ interface Reporting {
   readonly seedFiles: Map<number, string>;
   failuresSeen: number;
   lastProgress: number;
+  /** The first seed file that could not be written, if any (the exploration then exits 2). */
+  writeError?: InputError;
 }
 
 /**
@@ -127,7 +131,7 @@ export async function commandExplore(raw: Record<string, unknown>, options: Expl
   }
   const reporting: Reporting = {
     tally: new ExploreTally(options.guided === true ? count : exploreSeeds(from, count, shard).length, options.guided === true ? "run" : "seed"),
-    outDir: resolve(options.out),
+    outDir: checkOutDir("--out", options.out),
     maxFailures,
     started: performance.now(),
     arrivals: new Map(),
@@ -161,6 +165,21 @@ export async function commandExplore(raw: Record<string, unknown>, options: Expl
     io.out(`first failure after ${position} ${tally.unit}${position === 1 ? "" : "s"} (${what}), ${(knownMs / 1000).toFixed(2)} s wall`);
   }
   if (maxFailures !== undefined && tally.failures.length >= maxFailures) io.out(`stopped at --max-failures ${maxFailures}`);
+  if (shard !== undefined && tally.total === 0) {
+    io.out(`shard ${shard.index}/${shard.count} selects no seed: the range has ${plural(count, "seed")} for ${shard.count} shards, so nothing ran (give more --seeds or fewer shards)`);
+  }
+  if (options.checkDeterminism === true) {
+    const differing = tally.failures.filter((f) => f.verdict === "nondeterministic").length;
+    io.out(
+      differing === 0
+        ? `determinism held: ${plural(tally.done, tally.unit)} run twice each, the same trace digest both times`
+        : `determinism FAILED: ${plural(differing, tally.unit)} of ${tally.done} gave two different trace digests`,
+    );
+  }
+  if (reporting.writeError !== undefined) {
+    io.err(`error: ${reporting.writeError.message} (the table above is complete; the seed files listed without a path were not written)`);
+    return EXIT.badInput;
+  }
   return tally.exitCode();
 }
 
@@ -170,7 +189,7 @@ function arrive(outcome: SeedOutcome, reporting: Reporting, io: CommandIo): void
   reporting.arrivals.set(explorationOrder(outcome), now - reporting.started);
   if (outcome.verdict !== "ok") {
     reporting.failuresSeen++;
-    const where = reporting.maxFailures === undefined ? writeSeedFile(outcome, reporting) : undefined;
+    const where = reporting.maxFailures === undefined ? writeSeedFile(outcome, reporting, io) : undefined;
     const label = outcome.run === undefined ? `seed ${outcome.seed}` : `run ${outcome.run} (seed ${outcome.seed})`;
     io.err(`${label} ${outcome.verdict} ${outcome.invariant ?? ""}: ${outcome.message ?? ""}${where === undefined ? "" : ` (seed file ${where})`}`);
   }
@@ -181,22 +200,30 @@ function arrive(outcome: SeedOutcome, reporting: Reporting, io: CommandIo): void
 }
 
 /** Writes the seed file of a failed outcome (when it has one) and returns its path. */
-function writeSeedFile(outcome: SeedOutcome, reporting: Reporting): string | undefined {
+function writeSeedFile(outcome: SeedOutcome, reporting: Reporting, io: CommandIo): string | undefined {
   if (outcome.seedFile === undefined) return undefined;
-  mkdirSync(reporting.outDir, { recursive: true });
-  const path = join(reporting.outDir, seedFileName({ scenario: String(outcome.seedFile.scenario.name), seed: outcome.seed, traceDigest: outcome.traceDigest }));
-  writeFileSync(path, `${JSON.stringify(outcome.seedFile, null, 2)}\n`);
+  const phases = outcome.seedFile.scenario.phases as { safetyOnly?: unknown } | undefined;
+  const path = join(reporting.outDir, seedFileName({ scenario: String(outcome.seedFile.scenario.name), seed: outcome.seed, traceDigest: outcome.traceDigest }, phases?.safetyOnly === true));
+  try {
+    writeOutputFile("--out", path, `${JSON.stringify(outcome.seedFile, null, 2)}\n`);
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    // The exploration goes on; it ends with exit 2 (an IO error, never a safety verdict).
+    if (reporting.writeError === undefined) io.err(`error: ${error.message}`);
+    reporting.writeError = error;
+    return undefined;
+  }
   reporting.seedFiles.set(explorationOrder(outcome), path);
   return path;
 }
 
 /** Keeps the outcomes up to the `--max-failures`-th failure in exploration order, tallies them, and writes their seed files. */
-function settle(outcomes: readonly SeedOutcome[], reporting: Reporting): void {
+function settle(outcomes: readonly SeedOutcome[], reporting: Reporting, io: CommandIo): void {
   const ordered = [...outcomes].sort((a, b) => explorationOrder(a) - explorationOrder(b));
   const kept = reporting.maxFailures === undefined ? ordered : cutAtFailures(ordered, reporting.maxFailures);
   for (const outcome of kept) {
     reporting.tally.add(outcome);
-    if (reporting.maxFailures !== undefined && outcome.verdict !== "ok") writeSeedFile(outcome, reporting);
+    if (reporting.maxFailures !== undefined && outcome.verdict !== "ok") writeSeedFile(outcome, reporting, io);
   }
 }
 
@@ -215,8 +242,8 @@ async function exploreSeedRange(
 ): Promise<undefined> {
   const seeds = exploreSeeds(from, count, shard);
   const shardNote = shard === undefined ? "" : `, shard ${shard.index}/${shard.count}`;
-  const maxNote = reporting.maxFailures === undefined ? "" : `, stop after ${reporting.maxFailures} failure(s)`;
-  io.err(`explore: ${base.name}, seeds ${from}..${from + count - 1}${shardNote} (${seeds.length} to run), ${jobs} job(s)${twins !== undefined ? ", twins" : options.swarm === true ? ", swarm" : ""}${options.checkDeterminism === true ? ", determinism checked" : ""}${maxNote}`);
+  const maxNote = reporting.maxFailures === undefined ? "" : `, stop after ${plural(reporting.maxFailures, "failure")}`;
+  io.err(`explore: ${base.name}, seeds ${from}..${from + count - 1}${shardNote} (${seeds.length} to run), ${plural(jobs, "job")}${twins !== undefined ? ", twins" : options.swarm === true ? ", swarm" : ""}${options.checkDeterminism === true ? ", determinism checked" : ""}${maxNote}`);
   const outcomes: SeedOutcome[] = [];
   const maxFailures = reporting.maxFailures;
   await runSeeds(raw, seeds, {
@@ -230,7 +257,7 @@ async function exploreSeedRange(
     },
     ...(maxFailures === undefined ? {} : { shouldStop: () => reporting.failuresSeen >= maxFailures }),
   });
-  settle(outcomes, reporting);
+  settle(outcomes, reporting, io);
   io.err(reporting.tally.progressLine(performance.now() - reporting.started));
   return undefined;
 }
@@ -239,8 +266,8 @@ async function exploreSeedRange(
 async function exploreGuided(base: Scenario, from: number, count: number, jobs: number, options: ExploreCommandOptions, reporting: Reporting, io: CommandIo): Promise<string> {
   const generationSize = options.generation === undefined ? GENERATION_SIZE_DEFAULT : positiveInteger("--generation", options.generation);
   const explorer = new GuidedExplorer(planSpace(base), { from, runs: count, generationSize });
-  const maxNote = reporting.maxFailures === undefined ? "" : `, stop after ${reporting.maxFailures} failure(s)`;
-  io.err(`explore: ${base.name}, guided from seed ${from}, ${count} runs in generations of ${generationSize}, ${jobs} job(s)${options.checkDeterminism === true ? ", determinism checked" : ""}${maxNote}`);
+  const maxNote = reporting.maxFailures === undefined ? "" : `, stop after ${plural(reporting.maxFailures, "failure")}`;
+  io.err(`explore: ${base.name}, guided from seed ${from}, ${plural(count, "run")} in generations of ${generationSize}, ${plural(jobs, "job")}${options.checkDeterminism === true ? ", determinism checked" : ""}${maxNote}`);
   const pool = candidatePool(jobs, { checkDeterminism: options.checkDeterminism === true });
   const outcomes: CandidateOutcome[] = [];
   try {
@@ -259,13 +286,13 @@ async function exploreGuided(base: Scenario, from: number, count: number, jobs: 
   } finally {
     await pool.close();
   }
-  settle(outcomes, reporting);
+  settle(outcomes, reporting, io);
   return guidedTable(explorer);
 }
 
 /** Coverage growth per generation, for stdout (deterministic: no wall time). */
 function guidedTable(explorer: GuidedExplorer): string {
-  const lines = [`guided: ${explorer.history.length} generation(s), corpus ${explorer.corpus.length} entries, ${explorer.coverage.size} coverage features`, "generation  runs  fresh  mutants  features    new  corpus  failures"];
+  const lines = [`guided: ${plural(explorer.history.length, "generation")}, corpus ${plural(explorer.corpus.length, "entry", "entries")}, ${explorer.coverage.size} coverage features`, "generation  runs  fresh  mutants  features    new  corpus  failures"];
   for (const g of explorer.history) {
     lines.push(`${String(g.generation).padStart(10)} ${String(g.runs).padStart(5)} ${String(g.fresh).padStart(6)} ${String(g.mutants).padStart(8)} ${String(g.features).padStart(9)} ${String(g.newFeatures).padStart(6)} ${String(g.corpus).padStart(7)} ${String(g.failures).padStart(9)}`);
   }
@@ -286,8 +313,7 @@ function twinsPlanOf(raw: Record<string, unknown>, validators: number, faultsEnd
   // The last heal comes halfway through the time faults may take (the run, or the time before phases.livenessAt).
   let healAtUs = Math.floor(faultsEndUs / 2000) * 1000;
   if (options.healAt !== undefined) {
-    const us = parseDurationUs(/^\d+$/.test(options.healAt) ? Number(options.healAt) : options.healAt);
-    if (typeof us === "string") throw new InputError("--heal-at", us);
+    const us = durationOptionUs("--heal-at", options.healAt, 0);
     if (us >= faultsEndUs) throw new InputError("--heal-at", `must be before the end of the run or phases.livenessAt (${faultsEndUs}us), got ${us}us`);
     healAtUs = us;
   }
@@ -314,6 +340,7 @@ function twinsPlanOf(raw: Record<string, unknown>, validators: number, faultsEnd
  */
 export function commandShrink(file: string, options: ShrinkCommandOptions, io: CommandIo): number {
   const maxRuns = options.maxRuns === undefined ? 200 : positiveInteger("--max-runs", options.maxRuns);
+  const out = checkOutFile("--out", options.out ?? file.replace(/(\.json)?$/, ".min.json"));
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -331,13 +358,12 @@ export function commandShrink(file: string, options: ShrinkCommandOptions, io: C
     io.err(`error: the seed file's scenario does not fail ${invariant} any more (${result.report.violation === undefined ? "no violation" : `it fails ${result.report.violation.invariant}`}); nothing to shrink`);
     return EXIT.notReproduced;
   }
-  const out = resolve(options.out ?? file.replace(/(\.json)?$/, ".min.json"));
   const minimal = buildSeedFile(scenarioToJson(parseScenario(result.raw)), result.report);
-  writeFileSync(out, `${JSON.stringify(minimal, null, 2)}\n`);
+  writeOutputFile("--out", out, `${JSON.stringify(minimal, null, 2)}\n`);
   io.out(`shrink: ${result.runs} runs in ${(wallMs / 1000).toFixed(1)} s${result.budgetExhausted ? " (run budget exhausted: the result may shrink further with a larger --max-runs)" : ""}`);
   if (result.removed.length === 0) io.out("removed: nothing (already minimal for these passes)");
   for (const line of result.removed) io.out(`removed: ${line}`);
-  io.out(`still fails: ${minimal.violation.invariant} at ${minimal.violation.atUs}us: ${minimal.violation.message}`);
+  io.out(`still fails: ${minimal.violation.invariant} at ${formatDurationUs(minimal.violation.atUs)}: ${minimal.violation.message}`);
   io.out(`minimal seed file written: ${out}`);
   io.out(`reproduce with: npx asset-sim replay ${out}`);
   return EXIT.ok;

@@ -1,7 +1,7 @@
 /**
  * The `asset-sim` command line (commander):
  *
- *   asset-sim run SCENARIO [--seed N] [--duration D] [--out DIR] [--json] [--events FILE] [--check-determinism] [--check-invariants]
+ *   asset-sim run SCENARIO [--seed N] [--duration D] [--out DIR] [--json] [--events FILE] [--safety-only] [--check-determinism] [--check-invariants]
  *   asset-sim replay FILE [--json] [--events FILE]
  *   asset-sim explore SCENARIO --seeds N [--from S] [--jobs J] [--shard i/n] [--swarm | --guided [--generation G]] [--max-failures N]
  *                              [--duration D] [--out DIR] [--check-determinism]
@@ -9,21 +9,24 @@
  *   asset-sim shrink SEEDFILE [--out FILE] [--max-runs N]
  *   asset-sim list
  *   asset-sim node --config FILE        (real mode, see node-command.ts)
- *   asset-sim config-gen --validators N [...]
+ *   asset-sim config-gen --validators N [...] [--force]
  *   asset-sim testnet [--validators N] [--clients M] [--duration D] [--tps R] [--scenario FILE] [--keep-dir]   (testnet-command.ts)
  *
  * Exit codes: 0 all invariants held, 1 safety violated, 2 bad input,
  * 3 liveness bound missed, 4 a node threw, 5 replay did not reproduce,
  * 6 two runs of one seed gave different trace digests (`--check-determinism`).
+ * Durations on the command line need a unit (`--duration 30s`); `--out` is
+ * checked before any work, and a file that cannot be written after the work
+ * exits 2 (never 1, which is a safety verdict).
  * This is one of the two places (with `runtime/`) allowed real IO.
  */
 import { loadProgramElf } from "../runtime/program-files.js";
 import { readScenarioFile, readShippedScenario, shippedScenarioNames } from "../runtime/shipped-scenarios.js";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { closeSync, existsSync, openSync, readFileSync, writeSync } from "node:fs";
+import { join } from "node:path";
 import { Command, CommanderError } from "commander";
 import type { Observation } from "../check/checker.js";
-import { parseDurationUs } from "../config/duration.js";
+import { formatDurationUs } from "../config/duration.js";
 import { InputError } from "../config/errors.js";
 import { parseScenario } from "../scenario/load.js";
 import { applyOverrides, type ScenarioOverrides } from "../scenario/overrides.js";
@@ -32,9 +35,10 @@ import { EXIT, runScenario, type RunReport } from "../scenario/run.js";
 import { buildSeedFile, compareReplay, parseSeedFile, seedFileName } from "../scenario/seed-file.js";
 import { scenarioToJson } from "../scenario/to-json.js";
 import { PACKAGE_VERSION } from "../version.js";
-import { formatSpeed, formatSummary } from "./summary.js";
+import { formatSpeed, formatSummary, plural } from "./summary.js";
 import { commandExplore, commandShrink, type ExploreCommandOptions, type ShrinkCommandOptions } from "./explore-command.js";
 import { registerNodeCommands } from "./node-command.js";
+import { checkOutDir, durationOptionUs, writeOutputFile } from "./options.js";
 import { registerTestnetCommand } from "./testnet-command.js";
 
 interface Io {
@@ -65,7 +69,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
     .description("run a scenario file (or the name of a shipped scenario) and check its invariants")
     .argument("<scenario>", "scenario JSON file, or a shipped scenario name such as quickstart")
     .option("--seed <n>", "override the scenario's seed (a non-negative integer)")
-    .option("--duration <d>", "override the scenario's duration (e.g. 30s, or microseconds)")
+    .option("--duration <d>", "override the scenario's duration, with a unit (e.g. 30s, 500ms)")
     .option("--out <dir>", "where to write the seed file of a failed run", "./sim-failures")
     .option("--json", "print one JSON report on stdout instead of the summary")
     .option("--events <file>", "write every node event (commits, votes, views, timeouts, faults...) to FILE as JSON lines")
@@ -98,7 +102,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
     .option("--guided", "coverage-guided: keep a corpus of fault plans that reached new protocol behaviour and mutate them (--seeds is the number of runs)")
     .option("--generation <g>", "with --guided: candidates per generation (default 8); the result does not depend on --jobs")
     .option("--max-failures <n>", "stop after n failures (the first n in seed or run order, whatever --jobs)")
-    .option("--duration <d>", "override the scenario's duration (e.g. 10s, or microseconds)")
+    .option("--duration <d>", "override the scenario's duration, with a unit (e.g. 10s, 500ms)")
     .option("--out <dir>", "where to write the seed files of failed seeds", "./sim-failures")
     .option("--check-determinism", "run each seed twice and fail (exit 6) if the trace digests differ")
     .option("--twins", "Twins search (Bano et al., OPODIS 2021): per case, t twins and a (partition, leader) per round 1..R; one seed per case")
@@ -110,12 +114,12 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
     .option("--sample", "with --twins: draw cases at random from --from's seed (never enumerate)")
     .option("--twin-leaders <who>", "with --twins: any (default) or twins (only twinned validators lead the rounds)")
     .option("--all-partitions", "with --twins: keep partitions where no group holds a quorum")
-    .option("--heal-at <d>", "with --twins: heal every cut at this time if the views have not passed round R (default: half the duration, or of the time before phases.livenessAt)")
+    .option("--heal-at <d>", "with --twins: heal every cut at this time (with a unit, e.g. 5s) if the views have not passed round R (default: half the duration, or of the time before phases.livenessAt)")
     .action(async (scenarioPath: string, options: ExploreCommandOptions & { duration?: string }) => {
       const overrides: ScenarioOverrides = {};
-      if (options.duration !== undefined) overrides.durationUs = durationOption(options.duration);
+      if (options.duration !== undefined) overrides.durationUs = durationOptionUs("--duration", options.duration);
       const { raw, droppedFaults } = applyOverrides(readScenarioJson(scenarioPath), overrides);
-      if (droppedFaults > 0) io.err(`note: --duration drops ${droppedFaults} fault action(s) scheduled after the new end`);
+      if (droppedFaults > 0) io.err(`note: --duration drops ${plural(droppedFaults, "fault action")} scheduled after the new end`);
       exitCode = await commandExplore(raw, options, io);
     });
 
@@ -181,27 +185,32 @@ function commandRun(scenarioPath: string, options: RunCommandOptions, io: Io): n
     if (!/^\d+$/.test(options.seed) || !Number.isSafeInteger(Number(options.seed))) throw new InputError("--seed", `expected a non-negative integer, got ${JSON.stringify(options.seed)}`);
     overrides.seed = Number(options.seed);
   }
-  if (options.duration !== undefined) {
-    const us = parseDurationUs(/^\d+$/.test(options.duration) ? Number(options.duration) : options.duration);
-    if (typeof us === "string") throw new InputError("--duration", us);
-    if (us === 0) throw new InputError("--duration", "must be greater than zero");
-    overrides.durationUs = us;
-  }
+  if (options.duration !== undefined) overrides.durationUs = durationOptionUs("--duration", options.duration);
+  const outDir = checkOutDir("--out", options.out);
   if (options.safetyOnly === true) overrides.safetyOnly = true;
   const { raw, droppedFaults } = applyOverrides(readScenarioJson(scenarioPath), overrides);
-  if (droppedFaults > 0) io.err(`note: --duration drops ${droppedFaults} fault action(s) scheduled after the new end`);
+  if (droppedFaults > 0) io.err(`note: --duration drops ${plural(droppedFaults, "fault action")} scheduled after the new end`);
   const scenario = parseScenario(raw);
   const started = performance.now();
   const report = runWithEventLog(scenario, options.events, options.checkInvariants === true);
   const wallMs = performance.now() - started;
+  let writeError: InputError | undefined;
   if (report.violation !== undefined) {
-    const dir = resolve(options.out);
-    mkdirSync(dir, { recursive: true });
-    const path = join(dir, seedFileName(report));
-    writeFileSync(path, `${JSON.stringify(buildSeedFile(scenarioToJson(scenario), report), null, 2)}\n`);
-    report.seedFile = path;
+    const path = join(outDir, seedFileName(report, scenario.phases.safetyOnly));
+    try {
+      writeOutputFile("--out", path, `${JSON.stringify(buildSeedFile(scenarioToJson(scenario), report), null, 2)}\n`);
+      report.seedFile = path;
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      writeError = error;
+    }
   }
   printReport(report, options.json === true, io);
+  if (writeError !== undefined) {
+    // The run's verdict is printed above; the lost seed file is an IO error (exit 2), never a safety verdict (exit 1).
+    io.err(`error: ${writeError.message}`);
+    return EXIT.badInput;
+  }
   io.err(formatSpeed(report, wallMs));
   if (options.checkDeterminism === true) {
     const second = runWithEventLog(scenario, undefined, options.checkInvariants === true);
@@ -212,7 +221,7 @@ function commandRun(scenarioPath: string, options: RunCommandOptions, io: Io): n
     io.err(`determinism: both runs gave trace digest ${report.traceDigest}`);
   }
   if (report.stoppedBy === "eventBudget") {
-    io.err(`note: the event budget (maxEvents ${scenario.maxEvents}) ended the run at ${report.virtualDurationUs}us of ${scenario.duration}us`);
+    io.err(`note: the event budget (maxEvents ${scenario.maxEvents}) ended the run at ${formatDurationUs(report.virtualDurationUs)} of ${formatDurationUs(scenario.duration)}`);
   }
   if (report.seedFile !== undefined) {
     if (report.violation?.detail) io.err(report.violation.detail);
@@ -241,6 +250,9 @@ function commandReplay(file: string, options: ReplayCommandOptions, io: Io): num
   } catch (error) {
     throw new InputError("", `cannot read seed file ${file}: ${(error as Error).message}`);
   }
+  if (looksLikeScenario(text)) {
+    throw new InputError("", `${file} is a scenario file, not a seed file: run it with \`asset-sim run ${file}\` (a failed run writes the seed file that replay reruns)`);
+  }
   const seedFile = parseSeedFile(text);
   if (seedFile.packageVersion !== PACKAGE_VERSION) {
     io.err(`warning: the seed file was written by asset-sim ${seedFile.packageVersion}, this is ${PACKAGE_VERSION}; the digest may differ`);
@@ -261,7 +273,7 @@ function commandReplay(file: string, options: ReplayCommandOptions, io: Io): num
     io.out(formatSummary(report));
     io.out(`replay: trace digest ${verdict.digestMatches ? "matches" : `differs (recorded ${seedFile.traceDigest})`}`);
     io.out(
-      `replay: violation ${verdict.violationMatches ? "matches" : `differs (recorded ${seedFile.violation.invariant} at ${seedFile.violation.atUs}us: ${seedFile.violation.message})`}`,
+      `replay: violation ${verdict.violationMatches ? "matches" : `differs (recorded ${seedFile.violation.invariant} at ${formatDurationUs(seedFile.violation.atUs)}: ${seedFile.violation.message})`}`,
     );
     io.out(verdict.reproduced ? "replay: reproduced" : "replay: NOT reproduced");
   }
@@ -303,12 +315,15 @@ function runWithEventLog(scenario: Scenario, path: string | undefined, checkInva
   }
 }
 
-/** A `--duration` option: microseconds as digits, or a duration with a unit. */
-function durationOption(text: string): number {
-  const us = parseDurationUs(/^\d+$/.test(text) ? Number(text) : text);
-  if (typeof us === "string") throw new InputError("--duration", us);
-  if (us === 0) throw new InputError("--duration", "must be greater than zero");
-  return us;
+/** True when `text` is a JSON object that is no seed file (no `format` field) but names a scenario (`name`, as every scenario file does). */
+function looksLikeScenario(text: string): boolean {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return false;
+  }
+  return typeof raw === "object" && raw !== null && !Array.isArray(raw) && !("format" in raw) && typeof (raw as { name?: unknown }).name === "string";
 }
 
 function bytesAsLength(_key: string, value: unknown): unknown {

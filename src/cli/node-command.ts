@@ -4,28 +4,30 @@
  *   asset-sim node --config FILE
  *     runs one validator or client until SIGINT or SIGTERM, then stops cleanly
  *     (transport closed, storage synced and closed, logs flushed) and exits 0.
- *     Exit 2: bad config (one error naming the field); 4: a handler threw.
+ *     Exit 2: bad config (one error naming the field); 4: a handler threw or
+ *     the node could not start (the reason on stderr, and in the log).
  *
  *   asset-sim config-gen --validators N [--clients M] [--out DIR] [--host H]
  *                        [--base-port P | --base-port ephemeral] [--metrics-base-port P]
  *                        [--seed S] [--block-time D] [--view-timeout D] [--tx-per-second R]
- *     writes `DIR/<id>.json` per node and `DIR/keys/<id>.key` (mode 0600), keys
+ *                        [--accounts-per-client K] [--force]
+ *     refuses an output folder that is not empty unless --force; writes `DIR/<id>.json` per node and `DIR/keys/<id>.key` (mode 0600), keys
  *     derived from the seed as the simulator derives them. Validator i listens
  *     on P + i (`ephemeral`: free ports picked now); metrics on the metrics
  *     base port + i (default 0: each process picks one and logs it).
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { toHex } from "../crypto/hash.js";
 import { createSignatureScheme } from "../crypto/schemes.js";
-import { parseDurationUs } from "../config/duration.js";
 import { InputError } from "../config/errors.js";
 import { clientTransportKeySeed, validatorKeySeed } from "../systems/validators/node-factories.js";
 import { EXIT } from "../scenario/run.js";
 import { loadNodeConfig, parseNodeConfig } from "../runtime/node-config.js";
 import { startControlledNode } from "../runtime/control-channel.js";
+import { durationOptionUs } from "./options.js";
 
 interface Io {
   out: (text: string) => void;
@@ -45,6 +47,8 @@ export interface ConfigGenOptions {
   viewTimeout?: string;
   txPerSecond: string;
   accountsPerClient: string;
+  /** Write into a folder that already holds files (overwriting configs and keys of the same names). */
+  force?: boolean;
 }
 
 /** Registers `node` and `config-gen` on the program; `setExit` receives each command's exit code. */
@@ -67,10 +71,11 @@ export function registerNodeCommands(program: Command, io: Io, setExit: (code: n
     .option("--base-port <p>", "validator i listens on P + i; `ephemeral` picks free ports now", "7100")
     .option("--metrics-base-port <p>", "metrics of node k (validators, then clients) on P + k; 0: each process picks one", "0")
     .option("--seed <s>", "the network's genesis seed", "1")
-    .option("--block-time <d>", "minimum time between blocks (e.g. 250ms)")
-    .option("--view-timeout <d>", "view timeout (e.g. 1s)")
+    .option("--block-time <d>", "minimum time between blocks, with a unit (e.g. 250ms)")
+    .option("--view-timeout <d>", "view timeout, with a unit (e.g. 1s)")
     .option("--tx-per-second <r>", "workload of all clients together", "0")
     .option("--accounts-per-client <k>", "accounts per client", "8")
+    .option("--force", "write into an output folder that is not empty (configs and keys of the same names are overwritten)")
     .action(async (options: ConfigGenOptions) => {
       setExit(await commandConfigGen(options, io));
     });
@@ -83,7 +88,15 @@ export function registerNodeCommands(program: Command, io: Io, setExit: (code: n
  */
 export async function commandNode(configPath: string, io: Io): Promise<number> {
   const config = loadNodeConfig(configPath);
-  const node = await startControlledNode(config); // startNode, plus the testnet control channel when run under `asset-sim testnet`
+  let node: Awaited<ReturnType<typeof startControlledNode>>;
+  try {
+    node = await startControlledNode(config); // startNode, plus the testnet control channel when run under `asset-sim testnet`
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    // Not a safety verdict (exit 1, which an uncaught error would give): the node could not start.
+    io.err(`${config.id}: fatal: cannot start: ${error instanceof Error ? error.message : String(error)} (exit 4)`);
+    return EXIT.nodeThrew;
+  }
   io.err(`${config.id}: ${config.role} running${node.port !== undefined ? ` on ${config.listen!.host}:${node.port}` : ""}${node.metricsPort !== undefined ? `, metrics http://${config.metrics.host}:${node.metricsPort}/metrics` : ""}`);
   const signal = await new Promise<NodeJS.Signals>((resolveSignal) => {
     const onSignal = (s: NodeJS.Signals): void => {
@@ -108,11 +121,21 @@ function intOption(value: string | undefined, name: string, min: number, max: nu
 }
 
 function durationOption(value: string | undefined, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  const parsed = parseDurationUs(value);
-  if (typeof parsed === "string") throw new InputError(name, parsed);
-  if (parsed <= 0) throw new InputError(name, "must be greater than zero");
-  return parsed;
+  return value === undefined ? undefined : durationOptionUs(name, value);
+}
+
+/**
+ * Refuses an output folder that already holds anything unless `force`: keys of
+ * an earlier network, its data and logs would mix with the new configs.
+ * @throws InputError when the folder is not empty (or `out` is a file) and `force` is not set
+ */
+function checkConfigOutDir(out: string, force: boolean): void {
+  if (!existsSync(out)) return;
+  if (!statSync(out).isDirectory()) throw new InputError("--out", `${out} is a file, not a folder`);
+  const entries = readdirSync(out);
+  if (entries.length > 0 && !force) {
+    throw new InputError("--out", `${out} is not empty (${entries.slice(0, 3).join(", ")}${entries.length > 3 ? ", ..." : ""}): choose an empty or new folder, or add --force to write into it`);
+  }
 }
 
 /** `count` free TCP ports on `host`, picked by binding port 0 (a race with other programs is possible but rare). */
@@ -154,6 +177,7 @@ export async function commandConfigGen(options: ConfigGenOptions, io: Io): Promi
   const ports = options.basePort === "ephemeral" ? await freePorts(host, n) : ((base) => Array.from({ length: n }, (_, i) => base + i))(intOption(options.basePort, "--base-port", 1, 65535 - n + 1));
   const metricsBase = intOption(options.metricsBasePort, "--metrics-base-port", 0, 65535 - n - m);
   const out = resolve(options.out);
+  checkConfigOutDir(out, options.force === true);
   mkdirSync(join(out, "keys"), { recursive: true });
 
   const scheme = createSignatureScheme("ed25519-native");

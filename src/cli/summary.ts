@@ -37,17 +37,47 @@ export function formatSummary(report: RunReport, registry: SystemRegistry<Scenar
       lines.push(`continued after the violation (phases.continueAfterViolation): ${report.afterViolation.events} more events, ${seconds(report.afterViolation.virtualDurationUs)} more`);
     }
   }
+  const legend = legendLine(report, registry === BUILTIN_SYSTEMS);
+  if (legend !== undefined) lines.push(legend);
   lines.push(`trace digest ${report.traceDigest}`);
   return lines.join("\n");
+}
+
+/**
+ * What the words `rollbacks` and `reorgs` in the summary mean, printed when one of them counts something:
+ * a rollback is one speculatively executed block of an abandoned fork whose state layer was dropped after a
+ * commit (not a safety problem); reorg-bound's reorgs are switches of a validator's head to another fork (the
+ * deepest is held to maxReorgDepth); the L1's reorgs are L1 slots rolled back by an l1-reorg fault.
+ */
+function legendLine(report: RunReport, builtin: boolean): string | undefined {
+  if (!builtin) return undefined;
+  const m = report.metrics as unknown as { execution?: { rollbacks?: number }; l1?: { reorgs?: number }; rollups?: Record<string, { execution?: { rollbacks?: number }; l1?: { reorgs?: number } }> };
+  const sections = m.rollups === undefined ? [m] : Object.values(m.rollups);
+  const rollbacks = sections.some((x) => (x.execution?.rollbacks ?? 0) > 0);
+  const l1Reorgs = sections.some((x) => (x.l1?.reorgs ?? 0) > 0);
+  const headReorgs = report.invariants.some((r) => r.name.endsWith("reorg-bound") && typeof r.figures.reorgs === "number" && r.figures.reorgs > 0);
+  if (!rollbacks && !l1Reorgs && !headReorgs) return undefined;
+  const parts = [
+    ...(rollbacks ? ["rollbacks = speculatively executed blocks of abandoned forks, dropped after a commit (normal under forks)"] : []),
+    ...(headReorgs ? ["reorg-bound reorgs = a validator's head switched to another fork (deepestReorg blocks at most, bounded by maxReorgDepth)"] : []),
+    ...(l1Reorgs ? ["L1 reorgs = L1 slots rolled back by l1-reorg faults"] : []),
+  ];
+  return `legend: ${parts.join("; ")} (docs/invariants-and-byzantine.md)`;
 }
 
 /** One checker's verdict line (also the testnet summary's). */
 export function formatInvariant(r: InvariantResult): string {
   const status = r.skipped !== undefined ? "skip" : r.ok ? "ok" : "FAIL";
+  // A figure named ...Us prints under its name without the unit suffix, with a unit on its value ("-" when none).
   const figures = Object.entries(r.figures)
-    .map(([k, v]) => `${k}=${typeof v === "number" && k.endsWith("Us") ? formatDurationUs(v) : v}`)
+    .map(([k, v]) => (k.endsWith("Us") && (typeof v === "number" || v === null) ? `${k.slice(0, -2)}=${v === null ? "-" : formatDurationUs(v)}` : `${k}=${v}`))
     .join(" ");
   return `  ${status.padEnd(4)} ${r.name.padEnd(16)} ${figures}${r.skipped !== undefined ? `  (${r.skipped})` : ""}`;
+}
+
+/** `count` and `word`, in the plural unless count is 1: `1 seed`, `2 seeds`, `0 failures`. */
+export function plural(count: number, word: string, pluralWord = `${word}s`): string {
+  return `${count} ${count === 1 ? word : pluralWord}`;
 }
 
 function seconds(us: number): string {

@@ -31,7 +31,6 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
-import { parseDurationUs } from "../config/duration.js";
 import { InputError } from "../config/errors.js";
 import { parseScenarioText } from "../scenario/load.js";
 import type { FaultAction, Scenario } from "../scenario/schema.js";
@@ -39,6 +38,7 @@ import { describeFault, editJsonFile, runTestnet, TESTNET_DEFAULTS, unsupportedA
 import type { ProgressSnapshot, TestnetSummary } from "../runtime/testnet-monitor.js";
 import { formatInvariant } from "./summary.js";
 import { commandConfigGen } from "./node-command.js";
+import { durationOptionUs } from "./options.js";
 
 interface Io {
   out: (text: string) => void;
@@ -126,6 +126,7 @@ export const configGenGenerator: ConfigGenerator = async (request) => {
       viewTimeout: `${request.viewTimeoutUs}us`,
       txPerSecond: String(request.txPerSecond),
       accountsPerClient: "8",
+      force: true, // the testnet's own folder
     },
     { out: (line) => written.push(line.trim()), err: () => {} },
   );
@@ -168,10 +169,7 @@ export async function commandTestnet(options: TestnetCommandOptions, io: Io): Pr
   }
   let durationUs = scenario?.duration ?? TESTNET_DEFAULTS.durationMs * 1000;
   if (options.duration !== undefined) {
-    const parsed = parseDurationUs(/^\d+$/.test(options.duration) ? Number(options.duration) : options.duration);
-    if (typeof parsed === "string") throw new InputError("--duration", parsed);
-    if (parsed < 1_000_000) throw new InputError("--duration", "must be at least 1s");
-    durationUs = parsed;
+    durationUs = durationOptionUs("--duration", options.duration, 1_000_000);
   }
 
   const faults: FaultAction[] = [];

@@ -37,7 +37,7 @@ import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { z } from "zod";
 import { InputError } from "../config/errors.js";
-import { toInputError } from "../scenario/load.js";
+import { toInputError } from "../config/zod-issues.js";
 import {
   CHECKPOINTS_DEFAULTS,
   LEDGER_DEFAULTS,
@@ -157,7 +157,7 @@ export interface LoadedNodeConfig extends NodeConfig {
  */
 export function parseNodeConfig(raw: unknown, baseDir: string = process.cwd()): LoadedNodeConfig {
   const result = nodeConfigSchema.safeParse(raw);
-  if (!result.success) throw toInputError(result.error);
+  if (!result.success) throw toInputError(result.error, raw);
   const c = result.data;
   const at = (path: string): string => (isAbsolute(path) ? path : resolve(baseDir, path));
   let secretKeyHex = c.secretKey;

@@ -45,6 +45,27 @@ export interface StartNodeOptions {
   readonly processMetrics?: boolean;
 }
 
+/**
+ * The default end of a node whose handler threw: the reason goes to stderr (an
+ * operator watching the terminal sees why the process ended, not only the log
+ * file) and to the log as a fatal `node-error` line, then the process exits with 4.
+ * @param writeErr where the stderr line goes (tests)
+ * @param exit how the process ends (tests)
+ */
+export function reportFatalNodeError(
+  logger: Logger,
+  node: NodeId,
+  error: unknown,
+  writeErr: (text: string) => void = (text) => process.stderr.write(text),
+  exit: (code: number) => void = (code) => process.exit(code),
+): void {
+  const reason = error instanceof Error ? error.message : String(error);
+  writeErr(`${node}: fatal: a handler threw: ${reason}; stopping (exit 4)${error instanceof Error && error.stack !== undefined ? `\n${error.stack}` : ""}\n`);
+  logger.fatal({ event: "node-error", error: reason, stack: error instanceof Error ? error.stack : undefined }, `${node}: a handler threw; stopping (exit 4)`);
+  logger.flush();
+  exit(4);
+}
+
 /** A started node. */
 export interface RunningNode {
   readonly id: NodeId;
@@ -138,12 +159,7 @@ export async function startNode(config: LoadedNodeConfig, options: StartNodeOpti
   const metrics = new NodeMetrics(config.id, { connectedPeers: () => transport.connectedPeers().length, processMetrics: options.processMetrics ?? true });
 
   let stopped = false;
-  const onNodeError =
-    options.onNodeError ??
-    ((node: NodeId, error: unknown) => {
-      logger.fatal({ event: "node-error", error: error instanceof Error ? error.message : String(error), stack: error instanceof Error ? error.stack : undefined }, `${node}: a handler threw; stopping (exit 4)`);
-      process.exit(4);
-    });
+  const onNodeError = options.onNodeError ?? ((node: NodeId, error: unknown) => reportFatalNodeError(logger, node, error));
   const host = new RealHost<ValidatorMessage>({
     id: config.id,
     createNode,

@@ -2,8 +2,8 @@
  * Loading a scenario: JSON text to a validated {@link Scenario}, or an
  * {@link InputError} naming the first bad field.
  */
-import type { z } from "zod";
 import { InputError } from "../config/errors.js";
+import { toInputError } from "../config/zod-issues.js";
 import type { PlanContext } from "../harness/fault-kind.js";
 import type { SystemRegistry } from "../harness/registry.js";
 import type { LivenessExpectation } from "../check/validators/liveness.js";
@@ -44,7 +44,7 @@ export function parseScenario(raw: unknown, options: ParseOptions = {}): Scenari
   const registry = options.registry ?? BUILTIN_SYSTEMS;
   const schema = registry === BUILTIN_SYSTEMS ? scenarioSchema : makeScenarioSchema(registry.catalog, registry.addedSections());
   const result = schema.safeParse(raw);
-  if (!result.success) throw toInputError(result.error);
+  if (!result.success) throw toInputError(result.error, raw);
   const scenario = result.data;
   const plan = planOf(scenario, registry);
   checkNetworkLinks(scenario, plan);
@@ -84,27 +84,5 @@ function checkNetworkLinks(scenario: Scenario, plan: PlanContext): void {
   });
 }
 
-/** The first issue of a zod error as an {@link InputError} naming its field. */
-export function toInputError(error: z.ZodError): InputError {
-  const issue = error.issues[0]!;
-  const path = formatPath(issue.path);
-  if (issue.code === "unrecognized_keys") {
-    const keys = issue.keys.map((k) => JSON.stringify(k)).join(", ");
-    const where = path === "" ? "" : path;
-    return new InputError(where === "" ? issue.keys[0]! : `${where}.${issue.keys[0]!}`, `unknown field${issue.keys.length > 1 ? "s" : ""} ${keys}${where === "" ? " at the top level" : ` in ${where}`}`);
-  }
-  if (issue.code === "invalid_type") {
-    if (/received undefined$/.test(issue.message)) return new InputError(path, "required field is missing");
-    if (/^Invalid input/.test(issue.message)) return new InputError(path, `expected ${issue.expected}, ${issue.message.replace(/^.*received /, "got ")}`);
-  }
-  return new InputError(path, issue.message);
-}
-
-function formatPath(path: readonly PropertyKey[]): string {
-  let out = "";
-  for (const key of path) {
-    if (typeof key === "number") out += `[${key}]`;
-    else out += out === "" ? String(key) : `.${String(key)}`;
-  }
-  return out;
-}
+/** The schema errors' formatter (see `config/zod-issues.ts`), kept here for the callers that import it from the loader. */
+export { toInputError } from "../config/zod-issues.js";

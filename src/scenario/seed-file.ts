@@ -56,10 +56,15 @@ export function buildSeedFile(rawScenario: Record<string, unknown>, report: RunR
   };
 }
 
-/** The file name for a seed file: `<scenario>-seed<seed>-<digest prefix>.json`. */
-export function seedFileName(report: Pick<RunReport, "scenario" | "seed" | "traceDigest">): string {
+/**
+ * The file name for a seed file: `<scenario>-seed<seed>-<digest prefix>.json`,
+ * or `<scenario>-seed<seed>-safety-only-<digest prefix>.json` for a run with
+ * `phases.safetyOnly` (`--safety-only`): its seed file holds another scenario and
+ * verdict, even when the trace, and so the digest, is the same.
+ */
+export function seedFileName(report: Pick<RunReport, "scenario" | "seed" | "traceDigest">, safetyOnly = false): string {
   const slug = report.scenario.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "scenario";
-  return `${slug}-seed${report.seed}-${report.traceDigest.slice(0, 12)}.json`;
+  return `${slug}-seed${report.seed}-${safetyOnly ? "safety-only-" : ""}${report.traceDigest.slice(0, 12)}.json`;
 }
 
 /**

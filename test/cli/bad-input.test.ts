@@ -113,7 +113,7 @@ describe("bad input exits 2 naming the field", () => {
     const r = await runCli(["run", "quickstart", "--duration", "2s", "--json"]);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out).virtualDurationUs).toBe(2_000_000);
-    expect(r.err).toContain("drops 2 fault action(s)");
+    expect(r.err).toContain("drops 2 fault actions");
   });
 });
 
@@ -134,5 +134,42 @@ describe("event log", () => {
     const r = await runCli(["run", "quickstart", "--duration", "1s", "--events", join(dir, "no/such/dir/events.jsonl")]);
     expect(r.code).toBe(2);
     expect(r.err).toContain("--events");
+  });
+});
+
+describe("scenario errors name the misspelled field, show the bad value and say what was expected", () => {
+  // Goal: a typo inside a fault action is reported as the unknown field it is (not as the required field it hides),
+  // whatever the fault kind, and every schema message shows the value it refused.
+  const messages: { name: string; fault: Record<string, unknown>; message: string }[] = [
+    { name: "crash with nod", fault: { at: "1s", action: "crash", nod: "v1" }, message: 'faults[0].nod: unknown field "nod" in faults[0] (did you mean "node"? it is required and missing)' },
+    { name: "partition with grups", fault: { at: "1s", action: "partition", grups: [["v0"], ["v1"]] }, message: 'faults[0].grups: unknown field "grups" in faults[0] (did you mean "groups"? it is required and missing)' },
+    { name: "l1-reorg with dept", fault: { at: "1s", action: "l1-reorg", dept: 2 }, message: 'faults[0].dept: unknown field "dept" in faults[0] (did you mean "depth"? it is required and missing)' },
+    { name: "isolate with nodee", fault: { at: "1s", action: "isolate", nodee: "v1" }, message: 'faults[0].nodee: unknown field "nodee" in faults[0] (did you mean "node"? it is required and missing)' },
+    { name: "crash without its node", fault: { at: "1s", action: "crash" }, message: "faults[0].node: required field is missing (expected a string)" },
+    { name: "l1-reorg of depth 0", fault: { at: "1s", action: "l1-reorg", depth: 0 }, message: "faults[0].depth: must be at least 1, got 0" },
+    { name: "l1-reorg depth as a string", fault: { at: "1s", action: "l1-reorg", depth: "2" }, message: 'faults[0].depth: expected a number, got the string "2"' },
+    { name: "isolate sideways", fault: { at: "1s", action: "isolate", node: "v1", direction: "sideways" }, message: 'faults[0].direction: expected one of "both", "inbound", "outbound", got "sideways"' },
+    { name: "crash of a number", fault: { at: "1s", action: "crash", node: 3 }, message: "faults[0].node: expected a string, got the number 3" },
+    { name: "unknown action", fault: { at: "1s", action: "explode" }, message: 'faults[0].action: unknown action "explode": expected one of "partition", ' },
+    { name: "heal with a node", fault: { at: "1s", action: "heal", node: "v1" }, message: 'faults[0].node: unknown field "node" in faults[0] (not a field of a "heal" action)' },
+    { name: "partition with no group", fault: { at: "1s", action: "partition", groups: [] }, message: "faults[0].groups: needs at least two groups, got 0 items" },
+  ];
+  for (const c of messages) {
+    it(`fault: ${c.name}`, async () => {
+      const r = await runCli(["run", writeScenario(`msg-${c.name.replace(/\W+/g, "-")}`, { ...base(), faults: [c.fault] })]);
+      expect(r.code).toBe(2);
+      expect(r.err.trim()).toContain(`error: ${c.message}`);
+    });
+  }
+
+  it("outside the fault plan too: a bad count, a bad election and a drop rate show their value", async () => {
+    const count = await runCli(["run", writeScenario("msg-count", { ...base(), validators: { count: 0 } })]);
+    expect(count.err.trim()).toBe("error: validators.count: must be at least 1, got 0");
+    const election = await runCli(["run", writeScenario("msg-election", { ...base(), validators: { count: 4, leaderElection: "random" } })]);
+    expect(election.err.trim()).toBe('error: validators.leaderElection: expected one of "reputation", "round-robin", got "random"');
+    const drop = await runCli(["run", writeScenario("msg-drop", { ...base(), network: { dropRate: 1.5 } })]);
+    expect(drop.err.trim()).toBe("error: network.dropRate: must be between 0 and 1, got 1.5");
+    const key = await runCli(["run", writeScenario("msg-key", { ...base(), operations: [{ at: "1s", action: "rotate-poster", keyIndex: 2 }] })]);
+    expect(key.err.trim()).toBe("error: operations[0].keyIndex: must be below 2, the number of keys the batch poster holds (batchPoster.keys), got 2");
   });
 });

@@ -41,7 +41,7 @@ describe("asset-sim explore --twins", () => {
     const r = await runCli(["explore", basePath, "--twins", "--rounds", "1", "--jobs", "1", "--out", join(dir, "none")]);
     expect(r.code).toBe(0);
     expect(r.err).toContain("twins: n=4 t=1 R=1 k=2, leaders any: 13 partitions x 4 leaders = 52 round cases, 52 raw cases, 12 distinct; enumerated 12 (every distinct case), budget 200");
-    expect(r.err).toContain("explore: twins-base, seeds 1..12 (12 to run), 1 job(s), twins");
+    expect(r.err).toContain("explore: twins-base, seeds 1..12 (12 to run), 1 job, twins");
     expect(r.out).toMatch(/seeds run\s+12\nfailures\s+0/);
   });
 

@@ -20,7 +20,7 @@ function cli(args: string[]): { status: number; stdout: string; stderr: string }
 describe("seed files and replay", () => {
   it("a liveness failure writes a seed file that replays to the same digest and violation (exit 3)", () => {
     const out = mkdtempSync(join(tmpdir(), "asset-sim-"));
-    const run = cli(["run", join(ROOT, "test/fixtures/liveness-too-tight.json"), "--out", out, "--json"]);
+    const run = cli(["run", join(ROOT, "sim-scenarios/liveness-too-tight.json"), "--out", out, "--json"]);
     expect(run.status).toBe(3);
     const report = JSON.parse(run.stdout);
     expect(report.violation.invariant).toBe("liveness");
@@ -47,7 +47,7 @@ describe("seed files and replay", () => {
 
   it("a safety failure (reorg deeper than maxReorgDepth 0) exits 1 and replays (human output)", () => {
     const out = mkdtempSync(join(tmpdir(), "asset-sim-"));
-    const run = cli(["run", join(ROOT, "test/fixtures/reorg-depth-zero.json"), "--out", out, "--json"]);
+    const run = cli(["run", join(ROOT, "sim-scenarios/reorg-depth-zero.json"), "--out", out, "--json"]);
     expect(run.status).toBe(1);
     const report = JSON.parse(run.stdout);
     expect(report.violation.invariant).toBe("reorg-bound");
@@ -61,7 +61,7 @@ describe("seed files and replay", () => {
 
   it("a seed file whose digest no longer matches is reported as not reproduced (exit 5)", () => {
     const out = mkdtempSync(join(tmpdir(), "asset-sim-"));
-    const report = JSON.parse(cli(["run", join(ROOT, "test/fixtures/liveness-too-tight.json"), "--out", out, "--json"]).stdout);
+    const report = JSON.parse(cli(["run", join(ROOT, "sim-scenarios/liveness-too-tight.json"), "--out", out, "--json"]).stdout);
     const seedFile = JSON.parse(readFileSync(report.seedFile, "utf8"));
     seedFile.traceDigest = "0".repeat(64);
     const tampered = join(out, "tampered.json");
@@ -74,7 +74,7 @@ describe("seed files and replay", () => {
   it("a seed file written before leader reputation (no validators.leaderElection) gets a warning; pinning round-robin replays it", () => {
     // An old seed file: recorded with round-robin leaders, every default of its time written out, no leaderElection field.
     const out = mkdtempSync(join(tmpdir(), "asset-sim-"));
-    const raw = JSON.parse(readFileSync(join(ROOT, "test/fixtures/liveness-too-tight.json"), "utf8"));
+    const raw = JSON.parse(readFileSync(join(ROOT, "sim-scenarios/liveness-too-tight.json"), "utf8"));
     raw.validators = { ...raw.validators, leaderElection: "round-robin" };
     const scenarioPath = join(out, "round-robin.json");
     writeFileSync(scenarioPath, JSON.stringify(raw));

@@ -121,7 +121,7 @@ describe("guided loop", () => {
 
 describe("--max-failures", () => {
   const failing = join(dir, "failing.json");
-  writeFileSync(failing, JSON.stringify({ ...rawScenario("liveness-too-tight", "fixtures"), duration: "5s", l1: { enabled: false } }));
+  writeFileSync(failing, JSON.stringify({ ...rawScenario("liveness-too-tight"), duration: "5s", l1: { enabled: false } }));
 
   it("stops a seed range after the first N failures in seed order, the same with one or two threads", async () => {
     const one = await runCli(["explore", failing, "--seeds", "8", "--swarm", "--max-failures", "2", "--jobs", "1", "--out", join(dir, "m1")]);

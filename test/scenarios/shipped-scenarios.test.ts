@@ -2,9 +2,11 @@
  * One test per shipped scenario, named for the situation. Each asserts that the
  * invariants held and the figures that show the situation really happened.
  */
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { RunReport } from "../../src/scenario/run.js";
-import { invariant, newHeightTimes, runRecorded, scenario } from "../helpers/scenario.js";
+import { invariant, newHeightTimes, ROOT, rawScenario, runRecorded, runScenario, scenario } from "../helpers/scenario.js";
 
 const S = 1_000_000;
 
@@ -153,5 +155,43 @@ describe("regressions found by the fault-plan property", () => {
     expect(report.exitCode).toBe(0);
     expect(report.metrics.restarts).toBe(4);
     expect(commitsBetween(newHeightTimes(events), 12 * S, 25 * S)).toBeGreaterThan(20);
+  });
+});
+
+/** The expected outcome a must-fail scenario states at the start of its description: the invariant's words and the exit code. */
+function statedOutcome(name: string): { words: string; exitCode: number } | undefined {
+  const match = /MUST FAIL \(expected outcome: (an? [^,;]*?)(?: violation)?[,;][^)]*?exit code (\d)/.exec(String(rawScenario(name).description ?? ""));
+  return match === null ? undefined : { words: match[1]!, exitCode: Number(match[2]) };
+}
+
+describe("must-fail scenarios", () => {
+  const shipped = readdirSync(join(ROOT, "sim-scenarios"))
+    .filter((f) => f.endsWith(".json"))
+    .map((f) => f.slice(0, -5));
+
+  it("each one states its expected outcome (the failure and the exit code) in its description", () => {
+    const mustFail = shipped.filter((name) => String(rawScenario(name).description ?? "").includes("MUST FAIL"));
+    expect(mustFail).toEqual(expect.arrayContaining(["twins-must-fail", "liveness-too-tight", "reorg-depth-zero"]));
+    for (const name of mustFail) expect(statedOutcome(name), name).toBeDefined();
+  });
+
+  it("liveness-too-tight: a crashed validator's 1 s view timeouts miss the 600 ms liveness bound, as stated (exit 3)", () => {
+    // Goal: the shipped check of the liveness checker fails at its own seed the way its description says, safety intact.
+    const stated = statedOutcome("liveness-too-tight")!;
+    expect(stated.words).toBe("a liveness");
+    const report = runScenario(scenario("liveness-too-tight"));
+    expect(report.violation?.invariant).toBe("liveness");
+    expect(report.exitCode).toBe(stated.exitCode);
+    for (const name of ["agreement", "root-agreement", "conservation", "reorg-bound", "equivocation"]) expect(invariant(report, name), name).toMatchObject({ ok: true });
+  });
+
+  it("reorg-depth-zero: an outbound-isolated leader makes a head roll back, beyond maxReorgDepth 0, as stated (exit 1)", () => {
+    // Goal: the shipped check of the reorg-bound checker fails at its own seed the way its description says, agreement intact.
+    const stated = statedOutcome("reorg-depth-zero")!;
+    expect(stated.words).toBe("a reorg-bound");
+    const report = runScenario(scenario("reorg-depth-zero"));
+    expect(report.violation?.invariant).toBe("reorg-bound");
+    expect(report.exitCode).toBe(stated.exitCode);
+    expect(invariant(report, "agreement")).toMatchObject({ ok: true });
   });
 });

@@ -11,7 +11,7 @@ import { deltaDebug, shrinkScenario } from "../../src/explore/shrink.js";
 import { scenarioToJson } from "../../src/scenario/to-json.js";
 import { runScenario } from "../helpers/scenario.js";
 
-/** A crashed validator's views need a 1 s timeout but the bound is 600 ms (as test/fixtures/liveness-too-tight.json), plus faults that do not matter. */
+/** A crashed validator's views need a 1 s timeout but the bound is 600 ms (as sim-scenarios/liveness-too-tight.json), plus faults that do not matter. */
 const noisyFailure = () =>
   scenarioToJson(
     parseScenario({

@@ -51,7 +51,7 @@ describe("scenarioToJson", () => {
 
   it("refuses a viewTimeoutMax below viewTimeout, naming the field", () => {
     expect(() => parseScenario({ name: "x", seed: 1, duration: "1s", validators: { count: 4, viewTimeout: "2s", viewTimeoutMax: "1s" } })).toThrow(
-      new InputError("validators.viewTimeoutMax", "must be at least viewTimeout"),
+      new InputError("validators.viewTimeoutMax", `must be at least viewTimeout, got "1s"`),
     );
   });
 });

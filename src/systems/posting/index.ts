@@ -144,7 +144,7 @@ export const postingSystem: System<Scenario> = {
         if (!scenario.l1.enabled) throw new InputError(`${field}.action`, `operations need the L1 (l1.enabled is false)`);
         if (op.at > scenario.duration) throw new InputError(`${field}.at`, `${op.at}us is after the end of the run (duration ${scenario.duration}us)`);
         if (op.action === "rotate-poster" && op.keyIndex >= rollup.batchPoster.keys) {
-          throw new InputError(`${field}.keyIndex`, `the batch poster holds ${rollup.batchPoster.keys} keys (batchPoster.keys), so keyIndex must be below that`);
+          throw new InputError(`${field}.keyIndex`, `must be below ${rollup.batchPoster.keys}, the number of keys the batch poster holds (batchPoster.keys), got ${op.keyIndex}`);
         }
       });
     });
