@@ -64,6 +64,7 @@ const defaultIo: Io = {
  * @returns the exit code; never throws for bad input (exit 2)
  */
 export async function main(argv: readonly string[], io: Io = defaultIo): Promise<number> {
+  if (process.env[STARTUP_TRACE_ENV] === "1") process.stderr.write(`startup: modules loaded at ${performance.now().toFixed(0)} ms\n`);
   let exitCode: number = EXIT.ok;
   const program = new Command()
     .name("asset-sim")
@@ -288,7 +289,12 @@ function commandReplay(file: string, options: ReplayCommandOptions, io: Io): num
  */
 function runWithEventLog(scenario: Scenario, path: string | undefined, checkInvariants = false): RunReport {
   const programElf = scenario.l1.enabled ? loadProgramElf() : undefined;
-  const environment = { ...(programElf !== undefined ? { programElf } : {}), ...(checkInvariants ? { checkInvariants } : {}) };
+  const startupTrace = startupTraceObserver();
+  const environment = {
+    ...(programElf !== undefined ? { programElf } : {}),
+    ...(checkInvariants ? { checkInvariants } : {}),
+    ...(startupTrace !== undefined && path === undefined ? { observer: startupTrace } : {}),
+  };
   if (path === undefined) return runScenario(scenario, environment);
   let fd: number;
   try {
@@ -305,6 +311,7 @@ function runWithEventLog(scenario: Scenario, path: string | undefined, checkInva
     return runScenario(scenario, {
       ...environment,
       observer: (o: Observation) => {
+        startupTrace?.(o);
         buffer.push(`${JSON.stringify({ timeUs: o.timeUs, node: o.node, event: o.event, ...o.fields }, bytesAsLength)}\n`);
         if (buffer.length >= 1000) flush();
       },
@@ -313,6 +320,27 @@ function runWithEventLog(scenario: Scenario, path: string | undefined, checkInva
     flush();
     closeSync(fd);
   }
+}
+
+/** The environment variable that turns on the startup trace (see {@link startupTraceObserver}). */
+export const STARTUP_TRACE_ENV = "ASSET_SIM_STARTUP_TRACE";
+
+/**
+ * With `ASSET_SIM_STARTUP_TRACE=1`: an observer that prints once to stderr the
+ * wall milliseconds from the process start (`performance.timeOrigin`) to the
+ * run's first node event, `startup: first event at 412 ms`. A listener only:
+ * the trace digest is that of a plain run. Wall time goes to stderr, never into
+ * a result.
+ * @returns undefined when the variable is not set
+ */
+function startupTraceObserver(): ((o: Observation) => void) | undefined {
+  if (process.env[STARTUP_TRACE_ENV] !== "1") return undefined;
+  let seen = false;
+  return () => {
+    if (seen) return;
+    seen = true;
+    process.stderr.write(`startup: first event at ${performance.now().toFixed(0)} ms (process start to the first node event)\n`);
+  };
 }
 
 /** A `--duration` option: microseconds as digits, or a duration with a unit. */
