@@ -3,8 +3,9 @@
  *
  *   asset-sim run SCENARIO [--seed N] [--duration D] [--out DIR] [--json] [--events FILE] [--check-determinism] [--check-invariants]
  *   asset-sim replay FILE [--json] [--events FILE]
- *   asset-sim explore SCENARIO --seeds N [--from S] [--jobs J] [--shard i/n] [--swarm | --guided [--generation G]] [--max-failures N]
- *                              [--duration D] [--out DIR] [--check-determinism]
+ *   asset-sim explore SCENARIO --seeds N [--from S] [--jobs J] [--shard i/n|auto] [--swarm | --guided [--generation G]] [--max-failures N]
+ *                              [--duration D] [--out DIR] [--check-determinism] [--json]
+ *   asset-sim merge DIR... [--json] [-o FILE]
  *   asset-sim explore SCENARIO --twins [--twin-count t] [--rounds R] [--partitions k] [--budget N] [--enumerate | --sample] [--max-failures N] [...]
  *   asset-sim shrink SEEDFILE [--out FILE] [--max-runs N]
  *   asset-sim list
@@ -34,6 +35,7 @@ import { scenarioToJson } from "../scenario/to-json.js";
 import { PACKAGE_VERSION } from "../version.js";
 import { formatSpeed, formatSummary } from "./summary.js";
 import { commandExplore, commandShrink, type ExploreCommandOptions, type ShrinkCommandOptions } from "./explore-command.js";
+import { commandMerge, type MergeCommandOptions } from "./merge-command.js";
 import { registerNodeCommands } from "./node-command.js";
 import { registerTestnetCommand } from "./testnet-command.js";
 
@@ -106,7 +108,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
     .option("--seeds <n>", "how many seeds to run (required)")
     .option("--from <s>", "first seed (default: the scenario's seed)")
     .option("--jobs <j>", "worker threads (default: the available cores; 1 runs in this thread)")
-    .option("--shard <i/n>", "run only shard i of n (1-based): the seeds with (seed - from) % n == i - 1")
+    .option("--shard <i/n>", "run only shard i of n (1-based): the seeds with (seed - from) % n == i - 1; auto: from ASSET_SIM_SHARD_INDEX or JOB_COMPLETION_INDEX (0-based) and ASSET_SIM_SHARD_COUNT")
     .option("--swarm", "turn on a random subset of fault kinds at random intensities per seed")
     .option("--guided", "coverage-guided: keep a corpus of fault plans that reached new protocol behaviour and mutate them (--seeds is the number of runs)")
     .option("--generation <g>", "with --guided: candidates per generation (default 8); the result does not depend on --jobs")
@@ -114,6 +116,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
     .option("--duration <d>", "override the scenario's duration (e.g. 10s, or microseconds)")
     .option("--out <dir>", "where to write the seed files of failed seeds", "./sim-failures")
     .option("--check-determinism", "run each seed twice and fail (exit 6) if the trace digests differ")
+    .option("--json", "print one JSON result on stdout (the table goes to stderr) and write it to --out DIR as shard-I-of-N.json, for merge")
     .option("--twins", "Twins search (Bano et al., OPODIS 2021): per case, t twins and a (partition, leader) per round 1..R; one seed per case")
     .option("--twin-count <t>", "with --twins: twins of v0..v{t-1} (default 1)")
     .option("--rounds <R>", "with --twins: rounds (views 1..R) with a partition and a leader each (default 3)")
@@ -130,6 +133,16 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
       const { raw, droppedFaults } = applyOverrides(readScenarioJson(scenarioPath), overrides);
       if (droppedFaults > 0) io.err(`note: --duration drops ${droppedFaults} fault action(s) scheduled after the new end`);
       exitCode = await commandExplore(raw, options, io);
+    });
+
+  program
+    .command("merge")
+    .description("combine the shard results of one sweep (explore --json --out DIR) into one table, failures first; report missing or duplicate shards")
+    .argument("<dirs...>", "folders holding shard-I-of-N.json (or subfolders of them, one per artifact), or result files")
+    .option("--json", "print the merged result as one JSON object")
+    .option("-o, --output <file>", "also write the merged result (JSON) to FILE")
+    .action((dirs: string[], options: MergeCommandOptions) => {
+      exitCode = commandMerge(dirs, options, io);
     });
 
   program
