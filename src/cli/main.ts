@@ -51,7 +51,8 @@ function findShippedScenarios(start: string): string {
   return resolve("sim-scenarios");
 }
 
-interface Io {
+/** Where the CLI prints: results on `out` (stdout), progress and notes on `err` (stderr). */
+export interface Io {
   out: (text: string) => void;
   err: (text: string) => void;
 }
@@ -62,12 +63,13 @@ const defaultIo: Io = {
 };
 
 /**
- * Runs the CLI with `argv` (as `process.argv`: node, script, args...).
- * @returns the exit code; never throws for bad input (exit 2)
+ * The `asset-sim` commander program (every command, its options and actions),
+ * without parsing anything: `main` parses with it, and a test can parse an
+ * invocation in dry form (a `preAction` hook that throws before the action runs)
+ * to check that a command line is a valid one.
+ * @param setExitCode called by an action with the exit code it ends with
  */
-export async function main(argv: readonly string[], io: Io = defaultIo): Promise<number> {
-  if (process.env[STARTUP_TRACE_ENV] === "1") process.stderr.write(`startup: modules loaded at ${performance.now().toFixed(0)} ms\n`);
-  let exitCode: number = EXIT.ok;
+export function cliProgram(io: Io, setExitCode: (code: number) => void): Command {
   const program = new Command()
     .name("asset-sim")
     .description("Deterministic simulation of HotStuff validators on a virtual clock and a faulty network.")
@@ -88,7 +90,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
     .option("--check-determinism", "run twice and exit 6 if the trace digests differ")
     .option("--check-invariants", "every node checks its own invariants after each change (each validator's mempool; slower)")
     .action((scenarioPath: string, options: RunCommandOptions) => {
-      exitCode = commandRun(scenarioPath, options, io);
+      setExitCode(commandRun(scenarioPath, options, io));
     });
 
   program
@@ -98,7 +100,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
     .option("--json", "print the JSON report (with a `replay` verdict) instead of the summary")
     .option("--events <file>", "write every node event of the rerun to FILE as JSON lines")
     .action((file: string, options: ReplayCommandOptions) => {
-      exitCode = commandReplay(file, options, io);
+      setExitCode(commandReplay(file, options, io));
     });
 
   program
@@ -132,7 +134,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
       if (options.duration !== undefined) overrides.durationUs = durationOption(options.duration);
       const { raw, droppedFaults } = applyOverrides(readScenarioJson(scenarioPath), overrides);
       if (droppedFaults > 0) io.err(`note: --duration drops ${droppedFaults} fault action(s) scheduled after the new end`);
-      exitCode = await commandExplore(raw, options, io);
+      setExitCode(await commandExplore(raw, options, io));
     });
 
   program
@@ -142,7 +144,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
     .option("--json", "print the merged result as one JSON object")
     .option("-o, --output <file>", "also write the merged result (JSON) to FILE")
     .action((dirs: string[], options: MergeCommandOptions) => {
-      exitCode = commandMerge(dirs, options, io);
+      setExitCode(commandMerge(dirs, options, io));
     });
 
   program
@@ -152,15 +154,11 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
     .option("--out <file>", "where to write the minimal seed file (default: SEEDFILE with .min.json)")
     .option("--max-runs <n>", "most runs to spend", "200")
     .action((file: string, options: ShrinkCommandOptions) => {
-      exitCode = commandShrink(file, options, io);
+      setExitCode(commandShrink(file, options, io));
     });
 
-  registerNodeCommands(program, io, (code) => {
-    exitCode = code;
-  });
-  registerTestnetCommand(program, io, (code) => {
-    exitCode = code;
-  });
+  registerNodeCommands(program, io, setExitCode);
+  registerTestnetCommand(program, io, setExitCode);
 
   program
     .command("list")
@@ -169,6 +167,19 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
       for (const name of shippedScenarioNames()) io.out(name);
     });
 
+  return program;
+}
+
+/**
+ * Runs the CLI with `argv` (as `process.argv`: node, script, args...).
+ * @returns the exit code; never throws for bad input (exit 2)
+ */
+export async function main(argv: readonly string[], io: Io = defaultIo): Promise<number> {
+  if (process.env[STARTUP_TRACE_ENV] === "1") process.stderr.write(`startup: modules loaded at ${performance.now().toFixed(0)} ms\n`);
+  let exitCode: number = EXIT.ok;
+  const program = cliProgram(io, (code) => {
+    exitCode = code;
+  });
   try {
     await program.parseAsync(argv as string[]);
   } catch (error) {
