@@ -13,7 +13,7 @@
 import type { L1RpcMessage } from "../src/l1/l1-wire.js";
 import { L1Node } from "../src/l1/l1-node.js";
 import { decodeRollupConfig } from "../src/l1/rollup-accounts.js";
-import { configAddress, deriveSolanaKeypair, rollupInstructions, ROLLUP_PROGRAM_ID, signTransaction } from "../src/l1/rollup-program.js";
+import { configAddress, deriveSolanaKeypair, rollupInstructions, rollupProgramId, signTransaction } from "../src/l1/rollup-program.js";
 import { decodeL1Response, encodeL1Request, type L1Request, type L1Response } from "../src/l1/rpc-messages.js";
 import { loadProgramElf } from "../src/runtime/program-files.js";
 import { parseScenario } from "../src/scenario/load.js";
@@ -34,7 +34,7 @@ function l1Rig(elf: Uint8Array, funded: string[]): { sim: Simulation; node: () =
     sim,
     createNode: () =>
       (node = new L1Node({
-        programs: [{ programId: ROLLUP_PROGRAM_ID.toBase58(), elf }],
+        programs: [{ programId: rollupProgramId().toBase58(), elf }],
         accounts: funded.map((address) => ({ address, lamports: 1_000_000_000_000n })),
         maxTransactionsPerSlot: 100_000,
         maxQueuedTransactions: 100_000,

@@ -14,8 +14,8 @@
  * minimal seed file, 5 when the seed file no longer fails its invariant, 2 on bad input.
  */
 import { availableParallelism } from "node:os";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { basename, join } from "node:path";
 import { formatDurationUs } from "../config/duration.js";
 import { InputError } from "../config/errors.js";
 import { ExploreTally, cutAtFailures, explorationOrder, exploreSeeds, parseShard, twinsCaseList, type SeedOutcome, type Shard, type TwinsPlan } from "../explore/explore.js";
@@ -27,6 +27,9 @@ import { parseScenario } from "../scenario/load.js";
 import { EXIT, runScenario } from "../scenario/run.js";
 import { buildSeedFile, parseSeedFile, seedFileName } from "../scenario/seed-file.js";
 import { shrinkScenario } from "../explore/shrink.js";
+import { shardFromEnvironment } from "../explore/shard-env.js";
+import { buildShardResult, scenarioDigest, shardResultFileName, type SweepPlan } from "../explore/sweep-result.js";
+import { PACKAGE_VERSION } from "../version.js";
 import { scenarioToJson } from "../scenario/to-json.js";
 import { candidatePool, runSeeds } from "../runtime/explore-pool.js";
 import { loadProgramElf } from "../runtime/program-files.js";
@@ -65,6 +68,8 @@ export interface ExploreCommandOptions {
   twinLeaders?: string;
   allPartitions?: boolean;
   healAt?: string;
+  /** Print one JSON result (`explore/sweep-result.ts`) on stdout and write it to `--out DIR/shard-I-of-N.json`. */
+  json?: boolean;
 }
 
 /** Defaults of a Twins search: one twin, three rounds, two groups, 200 cases (the paper's small settings). */
@@ -120,7 +125,7 @@ export async function commandExplore(raw: Record<string, unknown>, options: Expl
     if (count > SEEDS_MAX) throw new InputError("--seeds", `at most ${SEEDS_MAX} per invocation (split a larger range with --from or --shard), got ${count}`);
   }
   const jobs = options.jobs === undefined ? availableParallelism() : positiveInteger("--jobs", options.jobs);
-  const shard = options.shard === undefined ? undefined : parseShard(options.shard);
+  const shard = options.shard === undefined ? undefined : options.shard === "auto" ? autoShard(io) : parseShard(options.shard);
   const maxFailures = options.maxFailures === undefined ? undefined : positiveInteger("--max-failures", options.maxFailures);
   if (!Number.isSafeInteger(from + count)) throw new InputError("--from", "the seed range leaves the safe integers");
   if (options.guided !== true && options.generation !== undefined) throw new InputError("--generation", "only with --guided");
@@ -143,15 +148,45 @@ export async function commandExplore(raw: Record<string, unknown>, options: Expl
   const wallMs = performance.now() - reporting.started;
 
   const tally = reporting.tally;
-  for (const failure of tally.failures) {
-    const path = reporting.seedFiles.get(explorationOrder(failure));
-    const where = failure.run === undefined ? `seed ${failure.seed}` : `run ${failure.run} (seed ${failure.seed})`;
-    io.out(`FAIL ${where} ${failure.verdict} ${failure.invariant ?? ""}: ${failure.message ?? ""}`);
-    if (failure.swarm !== undefined) io.out(`  ${failure.swarm}`);
-    if (failure.twins !== undefined) io.out(`  twins: ${failure.twins}`);
-    if (failure.verdict === "nondeterministic") io.out(`  digests: ${failure.traceDigest} ${failure.secondDigest ?? ""}`);
-    if (path !== undefined) io.out(`  reproduce with: npx asset-sim replay ${path}`);
+  if (options.json === true) {
+    const mode = options.guided === true ? "guided" : twins !== undefined ? "twins" : options.swarm === true ? "swarm" : "seeds";
+    const settings = options.guided === true
+      ? { generation: options.generation === undefined ? GENERATION_SIZE_DEFAULT : Number(options.generation) }
+      : twins !== undefined
+        ? { space: twins.space, budget: twins.budget, mode: twins.mode, healAtUs: twins.healAtUs }
+        : null;
+    const plan: SweepPlan = {
+      scenario: base.name,
+      scenarioDigest: scenarioDigest(scenarioToJson(base)),
+      packageVersion: PACKAGE_VERSION,
+      mode,
+      from,
+      count,
+      checkDeterminism: options.checkDeterminism === true,
+      maxFailures: maxFailures ?? null,
+      settings: settings as Record<string, unknown> | null,
+    };
+    const result = buildShardResult({
+      plan,
+      shard: shard ?? { index: 1, count: 1 },
+      seedsPlanned: reporting.tally.total,
+      outcomes: tally.outcomes,
+      seedFiles: new Map([...reporting.seedFiles].map(([order, path]) => [order, basename(path)])),
+      exitCode: tally.exitCode(),
+      stoppedAtMaxFailures: tally.outcomes.length < reporting.tally.total && maxFailures !== undefined && tally.failures.length >= maxFailures,
+      wallMs,
+    });
+    mkdirSync(reporting.outDir, { recursive: true });
+    const path = join(reporting.outDir, shardResultFileName(result.shard));
+    writeFileSync(path, `${JSON.stringify(result, null, 2)}\n`);
+    io.out(JSON.stringify(result));
+    io.err(`result written: ${path}`);
+    for (const line of failureLines(tally.failures, reporting)) io.err(line);
+    if (guidedTable !== undefined) io.err(guidedTable);
+    io.err(tally.table(wallMs));
+    return tally.exitCode();
   }
+  for (const line of failureLines(tally.failures, reporting)) io.out(line);
   if (guidedTable !== undefined) io.out(guidedTable);
   io.out(tally.table(wallMs));
   const first = tally.failures[0];
@@ -181,6 +216,31 @@ export async function commandExplore(raw: Record<string, unknown>, options: Expl
     return EXIT.badInput;
   }
   return tally.exitCode();
+}
+
+/**
+ * `--shard auto`: the shard from the environment (see `explore/shard-env.ts`), with a note on stderr.
+ * @throws InputError when the variables are missing or malformed
+ */
+function autoShard(io: CommandIo): Shard {
+  const { shard, source } = shardFromEnvironment(process.env);
+  io.err(`shard ${shard.index}/${shard.count} from ${source}`);
+  return shard;
+}
+
+/** The `FAIL` lines of the failures, each with its swarm choice or Twins case and its replay command. */
+function failureLines(failures: readonly SeedOutcome[], reporting: Reporting): string[] {
+  const lines: string[] = [];
+  for (const failure of failures) {
+    const path = reporting.seedFiles.get(explorationOrder(failure));
+    const where = failure.run === undefined ? `seed ${failure.seed}` : `run ${failure.run} (seed ${failure.seed})`;
+    lines.push(`FAIL ${where} ${failure.verdict} ${failure.invariant ?? ""}: ${failure.message ?? ""}`);
+    if (failure.swarm !== undefined) lines.push(`  ${failure.swarm}`);
+    if (failure.twins !== undefined) lines.push(`  twins: ${failure.twins}`);
+    if (failure.verdict === "nondeterministic") lines.push(`  digests: ${failure.traceDigest} ${failure.secondDigest ?? ""}`);
+    if (path !== undefined) lines.push(`  reproduce with: npx asset-sim replay ${path}`);
+  }
+  return lines;
 }
 
 /** Records an arriving outcome: its arrival time, a seed file for a failure (unless kept for after the cut), progress on stderr. */

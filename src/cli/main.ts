@@ -3,8 +3,9 @@
  *
  *   asset-sim run SCENARIO [--seed N] [--duration D] [--out DIR] [--json] [--events FILE] [--safety-only] [--check-determinism] [--check-invariants]
  *   asset-sim replay FILE [--json] [--events FILE]
- *   asset-sim explore SCENARIO --seeds N [--from S] [--jobs J] [--shard i/n] [--swarm | --guided [--generation G]] [--max-failures N]
- *                              [--duration D] [--out DIR] [--check-determinism]
+ *   asset-sim explore SCENARIO --seeds N [--from S] [--jobs J] [--shard i/n|auto] [--swarm | --guided [--generation G]] [--max-failures N]
+ *                              [--duration D] [--out DIR] [--check-determinism] [--json]
+ *   asset-sim merge DIR... [--json] [-o FILE]
  *   asset-sim explore SCENARIO --twins [--twin-count t] [--rounds R] [--partitions k] [--budget N] [--enumerate | --sample] [--max-failures N] [...]
  *   asset-sim shrink SEEDFILE [--out FILE] [--max-runs N]
  *   asset-sim list
@@ -37,11 +38,13 @@ import { scenarioToJson } from "../scenario/to-json.js";
 import { PACKAGE_VERSION } from "../version.js";
 import { formatSpeed, formatSummary, plural } from "./summary.js";
 import { commandExplore, commandShrink, type ExploreCommandOptions, type ShrinkCommandOptions } from "./explore-command.js";
+import { commandMerge, type MergeCommandOptions } from "./merge-command.js";
 import { registerNodeCommands } from "./node-command.js";
 import { checkOutDir, durationOptionUs, writeOutputFile } from "./options.js";
 import { registerTestnetCommand } from "./testnet-command.js";
 
-interface Io {
+/** Where the CLI prints: results on `out` (stdout), progress and notes on `err` (stderr). */
+export interface Io {
   out: (text: string) => void;
   err: (text: string) => void;
 }
@@ -52,11 +55,13 @@ const defaultIo: Io = {
 };
 
 /**
- * Runs the CLI with `argv` (as `process.argv`: node, script, args...).
- * @returns the exit code; never throws for bad input (exit 2)
+ * The `asset-sim` commander program (every command, its options and actions),
+ * without parsing anything: `main` parses with it, and a test can parse an
+ * invocation in dry form (a `preAction` hook that throws before the action runs)
+ * to check that a command line is a valid one.
+ * @param setExitCode called by an action with the exit code it ends with
  */
-export async function main(argv: readonly string[], io: Io = defaultIo): Promise<number> {
-  let exitCode: number = EXIT.ok;
+export function cliProgram(io: Io, setExitCode: (code: number) => void): Command {
   const program = new Command()
     .name("asset-sim")
     .description("Deterministic simulation of HotStuff validators on a virtual clock and a faulty network.")
@@ -77,7 +82,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
     .option("--check-determinism", "run twice and exit 6 if the trace digests differ")
     .option("--check-invariants", "every node checks its own invariants after each change (each validator's mempool; slower)")
     .action((scenarioPath: string, options: RunCommandOptions) => {
-      exitCode = commandRun(scenarioPath, options, io);
+      setExitCode(commandRun(scenarioPath, options, io));
     });
 
   program
@@ -87,7 +92,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
     .option("--json", "print the JSON report (with a `replay` verdict) instead of the summary")
     .option("--events <file>", "write every node event of the rerun to FILE as JSON lines")
     .action((file: string, options: ReplayCommandOptions) => {
-      exitCode = commandReplay(file, options, io);
+      setExitCode(commandReplay(file, options, io));
     });
 
   program
@@ -97,7 +102,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
     .option("--seeds <n>", "how many seeds to run (required)")
     .option("--from <s>", "first seed (default: the scenario's seed)")
     .option("--jobs <j>", "worker threads (default: the available cores; 1 runs in this thread)")
-    .option("--shard <i/n>", "run only shard i of n (1-based): the seeds with (seed - from) % n == i - 1")
+    .option("--shard <i/n>", "run only shard i of n (1-based): the seeds with (seed - from) % n == i - 1; auto: from ASSET_SIM_SHARD_INDEX or JOB_COMPLETION_INDEX (0-based) and ASSET_SIM_SHARD_COUNT")
     .option("--swarm", "turn on a random subset of fault kinds at random intensities per seed")
     .option("--guided", "coverage-guided: keep a corpus of fault plans that reached new protocol behaviour and mutate them (--seeds is the number of runs)")
     .option("--generation <g>", "with --guided: candidates per generation (default 8); the result does not depend on --jobs")
@@ -105,6 +110,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
     .option("--duration <d>", "override the scenario's duration, with a unit (e.g. 10s, 500ms)")
     .option("--out <dir>", "where to write the seed files of failed seeds", "./sim-failures")
     .option("--check-determinism", "run each seed twice and fail (exit 6) if the trace digests differ")
+    .option("--json", "print one JSON result on stdout (the table goes to stderr) and write it to --out DIR as shard-I-of-N.json, for merge")
     .option("--twins", "Twins search (Bano et al., OPODIS 2021): per case, t twins and a (partition, leader) per round 1..R; one seed per case")
     .option("--twin-count <t>", "with --twins: twins of v0..v{t-1} (default 1)")
     .option("--rounds <R>", "with --twins: rounds (views 1..R) with a partition and a leader each (default 3)")
@@ -120,7 +126,17 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
       if (options.duration !== undefined) overrides.durationUs = durationOptionUs("--duration", options.duration);
       const { raw, droppedFaults } = applyOverrides(readScenarioJson(scenarioPath), overrides);
       if (droppedFaults > 0) io.err(`note: --duration drops ${plural(droppedFaults, "fault action")} scheduled after the new end`);
-      exitCode = await commandExplore(raw, options, io);
+      setExitCode(await commandExplore(raw, options, io));
+    });
+
+  program
+    .command("merge")
+    .description("combine the shard results of one sweep (explore --json --out DIR) into one table, failures first; report missing or duplicate shards")
+    .argument("<dirs...>", "folders holding shard-I-of-N.json (or subfolders of them, one per artifact), or result files")
+    .option("--json", "print the merged result as one JSON object")
+    .option("-o, --output <file>", "also write the merged result (JSON) to FILE")
+    .action((dirs: string[], options: MergeCommandOptions) => {
+      setExitCode(commandMerge(dirs, options, io));
     });
 
   program
@@ -130,15 +146,11 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
     .option("--out <file>", "where to write the minimal seed file (default: SEEDFILE with .min.json)")
     .option("--max-runs <n>", "most runs to spend", "200")
     .action((file: string, options: ShrinkCommandOptions) => {
-      exitCode = commandShrink(file, options, io);
+      setExitCode(commandShrink(file, options, io));
     });
 
-  registerNodeCommands(program, io, (code) => {
-    exitCode = code;
-  });
-  registerTestnetCommand(program, io, (code) => {
-    exitCode = code;
-  });
+  registerNodeCommands(program, io, setExitCode);
+  registerTestnetCommand(program, io, setExitCode);
 
   program
     .command("list")
@@ -147,6 +159,19 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
       for (const name of shippedScenarioNames()) io.out(name);
     });
 
+  return program;
+}
+
+/**
+ * Runs the CLI with `argv` (as `process.argv`: node, script, args...).
+ * @returns the exit code; never throws for bad input (exit 2)
+ */
+export async function main(argv: readonly string[], io: Io = defaultIo): Promise<number> {
+  if (process.env[STARTUP_TRACE_ENV] === "1") process.stderr.write(`startup: modules loaded at ${performance.now().toFixed(0)} ms wall, ${cpuMs()} ms CPU\n`);
+  let exitCode: number = EXIT.ok;
+  const program = cliProgram(io, (code) => {
+    exitCode = code;
+  });
   try {
     await program.parseAsync(argv as string[]);
   } catch (error) {
@@ -288,7 +313,12 @@ function commandReplay(file: string, options: ReplayCommandOptions, io: Io): num
  */
 function runWithEventLog(scenario: Scenario, path: string | undefined, checkInvariants = false): RunReport {
   const programElf = scenario.l1.enabled ? loadProgramElf() : undefined;
-  const environment = { ...(programElf !== undefined ? { programElf } : {}), ...(checkInvariants ? { checkInvariants } : {}) };
+  const startupTrace = startupTraceObserver();
+  const environment = {
+    ...(programElf !== undefined ? { programElf } : {}),
+    ...(checkInvariants ? { checkInvariants } : {}),
+    ...(startupTrace !== undefined && path === undefined ? { observer: startupTrace } : {}),
+  };
   if (path === undefined) return runScenario(scenario, environment);
   let fd: number;
   try {
@@ -305,6 +335,7 @@ function runWithEventLog(scenario: Scenario, path: string | undefined, checkInva
     return runScenario(scenario, {
       ...environment,
       observer: (o: Observation) => {
+        startupTrace?.(o);
         buffer.push(`${JSON.stringify({ timeUs: o.timeUs, node: o.node, event: o.event, ...o.fields }, bytesAsLength)}\n`);
         if (buffer.length >= 1000) flush();
       },
@@ -324,6 +355,34 @@ function looksLikeScenario(text: string): boolean {
     return false;
   }
   return typeof raw === "object" && raw !== null && !Array.isArray(raw) && !("format" in raw) && typeof (raw as { name?: unknown }).name === "string";
+}
+
+/** The environment variable that turns on the startup trace (see {@link startupTraceObserver}). */
+export const STARTUP_TRACE_ENV = "ASSET_SIM_STARTUP_TRACE";
+
+/**
+ * With `ASSET_SIM_STARTUP_TRACE=1`: an observer that prints once to stderr the
+ * wall milliseconds from the process start (`performance.timeOrigin`) to the
+ * run's first node event, and the CPU milliseconds spent by then,
+ * `startup: first event at 412 ms wall, 380 ms CPU`. A listener only:
+ * the trace digest is that of a plain run. Wall time goes to stderr, never into
+ * a result.
+ * @returns undefined when the variable is not set
+ */
+function startupTraceObserver(): ((o: Observation) => void) | undefined {
+  if (process.env[STARTUP_TRACE_ENV] !== "1") return undefined;
+  let seen = false;
+  return () => {
+    if (seen) return;
+    seen = true;
+    process.stderr.write(`startup: first event at ${performance.now().toFixed(0)} ms wall, ${cpuMs()} ms CPU (process start to the first node event)\n`);
+  };
+}
+
+/** CPU time of this process so far (user + system), milliseconds: steadier than wall time on a loaded machine. */
+function cpuMs(): string {
+  const { user, system } = process.cpuUsage();
+  return ((user + system) / 1000).toFixed(0);
 }
 
 function bytesAsLength(_key: string, value: unknown): unknown {

@@ -25,8 +25,6 @@ import { createSignatureScheme } from "../crypto/schemes.js";
 import { InputError } from "../config/errors.js";
 import { clientTransportKeySeed, validatorKeySeed } from "../systems/validators/node-factories.js";
 import { EXIT } from "../scenario/run.js";
-import { loadNodeConfig, parseNodeConfig } from "../runtime/node-config.js";
-import { startControlledNode } from "../runtime/control-channel.js";
 import { durationOptionUs } from "./options.js";
 
 interface Io {
@@ -87,6 +85,9 @@ export function registerNodeCommands(program: Command, io: Io, setExit: (code: n
  * @throws InputError on a bad config (the CLI prints it and exits 2)
  */
 export async function commandNode(configPath: string, io: Io): Promise<number> {
+  // Loaded here, not at the top: the real-mode runtime (sockets, pino, prom-client) costs every other command its load time.
+  const { loadNodeConfig } = await import("../runtime/node-config.js");
+  const { startControlledNode } = await import("../runtime/control-channel.js");
   const config = loadNodeConfig(configPath);
   let node: Awaited<ReturnType<typeof startControlledNode>>;
   try {
@@ -165,6 +166,7 @@ async function freePorts(host: string, count: number): Promise<number[]> {
  * @throws InputError on a bad option
  */
 export async function commandConfigGen(options: ConfigGenOptions, io: Io): Promise<number> {
+  const { parseNodeConfig } = await import("../runtime/node-config.js"); // loaded on use, as in commandNode
   const n = intOption(options.validators, "--validators", 1, 1024);
   const m = intOption(options.clients, "--clients", 0, 1000);
   const seed = intOption(options.seed, "--seed", 0, Number.MAX_SAFE_INTEGER);

@@ -34,7 +34,8 @@ import type { Command } from "commander";
 import { InputError } from "../config/errors.js";
 import { parseScenarioText } from "../scenario/load.js";
 import type { FaultAction, Scenario } from "../scenario/schema.js";
-import { describeFault, editJsonFile, runTestnet, TESTNET_DEFAULTS, unsupportedActions, type ConfigGenerator, type WrittenConfig } from "../runtime/testnet.js";
+import type { ConfigGenerator, WrittenConfig } from "../runtime/testnet.js";
+import { TESTNET_DEFAULTS } from "../runtime/testnet-defaults.js";
 import type { ProgressSnapshot, TestnetSummary } from "../runtime/testnet-monitor.js";
 import { formatInvariant } from "./summary.js";
 import { commandConfigGen } from "./node-command.js";
@@ -131,6 +132,7 @@ export const configGenGenerator: ConfigGenerator = async (request) => {
     { out: (line) => written.push(line.trim()), err: () => {} },
   );
   if (code !== 0) throw new Error(`config-gen exited ${code}`);
+  const { editJsonFile } = await import("../runtime/testnet.js");
   const configs: WrittenConfig[] = [];
   for (const configPath of written.filter((line) => line.endsWith(".json"))) {
     let name = "";
@@ -158,6 +160,8 @@ function positiveInt(value: string | undefined, name: string, fallback: number, 
  * @throws InputError on a bad option or scenario (the CLI exits 2)
  */
 export async function commandTestnet(options: TestnetCommandOptions, io: Io): Promise<number> {
+  // Loaded here, not at the top: the testnet's processes, logging and metrics cost every other command its load time.
+  const { describeFault, runTestnet, unsupportedActions } = await import("../runtime/testnet.js");
   const scenario = options.scenario === undefined ? undefined : readScenario(options.scenario);
   const validators = positiveInt(options.validators, "--validators", scenario?.validators.count ?? TESTNET_DEFAULTS.validators, 1, 64);
   const clients = positiveInt(options.clients, "--clients", scenario?.workload.clients ?? TESTNET_DEFAULTS.clients, 0, 64);

@@ -49,13 +49,18 @@ function discriminatorOf(name: string): Uint8Array {
 
 const CONFIG_DISCRIMINATOR = discriminatorOf("RollupConfig");
 const REGISTRY_DISCRIMINATOR = discriminatorOf("RootRegistry");
-/** Exact data sizes, bytes (Borsh, fixed-size structs). */
-export const ROLLUP_ACCOUNT_SIZES = { RollupConfig: rollupCoder.accounts.size("RollupConfig"), RootRegistry: rollupCoder.accounts.size("RootRegistry") } as const;
+let sizes: { readonly RollupConfig: number; readonly RootRegistry: number } | undefined;
+
+/** Exact data sizes, bytes (Borsh, fixed-size structs; computed by the coder on first use). */
+export function rollupAccountSizes(): { readonly RollupConfig: number; readonly RootRegistry: number } {
+  sizes ??= { RollupConfig: rollupCoder().accounts.size("RollupConfig"), RootRegistry: rollupCoder().accounts.size("RootRegistry") };
+  return sizes;
+}
 
 function checkAccount(data: Uint8Array, name: "RollupConfig" | "RootRegistry", discriminator: Uint8Array): Record<string, unknown> {
-  if (data.length !== ROLLUP_ACCOUNT_SIZES[name]) throw new RollupAccountError(`${name}: expected ${ROLLUP_ACCOUNT_SIZES[name]} bytes, got ${data.length}`);
+  if (data.length !== rollupAccountSizes()[name]) throw new RollupAccountError(`${name}: expected ${rollupAccountSizes()[name]} bytes, got ${data.length}`);
   for (let i = 0; i < 8; i++) if (data[i] !== discriminator[i]) throw new RollupAccountError(`${name}: wrong discriminator`);
-  return rollupCoder.accounts.decode(name, Buffer.from(data.buffer, data.byteOffset, data.byteLength)) as Record<string, unknown>;
+  return rollupCoder().accounts.decode(name, Buffer.from(data.buffer, data.byteOffset, data.byteLength)) as Record<string, unknown>;
 }
 
 function toBigInt(value: unknown): bigint {

@@ -27,7 +27,7 @@ export type OperatorMessage = L1RpcMessage | OperatorCommandMessage;
 import { decodeWire, encodeWire, read, WireDecodeError } from "../net/codec.js";
 import type { Node, NodeContext, NodeId, TimerId } from "../sim/node.js";
 import { L1Session, l1SessionContext, type L1SessionContext } from "./l1-session.js";
-import { configAddress, rollupErrorName, rollupInstructions, signTransaction, ROLLUP_PROGRAM_ID } from "./rollup-program.js";
+import { configAddress, rollupErrorName, rollupInstructions, signTransaction, rollupProgramId } from "./rollup-program.js";
 
 /** An operation the operator can be told to carry out. */
 export type OperatorCommand =
@@ -103,7 +103,7 @@ export class RollupOperator implements Node<OperatorMessage> {
 
   /** The program this node talks to. */
   private get programId(): PublicKey {
-    return this.config.programId ?? ROLLUP_PROGRAM_ID;
+    return this.config.programId ?? rollupProgramId();
   }
 
   constructor(config: RollupOperatorConfig) {

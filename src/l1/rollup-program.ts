@@ -4,25 +4,37 @@
  * IDL checked in at `programs/asset_rollup/idl.json` (the same bytes an Anchor
  * `Program` client sends), and transactions built and signed with
  * @solana/web3.js. Pure functions: no IO, usable from sans-IO nodes and from
- * real-mode code alike.
+ * real-mode code alike. The libraries load on first use (`solana-modules.ts`),
+ * so the program id and the coder are functions, not constants.
  */
-import anchor from "@coral-xyz/anchor";
-import { Keypair, PublicKey, SystemProgram, Transaction, TransactionInstruction } from "@solana/web3.js";
+import type { BorshCoder, Idl } from "@coral-xyz/anchor";
+import type { Keypair, PublicKey, TransactionInstruction } from "@solana/web3.js";
 import { createNativeEd25519 } from "../crypto/ed25519-native.js";
 import { sha256, utf8 } from "../crypto/hash.js";
 import idlJson from "../../programs/asset_rollup/idl.json" with { type: "json" };
+import { anchor, web3 } from "./solana-modules.js";
 
 /** The program's Anchor IDL (new spec, as @coral-xyz/anchor 0.32 reads it). */
-export const ROLLUP_IDL = idlJson as unknown as anchor.Idl;
+export const ROLLUP_IDL = idlJson as unknown as Idl;
 
-/** The program id (base58), as written in the IDL and `programs/asset_rollup/deployment.json`. */
-export const ROLLUP_PROGRAM_ID = new PublicKey(idlJson.address);
+let programId: PublicKey | undefined;
+
+/** The program id, as written in the IDL and `programs/asset_rollup/deployment.json` (made once, on first use). */
+export function rollupProgramId(): PublicKey {
+  programId ??= new (web3().PublicKey)(idlJson.address);
+  return programId;
+}
 
 /** Roots per registry page: heights `64p+1 ..= 64p+64` live in page `p` (IDL constant `ROOTS_PER_PAGE`). */
 export const ROOTS_PER_PAGE = 64;
 
-/** The coder every encoding here goes through. */
-export const rollupCoder = new anchor.BorshCoder(ROLLUP_IDL);
+let coder: BorshCoder | undefined;
+
+/** The coder every encoding here goes through (built once, on first use). */
+export function rollupCoder(): BorshCoder {
+  coder ??= new (anchor().BorshCoder)(ROLLUP_IDL);
+  return coder;
+}
 
 /** The custom error names of the program, by code (6000 and up; from the IDL). */
 export const ROLLUP_ERRORS: ReadonlyMap<number, string> = new Map(idlJson.errors.map((e) => [e.code, e.name]));
@@ -40,19 +52,19 @@ function findPda(seeds: Uint8Array[], programId: PublicKey): PublicKey {
   const key = `${programId.toBase58()}/${seeds.map((s) => Buffer.from(s).toString("hex")).join("/")}`;
   let address = pdaCache.get(key);
   if (address === undefined) {
-    address = PublicKey.findProgramAddressSync(seeds, programId)[0];
+    address = web3().PublicKey.findProgramAddressSync(seeds, programId)[0];
     pdaCache.set(key, address);
   }
   return address;
 }
 
 /** The `RollupConfig` PDA: seeds `["rollup-config"]`. */
-export function configAddress(programId: PublicKey = ROLLUP_PROGRAM_ID): PublicKey {
+export function configAddress(programId: PublicKey = rollupProgramId()): PublicKey {
   return findPda([CONFIG_SEED], programId);
 }
 
 /** The `RootRegistry` page PDA: seeds `["root-registry", page as u64 little endian]`. */
-export function registryPageAddress(page: number, programId: PublicKey = ROLLUP_PROGRAM_ID): PublicKey {
+export function registryPageAddress(page: number, programId: PublicKey = rollupProgramId()): PublicKey {
   const le = new Uint8Array(8);
   new DataView(le.buffer).setBigUint64(0, BigInt(page), true);
   return findPda([REGISTRY_SEED, le], programId);
@@ -70,13 +82,13 @@ function rootArray(root: Uint8Array): number[] {
 }
 
 function instruction(name: string, args: Record<string, unknown>, keys: TransactionInstruction["keys"], programId: PublicKey): TransactionInstruction {
-  return new TransactionInstruction({ programId, keys, data: rollupCoder.instruction.encode(name, args) });
+  return new (web3().TransactionInstruction)({ programId, keys, data: rollupCoder().instruction.encode(name, args) });
 }
 
 /** Instruction builders, one per program instruction, accounts in IDL order. */
 export const rollupInstructions = {
   /** `initialize(config)`: `authority` (signer, payer) becomes the upgrade authority. */
-  initialize(authority: PublicKey, batchPoster: PublicKey, version: number, programId: PublicKey = ROLLUP_PROGRAM_ID): TransactionInstruction {
+  initialize(authority: PublicKey, batchPoster: PublicKey, version: number, programId: PublicKey = rollupProgramId()): TransactionInstruction {
     return instruction(
       "initialize",
       { config: { batch_poster_authority: batchPoster, version } },
@@ -84,47 +96,47 @@ export const rollupInstructions = {
         { pubkey: configAddress(programId), isSigner: false, isWritable: true },
         { pubkey: registryPageAddress(0, programId), isSigner: false, isWritable: true },
         { pubkey: authority, isSigner: true, isWritable: true },
-        { pubkey: SystemProgram.programId, isSigner: false, isWritable: false },
+        { pubkey: web3().SystemProgram.programId, isSigner: false, isWritable: false },
       ],
       programId,
     );
   },
   /** `submit_batch_root({ height, root })` signed by the batch poster authority (payer of a new registry page). */
-  submitBatchRoot(poster: PublicKey, height: number, root: Uint8Array, programId: PublicKey = ROLLUP_PROGRAM_ID): TransactionInstruction {
+  submitBatchRoot(poster: PublicKey, height: number, root: Uint8Array, programId: PublicKey = rollupProgramId()): TransactionInstruction {
     return instruction(
       "submit_batch_root",
-      { height: new anchor.BN(height), root: rootArray(root) },
+      { height: new (anchor().BN)(height), root: rootArray(root) },
       [
         { pubkey: configAddress(programId), isSigner: false, isWritable: true },
         { pubkey: registryPageAddress(pageOfHeight(height), programId), isSigner: false, isWritable: true },
         { pubkey: poster, isSigner: true, isWritable: true },
-        { pubkey: SystemProgram.programId, isSigner: false, isWritable: false },
+        { pubkey: web3().SystemProgram.programId, isSigner: false, isWritable: false },
       ],
       programId,
     );
   },
   /** `rotate_authority(new)`: a new batch poster authority (upgrade authority signs). */
-  rotateAuthority(upgradeAuthority: PublicKey, newPoster: PublicKey, programId: PublicKey = ROLLUP_PROGRAM_ID): TransactionInstruction {
+  rotateAuthority(upgradeAuthority: PublicKey, newPoster: PublicKey, programId: PublicKey = rollupProgramId()): TransactionInstruction {
     return instruction("rotate_authority", { new_authority: newPoster }, adminKeys(upgradeAuthority, programId), programId);
   },
   /** `transfer_upgrade_authority(new)`: names a pending upgrade authority. */
-  transferUpgradeAuthority(upgradeAuthority: PublicKey, pending: PublicKey, programId: PublicKey = ROLLUP_PROGRAM_ID): TransactionInstruction {
+  transferUpgradeAuthority(upgradeAuthority: PublicKey, pending: PublicKey, programId: PublicKey = rollupProgramId()): TransactionInstruction {
     return instruction("transfer_upgrade_authority", { new_authority: pending }, adminKeys(upgradeAuthority, programId), programId);
   },
   /** `accept_upgrade_authority()`: the pending authority signs to take over. */
-  acceptUpgradeAuthority(pending: PublicKey, programId: PublicKey = ROLLUP_PROGRAM_ID): TransactionInstruction {
+  acceptUpgradeAuthority(pending: PublicKey, programId: PublicKey = rollupProgramId()): TransactionInstruction {
     return instruction("accept_upgrade_authority", {}, adminKeys(pending, programId), programId);
   },
   /** `pause_posting()`. */
-  pausePosting(upgradeAuthority: PublicKey, programId: PublicKey = ROLLUP_PROGRAM_ID): TransactionInstruction {
+  pausePosting(upgradeAuthority: PublicKey, programId: PublicKey = rollupProgramId()): TransactionInstruction {
     return instruction("pause_posting", {}, adminKeys(upgradeAuthority, programId), programId);
   },
   /** `resume_posting()`. */
-  resumePosting(upgradeAuthority: PublicKey, programId: PublicKey = ROLLUP_PROGRAM_ID): TransactionInstruction {
+  resumePosting(upgradeAuthority: PublicKey, programId: PublicKey = rollupProgramId()): TransactionInstruction {
     return instruction("resume_posting", {}, adminKeys(upgradeAuthority, programId), programId);
   },
   /** `set_version(v)`: the previous version becomes `last_good_version`. */
-  setVersion(upgradeAuthority: PublicKey, version: number, programId: PublicKey = ROLLUP_PROGRAM_ID): TransactionInstruction {
+  setVersion(upgradeAuthority: PublicKey, version: number, programId: PublicKey = rollupProgramId()): TransactionInstruction {
     return instruction("set_version", { version }, adminKeys(upgradeAuthority, programId), programId);
   },
 };
@@ -156,17 +168,17 @@ const ed25519 = createNativeEd25519();
 export function signTransaction(instructions: readonly TransactionInstruction[], signers: readonly Keypair[], recentBlockhash: string): SignedTransaction {
   const payer = signers[0];
   if (payer === undefined) throw new RangeError("a transaction needs at least one signer (the fee payer)");
-  const tx = new Transaction({ feePayer: payer.publicKey, recentBlockhash });
+  const tx = new (web3().Transaction)({ feePayer: payer.publicKey, recentBlockhash });
   tx.add(...instructions);
   tx.setSigners(...signers.map((k) => k.publicKey));
   const message = tx.serializeMessage();
   for (const signer of signers) tx.addSignature(signer.publicKey, Buffer.from(ed25519.sign(signer.secretKey.subarray(0, 32), message)));
   // Our own fresh signatures: web3.js re-verifying them in pure JS would cost more than signing.
   const bytes = new Uint8Array(tx.serialize({ requireAllSignatures: true, verifySignatures: false }));
-  return { bytes, signature: anchor.utils.bytes.bs58.encode(tx.signature!) };
+  return { bytes, signature: anchor().utils.bytes.bs58.encode(tx.signature!) };
 }
 
 /** A Solana keypair derived from a label and a seed (sha256 of both): deterministic keys for simulated operators. */
 export function deriveSolanaKeypair(label: string, seed: number): Keypair {
-  return Keypair.fromSeed(sha256(utf8(`asset-sim/l1-key/${label}/${seed}`)));
+  return web3().Keypair.fromSeed(sha256(utf8(`asset-sim/l1-key/${label}/${seed}`)));
 }

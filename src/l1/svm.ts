@@ -8,8 +8,10 @@
  * account's `rentEpoch`, so restoring a pre-image would not be exact. The
  * native object behind it (`LiteSVM.inner`, the napi `LiteSvm` class) takes
  * serialized transactions and 32-byte keys directly and keeps `rentEpoch`.
- * This adapter builds the public class (its `with*` configuration), then talks
- * to that native object, checking once at construction that it has the
+ * This adapter builds that native object itself (the public class's
+ * constructor and `with*` setters are one-line calls to it), loaded from
+ * litesvm's binding alone (`solana-modules.ts`: the public wrapper would load
+ * @solana/kit, about 0.6 s), checking once at construction that it has the
  * methods used here: an upgrade of litesvm that moves them fails loudly
  * instead of misbehaving.
  *
@@ -19,8 +21,8 @@
  * The one random thing litesvm owns is the keypair of its own `airdrop`
  * helper, which this adapter never uses.
  */
-import { Account, Clock, EpochSchedule, FailedTransactionMetadata, LiteSVM } from "litesvm";
 import type { LiteSvm as NativeLiteSvm } from "litesvm/dist/internal.js";
+import { liteSvmNative } from "./solana-modules.js";
 import { describeTransactionError, type TransactionFailure } from "./transaction-error.js";
 
 /** The system program's id (32 zero bytes). */
@@ -53,6 +55,7 @@ export interface ClockValues {
 }
 
 const NATIVE_METHODS = [
+  "setTransactionHistory", "setBlockhashCheck", "setSigverify", "setEpochSchedule",
   "getAccount", "setAccount", "getBalance", "addProgram", "sendLegacyTransaction", "sendVersionedTransaction",
   "simulateLegacyTransaction", "simulateVersionedTransaction", "setClock", "getClock",
 ] as const;
@@ -82,15 +85,19 @@ export class Svm {
    * issued), signature verification on, epochs of {@link SLOTS_PER_EPOCH}.
    */
   constructor() {
-    const svm = new LiteSVM().withTransactionHistory(0n).withBlockhashCheck(false).withSigverify(true);
-    svm.setEpochSchedule(new EpochSchedule(BigInt(SLOTS_PER_EPOCH), BigInt(SLOTS_PER_EPOCH), false, 0n, 0n));
-    const native = (svm as unknown as { inner?: NativeLiteSvm }).inner;
+    const { LiteSvm, EpochSchedule } = liteSvmNative();
+    // As litesvm 1.5's `new LiteSVM().withTransactionHistory(0n).withBlockhashCheck(false).withSigverify(true)`.
+    const native = new LiteSvm();
     for (const method of NATIVE_METHODS) {
-      if (typeof (native as unknown as Record<string, unknown> | undefined)?.[method] !== "function") {
+      if (typeof (native as unknown as Record<string, unknown>)[method] !== "function") {
         throw new Error(`litesvm: the native LiteSvm has no ${method}(); this adapter was written for litesvm 1.5`);
       }
     }
-    this.native = native!;
+    native.setTransactionHistory(0n);
+    native.setBlockhashCheck(false);
+    native.setSigverify(true);
+    native.setEpochSchedule(new EpochSchedule(BigInt(SLOTS_PER_EPOCH), BigInt(SLOTS_PER_EPOCH), false, 0n, 0n));
+    this.native = native;
   }
 
   /** Deploys an SBF program (an ELF) at `programId` (32 bytes). @throws Error when litesvm refuses the ELF */
@@ -112,6 +119,7 @@ export class Svm {
 
   /** Writes `state` at `address`; null deletes the account (a zero-lamport account does not exist). */
   setAccount(address: Uint8Array, state: AccountState | null): void {
+    const { Account } = liteSvmNative();
     const account = state === null
       ? new Account(0n, new Uint8Array(0), SYSTEM_PROGRAM_ID, false, 0n)
       : new Account(state.lamports, state.data, state.owner, state.executable, state.rentEpoch);
@@ -127,6 +135,7 @@ export class Svm {
 
   /** Overwrites the Clock sysvar. */
   setClock(clock: ClockValues): void {
+    const { Clock } = liteSvmNative();
     this.native.setClock(new Clock(BigInt(clock.slot), BigInt(clock.epochStartTimestamp), BigInt(clock.epoch), BigInt(clock.leaderScheduleEpoch), BigInt(clock.unixTimestamp)));
   }
 
@@ -160,6 +169,6 @@ export class Svm {
 }
 
 function toResult(result: object): ExecutionResult {
-  if (result instanceof FailedTransactionMetadata) return { ok: false, ...describeTransactionError(result.err()) };
+  if (result instanceof liteSvmNative().FailedTransactionMetadata) return { ok: false, ...describeTransactionError(result.err()) };
   return { ok: true };
 }

@@ -38,18 +38,10 @@ import { BUILTIN_SYSTEMS } from "../systems/index.js";
 import { CONTROL_ENV, encodeControlCommand, type ControlCommand } from "./control-channel.js";
 import { TestnetMonitor, testnetExitCode, type CheckerSettings, type ProgressSnapshot, type TestnetSummary } from "./testnet-monitor.js";
 
-/** Defaults of {@link TestnetOptions}. */
-export const TESTNET_DEFAULTS = {
-  validators: 4,
-  clients: 1,
-  durationMs: 30_000,
-  txPerSecond: 500,
-  blockTimeUs: 250_000,
-  viewTimeoutUs: 1_000_000,
-  stopTimeoutMs: 5_000,
-  progressIntervalMs: 1_000,
-  seed: 1,
-} as const;
+import { TESTNET_DEFAULTS } from "./testnet-defaults.js";
+
+/** Defaults of {@link TestnetOptions} (kept in `testnet-defaults.ts`, which the CLI reads without loading this module). */
+export { TESTNET_DEFAULTS };
 
 /** Options of a testnet. Times in the names' units. */
 export interface TestnetOptions {

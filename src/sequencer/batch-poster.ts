@@ -49,7 +49,7 @@ import { WireDecodeError } from "../net/codec.js";
 import type { Node, NodeContext, NodeId, TimerId } from "../sim/node.js";
 import { L1Session, l1SessionContext, type L1SessionContext } from "../l1/l1-session.js";
 import { decodeRollupConfig, RollupAccountError, type RollupConfig } from "../l1/rollup-accounts.js";
-import { configAddress, rollupErrorName, rollupInstructions, signTransaction, ROLLUP_PROGRAM_ID } from "../l1/rollup-program.js";
+import { configAddress, rollupErrorName, rollupInstructions, signTransaction, rollupProgramId } from "../l1/rollup-program.js";
 import { decodeAppMessage, encodeAppMessage } from "./app-messages.js";
 
 /** Configuration of a {@link BatchPoster}; times in microseconds. */
@@ -116,7 +116,7 @@ export class BatchPoster implements Node<PosterMessage> {
 
   /** The program this node talks to. */
   private get programId(): PublicKey {
-    return this.config.programId ?? ROLLUP_PROGRAM_ID;
+    return this.config.programId ?? rollupProgramId();
   }
 
   constructor(config: BatchPosterConfig) {

@@ -7,12 +7,12 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { configAddress, registryPageAddress, rollupInstructions, ROLLUP_PROGRAM_ID, signTransaction } from "../../src/l1/rollup-program.js";
+import { configAddress, registryPageAddress, rollupInstructions, rollupProgramId, signTransaction } from "../../src/l1/rollup-program.js";
 import { ROOT } from "../helpers/scenario.js";
 import { alice, bob, L1Harness } from "./l1-harness.js";
 
 const ELF = readFileSync(join(ROOT, "programs/asset_rollup/asset_rollup.so"));
-const programs = [{ programId: ROLLUP_PROGRAM_ID.toBase58(), elf: new Uint8Array(ELF) }];
+const programs = [{ programId: rollupProgramId().toBase58(), elf: new Uint8Array(ELF) }];
 
 function root(n: number): Uint8Array {
   return new Uint8Array(32).fill(n);
@@ -42,7 +42,7 @@ describe("L1 node with the AssetRollup program", () => {
     expect(l1.events("l1-tx").at(-1)).toEqual({ signature: gap.signature, slot: 3, ok: false, customCode: 6002 });
 
     // The program's accounts, per commitment.
-    expect(l1.node.accountAt(configAddress().toBase58(), "processed")?.owner).toBe(ROLLUP_PROGRAM_ID.toBase58());
+    expect(l1.node.accountAt(configAddress().toBase58(), "processed")?.owner).toBe(rollupProgramId().toBase58());
     expect(l1.node.accountAt(configAddress().toBase58(), "finalized")).toBeNull();
     l1.slots(3);
     expect(l1.node.finalizedSlot).toBe(3);

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import anchor from "@coral-xyz/anchor";
 import { Keypair, PublicKey } from "@solana/web3.js";
 import { describe, expect, it } from "vitest";
-import { decodeRollupConfig, decodeRootRegistry, RollupAccountError, ROLLUP_ACCOUNT_SIZES } from "../../src/l1/rollup-accounts.js";
+import { decodeRollupConfig, decodeRootRegistry, RollupAccountError, rollupAccountSizes } from "../../src/l1/rollup-accounts.js";
 import {
   configAddress,
   deriveSolanaKeypair,
@@ -11,7 +11,7 @@ import {
   rollupCoder,
   rollupErrorName,
   rollupInstructions,
-  ROLLUP_PROGRAM_ID,
+  rollupProgramId,
   signTransaction,
 } from "../../src/l1/rollup-program.js";
 
@@ -29,22 +29,22 @@ describe("AssetRollup client encoding", () => {
     expect(ix.keys.map((k) => k.pubkey.toBase58())).toEqual([configAddress().toBase58(), registryPageAddress(1).toBase58(), poster.toBase58(), "11111111111111111111111111111111"]);
     expect(ix.keys.map((k) => [k.isSigner, k.isWritable])).toEqual([[false, true], [false, true], [true, true], [false, false]]);
     for (const name of ["initialize", "rotate_authority", "pause_posting", "resume_posting", "set_version", "transfer_upgrade_authority", "accept_upgrade_authority"]) {
-      expect(disc(`global:${name}`)).toEqual(Buffer.from(rollupCoder.instruction.encode(name, name === "initialize" ? { config: { batch_poster_authority: poster, version: 1 } } : name === "set_version" ? { version: 2 } : name.includes("authority") && name !== "accept_upgrade_authority" ? { new_authority: poster } : {}).subarray(0, 8)));
+      expect(disc(`global:${name}`)).toEqual(Buffer.from(rollupCoder().instruction.encode(name, name === "initialize" ? { config: { batch_poster_authority: poster, version: 1 } } : name === "set_version" ? { version: 2 } : name.includes("authority") && name !== "accept_upgrade_authority" ? { new_authority: poster } : {}).subarray(0, 8)));
     }
     expect(() => rollupInstructions.submitBatchRoot(poster, 1, new Uint8Array(31))).toThrow(RangeError);
   });
 
   it("derives the PDAs from the documented seeds", () => {
-    expect(configAddress().toBase58()).toBe(PublicKey.findProgramAddressSync([Buffer.from("rollup-config")], ROLLUP_PROGRAM_ID)[0].toBase58());
+    expect(configAddress().toBase58()).toBe(PublicKey.findProgramAddressSync([Buffer.from("rollup-config")], rollupProgramId())[0].toBase58());
     const page3 = Buffer.alloc(8);
     page3.writeBigUInt64LE(3n);
-    expect(registryPageAddress(3).toBase58()).toBe(PublicKey.findProgramAddressSync([Buffer.from("root-registry"), page3], ROLLUP_PROGRAM_ID)[0].toBase58());
+    expect(registryPageAddress(3).toBase58()).toBe(PublicKey.findProgramAddressSync([Buffer.from("root-registry"), page3], rollupProgramId())[0].toBase58());
     expect([1, 64, 65, 128, 129].map(pageOfHeight)).toEqual([0, 0, 1, 1, 2]);
   });
 
   it("decodes accounts and refuses the wrong size or discriminator", async () => {
     const authority = Keypair.fromSeed(new Uint8Array(32).fill(1)).publicKey;
-    const config = await rollupCoder.accounts.encode("RollupConfig", {
+    const config = await rollupCoder().accounts.encode("RollupConfig", {
       upgrade_authority: authority,
       pending_upgrade_authority: PublicKey.default,
       batch_poster_authority: authority,
@@ -54,7 +54,7 @@ describe("AssetRollup client encoding", () => {
       last_batch_height: new anchor.BN(70),
       bump: 254,
     });
-    expect(config.length).toBe(ROLLUP_ACCOUNT_SIZES.RollupConfig);
+    expect(config.length).toBe(rollupAccountSizes().RollupConfig);
     expect(decodeRollupConfig(new Uint8Array(config))).toEqual({
       upgradeAuthority: authority.toBase58(),
       pendingUpgradeAuthority: undefined,
@@ -71,7 +71,7 @@ describe("AssetRollup client encoding", () => {
     expect(() => decodeRollupConfig(wrong)).toThrow(/wrong discriminator/);
 
     // Anchor's account encoder has a 1000-byte buffer, so the 3605-byte page is laid out by hand (Borsh: little endian, no padding).
-    const page = new Uint8Array(ROLLUP_ACCOUNT_SIZES.RootRegistry);
+    const page = new Uint8Array(rollupAccountSizes().RootRegistry);
     const view = new DataView(page.buffer);
     page.set(disc("account:RootRegistry"), 0);
     view.setBigUint64(8, 1n, true); // page

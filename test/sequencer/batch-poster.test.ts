@@ -7,8 +7,8 @@ import { PublicKey, Transaction } from "@solana/web3.js";
 import { describe, expect, it } from "vitest";
 import type { PosterMessage } from "../../src/sequencer/batch-poster.js";
 import { decodeL1Request, encodeL1Response, type L1Request, type L1Response } from "../../src/l1/rpc-messages.js";
-import { deriveSolanaKeypair, rollupCoder, ROLLUP_IDL, ROLLUP_PROGRAM_ID } from "../../src/l1/rollup-program.js";
-import { ROLLUP_ACCOUNT_SIZES } from "../../src/l1/rollup-accounts.js";
+import { deriveSolanaKeypair, rollupCoder, ROLLUP_IDL, rollupProgramId } from "../../src/l1/rollup-program.js";
+import { rollupAccountSizes } from "../../src/l1/rollup-accounts.js";
 import { encodeAppMessage } from "../../src/sequencer/app-messages.js";
 import { BatchPoster, LAST_POSTED_KEY, type BatchPosterConfig } from "../../src/sequencer/batch-poster.js";
 import { SimDisk } from "../../src/storage/sim-disk.js";
@@ -33,7 +33,7 @@ const BLOCKHASH = "11111111111111111111111111111111";
 /** RollupConfig account bytes, encoded by anchor's coder from the IDL. */
 async function configAccount(lastBatchHeight: number, paused: boolean, authority = keys[0]!.publicKey): Promise<Uint8Array> {
   const anchor = (await import("@coral-xyz/anchor")).default;
-  const data = await rollupCoder.accounts.encode("RollupConfig", {
+  const data = await rollupCoder().accounts.encode("RollupConfig", {
     upgrade_authority: authority,
     pending_upgrade_authority: PublicKey.default,
     batch_poster_authority: authority,
@@ -43,7 +43,7 @@ async function configAccount(lastBatchHeight: number, paused: boolean, authority
     last_batch_height: new anchor.BN(lastBatchHeight),
     bump: 255,
   });
-  expect(data.length).toBe(ROLLUP_ACCOUNT_SIZES.RollupConfig);
+  expect(data.length).toBe(rollupAccountSizes().RollupConfig);
   return new Uint8Array(data);
 }
 
@@ -79,7 +79,7 @@ describe("BatchPoster", () => {
     poll(poster, ctx, 200_000);
     const read = l1Requests(ctx).at(-1)!;
     expect(read).toMatchObject({ kind: "get-account-info", commitment: "processed" });
-    reply(poster, ctx, { kind: "account-info", id: read.id, slot: 10, account: { lamports: 1n, owner: ROLLUP_PROGRAM_ID.toBase58(), data: await configAccount(5, false), executable: false } });
+    reply(poster, ctx, { kind: "account-info", id: read.id, slot: 10, account: { lamports: 1n, owner: rollupProgramId().toBase58(), data: await configAccount(5, false), executable: false } });
     expect(l1Requests(ctx).some((r) => r.kind === "send-transaction")).toBe(false);
     // No agreed root for height 6: it asks the validators from there.
     expect(ctx.sent.filter((s) => s.to.startsWith("v")).length).toBeGreaterThanOrEqual(4);
@@ -87,7 +87,7 @@ describe("BatchPoster", () => {
     pushRoot(poster, ctx, "v2", 6, rootA); // second report of rootA: quorum
     poll(poster, ctx, 400_000);
     const read2 = l1Requests(ctx).at(-1)!;
-    reply(poster, ctx, { kind: "account-info", id: read2.id, slot: 11, account: { lamports: 1n, owner: ROLLUP_PROGRAM_ID.toBase58(), data: await configAccount(5, false), executable: false } });
+    reply(poster, ctx, { kind: "account-info", id: read2.id, slot: 11, account: { lamports: 1n, owner: rollupProgramId().toBase58(), data: await configAccount(5, false), executable: false } });
     const hashRequest = l1Requests(ctx).at(-1)!;
     expect(hashRequest.kind).toBe("get-latest-blockhash");
     reply(poster, ctx, { kind: "latest-blockhash", id: hashRequest.id, slot: 11, blockhash: BLOCKHASH, lastValidSlot: 161 });
@@ -97,7 +97,7 @@ describe("BatchPoster", () => {
     expect(tx.feePayer?.toBase58()).toBe(keys[0]!.publicKey.toBase58());
     expect(tx.verifySignatures()).toBe(true);
     expect(tx.instructions).toHaveLength(1);
-    const decoded = rollupCoder.instruction.decode(Buffer.from(tx.instructions[0]!.data)) as { name: string; data: { height: { toString(): string }; root: number[] } };
+    const decoded = rollupCoder().instruction.decode(Buffer.from(tx.instructions[0]!.data)) as { name: string; data: { height: { toString(): string }; root: number[] } };
     expect(decoded.name).toBe("submit_batch_root");
     expect(decoded.data.height.toString()).toBe("6");
     expect(decoded.data.root).toEqual(Array.from(rootA));
@@ -126,7 +126,7 @@ describe("BatchPoster", () => {
       poll(poster, ctx, atUs);
       const read = l1Requests(ctx).at(-1)!;
       expect(read.kind).toBe("get-account-info");
-      reply(poster, ctx, { kind: "account-info", id: read.id, slot: 1, account: { lamports: 1n, owner: ROLLUP_PROGRAM_ID.toBase58(), data, executable: false } });
+      reply(poster, ctx, { kind: "account-info", id: read.id, slot: 1, account: { lamports: 1n, owner: rollupProgramId().toBase58(), data, executable: false } });
     };
     await answer(200_000, await configAccount(0, true));
     await answer(400_000, await configAccount(0, false, deriveSolanaKeypair("stranger", 3).publicKey));
@@ -156,7 +156,7 @@ describe("BatchPoster", () => {
 
     for (const v of ["v0", "v1"]) pushRoot(poster, ctx, v, 1, rootA);
     poll(poster, ctx, 1_000_000);
-    reply(poster, ctx, { kind: "account-info", id: l1Requests(ctx).at(-1)!.id, slot: 1, account: { lamports: 1n, owner: ROLLUP_PROGRAM_ID.toBase58(), data: await configAccount(0, false), executable: false } });
+    reply(poster, ctx, { kind: "account-info", id: l1Requests(ctx).at(-1)!.id, slot: 1, account: { lamports: 1n, owner: rollupProgramId().toBase58(), data: await configAccount(0, false), executable: false } });
     reply(poster, ctx, { kind: "latest-blockhash", id: l1Requests(ctx).at(-1)!.id, slot: 1, blockhash: BLOCKHASH, lastValidSlot: 151 });
     reply(poster, ctx, { kind: "rpc-error", id: l1Requests(ctx).at(-1)!.id, code: "preflight-failure", message: "custom program error: 0x1772", customCode: 6002 });
     const second = ctx.logs.filter((l) => l.event === "l1-tx-failed").at(-1)!.fields;

@@ -6,7 +6,7 @@
  * and its derived observations (each finalized registry entry, from the L1
  * node's state, as `l1-root-finalized`).
  */
-import { PublicKey } from "@solana/web3.js";
+import type { PublicKey } from "@solana/web3.js";
 import type { Observation } from "../../check/checker.js";
 import type { LivenessExpectation } from "../../check/validators/liveness.js";
 import { L1ConsistencyChecker, PostingLivenessChecker } from "../../check/posting/l1-consistency.js";
@@ -18,7 +18,8 @@ import type { BuildContext, System, SystemInstance } from "../../harness/system.
 import { WORLD_NODE } from "../../harness/world.js";
 import { l1RpcCodec, operatorCommandCodec, type OperatorCommandMessage } from "../../l1/l1-wire.js";
 import { RollupOperator, encodeOperatorCommand, type OperatorCommand, type OperatorMessage } from "../../l1/rollup-operator.js";
-import { deriveSolanaKeypair, ROLLUP_PROGRAM_ID } from "../../l1/rollup-program.js";
+import { deriveSolanaKeypair, rollupProgramId } from "../../l1/rollup-program.js";
+import { web3 } from "../../l1/solana-modules.js";
 import { taggedUnionCodec } from "../../net/codec.js";
 import { BatchPoster, type PosterMessage } from "../../sequencer/batch-poster.js";
 import type { NodeId } from "../../sim/node.js";
@@ -62,7 +63,7 @@ function instanceName(rollup: RollupScenario): string {
 
 /** The program id of a rollup: the shipped one for the first rollup, one derived from its name for the others. */
 export function programIdOf(rollup: RollupScenario, index: number): PublicKey {
-  return index === 0 ? ROLLUP_PROGRAM_ID : new PublicKey(sha256(utf8(`asset-sim/rollup-program/${rollup.name}`)));
+  return index === 0 ? rollupProgramId() : new (web3().PublicKey)(sha256(utf8(`asset-sim/rollup-program/${rollup.name}`)));
 }
 
 /** The operator command of an operation. */

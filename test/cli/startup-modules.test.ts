@@ -1,0 +1,74 @@
+/**
+ * Startup: a process that does not run the L1 does not load the Solana
+ * libraries (@solana/web3.js, @coral-xyz/anchor, litesvm, @solana/kit) nor
+ * the real-mode runtime's (pino, prom-client); one that runs the L1 loads
+ * web3.js, anchor and litesvm's native binding, but not @solana/kit. Checked
+ * on the built CLI (`dist/`, as `bin/asset-sim.js` runs it) in a fresh
+ * process, from Node's module cache after the command: the CommonJS packages
+ * are all in it whichever way they were loaded. The startup trace
+ * (`ASSET_SIM_STARTUP_TRACE=1`) is checked to print its two lines; its
+ * figures are wall time and are not asserted.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ROOT } from "../helpers/scenario.js";
+
+const MAIN = join(ROOT, "dist/src/cli/main.js");
+
+/** Runs `asset-sim ARGS` in a fresh node with the built CLI; returns the packages in the module cache after it. */
+function packagesLoaded(args: readonly string[], preamble = ""): { exitCode: number; packages: string[] } {
+  const script = `
+    ${preamble}
+    import { createRequire } from "node:module";
+    const { main } = await import(${JSON.stringify(MAIN)});
+    const exitCode = await main(["node", "asset-sim", ...JSON.parse(process.argv[1])], { out: () => {}, err: () => {} });
+    const cache = Object.keys(createRequire(import.meta.url).cache);
+    const packages = new Set(cache.map((k) => /node_modules[\\\\/]((@[^\\\\/]+[\\\\/])?[^\\\\/]+)/.exec(k)?.[1]?.replace("\\\\", "/")).filter(Boolean));
+    console.log(JSON.stringify({ exitCode, packages: [...packages].sort() }));
+  `;
+  const out = execFileSync(process.execPath, ["--input-type=module", "-e", script, JSON.stringify(args)], { cwd: ROOT, encoding: "utf8" });
+  return JSON.parse(out.trim().split("\n").at(-1)!) as { exitCode: number; packages: string[] };
+}
+
+const SOLANA = ["@solana/web3.js", "@coral-xyz/anchor", "litesvm", "@solana/kit"];
+const REAL_MODE = ["pino", "prom-client"];
+
+describe.skipIf(!existsSync(MAIN))("startup (built CLI; npm run build first)", () => {
+  it("a run without the L1, and list, load no Solana library and no real-mode runtime", () => {
+    const run = packagesLoaded(["run", "twins-search", "--duration", "1s"]);
+    expect(run.exitCode).toBe(0);
+    expect(run.packages).toContain("commander"); // the check sees CommonJS packages
+    expect(run.packages.filter((p) => SOLANA.includes(p) || REAL_MODE.includes(p))).toEqual([]);
+    const list = packagesLoaded(["list"]);
+    expect(list.packages.filter((p) => SOLANA.includes(p) || REAL_MODE.includes(p))).toEqual([]);
+  });
+
+  it("the check sees a Solana library imported statically (a CLI that imports web3.js at the top, built here)", () => {
+    const run = packagesLoaded(["run", "twins-search", "--duration", "1s"], 'import "@solana/web3.js";');
+    expect(run.packages).toContain("@solana/web3.js");
+  });
+
+  it("a run with the L1 loads web3.js, anchor and litesvm's binding, not @solana/kit", () => {
+    const run = packagesLoaded(["run", "quickstart", "--duration", "1s"]);
+    expect(run.exitCode).toBe(0);
+    expect(run.packages.filter((p) => SOLANA.includes(p))).toEqual(["@coral-xyz/anchor", "@solana/web3.js", "litesvm"]);
+  });
+
+  it("ASSET_SIM_STARTUP_TRACE=1 prints when the modules were loaded and when the first node event came", () => {
+    const child = spawnSync(process.execPath, [join(ROOT, "bin/asset-sim.js"), "run", "twins-search", "--duration", "1s"], {
+      cwd: ROOT,
+      encoding: "utf8",
+      env: { ...process.env, ASSET_SIM_STARTUP_TRACE: "1" },
+    });
+    expect(child.status).toBe(0);
+    const lines = child.stderr.split("\n").filter((l) => l.startsWith("startup:"));
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^startup: modules loaded at \d+ ms wall, \d+ ms CPU$/);
+    expect(lines[1]).toMatch(/^startup: first event at \d+ ms wall, \d+ ms CPU \(process start to the first node event\)$/);
+    // Without the variable, nothing.
+    const quiet = spawnSync(process.execPath, [join(ROOT, "bin/asset-sim.js"), "run", "twins-search", "--duration", "1s"], { cwd: ROOT, encoding: "utf8", env: { ...process.env, ASSET_SIM_STARTUP_TRACE: "" } });
+    expect(quiet.stderr).not.toContain("startup:");
+  });
+});
