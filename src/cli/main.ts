@@ -1,8 +1,9 @@
 /**
  * The `asset-sim` command line (commander):
  *
- *   asset-sim run SCENARIO [--seed N] [--duration D] [--out DIR] [--json] [--events FILE] [--check-determinism] [--check-invariants]
- *   asset-sim replay FILE [--json] [--events FILE]
+ *   asset-sim run SCENARIO [--seed N] [--duration D] [--out DIR] [--json] [--events FILE [--from T] [--to T]] [--check-determinism] [--check-invariants]
+ *   asset-sim replay FILE [--json] [--events FILE [--from T] [--to T]]
+ *   asset-sim timeline SEEDFILE|SCENARIO [--from T] [--to T] [--node v0,v1] [--seed N] [--duration D] [--json]   (timeline-command.ts)
  *   asset-sim explore SCENARIO --seeds N [--from S] [--jobs J] [--shard i/n] [--swarm | --guided [--generation G]] [--max-failures N]
  *                              [--duration D] [--out DIR] [--check-determinism]
  *   asset-sim explore SCENARIO --twins [--twin-count t] [--rounds R] [--partitions k] [--budget N] [--enumerate | --sample] [--max-failures N] [...]
@@ -25,6 +26,7 @@ import { Command, CommanderError } from "commander";
 import type { Observation } from "../check/checker.js";
 import { parseDurationUs } from "../config/duration.js";
 import { InputError } from "../config/errors.js";
+import { WORLD_NODE } from "../harness/world.js";
 import { parseScenario } from "../scenario/load.js";
 import { applyOverrides, type ScenarioOverrides } from "../scenario/overrides.js";
 import type { Scenario } from "../scenario/schema.js";
@@ -36,6 +38,7 @@ import { formatSpeed, formatSummary } from "./summary.js";
 import { commandExplore, commandShrink, type ExploreCommandOptions, type ShrinkCommandOptions } from "./explore-command.js";
 import { registerNodeCommands } from "./node-command.js";
 import { registerTestnetCommand } from "./testnet-command.js";
+import { registerTimelineCommand, timeOption } from "./timeline-command.js";
 
 /** Where the shipped scenarios live: the package's `sim-scenarios/` (found from this file, built or not). */
 const SHIPPED_SCENARIOS = findShippedScenarios(dirname(fileURLToPath(import.meta.url)));
@@ -80,7 +83,9 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
     .option("--duration <d>", "override the scenario's duration (e.g. 30s, or microseconds)")
     .option("--out <dir>", "where to write the seed file of a failed run", "./sim-failures")
     .option("--json", "print one JSON report on stdout instead of the summary")
-    .option("--events <file>", "write every node event (commits, votes, views, timeouts, faults...) to FILE as JSON lines")
+    .option("--events <file>", "write every node event (commits, votes, views, timeouts, faults, the violation...) to FILE as JSON lines")
+    .option("--from <t>", "with --events: only events at or after this time (e.g. 12s, 1500ms, or microseconds); a violation is always written")
+    .option("--to <t>", "with --events: only events at or before this time")
     .option("--safety-only", "allow any fault load and check safety only: liveness is reported as skipped (sets phases.safetyOnly)")
     .option("--check-determinism", "run twice and exit 6 if the trace digests differ")
     .option("--check-invariants", "every node checks its own invariants after each change (each validator's mempool; slower)")
@@ -94,6 +99,8 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
     .argument("<file>", "seed file written by a failed run")
     .option("--json", "print the JSON report (with a `replay` verdict) instead of the summary")
     .option("--events <file>", "write every node event of the rerun to FILE as JSON lines")
+    .option("--from <t>", "with --events: only events at or after this time (e.g. 12s); a violation is always written")
+    .option("--to <t>", "with --events: only events at or before this time")
     .action((file: string, options: ReplayCommandOptions) => {
       exitCode = commandReplay(file, options, io);
     });
@@ -147,6 +154,14 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
   registerTestnetCommand(program, io, (code) => {
     exitCode = code;
   });
+  registerTimelineCommand(
+    program,
+    io,
+    (code) => {
+      exitCode = code;
+    },
+    { readScenarioJson },
+  );
 
   program
     .command("list")
@@ -177,6 +192,8 @@ interface RunCommandOptions {
   out: string;
   json?: boolean;
   events?: string;
+  from?: string;
+  to?: string;
   safetyOnly?: boolean;
   checkDeterminism?: boolean;
   checkInvariants?: boolean;
@@ -185,6 +202,29 @@ interface RunCommandOptions {
 interface ReplayCommandOptions {
   json?: boolean;
   events?: string;
+  from?: string;
+  to?: string;
+}
+
+/** The time window of `--events` (`--from`, `--to`), microseconds. */
+interface EventWindow {
+  readonly fromUs: number;
+  readonly toUs: number;
+}
+
+/**
+ * The `--from`/`--to` window of an events file.
+ * @throws InputError on a bad time, on --to before --from, or on either without --events
+ */
+function eventWindow(options: { events?: string; from?: string; to?: string }): EventWindow {
+  if (options.events === undefined) {
+    if (options.from !== undefined) throw new InputError("--from", "filters the events file: give --events FILE too");
+    if (options.to !== undefined) throw new InputError("--to", "filters the events file: give --events FILE too");
+  }
+  const fromUs = options.from === undefined ? 0 : timeOption("--from", options.from);
+  const toUs = options.to === undefined ? Number.POSITIVE_INFINITY : timeOption("--to", options.to);
+  if (fromUs > toUs) throw new InputError("--to", `must not be before --from (${options.from} > ${options.to})`);
+  return { fromUs, toUs };
 }
 
 function commandRun(scenarioPath: string, options: RunCommandOptions, io: Io): number {
@@ -200,11 +240,12 @@ function commandRun(scenarioPath: string, options: RunCommandOptions, io: Io): n
     overrides.durationUs = us;
   }
   if (options.safetyOnly === true) overrides.safetyOnly = true;
+  const window = eventWindow(options);
   const { raw, droppedFaults } = applyOverrides(readScenarioJson(scenarioPath), overrides);
   if (droppedFaults > 0) io.err(`note: --duration drops ${droppedFaults} fault action(s) scheduled after the new end`);
   const scenario = parseScenario(raw);
   const started = performance.now();
-  const report = runWithEventLog(scenario, options.events, options.checkInvariants === true);
+  const report = runWithEventLog(scenario, options.events, options.checkInvariants === true, window);
   const wallMs = performance.now() - started;
   if (report.violation !== undefined) {
     const dir = resolve(options.out);
@@ -247,6 +288,7 @@ function namesNoLeaderElection(scenario: unknown): boolean {
 }
 
 function commandReplay(file: string, options: ReplayCommandOptions, io: Io): number {
+  const window = eventWindow(options);
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -264,7 +306,7 @@ function commandReplay(file: string, options: ReplayCommandOptions, io: Io): num
   }
   const scenario = parseScenario({ ...seedFile.scenario, seed: seedFile.seed });
   const started = performance.now();
-  const report = runWithEventLog(scenario, options.events);
+  const report = runWithEventLog(scenario, options.events, false, window);
   const wallMs = performance.now() - started;
   const verdict = compareReplay(seedFile, report);
   if (options.json === true) {
@@ -283,10 +325,12 @@ function commandReplay(file: string, options: ReplayCommandOptions, io: Io): num
 
 /**
  * Runs the scenario; when `path` is given, appends each node event to it as
- * one JSON line (byte payloads become their length).
+ * one JSON line (byte payloads become their length): those whose time is
+ * inside `window` (microseconds, both ends included), and every `violation`
+ * (a safety violation when it is found, a liveness one at the end of the run).
  * @throws InputError when the file cannot be opened
  */
-function runWithEventLog(scenario: Scenario, path: string | undefined, checkInvariants = false): RunReport {
+function runWithEventLog(scenario: Scenario, path: string | undefined, checkInvariants = false, window: EventWindow = { fromUs: 0, toUs: Number.POSITIVE_INFINITY }): RunReport {
   const programElf = scenario.l1.enabled ? loadProgramElf() : undefined;
   const environment = { ...(programElf !== undefined ? { programElf } : {}), ...(checkInvariants ? { checkInvariants } : {}) };
   if (path === undefined) return runScenario(scenario, environment);
@@ -305,6 +349,7 @@ function runWithEventLog(scenario: Scenario, path: string | undefined, checkInva
     return runScenario(scenario, {
       ...environment,
       observer: (o: Observation) => {
+        if ((o.timeUs < window.fromUs || o.timeUs > window.toUs) && !(o.node === WORLD_NODE && o.event === "violation")) return;
         buffer.push(`${JSON.stringify({ timeUs: o.timeUs, node: o.node, event: o.event, ...o.fields }, bytesAsLength)}\n`);
         if (buffer.length >= 1000) flush();
       },
