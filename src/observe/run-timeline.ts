@@ -28,7 +28,7 @@ export type { CommitMark, FaultWindow, FaultWindowKind, LeaderPlace, NodeStatus,
 export { LEADER_PLACES_MAX, RUN_TIMELINE_VERSION } from "./types.js";
 
 /** The events the timeline reads; a collector may keep only these (`isTimelineEvent`). */
-const TIMELINE_EVENTS = new Set(["view", "commit", "qc", "tc", "timeout", "boot", "fault", "crash-point", "violation", "phase"]);
+const TIMELINE_EVENTS = new Set(["view", "commit", "propose", "qc", "tc", "timeout", "boot", "fault", "crash-point", "violation", "phase"]);
 
 /** Whether the timeline reads `o` (a run's observer may drop the others to save memory). */
 export function isTimelineEvent(o: Observation): boolean {
@@ -84,6 +84,7 @@ export function buildRunTimeline(scenario: Scenario, observations: readonly Obse
   const qcViews = new Set<number>();
   const tcViews = new Set<number>();
   const timeoutViews = new Set<number>();
+  const proposersOf = new Map<number, NodeId[]>();
   const commits: CommitMark[] = [];
   let violation: TimelineViolation | undefined;
 
@@ -120,6 +121,10 @@ export function buildRunTimeline(scenario: Scenario, observations: readonly Obse
       const last = track.heights.at(-1);
       if (last === undefined || o.fields.height > last.height) track.heights.push({ timeUs: o.timeUs, height: o.fields.height });
       if (track.honest) commits.push({ node: o.node, height: o.fields.height, blockView: o.fields.view, timeUs: o.timeUs });
+    } else if (track.honest && VALIDATOR_EVENTS.is(o, "propose")) {
+      const list = proposersOf.get(o.fields.view) ?? [];
+      if (!list.includes(o.node)) list.push(o.node);
+      proposersOf.set(o.fields.view, list);
     } else if (track.honest && VALIDATOR_EVENTS.is(o, "qc")) {
       qcViews.add(o.fields.view);
     } else if (track.honest && VALIDATOR_EVENTS.is(o, "tc")) {
@@ -150,6 +155,7 @@ export function buildRunTimeline(scenario: Scenario, observations: readonly Obse
       endUs: rowEndUs,
       ...(leader !== undefined ? { leader } : {}),
       otherLeaders: named.map(([id]) => id).filter((id) => id !== leader),
+      proposers: proposersOf.get(row.view) ?? [],
       leaderPlaces: leader === undefined ? [] : leaderPlaces(leader, trackOf(leader), windows, row.startUs, until),
       outcome,
       commits: inView,
