@@ -14,7 +14,7 @@
  * validators are drawn.
  */
 import type { Observation } from "../check/checker.js";
-import { SIMULATOR_EVENTS } from "../check/events.js";
+import { armsViewKeyedAction, SIMULATOR_EVENTS } from "../check/events.js";
 import type { Scenario } from "../scenario/schema.js";
 import type { NodeId } from "../sim/node.js";
 import { byzantineNodes, twinsOf } from "../systems/validators/byzantine-plan.js";
@@ -91,8 +91,10 @@ export function buildRunTimeline(scenario: Scenario, observations: readonly Obse
   for (const o of observations) {
     if (o.node === "sim") {
       if (SIMULATOR_EVENTS.is(o, "fault")) {
-        const [verb, node] = o.fields.description.split(" ");
-        if ((verb === "crash" || verb === "torn-write" || verb === "wipe") && node !== undefined) goDown(node, o.timeUs);
+        const description = o.fields.description;
+        const [verb, node] = description.split(" ");
+        const arming = armsViewKeyedAction(description);
+        if ((verb === "crash" || verb === "torn-write" || verb === "wipe") && node !== undefined && !arming) goDown(node, o.timeUs);
       } else if (SIMULATOR_EVENTS.is(o, "crash-point")) {
         goDown(o.fields.node, o.timeUs);
       } else if (SIMULATOR_EVENTS.is(o, "violation") && violation === undefined) {
