@@ -123,6 +123,16 @@ describe("events file", () => {
       expect(r.out).toMatch(/(TC|timed out) \(votes go to the next leader v2: crashed\)/);
       // Commits before the crash, as nodes@height.
       expect(lines[0]).toMatch(/(v\d,)*v\d@\d+/);
+      // The rerun is the recorded run.
+      expect(r.err).not.toMatch(/warning/);
+    }, 120_000);
+
+    it("warns when the rerun's digest is not the seed file's", async () => {
+      const tampered = join(dir, "tampered.json");
+      writeFileSync(tampered, JSON.stringify({ ...JSON.parse(readFileSync(seedFile, "utf8")), traceDigest: "0".repeat(64) }));
+      const r = await cli("timeline", tampered);
+      expect(r.code).toBe(0);
+      expect(r.err).toMatch(/warning: this run's trace digest [0-9a-f]{64} differs from the seed file's 0{64}: the timeline is not of the recorded run/);
     }, 120_000);
 
     it("--from/--to, --node and --json narrow it; the JSON is the model", async () => {
