@@ -15,6 +15,7 @@
  */
 import type { Observation } from "../check/checker.js";
 import { armsViewKeyedAction, SIMULATOR_EVENTS } from "../check/events.js";
+import { WORLD_NODE } from "../harness/world.js";
 import type { Scenario } from "../scenario/schema.js";
 import type { NodeId } from "../sim/node.js";
 import { byzantineNodes, twinsOf } from "../systems/validators/byzantine-plan.js";
@@ -56,6 +57,7 @@ interface Track {
  * @param observations every observation of the run in the order the observer received them (time order);
  *   events the timeline does not read are ignored
  * @returns the timeline (plain data); empty rows when the run logged no view
+ * @throws RangeError when the observations are not in time order
  */
 export function buildRunTimeline(scenario: Scenario, observations: readonly Observation[], options: RunTimelineOptions = {}): RunTimeline {
   const rollup = scenario.rollups[0]!;
@@ -88,8 +90,11 @@ export function buildRunTimeline(scenario: Scenario, observations: readonly Obse
   const commits: CommitMark[] = [];
   let violation: TimelineViolation | undefined;
 
+  let previousUs = 0;
   for (const o of observations) {
-    if (o.node === "sim") {
+    if (o.timeUs < previousUs) throw new RangeError(`observations must be in time order: ${o.event} of ${o.node} at ${o.timeUs}us comes after one at ${previousUs}us`);
+    previousUs = o.timeUs;
+    if (o.node === WORLD_NODE) {
       if (SIMULATOR_EVENTS.is(o, "fault")) {
         const description = o.fields.description;
         const [verb, node] = description.split(" ");

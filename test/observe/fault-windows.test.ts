@@ -84,4 +84,8 @@ describe("fault windows", () => {
     expect(timeline.nodes.find((t) => t.node === "v2")!.down).toEqual([]);
     expect(timeline.nodes.find((t) => t.node === "v1")!.down).toContainEqual({ fromUs: 5 * S, toUs: 6 * S });
   });
+
+  it("refuses observations out of time order", () => {
+    expect(() => buildRunTimeline(s, [...events].reverse())).toThrow(/observations must be in time order/);
+  });
 });
