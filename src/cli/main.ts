@@ -1,8 +1,9 @@
 /**
  * The `asset-sim` command line (commander):
  *
- *   asset-sim run SCENARIO [--seed N] [--duration D] [--out DIR] [--json] [--events FILE] [--safety-only] [--check-determinism] [--check-invariants]
- *   asset-sim replay FILE [--json] [--events FILE]
+ *   asset-sim run SCENARIO [--seed N] [--duration D] [--out DIR] [--json] [--events FILE [--from T] [--to T]] [--safety-only] [--check-determinism] [--check-invariants]
+ *   asset-sim replay FILE [--json] [--events FILE [--from T] [--to T]]
+ *   asset-sim timeline SEEDFILE|SCENARIO [--from T] [--to T] [--node v0,v1] [--seed N] [--duration D] [--json]   (timeline-command.ts)
  *   asset-sim explore SCENARIO --seeds N [--from S] [--jobs J] [--shard i/n|auto] [--swarm | --guided [--generation G]] [--max-failures N]
  *                              [--duration D] [--out DIR] [--check-determinism] [--json]
  *   asset-sim merge DIR... [--json] [-o FILE]
@@ -29,6 +30,7 @@ import { Command, CommanderError } from "commander";
 import type { Observation } from "../check/checker.js";
 import { formatDurationUs } from "../config/duration.js";
 import { InputError } from "../config/errors.js";
+import { WORLD_NODE } from "../harness/world.js";
 import { parseScenario } from "../scenario/load.js";
 import { applyOverrides, type ScenarioOverrides } from "../scenario/overrides.js";
 import type { Scenario } from "../scenario/schema.js";
@@ -42,6 +44,7 @@ import { commandMerge, type MergeCommandOptions } from "./merge-command.js";
 import { registerNodeCommands } from "./node-command.js";
 import { checkOutDir, durationOptionUs, writeOutputFile } from "./options.js";
 import { registerTestnetCommand } from "./testnet-command.js";
+import { registerTimelineCommand, timeOption } from "./timeline-command.js";
 
 /** Where the CLI prints: results on `out` (stdout), progress and notes on `err` (stderr). */
 export interface Io {
@@ -77,7 +80,9 @@ export function cliProgram(io: Io, setExitCode: (code: number) => void): Command
     .option("--duration <d>", "override the scenario's duration, with a unit (e.g. 30s, 500ms)")
     .option("--out <dir>", "where to write the seed file of a failed run", "./sim-failures")
     .option("--json", "print one JSON report on stdout instead of the summary")
-    .option("--events <file>", "write every node event (commits, votes, views, timeouts, faults...) to FILE as JSON lines")
+    .option("--events <file>", "write every node event (commits, votes, views, timeouts, faults, the violation...) to FILE as JSON lines")
+    .option("--from <t>", "with --events: only events at or after this time (with a unit: 12s, 1500ms); a violation is always written")
+    .option("--to <t>", "with --events: only events at or before this time")
     .option("--safety-only", "allow any fault load and check safety only: liveness is reported as skipped (sets phases.safetyOnly)")
     .option("--check-determinism", "run twice and exit 6 if the trace digests differ")
     .option("--check-invariants", "every node checks its own invariants after each change (each validator's mempool; slower)")
@@ -91,6 +96,8 @@ export function cliProgram(io: Io, setExitCode: (code: number) => void): Command
     .argument("<file>", "seed file written by a failed run")
     .option("--json", "print the JSON report (with a `replay` verdict) instead of the summary")
     .option("--events <file>", "write every node event of the rerun to FILE as JSON lines")
+    .option("--from <t>", "with --events: only events at or after this time (e.g. 12s); a violation is always written")
+    .option("--to <t>", "with --events: only events at or before this time")
     .action((file: string, options: ReplayCommandOptions) => {
       setExitCode(commandReplay(file, options, io));
     });
@@ -151,6 +158,7 @@ export function cliProgram(io: Io, setExitCode: (code: number) => void): Command
 
   registerNodeCommands(program, io, setExitCode);
   registerTestnetCommand(program, io, setExitCode);
+  registerTimelineCommand(program, io, setExitCode, { readScenarioJson });
 
   program
     .command("list")
@@ -194,6 +202,8 @@ interface RunCommandOptions {
   out: string;
   json?: boolean;
   events?: string;
+  from?: string;
+  to?: string;
   safetyOnly?: boolean;
   checkDeterminism?: boolean;
   checkInvariants?: boolean;
@@ -202,6 +212,29 @@ interface RunCommandOptions {
 interface ReplayCommandOptions {
   json?: boolean;
   events?: string;
+  from?: string;
+  to?: string;
+}
+
+/** The time window of `--events` (`--from`, `--to`), microseconds. */
+interface EventWindow {
+  readonly fromUs: number;
+  readonly toUs: number;
+}
+
+/**
+ * The `--from`/`--to` window of an events file.
+ * @throws InputError on a bad time, on --to before --from, or on either without --events
+ */
+function eventWindow(options: { events?: string; from?: string; to?: string }): EventWindow {
+  if (options.events === undefined) {
+    if (options.from !== undefined) throw new InputError("--from", "filters the events file: give --events FILE too");
+    if (options.to !== undefined) throw new InputError("--to", "filters the events file: give --events FILE too");
+  }
+  const fromUs = options.from === undefined ? 0 : timeOption("--from", options.from);
+  const toUs = options.to === undefined ? Number.POSITIVE_INFINITY : timeOption("--to", options.to);
+  if (fromUs > toUs) throw new InputError("--to", `must not be before --from (${options.from} > ${options.to})`);
+  return { fromUs, toUs };
 }
 
 function commandRun(scenarioPath: string, options: RunCommandOptions, io: Io): number {
@@ -213,11 +246,12 @@ function commandRun(scenarioPath: string, options: RunCommandOptions, io: Io): n
   if (options.duration !== undefined) overrides.durationUs = durationOptionUs("--duration", options.duration);
   const outDir = checkOutDir("--out", options.out);
   if (options.safetyOnly === true) overrides.safetyOnly = true;
+  const window = eventWindow(options);
   const { raw, droppedFaults } = applyOverrides(readScenarioJson(scenarioPath), overrides);
   if (droppedFaults > 0) io.err(`note: --duration drops ${plural(droppedFaults, "fault action")} scheduled after the new end`);
   const scenario = parseScenario(raw);
   const started = performance.now();
-  const report = runWithEventLog(scenario, options.events, options.checkInvariants === true);
+  const report = runWithEventLog(scenario, options.events, options.checkInvariants === true, window);
   const wallMs = performance.now() - started;
   let writeError: InputError | undefined;
   if (report.violation !== undefined) {
@@ -269,6 +303,7 @@ function namesNoLeaderElection(scenario: unknown): boolean {
 }
 
 function commandReplay(file: string, options: ReplayCommandOptions, io: Io): number {
+  const window = eventWindow(options);
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -289,7 +324,7 @@ function commandReplay(file: string, options: ReplayCommandOptions, io: Io): num
   }
   const scenario = parseScenario({ ...seedFile.scenario, seed: seedFile.seed });
   const started = performance.now();
-  const report = runWithEventLog(scenario, options.events);
+  const report = runWithEventLog(scenario, options.events, false, window);
   const wallMs = performance.now() - started;
   const verdict = compareReplay(seedFile, report);
   if (options.json === true) {
@@ -308,10 +343,12 @@ function commandReplay(file: string, options: ReplayCommandOptions, io: Io): num
 
 /**
  * Runs the scenario; when `path` is given, appends each node event to it as
- * one JSON line (byte payloads become their length).
+ * one JSON line (byte payloads become their length): those whose time is
+ * inside `window` (microseconds, both ends included), and every `violation`
+ * (a safety violation when it is found, a liveness one at the end of the run).
  * @throws InputError when the file cannot be opened
  */
-function runWithEventLog(scenario: Scenario, path: string | undefined, checkInvariants = false): RunReport {
+function runWithEventLog(scenario: Scenario, path: string | undefined, checkInvariants = false, window: EventWindow = { fromUs: 0, toUs: Number.POSITIVE_INFINITY }): RunReport {
   const programElf = scenario.l1.enabled ? loadProgramElf() : undefined;
   const startupTrace = startupTraceObserver();
   const environment = {
@@ -336,6 +373,7 @@ function runWithEventLog(scenario: Scenario, path: string | undefined, checkInva
       ...environment,
       observer: (o: Observation) => {
         startupTrace?.(o);
+        if ((o.timeUs < window.fromUs || o.timeUs > window.toUs) && !(o.node === WORLD_NODE && o.event === "violation")) return;
         buffer.push(`${JSON.stringify({ timeUs: o.timeUs, node: o.node, event: o.event, ...o.fields }, bytesAsLength)}\n`);
         if (buffer.length >= 1000) flush();
       },
