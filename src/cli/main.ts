@@ -1,8 +1,9 @@
 /**
  * The `asset-sim` command line (commander):
  *
- *   asset-sim run SCENARIO [--seed N] [--duration D] [--out DIR] [--json] [--events FILE] [--check-determinism] [--check-invariants]
- *   asset-sim replay FILE [--json] [--events FILE]
+ *   asset-sim run SCENARIO [--seed N] [--duration D] [--out DIR] [--json] [--events FILE [--events-messages]] [--report FILE] [--check-determinism] [--check-invariants]
+ *   asset-sim replay FILE [--json] [--events FILE [--events-messages]] [--report FILE]
+ *   asset-sim report SEEDFILE|SCENARIO -o FILE [--seed N] [--duration D]   (report-command.ts)
  *   asset-sim explore SCENARIO --seeds N [--from S] [--jobs J] [--shard i/n] [--swarm | --guided [--generation G]] [--max-failures N]
  *                              [--duration D] [--out DIR] [--check-determinism]
  *   asset-sim explore SCENARIO --twins [--twin-count t] [--rounds R] [--partitions k] [--budget N] [--enumerate | --sample] [--max-failures N] [...]
@@ -17,18 +18,15 @@
  * 6 two runs of one seed gave different trace digests (`--check-determinism`).
  * This is one of the two places (with `runtime/`) allowed real IO.
  */
-import { loadProgramElf } from "../runtime/program-files.js";
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync, writeSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
-import type { Observation } from "../check/checker.js";
 import { parseDurationUs } from "../config/duration.js";
 import { InputError } from "../config/errors.js";
 import { parseScenario } from "../scenario/load.js";
 import { applyOverrides, type ScenarioOverrides } from "../scenario/overrides.js";
-import type { Scenario } from "../scenario/schema.js";
-import { EXIT, runScenario, type RunReport } from "../scenario/run.js";
+import { EXIT, type RunReport } from "../scenario/run.js";
 import { buildSeedFile, compareReplay, parseSeedFile, seedFileName } from "../scenario/seed-file.js";
 import { scenarioToJson } from "../scenario/to-json.js";
 import { PACKAGE_VERSION } from "../version.js";
@@ -36,6 +34,8 @@ import { formatSpeed, formatSummary } from "./summary.js";
 import { commandExplore, commandShrink, type ExploreCommandOptions, type ShrinkCommandOptions } from "./explore-command.js";
 import { registerNodeCommands } from "./node-command.js";
 import { registerTestnetCommand } from "./testnet-command.js";
+import { registerReportCommand } from "./report-command.js";
+import { runRecorded } from "./run-recording.js";
 
 /** Where the shipped scenarios live: the package's `sim-scenarios/` (found from this file, built or not). */
 const SHIPPED_SCENARIOS = findShippedScenarios(dirname(fileURLToPath(import.meta.url)));
@@ -81,6 +81,8 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
     .option("--out <dir>", "where to write the seed file of a failed run", "./sim-failures")
     .option("--json", "print one JSON report on stdout instead of the summary")
     .option("--events <file>", "write every node event (commits, votes, views, timeouts, faults...) to FILE as JSON lines")
+    .option("--events-messages", "with --events: also every message sent, delivered, dropped (and why), duplicated or held")
+    .option("--report <file>", "write an HTML report of the run (space-time diagram, timelines, SLO plots) to FILE")
     .option("--safety-only", "allow any fault load and check safety only: liveness is reported as skipped (sets phases.safetyOnly)")
     .option("--check-determinism", "run twice and exit 6 if the trace digests differ")
     .option("--check-invariants", "every node checks its own invariants after each change (each validator's mempool; slower)")
@@ -94,6 +96,8 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
     .argument("<file>", "seed file written by a failed run")
     .option("--json", "print the JSON report (with a `replay` verdict) instead of the summary")
     .option("--events <file>", "write every node event of the rerun to FILE as JSON lines")
+    .option("--events-messages", "with --events: also every message sent, delivered, dropped (and why), duplicated or held")
+    .option("--report <file>", "write an HTML report of the rerun to FILE")
     .action((file: string, options: ReplayCommandOptions) => {
       exitCode = commandReplay(file, options, io);
     });
@@ -147,6 +151,9 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
   registerTestnetCommand(program, io, (code) => {
     exitCode = code;
   });
+  registerReportCommand(program, io, readScenarioJson, (code) => {
+    exitCode = code;
+  });
 
   program
     .command("list")
@@ -177,6 +184,8 @@ interface RunCommandOptions {
   out: string;
   json?: boolean;
   events?: string;
+  eventsMessages?: boolean;
+  report?: string;
   safetyOnly?: boolean;
   checkDeterminism?: boolean;
   checkInvariants?: boolean;
@@ -185,6 +194,8 @@ interface RunCommandOptions {
 interface ReplayCommandOptions {
   json?: boolean;
   events?: string;
+  eventsMessages?: boolean;
+  report?: string;
 }
 
 function commandRun(scenarioPath: string, options: RunCommandOptions, io: Io): number {
@@ -204,7 +215,12 @@ function commandRun(scenarioPath: string, options: RunCommandOptions, io: Io): n
   if (droppedFaults > 0) io.err(`note: --duration drops ${droppedFaults} fault action(s) scheduled after the new end`);
   const scenario = parseScenario(raw);
   const started = performance.now();
-  const report = runWithEventLog(scenario, options.events, options.checkInvariants === true);
+  const report = runRecorded(scenario, {
+    ...(options.events !== undefined ? { eventsPath: options.events } : {}),
+    ...(options.eventsMessages === true ? { eventsMessages: true } : {}),
+    ...(options.report !== undefined ? { reportPath: options.report } : {}),
+    ...(options.checkInvariants === true ? { checkInvariants: true } : {}),
+  });
   const wallMs = performance.now() - started;
   if (report.violation !== undefined) {
     const dir = resolve(options.out);
@@ -216,7 +232,7 @@ function commandRun(scenarioPath: string, options: RunCommandOptions, io: Io): n
   printReport(report, options.json === true, io);
   io.err(formatSpeed(report, wallMs));
   if (options.checkDeterminism === true) {
-    const second = runWithEventLog(scenario, undefined, options.checkInvariants === true);
+    const second = runRecorded(scenario, options.checkInvariants === true ? { checkInvariants: true } : {});
     if (second.traceDigest !== report.traceDigest) {
       io.err(`error: nondeterminism: two runs of seed ${scenario.seed} gave different trace digests: first ${report.traceDigest}, second ${second.traceDigest}`);
       return EXIT.nondeterministic;
@@ -264,7 +280,11 @@ function commandReplay(file: string, options: ReplayCommandOptions, io: Io): num
   }
   const scenario = parseScenario({ ...seedFile.scenario, seed: seedFile.seed });
   const started = performance.now();
-  const report = runWithEventLog(scenario, options.events);
+  const report = runRecorded(scenario, {
+    ...(options.events !== undefined ? { eventsPath: options.events } : {}),
+    ...(options.eventsMessages === true ? { eventsMessages: true } : {}),
+    ...(options.report !== undefined ? { reportPath: options.report, reportTitle: `asset-sim report: replay of ${file}` } : {}),
+  });
   const wallMs = performance.now() - started;
   const verdict = compareReplay(seedFile, report);
   if (options.json === true) {
@@ -281,50 +301,12 @@ function commandReplay(file: string, options: ReplayCommandOptions, io: Io): num
   return verdict.reproduced ? report.exitCode : EXIT.notReproduced;
 }
 
-/**
- * Runs the scenario; when `path` is given, appends each node event to it as
- * one JSON line (byte payloads become their length).
- * @throws InputError when the file cannot be opened
- */
-function runWithEventLog(scenario: Scenario, path: string | undefined, checkInvariants = false): RunReport {
-  const programElf = scenario.l1.enabled ? loadProgramElf() : undefined;
-  const environment = { ...(programElf !== undefined ? { programElf } : {}), ...(checkInvariants ? { checkInvariants } : {}) };
-  if (path === undefined) return runScenario(scenario, environment);
-  let fd: number;
-  try {
-    fd = openSync(path, "w");
-  } catch (error) {
-    throw new InputError("--events", `cannot write ${path}: ${(error as Error).message}`);
-  }
-  let buffer: string[] = [];
-  const flush = (): void => {
-    if (buffer.length > 0) writeSync(fd, buffer.join(""));
-    buffer = [];
-  };
-  try {
-    return runScenario(scenario, {
-      ...environment,
-      observer: (o: Observation) => {
-        buffer.push(`${JSON.stringify({ timeUs: o.timeUs, node: o.node, event: o.event, ...o.fields }, bytesAsLength)}\n`);
-        if (buffer.length >= 1000) flush();
-      },
-    });
-  } finally {
-    flush();
-    closeSync(fd);
-  }
-}
-
 /** A `--duration` option: microseconds as digits, or a duration with a unit. */
 function durationOption(text: string): number {
   const us = parseDurationUs(/^\d+$/.test(text) ? Number(text) : text);
   if (typeof us === "string") throw new InputError("--duration", us);
   if (us === 0) throw new InputError("--duration", "must be greater than zero");
   return us;
-}
-
-function bytesAsLength(_key: string, value: unknown): unknown {
-  return value instanceof Uint8Array ? { bytes: value.length } : value;
 }
 
 function printReport(report: RunReport, json: boolean, io: Io): void {
