@@ -33,7 +33,8 @@ h1 { font-size: 20px; margin: 0 0 4px; } h2 { font-size: 16px; margin: 24px 0 6p
 #meta { color: #555; font-family: ui-monospace, monospace; font-size: 12px; }
 #violation { margin: 8px 0; padding: 6px 10px; border-radius: 4px; } #violation.bad { background: #fde2e1; color: #8a1c1c; } #violation.ok { background: #e3f4e1; }
 #diagram-notes p { margin: 2px 0; color: #555; }
-#diagram-legend span { margin-right: 10px; white-space: nowrap; font-size: 12px; }
+#diagram-legend span, #diagram-legend label { margin-right: 10px; white-space: nowrap; font-size: 12px; }
+#diagram-legend input { margin: 0 2px 0 0; vertical-align: middle; }
 #diagram-legend i { display: inline-block; width: 18px; height: 3px; vertical-align: middle; margin-right: 4px; background: #555; }
 #diagram-legend i.dropped { background: #d62728; } #diagram-legend i.duplicated { background: repeating-linear-gradient(90deg,#e69138 0 4px,transparent 4px 6px); }
 #diagram-legend i.held { background: #8e44ad; } #diagram-legend i.fault { height: 10px; background: rgba(214,39,40,.15); } #diagram-legend i.violation { width: 3px; height: 12px; background: #d62728; }

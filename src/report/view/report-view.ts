@@ -79,7 +79,7 @@ export function reportView(data: ReportData, d3: typeof D3, UPlot: typeof uPlot)
 
   const legend = byId("diagram-legend");
   const legendItems = [
-    ...m.types.map((t) => `<span><i style="background:${palette[t] ?? palette.other}"></i>${t}</span>`),
+    ...m.types.map((t, i) => `<label><input type="checkbox" class="type-toggle" data-type="${i}" checked><i style="background:${palette[t] ?? palette.other}"></i>${t}</label>`),
     `<span><i class="dropped"></i>dropped</span>`,
     `<span><i class="duplicated"></i>duplicate delivery</span>`,
     `<span><i class="held"></i>held by a clog</span>`,
@@ -88,15 +88,24 @@ export function reportView(data: ReportData, d3: typeof D3, UPlot: typeof uPlot)
     `<span><i class="violation"></i>violation</span>`,
   ];
   legend.innerHTML = legendItems.join(" ");
+  // A message type's box hides or shows its arrows.
+  legend.querySelectorAll<HTMLInputElement>("input.type-toggle").forEach((box) => {
+    box.addEventListener("change", () => {
+      arrowLayer.selectAll<SVGElement, readonly number[]>(`.type-${box.dataset.type}`).style("display", box.checked ? "" : "none");
+    });
+  });
 
   const container = byId("diagram");
   const laneHeight = 34;
-  const margin = { top: 24, right: 16, bottom: 28, left: 110 };
+  const laneLabel = (n: { id: string; role: string; honest: boolean }): string => `${n.id} ${n.role}${n.honest ? "" : " (byz)"}`;
+  const margin = { top: 24, right: 16, bottom: 28, left: 16 + 7.2 * Math.max(8, ...data.nodes.map((n) => laneLabel(n).length)) };
   const width = Math.max(600, container.clientWidth || 1200);
   const height = margin.top + margin.bottom + laneHeight * data.nodes.length;
   const innerWidth = width - margin.left - margin.right;
   const laneY = (i: number): number => margin.top + laneHeight * i + laneHeight / 2;
-  const x0 = d3.scaleLinear().domain([0, Math.max(1, data.endUs)]).range([margin.left, margin.left + innerWidth]);
+  // A little room after the end, so a violation at the end of the run is not on the edge.
+  const domainEndUs = Math.max(1, Math.round(data.endUs * 1.03));
+  const x0 = d3.scaleLinear().domain([0, domainEndUs]).range([margin.left, margin.left + innerWidth]);
   let x = x0.copy();
 
   const svg = d3.select(container).append("svg").attr("id", "spacetime").attr("width", width).attr("height", height).attr("viewBox", `0 0 ${width} ${height}`);
@@ -142,7 +151,7 @@ export function reportView(data: ReportData, d3: typeof D3, UPlot: typeof uPlot)
     .attr("y", (_d, i) => laneY(i) + 4)
     .attr("text-anchor", "end")
     .attr("class", "lane-label")
-    .text((d) => `${d.id} (${d.role}${d.honest ? "" : ", byzantine"})`);
+    .text(laneLabel);
 
   const plot = svg.append("g").attr("clip-path", "url(#clip)");
   const faultLayer = plot.append("g").attr("class", "faults");
@@ -173,7 +182,7 @@ export function reportView(data: ReportData, d3: typeof D3, UPlot: typeof uPlot)
     .selectAll("line")
     .data(m.rows)
     .join("line")
-    .attr("class", (r) => `msg ${fates[r[4]]}`)
+    .attr("class", (r) => `msg ${fates[r[4]]} type-${r[5]}`)
     .attr("stroke", (r) => (fates[r[4]] === "dropped" ? "#d62728" : fates[r[4]] === "held" ? "#8e44ad" : (palette[m.types[r[5]]!] ?? palette.other!)))
     .attr("marker-end", (r) => (fates[r[4]] === "dropped" || fates[r[4]] === "in-flight" ? null : fates[r[4]] === "held" ? "url(#arrow-held)" : "url(#arrow)"));
   arrowSel.append("title").text((r) => {
@@ -184,9 +193,9 @@ export function reportView(data: ReportData, d3: typeof D3, UPlot: typeof uPlot)
     return `${m.types[r[5]]}${r[6] >= 0 ? ` view ${r[6]}` : ""} ${from} -> ${to}, ${r[7]} bytes, sent ${seconds(r[0])}, ${fate}${reason}${r[1] >= 0 ? ` at ${seconds(r[1])}` : ""}`;
   });
   const dupRows = m.rows.filter((r) => fates[r[4]] === "duplicated");
-  const dupSel = arrowLayer.selectAll("line.dup").data(dupRows).join("line").attr("class", "dup").attr("stroke", "#e69138").attr("stroke-dasharray", "4 2").attr("marker-end", "url(#arrow-dup)");
+  const dupSel = arrowLayer.selectAll("line.dup").data(dupRows).join("line").attr("class", (r) => `dup type-${r[5]}`).attr("stroke", "#e69138").attr("stroke-dasharray", "4 2").attr("marker-end", "url(#arrow-dup)");
   const dropRows = m.rows.filter((r) => fates[r[4]] === "dropped");
-  const dropSel = arrowLayer.selectAll("path.drop-mark").data(dropRows).join("path").attr("class", "drop-mark").attr("stroke", "#d62728").attr("stroke-width", 1.5).attr("fill", "none");
+  const dropSel = arrowLayer.selectAll("path.drop-mark").data(dropRows).join("path").attr("class", (r) => `drop-mark type-${r[5]}`).attr("stroke", "#d62728").attr("stroke-width", 1.5).attr("fill", "none");
 
   // Protocol events on the lanes.
   const kinds = data.laneEvents.kinds;
@@ -244,7 +253,7 @@ export function reportView(data: ReportData, d3: typeof D3, UPlot: typeof uPlot)
 
   const zoom = d3
     .zoom<SVGSVGElement, unknown>()
-    .scaleExtent([1, Math.max(2, data.endUs / 200)])
+    .scaleExtent([1, Math.max(2, domainEndUs / 200)])
     .translateExtent([
       [margin.left, 0],
       [margin.left + innerWidth, height],
@@ -259,9 +268,9 @@ export function reportView(data: ReportData, d3: typeof D3, UPlot: typeof uPlot)
     });
   svg.call(zoom);
   // Open around the violation (or the end): 1.5 s before it to 0.5 s after, within the run.
-  const spanUs = Math.min(data.endUs, 2_000_000);
-  const fromUs = Math.max(0, Math.min(data.endUs - spanUs, data.focusUs - spanUs * 0.75));
-  const k = data.endUs / Math.max(1, spanUs);
+  const spanUs = Math.min(domainEndUs, 2_000_000);
+  const fromUs = Math.max(0, Math.min(domainEndUs - spanUs, data.focusUs - spanUs * 0.75));
+  const k = domainEndUs / Math.max(1, spanUs);
   const start = d3.zoomIdentity.translate(margin.left - k * x0(fromUs), 0).scale(k);
   svg.call(zoom.transform, start);
   byId("reset-zoom").addEventListener("click", () => svg.call(zoom.transform, start));
@@ -281,7 +290,7 @@ export function reportView(data: ReportData, d3: typeof D3, UPlot: typeof uPlot)
       title: `${title} (${unit})`,
       width: plotWidth,
       height: 220,
-      scales: { x: { time: false } },
+      scales: { x: { time: false }, y: { range: (_u, min, max) => [Math.min(0, min), max > 0 ? max * 1.05 : 1] } },
       axes: [{ label: "virtual time (s)" }, { label: unit }],
       series: [
         { label: "t (s)" },
