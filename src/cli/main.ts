@@ -19,7 +19,7 @@
  * This is one of the two places (with `runtime/`) allowed real IO.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
 import { parseDurationUs } from "../config/duration.js";
@@ -283,7 +283,7 @@ function commandReplay(file: string, options: ReplayCommandOptions, io: Io): num
   const report = runRecorded(scenario, {
     ...(options.events !== undefined ? { eventsPath: options.events } : {}),
     ...(options.eventsMessages === true ? { eventsMessages: true } : {}),
-    ...(options.report !== undefined ? { reportPath: options.report, reportTitle: `asset-sim report: replay of ${file}` } : {}),
+    ...(options.report !== undefined ? { reportPath: options.report, reportTitle: `asset-sim report: replay of ${basename(file)}` } : {}),
   });
   const wallMs = performance.now() - started;
   const verdict = compareReplay(seedFile, report);

@@ -7,6 +7,7 @@
  * compared with what it recorded, as `replay` does.
  */
 import { existsSync, readFileSync } from "node:fs";
+import { basename } from "node:path";
 import type { Command } from "commander";
 import { parseDurationUs } from "../config/duration.js";
 import { InputError } from "../config/errors.js";
@@ -52,7 +53,7 @@ function commandReport(input: string, options: ReportCommandOptions, io: Io, rea
   if (seedFile !== undefined) {
     if (options.seed !== undefined || options.duration !== undefined) throw new InputError("--seed", "a seed file's run cannot be changed (--seed and --duration are for scenarios)");
     const scenario = parseScenario({ ...seedFile.scenario, seed: seedFile.seed });
-    const report = runRecorded(scenario, { reportPath: options.output, reportTitle: `asset-sim report: ${input}` });
+    const report = runRecorded(scenario, { reportPath: options.output, reportTitle: `asset-sim report: ${basename(input)}` });
     const verdict = compareReplay(seedFile, report);
     io.err(`report written: ${options.output}`);
     io.err(verdict.reproduced ? "replay: reproduced" : `replay: NOT reproduced (digest ${verdict.digestMatches ? "matches" : "differs"}, violation ${verdict.violationMatches ? "matches" : "differs"})`);

@@ -246,7 +246,9 @@ export function reportView(data: ReportData, d3: typeof D3, UPlot: typeof uPlot)
     if (violationSel !== null && data.violation !== null) {
       const vx = x(data.violation.atUs);
       violationSel.attr("x1", vx).attr("x2", vx);
-      violationLabel?.attr("x", vx + 4);
+      // The label goes on the side of the line with room for it.
+      const right = vx + 120 < margin.left + innerWidth;
+      violationLabel?.attr("x", right ? vx + 4 : vx - 4).attr("text-anchor", right ? "start" : "end");
     }
     axisLayer.call(d3.axisBottom(x).ticks(Math.max(4, Math.floor(innerWidth / 110))).tickFormat((us) => `${(Number(us) / 1e6).toFixed(3)}s`));
   };
