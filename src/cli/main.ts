@@ -1,8 +1,9 @@
 /**
  * The `asset-sim` command line (commander):
  *
- *   asset-sim run SCENARIO [--seed N] [--duration D] [--out DIR] [--json] [--events FILE [--events-messages]] [--report FILE] [--check-determinism] [--check-invariants]
- *   asset-sim replay FILE [--json] [--events FILE [--events-messages]] [--report FILE]
+ *   asset-sim run SCENARIO [--seed N] [--duration D] [--out DIR] [--json] [--events FILE [--from T] [--to T] [--events-messages]] [--report FILE] [--check-determinism] [--check-invariants]
+ *   asset-sim replay FILE [--json] [--events FILE [--from T] [--to T] [--events-messages]] [--report FILE]
+ *   asset-sim timeline SEEDFILE|SCENARIO [--from T] [--to T] [--node v0,v1] [--seed N] [--duration D] [--json]   (timeline-command.ts)
  *   asset-sim report SEEDFILE|SCENARIO -o FILE [--seed N] [--duration D]   (report-command.ts)
  *   asset-sim explore SCENARIO --seeds N [--from S] [--jobs J] [--shard i/n] [--swarm | --guided [--generation G]] [--max-failures N]
  *                              [--duration D] [--out DIR] [--check-determinism]
@@ -36,6 +37,7 @@ import { registerNodeCommands } from "./node-command.js";
 import { registerTestnetCommand } from "./testnet-command.js";
 import { registerReportCommand } from "./report-command.js";
 import { runRecorded } from "./run-recording.js";
+import { registerTimelineCommand, timeOption } from "./timeline-command.js";
 
 /** Where the shipped scenarios live: the package's `sim-scenarios/` (found from this file, built or not). */
 const SHIPPED_SCENARIOS = findShippedScenarios(dirname(fileURLToPath(import.meta.url)));
@@ -80,7 +82,9 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
     .option("--duration <d>", "override the scenario's duration (e.g. 30s, or microseconds)")
     .option("--out <dir>", "where to write the seed file of a failed run", "./sim-failures")
     .option("--json", "print one JSON report on stdout instead of the summary")
-    .option("--events <file>", "write every node event (commits, votes, views, timeouts, faults...) to FILE as JSON lines")
+    .option("--events <file>", "write every node event (commits, votes, views, timeouts, faults, the violation...) to FILE as JSON lines")
+    .option("--from <t>", "with --events: only events at or after this time (e.g. 12s, 1500ms, or microseconds); a violation is always written")
+    .option("--to <t>", "with --events: only events at or before this time")
     .option("--events-messages", "with --events: also every message sent, delivered, dropped (and why), duplicated or held")
     .option("--report <file>", "write an HTML report of the run (space-time diagram, timelines, SLO plots) to FILE")
     .option("--safety-only", "allow any fault load and check safety only: liveness is reported as skipped (sets phases.safetyOnly)")
@@ -96,6 +100,8 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
     .argument("<file>", "seed file written by a failed run")
     .option("--json", "print the JSON report (with a `replay` verdict) instead of the summary")
     .option("--events <file>", "write every node event of the rerun to FILE as JSON lines")
+    .option("--from <t>", "with --events: only events at or after this time (e.g. 12s); a violation is always written")
+    .option("--to <t>", "with --events: only events at or before this time")
     .option("--events-messages", "with --events: also every message sent, delivered, dropped (and why), duplicated or held")
     .option("--report <file>", "write an HTML report of the rerun to FILE")
     .action((file: string, options: ReplayCommandOptions) => {
@@ -154,6 +160,14 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
   registerReportCommand(program, io, readScenarioJson, (code) => {
     exitCode = code;
   });
+  registerTimelineCommand(
+    program,
+    io,
+    (code) => {
+      exitCode = code;
+    },
+    { readScenarioJson },
+  );
 
   program
     .command("list")
@@ -186,6 +200,8 @@ interface RunCommandOptions {
   events?: string;
   eventsMessages?: boolean;
   report?: string;
+  from?: string;
+  to?: string;
   safetyOnly?: boolean;
   checkDeterminism?: boolean;
   checkInvariants?: boolean;
@@ -196,6 +212,29 @@ interface ReplayCommandOptions {
   events?: string;
   eventsMessages?: boolean;
   report?: string;
+  from?: string;
+  to?: string;
+}
+
+/** The time window of `--events` (`--from`, `--to`), microseconds. */
+interface EventWindow {
+  readonly fromUs: number;
+  readonly toUs: number;
+}
+
+/**
+ * The `--from`/`--to` window of an events file.
+ * @throws InputError on a bad time, on --to before --from, or on either without --events
+ */
+function eventWindow(options: { events?: string; from?: string; to?: string }): EventWindow {
+  if (options.events === undefined) {
+    if (options.from !== undefined) throw new InputError("--from", "filters the events file: give --events FILE too");
+    if (options.to !== undefined) throw new InputError("--to", "filters the events file: give --events FILE too");
+  }
+  const fromUs = options.from === undefined ? 0 : timeOption("--from", options.from);
+  const toUs = options.to === undefined ? Number.POSITIVE_INFINITY : timeOption("--to", options.to);
+  if (fromUs > toUs) throw new InputError("--to", `must not be before --from (${options.from} > ${options.to})`);
+  return { fromUs, toUs };
 }
 
 function commandRun(scenarioPath: string, options: RunCommandOptions, io: Io): number {
@@ -211,12 +250,13 @@ function commandRun(scenarioPath: string, options: RunCommandOptions, io: Io): n
     overrides.durationUs = us;
   }
   if (options.safetyOnly === true) overrides.safetyOnly = true;
+  const window = eventWindow(options);
   const { raw, droppedFaults } = applyOverrides(readScenarioJson(scenarioPath), overrides);
   if (droppedFaults > 0) io.err(`note: --duration drops ${droppedFaults} fault action(s) scheduled after the new end`);
   const scenario = parseScenario(raw);
   const started = performance.now();
   const report = runRecorded(scenario, {
-    ...(options.events !== undefined ? { eventsPath: options.events } : {}),
+    ...(options.events !== undefined ? { eventsPath: options.events, eventsWindow: window } : {}),
     ...(options.eventsMessages === true ? { eventsMessages: true } : {}),
     ...(options.report !== undefined ? { reportPath: options.report } : {}),
     ...(options.checkInvariants === true ? { checkInvariants: true } : {}),
@@ -263,6 +303,7 @@ function namesNoLeaderElection(scenario: unknown): boolean {
 }
 
 function commandReplay(file: string, options: ReplayCommandOptions, io: Io): number {
+  const window = eventWindow(options);
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -281,7 +322,7 @@ function commandReplay(file: string, options: ReplayCommandOptions, io: Io): num
   const scenario = parseScenario({ ...seedFile.scenario, seed: seedFile.seed });
   const started = performance.now();
   const report = runRecorded(scenario, {
-    ...(options.events !== undefined ? { eventsPath: options.events } : {}),
+    ...(options.events !== undefined ? { eventsPath: options.events, eventsWindow: window } : {}),
     ...(options.eventsMessages === true ? { eventsMessages: true } : {}),
     ...(options.report !== undefined ? { reportPath: options.report, reportTitle: `asset-sim report: replay of ${basename(file)}` } : {}),
   });

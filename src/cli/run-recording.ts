@@ -7,6 +7,7 @@
 import { closeSync, openSync, writeFileSync, writeSync } from "node:fs";
 import type { Observation } from "../check/checker.js";
 import { InputError } from "../config/errors.js";
+import { WORLD_NODE } from "../harness/world.js";
 import { reportHtml } from "../report/html.js";
 import { ReportRecorder } from "../report/report-data.js";
 import { runAndJudge, type RunReport } from "../scenario/run.js";
@@ -20,6 +21,11 @@ import { formatSummary } from "./summary.js";
 export interface RecordingOptions {
   /** Write every node event to this file as JSON lines. */
   readonly eventsPath?: string;
+  /**
+   * With `eventsPath`: only the events inside this window (microseconds, both ends included; `--from`, `--to`),
+   * and every `violation` (a safety violation when it is found, a liveness one at the end of the run).
+   */
+  readonly eventsWindow?: { readonly fromUs: number; readonly toUs: number };
   /** With `eventsPath`: the message events too. */
   readonly eventsMessages?: boolean;
   /** Write the HTML report to this file. */
@@ -56,8 +62,10 @@ export function runRecorded(scenario: Scenario, options: RecordingOptions = {}):
       throw new InputError("--events", `cannot write ${options.eventsPath}: ${(error as Error).message}`);
     }
     const withMessages = options.eventsMessages === true;
+    const window = options.eventsWindow ?? { fromUs: 0, toUs: Number.POSITIVE_INFINITY };
     run.addObserver((o: Observation) => {
-      if (!withMessages && o.event.startsWith("message-") && o.node === "sim") return;
+      if (!withMessages && o.event.startsWith("message-") && o.node === WORLD_NODE) return;
+      if ((o.timeUs < window.fromUs || o.timeUs > window.toUs) && !(o.node === WORLD_NODE && o.event === "violation")) return;
       buffer.push(`${JSON.stringify({ timeUs: o.timeUs, node: o.node, event: o.event, ...o.fields }, bytesAsLength)}\n`);
       if (buffer.length >= 1000) flush();
     });

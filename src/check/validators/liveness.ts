@@ -10,11 +10,13 @@
  * Judged at the end of the run. Not applicable (skipped, still ok) when the
  * fault plan leaves too few validators able to form a quorum, or when the run
  * ends less than one bound after the heal with no commit yet. Only commits of
- * the honest validators it is given count as progress.
+ * the honest validators it is given count as progress. The message names
+ * the views in the gap and their leaders (`gap-views.ts`).
  */
 import { VALIDATOR_EVENTS } from "../../systems/validators/events.js";
 import { SIMULATOR_EVENTS } from "../events.js";
 import type { Checker, HonestValidators, InvariantResult, Observation, Violation } from "../checker.js";
+import { GapViews } from "./gap-views.js";
 
 /** What the fault plan lets us expect, computed from the scenario before the run. */
 export interface LivenessExpectation {
@@ -32,6 +34,8 @@ export class LivenessChecker implements Checker {
   private highestHeight = 0;
   /** When the last fault fired by a view or an event was applied, microseconds. */
   private triggeredHealUs = 0;
+  /** The views and their leaders, for the message. */
+  private readonly gapViews: GapViews;
 
   /**
    * @param boundUs longest allowed wait for a new committed height after the heal, microseconds
@@ -42,9 +46,12 @@ export class LivenessChecker implements Checker {
     private readonly boundUs: number,
     private readonly expectation: LivenessExpectation,
     private readonly honest: HonestValidators,
-  ) {}
+  ) {
+    this.gapViews = new GapViews(honest);
+  }
 
   observe(o: Observation): Violation | undefined {
+    this.gapViews.observe(o);
     if (SIMULATOR_EVENTS.is(o, "fault") && o.fields.triggered === true) this.triggeredHealUs = Math.max(this.triggeredHealUs, o.timeUs);
     if (!VALIDATOR_EVENTS.is(o, "commit") || !this.honest.has(o.node)) return undefined;
     const height = o.fields.height;
@@ -78,7 +85,7 @@ export class LivenessChecker implements Checker {
         violation = {
           invariant: this.name,
           atUs: gapStart + this.boundUs,
-          message: `no new commit for ${formatSeconds(gap)} after ${gapStart === healAtUs ? "the last fault healed" : "the previous commit"} at ${formatSeconds(gapStart)} (livenessBound ${formatSeconds(this.boundUs)})`,
+          message: `no new commit for ${formatSeconds(gap)} after ${gapStart === healAtUs ? "the last fault healed" : "the previous commit"} at ${formatSeconds(gapStart)} (livenessBound ${formatSeconds(this.boundUs)}); ${this.gapViews.describe(gapStart, t)}`,
         };
       }
       gapStart = t;

@@ -28,7 +28,8 @@ export function enterView(r: ReplicaState, view: number, progress: boolean): voi
   for (const [key, collector] of r.proposals.votes) if (collector.view + 2 < view) r.proposals.votes.delete(key);
   for (const v of pacemaker.timeouts.keys()) if (v < view) pacemaker.timeouts.delete(v);
   for (const v of pacemaker.tcFormedViews) if (v < view) pacemaker.tcFormedViews.delete(v);
-  r.ctx.log("view", { view });
+  // The leader as this replica's election names it on entering the view (a pure query: nothing changes).
+  r.ctx.log("view", { view, leader: r.validators.idOf(r.leaderOf(view)) });
   maybePropose(r);
 }
 

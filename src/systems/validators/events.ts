@@ -37,8 +37,12 @@ export const VALIDATOR_EVENTS = new EventCatalogue("validators", {
   propose: z.strictObject({ view: count, height: count, hash: hash32Hex, payloadBytes: count, byzantine: z.literal("equivocate").optional() }),
   /** The replica formed or received a quorum certificate. */
   qc: z.strictObject({ view: count, height: count, hash: hash32Hex }),
-  /** The replica entered a view. */
-  view: z.strictObject({ view: count }),
+  /**
+   * The replica entered a view; `leader` is the validator (node id, without a twin's suffix) this replica's
+   * leader election names for it at that moment (an election that learns from commits, leader reputation,
+   * may name another later, or another replica may name another).
+   */
+  view: z.strictObject({ view: count, leader: nodeId }),
   /** The view timer expired (first expiry of the view); `backoff` counts the expiries of the timer so far. */
   timeout: z.strictObject({ view: count, highQCView: count, backoff: count }),
   /** The replica re-sent its timeout message for a view. */
