@@ -45,7 +45,7 @@ export function runRecorded(scenario: Scenario, options: RecordingOptions = {}):
   const run = new ScenarioRun(scenario, { ...(programElf !== undefined ? { programElf } : {}), ...(options.checkInvariants === true ? { checkInvariants: true } : {}) });
   let recorder: ReportRecorder | undefined;
   if (options.reportPath !== undefined) {
-    recorder = new ReportRecorder(run.world.nodeIds().map((id) => ({ id, role: run.world.spec(id).role, honest: run.world.spec(id).honest })));
+    recorder = new ReportRecorder(scenario, run.world.nodeIds().map((id) => ({ id, role: run.world.spec(id).role, honest: run.world.spec(id).honest })));
     const r = recorder;
     run.addObserver((o) => r.observe(o));
   }

@@ -41,7 +41,10 @@ h1 { font-size: 20px; margin: 0 0 4px; } h2 { font-size: 16px; margin: 24px 0 6p
 #diagram { width: 100%; overflow: hidden; border: 1px solid #ddd; } #diagram svg { display: block; cursor: grab; }
 .lane-label { font-size: 12px; font-family: ui-monospace, monospace; }
 line.msg { stroke-width: 1; opacity: .75; } line.msg.held { stroke-dasharray: 1 2; stroke-width: 1.5; } line.msg.dropped { stroke-dasharray: 3 2; }
-rect.fault-window { fill: rgba(214,39,40,.12); }
+rect.leader { fill: rgba(241,194,50,.35); }
+.view-label { font-size: 10px; fill: #333; pointer-events: none; }
+#diagram-legend i.leader { height: 8px; background: rgba(241,194,50,.5); }
+#diagram-legend i.view-qc { width: 10px; height: 10px; background: #d9ead3; } #diagram-legend i.view-tc { width: 10px; height: 10px; background: #fce5cd; } #diagram-legend i.view-timeout { width: 10px; height: 10px; background: #f4cccc; }
 .violation-label { fill: #d62728; font-weight: bold; font-size: 12px; }
 .plots { display: flex; flex-wrap: wrap; gap: 12px; } .plot { border: 1px solid #eee; }
 table { border-collapse: collapse; font-size: 13px; } td, th { border: 1px solid #ddd; padding: 3px 8px; text-align: left; vertical-align: top; }

@@ -4,16 +4,15 @@
  * page embeds as JSON ({@link ReportData}): the nodes (one lane each), the
  * messages and protocol events near the violation (capped), fault windows, each
  * node's view and committed height over time, the SLO series, and the run
- * report (summary and invariants).
- *
- * Fault windows are read from the world's `fault` lines (`crash v2` to the
- * node's next `boot`; `partition ...`, `isolate ...`, `clog v1` to the next
- * `heal`, `unclog v1` or the liveness phase) and are approximate for a
- * selective heal (`heal p1` ends every network window).
+ * report (summary and invariants). The views (their leader and how each
+ * ended) and the fault windows come from the run timeline
+ * (`observe/run-timeline.ts`, `buildRunTimeline`).
  */
 import type { Observation } from "../check/checker.js";
 import { SIMULATOR_EVENTS } from "../check/events.js";
+import { buildRunTimeline, isTimelineEvent } from "../observe/run-timeline.js";
 import type { RunReport } from "../scenario/run.js";
+import type { Scenario } from "../scenario/schema.js";
 import { VALIDATOR_EVENTS } from "../systems/validators/events.js";
 import { fateOf, MessageLog, type MessageFate } from "./message-log.js";
 import { SloRecorder, type SloSeries } from "./slo-series.js";
@@ -62,8 +61,16 @@ export interface ReportData {
     readonly rows: readonly MessageRow[];
   };
   readonly laneEvents: { readonly total: number; readonly shown: number; readonly capped: boolean; readonly kinds: readonly string[]; readonly rows: readonly LaneEventRow[] };
-  /** Fault windows ([fromUs, toUs]) on some nodes' lanes (none: every lane), and instant faults. */
-  readonly faults: readonly { readonly fromUs: number; readonly toUs: number; readonly label: string; readonly nodes: readonly number[] }[];
+  /**
+   * Fault windows on the lanes of the nodes they affect (none: every lane), from the run timeline; `kind` is the
+   * timeline's (`crash`, `partition`, `isolate`, `clog`, `pause`, `clock`, `storage`, `l1`, `instant`).
+   */
+  readonly faults: readonly { readonly fromUs: number; readonly toUs: number; readonly label: string; readonly kind: string; readonly nodes: readonly number[] }[];
+  /**
+   * The views as the honest validators went through them (the run timeline's rows): when each began and ended,
+   * its leader (node index, -1 unknown) and how it ended (`qc`, `tc`, `timeout`, `left`, `open`).
+   */
+  readonly views: readonly { readonly view: number; readonly fromUs: number; readonly toUs: number; readonly leader: number; readonly outcome: string }[];
   /** Per node: [timeUs, view] when it entered each view; [timeUs, height] when it committed each height. */
   readonly tracks: readonly { readonly views: readonly (readonly [number, number])[]; readonly heights: readonly (readonly [number, number])[] }[];
   readonly slo: SloSeries;
@@ -73,27 +80,25 @@ export interface ReportData {
   readonly summary: string;
 }
 
-interface OpenWindow {
-  fromUs: number;
-  label: string;
-  nodes: number[];
-  kind: "node" | "network" | "clog";
-  node?: string;
-}
-
 /** Records one run for its report. Attach {@link observe} as an observer (with message events on) before the run. */
 export class ReportRecorder {
   private readonly messages = new MessageLog();
   private readonly slo: SloRecorder;
   private readonly index = new Map<string, number>();
   private readonly laneEvents: LaneEventRow[] = [];
-  private readonly faults: { fromUs: number; toUs: number; label: string; nodes: number[] }[] = [];
-  private readonly open: OpenWindow[] = [];
+  /** The observations the run timeline reads. */
+  private readonly timelineEvents: Observation[] = [];
   private readonly tracks: { views: [number, number][]; heights: [number, number][] }[];
   private messagesRecorded = false;
 
-  /** @param nodes every node of the run, in lane order */
-  constructor(private readonly nodes: readonly ReportNode[]) {
+  /**
+   * @param scenario the scenario run
+   * @param nodes every node of the run, in lane order
+   */
+  constructor(
+    private readonly scenario: Scenario,
+    private readonly nodes: readonly ReportNode[],
+  ) {
     nodes.forEach((n, i) => this.index.set(n.id, i));
     this.tracks = nodes.map(() => ({ views: [], heights: [] }));
     const validators = new Set(nodes.filter((n) => n.role === "validator").map((n) => n.id));
@@ -109,6 +114,7 @@ export class ReportRecorder {
       return;
     }
     this.slo.observe(o);
+    if (isTimelineEvent(o)) this.timelineEvents.push(o);
     if (SIMULATOR_EVENTS.is(o, "fault", "crash-point")) return this.fault(o);
     const node = this.index.get(o.node);
     if (node === undefined || !VALIDATOR_EVENTS.is(o, "propose", "vote", "qc", "tc", "timeout", "commit", "boot", "view")) return;
@@ -133,73 +139,22 @@ export class ReportRecorder {
         this.tracks[node]!.views.push([o.timeUs, o.fields.view]);
         return;
       case "boot":
-        this.closeNodeWindow(o.node, o.timeUs);
         if (o.timeUs > 0) lane("restart", `boot: committed height ${o.fields.committedHeight}`);
         return;
     }
   }
 
+  /** A fault on the lane of the node it names (the first word after the action), as a mark. */
   private fault(o: Observation): void {
     if (SIMULATOR_EVENTS.is(o, "crash-point")) {
       const node = this.index.get(o.fields.node);
-      if (node === undefined) return;
-      this.laneEvents.push([o.timeUs, node, LANE_EVENT_KINDS.indexOf("crash"), `crash point: ${o.fields.point}`]);
-      this.openWindow({ fromUs: o.timeUs, label: `${o.fields.node} down (crash point)`, nodes: [node], kind: "node", node: o.fields.node });
+      if (node !== undefined) this.laneEvents.push([o.timeUs, node, LANE_EVENT_KINDS.indexOf("crash"), `crash point: ${o.fields.point}`]);
       return;
     }
     if (!SIMULATOR_EVENTS.is(o, "fault")) return;
-    const description = o.fields.description;
-    const [verb = "", target = ""] = description.split(" ");
+    const [verb = "", target = ""] = o.fields.description.split(" ");
     const node = this.index.get(target);
-    if (node !== undefined) this.laneEvents.push([o.timeUs, node, LANE_EVENT_KINDS.indexOf(verb === "crash" ? "crash" : "fault"), description]);
-    switch (verb) {
-      case "crash":
-      case "wipe":
-      case "torn-write":
-        if (node !== undefined) this.openWindow({ fromUs: o.timeUs, label: `${target} down (${verb})`, nodes: [node], kind: "node", node: target });
-        return;
-      case "partition":
-      case "partition-oneway":
-      case "isolate": {
-        const named = [...description.matchAll(/[\w/]+/g)].map((m) => this.index.get(m[0])).filter((i): i is number => i !== undefined);
-        this.openWindow({ fromUs: o.timeUs, label: description, nodes: [...new Set(named)], kind: "network" });
-        return;
-      }
-      case "clog":
-        if (node !== undefined) this.openWindow({ fromUs: o.timeUs, label: description, nodes: [node], kind: "clog", node: target });
-        return;
-      case "unclog":
-        this.closeWhere((w) => w.kind === "clog" && w.node === target, o.timeUs);
-        return;
-      case "heal":
-        this.closeWhere((w) => w.kind === "network", o.timeUs);
-        return;
-      case "liveness":
-        this.closeWhere((w) => w.kind !== "node", o.timeUs);
-        return;
-      case "pause": {
-        const us = Number(/(\d+)us/.exec(description)?.[1] ?? 0);
-        if (node !== undefined && us > 0) this.faults.push({ fromUs: o.timeUs, toUs: o.timeUs + us, label: description, nodes: [node] });
-        return;
-      }
-    }
-  }
-
-  private openWindow(w: OpenWindow): void {
-    this.open.push(w);
-  }
-
-  private closeNodeWindow(node: string, atUs: number): void {
-    this.closeWhere((w) => w.kind === "node" && w.node === node, atUs);
-  }
-
-  private closeWhere(matches: (w: OpenWindow) => boolean, atUs: number): void {
-    for (let i = this.open.length - 1; i >= 0; i--) {
-      const w = this.open[i]!;
-      if (!matches(w)) continue;
-      this.faults.push({ fromUs: w.fromUs, toUs: atUs, label: w.label, nodes: w.nodes });
-      this.open.splice(i, 1);
-    }
+    if (node !== undefined) this.laneEvents.push([o.timeUs, node, LANE_EVENT_KINDS.indexOf(verb === "crash" || verb === "wipe" || verb === "torn-write" ? "crash" : "fault"), o.fields.description]);
   }
 
   /**
@@ -210,7 +165,8 @@ export class ReportRecorder {
    */
   finish(title: string, report: RunReport, summary: string): ReportData {
     const endUs = report.virtualDurationUs;
-    this.closeWhere(() => true, endUs);
+    const timeline = buildRunTimeline(this.scenario, this.timelineEvents, { endUs });
+    const laneOf = (id: string | undefined): number => (id === undefined ? -1 : (this.index.get(id) ?? -1));
     const violation = report.violation === undefined ? null : { invariant: report.violation.invariant, atUs: report.violation.atUs, message: report.violation.message };
     const focusUs = violation?.atUs ?? endUs;
     const { records, capped } = this.messages.window(focusUs, ARROWS_MAX);
@@ -248,7 +204,14 @@ export class ReportRecorder {
       focusUs,
       messages: { total: this.messages.totals.sent, shown: rows.length, capped, recorded: this.messagesRecorded, fates, types, dropReasons, rows },
       laneEvents: { total: this.laneEvents.length, shown: lane.length, capped: laneCapped, kinds: LANE_EVENT_KINDS, rows: lane },
-      faults: this.faults.sort((a, b) => a.fromUs - b.fromUs),
+      faults: timeline.faults.map((f) => ({
+        fromUs: f.fromUs,
+        toUs: f.toUs ?? endUs,
+        label: `${f.description}${f.endedBy !== undefined ? ` (until ${f.endedBy})` : ""}`,
+        kind: f.kind,
+        nodes: f.nodes.map(laneOf).filter((i) => i >= 0),
+      })),
+      views: timeline.views.map((v) => ({ view: v.view, fromUs: v.startUs, toUs: v.endUs ?? endUs, leader: laneOf(v.leader), outcome: v.outcome })),
       tracks: this.tracks,
       slo: this.slo.finish(endUs),
       report: { ...rest, metrics: { messages: report.metrics.messages, faultsApplied: report.metrics.faultsApplied } } as RunReport,

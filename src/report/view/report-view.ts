@@ -84,7 +84,9 @@ export function reportView(data: ReportData, d3: typeof D3, UPlot: typeof uPlot)
     `<span><i class="duplicated"></i>duplicate delivery</span>`,
     `<span><i class="held"></i>held by a clog</span>`,
     ...data.laneEvents.kinds.map((k) => `<span><b style="color:${laneColors[k] ?? "#333"}">●</b>${k}</span>`),
-    `<span><i class="fault"></i>fault window</span>`,
+    `<span><i class="fault"></i>fault window (crash, partition, clog...)</span>`,
+    `<span><i class="leader"></i>leader of the view</span>`,
+    `<span><i class="view-qc"></i><i class="view-tc"></i><i class="view-timeout"></i>view ended by QC / TC / timeout</span>`,
     `<span><i class="violation"></i>violation</span>`,
   ];
   legend.innerHTML = legendItems.join(" ");
@@ -98,7 +100,7 @@ export function reportView(data: ReportData, d3: typeof D3, UPlot: typeof uPlot)
   const container = byId("diagram");
   const laneHeight = 34;
   const laneLabel = (n: { id: string; role: string; honest: boolean }): string => `${n.id} ${n.role}${n.honest ? "" : " (byz)"}`;
-  const margin = { top: 24, right: 16, bottom: 28, left: 16 + 7.2 * Math.max(8, ...data.nodes.map((n) => laneLabel(n).length)) };
+  const margin = { top: 30, right: 16, bottom: 28, left: 16 + 7.2 * Math.max(8, ...data.nodes.map((n) => laneLabel(n).length)) };
   const width = Math.max(600, container.clientWidth || 1200);
   const height = margin.top + margin.bottom + laneHeight * data.nodes.length;
   const innerWidth = width - margin.left - margin.right;
@@ -160,21 +162,55 @@ export function reportView(data: ReportData, d3: typeof D3, UPlot: typeof uPlot)
   const violationLayer = plot.append("g").attr("class", "violation");
   const axisLayer = svg.append("g").attr("class", "axis").attr("transform", `translate(0, ${height - margin.bottom})`);
 
-  // Fault windows: a band across the affected lanes (every lane when the fault names none).
-  type FaultRect = { fromUs: number; toUs: number; label: string; y: number; h: number };
+  // Views (from the run timeline): a band above the lanes, one cell per view coloured by how it ended, and the
+  // leader's lane lit for the length of its view.
+  const outcomeColors: Record<string, string> = { qc: "#d9ead3", tc: "#fce5cd", timeout: "#f4cccc", left: "#eeeeee", open: "#ffffff" };
+  const viewLayer = plot.insert("g", ":first-child").attr("class", "views");
+  const viewSel = viewLayer
+    .selectAll("rect.view")
+    .data(data.views)
+    .join("rect")
+    .attr("class", (v) => `view ${v.outcome}`)
+    .attr("y", 2)
+    .attr("height", margin.top - 6)
+    .attr("fill", (v) => outcomeColors[v.outcome] ?? "#fff")
+    .attr("stroke", "#999")
+    .attr("stroke-width", 0.5);
+  viewSel.append("title").text((v) => `view ${v.view}: ${seconds(v.fromUs)} to ${seconds(v.toUs)}, leader ${v.leader >= 0 ? data.nodes[v.leader]!.id : "unknown"}, ended by ${v.outcome}`);
+  const viewText = viewLayer
+    .selectAll("text.view-label")
+    .data(data.views)
+    .join("text")
+    .attr("class", "view-label")
+    .attr("y", margin.top - 9)
+    .text((v) => `v${v.view}${v.leader >= 0 ? ` ${data.nodes[v.leader]!.id}` : ""}`);
+  const leaderRows = data.views.filter((v) => v.leader >= 0);
+  const leaderSel = viewLayer
+    .selectAll("rect.leader")
+    .data(leaderRows)
+    .join("rect")
+    .attr("class", "leader")
+    .attr("y", (v) => laneY(v.leader) - 5)
+    .attr("height", 10);
+  leaderSel.append("title").text((v) => `${data.nodes[v.leader]!.id} leads view ${v.view}`);
+
+  // Fault windows (from the run timeline): a band on the affected lanes (every lane when the fault names none).
+  const faultColors: Record<string, string> = { crash: "rgba(120,0,0,.22)", partition: "rgba(214,39,40,.13)", isolate: "rgba(214,39,40,.2)", clog: "rgba(142,68,173,.18)", pause: "rgba(90,90,90,.18)" };
+  type FaultRect = { fromUs: number; toUs: number; label: string; kind: string; y: number; h: number };
   const faultRects: FaultRect[] = [];
   for (const f of data.faults) {
     const lanesOf = f.nodes.length === 0 ? data.nodes.map((_n, i) => i) : f.nodes;
-    for (const i of lanesOf) faultRects.push({ fromUs: f.fromUs, toUs: f.toUs, label: f.label, y: laneY(i) - laneHeight / 2 + 2, h: laneHeight - 4 });
+    for (const i of lanesOf) faultRects.push({ fromUs: f.fromUs, toUs: f.toUs, label: f.label, kind: f.kind, y: laneY(i) - laneHeight / 2 + 2, h: laneHeight - 4 });
   }
   const faultSel = faultLayer
     .selectAll("rect")
     .data(faultRects)
     .join("rect")
-    .attr("class", "fault-window")
+    .attr("class", (d) => `fault-window ${d.kind}`)
+    .attr("fill", (d) => faultColors[d.kind] ?? "rgba(191,144,0,.18)")
     .attr("y", (d) => d.y)
     .attr("height", (d) => d.h);
-  faultSel.append("title").text((d) => `${d.label}: ${seconds(d.fromUs)} to ${seconds(d.toUs)}`);
+  faultSel.append("title").text((d) => `${d.kind}: ${d.label}, ${seconds(d.fromUs)} to ${seconds(d.toUs)}`);
 
   // Messages: from (sent, sender's lane) to (arrival, receiver's lane); a drop ends halfway, with a cross.
   const fates = m.fates;
@@ -217,16 +253,20 @@ export function reportView(data: ReportData, d3: typeof D3, UPlot: typeof uPlot)
           .append("line")
           .attr("id", "violation-marker")
           .attr("data-time-us", String(data.violation.atUs))
-          .attr("y1", margin.top - 16)
+          .attr("y1", 2)
           .attr("y2", height - margin.bottom)
           .attr("stroke", "#d62728")
           .attr("stroke-width", 2.5);
   violationSel?.append("title").text(`${data.violation?.invariant}: ${data.violation?.message}`);
-  const violationLabel = data.violation === null ? null : violationLayer.append("text").attr("class", "violation-label").attr("y", margin.top - 10).text(`✖ ${data.violation.invariant}`);
+  const violationLabel = data.violation === null ? null : violationLayer.append("text").attr("class", "violation-label").attr("y", margin.top + 10).text(`✖ ${data.violation.invariant}`);
 
   const midLaneY = (r: readonly number[]): number => (laneY(r[2]!) + laneY(r[3]!)) / 2;
   const redraw = (): void => {
     faultSel.attr("x", (d) => x(d.fromUs)).attr("width", (d) => Math.max(1, x(d.toUs) - x(d.fromUs)));
+    viewSel.attr("x", (v) => x(v.fromUs)).attr("width", (v) => Math.max(1, x(v.toUs) - x(v.fromUs)));
+    leaderSel.attr("x", (v) => x(v.fromUs)).attr("width", (v) => Math.max(1, x(v.toUs) - x(v.fromUs)));
+    // A view's label shows only when its cell has room for it.
+    viewText.attr("x", (v) => x(v.fromUs) + 3).style("display", (v) => (x(v.toUs) - x(v.fromUs) > 52 ? "" : "none"));
     arrowSel
       .attr("x1", (r) => x(r[0]))
       .attr("y1", (r) => laneY(r[2]))
