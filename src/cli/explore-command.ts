@@ -15,7 +15,7 @@
  */
 import { availableParallelism } from "node:os";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { parseDurationUs } from "../config/duration.js";
 import { InputError } from "../config/errors.js";
 import { ExploreTally, cutAtFailures, explorationOrder, exploreSeeds, parseShard, twinsCaseList, type SeedOutcome, type Shard, type TwinsPlan } from "../explore/explore.js";
@@ -30,6 +30,7 @@ import { shrinkScenario } from "../explore/shrink.js";
 import { scenarioToJson } from "../scenario/to-json.js";
 import { candidatePool, runSeeds } from "../runtime/explore-pool.js";
 import { loadProgramElf } from "../runtime/program-files.js";
+import { runRecorded } from "./run-recording.js";
 
 /** Most seeds one `explore` invocation takes (the seed list is held in memory). */
 const SEEDS_MAX = 10_000_000;
@@ -63,6 +64,8 @@ export interface ExploreCommandOptions {
   twinLeaders?: string;
   allPartitions?: boolean;
   healAt?: string;
+  /** A directory: one HTML report per failure (its seed file rerun), named like its seed file with `.html`. */
+  report?: string;
 }
 
 /** Defaults of a Twins search: one twin, three rounds, two groups, 200 cases (the paper's small settings). */
@@ -147,6 +150,7 @@ export async function commandExplore(raw: Record<string, unknown>, options: Expl
     if (failure.twins !== undefined) io.out(`  twins: ${failure.twins}`);
     if (failure.verdict === "nondeterministic") io.out(`  digests: ${failure.traceDigest} ${failure.secondDigest ?? ""}`);
     if (path !== undefined) io.out(`  reproduce with: npx asset-sim replay ${path}`);
+    if (path !== undefined && options.report !== undefined) io.out(`  report: ${writeFailureReport(path, options.report)}`);
   }
   if (guidedTable !== undefined) io.out(guidedTable);
   io.out(tally.table(wallMs));
@@ -351,4 +355,17 @@ function positiveInteger(flag: string, text: string): number {
 function nonNegativeInteger(flag: string, text: string): number {
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) throw new InputError(flag, `expected a non-negative integer, got ${JSON.stringify(text)}`);
   return Number(text);
+}
+
+/**
+ * Reruns the seed file at `seedPath` with the HTML report on, into `dir` (made if missing).
+ * @returns the report's path: the seed file's name with `.html`
+ */
+function writeFailureReport(seedPath: string, dir: string): string {
+  const seedFile = parseSeedFile(readFileSync(seedPath, "utf8"));
+  const out = resolve(dir);
+  mkdirSync(out, { recursive: true });
+  const path = join(out, `${basename(seedPath, ".json")}.html`);
+  runRecorded(parseScenario({ ...seedFile.scenario, seed: seedFile.seed }), { reportPath: path, reportTitle: `asset-sim report: ${basename(seedPath)}` });
+  return path;
 }

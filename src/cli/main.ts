@@ -6,7 +6,7 @@
  *   asset-sim timeline SEEDFILE|SCENARIO [--from T] [--to T] [--node v0,v1] [--seed N] [--duration D] [--json]   (timeline-command.ts)
  *   asset-sim report SEEDFILE|SCENARIO -o FILE [--seed N] [--duration D]   (report-command.ts)
  *   asset-sim explore SCENARIO --seeds N [--from S] [--jobs J] [--shard i/n] [--swarm | --guided [--generation G]] [--max-failures N]
- *                              [--duration D] [--out DIR] [--check-determinism]
+ *                              [--duration D] [--out DIR] [--check-determinism] [--report DIR]
  *   asset-sim explore SCENARIO --twins [--twin-count t] [--rounds R] [--partitions k] [--budget N] [--enumerate | --sample] [--max-failures N] [...]
  *   asset-sim shrink SEEDFILE [--out FILE] [--max-runs N]
  *   asset-sim list
@@ -123,6 +123,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
     .option("--duration <d>", "override the scenario's duration (e.g. 10s, or microseconds)")
     .option("--out <dir>", "where to write the seed files of failed seeds", "./sim-failures")
     .option("--check-determinism", "run each seed twice and fail (exit 6) if the trace digests differ")
+    .option("--report <dir>", "write an HTML report per failure into DIR (its seed file rerun; named like the seed file)")
     .option("--twins", "Twins search (Bano et al., OPODIS 2021): per case, t twins and a (partition, leader) per round 1..R; one seed per case")
     .option("--twin-count <t>", "with --twins: twins of v0..v{t-1} (default 1)")
     .option("--rounds <R>", "with --twins: rounds (views 1..R) with a partition and a leader each (default 3)")
