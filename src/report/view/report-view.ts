@@ -315,7 +315,9 @@ export function reportView(data: ReportData, d3: typeof D3, UPlot: typeof uPlot)
   const k = domainEndUs / Math.max(1, spanUs);
   const start = d3.zoomIdentity.translate(margin.left - k * x0(fromUs), 0).scale(k);
   svg.call(zoom.transform, start);
-  byId("reset-zoom").addEventListener("click", () => svg.call(zoom.transform, start));
+  const reset = byId("reset-zoom");
+  reset.textContent = data.violation === null ? "view around the end" : "view around the violation";
+  reset.addEventListener("click", () => svg.call(zoom.transform, start));
   byId("zoom-all").addEventListener("click", () => svg.call(zoom.transform, d3.zoomIdentity));
 
   // ---------------------------------------------------------------- uPlot charts
