@@ -158,6 +158,24 @@ export const SIMULATOR_EVENTS = new EventCatalogue("simulator", {
   "message-hold": messageEvent,
 });
 
+/**
+ * A `fault` description without its trigger's suffix (` (at view 5)`, ` (when v1 logs commit)`, ` (every time ...)`,
+ * see `harness/triggers.ts`, `describeTrigger`): the action's own words.
+ */
+export function faultActionText(description: string): string {
+  return description.replace(/ \((?:at view \d+|when .*|every time .*)\)$/, "");
+}
+
+/**
+ * True when a `fault` description arms a node action keyed by views (`crash v2 views 3..5`, `clog leader views 1..4`,
+ * see `harness/view-window.ts`): nothing happens to a node yet; each view's own action follows as its own event
+ * (`crash v2 (v2 views 3..5: view 3)`).
+ */
+export function armsViewKeyedAction(description: string): boolean {
+  const body = faultActionText(description);
+  return /^(?:crash|clog|isolate) /.test(body) && /\bviews \d+\.\.\d+/.test(body) && !body.includes("(");
+}
+
 /** The simulator's events: name -> fields. */
 export type SimulatorEventMap = EventMap<typeof SIMULATOR_EVENTS.schemas>;
 /** One event the simulator logs. */

@@ -22,7 +22,8 @@ import { loadProgramElf } from "../runtime/program-files.js";
 import { parseScenario } from "../scenario/load.js";
 import { applyOverrides, type ScenarioOverrides } from "../scenario/overrides.js";
 import { EXIT, runScenario } from "../scenario/run.js";
-import { parseSeedFile, SEED_FILE_FORMAT } from "../scenario/seed-file.js";
+import { parseSeedFile, SEED_FILE_FORMAT, type SeedFile } from "../scenario/seed-file.js";
+import { PACKAGE_VERSION } from "../version.js";
 
 /** Where the command writes. */
 export interface TimelineIo {
@@ -82,7 +83,11 @@ export function commandTimeline(file: string, options: TimelineCommandOptions, i
     if (us === 0) throw new InputError("--duration", "must be greater than zero");
     overrides.durationUs = us;
   }
-  const { raw, droppedFaults } = applyOverrides(readInput(file, deps), overrides);
+  const input = readInput(file, deps);
+  if (input.seedFile !== undefined && input.seedFile.packageVersion !== PACKAGE_VERSION) {
+    io.err(`warning: the seed file was written by asset-sim ${input.seedFile.packageVersion}, this is ${PACKAGE_VERSION}; the run may differ`);
+  }
+  const { raw, droppedFaults } = applyOverrides(input.raw, overrides);
   if (droppedFaults > 0) io.err(`note: --duration drops ${droppedFaults} fault action(s) scheduled after the new end`);
   const scenario = parseScenario(raw);
   const nodes = options.node === undefined ? [] : options.node.split(",").map((n) => n.trim()).filter((n) => n !== "");
@@ -95,6 +100,9 @@ export function commandTimeline(file: string, options: TimelineCommandOptions, i
     },
   });
   const timeline = buildRunTimeline(scenario, observations, { endUs: report.virtualDurationUs });
+  if (input.seedFile !== undefined && options.seed === undefined && options.duration === undefined && report.traceDigest !== input.seedFile.traceDigest) {
+    io.err(`warning: this run's trace digest ${report.traceDigest} differs from the seed file's ${input.seedFile.traceDigest}: the timeline is not of the recorded run`);
+  }
   const instances = new Set(timeline.nodes.map((t) => t.node));
   for (const n of nodes) if (!instances.has(n)) throw new InputError("--node", `unknown validator ${JSON.stringify(n)} (validators: ${[...instances].join(", ")})`);
 
@@ -111,12 +119,12 @@ function withinWindow(timeline: RunTimeline, fromUs: number, toUs: number): RunT
   return { ...timeline, views: timeline.views.filter((v) => v.startUs <= toUs && (v.endUs ?? timeline.endUs) >= fromUs) };
 }
 
-/** A seed file (its scenario with its seed) or a scenario, as raw JSON. */
-function readInput(file: string, deps: TimelineDeps): Record<string, unknown> {
+/** A seed file (its scenario with its seed, and the file) or a scenario, as raw JSON. */
+function readInput(file: string, deps: TimelineDeps): { raw: Record<string, unknown>; seedFile?: SeedFile } {
   const raw = deps.readScenarioJson(file);
-  if (raw.format !== SEED_FILE_FORMAT) return raw;
+  if (raw.format !== SEED_FILE_FORMAT) return { raw };
   const seedFile = parseSeedFile(readFileSync(file, "utf8"));
-  return { ...seedFile.scenario, seed: seedFile.seed };
+  return { raw: { ...seedFile.scenario, seed: seedFile.seed }, seedFile };
 }
 
 /**

@@ -8,7 +8,7 @@
  * it came from where one fits (same action, same time, or triggered).
  */
 import type { Observation } from "../check/checker.js";
-import { SIMULATOR_EVENTS } from "../check/events.js";
+import { armsViewKeyedAction, faultActionText, SIMULATOR_EVENTS } from "../check/events.js";
 import type { NodeId } from "../sim/node.js";
 import type { FaultWindow, FaultWindowKind } from "./types.js";
 
@@ -76,7 +76,7 @@ export function faultWindows(observations: readonly Observation[], schedule: rea
       continue;
     }
     // The trigger's suffix (" (at view 5)", " (when v1 logs commit)") is not part of the action's own words.
-    const body = description.replace(/ \((?:at view \d+|when .*|every time .*)\)$/, "");
+    const body = faultActionText(description);
     const words = body.split(" ");
     const action = words[0] ?? "";
     const scheduleIndex = matchSchedule(schedule, matched, action, t, triggered);
@@ -86,12 +86,15 @@ export function faultWindows(observations: readonly Observation[], schedule: rea
     };
     const instant = (nodes: NodeId[] = []): void => add("instant", nodes, { toUs: t });
     const node = words[1] ?? "";
+    // A node action keyed by views (`crash v2 views 3..5`, `clog leader views 3..5`) is armed here; each view's
+    // own action follows as its own event (`crash v2 (v2 views 3..5: view 3)`).
+    const arming = armsViewKeyedAction(description);
     switch (action) {
       case "crash":
       case "crash-point":
       case "torn-write":
       case "wipe":
-        if (!isNode(node)) instant();
+        if (!isNode(node) || arming) instant(isNode(node) ? [node] : []);
         else add("crash", [node]);
         break;
       case "restart":
@@ -114,7 +117,7 @@ export function faultWindows(observations: readonly Observation[], schedule: rea
         // `isolate v2 both`, `isolate v2 (leader) both`, a view-keyed `isolate both v2 (leader views ...)`, or its arming `isolate leader both views 3..5`.
         const target = DIRECTIONS.has(node) ? (words[2] ?? "") : node;
         const id = / id (\S+)/.exec(body)?.[1];
-        if (!isNode(target)) instant();
+        if (!isNode(target) || arming) instant(isNode(target) ? [target] : []);
         else add("isolate", [target], id !== undefined ? { cutId: id } : {});
         break;
       }
@@ -130,7 +133,7 @@ export function faultWindows(observations: readonly Observation[], schedule: rea
         break;
       }
       case "clog":
-        if (!isNode(node)) instant();
+        if (!isNode(node) || arming) instant(isNode(node) ? [node] : []);
         else add("clog", [node]);
         break;
       case "unclog":

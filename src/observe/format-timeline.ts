@@ -77,7 +77,11 @@ export function formatTimeline(timeline: RunTimeline, options: TimelineFormatOpt
     }
     const until = row.endUs ?? timeline.endUs;
     const markers = drawn.map((w) => marker(w, row.startUs, until, row.endUs === null)).join("");
-    const leader = row.leader === undefined ? "?" : row.otherLeaders.length > 0 ? `${row.leader} (also named: ${row.otherLeaders.join(",")})` : row.leader;
+    const alsoProposed = row.proposers.filter((p) => p !== row.leader);
+    const leader =
+      (row.leader ?? "?") +
+      (row.otherLeaders.length > 0 ? ` (also named: ${row.otherLeaders.join(",")})` : "") +
+      (alsoProposed.length > 0 ? ` (${alsoProposed.join(",")} proposed too)` : "");
     const where = row.leaderPlaces.map((p, i) => placeText(p, row.view, i > 0)).join(" -> ") || "?";
     const nodeColumns = nodes.map((n) => {
       const track = timeline.nodes.find((t) => t.node === n);

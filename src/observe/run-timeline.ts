@@ -14,7 +14,8 @@
  * validators are drawn.
  */
 import type { Observation } from "../check/checker.js";
-import { SIMULATOR_EVENTS } from "../check/events.js";
+import { armsViewKeyedAction, SIMULATOR_EVENTS } from "../check/events.js";
+import { WORLD_NODE } from "../harness/world.js";
 import type { Scenario } from "../scenario/schema.js";
 import type { NodeId } from "../sim/node.js";
 import { byzantineNodes, twinsOf } from "../systems/validators/byzantine-plan.js";
@@ -28,7 +29,7 @@ export type { CommitMark, FaultWindow, FaultWindowKind, LeaderPlace, NodeStatus,
 export { LEADER_PLACES_MAX, RUN_TIMELINE_VERSION } from "./types.js";
 
 /** The events the timeline reads; a collector may keep only these (`isTimelineEvent`). */
-const TIMELINE_EVENTS = new Set(["view", "commit", "qc", "tc", "timeout", "boot", "fault", "crash-point", "violation", "phase"]);
+const TIMELINE_EVENTS = new Set(["view", "commit", "propose", "qc", "tc", "timeout", "boot", "fault", "crash-point", "violation", "phase"]);
 
 /** Whether the timeline reads `o` (a run's observer may drop the others to save memory). */
 export function isTimelineEvent(o: Observation): boolean {
@@ -56,6 +57,7 @@ interface Track {
  * @param observations every observation of the run in the order the observer received them (time order);
  *   events the timeline does not read are ignored
  * @returns the timeline (plain data); empty rows when the run logged no view
+ * @throws RangeError when the observations are not in time order
  */
 export function buildRunTimeline(scenario: Scenario, observations: readonly Observation[], options: RunTimelineOptions = {}): RunTimeline {
   const rollup = scenario.rollups[0]!;
@@ -84,14 +86,20 @@ export function buildRunTimeline(scenario: Scenario, observations: readonly Obse
   const qcViews = new Set<number>();
   const tcViews = new Set<number>();
   const timeoutViews = new Set<number>();
+  const proposersOf = new Map<number, NodeId[]>();
   const commits: CommitMark[] = [];
   let violation: TimelineViolation | undefined;
 
+  let previousUs = 0;
   for (const o of observations) {
-    if (o.node === "sim") {
+    if (o.timeUs < previousUs) throw new RangeError(`observations must be in time order: ${o.event} of ${o.node} at ${o.timeUs}us comes after one at ${previousUs}us`);
+    previousUs = o.timeUs;
+    if (o.node === WORLD_NODE) {
       if (SIMULATOR_EVENTS.is(o, "fault")) {
-        const [verb, node] = o.fields.description.split(" ");
-        if ((verb === "crash" || verb === "torn-write" || verb === "wipe") && node !== undefined) goDown(node, o.timeUs);
+        const description = o.fields.description;
+        const [verb, node] = description.split(" ");
+        const arming = armsViewKeyedAction(description);
+        if ((verb === "crash" || verb === "torn-write" || verb === "wipe") && node !== undefined && !arming) goDown(node, o.timeUs);
       } else if (SIMULATOR_EVENTS.is(o, "crash-point")) {
         goDown(o.fields.node, o.timeUs);
       } else if (SIMULATOR_EVENTS.is(o, "violation") && violation === undefined) {
@@ -120,6 +128,10 @@ export function buildRunTimeline(scenario: Scenario, observations: readonly Obse
       const last = track.heights.at(-1);
       if (last === undefined || o.fields.height > last.height) track.heights.push({ timeUs: o.timeUs, height: o.fields.height });
       if (track.honest) commits.push({ node: o.node, height: o.fields.height, blockView: o.fields.view, timeUs: o.timeUs });
+    } else if (track.honest && VALIDATOR_EVENTS.is(o, "propose")) {
+      const list = proposersOf.get(o.fields.view) ?? [];
+      if (!list.includes(o.node)) list.push(o.node);
+      proposersOf.set(o.fields.view, list);
     } else if (track.honest && VALIDATOR_EVENTS.is(o, "qc")) {
       qcViews.add(o.fields.view);
     } else if (track.honest && VALIDATOR_EVENTS.is(o, "tc")) {
@@ -150,6 +162,7 @@ export function buildRunTimeline(scenario: Scenario, observations: readonly Obse
       endUs: rowEndUs,
       ...(leader !== undefined ? { leader } : {}),
       otherLeaders: named.map(([id]) => id).filter((id) => id !== leader),
+      proposers: proposersOf.get(row.view) ?? [],
       leaderPlaces: leader === undefined ? [] : leaderPlaces(leader, trackOf(leader), windows, row.startUs, until),
       outcome,
       commits: inView,

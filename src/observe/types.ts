@@ -104,6 +104,12 @@ export interface ViewRow {
   readonly leader?: NodeId;
   /** Other leaders some honest validators named for this view (their elections disagreed); empty when they all agreed. */
   readonly otherLeaders: readonly NodeId[];
+  /**
+   * The honest validators that proposed in this view, in order. Usually just the leader; an election that
+   * learns from commits (reputation) may name another leader later in the view on a replica that lagged and
+   * committed in the meantime, and that replica proposes too.
+   */
+  readonly proposers: readonly NodeId[];
   /** Where the leader was: at the view's start, then at each change inside the view (at most {@link LEADER_PLACES_MAX}). */
   readonly leaderPlaces: readonly LeaderPlace[];
   readonly outcome: ViewOutcome;

@@ -201,6 +201,37 @@ describe("liveness", () => {
     expect(c.finish(60_000)).toMatchObject({ ok: true, skipped: "no quorum" });
   });
 
+  it("names the views in the gap and their leaders, marking a crashed or isolated leader as its view began", () => {
+    const c = new LivenessChecker(1_000, { healAtUs: 0 }, HONEST);
+    const view = (t: number, node: string, v: number, leader: string) => c.observe(obs(t, node, "view", { view: v, leader }));
+    const fault = (t: number, description: string) => c.observe(obs(t, "sim", "fault", { description }));
+    view(100, "v0", 1, "v1"); // in force when the gap begins
+    c.observe(commit(400, 1));
+    view(500, "v0", 2, "v2");
+    fault(600, "crash v3");
+    view(700, "v1", 3, "v3"); // view 3 begins with its leader down
+    view(710, "v0", 3, "v3"); // no new global view
+    fault(800, "isolate v0 (leader) both");
+    view(900, "v2", 4, "v0");
+    fault(950, "heal");
+    view(1_000, "v0", 5, "v1");
+    c.observe(obs(1_100, "v3", "boot", { committedHeight: 1, lastVotedView: 3, lockedQCView: 1 }));
+    view(1_200, "v0", 6, "v3"); // up again
+    view(5_000, "v0", 7, "v0"); // after the gap ends at 4_000 (no commit at all: the run's end)
+    const r = c.finish(4_000);
+    expect(r.violation?.message).toBe(
+      "no new commit for 0.004s after the previous commit at 0.000s (livenessBound 0.001s); views 1-6 in the gap, leaders v1, v2, v3 (crashed), v0 (isolated), v1, v3",
+    );
+  });
+
+  it("keeps the message bounded: at most 8 leaders, the rest counted", () => {
+    const c = new LivenessChecker(1_000, { healAtUs: 0 }, HONEST);
+    for (let v = 1; v <= 40; v++) c.observe(obs(v * 100, "v0", "view", { view: v, leader: `v${v % 4}` }));
+    const message = c.finish(10_000).violation!.message;
+    expect(message).toMatch(/views 1-40 in the gap, leaders v1, v2, v3, v0, v1, v2, v3, v0, \.\.\. \(\+32 more\)$/);
+    expect(message.length).toBeLessThan(200);
+  });
+
   it("counts only new heights: recommits by lagging validators are not progress", () => {
     const c = new LivenessChecker(1_000, { healAtUs: 0 }, HONEST);
     c.observe(commit(500, 1));

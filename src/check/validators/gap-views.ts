@@ -13,7 +13,7 @@
  * view began.
  */
 import { VALIDATOR_EVENTS } from "../../systems/validators/events.js";
-import { SIMULATOR_EVENTS } from "../events.js";
+import { armsViewKeyedAction, SIMULATOR_EVENTS } from "../events.js";
 import type { HonestValidators, Observation } from "../checker.js";
 
 /** Most leaders named in one summary; the rest are counted. */
@@ -55,6 +55,8 @@ export class GapViews {
     const words = description.split(" ");
     const [verb, node] = words;
     if (node === undefined && verb !== "heal") return;
+    // A node action keyed by views is armed (`crash v2 views 3..5`); each view's own action follows as its own event.
+    if (armsViewKeyedAction(description)) return;
     if (verb === "liveness") {
       this.isolated.clear();
       this.clogged.clear();
