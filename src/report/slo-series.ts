@@ -61,6 +61,7 @@ export class SloRecorder {
     private readonly honest: ReadonlySet<string>,
   ) {}
 
+  /** Takes one observation, in time order (commits, submissions, blocks, heads, boots, root divergences, L1 finalizations; the rest is ignored). */
   observe(o: Observation): void {
     if (POSTING_EVENTS.is(o, "l1-root-finalized")) {
       const committed = this.firstCommitAt.get(o.fields.l2Height);
