@@ -18,6 +18,7 @@
  * `systems/validators/events.ts` and `systems/posting/events.ts`.
  */
 import { z } from "zod";
+import { MESSAGE_CLASSES } from "../net/cuts.js";
 import type { Observation } from "./checker.js";
 
 /** The events of one system: event name -> schema of its fields. */
@@ -99,6 +100,16 @@ export const nodeId = z.string().min(1);
 
 // ---------------------------------------------------------------- the simulator's own events (node `sim`)
 
+/** The fields every message event has (see the message events of {@link SIMULATOR_EVENTS}). */
+const messageEvent = z.strictObject({
+  id: z.number().int().positive(),
+  from: nodeId,
+  to: nodeId,
+  sizeBytes: count,
+  type: z.enum(MESSAGE_CLASSES).optional(),
+  view: count.optional(),
+});
+
 /** Events the world logs itself, as node `sim` (`harness/world.ts`, `harness/catalog.ts`, the systems' operations). */
 export const SIMULATOR_EVENTS = new EventCatalogue("simulator", {
   /**
@@ -125,6 +136,26 @@ export const SIMULATOR_EVENTS = new EventCatalogue("simulator", {
   redeliver: z.strictObject({ from: nodeId, to: nodeId, recordedAtUs: micros, delayUs: micros, bytes: hex }),
   /** `node` crashed with its last unsynced write torn under `key` (null when nothing was torn). */
   "disk-torn": z.strictObject({ node: nodeId, key: z.string().nullable() }),
+
+  // Message events: only when turned on (`World.watchMessages`, `--events-messages`), and only for the event
+  // log and the report (never metrics or checkers). `id` numbers the messages from 1 in the order sent and is the
+  // same in every event of one message (a duplicate is delivered twice under it); `sizeBytes` is its encoded
+  // size; `type` its class and `view` the view it carries (else its sender's current view), from the sender's
+  // `NodeSpec.describeMessage`, when known.
+
+  /** `from` sent message `id` to `to`; `redelivery` when it is an old message the world sent again (`redeliver`). */
+  "message-send": messageEvent.extend({ redelivery: z.literal(true).optional() }),
+  /** Message `id` reached `to`'s host (which decodes it, or logs `malformed`; a paused host queues it). */
+  "message-deliver": messageEvent,
+  /**
+   * Message `id` is lost: `partition` (a cut when sent or when it arrived), `loss` (the link's drop rate),
+   * `held-overflow` (the oldest of too many held messages), `crashed` (its receiver was down when it arrived).
+   */
+  "message-drop": messageEvent.extend({ reason: z.enum(["partition", "loss", "held-overflow", "crashed"]) }),
+  /** The link will deliver message `id` twice. */
+  "message-duplicate": messageEvent,
+  /** Message `id` is held by a clog of `from` or `to` (delayed by the fault until the clog ends, then sent on under its id). */
+  "message-hold": messageEvent,
 });
 
 /**

@@ -35,6 +35,7 @@ import { candidatePool, runSeeds } from "../runtime/explore-pool.js";
 import { loadProgramElf } from "../runtime/program-files.js";
 import { plural } from "./summary.js";
 import { checkOutDir, checkOutFile, durationOptionUs, writeOutputFile } from "./options.js";
+import { runRecorded } from "./run-recording.js";
 
 /** Most seeds one `explore` invocation takes (the seed list is held in memory). */
 const SEEDS_MAX = 10_000_000;
@@ -70,6 +71,8 @@ export interface ExploreCommandOptions {
   healAt?: string;
   /** Print one JSON result (`explore/sweep-result.ts`) on stdout and write it to `--out DIR/shard-I-of-N.json`. */
   json?: boolean;
+  /** A directory: one HTML report per failure (its seed file rerun), named like its seed file with `.html`. */
+  report?: string;
 }
 
 /** Defaults of a Twins search: one twin, three rounds, two groups, 200 cases (the paper's small settings). */
@@ -148,6 +151,11 @@ export async function commandExplore(raw: Record<string, unknown>, options: Expl
   const wallMs = performance.now() - reporting.started;
 
   const tally = reporting.tally;
+  for (const failure of tally.failures) {
+    // One HTML report per failure: its seed file rerun with the recorder on (`--report DIR`).
+    const path = reporting.seedFiles.get(explorationOrder(failure));
+    if (path !== undefined && options.report !== undefined) io.err(`report of seed ${failure.seed}: ${writeFailureReport(path, options.report)}`);
+  }
   if (options.json === true) {
     const mode = options.guided === true ? "guided" : twins !== undefined ? "twins" : options.swarm === true ? "swarm" : "seeds";
     const settings = options.guided === true
@@ -437,4 +445,17 @@ function positiveInteger(flag: string, text: string): number {
 function nonNegativeInteger(flag: string, text: string): number {
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) throw new InputError(flag, `expected a non-negative integer, got ${JSON.stringify(text)}`);
   return Number(text);
+}
+
+/**
+ * Reruns the seed file at `seedPath` with the HTML report on, into `dir` (made if missing).
+ * @returns the report's path: the seed file's name with `.html`
+ */
+function writeFailureReport(seedPath: string, dir: string): string {
+  const seedFile = parseSeedFile(readFileSync(seedPath, "utf8"));
+  const out = checkOutDir("--report", dir);
+  mkdirSync(out, { recursive: true });
+  const path = join(out, `${basename(seedPath, ".json")}.html`);
+  runRecorded(parseScenario({ ...seedFile.scenario, seed: seedFile.seed }), { reportPath: path, reportTitle: `asset-sim report: ${basename(seedPath)}` });
+  return path;
 }

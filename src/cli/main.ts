@@ -1,11 +1,13 @@
 /**
  * The `asset-sim` command line (commander):
  *
- *   asset-sim run SCENARIO [--seed N] [--duration D] [--out DIR] [--json] [--events FILE [--from T] [--to T]] [--safety-only] [--check-determinism] [--check-invariants]
- *   asset-sim replay FILE [--json] [--events FILE [--from T] [--to T]]
+ *   asset-sim run SCENARIO [--seed N] [--duration D] [--out DIR] [--json] [--events FILE [--from T] [--to T] [--events-messages]] [--report FILE] [--safety-only]
+ *                  [--check-determinism] [--check-invariants]
+ *   asset-sim replay FILE [--json] [--events FILE [--from T] [--to T] [--events-messages]] [--report FILE]
  *   asset-sim timeline SEEDFILE|SCENARIO [--from T] [--to T] [--node v0,v1] [--seed N] [--duration D] [--json]   (timeline-command.ts)
+ *   asset-sim report SEEDFILE|SCENARIO -o FILE [--seed N] [--duration D]   (report-command.ts)
  *   asset-sim explore SCENARIO --seeds N [--from S] [--jobs J] [--shard i/n|auto] [--swarm | --guided [--generation G]] [--max-failures N]
- *                              [--duration D] [--out DIR] [--check-determinism] [--json]
+ *                              [--duration D] [--out DIR] [--check-determinism] [--json] [--report DIR]
  *   asset-sim merge DIR... [--json] [-o FILE]
  *   asset-sim explore SCENARIO --twins [--twin-count t] [--rounds R] [--partitions k] [--budget N] [--enumerate | --sample] [--max-failures N] [...]
  *   asset-sim shrink SEEDFILE [--out FILE] [--max-runs N]
@@ -22,19 +24,16 @@
  * exits 2 (never 1, which is a safety verdict).
  * This is one of the two places (with `runtime/`) allowed real IO.
  */
-import { loadProgramElf } from "../runtime/program-files.js";
 import { readScenarioFile, readShippedScenario, shippedScenarioNames } from "../runtime/shipped-scenarios.js";
-import { closeSync, existsSync, openSync, readFileSync, writeSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { basename, join } from "node:path";
 import { Command, CommanderError } from "commander";
 import type { Observation } from "../check/checker.js";
 import { formatDurationUs } from "../config/duration.js";
 import { InputError } from "../config/errors.js";
-import { WORLD_NODE } from "../harness/world.js";
 import { parseScenario } from "../scenario/load.js";
 import { applyOverrides, type ScenarioOverrides } from "../scenario/overrides.js";
-import type { Scenario } from "../scenario/schema.js";
-import { EXIT, runScenario, type RunReport } from "../scenario/run.js";
+import { EXIT, type RunReport } from "../scenario/run.js";
 import { buildSeedFile, compareReplay, parseSeedFile, seedFileName } from "../scenario/seed-file.js";
 import { scenarioToJson } from "../scenario/to-json.js";
 import { PACKAGE_VERSION } from "../version.js";
@@ -42,8 +41,10 @@ import { formatSpeed, formatSummary, plural } from "./summary.js";
 import { commandExplore, commandShrink, type ExploreCommandOptions, type ShrinkCommandOptions } from "./explore-command.js";
 import { commandMerge, type MergeCommandOptions } from "./merge-command.js";
 import { registerNodeCommands } from "./node-command.js";
-import { checkOutDir, durationOptionUs, writeOutputFile } from "./options.js";
+import { checkOutDir, checkOutFile, durationOptionUs, writeOutputFile } from "./options.js";
 import { registerTestnetCommand } from "./testnet-command.js";
+import { registerReportCommand } from "./report-command.js";
+import { runRecorded } from "./run-recording.js";
 import { registerTimelineCommand, timeOption } from "./timeline-command.js";
 
 /** Where the CLI prints: results on `out` (stdout), progress and notes on `err` (stderr). */
@@ -83,6 +84,8 @@ export function cliProgram(io: Io, setExitCode: (code: number) => void): Command
     .option("--events <file>", "write every node event (commits, votes, views, timeouts, faults, the violation...) to FILE as JSON lines")
     .option("--from <t>", "with --events: only events at or after this time (with a unit: 12s, 1500ms); a violation is always written")
     .option("--to <t>", "with --events: only events at or before this time")
+    .option("--events-messages", "with --events: also every message sent, delivered, dropped (and why), duplicated or held")
+    .option("--report <file>", "write an HTML report of the run (space-time diagram, timelines, SLO plots) to FILE")
     .option("--safety-only", "allow any fault load and check safety only: liveness is reported as skipped (sets phases.safetyOnly)")
     .option("--check-determinism", "run twice and exit 6 if the trace digests differ")
     .option("--check-invariants", "every node checks its own invariants after each change (each validator's mempool; slower)")
@@ -98,6 +101,8 @@ export function cliProgram(io: Io, setExitCode: (code: number) => void): Command
     .option("--events <file>", "write every node event of the rerun to FILE as JSON lines")
     .option("--from <t>", "with --events: only events at or after this time (e.g. 12s); a violation is always written")
     .option("--to <t>", "with --events: only events at or before this time")
+    .option("--events-messages", "with --events: also every message sent, delivered, dropped (and why), duplicated or held")
+    .option("--report <file>", "write an HTML report of the rerun to FILE")
     .action((file: string, options: ReplayCommandOptions) => {
       setExitCode(commandReplay(file, options, io));
     });
@@ -118,6 +123,7 @@ export function cliProgram(io: Io, setExitCode: (code: number) => void): Command
     .option("--out <dir>", "where to write the seed files of failed seeds", "./sim-failures")
     .option("--check-determinism", "run each seed twice and fail (exit 6) if the trace digests differ")
     .option("--json", "print one JSON result on stdout (the table goes to stderr) and write it to --out DIR as shard-I-of-N.json, for merge")
+    .option("--report <dir>", "write an HTML report per failure into DIR (its seed file rerun; named like the seed file)")
     .option("--twins", "Twins search (Bano et al., OPODIS 2021): per case, t twins and a (partition, leader) per round 1..R; one seed per case")
     .option("--twin-count <t>", "with --twins: twins of v0..v{t-1} (default 1)")
     .option("--rounds <R>", "with --twins: rounds (views 1..R) with a partition and a leader each (default 3)")
@@ -159,6 +165,7 @@ export function cliProgram(io: Io, setExitCode: (code: number) => void): Command
   registerNodeCommands(program, io, setExitCode);
   registerTestnetCommand(program, io, setExitCode);
   registerTimelineCommand(program, io, setExitCode, { readScenarioJson });
+  registerReportCommand(program, io, readScenarioJson, setExitCode);
 
   program
     .command("list")
@@ -202,6 +209,8 @@ interface RunCommandOptions {
   out: string;
   json?: boolean;
   events?: string;
+  eventsMessages?: boolean;
+  report?: string;
   from?: string;
   to?: string;
   safetyOnly?: boolean;
@@ -212,6 +221,8 @@ interface RunCommandOptions {
 interface ReplayCommandOptions {
   json?: boolean;
   events?: string;
+  eventsMessages?: boolean;
+  report?: string;
   from?: string;
   to?: string;
 }
@@ -245,13 +256,20 @@ function commandRun(scenarioPath: string, options: RunCommandOptions, io: Io): n
   }
   if (options.duration !== undefined) overrides.durationUs = durationOptionUs("--duration", options.duration);
   const outDir = checkOutDir("--out", options.out);
+  if (options.report !== undefined) checkOutFile("--report", options.report);
   if (options.safetyOnly === true) overrides.safetyOnly = true;
   const window = eventWindow(options);
   const { raw, droppedFaults } = applyOverrides(readScenarioJson(scenarioPath), overrides);
   if (droppedFaults > 0) io.err(`note: --duration drops ${plural(droppedFaults, "fault action")} scheduled after the new end`);
   const scenario = parseScenario(raw);
   const started = performance.now();
-  const report = runWithEventLog(scenario, options.events, options.checkInvariants === true, window);
+  const report = runRecorded(scenario, {
+    ...(options.events !== undefined ? { eventsPath: options.events, eventsWindow: window } : {}),
+    ...(options.eventsMessages === true ? { eventsMessages: true } : {}),
+    ...(options.report !== undefined ? { reportPath: options.report } : {}),
+    ...startupTrace(),
+    ...(options.checkInvariants === true ? { checkInvariants: true } : {}),
+  });
   const wallMs = performance.now() - started;
   let writeError: InputError | undefined;
   if (report.violation !== undefined) {
@@ -272,7 +290,7 @@ function commandRun(scenarioPath: string, options: RunCommandOptions, io: Io): n
   }
   io.err(formatSpeed(report, wallMs));
   if (options.checkDeterminism === true) {
-    const second = runWithEventLog(scenario, undefined, options.checkInvariants === true);
+    const second = runRecorded(scenario, options.checkInvariants === true ? { checkInvariants: true } : {});
     if (second.traceDigest !== report.traceDigest) {
       io.err(`error: nondeterminism: two runs of seed ${scenario.seed} gave different trace digests: first ${report.traceDigest}, second ${second.traceDigest}`);
       return EXIT.nondeterministic;
@@ -304,6 +322,7 @@ function namesNoLeaderElection(scenario: unknown): boolean {
 
 function commandReplay(file: string, options: ReplayCommandOptions, io: Io): number {
   const window = eventWindow(options);
+  if (options.report !== undefined) checkOutFile("--report", options.report);
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -324,7 +343,12 @@ function commandReplay(file: string, options: ReplayCommandOptions, io: Io): num
   }
   const scenario = parseScenario({ ...seedFile.scenario, seed: seedFile.seed });
   const started = performance.now();
-  const report = runWithEventLog(scenario, options.events, false, window);
+  const report = runRecorded(scenario, {
+    ...(options.events !== undefined ? { eventsPath: options.events, eventsWindow: window } : {}),
+    ...(options.eventsMessages === true ? { eventsMessages: true } : {}),
+    ...(options.report !== undefined ? { reportPath: options.report, reportTitle: `asset-sim report: replay of ${basename(file)}` } : {}),
+    ...startupTrace(),
+  });
   const wallMs = performance.now() - started;
   const verdict = compareReplay(seedFile, report);
   if (options.json === true) {
@@ -341,49 +365,6 @@ function commandReplay(file: string, options: ReplayCommandOptions, io: Io): num
   return verdict.reproduced ? report.exitCode : EXIT.notReproduced;
 }
 
-/**
- * Runs the scenario; when `path` is given, appends each node event to it as
- * one JSON line (byte payloads become their length): those whose time is
- * inside `window` (microseconds, both ends included), and every `violation`
- * (a safety violation when it is found, a liveness one at the end of the run).
- * @throws InputError when the file cannot be opened
- */
-function runWithEventLog(scenario: Scenario, path: string | undefined, checkInvariants = false, window: EventWindow = { fromUs: 0, toUs: Number.POSITIVE_INFINITY }): RunReport {
-  const programElf = scenario.l1.enabled ? loadProgramElf() : undefined;
-  const startupTrace = startupTraceObserver();
-  const environment = {
-    ...(programElf !== undefined ? { programElf } : {}),
-    ...(checkInvariants ? { checkInvariants } : {}),
-    ...(startupTrace !== undefined && path === undefined ? { observer: startupTrace } : {}),
-  };
-  if (path === undefined) return runScenario(scenario, environment);
-  let fd: number;
-  try {
-    fd = openSync(path, "w");
-  } catch (error) {
-    throw new InputError("--events", `cannot write ${path}: ${(error as Error).message}`);
-  }
-  let buffer: string[] = [];
-  const flush = (): void => {
-    if (buffer.length > 0) writeSync(fd, buffer.join(""));
-    buffer = [];
-  };
-  try {
-    return runScenario(scenario, {
-      ...environment,
-      observer: (o: Observation) => {
-        startupTrace?.(o);
-        if ((o.timeUs < window.fromUs || o.timeUs > window.toUs) && !(o.node === WORLD_NODE && o.event === "violation")) return;
-        buffer.push(`${JSON.stringify({ timeUs: o.timeUs, node: o.node, event: o.event, ...o.fields }, bytesAsLength)}\n`);
-        if (buffer.length >= 1000) flush();
-      },
-    });
-  } finally {
-    flush();
-    closeSync(fd);
-  }
-}
-
 /** True when `text` is a JSON object that is no seed file (no `format` field) but names a scenario (`name`, as every scenario file does). */
 function looksLikeScenario(text: string): boolean {
   let raw: unknown;
@@ -395,25 +376,27 @@ function looksLikeScenario(text: string): boolean {
   return typeof raw === "object" && raw !== null && !Array.isArray(raw) && !("format" in raw) && typeof (raw as { name?: unknown }).name === "string";
 }
 
-/** The environment variable that turns on the startup trace (see {@link startupTraceObserver}). */
+/** The environment variable that turns on the startup trace (see {@link startupTrace}). */
 export const STARTUP_TRACE_ENV = "ASSET_SIM_STARTUP_TRACE";
 
 /**
- * With `ASSET_SIM_STARTUP_TRACE=1`: an observer that prints once to stderr the
+ * With `ASSET_SIM_STARTUP_TRACE=1`: run options with an observer that prints once to stderr the
  * wall milliseconds from the process start (`performance.timeOrigin`) to the
  * run's first node event, and the CPU milliseconds spent by then,
  * `startup: first event at 412 ms wall, 380 ms CPU`. A listener only:
  * the trace digest is that of a plain run. Wall time goes to stderr, never into
  * a result.
- * @returns undefined when the variable is not set
+ * @returns no options when the variable is not set
  */
-function startupTraceObserver(): ((o: Observation) => void) | undefined {
-  if (process.env[STARTUP_TRACE_ENV] !== "1") return undefined;
+function startupTrace(): { observer?: (o: Observation) => void } {
+  if (process.env[STARTUP_TRACE_ENV] !== "1") return {};
   let seen = false;
-  return () => {
-    if (seen) return;
-    seen = true;
-    process.stderr.write(`startup: first event at ${performance.now().toFixed(0)} ms wall, ${cpuMs()} ms CPU (process start to the first node event)\n`);
+  return {
+    observer: () => {
+      if (seen) return;
+      seen = true;
+      process.stderr.write(`startup: first event at ${performance.now().toFixed(0)} ms wall, ${cpuMs()} ms CPU (process start to the first node event)\n`);
+    },
   };
 }
 
@@ -421,10 +404,6 @@ function startupTraceObserver(): ((o: Observation) => void) | undefined {
 function cpuMs(): string {
   const { user, system } = process.cpuUsage();
   return ((user + system) / 1000).toFixed(0);
-}
-
-function bytesAsLength(_key: string, value: unknown): unknown {
-  return value instanceof Uint8Array ? { bytes: value.length } : value;
 }
 
 function printReport(report: RunReport, json: boolean, io: Io): void {

@@ -17,7 +17,7 @@ import type { Checker, Observation, Violation } from "../check/checker.js";
 import { sha256 } from "../crypto/hash.js";
 import { WireDecodeError } from "../net/codec.js";
 import type { CutFilter, MessageInfo } from "../net/cuts.js";
-import { SimNetwork, type CutHandle, type IsolationDirection, type SimNetworkConfig } from "../net/sim-network.js";
+import { SimNetwork, type CutHandle, type IsolationDirection, type NetworkMessageEvent, type SimNetworkConfig } from "../net/sim-network.js";
 import { assert } from "../sim/assert.js";
 import { SimHost, type ClockSetting, type CrashPoint } from "../sim/host.js";
 import type { Node, NodeId } from "../sim/node.js";
@@ -120,6 +120,8 @@ export class World {
   private honestView = 0;
   /** True once a filtered cut may be armed: each message sent is described for it ({@link describeMessages}). */
   private describing = false;
+  /** True once message events are on ({@link watchMessages}): each message sent is described for them. */
+  private watchingMessages = false;
   /** Told of every heal: `undefined` for a heal of everything, else the name of the cut healed. */
   private readonly healListeners: ((id: string | undefined) => void)[] = [];
 
@@ -128,7 +130,7 @@ export class World {
     this.sim = new Simulation(config.seed);
     this.continueAfterViolation = config.continueAfterViolation === true;
     this.network = new SimNetwork(this.sim, config.network, this.sim.rng("network"));
-    this.network.onDeliver((from, to, bytes) => this.deliver(from, to, bytes));
+    this.network.onDeliver((from, to, bytes, id, info) => this.deliver(from, to, bytes, id, info));
   }
 
   // ------------------------------------------------------------ nodes
@@ -296,6 +298,31 @@ export class World {
     if (this.announced.has(violation.invariant)) return;
     this.announced.add(violation.invariant);
     this.announceViolation(violation);
+  }
+
+  /**
+   * Turns message events on: from now on every message sent, delivered, dropped (with its reason),
+   * duplicated or held is an observation of node `sim` (`message-send`, `message-deliver`, `message-drop`,
+   * `message-duplicate`, `message-hold`; fields in `check/events.ts`), handed to the `watch` listeners only:
+   * metrics, checkers, derivers and event triggers never see them, and nothing is drawn at random, so the
+   * run (its trace digest, its report) is the same with them or without. Off by default, at no cost.
+   * Call before the run. Each message is described by its sender's spec (as for filtered cuts,
+   * {@link messageInfo}).
+   */
+  watchMessages(): void {
+    if (this.watchingMessages) return;
+    this.watchingMessages = true;
+    this.network.watchMessages((e) => this.announceMessage(e));
+  }
+
+  private announceMessage(e: NetworkMessageEvent): void {
+    const fields: Record<string, unknown> = { id: e.id, from: e.from, to: e.to, sizeBytes: e.bytes.length };
+    if (e.info?.type !== undefined) fields.type = e.info.type;
+    if (e.info?.view !== undefined) fields.view = e.info.view;
+    if (e.reason !== undefined) fields.reason = e.reason;
+    if (e.redelivery === true) fields.redelivery = true;
+    const o: Observation = { timeUs: this.sim.nowUs, node: WORLD_NODE, event: `message-${e.kind}`, fields };
+    for (const listener of this.listeners.watch) listener(o);
   }
 
   /** Writes a `violation` observation (for the event log) without stopping anything: a liveness verdict at the end. */
@@ -555,7 +582,7 @@ export class World {
     for (const message of candidates.slice(0, chosen)) {
       const delayUs = rng.intBetween(1, 10_000);
       this.observe({ timeUs: this.sim.nowUs, node: WORLD_NODE, event: "redeliver", fields: { from: message.from, to, recordedAtUs: message.atUs, delayUs, bytes: toHex(message.bytes) } });
-      this.network.redeliver(message, delayUs, this.describing ? this.recordedInfo(message.from, message.bytes) : undefined);
+      this.network.redeliver(message, delayUs, this.describing || this.watchingMessages ? this.recordedInfo(message.from, message.bytes) : undefined);
     }
     return chosen;
   }
@@ -651,7 +678,7 @@ export class World {
   /** Puts a message on the network; a message to an identity with several instances goes to each (never back to the sender). */
   private transmit(from: NodeId, to: NodeId, msg: unknown): void {
     const instances = this.instancesOf.get(to);
-    const info = this.describing ? this.messageInfo(from, msg) : undefined;
+    const info = this.describing || this.watchingMessages ? this.messageInfo(from, msg) : undefined;
     if (instances === undefined) return this.network.send(from, to, this.encode(from, msg), info);
     for (const instance of instances) if (instance !== from) this.network.send(from, instance, this.encode(from, msg), info);
   }
@@ -676,10 +703,10 @@ export class World {
     return encoded.bytes;
   }
 
-  private deliver(from: NodeId, to: NodeId, bytes: Uint8Array): void {
+  private deliver(from: NodeId, to: NodeId, bytes: Uint8Array, id: number, info: MessageInfo | undefined): void {
     const host = this.hostsById.get(to);
     if (host === undefined || !host.running) {
-      this.network.stats.dropped++;
+      this.network.reportLostAtReceiver(id, from, to, bytes, info);
       return;
     }
     let digest = this.payloadDigests.get(bytes);

@@ -14,12 +14,19 @@
  * filtered one (views, message types) looks at each message's
  * {@link MessageInfo}, which the sender hands over with the bytes.
  */
+import { assert } from "../sim/assert.js";
 import type { NodeId } from "../sim/node.js";
 import { makeCut, separatedLinks, type Cut, type CutFilter, type CutShape, type MessageInfo } from "./cuts.js";
 import type { Rng } from "../sim/rng.js";
 import type { Simulation } from "../sim/simulation.js";
 import { sampleLatencyUs, type LatencyModel } from "./latency.js";
-import type { DeliverHandler, Transport } from "./transport.js";
+import type { Transport } from "./transport.js";
+
+/**
+ * What the simulated network hands a delivered message to: {@link Transport}'s handler, plus the message's
+ * id for message events (0 when they are off) and the sender's description of it.
+ */
+export type SimDeliverHandler = (from: NodeId, to: NodeId, bytes: Uint8Array, id: number, info: MessageInfo | undefined) => void;
 
 /** Behaviour of one directed link. Rates are probabilities in [0, 1] per message. */
 export interface LinkConfig {
@@ -62,10 +69,46 @@ export interface NetworkStats {
 export type IsolationDirection = "both" | "inbound" | "outbound";
 
 interface HeldMessage {
+  /** The message's number for message events (0 when they are off). */
+  id: number;
   from: NodeId;
   to: NodeId;
   bytes: Uint8Array;
   info: MessageInfo | undefined;
+}
+
+/**
+ * Why the network (or the world, for a receiver that is down) lost a message:
+ * `partition` a cut in force when it was sent or when it arrived, `loss` the
+ * link's random drop rate, `held-overflow` the oldest held message dropped when
+ * more than `heldMessagesMax` were held, `crashed` its receiver was down when
+ * it arrived (reported by the world).
+ */
+export type DropReason = "partition" | "loss" | "held-overflow" | "crashed";
+
+/**
+ * One thing that happened to a message on the network, for message events
+ * ({@link SimNetwork.watchMessages}). `id` is the message's number (from 1, in
+ * the order sent), the same for its every event: a duplicate is delivered
+ * twice under its id, a held message is sent on under its id when released.
+ * - `send`: a node sent it (`redelivery`: the world sent an old message again);
+ * - `deliver`: it reached its receiver's host (which decodes it, or logs `malformed`);
+ * - `drop`: it is lost, with the {@link DropReason};
+ * - `duplicate`: the link will deliver it twice;
+ * - `hold`: a clogged end holds it until the clog ends.
+ */
+export interface NetworkMessageEvent {
+  readonly kind: "send" | "deliver" | "drop" | "duplicate" | "hold";
+  readonly id: number;
+  readonly from: NodeId;
+  readonly to: NodeId;
+  readonly bytes: Uint8Array;
+  /** The sender's description of the message, as handed to {@link SimNetwork.send}. */
+  readonly info: MessageInfo | undefined;
+  /** Only for `drop`. */
+  readonly reason?: DropReason;
+  /** Only for a `send` of an old message sent again ({@link SimNetwork.redeliver}). */
+  readonly redelivery?: true;
 }
 
 /** A handle to one cut, to undo it alone ({@link SimNetwork.removeCut}). */
@@ -113,7 +156,10 @@ export class SimNetwork implements Transport {
   private recordedSeq = 0;
   /** Old messages delivered again ({@link redeliver}) so far; not part of {@link stats}, so reports of runs without redelivery are unchanged. */
   redeliveredCount = 0;
-  private deliverHandler: DeliverHandler = () => {};
+  private deliverHandler: SimDeliverHandler = () => {};
+  /** Told of every message event while message events are on ({@link watchMessages}); undefined (the default) costs nothing. */
+  private messageWatcher: ((event: NetworkMessageEvent) => void) | undefined;
+  private lastMessageId = 0;
 
   /**
    * @param sim the kernel that schedules deliveries
@@ -135,8 +181,37 @@ export class SimNetwork implements Transport {
     if (!this.nodes.includes(id)) this.nodes.push(id);
   }
 
-  onDeliver(handler: DeliverHandler): void {
+  onDeliver(handler: SimDeliverHandler): void {
     this.deliverHandler = handler;
+  }
+
+  /**
+   * Tells `watcher` of every message sent from now on and of what becomes of it
+   * ({@link NetworkMessageEvent}). Watching draws nothing at random and changes
+   * no delivery, so a run's trace digest is the same with it or without.
+   * @throws AssertionError when a watcher is already set
+   */
+  watchMessages(watcher: (event: NetworkMessageEvent) => void): void {
+    assert(this.messageWatcher === undefined, "the network's messages are watched once");
+    this.messageWatcher = watcher;
+  }
+
+  /**
+   * Reports that a message the network handed over was lost at its receiver (a host that is down): the
+   * world calls this from its deliver handler, with the message's id (0 when message events are off).
+   */
+  reportLostAtReceiver(id: number, from: NodeId, to: NodeId, bytes: Uint8Array, info: MessageInfo | undefined): void {
+    this.stats.dropped++;
+    this.messageWatcher?.({ kind: "drop", id, from, to, bytes, info, reason: "crashed" });
+  }
+
+  private emit(kind: NetworkMessageEvent["kind"], id: number, from: NodeId, to: NodeId, bytes: Uint8Array, info: MessageInfo | undefined, reason?: DropReason): void {
+    this.messageWatcher!({ kind, id, from, to, bytes, info, ...(reason !== undefined ? { reason } : {}) });
+  }
+
+  private drop(id: number, from: NodeId, to: NodeId, bytes: Uint8Array, info: MessageInfo | undefined, reason: DropReason): void {
+    this.stats.dropped++;
+    if (this.messageWatcher !== undefined) this.emit("drop", id, from, to, bytes, info, reason);
   }
 
   /**
@@ -145,7 +220,12 @@ export class SimNetwork implements Transport {
    */
   send(from: NodeId, to: NodeId, bytes: Uint8Array, info?: MessageInfo): void {
     this.stats.sent++;
-    this.transmit(from, to, bytes, info);
+    let id = 0;
+    if (this.messageWatcher !== undefined) {
+      id = ++this.lastMessageId;
+      this.emit("send", id, from, to, bytes, info);
+    }
+    this.transmit(id, from, to, bytes, info);
   }
 
   /**
@@ -226,7 +306,7 @@ export class SimNetwork implements Transport {
       else release.push(message);
     }
     this.held = keep;
-    for (const message of release) this.transmit(message.from, message.to, message.bytes, message.info);
+    for (const message of release) this.transmit(message.id, message.from, message.to, message.bytes, message.info);
   }
 
   /**
@@ -251,22 +331,28 @@ export class SimNetwork implements Transport {
    */
   redeliver(message: RecordedDelivery, delayUs: number, info?: MessageInfo): void {
     const { from, to, bytes } = message;
+    let id = 0;
+    if (this.messageWatcher !== undefined) {
+      id = ++this.lastMessageId;
+      this.messageWatcher({ kind: "send", id, from, to, bytes, info, redelivery: true });
+    }
     this.sim.after(delayUs, () =>
-      this.arrive(from, to, bytes, info, () => {
+      this.arrive(id, from, to, bytes, info, () => {
         this.redeliveredCount++;
-        this.deliverHandler(from, to, bytes);
+        if (this.messageWatcher !== undefined) this.emit("deliver", id, from, to, bytes, info);
+        this.deliverHandler(from, to, bytes, id, info);
       }),
     );
   }
 
   /** A message at the end of its link: lost across a cut, held for a clog, else `handOver` runs. */
-  private arrive(from: NodeId, to: NodeId, bytes: Uint8Array, info: MessageInfo | undefined, handOver: () => void): void {
+  private arrive(id: number, from: NodeId, to: NodeId, bytes: Uint8Array, info: MessageInfo | undefined, handOver: () => void): void {
     if (this.isBlocked(from, to, info)) {
-      this.stats.dropped++;
+      this.drop(id, from, to, bytes, info, "partition");
       return;
     }
     if (this.clogged.has(from) || this.clogged.has(to)) {
-      this.hold({ from, to, bytes, info });
+      this.hold({ id, from, to, bytes, info });
       return;
     }
     handOver();
@@ -289,34 +375,36 @@ export class SimNetwork implements Transport {
     return this.cuts.size > 0;
   }
 
-  private transmit(from: NodeId, to: NodeId, bytes: Uint8Array, info: MessageInfo | undefined): void {
+  private transmit(id: number, from: NodeId, to: NodeId, bytes: Uint8Array, info: MessageInfo | undefined): void {
     if (this.clogged.has(from) || this.clogged.has(to)) {
-      this.hold({ from, to, bytes, info });
+      this.hold({ id, from, to, bytes, info });
       return;
     }
     if (this.isBlocked(from, to, info)) {
-      this.stats.dropped++;
+      this.drop(id, from, to, bytes, info, "partition");
       return;
     }
     const link = this.overrides.get(linkKey(from, to)) ?? this.defaultLink;
     if (this.rng.chance(link.dropRate)) {
-      this.stats.dropped++;
+      this.drop(id, from, to, bytes, info, "loss");
       return;
     }
-    this.schedule(from, to, bytes, info, link);
+    this.schedule(id, from, to, bytes, info, link);
     if (this.rng.chance(link.duplicateRate)) {
       this.stats.duplicated++;
-      this.schedule(from, to, bytes, info, link);
+      if (this.messageWatcher !== undefined) this.emit("duplicate", id, from, to, bytes, info);
+      this.schedule(id, from, to, bytes, info, link);
     }
   }
 
-  private schedule(from: NodeId, to: NodeId, bytes: Uint8Array, info: MessageInfo | undefined, link: LinkConfig): void {
+  private schedule(id: number, from: NodeId, to: NodeId, bytes: Uint8Array, info: MessageInfo | undefined, link: LinkConfig): void {
     const latencyUs = sampleLatencyUs(link.latency, this.rng);
     this.sim.after(latencyUs, () =>
-      this.arrive(from, to, bytes, info, () => {
+      this.arrive(id, from, to, bytes, info, () => {
         this.stats.delivered++;
         if (this.recordedPerLinkMax > 0) this.record(from, to, bytes);
-        this.deliverHandler(from, to, bytes);
+        if (this.messageWatcher !== undefined) this.emit("deliver", id, from, to, bytes, info);
+        this.deliverHandler(from, to, bytes, id, info);
       }),
     );
   }
@@ -335,9 +423,10 @@ export class SimNetwork implements Transport {
   private hold(message: HeldMessage): void {
     this.stats.held++;
     this.held.push(message);
+    if (this.messageWatcher !== undefined) this.emit("hold", message.id, message.from, message.to, message.bytes, message.info);
     if (this.held.length > this.heldMessagesMax) {
-      this.held.shift();
-      this.stats.dropped++;
+      const oldest = this.held.shift()!;
+      this.drop(oldest.id, oldest.from, oldest.to, oldest.bytes, oldest.info, "held-overflow");
     }
   }
 }

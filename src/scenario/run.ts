@@ -83,6 +83,8 @@ export interface RunReport {
 export interface RunOptions {
   /** Receives every node event as it happens (an event log, a debugger); must not change anything. */
   observer?: (o: Observation) => void;
+  /** The observer also receives message events (`message-send`, `message-deliver`...; see `World.watchMessages`): the run is the same. */
+  messageEvents?: boolean;
   /** The AssetRollup program's ELF; required when the scenario runs the L1 (see `RunEnvironment`). */
   programElf?: Uint8Array;
   /** Extra nodes hosted beside the scenario's (tests only; see `RunEnvironment.extraNodes`). */
@@ -105,6 +107,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
     ...(options.checkInvariants === true ? { checkInvariants: true } : {}),
   });
   if (options.observer !== undefined) run.addObserver(options.observer);
+  if (options.messageEvents === true) run.world.watchMessages();
   return runAndJudge(run);
 }
 

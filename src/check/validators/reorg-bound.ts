@@ -9,22 +9,16 @@
  * not a reorg. Only the heads of the honest validators it is given are judged
  * (the blocks of every node enter the graph: only replicas log `block`).
  */
-import { GENESIS_BLOCK } from "../../consensus/genesis.js";
-import { toHex } from "../../crypto/hash.js";
 import type { NodeId } from "../../sim/node.js";
 import { VALIDATOR_EVENTS } from "../../systems/validators/events.js";
+import { BlockGraph } from "./block-graph.js";
 import { safetyVerdict, type Checker, type HonestValidators, type InvariantResult, type Observation, type Violation } from "../checker.js";
-
-interface BlockRef {
-  readonly parent: string;
-  readonly height: number;
-}
 
 /** Checks the reorg bound (see the file comment): fails when a head rolls back more than `maxReorgDepth` blocks. */
 export class ReorgBoundChecker implements Checker {
   readonly name = "reorg-bound";
   readonly kind = "safety" as const;
-  private readonly blocks = new Map<string, BlockRef>([[toHex(GENESIS_BLOCK.hash), { parent: "", height: 0 }]]);
+  private readonly blocks = new BlockGraph();
   private readonly heads = new Map<NodeId, string>();
   private deepest = 0;
   private reorgs = 0;
@@ -43,7 +37,7 @@ export class ReorgBoundChecker implements Checker {
     if (!VALIDATOR_EVENTS.is(o, "block", "boot", "head")) return undefined;
     switch (o.event) {
       case "block":
-        this.blocks.set(o.fields.hash, { parent: o.fields.parent, height: o.fields.height });
+        this.blocks.add(o.fields.hash, o.fields.parent, o.fields.height);
         return undefined;
       case "boot":
         this.heads.delete(o.node);
@@ -54,7 +48,7 @@ export class ReorgBoundChecker implements Checker {
         const previous = this.heads.get(o.node);
         this.heads.set(o.node, hash);
         if (previous === undefined) return undefined;
-        const depth = this.rollbackDepth(previous, hash);
+        const depth = this.blocks.rollbackDepth(previous, hash);
         if (depth === 0) return undefined;
         this.reorgs++;
         this.deepest = Math.max(this.deepest, depth);
@@ -75,31 +69,5 @@ export class ReorgBoundChecker implements Checker {
 
   finish(): InvariantResult {
     return safetyVerdict(this.name, { deepestReorg: this.deepest, reorgs: this.reorgs, maxReorgDepth: this.maxReorgDepth }, this.violation);
-  }
-
-  /** Blocks of `from`'s chain above the common ancestor with `to`. */
-  private rollbackDepth(from: string, to: string): number {
-    const start = this.blocks.get(from);
-    let a = from;
-    let b = to;
-    let aRef = start;
-    let bRef = this.blocks.get(to);
-    if (aRef === undefined || bRef === undefined) return 0;
-    while (bRef !== undefined && bRef.height > aRef.height) {
-      b = bRef.parent;
-      bRef = this.blocks.get(b);
-    }
-    while (aRef !== undefined && bRef !== undefined && aRef.height > bRef.height) {
-      a = aRef.parent;
-      aRef = this.blocks.get(a);
-    }
-    while (aRef !== undefined && bRef !== undefined && a !== b) {
-      a = aRef.parent;
-      b = bRef.parent;
-      aRef = this.blocks.get(a);
-      bRef = this.blocks.get(b);
-    }
-    if (aRef === undefined || start === undefined) return 0;
-    return start.height - aRef.height;
   }
 }
