@@ -29,6 +29,7 @@ import { buildSeedFile, parseSeedFile, seedFileName } from "../scenario/seed-fil
 import { shrinkScenario } from "../explore/shrink.js";
 import { scenarioToJson } from "../scenario/to-json.js";
 import { candidatePool, runSeeds } from "../runtime/explore-pool.js";
+import { sharingOption } from "./sharing-option.js";
 import { loadProgramElf } from "../runtime/program-files.js";
 
 /** Most seeds one `explore` invocation takes (the seed list is held in memory). */
@@ -52,6 +53,7 @@ export interface ExploreCommandOptions {
   maxFailures?: string;
   out: string;
   checkDeterminism?: boolean;
+  checkSharing?: string | boolean;
   /** A Twins search (see `explore/twins/`) instead of the scenario's own plan. */
   twins?: boolean;
   twinCount?: string;
@@ -223,6 +225,7 @@ async function exploreSeedRange(
     jobs,
     swarm: options.swarm === true,
     checkDeterminism: options.checkDeterminism === true,
+    sharing: sharingOption(options.checkSharing),
     ...(twins !== undefined ? { twins } : {}),
     onOutcome: (outcome) => {
       outcomes.push(outcome);
@@ -241,7 +244,7 @@ async function exploreGuided(base: Scenario, from: number, count: number, jobs: 
   const explorer = new GuidedExplorer(planSpace(base), { from, runs: count, generationSize });
   const maxNote = reporting.maxFailures === undefined ? "" : `, stop after ${reporting.maxFailures} failure(s)`;
   io.err(`explore: ${base.name}, guided from seed ${from}, ${count} runs in generations of ${generationSize}, ${jobs} job(s)${options.checkDeterminism === true ? ", determinism checked" : ""}${maxNote}`);
-  const pool = candidatePool(jobs, { checkDeterminism: options.checkDeterminism === true });
+  const pool = candidatePool(jobs, { checkDeterminism: options.checkDeterminism === true, sharing: sharingOption(options.checkSharing) });
   const outcomes: CandidateOutcome[] = [];
   try {
     const maxFailures = reporting.maxFailures;

@@ -1,8 +1,8 @@
 /**
  * The `asset-sim` command line (commander):
  *
- *   asset-sim run SCENARIO [--seed N] [--duration D] [--out DIR] [--json] [--events FILE] [--check-determinism] [--check-invariants]
- *   asset-sim replay FILE [--json] [--events FILE]
+ *   asset-sim run SCENARIO [--seed N] [--duration D] [--out DIR] [--json] [--events FILE] [--check-determinism] [--check-invariants] [--check-sharing [k]]
+ *   asset-sim replay FILE [--json] [--events FILE] [--check-sharing [k]]
  *   asset-sim explore SCENARIO --seeds N [--from S] [--jobs J] [--shard i/n] [--swarm | --guided [--generation G]] [--max-failures N]
  *                              [--duration D] [--out DIR] [--check-determinism]
  *   asset-sim explore SCENARIO --twins [--twin-count t] [--rounds R] [--partitions k] [--budget N] [--enumerate | --sample] [--max-failures N] [...]
@@ -14,7 +14,8 @@
  *
  * Exit codes: 0 all invariants held, 1 safety violated, 2 bad input,
  * 3 liveness bound missed, 4 a node threw, 5 replay did not reproduce,
- * 6 two runs of one seed gave different trace digests (`--check-determinism`).
+ * 6 two runs of one seed gave different trace digests (`--check-determinism`),
+ * 7 a shared answer of the simulator differed from computing it (`--check-sharing`).
  * This is one of the two places (with `runtime/`) allowed real IO.
  */
 import { loadProgramElf } from "../runtime/program-files.js";
@@ -29,6 +30,8 @@ import { parseScenario } from "../scenario/load.js";
 import { applyOverrides, type ScenarioOverrides } from "../scenario/overrides.js";
 import type { Scenario } from "../scenario/schema.js";
 import { EXIT, runScenario, type RunReport } from "../scenario/run.js";
+import { CHECK_SHARING_EVERY_DEFAULT, sharingCheckOf, SharingMismatchError, type SharingCheck, type SharingOptions } from "../sim/run-memo.js";
+import { sharingOption } from "./sharing-option.js";
 import { buildSeedFile, compareReplay, parseSeedFile, seedFileName } from "../scenario/seed-file.js";
 import { scenarioToJson } from "../scenario/to-json.js";
 import { PACKAGE_VERSION } from "../version.js";
@@ -84,6 +87,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
     .option("--safety-only", "allow any fault load and check safety only: liveness is reported as skipped (sets phases.safetyOnly)")
     .option("--check-determinism", "run twice and exit 6 if the trace digests differ")
     .option("--check-invariants", "every node checks its own invariants after each change (each validator's mempool; slower)")
+    .option("--check-sharing [k]", `recompute every k-th answer the simulated nodes share (block execution, transaction decoding; default k ${CHECK_SHARING_EVERY_DEFAULT}) and exit 7 on a difference`)
     .action((scenarioPath: string, options: RunCommandOptions) => {
       exitCode = commandRun(scenarioPath, options, io);
     });
@@ -94,6 +98,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
     .argument("<file>", "seed file written by a failed run")
     .option("--json", "print the JSON report (with a `replay` verdict) instead of the summary")
     .option("--events <file>", "write every node event of the rerun to FILE as JSON lines")
+    .option("--check-sharing [k]", `recompute every k-th answer the simulated nodes share (default k ${CHECK_SHARING_EVERY_DEFAULT}) and exit 7 on a difference`)
     .action((file: string, options: ReplayCommandOptions) => {
       exitCode = commandReplay(file, options, io);
     });
@@ -113,6 +118,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
     .option("--duration <d>", "override the scenario's duration (e.g. 10s, or microseconds)")
     .option("--out <dir>", "where to write the seed files of failed seeds", "./sim-failures")
     .option("--check-determinism", "run each seed twice and fail (exit 6) if the trace digests differ")
+    .option("--check-sharing [k]", `recompute every k-th answer the simulated nodes share (default k ${CHECK_SHARING_EVERY_DEFAULT}) and exit 7 on a difference`)
     .option("--twins", "Twins search (Bano et al., OPODIS 2021): per case, t twins and a (partition, leader) per round 1..R; one seed per case")
     .option("--twin-count <t>", "with --twins: twins of v0..v{t-1} (default 1)")
     .option("--rounds <R>", "with --twins: rounds (views 1..R) with a partition and a leader each (default 3)")
@@ -166,6 +172,12 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
       io.err(`error: ${error.message}`);
       return EXIT.badInput;
     }
+    // From a worker thread the error arrives as a plain Error with the same name.
+    if (error instanceof SharingMismatchError || (error instanceof Error && error.name === "SharingMismatchError")) {
+      io.err(`error: ${error.message}`);
+      io.err("error: the simulator's shared work (sim/run-memo.ts) gave a different answer than computing it; rerun with ASSET_SIM_SHARING=off for results without sharing");
+      return EXIT.sharingMismatch;
+    }
     throw error;
   }
   return exitCode;
@@ -180,11 +192,18 @@ interface RunCommandOptions {
   safetyOnly?: boolean;
   checkDeterminism?: boolean;
   checkInvariants?: boolean;
+  checkSharing?: string | boolean;
 }
 
 interface ReplayCommandOptions {
   json?: boolean;
   events?: string;
+  checkSharing?: string | boolean;
+}
+
+/** A line saying how many shared answers the check recomputed (stderr). */
+function sharingCheckLine(check: SharingCheck | undefined): string | undefined {
+  return check === undefined ? undefined : `sharing check: ${check.checked} shared answers recomputed (one in ${check.every}), all equal`;
 }
 
 function commandRun(scenarioPath: string, options: RunCommandOptions, io: Io): number {
@@ -203,8 +222,10 @@ function commandRun(scenarioPath: string, options: RunCommandOptions, io: Io): n
   const { raw, droppedFaults } = applyOverrides(readScenarioJson(scenarioPath), overrides);
   if (droppedFaults > 0) io.err(`note: --duration drops ${droppedFaults} fault action(s) scheduled after the new end`);
   const scenario = parseScenario(raw);
+  const sharing = sharingOption(options.checkSharing);
+  const check = sharingCheckOf(sharing, scenario.seed);
   const started = performance.now();
-  const report = runWithEventLog(scenario, options.events, options.checkInvariants === true);
+  const report = runWithEventLog(scenario, options.events, options.checkInvariants === true, check === undefined ? sharing : { ...sharing, check });
   const wallMs = performance.now() - started;
   if (report.violation !== undefined) {
     const dir = resolve(options.out);
@@ -215,8 +236,10 @@ function commandRun(scenarioPath: string, options: RunCommandOptions, io: Io): n
   }
   printReport(report, options.json === true, io);
   io.err(formatSpeed(report, wallMs));
+  const checkLine = sharingCheckLine(check);
+  if (checkLine !== undefined) io.err(checkLine);
   if (options.checkDeterminism === true) {
-    const second = runWithEventLog(scenario, undefined, options.checkInvariants === true);
+    const second = runWithEventLog(scenario, undefined, options.checkInvariants === true, sharing);
     if (second.traceDigest !== report.traceDigest) {
       io.err(`error: nondeterminism: two runs of seed ${scenario.seed} gave different trace digests: first ${report.traceDigest}, second ${second.traceDigest}`);
       return EXIT.nondeterministic;
@@ -263,8 +286,10 @@ function commandReplay(file: string, options: ReplayCommandOptions, io: Io): num
     );
   }
   const scenario = parseScenario({ ...seedFile.scenario, seed: seedFile.seed });
+  const sharing = sharingOption(options.checkSharing);
+  const check = sharingCheckOf(sharing, scenario.seed);
   const started = performance.now();
-  const report = runWithEventLog(scenario, options.events);
+  const report = runWithEventLog(scenario, options.events, false, check === undefined ? sharing : { ...sharing, check });
   const wallMs = performance.now() - started;
   const verdict = compareReplay(seedFile, report);
   if (options.json === true) {
@@ -278,6 +303,8 @@ function commandReplay(file: string, options: ReplayCommandOptions, io: Io): num
     io.out(verdict.reproduced ? "replay: reproduced" : "replay: NOT reproduced");
   }
   io.err(formatSpeed(report, wallMs));
+  const checkLine = sharingCheckLine(check);
+  if (checkLine !== undefined) io.err(checkLine);
   return verdict.reproduced ? report.exitCode : EXIT.notReproduced;
 }
 
@@ -286,9 +313,9 @@ function commandReplay(file: string, options: ReplayCommandOptions, io: Io): num
  * one JSON line (byte payloads become their length).
  * @throws InputError when the file cannot be opened
  */
-function runWithEventLog(scenario: Scenario, path: string | undefined, checkInvariants = false): RunReport {
+function runWithEventLog(scenario: Scenario, path: string | undefined, checkInvariants = false, sharing: SharingOptions = {}): RunReport {
   const programElf = scenario.l1.enabled ? loadProgramElf() : undefined;
-  const environment = { ...(programElf !== undefined ? { programElf } : {}), ...(checkInvariants ? { checkInvariants } : {}) };
+  const environment = { ...(programElf !== undefined ? { programElf } : {}), ...(checkInvariants ? { checkInvariants } : {}), sharing };
   if (path === undefined) return runScenario(scenario, environment);
   let fd: number;
   try {
