@@ -49,6 +49,8 @@ export class SharingCheck {
   private hits = 0;
   /** Hits recomputed so far. */
   checked = 0;
+  /** The first hit recomputed, in 0..every-1. */
+  readonly offset: number;
 
   /**
    * @param every recompute one hit in `every` (1: all of them); a positive integer
@@ -57,14 +59,16 @@ export class SharingCheck {
    */
   constructor(
     readonly every: number,
-    readonly offset: number,
+    offset: number,
   ) {
     if (!Number.isSafeInteger(every) || every < 1) throw new RangeError(`sharing check: every must be a positive integer, got ${every}`);
+    if (!Number.isSafeInteger(offset)) throw new RangeError(`sharing check: offset must be an integer, got ${offset}`);
+    this.offset = ((offset % every) + every) % every;
   }
 
   /** Counts one hit; true when this one is to be recomputed. */
   sample(): boolean {
-    const take = (this.hits - this.offset) % this.every === 0;
+    const take = this.hits >= this.offset && (this.hits - this.offset) % this.every === 0;
     this.hits++;
     if (take) this.checked++;
     return take;
