@@ -151,7 +151,7 @@ describe("--check-sharing", () => {
     expect(() => runScenario(short(), { sharing: { checkEvery: 1, createMemo } })).toThrow(SharingMismatchError);
   });
 
-  it("a sample of one in k finds the broken answer only when it samples it; a correct memo passes every check", () => {
+  it("a correct memo passes a seeded one-in-3 sample of its hits, with the digest of a run without sharing", () => {
     // Goal: the sample is seeded (offset) and the checks really ran on the correct memo.
     const check = new SharingCheck(3, 1);
     const report = runScenario(short(), { sharing: { check } });
