@@ -54,7 +54,7 @@ export class VerifiedTransactions {
     const outcome =
       this.shared === undefined
         ? this.decodeAndVerify(bytes, id)
-        : this.shared.through(id, () => ({ raw: bytes, outcome: this.decodeAndVerify(bytes, id) }), { differ: transactionDifference, accepts: (known) => bytesEqual(known.raw, bytes) }).outcome;
+        : this.shared.through(id, () => ({ raw: bytes.slice(), outcome: this.decodeAndVerify(bytes, id) }), { differ: transactionDifference, accepts: (known) => bytesEqual(known.raw, bytes) }).outcome;
     if ("rejected" in outcome) return outcome;
     if (this.verified.size >= this.capacity) this.verified.clear();
     this.verified.set(outcome.id, outcome);
