@@ -19,9 +19,12 @@
  *    (20 s at 500 tx/s offered) beside the same scenario simulated (`bench/real.ts`).
  * 9. Twins search: cases and seconds to the first failure of `explore --twins` on a scenario that
  *    must fail (two twins among four validators), and cases per second within f (`bench/twins.ts`).
+ * 10. Shared work between simulated validators: quickstart (ed25519-native, `sim` signatures, no L1,
+ *    no workload) and high-load with sharing off and on, beside issue 15's figures before (`bench/sharing.ts`;
+ *    best of min(--repeat, 2)).
  *
  * Options: `--repeat N` (default 3, the best run is reported), `--duration D` (default 60s),
- * `--only LIST` (comma-separated sections: signatures, simulation, merkle, vm, pipeline, l1, explore, real, twins).
+ * `--only LIST` (comma-separated sections: signatures, simulation, sharing, merkle, vm, pipeline, l1, explore, real, twins).
  */
 import { createSignatureScheme } from "../src/crypto/schemes.js";
 import { SIGNATURE_SCHEMES } from "../src/crypto/signature.js";
@@ -36,6 +39,7 @@ import { benchL1 } from "./l1.js";
 import { benchExplore } from "./explore.js";
 import { benchReal } from "./real.js";
 import { benchTwins } from "./twins.js";
+import { benchSharing } from "./sharing.js";
 
 function option(name: string, fallback: string): string {
   const i = process.argv.indexOf(name);
@@ -57,7 +61,7 @@ function opsPerSecond(run: () => void, minMs = 300): number {
   return ops / ((performance.now() - start) / 1000);
 }
 
-const SECTIONS = ["signatures", "simulation", "merkle", "vm", "pipeline", "l1", "explore", "real", "twins"] as const;
+const SECTIONS = ["signatures", "simulation", "sharing", "merkle", "vm", "pipeline", "l1", "explore", "real", "twins"] as const;
 const only = option("--only", SECTIONS.join(",")).split(",");
 for (const name of only) if (!(SECTIONS as readonly string[]).includes(name)) throw new Error(`--only: unknown section ${name} (sections: ${SECTIONS.join(", ")})`);
 const wanted = (name: (typeof SECTIONS)[number]): boolean => only.includes(name);
@@ -65,6 +69,7 @@ const wanted = (name: (typeof SECTIONS)[number]): boolean => only.includes(name)
 console.log(`node ${process.version}, ${process.arch}`);
 if (wanted("signatures")) benchSignatures();
 if (wanted("simulation")) benchSimulation();
+if (wanted("sharing")) benchSharing(console.log, Math.min(repeat, 2));
 if (wanted("merkle")) await benchMerkle(console.log);
 if (wanted("vm")) benchVm(console.log);
 if (wanted("pipeline")) benchPipeline(console.log);

@@ -32,6 +32,7 @@ import { buildShardResult, scenarioDigest, shardResultFileName, type SweepPlan }
 import { PACKAGE_VERSION } from "../version.js";
 import { scenarioToJson } from "../scenario/to-json.js";
 import { candidatePool, runSeeds } from "../runtime/explore-pool.js";
+import { sharingOption } from "./sharing-option.js";
 import { loadProgramElf } from "../runtime/program-files.js";
 import { plural } from "./summary.js";
 import { checkOutDir, checkOutFile, durationOptionUs, writeOutputFile } from "./options.js";
@@ -58,6 +59,7 @@ export interface ExploreCommandOptions {
   maxFailures?: string;
   out: string;
   checkDeterminism?: boolean;
+  checkSharing?: string | boolean;
   /** A Twins search (see `explore/twins/`) instead of the scenario's own plan. */
   twins?: boolean;
   twinCount?: string;
@@ -318,6 +320,7 @@ async function exploreSeedRange(
     jobs,
     swarm: options.swarm === true,
     checkDeterminism: options.checkDeterminism === true,
+    sharing: sharingOption(options.checkSharing),
     ...(twins !== undefined ? { twins } : {}),
     onOutcome: (outcome) => {
       outcomes.push(outcome);
@@ -336,7 +339,7 @@ async function exploreGuided(base: Scenario, from: number, count: number, jobs: 
   const explorer = new GuidedExplorer(planSpace(base), { from, runs: count, generationSize });
   const maxNote = reporting.maxFailures === undefined ? "" : `, stop after ${plural(reporting.maxFailures, "failure")}`;
   io.err(`explore: ${base.name}, guided from seed ${from}, ${plural(count, "run")} in generations of ${generationSize}, ${plural(jobs, "job")}${options.checkDeterminism === true ? ", determinism checked" : ""}${maxNote}`);
-  const pool = candidatePool(jobs, { checkDeterminism: options.checkDeterminism === true });
+  const pool = candidatePool(jobs, { checkDeterminism: options.checkDeterminism === true, sharing: sharingOption(options.checkSharing) });
   const outcomes: CandidateOutcome[] = [];
   try {
     const maxFailures = reporting.maxFailures;

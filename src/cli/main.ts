@@ -2,12 +2,12 @@
  * The `asset-sim` command line (commander):
  *
  *   asset-sim run SCENARIO [--seed N] [--duration D] [--out DIR] [--json] [--events FILE [--from T] [--to T] [--events-messages]] [--report FILE] [--safety-only]
- *                  [--check-determinism] [--check-invariants]
- *   asset-sim replay FILE [--json] [--events FILE [--from T] [--to T] [--events-messages]] [--report FILE]
+ *                  [--check-determinism] [--check-invariants] [--check-sharing [k]]
+ *   asset-sim replay FILE [--json] [--events FILE [--from T] [--to T] [--events-messages]] [--report FILE] [--check-sharing [k]]
  *   asset-sim timeline SEEDFILE|SCENARIO [--from T] [--to T] [--node v0,v1] [--seed N] [--duration D] [--json]   (timeline-command.ts)
  *   asset-sim report SEEDFILE|SCENARIO -o FILE [--seed N] [--duration D]   (report-command.ts)
  *   asset-sim explore SCENARIO --seeds N [--from S] [--jobs J] [--shard i/n|auto] [--swarm | --guided [--generation G]] [--max-failures N]
- *                              [--duration D] [--out DIR] [--check-determinism] [--json] [--report DIR]
+ *                              [--duration D] [--out DIR] [--check-determinism] [--json] [--report DIR] [--check-sharing [k]]
  *   asset-sim merge DIR... [--json] [-o FILE]
  *   asset-sim explore SCENARIO --twins [--twin-count t] [--rounds R] [--partitions k] [--budget N] [--enumerate | --sample] [--max-failures N] [...]
  *   asset-sim shrink SEEDFILE [--out FILE] [--max-runs N]
@@ -18,7 +18,8 @@
  *
  * Exit codes: 0 all invariants held, 1 safety violated, 2 bad input,
  * 3 liveness bound missed, 4 a node threw, 5 replay did not reproduce,
- * 6 two runs of one seed gave different trace digests (`--check-determinism`).
+ * 6 two runs of one seed gave different trace digests (`--check-determinism`),
+ * 7 a shared answer of the simulator differed from computing it (`--check-sharing`).
  * Durations on the command line need a unit (`--duration 30s`); `--out` is
  * checked before any work, and a file that cannot be written after the work
  * exits 2 (never 1, which is a safety verdict).
@@ -34,6 +35,8 @@ import { InputError } from "../config/errors.js";
 import { parseScenario } from "../scenario/load.js";
 import { applyOverrides, type ScenarioOverrides } from "../scenario/overrides.js";
 import { EXIT, type RunReport } from "../scenario/run.js";
+import { CHECK_SHARING_EVERY_DEFAULT, sharingCheckOf, SharingMismatchError, type SharingCheck } from "../sim/run-memo.js";
+import { sharingOption } from "./sharing-option.js";
 import { buildSeedFile, compareReplay, parseSeedFile, seedFileName } from "../scenario/seed-file.js";
 import { scenarioToJson } from "../scenario/to-json.js";
 import { PACKAGE_VERSION } from "../version.js";
@@ -89,6 +92,7 @@ export function cliProgram(io: Io, setExitCode: (code: number) => void): Command
     .option("--safety-only", "allow any fault load and check safety only: liveness is reported as skipped (sets phases.safetyOnly)")
     .option("--check-determinism", "run twice and exit 6 if the trace digests differ")
     .option("--check-invariants", "every node checks its own invariants after each change (each validator's mempool; slower)")
+    .option("--check-sharing [k]", `recompute every k-th answer the simulated nodes share (block execution, transaction decoding; default k ${CHECK_SHARING_EVERY_DEFAULT}) and exit 7 on a difference`)
     .action((scenarioPath: string, options: RunCommandOptions) => {
       setExitCode(commandRun(scenarioPath, options, io));
     });
@@ -103,6 +107,7 @@ export function cliProgram(io: Io, setExitCode: (code: number) => void): Command
     .option("--to <t>", "with --events: only events at or before this time")
     .option("--events-messages", "with --events: also every message sent, delivered, dropped (and why), duplicated or held")
     .option("--report <file>", "write an HTML report of the rerun to FILE")
+    .option("--check-sharing [k]", `recompute every k-th answer the simulated nodes share (default k ${CHECK_SHARING_EVERY_DEFAULT}) and exit 7 on a difference`)
     .action((file: string, options: ReplayCommandOptions) => {
       setExitCode(commandReplay(file, options, io));
     });
@@ -124,6 +129,7 @@ export function cliProgram(io: Io, setExitCode: (code: number) => void): Command
     .option("--check-determinism", "run each seed twice and fail (exit 6) if the trace digests differ")
     .option("--json", "print one JSON result on stdout (the table goes to stderr) and write it to --out DIR as shard-I-of-N.json, for merge")
     .option("--report <dir>", "write an HTML report per failure into DIR (its seed file rerun; named like the seed file)")
+    .option("--check-sharing [k]", `recompute every k-th answer the simulated nodes share (default k ${CHECK_SHARING_EVERY_DEFAULT}) and exit 7 on a difference`)
     .option("--twins", "Twins search (Bano et al., OPODIS 2021): per case, t twins and a (partition, leader) per round 1..R; one seed per case")
     .option("--twin-count <t>", "with --twins: twins of v0..v{t-1} (default 1)")
     .option("--rounds <R>", "with --twins: rounds (views 1..R) with a partition and a leader each (default 3)")
@@ -198,6 +204,12 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
       io.err(`error: ${error.message}`);
       return EXIT.badInput;
     }
+    // From a worker thread the error arrives as a plain Error with the same name.
+    if (error instanceof SharingMismatchError || (error instanceof Error && error.name === "SharingMismatchError")) {
+      io.err(`error: ${error.message}`);
+      io.err("error: the simulator's shared work (sim/run-memo.ts) gave a different answer than computing it; rerun with ASSET_SIM_SHARING=off for results without sharing");
+      return EXIT.sharingMismatch;
+    }
     throw error;
   }
   return exitCode;
@@ -216,6 +228,7 @@ interface RunCommandOptions {
   safetyOnly?: boolean;
   checkDeterminism?: boolean;
   checkInvariants?: boolean;
+  checkSharing?: string | boolean;
 }
 
 interface ReplayCommandOptions {
@@ -225,6 +238,12 @@ interface ReplayCommandOptions {
   report?: string;
   from?: string;
   to?: string;
+  checkSharing?: string | boolean;
+}
+
+/** A line saying how many shared answers the check recomputed (stderr). */
+function sharingCheckLine(check: SharingCheck | undefined): string | undefined {
+  return check === undefined ? undefined : `sharing check: ${check.checked} shared answers recomputed (one in ${check.every}), all equal`;
 }
 
 /** The time window of `--events` (`--from`, `--to`), microseconds. */
@@ -262,12 +281,15 @@ function commandRun(scenarioPath: string, options: RunCommandOptions, io: Io): n
   const { raw, droppedFaults } = applyOverrides(readScenarioJson(scenarioPath), overrides);
   if (droppedFaults > 0) io.err(`note: --duration drops ${plural(droppedFaults, "fault action")} scheduled after the new end`);
   const scenario = parseScenario(raw);
+  const sharing = sharingOption(options.checkSharing);
+  const check = sharingCheckOf(sharing, scenario.seed);
   const started = performance.now();
   const report = runRecorded(scenario, {
     ...(options.events !== undefined ? { eventsPath: options.events, eventsWindow: window } : {}),
     ...(options.eventsMessages === true ? { eventsMessages: true } : {}),
     ...(options.report !== undefined ? { reportPath: options.report } : {}),
     ...startupTrace(),
+    sharing: check === undefined ? sharing : { ...sharing, check },
     ...(options.checkInvariants === true ? { checkInvariants: true } : {}),
   });
   const wallMs = performance.now() - started;
@@ -289,8 +311,10 @@ function commandRun(scenarioPath: string, options: RunCommandOptions, io: Io): n
     return EXIT.badInput;
   }
   io.err(formatSpeed(report, wallMs));
+  const checkLine = sharingCheckLine(check);
+  if (checkLine !== undefined) io.err(checkLine);
   if (options.checkDeterminism === true) {
-    const second = runRecorded(scenario, options.checkInvariants === true ? { checkInvariants: true } : {});
+    const second = runRecorded(scenario, { ...(options.checkInvariants === true ? { checkInvariants: true } : {}), sharing });
     if (second.traceDigest !== report.traceDigest) {
       io.err(`error: nondeterminism: two runs of seed ${scenario.seed} gave different trace digests: first ${report.traceDigest}, second ${second.traceDigest}`);
       return EXIT.nondeterministic;
@@ -342,12 +366,15 @@ function commandReplay(file: string, options: ReplayCommandOptions, io: Io): num
     );
   }
   const scenario = parseScenario({ ...seedFile.scenario, seed: seedFile.seed });
+  const sharing = sharingOption(options.checkSharing);
+  const check = sharingCheckOf(sharing, scenario.seed);
   const started = performance.now();
   const report = runRecorded(scenario, {
     ...(options.events !== undefined ? { eventsPath: options.events, eventsWindow: window } : {}),
     ...(options.eventsMessages === true ? { eventsMessages: true } : {}),
     ...(options.report !== undefined ? { reportPath: options.report, reportTitle: `asset-sim report: replay of ${basename(file)}` } : {}),
     ...startupTrace(),
+    sharing: check === undefined ? sharing : { ...sharing, check },
   });
   const wallMs = performance.now() - started;
   const verdict = compareReplay(seedFile, report);
@@ -362,6 +389,8 @@ function commandReplay(file: string, options: ReplayCommandOptions, io: Io): num
     io.out(verdict.reproduced ? "replay: reproduced" : "replay: NOT reproduced");
   }
   io.err(formatSpeed(report, wallMs));
+  const checkLine = sharingCheckLine(check);
+  if (checkLine !== undefined) io.err(checkLine);
   return verdict.reproduced ? report.exitCode : EXIT.notReproduced;
 }
 

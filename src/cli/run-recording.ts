@@ -13,6 +13,7 @@ import { ReportRecorder } from "../report/report-data.js";
 import { runAndJudge, type RunReport } from "../scenario/run.js";
 import { ScenarioRun } from "../scenario/scenario-run.js";
 import type { Scenario } from "../scenario/schema.js";
+import type { SharingOptions } from "../sim/run-memo.js";
 import { loadProgramElf } from "../runtime/program-files.js";
 import { loadReportAssets } from "./report-assets.js";
 import { formatSummary } from "./summary.js";
@@ -33,6 +34,8 @@ export interface RecordingOptions {
   /** The report's title (default: the scenario's name and seed). */
   readonly reportTitle?: string;
   readonly checkInvariants?: boolean;
+  /** How the run shares pure work between its simulated nodes, and the `--check-sharing` sample (`sim/run-memo.ts`). */
+  readonly sharing?: SharingOptions;
   /** Also hands every node event to this listener (the startup trace); it must not change the run. */
   readonly observer?: (o: Observation) => void;
 }
@@ -44,7 +47,11 @@ export interface RecordingOptions {
 export function runRecorded(scenario: Scenario, options: RecordingOptions = {}): RunReport {
   if (options.eventsMessages === true && options.eventsPath === undefined) throw new InputError("--events-messages", "needs --events FILE");
   const programElf = scenario.l1.enabled ? loadProgramElf() : undefined;
-  const run = new ScenarioRun(scenario, { ...(programElf !== undefined ? { programElf } : {}), ...(options.checkInvariants === true ? { checkInvariants: true } : {}) });
+  const run = new ScenarioRun(scenario, {
+    ...(programElf !== undefined ? { programElf } : {}),
+    ...(options.checkInvariants === true ? { checkInvariants: true } : {}),
+    ...(options.sharing !== undefined ? { sharing: options.sharing } : {}),
+  });
   if (options.observer !== undefined) run.addObserver(options.observer);
   let recorder: ReportRecorder | undefined;
   if (options.reportPath !== undefined) {

@@ -5,6 +5,7 @@
  * threads and files live in `runtime/` and `cli/`; everything here is a pure
  * function of its inputs and the `run` function handed in.
  */
+import type { SharingOptions } from "../sim/run-memo.js";
 import { InputError } from "../config/errors.js";
 import { parseScenario } from "../scenario/load.js";
 import { EXIT, type RunReport } from "../scenario/run.js";
@@ -74,6 +75,8 @@ export interface SeedRunOptions {
   checkDeterminism: boolean;
   /** Run a Twins case per seed instead of the scenario's own plan (not with `swarm`). */
   twins?: TwinsPlan;
+  /** How each run shares work between its simulated nodes (`off`, `checkEvery`: plain data, it crosses to worker threads). */
+  sharing?: Pick<SharingOptions, "off" | "checkEvery">;
 }
 
 let twinsCache: { readonly key: string; readonly list: TwinsCaseList } | undefined;

@@ -307,7 +307,7 @@ export class GuidedExplorer {
 }
 
 /** Options of {@link runCandidate}. */
-export type CandidateRunOptions = Pick<SeedRunOptions, "checkDeterminism">;
+export type CandidateRunOptions = Pick<SeedRunOptions, "checkDeterminism" | "sharing">;
 
 /**
  * Runs one candidate scenario (file form) and collects its coverage

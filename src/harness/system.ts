@@ -16,6 +16,7 @@
 import type { z } from "zod";
 import type { Checker, InvariantResult, Observation } from "../check/checker.js";
 import type { NodeId } from "../sim/node.js";
+import type { SharingOptions } from "../sim/run-memo.js";
 import type { ActionBase, ApplyContext, BackgroundKind, FaultKind, NodePlan, PlanContext, Quorum, ServiceKey } from "./fault-kind.js";
 import type { FaultModel } from "./fault-model.js";
 import type { ViewSignal } from "./triggers.js";
@@ -36,9 +37,10 @@ export interface BuildContext<S> {
   readonly plan: PlanContext;
   /**
    * What the caller gives the run: files it read (the simulator never reads files: the L1 program's ELF), and
-   * whether nodes check their own invariants after every change (`checkInvariants`: slower, for tests and hunts).
+   * whether nodes check their own invariants after every change (`checkInvariants`: slower, for tests and hunts),
+   * and how the run shares pure work between its simulated nodes (`sharing`, `sim/run-memo.ts`; default shared).
    */
-  readonly environment: { readonly programElf?: Uint8Array; readonly checkInvariants?: boolean };
+  readonly environment: { readonly programElf?: Uint8Array; readonly checkInvariants?: boolean; readonly sharing?: SharingOptions };
   /** Offers a service to other systems and to fault kinds (one provider per key). */
   provide<T>(key: ServiceKey<T>, value: T): void;
   /** A service another system offers. @throws AssertionError when none does */

@@ -25,7 +25,8 @@ let parsed: { text: string; scenario: Scenario } | undefined;
 export function runSeedInThisThread(raw: Record<string, unknown>, seed: number, options: SeedRunOptions): SeedOutcome {
   const text = JSON.stringify(raw);
   if (parsed?.text !== text) parsed = { text, scenario: parseScenario(raw) };
-  return runSeed(parsed.scenario, seed, options, (scenario) => runScenario(scenario, scenario.l1.enabled ? { programElf: loadProgramElf() } : {}));
+  const sharing = options.sharing !== undefined ? { sharing: options.sharing } : {};
+  return runSeed(parsed.scenario, seed, options, (scenario) => runScenario(scenario, { ...sharing, ...(scenario.l1.enabled ? { programElf: loadProgramElf() } : {}) }));
 }
 
 /** Options of {@link runSeeds}. */
@@ -44,7 +45,12 @@ export interface RunSeedsOptions extends SeedRunOptions {
  *   compiled worker is missing (`npm run build`)
  */
 export async function runSeeds(raw: Record<string, unknown>, seeds: readonly number[], options: RunSeedsOptions): Promise<void> {
-  const seedOptions: SeedRunOptions = { swarm: options.swarm, checkDeterminism: options.checkDeterminism, ...(options.twins !== undefined ? { twins: options.twins } : {}) };
+  const seedOptions: SeedRunOptions = {
+    swarm: options.swarm,
+    checkDeterminism: options.checkDeterminism,
+    ...(options.twins !== undefined ? { twins: options.twins } : {}),
+    ...(options.sharing !== undefined ? { sharing: options.sharing } : {}),
+  };
   if (options.jobs <= 1 || seeds.length <= 1) {
     for (const seed of seeds) {
       if (options.shouldStop?.() === true) return;
@@ -78,7 +84,8 @@ export async function runSeeds(raw: Record<string, unknown>, seeds: readonly num
  * @throws InputError when `raw` does not validate
  */
 export function runCandidateInThisThread(raw: Record<string, unknown>, run: number, options: CandidateRunOptions): CandidateOutcome {
-  return runCandidate(raw, run, options, (scenario, observer) => runScenario(scenario, { observer, ...(scenario.l1.enabled ? { programElf: loadProgramElf() } : {}) }));
+  const sharing = options.sharing !== undefined ? { sharing: options.sharing } : {};
+  return runCandidate(raw, run, options, (scenario, observer) => runScenario(scenario, { observer, ...sharing, ...(scenario.l1.enabled ? { programElf: loadProgramElf() } : {}) }));
 }
 
 /** Runs batches of guided candidates (a generation at a time) on worker threads kept between batches. */

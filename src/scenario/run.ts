@@ -21,6 +21,8 @@ export const EXIT = {
   notReproduced: 5,
   /** `--check-determinism`: two runs of one seed gave different trace digests. */
   nondeterministic: 6,
+  /** `--check-sharing`: an answer the simulated nodes shared differed from computing it (`sim/run-memo.ts`). */
+  sharingMismatch: 7,
 } as const;
 
 /**
@@ -93,6 +95,8 @@ export interface RunOptions {
   registry?: RunEnvironment["registry"];
   /** Nodes check their own invariants after every change (see `RunEnvironment.checkInvariants`). */
   checkInvariants?: boolean;
+  /** How the run shares pure work between its simulated nodes (see `RunEnvironment.sharing`). */
+  sharing?: RunEnvironment["sharing"];
 }
 
 /**
@@ -105,6 +109,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
     ...(options.extraNodes !== undefined ? { extraNodes: options.extraNodes } : {}),
     ...(options.registry !== undefined ? { registry: options.registry } : {}),
     ...(options.checkInvariants === true ? { checkInvariants: true } : {}),
+    ...(options.sharing !== undefined ? { sharing: options.sharing } : {}),
   });
   if (options.observer !== undefined) run.addObserver(options.observer);
   if (options.messageEvents === true) run.world.watchMessages();

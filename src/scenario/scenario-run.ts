@@ -19,6 +19,7 @@ import type { LinkOverride } from "../net/sim-network.js";
 import type { AssetApp } from "../sequencer/asset-app.js";
 import { assert } from "../sim/assert.js";
 import type { Node, NodeId } from "../sim/node.js";
+import type { SharingOptions } from "../sim/run-memo.js";
 import type { HotStuffReplica } from "../consensus/replica.js";
 import { BUILTIN_SYSTEMS } from "../systems/index.js";
 import { L1_SERVICE } from "../systems/l1/faults.js";
@@ -47,6 +48,8 @@ export interface RunEnvironment {
   readonly wrapNode?: (id: NodeId, node: Node<unknown>) => Node<unknown>;
   /** Nodes check their own invariants after every change (each validator's mempool; slower): tests and `--check-invariants`. */
   readonly checkInvariants?: boolean;
+  /** How the run shares pure work between its simulated nodes (default: shared, unchecked; see `sim/run-memo.ts`). */
+  readonly sharing?: SharingOptions;
 }
 
 /** Everything of one simulated run. Build, `run()` once, then read the results. */
@@ -104,7 +107,9 @@ export class ScenarioRun {
       world,
       scenario,
       plan,
-      environment: { ...(environment.programElf !== undefined ? { programElf: environment.programElf } : {}), ...(environment.checkInvariants === true ? { checkInvariants: true } : {}) },
+      environment: { ...(environment.programElf !== undefined ? { programElf: environment.programElf } : {}), ...(environment.checkInvariants === true ? { checkInvariants: true } : {}),
+        ...(environment.sharing !== undefined ? { sharing: environment.sharing } : {}),
+      },
       provide: (key, value) => {
         assert(!this.services.has(key.name), `service ${key.name} is provided twice`);
         this.services.set(key.name, value);

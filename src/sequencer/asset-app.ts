@@ -21,7 +21,8 @@ import type { DecodedTransaction } from "../vm/tx-codec.js";
 import { NATIVE_ASSET, type TxReceipt } from "../vm/types.js";
 import { decodeAppMessage, encodeAppMessage, ROOTS_PER_MESSAGE_MAX, type AppMessage } from "./app-messages.js";
 import { decodeBlockPayload, encodeBlockPayload, type BlockPayload } from "./block-payload.js";
-import { executeBlock, summarizeReceipts, tryExecute, VerifiedTransactions, type ExecutedBlock } from "./block-execution.js";
+import { executeBlock, summarizeReceipts, tryExecute, VerifiedTransactions, type ExecutedBlock, type InvalidBlock } from "./block-execution.js";
+import { adoptPostState, blockOutcomeDifference, executionKey, sharePostState, type SharedBlockOutcome, type SharedWork } from "./shared-work.js";
 
 /** Configuration of one validator's sequencer. */
 export interface AssetAppConfig {
@@ -39,6 +40,11 @@ export interface AssetAppConfig {
    * tests). Default: what `mempool` says, else off.
    */
   readonly checkMempoolInvariants?: boolean;
+  /**
+   * The work this run's validators share (simulation only; `shared-work.ts`): block execution by
+   * (parent state root, block hash) and transaction decoding by bytes. None: every validator computes all.
+   */
+  readonly shared?: SharedWork;
 }
 
 /** A transaction in the mempool. */
@@ -70,7 +76,7 @@ export class AssetApp implements Application {
     this.mempool = new FeeMempool<PooledTx>(
       config.checkMempoolInvariants === undefined ? config.mempool : { ...config.mempool, checkInvariantsAfterEachChange: config.checkMempoolInvariants },
     );
-    this.verified = new VerifiedTransactions(config.scheme, Math.max(4 * config.mempool.capacity, 4 * config.blockTransactionsMax));
+    this.verified = new VerifiedTransactions(config.scheme, Math.max(4 * config.mempool.capacity, 4 * config.blockTransactionsMax), config.shared?.transactions);
     applyGenesis(this.ledger, config.genesis);
   }
 
@@ -212,7 +218,7 @@ export class AssetApp implements Application {
   restoreCommitted(block: Block): void {
     if (block.height === 0) return;
     const payload = decodeBlockPayload(block.payload);
-    const result = executeBlock(this.ledger, this.ledger.committed, block.height, payload.txs, this.verified);
+    const result = this.executeOn(this.ledger.committed, block, payload.txs);
     if ("reason" in result) throw new Error(`committed block ${block.height} from storage does not execute: transaction ${result.index}: ${result.reason}`);
     if (!bytesEqual(result.layer.root, payload.stateRoot)) throw new Error(`committed block ${block.height} from storage: state root ${toHex(result.layer.root)}, block says ${toHex(payload.stateRoot)}`);
     this.ledger.commit(result.layer);
@@ -301,8 +307,10 @@ export class AssetApp implements Application {
     let result: ExecutedBlock;
     if (own !== undefined && own.result.layer.parent === parentLayer && bytesEqual(own.payload, block.payload)) {
       result = own.result;
+      // The leader executed while it built: the other validators reuse that execution.
+      this.config.shared?.execution.remember(executionKey(parentLayer.root, block.hash), sharePostState(result.layer, result.receipts));
     } else {
-      const executed = executeBlock(this.ledger, parentLayer, block.height, payload.txs, this.verified);
+      const executed = this.executeOn(parentLayer, block, payload.txs);
       if ("reason" in executed) return refuse(`transaction ${executed.index}: ${executed.reason}`);
       result = executed;
     }
@@ -312,6 +320,27 @@ export class AssetApp implements Application {
     }
     this.executed.set(hex, result);
     return result;
+  }
+
+  /**
+   * Executes `block`'s transactions `txs` on `parent`: through the run's shared execution when there is one
+   * (the same outcome, computed once per (parent root, block hash) in the run), else here.
+   * @throws SharingMismatchError when the sharing check recomputes a shared outcome and it differs
+   */
+  private executeOn(parent: StateLayer, block: Block, txs: readonly Uint8Array[]): ExecutedBlock | InvalidBlock {
+    const shared = this.config.shared;
+    if (shared === undefined) return executeBlock(this.ledger, parent, block.height, txs, this.verified);
+    const compute = (verified: VerifiedTransactions) => (): SharedBlockOutcome => {
+      const executed = executeBlock(this.ledger, parent, block.height, txs, verified);
+      return "reason" in executed ? executed : sharePostState(executed.layer, executed.receipts);
+    };
+    const outcome = shared.execution.through(executionKey(parent.root, block.hash), compute(this.verified), {
+      differ: blockOutcomeDifference,
+      // The check shares nothing: it decodes and verifies every transaction afresh.
+      recompute: () => compute(new VerifiedTransactions(this.config.scheme, Math.max(1, txs.length)))(),
+    });
+    if ("reason" in outcome) return outcome;
+    return { layer: adoptPostState(this.ledger, parent, block.height, outcome), receipts: outcome.receipts };
   }
 
   /** After committing `height`: drops executed blocks of abandoned forks (at or below it, or built on one). */

@@ -2,13 +2,15 @@
  * Executing an ordered list of encoded transactions on a state version: the
  * part of block building and block verification that both share.
  */
-import { fromHex } from "../crypto/hash.js";
+import { bytesEqual, fromHex } from "../crypto/hash.js";
 import type { SignatureScheme } from "../crypto/signature.js";
 import { WireDecodeError } from "../net/codec.js";
 import { admissionError, executeTransaction } from "../vm/execute.js";
 import type { BlockWriter, LedgerState, StateLayer } from "../vm/ledger-state.js";
 import { decodeTransaction, transactionId, type DecodedTransaction } from "../vm/tx-codec.js";
 import type { AssetSymbol, SwapRecord, TxReceipt, VmErrorCode } from "../vm/types.js";
+import type { RunMemo } from "../sim/run-memo.js";
+import { transactionDifference, type SharedTransaction } from "./shared-work.js";
 
 /** What executing one block produced. */
 export interface ExecutedBlock {
@@ -36,16 +38,30 @@ export class VerifiedTransactions {
     private readonly scheme: SignatureScheme,
     /** Most entries kept; past it the cache starts over. */
     private readonly capacity: number,
+    /** The run's shared transaction memo (simulation only; see `shared-work.ts`), consulted before decoding. */
+    private readonly shared?: RunMemo<SharedTransaction>,
   ) {}
 
   /**
    * The decoded transaction if its encoding is well formed and its signature valid.
    * @returns a decoded transaction, or the rejection reason ("malformed: ..." or "bad-signature")
+   * @throws SharingMismatchError when the shared memo's answer is sampled by the sharing check and differs
    */
   check(bytes: Uint8Array): DecodedTransaction | { readonly rejected: string } {
     const id = transactionId(bytes);
     const cached = this.verified.get(id);
     if (cached !== undefined) return cached;
+    const outcome =
+      this.shared === undefined
+        ? this.decodeAndVerify(bytes, id)
+        : this.shared.through(id, () => ({ raw: bytes.slice(), outcome: this.decodeAndVerify(bytes, id) }), { differ: transactionDifference, accepts: (known) => bytesEqual(known.raw, bytes) }).outcome;
+    if ("rejected" in outcome) return outcome;
+    if (this.verified.size >= this.capacity) this.verified.clear();
+    this.verified.set(outcome.id, outcome);
+    return outcome;
+  }
+
+  private decodeAndVerify(bytes: Uint8Array, id: string): DecodedTransaction | { readonly rejected: string } {
     let tx: DecodedTransaction;
     try {
       tx = decodeTransaction(bytes, id);
@@ -54,8 +70,6 @@ export class VerifiedTransactions {
       throw error;
     }
     if (!this.scheme.verify(fromHexCached(tx.sender), tx.signingBytes, tx.signature)) return { rejected: "bad-signature" };
-    if (this.verified.size >= this.capacity) this.verified.clear();
-    this.verified.set(tx.id, tx);
     return tx;
   }
 

@@ -19,6 +19,7 @@
  *   and timers that fire meanwhile are queued and handed to it, in order, on
  *   resume; its clock keeps running. A crash ends a pause (the queue is lost).
  */
+import { SharingMismatchError } from "./run-memo.js";
 import { digestText } from "./trace.js";
 import type { Node, NodeContext, NodeId, Storage, TimerId } from "./node.js";
 import type { ScheduledEvent } from "./event-queue.js";
@@ -311,6 +312,8 @@ export class SimHost<M> {
       action();
     } catch (error) {
       if (error instanceof CrashedInStep) return;
+      // A memo of the simulator answered wrong: the simulator's fault, not the node's; the run stops.
+      if (error instanceof SharingMismatchError) throw error;
       this.options.onNodeError(this.id, error);
     }
   }

@@ -149,6 +149,17 @@ export class LedgerState {
   }
 
   /**
+   * A version over `parent` made of a block's `writes` and its `tree` as another node's execution left
+   * them (the run's shared block execution, `sequencer/shared-work.ts`): nothing is copied, and neither
+   * is ever mutated here (committing reads a layer's writes and replaces its map, never writes into it).
+   * @param height the block's height: one above `parent`'s
+   */
+  adopt(parent: StateLayer, writes: ReadonlyMap<string, StateValue | undefined>, tree: SparseMerkleTree, height: number): StateLayer {
+    if (height !== parent.height + 1) throw new Error(`adopt: a version of height ${height} cannot follow one of height ${parent.height}`);
+    return new StateLayer(parent, writes as Map<string, StateValue | undefined>, tree, height);
+  }
+
+  /**
    * Makes `layer` the committed version: folds its writes into the base.
    * Every other uncommitted layer that does not descend from `layer` is invalid afterwards: drop it.
    * @throws Error when `layer` is not a child of the committed version (or is the committed version).

@@ -13,7 +13,7 @@
  * decoding is strict (see {@link BorshReader}), so the id names one transaction.
  */
 import { WireDecodeError } from "../net/codec.js";
-import { concatBytes, fromHex, sha256, toHex, utf8 } from "../crypto/hash.js";
+import { concatBytes, fromHex, sha256Hex, toHex, utf8 } from "../crypto/hash.js";
 import type { SignatureScheme } from "../crypto/signature.js";
 import { BorshReader, BorshWriter } from "./borsh-bytes.js";
 import {
@@ -113,7 +113,7 @@ export function signTransaction(body: TransactionBody, secretKey: Uint8Array, sc
 
 /** Lowercase hex sha256 of an encoded transaction: its id. */
 export function transactionId(bytes: Uint8Array): string {
-  return toHex(sha256(bytes));
+  return sha256Hex(bytes);
 }
 
 function readAccount(r: BorshReader, field: string): AccountId {

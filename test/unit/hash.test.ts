@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { sha256 as nobleSha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
 import { describe, expect, it } from "vitest";
-import { bytesEqual, fromHex, sha256, sha256Concat, toHex, u64 } from "../../src/crypto/hash.js";
+import { bytesEqual, fromHex, sha256, sha256Concat, sha256Hex, toHex, u64 } from "../../src/crypto/hash.js";
 
 describe("hash helpers", () => {
   it("toHex agrees with @noble/hashes and round-trips through fromHex (property)", () => {
@@ -26,6 +26,14 @@ describe("hash helpers", () => {
         expect(sha256Concat(a, b)).toEqual(nobleSha256(new Uint8Array([...a, ...b])));
       }),
       { numRuns: 200 },
+    );
+  });
+
+  it("sha256Hex is the lowercase hex of the @noble/hashes digest (property)", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 400 }), (data) => {
+        expect(sha256Hex(data)).toBe(bytesToHex(nobleSha256(data)));
+      }),
     );
   });
 

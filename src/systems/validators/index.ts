@@ -34,6 +34,8 @@ import type { NodePlan, Quorum, ServiceKey } from "../../harness/fault-kind.js";
 import type { BuildContext, System, SystemInstance, SystemPlan } from "../../harness/system.js";
 import { WORLD_NODE } from "../../harness/world.js";
 import { AssetApp } from "../../sequencer/asset-app.js";
+import { createSharedWork, type SharedWork } from "../../sequencer/shared-work.js";
+import { sharingCheckOf, type SharingCheck } from "../../sim/run-memo.js";
 import type { LedgerSnapshot } from "../../check/models/ledger-model.js";
 import type { LedgerState } from "../../vm/ledger-state.js";
 import type { AssetInfo, PoolState } from "../../vm/types.js";
@@ -77,6 +79,12 @@ export interface ValidatorsInstance extends SystemInstance, RollupHandle {
   replica(id: NodeId): HotStuffReplica | undefined;
   /** The sequencer application of a running validator. */
   app(id: NodeId): AssetApp | undefined;
+  /** The work the validators share in this run (absent with sharing off). */
+  readonly shared?: SharedWork;
+}
+
+function checkOption(check: SharingCheck | undefined): { check?: SharingCheck } {
+  return check === undefined ? {} : { check };
 }
 
 function instanceName(rollup: RollupScenario): string {
@@ -245,7 +253,11 @@ function buildRollup(ctx: BuildContext<Scenario>, rollup: RollupScenario): Valid
   const v = rollup.validators;
   const configOf = (index: number): ReplicaConfig => replicaConfig({ validators: validatorSet, index, keyPair: keyPairs[index]!, chain: v, checkpoints: rollup.checkpoints });
   const checkMempoolInvariants = ctx.environment.checkInvariants === true;
-  const newApp = (): AssetApp => createAssetApp({ scheme, genesis, chain: v, checkMempoolInvariants, ...(rootSubscribers.length > 0 ? { batchPosters: rootSubscribers } : {}) });
+  // The work the validators share in this run (one set of memos per run and rollup; none with sharing off).
+  const sharing = ctx.environment.sharing;
+  const shared = sharing?.off === true ? undefined : createSharedWork({ ...(sharing?.createMemo !== undefined ? { createMemo: sharing.createMemo } : {}), ...checkOption(sharingCheckOf(sharing, scenario.seed)) });
+  const newApp = (): AssetApp =>
+    createAssetApp({ scheme, genesis, chain: v, checkMempoolInvariants, ...(shared !== undefined ? { shared } : {}), ...(rootSubscribers.length > 0 ? { batchPosters: rootSubscribers } : {}) });
   const spec = { system: "validators", instance, codec: validatorCodec, crashable: true, describeMessage: describeValidatorMessage } as const;
   validators.forEach((id, index) => {
     const behaviors = behaviorsOf(rollup, id.slice(rollup.prefix.length));
@@ -315,6 +327,7 @@ function buildRollup(ctx: BuildContext<Scenario>, rollup: RollupScenario): Valid
     honest,
     replica: replicaOfId,
     app: appOfId,
+    ...(shared !== undefined ? { shared } : {}),
   };
   ctx.provide(rollupService(instance), handle);
   return handle;

@@ -3,7 +3,7 @@
  * report print besides the invariants.
  */
 import type { Observation } from "../../check/checker.js";
-import { sha256, toHex } from "../../crypto/hash.js";
+import { sha256Hex } from "../../crypto/hash.js";
 import { decodeBlockPayload } from "../../sequencer/block-payload.js";
 import type { NodeId } from "../../sim/node.js";
 import { VALIDATOR_EVENTS, type ValidatorEvent } from "./events.js";
@@ -215,7 +215,7 @@ export class MetricsCollector {
     this.metrics.transactionsCommitted += block.txs.length;
     const submits: number[] = [];
     for (const raw of block.txs) {
-      const id = toHex(sha256(raw));
+      const id = sha256Hex(raw);
       const submitted = this.submittedAt.get(id);
       if (submitted !== undefined) {
         this.latencies.push(timeUs - submitted);

@@ -12,6 +12,7 @@ import type { ValidatorSet } from "../../consensus/validator-set.js";
 import { concatBytes, sha256, toHex, u64, utf8 } from "../../crypto/hash.js";
 import type { KeyPair, SignatureScheme } from "../../crypto/signature.js";
 import { AssetApp } from "../../sequencer/asset-app.js";
+import type { SharedWork } from "../../sequencer/shared-work.js";
 import type { NodeId } from "../../sim/node.js";
 import type { Genesis } from "../../vm/genesis.js";
 import { AssetClient, type WorkloadMix } from "../../workload/asset-client.js";
@@ -99,11 +100,13 @@ export function replicaConfig(options: {
 
 /**
  * A fresh sequencer application for one validator. `batchPosters`: nodes the committed roots are pushed to;
- * `checkMempoolInvariants`: run the mempool's invariant check after each change (simulation, O(pool) each).
+ * `checkMempoolInvariants`: run the mempool's invariant check after each change (simulation, O(pool) each);
+ * `shared`: the work the run's validators share (simulation only, `sequencer/shared-work.ts`).
  */
-export function createAssetApp(options: { scheme: SignatureScheme; genesis: Genesis; chain: ChainSettings; batchPosters?: readonly NodeId[]; checkMempoolInvariants?: boolean }): AssetApp {
+export function createAssetApp(options: { scheme: SignatureScheme; genesis: Genesis; chain: ChainSettings; batchPosters?: readonly NodeId[]; checkMempoolInvariants?: boolean; shared?: SharedWork }): AssetApp {
   const { chain } = options;
   return new AssetApp({
+    ...(options.shared !== undefined ? { shared: options.shared } : {}),
     ...(options.batchPosters !== undefined ? { batchPosters: [...options.batchPosters] } : {}),
     ...(options.checkMempoolInvariants === true ? { checkMempoolInvariants: true } : {}),
     scheme: options.scheme,
