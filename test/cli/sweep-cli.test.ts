@@ -41,7 +41,7 @@ function writeJson(name: string, value: unknown): string {
 /** 4 validators, 2 s, no L1: a fast passing scenario. */
 const tinyPath = writeJson("tiny.json", { name: "tiny", seed: 100, duration: "2s", validators: { count: 4 }, workload: { txPerSecond: 20 }, l1: { enabled: false } });
 /** liveness-too-tight without the L1, cut to 5 s: every seed misses the bound. */
-const failingPath = writeJson("failing.json", { ...rawScenario("liveness-too-tight", "fixtures"), duration: "5s", l1: { enabled: false } });
+const failingPath = writeJson("failing.json", { ...rawScenario("liveness-too-tight"), duration: "5s", l1: { enabled: false } });
 
 describe("a sweep: explore --json --shard auto, then merge", () => {
   it("two pods of an Indexed Job run their shards; merge lists every failure with a seed file that replays", async () => {

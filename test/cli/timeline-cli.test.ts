@@ -16,8 +16,8 @@ import type { RunTimeline } from "../../src/observe/run-timeline.js";
 import { ROOT } from "../helpers/scenario.js";
 
 const dir = mkdtempSync(join(tmpdir(), "asset-sim-timeline-"));
-const TIGHT = join(ROOT, "test/fixtures/liveness-too-tight.json");
-const REORG = join(ROOT, "test/fixtures/reorg-depth-zero.json");
+const TIGHT = join(ROOT, "sim-scenarios/liveness-too-tight.json");
+const REORG = join(ROOT, "sim-scenarios/reorg-depth-zero.json");
 
 async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = "";
