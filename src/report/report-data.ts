@@ -212,10 +212,17 @@ export class ReportRecorder {
         nodes: f.nodes.map(laneOf).filter((i) => i >= 0),
       })),
       views: timeline.views.map((v) => ({ view: v.view, fromUs: v.startUs, toUs: v.endUs ?? endUs, leader: laneOf(v.leader), outcome: v.outcome })),
-      tracks: this.tracks,
+      // Each step series is held to the end of the run (a node that stopped changing still holds its view and height).
+      tracks: this.tracks.map((t) => ({ views: heldToEnd(t.views, endUs), heights: heldToEnd(t.heights, endUs) })),
       slo: this.slo.finish(endUs),
       report: { ...rest, metrics: { messages: report.metrics.messages, faultsApplied: report.metrics.faultsApplied } } as RunReport,
       summary,
     };
   }
+}
+
+/** A step series `[timeUs, value][]` with its last value repeated at `endUs` (unchanged when empty or already there). */
+function heldToEnd(points: readonly (readonly [number, number])[], endUs: number): (readonly [number, number])[] {
+  const last = points.at(-1);
+  return last === undefined || last[0] >= endUs ? [...points] : [...points, [endUs, last[1]]];
 }
