@@ -5,7 +5,7 @@
  *                  [--check-determinism] [--check-invariants] [--check-sharing [k]]
  *   asset-sim replay FILE [--json] [--events FILE [--from T] [--to T] [--events-messages]] [--report FILE] [--check-sharing [k]]
  *   asset-sim timeline SEEDFILE|SCENARIO [--from T] [--to T] [--node v0,v1] [--seed N] [--duration D] [--json]   (timeline-command.ts)
- *   asset-sim report SEEDFILE|SCENARIO -o FILE [--seed N] [--duration D]   (report-command.ts)
+ *   asset-sim report SEEDFILE|SCENARIO|RUN.json -o FILE [--seed N] [--duration D]   (report-command.ts)
  *   asset-sim explore SCENARIO --seeds N [--from S] [--jobs J] [--shard i/n|auto] [--swarm | --guided [--generation G]] [--max-failures N]
  *                              [--duration D] [--out DIR] [--check-determinism] [--json] [--report DIR] [--check-sharing [k]]
  *   asset-sim merge DIR... [--json] [-o FILE]

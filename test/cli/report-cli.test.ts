@@ -65,4 +65,33 @@ describe("asset-sim report and --report", () => {
     expect(await main(["node", "asset-sim", "report", join(dir, "tampered.json"), "-o", join(dir, "t.html")], io)).toBe(5);
     expect(existsSync(join(dir, "t.html"))).toBe(true);
   });
+
+  it("reports a run from its JSON report (RUN.json): the shipped scenario at the report's seed and duration, or its seed file; digests are checked", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "report-cli-"));
+    let json = "";
+    const capture = { out: (t: string) => (json += t), err: () => {} };
+    expect(await main(["node", "asset-sim", "run", "twins-must-fail", "--seed", "3", "--duration", "1s", "--json", "--out", dir], capture)).toBe(0);
+    const runPath = join(dir, "run.json");
+    writeFileSync(runPath, json);
+    const run = JSON.parse(json) as { traceDigest: string; seedFile?: string };
+    expect(run.seedFile).toBeUndefined();
+    expect(await main(["node", "asset-sim", "report", runPath, "-o", join(dir, "r.html")], io)).toBe(0);
+    const data = dataOf(join(dir, "r.html"));
+    expect([data.seed, data.endUs, data.traceDigest]).toEqual([3, 1_000_000, run.traceDigest]);
+    // A report whose digest the rerun does not give: exit 5, the page still written.
+    writeFileSync(join(dir, "other.json"), JSON.stringify({ ...run, traceDigest: "0".repeat(64) }));
+    expect(await main(["node", "asset-sim", "report", join(dir, "other.json"), "-o", join(dir, "o.html")], io)).toBe(5);
+    expect(existsSync(join(dir, "o.html"))).toBe(true);
+    // A run of a scenario that is not shipped and wrote no seed file cannot be rerun from its report.
+    writeFileSync(join(dir, "unknown.json"), JSON.stringify({ ...run, scenario: "my-own-scenario" }));
+    let err = "";
+    expect(await main(["node", "asset-sim", "report", join(dir, "unknown.json"), "-o", join(dir, "u.html")], { out: () => {}, err: (t) => (err += t) })).toBe(2);
+    expect(err).toMatch(/not a shipped scenario and wrote no seed file/);
+    // A failing run's report points at its seed file, which is rerun.
+    json = "";
+    expect(await main(["node", "asset-sim", "run", "twins-must-fail", "--json", "--out", dir], capture)).toBe(1);
+    writeFileSync(join(dir, "failed.json"), json);
+    expect(await main(["node", "asset-sim", "report", join(dir, "failed.json"), "-o", join(dir, "f.html")], io)).toBe(0);
+    expect(dataOf(join(dir, "f.html")).violation?.invariant).toBe("agreement");
+  });
 });
