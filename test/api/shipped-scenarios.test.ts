@@ -7,18 +7,11 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.js";
 import { InputError } from "../../src/config/errors.js";
 import { parseScenario } from "../../src/scenario/load.js";
 import { loadShippedScenario, readShippedScenario, shippedScenarioNames, UnknownScenarioError } from "../../src/runtime/shipped-scenarios.js";
 import { rawScenario, ROOT } from "../helpers/scenario.js";
-
-async function runCli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await main(["node", "asset-sim", ...args], { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`) });
-  return { code, out, err };
-}
+import { runCli } from "../helpers/cli.js";
 
 describe("shipped scenarios through the library", () => {
   it("shippedScenarioNames lists the files of sim-scenarios/, sorted", () => {

@@ -4,27 +4,16 @@
  * worker pool gives the same outcomes as one thread, and bad options exit 2
  * with one line.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.js";
 import { rawScenario } from "../helpers/scenario.js";
+import { runCli, writeJsonIn } from "../helpers/cli.js";
 
 const dir = mkdtempSync(join(tmpdir(), "asset-sim-explore-"));
 
-async function runCli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await main(["node", "asset-sim", ...args], { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`) });
-  return { code, out, err };
-}
-
-function writeJson(name: string, value: unknown): string {
-  const path = join(dir, name);
-  writeFileSync(path, JSON.stringify(value));
-  return path;
-}
+const writeJson = (name: string, value: unknown): string => writeJsonIn(dir, name, value);
 
 /** 4 validators, 2 s, no L1: a fast passing scenario. */
 const tinyPath = writeJson("tiny.json", { name: "tiny", seed: 100, duration: "2s", validators: { count: 4 }, workload: { txPerSecond: 20 }, l1: { enabled: false } });

@@ -5,26 +5,15 @@
  * inside), lists its flags in the help, and refuses bad options with exit 2
  * and one line.
  */
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.js";
+import { runCli, writeJsonIn } from "../helpers/cli.js";
 
 const dir = mkdtempSync(join(tmpdir(), "asset-sim-twins-"));
 
-async function runCli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await main(["node", "asset-sim", ...args], { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`) });
-  return { code, out, err };
-}
-
-function writeJson(name: string, value: unknown): string {
-  const path = join(dir, name);
-  writeFileSync(path, JSON.stringify(value));
-  return path;
-}
+const writeJson = (name: string, value: unknown): string => writeJsonIn(dir, name, value);
 
 const BASE = { name: "twins-base", seed: 1, duration: "5s", validators: { count: 4, signatureScheme: "sim", viewTimeout: "500ms" }, workload: { txPerSecond: 0 }, l1: { enabled: false } };
 /** Four validators, no workload, no L1, 5 s. */

@@ -11,25 +11,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { InvariantResult } from "../../src/check/checker.js";
-import { main } from "../../src/cli/main.js";
 import { formatInvariant, plural } from "../../src/cli/summary.js";
 import { seedFileName } from "../../src/scenario/seed-file.js";
 import { rawScenario } from "../helpers/scenario.js";
+import { runCli, writeJsonIn } from "../helpers/cli.js";
 
 const dir = mkdtempSync(join(tmpdir(), "asset-sim-edges-"));
 
-async function runCli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await main(["node", "asset-sim", ...args], { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`) });
-  return { code, out, err };
-}
-
-function writeJson(name: string, value: unknown): string {
-  const path = join(dir, name);
-  writeFileSync(path, JSON.stringify(value));
-  return path;
-}
+const writeJson = (name: string, value: unknown): string => writeJsonIn(dir, name, value);
 
 /** A plain file, to stand where a folder should be. */
 const aFile = join(dir, "a-file");

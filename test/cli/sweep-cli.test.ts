@@ -5,38 +5,18 @@
  * every failure with a seed file that replays, a missing shard makes the
  * sweep incomplete, and shards of another plan are refused (exit 2).
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.js";
 import { mergedResultSchema } from "../../src/explore/merge.js";
 import { parseShardResult } from "../../src/explore/sweep-result.js";
 import { rawScenario } from "../helpers/scenario.js";
+import { runCli, writeJsonIn } from "../helpers/cli.js";
 
 const dir = mkdtempSync(join(tmpdir(), "asset-sim-sweep-"));
 
-async function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
-  const saved = new Map(Object.keys(env).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, env);
-  let out = "";
-  let err = "";
-  try {
-    const code = await main(["node", "asset-sim", ...args], { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`) });
-    return { code, out, err };
-  } finally {
-    for (const [k, v] of saved) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  }
-}
-
-function writeJson(name: string, value: unknown): string {
-  const path = join(dir, name);
-  writeFileSync(path, JSON.stringify(value));
-  return path;
-}
+const writeJson = (name: string, value: unknown): string => writeJsonIn(dir, name, value);
 
 /** 4 validators, 2 s, no L1: a fast passing scenario. */
 const tinyPath = writeJson("tiny.json", { name: "tiny", seed: 100, duration: "2s", validators: { count: 4 }, workload: { txPerSecond: 20 }, l1: { enabled: false } });

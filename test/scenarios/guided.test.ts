@@ -11,13 +11,13 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.js";
 import { coverageCollectorFor, GuidedExplorer, runCandidate, type CandidateOutcome } from "../../src/explore/guided.js";
 import { planSpace } from "../../src/explore/guided-plan.js";
 import { parseScenario } from "../../src/scenario/load.js";
 import { runScenario, type RunOptions } from "../../src/scenario/run.js";
 import type { Scenario } from "../../src/scenario/schema.js";
 import { rawScenario, ROOT } from "../helpers/scenario.js";
+import { runCli } from "../helpers/cli.js";
 
 const dir = mkdtempSync(join(tmpdir(), "asset-sim-guided-"));
 
@@ -25,13 +25,6 @@ const dir = mkdtempSync(join(tmpdir(), "asset-sim-guided-"));
 function bft4(durationUs = 3_000_000): Record<string, unknown> {
   const raw = JSON.parse(readFileSync(join(ROOT, "bench", "scenarios", "bft-4.json"), "utf8")) as Record<string, unknown>;
   return { ...raw, duration: durationUs };
-}
-
-async function runCli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await main(["node", "asset-sim", ...args], { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`) });
-  return { code, out, err };
 }
 
 /** stdout without what may differ between two equal explorations: wall times and seed file paths. */
