@@ -97,6 +97,8 @@ export function onTimeout(r: ReplicaState, from: NodeId, msg: TimeoutMessage): v
   }
   if (!r.validators.verifySignature(msg.signer, timeoutSigningBytes(msg.view, msg.highQC.view), msg.signature)) return r.reject(from, msg, "bad timeout signature");
   if (!r.validators.verifyQC(msg.highQC)) return r.reject(from, msg, "invalid high QC in timeout");
+  // The TC that moved the sender into its view is of an earlier view; the timeout's own view is bounded (VIEWS_AHEAD_MAX), so this bounds it too.
+  if (msg.lastTC !== undefined && msg.lastTC.view >= msg.view) return r.reject(from, msg, "last TC in timeout not below its view");
   if (msg.lastTC !== undefined && !r.validators.verifyTC(msg.lastTC)) return r.reject(from, msg, "invalid last TC in timeout");
   processQC(r, msg.highQC, from);
   if (msg.lastTC !== undefined) processTC(r, msg.lastTC);
