@@ -11,19 +11,20 @@
  *                        [--base-port P | --base-port ephemeral] [--metrics-base-port P]
  *                        [--seed S] [--block-time D] [--view-timeout D] [--tx-per-second R]
  *                        [--accounts-per-client K] [--force]
- *     refuses an output folder that is not empty unless --force; writes `DIR/<id>.json` per node and `DIR/keys/<id>.key` (mode 0600), keys
- *     derived from the seed as the simulator derives them. Validator i listens
+ *     refuses an output folder that is not empty unless --force; writes `DIR/<id>.json` per node and `DIR/keys/<id>.key` (mode 0600,
+ *     in `keys/` of mode 0700), each key drawn from the operating system's randomness (the simulator derives its keys from the
+ *     seed; real mode never does: `--seed` only names the genesis and its client accounts). Validator i listens
  *     on P + i (`ephemeral`: free ports picked now); metrics on the metrics
  *     base port + i (default 0: each process picks one and logs it).
  */
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { toHex } from "../crypto/hash.js";
 import { createSignatureScheme } from "../crypto/schemes.js";
 import { InputError } from "../config/errors.js";
-import { clientTransportKeySeed, validatorKeySeed } from "../systems/validators/node-factories.js";
 import { EXIT } from "../scenario/run.js";
 import { durationOptionUs } from "./options.js";
 
@@ -68,7 +69,7 @@ export function registerNodeCommands(program: Command, io: Io, setExit: (code: n
     .option("--host <host>", "address every node listens on and is dialled at", "127.0.0.1")
     .option("--base-port <p>", "validator i listens on P + i; `ephemeral` picks free ports now", "7100")
     .option("--metrics-base-port <p>", "metrics of node k (validators, then clients) on P + k; 0: each process picks one", "0")
-    .option("--seed <s>", "the network's genesis seed", "1")
+    .option("--seed <s>", "the network's genesis seed (genesis and client accounts; every key is drawn at random)", "1")
     .option("--block-time <d>", "minimum time between blocks, with a unit (e.g. 250ms)")
     .option("--view-timeout <d>", "view timeout, with a unit (e.g. 1s)")
     .option("--tx-per-second <r>", "workload of all clients together", "0")
@@ -180,19 +181,20 @@ export async function commandConfigGen(options: ConfigGenOptions, io: Io): Promi
   const metricsBase = intOption(options.metricsBasePort, "--metrics-base-port", 0, 65535 - n - m);
   const out = resolve(options.out);
   checkConfigOutDir(out, options.force === true);
-  mkdirSync(join(out, "keys"), { recursive: true });
+  mkdirSync(join(out, "keys"), { recursive: true, mode: 0o700 });
+  chmodSync(join(out, "keys"), 0o700); // an existing folder keeps its mode otherwise
 
   const scheme = createSignatureScheme("ed25519-native");
   const validatorIds = Array.from({ length: n }, (_, i) => `v${i}`);
   const clientIds = Array.from({ length: m }, (_, i) => `c${i}`);
   const secrets = new Map<string, Uint8Array>();
   const validators = validatorIds.map((id, i) => {
-    const secret = validatorKeySeed(seed, id);
+    const secret = randomBytes(32); // the operating system's randomness: never derived from the seed, which every config names
     secrets.set(id, secret);
     return { id, host, port: ports[i]!, publicKey: toHex(scheme.keyPairFromSeed(secret).publicKey) };
   });
   const clients = clientIds.map((id) => {
-    const secret = clientTransportKeySeed(seed, id);
+    const secret = randomBytes(32);
     secrets.set(id, secret);
     return { id, publicKey: toHex(scheme.keyPairFromSeed(secret).publicKey) };
   });
@@ -206,6 +208,7 @@ export async function commandConfigGen(options: ConfigGenOptions, io: Io): Promi
     const role = k < n ? "validator" : "client";
     const keyFile = join("keys", `${id}.key`);
     writeFileSync(join(out, keyFile), `${toHex(secrets.get(id)!)}\n`, { mode: 0o600 });
+    chmodSync(join(out, keyFile), 0o600); // `mode` applies only when the file is created (--force over an old one)
     const config = {
       version: 1,
       id,

@@ -33,7 +33,7 @@
  * `workload.accountsPerClient` must be the same in every file of a network:
  * they define the genesis.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { z } from "zod";
 import { InputError } from "../config/errors.js";
@@ -165,8 +165,13 @@ export function parseNodeConfig(raw: unknown, baseDir: string = process.cwd()): 
     const file = at(c.secretKeyFile!);
     let text: string;
     try {
+      const mode = statSync(file).mode;
+      if ((mode & 0o077) !== 0) {
+        throw new InputError("secretKeyFile", `${file} is readable or writable by others (mode ${(mode & 0o777).toString(8).padStart(4, "0")}): run \`chmod 600 ${file}\``);
+      }
       text = readFileSync(file, "utf8").trim();
     } catch (error) {
+      if (error instanceof InputError) throw error;
       throw new InputError("secretKeyFile", `cannot read ${file}: ${(error as Error).message}`);
     }
     if (!/^[0-9a-fA-F]{64}$/.test(text)) throw new InputError("secretKeyFile", `${file} must hold 64 hex characters (a 32-byte ed25519 seed)`);

@@ -1,0 +1,77 @@
+/**
+ * Real-mode keys (issue 16, defect 1): `config-gen` draws every key from the
+ * operating system's randomness, never from the seed every config names
+ * (before, brute force found the seed from one public key in about two
+ * tries); key files are 0600 in a 0700 folder, also over an old 0644 file
+ * with `--force`; a node refuses a key file others can read, naming the file
+ * and the `chmod`.
+ */
+import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { InputError } from "../../src/config/errors.js";
+import { toHex } from "../../src/crypto/hash.js";
+import { createSignatureScheme } from "../../src/crypto/schemes.js";
+import { loadNodeConfig } from "../../src/runtime/node-config.js";
+import { clientTransportKeySeed, validatorKeySeed } from "../../src/systems/validators/node-factories.js";
+import { runCli } from "../helpers/cli.js";
+
+const scheme = createSignatureScheme("ed25519-native");
+const publicKeysOf = (dir: string): string[] =>
+  (JSON.parse(readFileSync(join(dir, "v0.json"), "utf8")) as { validators: { publicKey: string }[]; clients: { publicKey: string }[] }).validators
+    .map((v) => v.publicKey)
+    .concat((JSON.parse(readFileSync(join(dir, "v0.json"), "utf8")) as { clients: { publicKey: string }[] }).clients.map((c) => c.publicKey));
+
+describe("real-mode keys", () => {
+  it("config-gen draws every key at random: two runs with one seed share no key, and none is the seed's derived key", async () => {
+    const root = mkdtempSync(join(tmpdir(), "keys-"));
+    for (const name of ["a", "b"]) expect((await runCli(["config-gen", "--validators", "4", "--clients", "2", "--seed", "7", "--out", join(root, name)])).code).toBe(0);
+    const a = publicKeysOf(join(root, "a"));
+    const b = publicKeysOf(join(root, "b"));
+    expect(a).toHaveLength(6);
+    expect(new Set([...a, ...b]).size).toBe(12);
+    const derived = [0, 1, 2, 3].map((i) => toHex(scheme.keyPairFromSeed(validatorKeySeed(7, `v${i}`)).publicKey)).concat([0, 1].map((i) => toHex(scheme.keyPairFromSeed(clientTransportKeySeed(7, `c${i}`)).publicKey)));
+    expect(a.filter((k) => derived.includes(k))).toEqual([]);
+    // Each config names its own key's public half, and the key file holds its secret.
+    const config = loadNodeConfig(join(root, "a", "v2.json"));
+    expect(toHex(scheme.keyPairFromSeed(Buffer.from(config.secretKeyHex, "hex")).publicKey)).toBe(a[2]);
+    expect(JSON.stringify(JSON.parse(readFileSync(join(root, "a", "v2.json"), "utf8")))).not.toContain(config.secretKeyHex);
+  });
+
+  it("key files are 0600 in a 0700 folder, also when --force writes over an old 0644 key", async () => {
+    const out = mkdtempSync(join(tmpdir(), "keys-"));
+    expect((await runCli(["config-gen", "--validators", "4", "--out", out])).code).toBe(0);
+    chmodSync(join(out, "keys", "v1.key"), 0o644);
+    chmodSync(join(out, "keys"), 0o755);
+    expect((await runCli(["config-gen", "--validators", "4", "--out", out, "--force"])).code).toBe(0);
+    for (const id of ["v0", "v1", "v2", "v3"]) expect(statSync(join(out, "keys", `${id}.key`)).mode & 0o777).toBe(0o600);
+    expect(statSync(join(out, "keys")).mode & 0o777).toBe(0o700);
+  });
+
+  it("a node refuses a key file that others can read or write, naming the file and the chmod", async () => {
+    const out = mkdtempSync(join(tmpdir(), "keys-"));
+    expect((await runCli(["config-gen", "--validators", "4", "--out", out])).code).toBe(0);
+    const key = join(out, "keys", "v0.key");
+    expect(() => loadNodeConfig(join(out, "v0.json"))).not.toThrow();
+    for (const mode of [0o644, 0o666, 0o640, 0o604]) {
+      chmodSync(key, mode);
+      let error: unknown;
+      try {
+        loadNodeConfig(join(out, "v0.json"));
+      } catch (e) {
+        error = e;
+      }
+      expect(error, `mode ${mode.toString(8)}`).toBeInstanceOf(InputError);
+      expect((error as InputError).message).toContain(`chmod 600 ${key}`);
+    }
+    chmodSync(key, 0o400);
+    expect(() => loadNodeConfig(join(out, "v0.json"))).not.toThrow();
+    // The CLI exits 2 with the message.
+    chmodSync(key, 0o644);
+    writeFileSync(join(out, "v0-copy.json"), readFileSync(join(out, "v0.json")));
+    const r = await runCli(["node", "--config", join(out, "v0-copy.json")]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/readable or writable by others \(mode 0644\): run `chmod 600/);
+  });
+});
