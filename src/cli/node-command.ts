@@ -1,6 +1,9 @@
 /**
  * Real-mode commands:
  *
+ *   asset-sim keygen --out FILE
+ *     writes a new random key (mode 0600) and prints its public key.
+ *
  *   asset-sim node --config FILE
  *     runs one validator or client until SIGINT or SIGTERM, then stops cleanly
  *     (transport closed, storage synced and closed, logs flushed) and exits 0.
@@ -20,7 +23,7 @@
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { toHex } from "../crypto/hash.js";
 import { createSignatureScheme } from "../crypto/schemes.js";
@@ -58,6 +61,14 @@ export function registerNodeCommands(program: Command, io: Io, setExit: (code: n
     .requiredOption("--config <file>", "node config file (see `asset-sim config-gen`)")
     .action(async (options: { config: string }) => {
       setExit(await commandNode(options.config, io));
+    });
+
+  program
+    .command("keygen")
+    .description("write a new ed25519 key (a 32-byte seed from the OS's randomness, as hex) to FILE with mode 0600, and print its public key")
+    .requiredOption("--out <file>", "the key file to write (refused if it exists)")
+    .action((options: { out: string }) => {
+      setExit(commandKeygen(options.out, io));
     });
 
   program
@@ -111,6 +122,28 @@ export async function commandNode(configPath: string, io: Io): Promise<number> {
   });
   io.err(`${config.id}: ${signal}, stopping`);
   await node.stop();
+  return EXIT.ok;
+}
+
+/**
+ * `keygen --out FILE`: a new key for a node's `secretKeyFile`, drawn from the
+ * operating system's randomness, written with mode 0600 (its folder made with
+ * 0700 when missing); prints the public key (hex) on stdout for the other
+ * nodes' configs.
+ * @returns the exit code (0)
+ * @throws InputError when FILE exists (a key is never overwritten) or cannot be written
+ */
+export function commandKeygen(file: string, io: Io): number {
+  const path = resolve(file);
+  if (existsSync(path)) throw new InputError("--out", `${path} exists: keygen never overwrites a key`);
+  const secret = randomBytes(32);
+  try {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    writeFileSync(path, `${toHex(secret)}\n`, { mode: 0o600, flag: "wx" });
+  } catch (error) {
+    throw new InputError("--out", `cannot write ${path}: ${(error as Error).message}`);
+  }
+  io.out(toHex(createSignatureScheme("ed25519-native").keyPairFromSeed(secret).publicKey));
   return EXIT.ok;
 }
 

@@ -74,4 +74,21 @@ describe("real-mode keys", () => {
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/readable or writable by others \(mode 0644\): run `chmod 600/);
   });
+
+  it("keygen writes a new random key with mode 0600, prints its public key, and never overwrites a key", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "keys-"));
+    const file = join(dir, "new", "v9.key");
+    const first = await runCli(["keygen", "--out", file]);
+    expect(first.code).toBe(0);
+    const secret = readFileSync(file, "utf8").trim();
+    expect(secret).toMatch(/^[0-9a-f]{64}$/);
+    expect(first.out.trim()).toBe(toHex(scheme.keyPairFromSeed(Buffer.from(secret, "hex")).publicKey));
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const again = await runCli(["keygen", "--out", file]);
+    expect(again.code).toBe(2);
+    expect(again.err).toMatch(/exists: keygen never overwrites a key/);
+    expect(readFileSync(file, "utf8").trim()).toBe(secret);
+    const other = await runCli(["keygen", "--out", join(dir, "new", "v10.key")]);
+    expect(other.out).not.toBe(first.out);
+  });
 });
