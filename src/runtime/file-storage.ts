@@ -14,9 +14,14 @@
  * || [value length (u32 LE) || value]` (the value for puts only).
  *
  * Recovery on open replays the log; the first record that runs past the end
- * of the file or fails its checksum is a torn tail (the power failed during
- * that sync): it and everything after it are cut off (the file is truncated
- * and fsynced) and counted in {@link FileStorage.recovery}. The log is
+ * of the file or fails its checksum is cut off with everything after it (the
+ * file is truncated and fsynced) and counted in {@link FileStorage.recovery}.
+ * Only the last record can be torn (a sync appends one record and fsyncs it
+ * before the next sync starts), so when an intact record follows the bad one
+ * the log was corrupted in the middle, not torn: `corruptMiddle` says so, and
+ * the caller must not trust what the store holds to be the newest it wrote
+ * (a validator then recovers its vote-safety state from its peers: issue 16,
+ * a bit flipped in the middle of the log silently rolled it back). The log is
  * compacted (rewritten as one record to a temporary file, fsynced, renamed over
  * the log, directory fsynced) on open and whenever it grows past
  * `compactFactor` times the live data and `compactMinBytes`.
@@ -48,6 +53,12 @@ export interface FileStorageRecovery {
   readonly records: number;
   /** Bytes cut off the end of the log as a torn or corrupt tail (0 normally). */
   readonly droppedBytes: number;
+  /**
+   * True when an intact record followed the first bad one: the log was corrupted in the middle (a torn write
+   * damages only the last record), so later writes were cut off with it and the store may hold older values
+   * than it acknowledged.
+   */
+  readonly corruptMiddle: boolean;
 }
 
 /** The data directory is held by another live process. */
@@ -98,6 +109,7 @@ export class FileStorage implements Storage {
     const created = !existsSync(path);
     let records = 0;
     let droppedBytes = 0;
+    let corruptMiddle = false;
     if (!created) {
       const bytes = readFileSync(path);
       let offset = 0;
@@ -109,6 +121,7 @@ export class FileStorage implements Storage {
         offset += HEADER_BYTES + body.length + CHECKSUM_BYTES;
       }
       droppedBytes = bytes.length - offset;
+      corruptMiddle = droppedBytes > 0 && intactRecordAfter(bytes, offset);
       if (droppedBytes > 0) {
         const fd = openSync(path, "r+");
         try {
@@ -120,7 +133,7 @@ export class FileStorage implements Storage {
       }
       this.logBytes = offset;
     }
-    this.recovery = { created, records, droppedBytes };
+    this.recovery = { created, records, droppedBytes, corruptMiddle };
     this.liveBytes = this.measureLive();
     if (created) {
       this.fd = openSync(path, "a");
@@ -262,6 +275,14 @@ function readRecord(bytes: Uint8Array, offset: number): Uint8Array | undefined {
   const expected = checksum(body);
   for (let i = 0; i < CHECKSUM_BYTES; i++) if (stored[i] !== expected[i]) return undefined;
   return body;
+}
+
+/** Whether an intact record (its length in bounds and its checksum right) starts at some offset after `bad`. */
+function intactRecordAfter(bytes: Uint8Array, bad: number): boolean {
+  for (let offset = bad + 1; offset + HEADER_BYTES + CHECKSUM_BYTES <= bytes.length; offset++) {
+    if (readRecord(bytes, offset) !== undefined) return true;
+  }
+  return false;
 }
 
 function encodeBody(writes: ReadonlyMap<string, Uint8Array | typeof DELETED>): Buffer {

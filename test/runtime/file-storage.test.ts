@@ -41,7 +41,7 @@ describe("FileStorage", () => {
     a.sync();
     a.close();
     const b = openStore(d);
-    expect(b.recovery).toEqual({ created: false, records: 2, droppedBytes: 0 });
+    expect(b.recovery).toEqual({ created: false, records: 2, droppedBytes: 0, corruptMiddle: false });
     expect(b.keys("block/")).toEqual(["block/2", "block/3"]);
     expect(text(b.get("block/2"))).toBe("two");
     expect(b.get("block/1")).toBeUndefined();
@@ -107,6 +107,38 @@ describe("FileStorage", () => {
     expect(b.recovery.records).toBe(1);
     expect(b.get("b")).toBeUndefined();
     expect(text(b.get("a"))).toBe("first");
+  });
+
+  it("a bit flipped in a record followed by intact ones is corruption in the middle, not a torn tail: said so (issue 16)", () => {
+    const d = dir();
+    const a = openStore(d);
+    a.put("safety", bytes("view 260"));
+    a.sync();
+    const firstEnd = statSync(join(d, "storage.log")).size;
+    a.put("safety", bytes("view 300"));
+    a.sync();
+    a.put("safety", bytes("view 404"));
+    a.sync();
+    a.close();
+    const path = join(d, "storage.log");
+    const log = readFileSync(path);
+    log[firstEnd + 6] = log[firstEnd + 6]! ^ 0x01; // inside the second record's body
+    writeFileSync(path, log);
+    const b = openStore(d);
+    // What is left is the older value: the caller must know it may not be the newest (a validator then recovers).
+    expect(b.recovery).toMatchObject({ records: 1, corruptMiddle: true });
+    expect(text(b.get("safety"))).toBe("view 260");
+    b.close();
+    // A torn last record (the common crash) is not corruption in the middle.
+    const e = dir();
+    const c = openStore(e);
+    c.put("k", bytes("one"));
+    c.sync();
+    c.put("k", bytes("two"));
+    c.sync();
+    c.close();
+    truncateSync(join(e, "storage.log"), statSync(join(e, "storage.log")).size - 3);
+    expect(openStore(e).recovery).toMatchObject({ records: 1, corruptMiddle: false });
   });
 
   it("compaction keeps the live data and shrinks the log", () => {
