@@ -69,6 +69,9 @@ export class StorageLockedError extends Error {
   }
 }
 
+/** Files and folders the store creates are its owner's alone (issue 16: data was world-readable). */
+const FILE_MODE = 0o600;
+const DIR_MODE = 0o700;
 const LOG_FILE = "storage.log";
 const LOCK_FILE = "LOCK";
 const OP_PUT = 1;
@@ -103,7 +106,7 @@ export class FileStorage implements Storage {
     this.compactFactor = options.compactFactor ?? 4;
     this.compactMinBytes = options.compactMinBytes ?? 8 * 1024 * 1024;
     this.locked = options.lock ?? true;
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: DIR_MODE });
     if (this.locked) takeLock(dir);
     const path = join(dir, LOG_FILE);
     const created = !existsSync(path);
@@ -136,12 +139,12 @@ export class FileStorage implements Storage {
     this.recovery = { created, records, droppedBytes, corruptMiddle };
     this.liveBytes = this.measureLive();
     if (created) {
-      this.fd = openSync(path, "a");
+      this.fd = openSync(path, "a", FILE_MODE);
       fsyncDirectory(dir);
     } else if (this.logBytes > this.compactMinBytes && this.logBytes > this.compactFactor * this.liveBytes) {
       this.compact();
     } else {
-      this.fd = openSync(path, "a");
+      this.fd = openSync(path, "a", FILE_MODE);
     }
   }
 
@@ -218,7 +221,7 @@ export class FileStorage implements Storage {
     const path = join(this.dir, LOG_FILE);
     const temporary = `${path}.compact`;
     const record = frame(encodeBody(this.durable));
-    const fd = openSync(temporary, "w");
+    const fd = openSync(temporary, "w", FILE_MODE);
     try {
       let written = 0;
       while (written < record.length) written += writeSync(fd, record, written, record.length - written);
@@ -229,7 +232,7 @@ export class FileStorage implements Storage {
     if (this.fd !== undefined) closeSync(this.fd);
     renameSync(temporary, path);
     fsyncDirectory(this.dir);
-    this.fd = openSync(path, "a");
+    this.fd = openSync(path, "a", FILE_MODE);
     this.logBytes = record.length;
   }
 
@@ -321,7 +324,7 @@ function takeLock(dir: string): void {
   const path = join(dir, LOCK_FILE);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      writeFileSync(path, `${process.pid}\n`, { flag: "wx" });
+      writeFileSync(path, `${process.pid}\n`, { flag: "wx", mode: FILE_MODE });
       return;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;

@@ -243,7 +243,7 @@ function nextBoot(dataDir: string): number {
   const previous = existsSync(path) ? Number.parseInt(readFileSync(path, "utf8").trim(), 10) : -1;
   const boot = Number.isSafeInteger(previous) && previous >= 0 ? previous + 1 : 0;
   const temporary = `${path}.tmp`;
-  writeFileSync(temporary, `${boot}\n`);
+  writeFileSync(temporary, `${boot}\n`, { mode: 0o600 });
   const fd = openSync(temporary, "r");
   fsyncSync(fd);
   closeSync(fd);
@@ -252,8 +252,9 @@ function nextBoot(dataDir: string): number {
 }
 
 function fileDestination(path: string): pino.DestinationStream {
-  mkdirSync(dirname(path), { recursive: true });
-  return pino.destination({ dest: path, sync: true, append: true });
+  // The node's own: logs name peers, views and keys' public halves, and are nobody else's to read.
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  return pino.destination({ dest: path, sync: true, append: true, mode: 0o600 });
 }
 
 function transportLevel(event: string): "debug" | "info" | "warn" {

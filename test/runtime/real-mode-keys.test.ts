@@ -91,4 +91,19 @@ describe("real-mode keys", () => {
     const other = await runCli(["keygen", "--out", join(dir, "new", "v10.key")]);
     expect(other.out).not.toBe(first.out);
   });
+
+  it("a node's data and logs are its owner's alone: folders 0700, files 0600", async () => {
+    const out = mkdtempSync(join(tmpdir(), "modes-"));
+    expect((await runCli(["config-gen", "--validators", "4", "--base-port", "ephemeral", "--out", out])).code).toBe(0);
+    const config = loadNodeConfig(join(out, "v0.json"));
+    const { startNode } = await import("../../src/runtime/node-runner.js");
+    const node = await startNode(config, { metricsServer: false, processMetrics: false });
+    await node.stop();
+    const modeOf = (path: string): number => statSync(path).mode & 0o777;
+    expect(modeOf(config.dataDir!)).toBe(0o700);
+    expect(modeOf(join(config.dataDir!, "storage"))).toBe(0o700);
+    expect(modeOf(join(config.dataDir!, "storage", "storage.log"))).toBe(0o600);
+    expect(modeOf(config.log.file!)).toBe(0o600);
+    expect(modeOf(join(config.log.file!, ".."))).toBe(0o700);
+  });
 });
