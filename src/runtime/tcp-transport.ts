@@ -45,6 +45,7 @@ import { createNativeEd25519 } from "../crypto/ed25519-native.js";
 import type { DeliverHandler, Transport } from "../net/transport.js";
 import type { NodeId } from "../sim/node.js";
 import { encodeFrame, FrameDecoder, FRAME_HEADER_BYTES, MalformedFrameError } from "./frames.js";
+import { msgpackDepthWithin, WIRE_DEPTH_MAX } from "../net/msgpack-depth.js";
 import { HANDSHAKE_FRAME_BYTES_MAX, HANDSHAKE_NONCE_BYTES, PeerHandshake, type HandshakeRejectReason } from "./peer-handshake.js";
 
 /** A node this transport dials. */
@@ -511,6 +512,8 @@ export class TcpTransport implements Transport {
       this.stats.dropped++;
       return;
     }
+    // Decoding deeply nested MessagePack costs superlinear time and memory: measure the depth first, in one pass.
+    if (!msgpackDepthWithin(payload, WIRE_DEPTH_MAX)) return this.malformed(connection, `nested deeper than ${WIRE_DEPTH_MAX} levels`);
     this.stats.framesReceived++;
     this.stats.bytesReceived += payload.length;
     try {

@@ -249,6 +249,8 @@ describe("TcpTransport", () => {
       { name: "oversized length", bytes: Uint8Array.of(0x7f, 0xff, 0xff, 0xff, 1, 2, 3), end: false, reason: /above the limit/ },
       { name: "zero length", bytes: Uint8Array.of(0, 0, 0, 0), end: false, reason: /zero length/ },
       { name: "truncated garbage", bytes: Uint8Array.of(0, 0, 0, 50, 1, 2, 3), end: true, reason: /ended inside a frame/ },
+      // MessagePack arrays nested 1,000 deep (issue 16: decoding them costs superlinear time): refused before decoding.
+      { name: "nesting deeper than any message", bytes: Uint8Array.of(0, 0, 0x03, 0xe8, ...new Array<number>(999).fill(0x91), 0xc0), end: false, reason: /nested deeper than 12 levels/ },
     ]) {
       it(garbage.name, async () => {
         const portB = await freePort();
