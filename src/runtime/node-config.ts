@@ -19,7 +19,7 @@
  *   "log": { "level": "info", "file": "logs/v0.jsonl" },    // default level info, stdout
  *   "chain": { "blockTime": "250ms", "viewTimeout": "1s", "viewTimeoutMax": "8s", "syncRetry": "200ms",
  *              "signatureScheme": "ed25519-native", "maxBlockTransactions": 5000,
- *              "mempool": { ... }, "checkpoints": { "every": 0, "snapshotBehind": 64 },
+ *              "mempool": { ... }, "checkpoints": { "every": 100, "snapshotBehind": 64 },
  *              "leaderElection": "reputation", "reputation": { "exclude": 10, ... } },
  *   "ledger": { ... },                   // as a scenario's ledger section, same defaults
  *   "workload": { "txPerSecond": 0, "accountsPerClient": 8, "fee": 10, "mix": { ... }, "stopAfter": "60s" }
@@ -59,7 +59,15 @@ const port = z.number().int("must be an integer").min(0, "must be 0..65535").max
 const host = z.string().min(1, "must be a host name or address");
 const nodeId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 characters A-Z, a-z, 0-9, _ or -");
 
-/** Chain defaults: the scenario's `validators` defaults. */
+/**
+ * Checkpoints in real mode: on by default (issue 16: with none, a restart
+ * replayed the whole chain, 338 blocks in 3.6 s), every 100 heights, so a
+ * restart re-executes at most 100 blocks. The simulator keeps them off unless
+ * a scenario sets them.
+ */
+export const REAL_MODE_CHECKPOINTS_DEFAULTS = { ...CHECKPOINTS_DEFAULTS, every: 100 };
+
+/** Chain defaults: the scenario's `validators` defaults, but for checkpoints (see {@link REAL_MODE_CHECKPOINTS_DEFAULTS}). */
 export const CHAIN_DEFAULTS = {
   blockTime: 250_000,
   viewTimeout: 1_000_000,
@@ -67,7 +75,7 @@ export const CHAIN_DEFAULTS = {
   signatureScheme: "ed25519-native" as const,
   maxBlockTransactions: 5_000,
   mempool: MEMPOOL_DEFAULTS,
-  checkpoints: CHECKPOINTS_DEFAULTS,
+  checkpoints: REAL_MODE_CHECKPOINTS_DEFAULTS,
   leaderElection: "reputation" as const,
   reputation: REPUTATION_SECTION_DEFAULTS,
 };
@@ -83,7 +91,7 @@ const chain = z
     signatureScheme: z.enum(["ed25519-native", "ed25519"]).default(CHAIN_DEFAULTS.signatureScheme),
     maxBlockTransactions: z.number().int().positive().default(CHAIN_DEFAULTS.maxBlockTransactions),
     mempool: mempoolSchema.default(MEMPOOL_DEFAULTS),
-    checkpoints: checkpointsSchema.default(CHECKPOINTS_DEFAULTS),
+    checkpoints: checkpointsSchema.default(REAL_MODE_CHECKPOINTS_DEFAULTS),
     /** Who leads each view (as a scenario's `validators.leaderElection`); the same in every file of a network. */
     leaderElection: z.enum(LEADER_ELECTIONS).default(CHAIN_DEFAULTS.leaderElection),
     /** Leader reputation's parameters (as a scenario's `validators.reputation`; the window defaults to 30 x the validator count). */

@@ -114,3 +114,10 @@ describe("node config: ports", () => {
     }
   });
 });
+
+describe("node config: checkpoints", () => {
+  it("are on by default in real mode (every 100 heights), so a restart does not replay the whole chain; a config can turn them off", () => {
+    expect(parseNodeConfig(valid(), "/base").chain.checkpoints).toEqual({ every: 100, snapshotBehind: 64 });
+    expect(parseNodeConfig({ ...valid(), chain: { checkpoints: { every: 0 } } }, "/base").chain.checkpoints.every).toBe(0);
+  });
+});
