@@ -390,7 +390,8 @@ export const SBCP_DESCRIPTOR: INamespace = {
               "oneof": [
                 "Transfer",
                 "MailboxSend",
-                "MailboxReceive"
+                "MailboxReceive",
+                "MailboxPopulate"
               ]
             }
           },
@@ -406,6 +407,58 @@ export const SBCP_DESCRIPTOR: INamespace = {
             "MailboxReceive": {
               "type": "MailboxReceive",
               "id": 3
+            },
+            "MailboxPopulate": {
+              "type": "MailboxPopulate",
+              "id": 4
+            }
+          }
+        },
+        "MailboxPopulate": {
+          "fields": {
+            "SourceChainID": {
+              "type": "uint32",
+              "id": 1
+            },
+            "Source": {
+              "rule": "repeated",
+              "type": "bytes",
+              "id": 2
+            },
+            "Receiver": {
+              "rule": "repeated",
+              "type": "bytes",
+              "id": 3
+            },
+            "SessionID": {
+              "type": "uint32",
+              "id": 4
+            },
+            "Label": {
+              "type": "string",
+              "id": 5
+            },
+            "Data": {
+              "rule": "repeated",
+              "type": "bytes",
+              "id": 6
+            },
+            "xTid": {
+              "type": "bytes",
+              "id": 7
+            }
+          }
+        },
+        "LedgerBlock": {
+          "fields": {
+            "Transactions": {
+              "rule": "repeated",
+              "type": "bytes",
+              "id": 1
+            },
+            "StateRoot": {
+              "type": "bytes",
+              "id": 2
             }
           }
         }
