@@ -72,6 +72,12 @@ export interface ChainExecutor {
   applyXt(txs: readonly Uint8Array[], inbox: readonly CircRead[], xTid: Uint8Array): Uint8Array[];
   /** Seals the draft: the encoded block of every transaction applied since the last seal or restore, and the state root. */
   seal(): { readonly block: Uint8Array; readonly stateRoot: Uint8Array };
+  /**
+   * Re-executes a sealed block of this chain (recovery: a block fetched with
+   * L2BlockRequest) on the draft state, then seals it.
+   * @returns undefined when it applied and its state root matched, else why not (the state is unchanged)
+   */
+  replayBlock(block: Uint8Array): string | undefined;
   /** An opaque copy of the current state (taken after a seal, to roll back to). */
   snapshot(): ExecutorSnapshot;
   /** Resets the draft state to `snapshot` and forgets the unsealed transactions. */

@@ -15,7 +15,7 @@ import { bytesEqual, concatBytes, sha256, toHex, u64, utf8 } from "../../crypto/
 import { assert } from "../../sim/assert.js";
 import type { ChainExecutor, CircRead, CircWrite, ExecutorSnapshot, MailboxKey, XtSimulation } from "../execution.js";
 import type { ChainId } from "../messages.js";
-import { decodeLedgerTx, encodeLedgerBlock, encodeLedgerTx, TRANSFER_LABEL } from "./ledger-tx.js";
+import { decodeLedgerBlock, decodeLedgerTx, encodeLedgerBlock, encodeLedgerTx, TRANSFER_LABEL } from "./ledger-tx.js";
 
 /** A genesis balance. */
 export interface LedgerBalance {
@@ -161,6 +161,35 @@ export class LedgerExecutor implements ChainExecutor {
     const block = encodeLedgerBlock({ Transactions: this.unsealed, StateRoot: stateRoot });
     this.unsealed = [];
     return { block, stateRoot };
+  }
+
+  replayBlock(block: Uint8Array): string | undefined {
+    let decoded;
+    try {
+      decoded = decodeLedgerBlock(block);
+    } catch (error) {
+      return (error as Error).message;
+    }
+    const scratch = new Map(this.balances);
+    const inbox: CircRead[] = [];
+    for (const bytes of decoded.Transactions) {
+      let tx;
+      try {
+        tx = decodeLedgerTx(bytes);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      if (tx.kind === "MailboxPopulate") {
+        inbox.push(tx);
+        continue;
+      }
+      const result = run(scratch, [bytes], inbox, true);
+      if (result.outcome !== "success") return `transaction failed on replay: ${result.outcome === "failure" ? result.reason : "a read missed"}`;
+    }
+    if (!bytesEqual(rootOf(scratch), decoded.StateRoot)) return "state root differs after replay";
+    this.balances = scratch;
+    this.unsealed = [];
+    return undefined;
   }
 
   snapshot(): ExecutorSnapshot {
