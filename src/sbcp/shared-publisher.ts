@@ -198,7 +198,7 @@ export class SharedPublisher implements Node<SbcpMessage> {
     for (const chain of this.config.chains) this.heads.set(chain.chainId, { number: 0, hash: chain.genesisHash });
     for (const sb of this.superblockList) for (const b of sb.L2Blocks) this.heads.set(b.ChainID, { number: b.BlockNumber, hash: b.BlockHash });
     if (this.draft !== undefined && !this.draft.finished) {
-      if (this.phaseValue === "Locked") this.decideTop(ctx, false, "rollback");
+      if (this.phaseValue === "Locked") this.decideTopFalse(ctx, "rollback", false);
       this.giveUpSlot(ctx, "rollback");
     }
     this.cancel(ctx, "seal");
@@ -250,7 +250,7 @@ export class SharedPublisher implements Node<SbcpMessage> {
     const draft = this.draft;
     assert(draft !== undefined, "a seal timer belongs to a slot");
     if (draft.finished) return;
-    if (this.phaseValue === "Locked") this.decideTop(ctx, false, "seal cut-over");
+    if (this.phaseValue === "Locked") this.decideTopFalse(ctx, "seal cut-over", false);
     assert(this.phaseValue === "Free", "sealing from Free");
     const IncludedxTs = draft.instances.filter((i) => i.decision === true).map((i) => i.xTid);
     for (const chain of this.config.chains) ctx.send(chain.sequencer, { type: "RequestSeal", Slot: draft.slot, IncludedxTs });
@@ -377,18 +377,17 @@ export class SharedPublisher implements Node<SbcpMessage> {
 
   private onScpTimeout(ctx: NodeContext<SbcpMessage>): void {
     if (this.phaseValue !== "Locked") return;
-    this.decideTop(ctx, false, "SCP timeout");
+    this.decideTopFalse(ctx, "SCP timeout", true);
   }
 
-  /** Decides the open instance `decision` (timer or cut-over) and sends Decided. */
-  private decideTop(ctx: NodeContext<SbcpMessage>, decision: boolean, reason: string): void {
+  /** Decides the open instance false without every vote (SCP timer, seal cut-over, rollback) and sends Decided; `startNext` starts the next instance. */
+  private decideTopFalse(ctx: NodeContext<SbcpMessage>, reason: string, startNext: boolean): void {
     const top = this.draft?.instances.at(-1);
     assert(this.phaseValue === "Locked", "deciding from Locked");
     assert(top !== undefined, "Locked has an open instance");
-    assert(!decision, "only false is decided without votes");
     const outcome = top.onTimeout();
     assert(outcome?.kind === "decided", "the open instance was undecided");
-    this.afterDecision(ctx, false, reason, false);
+    this.afterDecision(ctx, false, reason, startNext);
   }
 
   /** Sends exactly one Decided for the open instance, goes Free, and (unless sealing) starts the next one. */

@@ -102,6 +102,8 @@ export class HandNetwork {
   private nowUs = 0;
   /** Every message delivered, in order. */
   readonly delivered: { atUs: number; from: string; to: string; msg: SbcpMessage }[] = [];
+  /** Every message a node sent, in order (lost ones too). */
+  readonly sent: { atUs: number; from: string; to: string; msg: SbcpMessage }[] = [];
   drop: (from: string, to: string, msg: SbcpMessage) => boolean = () => false;
   /** Nodes that are down: they receive nothing and their timers do not fire. */
   readonly down = new Set<string>();
@@ -158,6 +160,7 @@ export class HandNetwork {
   private flush(id: string): void {
     const entry = this.nodes.get(id)!;
     for (const { to, msg } of entry.ctx.sent.splice(0)) {
+      this.sent.push({ atUs: this.nowUs, from: id, to, msg });
       if (this.drop(id, to, msg)) continue;
       const bytes = encodeSbcpMessage(msg);
       this.schedule(this.nowUs + this.latencyUs, () => this.deliver(id, to, bytes));
@@ -188,6 +191,11 @@ export function handCluster(chainIds: readonly ChainId[], genesis: readonly Ledg
   }
   net.add(sp, ctx);
   return { net, sp, seqs };
+}
+
+/** The messages of `type` that `from` sent, in order. */
+export function sentOf<T extends SbcpMessage["type"]>(net: HandNetwork, from: string, type: T): { atUs: number; to: string; msg: Extract<SbcpMessage, { type: T }> }[] {
+  return net.sent.filter((s) => s.from === from && s.msg.type === type).map((s) => ({ atUs: s.atUs, to: s.to, msg: s.msg as Extract<SbcpMessage, { type: T }> }));
 }
 
 /** UTF-8 of a label, for CIRC Data comparisons. */
