@@ -53,7 +53,7 @@ export const TRANSFER_LABEL = "transfer";
 export function encodeLedgerTx(tx: LedgerTx): Uint8Array {
   const { kind, ...body } = tx;
   const plain = kind === "MailboxPopulate" ? { ...body, Source: [...tx.Source], Receiver: [...tx.Receiver], Data: [...tx.Data] } : body;
-  return Uint8Array.prototype.slice.call(LEDGER_TX.encode(LEDGER_TX.fromObject({ [kind]: plain })).finish());
+  return new Uint8Array(LEDGER_TX.encode(LEDGER_TX.fromObject({ [kind]: plain })).finish());
 }
 
 /**
@@ -103,7 +103,7 @@ export interface LedgerBlock {
 
 /** The protobuf encoding of a ledger block (`L2Block.Block`). */
 export function encodeLedgerBlock(block: LedgerBlock): Uint8Array {
-  return Uint8Array.prototype.slice.call(LEDGER_BLOCK.encode(LEDGER_BLOCK.fromObject({ Transactions: [...block.Transactions], StateRoot: block.StateRoot })).finish());
+  return new Uint8Array(LEDGER_BLOCK.encode(LEDGER_BLOCK.fromObject({ Transactions: [...block.Transactions], StateRoot: block.StateRoot })).finish());
 }
 
 /** The ledger block in `bytes`. @throws WireDecodeError when malformed */

@@ -135,7 +135,7 @@ const BODIES: { [T in SbcpMessageType]: { toProto(body: SbcpBodies[T]): Plain; f
 
 function plainCopy(bytes: Uint8Array): Uint8Array {
   // protobufjs hands out Buffers that may be views into a shared pool.
-  return Uint8Array.prototype.slice.call(bytes);
+  return new Uint8Array(bytes);
 }
 
 /** The protobuf encoding of one message (an `SbcpMessage` envelope). */

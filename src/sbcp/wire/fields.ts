@@ -51,9 +51,11 @@ export function readString(value: unknown, field: string): string {
 
 /** A bytes field, copied to a plain Uint8Array, of exactly `length` bytes if given. @throws WireDecodeError otherwise */
 export function readBytes(value: unknown, field: string, length?: number): Uint8Array {
+  // protobufjs gives an absent bytes field (proto3: empty bytes are not sent) as its default, an empty array.
+  if (Array.isArray(value) && value.length === 0) value = new Uint8Array(0);
   if (!(value instanceof Uint8Array)) throw new WireDecodeError(`${field}: expected bytes`);
   if (length !== undefined && value.length !== length) throw new WireDecodeError(`${field}: expected ${length} bytes, got ${value.length}`);
-  return Uint8Array.prototype.slice.call(value);
+  return new Uint8Array(value);
 }
 
 /** A repeated field, each entry read by `each`. @throws WireDecodeError when not an array or longer than {@link MAX_REPEATED} */
