@@ -103,6 +103,15 @@ function rootOf(balances: Balances): Uint8Array {
   return sha256(concatBytes(...entries.map(([key, amount]) => concatBytes(utf8(key), u64(amount)))));
 }
 
+/** The sum of every balance of `asset` in a snapshot taken by a {@link LedgerExecutor}. */
+export function snapshotSupply(snapshot: ExecutorSnapshot, asset: string): number {
+  const ledger = snapshot as LedgerSnapshot;
+  assert(ledger.balances instanceof Map, "a snapshot of a ledger executor");
+  let total = 0;
+  for (const [key, amount] of ledger.balances) if (key.endsWith(`:${asset}`)) total += amount;
+  return total;
+}
+
 /** The simple ledger of one chain. */
 export class LedgerExecutor implements ChainExecutor {
   private balances: Balances = new Map();
