@@ -153,9 +153,38 @@ export class Sequencer implements Node<SbcpMessage> {
     // [*] -> Waiting: idle until a StartSlot.
     this.phaseValue = "Waiting";
     ctx.log("sbcp-sequencer-started", { chain: this.config.chainId, head: this.head.number });
+    this.checkInvariants();
   }
 
   onMessage(ctx: NodeContext<SbcpMessage>, from: NodeId, msg: SbcpMessage): void {
+    this.handleMessage(ctx, from, msg);
+    this.checkInvariants();
+  }
+
+  /**
+   * The sequencer's invariants, checked after every step: Building-Locked
+   * exactly when the top instance is undecided; only the top instance may be
+   * undecided; a building draft extends the head; block numbers are indexes and
+   * the head links to its parent.
+   * @throws AssertionError when one breaks (a programmer error)
+   */
+  checkInvariants(): void {
+    const draft = this.draftValue;
+    const top = draft?.scpInstances.at(-1);
+    assert((this.phaseValue === "BuildingLocked") === (top !== undefined && top.decision === undefined), "Building-Locked exactly when the top instance is undecided");
+    if (this.phaseValue === "BuildingFree" || this.phaseValue === "BuildingLocked") {
+      assert(draft !== undefined, "building has a draft");
+      assert(draft.l2BlockNumber === this.head.number + 1, "the draft extends the head");
+      assert(bytesEqual(draft.l2ParentHash, this.head.hash), "the draft builds on the head");
+      for (let i = 0; i < draft.scpInstances.length - 1; i++) assert(draft.scpInstances[i]!.decision !== undefined, "only the top instance may be undecided");
+    }
+    assert(this.phaseValue !== "Submission", "Submission ends within the step");
+    const head = this.head;
+    assert(this.sealed[head.number] === head, "block numbers are indexes");
+    if (head.number > 0) assert(bytesEqual(head.parentHash, this.sealed[head.number - 1]!.hash), "the head links to its parent");
+  }
+
+  private handleMessage(ctx: NodeContext<SbcpMessage>, from: NodeId, msg: SbcpMessage): void {
     switch (msg.type) {
       case "StartSlot":
         if (from !== this.config.publisher) return this.ignore(ctx, from, msg.type);
@@ -190,11 +219,12 @@ export class Sequencer implements Node<SbcpMessage> {
   }
 
   onTimer(ctx: NodeContext<SbcpMessage>, timer: TimerId, tag: string): void {
-    if (tag !== "scp-timeout" || timer !== this.scpTimer) return;
-    this.scpTimer = undefined;
-    const top = this.draftValue?.scpInstances.at(-1);
-    if (this.phaseValue !== "BuildingLocked" || top === undefined) return;
-    this.send(ctx, top, top.onTimeout());
+    if (tag === "scp-timeout" && timer === this.scpTimer) {
+      this.scpTimer = undefined;
+      const top = this.draftValue?.scpInstances.at(-1);
+      if (this.phaseValue === "BuildingLocked" && top !== undefined) this.send(ctx, top, top.onTimeout());
+    }
+    this.checkInvariants();
   }
 
   private ignore(ctx: NodeContext<SbcpMessage>, from: NodeId, type: string): void {
@@ -375,7 +405,9 @@ export class Sequencer implements Node<SbcpMessage> {
     if (draft === undefined || (this.phaseValue !== "BuildingFree" && this.phaseValue !== "BuildingLocked")) return ignore("not building");
     if (msg.Slot !== draft.slot) return ignore("wrong slot");
     const listed = (xTid: Uint8Array): boolean => msg.IncludedxTs.some((x) => bytesEqual(x, xTid));
-    if (this.phaseValue === "BuildingLocked") {
+    // The SP seals only after deciding every instance of the slot: decide the open one by the list, then any
+    // held-back StartSC of this slot that deciding it let start (its Decided may have been lost too).
+    while (this.phaseValue === "BuildingLocked") {
       const top = draft.scpInstances.at(-1)!;
       if (listed(top.xTid)) {
         // Decided lost or late: the xT is listed, so it was decided true.

@@ -152,9 +152,15 @@ export class SharedPublisher implements Node<SbcpMessage> {
     // Before slot 1, or past this slot's seal time: wait for the next slot's start; else start this slot now.
     if (slot < 1 || now >= this.config.clock.sealTimeOf(slot)) this.armSlotStart(ctx, Math.max(slot + 1, 1));
     else this.beginSlot(ctx, slot);
+    this.checkInvariants();
   }
 
   onMessage(ctx: NodeContext<SbcpMessage>, from: NodeId, msg: SbcpMessage): void {
+    this.handleMessage(ctx, from, msg);
+    this.checkInvariants();
+  }
+
+  private handleMessage(ctx: NodeContext<SbcpMessage>, from: NodeId, msg: SbcpMessage): void {
     switch (msg.type) {
       case "xTRequest":
         return this.onXTRequest(ctx, from, msg);
@@ -170,6 +176,31 @@ export class SharedPublisher implements Node<SbcpMessage> {
   }
 
   onTimer(ctx: NodeContext<SbcpMessage>, timer: TimerId, tag: string): void {
+    this.handleTimer(ctx, timer, tag);
+    this.checkInvariants();
+  }
+
+  /**
+   * The SP's invariants, checked after every step (TigerBeetle style): Locked
+   * exactly when the top instance is undecided; every other instance decided;
+   * sequence numbers 0, 1, ... in the slot; superblock numbers contiguous with
+   * the next number and last hash; a finished slot waits in StartingSlot.
+   * @throws AssertionError when one breaks (a programmer error)
+   */
+  checkInvariants(): void {
+    const instances = this.draft?.instances ?? [];
+    const top = instances.at(-1);
+    assert((this.phaseValue === "Locked") === (top !== undefined && top.decision === undefined), "Locked exactly when the top instance is undecided");
+    for (let i = 0; i < instances.length - 1; i++) assert(instances[i]!.decision !== undefined, "only the top instance may be undecided");
+    if (top !== undefined) assert(top.sequenceNumber === instances.length - 1, "sequence numbers 0, 1, ... in the slot");
+    assert(this.nextSuperblockNumberValue === this.superblockList.length + 1, "the next superblock number follows the last built");
+    const last = this.superblockList.at(-1);
+    assert(last === undefined ? bytesEqual(this.lastSuperblockHashValue, GENESIS_HASH) : this.lastSuperblockHashValue === last.Hash, "the last superblock hash is the last built");
+    if (this.draft?.finished === true) assert(this.phaseValue === "StartingSlot", "a finished slot waits for the next in StartingSlot");
+    if (this.phaseValue === "Sealing") assert(this.draft !== undefined && !this.draft.finished, "Sealing belongs to an unfinished slot");
+  }
+
+  private handleTimer(ctx: NodeContext<SbcpMessage>, timer: TimerId, tag: string): void {
     if (tag === "slot-start" && timer === this.slotTimer) {
       this.slotTimer = undefined;
       this.onSlotStartTimeout(ctx);

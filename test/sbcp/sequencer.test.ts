@@ -116,6 +116,18 @@ describe("sequencer state machine (compose/sbcp/sequencer_test.go, v1 terms)", (
     expect(seq.head.includedxTs.map((x) => bytesEqual(x, xTidOf(request)))).toEqual([true]);
   });
 
+  it("two Decided lost: RequestSeal decides the open instance and the held-back one it lets start, then seals (no undecided instance in a sealed block)", () => {
+    const { seq, ctx } = building();
+    const a = crossTransfer(1, 3, 1, 7, 1);
+    const b = crossTransfer(1, 3, 1, 7, 2);
+    seq.onMessage(ctx, "sp", { type: "StartSC", ...startSC(a, 1, 0) });
+    seq.onMessage(ctx, "sp", { type: "StartSC", ...startSC(b, 1, 1) }); // held: instance 0 undecided
+    seq.onMessage(ctx, "sp", { type: "RequestSeal", Slot: 1, IncludedxTs: [xTidOf(a), xTidOf(b)] });
+    expect(seq.phase).toBe("Waiting");
+    expect(seq.head.number).toBe(1);
+    expect(seq.draft!.scpInstances.map((i) => i.decision)).toEqual([true, true]);
+  });
+
   it("EndBlock_rejects_active_instance, v1: in Building-Locked, a RequestSeal that does not list the top xT decides it false; the block has no xT", () => {
     const { seq, ctx, executor } = building();
     const request = crossTransfer(1, 2, 1, 7, 100);
