@@ -32,13 +32,13 @@
  * Not yet here (issue 17): the write-ahead log (a restarted sequencer starts
  * from genesis and catches up with L2BlockRequest), publishing to its own DA.
  *
- * Logged events: `sbcp-slot-ignored`, `sbcp-draft-started`, `sbcp-reverted`,
+ * Logged events (`systems/sbcp/events.ts` declares their fields): `sbcp-sequencer-started`, `sbcp-message-ignored`, `sbcp-slot-ignored`, `sbcp-draft-started`, `sbcp-reverted`,
  * `sbcp-recovering`, `sbcp-recovered-block`, `sbcp-local-refused`,
- * `sbcp-startsc-held`, `sbcp-startsc-dropped`, `sbcp-instance-started`,
+ * `sbcp-startsc-held`, `sbcp-startsc-dropped`, `sbcp-instance-joined`,
  * `sbcp-circ-sent`, `sbcp-circ-ignored`, `sbcp-voted`, `sbcp-instance-decided`,
  * `sbcp-decided-ignored`, `sbcp-seal-ignored`, `sbcp-block-sealed`.
  */
-import { bytesEqual, concatBytes, sha256, u64 } from "../crypto/hash.js";
+import { bytesEqual, concatBytes, sha256, toHex, u64 } from "../crypto/hash.js";
 import { assert } from "../sim/assert.js";
 import type { Node, NodeContext, NodeId, TimerId } from "../sim/node.js";
 import type { ChainExecutor, ExecutorSnapshot } from "./execution.js";
@@ -334,7 +334,7 @@ export class Sequencer implements Node<SbcpMessage> {
     this.phaseValue = "BuildingLocked";
     this.cancelScpTimer(ctx);
     if (instance.participates) this.scpTimer = ctx.setTimer(this.scpTimeoutUs, "scp-timeout");
-    ctx.log("sbcp-instance-started", { slot: msg.Slot, seq: msg.xTSequenceNumber, xTid: xTidHex(msg.xTid), participates: instance.participates });
+    ctx.log("sbcp-instance-joined", { chain: this.config.chainId, slot: msg.Slot, seq: msg.xTSequenceNumber, xTid: xTidHex(msg.xTid), participates: instance.participates });
     this.send(ctx, instance, instance.start());
     const early = this.heldCirc.filter((m) => m.Slot === msg.Slot && bytesEqual(m.xTid, msg.xTid));
     if (early.length > 0) {
@@ -376,7 +376,7 @@ export class Sequencer implements Node<SbcpMessage> {
     if (decision && top.participates) draft.includedxTs.push(top.xTid);
     this.cancelScpTimer(ctx);
     this.phaseValue = "BuildingFree";
-    ctx.log("sbcp-instance-decided", { slot: top.slot, xTid: xTidHex(top.xTid), decision, via, vote: top.vote ?? null });
+    ctx.log("sbcp-instance-decided", { chain: this.config.chainId, slot: top.slot, xTid: xTidHex(top.xTid), decision, via, vote: top.vote ?? null });
     this.resumeBuildingFree(ctx);
   }
 
@@ -392,7 +392,7 @@ export class Sequencer implements Node<SbcpMessage> {
     }
     if (effects.vote !== undefined) {
       ctx.send(this.config.publisher, { type: "Vote", SenderChain: this.config.chainId, xTid: instance.xTid, Vote: effects.vote, Slot: instance.slot });
-      ctx.log("sbcp-voted", { xTid: xTidHex(instance.xTid), vote: effects.vote, failure: instance.failure ?? null });
+      ctx.log("sbcp-voted", { chain: this.config.chainId, slot: instance.slot, xTid: xTidHex(instance.xTid), vote: effects.vote, failure: instance.failure ?? null });
       if (this.scpTimer !== undefined && instance === this.draftValue?.scpInstances.at(-1)) this.cancelScpTimer(ctx);
     }
   }
@@ -432,7 +432,7 @@ export class Sequencer implements Node<SbcpMessage> {
     this.sealed.push({ number: draft.l2BlockNumber, hash, parentHash: draft.l2ParentHash, slot: draft.slot, includedxTs: [...draft.includedxTs], block, snapshot: this.config.executor.snapshot() });
     const l2Block: L2Block = { Slot: draft.slot, ChainID: this.config.chainId, BlockNumber: draft.l2BlockNumber, BlockHash: hash, ParentBlockHash: draft.l2ParentHash, IncludedxTs: [...draft.includedxTs], Block: block };
     ctx.send(this.config.publisher, { type: "L2Block", ...l2Block });
-    ctx.log("sbcp-block-sealed", { slot: draft.slot, number: draft.l2BlockNumber, txs: draft.txs.length, xts: draft.includedxTs.length });
+    ctx.log("sbcp-block-sealed", { chain: this.config.chainId, slot: draft.slot, number: draft.l2BlockNumber, hash: toHex(hash), parentHash: toHex(draft.l2ParentHash), txs: draft.txs.length, xTids: draft.includedxTs.map(toHex) });
     this.heldStartSC = this.heldStartSC.filter((m) => m.Slot > draft.slot);
     this.heldCirc = this.heldCirc.filter((m) => m.Slot > draft.slot);
     this.phaseValue = "Waiting";
@@ -458,7 +458,7 @@ export class Sequencer implements Node<SbcpMessage> {
       return ctx.log("sbcp-message-ignored", { type: "L2Block", reason: refused });
     }
     this.sealed.push({ number: block.BlockNumber, hash: block.BlockHash, parentHash: block.ParentBlockHash, slot: block.Slot, includedxTs: block.IncludedxTs, block: block.Block, snapshot: this.config.executor.snapshot() });
-    ctx.log("sbcp-recovered-block", { number: block.BlockNumber, slot: block.Slot });
+    ctx.log("sbcp-recovered-block", { chain: this.config.chainId, slot: block.Slot, number: block.BlockNumber, hash: toHex(block.BlockHash), parentHash: toHex(block.ParentBlockHash), xTids: block.IncludedxTs.map(toHex) });
     this.requestNextBlock(ctx);
   }
 

@@ -23,12 +23,12 @@
  * validity from it (a rollback is requested by {@link SharedPublisher.requestRollBack}),
  * active-rollup changes from the L1 registry.
  *
- * Logged events: `sbcp-slot-started`, `sbcp-xt-queued`, `sbcp-xt-refused`,
+ * Logged events (`systems/sbcp/events.ts` declares their fields): `sbcp-message-ignored`, `sbcp-block-request-refused`, `sbcp-slot-started`, `sbcp-xt-queued`, `sbcp-xt-refused`,
  * `sbcp-xt-expired`, `sbcp-instance-started`, `sbcp-vote-refused`,
  * `sbcp-decided`, `sbcp-seal-requested`, `sbcp-block-refused`,
  * `sbcp-superblock`, `sbcp-superblock-not-built`, `sbcp-rollback`.
  */
-import { bytesEqual } from "../crypto/hash.js";
+import { bytesEqual, toHex } from "../crypto/hash.js";
 import { assert } from "../sim/assert.js";
 import type { Node, NodeContext, NodeId, TimerId } from "../sim/node.js";
 import type { ChainId, L2Block, L2BlockRequest, SbcpMessage, Vote, XTRequest } from "./messages.js";
@@ -332,7 +332,15 @@ export class SharedPublisher implements Node<SbcpMessage> {
     }
     draft.finished = true;
     this.phaseValue = "StartingSlot";
-    ctx.log("sbcp-superblock", { number: sb.Number, slot: sb.Slot, partial: sb.partial, blocks: sb.L2Blocks.length, xts: sb.IncludedXTs.length, hash: xTidHex(sb.Hash) });
+    ctx.log("sbcp-superblock", {
+      number: sb.Number,
+      slot: sb.Slot,
+      partial: sb.partial,
+      hash: toHex(sb.Hash),
+      parentHash: toHex(sb.ParentHash),
+      blocks: sb.L2Blocks.map((b) => ({ chain: b.ChainID, number: b.BlockNumber, hash: toHex(b.BlockHash) })),
+      xTids: sb.IncludedXTs.map(toHex),
+    });
   }
 
   /** DontBuildSuperblock: re-queue every xT attempted this slot. */

@@ -15,6 +15,7 @@ import { SharedPublisher, type ChainInfo } from "../../src/sbcp/shared-publisher
 import { SlotClock } from "../../src/sbcp/slot-clock.js";
 import { decodeSbcpMessage, encodeSbcpMessage } from "../../src/sbcp/wire/codec.js";
 import { xTidOf } from "../../src/sbcp/xt-id.js";
+import type { Observation } from "../../src/check/checker.js";
 import type { Node } from "../../src/sim/node.js";
 import { SimDisk } from "../../src/storage/sim-disk.js";
 import { fakeContext, type FakeContext } from "./fake-context.js";
@@ -102,6 +103,8 @@ export class HandNetwork {
   private nowUs = 0;
   /** Every message delivered, in order. */
   readonly delivered: { atUs: number; from: string; to: string; msg: SbcpMessage }[] = [];
+  /** Every event the nodes logged, in order, as checkers observe them. */
+  readonly observations: Observation[] = [];
   /** Every message a node sent, in order (lost ones too). */
   readonly sent: { atUs: number; from: string; to: string; msg: SbcpMessage }[] = [];
   drop: (from: string, to: string, msg: SbcpMessage) => boolean = () => false;
@@ -159,6 +162,7 @@ export class HandNetwork {
   /** Moves `id`'s sends onto the network and its new timers into the queue. */
   private flush(id: string): void {
     const entry = this.nodes.get(id)!;
+    for (const { event, fields } of entry.ctx.logs.splice(0)) this.observations.push({ timeUs: this.nowUs, node: id, event, fields });
     for (const { to, msg } of entry.ctx.sent.splice(0)) {
       this.sent.push({ atUs: this.nowUs, from: id, to, msg });
       if (this.drop(id, to, msg)) continue;

@@ -12,6 +12,10 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import type { Checker } from "../../src/check/checker.js";
+import { SuperblockChainChecker } from "../../src/check/sbcp/superblock-chain.js";
+import { TwoPhaseCommitChecker } from "../../src/check/sbcp/two-phase-commit.js";
+import { XtAtomicityChecker } from "../../src/check/sbcp/xt-atomicity.js";
 import { bytesEqual, toHex } from "../../src/crypto/hash.js";
 import { snapshotSupply } from "../../src/sbcp/ledger/ledger-executor.js";
 import type { SbcpMessage, SbcpMessageType } from "../../src/sbcp/messages.js";
@@ -110,6 +114,12 @@ describe("SBCP safety under random xT workloads and message loss (fast-check)", 
       fc.property(plan, (p) => {
         const cluster = run(p);
         checkSafety(cluster);
+        // The shipped checkers agree.
+        const shipped: Checker[] = [new TwoPhaseCommitChecker("sp", new Map(CHAINS.map((c) => [`seq${c}`, c]))), new XtAtomicityChecker("sp"), new SuperblockChainChecker("sp")];
+        for (const checker of shipped) {
+          for (const o of cluster.net.observations) checker.observe(o);
+          expect(checker.finish(7 * SLOT_US).violation).toBeUndefined();
+        }
         // Without loss every slot builds a full superblock, and no xT is left undecided.
         if (Object.values(p.loss).every((x) => x === 0)) {
           expect(cluster.sp.superblocks.map((sb) => sb.partial)).toEqual([false, false, false, false, false, false]);
