@@ -78,6 +78,8 @@ export interface ChainExecutor {
    * @returns undefined when it applied and its state root matched, else why not (the state is unchanged)
    */
   replayBlock(block: Uint8Array): string | undefined;
+  /** The total of every balance per asset in the current state (for the conservation checker), keys sorted. */
+  supply(): Record<string, number>;
   /** An opaque copy of the current state (taken after a seal, to roll back to). */
   snapshot(): ExecutorSnapshot;
   /** Resets the draft state to `snapshot` and forgets the unsealed transactions. */

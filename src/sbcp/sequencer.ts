@@ -152,7 +152,7 @@ export class Sequencer implements Node<SbcpMessage> {
   start(ctx: NodeContext<SbcpMessage>): void {
     // [*] -> Waiting: idle until a StartSlot.
     this.phaseValue = "Waiting";
-    ctx.log("sbcp-sequencer-started", { chain: this.config.chainId, head: this.head.number });
+    ctx.log("sbcp-sequencer-started", { chain: this.config.chainId, head: this.head.number, hash: toHex(this.head.hash), supply: this.config.executor.supply() });
     this.checkInvariants();
   }
 
@@ -432,7 +432,7 @@ export class Sequencer implements Node<SbcpMessage> {
     this.sealed.push({ number: draft.l2BlockNumber, hash, parentHash: draft.l2ParentHash, slot: draft.slot, includedxTs: [...draft.includedxTs], block, snapshot: this.config.executor.snapshot() });
     const l2Block: L2Block = { Slot: draft.slot, ChainID: this.config.chainId, BlockNumber: draft.l2BlockNumber, BlockHash: hash, ParentBlockHash: draft.l2ParentHash, IncludedxTs: [...draft.includedxTs], Block: block };
     ctx.send(this.config.publisher, { type: "L2Block", ...l2Block });
-    ctx.log("sbcp-block-sealed", { chain: this.config.chainId, slot: draft.slot, number: draft.l2BlockNumber, hash: toHex(hash), parentHash: toHex(draft.l2ParentHash), txs: draft.txs.length, xTids: draft.includedxTs.map(toHex) });
+    ctx.log("sbcp-block-sealed", { chain: this.config.chainId, slot: draft.slot, number: draft.l2BlockNumber, hash: toHex(hash), parentHash: toHex(draft.l2ParentHash), txs: draft.txs.length, xTids: draft.includedxTs.map(toHex), supply: this.config.executor.supply() });
     this.heldStartSC = this.heldStartSC.filter((m) => m.Slot > draft.slot);
     this.heldCirc = this.heldCirc.filter((m) => m.Slot > draft.slot);
     this.phaseValue = "Waiting";
@@ -458,7 +458,7 @@ export class Sequencer implements Node<SbcpMessage> {
       return ctx.log("sbcp-message-ignored", { type: "L2Block", reason: refused });
     }
     this.sealed.push({ number: block.BlockNumber, hash: block.BlockHash, parentHash: block.ParentBlockHash, slot: block.Slot, includedxTs: block.IncludedxTs, block: block.Block, snapshot: this.config.executor.snapshot() });
-    ctx.log("sbcp-recovered-block", { chain: this.config.chainId, slot: block.Slot, number: block.BlockNumber, hash: toHex(block.BlockHash), parentHash: toHex(block.ParentBlockHash), xTids: block.IncludedxTs.map(toHex) });
+    ctx.log("sbcp-recovered-block", { chain: this.config.chainId, slot: block.Slot, number: block.BlockNumber, hash: toHex(block.BlockHash), parentHash: toHex(block.ParentBlockHash), xTids: block.IncludedxTs.map(toHex), supply: this.config.executor.supply() });
     this.requestNextBlock(ctx);
   }
 

@@ -1,13 +1,15 @@
 /**
- * Goal: the SBCP checkers (2PC, xT atomicity, superblock chain) pass on runs
+ * Goal: the SBCP checkers (2PC, xT atomicity, superblock chain, conservation) pass on runs
  * of the SP and three sequencers with xTs and message loss, every event the
  * nodes log matches its declared schema, and each checker catches a broken
  * variant built here: an SP that decides true on the first true vote, a
  * sequencer's block that leaves out an included xT, a superblock on the wrong
- * parent or with a skipped number.
+ * parent or with a skipped number, a ledger whose mailbox receive mints one more than was burned.
  */
 import { describe, expect, it } from "vitest";
 import type { Checker, Observation } from "../../src/check/checker.js";
+import { ConservationChecker } from "../../src/check/sbcp/conservation.js";
+import { LedgerExecutor } from "../../src/sbcp/ledger/ledger-executor.js";
 import { SuperblockChainChecker } from "../../src/check/sbcp/superblock-chain.js";
 import { TwoPhaseCommitChecker } from "../../src/check/sbcp/two-phase-commit.js";
 import { XtAtomicityChecker } from "../../src/check/sbcp/xt-atomicity.js";
@@ -20,7 +22,7 @@ import { crossTransfer, handCluster, seqId, SLOT_US, transferTx } from "../helpe
 const CHAINS = [1, 2, 3];
 
 function checkers(): Checker[] {
-  return [new TwoPhaseCommitChecker("sp", new Map(CHAINS.map((c) => [seqId(c), c]))), new XtAtomicityChecker("sp"), new SuperblockChainChecker("sp")];
+  return [new TwoPhaseCommitChecker("sp", new Map(CHAINS.map((c) => [seqId(c), c]))), new XtAtomicityChecker("sp"), new SuperblockChainChecker("sp"), new ConservationChecker("sp", CHAINS)];
 }
 
 /** Feeds `observations` to fresh checkers; returns the failed ones' violation messages by name. */
@@ -114,5 +116,21 @@ describe("SBCP checkers", () => {
     expect(verdicts(wrongParent)["sbcp-superblock-chain"]).toMatch(/superblock 3: parent hash/);
     const skipped = net.observations.filter((o) => !(o.event === "sbcp-superblock" && o.fields.number === 2));
     expect(verdicts(skipped)["sbcp-superblock-chain"]).toMatch(/superblock 3: number follows 1/);
+  });
+
+  it("sbcp-conservation catches a destination that mints one more than the source burned", () => {
+    const original = LedgerExecutor.prototype.applyXt;
+    LedgerExecutor.prototype.applyXt = function (this: LedgerExecutor, txs, inbox, xTid) {
+      const appended = original.call(this, txs, inbox, xTid);
+      // Broken: a receiving chain credits an extra unit to account 99.
+      if (inbox.length > 0) (this as unknown as { balances: Map<string, number> }).balances.set(`${"63".repeat(20)}:USD`, 1);
+      return appended;
+    };
+    try {
+      const { net } = runWorkload();
+      expect(verdicts(net.observations)["sbcp-conservation"]).toMatch(/total USD across rollups is 300[1-9], genesis had 3000/);
+    } finally {
+      LedgerExecutor.prototype.applyXt = original;
+    }
   });
 });

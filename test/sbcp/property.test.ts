@@ -13,6 +13,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Checker } from "../../src/check/checker.js";
+import { ConservationChecker } from "../../src/check/sbcp/conservation.js";
 import { SuperblockChainChecker } from "../../src/check/sbcp/superblock-chain.js";
 import { TwoPhaseCommitChecker } from "../../src/check/sbcp/two-phase-commit.js";
 import { XtAtomicityChecker } from "../../src/check/sbcp/xt-atomicity.js";
@@ -115,7 +116,7 @@ describe("SBCP safety under random xT workloads and message loss (fast-check)", 
         const cluster = run(p);
         checkSafety(cluster);
         // The shipped checkers agree.
-        const shipped: Checker[] = [new TwoPhaseCommitChecker("sp", new Map(CHAINS.map((c) => [`seq${c}`, c]))), new XtAtomicityChecker("sp"), new SuperblockChainChecker("sp")];
+        const shipped: Checker[] = [new TwoPhaseCommitChecker("sp", new Map(CHAINS.map((c) => [`seq${c}`, c]))), new XtAtomicityChecker("sp"), new SuperblockChainChecker("sp"), new ConservationChecker("sp", CHAINS)];
         for (const checker of shipped) {
           for (const o of cluster.net.observations) checker.observe(o);
           expect(checker.finish(7 * SLOT_US).violation).toBeUndefined();

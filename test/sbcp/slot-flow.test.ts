@@ -13,7 +13,7 @@ import { account, ASSET, crossTransfer, handCluster, SLOT_US, transferTx } from 
 const CHAINS = [1, 2, 3];
 
 function totalSupply(seqs: ReturnType<typeof handCluster>["seqs"]): number {
-  return [...seqs.values()].reduce((sum, { executor }) => sum + executor.supply(ASSET), 0);
+  return [...seqs.values()].reduce((sum, { executor }) => sum + executor.supplyOf(ASSET), 0);
 }
 
 describe("SBCP slot flow (SP + 3 sequencers, hand network)", () => {

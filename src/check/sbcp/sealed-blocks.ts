@@ -13,6 +13,8 @@ export interface ReportedBlock {
   readonly hash: string;
   readonly parentHash: string;
   readonly xTids: readonly string[];
+  /** Per asset, the chain's total balance after the block. */
+  readonly supply: Readonly<Record<string, number>>;
 }
 
 /** The blocks reported so far. */
@@ -22,8 +24,8 @@ export class SealedBlocks {
   /** Records a `sbcp-block-sealed` or `sbcp-recovered-block` event; ignores others. */
   observe(o: Observation): void {
     if (!SBCP_EVENTS.is(o, "sbcp-block-sealed", "sbcp-recovered-block")) return;
-    const { chain, number, hash, parentHash, xTids } = o.fields;
-    this.blocks.set(`${chain}/${number}/${hash}`, { chain, number, hash, parentHash, xTids });
+    const { chain, number, hash, parentHash, xTids, supply } = o.fields;
+    this.blocks.set(`${chain}/${number}/${hash}`, { chain, number, hash, parentHash, xTids, supply });
   }
 
   /** The block `number` of `chain` with `hash`, if a sequencer reported it. */

@@ -137,10 +137,19 @@ export class LedgerExecutor implements ChainExecutor {
   }
 
   /** The sum of every balance of `asset` on this chain. */
-  supply(asset: string): number {
+  supplyOf(asset: string): number {
     let total = 0;
     for (const [key, amount] of this.balances) if (key.endsWith(`:${asset}`)) total += amount;
     return total;
+  }
+
+  supply(): Record<string, number> {
+    const totals = new Map<string, number>();
+    for (const [key, amount] of this.balances) {
+      const asset = key.slice(key.indexOf(":") + 1);
+      totals.set(asset, (totals.get(asset) ?? 0) + amount);
+    }
+    return Object.fromEntries([...totals.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   }
 
   applyLocal(tx: Uint8Array): string | undefined {

@@ -12,6 +12,8 @@ import { count, EventCatalogue, hash32Hex, nodeId, type EventMap, type Observati
 const chain = z.number().int().nonnegative();
 const reason = z.string();
 const startKind = z.enum(["StartSlot", "RollBackAndStartSlot"]);
+/** Per asset, the total of every balance on the chain after the block (for conservation). */
+const supply = z.record(z.string(), count);
 
 /** The schemas of the SBCP events (event name -> fields). */
 export const SBCP_EVENTS = new EventCatalogue("sbcp", {
@@ -59,8 +61,8 @@ export const SBCP_EVENTS = new EventCatalogue("sbcp", {
 
   // ------------------------------------------------------------ sequencer
 
-  /** The sequencer (re)started, in Waiting, with `head` its last block. */
-  "sbcp-sequencer-started": z.strictObject({ chain, head: count }),
+  /** The sequencer (re)started, in Waiting, with `head` its last block (`hash`) and the supply after it. */
+  "sbcp-sequencer-started": z.strictObject({ chain, head: count, hash: hash32Hex, supply }),
   /** A StartSlot or RollBackAndStartSlot ignored. */
   "sbcp-slot-ignored": z.strictObject({ kind: startKind, slot: count, draftSlot: count.optional(), number: count.optional(), reason }),
   /** The draft of block `number` opened for `slot`. */
@@ -70,7 +72,7 @@ export const SBCP_EVENTS = new EventCatalogue("sbcp", {
   /** The requested parent is missing: fetching blocks from `head + 1`. */
   "sbcp-recovering": z.strictObject({ slot: count, head: count, requested: count }),
   /** A block fetched with L2BlockRequest was replayed and stored. */
-  "sbcp-recovered-block": z.strictObject({ chain, slot: count, number: count, hash: hash32Hex, parentHash: hash32Hex, xTids: z.array(hash32Hex) }),
+  "sbcp-recovered-block": z.strictObject({ chain, slot: count, number: count, hash: hash32Hex, parentHash: hash32Hex, xTids: z.array(hash32Hex), supply }),
   /** A local transaction refused (invalid, or the pending queue full). */
   "sbcp-local-refused": z.strictObject({ reason }),
   /** A StartSC held back (not dropped) until its turn. */
@@ -92,7 +94,7 @@ export const SBCP_EVENTS = new EventCatalogue("sbcp", {
   /** A RequestSeal ignored (another slot, not building, the subset rule). */
   "sbcp-seal-ignored": z.strictObject({ slot: count, phase: z.string(), reason }),
   /** Block `number` of `chain` sealed and sent to the SP, with the xTids it includes. */
-  "sbcp-block-sealed": z.strictObject({ chain, slot: count, number: count, hash: hash32Hex, parentHash: hash32Hex, txs: count, xTids: z.array(hash32Hex) }),
+  "sbcp-block-sealed": z.strictObject({ chain, slot: count, number: count, hash: hash32Hex, parentHash: hash32Hex, txs: count, xTids: z.array(hash32Hex), supply }),
 });
 
 /** Event name -> fields of the SBCP events. */
