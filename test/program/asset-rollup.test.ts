@@ -290,9 +290,18 @@ describe("initialize", () => {
     await h.expectError(() => h.initializeMethod(stranger).rpc(), "AlreadyInitialized");
   });
 
-  it("config address with lamports already: AlreadyInitialized", async () => {
-    fund(h.context, CONFIG, 1_000_000n);
-    await h.expectError(() => h.initializeMethod().rpc(), "AlreadyInitialized", [CONFIG, PAGE_0]);
+  it("config address with lamports already (sent to block initialize forever, issue 16): still initializes", async () => {
+    for (const lamports of [1n, 890_880n, 5_000_000n]) {
+      const g = await harness();
+      fund(g.context, CONFIG, lamports);
+      await g.initialize();
+      const account = await g.rawAccount(CONFIG);
+      expect(account.owner.equals(PROGRAM_ID)).toBe(true);
+      const rent = await g.context.banksClient.getRent();
+      const minimum = rent.minimumBalance(BigInt(account.data.length));
+      expect(BigInt(account.lamports)).toBe(lamports > minimum ? lamports : minimum);
+      await g.expectError(() => g.initializeMethod().rpc(), "AlreadyInitialized");
+    }
   });
 
   it("registry page 0 address with lamports already (someone paid it): still initializes", async () => {

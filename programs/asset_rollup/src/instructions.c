@@ -42,7 +42,12 @@ static uint64_t process_initialize(SolParameters *params, const uint8_t *data) {
   if (result != SUCCESS) {
     return result;
   }
-  if (*config->lamports != 0 || config->data_len != 0) {
+  /*
+   * Lamports alone are fine: anyone can send lamports to the config address,
+   * and refusing it then would block initialize forever (issue 16: 890,880
+   * lamports did); create_pda_account tops it up, as for the registry pages.
+   */
+  if (config->data_len != 0 || !is_system_program_id(config->owner)) {
     return ERROR_ALREADY_INITIALIZED;
   }
 
