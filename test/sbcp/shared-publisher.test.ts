@@ -30,6 +30,17 @@ function block(chain: number, slot: number, number: number, parent: Uint8Array, 
 
 const vote = (chain: number, request: ReturnType<typeof crossTransfer>, value: boolean, slot = 1): SbcpMessage => ({ type: "Vote", SenderChain: chain, xTid: xTidOf(request), Vote: value, Slot: slot });
 
+/** At slot 1's start, a transfer from chain 1 to chain 2 that both vote for; runs to the seal cut-over (the xT decided true). */
+function decidedTransfer(net: ReturnType<typeof publisherAlone>["net"]): ReturnType<typeof crossTransfer> {
+  net.runUntil(SLOT_US);
+  const request = crossTransfer(1, 2, 1, 7, 100);
+  net.inject("user", "sp", { type: "xTRequest", ...request });
+  net.inject("seq1", "sp", vote(1, request, true));
+  net.inject("seq2", "sp", vote(2, request, true));
+  net.runUntil(SLOT_US + SEAL_US);
+  return request;
+}
+
 describe("shared publisher state machine (compose/sbcp/publisher_test.go, v1 terms)", () => {
   it("StartPeriod_basic_broadcast_and_reset: at slot 1's start every sequencer gets StartSlot(1, 1, GENESIS_HASH, block 1 on its genesis)", () => {
     const { net, sp } = publisherAlone();
@@ -176,12 +187,7 @@ describe("shared publisher state machine (compose/sbcp/publisher_test.go, v1 ter
 
   it("a block with a wrong parent (ValidHeaders false) means no superblock, and the slot's xTs are re-queued", () => {
     const { net, sp } = publisherAlone();
-    net.runUntil(SLOT_US);
-    const request = crossTransfer(1, 2, 1, 7, 100);
-    net.inject("user", "sp", { type: "xTRequest", ...request });
-    net.inject("seq1", "sp", vote(1, request, true));
-    net.inject("seq2", "sp", vote(2, request, true));
-    net.runUntil(SLOT_US + SEAL_US);
+    const request = decidedTransfer(net);
     net.inject("seq1", "sp", block(1, 1, 1, genesisHashOf(1), [xTidOf(request)]));
     net.inject("seq2", "sp", block(2, 1, 1, genesisHashOf(9), [xTidOf(request)]));
     net.inject("seq3", "sp", block(3, 1, 1, genesisHashOf(3)));
@@ -206,12 +212,7 @@ describe("shared publisher state machine (compose/sbcp/publisher_test.go, v1 ter
 
   it("partial superblock: at the slot's end without chain 3, built from chains 1 and 2 when the decided xT touches only them", () => {
     const { net, sp } = publisherAlone();
-    net.runUntil(SLOT_US);
-    const request = crossTransfer(1, 2, 1, 7, 100);
-    net.inject("user", "sp", { type: "xTRequest", ...request });
-    net.inject("seq1", "sp", vote(1, request, true));
-    net.inject("seq2", "sp", vote(2, request, true));
-    net.runUntil(SLOT_US + SEAL_US);
+    const request = decidedTransfer(net);
     net.inject("seq1", "sp", block(1, 1, 1, genesisHashOf(1), [xTidOf(request)]));
     net.inject("seq2", "sp", block(2, 1, 1, genesisHashOf(2), [xTidOf(request)]));
     net.runUntil(2 * SLOT_US - 1);
@@ -226,12 +227,7 @@ describe("shared publisher state machine (compose/sbcp/publisher_test.go, v1 ter
 
   it("partial rule: no superblock when a decided-true xT touches a received chain but misses another (spec: all its chains, not at least one)", () => {
     const { net, sp } = publisherAlone();
-    net.runUntil(SLOT_US);
-    const request = crossTransfer(1, 2, 1, 7, 100);
-    net.inject("user", "sp", { type: "xTRequest", ...request });
-    net.inject("seq1", "sp", vote(1, request, true));
-    net.inject("seq2", "sp", vote(2, request, true));
-    net.runUntil(SLOT_US + SEAL_US);
+    const request = decidedTransfer(net);
     net.inject("seq1", "sp", block(1, 1, 1, genesisHashOf(1), [xTidOf(request)]));
     net.inject("seq3", "sp", block(3, 1, 1, genesisHashOf(3)));
     net.runUntil(2 * SLOT_US);
