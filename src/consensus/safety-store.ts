@@ -135,6 +135,25 @@ export function storeCommittedBlock(storage: Storage, block: Block): void {
   putChecked(storage, TIP_KEY, encodeWire(block.height));
 }
 
+/**
+ * The committed block stored at `height`, read without side effects: undefined
+ * when none is stored there or it is corrupt (a corrupt one is found and cut
+ * at the next boot by {@link loadCommittedChain}). Genesis (height 0) is not
+ * stored: it is returned as is.
+ */
+export function loadCommittedBlock(storage: Storage, height: number): Block | undefined {
+  if (height === 0) return GENESIS_BLOCK;
+  const key = blockKey(height);
+  try {
+    const bytes = getChecked(storage, key);
+    const block = bytes === undefined ? undefined : decodeChecked(key, () => decodeStoredBlock(bytes));
+    return block?.height === height ? block : undefined;
+  } catch (error) {
+    if (error instanceof StorageCorruptError) return undefined;
+    throw error;
+  }
+}
+
 /** The committed chain as stored: from the base block (genesis, or an installed snapshot's block) to the tip. */
 export interface StoredChain {
   /** Height of the base block: 0 (genesis, not stored) or the checkpoint height of an installed snapshot. */

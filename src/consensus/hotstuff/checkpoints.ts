@@ -6,7 +6,6 @@
 import { bytesEqual, toHex } from "../../crypto/hash.js";
 import { assert } from "../../sim/assert.js";
 import type { NodeId } from "../../sim/node.js";
-import { BlockTree } from "../block-tree.js";
 import { deleteCheckpoint, deletePendingBlock, loadCheckpoint, resetCommittedChain, storeCheckpoint, StorageCorruptError, type StoredCheckpoint } from "../safety-store.js";
 import type { Block, QuorumCertificate, SnapshotMessage } from "../types.js";
 import { processQC } from "./commit.js";
@@ -98,7 +97,7 @@ export function onSnapshot(r: ReplicaState, from: NodeId, msg: SnapshotMessage):
   r.snapshot.deferredParentHex = undefined;
   for (const hex of r.tree.uncommittedHashes()) deletePendingBlock(r.ctx.storage, hex);
   const committedHeightBefore = r.tree.committedTip.height;
-  r.tree = new BlockTree(base);
+  r.tree = r.newTree(base);
   assert(r.tree.committedTip.height > committedHeightBefore, "an installed snapshot moves the committed height up");
   // The election learns the snapshot's block; the blocks below it it never sees (see `LeaderElection.onCommit`).
   r.election.onCommit?.(base);
@@ -110,7 +109,7 @@ export function onSnapshot(r: ReplicaState, from: NodeId, msg: SnapshotMessage):
   for (const block of msg.blocks.slice(1)) addOrphan(r, block);
   insertOrphansOf(r, toHex(base.hash));
   processQC(r, msg.commitQC, from);
-  if (r.tree.get(toHex(r.safety.lockedQC.blockHash)) === undefined) requestBlocks(r, r.safety.lockedQC.blockHash, from);
+  if (!r.tree.has(toHex(r.safety.lockedQC.blockHash))) requestBlocks(r, r.safety.lockedQC.blockHash, from);
 }
 
 /** The snapshot request's retry timer fired: stop waiting for it. */
@@ -131,5 +130,5 @@ function endSnapshotWait(r: ReplicaState): void {
   snapshot.deferredParentHex = undefined;
   assert(snapshot.timerId === undefined, "no snapshot is awaited");
   // Inserting may take in a QC far ahead and ask for a snapshot again.
-  if (parentHex !== undefined && r.tree.get(parentHex) !== undefined) insertOrphansOf(r, parentHex);
+  if (parentHex !== undefined && r.tree.has(parentHex)) insertOrphansOf(r, parentHex);
 }
