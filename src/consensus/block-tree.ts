@@ -185,6 +185,23 @@ export class BlockTree {
     return { committed: branch, pruned };
   }
 
+  /**
+   * Forgets the committed blocks below `height` that are no longer held in
+   * memory (the disk truncated its stored chain there): they are not known
+   * any more, as the blocks below an installed snapshot are not.
+   */
+  forgetBelow(height: number): void {
+    for (const [hex, h] of this.evicted) {
+      if (h >= height) break;
+      this.evicted.delete(hex);
+    }
+  }
+
+  /** Number of committed blocks below the window this tree still knows by hash (the compact index). */
+  get committedIndexed(): number {
+    return this.evicted.size;
+  }
+
   /** Moves the committed blocks below the window from memory to the index (only with a `history` to read them back). */
   private evictBelowWindow(): void {
     if (this.history === undefined) return;

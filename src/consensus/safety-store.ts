@@ -239,6 +239,26 @@ export function resetCommittedChain(storage: Storage, base: Block | undefined): 
 }
 
 /**
+ * Truncates the stored committed chain below `base` (a committed height at
+ * or below the newest checkpoint's): the blocks below it are deleted and
+ * `base` becomes the chain's first stored block, as after an installed
+ * snapshot, so a restart loads the chain from there and restores the
+ * checkpoint. What a store does with its log once a checkpoint covers it.
+ * Nothing happens when `base` is not above the current base or its block is
+ * not stored. Durable at the next sync.
+ * @returns the new base height, or undefined when nothing was truncated
+ */
+export function truncateCommittedChain(storage: Storage, base: number): number | undefined {
+  let current = 0;
+  const bytes = getChecked(storage, BASE_KEY);
+  if (bytes !== undefined) current = decodeChecked(BASE_KEY, () => read.uint(decodeWire(bytes), "base-height"));
+  if (base <= Math.max(current, 0) || storage.get(blockKey(base)) === undefined) return undefined;
+  for (let h = Math.max(current, 1); h < base; h++) storage.delete(blockKey(h));
+  putChecked(storage, BASE_KEY, encodeWire(base));
+  return base;
+}
+
+/**
  * Keeps an uncommitted block (durable at the next sync, which every vote
  * forces). Without this, a block certified by a QC could vanish when every
  * validator that held it restarts, and no leader could extend that QC again.

@@ -170,3 +170,38 @@ describe("bounded memory in a long-ish run", () => {
     expect(pruned.cluster.replica("v2")!.committedTip.height).toBeGreaterThan(highest - 5);
   }, 120_000);
 });
+
+describe("the stored chain is truncated below a checkpoint", () => {
+  const checkpointed = (blocksInMemory: number) =>
+    scenario("quickstart", {
+      duration: "60s",
+      validators: { count: 7, blockTime: "250ms", viewTimeout: "1s", signatureScheme: "sim", leaderElection: "round-robin" },
+      l1: { enabled: false },
+      checkpoints: { every: 20, blocksInMemory },
+      faults: [
+        { at: "10s", action: "crash", node: "v2" },
+        { at: "15s", action: "restart", node: "v2" },
+        { at: "50s", action: "crash", node: "v3" },
+        { at: "53s", action: "restart", node: "v3" },
+      ],
+    });
+  const storedBlocks = (run: ReturnType<typeof runRecorded>, id: string): number => run.cluster.world.disk(id).durableKeys().filter((k) => k.startsWith("consensus/block/")).length;
+
+  it("keeps a bounded log on every disk; a validator restarted after the truncation restores its checkpoint and catches up; the trace is the untruncated one", () => {
+    const truncated = runRecorded(checkpointed(16));
+    const whole = runRecorded(checkpointed(1_000_000));
+    expect(truncated.report.traceDigest).toBe(whole.report.traceDigest);
+    let highest = 0;
+    for (const id of ["v0", "v1", "v2", "v3", "v4", "v5", "v6"]) highest = Math.max(highest, truncated.cluster.replica(id)!.committedTip.height);
+    expect(highest).toBeGreaterThan(200);
+    for (const id of ["v0", "v1", "v2", "v3", "v4", "v5", "v6"]) {
+      // At most 128 (snapshotBehind 64 + one 64-block request) rounded up to K = 20, plus K, plus the blocks above the last checkpoint.
+      expect(storedBlocks(truncated, id)).toBeLessThanOrEqual(140 + 20 + 20 + 2);
+      expect(storedBlocks(whole, id)).toBeGreaterThan(highest - 10);
+      expect(truncated.cluster.replica(id)!.committedTip.height).toBeGreaterThan(highest - 5);
+    }
+    const restored = truncated.events.find((e) => e.node === "v3" && e.event === "checkpoint-restored");
+    expect(restored?.fields.height).toBeGreaterThan(140);
+    expect(truncated.report.exitCode).toBe(0);
+  }, 180_000);
+});
