@@ -10,6 +10,7 @@ import { BlockTree } from "../../src/consensus/block-tree.js";
 import { GENESIS_BLOCK, GENESIS_QC } from "../../src/consensus/genesis.js";
 import type { Block } from "../../src/consensus/types.js";
 import { toHex } from "../../src/crypto/hash.js";
+import { RootLog } from "../../src/sequencer/root-log.js";
 import { SharedDiskValues } from "../../src/storage/shared-values.js";
 import { SimDisk } from "../../src/storage/sim-disk.js";
 import { createRng } from "../../src/sim/rng.js";
@@ -204,4 +205,20 @@ describe("the stored chain is truncated below a checkpoint", () => {
     expect(restored?.fields.height).toBeGreaterThan(140);
     expect(truncated.report.exitCode).toBe(0);
   }, 180_000);
+});
+
+describe("RootLog", () => {
+  it("packs 32-byte roots by height across chunks, with holes, and forgets them on clear", () => {
+    const log = new RootLog();
+    const root = (h: number): Uint8Array => new Uint8Array(32).fill(h % 251);
+    for (const h of [0, 1, 2, 1023, 1024, 5000]) log.set(h, root(h));
+    for (const h of [0, 1, 2, 1023, 1024, 5000]) expect(log.get(h)).toEqual(root(h));
+    for (const h of [3, 1022, 1025, 4999, 9000, -1, 1.5]) expect(log.get(h)).toBeUndefined();
+    const copy = log.get(1)!;
+    copy[0] = 99; // a copy: the log keeps its own bytes
+    expect(log.get(1)).toEqual(root(1));
+    log.clear();
+    expect(log.get(1)).toBeUndefined();
+    expect(() => log.set(7, new Uint8Array(31))).toThrow();
+  });
 });
