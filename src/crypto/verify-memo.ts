@@ -13,8 +13,8 @@
 import { bytesEqual, toHex } from "./hash.js";
 import type { SignatureScheme } from "./signature.js";
 
-/** Default number of answers remembered (about 200 s of a 7-validator run at 200 transactions per second). */
-export const VERIFY_MEMO_CAPACITY_DEFAULT = 65_536;
+/** Default number of answers remembered (about a minute of a 7-validator run at 200 transactions per second). */
+export const VERIFY_MEMO_CAPACITY_DEFAULT = 16_384;
 
 interface Answer {
   readonly publicKey: Uint8Array;
