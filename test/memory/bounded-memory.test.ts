@@ -15,6 +15,11 @@ import { SharedDiskValues } from "../../src/storage/shared-values.js";
 import { SimDisk } from "../../src/storage/sim-disk.js";
 import { createRng } from "../../src/sim/rng.js";
 import { runRecorded, scenario } from "../helpers/scenario.js";
+import type { Observation } from "../../src/check/checker.js";
+import { ValidityChecker } from "../../src/check/validators/validity.js";
+import { createSignatureScheme } from "../../src/crypto/schemes.js";
+import { encodeBlockPayload } from "../../src/sequencer/block-payload.js";
+import { signTransaction, transactionId } from "../../src/vm/tx-codec.js";
 
 function child(parent: Block, tag: string): Block {
   const fields = {
@@ -220,5 +225,45 @@ describe("RootLog", () => {
     log.clear();
     expect(log.get(1)).toBeUndefined();
     expect(() => log.set(7, new Uint8Array(31))).toThrow();
+  });
+});
+
+describe("validity keeps committed ids compactly", () => {
+  const scheme = createSignatureScheme("sim");
+  const alice = scheme.keyPairFromSeed(new Uint8Array(32).fill(1));
+  const sender = toHex(alice.publicKey);
+  const tx = (nonce: bigint, fee = 1n): Uint8Array =>
+    signTransaction({ sender, nonce, fee, instructions: [{ kind: "burn", asset: "ASSET", amount: 1n }] }, alice.secretKey, scheme);
+  const obs = (timeUs: number, node: string, event: string, fields: Record<string, unknown>): Observation => ({ timeUs, node, event, fields });
+  const submit = (c: ValidityChecker, t: Uint8Array, nonce: number) => c.observe(obs(0, "c0", "submit", { txId: transactionId(t), account: sender, nonce, to: "v0", kind: "valid" }));
+  const commit = (c: ValidityChecker, height: number, txs: Uint8Array[]) =>
+    c.observe(obs(height, "v0", "commit", { height, hash: String(height), payload: encodeBlockPayload({ height, parent: new Uint8Array(32), stateRoot: new Uint8Array(32), txs }) }));
+
+  it("tells a transaction committed twice from another one at a used nonce, and does not count a resubmission of a committed one", () => {
+    const c = new ValidityChecker(scheme, new Set(["v0"]));
+    submit(c, tx(0n), 0);
+    submit(c, tx(1n), 1);
+    expect(commit(c, 1, [tx(0n)])).toBeUndefined();
+    submit(c, tx(0n), 0); // the client resubmits what was committed meanwhile
+    expect(c.finish().figures).toMatchObject({ transactionsSubmitted: 2, transactionsCommitted: 1 });
+    const other = tx(0n, 2n); // same sender and nonce, another transaction
+    submit(c, other, 0);
+    expect(c.finish().figures).toMatchObject({ transactionsSubmitted: 3 });
+    const twin = new ValidityChecker(scheme, new Set(["v0"]));
+    for (const t of [tx(0n), other]) submit(twin, t, 0);
+    expect(commit(twin, 1, [tx(0n)])).toBeUndefined();
+    expect(commit(twin, 2, [other])?.message).toMatch(/nonce 0, expected 1/);
+    expect(commit(c, 2, [tx(0n)])?.message).toMatch(/committed twice/);
+  });
+
+  it("judges heights out of order once each (a height above the prefix, then the gap filled)", () => {
+    const c = new ValidityChecker(scheme, new Set(["v0"]));
+    submit(c, tx(0n), 0);
+    submit(c, tx(1n), 1);
+    expect(commit(c, 2, [tx(0n)])).toBeUndefined();
+    expect(commit(c, 2, [tx(0n)])).toBeUndefined(); // height 2 again: not judged twice
+    expect(commit(c, 1, [tx(1n)])).toBeUndefined();
+    expect(commit(c, 1, [tx(1n)])).toBeUndefined();
+    expect(c.finish().figures).toMatchObject({ transactionsCommitted: 2 });
   });
 });

@@ -9,14 +9,16 @@
  * height (later commits of the same height are agreement's business) by one
  * of the honest validators it is given (the others are not judged).
  *
- * Memory stays flat with run length where it can: a committed id leaves the
- * set of submitted ids, and what is kept of it is a 52-bit number (its first
- * 13 hex digits). A transaction whose nonce is the sender's next one cannot
- * have been committed before, so the numbers are only consulted for a nonce
- * that is already used, which is a violation whichever way it is told: "committed
- * twice" when the number is known (the same transaction, barring a 2^-52
- * collision that would name another violation), else the nonce one. The
- * heights judged are kept as the prefix 1..H they almost always form.
+ * Memory stays small with run length: a committed id leaves the set of
+ * submitted ids, and what is kept of it is a 28-bit number (its first 7 hex
+ * digits) in its sender's list, at its nonce (the list's length is the
+ * sender's next nonce). A transaction whose nonce is the sender's next one
+ * cannot have been committed before, so the list is only consulted for a
+ * nonce already used, which is a violation whichever way it is told:
+ * "committed twice" when the number at that nonce is the transaction's (the
+ * same transaction, barring a 2^-28 collision between two transactions of one
+ * sender and nonce, which would name the other violation), else the nonce
+ * one. The heights judged are kept as the prefix 1..H they almost always form.
  */
 import { fromHex } from "../../crypto/hash.js";
 import type { SignatureScheme } from "../../crypto/signature.js";
@@ -31,11 +33,10 @@ export class ValidityChecker implements Checker {
   readonly kind = "safety" as const;
   /** Ids submitted and not committed yet. */
   private readonly submitted = new Set<string>();
-  /** The 52-bit number of each committed id (see the file comment). */
-  private readonly committed = new Set<number>();
+  /** Per sender, the 28-bit number of the id committed at each nonce (see the file comment). */
+  private readonly committed = new Map<string, number[]>();
   private submittedCount = 0;
   private committedCount = 0;
-  private readonly nextNonce = new Map<string, bigint>();
   /** Heights judged: 1..`heightsUpTo`, and those above it in `heightsAbove`. */
   private heightsUpTo = 0;
   private readonly heightsAbove = new Set<number>();
@@ -54,8 +55,8 @@ export class ValidityChecker implements Checker {
     if (VALIDATOR_EVENTS.is(o, "submit")) {
       const { txId, account, nonce } = o.fields;
       // A resubmission of a committed transaction (its nonce is used) is not a new one.
-      const used = account !== undefined && nonce !== undefined && BigInt(nonce) < (this.nextNonce.get(account) ?? 0n);
-      if (this.submitted.has(txId) || (used && this.committed.has(idNumber(txId)))) return undefined;
+      const resubmitted = account !== undefined && nonce !== undefined && this.committed.get(account)?.[nonce] === idNumber(txId);
+      if (this.submitted.has(txId) || resubmitted) return undefined;
       this.submitted.add(txId);
       this.submittedCount++;
       return undefined;
@@ -80,14 +81,15 @@ export class ValidityChecker implements Checker {
       }
       const short = tx.id.slice(0, 16);
       if (!this.scheme.verify(fromHex(tx.sender), tx.signingBytes, tx.signature)) return this.fail(o, `height ${height}: transaction ${short} has an invalid signature`);
-      const expected = this.nextNonce.get(tx.sender) ?? 0n;
-      const committedBefore = tx.nonce < expected && this.committed.has(idNumber(tx.id));
+      const ids = this.committed.get(tx.sender) ?? [];
+      const expected = BigInt(ids.length);
+      const committedBefore = tx.nonce < expected && ids[Number(tx.nonce)] === idNumber(tx.id);
       if (!this.submitted.has(tx.id) && !committedBefore) return this.fail(o, `height ${height}: transaction ${short} was never submitted`);
       if (committedBefore) return this.fail(o, `height ${height}: transaction ${short} committed twice`);
       if (tx.nonce !== expected) return this.fail(o, `height ${height}: transaction ${short} of ${tx.sender.slice(0, 16)} has nonce ${tx.nonce}, expected ${expected}`);
-      this.nextNonce.set(tx.sender, expected + 1n);
+      ids.push(idNumber(tx.id));
+      this.committed.set(tx.sender, ids);
       this.submitted.delete(tx.id);
-      this.committed.add(idNumber(tx.id));
       this.committedCount++;
     }
     return undefined;
@@ -103,7 +105,7 @@ export class ValidityChecker implements Checker {
   }
 }
 
-/** The first 13 hex digits (52 bits) of a transaction id, as an exact number. */
+/** The first 7 hex digits (28 bits) of a transaction id, as a small integer. */
 function idNumber(id: string): number {
-  return Number.parseInt(id.slice(0, 13), 16);
+  return Number.parseInt(id.slice(0, 7), 16);
 }
