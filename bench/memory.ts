@@ -37,7 +37,8 @@ function runMinutes(raw: Record<string, unknown>, l1: boolean, gc: () => void): 
   const minutes: Minute[] = [];
   let next = 60e6;
   let start = performance.now();
-  runScenario(parseScenario({ ...raw, duration: `${MINUTES * 60}s` }), {
+  // One second more, so the observer sees the end of the last minute.
+  runScenario(parseScenario({ ...raw, duration: `${MINUTES * 60 + 1}s` }), {
     ...(l1 ? { programElf: loadProgramElf() } : {}),
     observer: (o) => {
       if (o.timeUs < next) return;
