@@ -22,9 +22,12 @@
  * 10. Shared work between simulated validators: quickstart (ed25519-native, `sim` signatures, no L1,
  *    no workload) and high-load with sharing off and on, beside issue 15's figures before (`bench/sharing.ts`;
  *    best of min(--repeat, 2)).
+ * 11. Memory: quickstart for 10 simulated minutes (`sim` signatures and no L1, then as shipped): heap
+ *    after gc per simulated minute, MB per simulated minute, first and tenth minute's speed (`bench/memory.ts`;
+ *    not affected by `--duration`).
  *
  * Options: `--repeat N` (default 3, the best run is reported), `--duration D` (default 60s),
- * `--only LIST` (comma-separated sections: signatures, simulation, sharing, merkle, vm, pipeline, l1, explore, real, twins).
+ * `--only LIST` (comma-separated sections: signatures, simulation, sharing, merkle, vm, pipeline, l1, explore, real, twins, memory).
  */
 import { createSignatureScheme } from "../src/crypto/schemes.js";
 import { SIGNATURE_SCHEMES } from "../src/crypto/signature.js";
@@ -40,6 +43,7 @@ import { benchExplore } from "./explore.js";
 import { benchReal } from "./real.js";
 import { benchTwins } from "./twins.js";
 import { benchSharing } from "./sharing.js";
+import { benchMemory } from "./memory.js";
 
 function option(name: string, fallback: string): string {
   const i = process.argv.indexOf(name);
@@ -61,7 +65,7 @@ function opsPerSecond(run: () => void, minMs = 300): number {
   return ops / ((performance.now() - start) / 1000);
 }
 
-const SECTIONS = ["signatures", "simulation", "sharing", "merkle", "vm", "pipeline", "l1", "explore", "real", "twins"] as const;
+const SECTIONS = ["signatures", "simulation", "sharing", "merkle", "vm", "pipeline", "l1", "explore", "real", "twins", "memory"] as const;
 const only = option("--only", SECTIONS.join(",")).split(",");
 for (const name of only) if (!(SECTIONS as readonly string[]).includes(name)) throw new Error(`--only: unknown section ${name} (sections: ${SECTIONS.join(", ")})`);
 const wanted = (name: (typeof SECTIONS)[number]): boolean => only.includes(name);
@@ -77,6 +81,7 @@ if (wanted("l1")) benchL1(console.log, durationUs / 1e6, repeat);
 if (wanted("explore")) await benchExplore(console.log);
 if (wanted("real")) await benchReal(console.log);
 if (wanted("twins")) benchTwins(console.log);
+if (wanted("memory")) benchMemory(console.log);
 
 function benchSignatures(): void {
   console.log("\nsignature schemes (64-byte messages)");

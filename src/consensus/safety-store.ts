@@ -135,6 +135,25 @@ export function storeCommittedBlock(storage: Storage, block: Block): void {
   putChecked(storage, TIP_KEY, encodeWire(block.height));
 }
 
+/**
+ * The committed block stored at `height`, read without side effects: undefined
+ * when none is stored there or it is corrupt (a corrupt one is found and cut
+ * at the next boot by {@link loadCommittedChain}). Genesis (height 0) is not
+ * stored: it is returned as is.
+ */
+export function loadCommittedBlock(storage: Storage, height: number): Block | undefined {
+  if (height === 0) return GENESIS_BLOCK;
+  const key = blockKey(height);
+  try {
+    const bytes = getChecked(storage, key);
+    const block = bytes === undefined ? undefined : decodeChecked(key, () => decodeStoredBlock(bytes));
+    return block?.height === height ? block : undefined;
+  } catch (error) {
+    if (error instanceof StorageCorruptError) return undefined;
+    throw error;
+  }
+}
+
 /** The committed chain as stored: from the base block (genesis, or an installed snapshot's block) to the tip. */
 export interface StoredChain {
   /** Height of the base block: 0 (genesis, not stored) or the checkpoint height of an installed snapshot. */
@@ -217,6 +236,26 @@ export function resetCommittedChain(storage: Storage, base: Block | undefined): 
     storeCommittedBlock(storage, base);
   }
   storage.sync();
+}
+
+/**
+ * Truncates the stored committed chain below `base` (a committed height at
+ * or below the newest checkpoint's): the blocks below it are deleted and
+ * `base` becomes the chain's first stored block, as after an installed
+ * snapshot, so a restart loads the chain from there and restores the
+ * checkpoint. What a store does with its log once a checkpoint covers it.
+ * Nothing happens when `base` is not above the current base or its block is
+ * not stored. Durable at the next sync.
+ * @returns the new base height, or undefined when nothing was truncated
+ */
+export function truncateCommittedChain(storage: Storage, base: number): number | undefined {
+  let current = 0;
+  const bytes = getChecked(storage, BASE_KEY);
+  if (bytes !== undefined) current = decodeChecked(BASE_KEY, () => read.uint(decodeWire(bytes), "base-height"));
+  if (base <= Math.max(current, 0) || storage.get(blockKey(base)) === undefined) return undefined;
+  for (let h = Math.max(current, 1); h < base; h++) storage.delete(blockKey(h));
+  putChecked(storage, BASE_KEY, encodeWire(base));
+  return base;
 }
 
 /**

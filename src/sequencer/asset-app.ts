@@ -8,6 +8,7 @@
  * until consensus commits them; committing folds a layer into the committed
  * state once, and layers of abandoned forks are dropped (logged `rollback`).
  */
+import { RootLog } from "./root-log.js";
 import type { AppContext, Application } from "../consensus/application.js";
 import type { Block } from "../consensus/types.js";
 import { bytesEqual, toHex } from "../crypto/hash.js";
@@ -68,7 +69,7 @@ export class AssetApp implements Application {
   /** Payloads this validator built, by `stateRoot hex + parent hex`. */
   private readonly built = new Map<string, { readonly payload: Uint8Array; readonly result: ExecutedBlock }>();
   /** The committed state root at each height (index = height; 32 bytes each), for `root-query`. */
-  private readonly committedRoots: Uint8Array[] = [];
+  private readonly committedRoots = new RootLog();
 
   /** @throws RangeError on an invalid genesis (see `applyGenesis`) */
   constructor(config: AssetAppConfig) {
@@ -113,7 +114,7 @@ export class AssetApp implements Application {
       case "root-query": {
         const fromHeight = Math.max(1, message.fromHeight);
         const roots: Uint8Array[] = [];
-        for (let h = fromHeight; roots.length < ROOTS_PER_MESSAGE_MAX && this.committedRoots[h] !== undefined; h++) roots.push(this.committedRoots[h]!);
+        for (let h = fromHeight, root = this.committedRoots.get(h); roots.length < ROOTS_PER_MESSAGE_MAX && root !== undefined; root = this.committedRoots.get(++h)) roots.push(root);
         ctx.sendApp(from, encodeAppMessage({ kind: "committed-roots", fromHeight, roots }));
         return;
       }
@@ -208,7 +209,7 @@ export class AssetApp implements Application {
       ctx.log("tx-expired", { count: expired.length });
     }
     ctx.log("state-root", { height: block.height, root: toHex(committed.root), ...summarizeReceipts(result.receipts), mempool: this.mempool.size });
-    this.committedRoots[block.height] = committed.root;
+    this.committedRoots.set(block.height, committed.root);
     if (this.config.batchPosters !== undefined && this.config.batchPosters.length > 0) {
       const push = encodeAppMessage({ kind: "committed-roots", fromHeight: block.height, roots: [committed.root] });
       for (const poster of this.config.batchPosters) ctx.sendApp(poster, push);
@@ -222,7 +223,7 @@ export class AssetApp implements Application {
     if ("reason" in result) throw new Error(`committed block ${block.height} from storage does not execute: transaction ${result.index}: ${result.reason}`);
     if (!bytesEqual(result.layer.root, payload.stateRoot)) throw new Error(`committed block ${block.height} from storage: state root ${toHex(result.layer.root)}, block says ${toHex(payload.stateRoot)}`);
     this.ledger.commit(result.layer);
-    this.committedRoots[block.height] = result.layer.root;
+    this.committedRoots.set(block.height, result.layer.root);
   }
 
   /**
@@ -261,8 +262,8 @@ export class AssetApp implements Application {
     this.ledger.installCommitted(layer);
     this.executed.clear();
     this.built.clear();
-    this.committedRoots.length = 0;
-    this.committedRoots[block.height] = layer.root;
+    this.committedRoots.clear();
+    this.committedRoots.set(block.height, layer.root);
     return true;
   }
 

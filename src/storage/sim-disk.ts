@@ -16,6 +16,7 @@
  */
 import type { CrashableStorage } from "../sim/host.js";
 import type { Rng } from "../sim/rng.js";
+import type { SharedDiskValues } from "./shared-values.js";
 import { overlayGet, overlayKeys, type PendingWrites } from "./write-overlay.js";
 
 /** Counters for tests and reports. */
@@ -50,13 +51,17 @@ export class SimDisk implements CrashableStorage {
   private faults: SimDiskFaults = { corruptRate: 0, tornWriteRate: 0 };
   private rng: Rng | undefined;
   private tearNext = false;
+  private readonly shared: SharedDiskValues | undefined;
 
   /**
    * @param rng the disk's own random stream (e.g. `sim.rng("disk/v0")`); required
    *   before any fault is injected, never drawn from while no fault is configured
+   * @param shared the values this run's disks share (one copy of a value several disks hold
+   *   under the same key; see `shared-values.ts`); none: the disk keeps its own copies
    */
-  constructor(rng?: Rng) {
+  constructor(rng?: Rng, shared?: SharedDiskValues) {
     this.rng = rng;
+    this.shared = shared;
   }
 
   get(key: string): Uint8Array | undefined {
@@ -80,15 +85,15 @@ export class SimDisk implements CrashableStorage {
     const written: string[] = [];
     for (const [key, value] of this.pending) {
       if (value === DELETED) {
-        this.durable.delete(key);
+        this.setDurable(key, undefined);
         continue;
       }
       written.push(key);
       if (this.faults.corruptRate > 0 && this.random().chance(this.faults.corruptRate)) {
-        this.durable.set(key, this.flipBits(value.slice(), 1));
+        this.setDurable(key, this.flipBits(value.slice(), 1));
         this.stats.corrupted++;
       } else {
-        this.durable.set(key, value);
+        this.setDurable(key, this.shared === undefined ? value : this.shared.acquire(key, value));
       }
     }
     this.pending.clear();
@@ -126,7 +131,7 @@ export class SimDisk implements CrashableStorage {
     const candidates = [...this.durable.keys()].filter((k) => k.startsWith(prefix) && this.durable.get(k)!.length > 0).sort();
     if (candidates.length === 0) return undefined;
     const key = candidates[this.random().int(candidates.length)]!;
-    this.durable.set(key, this.flipBits(this.durable.get(key)!.slice(), bits));
+    this.setDurable(key, this.flipBits(this.durable.get(key)!.slice(), bits));
     this.stats.corrupted++;
     return key;
   }
@@ -136,7 +141,7 @@ export class SimDisk implements CrashableStorage {
     this.stats.wipes++;
     this.stats.writesLost += this.pending.size;
     this.pending.clear();
-    this.durable.clear();
+    for (const key of [...this.durable.keys()]) this.setDurable(key, undefined);
     this.lastSynced = [];
   }
 
@@ -155,10 +160,18 @@ export class SimDisk implements CrashableStorage {
     const key = candidates[this.random().int(candidates.length)]!;
     const whole = (this.pending.get(key) as Uint8Array | undefined) ?? this.durable.get(key)!;
     // A prefix of the new bytes reached the disk, the rest did not.
-    this.durable.set(key, whole.slice(0, this.random().int(whole.length)));
+    this.setDurable(key, whole.slice(0, this.random().int(whole.length)));
     this.pending.delete(key);
     this.stats.torn++;
     this.lastTornKey = key;
+  }
+
+  /** Replaces (or, with undefined, deletes) a durable value, giving a shared one back. */
+  private setDurable(key: string, value: Uint8Array | undefined): void {
+    const old = this.durable.get(key);
+    if (old !== undefined) this.shared?.release(key, old);
+    if (value === undefined) this.durable.delete(key);
+    else this.durable.set(key, value);
   }
 
   private flipBits(bytes: Uint8Array, bits: number): Uint8Array {

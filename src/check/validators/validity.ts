@@ -8,6 +8,17 @@
  * Watches client `submit` events and the payload of the first commit of each
  * height (later commits of the same height are agreement's business) by one
  * of the honest validators it is given (the others are not judged).
+ *
+ * Memory stays small with run length: a committed id leaves the set of
+ * submitted ids, and what is kept of it is a 28-bit number (its first 7 hex
+ * digits) in its sender's list, at its nonce (the list's length is the
+ * sender's next nonce). A transaction whose nonce is the sender's next one
+ * cannot have been committed before, so the list is only consulted for a
+ * nonce already used, which is a violation whichever way it is told:
+ * "committed twice" when the number at that nonce is the transaction's (the
+ * same transaction, barring a 2^-28 collision between two transactions of one
+ * sender and nonce, which would name the other violation), else the nonce
+ * one. The heights judged are kept as the prefix 1..H they almost always form.
  */
 import { fromHex } from "../../crypto/hash.js";
 import type { SignatureScheme } from "../../crypto/signature.js";
@@ -20,10 +31,15 @@ import { safetyVerdict, type Checker, type HonestValidators, type InvariantResul
 export class ValidityChecker implements Checker {
   readonly name = "validity";
   readonly kind = "safety" as const;
+  /** Ids submitted and not committed yet. */
   private readonly submitted = new Set<string>();
-  private readonly committed = new Set<string>();
-  private readonly nextNonce = new Map<string, bigint>();
-  private readonly heights = new Set<number>();
+  /** Per sender, the 28-bit number of the id committed at each nonce (see the file comment). */
+  private readonly committed = new Map<string, number[]>();
+  private submittedCount = 0;
+  private committedCount = 0;
+  /** Heights judged: 1..`heightsUpTo`, and those above it in `heightsAbove`. */
+  private heightsUpTo = 0;
+  private readonly heightsAbove = new Set<number>();
   private violation: Violation | undefined;
 
   /**
@@ -37,13 +53,19 @@ export class ValidityChecker implements Checker {
 
   observe(o: Observation): Violation | undefined {
     if (VALIDATOR_EVENTS.is(o, "submit")) {
-      this.submitted.add(o.fields.txId);
+      const { txId, account, nonce } = o.fields;
+      // A resubmission of a committed transaction (its nonce is used) is not a new one.
+      const resubmitted = account !== undefined && nonce !== undefined && this.committed.get(account)?.[nonce] === idNumber(txId);
+      if (this.submitted.has(txId) || resubmitted) return undefined;
+      this.submitted.add(txId);
+      this.submittedCount++;
       return undefined;
     }
     if (!VALIDATOR_EVENTS.is(o, "commit") || !this.honest.has(o.node)) return undefined;
     const height = o.fields.height;
-    if (this.heights.has(height) || height === 0) return undefined;
-    this.heights.add(height);
+    if (height === 0 || height <= this.heightsUpTo || this.heightsAbove.has(height)) return undefined;
+    this.heightsAbove.add(height);
+    while (this.heightsAbove.delete(this.heightsUpTo + 1)) this.heightsUpTo++;
     let txs: readonly Uint8Array[];
     try {
       txs = decodeBlockPayload(o.fields.payload).txs;
@@ -59,22 +81,31 @@ export class ValidityChecker implements Checker {
       }
       const short = tx.id.slice(0, 16);
       if (!this.scheme.verify(fromHex(tx.sender), tx.signingBytes, tx.signature)) return this.fail(o, `height ${height}: transaction ${short} has an invalid signature`);
-      if (!this.submitted.has(tx.id)) return this.fail(o, `height ${height}: transaction ${short} was never submitted`);
-      if (this.committed.has(tx.id)) return this.fail(o, `height ${height}: transaction ${short} committed twice`);
-      const expected = this.nextNonce.get(tx.sender) ?? 0n;
+      const ids = this.committed.get(tx.sender) ?? [];
+      const expected = BigInt(ids.length);
+      const committedBefore = tx.nonce < expected && ids[Number(tx.nonce)] === idNumber(tx.id);
+      if (!this.submitted.has(tx.id) && !committedBefore) return this.fail(o, `height ${height}: transaction ${short} was never submitted`);
+      if (committedBefore) return this.fail(o, `height ${height}: transaction ${short} committed twice`);
       if (tx.nonce !== expected) return this.fail(o, `height ${height}: transaction ${short} of ${tx.sender.slice(0, 16)} has nonce ${tx.nonce}, expected ${expected}`);
-      this.nextNonce.set(tx.sender, expected + 1n);
-      this.committed.add(tx.id);
+      ids.push(idNumber(tx.id));
+      this.committed.set(tx.sender, ids);
+      this.submitted.delete(tx.id);
+      this.committedCount++;
     }
     return undefined;
   }
 
   finish(): InvariantResult {
-    return safetyVerdict(this.name, { transactionsSubmitted: this.submitted.size, transactionsCommitted: this.committed.size }, this.violation);
+    return safetyVerdict(this.name, { transactionsSubmitted: this.submittedCount, transactionsCommitted: this.committedCount }, this.violation);
   }
 
   private fail(o: Observation, message: string): Violation {
     this.violation ??= { invariant: this.name, atUs: o.timeUs, message };
     return this.violation;
   }
+}
+
+/** The first 7 hex digits (28 bits) of a transaction id, as a small integer. */
+function idNumber(id: string): number {
+  return Number.parseInt(id.slice(0, 7), 16);
 }

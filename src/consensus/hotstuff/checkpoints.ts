@@ -6,12 +6,21 @@
 import { bytesEqual, toHex } from "../../crypto/hash.js";
 import { assert } from "../../sim/assert.js";
 import type { NodeId } from "../../sim/node.js";
-import { BlockTree } from "../block-tree.js";
-import { deleteCheckpoint, deletePendingBlock, loadCheckpoint, resetCommittedChain, storeCheckpoint, StorageCorruptError, type StoredCheckpoint } from "../safety-store.js";
+import { COMMITTED_BLOCKS_KEPT_DEFAULT } from "../block-tree.js";
+import {
+  deleteCheckpoint,
+  deletePendingBlock,
+  loadCheckpoint,
+  resetCommittedChain,
+  storeCheckpoint,
+  StorageCorruptError,
+  truncateCommittedChain,
+  type StoredCheckpoint,
+} from "../safety-store.js";
 import type { Block, QuorumCertificate, SnapshotMessage } from "../types.js";
 import { processQC } from "./commit.js";
 import { dropProposeTimerUnlessLeader } from "./proposals.js";
-import { SNAPSHOT_BEHIND_DEFAULT, SNAPSHOT_PROOF_BLOCKS_MAX, TIMER_SNAPSHOT } from "./config.js";
+import { SNAPSHOT_BEHIND_DEFAULT, SNAPSHOT_PROOF_BLOCKS_MAX, SYNC_BATCH_BLOCKS, TIMER_SNAPSHOT } from "./config.js";
 import type { ReplicaState } from "./state.js";
 import { addOrphan, dropStaleWaiting, insertOrphansOf, requestBlocks } from "./sync.js";
 
@@ -24,6 +33,42 @@ export function maybeCheckpoint(r: ReplicaState, block: Block): void {
   assert(block.height <= r.tree.committedTip.height, "a checkpoint is of a committed block");
   storeCheckpoint(r.ctx.storage, { height: block.height, blockHash: block.hash, state });
   r.ctx.log("checkpoint", { height: block.height, bytes: state.length });
+  truncateBelowCheckpoint(r, block.height, every);
+}
+
+/**
+ * After a checkpoint at `height`: truncates the stored chain (and the tree's
+ * index of old blocks) below the checkpoint height that lies at least
+ * {@link storedBlocksKept} blocks below it, so the disk holds a bounded log
+ * (between that many and that many plus K blocks) however long the run.
+ */
+function truncateBelowCheckpoint(r: ReplicaState, height: number, every: number): void {
+  const base = height - every * Math.ceil(storedBlocksKept(r) / every);
+  if (base < 1) return;
+  assert(base % every === 0 && base < height, "the stored chain starts at an older checkpoint's height");
+  let truncated: number | undefined;
+  try {
+    truncated = truncateCommittedChain(r.ctx.storage, base);
+  } catch (error) {
+    // A corrupt base record: the next boot finds it (and refetches the chain); keep the log until then.
+    if (error instanceof StorageCorruptError) return;
+    throw error;
+  }
+  if (truncated !== undefined) r.tree.forgetBelow(truncated);
+}
+
+/**
+ * Committed blocks the disk keeps below a checkpoint: enough to serve a peer
+ * that is not far enough behind to ask for a snapshot (`snapshotBehind` plus
+ * one block request), to fill the in-memory window after a restart, and to
+ * tell the leader election its window again.
+ */
+export function storedBlocksKept(r: ReplicaState): number {
+  return Math.max(
+    r.config.committedBlocksKept ?? COMMITTED_BLOCKS_KEPT_DEFAULT,
+    (r.config.snapshotBehindBlocks ?? SNAPSHOT_BEHIND_DEFAULT) + SYNC_BATCH_BLOCKS,
+    r.election.historyBlocks ?? 0,
+  );
 }
 
 /** Asks a peer for its checkpoint when `qc` is far above the committed height. */
@@ -98,7 +143,7 @@ export function onSnapshot(r: ReplicaState, from: NodeId, msg: SnapshotMessage):
   r.snapshot.deferredParentHex = undefined;
   for (const hex of r.tree.uncommittedHashes()) deletePendingBlock(r.ctx.storage, hex);
   const committedHeightBefore = r.tree.committedTip.height;
-  r.tree = new BlockTree(base);
+  r.tree = r.newTree(base);
   assert(r.tree.committedTip.height > committedHeightBefore, "an installed snapshot moves the committed height up");
   // The election learns the snapshot's block; the blocks below it it never sees (see `LeaderElection.onCommit`).
   r.election.onCommit?.(base);
@@ -110,7 +155,7 @@ export function onSnapshot(r: ReplicaState, from: NodeId, msg: SnapshotMessage):
   for (const block of msg.blocks.slice(1)) addOrphan(r, block);
   insertOrphansOf(r, toHex(base.hash));
   processQC(r, msg.commitQC, from);
-  if (r.tree.get(toHex(r.safety.lockedQC.blockHash)) === undefined) requestBlocks(r, r.safety.lockedQC.blockHash, from);
+  if (!r.tree.has(toHex(r.safety.lockedQC.blockHash))) requestBlocks(r, r.safety.lockedQC.blockHash, from);
 }
 
 /** The snapshot request's retry timer fired: stop waiting for it. */
@@ -131,5 +176,5 @@ function endSnapshotWait(r: ReplicaState): void {
   snapshot.deferredParentHex = undefined;
   assert(snapshot.timerId === undefined, "no snapshot is awaited");
   // Inserting may take in a QC far ahead and ask for a snapshot again.
-  if (parentHex !== undefined && r.tree.get(parentHex) !== undefined) insertOrphansOf(r, parentHex);
+  if (parentHex !== undefined && r.tree.has(parentHex)) insertOrphansOf(r, parentHex);
 }

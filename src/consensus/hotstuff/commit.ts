@@ -19,7 +19,7 @@ export function processQC(r: ReplicaState, qc: QuorumCertificate, source: NodeId
     assert(qc.view > r.safety.lockedQC.view, "the locked QC's view never goes down");
     r.safety.lockedQC = qc;
     r.pacemaker.viewTimer.onProgress();
-    if (r.tree.get(toHex(qc.blockHash)) === undefined) requestBlocks(r, qc.blockHash, source);
+    if (!r.tree.has(toHex(qc.blockHash))) requestBlocks(r, qc.blockHash, source);
     else updateHead(r);
   }
   maybeRequestSnapshot(r, qc, source);

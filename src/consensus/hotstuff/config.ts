@@ -34,6 +34,12 @@ export interface ReplicaConfig {
   readonly checkpointEveryBlocks?: number;
   /** Ask a peer for its checkpoint when a QC is more than this many blocks above the committed height (needs checkpoints). Default 64. */
   readonly snapshotBehindBlocks?: number;
+  /**
+   * Committed blocks the block tree holds in memory; older ones are read from
+   * the disk when a peer asks for them (see `block-tree.ts`). Default
+   * `COMMITTED_BLOCKS_KEPT_DEFAULT` (128).
+   */
+  readonly committedBlocksKept?: number;
 }
 
 /** Blocks asked for in one request. */

@@ -33,7 +33,7 @@ export function onProposal(r: ReplicaState, from: NodeId, msg: ProposalMessage):
   if (block.height <= r.tree.committedTip.height) return;
 
   const parentHex = toHex(block.parentHash);
-  if (r.tree.get(parentHex) === undefined) {
+  if (!r.tree.has(parentHex)) {
     if (r.sync.pendingProposalCount < PENDING_PROPOSALS_MAX) {
       const waiting = r.sync.pendingProposals.get(parentHex) ?? [];
       waiting.push({ from, msg });

@@ -7,7 +7,6 @@
 import { bytesEqual, toHex } from "../../crypto/hash.js";
 import { assert } from "../../sim/assert.js";
 import type { NodeId } from "../../sim/node.js";
-import { BlockTree } from "../block-tree.js";
 import { GENESIS_BLOCK } from "../genesis.js";
 import {
   clearRecovering,
@@ -73,7 +72,7 @@ export function restoreFromStorage(r: ReplicaState): void {
   // Gate votes, timeouts and proposals from the first step on; the status requests go out at the end of start.
   if (lostBecause !== undefined) r.recovery = { nonce: 1 + ctx.rng.int(2 ** 31), views: new Map(), highQC: r.safety.lockedQC, timer: 0 };
   const chain = restoreCommittedChain(r, corrupt);
-  r.tree = new BlockTree(chain.length > 0 ? chain[chain.length - 1]! : GENESIS_BLOCK);
+  r.tree = r.newTree(chain.length > 0 ? chain[chain.length - 1]! : GENESIS_BLOCK);
   r.tree.addCommittedHistory(GENESIS_BLOCK);
   for (const block of chain) r.tree.addCommittedHistory(block);
   const pending = loadPendingBlocks(ctx.storage, corrupt);
@@ -92,7 +91,7 @@ export function restoreFromStorage(r: ReplicaState): void {
   // it: a crash between persisting a proposal and voting for it, found by a crash point), or after our lock.
   enterView(r, Math.max(r.safety.lastVotedView, r.safety.lastProposedView, r.safety.lockedQC.view + 1), true);
   updateHead(r);
-  if (r.tree.get(toHex(r.safety.lockedQC.blockHash)) === undefined) requestBlocks(r, r.safety.lockedQC.blockHash, undefined);
+  if (!r.tree.has(toHex(r.safety.lockedQC.blockHash))) requestBlocks(r, r.safety.lockedQC.blockHash, undefined);
   if (lostBecause !== undefined) startRecovery(r, lostBecause);
   assert(r.currentView > r.safety.lockedQC.view, "boot resumes above the lock");
   assert(r.currentView >= r.safety.lastVotedView, "boot resumes at or above the last voted view");

@@ -120,6 +120,15 @@ export class HotStuffReplica implements Node<ValidatorMessage> {
     return this.state.tree.committedTip;
   }
 
+  /**
+   * Blocks this replica holds in memory (sim-only introspection: the memory
+   * bound's test): committed ones (bounded by `committedBlocksKept`, genesis
+   * included), uncommitted ones, and fetched ones waiting for their parent.
+   */
+  get blocksInMemory(): { readonly committed: number; readonly uncommitted: number; readonly orphans: number } {
+    return { committed: this.state.tree.committedInMemory, uncommitted: this.state.tree.uncommittedCount, orphans: this.state.sync.orphanCount };
+  }
+
   /** The highest QC this replica holds (its lock). */
   get lockedQC(): QuorumCertificate {
     return this.state.safety.lockedQC;

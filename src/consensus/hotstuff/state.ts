@@ -12,7 +12,8 @@
 import type { NodeContext, NodeId, TimerId } from "../../sim/node.js";
 import { assert } from "../../sim/assert.js";
 import type { AppContext, Application } from "../application.js";
-import type { BlockTree } from "../block-tree.js";
+import { BlockTree } from "../block-tree.js";
+import { loadCommittedBlock } from "../safety-store.js";
 import type { SafetyState } from "../safety-store.js";
 import type { AppMessage, Block, ProposalMessage, QuorumCertificate, TimeoutCertificate, TimeoutMessage, ValidatorMessage } from "../types.js";
 import type { LeaderElection } from "../leader-election/leader-election.js";
@@ -175,6 +176,16 @@ export class ReplicaState {
   /** Sends to every validator, this one included, in index order. */
   broadcast(msg: ValidatorMessage): void {
     for (let i = 0; i < this.validators.size; i++) this.sendTo(i, msg);
+  }
+
+  /**
+   * A block tree rooted at `root` (the committed tip) that holds the last
+   * `config.committedBlocksKept` committed blocks in memory and reads older
+   * ones from this replica's disk. Needs `ctx` (set by `start`).
+   */
+  newTree(root: Block): BlockTree {
+    const storage = this.ctx.storage;
+    return new BlockTree(root, { keepCommitted: this.config.committedBlocksKept, history: (height) => loadCommittedBlock(storage, height) });
   }
 
   /** A validator index other than ours, drawn from the node's random stream. */

@@ -53,7 +53,7 @@ export function insertBlock(r: ReplicaState, first: Block): void {
 export function requestBlocks(r: ReplicaState, hash: Uint8Array, preferred: NodeId | undefined): void {
   const sync = r.sync;
   const hex = toHex(hash);
-  if (r.tree.get(hex) !== undefined || sync.requests.has(hex) || sync.requests.size >= SYNC_REQUESTS_MAX) return;
+  if (r.tree.has(hex) || sync.requests.has(hex) || sync.requests.size >= SYNC_REQUESTS_MAX) return;
   const preferredIndex = preferred === undefined ? undefined : r.validators.indexOf(preferred);
   const peer = preferredIndex !== undefined && preferredIndex !== r.config.index ? preferredIndex : r.randomPeer();
   if (r.validators.size > 1) assert(peer !== r.config.index, "never ask ourselves for blocks");
@@ -77,7 +77,7 @@ export function onSyncRetry(r: ReplicaState, timer: TimerId): void {
   sync.timers.delete(timer);
   const request = sync.requests.get(hex);
   if (request === undefined) return;
-  if (r.tree.get(hex) !== undefined || orphanHas(r, hex) || request.attempts >= SYNC_ATTEMPTS_MAX) {
+  if (r.tree.has(hex) || orphanHas(r, hex) || request.attempts >= SYNC_ATTEMPTS_MAX) {
     sync.requests.delete(hex);
     return;
   }
@@ -124,12 +124,12 @@ export function onBlockResponse(r: ReplicaState, from: NodeId, msg: BlockRespons
     chain.push(block);
   }
   const tipHeight = r.tree.committedTip.height;
-  const useful = chain.filter((b) => b.height > tipHeight && r.tree.get(toHex(b.hash)) === undefined);
+  const useful = chain.filter((b) => b.height > tipHeight && !r.tree.has(toHex(b.hash)));
   if (useful.length === 0) return;
   for (const block of useful) addOrphan(r, block);
   const oldest = useful[useful.length - 1]!;
   const oldestParentHex = toHex(oldest.parentHash);
-  if (r.tree.get(oldestParentHex) !== undefined) {
+  if (r.tree.has(oldestParentHex)) {
     // Far behind and a snapshot on its way: hold the blocks rather than replay them (see endSnapshotWait).
     if (r.snapshot.timerId !== undefined && oldestParentHex === toHex(r.tree.committedTip.hash)) {
       r.snapshot.deferredParentHex = oldestParentHex;
@@ -181,7 +181,7 @@ function orphanHas(r: ReplicaState, hex: string): boolean {
 /** Inserts the orphans waiting for `parentHex` (now known), and their descendants. */
 export function insertOrphansOf(r: ReplicaState, parentHex: string): void {
   const sync = r.sync;
-  assert(r.tree.get(parentHex) !== undefined, "orphans are inserted once their parent is known");
+  assert(r.tree.has(parentHex), "orphans are inserted once their parent is known");
   const children = sync.orphans.get(parentHex);
   if (children === undefined) return;
   sync.orphans.delete(parentHex);

@@ -25,6 +25,12 @@ export interface LeaderElection {
    * snapshot's block comes next, and the blocks below it are never told.
    */
   onCommit?(block: Block): void;
+  /**
+   * How many of the newest committed blocks it must be told at a restart to
+   * answer as before (its window); the replica's disk keeps at least that many
+   * when it truncates its stored chain below a checkpoint. Absent: none.
+   */
+  readonly historyBlocks?: number;
 }
 
 /** Builds a replica's election; called once per replica boot. */

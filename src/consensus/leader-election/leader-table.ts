@@ -25,5 +25,6 @@ export function leaderTable(table: ReadonlyMap<number, number>, size: number, fa
   return {
     leaderOf: (view) => table.get(view) ?? fallback.leaderOf(view),
     onCommit: (block: Block) => fallback.onCommit?.(block),
+    ...(fallback.historyBlocks === undefined ? {} : { historyBlocks: fallback.historyBlocks }),
   };
 }

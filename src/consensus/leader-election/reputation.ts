@@ -202,6 +202,10 @@ export class LeaderReputation implements LeaderElection {
   private readonly weightCache = new Map<string, Weights>();
   private readonly leaderCache = new Map<number, { key: string; leader: number }>();
   private readonly keep: number;
+  /** The committed blocks it keeps (see {@link LeaderElection.historyBlocks}). */
+  get historyBlocks(): number {
+    return this.keep;
+  }
 
   /**
    * @throws RangeError when an option is out of range: validatorCount 1..1024,

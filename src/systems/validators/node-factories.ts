@@ -93,6 +93,7 @@ export function replicaConfig(options: {
     storageFormatted: true,
     checkpointEveryBlocks: options.checkpoints.every,
     snapshotBehindBlocks: options.checkpoints.snapshotBehind,
+    committedBlocksKept: options.checkpoints.blocksInMemory,
     // A leader table (`validators.leaders`) overrides the configured election for the views it lists.
     leaderElection: table.size > 0 ? () => leaderTable(table, size, election()) : election,
   };

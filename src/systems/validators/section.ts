@@ -108,6 +108,11 @@ const checkpoints = z.strictObject({
   every: z.number().int().min(0).max(1_000_000).default(0),
   /** A validator more than this many blocks behind a QC it learns fetches a peer's checkpoint. */
   snapshotBehind: z.number().int().min(1).max(1_000_000).default(CHECKPOINTS_DEFAULTS.snapshotBehind),
+  /**
+   * Committed blocks a validator holds in memory (default 128, `COMMITTED_BLOCKS_KEPT_DEFAULT`);
+   * older ones are read from its disk when a peer asks for them (`consensus/block-tree.ts`).
+   */
+  blocksInMemory: z.number().int("must be an integer").min(1, "must be at least 1").max(1_000_000, "must be at most 1000000").optional(),
 });
 
 /**

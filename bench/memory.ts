@@ -1,0 +1,77 @@
+/**
+ * Memory over a long run (issue 15, item 2; `npm run bench -- --only memory`):
+ * quickstart for 10 simulated minutes with `sim` signatures and no L1, then
+ * as shipped (ed25519-native, the L1 on). Per simulated minute: the heap after
+ * a full garbage collection, the array buffers outside it, the resident set,
+ * and the wall time of that minute (from the run's observer). Then the heap's
+ * growth in MB per simulated minute (first to last minute), the speed of the
+ * first and the tenth minute (sim s/wall s), and the process's peak RSS so far.
+ * Memory is not reset between rows: compare each row's heap growth, not its level.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import { parseScenario } from "../src/scenario/load.js";
+import { runScenario } from "../src/scenario/run.js";
+import { loadProgramElf, packageRoot } from "../src/runtime/program-files.js";
+
+/** Simulated minutes per row. */
+const MINUTES = 10;
+
+/** A full garbage collection (exposed at run time, so `node dist/bench/run.js` needs no flag). */
+function collector(): () => void {
+  setFlagsFromString("--expose-gc");
+  return runInNewContext("gc") as () => void;
+}
+
+/** One minute's figures. */
+interface Minute {
+  readonly heapMB: number;
+  readonly arrayBuffersMB: number;
+  readonly rssMB: number;
+  readonly wallS: number;
+}
+
+function runMinutes(raw: Record<string, unknown>, l1: boolean, gc: () => void): Minute[] {
+  const minutes: Minute[] = [];
+  let next = 60e6;
+  let start = performance.now();
+  // One second more, so the observer sees the end of the last minute.
+  runScenario(parseScenario({ ...raw, duration: `${MINUTES * 60 + 1}s` }), {
+    ...(l1 ? { programElf: loadProgramElf() } : {}),
+    observer: (o) => {
+      if (o.timeUs < next) return;
+      next += 60e6;
+      const wallS = (performance.now() - start) / 1000;
+      gc();
+      const m = process.memoryUsage();
+      minutes.push({ heapMB: m.heapUsed / 1e6, arrayBuffersMB: m.arrayBuffers / 1e6, rssMB: m.rss / 1e6, wallS });
+      start = performance.now();
+    },
+  });
+  return minutes;
+}
+
+/** Prints the memory rows with `log`. */
+export function benchMemory(log: (line: string) => void): void {
+  const gc = collector();
+  const quickstart = JSON.parse(readFileSync(join(packageRoot(), "sim-scenarios", "quickstart.json"), "utf8")) as Record<string, unknown>;
+  const rows: [string, Record<string, unknown>, boolean][] = [
+    ["quickstart, sim signatures, no L1", { ...quickstart, validators: { count: 7, blockTime: "250ms", viewTimeout: "1s", signatureScheme: "sim" }, l1: { enabled: false } }, false],
+    ["quickstart as shipped (ed25519-native, L1)", quickstart, true],
+  ];
+  log(`\nmemory: ${MINUTES} simulated minutes (heap after gc, MB; speed in sim s/wall s)`);
+  for (const [label, raw, l1] of rows) {
+    const minutes = runMinutes(raw, l1, gc);
+    log(`${label}`);
+    log("minute   heap MB   arrayBuffers MB   rss MB   sim s/wall s");
+    minutes.forEach((m, i) => log(`${String(i + 1).padStart(6)} ${m.heapMB.toFixed(1).padStart(9)} ${m.arrayBuffersMB.toFixed(1).padStart(17)} ${m.rssMB.toFixed(0).padStart(8)} ${(60 / m.wallS).toFixed(1).padStart(14)}`));
+    const first = minutes[0]!;
+    const last = minutes[minutes.length - 1]!;
+    const growth = minutes.length > 1 ? (last.heapMB - first.heapMB) / (minutes.length - 1) : 0;
+    log(
+      `heap growth ${growth.toFixed(2)} MB per simulated minute; first minute ${(60 / first.wallS).toFixed(1)} sim s/wall s, minute ${minutes.length} ${(60 / last.wallS).toFixed(1)}; peak RSS so far ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`,
+    );
+  }
+}
