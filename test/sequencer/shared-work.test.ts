@@ -80,45 +80,37 @@ describe("shared work: the same results with sharing on and off", () => {
   }
 });
 
-/** A memo that answers a wrong post-state root for its `nth` hit of block execution (built here, never in src/). */
-class WrongRootMemo extends RunMemo<unknown> {
+/**
+ * A memo whose `nth` hit (counted over the hits `lie` applies to) answers what
+ * `lie` makes of the true answer instead (built here, never in src/).
+ */
+class LyingMemo extends RunMemo<unknown> {
   private lookups = 0;
   constructor(
     name: string,
     capacity: number,
     check: SharingCheck | undefined,
     private readonly nth: number,
+    /** The wrong answer for a true one, or undefined when this hit is not one to lie about (not counted). */
+    private readonly lie: (known: unknown) => unknown,
   ) {
     super(name, capacity, check);
   }
   protected override lookup(key: string): unknown {
-    const known = super.lookup(key) as SharedBlockOutcome | undefined;
-    if (known === undefined || "reason" in known) return known;
+    const known = super.lookup(key);
+    if (known === undefined) return known;
+    const wrong = this.lie(known);
+    if (wrong === undefined) return known;
     this.lookups++;
-    if (this.lookups !== this.nth) return known;
-    // The same writes and receipts over another tree: a wrong post-state root.
-    return { ...known, tree: SparseMerkleTree.empty().update([[new Uint8Array([1, 2, 3]), new Uint8Array([4])]]) };
+    return this.lookups === this.nth ? wrong : known;
   }
 }
 
-/** A memo that says a valid transaction has a bad signature on its `nth` hit. */
-class WrongTransactionMemo extends RunMemo<unknown> {
-  private lookups = 0;
-  constructor(
-    name: string,
-    capacity: number,
-    check: SharingCheck | undefined,
-    private readonly nth: number,
-  ) {
-    super(name, capacity, check);
-  }
-  protected override lookup(key: string): unknown {
-    const known = super.lookup(key) as SharedTransaction | undefined;
-    if (known === undefined) return known;
-    this.lookups++;
-    return this.lookups === this.nth ? { raw: known.raw, outcome: { rejected: "bad-signature" } } : known;
-  }
-}
+/** The same writes and receipts of a block over another tree: a wrong post-state root (blocks found invalid are left alone). */
+const wrongRoot = (known: unknown): unknown =>
+  "reason" in (known as SharedBlockOutcome) ? undefined : { ...(known as SharedBlockOutcome), tree: SparseMerkleTree.empty().update([[new Uint8Array([1, 2, 3]), new Uint8Array([4])]]) };
+/** A valid transaction called badly signed. */
+const badSignature = (known: unknown): unknown => ({ raw: (known as SharedTransaction).raw, outcome: { rejected: "bad-signature" } });
 
 describe("--check-sharing", () => {
   const short = (): Scenario =>
@@ -126,7 +118,7 @@ describe("--check-sharing", () => {
 
   it("a broken execution memo (a wrong post-state root) is caught when every hit is recomputed", () => {
     // Goal: the check recomputes a reused execution and stops the run with the typed error naming the memo.
-    const createMemo = (name: string, capacity: number, check: SharingCheck | undefined) => (name === "block-execution" ? new WrongRootMemo(name, capacity, check, 5) : new RunMemo<unknown>(name, capacity, check));
+    const createMemo = (name: string, capacity: number, check: SharingCheck | undefined) => (name === "block-execution" ? new LyingMemo(name, capacity, check, 5, wrongRoot) : new RunMemo<unknown>(name, capacity, check));
     let error: unknown;
     try {
       runScenario(short(), { sharing: { checkEvery: 1, createMemo } });
@@ -140,14 +132,14 @@ describe("--check-sharing", () => {
 
   it("the same broken memo without the check changes the run: validators disagree with the proposal's root", () => {
     // Goal: the broken memo is really wrong (so the check above had something to catch).
-    const createMemo = (name: string, capacity: number, check: SharingCheck | undefined) => (name === "block-execution" ? new WrongRootMemo(name, capacity, check, 5) : new RunMemo<unknown>(name, capacity, check));
+    const createMemo = (name: string, capacity: number, check: SharingCheck | undefined) => (name === "block-execution" ? new LyingMemo(name, capacity, check, 5, wrongRoot) : new RunMemo<unknown>(name, capacity, check));
     const broken = runScenario(short(), { sharing: { createMemo } });
     const honest = runScenario(short(), { sharing: { off: true } });
     expect(broken.traceDigest).not.toBe(honest.traceDigest);
   });
 
   it("a broken transaction memo (a valid signature called bad) is caught", () => {
-    const createMemo = (name: string, capacity: number, check: SharingCheck | undefined) => (name === "transactions" ? new WrongTransactionMemo(name, capacity, check, 40) : new RunMemo<unknown>(name, capacity, check));
+    const createMemo = (name: string, capacity: number, check: SharingCheck | undefined) => (name === "transactions" ? new LyingMemo(name, capacity, check, 40, badSignature) : new RunMemo<unknown>(name, capacity, check));
     expect(() => runScenario(short(), { sharing: { checkEvery: 1, createMemo } })).toThrow(SharingMismatchError);
   });
 

@@ -7,10 +7,10 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { InputError } from "../../src/config/errors.js";
 import { exploreSeeds, type Shard } from "../../src/explore/explore.js";
 import { seedsOfShard } from "../../src/explore/merge.js";
 import { SHARD_ENV, shardFromEnvironment } from "../../src/explore/shard-env.js";
+import { inputError } from "../helpers/errors.js";
 
 /** Seeds the shards leave out and seeds two shards both run, for a plan of `count` seeds from `from`. */
 function coverage(from: number, count: number, shards: readonly Shard[], seedsOf: (from: number, count: number, shard: Shard) => number[]): { missing: number[]; twice: number[] } {
@@ -33,15 +33,6 @@ function kubernetesShards(pods: number, read: (env: Record<string, string>) => S
   return Array.from({ length: pods }, (_, k) => read({ [SHARD_ENV.kubernetesIndex]: String(k), [SHARD_ENV.count]: String(pods) }));
 }
 
-function inputError(f: () => unknown): InputError {
-  try {
-    f();
-  } catch (error) {
-    expect(error).toBeInstanceOf(InputError);
-    return error as InputError;
-  }
-  throw new Error("expected an InputError");
-}
 
 describe("--shard auto", () => {
   it("reads Kubernetes' JOB_COMPLETION_INDEX (0-based) and ASSET_SIM_SHARD_COUNT as shard index + 1 of count", () => {

@@ -6,10 +6,10 @@
  */
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { InputError } from "../../src/config/errors.js";
 import { exploreSeeds, type SeedOutcome, type Shard } from "../../src/explore/explore.js";
 import { formatMerged, mergedResultSchema, mergeShardResults, type FoundShardResult } from "../../src/explore/merge.js";
 import { buildShardResult, parseShardResult, shardResultFileName, shardResultSchema, type ShardResult, type SweepPlan } from "../../src/explore/sweep-result.js";
+import { inputError } from "../helpers/errors.js";
 
 const DIGEST = "ab".repeat(32);
 
@@ -53,15 +53,6 @@ function found(shard: Shard, overrides: Partial<SweepPlan> = {}, folder = `/resu
   return { source: join(folder, shardResultFileName(shard)), folder, result: shardResult(shard, overrides) };
 }
 
-function inputError(f: () => unknown): InputError {
-  try {
-    f();
-  } catch (error) {
-    expect(error).toBeInstanceOf(InputError);
-    return error as InputError;
-  }
-  throw new Error("expected an InputError");
-}
 
 describe("the shard result (explore --json)", () => {
   it("round-trips through JSON and its schema, failures in seed order with their seed file names", () => {
