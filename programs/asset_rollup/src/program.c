@@ -9,6 +9,9 @@
  *   rent.h           the rent-exempt minimum without floating point
  *   accounts.c       account layouts, checks, PDA creation
  *   instructions.c   the instruction handlers
+ *   smt.h / smt.c    sparse Merkle multiproofs, batch data proofs
+ *   one_step.h / .c  the AssetVM one-step executor (fraud proofs)
+ *   step_instruction.c  verify_step
  *
  * Constraints of the target (clang-19, -target bpf -mcpu=v2, SBPFv0): no
  * mutable globals, no function pointers, at most 5 arguments per function,
@@ -16,6 +19,7 @@
  * account fields read byte by byte.
  */
 #include "instructions.c"
+#include "step_instruction.c"
 
 /* sha256("global:<name>")[..8] read as little-endian u64 (idl.json "discriminator"). */
 #define DISCRIMINATOR_INITIALIZE 0xed9b980d1f6dafafull
@@ -96,6 +100,10 @@ static uint64_t process_instruction(SolParameters *params) {
     }
     return process_set_version(params, arguments);
   }
+  if (discriminator == DISCRIMINATOR_VERIFY_STEP) {
+    LOG_LITERAL("Instruction: VerifyStep");
+    return process_verify_step(params, arguments, params->data_len - DISCRIMINATOR_SIZE);
+  }
   return ERROR_INVALID_INSTRUCTION_DATA;
 }
 
@@ -108,6 +116,7 @@ uint64_t entrypoint(const uint8_t *input) {
   uint64_t result = process_instruction(&params);
   if (result != SUCCESS) {
     log_error(result);
+    log_step_error(result);
   }
   return result;
 }
