@@ -6,12 +6,17 @@
  * (the step needs no trust in who wrote the buffer).
  */
 import { address, getTransactionDecoder, lamports } from "@solana/kit";
-import { ComputeBudgetProgram, Keypair, PublicKey, Transaction, TransactionInstruction } from "@solana/web3.js";
+import { ComputeBudgetProgram, Keypair, PublicKey, SystemProgram, Transaction, TransactionInstruction } from "@solana/web3.js";
 import { FailedTransactionMetadata, LiteSVM } from "litesvm";
 import { PROGRAM_ID, PROGRAM_SO_PATH, fixedKeypair, sha256 } from "./asset-rollup-program.js";
 
 /** sha256("global:verify_step")[..8]. */
 export const VERIFY_STEP_DISCRIMINATOR = sha256("global:verify_step").subarray(0, 8);
+
+/** The upgradeable BPF loader, whose buffer accounts can stage a witness. */
+const UPGRADEABLE_LOADER = new PublicKey("BPFLoaderUpgradeab1e11111111111111111111111");
+/** Its buffer header: UpgradeableLoaderState::Buffer { authority_address } (bincode: u32 tag, u8 option tag, 32-byte key). */
+const LOADER_BUFFER_HEADER = 37;
 
 /** Solana's transaction size limit, bytes. */
 const PACKET_BYTES = 1232;
@@ -73,7 +78,10 @@ export class StepRunner {
       instruction = new TransactionInstruction({ programId: PROGRAM_ID, keys: [{ pubkey: this.buffer, isSigner: false, isWritable: false }], data: Buffer.from(empty) });
     }
     const transaction = this.transaction(budget, instruction);
-    const result = this.svm.sendTransaction(this.decoder.decode(transaction.serialize()));
+    return this.outcome(this.svm.sendTransaction(this.decoder.decode(transaction.serialize())), viaBuffer);
+  }
+
+  private outcome(result: ReturnType<LiteSVM["sendTransaction"]>, viaBuffer: boolean): StepOutcome {
     if (result instanceof FailedTransactionMetadata) {
       const error = result.err();
       const inner = typeof error === "object" && "err" in error ? error.err() : undefined;
@@ -90,6 +98,61 @@ export class StepRunner {
       computeUnits: Number(result.computeUnitsConsumed()),
       viaBuffer,
     };
+  }
+
+  /**
+   * Stages `tx` and `witness` in a buffer of the upgradeable BPF loader the way
+   * a challenger would on a real cluster: create the account (owner: the
+   * loader), InitializeBuffer, then Write in chunks of `chunk` bytes, one
+   * Solana transaction each (bincode: Write = u32 1 | offset u32 | Vec<u8> with a u64 length).
+   * @returns the buffer's address and how many transactions it took
+   */
+  stageInLoaderBuffer(tx: Uint8Array, witness: Uint8Array, chunk = 900): { readonly buffer: PublicKey; readonly transactions: number } {
+    const payload = concat(u32(tx.length), tx, u32(witness.length), witness);
+    const buffer = Keypair.generate();
+    const space = LOADER_BUFFER_HEADER + payload.length;
+    const rent = this.svm.minimumBalanceForRentExemption(BigInt(space));
+    const create = SystemProgram.createAccount({ fromPubkey: this.payer.publicKey, newAccountPubkey: buffer.publicKey, lamports: Number(rent), space, programId: UPGRADEABLE_LOADER });
+    const initialize = new TransactionInstruction({
+      programId: UPGRADEABLE_LOADER,
+      keys: [
+        { pubkey: buffer.publicKey, isSigner: false, isWritable: true },
+        { pubkey: this.payer.publicKey, isSigner: false, isWritable: false },
+      ],
+      data: Buffer.from(u32(0)),
+    });
+    let transactions = 0;
+    const send = (signers: Keypair[], ...instructions: TransactionInstruction[]): void => {
+      const transaction = this.transaction(...instructions);
+      transaction.sign(this.payer, ...signers);
+      const result = this.svm.sendTransaction(this.decoder.decode(transaction.serialize()));
+      if (result instanceof FailedTransactionMetadata) throw new Error(`staging the witness failed: ${result.toString()}`);
+      transactions++;
+    };
+    send([buffer], create, initialize);
+    for (let offset = 0; offset < payload.length; offset += chunk) {
+      const bytes = payload.subarray(offset, offset + chunk);
+      const length = new Uint8Array(8);
+      new DataView(length.buffer).setBigUint64(0, BigInt(bytes.length), true);
+      const write = new TransactionInstruction({
+        programId: UPGRADEABLE_LOADER,
+        keys: [
+          { pubkey: buffer.publicKey, isSigner: false, isWritable: true },
+          { pubkey: this.payer.publicKey, isSigner: true, isWritable: false },
+        ],
+        data: Buffer.from(concat(u32(1), u32(offset), length, bytes)),
+      });
+      send([], write);
+    }
+    return { buffer: buffer.publicKey, transactions };
+  }
+
+  /** verify_step reading its payload from the account at `buffer`. */
+  verifyFromAccount(preRoot: Uint8Array, claimedPostRoot: Uint8Array, buffer: PublicKey): StepOutcome {
+    const empty = concat(VERIFY_STEP_DISCRIMINATOR, preRoot, claimedPostRoot, u32(0), u32(0));
+    const instruction = new TransactionInstruction({ programId: PROGRAM_ID, keys: [{ pubkey: buffer, isSigner: false, isWritable: false }], data: Buffer.from(empty) });
+    const transaction = this.transaction(ComputeBudgetProgram.setComputeUnitLimit({ units: 1_400_000 }), instruction);
+    return this.outcome(this.svm.sendTransaction(this.decoder.decode(transaction.serialize())), true);
   }
 
   private transaction(...instructions: TransactionInstruction[]): Transaction {

@@ -180,6 +180,25 @@ describe("one-step proof: wrong witnesses and lying claims", () => {
     expect(runner.verify(w.preRoot, w.postRoot, tx, w.bytes, true).ok).toBe(true);
   });
 
+  it("a witness staged in chunks in an upgradeable-loader buffer (InitializeBuffer + Write, as on a real cluster) passes", () => {
+    const holders = [...Array(200).keys()].map((i) => toHex(sha256(utf8(`osp-holder-${i}`))));
+    const ledger = genesisLedger(undefined, holders);
+    const instructions: Instruction[] = [
+      { kind: "swap", assetIn: "USD", assetOut: "ASSET", amountIn: 5_000n, minOut: 1n },
+      { kind: "add-liquidity", assetA: "ASSET", assetB: "USD", amountA: 1_000n, amountB: 5_000n, minShares: 1n },
+      { kind: "transfer", asset: "USD", to: A2, amount: 10n },
+    ];
+    const tx = encodeTransaction({ sender: A0, nonce: 0n, fee: 1n, instructions, signature: new Uint8Array(64) });
+    const w = buildStepWitness(ledger, ledger.committed, tx);
+    expect(w.status).toBe("ok");
+    expect(w.bytes.length).toBeGreaterThan(1232);
+    const { buffer, transactions } = runner.stageInLoaderBuffer(tx, w.bytes);
+    expect(transactions).toBeGreaterThan(2);
+    const outcome = runner.verifyFromAccount(w.preRoot, w.postRoot, buffer);
+    expect(outcome.ok, describeOutcome(outcome)).toBe(true);
+    process.stderr.write(`one-step: a 3-instruction step on a ${ledger.entryCount}-key state: witness ${w.bytes.length} bytes (${w.entries.length} keys), ${transactions} staging transactions, ${outcome.computeUnits} compute units\n`);
+  });
+
   it("a tampered value is refused (StepWitnessValue 6117)", () => {
     const { tx, w } = scenario();
     const index = w.entries.findIndex((e) => e.key === stateKey.balance(A1, "USD"));

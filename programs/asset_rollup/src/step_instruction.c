@@ -8,10 +8,14 @@
  *
  * The transaction and witness come from the instruction data or, when both
  * are empty there and an account is given, from that account's data:
- * `tx_len u32 | tx | witness_len u32 | witness` from offset 0 (bytes after
- * are ignored). The buffer needs no trust: the witness is checked against
- * pre_root. A transaction is 1232 bytes, so witnesses past about 1000 bytes
- * go through a buffer account (docs/fraud-proofs.md, "Sizes and compute").
+ * `tx_len u32 | tx | witness_len u32 | witness` (bytes after are ignored),
+ * from offset 0, or from offset 37 when the account is a buffer of the
+ * upgradeable BPF loader (its `Buffer { authority }` header is 37 bytes):
+ * anyone can stage bytes there in chunks with the loader's InitializeBuffer
+ * and Write instructions, no program of ours needed. The buffer needs no
+ * trust: the witness is checked against pre_root. A transaction is 1232
+ * bytes, so witnesses past about 1000 bytes go through a buffer account
+ * (docs/fraud-proofs.md, "Sizes and compute").
  *
  * Success: the post root equals claimed_post_root; the return data is
  * `post_root [u8; 32] | status u8 | failed_instruction u8 | admitted u8`
@@ -34,6 +38,17 @@ extern void sol_set_return_data(const uint8_t *data, uint64_t len);
 #define STEP_ERROR_BASE 6100u
 #define STEP_POST_ROOT_MISMATCH 6150u
 #define STEP_INVALID_DATA 6151u
+
+/* Size of the upgradeable loader's buffer header (UpgradeableLoaderState::size_of_buffer_metadata). */
+#define STEP_LOADER_BUFFER_HEADER 37u
+
+/* BPFLoaderUpgradeab1e11111111111111111111111 */
+static bool step_is_upgradeable_loader(const SolPubkey *key) {
+  const uint8_t loader[32] = {2,   168, 246, 145, 78,  136, 161, 176, 226, 16, 21,
+                              62,  247, 99,  174, 43,  0,   194, 185, 61,  22, 193,
+                              36,  210, 192, 83,  122, 16,  4,   128, 0,   0};
+  return pubkey_equal(key->bytes, loader);
+}
 
 /* Reads `len u32 | bytes` at *offset of data[0..size); false when it does not fit. */
 static bool step_read_vec(const uint8_t *data, uint64_t size, uint64_t *offset, const uint8_t **bytes,
@@ -66,7 +81,10 @@ static uint64_t process_verify_step(SolParameters *params, const uint8_t *argume
   }
   if (input.tx_len == 0 && input.witness_len == 0 && params->accounts_len >= 1) {
     const SolAccountInfo *buffer = &params->accounts[0];
-    uint64_t at = 0;
+    uint64_t at = step_is_upgradeable_loader(buffer->owner) ? STEP_LOADER_BUFFER_HEADER : 0;
+    if (at > buffer->data_len) {
+      return STEP_INVALID_DATA;
+    }
     if (!step_read_vec(buffer->data, buffer->data_len, &at, &input.tx, &input.tx_len) ||
         !step_read_vec(buffer->data, buffer->data_len, &at, &input.witness, &input.witness_len)) {
       return STEP_INVALID_DATA;
