@@ -49,6 +49,11 @@ export function tryCommit(r: ReplicaState, qc: QuorumCertificate): void {
     previousHeight = block.height;
     deletePendingBlock(r.ctx.storage, toHex(block.hash));
     storeCommittedBlock(r.ctx.storage, block);
+  }
+  // Durable before anything says "committed" (issue 16, defect 9: a commit logged before it was synced let a
+  // restarted node boot one height below a commit it had logged).
+  r.ctx.storage.sync();
+  for (const block of committed) {
     r.app.commit(r.appCtx, block);
     r.election.onCommit?.(block);
     r.ctx.log("commit", { height: block.height, view: block.view, hash: toHex(block.hash), payload: block.payload });
