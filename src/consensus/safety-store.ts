@@ -76,18 +76,6 @@ export function isFormatted(storage: Storage): boolean {
 }
 
 /**
- * What a host does with a validator's store right after opening it, in both
- * worlds (`runtime/node-runner.ts`, the simulator's `SimDisk.onOpen`): when the
- * store reports its vote-safety state lost (`FileStoreRecovery.safetyLost`: the
- * safety file damaged or missing), writes the recovery mark, so the replica
- * recovers that state from a quorum of its peers' views before it votes again
- * and never trusts an older one (issue 16).
- */
-export function openedValidatorStorage(storage: Storage, recovery: { readonly safetyLost: boolean }): void {
-  if (recovery.safetyLost) markRecovering(storage);
-}
-
-/**
  * Writes and syncs the recovery mark: from now until {@link clearRecovering},
  * every boot recovers its safety state from its peers, whatever else the disk
  * holds. Written before the lost state is deleted or the disk reformatted, so

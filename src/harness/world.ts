@@ -150,6 +150,12 @@ export class World {
     }
     const disk = new SimDisk(this.sim.rng(`disk/${spec.id}`));
     this.disksById.set(spec.id, disk);
+    // What the shipped store's recovery did with the disk after a crash or a loss (a torn or corrupt log cut, a lost safety file).
+    disk.onOpen = (_store, recovery) => {
+      if (recovery.droppedBytes === 0 && !recovery.safetyLost) return;
+      const { droppedBytes, corruptMiddle, safetyLost } = recovery;
+      this.observe({ timeUs: this.sim.nowUs, node: WORLD_NODE, event: "disk-recovered", fields: { node: spec.id, droppedBytes, corruptMiddle, safetyLost } });
+    };
     this.specsById.set(spec.id, spec as NodeSpec);
     this.network.addNode(spec.id);
     this.hostsById.set(

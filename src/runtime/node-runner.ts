@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync, openSync, fsyncSync
 import { dirname, join } from "node:path";
 import type { Logger } from "pino";
 import { pino } from "pino";
-import { formatValidatorStorage, openedValidatorStorage } from "../consensus/safety-store.js";
+import { formatValidatorStorage } from "../consensus/safety-store.js";
 import type { ValidatorMessage } from "../consensus/types.js";
 import { ValidatorSet } from "../consensus/validator-set.js";
 import { validatorCodec } from "../consensus/wire.js";
@@ -117,11 +117,10 @@ export async function startNode(config: LoadedNodeConfig, options: StartNodeOpti
     }
     storage = fileStorage;
     if (fileStorage.recovery.created && config.role === "validator") formatValidatorStorage(fileStorage);
-    // A damaged or missing safety file lost the vote-safety state: it must not be trusted. The durable recovery mark makes
-    // the replica recover it from a quorum of its peers' views before it votes again (consensus/hotstuff/recovery.ts).
+    // A damaged or missing safety file reads as a corrupt safety state: the replica recovers it from a quorum of its
+    // peers' views before it votes again (consensus/hotstuff/recovery.ts), as in the simulator, which runs this store.
     // A log corrupted in the middle loses only what the log holds (blocks, which peers supply again): the vote-safety
     // state is in its own file (storage/file-store.ts), which no repair of the log rolls back.
-    if (config.role === "validator") openedValidatorStorage(fileStorage, fileStorage.recovery);
     incarnation = nextBoot(config.dataDir);
   } else {
     storage = new MemoryStorage();

@@ -35,9 +35,12 @@
  * says so (writes acknowledged after the bad record are gone: blocks, which
  * peers supply again; never the vote-safety state, which is not in the log).
  * A safety file that is missing (when the log is not) or fails its checksum
- * sets {@link FileStoreRecovery.safetyLost}: the caller must not trust any
- * vote-safety state and must recover it from its peers (a validator marks
- * itself recovering: `consensus/safety-store.ts`, `openedValidatorStorage`).
+ * sets {@link FileStoreRecovery.safetyLost}, and the store then holds a 0-byte
+ * value under the safety key, which no checksummed reader accepts
+ * (`checksum.ts`): the validator reads its vote-safety state as corrupt and
+ * recovers it from a quorum of its peers' views before it votes again
+ * (`consensus/hotstuff/recovery.ts`), never trusting an older one; the same
+ * path in both worlds, with nothing for the host to do.
  * The log is compacted (rewritten as one record to a temporary file, fsynced,
  * renamed over the log, directory fsynced) on open and whenever it grows past
  * `compactFactor` times the live data and `compactMinBytes`.
@@ -127,6 +130,8 @@ export class FileStore implements Storage {
   private readonly legacySafety = new Map<string, Uint8Array>();
   private fd: FileHandle | undefined;
   private logBytes = 0;
+  /** Keys written by the last log record this store appended (for the simulator's fault descriptions). */
+  lastRecordKeys: readonly string[] = [];
   /** Bytes the live log data would take compacted (kept up to date at every sync). */
   private liveBytes = HEADER_BYTES + CHECKSUM_BYTES;
   private readonly compactFactor: number;
@@ -167,14 +172,21 @@ export class FileStore implements Storage {
       const body = readRecord(bytes, 0, SAFETY_DOMAIN);
       if (body === undefined || HEADER_BYTES + body.length + CHECKSUM_BYTES !== bytes.length) safetyLost = true;
       else for (const [key, value] of decodeBody(body)) if (value !== DELETED) this.safetyValues.set(key, value.slice());
-    } else if (logExists && this.legacySafety.size > 0) {
+    }
+    if (!safetyExists && logExists && this.legacySafety.size > 0) {
       // A store from before the safety file: its vote-safety state moves out of the log (trusted only if the log is whole).
       for (const [key, value] of this.legacySafety) this.safetyValues.set(key, value);
       safetyLost = corruptMiddle;
-    } else if (logExists) {
+    } else if (!safetyExists && logExists) {
       safetyLost = true;
     }
     this.legacySafety.clear();
+    if (safetyLost) {
+      // The loss is handed to the reader as a value no checksummed reader accepts (0 bytes), stored like any other
+      // until it deletes it: a validator then recovers its vote-safety state from its peers (hotstuff/recovery.ts).
+      this.safetyValues.clear();
+      this.safetyValues.set(SAFETY_KEY, new Uint8Array());
+    }
     this.recovery = { created, records, droppedBytes, corruptMiddle, safetyLost };
     this.fd = fs.openAppend(logPath);
     if (droppedBytes > 0) {
@@ -252,6 +264,7 @@ export class FileStore implements Storage {
     if (logWrites.size === 0) return;
     const body = encodeBody(logWrites);
     const start = this.logBytes;
+    this.lastRecordKeys = [...logWrites.keys()];
     this.fs.append(this.fd!, frame(body, LOG_DOMAIN));
     this.fs.fsync(this.fd!);
     this.logBytes += HEADER_BYTES + body.length + CHECKSUM_BYTES;

@@ -6,10 +6,8 @@
  *
  * A crash loses what was not fsynced and reopens the store: the next boot sees
  * what the shipped recovery made of the disk (a torn tail cut, a corrupt middle
- * cut and reported, a damaged safety file reported as lost). `onOpen` lets the
- * system that owns the node react to what the reopen found, as `node-runner.ts`
- * does in real mode (a validator marks itself recovering when its vote-safety
- * state is lost).
+ * cut and reported, a damaged safety file read as a corrupt safety state).
+ * `onOpen` lets the world report what the reopen found.
  *
  * Storage faults (issue 5), all drawn from the disk's own random stream:
  * - {@link SimDisk.corrupt}: flips bits of one durable value on the disk (in the
@@ -23,7 +21,7 @@
  */
 import type { CrashableStorage } from "../sim/host.js";
 import type { Rng } from "../sim/rng.js";
-import { FileStore, type FileStoreOptions, type FileStoreRecovery } from "./file-store.js";
+import { FileStore, SAFETY_FILE, SAFETY_FILE_KEYS, type FileStoreOptions, type FileStoreRecovery } from "./file-store.js";
 import { SimFileSystem } from "./sim-file-system.js";
 
 /** Counters for tests and reports. */
@@ -47,7 +45,8 @@ export interface SimDiskFaults {
 }
 
 /** The directory of the store on a simulated disk. */
-const DIR = "/data/storage";
+export const SIM_DISK_DIR = "/data/storage";
+const DIR = SIM_DISK_DIR;
 
 /** One node's disk. Survives its node's crashes (unsynced writes excepted). */
 export class SimDisk implements CrashableStorage {
@@ -107,7 +106,7 @@ export class SimDisk implements CrashableStorage {
       const file = this.fs.tearLastWrite(this.random());
       if (file !== undefined) {
         this.stats.torn++;
-        this.lastTornKey = file.slice(DIR.length + 1);
+        this.lastTornKey = file === `${DIR}/${SAFETY_FILE}` ? SAFETY_FILE_KEYS[0] : this.store.lastRecordKeys[0];
       }
     }
     this.tearNext = false;
@@ -163,7 +162,7 @@ export class SimDisk implements CrashableStorage {
     return this.store.recovery;
   }
 
-  /** The file torn by the last torn crash (`storage.log` or `safety`; for tests and fault descriptions). */
+  /** A key of the write torn by the last torn crash (the safety key, or the first key of the log's last record; for tests and fault descriptions). */
   lastTornKey: string | undefined;
 
   private reopen(): void {

@@ -180,6 +180,27 @@ export class SimFileSystem implements FileSystem {
     }
   }
 
+  /**
+   * A new file system holding what a crash now would keep (durable names, each file cut to
+   * its last fsync), this one untouched: to look at the disk as a reboot would see it (tests).
+   */
+  durableCopy(): SimFileSystem {
+    const copy = new SimFileSystem();
+    const copies = new Map<SimFile, SimFile>();
+    for (const [name, file] of this.durableNames) {
+      let twin = copies.get(file);
+      if (twin === undefined) {
+        twin = new SimFile();
+        twin.append(file.bytes.subarray(0, file.syncedLength));
+        twin.syncedLength = twin.length;
+        copies.set(file, twin);
+      }
+      copy.names.set(name, twin);
+      copy.durableNames.set(name, twin);
+    }
+    return copy;
+  }
+
   /** Loses the whole disk (the caller crashes its node first). */
   wipe(): void {
     this.handles.clear();

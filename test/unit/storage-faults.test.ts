@@ -26,7 +26,7 @@ describe("checksummed storage on a faulty disk", () => {
     disk.tearOnNextCrash();
     disk.crash();
     expect(disk.stats.torn).toBe(1);
-    expect(disk.lastTornKey).toBe("storage.log");
+    expect(disk.lastTornKey).toBe("a");
     expect(disk.recovery.droppedBytes).toBeGreaterThan(0);
     expect(disk.recovery.corruptMiddle).toBe(false);
     expect(getChecked(disk, "a")).toEqual(bytes(100, 1));

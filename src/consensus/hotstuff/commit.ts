@@ -59,6 +59,8 @@ export function tryCommit(r: ReplicaState, qc: QuorumCertificate): void {
     r.ctx.log("commit", { height: block.height, view: block.view, hash: toHex(block.hash), payload: block.payload });
     maybeCheckpoint(r, block);
   }
+  // A checkpoint taken above is durable with its commit's step, not one step later.
+  r.ctx.storage.sync();
   dropProposeTimerUnlessLeader(r);
 }
 

@@ -22,7 +22,7 @@ import { applicationOf, replicaOf } from "../../consensus/byzantine/wrapper.js";
 import type { LeaderElectionFactory } from "../../consensus/leader-election/leader-election.js";
 import { roundRobin } from "../../consensus/leader-election/round-robin.js";
 import { HotStuffReplica, type ReplicaConfig } from "../../consensus/replica.js";
-import { formatValidatorStorage, openedValidatorStorage } from "../../consensus/safety-store.js";
+import { formatValidatorStorage } from "../../consensus/safety-store.js";
 import type { ValidatorMessage } from "../../consensus/types.js";
 import { ValidatorSet } from "../../consensus/validator-set.js";
 import { validatorCodec } from "../../consensus/wire.js";
@@ -284,8 +284,6 @@ function buildRollup(ctx: BuildContext<Scenario>, rollup: RollupScenario): Valid
   for (const id of [...validators, ...twins.map((t) => t.twin)]) {
     const disk = world.disk(id);
     formatValidatorStorage(disk);
-    // After every reopen (a crash or a lost disk), what real mode's node-runner does: a lost vote-safety state is recovered from peers.
-    disk.onOpen = openedValidatorStorage;
     disk.setFaults(scenario.storage);
   }
   const w = rollup.workload;
