@@ -134,8 +134,14 @@ export const SIMULATOR_EVENTS = new EventCatalogue("simulator", {
   "crash-point": z.strictObject({ node: nodeId, point: z.string(), key: z.string().optional(), to: nodeId.optional() }),
   /** An old message from `from`, delivered to `to` at `recordedAtUs`, sent to `to` again to arrive `delayUs` later; `bytes` as recorded (hex). */
   redeliver: z.strictObject({ from: nodeId, to: nodeId, recordedAtUs: micros, delayUs: micros, bytes: hex }),
-  /** `node` crashed with its last unsynced write torn under `key` (null when nothing was torn). */
+  /** `node` crashed with its last fsynced write left half done, a write of `key` (null when nothing was torn). */
   "disk-torn": z.strictObject({ node: nodeId, key: z.string().nullable() }),
+  /**
+   * The shipped file store reopened `node`'s disk (after a crash or a loss) and cut `droppedBytes` off its log
+   * (`corruptMiddle`: an intact record followed the cut one, so it was corruption, not a torn tail), or found its
+   * safety file damaged or missing (`safetyLost`: the replica then reads its safety state as corrupt).
+   */
+  "disk-recovered": z.strictObject({ node: nodeId, droppedBytes: z.number().int().nonnegative(), corruptMiddle: z.boolean(), safetyLost: z.boolean() }),
 
   // Message events: only when turned on (`World.watchMessages`, `--events-messages`), and only for the event
   // log and the report (never metrics or checkers). `id` numbers the messages from 1 in the order sent and is the

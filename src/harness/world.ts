@@ -25,7 +25,6 @@ import type { Rng } from "../sim/rng.js";
 import { Simulation, type StopReason } from "../sim/simulation.js";
 import { digestText } from "../sim/trace.js";
 import { toHex } from "../crypto/hash.js";
-import { SharedDiskValues } from "../storage/shared-values.js";
 import { SimDisk, type SimDiskFaults } from "../storage/sim-disk.js";
 import type { NodeSpec } from "./node-spec.js";
 import type { ViewSignal } from "./triggers.js";
@@ -82,8 +81,6 @@ export class World {
   readonly network: SimNetwork;
   private readonly hostsById = new Map<NodeId, SimHost<unknown>>();
   private readonly disksById = new Map<NodeId, SimDisk>();
-  /** One copy of a value several disks hold under the same key (the committed blocks every validator stores). */
-  private readonly diskValues = new SharedDiskValues();
   private readonly specsById = new Map<NodeId, NodeSpec>();
   /** Fault actions and operations applied so far (the report's `faultsApplied`). */
   faultsApplied = 0;
@@ -151,8 +148,14 @@ export class World {
       instances.push(spec.id);
       this.instancesOf.set(spec.instanceOf, instances);
     }
-    const disk = new SimDisk(this.sim.rng(`disk/${spec.id}`), this.diskValues);
+    const disk = new SimDisk(this.sim.rng(`disk/${spec.id}`));
     this.disksById.set(spec.id, disk);
+    // What the shipped store's recovery did with the disk after a crash or a loss (a torn or corrupt log cut, a lost safety file).
+    disk.onOpen = (_store, recovery) => {
+      if (recovery.droppedBytes === 0 && !recovery.safetyLost) return;
+      const { droppedBytes, corruptMiddle, safetyLost } = recovery;
+      this.observe({ timeUs: this.sim.nowUs, node: WORLD_NODE, event: "disk-recovered", fields: { node: spec.id, droppedBytes, corruptMiddle, safetyLost } });
+    };
     this.specsById.set(spec.id, spec as NodeSpec);
     this.network.addNode(spec.id);
     this.hostsById.set(

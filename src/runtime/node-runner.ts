@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync, openSync, fsyncSync
 import { dirname, join } from "node:path";
 import type { Logger } from "pino";
 import { pino } from "pino";
-import { formatValidatorStorage, markRecovering } from "../consensus/safety-store.js";
+import { formatValidatorStorage } from "../consensus/safety-store.js";
 import type { ValidatorMessage } from "../consensus/types.js";
 import { ValidatorSet } from "../consensus/validator-set.js";
 import { validatorCodec } from "../consensus/wire.js";
@@ -117,10 +117,10 @@ export async function startNode(config: LoadedNodeConfig, options: StartNodeOpti
     }
     storage = fileStorage;
     if (fileStorage.recovery.created && config.role === "validator") formatValidatorStorage(fileStorage);
-    // A log corrupted in the middle lost acknowledged writes: the vote-safety state may be older than what this validator
-    // signed, so it must not be trusted. The durable recovery mark makes the replica recover it from a quorum of its
-    // peers' views before it votes again (consensus/hotstuff/recovery.ts).
-    if (fileStorage.recovery.corruptMiddle && config.role === "validator") markRecovering(fileStorage);
+    // A damaged or missing safety file reads as a corrupt safety state: the replica recovers it from a quorum of its
+    // peers' views before it votes again (consensus/hotstuff/recovery.ts), as in the simulator, which runs this store.
+    // A log corrupted in the middle loses only what the log holds (blocks, which peers supply again): the vote-safety
+    // state is in its own file (storage/file-store.ts), which no repair of the log rolls back.
     incarnation = nextBoot(config.dataDir);
   } else {
     storage = new MemoryStorage();
@@ -209,6 +209,7 @@ export async function startNode(config: LoadedNodeConfig, options: StartNodeOpti
     recoveredRecords: fileStorage?.recovery.records ?? 0,
     droppedBytes: fileStorage?.recovery.droppedBytes ?? 0,
     storageCorruptMiddle: fileStorage?.recovery.corruptMiddle ?? false,
+    storageSafetyLost: fileStorage?.recovery.safetyLost ?? false,
   });
   host.start();
 

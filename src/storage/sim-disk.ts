@@ -1,23 +1,28 @@
 /**
- * The simulated disk: a durable key-value store with explicit sync. Writes made
- * since the last `sync` live in a volatile overlay and vanish on `crash`, the
- * way an OS page cache loses them on power loss.
+ * The simulated disk of one node: the shipped file store (`file-store.ts`)
+ * over a simulated file system (`sim-file-system.ts`). The node's storage in
+ * the simulator is the same code as in real mode; only the file system under it
+ * differs, and the faults live there (issue 16).
+ *
+ * A crash loses what was not fsynced and reopens the store: the next boot sees
+ * what the shipped recovery made of the disk (a torn tail cut, a corrupt middle
+ * cut and reported, a damaged safety file read as a corrupt safety state).
+ * `onOpen` lets the world report what the reopen found.
  *
  * Storage faults (issue 5), all drawn from the disk's own random stream:
- * - {@link SimDisk.corrupt}: flips bits of one durable value (latent sector
- *   corruption); with `corruptRate`, each value written by a sync is stored
- *   with one flipped bit with that probability;
- * - torn writes: {@link SimDisk.tearOnNextCrash}, or `tornWriteRate` per
- *   crash, makes the crash leave one write half done on the disk: a prefix of
- *   the new bytes (an unsynced write in flight, or, when none is, a write of
- *   the last sync, as if the power failed while that sync was still running);
- * - {@link SimDisk.wipe}: the whole disk is lost (replaced by an empty one).
- * Checksums (`checksum.ts`) are how a node finds out.
+ * - {@link SimDisk.corrupt}: flips bits of one durable value on the disk (in the
+ *   log or the safety file: the value's checksum catches it when read, the
+ *   record's checksum at the next open); with `corruptRate`, each value written
+ *   by a sync gets one flipped bit on the disk with that probability;
+ * - torn writes: {@link SimDisk.tearOnNextCrash}, or `tornWriteRate` per crash,
+ *   makes the crash leave the last fsynced write half done (a prefix of its
+ *   bytes: the tail record of the log, or the whole safety file);
+ * - {@link SimDisk.wipe}: the whole disk is lost.
  */
 import type { CrashableStorage } from "../sim/host.js";
 import type { Rng } from "../sim/rng.js";
-import type { SharedDiskValues } from "./shared-values.js";
-import { overlayGet, overlayKeys, type PendingWrites } from "./write-overlay.js";
+import { FileStore, SAFETY_FILE, SAFETY_FILE_KEYS, type FileStoreOptions, type FileStoreRecovery } from "./file-store.js";
+import { SimFileSystem } from "./sim-file-system.js";
 
 /** Counters for tests and reports. */
 export interface SimDiskStats {
@@ -39,72 +44,75 @@ export interface SimDiskFaults {
   tornWriteRate: number;
 }
 
-const DELETED = null;
+/** The directory of the store on a simulated disk. */
+export const SIM_DISK_DIR = "/data/storage";
+const DIR = SIM_DISK_DIR;
 
 /** One node's disk. Survives its node's crashes (unsynced writes excepted). */
 export class SimDisk implements CrashableStorage {
   readonly stats: SimDiskStats = { syncs: 0, writesLost: 0, corrupted: 0, torn: 0, wipes: 0 };
-  private readonly durable = new Map<string, Uint8Array>();
-  private readonly pending: PendingWrites = new Map();
-  /** Keys written (not deleted) by the last sync, in write order. */
-  private lastSynced: string[] = [];
+  /** The simulated file system under the store. */
+  readonly fs = new SimFileSystem();
+  /**
+   * Called after every reopen (a crash or a wipe) with the store and what its
+   * recovery found, before the node boots again; its writes go to the store.
+   */
+  onOpen: ((store: FileStore, recovery: FileStoreRecovery) => void) | undefined;
+  private store: FileStore;
+  private readonly storeOptions: FileStoreOptions;
   private faults: SimDiskFaults = { corruptRate: 0, tornWriteRate: 0 };
   private rng: Rng | undefined;
   private tearNext = false;
-  private readonly shared: SharedDiskValues | undefined;
 
   /**
    * @param rng the disk's own random stream (e.g. `sim.rng("disk/v0")`); required
    *   before any fault is injected, never drawn from while no fault is configured
-   * @param shared the values this run's disks share (one copy of a value several disks hold
-   *   under the same key; see `shared-values.ts`); none: the disk keeps its own copies
+   * @param options of the store (compaction thresholds)
    */
-  constructor(rng?: Rng, shared?: SharedDiskValues) {
+  constructor(rng?: Rng, options: FileStoreOptions = {}) {
     this.rng = rng;
-    this.shared = shared;
+    this.storeOptions = options;
+    this.store = FileStore.openOn(this.fs, DIR, options);
   }
 
   get(key: string): Uint8Array | undefined {
-    return overlayGet(this.durable, this.pending, key);
+    return this.store.get(key);
   }
 
   put(key: string, value: Uint8Array): void {
-    this.pending.set(key, value.slice());
+    this.store.put(key, value);
   }
 
   delete(key: string): void {
-    this.pending.set(key, DELETED);
+    this.store.delete(key);
   }
 
   keys(prefix: string): string[] {
-    return overlayKeys(this.durable, this.pending, prefix);
+    return this.store.keys(prefix);
   }
 
   sync(): void {
     this.stats.syncs++;
-    const written: string[] = [];
-    for (const [key, value] of this.pending) {
-      if (value === DELETED) {
-        this.setDurable(key, undefined);
-        continue;
-      }
-      written.push(key);
-      if (this.faults.corruptRate > 0 && this.random().chance(this.faults.corruptRate)) {
-        this.setDurable(key, this.flipBits(value.slice(), 1));
-        this.stats.corrupted++;
-      } else {
-        this.setDurable(key, this.shared === undefined ? value : this.shared.acquire(key, value));
-      }
+    const written = this.faults.corruptRate > 0 ? this.store.unsyncedPutKeys() : [];
+    this.store.sync();
+    for (const key of written) {
+      if (!this.random().chance(this.faults.corruptRate)) continue;
+      if (this.flipIn(key, 1)) this.stats.corrupted++;
     }
-    this.pending.clear();
-    this.lastSynced = written;
   }
 
   crash(): void {
-    if (this.tearNext || (this.faults.tornWriteRate > 0 && this.random().chance(this.faults.tornWriteRate))) this.tearOne();
+    if (this.tearNext || (this.faults.tornWriteRate > 0 && this.random().chance(this.faults.tornWriteRate))) {
+      const file = this.fs.tearLastWrite(this.random());
+      if (file !== undefined) {
+        this.stats.torn++;
+        this.lastTornKey = file === `${DIR}/${SAFETY_FILE}` ? SAFETY_FILE_KEYS[0] : this.store.lastRecordKeys[0];
+      }
+    }
     this.tearNext = false;
-    this.stats.writesLost += this.pending.size;
-    this.pending.clear();
+    this.stats.writesLost += this.store.unsyncedWrites;
+    this.fs.crash();
+    this.reopen();
   }
 
   /** Sets the background faults from now on (0 turns one off). @throws Error without a random stream */
@@ -118,20 +126,20 @@ export class SimDisk implements CrashableStorage {
     return { ...this.faults };
   }
 
-  /** Makes the next crash tear one write (see the file comment). */
+  /** Makes the next crash tear the last fsynced write (see the file comment). */
   tearOnNextCrash(): void {
     this.tearNext = true;
   }
 
   /**
-   * Flips `bits` random bits of one random durable value whose key starts with `prefix`.
+   * Flips `bits` random bits of one random durable value whose key starts with `prefix`, on the disk.
    * @returns the key corrupted, or undefined when no durable value matches (or all are empty)
    */
   corrupt(prefix = "", bits = 1): string | undefined {
-    const candidates = [...this.durable.keys()].filter((k) => k.startsWith(prefix) && this.durable.get(k)!.length > 0).sort();
+    const candidates = this.store.durableKeys().filter((k) => k.startsWith(prefix) && (this.store.locate(k)?.length ?? 0) > 0);
     if (candidates.length === 0) return undefined;
     const key = candidates[this.random().int(candidates.length)]!;
-    this.setDurable(key, this.flipBits(this.durable.get(key)!.slice(), bits));
+    this.flipIn(key, bits);
     this.stats.corrupted++;
     return key;
   }
@@ -139,48 +147,35 @@ export class SimDisk implements CrashableStorage {
   /** Loses the whole disk, synced and unsynced (the node must be crashed by the caller). */
   wipe(): void {
     this.stats.wipes++;
-    this.stats.writesLost += this.pending.size;
-    this.pending.clear();
-    for (const key of [...this.durable.keys()]) this.setDurable(key, undefined);
-    this.lastSynced = [];
+    this.stats.writesLost += this.store.unsyncedWrites;
+    this.fs.wipe();
+    this.reopen();
   }
 
   /** Keys durable on disk right now (for tests). */
   durableKeys(): string[] {
-    return [...this.durable.keys()];
+    return this.store.durableKeys();
   }
 
-  /** The key torn by the last torn crash (for tests and fault descriptions). */
+  /** What the store's last open found. */
+  get recovery(): FileStoreRecovery {
+    return this.store.recovery;
+  }
+
+  /** A key of the write torn by the last torn crash (the safety key, or the first key of the log's last record; for tests and fault descriptions). */
   lastTornKey: string | undefined;
 
-  private tearOne(): void {
-    const inFlight = [...this.pending].filter(([, v]) => v !== DELETED && v.length > 0).map(([k]) => k);
-    const candidates = inFlight.length > 0 ? inFlight : this.lastSynced.filter((k) => (this.durable.get(k)?.length ?? 0) > 0);
-    if (candidates.length === 0) return;
-    const key = candidates[this.random().int(candidates.length)]!;
-    const whole = (this.pending.get(key) as Uint8Array | undefined) ?? this.durable.get(key)!;
-    // A prefix of the new bytes reached the disk, the rest did not.
-    this.setDurable(key, whole.slice(0, this.random().int(whole.length)));
-    this.pending.delete(key);
-    this.stats.torn++;
-    this.lastTornKey = key;
+  private reopen(): void {
+    this.store = FileStore.openOn(this.fs, DIR, this.storeOptions);
+    this.onOpen?.(this.store, this.store.recovery);
   }
 
-  /** Replaces (or, with undefined, deletes) a durable value, giving a shared one back. */
-  private setDurable(key: string, value: Uint8Array | undefined): void {
-    const old = this.durable.get(key);
-    if (old !== undefined) this.shared?.release(key, old);
-    if (value === undefined) this.durable.delete(key);
-    else this.durable.set(key, value);
-  }
-
-  private flipBits(bytes: Uint8Array, bits: number): Uint8Array {
-    const rng = this.random();
-    for (let i = 0; i < bits; i++) {
-      const bit = rng.int(bytes.length * 8);
-      bytes[bit >> 3]! ^= 1 << (bit & 7);
-    }
-    return bytes;
+  /** Flips `bits` bits inside the durable value of `key` on the disk; false when it has no (non-empty) value there. */
+  private flipIn(key: string, bits: number): boolean {
+    const place = this.store.locate(key);
+    if (place === undefined || place.length === 0) return false;
+    this.fs.flipBits(place.path, place.offset, place.length, bits, this.random());
+    return true;
   }
 
   private random(): Rng {

@@ -86,7 +86,7 @@ describe("event catalogues", () => {
     for (const event of ["boot", "commit", "state-root", "vote", "propose", "block", "head", "view", "submit", "tx-rejected", "byzantine-equivocate", "byzantine-double-vote", "byzantine-replay"]) {
       expect(validatorEvents.has(event), event).toBe(true);
     }
-    expect([...seen.get(SIMULATOR_EVENTS)!].sort()).toEqual(["disk-corrupted", "disk-torn", "fault"]);
+    expect([...seen.get(SIMULATOR_EVENTS)!].sort()).toEqual(["disk-corrupted", "disk-recovered", "disk-torn", "fault"]);
   });
 
   it("a twin and the liveness phase: the twin's events and `phase` are declared too (no L1)", () => {

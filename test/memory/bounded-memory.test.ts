@@ -1,8 +1,8 @@
 /**
  * Bounded memory in simulation (issue 15): committed blocks below a window
- * leave the block tree (read back from the disk when a peer asks), the
- * simulated disks of a run share the values they all hold, and neither
- * changes what a run computes.
+ * leave the block tree (read back from the disk when a peer asks), the file
+ * store keeps an index rather than the data, and neither changes what a run
+ * computes.
  */
 import { describe, expect, it } from "vitest";
 import { blockHash } from "../../src/consensus/block-hash.js";
@@ -11,7 +11,8 @@ import { GENESIS_BLOCK, GENESIS_QC } from "../../src/consensus/genesis.js";
 import type { Block } from "../../src/consensus/types.js";
 import { toHex } from "../../src/crypto/hash.js";
 import { RootLog } from "../../src/sequencer/root-log.js";
-import { SharedDiskValues } from "../../src/storage/shared-values.js";
+import { FileStore } from "../../src/storage/file-store.js";
+import { SimFileSystem } from "../../src/storage/sim-file-system.js";
 import { SimDisk } from "../../src/storage/sim-disk.js";
 import { createRng } from "../../src/sim/rng.js";
 import { runRecorded, scenario } from "../helpers/scenario.js";
@@ -105,49 +106,30 @@ describe("BlockTree window", () => {
   });
 });
 
-describe("SimDisk shared values", () => {
-  const bytes = (...xs: number[]): Uint8Array => Uint8Array.from(xs);
-
-  it("keeps one copy of a value several disks hold under one key, until the last one deletes it", () => {
-    const shared = new SharedDiskValues();
-    const disks = [0, 1, 2].map(() => new SimDisk(undefined, shared));
-    for (const d of disks) {
-      d.put("block/1", bytes(1, 2, 3));
-      d.put("mine", bytes(d === disks[0] ? 9 : 8));
-      d.sync();
+describe("the file store's memory (issue 16, defect 8)", () => {
+  it("holds an index, not the data: 8 MiB stored, well under 1% of it resident, values read back from the disk", () => {
+    const fs = new SimFileSystem();
+    const store = FileStore.openOn(fs, "/d", { compactMinBytes: 1024 * 1024 });
+    const value = (i: number): Uint8Array => new Uint8Array(4096).fill(i & 0xff);
+    for (let i = 0; i < 2048; i++) {
+      store.put(`block/${i}`, value(i));
+      if (i % 16 === 15) store.sync();
     }
-    expect(shared.size).toBe(3); // block/1 once, "mine" twice (two values)
-    disks[0]!.delete("block/1");
-    disks[0]!.sync();
-    expect(shared.size).toBe(3);
-    expect(disks[1]!.get("block/1")).toEqual(bytes(1, 2, 3));
-    for (const d of disks.slice(1)) {
-      d.delete("block/1");
-      d.sync();
-    }
-    expect(shared.size).toBe(2);
-    disks[1]!.wipe();
-    disks[2]!.wipe();
-    expect(shared.size).toBe(1);
+    store.sync();
+    expect(store.logSizeBytes).toBeGreaterThan(8 * 1024 * 1024);
+    expect(store.residentBytes).toBeLessThan(64 * 1024);
+    expect(store.get("block/1000")).toEqual(value(1000));
   });
 
-  it("corrupting one disk's copy leaves the others' intact", () => {
-    const shared = new SharedDiskValues();
-    const a = new SimDisk(createRng(1, "disk/a"), shared);
-    const b = new SimDisk(createRng(2, "disk/b"), shared);
-    for (const d of [a, b]) {
-      d.put("k", bytes(1, 2, 3, 4));
-      d.sync();
+  it("the simulated disk of a node stays bounded by compaction: rewriting the same keys keeps the log near the live data", () => {
+    const disk = new SimDisk(createRng(1, "disk/a"), { compactMinBytes: 256 * 1024 });
+    for (let round = 0; round < 200; round++) {
+      for (let i = 0; i < 16; i++) disk.put(`k/${i}`, new Uint8Array(1024).fill(round & 0xff));
+      disk.sync();
     }
-    expect(a.corrupt("k", 3)).toBe("k");
-    expect(a.get("k")).not.toEqual(bytes(1, 2, 3, 4));
-    expect(b.get("k")).toEqual(bytes(1, 2, 3, 4));
-    // Rewriting the same value twice keeps the count right: one delete frees it.
-    b.put("k", bytes(1, 2, 3, 4));
-    b.sync();
-    b.delete("k");
-    b.sync();
-    expect(shared.size).toBe(0); // a's corrupted copy is its own (never shared); b's is gone
+    // Live data 16 KiB; the log is compacted whenever it passes 4x that and 256 KiB.
+    expect(disk.fs.bytesStored).toBeLessThan(300 * 1024);
+    expect(disk.get("k/3")).toEqual(new Uint8Array(1024).fill(199));
   });
 });
 

@@ -41,7 +41,7 @@ describe("FileStorage", () => {
     a.sync();
     a.close();
     const b = openStore(d);
-    expect(b.recovery).toEqual({ created: false, records: 2, droppedBytes: 0, corruptMiddle: false });
+    expect(b.recovery).toEqual({ created: false, records: 2, droppedBytes: 0, corruptMiddle: false, safetyLost: false });
     expect(b.keys("block/")).toEqual(["block/2", "block/3"]);
     expect(text(b.get("block/2"))).toBe("two");
     expect(b.get("block/1")).toBeUndefined();

@@ -1,70 +1,116 @@
 /**
- * A validator whose `storage.log` was corrupted in the middle (issue 16,
- * defect 2: one flipped bit rolled its vote-safety state back from view 404 to
- * 260 silently, and it then signed a second, conflicting vote) does not trust
- * what is left: it boots recovering, and recovers its safety state from a
- * quorum of its peers' views before it votes again. A torn last record (the
- * ordinary crash) does not start a recovery.
+ * Issue 16, defect 2: one flipped bit in the middle of a validator's
+ * `storage.log` rolled its vote-safety state back (lastVotedView 404 to 260)
+ * silently, and it then signed a second, conflicting vote. The vote-safety
+ * state now lives in its own atomically written file (`DIR/safety`), which no
+ * repair of the log rolls back: a bit flipped in the middle of the log cuts
+ * the log there (blocks, which peers supply again) and leaves lastVotedView
+ * where it was; a damaged or missing safety file makes the validator boot
+ * recovering, so it learns its safety state from a quorum of its peers' views
+ * before it votes again. A torn last record (the ordinary crash) changes nothing.
  */
-import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { formatValidatorStorage, isRecovering } from "../../src/consensus/safety-store.js";
+import { GENESIS_QC } from "../../src/consensus/genesis.js";
+import { formatValidatorStorage, isRecovering, loadSafetyState, persistSafetyState } from "../../src/consensus/safety-store.js";
 import { FileStorage } from "../../src/runtime/file-storage.js";
 import { loadNodeConfig } from "../../src/runtime/node-config.js";
 import { startNode } from "../../src/runtime/node-runner.js";
 import { runCli } from "../helpers/cli.js";
 
-/** A formatted validator store with three more records; returns the log's path and where the middle one of them starts. */
-function preparedStore(storageDir: string): { log: string; middle: number } {
+const VOTED_VIEW = 404;
+
+/** A formatted validator store that voted in view 404, with records before and after that; returns the log's path and where an early record starts. */
+function preparedStore(storageDir: string): { log: string; safety: string; middle: number } {
   const s = FileStorage.open(storageDir);
   formatValidatorStorage(s);
   const log = join(storageDir, "storage.log");
   const starts: number[] = [];
-  for (const value of ["a", "b", "c"]) {
+  for (const value of ["a", "b"]) {
     starts.push(statSync(log).size);
-    s.put("test/pad", new TextEncoder().encode(value.repeat(32)));
+    s.put(`test/pad/${value}`, new TextEncoder().encode(value.repeat(32)));
+    s.sync();
+  }
+  persistSafetyState(s, { lastVotedView: VOTED_VIEW, lockedQC: GENESIS_QC, lastProposedView: 0 });
+  for (const value of ["c", "d"]) {
+    s.put(`test/pad/${value}`, new TextEncoder().encode(value.repeat(32)));
     s.sync();
   }
   s.close();
-  return { log, middle: starts[1]! };
+  return { log, safety: join(storageDir, "safety"), middle: starts[1]! };
 }
 
-async function bootedRecovering(corrupt: (log: string, middle: number) => void): Promise<{ recovering: boolean; events: string[] }> {
+interface Boot {
+  recovering: boolean;
+  reasons: unknown[];
+  bootVotedView: unknown;
+  storedVotedView: number | undefined;
+  corruptMiddle: boolean | undefined;
+}
+
+async function boot(damage: (files: { log: string; safety: string; middle: number }) => void): Promise<Boot> {
   const out = mkdtempSync(join(tmpdir(), "corrupt-log-"));
-  expect((await runCli(["config-gen", "--validators", "4", "--base-port", "ephemeral", "--out", out])).code).toBe(0);
-  const config = loadNodeConfig(join(out, "v0.json"));
-  const storageDir = join(config.dataDir!, "storage");
-  const { log, middle } = preparedStore(storageDir);
-  corrupt(log, middle);
-  const events: string[] = [];
-  const node = await startNode(config, { metricsServer: false, processMetrics: false, observe: (_t, _n, event) => events.push(event) });
-  await node.stop();
-  const s = FileStorage.open(storageDir);
   try {
-    return { recovering: isRecovering(s), events };
+    expect((await runCli(["config-gen", "--validators", "4", "--base-port", "ephemeral", "--out", out])).code).toBe(0);
+    const config = loadNodeConfig(join(out, "v0.json"));
+    const storageDir = join(config.dataDir!, "storage");
+    damage(preparedStore(storageDir));
+    const events: { event: string; fields: Readonly<Record<string, unknown>> }[] = [];
+    const node = await startNode(config, { metricsServer: false, processMetrics: false, observe: (_t, _n, event, fields) => events.push({ event, fields }) });
+    const corruptMiddle = node.recovery?.corruptMiddle;
+    await node.stop();
+    const s = FileStorage.open(storageDir);
+    try {
+      return {
+        recovering: isRecovering(s),
+        reasons: events.filter((e) => e.event === "recovering").map((e) => e.fields.reason),
+        bootVotedView: events.find((e) => e.event === "boot")?.fields.lastVotedView,
+        storedVotedView: loadSafetyState(s)?.lastVotedView,
+        corruptMiddle,
+      };
+    } finally {
+      s.close();
+    }
   } finally {
-    s.close();
+    rmSync(out, { recursive: true, force: true });
   }
 }
 
-describe("real mode: a storage log corrupted in the middle", () => {
-  it("makes the validator boot recovering (its safety state is not trusted); a torn tail does not", async () => {
-    const flipped = await bootedRecovering((log, middle) => {
+describe("real mode: the vote-safety state in its own file (issue 16, defect 2)", () => {
+  it("a bit flipped in the middle of the log is told apart from a torn tail and never rolls lastVotedView back", async () => {
+    const flipped = await boot(({ log, middle }) => {
       const bytes = readFileSync(log);
       bytes[middle + 8] = bytes[middle + 8]! ^ 0x01;
       writeFileSync(log, bytes);
     });
-    expect(flipped.recovering).toBe(true);
-    expect(flipped.events).toContain("recovering");
+    expect(flipped.corruptMiddle).toBe(true);
+    expect(flipped.bootVotedView).toBe(VOTED_VIEW);
+    expect(flipped.storedVotedView).toBeGreaterThanOrEqual(VOTED_VIEW);
+    expect(flipped.recovering).toBe(false);
 
-    const torn = await bootedRecovering((log) => {
+    const torn = await boot(({ log }) => {
       const bytes = readFileSync(log);
       writeFileSync(log, bytes.subarray(0, bytes.length - 3));
     });
-    expect(torn.recovering).toBe(false);
-    expect(torn.events).not.toContain("recovering");
+    expect(torn.corruptMiddle).toBe(false);
+    expect(torn.bootVotedView).toBe(VOTED_VIEW);
+    expect(torn.reasons).toEqual([]);
+  }, 30_000);
+
+  it("a damaged or missing safety file makes the validator recover its safety state from its peers, never trust an older one", async () => {
+    const flipped = await boot(({ safety }) => {
+      const bytes = readFileSync(safety);
+      bytes[bytes.length - 12] = bytes[bytes.length - 12]! ^ 0x10;
+      writeFileSync(safety, bytes);
+    });
+    expect(flipped.reasons).toEqual(["the safety state is corrupt"]);
+    expect(flipped.recovering).toBe(true);
+
+    const missing = await boot(({ safety }) => rmSync(safety));
+    expect(missing.reasons).toEqual(["the safety state is corrupt"]);
+    expect(missing.recovering).toBe(true);
   }, 30_000);
 });

@@ -49,11 +49,18 @@ export function tryCommit(r: ReplicaState, qc: QuorumCertificate): void {
     previousHeight = block.height;
     deletePendingBlock(r.ctx.storage, toHex(block.hash));
     storeCommittedBlock(r.ctx.storage, block);
+  }
+  // Durable before anything says "committed" (issue 16, defect 9: a commit logged before it was synced let a
+  // restarted node boot one height below a commit it had logged).
+  r.ctx.storage.sync();
+  for (const block of committed) {
     r.app.commit(r.appCtx, block);
     r.election.onCommit?.(block);
     r.ctx.log("commit", { height: block.height, view: block.view, hash: toHex(block.hash), payload: block.payload });
     maybeCheckpoint(r, block);
   }
+  // A checkpoint taken above is durable with its commit's step, not one step later.
+  r.ctx.storage.sync();
   dropProposeTimerUnlessLeader(r);
 }
 
