@@ -81,6 +81,8 @@ export interface L1Program {
   readonly programId: string;
   /** The program's SBF ELF (an `.so`). */
   readonly elf: Uint8Array;
+  /** The upgrade authority its ProgramData account names, base58 (default none: an immutable program). */
+  readonly upgradeAuthority?: string;
 }
 
 /** A system-owned account funded at genesis. */
@@ -246,7 +248,8 @@ export class L1Node implements Node<L1RpcMessage> {
     this.genesisUnixTimestamp = positiveInteger(options.genesisUnixTimestamp ?? 1_700_000_000, "genesisUnixTimestamp", 0);
     this.faults = mergeL1Faults(NO_L1_FAULTS, options.faults ?? {});
     for (const program of options.programs ?? []) {
-      this.svm.addProgram(addressBytes(program.programId, "program id"), program.elf);
+      const authority = program.upgradeAuthority === undefined ? null : addressBytes(program.upgradeAuthority, "upgrade authority");
+      this.svm.addProgram(addressBytes(program.programId, "program id"), program.elf, authority);
     }
     for (const account of options.accounts ?? []) {
       if (account.lamports < 0n || account.lamports >> 64n !== 0n) throw new RangeError(`L1Node: lamports of ${account.address} out of u64 range`);
