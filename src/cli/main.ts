@@ -14,6 +14,7 @@
  *   asset-sim list
  *   asset-sim node --config FILE        (real mode, see node-command.ts)
  *   asset-sim config-gen --validators N [...] [--force]
+ *   asset-sim l1 [--port P] [--seed S] [--slot-time D] [--upgrade-authority PUBKEY] [--fund PUBKEY]   (l1-command.ts)
  *   asset-sim testnet [--validators N] [--clients M] [--duration D] [--tps R] [--scenario FILE] [--keep-dir]   (testnet-command.ts)
  *
  * Exit codes: 0 all invariants held, 1 safety violated, 2 bad input,
@@ -43,6 +44,7 @@ import { PACKAGE_VERSION } from "../version.js";
 import { formatSpeed, formatSummary, plural } from "./summary.js";
 import { commandExplore, commandShrink, type ExploreCommandOptions, type ShrinkCommandOptions } from "./explore-command.js";
 import { commandMerge, type MergeCommandOptions } from "./merge-command.js";
+import { registerL1Command } from "./l1-command.js";
 import { registerNodeCommands } from "./node-command.js";
 import { checkOutDir, checkOutFile, durationOptionUs, writeOutputFile } from "./options.js";
 import { registerTestnetCommand } from "./testnet-command.js";
@@ -169,6 +171,7 @@ export function cliProgram(io: Io, setExitCode: (code: number) => void): Command
     });
 
   registerNodeCommands(program, io, setExitCode);
+  registerL1Command(program, io, setExitCode);
   registerTestnetCommand(program, io, setExitCode);
   registerTimelineCommand(program, io, setExitCode, { readScenarioJson });
   registerReportCommand(program, io, readScenarioJson, setExitCode);

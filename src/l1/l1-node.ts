@@ -72,7 +72,7 @@ import {
 } from "./rpc-messages.js";
 import { blockhashForSlot, clockForSlot, type SlotTiming } from "./slot-clock.js";
 import { MalformedTransactionError, parseTransaction, type ParsedTransaction } from "./solana-transaction.js";
-import { Svm, SYSTEM_PROGRAM_ID, type AccountState } from "./svm.js";
+import { Svm, SYSTEM_PROGRAM_ID, type AccountState, type ExecutionResult } from "./svm.js";
 import { transactionFailure, type TransactionFailure } from "./transaction-error.js";
 
 /** A program deployed at genesis. */
@@ -81,6 +81,8 @@ export interface L1Program {
   readonly programId: string;
   /** The program's SBF ELF (an `.so`). */
   readonly elf: Uint8Array;
+  /** The upgrade authority its ProgramData account names, base58 (default none: an immutable program). */
+  readonly upgradeAuthority?: string;
 }
 
 /** A system-owned account funded at genesis. */
@@ -246,7 +248,8 @@ export class L1Node implements Node<L1RpcMessage> {
     this.genesisUnixTimestamp = positiveInteger(options.genesisUnixTimestamp ?? 1_700_000_000, "genesisUnixTimestamp", 0);
     this.faults = mergeL1Faults(NO_L1_FAULTS, options.faults ?? {});
     for (const program of options.programs ?? []) {
-      this.svm.addProgram(addressBytes(program.programId, "program id"), program.elf);
+      const authority = program.upgradeAuthority === undefined ? null : addressBytes(program.upgradeAuthority, "upgrade authority");
+      this.svm.addProgram(addressBytes(program.programId, "program id"), program.elf, authority);
     }
     for (const account of options.accounts ?? []) {
       if (account.lamports < 0n || account.lamports >> 64n !== 0n) throw new RangeError(`L1Node: lamports of ${account.address} out of u64 range`);
@@ -312,6 +315,23 @@ export class L1Node implements Node<L1RpcMessage> {
   statusOf(signature: string): L1TransactionStatus | undefined {
     const status = this.statuses.get(signature);
     return status === undefined ? undefined : { ...status, confirmationStatus: this.levelOf(status.slot) };
+  }
+
+  /**
+   * Simulates a transaction against the processed state, committing nothing
+   * (Solana's `simulateTransaction` with `sigVerify: true`; the blockhash is
+   * not checked, as with `replaceRecentBlockhash`). For the JSON-RPC server
+   * (`runtime/l1-rpc/`); simulated clients use preflight instead.
+   * @throws MalformedTransactionError when the bytes are not a well-formed, signed transaction
+   */
+  simulateTransaction(bytes: Uint8Array): ExecutionResult {
+    const parsed = parseTransaction(bytes);
+    return this.svm.simulate(bytes, parsed.version);
+  }
+
+  /** Lamports of `address` as of the newest slot of `commitment` (0: no such account). @throws RangeError on a bad address */
+  lamportsAt(address: string, commitment: Commitment): bigint {
+    return this.accountAt(address, commitment)?.lamports ?? 0n;
   }
 
   /** The Clock sysvar as litesvm holds it (tests). */

@@ -13,6 +13,7 @@ import { createNativeEd25519 } from "../crypto/ed25519-native.js";
 import { sha256, utf8 } from "../crypto/hash.js";
 import idlJson from "../../programs/asset_rollup/idl.json" with { type: "json" };
 import { anchor, web3 } from "./solana-modules.js";
+import { programDataAddress } from "./upgradeable-program.js";
 
 /** The program's Anchor IDL (new spec, as @coral-xyz/anchor 0.32 reads it). */
 export const ROLLUP_IDL = idlJson as unknown as Idl;
@@ -87,7 +88,7 @@ function instruction(name: string, args: Record<string, unknown>, keys: Transact
 
 /** Instruction builders, one per program instruction, accounts in IDL order. */
 export const rollupInstructions = {
-  /** `initialize(config)`: `authority` (signer, payer) becomes the upgrade authority. */
+  /** `initialize(config)`: `authority` (signer, payer; the program's upgrade authority, named by its ProgramData account) becomes the config's upgrade authority. */
   initialize(authority: PublicKey, batchPoster: PublicKey, version: number, programId: PublicKey = rollupProgramId()): TransactionInstruction {
     return instruction(
       "initialize",
@@ -97,6 +98,7 @@ export const rollupInstructions = {
         { pubkey: registryPageAddress(0, programId), isSigner: false, isWritable: true },
         { pubkey: authority, isSigner: true, isWritable: true },
         { pubkey: web3().SystemProgram.programId, isSigner: false, isWritable: false },
+        { pubkey: new (web3().PublicKey)(programDataAddress(programId.toBase58())), isSigner: false, isWritable: false },
       ],
       programId,
     );

@@ -24,6 +24,8 @@
 import type { LiteSvm as NativeLiteSvm } from "litesvm/dist/internal.js";
 import { liteSvmNative } from "./solana-modules.js";
 import { describeTransactionError, type TransactionFailure } from "./transaction-error.js";
+import { base58Encode } from "./base58.js";
+import { PROGRAM_ACCOUNT_BYTES, PROGRAM_DATA_HEADER_BYTES, programDataBytes, upgradeAuthorityOf } from "./upgradeable-program.js";
 
 /** The system program's id (32 zero bytes). */
 export const SYSTEM_PROGRAM_ID = new Uint8Array(32);
@@ -100,9 +102,24 @@ export class Svm {
     this.native = native;
   }
 
-  /** Deploys an SBF program (an ELF) at `programId` (32 bytes). @throws Error when litesvm refuses the ELF */
-  addProgram(programId: Uint8Array, elf: Uint8Array): void {
+  /**
+   * Deploys an SBF program (an ELF) at `programId` (32 bytes) with the
+   * upgradeable loader, as litesvm's `addProgram` does (a program account and
+   * its ProgramData account, `upgradeable-program.ts`), then sets the
+   * ProgramData's upgrade authority to `upgradeAuthority` (32 bytes; null
+   * leaves litesvm's none: an immutable program).
+   * @throws Error when litesvm refuses the ELF
+   */
+  addProgram(programId: Uint8Array, elf: Uint8Array, upgradeAuthority: Uint8Array | null = null): void {
     this.native.addProgram(programId, elf);
+    if (upgradeAuthority === null) return;
+    const program = this.getAccount(programId);
+    if (program === null || program.data.length !== PROGRAM_ACCOUNT_BYTES) throw new Error("litesvm: addProgram did not create an upgradeable program account");
+    const programDataKey = program.data.slice(4, 36);
+    const programData = this.getAccount(programDataKey);
+    if (programData === null || upgradeAuthorityOf(programData.data) === undefined) throw new Error("litesvm: addProgram did not create a ProgramData account");
+    const data = programDataBytes(programData.data.subarray(PROGRAM_DATA_HEADER_BYTES), base58Encode(upgradeAuthority));
+    this.setAccount(programDataKey, { ...programData, data });
   }
 
   /** The account at `address` (32 bytes), or null when it does not exist (no lamports). */

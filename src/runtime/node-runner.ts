@@ -264,8 +264,8 @@ function transportLevel(event: string): "debug" | "info" | "warn" {
   return "info";
 }
 
-/** Volatile storage for a node without a data directory (a client). */
-class MemoryStorage implements Storage {
+/** Volatile storage for a node without a data directory (a client, the L1 server's chain). */
+export class MemoryStorage implements Storage {
   private readonly values = new Map<string, Uint8Array>();
   get(key: string): Uint8Array | undefined {
     return this.values.get(key)?.slice();

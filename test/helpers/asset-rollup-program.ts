@@ -9,7 +9,8 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type AccountClient, AnchorError, type Idl, Program } from "@coral-xyz/anchor";
 import { Keypair, PublicKey, SystemProgram } from "@solana/web3.js";
-import { Clock, type ProgramTestContext, start } from "solana-bankrun";
+import { type AddedAccount, Clock, type ProgramTestContext, start } from "solana-bankrun";
+import { rentExemptLamports, UPGRADEABLE_LOADER_ID, upgradeableDeployment } from "../../src/l1/upgradeable-program.js";
 import { BankrunProvider, BankrunTransactionError } from "./bankrun-provider.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -108,18 +109,36 @@ export interface ProgramSession {
   readonly program: Program;
 }
 
+/** The upgrade authority the tests deploy the program with (the `authority` of the program tests). */
+export const UPGRADE_AUTHORITY = fixedKeypair("upgrade-authority");
+
 /**
- * Starts bankrun with the shipped `.so` (found through SBF_OUT_DIR, as
- * solana-program-test looks programs up) and returns an anchor client for it.
+ * The program and ProgramData accounts of the shipped `.so` deployed with the
+ * upgradeable loader, upgradeable by `upgradeAuthority` (null: immutable), as
+ * bankrun `start()` accounts.
  */
-export async function startProgram(): Promise<ProgramSession> {
+export function upgradeableProgramAccounts(upgradeAuthority: PublicKey | null): AddedAccount[] {
+  const deployment = upgradeableDeployment(PROGRAM_ID.toBase58(), readFileSync(PROGRAM_SO_PATH), upgradeAuthority?.toBase58() ?? null);
+  const owner = new PublicKey(UPGRADEABLE_LOADER_ID);
+  return [deployment.programData, deployment.program].map((account, index) => ({
+    address: new PublicKey(account.address),
+    info: { lamports: Number(rentExemptLamports(account.data.length)), data: account.data, owner, executable: index === 1 },
+  }));
+}
+
+/**
+ * Starts bankrun with the shipped `.so` deployed as `solana program deploy`
+ * leaves it: with the upgradeable loader, its ProgramData account naming
+ * `upgradeAuthority` (default {@link UPGRADE_AUTHORITY}; null: immutable),
+ * and returns an anchor client for it.
+ */
+export async function startProgram(upgradeAuthority: PublicKey | null = UPGRADE_AUTHORITY.publicKey): Promise<ProgramSession> {
   if (!existsSync(PROGRAM_SO_PATH)) {
     throw new Error(`${PROGRAM_SO_PATH} is missing: run \`npm run build:program\``);
   }
-  process.env.SBF_OUT_DIR = PROGRAM_DIR;
   // The runtime logs every instruction at debug level to stderr unless told otherwise.
   process.env.RUST_LOG = process.env.RUST_LOG ?? "error";
-  const context = await start([{ name: PROGRAM_NAME, programId: PROGRAM_ID }], []);
+  const context = await start([], upgradeableProgramAccounts(upgradeAuthority));
   const provider = new BankrunProvider(context);
   const program = new Program(loadIdl(), provider);
   return { context, provider, program };

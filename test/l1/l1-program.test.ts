@@ -12,7 +12,8 @@ import { ROOT } from "../helpers/scenario.js";
 import { alice, bob, L1Harness } from "./l1-harness.js";
 
 const ELF = readFileSync(join(ROOT, "programs/asset_rollup/asset_rollup.so"));
-const programs = [{ programId: rollupProgramId().toBase58(), elf: new Uint8Array(ELF) }];
+/** Deployed upgradeable, alice its upgrade authority (only she may initialize). */
+const programs = [{ programId: rollupProgramId().toBase58(), elf: new Uint8Array(ELF), upgradeAuthority: alice.publicKey.toBase58() }];
 
 function root(n: number): Uint8Array {
   return new Uint8Array(32).fill(n);
@@ -47,6 +48,21 @@ describe("L1 node with the AssetRollup program", () => {
     l1.slots(3);
     expect(l1.node.finalizedSlot).toBe(3);
     expect(l1.node.accountAt(registryPageAddress(0).toBase58(), "finalized")?.data).toEqual(l1.node.accountAt(registryPageAddress(0).toBase58(), "processed")?.data);
+  });
+
+  it("initialize by anyone but the program's upgrade authority, or of an immutable program: Unauthorized (6000)", () => {
+    const l1 = new L1Harness({ programs });
+    const frontRun = signTransaction([rollupInstructions.initialize(bob.publicKey, bob.publicKey, 1)], [bob], l1.blockhash());
+    expect(l1.send(frontRun.bytes)).toMatchObject({ kind: "rpc-error", code: "preflight-failure", customCode: 6000 });
+    const immutable = new L1Harness({ programs: [{ programId: rollupProgramId().toBase58(), elf: new Uint8Array(ELF) }] });
+    const init = signTransaction([rollupInstructions.initialize(alice.publicKey, bob.publicKey, 1)], [alice], immutable.blockhash());
+    expect(immutable.send(init.bytes)).toMatchObject({ kind: "rpc-error", code: "preflight-failure", customCode: 6000 });
+    // The upgrade authority initializes, and the front-runner's later try finds it initialized.
+    const good = signTransaction([rollupInstructions.initialize(alice.publicKey, bob.publicKey, 1)], [alice], l1.blockhash());
+    expect(l1.send(good.bytes).kind).toBe("send-transaction-result");
+    l1.slots(1);
+    expect(l1.node.statusOf(good.signature)).toMatchObject({ err: null });
+    expect(l1.send(frontRun.bytes)).toMatchObject({ kind: "rpc-error", code: "preflight-failure", customCode: 6003 });
   });
 
   it("a reorg that undoes initialize removes the accounts the program created", () => {

@@ -38,6 +38,9 @@ import {
   setClock,
   startProgram,
 } from "../helpers/asset-rollup-program.js";
+import { upgradeAuthorityOf } from "../../src/l1/upgradeable-program.js";
+
+const UPGRADEABLE_LOADER = new PublicKey("BPFLoaderUpgradeab1e11111111111111111111111");
 
 const authority = fixedKeypair("upgrade-authority");
 const poster = fixedKeypair("batch-poster");
@@ -224,8 +227,9 @@ const UPGRADE_AUTHORITY_INSTRUCTIONS: ConfigInstruction[] = [
   "setVersion",
 ];
 
-async function harness(): Promise<Harness> {
-  const h = new Harness(await startProgram());
+/** A fresh bankrun; the program upgradeable by `upgradeAuthority` (default `authority`; null: immutable). */
+async function harness(upgradeAuthority: PublicKey | null = authority.publicKey): Promise<Harness> {
+  const h = new Harness(await startProgram(upgradeAuthority));
   for (const keypair of [authority, poster, stranger, successor]) {
     fund(h.context, keypair.publicKey);
   }
@@ -345,10 +349,87 @@ describe("initialize", () => {
     await h.expectError(() => h.sendInstruction(instruction, [authority]), "InvalidSystemProgram");
   });
 
-  it("three accounts: NotEnoughAccounts", async () => {
+  it("four accounts (no ProgramData): NotEnoughAccounts", async () => {
     const instruction = await h.initializeMethod().instruction();
-    instruction.keys = instruction.keys.slice(0, 3);
+    instruction.keys = instruction.keys.slice(0, 4);
     await h.expectError(() => h.sendInstruction(instruction, [authority]), "NotEnoughAccounts");
+  });
+});
+
+describe("initialize: only the program's upgrade authority (front-running, issue 16 defect 7)", () => {
+  const [PROGRAM_DATA] = PublicKey.findProgramAddressSync([PROGRAM_ID.toBuffer()], UPGRADEABLE_LOADER);
+
+  it("the accounts are those `solana program deploy` leaves: Program -> ProgramData naming the authority", async () => {
+    const h = await harness();
+    const program = await h.rawAccount(PROGRAM_ID);
+    expect(program.owner.equals(UPGRADEABLE_LOADER)).toBe(true);
+    expect(program.executable).toBe(true);
+    expect(new PublicKey(program.data.subarray(4, 36)).equals(PROGRAM_DATA)).toBe(true);
+    const programData = await h.rawAccount(PROGRAM_DATA);
+    expect(upgradeAuthorityOf(programData.data)).toBe(authority.publicKey.toBase58());
+    const instruction = await h.initializeMethod().instruction();
+    expect(instruction.keys[4]).toEqual({ pubkey: PROGRAM_DATA, isSigner: false, isWritable: false });
+  });
+
+  it("anyone else signing first (a front-runner): Unauthorized, and the authority still initializes after", async () => {
+    const h = await harness();
+    for (const intruder of [stranger, poster, successor]) {
+      await h.expectError(() => h.initializeMethod(intruder).rpc(), "Unauthorized");
+    }
+    await h.initialize();
+    expect((await h.config()).upgradeAuthority.equals(authority.publicKey)).toBe(true);
+  });
+
+  it("both attacks at once: the config pre-funded and a front-runner first; the authority still initializes", async () => {
+    const h = await harness();
+    fund(h.context, CONFIG, 890_880n);
+    await h.expectError(() => h.initializeMethod(stranger).rpc(), "Unauthorized");
+    await h.initialize();
+    expect((await h.config()).upgradeAuthority.equals(authority.publicKey)).toBe(true);
+  });
+
+  it("an immutable program (no upgrade authority): nobody initializes", async () => {
+    const h = await harness(null);
+    for (const signer of [authority, stranger]) {
+      await h.expectError(() => h.initializeMethod(signer).rpc(), "Unauthorized");
+    }
+  });
+
+  it("a forged ProgramData at another address naming the front-runner: InvalidPda", async () => {
+    const h = await harness();
+    const forged = Keypair.generate().publicKey;
+    const genuine = await h.rawAccount(PROGRAM_DATA);
+    const data = Buffer.from(genuine.data);
+    data.set(stranger.publicKey.toBytes(), 13);
+    h.context.setAccount(forged, { ...genuine, data });
+    await h.expectError(() => h.initializeMethod(stranger).accountsPartial({ programData: forged }).rpc(), "InvalidPda");
+    // The program account itself in the ProgramData's place: InvalidPda too.
+    await h.expectError(() => h.initializeMethod().accountsPartial({ programData: PROGRAM_ID }).rpc(), "InvalidPda");
+  });
+
+  it("the ProgramData address holding another owner's account: InvalidOwner", async () => {
+    const h = await harness();
+    const genuine = await h.rawAccount(PROGRAM_DATA);
+    h.context.setAccount(PROGRAM_DATA, { ...genuine, owner: SystemProgram.programId, executable: false });
+    await h.expectError(() => h.initializeMethod().rpc(), "InvalidOwner");
+  });
+
+  it("a short ProgramData or another loader state there: the runtime refuses to run the program at all, nothing changes", async () => {
+    // The program's own checks (InvalidAccountSize, InvalidDiscriminator) are
+    // defence in depth: the runtime 1.18 loads the program's code from this
+    // very account and refuses the instruction before the program runs.
+    const edits: ((data: Uint8Array) => Uint8Array)[] = [
+      (data) => data.subarray(0, 44),
+      (data) => Buffer.concat([Buffer.from([1, 0, 0, 0]), data.subarray(4)]),
+    ];
+    for (const edit of edits) {
+      const h = await harness();
+      const genuine = await h.rawAccount(PROGRAM_DATA);
+      h.context.setAccount(PROGRAM_DATA, { ...genuine, data: edit(genuine.data) });
+      const before = await Promise.all([CONFIG, PAGE_0].map((address) => h.state(address)));
+      await expect(h.initializeMethod().rpc()).rejects.toThrow(/invalid account data for instruction/);
+      expect(await Promise.all([CONFIG, PAGE_0].map((address) => h.state(address)))).toEqual(before);
+    }
   });
 });
 

@@ -30,6 +30,7 @@ import {
   startProgram,
 } from "../helpers/asset-rollup-program.js";
 import type { BankrunProvider } from "../helpers/bankrun-provider.js";
+import { PROGRAM_DATA_HEADER_BYTES, programDataAddress, programDataBytes } from "../../src/l1/upgradeable-program.js";
 
 const authority = fixedKeypair("upgrade-authority");
 const poster = fixedKeypair("batch-poster");
@@ -86,6 +87,12 @@ class LiteSvmRunner {
 
   constructor() {
     this.svm.addProgramFromFile(address(PROGRAM_ID.toBase58()), PROGRAM_SO_PATH);
+    // As in bankrun (startProgram): the ProgramData names the upgrade authority (litesvm's addProgram leaves none).
+    const programData = address(programDataAddress(PROGRAM_ID.toBase58()));
+    const deployed = this.svm.getAccount(programData);
+    if (!deployed.exists) throw new Error("litesvm: no ProgramData after addProgramFromFile");
+    const data = programDataBytes(deployed.data.subarray(PROGRAM_DATA_HEADER_BYTES), authority.publicKey.toBase58());
+    this.svm.setAccount({ ...deployed, data, space: BigInt(data.length) });
     for (const keypair of [litesvmFeePayer, authority, poster, successor]) {
       this.svm.airdrop(address(keypair.publicKey.toBase58()), lamports(100_000_000_000n));
     }

@@ -18,18 +18,70 @@
 #define SET_VERSION_ARGS_SIZE 4u        /* version u32 */
 #define NO_ARGS_SIZE 0u
 
+/* BPFLoaderUpgradeab1e11111111111111111111111, the upgradeable loader. */
+static const uint8_t UPGRADEABLE_LOADER_ID[32] = {
+    0x02, 0xa8, 0xf6, 0x91, 0x4e, 0x88, 0xa1, 0xb0, 0xe2, 0x10, 0x15, 0x3e, 0xf7, 0x63, 0xae, 0x2b,
+    0x00, 0xc2, 0xb9, 0x3d, 0x16, 0xc1, 0x24, 0xd2, 0xc0, 0x53, 0x7a, 0x10, 0x04, 0x80, 0x00, 0x00};
+
+/* UpgradeableLoaderState::ProgramData { slot: u64, upgrade_authority_address: Option<Pubkey> }
+ * (bincode: u32 tag 3, u64, u8 option tag, 32 bytes), then the ELF. */
+#define PROGRAM_DATA_TAG 3u
+#define PROGRAM_DATA_OFFSET_AUTHORITY_TAG 12u
+#define PROGRAM_DATA_OFFSET_AUTHORITY 13u
+#define PROGRAM_DATA_HEADER_SIZE 45u
+
+/*
+ * The program's ProgramData account names `authority` as its upgrade
+ * authority: the address is find_program_address([program_id], upgradeable
+ * loader) (InvalidPda), the loader owns it (InvalidOwner), it holds a
+ * ProgramData header (InvalidAccountSize, InvalidDiscriminator), and its
+ * upgrade authority is set and equals `authority` (Unauthorized). As
+ * Anchor's `program.programdata_address()? == Some(program_data.key())` and
+ * `program_data.upgrade_authority_address == Some(signer.key())` constraints:
+ * only whoever deployed (or may upgrade) the program can initialize it, so
+ * nobody can front-run initialize and take the config's authorities.
+ */
+static uint64_t check_program_data(const SolAccountInfo *program_data, const SolPubkey *program_id,
+                                   const SolAccountInfo *authority) {
+  SolPubkey loader;
+  sol_memcpy_(loader.bytes, UPGRADEABLE_LOADER_ID, 32);
+  uint8_t bump = 0;
+  SolSignerSeed seeds[1] = {{program_id->bytes, 32}};
+  uint64_t result = find_derived_address(program_data, seeds, 1, &loader, &bump);
+  if (result != SUCCESS) {
+    return result;
+  }
+  if (!pubkey_equal(program_data->owner->bytes, loader.bytes)) {
+    return ERROR_INVALID_OWNER;
+  }
+  if (program_data->data_len < PROGRAM_DATA_HEADER_SIZE) {
+    return ERROR_INVALID_ACCOUNT_SIZE;
+  }
+  if (borsh_read_u32(program_data->data) != PROGRAM_DATA_TAG) {
+    return ERROR_INVALID_DISCRIMINATOR;
+  }
+  /* No upgrade authority (an immutable program): nobody may initialize. */
+  if (program_data->data[PROGRAM_DATA_OFFSET_AUTHORITY_TAG] != 1 ||
+      !pubkey_equal(program_data->data + PROGRAM_DATA_OFFSET_AUTHORITY, authority->key->bytes)) {
+    return ERROR_UNAUTHORIZED;
+  }
+  return SUCCESS;
+}
+
 /*
  * initialize(config: InitializeConfig)
- * accounts: rollup_config (w), root_registry page 0 (w), upgrade_authority (w, s), system_program
+ * accounts: rollup_config (w), root_registry page 0 (w), upgrade_authority (w, s), system_program,
+ *           program_data (the program's ProgramData account; its upgrade authority must sign)
  */
 static uint64_t process_initialize(SolParameters *params, const uint8_t *data) {
-  if (params->accounts_len < 4) {
+  if (params->accounts_len < 5) {
     return ERROR_NOT_ENOUGH_ACCOUNTS;
   }
   SolAccountInfo *config = &params->accounts[0];
   SolAccountInfo *registry = &params->accounts[1];
   SolAccountInfo *authority = &params->accounts[2];
   SolAccountInfo *system_program = &params->accounts[3];
+  SolAccountInfo *program_data = &params->accounts[4];
   const SolPubkey *program_id = params->program_id;
 
   uint64_t result = check_writable(config);
@@ -73,6 +125,10 @@ static uint64_t process_initialize(SolParameters *params, const uint8_t *data) {
     return result;
   }
   result = check_system_program(system_program);
+  if (result != SUCCESS) {
+    return result;
+  }
+  result = check_program_data(program_data, program_id, authority);
   if (result != SUCCESS) {
     return result;
   }

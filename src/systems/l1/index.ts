@@ -18,7 +18,8 @@ export const L1_NODE_ID = "l1";
 
 /** What other systems add to the L1 before it boots: programs (by program id) and funded accounts. */
 export interface L1Setup {
-  addProgram(programId: string, elf: Uint8Array): void;
+  /** Deploys `elf` at `programId` (base58) with the upgradeable loader, upgradeable by `upgradeAuthority` (base58). */
+  addProgram(programId: string, elf: Uint8Array, upgradeAuthority: string): void;
   fund(address: string, lamports: bigint): void;
 }
 
@@ -44,11 +45,11 @@ export const l1System: System<Scenario> = {
     if (ctx.environment.programElf === undefined) {
       throw new Error("this scenario runs the L1 (l1.enabled), which needs the program binary: pass { programElf: loadProgramElf() } (src/runtime/program-files.ts)");
     }
-    const programs: { programId: string; elf: Uint8Array }[] = [];
+    const programs: { programId: string; elf: Uint8Array; upgradeAuthority: string }[] = [];
     const accounts: { address: string; lamports: bigint }[] = [];
     let node: L1Node | undefined;
     ctx.provide(L1_SETUP, {
-      addProgram: (programId, elf) => programs.push({ programId, elf }),
+      addProgram: (programId, elf, upgradeAuthority) => programs.push({ programId, elf, upgradeAuthority }),
       fund: (address, lamports) => accounts.push({ address, lamports }),
     });
     ctx.provide(L1_SERVICE, { node: () => node });

@@ -190,7 +190,7 @@ function buildPosting(ctx: BuildContext<Scenario>, rollup: RollupScenario, index
   const upgradeAuthority = deriveSolanaKeypair(`${rollup.prefix}operator`, seed);
   const intruder = deriveSolanaKeypair(`${rollup.prefix}intruder`, seed);
   const elf = ctx.environment.programElf!;
-  setup.addProgram(programId.toBase58(), elf);
+  setup.addProgram(programId.toBase58(), elf, upgradeAuthority.publicKey.toBase58());
   for (const key of [upgradeAuthority, intruder, ...posterKeys]) setup.fund(key.publicKey.toBase58(), L1_KEY_LAMPORTS);
   rollupHandle.rootSubscribers.push(posterId);
 
