@@ -91,6 +91,7 @@ describe("IDL", () => {
       "pause_posting",
       "resume_posting",
       "set_version",
+      "verify_step",
     ]);
     for (const instruction of idl.instructions) {
       expect(instruction.discriminator, instruction.name).toEqual([...sha256(`global:${instruction.name}`).subarray(0, 8)]);
@@ -104,9 +105,10 @@ describe("IDL", () => {
     expect((idl.accounts ?? []).map((account) => account.name)).toEqual(["RollupConfig", "RootRegistry"]);
   });
 
-  it("errors are 6000..6016 and the program logs each one as an AnchorError line with the IDL's name and message", () => {
+  it("errors are 6000..6016 and the one-step codes (6100 + osp_execute's code, 6150, 6151), and the program logs each one as an AnchorError line with the IDL's name and message", () => {
     const errors = idl.errors ?? [];
-    expect(errors.map((error) => error.code)).toEqual(Array.from({ length: 17 }, (_, index) => 6000 + index));
+    const step = [6101, 6102, 6103, 6104, 6105, 6106, 6116, 6117, 6118, 6119, 6120, 6121, 6150, 6151];
+    expect(errors.map((error) => error.code)).toEqual([...Array.from({ length: 17 }, (_, index) => 6000 + index), ...step]);
     const so = readFileSync(PROGRAM_SO_PATH).toString("latin1");
     for (const error of errors) {
       const line = `AnchorError occurred. Error Code: ${error.name}. Error Number: ${error.code}. Error Message: ${error.msg}.`;
