@@ -23,7 +23,7 @@ import type { Hash } from "../crypto/hash.js";
 /** Receipt status as the step reports it: "ok", a VM error code, or "malformed" (the bytes are not a transaction). */
 export type StepStatus = "ok" | VmErrorCode | "malformed";
 
-/** The step's status numbers (`OSP_STATUS_*` in one_step.h), index = number. */
+/** The step's status numbers (`OSP_STATUS_*` in one_step.h) below 255: index = number, in VmErrorCode order. */
 export const STEP_STATUS_CODES: readonly StepStatus[] = [
   "ok",
   "bad-signature",
@@ -39,8 +39,18 @@ export const STEP_STATUS_CODES: readonly StepStatus[] = [
   "pool-exists",
   "insufficient-liquidity",
   "invalid-instruction",
-  "malformed",
 ];
+
+/** The step's status number of "malformed" (OSP_STATUS_MALFORMED). */
+export const STEP_STATUS_MALFORMED = 255;
+
+/** The status a step's status number stands for. @throws RangeError for a number no status has */
+export function stepStatusOf(code: number): StepStatus {
+  if (code === STEP_STATUS_MALFORMED) return "malformed";
+  const status = STEP_STATUS_CODES[code];
+  if (status === undefined) throw new RangeError(`no step status ${code}`);
+  return status;
+}
 
 /** Most witness entries the on-chain step accepts (OSP_KEYS_MAX). */
 export const STEP_KEYS_MAX = 48;

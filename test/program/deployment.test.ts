@@ -105,9 +105,9 @@ describe("IDL", () => {
     expect((idl.accounts ?? []).map((account) => account.name)).toEqual(["RollupConfig", "RootRegistry"]);
   });
 
-  it("errors are 6000..6016 and the one-step codes (6100 + osp_execute's code, 6150, 6151), and the program logs each one as an AnchorError line with the IDL's name and message", () => {
+  it("errors are 6000..6016 and the one-step codes (6200 + osp_execute's code, 6250, 6251), and the program logs each one as an AnchorError line with the IDL's name and message", () => {
     const errors = idl.errors ?? [];
-    const step = [6101, 6102, 6103, 6104, 6105, 6106, 6116, 6117, 6118, 6119, 6120, 6121, 6150, 6151];
+    const step = [6201, 6202, 6203, 6204, 6205, 6206, 6216, 6217, 6218, 6219, 6220, 6221, 6250, 6251];
     expect(errors.map((error) => error.code)).toEqual([...Array.from({ length: 17 }, (_, index) => 6000 + index), ...step]);
     const so = readFileSync(PROGRAM_SO_PATH).toString("latin1");
     for (const error of errors) {

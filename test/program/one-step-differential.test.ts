@@ -14,7 +14,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { sha256, toHex, utf8 } from "../../src/crypto/hash.js";
-import { buildStepWitness, encodeStepWitness, STEP_STATUS_CODES, type StepWitness } from "../../src/settlement/one-step-witness.js";
+import { buildStepWitness, encodeStepWitness, stepStatusOf, type StepWitness } from "../../src/settlement/one-step-witness.js";
 import { applyGenesis } from "../../src/vm/genesis.js";
 import { LedgerState } from "../../src/vm/ledger-state.js";
 import { stateKey, stateKeyBytes, encodeStateValue } from "../../src/vm/state-keys.js";
@@ -120,7 +120,7 @@ function describeOutcome(outcome: StepOutcome): string {
 function expectSame(runner: StepRunner, w: StepWitness, tx: Uint8Array): number {
   const outcome = runner.verify(w.preRoot, w.postRoot, tx, w.bytes);
   if (!outcome.ok) throw new Error(`C step refused (TS status ${w.status}, ${w.entries.length} keys): ${describeOutcome(outcome)}`);
-  expect(STEP_STATUS_CODES[outcome.status], "status").toBe(w.status);
+  expect(stepStatusOf(outcome.status), "status").toBe(w.status);
   expect(outcome.failedInstruction, "failed instruction").toBe(w.failedInstruction);
   expect(outcome.admitted, "admitted").toBe(w.admitted);
   expect(outcome.postRoot).toEqual(w.postRoot);
@@ -199,34 +199,34 @@ describe("one-step proof: wrong witnesses and lying claims", () => {
     process.stderr.write(`one-step: a 3-instruction step on a ${ledger.entryCount}-key state: witness ${w.bytes.length} bytes (${w.entries.length} keys), ${transactions} staging transactions, ${outcome.computeUnits} compute units\n`);
   });
 
-  it("a tampered value is refused (StepWitnessValue 6117)", () => {
+  it("a tampered value is refused (StepWitnessValue 6217)", () => {
     const { tx, w } = scenario();
     const index = w.entries.findIndex((e) => e.key === stateKey.balance(A1, "USD"));
     const entries = w.entries.map((e, i) => (i === index ? { key: e.key, value: encodeStateValue(1_001n) } : e));
-    expect(errorOf(runner.verify(w.preRoot, w.postRoot, tx, encodeStepWitness(entries, w.multiproof)))).toBe(6117);
+    expect(errorOf(runner.verify(w.preRoot, w.postRoot, tx, encodeStepWitness(entries, w.multiproof)))).toBe(6217);
   });
 
-  it("a missing key is refused (StepWitnessMissingKey 6119)", () => {
+  it("a missing key is refused (StepWitnessMissingKey 6219)", () => {
     const { tx, w } = scenario();
     const entries = w.entries.filter((e) => e.key !== stateKey.balance(A1, "USD"));
-    expect(errorOf(runner.verify(w.preRoot, w.postRoot, tx, encodeStepWitness(entries, w.multiproof)))).toBe(6119);
+    expect(errorOf(runner.verify(w.preRoot, w.postRoot, tx, encodeStepWitness(entries, w.multiproof)))).toBe(6219);
   });
 
-  it("an extra key is refused (StepWitnessExtraKey 6120)", () => {
+  it("an extra key is refused (StepWitnessExtraKey 6220)", () => {
     const { ledger, tx, w } = scenario();
     const extra = stateKey.balance(A0, "BTC");
     const entries = [...w.entries, { key: extra, value: undefined }];
     const proof = ledger.committed.tree.multiproof(entries.map((e) => stateKeyBytes(e.key)), w.post.tree);
-    expect(errorOf(runner.verify(w.preRoot, w.postRoot, tx, encodeStepWitness(entries, proof)))).toBe(6120);
+    expect(errorOf(runner.verify(w.preRoot, w.postRoot, tx, encodeStepWitness(entries, proof)))).toBe(6220);
   });
 
-  it("a proof for another root is refused (StepProofRootMismatch 6102)", () => {
+  it("a proof for another root is refused (StepProofRootMismatch 6202)", () => {
     const { tx, w } = scenario();
     const other = genesisLedger([1n, 2n, 3n]).committed.root;
-    expect(errorOf(runner.verify(other, w.postRoot, tx, w.bytes))).toBe(6102);
+    expect(errorOf(runner.verify(other, w.postRoot, tx, w.bytes))).toBe(6202);
   });
 
-  it("a multiproof that leaves the subtree a delete moves unopened is refused (StepProofNeedsOpening 6104), never a wrong root", () => {
+  it("a multiproof that leaves the subtree a delete moves unopened is refused (StepProofNeedsOpening 6204), never a wrong root", () => {
     // Broken witness builder, built here: the multiproof made without the post-state, so nothing is opened.
     let caught = 0;
     for (let extra = 0; extra < 12; extra++) {
@@ -238,7 +238,7 @@ describe("one-step proof: wrong witnesses and lying claims", () => {
       const outcome = runner.verify(w.preRoot, w.postRoot, tx, encodeStepWitness(w.entries, unopened));
       if (outcome.ok) expect(outcome.postRoot).toEqual(w.postRoot);
       else {
-        expect(outcome.code).toBe(6104);
+        expect(outcome.code).toBe(6204);
         caught++;
       }
       expect(runner.verify(w.preRoot, w.postRoot, tx, w.bytes).ok).toBe(true);
@@ -246,7 +246,7 @@ describe("one-step proof: wrong witnesses and lying claims", () => {
     expect(caught).toBeGreaterThan(0);
   });
 
-  it("a post root from a broken VM (credits one unit too many) is caught (StepPostRootMismatch 6150)", () => {
+  it("a post root from a broken VM (credits one unit too many) is caught (StepPostRootMismatch 6250)", () => {
     const { ledger, tx, w } = scenario();
     // Broken VM built here: the honest execution, then one more USD unit to the recipient.
     const writer = ledger.begin(ledger.committed);
@@ -254,6 +254,6 @@ describe("one-step proof: wrong witnesses and lying claims", () => {
     writer.setBalance(A1, "USD", writer.balance(A1, "USD") + 1n);
     const lyingRoot = writer.finish(ledger.committed.height + 1).root;
     expect(lyingRoot).not.toEqual(w.postRoot);
-    expect(errorOf(runner.verify(w.preRoot, lyingRoot, tx, w.bytes))).toBe(6150);
+    expect(errorOf(runner.verify(w.preRoot, lyingRoot, tx, w.bytes))).toBe(6250);
   });
 });

@@ -59,8 +59,9 @@
 #define OSP_STATUS_POOL_EXISTS 11u
 #define OSP_STATUS_INSUFFICIENT_LIQUIDITY 12u
 #define OSP_STATUS_INVALID_INSTRUCTION 13u
-/* The bytes are not a transaction (decodeTransaction throws WireDecodeError). */
-#define OSP_STATUS_MALFORMED 14u
+/* The bytes are not a transaction (decodeTransaction throws WireDecodeError); apart from the
+ * VmErrorCode numbers so that codes the VM adds later keep their order. */
+#define OSP_STATUS_MALFORMED 255u
 
 /* Most witness entries (state keys one transaction may touch). */
 #define OSP_KEYS_MAX 48u
