@@ -160,6 +160,41 @@ describe("one-step proof: C executor against the TypeScript VM", () => {
   });
 });
 
+describe("one-step proof: compute units", () => {
+  it("every kind alone fits the 200k default on a 1,000-holder state; 16 instructions fit 1.4M", () => {
+    const runner = new StepRunner();
+    const holders = [...Array(1000).keys()].map((i) => toHex(sha256(utf8(`osp-holder-${i}`))));
+    const ledger = genesisLedger(undefined, holders);
+    const nonces = new Map<string, bigint>();
+    const rows: string[] = [];
+    const step = (label: string, sender: string, instructions: Instruction[], limit: number): void => {
+      const nonce = nonces.get(sender) ?? 0n;
+      const tx = encodeTransaction({ sender, nonce, fee: 1n, instructions, signature: new Uint8Array(64) });
+      const w = buildStepWitness(ledger, ledger.committed, tx);
+      expect(w.status, label).toBe("ok");
+      const cu = expectSame(runner, w, tx);
+      expect(cu, label).toBeLessThan(limit);
+      rows.push(`| ${label} | ${w.entries.length} | ${w.bytes.length} | ${tx.length} | ${cu} |`);
+      nonces.set(sender, nonce + 1n);
+      ledger.commit(w.post);
+    };
+    step("create-asset", A0, [{ kind: "create-asset", asset: "NEWA", decimals: 6, mintAuthority: A0 }], 200_000);
+    step("mint", A0, [{ kind: "mint", asset: "USD", to: A2, amount: 500n }], 200_000);
+    step("transfer", A0, [{ kind: "transfer", asset: "USD", to: A1, amount: 700n }], 200_000);
+    step("burn", A0, [{ kind: "burn", asset: "USD", amount: 10n }], 200_000);
+    step("set-mint-authority", A1, [{ kind: "set-mint-authority", asset: "BTC", authority: A2 }], 200_000);
+    step("create-pool", A1, [{ kind: "create-pool", assetA: "USD", assetB: "BTC", feeBps: 30 }], 200_000);
+    step("add-liquidity", A0, [{ kind: "add-liquidity", assetA: "ASSET", assetB: "USD", amountA: 1_000n, amountB: 2_500n, minShares: 1n }], 200_000);
+    step("remove-liquidity", A0, [{ kind: "remove-liquidity", assetA: "USD", assetB: "ASSET", shares: 1_000n, minA: 0n, minB: 0n }], 200_000);
+    step("swap", A1, [{ kind: "swap", assetIn: "ASSET", assetOut: "USD", amountIn: 3_000n, minOut: 1n }], 200_000);
+    const swaps: Instruction[] = [...Array(16).keys()].map((i) => ({ kind: "swap", assetIn: i % 2 === 0 ? "ASSET" : "USD", assetOut: i % 2 === 0 ? "USD" : "ASSET", amountIn: 1_000n, minOut: 1n }));
+    step("16 swaps", A0, swaps, 1_400_000);
+    const deposits: Instruction[] = [...Array(16).keys()].map(() => ({ kind: "add-liquidity", assetA: "ASSET", assetB: "USD", amountA: 100n, amountB: 300n, minShares: 1n }));
+    step("16 add-liquidity", A0, deposits, 1_400_000);
+    process.stderr.write(`one-step compute units on a ${ledger.entryCount}-key state (litesvm 1.5):\n| step | keys | witness bytes | tx bytes | compute units |\n| --- | --- | --- | --- | --- |\n${rows.join("\n")}\n`);
+  });
+});
+
 describe("one-step proof: wrong witnesses and lying claims", () => {
   /** A state where A2 transfers its whole USD balance to A1 (deleting A2's balance key: compaction). */
   function scenario() {

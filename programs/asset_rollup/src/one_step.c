@@ -249,24 +249,11 @@ static bool utf8_valid(const uint8_t *s, uint64_t len) {
 }
 
 static bool bytes_equal(const uint8_t *a, const uint8_t *b, uint64_t len) {
-  for (uint64_t index = 0; index < len; index++) {
-    if (a[index] != b[index]) {
-      return false;
-    }
-  }
-  return true;
+  return len == 0 || smt_memcmp(a, b, len) == 0;
 }
 
 static bool string_equal(const OspString *a, const OspString *b) {
-  if (a->len != b->len) {
-    return false;
-  }
-  for (uint64_t index = 0; index < a->len; index++) {
-    if (a->bytes[index] != b->bytes[index]) {
-      return false;
-    }
-  }
-  return true;
+  return a->len == b->len && bytes_equal(a->bytes, b->bytes, a->len);
 }
 
 /* Reads the UTF-16 code units of a valid UTF-8 string into units[0..64); returns their count. */
@@ -627,10 +614,7 @@ static OspEntry *state_entry(OspState *state, const OspKey *key) {
   for (uint64_t index = 0; index < state->count; index++) {
     OspEntry *entry = &state->entries[index];
     if (entry->key_len == key->len) {
-      bool same = true;
-      for (uint64_t k = 0; k < key->len && same; k++) {
-        same = entry->key[k] == key->bytes[k];
-      }
+      bool same = bytes_equal(entry->key, key->bytes, key->len);
       if (same) {
         entry->touched = true;
         return entry;
