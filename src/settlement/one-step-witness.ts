@@ -17,7 +17,7 @@ import type { LedgerWriter } from "../vm/ledger.js";
 import type { LedgerState, StateLayer } from "../vm/ledger-state.js";
 import { admissionError, executeTransaction } from "../vm/execute.js";
 import { decodeTransaction } from "../vm/tx-codec.js";
-import { type AccountId, type AssetInfo, type AssetSymbol, type PoolState, type VmErrorCode } from "../vm/types.js";
+import type { AccountId, AssetInfo, AssetSymbol, PoolState, VmErrorCode, WithdrawalRecord } from "../vm/types.js";
 import type { Hash } from "../crypto/hash.js";
 
 /** Receipt status as the step reports it: "ok", a VM error code, or "malformed" (the bytes are not a transaction). */
@@ -39,6 +39,7 @@ export const STEP_STATUS_CODES: readonly StepStatus[] = [
   "pool-exists",
   "insufficient-liquidity",
   "invalid-instruction",
+  "bad-deposit-sequence",
 ];
 
 /** The step's status number of "malformed" (OSP_STATUS_MALFORMED). */
@@ -130,6 +131,30 @@ class RecordingWriter implements LedgerWriter {
   setShares(pool: string, account: AccountId, shares: bigint): void {
     this.touch(stateKey.shares(pool, account));
     this.inner.setShares(pool, account, shares);
+  }
+  depositNext(): bigint {
+    this.touch(stateKey.depositNext());
+    return this.inner.depositNext();
+  }
+  withdrawalNext(): bigint {
+    this.touch(stateKey.withdrawalNext());
+    return this.inner.withdrawalNext();
+  }
+  withdrawal(sequence: bigint): WithdrawalRecord | undefined {
+    this.touch(stateKey.withdrawal(sequence));
+    return this.inner.withdrawal(sequence);
+  }
+  setDepositNext(sequence: bigint): void {
+    this.touch(stateKey.depositNext());
+    this.inner.setDepositNext(sequence);
+  }
+  setWithdrawalNext(sequence: bigint): void {
+    this.touch(stateKey.withdrawalNext());
+    this.inner.setWithdrawalNext(sequence);
+  }
+  setWithdrawal(sequence: bigint, record: WithdrawalRecord): void {
+    this.touch(stateKey.withdrawal(sequence));
+    this.inner.setWithdrawal(sequence, record);
   }
   mark(): number {
     return this.inner.mark();
