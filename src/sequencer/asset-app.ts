@@ -19,7 +19,7 @@ import type { NodeId } from "../sim/node.js";
 import { applyGenesis, type Genesis } from "../vm/genesis.js";
 import { LedgerState, type StateLayer } from "../vm/ledger-state.js";
 import type { DecodedTransaction } from "../vm/tx-codec.js";
-import { NATIVE_ASSET, type TxReceipt } from "../vm/types.js";
+import { BRIDGE_ACCOUNT, NATIVE_ASSET, type TxReceipt } from "../vm/types.js";
 import { decodeAppMessage, encodeAppMessage, ROOTS_PER_MESSAGE_MAX, type AppMessage } from "./app-messages.js";
 import { decodeBlockPayload, encodeBlockPayload, type BlockPayload } from "./block-payload.js";
 import { executeBlock, summarizeReceipts, tryExecute, VerifiedTransactions, type ExecutedBlock, type InvalidBlock } from "./block-execution.js";
@@ -129,6 +129,11 @@ export class AssetApp implements Application {
     const tx = this.verified.check(raw);
     if ("rejected" in tx) {
       ctx.log("tx-rejected", { from, reason: tx.rejected.startsWith("malformed") ? "malformed" : tx.rejected, detail: tx.rejected });
+      return false;
+    }
+    if (tx.sender === BRIDGE_ACCOUNT) {
+      // Deposit credits enter blocks only from the leader, which derives them from the L1.
+      ctx.log("tx-rejected", { from, reason: "system-transaction", txId: tx.id });
       return false;
     }
     if (this.mempool.has(tx.id)) {

@@ -17,13 +17,13 @@ import type { LedgerWriter } from "../vm/ledger.js";
 import type { LedgerState, StateLayer } from "../vm/ledger-state.js";
 import { admissionError, executeTransaction } from "../vm/execute.js";
 import { decodeTransaction } from "../vm/tx-codec.js";
-import { type AccountId, type AssetInfo, type AssetSymbol, type PoolState, type VmErrorCode } from "../vm/types.js";
+import type { AccountId, AssetInfo, AssetSymbol, PoolState, VmErrorCode, WithdrawalRecord } from "../vm/types.js";
 import type { Hash } from "../crypto/hash.js";
 
 /** Receipt status as the step reports it: "ok", a VM error code, or "malformed" (the bytes are not a transaction). */
 export type StepStatus = "ok" | VmErrorCode | "malformed";
 
-/** The step's status numbers (`OSP_STATUS_*` in one_step.h), index = number. */
+/** The step's status numbers (`OSP_STATUS_*` in one_step.h) below 255: index = number, in VmErrorCode order. */
 export const STEP_STATUS_CODES: readonly StepStatus[] = [
   "ok",
   "bad-signature",
@@ -39,8 +39,19 @@ export const STEP_STATUS_CODES: readonly StepStatus[] = [
   "pool-exists",
   "insufficient-liquidity",
   "invalid-instruction",
-  "malformed",
+  "bad-deposit-sequence",
 ];
+
+/** The step's status number of "malformed" (OSP_STATUS_MALFORMED). */
+export const STEP_STATUS_MALFORMED = 255;
+
+/** The status a step's status number stands for. @throws RangeError for a number no status has */
+export function stepStatusOf(code: number): StepStatus {
+  if (code === STEP_STATUS_MALFORMED) return "malformed";
+  const status = STEP_STATUS_CODES[code];
+  if (status === undefined) throw new RangeError(`no step status ${code}`);
+  return status;
+}
 
 /** Most witness entries the on-chain step accepts (OSP_KEYS_MAX). */
 export const STEP_KEYS_MAX = 48;
@@ -120,6 +131,30 @@ class RecordingWriter implements LedgerWriter {
   setShares(pool: string, account: AccountId, shares: bigint): void {
     this.touch(stateKey.shares(pool, account));
     this.inner.setShares(pool, account, shares);
+  }
+  depositNext(): bigint {
+    this.touch(stateKey.depositNext());
+    return this.inner.depositNext();
+  }
+  withdrawalNext(): bigint {
+    this.touch(stateKey.withdrawalNext());
+    return this.inner.withdrawalNext();
+  }
+  withdrawal(sequence: bigint): WithdrawalRecord | undefined {
+    this.touch(stateKey.withdrawal(sequence));
+    return this.inner.withdrawal(sequence);
+  }
+  setDepositNext(sequence: bigint): void {
+    this.touch(stateKey.depositNext());
+    this.inner.setDepositNext(sequence);
+  }
+  setWithdrawalNext(sequence: bigint): void {
+    this.touch(stateKey.withdrawalNext());
+    this.inner.setWithdrawalNext(sequence);
+  }
+  setWithdrawal(sequence: bigint, record: WithdrawalRecord): void {
+    this.touch(stateKey.withdrawal(sequence));
+    this.inner.setWithdrawal(sequence, record);
   }
   mark(): number {
     return this.inner.mark();

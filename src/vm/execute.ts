@@ -6,13 +6,16 @@
  */
 import { assertSupplyCovers, executeInstruction, type InstructionEffects } from "./instructions.js";
 import type { LedgerReader, LedgerWriter } from "./ledger.js";
-import { INSTRUCTIONS_PER_TX_MAX, NATIVE_ASSET, U64_MAX, type AssetSymbol, type TransactionBody, type TxReceipt, type VmErrorCode } from "./types.js";
+import { BRIDGE_ACCOUNT, INSTRUCTIONS_PER_TX_MAX, NATIVE_ASSET, U64_MAX, type AssetSymbol, type TransactionBody, type TxReceipt, type VmErrorCode } from "./types.js";
 
 /**
  * Why a transaction cannot enter a block (its signature is checked elsewhere), in this order:
  * "invalid-instruction" for a structurally bad transaction (no instructions or more than
  * {@link INSTRUCTIONS_PER_TX_MAX}, a fee outside 0..2^64-1, a nonce outside 0..2^64-2, so that
- * it can still be incremented); "bad-nonce" when `tx.nonce` is not the sender's nonce;
+ * it can still be incremented); for a system transaction (sender {@link BRIDGE_ACCOUNT}):
+ * "invalid-instruction" when its fee is not 0, "bad-deposit-sequence" unless every instruction is a
+ * `credit-deposit` and their sequence numbers run from the state's next deposit sequence up by one;
+ * "bad-nonce" when `tx.nonce` is not the sender's nonce;
  * "insufficient-fee" when the sender's {@link NATIVE_ASSET} balance is below the fee.
  * @returns the code, or undefined when the transaction is admissible
  */
@@ -21,6 +24,14 @@ export function admissionError(state: LedgerReader, tx: TransactionBody): VmErro
   if (count === 0 || count > INSTRUCTIONS_PER_TX_MAX) return "invalid-instruction";
   if (tx.fee < 0n || tx.fee > U64_MAX) return "invalid-instruction";
   if (tx.nonce < 0n || tx.nonce >= U64_MAX) return "invalid-instruction";
+  if (tx.sender === BRIDGE_ACCOUNT) {
+    if (tx.fee !== 0n) return "invalid-instruction";
+    let next = state.depositNext();
+    for (const ins of tx.instructions) {
+      if (ins.kind !== "credit-deposit" || ins.sequence !== next) return "bad-deposit-sequence";
+      next++;
+    }
+  }
   if (tx.nonce !== state.nonce(tx.sender)) return "bad-nonce";
   if (state.balance(tx.sender, NATIVE_ASSET) < tx.fee) return "insufficient-fee";
   return undefined;

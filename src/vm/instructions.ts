@@ -18,6 +18,9 @@ import type { LedgerWriter } from "./ledger.js";
 import { depositQuote, swapOutput, withdrawQuote } from "./pool-math.js";
 import {
   ASSET_SYMBOL_PATTERN,
+  BRIDGE_ACCOUNT,
+  BRIDGED_ASSET,
+  BRIDGED_ASSET_DECIMALS,
   DECIMALS_MAX,
   POOL_FEE_BPS_MAX,
   poolId,
@@ -93,6 +96,10 @@ export function executeInstruction(state: LedgerWriter, sender: AccountId, instr
       return removeLiquidity(state, sender, instruction);
     case "swap":
       return swap(state, sender, instruction, effects);
+    case "withdraw":
+      return withdraw(state, sender, instruction, effects);
+    case "credit-deposit":
+      return creditDeposit(state, sender, instruction, effects);
     default: {
       const unknown: never = instruction;
       return fail("invalid-instruction", `unknown instruction kind ${JSON.stringify((unknown as { kind: unknown }).kind)}`);
@@ -277,6 +284,54 @@ export function swap(state: LedgerWriter, sender: AccountId, ins: Of<"swap">, ef
   state.setBalance(sender, ins.assetOut, balanceOut);
   state.setPool(id, inIsA ? { ...pool, reserveA: newReserveIn, reserveB: newReserveOut } : { ...pool, reserveA: newReserveOut, reserveB: newReserveIn });
   effects.swaps.push({ pool: id, kBefore, kAfter });
+  return undefined;
+}
+
+/**
+ * Burns the sender's {@link BRIDGED_ASSET} and records the withdrawal under the next withdrawal
+ * sequence number (`w:<sequence>`, then `x:withdrawal-next` advances), for the L1 bridge to pay
+ * once a root holding it is final.
+ */
+export function withdraw(state: LedgerWriter, sender: AccountId, ins: Of<"withdraw">, effects: InstructionEffects): InstructionFailure | undefined {
+  if (!isAccount(ins.recipient)) return fail("invalid-instruction", `withdraw: bad recipient ${JSON.stringify(ins.recipient)}`);
+  if (!isPositiveU64(ins.amount)) return fail("invalid-instruction", `withdraw: amount ${ins.amount} not in 1..2^64-1`);
+  const info = state.asset(BRIDGED_ASSET);
+  if (info === undefined) return fail("unknown-asset", `withdraw: no asset ${BRIDGED_ASSET} (nothing was deposited yet)`);
+  const balance = state.balance(sender, BRIDGED_ASSET);
+  if (balance < ins.amount) return fail("insufficient-balance", `withdraw: balance ${balance} ${BRIDGED_ASSET} < ${ins.amount}`);
+  const sequence = state.withdrawalNext();
+  if (sequence >= U64_MAX) return fail("overflow", "withdraw: withdrawal sequence numbers exhausted");
+  assertSupplyCovers(info, ins.amount);
+  state.setAsset({ ...info, supply: info.supply - ins.amount });
+  state.setBalance(sender, BRIDGED_ASSET, balance - ins.amount);
+  state.setWithdrawal(sequence, { recipient: ins.recipient, amount: ins.amount });
+  state.setWithdrawalNext(sequence + 1n);
+  addDelta(effects, BRIDGED_ASSET, -ins.amount);
+  return undefined;
+}
+
+/**
+ * Credits L1 deposit `sequence` to `to` as {@link BRIDGED_ASSET} (creating the asset at the first
+ * credit) and advances `x:deposit-next`; only {@link BRIDGE_ACCOUNT} may send it, with the next
+ * deposit sequence number ("bad-deposit-sequence" otherwise: a replayed or skipped deposit).
+ */
+export function creditDeposit(state: LedgerWriter, sender: AccountId, ins: Of<"credit-deposit">, effects: InstructionEffects): InstructionFailure | undefined {
+  if (!isAccount(ins.to)) return fail("invalid-instruction", `credit-deposit: bad recipient ${JSON.stringify(ins.to)}`);
+  if (!isPositiveU64(ins.amount)) return fail("invalid-instruction", `credit-deposit: amount ${ins.amount} not in 1..2^64-1`);
+  if (!isU64(ins.sequence)) return fail("invalid-instruction", `credit-deposit: sequence ${ins.sequence} not in 0..2^64-1`);
+  if (sender !== BRIDGE_ACCOUNT) return fail("unauthorized", "credit-deposit: only the bridge's system transactions credit deposits");
+  const next = state.depositNext();
+  if (ins.sequence !== next) return fail("bad-deposit-sequence", `credit-deposit: deposit ${ins.sequence}, the next to credit is ${next}`);
+  if (next >= U64_MAX) return fail("overflow", "credit-deposit: deposit sequence numbers exhausted");
+  const info = state.asset(BRIDGED_ASSET) ?? { symbol: BRIDGED_ASSET, decimals: BRIDGED_ASSET_DECIMALS, mintAuthority: null, supply: 0n };
+  const supply = info.supply + ins.amount;
+  if (supply > U64_MAX) return fail("overflow", `credit-deposit: supply of ${BRIDGED_ASSET} would exceed 2^64-1`);
+  const balance = state.balance(ins.to, BRIDGED_ASSET) + ins.amount;
+  if (balance > U64_MAX) return fail("overflow", `credit-deposit: balance of ${BRIDGED_ASSET} would exceed 2^64-1`);
+  state.setAsset({ ...info, supply });
+  state.setBalance(ins.to, BRIDGED_ASSET, balance);
+  state.setDepositNext(next + 1n);
+  addDelta(effects, BRIDGED_ASSET, ins.amount);
   return undefined;
 }
 

@@ -10,7 +10,7 @@ import type { Hash } from "../crypto/hash.js";
 import { SparseMerkleTree, type MerkleProof } from "../crypto/sparse-merkle.js";
 import type { LedgerReader, LedgerWriter } from "./ledger.js";
 import { decodeStateValue, encodeStateValue, stateKey, stateKeyBytes, type StateValue } from "./state-keys.js";
-import type { AccountId, AssetInfo, AssetSymbol, PoolState } from "./types.js";
+import type { AccountId, AssetInfo, AssetSymbol, PoolState, WithdrawalRecord } from "./types.js";
 
 /** Reads typed entries through a raw `get`. */
 abstract class TypedReader implements LedgerReader {
@@ -31,6 +31,15 @@ abstract class TypedReader implements LedgerReader {
   }
   shares(pool: string, account: AccountId): bigint {
     return (this.get(stateKey.shares(pool, account)) as bigint | undefined) ?? 0n;
+  }
+  depositNext(): bigint {
+    return (this.get(stateKey.depositNext()) as bigint | undefined) ?? 0n;
+  }
+  withdrawalNext(): bigint {
+    return (this.get(stateKey.withdrawalNext()) as bigint | undefined) ?? 0n;
+  }
+  withdrawal(sequence: bigint): WithdrawalRecord | undefined {
+    return this.get(stateKey.withdrawal(sequence)) as WithdrawalRecord | undefined;
   }
 }
 
@@ -110,6 +119,15 @@ export class BlockWriter extends TypedReader implements LedgerWriter {
   }
   setShares(pool: string, account: AccountId, shares: bigint): void {
     this.put(stateKey.shares(pool, account), shares === 0n ? undefined : shares);
+  }
+  setDepositNext(sequence: bigint): void {
+    this.put(stateKey.depositNext(), sequence === 0n ? undefined : sequence);
+  }
+  setWithdrawalNext(sequence: bigint): void {
+    this.put(stateKey.withdrawalNext(), sequence === 0n ? undefined : sequence);
+  }
+  setWithdrawal(sequence: bigint, record: WithdrawalRecord): void {
+    this.put(stateKey.withdrawal(sequence), record);
   }
 
   mark(): number {

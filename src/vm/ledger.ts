@@ -3,7 +3,7 @@
  * journal so a failed transaction's instructions can be undone. Implemented by
  * the layered, Merkle-committed state in `ledger-state.ts`.
  */
-import type { AccountId, AssetInfo, AssetSymbol, PoolState } from "./types.js";
+import type { AccountId, AssetInfo, AssetSymbol, PoolState, WithdrawalRecord } from "./types.js";
 
 /** Read access to the ledger. Absent entries read as zero / undefined. */
 export interface LedgerReader {
@@ -16,6 +16,12 @@ export interface LedgerReader {
   pool(id: string): PoolState | undefined;
   /** Pool shares of `pool` held by `account`. */
   shares(pool: string, account: AccountId): bigint;
+  /** The next L1 deposit sequence number to credit (0 before the first credit). */
+  depositNext(): bigint;
+  /** The sequence number the next withdrawal gets (0 before the first). */
+  withdrawalNext(): bigint;
+  /** The withdrawal recorded under `sequence`, if any. */
+  withdrawal(sequence: bigint): WithdrawalRecord | undefined;
 }
 
 /** Write access with a journal. Setting zero removes the entry. */
@@ -25,6 +31,9 @@ export interface LedgerWriter extends LedgerReader {
   setAsset(info: AssetInfo): void;
   setPool(id: string, pool: PoolState): void;
   setShares(pool: string, account: AccountId, shares: bigint): void;
+  setDepositNext(sequence: bigint): void;
+  setWithdrawalNext(sequence: bigint): void;
+  setWithdrawal(sequence: bigint, record: WithdrawalRecord): void;
   /** Marks the journal; `revertTo(mark)` undoes every write made after it. */
   mark(): number;
   /** Undoes every write since `mark` (a value returned by `mark()`). */

@@ -8,7 +8,7 @@
  */
 import type { LedgerWriter } from "./ledger.js";
 import { stateKey, type StateValue } from "./state-keys.js";
-import type { AccountId, AssetInfo, AssetSymbol, PoolState } from "./types.js";
+import type { AccountId, AssetInfo, AssetSymbol, PoolState, WithdrawalRecord } from "./types.js";
 
 /**
  * The ledger. Every write adds a journal record until {@link MemoryLedger.discardJournal}:
@@ -34,6 +34,15 @@ export class MemoryLedger implements LedgerWriter {
   shares(pool: string, account: AccountId): bigint {
     return (this.values.get(stateKey.shares(pool, account)) as bigint | undefined) ?? 0n;
   }
+  depositNext(): bigint {
+    return (this.values.get(stateKey.depositNext()) as bigint | undefined) ?? 0n;
+  }
+  withdrawalNext(): bigint {
+    return (this.values.get(stateKey.withdrawalNext()) as bigint | undefined) ?? 0n;
+  }
+  withdrawal(sequence: bigint): WithdrawalRecord | undefined {
+    return this.values.get(stateKey.withdrawal(sequence)) as WithdrawalRecord | undefined;
+  }
 
   setNonce(account: AccountId, nonce: bigint): void {
     this.put(stateKey.nonce(account), nonce === 0n ? undefined : nonce);
@@ -49,6 +58,15 @@ export class MemoryLedger implements LedgerWriter {
   }
   setShares(pool: string, account: AccountId, shares: bigint): void {
     this.put(stateKey.shares(pool, account), shares === 0n ? undefined : shares);
+  }
+  setDepositNext(sequence: bigint): void {
+    this.put(stateKey.depositNext(), sequence === 0n ? undefined : sequence);
+  }
+  setWithdrawalNext(sequence: bigint): void {
+    this.put(stateKey.withdrawalNext(), sequence === 0n ? undefined : sequence);
+  }
+  setWithdrawal(sequence: bigint, record: WithdrawalRecord): void {
+    this.put(stateKey.withdrawal(sequence), record);
   }
 
   /** Marks the journal; `revertTo(mark)` undoes every write made after it. */

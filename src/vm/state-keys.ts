@@ -9,11 +9,17 @@
  * a:<asset>                AssetInfo      symbol String | decimals u8 | mintAuthority Option<[u8;32]> | supply u64
  * p:<poolId>               PoolState      assetA String | assetB String | reserveA u64 | reserveB u64 | totalShares u64 | feeBps u16
  * s:<poolId>:<account>     pool shares    u64
+ * w:<sequence>             withdrawal     recipient [u8;32] | amount u64      (sequence: 16 lowercase hex digits)
+ * x:deposit-next           next deposit sequence number to credit             u64
+ * x:withdrawal-next        next withdrawal sequence number to record          u64
  * ```
+ *
+ * The L1 program recomputes a withdrawal's key and value from `(sequence, recipient, amount)`
+ * to check its inclusion proof (`programs/asset_rollup/src/bridge.c`): keep the two in step.
  */
 import { fromHex, toHex, utf8 } from "../crypto/hash.js";
 import { BorshReader, BorshWriter } from "./borsh-bytes.js";
-import type { AccountId, AssetInfo, AssetSymbol, PoolState } from "./types.js";
+import type { AccountId, AssetInfo, AssetSymbol, PoolState, WithdrawalRecord } from "./types.js";
 
 /** Key builders, one per entry kind. */
 export const stateKey = {
@@ -22,10 +28,17 @@ export const stateKey = {
   asset: (symbol: AssetSymbol): string => `a:${symbol}`,
   pool: (id: string): string => `p:${id}`,
   shares: (pool: string, account: AccountId): string => `s:${pool}:${account}`,
+  /** @throws RangeError when `sequence` is outside u64 */
+  withdrawal: (sequence: bigint): string => {
+    if (sequence < 0n || sequence >> 64n !== 0n) throw new RangeError(`withdrawal sequence out of u64: ${sequence}`);
+    return `w:${sequence.toString(16).padStart(16, "0")}`;
+  },
+  depositNext: (): string => "x:deposit-next",
+  withdrawalNext: (): string => "x:withdrawal-next",
 };
 
-/** A ledger value: a number (nonce, balance, shares), an asset or a pool. */
-export type StateValue = bigint | AssetInfo | PoolState;
+/** A ledger value: a number (nonce, balance, shares, sequence numbers), an asset, a pool or a withdrawal. */
+export type StateValue = bigint | AssetInfo | PoolState | WithdrawalRecord;
 
 /** The Merkle tree key of a state key. */
 export function stateKeyBytes(key: string): Uint8Array {
@@ -51,6 +64,7 @@ export function encodeStateValue(value: StateValue): Uint8Array {
     else w.u8(1).fixed(fromHex(value.mintAuthority));
     return w.u64(value.supply).finish();
   }
+  if ("recipient" in value) return w.fixed(fromHex(value.recipient)).u64(value.amount).finish();
   return w.string(value.assetA).string(value.assetB).u64(value.reserveA).u64(value.reserveB).u64(value.totalShares).u16(value.feeBps).finish();
 }
 
@@ -65,8 +79,14 @@ export function decodeStateValue(key: string, bytes: Uint8Array): StateValue {
     case "n":
     case "b":
     case "s":
+    case "x":
       value = r.u64("value");
       break;
+    case "w": {
+      const recipient = toHex(r.fixed(32, "withdrawal.recipient"));
+      value = { recipient, amount: r.u64("withdrawal.amount") };
+      break;
+    }
     case "a": {
       const symbol = r.string(32, "asset.symbol");
       const decimals = r.u8("asset.decimals");

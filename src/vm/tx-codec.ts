@@ -78,6 +78,15 @@ function writeInstruction(w: BorshWriter, ins: Instruction): void {
     case "swap":
       w.string(ins.assetIn).string(ins.assetOut).u64(ins.amountIn).u64(ins.minOut);
       return;
+    case "withdraw":
+      writeAccount(w, ins.recipient);
+      w.u64(ins.amount);
+      return;
+    case "credit-deposit":
+      w.u64(ins.sequence);
+      writeAccount(w, ins.to);
+      w.u64(ins.amount);
+      return;
   }
 }
 
@@ -170,6 +179,15 @@ function readInstruction(r: BorshReader, field: string): Instruction {
       const assetOut = sym("assetOut");
       const amountIn = r.u64(`${field}.amountIn`);
       return { kind, assetIn, assetOut, amountIn, minOut: r.u64(`${field}.minOut`) };
+    }
+    case "withdraw": {
+      const recipient = readAccount(r, `${field}.recipient`);
+      return { kind, recipient, amount: r.u64(`${field}.amount`) };
+    }
+    case "credit-deposit": {
+      const sequence = r.u64(`${field}.sequence`);
+      const to = readAccount(r, `${field}.to`);
+      return { kind, sequence, to, amount: r.u64(`${field}.amount`) };
     }
     case undefined:
       throw new WireDecodeError(`${field}.tag: unknown instruction ${tag}`);

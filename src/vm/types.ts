@@ -26,6 +26,31 @@ export const POOL_FEE_BPS_MAX = 1000;
 /** Most instructions in one transaction. */
 export const INSTRUCTIONS_PER_TX_MAX = 16;
 
+/**
+ * The bridged asset: lamports locked in the L1 program's vault, one base unit per lamport
+ * (decimals 9, as SOL). Created by the first deposit credit, with no mint authority: only
+ * deposit credits mint it and only withdrawals burn it.
+ */
+export const BRIDGED_ASSET: AssetSymbol = "SOL";
+
+/** Decimals of {@link BRIDGED_ASSET} (a lamport is 10^-9 SOL). */
+export const BRIDGED_ASSET_DECIMALS = 9;
+
+/**
+ * The sender of system transactions (deposit credits): 32 zero bytes. No key signs for it: a
+ * system transaction carries an empty signature and enters a block only from the leader, never
+ * through the mempool; validators check its credits against the L1's finalized deposits.
+ */
+export const BRIDGE_ACCOUNT: AccountId = "0".repeat(64);
+
+/** A withdrawal recorded in the state by the `withdraw` instruction (key `w:<sequence>`). */
+export interface WithdrawalRecord {
+  /** The L1 public key to pay, lowercase hex of 32 bytes. */
+  readonly recipient: AccountId;
+  /** Lamports to pay (the amount of {@link BRIDGED_ASSET} burned). */
+  readonly amount: bigint;
+}
+
 /** Pattern every asset symbol matches. */
 export const ASSET_SYMBOL_PATTERN = /^[A-Z][A-Z0-9]{0,11}$/;
 
@@ -48,7 +73,22 @@ export type Instruction =
   /** Burns `shares` pool shares for their part of both reserves; refuses less than `minA`/`minB`. */
   | { readonly kind: "remove-liquidity"; readonly assetA: AssetSymbol; readonly assetB: AssetSymbol; readonly shares: bigint; readonly minA: bigint; readonly minB: bigint }
   /** Sells exactly `amountIn` of `assetIn` for at least `minOut` of `assetOut` (the slippage limit). */
-  | { readonly kind: "swap"; readonly assetIn: AssetSymbol; readonly assetOut: AssetSymbol; readonly amountIn: bigint; readonly minOut: bigint };
+  | { readonly kind: "swap"; readonly assetIn: AssetSymbol; readonly assetOut: AssetSymbol; readonly amountIn: bigint; readonly minOut: bigint }
+  /**
+   * Burns `amount` of {@link BRIDGED_ASSET} held by the sender and records the withdrawal
+   * `{ recipient, amount }` under the next withdrawal sequence number (state key `w:<sequence>`),
+   * which the L1 program pays out of its vault once a root holding it is final (`finalize_withdrawal`).
+   * `recipient` is the L1 (Solana) public key to pay, as 64 lowercase hex characters.
+   */
+  | { readonly kind: "withdraw"; readonly recipient: AccountId; readonly amount: bigint }
+  /**
+   * Credits the L1 deposit number `sequence` (`amount` lamports locked in the vault) as `amount` base
+   * units of {@link BRIDGED_ASSET} to `to` (creating the asset, with no mint authority, at the first
+   * credit). Only in a system transaction (sender {@link BRIDGE_ACCOUNT}, see `admissionError`), whose
+   * credits must carry the next deposit sequence numbers in order: a replayed or skipped deposit makes
+   * the transaction inadmissible ("bad-deposit-sequence"). From any other sender: "unauthorized".
+   */
+  | { readonly kind: "credit-deposit"; readonly sequence: bigint; readonly to: AccountId; readonly amount: bigint };
 
 /** The instruction kinds, in wire (enum index) order. */
 export const INSTRUCTION_KINDS = [
@@ -61,6 +101,8 @@ export const INSTRUCTION_KINDS = [
   "add-liquidity",
   "remove-liquidity",
   "swap",
+  "withdraw",
+  "credit-deposit",
 ] as const satisfies readonly Instruction["kind"][];
 
 /** What the sender signs. */
@@ -110,7 +152,9 @@ export function poolId(assetX: AssetSymbol, assetY: AssetSymbol): string {
  * shape wrong: no instructions, fee or nonce out of range) make a transaction
  * inadmissible: it never enters a block and changes nothing (a fee
  * charged for them would let anyone drain another account by replaying or
- * forging its transactions). Every other code is an execution failure: the fee
+ * forging its transactions). `bad-deposit-sequence` (a system transaction whose deposit credits
+ * are not the next deposit sequence numbers, or which is not made of credits only) is inadmissible too.
+ * Every other code is an execution failure: the fee
  * is burned, the nonce advances, and nothing else changes.
  */
 export type VmErrorCode =
@@ -126,7 +170,8 @@ export type VmErrorCode =
   | "unknown-pool"
   | "pool-exists"
   | "insufficient-liquidity"
-  | "invalid-instruction";
+  | "invalid-instruction"
+  | "bad-deposit-sequence";
 
 /** A swap's effect on its pool's invariant k = reserveA * reserveB. */
 export interface SwapRecord {

@@ -88,6 +88,7 @@ export class StepRunner {
       const code = typeof inner === "object" && inner !== null && "code" in inner ? (inner as { code: number }).code : undefined;
       return { ok: false, code, logs: result.meta().logs(), computeUnits: Number(result.meta().computeUnitsConsumed()) };
     }
+    if (process.env.OSP_DEBUG) process.stderr.write(result.logs().join("\n") + "\n");
     const data = result.returnData().data();
     return {
       ok: true,

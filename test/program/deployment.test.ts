@@ -91,6 +91,9 @@ describe("IDL", () => {
       "pause_posting",
       "resume_posting",
       "set_version",
+      "deposit",
+      "finalize_withdrawal",
+      "verify_step",
     ]);
     for (const instruction of idl.instructions) {
       expect(instruction.discriminator, instruction.name).toEqual([...sha256(`global:${instruction.name}`).subarray(0, 8)]);
@@ -101,12 +104,17 @@ describe("IDL", () => {
     for (const account of idl.accounts ?? []) {
       expect(account.discriminator, account.name).toEqual([...sha256(`account:${account.name}`).subarray(0, 8)]);
     }
-    expect((idl.accounts ?? []).map((account) => account.name)).toEqual(["RollupConfig", "RootRegistry"]);
+    expect((idl.accounts ?? []).map((account) => account.name)).toEqual(["RollupConfig", "RootRegistry", "BridgeVault", "DepositRecord", "WithdrawalNullifier"]);
   });
 
-  it("errors are 6000..6016 and the program logs each one as an AnchorError line with the IDL's name and message", () => {
+  it("errors are 6000..6016, the bridge's 6200..6205 and the one-step codes (6300 + osp_execute's code, 6350, 6351), and the program logs each one as an AnchorError line with the IDL's name and message", () => {
     const errors = idl.errors ?? [];
-    expect(errors.map((error) => error.code)).toEqual(Array.from({ length: 17 }, (_, index) => 6000 + index));
+    const step = [6301, 6302, 6303, 6304, 6305, 6306, 6316, 6317, 6318, 6319, 6320, 6321, 6350, 6351];
+    expect(errors.map((error) => error.code)).toEqual([
+      ...Array.from({ length: 17 }, (_, index) => 6000 + index),
+      ...Array.from({ length: 6 }, (_, index) => 6200 + index),
+      ...step,
+    ]);
     const so = readFileSync(PROGRAM_SO_PATH).toString("latin1");
     for (const error of errors) {
       const line = `AnchorError occurred. Error Code: ${error.name}. Error Number: ${error.code}. Error Message: ${error.msg}.`;

@@ -2,7 +2,8 @@
  * Goal: the C one-step executor (programs/asset_rollup/src/one_step.c, run by
  * the program's verify_step in litesvm) computes what the TypeScript AssetVM
  * computes: on random states (a genesis plus random earlier transactions) and
- * random transactions, valid and invalid, of every instruction kind, the same
+ * random transactions, valid and invalid, of every instruction kind (the bridge's
+ * withdraw and credit-deposit in system transactions included), the same
  * post-state root, the same status (error code), the same failing instruction.
  * And it refuses wrong witnesses: a tampered value, a missing key, an extra
  * key, a proof for another root, a multiproof that leaves a subtree the
@@ -14,14 +15,14 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { sha256, toHex, utf8 } from "../../src/crypto/hash.js";
-import { buildStepWitness, encodeStepWitness, STEP_STATUS_CODES, type StepWitness } from "../../src/settlement/one-step-witness.js";
+import { buildStepWitness, encodeStepWitness, stepStatusOf, type StepWitness } from "../../src/settlement/one-step-witness.js";
 import { applyGenesis } from "../../src/vm/genesis.js";
 import { LedgerState } from "../../src/vm/ledger-state.js";
 import { stateKey, stateKeyBytes, encodeStateValue } from "../../src/vm/state-keys.js";
 import { encodeTransaction } from "../../src/vm/tx-codec.js";
 import { executeTransaction } from "../../src/vm/execute.js";
 import { decodeTransaction } from "../../src/vm/tx-codec.js";
-import { U64_MAX, type Instruction, type Transaction } from "../../src/vm/types.js";
+import { BRIDGE_ACCOUNT, U64_MAX, type Instruction, type Transaction } from "../../src/vm/types.js";
 import { assertProperty } from "../helpers/property.js";
 import { StepRunner, type StepOutcome } from "../helpers/step-runner.js";
 
@@ -74,6 +75,8 @@ const instructionArb: fc.Arbitrary<Instruction> = fc.oneof(
   fc.record({ pair: pairArb, shares: amountArb, minA: fc.oneof(fc.constant(0n), amountArb), minB: fc.oneof(fc.constant(0n), amountArb) }).map(
     ({ pair, ...rest }): Instruction => ({ kind: "remove-liquidity", assetA: pair[0], assetB: pair[1], ...rest }),
   ),
+  fc.record({ kind: fc.constant("withdraw" as const), recipient: accountArb, amount: amountArb }),
+  fc.record({ kind: fc.constant("credit-deposit" as const), sequence: fc.oneof(fc.bigInt({ min: 0n, max: 3n }), fc.constant(U64_MAX)), to: accountArb, amount: amountArb }),
   fc.record({ pair: pairArb, amountIn: amountArb, minOut: fc.oneof({ weight: 3, arbitrary: fc.constant(0n) }, { weight: 1, arbitrary: amountArb }) }).map(
     ({ pair, ...rest }): Instruction => ({ kind: "swap", assetIn: pair[0], assetOut: pair[1], ...rest }),
   ),
@@ -85,12 +88,22 @@ const txPlanArb = fc.record({
   nonceShift: fc.oneof({ weight: 8, arbitrary: fc.constant(0n) }, { weight: 1, arbitrary: fc.constantFrom(1n, -1n, U64_MAX) }),
   fee: fc.oneof({ weight: 10, arbitrary: fc.constantFrom(0n, 1n, 10n) }, { weight: 1, arbitrary: fc.constantFrom(2_000_000n, U64_MAX) }),
   instructions: fc.oneof({ weight: 12, arbitrary: fc.array(instructionArb, { minLength: 1, maxLength: 3 }) }, { weight: 1, arbitrary: fc.constant([]) }),
+  /** A system transaction (sender BRIDGE_ACCOUNT, fee 0) of deposit credits numbered from the state's next deposit plus `shift`. */
+  system: fc.oneof(
+    { weight: 4, arbitrary: fc.constant(undefined) },
+    { weight: 1, arbitrary: fc.record({ credits: fc.array(fc.record({ to: accountArb, amount: amountArb }), { minLength: 1, maxLength: 3 }), shift: fc.oneof({ weight: 4, arbitrary: fc.constant(0n) }, { weight: 1, arbitrary: fc.constantFrom(1n, -1n) }), fee: fc.oneof({ weight: 6, arbitrary: fc.constant(0n) }, { weight: 1, arbitrary: fc.constant(1n) }) }) },
+  ),
   /** Occasionally damage the bytes: drop the last n bytes, or flip byte i. */
   damage: fc.oneof({ weight: 12, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.record({ truncate: fc.integer({ min: 1, max: 8 }), flip: fc.nat(), bits: fc.integer({ min: 0, max: 255 }) }) }),
 });
 type TxPlan = typeof txPlanArb extends fc.Arbitrary<infer T> ? T : never;
 
 function encodePlan(ledger: LedgerState, plan: TxPlan): Uint8Array {
+  if (plan.system !== undefined) {
+    const first = ledger.committed.depositNext() + plan.system.shift;
+    const instructions: Instruction[] = plan.system.credits.map((credit, i) => ({ kind: "credit-deposit", sequence: first + BigInt(i) < 0n ? 0n : first + BigInt(i), to: credit.to, amount: credit.amount }));
+    return encodeTransaction({ sender: BRIDGE_ACCOUNT, nonce: ledger.committed.nonce(BRIDGE_ACCOUNT), fee: plan.system.fee, instructions, signature: new Uint8Array(0) });
+  }
   let nonce = ledger.committed.nonce(plan.sender) + plan.nonceShift;
   if (nonce < 0n) nonce = 0n;
   if (nonce > U64_MAX) nonce = U64_MAX;
@@ -120,7 +133,7 @@ function describeOutcome(outcome: StepOutcome): string {
 function expectSame(runner: StepRunner, w: StepWitness, tx: Uint8Array): number {
   const outcome = runner.verify(w.preRoot, w.postRoot, tx, w.bytes);
   if (!outcome.ok) throw new Error(`C step refused (TS status ${w.status}, ${w.entries.length} keys): ${describeOutcome(outcome)}`);
-  expect(STEP_STATUS_CODES[outcome.status], "status").toBe(w.status);
+  expect(stepStatusOf(outcome.status), "status").toBe(w.status);
   expect(outcome.failedInstruction, "failed instruction").toBe(w.failedInstruction);
   expect(outcome.admitted, "admitted").toBe(w.admitted);
   expect(outcome.postRoot).toEqual(w.postRoot);
@@ -157,6 +170,44 @@ describe("one-step proof: C executor against the TypeScript VM", () => {
     // The generator reaches successes and failures of many kinds.
     expect(statuses.get("ok") ?? 0).toBeGreaterThan(0);
     expect(statuses.size).toBeGreaterThan(5);
+  }, 1_800_000); // long runs (ASSET_SIM_PROPERTY_RUNS=400: about 5 minutes) must not hit the suite's timeout
+});
+
+describe("one-step proof: compute units", () => {
+  it("every kind alone fits the 200k default on a 1,000-holder state; 16 instructions fit 1.4M", () => {
+    const runner = new StepRunner();
+    const holders = [...Array(1000).keys()].map((i) => toHex(sha256(utf8(`osp-holder-${i}`))));
+    const ledger = genesisLedger(undefined, holders);
+    const nonces = new Map<string, bigint>();
+    const rows: string[] = [];
+    const step = (label: string, sender: string, instructions: Instruction[], limit: number): void => {
+      const nonce = nonces.get(sender) ?? 0n;
+      const fee = sender === BRIDGE_ACCOUNT ? 0n : 1n;
+      const tx = encodeTransaction({ sender, nonce, fee, instructions, signature: new Uint8Array(64) });
+      const w = buildStepWitness(ledger, ledger.committed, tx);
+      expect(w.status, label).toBe("ok");
+      const cu = expectSame(runner, w, tx);
+      expect(cu, label).toBeLessThan(limit);
+      rows.push(`| ${label} | ${w.entries.length} | ${w.bytes.length} | ${tx.length} | ${cu} |`);
+      nonces.set(sender, nonce + 1n);
+      ledger.commit(w.post);
+    };
+    step("create-asset", A0, [{ kind: "create-asset", asset: "NEWA", decimals: 6, mintAuthority: A0 }], 200_000);
+    step("mint", A0, [{ kind: "mint", asset: "USD", to: A2, amount: 500n }], 200_000);
+    step("transfer", A0, [{ kind: "transfer", asset: "USD", to: A1, amount: 700n }], 200_000);
+    step("burn", A0, [{ kind: "burn", asset: "USD", amount: 10n }], 200_000);
+    step("set-mint-authority", A1, [{ kind: "set-mint-authority", asset: "BTC", authority: A2 }], 200_000);
+    step("create-pool", A1, [{ kind: "create-pool", assetA: "USD", assetB: "BTC", feeBps: 30 }], 200_000);
+    step("add-liquidity", A0, [{ kind: "add-liquidity", assetA: "ASSET", assetB: "USD", amountA: 1_000n, amountB: 2_500n, minShares: 1n }], 200_000);
+    step("remove-liquidity", A0, [{ kind: "remove-liquidity", assetA: "USD", assetB: "ASSET", shares: 1_000n, minA: 0n, minB: 0n }], 200_000);
+    step("swap", A1, [{ kind: "swap", assetIn: "ASSET", assetOut: "USD", amountIn: 3_000n, minOut: 1n }], 200_000);
+    step("credit-deposit (system transaction)", BRIDGE_ACCOUNT, [{ kind: "credit-deposit", sequence: 0n, to: A0, amount: 5_000n }], 200_000);
+    step("withdraw", A0, [{ kind: "withdraw", recipient: A2, amount: 2_000n }], 200_000);
+    const swaps: Instruction[] = [...Array(16).keys()].map((i) => ({ kind: "swap", assetIn: i % 2 === 0 ? "ASSET" : "USD", assetOut: i % 2 === 0 ? "USD" : "ASSET", amountIn: 1_000n, minOut: 1n }));
+    step("16 swaps", A0, swaps, 1_400_000);
+    const deposits: Instruction[] = [...Array(16).keys()].map(() => ({ kind: "add-liquidity", assetA: "ASSET", assetB: "USD", amountA: 100n, amountB: 300n, minShares: 1n }));
+    step("16 add-liquidity", A0, deposits, 1_400_000);
+    process.stderr.write(`one-step compute units on a ${ledger.entryCount}-key state (litesvm 1.5):\n| step | keys | witness bytes | tx bytes | compute units |\n| --- | --- | --- | --- | --- |\n${rows.join("\n")}\n`);
   });
 });
 
@@ -199,34 +250,34 @@ describe("one-step proof: wrong witnesses and lying claims", () => {
     process.stderr.write(`one-step: a 3-instruction step on a ${ledger.entryCount}-key state: witness ${w.bytes.length} bytes (${w.entries.length} keys), ${transactions} staging transactions, ${outcome.computeUnits} compute units\n`);
   });
 
-  it("a tampered value is refused (StepWitnessValue 6117)", () => {
+  it("a tampered value is refused (StepWitnessValue 6317)", () => {
     const { tx, w } = scenario();
     const index = w.entries.findIndex((e) => e.key === stateKey.balance(A1, "USD"));
     const entries = w.entries.map((e, i) => (i === index ? { key: e.key, value: encodeStateValue(1_001n) } : e));
-    expect(errorOf(runner.verify(w.preRoot, w.postRoot, tx, encodeStepWitness(entries, w.multiproof)))).toBe(6117);
+    expect(errorOf(runner.verify(w.preRoot, w.postRoot, tx, encodeStepWitness(entries, w.multiproof)))).toBe(6317);
   });
 
-  it("a missing key is refused (StepWitnessMissingKey 6119)", () => {
+  it("a missing key is refused (StepWitnessMissingKey 6319)", () => {
     const { tx, w } = scenario();
     const entries = w.entries.filter((e) => e.key !== stateKey.balance(A1, "USD"));
-    expect(errorOf(runner.verify(w.preRoot, w.postRoot, tx, encodeStepWitness(entries, w.multiproof)))).toBe(6119);
+    expect(errorOf(runner.verify(w.preRoot, w.postRoot, tx, encodeStepWitness(entries, w.multiproof)))).toBe(6319);
   });
 
-  it("an extra key is refused (StepWitnessExtraKey 6120)", () => {
+  it("an extra key is refused (StepWitnessExtraKey 6320)", () => {
     const { ledger, tx, w } = scenario();
     const extra = stateKey.balance(A0, "BTC");
     const entries = [...w.entries, { key: extra, value: undefined }];
     const proof = ledger.committed.tree.multiproof(entries.map((e) => stateKeyBytes(e.key)), w.post.tree);
-    expect(errorOf(runner.verify(w.preRoot, w.postRoot, tx, encodeStepWitness(entries, proof)))).toBe(6120);
+    expect(errorOf(runner.verify(w.preRoot, w.postRoot, tx, encodeStepWitness(entries, proof)))).toBe(6320);
   });
 
-  it("a proof for another root is refused (StepProofRootMismatch 6102)", () => {
+  it("a proof for another root is refused (StepProofRootMismatch 6302)", () => {
     const { tx, w } = scenario();
     const other = genesisLedger([1n, 2n, 3n]).committed.root;
-    expect(errorOf(runner.verify(other, w.postRoot, tx, w.bytes))).toBe(6102);
+    expect(errorOf(runner.verify(other, w.postRoot, tx, w.bytes))).toBe(6302);
   });
 
-  it("a multiproof that leaves the subtree a delete moves unopened is refused (StepProofNeedsOpening 6104), never a wrong root", () => {
+  it("a multiproof that leaves the subtree a delete moves unopened is refused (StepProofNeedsOpening 6304), never a wrong root", () => {
     // Broken witness builder, built here: the multiproof made without the post-state, so nothing is opened.
     let caught = 0;
     for (let extra = 0; extra < 12; extra++) {
@@ -238,7 +289,7 @@ describe("one-step proof: wrong witnesses and lying claims", () => {
       const outcome = runner.verify(w.preRoot, w.postRoot, tx, encodeStepWitness(w.entries, unopened));
       if (outcome.ok) expect(outcome.postRoot).toEqual(w.postRoot);
       else {
-        expect(outcome.code).toBe(6104);
+        expect(outcome.code).toBe(6304);
         caught++;
       }
       expect(runner.verify(w.preRoot, w.postRoot, tx, w.bytes).ok).toBe(true);
@@ -246,7 +297,7 @@ describe("one-step proof: wrong witnesses and lying claims", () => {
     expect(caught).toBeGreaterThan(0);
   });
 
-  it("a post root from a broken VM (credits one unit too many) is caught (StepPostRootMismatch 6150)", () => {
+  it("a post root from a broken VM (credits one unit too many) is caught (StepPostRootMismatch 6350)", () => {
     const { ledger, tx, w } = scenario();
     // Broken VM built here: the honest execution, then one more USD unit to the recipient.
     const writer = ledger.begin(ledger.committed);
@@ -254,6 +305,6 @@ describe("one-step proof: wrong witnesses and lying claims", () => {
     writer.setBalance(A1, "USD", writer.balance(A1, "USD") + 1n);
     const lyingRoot = writer.finish(ledger.committed.height + 1).root;
     expect(lyingRoot).not.toEqual(w.postRoot);
-    expect(errorOf(runner.verify(w.preRoot, lyingRoot, tx, w.bytes))).toBe(6150);
+    expect(errorOf(runner.verify(w.preRoot, lyingRoot, tx, w.bytes))).toBe(6350);
   });
 });

@@ -22,6 +22,8 @@ const EVERY_INSTRUCTION: Instruction[] = [
   { kind: "add-liquidity", assetA: "ASSET", assetB: "USDC", amountA: 10n, amountB: 20n, minShares: 1n },
   { kind: "remove-liquidity", assetA: "ASSET", assetB: "USDC", shares: 3n, minA: 1n, minB: 2n },
   { kind: "swap", assetIn: "ASSET", assetOut: "USDC", amountIn: 100n, minOut: 90n },
+  { kind: "withdraw", recipient: B, amount: 250n },
+  { kind: "credit-deposit", sequence: 3n, to: B, amount: (1n << 64n) - 1n },
 ];
 
 const tx = (instructions: Instruction[], signature = new Uint8Array(64).fill(9)): Transaction => ({ sender: A, nonce: 7n, fee: 12n, instructions, signature });
@@ -39,6 +41,8 @@ const borshInstruction = {
     { struct: { addLiquidity: { struct: { assetA: "string", assetB: "string", amountA: "u64", amountB: "u64", minShares: "u64" } } } },
     { struct: { removeLiquidity: { struct: { assetA: "string", assetB: "string", shares: "u64", minA: "u64", minB: "u64" } } } },
     { struct: { swap: { struct: { assetIn: "string", assetOut: "string", amountIn: "u64", minOut: "u64" } } } },
+    { struct: { withdraw: { struct: { recipient: account, amount: "u64" } } } },
+    { struct: { creditDeposit: { struct: { sequence: "u64", to: account, amount: "u64" } } } },
   ],
 } as const;
 const borshTx = { struct: { sender: account, nonce: "u64", fee: "u64", instructions: { array: { type: borshInstruction } }, signature: { array: { type: "u8" } } } } as const;
@@ -65,6 +69,10 @@ function toBorshValue(t: Transaction): unknown {
         return { removeLiquidity: { assetA: i.assetA, assetB: i.assetB, shares: i.shares, minA: i.minA, minB: i.minB } };
       case "swap":
         return { swap: { assetIn: i.assetIn, assetOut: i.assetOut, amountIn: i.amountIn, minOut: i.minOut } };
+      case "withdraw":
+        return { withdraw: { recipient: hexBytes(i.recipient), amount: i.amount } };
+      case "credit-deposit":
+        return { creditDeposit: { sequence: i.sequence, to: hexBytes(i.to), amount: i.amount } };
     }
   });
   return { sender: hexBytes(t.sender), nonce: t.nonce, fee: t.fee, instructions: ins, signature: Array.from(t.signature) };
@@ -72,9 +80,9 @@ function toBorshValue(t: Transaction): unknown {
 
 describe("transaction codec", () => {
   it("round-trips every instruction kind", () => {
-    const bytes = encodeTransaction(tx(EVERY_INSTRUCTION.slice(0, 11)));
+    const bytes = encodeTransaction(tx(EVERY_INSTRUCTION));
     const decoded = decodeTransaction(bytes);
-    expect(decoded.instructions).toEqual(EVERY_INSTRUCTION.slice(0, 11));
+    expect(decoded.instructions).toEqual(EVERY_INSTRUCTION);
     expect({ sender: decoded.sender, nonce: decoded.nonce, fee: decoded.fee }).toEqual({ sender: A, nonce: 7n, fee: 12n });
     expect(decoded.size).toBe(bytes.length);
   });
@@ -107,8 +115,8 @@ describe("transaction codec", () => {
     ];
     const tagAt = 32 + 8 + 8 + 4;
     const unknownTag = good.slice();
-    unknownTag[tagAt] = 9;
-    cases.push(["unknown tag", unknownTag, /unknown instruction 9/]);
+    unknownTag[tagAt] = 11;
+    cases.push(["unknown tag", unknownTag, /unknown instruction 11/]);
     const optionAt = tagAt + 1 + 4 + 4 + 1; // tag, symbol length, "USDC", decimals
     const badOption = good.slice();
     badOption[optionAt] = 2;

@@ -249,24 +249,11 @@ static bool utf8_valid(const uint8_t *s, uint64_t len) {
 }
 
 static bool bytes_equal(const uint8_t *a, const uint8_t *b, uint64_t len) {
-  for (uint64_t index = 0; index < len; index++) {
-    if (a[index] != b[index]) {
-      return false;
-    }
-  }
-  return true;
+  return len == 0 || smt_memcmp(a, b, len) == 0;
 }
 
 static bool string_equal(const OspString *a, const OspString *b) {
-  if (a->len != b->len) {
-    return false;
-  }
-  for (uint64_t index = 0; index < a->len; index++) {
-    if (a->bytes[index] != b->bytes[index]) {
-      return false;
-    }
-  }
-  return true;
+  return a->len == b->len && bytes_equal(a->bytes, b->bytes, a->len);
 }
 
 /* Reads the UTF-16 code units of a valid UTF-8 string into units[0..64); returns their count. */
@@ -348,6 +335,8 @@ static bool symbol_valid(const OspString *s) {
 #define KIND_ADD_LIQUIDITY 6u
 #define KIND_REMOVE_LIQUIDITY 7u
 #define KIND_SWAP 8u
+#define KIND_WITHDRAW 9u
+#define KIND_CREDIT_DEPOSIT 10u
 
 /*
  * One decoded instruction (pointers into the transaction bytes):
@@ -357,7 +346,9 @@ static bool symbol_valid(const OspString *s) {
  * create-pool: first = assetA, second = assetB, small = feeBps;
  * add-liquidity: first, second, a = amountA, b = amountB, c = minShares;
  * remove-liquidity: first, second, a = shares, b = minA, c = minB;
- * swap: first = assetIn, second = assetOut, a = amountIn, b = minOut.
+ * swap: first = assetIn, second = assetOut, a = amountIn, b = minOut;
+ * withdraw: account = recipient, a = amount;
+ * credit-deposit: a = sequence, account = to, b = amount.
  */
 typedef struct {
   OspString first;
@@ -491,6 +482,15 @@ static void decode_instruction(OspReader *r, OspInstruction *ins) {
       ins->a = reader_u64(r);
       ins->b = reader_u64(r);
       return;
+    case KIND_WITHDRAW:
+      ins->account = reader_take(r, 32);
+      ins->a = reader_u64(r);
+      return;
+    case KIND_CREDIT_DEPOSIT:
+      ins->a = reader_u64(r);
+      ins->account = reader_take(r, 32);
+      ins->b = reader_u64(r);
+      return;
     default:
       r->failed = true;
       return;
@@ -594,6 +594,24 @@ static void key_shares(OspKey *key, const OspString *x, const OspString *y, cons
   key_account(key, account);
 }
 
+/* w:<sequence as 16 lowercase hex digits> */
+static void key_withdrawal(OspKey *key, uint64_t sequence) {
+  key_start(key, 'w');
+  for (uint64_t shift = 64; shift > 0; shift -= 4) {
+    uint8_t digit = (uint8_t)((sequence >> (shift - 4)) & 0x0fu);
+    key_byte(key, (uint8_t)(digit < 10 ? '0' + digit : 'a' + digit - 10));
+  }
+}
+
+/* x:deposit-next or x:withdrawal-next */
+static void key_counter(OspKey *key, bool deposit) {
+  key_start(key, 'x');
+  const char *name = deposit ? "deposit-next" : "withdrawal-next";
+  for (uint64_t index = 0; name[index] != 0; index++) {
+    key_byte(key, (uint8_t)name[index]);
+  }
+}
+
 /* ---------------------------------------------------------------- the state overlay */
 
 /* One witness entry: its key, its value before the transaction, now, and at the revert mark. */
@@ -627,10 +645,7 @@ static OspEntry *state_entry(OspState *state, const OspKey *key) {
   for (uint64_t index = 0; index < state->count; index++) {
     OspEntry *entry = &state->entries[index];
     if (entry->key_len == key->len) {
-      bool same = true;
-      for (uint64_t k = 0; k < key->len && same; k++) {
-        same = entry->key[k] == key->bytes[k];
-      }
+      bool same = bytes_equal(entry->key, key->bytes, key->len);
       if (same) {
         entry->touched = true;
         return entry;
@@ -785,6 +800,19 @@ static void state_set_pool(OspState *state, const OspKey *key, const OspPool *po
   entry->current[at + 24] = (uint8_t)pool->fee_bps;
   entry->current[at + 25] = (uint8_t)(pool->fee_bps >> 8);
   entry->current_len = (uint8_t)(at + 26);
+  entry->current_present = true;
+}
+
+/* A withdrawal record: recipient [u8; 32] | amount u64. */
+static void state_set_withdrawal(OspState *state, const OspKey *key, const uint8_t *recipient,
+                                 uint64_t amount) {
+  OspEntry *entry = state_entry(state, key);
+  if (entry == NULL) {
+    return;
+  }
+  sol_memcpy_(entry->current, recipient, 32);
+  borsh_write_u64(entry->current + 32, amount);
+  entry->current_len = 40;
   entry->current_present = true;
 }
 
@@ -1259,6 +1287,103 @@ static uint64_t op_swap(OspState *state, const uint8_t *sender, const OspInstruc
   return OSP_STATUS_OK;
 }
 
+/* The bridged asset (types.ts BRIDGED_ASSET, BRIDGED_ASSET_DECIMALS). */
+#define OSP_BRIDGED_DECIMALS 9u
+
+static void bridged_asset(OspString *out, uint8_t *bytes) {
+  bytes[0] = 'S';
+  bytes[1] = 'O';
+  bytes[2] = 'L';
+  string_of(out, bytes, 3);
+}
+
+/* withdraw */
+static uint64_t op_withdraw(OspState *state, const uint8_t *sender, const OspInstruction *ins) {
+  if (ins->a == 0) {
+    return OSP_STATUS_INVALID_INSTRUCTION;
+  }
+  uint8_t sol_bytes[3];
+  OspString sol;
+  bridged_asset(&sol, sol_bytes);
+  OspKey asset_key;
+  OspAsset asset;
+  key_asset(&asset_key, &sol);
+  if (!state_get_asset(state, &asset_key, &asset)) {
+    return OSP_STATUS_UNKNOWN_ASSET;
+  }
+  OspKey balance_key;
+  key_balance(&balance_key, sender, &sol);
+  uint64_t balance = state_get_u64(state, &balance_key);
+  if (balance < ins->a) {
+    return OSP_STATUS_INSUFFICIENT_BALANCE;
+  }
+  OspKey next_key;
+  key_counter(&next_key, false);
+  uint64_t sequence = state_get_u64(state, &next_key);
+  if (sequence == OSP_U64_MAX) {
+    return OSP_STATUS_OVERFLOW;
+  }
+  if (asset.supply < ins->a) {
+    state_invariant_broken(state);
+    return OSP_STATUS_OK;
+  }
+  asset.supply -= ins->a;
+  state_set_asset(state, &asset_key, &asset);
+  state_set_u64(state, &balance_key, balance - ins->a);
+  OspKey record_key;
+  key_withdrawal(&record_key, sequence);
+  state_set_withdrawal(state, &record_key, ins->account, ins->a);
+  state_set_u64(state, &next_key, sequence + 1);
+  return OSP_STATUS_OK;
+}
+
+/* creditDeposit */
+static uint64_t op_credit_deposit(OspState *state, const uint8_t *sender, const OspInstruction *ins) {
+  if (ins->b == 0) {
+    return OSP_STATUS_INVALID_INSTRUCTION;
+  }
+  if (!pubkey_is_zero(sender)) {
+    return OSP_STATUS_UNAUTHORIZED;
+  }
+  OspKey next_key;
+  key_counter(&next_key, true);
+  uint64_t next = state_get_u64(state, &next_key);
+  if (ins->a != next) {
+    return OSP_STATUS_BAD_DEPOSIT_SEQUENCE;
+  }
+  if (next == OSP_U64_MAX) {
+    return OSP_STATUS_OVERFLOW;
+  }
+  uint8_t sol_bytes[3];
+  OspString sol;
+  bridged_asset(&sol, sol_bytes);
+  OspKey asset_key;
+  OspAsset asset;
+  key_asset(&asset_key, &sol);
+  if (!state_get_asset(state, &asset_key, &asset)) {
+    sol_memset_(&asset, 0, sizeof(asset));
+    sol_memcpy_(asset.symbol, sol_bytes, 3);
+    asset.symbol_len = 3;
+    asset.decimals = OSP_BRIDGED_DECIMALS;
+    asset.has_authority = false;
+    asset.supply = 0;
+  }
+  if (asset.supply > OSP_U64_MAX - ins->b) {
+    return OSP_STATUS_OVERFLOW;
+  }
+  OspKey balance_key;
+  key_balance(&balance_key, ins->account, &sol);
+  uint64_t balance = state_get_u64(state, &balance_key);
+  if (balance > OSP_U64_MAX - ins->b) {
+    return OSP_STATUS_OVERFLOW;
+  }
+  asset.supply += ins->b;
+  state_set_asset(state, &asset_key, &asset);
+  state_set_u64(state, &balance_key, balance + ins->b);
+  state_set_u64(state, &next_key, next + 1);
+  return OSP_STATUS_OK;
+}
+
 /* executeInstruction */
 static uint64_t op_execute(OspState *state, const uint8_t *sender, const OspInstruction *ins) {
   switch (ins->kind) {
@@ -1280,6 +1405,10 @@ static uint64_t op_execute(OspState *state, const uint8_t *sender, const OspInst
       return op_remove_liquidity(state, sender, ins);
     case KIND_SWAP:
       return op_swap(state, sender, ins);
+    case KIND_WITHDRAW:
+      return op_withdraw(state, sender, ins);
+    case KIND_CREDIT_DEPOSIT:
+      return op_credit_deposit(state, sender, ins);
     default:
       return OSP_STATUS_INVALID_INSTRUCTION;
   }
@@ -1300,6 +1429,26 @@ static void run_transaction(OspState *state, const OspTransaction *tx, OspResult
   if (tx->count == 0 || tx->count > OSP_INSTRUCTIONS_MAX || tx->nonce == OSP_U64_MAX) {
     out->status = OSP_STATUS_INVALID_INSTRUCTION;
     return;
+  }
+  if (pubkey_is_zero(tx->sender)) {
+    /* A system transaction (sender BRIDGE_ACCOUNT): no fee, only the next deposit credits. */
+    if (tx->fee != 0) {
+      out->status = OSP_STATUS_INVALID_INSTRUCTION;
+      return;
+    }
+    OspKey next_key;
+    key_counter(&next_key, true);
+    uint64_t next = state_get_u64(state, &next_key);
+    bool past_end = false; /* next went past 2^64 - 1: no u64 sequence can match */
+    for (uint64_t index = 0; index < tx->count; index++) {
+      const OspInstruction *ins = &tx->instructions[index];
+      if (ins->kind != KIND_CREDIT_DEPOSIT || past_end || ins->a != next) {
+        out->status = OSP_STATUS_BAD_DEPOSIT_SEQUENCE;
+        return;
+      }
+      past_end = next == OSP_U64_MAX;
+      next++;
+    }
   }
   OspKey nonce_key;
   key_nonce(&nonce_key, tx->sender);
@@ -1352,8 +1501,11 @@ static bool value_well_formed(const uint8_t *key, uint64_t key_len, const uint8_
   if (key_len < 2 || key[1] != ':') {
     return false;
   }
-  if (key[0] == 'n' || key[0] == 'b' || key[0] == 's') {
+  if (key[0] == 'n' || key[0] == 'b' || key[0] == 's' || key[0] == 'x') {
     return len == 8;
+  }
+  if (key[0] == 'w') {
+    return len == 40;
   }
   if (key[0] == 'a') {
     OspAsset asset;

@@ -28,7 +28,9 @@
  * - malformed (tx-codec's decodeTransaction would throw): a no-op, status
  *   OSP_STATUS_MALFORMED;
  * - inadmissible (execute.ts admissionError: no instructions, nonce 2^64-1,
- *   wrong nonce, fee not payable): a no-op, status of that error;
+ *   a system transaction (sender 32 zero bytes) with a fee or with anything
+ *   but the next deposit credits, wrong nonce, fee not payable): a no-op,
+ *   status of that error;
  * - otherwise the fee is burned and the nonce incremented, and the
  *   instructions run atomically: status OSP_STATUS_OK, or the first failing
  *   instruction's code and index with every instruction's writes reverted.
@@ -59,8 +61,10 @@
 #define OSP_STATUS_POOL_EXISTS 11u
 #define OSP_STATUS_INSUFFICIENT_LIQUIDITY 12u
 #define OSP_STATUS_INVALID_INSTRUCTION 13u
-/* The bytes are not a transaction (decodeTransaction throws WireDecodeError). */
-#define OSP_STATUS_MALFORMED 14u
+#define OSP_STATUS_BAD_DEPOSIT_SEQUENCE 14u
+/* The bytes are not a transaction (decodeTransaction throws WireDecodeError); apart from the
+ * VmErrorCode numbers so that codes the VM adds later keep their order. */
+#define OSP_STATUS_MALFORMED 255u
 
 /* Most witness entries (state keys one transaction may touch). */
 #define OSP_KEYS_MAX 48u

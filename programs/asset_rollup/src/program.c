@@ -9,6 +9,7 @@
  *   rent.h           the rent-exempt minimum without floating point
  *   accounts.c       account layouts, checks, PDA creation
  *   instructions.c   the instruction handlers
+ *   bridge.h/.c      the bridge: deposit, finalize_withdrawal (smt.c's proofs)
  *   smt.h / smt.c    sparse Merkle multiproofs, batch data proofs
  *   one_step.h / .c  the AssetVM one-step executor (fraud proofs)
  *   step_instruction.c  verify_step
@@ -19,6 +20,7 @@
  * account fields read byte by byte.
  */
 #include "instructions.c"
+#include "bridge.c"
 #include "step_instruction.c"
 
 /* sha256("global:<name>")[..8] read as little-endian u64 (idl.json "discriminator"). */
@@ -30,6 +32,9 @@
 #define DISCRIMINATOR_PAUSE_POSTING 0x26dbe8d9bfd7eb6cull
 #define DISCRIMINATOR_RESUME_POSTING 0xf66587b8c380e5c4ull
 #define DISCRIMINATOR_SET_VERSION 0x3537a67ebc1fd737ull
+
+#define DISCRIMINATOR_DEPOSIT 0xb6f2e15289c623f2ull
+#define DISCRIMINATOR_FINALIZE_WITHDRAWAL 0xe8a4bac944ce57b2ull
 
 #define DISCRIMINATOR_SIZE 8u
 
@@ -100,6 +105,26 @@ static uint64_t process_instruction(SolParameters *params) {
     }
     return process_set_version(params, arguments);
   }
+  if (discriminator == DISCRIMINATOR_DEPOSIT) {
+    LOG_LITERAL("Instruction: Deposit");
+    if (!arguments_have_size(params, DEPOSIT_ARGS_SIZE)) {
+      return ERROR_INVALID_INSTRUCTION_DATA;
+    }
+    return process_deposit(params, arguments);
+  }
+  if (discriminator == DISCRIMINATOR_FINALIZE_WITHDRAWAL) {
+    LOG_LITERAL("Instruction: FinalizeWithdrawal");
+    /* The fixed arguments, then the siblings: a u32 count and 32 bytes each. */
+    uint64_t size = params->data_len - DISCRIMINATOR_SIZE;
+    if (size < FINALIZE_WITHDRAWAL_FIXED_ARGS_SIZE) {
+      return ERROR_INVALID_INSTRUCTION_DATA;
+    }
+    uint64_t siblings = borsh_read_u32(arguments + FINALIZE_WITHDRAWAL_FIXED_ARGS_SIZE - 4);
+    if (siblings > WITHDRAWAL_PROOF_SIBLINGS_MAX || size != FINALIZE_WITHDRAWAL_FIXED_ARGS_SIZE + 32 * siblings) {
+      return ERROR_INVALID_INSTRUCTION_DATA;
+    }
+    return process_finalize_withdrawal(params, arguments);
+  }
   if (discriminator == DISCRIMINATOR_VERIFY_STEP) {
     LOG_LITERAL("Instruction: VerifyStep");
     return process_verify_step(params, arguments, params->data_len - DISCRIMINATOR_SIZE);
@@ -116,6 +141,7 @@ uint64_t entrypoint(const uint8_t *input) {
   uint64_t result = process_instruction(&params);
   if (result != SUCCESS) {
     log_error(result);
+    log_bridge_error(result);
     log_step_error(result);
   }
   return result;

@@ -16,6 +16,15 @@ typedef struct {
 } SmtSlice;
 
 extern uint64_t sol_sha256(const SmtSlice *slices, uint64_t count, uint8_t *result);
+/* memcmp as a syscall: *result < 0, 0, > 0 as memcmp's (10 compute units against ~150 for a 32-byte loop). */
+extern void sol_memcmp_(const void *a, const void *b, uint64_t n, int32_t *result);
+
+/* memcmp of n bytes through the syscall. */
+static int32_t smt_memcmp(const void *a, const void *b, uint64_t n) {
+  int32_t result = 0;
+  sol_memcmp_(a, b, n, &result);
+  return result;
+}
 
 #define SMT_LEAF_DOMAIN 0x00u
 #define SMT_INTERNAL_DOMAIN 0x01u
@@ -66,36 +75,25 @@ static uint64_t smt_bit(const uint8_t *path, uint64_t index) {
   return (uint64_t)((path[index >> 3] >> (7u - (index & 7u))) & 1u);
 }
 
+/* Byte loops cost about 5 instructions a byte on this target; the memory syscalls cost about 10 units a call. */
 static void smt_copy32(uint8_t *target, const uint8_t *source) {
-  for (uint64_t index = 0; index < SMT_HASH_BYTES; index++) {
-    target[index] = source[index];
-  }
+  sol_memcpy_(target, source, SMT_HASH_BYTES);
 }
 
 static bool smt_equal32(const uint8_t *a, const uint8_t *b) {
-  uint8_t difference = 0;
-  for (uint64_t index = 0; index < SMT_HASH_BYTES; index++) {
-    difference |= (uint8_t)(a[index] ^ b[index]);
-  }
-  return difference == 0;
+  return smt_memcmp(a, b, SMT_HASH_BYTES) == 0;
 }
 
 static bool smt_is_zero32(const uint8_t *a) {
-  uint8_t any = 0;
-  for (uint64_t index = 0; index < SMT_HASH_BYTES; index++) {
-    any |= a[index];
-  }
-  return any == 0;
+  uint8_t zero[32];
+  sol_memset_(zero, 0, SMT_HASH_BYTES);
+  return smt_memcmp(a, zero, SMT_HASH_BYTES) == 0;
 }
 
 /* -1, 0 or 1 as a is below, equal to or above b in byte (= bit) order. */
 static int smt_compare32(const uint8_t *a, const uint8_t *b) {
-  for (uint64_t index = 0; index < SMT_HASH_BYTES; index++) {
-    if (a[index] != b[index]) {
-      return a[index] < b[index] ? -1 : 1;
-    }
-  }
-  return 0;
+  int32_t result = smt_memcmp(a, b, SMT_HASH_BYTES);
+  return result < 0 ? -1 : (result > 0 ? 1 : 0);
 }
 
 /* Number of leading bits a and b share (0..256). */

@@ -34,10 +34,10 @@ extern void sol_set_return_data(const uint8_t *data, uint64_t len);
 /* sha256("global:verify_step")[..8] as a little-endian u64 (idl.json). */
 #define DISCRIMINATOR_VERIFY_STEP 0x966e152e520aa297ull
 
-/* Custom error codes: 6100 + the osp_execute code (1..21), and the mismatch. */
-#define STEP_ERROR_BASE 6100u
-#define STEP_POST_ROOT_MISMATCH 6150u
-#define STEP_INVALID_DATA 6151u
+/* Custom error codes: 6300 + the osp_execute code (1..21), and the mismatch. */
+#define STEP_ERROR_BASE 6300u
+#define STEP_POST_ROOT_MISMATCH 6350u
+#define STEP_INVALID_DATA 6351u
 
 /* Size of the upgradeable loader's buffer header (UpgradeableLoaderState::size_of_buffer_metadata). */
 #define STEP_LOADER_BUFFER_HEADER 37u
@@ -112,59 +112,59 @@ static uint64_t process_verify_step(SolParameters *params, const uint8_t *argume
 static void log_step_error(uint64_t code) {
   switch (code) {
     case STEP_ERROR_BASE + SMT_ERR_MALFORMED:
-      LOG_LITERAL(STEP_ANCHOR_PREFIX "StepProofMalformed. Error Number: 6101. Error Message: "
+      LOG_LITERAL(STEP_ANCHOR_PREFIX "StepProofMalformed. Error Number: 6301. Error Message: "
                                      "The witness multiproof does not parse.");
       break;
     case STEP_ERROR_BASE + SMT_ERR_ROOT_MISMATCH:
-      LOG_LITERAL(STEP_ANCHOR_PREFIX "StepProofRootMismatch. Error Number: 6102. Error Message: "
+      LOG_LITERAL(STEP_ANCHOR_PREFIX "StepProofRootMismatch. Error Number: 6302. Error Message: "
                                      "The witness multiproof does not hash to the pre-state root.");
       break;
     case STEP_ERROR_BASE + SMT_ERR_NOT_COVERED:
-      LOG_LITERAL(STEP_ANCHOR_PREFIX "StepKeyNotCovered. Error Number: 6103. Error Message: "
+      LOG_LITERAL(STEP_ANCHOR_PREFIX "StepKeyNotCovered. Error Number: 6303. Error Message: "
                                      "A witness key is not covered by the multiproof.");
       break;
     case STEP_ERROR_BASE + SMT_ERR_NEEDS_OPENING:
-      LOG_LITERAL(STEP_ANCHOR_PREFIX "StepProofNeedsOpening. Error Number: 6104. Error Message: "
+      LOG_LITERAL(STEP_ANCHOR_PREFIX "StepProofNeedsOpening. Error Number: 6304. Error Message: "
                                      "The writes need a subtree the multiproof leaves opaque.");
       break;
     case STEP_ERROR_BASE + SMT_ERR_OUT_OF_MEMORY:
-      LOG_LITERAL(STEP_ANCHOR_PREFIX "StepOutOfMemory. Error Number: 6105. Error Message: "
+      LOG_LITERAL(STEP_ANCHOR_PREFIX "StepOutOfMemory. Error Number: 6305. Error Message: "
                                      "The witness needs more heap than the program has.");
       break;
     case STEP_ERROR_BASE + SMT_ERR_ORDER:
-      LOG_LITERAL(STEP_ANCHOR_PREFIX "StepProofOrder. Error Number: 6106. Error Message: "
+      LOG_LITERAL(STEP_ANCHOR_PREFIX "StepProofOrder. Error Number: 6306. Error Message: "
                                      "Multiproof items out of order or overlapping.");
       break;
     case STEP_ERROR_BASE + OSP_ERR_WITNESS_MALFORMED:
-      LOG_LITERAL(STEP_ANCHOR_PREFIX "StepWitnessMalformed. Error Number: 6116. Error Message: "
+      LOG_LITERAL(STEP_ANCHOR_PREFIX "StepWitnessMalformed. Error Number: 6316. Error Message: "
                                      "The witness does not parse.");
       break;
     case STEP_ERROR_BASE + OSP_ERR_WITNESS_VALUE:
-      LOG_LITERAL(STEP_ANCHOR_PREFIX "StepWitnessValue. Error Number: 6117. Error Message: "
+      LOG_LITERAL(STEP_ANCHOR_PREFIX "StepWitnessValue. Error Number: 6317. Error Message: "
                                      "A witness value differs from the pre-state.");
       break;
     case STEP_ERROR_BASE + OSP_ERR_WITNESS_ENCODING:
-      LOG_LITERAL(STEP_ANCHOR_PREFIX "StepWitnessEncoding. Error Number: 6118. Error Message: "
+      LOG_LITERAL(STEP_ANCHOR_PREFIX "StepWitnessEncoding. Error Number: 6318. Error Message: "
                                      "A witness value does not decode.");
       break;
     case STEP_ERROR_BASE + OSP_ERR_WITNESS_MISSING_KEY:
-      LOG_LITERAL(STEP_ANCHOR_PREFIX "StepWitnessMissingKey. Error Number: 6119. Error Message: "
+      LOG_LITERAL(STEP_ANCHOR_PREFIX "StepWitnessMissingKey. Error Number: 6319. Error Message: "
                                      "The transaction touches a key the witness lacks.");
       break;
     case STEP_ERROR_BASE + OSP_ERR_WITNESS_EXTRA_KEY:
-      LOG_LITERAL(STEP_ANCHOR_PREFIX "StepWitnessExtraKey. Error Number: 6120. Error Message: "
+      LOG_LITERAL(STEP_ANCHOR_PREFIX "StepWitnessExtraKey. Error Number: 6320. Error Message: "
                                      "The witness holds a key the transaction does not touch.");
       break;
     case STEP_ERROR_BASE + OSP_ERR_INVARIANT:
-      LOG_LITERAL(STEP_ANCHOR_PREFIX "StepInvariantBroken. Error Number: 6121. Error Message: "
+      LOG_LITERAL(STEP_ANCHOR_PREFIX "StepInvariantBroken. Error Number: 6321. Error Message: "
                                      "The pre-state breaks a ledger invariant.");
       break;
     case STEP_POST_ROOT_MISMATCH:
-      LOG_LITERAL(STEP_ANCHOR_PREFIX "StepPostRootMismatch. Error Number: 6150. Error Message: "
+      LOG_LITERAL(STEP_ANCHOR_PREFIX "StepPostRootMismatch. Error Number: 6350. Error Message: "
                                      "The computed post-state root differs from the claimed one.");
       break;
     case STEP_INVALID_DATA:
-      LOG_LITERAL(STEP_ANCHOR_PREFIX "StepInvalidData. Error Number: 6151. Error Message: "
+      LOG_LITERAL(STEP_ANCHOR_PREFIX "StepInvalidData. Error Number: 6351. Error Message: "
                                      "verify_step data or witness buffer does not parse.");
       break;
     default:

@@ -21,6 +21,11 @@
  * - each instruction checks its own fields first, then that what it names
  *   exists, then authority, then amounts against the state, and last the
  *   u64 bound of every value it would write;
+ * - the bridge: a system transaction (sender 32 zero bytes, empty signature) has fee 0 and only
+ *   deposit credits numbered from the next deposit sequence up ("bad-deposit-sequence" otherwise,
+ *   inadmissible); a credit from anyone else is "unauthorized"; a credit mints the bridged asset
+ *   SOL (created with decimals 9 and no authority at the first credit) to its recipient; a
+ *   withdrawal burns SOL and records `{ recipient, amount }` under the next withdrawal number;
  * - pools: the first deposit mints isqrt(a * b) shares and takes both
  *   amounts; later deposits mint min(a * T / rA, b * T / rB) shares and take
  *   ceil(shares * r / T) of each; a withdrawal pays floor(shares * r / T);
@@ -43,6 +48,9 @@ const POOL_FEE_LIMIT_BPS = 1000;
 const BPS_WHOLE = 10_000n;
 const SYMBOL = /^[A-Z][A-Z0-9]{0,11}$/;
 const ACCOUNT = /^[0-9a-f]{64}$/;
+/** The bridged asset and the sender of system transactions (bridge deposit credits). */
+const BRIDGED = "SOL";
+const SYSTEM_SENDER = "0".repeat(64);
 
 /** A comparable picture of a ledger: zero balances, nonces and shares are absent. */
 export interface LedgerSnapshot {
@@ -55,6 +63,10 @@ export interface LedgerSnapshot {
   readonly pools: ReadonlyMap<string, PoolState>;
   /** `poolId:account` -> shares (non-zero only) */
   readonly shares: ReadonlyMap<string, bigint>;
+  /** Withdrawal sequence number -> what it pays on the L1. */
+  readonly withdrawals: ReadonlyMap<bigint, { readonly recipient: AccountId; readonly amount: bigint }>;
+  /** The next deposit sequence number to credit. */
+  readonly depositNext: bigint;
 }
 
 /** What the model says one admissible transaction did. */
@@ -101,6 +113,8 @@ export class LedgerModel {
   private readonly assets = new Map<AssetSymbol, AssetInfo>();
   private readonly pools = new Map<string, PoolState>();
   private readonly shares = new Map<string, bigint>();
+  /** Bridge counters and records: `deposit-next`, `withdrawal-next`, and a withdrawal per decimal sequence number. */
+  private readonly bridge = new Map<string, bigint | { readonly recipient: AccountId; readonly amount: bigint }>();
   /** Undo log of the running transaction's instructions: [map, key, previous value]. */
   private undo: [Map<string, unknown>, string, unknown][] = [];
   private delta = new Map<AssetSymbol, bigint>();
@@ -140,6 +154,14 @@ export class LedgerModel {
     if (tx.instructions.length < 1 || tx.instructions.length > INSTRUCTIONS_MAX) return "invalid-instruction";
     if (tx.fee < 0n || tx.fee > U64_LIMIT) return "invalid-instruction";
     if (tx.nonce < 0n || tx.nonce > U64_LIMIT - 1n) return "invalid-instruction";
+    if (tx.sender === SYSTEM_SENDER) {
+      if (tx.fee !== 0n) return "invalid-instruction";
+      const first = this.counter("deposit-next");
+      for (let i = 0; i < tx.instructions.length; i++) {
+        const ins = tx.instructions[i]!;
+        if (ins.kind !== "credit-deposit" || ins.sequence !== first + BigInt(i)) return "bad-deposit-sequence";
+      }
+    }
     if (tx.nonce !== (this.nonces.get(tx.sender) ?? 0n)) return "bad-nonce";
     if (this.balance(tx.sender, FEE_ASSET) < tx.fee) return "insufficient-fee";
     return undefined;
@@ -180,7 +202,21 @@ export class LedgerModel {
 
   /** A copy of the ledger, for comparison. */
   snapshot(): LedgerSnapshot {
-    return { nonces: new Map(this.nonces), balances: new Map(this.balances), assets: new Map(this.assets), pools: new Map(this.pools), shares: new Map(this.shares) };
+    const withdrawals = new Map<bigint, { recipient: AccountId; amount: bigint }>();
+    for (const [key, value] of this.bridge) if (typeof value !== "bigint") withdrawals.set(BigInt(key), value);
+    return {
+      nonces: new Map(this.nonces),
+      balances: new Map(this.balances),
+      assets: new Map(this.assets),
+      pools: new Map(this.pools),
+      shares: new Map(this.shares),
+      withdrawals,
+      depositNext: this.counter("deposit-next"),
+    };
+  }
+
+  private counter(name: "deposit-next" | "withdrawal-next"): bigint {
+    return (this.bridge.get(name) as bigint | undefined) ?? 0n;
   }
 
   // ------------------------------------------------------------ state access with undo
@@ -238,7 +274,45 @@ export class LedgerModel {
         return this.removeLiquidity(sender, ins);
       case "swap":
         return this.swap(sender, ins);
+      case "withdraw":
+        return this.withdraw(sender, ins);
+      case "credit-deposit":
+        return this.creditDeposit(sender, ins);
     }
+  }
+
+  private withdraw(sender: AccountId, ins: Of<"withdraw">): void {
+    this.require(ACCOUNT.test(ins.recipient), "invalid-instruction");
+    this.require(ins.amount >= 1n && ins.amount <= U64_LIMIT, "invalid-instruction");
+    const info = this.known(BRIDGED);
+    const balance = this.balance(sender, BRIDGED);
+    this.require(balance >= ins.amount, "insufficient-balance");
+    const sequence = this.counter("withdrawal-next");
+    this.require(sequence < U64_LIMIT, "overflow");
+    this.write(this.assets, BRIDGED, { ...info, supply: info.supply - ins.amount });
+    this.setBalance(sender, BRIDGED, balance - ins.amount);
+    this.write(this.bridge, sequence.toString(), { recipient: ins.recipient, amount: ins.amount });
+    this.write(this.bridge, "withdrawal-next", sequence + 1n);
+    this.addDelta(BRIDGED, -ins.amount);
+  }
+
+  private creditDeposit(sender: AccountId, ins: Of<"credit-deposit">): void {
+    this.require(ACCOUNT.test(ins.to), "invalid-instruction");
+    this.require(ins.amount >= 1n && ins.amount <= U64_LIMIT, "invalid-instruction");
+    this.require(ins.sequence >= 0n && ins.sequence <= U64_LIMIT, "invalid-instruction");
+    this.require(sender === SYSTEM_SENDER, "unauthorized");
+    const next = this.counter("deposit-next");
+    this.require(ins.sequence === next, "bad-deposit-sequence");
+    this.require(next < U64_LIMIT, "overflow");
+    const info = this.assets.get(BRIDGED) ?? { symbol: BRIDGED, decimals: 9, mintAuthority: null, supply: 0n };
+    const supply = info.supply + ins.amount;
+    const balance = this.balance(ins.to, BRIDGED) + ins.amount;
+    this.require(supply <= U64_LIMIT, "overflow");
+    this.require(balance <= U64_LIMIT, "overflow");
+    this.write(this.assets, BRIDGED, { ...info, supply });
+    this.setBalance(ins.to, BRIDGED, balance);
+    this.write(this.bridge, "deposit-next", next + 1n);
+    this.addDelta(BRIDGED, ins.amount);
   }
 
   private require(condition: boolean, code: VmErrorCode): void {
@@ -432,5 +506,8 @@ export function diffSnapshots(model: LedgerSnapshot, other: LedgerSnapshot, limi
   compare("asset", model.assets, other.assets, (x, y) => x.symbol === y.symbol && x.decimals === y.decimals && x.mintAuthority === y.mintAuthority && x.supply === y.supply);
   compare("pool", model.pools, other.pools, (x, y) => x.assetA === y.assetA && x.assetB === y.assetB && x.reserveA === y.reserveA && x.reserveB === y.reserveB && x.totalShares === y.totalShares && x.feeBps === y.feeBps);
   compare("shares", model.shares, other.shares, eq);
+  const byNumber = (m: LedgerSnapshot["withdrawals"]): ReadonlyMap<string, { readonly recipient: AccountId; readonly amount: bigint }> => new Map([...m].map(([k, v]) => [k.toString(), v]));
+  compare("withdrawal", byNumber(model.withdrawals), byNumber(other.withdrawals), (x, y) => x.recipient === y.recipient && x.amount === y.amount);
+  if (out.length < limit && model.depositNext !== other.depositNext) out.push(`next deposit: reference ${model.depositNext}, validator ${other.depositNext}`);
   return out;
 }

@@ -38,7 +38,7 @@ import { createSharedWork, type SharedWork } from "../../sequencer/shared-work.j
 import { sharingCheckOf, type SharingCheck } from "../../sim/run-memo.js";
 import type { LedgerSnapshot } from "../../check/models/ledger-model.js";
 import type { LedgerState } from "../../vm/ledger-state.js";
-import type { AssetInfo, PoolState } from "../../vm/types.js";
+import type { AssetInfo, PoolState, WithdrawalRecord } from "../../vm/types.js";
 import { emptyPayloadAfter } from "../../sequencer/byzantine-payload.js";
 import type { Node, NodeId } from "../../sim/node.js";
 import type { RollupScenario, Scenario } from "../scenario-shape.js";
@@ -343,6 +343,8 @@ export function committedSnapshot(ledger: LedgerState): LedgerSnapshot {
   const assets = new Map<string, AssetInfo>();
   const pools = new Map<string, PoolState>();
   const shares = new Map<string, bigint>();
+  const withdrawals = new Map<bigint, WithdrawalRecord>();
+  let depositNext = 0n;
   for (const [key, value] of ledger.committed.writes) {
     if (value === undefined) continue;
     const rest = key.slice(2);
@@ -351,9 +353,11 @@ export function committedSnapshot(ledger: LedgerState): LedgerSnapshot {
     else if (key.startsWith("a:")) assets.set(rest, value as AssetInfo);
     else if (key.startsWith("p:")) pools.set(rest, value as PoolState);
     else if (key.startsWith("s:")) shares.set(rest, value as bigint);
-    else throw new Error(`committedSnapshot: unknown state key ${key}`);
+    else if (key.startsWith("w:")) withdrawals.set(BigInt(`0x${rest}`), value as WithdrawalRecord);
+    else if (key === "x:deposit-next") depositNext = value as bigint;
+    else if (key !== "x:withdrawal-next") throw new Error(`committedSnapshot: unknown state key ${key}`);
   }
-  return { nonces, balances, assets, pools, shares };
+  return { nonces, balances, assets, pools, shares, withdrawals, depositNext };
 }
 
 /**

@@ -4,7 +4,7 @@
  * language is described in `docs/script-grammar.md`; {@link formatInstruction}
  * prints an instruction back in it.
  */
-import type { AccountId, Instruction } from "../types.js";
+import { BRIDGED_ASSET, type AccountId, type Instruction } from "../types.js";
 import { parseScript } from "./parser.js";
 
 export { ScriptError } from "./errors.js";
@@ -41,7 +41,9 @@ export function compileScript(source: string, ctx: ScriptContext): Instruction[]
  * @param ins - the instruction
  * @param nameOf - how to write an account; `0x` and its hex when absent. Its names must be
  *   ones the compiling context resolves back, and not `me` or `none`, for the round trip to hold.
- * @returns a statement that {@link compileScript} compiles back to `ins` (for a valid instruction)
+ * @returns a statement that {@link compileScript} compiles back to `ins` (for a valid instruction);
+ *   the bridge's `withdraw` and `credit-deposit` have no statement in the script language (wallets and
+ *   the leader build them directly), so their text is descriptive only and does not compile
  */
 export function formatInstruction(ins: Instruction, nameOf?: (a: AccountId) => string): string {
   const account = (a: AccountId): string => (nameOf === undefined ? `0x${a}` : nameOf(a));
@@ -65,5 +67,9 @@ export function formatInstruction(ins: Instruction, nameOf?: (a: AccountId) => s
       return `remove liquidity ${ins.shares} shares ${ins.assetA} ${ins.assetB} min ${ins.minA} ${ins.assetA} ${ins.minB} ${ins.assetB}`;
     case "swap":
       return `swap ${ins.amountIn} ${ins.assetIn} for ${ins.assetOut} min ${ins.minOut}`;
+    case "withdraw":
+      return `withdraw ${ins.amount} ${BRIDGED_ASSET} to L1 0x${ins.recipient}`;
+    case "credit-deposit":
+      return `credit deposit ${ins.sequence}: ${ins.amount} ${BRIDGED_ASSET} to ${account(ins.to)}`;
   }
 }
