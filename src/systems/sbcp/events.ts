@@ -3,8 +3,7 @@
  * and the sequencers (`sbcp/sequencer.ts`). Units and encodings follow
  * `check/events.ts`: xTids and hashes are 64 lowercase hex digits, slots,
  * numbers and sequence numbers are counts, chains are u32 chain ids.
- * (The SBCP system's scenario section, node specs and registry line are not
- * written yet: docs/sbcp.md, "Status".)
+ * The clients of the workload (`systems/sbcp/client.ts`) log what they submit.
  */
 import { z } from "zod";
 import { count, EventCatalogue, hash32Hex, nodeId, type EventMap, type ObservationOf } from "../../check/events.js";
@@ -58,6 +57,13 @@ export const SBCP_EVENTS = new EventCatalogue("sbcp", {
   "sbcp-superblock-not-built": z.strictObject({ slot: count, reason, requeued: count }),
   /** The SP forgot the superblocks after `lastValidNumber` (`dropped`); RollBackAndStartSlot follows at the next slot. */
   "sbcp-rollback": z.strictObject({ lastValidNumber: count, dropped: z.array(count) }),
+
+  // ------------------------------------------------------------ clients
+
+  /** A client submitted an xT moving `amount` from chain `source` to `destination`; `mustFail`: more than any account holds. */
+  "sbcp-xt-submitted": z.strictObject({ xTid: hash32Hex, source: chain, destination: chain, amount: count, mustFail: z.boolean() }),
+  /** A client submitted a local transfer on `chain`. */
+  "sbcp-local-submitted": z.strictObject({ chain, amount: count }),
 
   // ------------------------------------------------------------ sequencer
 
