@@ -58,6 +58,11 @@ export const SBCP_EVENTS = new EventCatalogue("sbcp", {
   /** The SP forgot the superblocks after `lastValidNumber` (`dropped`); RollBackAndStartSlot follows at the next slot. */
   "sbcp-rollback": z.strictObject({ lastValidNumber: count, dropped: z.array(count) }),
 
+  /** The SP restarted and read its write-ahead log back: the last slot it started, the superblocks stored, whether a rollback is owed. */
+  "sbcp-publisher-recovered": z.strictObject({ lastSlot: count, superblocks: count, pendingRollBack: z.boolean() }),
+  /** The SP's log did not check out at a restart (a lost disk, a corrupt or missing record): it does nothing more. */
+  "sbcp-publisher-halted": z.strictObject({ reason, key: z.string().nullable() }),
+
   // ------------------------------------------------------------ clients
 
   /** A client submitted an xT moving `amount` from chain `source` to `destination`; `mustFail`: more than any account holds. */
@@ -79,6 +84,8 @@ export const SBCP_EVENTS = new EventCatalogue("sbcp", {
   "sbcp-recovering": z.strictObject({ slot: count, head: count, requested: count }),
   /** A block fetched with L2BlockRequest was replayed and stored. */
   "sbcp-recovered-block": z.strictObject({ chain, slot: count, number: count, hash: hash32Hex, parentHash: hash32Hex, xTids: z.array(hash32Hex), supply }),
+  /** A restarted sequencer cut its write-ahead log after block `kept`: the next block did not check out (`reason`; `key` names it). */
+  "sbcp-log-cut": z.strictObject({ chain, kept: count, reason, key: z.string() }),
   /** A local transaction refused (invalid, or the pending queue full). */
   "sbcp-local-refused": z.strictObject({ reason }),
   /** A StartSC held back (not dropped) until its turn. */

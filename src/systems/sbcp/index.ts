@@ -9,7 +9,10 @@
  * Nodes (id: role): `sp`: `shared-publisher`; each rollup's sequencer under
  * its name (default `seq<chainId>`): `sbcp-sequencer`; `sc0`, `sc1`, ...:
  * `sbcp-client`. The SP and the sequencers can crash and restart (the world's
- * `crash`, `restart`, `crash-point`, storage faults...); the clients cannot.
+ * `crash`, `restart`, `crash-point`, storage faults...) and recover from their
+ * write-ahead logs (`sbcp/wal/`); the SP's disk is formatted before its first
+ * boot, so a lost disk halts it; the scenario's `storage` rates apply to
+ * their disks too. The clients cannot crash.
  * Their messages carry classes for filtered cuts (`message-info.ts`):
  * `{ "action": "partition-oneway", "from": ["sp"], "to": ["seq2"], "types": ["Decided"] }`
  * loses every Decided to seq2.
@@ -30,6 +33,7 @@ import type { ChainId, SbcpMessage } from "../../sbcp/messages.js";
 import { Sequencer } from "../../sbcp/sequencer.js";
 import { SharedPublisher, type ChainInfo } from "../../sbcp/shared-publisher.js";
 import { SlotClock } from "../../sbcp/slot-clock.js";
+import { formatPublisherLog } from "../../sbcp/wal/publisher-log.js";
 import { SBCP_CODEC } from "../../sbcp/wire/codec.js";
 import type { NodeId } from "../../sim/node.js";
 import type { Scenario } from "../scenario-shape.js";
@@ -57,7 +61,7 @@ export function sbcpClientIds(section: SbcpSection): NodeId[] {
 
 /** Every node of a section, with its role. */
 function planNodes(section: SbcpSection): NodePlan[] {
-  const node = (id: NodeId, role: string, crashable: boolean): NodePlan => ({ id, role, system: "sbcp", instance: "", crashable, honest: true });
+  const node = (id: NodeId, role: string, crashable: boolean): NodePlan => ({ id, role, system: "sbcp", instance: "", crashable, honest: true, ...(crashable ? { checkedStorage: true } : {}) });
   return [node(SP_NODE_ID, SBCP_ROLES.publisher, true), ...section.rollups.map((r) => node(r.name, SBCP_ROLES.sequencer, true)), ...sbcpClientIds(section).map((id) => node(id, SBCP_ROLES.client, false))];
 }
 
@@ -88,8 +92,10 @@ export const sbcpSystem: System<Scenario> = {
       id: SP_NODE_ID,
       role: SBCP_ROLES.publisher,
       crashable: true,
-      create: () => new SharedPublisher({ chains, clock, scpTimeoutUs: section.scpTimeout, xtExpiryUs: section.xtExpiry }),
+      create: () => new SharedPublisher({ chains, clock, scpTimeoutUs: section.scpTimeout, xtExpiryUs: section.xtExpiry, formattedStorage: true }),
     });
+    // The SP's disk is formatted before its first boot, so an empty disk at a restart is a lost one.
+    formatPublisherLog(world.disk(SP_NODE_ID));
     for (const rollup of section.rollups) {
       world.addNode<SbcpMessage>({
         ...common,
@@ -107,6 +113,7 @@ export const sbcpSystem: System<Scenario> = {
           }),
       });
     }
+    for (const id of [SP_NODE_ID, ...section.rollups.map((r) => r.name)]) world.disk(id).setFaults(ctx.scenario.storage);
     const { workload } = section;
     const impossibleAmount = section.rollups.reduce((sum, r) => sum + r.genesis.accounts * r.genesis.balance, 0) + 1;
     const clientRollups = section.rollups.map((r) => ({ chainId: r.chainId, sequencer: r.name, asset: r.genesis.asset, accounts: r.genesis.accounts }));
