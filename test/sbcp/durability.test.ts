@@ -1,7 +1,8 @@
 /**
  * Goal: the SP and the sequencers recover from their write-ahead logs as SBCP
- * v1's fault table says, in whole-system runs of `sbcp-quickstart` (slots of
- * 12 s from 12 s, sealing 8 s in). Each SP crash point of the table is placed
+ * v1's fault table says, in whole-system runs of the shipped scenarios
+ * `sim-scenarios/sbcp/sp-*.json` and `sequencer-{corrupt-block,disk-lost}.json`
+ * (sbcp-quickstart for 70 s: slots of 12 s from 12 s, sealing 8 s in). Each SP crash point of the table is placed
  * exactly with an event trigger (the crash happens inside the SP's step,
  * right after the event) or a crash point, and its expected outcome asserted:
  * the system idles while the SP is down, the SP resumes with the
@@ -12,42 +13,23 @@
  * is cut at the bad block and refetched from the SP.
  */
 import { describe, expect, it } from "vitest";
-import type { Observation } from "../../src/check/checker.js";
 import type { SbcpMessage } from "../../src/sbcp/messages.js";
 import { runAndJudge } from "../../src/scenario/run.js";
 import { ScenarioRun } from "../../src/scenario/scenario-run.js";
 import type { Node, NodeContext, Storage } from "../../src/sim/node.js";
-import { runScenario, scenario } from "../helpers/scenario.js";
+import { scenario } from "../helpers/scenario.js";
+import { runSbcp, SBCP_CHECKERS, type SbcpRun } from "../helpers/sbcp-run.js";
 
-const SBCP_CHECKERS = ["sbcp-2pc", "sbcp-xt-atomicity", "sbcp-superblock-chain", "sbcp-conservation"];
 const SEQUENCERS = ["seq1", "seq2", "seq3"];
-
-/**
- * Restarts the SP at the first submission of client sc0 from `at` (an xT or a local transfer: it submits one
- * every second). A timed restart cannot follow an event-triggered crash in a plan; the second restart is
- * skipped (`fault-skipped`: the SP is up by then).
- */
-function restartAt(seconds: string): unknown[] {
-  return ["sbcp-xt-submitted", "sbcp-local-submitted"].map((event) => ({ at: `${seconds}s`, when: { node: "sc0", event }, action: "restart", node: "sp" }));
-}
-
-/** Runs sbcp-quickstart for `duration` with `faults`, keeping every SBCP event. */
-function run(faults: unknown[], duration = "70s") {
-  const events: Observation[] = [];
-  const report = runScenario(scenario("sbcp-quickstart", { duration, faults }), { observer: (o) => o.event.startsWith("sbcp-") && events.push(o) });
-  const of = (event: string, node?: string) => events.filter((e) => e.event === event && (node === undefined || e.node === node));
-  const f = (e: Observation) => e.fields as Record<string, unknown>;
-  const superblocks = of("sbcp-superblock", "sp").map((e) => ({ atUs: e.timeUs, number: f(e).number as number, slot: f(e).slot as number, hash: f(e).hash as string, parentHash: f(e).parentHash as string, xTids: f(e).xTids as string[], chains: (f(e).blocks as { chain: number }[]).map((b) => b.chain) }));
-  const slots = of("sbcp-slot-started", "sp").map((e) => ({ atUs: e.timeUs, slot: f(e).slot as number }));
-  return { report, events, of, f, superblocks, slots };
-}
+const run = (name: string): SbcpRun => runSbcp(`sbcp/${name}`);
 
 /**
  * What every SP crash row shares: green checkers, superblock numbers 1..n each once, chained, some built after
  * the restart, which recovered every superblock built before it. The restart fires within a second of
- * `armedUs` (see {@link restartAt}). Returns its time.
+ * `armedUs` (the shipped files restart the SP at the first submission of client sc0 from then: a timed restart
+ * cannot follow an event-triggered crash in a plan). Returns its time.
  */
-function expectResumed(r: ReturnType<typeof run>, armedUs: number): number {
+function expectResumed(r: SbcpRun, armedUs: number): number {
   expect(r.report.exitCode).toBe(0);
   for (const name of SBCP_CHECKERS) expect(r.report.invariants.find((i) => i.name === name)?.ok, name).toBe(true);
   expect(r.superblocks.map((s) => s.number)).toEqual(r.superblocks.map((_, i) => i + 1));
@@ -66,10 +48,7 @@ function expectResumed(r: ReturnType<typeof run>, armedUs: number): number {
 describe("SP crash points (SBCP fault table, SP rows)", () => {
   it("row 1, before StartSlot: slot 2 never starts (no sequencer drafts it), the SP resumes with slot 3", () => {
     // Slot 2 starts at 24 s; between the seal of slot 1 (20 s) and then, the SP's next send is slot 2's first StartSlot.
-    const r = run([
-      { at: "23900ms", action: "crash-point", node: "sp", before: "send" },
-      ...restartAt("30"),
-    ]);
+    const r = run("sp-crash-before-start-slot");
     expectResumed(r, 30_000_000);
     expect(r.slots.map((s) => s.slot)).toEqual([1, 3, 4, 5]);
     for (const seq of SEQUENCERS) expect(r.of("sbcp-draft-started", seq).map((e) => r.f(e).slot)).toEqual([1, 3, 4, 5]);
@@ -80,10 +59,7 @@ describe("SP crash points (SBCP fault table, SP rows)", () => {
   });
 
   it("row 2, after StartSlot: sequencers stay in Building-Free (no seal for slot 2) until the SP resumes with slot 3", () => {
-    const r = run([
-      { at: "20s", when: { node: "sp", event: "sbcp-slot-started", slot: 2 }, action: "crash", node: "sp" },
-      ...restartAt("30"),
-    ]);
+    const r = run("sp-crash-after-start-slot");
     expectResumed(r, 30_000_000);
     for (const seq of SEQUENCERS) {
       expect(r.of("sbcp-draft-started", seq).map((e) => r.f(e).slot)).toContain(2);
@@ -94,10 +70,7 @@ describe("SP crash points (SBCP fault table, SP rows)", () => {
   });
 
   it("row 3, after StartSC before Decided: the instance is never decided, participants stay Building-Locked until the next slot", () => {
-    const r = run([
-      { at: "24s", when: { node: "sp", event: "sbcp-instance-started" }, action: "crash", node: "sp" },
-      ...restartAt("40"),
-    ]);
+    const r = run("sp-crash-after-start-sc");
     const restartUs = expectResumed(r, 40_000_000);
     const started = r.of("sbcp-instance-started", "sp").filter((e) => e.timeUs >= 24_000_000)[0]!;
     const xTid = r.f(started).xTid;
@@ -113,10 +86,7 @@ describe("SP crash points (SBCP fault table, SP rows)", () => {
   });
 
   it("row 4, after broadcasting Decided before recording it: sequencers applied it, no superblock ever includes it", () => {
-    const r = run([
-      { at: "24s", when: { node: "sp", event: "sbcp-decided", decision: true }, action: "crash", node: "sp" },
-      ...restartAt("40"),
-    ]);
+    const r = run("sp-crash-after-decided");
     expectResumed(r, 40_000_000);
     const decided = r.of("sbcp-decided", "sp").filter((e) => e.timeUs >= 24_000_000)[0]!;
     const xTid = r.f(decided).xTid;
@@ -126,10 +96,7 @@ describe("SP crash points (SBCP fault table, SP rows)", () => {
   });
 
   it("row 5, after RequestSeal before the L2 blocks: the sequencers seal and send, the SP rebuilds on the old heads and they revert", () => {
-    const r = run([
-      { at: "24s", when: { node: "sp", event: "sbcp-seal-requested", slot: 2 }, action: "crash", node: "sp" },
-      ...restartAt("40"),
-    ]);
+    const r = run("sp-crash-after-request-seal");
     expectResumed(r, 40_000_000);
     for (const seq of SEQUENCERS) {
       const sealed2 = r.of("sbcp-block-sealed", seq).find((e) => r.f(e).slot === 2)!;
@@ -141,10 +108,7 @@ describe("SP crash points (SBCP fault table, SP rows)", () => {
   });
 
   it("row 6, after the superblock is assembled (and logged): the restarted SP continues from it", () => {
-    const r = run([
-      { at: "24s", when: { node: "sp", event: "sbcp-superblock", slot: 2 }, action: "crash", node: "sp" },
-      ...restartAt("40"),
-    ]);
+    const r = run("sp-crash-after-superblock");
     expectResumed(r, 40_000_000);
     expect(r.f(r.of("sbcp-publisher-recovered")[0]!).superblocks).toBe(2);
     expect(r.superblocks.map((s) => s.slot)).toEqual([1, 2, 3, 4, 5]);
@@ -164,8 +128,7 @@ describe("a broken SP log is caught", () => {
       const sp = node as Node<SbcpMessage>;
       return { start: (ctx) => sp.start(hideSuperblocks(ctx as NodeContext<SbcpMessage>)), onMessage: (ctx, from, msg) => sp.onMessage(hideSuperblocks(ctx as NodeContext<SbcpMessage>), from, msg as SbcpMessage), onTimer: (ctx, t, tag) => sp.onTimer(hideSuperblocks(ctx as NodeContext<SbcpMessage>), t, tag) };
     };
-    const faults = [{ at: "24s", when: { node: "sp", event: "sbcp-superblock", slot: 2 }, action: "crash", node: "sp" }, ...restartAt("40")];
-    const report = runAndJudge(new ScenarioRun(scenario("sbcp-quickstart", { duration: "70s", faults }), { wrapNode: wrap }));
+    const report = runAndJudge(new ScenarioRun(scenario("sbcp/sp-crash-after-superblock"), { wrapNode: wrap }));
     expect(report.exitCode).toBe(1);
     expect(report.violation?.invariant).toBe("sbcp-superblock-chain");
   });
@@ -173,10 +136,7 @@ describe("a broken SP log is caught", () => {
 
 describe("storage faults on SBCP disks", () => {
   it("a lost SP disk halts the SP: it says so, builds no superblock after, and no checker sees a rebuilt chain", () => {
-    const r = run([
-      { at: "30s", action: "wipe", node: "sp" },
-      { at: "40s", action: "restart", node: "sp" },
-    ]);
+    const r = run("sp-disk-lost");
     expect(r.report.exitCode).toBe(0);
     const halted = r.of("sbcp-publisher-halted", "sp");
     expect(halted).toHaveLength(1);
@@ -187,10 +147,7 @@ describe("storage faults on SBCP disks", () => {
 
   it("a torn SP write halts the SP at its restart (the checksum catches it)", () => {
     // At 32 s the SP is sealing slot 2; the crash tears a write of its last sync (the slot record of slot 2).
-    const r = run([
-      { at: "33s", action: "torn-write", node: "sp" },
-      { at: "40s", action: "restart", node: "sp" },
-    ]);
+    const r = run("sp-torn-write");
     expect(r.report.exitCode).toBe(0);
     const halted = r.of("sbcp-publisher-halted", "sp");
     expect(halted).toHaveLength(1);
@@ -199,11 +156,7 @@ describe("storage faults on SBCP disks", () => {
   });
 
   it("a corrupt sequencer block is cut from its log at restart and fetched again from the SP", () => {
-    const r = run([
-      { at: "45s", action: "corrupt", node: "seq2", key: "seq/block/000000000001" },
-      { at: "46s", action: "crash", node: "seq2" },
-      { at: "47s", action: "restart", node: "seq2" },
-    ]);
+    const r = run("sequencer-corrupt-block");
     expect(r.report.exitCode).toBe(0);
     for (const name of SBCP_CHECKERS) expect(r.report.invariants.find((i) => i.name === name)?.ok, name).toBe(true);
     const cut = r.of("sbcp-log-cut", "seq2");
@@ -220,18 +173,17 @@ describe("storage faults on SBCP disks", () => {
   });
 
   it("a sequencer restarted with its log replays it (no fetch); with a lost disk it fetches every block", () => {
-    const kept = run([
-      { at: "45s", action: "crash", node: "seq1" },
-      { at: "47s", action: "restart", node: "seq1" },
-    ]);
+    const kept = runSbcp("sbcp/sequencer-disk-lost", {
+      faults: [
+        { at: "45s", action: "crash", node: "seq1" },
+        { at: "47s", action: "restart", node: "seq1" },
+      ],
+    });
     expect(kept.report.exitCode).toBe(0);
     const started = kept.of("sbcp-sequencer-started", "seq1");
     expect(started.map((e) => kept.f(e).head)).toEqual([0, 3]);
     expect(kept.of("sbcp-recovered-block", "seq1")).toEqual([]);
-    const lost = run([
-      { at: "45s", action: "wipe", node: "seq1" },
-      { at: "47s", action: "restart", node: "seq1" },
-    ]);
+    const lost = run("sequencer-disk-lost");
     expect(lost.report.exitCode).toBe(0);
     expect(lost.of("sbcp-sequencer-started", "seq1").map((e) => lost.f(e).head)).toEqual([0, 0]);
     expect(lost.of("sbcp-recovered-block", "seq1").map((e) => lost.f(e).number)).toEqual([1, 2, 3]);
