@@ -49,6 +49,11 @@ export interface NodePlan {
   readonly honest: boolean;
   /** The identity of a second instance (Twins), else undefined. */
   readonly instanceOf?: NodeId;
+  /**
+   * Whether it keeps checksummed durable state and handles a lost, torn or corrupt disk at boot, so storage
+   * faults (`corrupt`, `torn-write`, `wipe`) may target it (validators always may; the SBCP nodes set it).
+   */
+  readonly checkedStorage?: boolean;
 }
 
 /** A group of nodes that needs a quorum to make progress (one rollup's validators): n = members, f faulty tolerated. */

@@ -22,9 +22,28 @@ import type { NodeId } from "../sim/node.js";
  * The message classes a system may map its messages to (see
  * `NodeSpec.describeMessage`): consensus proposals, votes, timeouts,
  * catch-up traffic (block, status and snapshot requests and responses) and
- * application data (transactions, gossip).
+ * application data (transactions, gossip); then the SBCP messages, each its
+ * own class under its spec name (`systems/sbcp/message-info.ts`), so a cut can
+ * drop one message type of the shared publisher protocol (`"types": ["Decided"]`).
  */
-export const MESSAGE_CLASSES = ["proposal", "vote", "timeout", "sync", "app"] as const;
+export const MESSAGE_CLASSES = [
+  "proposal",
+  "vote",
+  "timeout",
+  "sync",
+  "app",
+  "StartSlot",
+  "RequestSeal",
+  "RollBackAndStartSlot",
+  "L2Block",
+  "L2BlockRequest",
+  "StartSC",
+  "CIRCMessage",
+  "Vote",
+  "Decided",
+  "xTRequest",
+  "LocalTransaction",
+] as const;
 
 /** One of {@link MESSAGE_CLASSES}. */
 export type MessageClass = (typeof MESSAGE_CLASSES)[number];

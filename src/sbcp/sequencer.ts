@@ -29,14 +29,20 @@
  * makes it fetch the missing blocks with L2BlockRequest (SBCP, "Recovery") and
  * stay Waiting until the next StartSlot.
  *
- * Not yet here (issue 17): the write-ahead log (a restarted sequencer starts
- * from genesis and catches up with L2BlockRequest), publishing to its own DA.
+ * Durability: every block sealed or recovered is written and synced to the
+ * node's storage before it is sent (`wal/sequencer-log.ts`); blocks a StartSlot
+ * reverts are deleted. A restarted sequencer replays its stored blocks from
+ * genesis (checking each hash and state root; the log is cut at the first
+ * block that does not check out, logged as `sbcp-log-cut`), then stays Waiting
+ * until the next StartSlot and fetches any block it lacks with L2BlockRequest.
+ *
+ * Not yet here (issue 17): publishing to its own DA.
  *
  * Logged events (`systems/sbcp/events.ts` declares their fields): `sbcp-sequencer-started`, `sbcp-message-ignored`, `sbcp-slot-ignored`, `sbcp-draft-started`, `sbcp-reverted`,
  * `sbcp-recovering`, `sbcp-recovered-block`, `sbcp-local-refused`,
  * `sbcp-startsc-held`, `sbcp-startsc-dropped`, `sbcp-instance-joined`,
  * `sbcp-circ-sent`, `sbcp-circ-ignored`, `sbcp-voted`, `sbcp-instance-decided`,
- * `sbcp-decided-ignored`, `sbcp-seal-ignored`, `sbcp-block-sealed`.
+ * `sbcp-decided-ignored`, `sbcp-seal-ignored`, `sbcp-block-sealed`, `sbcp-log-cut`.
  */
 import { bytesEqual, concatBytes, sha256, toHex, u64 } from "../crypto/hash.js";
 import { assert } from "../sim/assert.js";
@@ -47,6 +53,7 @@ import { SequencerInstance, type InstanceEffects } from "./scp/sequencer-instanc
 import { DEFAULT_SCP_TIMEOUT_US } from "./shared-publisher.js";
 import { chainIdBytes } from "./wire/fields.js";
 import { xTidHex, xTidOf } from "./xt-id.js";
+import { logBlock, logRevert, readSequencerLog } from "./wal/sequencer-log.js";
 
 /** The sequencer's settings. Times are microseconds. */
 export interface SequencerConfig {
@@ -150,6 +157,7 @@ export class Sequencer implements Node<SbcpMessage> {
   }
 
   start(ctx: NodeContext<SbcpMessage>): void {
+    this.replayLog(ctx);
     // [*] -> Waiting: idle until a StartSlot.
     this.phaseValue = "Waiting";
     ctx.log("sbcp-sequencer-started", { chain: this.config.chainId, head: this.head.number, hash: toHex(this.head.hash), supply: this.config.executor.supply() });
@@ -159,6 +167,28 @@ export class Sequencer implements Node<SbcpMessage> {
   onMessage(ctx: NodeContext<SbcpMessage>, from: NodeId, msg: SbcpMessage): void {
     this.handleMessage(ctx, from, msg);
     this.checkInvariants();
+  }
+
+  /** Replays the blocks of the write-ahead log from genesis; cuts the log at the first that does not check out. */
+  private replayLog(ctx: NodeContext<SbcpMessage>): void {
+    assert(this.sealed.length === 1, "replay starts from genesis");
+    const state = readSequencerLog(ctx.storage, this.config.chainId, this.config.genesisHash);
+    let cut = state.cut;
+    for (const block of state.blocks) {
+      const head = this.head;
+      const hash = l2BlockHash(block.ChainID, block.BlockNumber, block.ParentBlockHash, block.Slot, block.Block);
+      const refused = bytesEqual(hash, block.BlockHash) ? this.config.executor.replayBlock(block.Block) : "block hash differs";
+      if (refused !== undefined) {
+        this.config.executor.restore(head.snapshot);
+        cut = { reason: `block ${block.BlockNumber}: ${refused}`, key: `block ${block.BlockNumber}` };
+        break;
+      }
+      this.sealed.push({ number: block.BlockNumber, hash: block.BlockHash, parentHash: block.ParentBlockHash, slot: block.Slot, includedxTs: block.IncludedxTs, block: block.Block, snapshot: this.config.executor.snapshot() });
+    }
+    if (cut !== undefined) {
+      logRevert(ctx.storage, this.head.number);
+      ctx.log("sbcp-log-cut", { chain: this.config.chainId, kept: this.head.number, reason: cut.reason, key: cut.key });
+    }
   }
 
   /**
@@ -250,6 +280,7 @@ export class Sequencer implements Node<SbcpMessage> {
     if (!bytesEqual(base.hash, request.ParentHash)) return ctx.log("sbcp-slot-ignored", { kind, slot, reason: "parent hash differs from our block", number: base.number });
     this.dropDraft(ctx);
     if (this.head.number > base.number) {
+      logRevert(ctx.storage, base.number);
       const reverted = this.sealed.splice(base.number + 1);
       ctx.log("sbcp-reverted", { kind, to: base.number, reverted: reverted.map((b) => b.number) });
     }
@@ -431,6 +462,8 @@ export class Sequencer implements Node<SbcpMessage> {
     const hash = l2BlockHash(this.config.chainId, draft.l2BlockNumber, draft.l2ParentHash, draft.slot, block);
     this.sealed.push({ number: draft.l2BlockNumber, hash, parentHash: draft.l2ParentHash, slot: draft.slot, includedxTs: [...draft.includedxTs], block, snapshot: this.config.executor.snapshot() });
     const l2Block: L2Block = { Slot: draft.slot, ChainID: this.config.chainId, BlockNumber: draft.l2BlockNumber, BlockHash: hash, ParentBlockHash: draft.l2ParentHash, IncludedxTs: [...draft.includedxTs], Block: block };
+    // Write ahead: the block is on disk before the SP hears of it.
+    logBlock(ctx.storage, l2Block);
     ctx.send(this.config.publisher, { type: "L2Block", ...l2Block });
     ctx.log("sbcp-block-sealed", { chain: this.config.chainId, slot: draft.slot, number: draft.l2BlockNumber, hash: toHex(hash), parentHash: toHex(draft.l2ParentHash), txs: draft.txs.length, xTids: draft.includedxTs.map(toHex), supply: this.config.executor.supply() });
     this.heldStartSC = this.heldStartSC.filter((m) => m.Slot > draft.slot);
@@ -457,6 +490,7 @@ export class Sequencer implements Node<SbcpMessage> {
       this.config.executor.restore(head.snapshot);
       return ctx.log("sbcp-message-ignored", { type: "L2Block", reason: refused });
     }
+    logBlock(ctx.storage, block);
     this.sealed.push({ number: block.BlockNumber, hash: block.BlockHash, parentHash: block.ParentBlockHash, slot: block.Slot, includedxTs: block.IncludedxTs, block: block.Block, snapshot: this.config.executor.snapshot() });
     ctx.log("sbcp-recovered-block", { chain: this.config.chainId, slot: block.Slot, number: block.BlockNumber, hash: toHex(block.BlockHash), parentHash: toHex(block.ParentBlockHash), xTids: block.IncludedxTs.map(toHex), supply: this.config.executor.supply() });
     this.requestNextBlock(ctx);

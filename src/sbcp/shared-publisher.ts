@@ -18,15 +18,27 @@
  * only under the spec's rule (every chain of every decided-true xT that
  * touches a received chain was received). The next slot then starts.
  *
- * Not yet here (issue 17): the write-ahead log and crash recovery (a restarted
- * SP starts afresh), publishing superblocks to the L1 and learning their
+ * Durability (SBCP, "Fault Tolerance"): the SP keeps a write-ahead log on its
+ * node's storage (`wal/publisher-log.ts`): each slot it starts (synced before
+ * the StartSlot goes out), each superblock with its blocks (synced before it
+ * counts), and an owed rollback. A restarted SP reads it back, resumes from
+ * the superblocks stored, and starts the deterministic next slot: the
+ * current slot if it never started it and its seal time has not come, else
+ * the one after, with a StartSlot (or the owed RollBackAndStartSlot) built
+ * from the stored heads; sequencers then follow without help. A log that does
+ * not check out (a lost disk, a corrupt record) halts the SP with
+ * `sbcp-publisher-halted`: it cannot know which superblocks it published, so it
+ * builds none rather than guess. The xT queue is not logged (a restart loses it).
+ *
+ * Not yet here (issue 17): publishing superblocks to the L1 and learning their
  * validity from it (a rollback is requested by {@link SharedPublisher.requestRollBack}),
  * active-rollup changes from the L1 registry.
  *
  * Logged events (`systems/sbcp/events.ts` declares their fields): `sbcp-message-ignored`, `sbcp-block-request-refused`, `sbcp-slot-started`, `sbcp-xt-queued`, `sbcp-xt-refused`,
  * `sbcp-xt-expired`, `sbcp-instance-started`, `sbcp-vote-refused`,
  * `sbcp-decided`, `sbcp-seal-requested`, `sbcp-block-refused`,
- * `sbcp-superblock`, `sbcp-superblock-not-built`, `sbcp-rollback`.
+ * `sbcp-superblock`, `sbcp-superblock-not-built`, `sbcp-rollback`,
+ * `sbcp-publisher-recovered`, `sbcp-publisher-halted`.
  */
 import { bytesEqual, toHex } from "../crypto/hash.js";
 import { assert } from "../sim/assert.js";
@@ -36,6 +48,7 @@ import { PublisherInstance } from "./scp/publisher-instance.js";
 import type { SlotClock } from "./slot-clock.js";
 import { buildSuperblock, GENESIS_HASH, type Superblock, type SuperblockEntry } from "./superblock.js";
 import { XtQueue, type QueuedXt } from "./xt-queue.js";
+import { logRollBack, logSlotStarted, logSuperblock, readPublisherLog } from "./wal/publisher-log.js";
 import { xTidHex, xTidOf } from "./xt-id.js";
 
 /** Default SCP timer at the SP and the sequencers: 3 s (us). */
@@ -61,6 +74,11 @@ export interface SharedPublisherConfig {
   readonly xtExpiryUs?: number;
   /** Most queued xTs (default 10 000). */
   readonly maxQueuedXts?: number;
+  /**
+   * Whether its storage was formatted before the first boot (`formatPublisherLog`; the SBCP system does it):
+   * an empty disk at boot is then a lost one and halts the SP. Default false: an empty disk is a first boot.
+   */
+  readonly formattedStorage?: boolean;
 }
 
 /** The SP's states (spec names). */
@@ -101,6 +119,10 @@ export class SharedPublisher implements Node<SbcpMessage> {
   private sealTimer: TimerId | undefined;
   private scpTimer: TimerId | undefined;
   private pendingRollBack = false;
+  /** The last slot started (from the log after a restart). */
+  private lastSlot = 0;
+  /** Set when the log did not check out: the SP does nothing more. */
+  private haltedReason: string | undefined;
   private readonly chainByNode = new Map<NodeId, ChainId>();
   private readonly scpTimeoutUs: number;
 
@@ -121,9 +143,13 @@ export class SharedPublisher implements Node<SbcpMessage> {
   get phase(): PublisherPhase {
     return this.phaseValue;
   }
-  /** The slot being built (0 before the first). */
+  /** The slot being built, or the last started (0 before the first). */
   get currentSlot(): number {
-    return this.draft?.slot ?? 0;
+    return this.draft?.slot ?? this.lastSlot;
+  }
+  /** Why the SP halted (its log did not check out at a restart), or undefined. */
+  get halted(): string | undefined {
+    return this.haltedReason;
   }
   /** The superblock number this slot aims at. */
   get nextSuperblockNumber(): number {
@@ -147,15 +173,42 @@ export class SharedPublisher implements Node<SbcpMessage> {
   }
 
   start(ctx: NodeContext<SbcpMessage>): void {
+    if (!this.recover(ctx)) return;
     const now = ctx.now();
     const slot = this.config.clock.slotAt(now);
-    // Before slot 1, or past this slot's seal time: wait for the next slot's start; else start this slot now.
-    if (slot < 1 || now >= this.config.clock.sealTimeOf(slot)) this.armSlotStart(ctx, Math.max(slot + 1, 1));
+    // Before slot 1, past this slot's seal time, or a slot started before a restart: wait for the next slot's
+    // start; else start this slot now.
+    if (slot < 1 || now >= this.config.clock.sealTimeOf(slot) || slot <= this.lastSlot) this.armSlotStart(ctx, Math.max(slot + 1, this.lastSlot + 1, 1));
     else this.beginSlot(ctx, slot);
     this.checkInvariants();
   }
 
+  /** Reads the write-ahead log back; false (and halted) when it does not check out. */
+  private recover(ctx: NodeContext<SbcpMessage>): boolean {
+    const state = readPublisherLog(ctx.storage, this.config.formattedStorage === true);
+    if (state.kind === "damaged") {
+      this.haltedReason = state.reason;
+      ctx.log("sbcp-publisher-halted", { reason: state.reason, key: state.key ?? null });
+      return false;
+    }
+    if (state.kind === "fresh") return true;
+    this.lastSlot = state.lastSlot;
+    this.pendingRollBack = state.pendingRollBack;
+    for (const sb of state.superblocks) {
+      this.superblockList.push(sb);
+      for (const b of sb.L2Blocks) this.heads.set(b.ChainID, { number: b.BlockNumber, hash: b.BlockHash });
+      for (const xTid of sb.IncludedXTs) this.queue.markIncluded(xTidHex(xTid));
+    }
+    for (const block of state.blocks) this.blockStore.set(`${block.ChainID}/${block.BlockNumber}`, block);
+    this.nextSuperblockNumberValue = this.superblockList.length + 1;
+    this.lastSuperblockHashValue = this.superblockList.at(-1)?.Hash ?? GENESIS_HASH;
+    // A first boot on a formatted disk finds nothing: only a restart after some slot started is a recovery.
+    if (this.lastSlot > 0 || this.superblockList.length > 0) ctx.log("sbcp-publisher-recovered", { lastSlot: this.lastSlot, superblocks: this.superblockList.length, pendingRollBack: this.pendingRollBack });
+    return true;
+  }
+
   onMessage(ctx: NodeContext<SbcpMessage>, from: NodeId, msg: SbcpMessage): void {
+    if (this.haltedReason !== undefined) return;
     this.handleMessage(ctx, from, msg);
     this.checkInvariants();
   }
@@ -176,6 +229,7 @@ export class SharedPublisher implements Node<SbcpMessage> {
   }
 
   onTimer(ctx: NodeContext<SbcpMessage>, timer: TimerId, tag: string): void {
+    if (this.haltedReason !== undefined) return;
     this.handleTimer(ctx, timer, tag);
     this.checkInvariants();
   }
@@ -223,6 +277,7 @@ export class SharedPublisher implements Node<SbcpMessage> {
    */
   requestRollBack(ctx: NodeContext<SbcpMessage>, lastValidNumber: number): void {
     assert(lastValidNumber >= 0 && lastValidNumber < this.nextSuperblockNumberValue, "roll back to a superblock that was built (or 0)");
+    logRollBack(ctx.storage, lastValidNumber);
     const dropped = this.superblockList.splice(lastValidNumber);
     this.nextSuperblockNumberValue = lastValidNumber + 1;
     this.lastSuperblockHashValue = this.superblockList.at(-1)?.Hash ?? GENESIS_HASH;
@@ -263,6 +318,9 @@ export class SharedPublisher implements Node<SbcpMessage> {
     this.draft = { slot, requests, received: new Map(), instances: [], attempted: [], finished: false };
     const L2BlocksRequest = [...requests.values()];
     const rollBack = this.pendingRollBack;
+    // Write ahead: the slot is started (and the rollback paid) on disk before its StartSlot goes out.
+    logSlotStarted(ctx.storage, slot, false);
+    this.lastSlot = slot;
     this.pendingRollBack = false;
     for (const chain of this.config.chains) {
       if (rollBack) ctx.send(chain.sequencer, { type: "RollBackAndStartSlot", L2BlocksRequest, CurrentSlot: slot, NextSuperblockNumber: this.nextSuperblockNumberValue, LastSuperblockHash: this.lastSuperblockHashValue });
@@ -316,6 +374,8 @@ export class SharedPublisher implements Node<SbcpMessage> {
     const included = draft.instances.filter((i) => i.decision === true && i.participants.every((c) => have.has(c)));
     const entries: SuperblockEntry[] = received.map(({ block }) => ({ ChainID: block.ChainID, BlockNumber: block.BlockNumber, BlockHash: block.BlockHash, ParentBlockHash: block.ParentBlockHash }));
     const sb = buildSuperblock(this.nextSuperblockNumberValue, draft.slot, this.lastSuperblockHashValue, entries, included.map((i) => i.xTid), !complete);
+    // Write ahead: the superblock and its blocks are on disk before it counts.
+    logSuperblock(ctx.storage, sb, received.map((r) => r.block));
     this.superblockList.push(sb);
     this.nextSuperblockNumberValue += 1;
     this.lastSuperblockHashValue = sb.Hash;

@@ -8,7 +8,7 @@ import { BUILTIN_SYSTEMS } from "../systems/index.js";
 import { makeScenarioSchema, type RollupScenario } from "../systems/scenario-shape.js";
 
 /** The schema of a scenario of the built-in systems (`parseScenario` adds the semantic checks). */
-export const scenarioSchema = makeScenarioSchema(BUILTIN_SYSTEMS.catalog, []);
+export const scenarioSchema = makeScenarioSchema(BUILTIN_SYSTEMS.catalog, BUILTIN_SYSTEMS.addedSections());
 
 export type { Scenario, RollupScenario, ScenarioWithSections } from "../systems/scenario-shape.js";
 export type { FaultAction } from "../systems/catalog.js";

@@ -12,6 +12,7 @@ import type { ActionBase, FaultKind } from "../harness/fault-kind.js";
 import { SystemRegistry } from "../harness/registry.js";
 import { l1System } from "./l1/index.js";
 import { postingSystem } from "./posting/index.js";
+import { sbcpSystem } from "./sbcp/index.js";
 import type { Scenario } from "./scenario-shape.js";
 import { validatorsSystem } from "./validators/index.js";
 
@@ -23,4 +24,5 @@ export const BUILTIN_SYSTEMS = new SystemRegistry<Scenario>(WORLD_FAULT_KINDS, N
   validatorsSystem,
   l1System,
   postingSystem,
+  sbcpSystem,
 ]);

@@ -12,11 +12,11 @@ import type { CrashPoint, StepEffect } from "../../sim/host.js";
 import { armViewWindow } from "../view-window.js";
 import { holdsByViews, viewsField } from "./cut-fields.js";
 import { windowArb } from "./network.js";
-import { isValidatorRole, pick, requireNode, roundMs } from "./plan-checks.js";
+import { hasCheckedStorage, isValidatorRole, pick, requireNode, roundMs } from "./plan-checks.js";
 
 /** Checks that `node` can crash and is up in the model; marks it down. Shared by crash, torn-write and wipe. */
 export function checkTakeDown(plan: PlanContext, model: FaultModel | undefined, node: string, field: string, what: string, validatorsOnly: boolean, atText: string): void {
-  requireNode(plan, node, field, what, (n) => n.crashable && (!validatorsOnly || isValidatorRole(n)), validatorsOnly ? "a validator" : "a node that can crash and restart");
+  requireNode(plan, node, field, what, (n) => n.crashable && (!validatorsOnly || hasCheckedStorage(n)), validatorsOnly ? "a validator (or a node with checked storage)" : "a node that can crash and restart");
   if (model?.down.has(node) === true) throw new InputError(field, `${node} is already crashed ${atText}`);
 }
 

@@ -20,6 +20,8 @@ export function requireNode(plan: PlanContext, name: string, field: string, what
 export const anyNode = (): boolean => true;
 /** A validator (either instance of a twin included). */
 export const isValidatorRole = (node: NodePlan): boolean => node.role === "validator";
+/** A node storage faults may target: a validator, or a node whose system says it checks its storage (`NodePlan.checkedStorage`). */
+export const hasCheckedStorage = (node: NodePlan): boolean => isValidatorRole(node) || node.checkedStorage === true;
 
 /** Rounds microseconds to whole milliseconds. */
 export function roundMs(us: number): number {

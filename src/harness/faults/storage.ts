@@ -11,7 +11,7 @@ import { WORLD_NODE } from "../world.js";
 import { defineFaultKind } from "../fault-kind.js";
 import { windowArb } from "./network.js";
 import { checkTakeDown, downEpisode, downSwarm, downValidators, firingText, markDown } from "./node.js";
-import { isValidatorRole, pick, requireNode, round4 } from "./plan-checks.js";
+import { hasCheckedStorage, pick, requireNode, round4 } from "./plan-checks.js";
 
 /** The disks `storage-faults` changes: every validator's (not a twin's second instance: it keeps the rates it booted with). */
 function validatorDisks(ids: readonly { id: string; role: string; instanceOf?: string }[]): string[] {
@@ -24,7 +24,7 @@ export const corruptKind = defineFaultKind<{ at: number; action: "corrupt"; node
   summary: "flip bits of one durable value of a validator's disk",
   schema: z.strictObject({ action: z.literal("corrupt"), node: nodeName, key: z.string().default(""), bits: z.number().int().min(1).max(64).default(1) }),
   check: (a, plan, _model, field) => {
-    requireNode(plan, a.node, `${field}.node`, "corrupt", isValidatorRole, "a validator");
+    requireNode(plan, a.node, `${field}.node`, "corrupt", hasCheckedStorage, "a validator (or a node with checked storage)");
   },
   model: () => {},
   apply: (a, { world }) => {

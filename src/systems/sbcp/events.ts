@@ -3,8 +3,7 @@
  * and the sequencers (`sbcp/sequencer.ts`). Units and encodings follow
  * `check/events.ts`: xTids and hashes are 64 lowercase hex digits, slots,
  * numbers and sequence numbers are counts, chains are u32 chain ids.
- * (The SBCP system's scenario section, node specs and registry line are not
- * written yet: docs/sbcp.md, "Status".)
+ * The clients of the workload (`systems/sbcp/client.ts`) log what they submit.
  */
 import { z } from "zod";
 import { count, EventCatalogue, hash32Hex, nodeId, type EventMap, type ObservationOf } from "../../check/events.js";
@@ -59,6 +58,18 @@ export const SBCP_EVENTS = new EventCatalogue("sbcp", {
   /** The SP forgot the superblocks after `lastValidNumber` (`dropped`); RollBackAndStartSlot follows at the next slot. */
   "sbcp-rollback": z.strictObject({ lastValidNumber: count, dropped: z.array(count) }),
 
+  /** The SP restarted and read its write-ahead log back: the last slot it started, the superblocks stored, whether a rollback is owed. */
+  "sbcp-publisher-recovered": z.strictObject({ lastSlot: count, superblocks: count, pendingRollBack: z.boolean() }),
+  /** The SP's log did not check out at a restart (a lost disk, a corrupt or missing record): it does nothing more. */
+  "sbcp-publisher-halted": z.strictObject({ reason, key: z.string().nullable() }),
+
+  // ------------------------------------------------------------ clients
+
+  /** A client submitted an xT moving `amount` from chain `source` to `destination`; `mustFail`: more than any account holds. */
+  "sbcp-xt-submitted": z.strictObject({ xTid: hash32Hex, source: chain, destination: chain, amount: count, mustFail: z.boolean() }),
+  /** A client submitted a local transfer on `chain`. */
+  "sbcp-local-submitted": z.strictObject({ chain, amount: count }),
+
   // ------------------------------------------------------------ sequencer
 
   /** The sequencer (re)started, in Waiting, with `head` its last block (`hash`) and the supply after it. */
@@ -73,6 +84,8 @@ export const SBCP_EVENTS = new EventCatalogue("sbcp", {
   "sbcp-recovering": z.strictObject({ slot: count, head: count, requested: count }),
   /** A block fetched with L2BlockRequest was replayed and stored. */
   "sbcp-recovered-block": z.strictObject({ chain, slot: count, number: count, hash: hash32Hex, parentHash: hash32Hex, xTids: z.array(hash32Hex), supply }),
+  /** A restarted sequencer cut its write-ahead log after block `kept`: the next block did not check out (`reason`; `key` names it). */
+  "sbcp-log-cut": z.strictObject({ chain, kept: count, reason, key: z.string() }),
   /** A local transaction refused (invalid, or the pending queue full). */
   "sbcp-local-refused": z.strictObject({ reason }),
   /** A StartSC held back (not dropped) until its turn. */
