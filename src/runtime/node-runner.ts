@@ -21,8 +21,9 @@ import { ValidatorSet } from "../consensus/validator-set.js";
 import { validatorCodec } from "../consensus/wire.js";
 import { bytesEqual, fromHex, toHex } from "../crypto/hash.js";
 import { createSignatureScheme } from "../crypto/schemes.js";
+import type { KeyPair, SignatureScheme } from "../crypto/signature.js";
 import { InputError } from "../config/errors.js";
-import { clientAccountKeys, createClient, createValidator, networkGenesis, type ChainSettings } from "../systems/validators/node-factories.js";
+import { createClient, createValidator, directoryGenesis, type ChainSettings } from "../systems/validators/node-factories.js";
 import { withReputationDefaults } from "../systems/validators/section.js";
 import type { Node, NodeId, Storage } from "../sim/node.js";
 import { FileStorage } from "./file-storage.js";
@@ -102,8 +103,12 @@ export async function startNode(config: LoadedNodeConfig, options: StartNodeOpti
   const logger = createNodeLogger(config.id, config.log.level, options.logDestination ?? (config.log.file !== undefined ? fileDestination(config.log.file) : undefined));
   const validatorIds = config.validators.map((v) => v.id);
   const clientIds = config.clients.map((c) => c.id);
-  const clientKeys = clientAccountKeys(scheme, config.seed, clientIds, config.workload.accountsPerClient);
-  const { directory, genesis } = networkGenesis(clientKeys, config.ledger);
+  // Every client's accounts are public keys in the config (drawn at random by config-gen): nothing derives from the seed.
+  const { directory, genesis } = directoryGenesis(
+    config.clients.flatMap((c) => c.accounts.map((a) => a.toLowerCase())),
+    config.ledger,
+  );
+  const accountKeys = clientAccountKeyPairs(config, scheme);
   const chain: ChainSettings = { ...config.chain, reputation: withReputationDefaults(config.chain.reputation, config.validators.length) };
 
   let storage: Storage & { sync(): void };
@@ -143,7 +148,7 @@ export async function startNode(config: LoadedNodeConfig, options: StartNodeOpti
         index,
         validators: validatorIds,
         scheme,
-        accounts: clientKeys[index]!,
+        accounts: accountKeys,
         directory,
         workload: { txPerSecond: w.txPerSecond, clients: Math.max(1, clientIds.length), fee: w.fee, mix: w.mix, stopAtUs },
         chain,
@@ -235,6 +240,23 @@ export async function startNode(config: LoadedNodeConfig, options: StartNodeOpti
       logger.flush();
     },
   };
+}
+
+/**
+ * A client's account key pairs from its `accountKeysFile`, checked against the
+ * public keys its entry in `clients` lists (the genesis funds those).
+ * @throws InputError naming `accountKeysFile` when a key does not match
+ */
+function clientAccountKeyPairs(config: LoadedNodeConfig, scheme: SignatureScheme): KeyPair[] {
+  if (config.role !== "client") return [];
+  const listed = config.clients.find((c) => c.id === config.id)!.accounts;
+  return config.accountSecretKeysHex.map((secret, k) => {
+    const pair = scheme.keyPairFromSeed(fromHex(secret));
+    if (toHex(pair.publicKey) !== listed[k]!.toLowerCase()) {
+      throw new InputError("accountKeysFile", `key ${k} does not match account ${k} of ${config.id} (${listed[k]}): its public key is ${toHex(pair.publicKey)}`);
+    }
+    return pair;
+  });
 }
 
 /** Increments and returns the boot counter in `DIR/boots` (0 on the first boot), durably. */

@@ -1,6 +1,7 @@
 /**
  * How validators and clients are built from a network's settings: key
- * derivation from the genesis seed, the genesis, the replica's and the
+ * derivation from the genesis seed (the simulator's; real mode draws every
+ * key at random), the genesis, the replica's and the
  * sequencer's configuration, and a workload client's. The simulator
  * (`cluster.ts`) and real mode (`runtime/`) both build their nodes here, so a
  * validator in a real process is configured exactly as in a simulated run.
@@ -56,8 +57,19 @@ export function clientAccountKeys(scheme: SignatureScheme, seed: number, clients
  * order) and the genesis funding it.
  */
 export function networkGenesis(clientKeys: readonly (readonly KeyPair[])[], ledger: LedgerSettings): { directory: string[]; genesis: Genesis } {
-  const directory = clientKeys.flat().map((k) => toHex(k.publicKey));
-  return { directory, genesis: buildGenesis(ledger, directory) };
+  return directoryGenesis(
+    clientKeys.flat().map((k) => toHex(k.publicKey)),
+    ledger,
+  );
+}
+
+/**
+ * The genesis funding an account directory given as public keys (64 hex
+ * each, in client then account order): real mode, where each client's
+ * accounts are drawn at random and every config lists their public keys.
+ */
+export function directoryGenesis(directory: readonly string[], ledger: LedgerSettings): { directory: string[]; genesis: Genesis } {
+  return { directory: [...directory], genesis: buildGenesis(ledger, directory) };
 }
 
 /**
