@@ -146,6 +146,13 @@ export const nodeConfigSchema = z
     chain: chain.default({ ...CHAIN_DEFAULTS, viewTimeoutMax: 8 * CHAIN_DEFAULTS.viewTimeout }),
     ledger: ledgerSchema.default(LEDGER_DEFAULTS),
     workload: workload.default(WORKLOAD_DEFAULTS),
+    /** OpenTelemetry tracing (`tracing.ts`): off unless an endpoint is set here or in the environment. */
+    tracing: z
+      .strictObject({
+        endpoint: z.url({ protocol: /^https?$/, error: "must be an http(s) URL, e.g. http://127.0.0.1:4318/v1/traces" }).optional(),
+        serviceName: z.string().min(1).max(128).optional(),
+      })
+      .optional(),
   })
   .superRefine((c, ctx) => {
     const seen = new Set<string>();

@@ -30,6 +30,10 @@ import { FileStorage } from "./file-storage.js";
 import type { LoadedNodeConfig } from "./node-config.js";
 import { RealHost, monotonicEpochUs } from "./real-host.js";
 import { TcpTransport } from "./tcp-transport.js";
+import type { SpanExporter } from "@opentelemetry/sdk-trace-base";
+import type { Application } from "../consensus/application.js";
+import { timedApplication } from "./timed-application.js";
+import { startTracing, type NodeTracing } from "./tracing.js";
 import { NodeMetrics, createNodeLogger, levelOf, logFields, startMetricsServer, type MetricsServer } from "./telemetry.js";
 
 /** Hooks for tests and the CLI. */
@@ -44,6 +48,10 @@ export interface StartNodeOptions {
   readonly metricsServer?: boolean;
   /** Collect Node.js process metrics (default true; tests with several nodes in one process turn it off). */
   readonly processMetrics?: boolean;
+  /** Send spans to this exporter (a test's in-memory one), whatever the config and environment say (see `tracing.ts`). */
+  readonly spanExporter?: SpanExporter;
+  /** The environment tracing reads (default `process.env`). */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -73,6 +81,8 @@ export interface RunningNode {
   readonly host: RealHost<ValidatorMessage>;
   readonly transport: TcpTransport;
   readonly metrics: NodeMetrics;
+  /** The node's tracing, undefined when off (no endpoint configured: see `tracing.ts`). */
+  readonly tracing: NodeTracing | undefined;
   readonly logger: Logger;
   /** The port the transport listens on (undefined for a client, which only dials). */
   readonly port: number | undefined;
@@ -138,7 +148,8 @@ export async function startNode(config: LoadedNodeConfig, options: StartNodeOpti
       scheme,
     );
     const index = validatorIds.indexOf(config.id);
-    createNode = () => createValidator({ validators, index, keyPair, chain, checkpoints: config.chain.checkpoints, scheme, genesis });
+    const wrapApp = (app: Application): Application => timedApplication(app, monotonicEpochUs, (timeUs, event, fields) => observe(timeUs, config.id, event, fields));
+    createNode = () => createValidator({ validators, index, keyPair, chain, checkpoints: config.chain.checkpoints, scheme, genesis, wrapApp });
   } else {
     const index = clientIds.indexOf(config.id);
     const w = config.workload;
@@ -166,6 +177,15 @@ export async function startNode(config: LoadedNodeConfig, options: StartNodeOpti
     log: (event, fields) => logger[transportLevel(event)]({ event: `transport-${event}`, ...fields }),
   });
   const metrics = new NodeMetrics(config.id, { connectedPeers: () => transport.connectedPeers().length, processMetrics: options.processMetrics ?? true });
+  const tracing = await startTracing({ node: config.id, role: config.role, settings: config.tracing, ...(options.spanExporter !== undefined ? { exporter: options.spanExporter } : {}), ...(options.env !== undefined ? { env: options.env } : {}) });
+  // Every node event (and the runtime's timing events) goes to the metrics, the log, the tracing and the caller's observer.
+  function observe(timeUs: number, node: NodeId, event: string, fields: Readonly<Record<string, unknown>>): void {
+    metrics.observe(timeUs, event, fields);
+    const level = levelOf(event);
+    if (logger.isLevelEnabled(level)) logger[level]({ event, ...logFields(event, fields) });
+    tracing?.observe(timeUs, event, fields);
+    options.observe?.(timeUs, node, event, fields);
+  }
 
   let stopped = false;
   const onNodeError = options.onNodeError ?? ((node: NodeId, error: unknown) => reportFatalNodeError(logger, node, error));
@@ -177,12 +197,7 @@ export async function startNode(config: LoadedNodeConfig, options: StartNodeOpti
     codec: validatorCodec,
     seed: config.seed,
     incarnation,
-    observe: (timeUs, node, event, fields) => {
-      metrics.observe(timeUs, event, fields);
-      const level = levelOf(event);
-      if (logger.isLevelEnabled(level)) logger[level]({ event, ...logFields(event, fields) });
-      options.observe?.(timeUs, node, event, fields);
-    },
+    observe,
     onNodeError: (node, error) => {
       if (!stopped) onNodeError(node, error);
     },
@@ -198,6 +213,7 @@ export async function startNode(config: LoadedNodeConfig, options: StartNodeOpti
   } catch (error) {
     await transport.close();
     await metricsServer?.close();
+    await tracing?.shutdown(monotonicEpochUs());
     fileStorage?.close();
     // A port in use or an address not on this machine is a config problem: name the field (exit 2).
     const code = (error as NodeJS.ErrnoException).code;
@@ -210,6 +226,7 @@ export async function startNode(config: LoadedNodeConfig, options: StartNodeOpti
     incarnation,
     listen: config.listen !== undefined ? `${config.listen.host}:${port}` : null,
     metrics: metricsServer !== undefined ? `http://${config.metrics.host}:${metricsServer.port}/metrics` : null,
+    tracing: tracing?.destination ?? null,
     dataDir: config.dataDir ?? null,
     recoveredRecords: fileStorage?.recovery.records ?? 0,
     droppedBytes: fileStorage?.recovery.droppedBytes ?? 0,
@@ -222,6 +239,7 @@ export async function startNode(config: LoadedNodeConfig, options: StartNodeOpti
     host,
     transport,
     metrics,
+    tracing,
     logger,
     port: config.listen !== undefined ? port : undefined,
     metricsPort: metricsServer?.port,
@@ -232,6 +250,7 @@ export async function startNode(config: LoadedNodeConfig, options: StartNodeOpti
       host.stop();
       await transport.close();
       await metricsServer?.close();
+      await tracing?.shutdown(monotonicEpochUs());
       if (fileStorage !== undefined) {
         fileStorage.sync();
         fileStorage.close();

@@ -6,6 +6,7 @@
  * (`cluster.ts`) and real mode (`runtime/`) both build their nodes here, so a
  * validator in a real process is configured exactly as in a simulated run.
  */
+import type { Application } from "../../consensus/application.js";
 import { leaderTable } from "../../consensus/leader-election/leader-table.js";
 import { leaderElectionFactory } from "../../consensus/leader-election/elections.js";
 import { HotStuffReplica, type ReplicaConfig } from "../../consensus/replica.js";
@@ -136,9 +137,15 @@ export function createAssetApp(options: { scheme: SignatureScheme; genesis: Gene
   });
 }
 
-/** A fresh honest validator: the HotStuff replica over its sequencer application. */
-export function createValidator(options: Parameters<typeof replicaConfig>[0] & { scheme: SignatureScheme; genesis: Genesis; batchPosters?: readonly NodeId[] }): HotStuffReplica {
-  return new HotStuffReplica(replicaConfig(options), createAssetApp(options));
+/**
+ * A fresh honest validator: the HotStuff replica over its sequencer application.
+ * `wrapApp`: real mode wraps the application to time it (`runtime/timed-application.ts`); the simulator does not.
+ */
+export function createValidator(
+  options: Parameters<typeof replicaConfig>[0] & { scheme: SignatureScheme; genesis: Genesis; batchPosters?: readonly NodeId[]; wrapApp?: (app: Application) => Application },
+): HotStuffReplica {
+  const app = createAssetApp(options);
+  return new HotStuffReplica(replicaConfig(options), options.wrapApp !== undefined ? options.wrapApp(app) : app);
 }
 
 /** The workload settings a client needs (the scenario's `workload` section, `stopAt` resolved). */
