@@ -2,8 +2,11 @@
  * Runs one validator or client of a real network from its {@link LoadedNodeConfig}:
  * the node built exactly as the simulator builds it (`scenario/node-factories.ts`),
  * a {@link RealHost}, the {@link TcpTransport}, a {@link FileStorage} in the data
- * directory, JSON logs and a `/metrics` server. `asset-sim node --config FILE`
- * and the in-process tests both start nodes here.
+ * directory, JSON logs, a `/metrics` server, and OpenTelemetry spans when an
+ * endpoint is configured (`tracing.ts`). A validator's application is wrapped
+ * to time batch building and checking (`timed-application.ts`). Every node
+ * event goes to the metrics, the log and the spans. `asset-sim node --config
+ * FILE` and the in-process tests both start nodes here.
  *
  * Boot: open (and recover) the data directory; a new directory is formatted
  * first (as the simulator formats a disk before the first boot); the boot

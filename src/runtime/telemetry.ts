@@ -1,7 +1,8 @@
 /**
- * Observability of a real-mode node: every `ctx.log` event becomes one JSON
- * log line (pino) and feeds the Prometheus metrics (prom-client) served on
- * `/metrics`. Both are derived from the same events the simulator's checkers
+ * Observability of a real-mode node: every `ctx.log` event (and the
+ * runtime's own `batch-built` and `batch-verified`, `timed-application.ts`)
+ * becomes one JSON log line (pino) and feeds the Prometheus metrics
+ * (prom-client) served on `/metrics` (and the spans, `tracing.ts`). Both are derived from the same events the simulator's checkers
  * read, so nothing in node code knows it is observed.
  *
  * Log line: `{ level, time (ms since epoch), node, event, ...fields }`, with
