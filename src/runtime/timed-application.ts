@@ -4,7 +4,7 @@
  * a proposed one (`verifyPayload`) are measured on the real clock, and
  * reports each as an event of the runtime (not of the node):
  *
- * - `batch-built { height, payloadBytes, buildUs, payload }`: the leader built
+ * - `batch-built { height, buildUs, payload }`: the leader built
  *   the payload of block `height` in `buildUs` microseconds;
  * - `batch-verified { height, view, hash, ok, verifyUs }`: the validator
  *   executed the proposed block `hash` and found it acceptable (`ok`) or not,
@@ -36,7 +36,7 @@ export function timedApplication(app: Application, clockUs: MicrosecondClock, re
       const startUs = clockUs();
       const payload = app.buildPayload(ctx, parent, branch);
       const endUs = clockUs();
-      report(endUs, "batch-built", { height: parent.height + 1, payloadBytes: payload.length, buildUs: endUs - startUs, payload });
+      report(endUs, "batch-built", { height: parent.height + 1, buildUs: endUs - startUs, payload });
       return payload;
     },
     verifyPayload(ctx: AppContext, block: Block, branch: readonly Block[]): boolean {
