@@ -11,9 +11,12 @@
  *   real BatchPoster in a simulated run with L1 faults (real mode hosts no
  *   poster yet): one span per posting transaction, landed ones OK with their
  *   slot, failed ones in error with the reason;
- * - where spans go: config, then the environment, none when unset.
+ * - where spans go: config, then the environment, none when unset; a node
+ *   without an endpoint does not even load the SDK (checked on the built CLI
+ *   in a fresh process, from Node's module cache).
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -26,7 +29,7 @@ import { loadNodeConfig } from "../../src/runtime/node-config.js";
 import { startNode, type RunningNode } from "../../src/runtime/node-runner.js";
 import { editJsonFile } from "../../src/runtime/testnet.js";
 import { startTracing, tracesEndpoint } from "../../src/runtime/tracing.js";
-import { runRecorded, scenario } from "../helpers/scenario.js";
+import { ROOT, runRecorded, scenario } from "../helpers/scenario.js";
 
 /** An in-memory exporter that keeps its spans when the provider shuts down (the SDK's clears them). */
 class KeptSpans extends InMemorySpanExporter {
@@ -306,4 +309,37 @@ describe("tracing: where spans go", () => {
     expect(() => parseNodeConfig({ ...valid, tracing: { endpoint: "udp://x" } }, "/b")).toThrow(/^tracing\.endpoint: must be an http\(s\) URL/);
     expect(() => parseNodeConfig({ ...valid, tracing: { colour: 1 } }, "/b")).toThrow(/tracing/);
   });
+});
+
+/** Starts and stops a one-validator node from the built runtime in a fresh process with `env`; returns the @opentelemetry packages it loaded. */
+function openTelemetryPackagesLoaded(env: Record<string, string>): string[] {
+  const dist = (path: string): string => JSON.stringify(join(ROOT, "dist/src", path));
+  const script = `
+    import { createRequire } from "node:module";
+    import { mkdtempSync } from "node:fs";
+    import { tmpdir } from "node:os";
+    import { join } from "node:path";
+    import { Writable } from "node:stream";
+    const { commandConfigGen } = await import(${dist("cli/node-command.js")});
+    const { loadNodeConfig } = await import(${dist("runtime/node-config.js")});
+    const { startNode } = await import(${dist("runtime/node-runner.js")});
+    const out = mkdtempSync(join(tmpdir(), "otel-load-"));
+    await commandConfigGen({ validators: "1", clients: "0", out, host: "127.0.0.1", basePort: "ephemeral", metricsBasePort: "0", seed: "1", txPerSecond: "0", accountsPerClient: "1" }, { out: () => {}, err: () => {} });
+    const node = await startNode(loadNodeConfig(join(out, "v0.json")), { metricsServer: false, processMetrics: false, logDestination: new Writable({ write: (_c, _e, done) => done() }) });
+    await node.stop();
+    const cache = Object.keys(createRequire(import.meta.url).cache);
+    console.log(JSON.stringify([...new Set(cache.map((k) => /node_modules[\\\\/](@opentelemetry[\\\\/][^\\\\/]+)/.exec(k)?.[1]).filter(Boolean))].sort()));
+  `;
+  const text = execFileSync(process.execPath, ["--input-type=module", "-e", script], { cwd: ROOT, encoding: "utf8", env: { PATH: process.env.PATH ?? "", ...env } });
+  return JSON.parse(text.trim().split("\n").at(-1)!) as string[];
+}
+
+describe.skipIf(!existsSync(join(ROOT, "dist/src/runtime/tracing.js")))("tracing: zero cost when off (built runtime; npm run build first)", () => {
+  it("a node without an endpoint loads no OpenTelemetry SDK package; with one it loads the SDK and the OTLP exporter", () => {
+    // prom-client itself loads @opentelemetry/api (for exemplars), with or without tracing: only the SDK's packages count.
+    expect(openTelemetryPackagesLoaded({})).toEqual(["@opentelemetry/api"]);
+    const on = openTelemetryPackagesLoaded({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:9" }); // nothing listens: the stop still ends within the wait
+    expect(on).toContain("@opentelemetry/sdk-trace-base");
+    expect(on).toContain("@opentelemetry/exporter-trace-otlp-http");
+  }, 30_000);
 });
