@@ -24,7 +24,7 @@
  *              "leaderElection": "reputation", "reputation": { "exclude": 10, ... } },
  *   "ledger": { ... },                   // as a scenario's ledger section, same defaults
  *   "workload": { "txPerSecond": 0, "fee": 10, "mix": { ... }, "stopAfter": "60s" },
- *   "tracing": { "endpoint": "http://127.0.0.1:4318/v1/traces", "serviceName": "asset-sim" }   // optional (see telemetry-tracing.ts)
+ *   "tracing": { "endpoint": "http://127.0.0.1:4318/v1/traces", "serviceName": "asset-sim" }   // optional (see tracing.ts)
  * }
  * ```
  *

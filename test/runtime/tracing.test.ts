@@ -254,14 +254,14 @@ describe("tracing: spans of a loopback network", () => {
 
 describe("tracing: L1 submissions of the batch poster", () => {
   it("one l1.submit span per posting transaction: landed ones OK with their slot, failed ones in error with the reason", async () => {
-    const s = scenario("l1-drops-and-delays", { seed: 21 }, 20_000_000);
+    const s = scenario("l1-drops-and-delays", { seed: 21 }, 12_000_000);
     const { events } = runRecorded(s);
     const exporter = new KeptSpans();
     const tracing = (await startTracing({ node: "poster", role: "poster", exporter, env: {} }))!;
     const posterEvents = events.filter((e) => e.event.startsWith("l1-tx-") && ["l1-tx-sent", "l1-tx-resent", "l1-tx-landed", "l1-tx-failed"].includes(e.event));
     // Simulated time starts at 0: shift it to a plausible epoch so the spans' times are positive.
     for (const e of posterEvents) tracing.observe(1_700_000_000_000_000 + e.timeUs, e.event, e.fields);
-    await tracing.shutdown(1_700_000_000_000_000 + 20_000_000);
+    await tracing.shutdown(1_700_000_000_000_000 + 12_000_000);
     const spans = exporter.getFinishedSpans();
     const sent = posterEvents.filter((e) => e.event === "l1-tx-sent");
     const landed = posterEvents.filter((e) => e.event === "l1-tx-landed");
