@@ -111,7 +111,7 @@ export async function commandNode(configPath: string, io: Io): Promise<number> {
     io.err(`${config.id}: fatal: cannot start: ${error instanceof Error ? error.message : String(error)} (exit 4)`);
     return EXIT.nodeThrew;
   }
-  io.err(`${config.id}: ${config.role} running${node.port !== undefined ? ` on ${config.listen!.host}:${node.port}` : ""}${node.metricsPort !== undefined ? `, metrics http://${config.metrics.host}:${node.metricsPort}/metrics` : ""}`);
+  io.err(`${config.id}: ${config.role} running${node.port !== undefined ? ` on ${config.listen!.host}:${node.port}` : ""}${node.metricsPort !== undefined ? `, metrics http://${config.metrics.host}:${node.metricsPort}/metrics` : ""}${node.tracing !== undefined ? `, traces to ${node.tracing.destination}` : ""}`);
   const signal = await new Promise<NodeJS.Signals>((resolveSignal) => {
     const onSignal = (s: NodeJS.Signals): void => {
       process.off("SIGINT", onSignal);
