@@ -14,9 +14,10 @@
  *                        [--base-port P | --base-port ephemeral] [--metrics-base-port P]
  *                        [--seed S] [--block-time D] [--view-timeout D] [--tx-per-second R]
  *                        [--accounts-per-client K] [--force]
- *     refuses an output folder that is not empty unless --force; writes `DIR/<id>.json` per node and `DIR/keys/<id>.key` (mode 0600,
- *     in `keys/` of mode 0700), each key drawn from the operating system's randomness (the simulator derives its keys from the
- *     seed; real mode never does: `--seed` only names the genesis and its client accounts). Validator i listens
+ *     refuses an output folder that is not empty unless --force; writes `DIR/<id>.json` per node, `DIR/keys/<id>.key` (mode 0600,
+ *     in `keys/` of mode 0700) and for each client `DIR/keys/<id>.accounts` (its K account keys, one a line, mode 0600), each key
+ *     drawn from the operating system's randomness (the simulator derives its keys from the seed; real mode never does: `--seed`
+ *     only names the nodes' random streams). The configs list public keys only. Validator i listens
  *     on P + i (`ephemeral`: free ports picked now); metrics on the metrics
  *     base port + i (default 0: each process picks one and logs it).
  */
@@ -80,11 +81,11 @@ export function registerNodeCommands(program: Command, io: Io, setExit: (code: n
     .option("--host <host>", "address every node listens on and is dialled at", "127.0.0.1")
     .option("--base-port <p>", "validator i listens on P + i; `ephemeral` picks free ports now", "7100")
     .option("--metrics-base-port <p>", "metrics of node k (validators, then clients) on P + k; 0: each process picks one", "0")
-    .option("--seed <s>", "the network's genesis seed (genesis and client accounts; every key is drawn at random)", "1")
+    .option("--seed <s>", "names the nodes' random streams (workload choices); every key, client accounts included, is drawn at random", "1")
     .option("--block-time <d>", "minimum time between blocks, with a unit (e.g. 250ms)")
     .option("--view-timeout <d>", "view timeout, with a unit (e.g. 1s)")
     .option("--tx-per-second <r>", "workload of all clients together", "0")
-    .option("--accounts-per-client <k>", "accounts per client", "8")
+    .option("--accounts-per-client <k>", "accounts per client (each key drawn at random, in DIR/keys/<client>.accounts)", "8")
     .option("--force", "write into an output folder that is not empty (configs and keys of the same names are overwritten)")
     .action(async (options: ConfigGenOptions) => {
       setExit(await commandConfigGen(options, io));
@@ -110,7 +111,7 @@ export async function commandNode(configPath: string, io: Io): Promise<number> {
     io.err(`${config.id}: fatal: cannot start: ${error instanceof Error ? error.message : String(error)} (exit 4)`);
     return EXIT.nodeThrew;
   }
-  io.err(`${config.id}: ${config.role} running${node.port !== undefined ? ` on ${config.listen!.host}:${node.port}` : ""}${node.metricsPort !== undefined ? `, metrics http://${config.metrics.host}:${node.metricsPort}/metrics` : ""}`);
+  io.err(`${config.id}: ${config.role} running${node.port !== undefined ? ` on ${config.listen!.host}:${node.port}` : ""}${node.metricsPort !== undefined ? `, metrics http://${config.metrics.host}:${node.metricsPort}/metrics` : ""}${node.tracing !== undefined ? `, traces to ${node.tracing.destination}` : ""}`);
   const signal = await new Promise<NodeJS.Signals>((resolveSignal) => {
     const onSignal = (s: NodeJS.Signals): void => {
       process.off("SIGINT", onSignal);
@@ -173,6 +174,12 @@ function checkConfigOutDir(out: string, force: boolean): void {
   }
 }
 
+/** Writes a file of secrets with mode 0600 (also over an old file of another mode: `mode` applies only when a file is created). */
+function writeSecretFile(path: string, text: string): void {
+  writeFileSync(path, text, { mode: 0o600 });
+  chmodSync(path, 0o600);
+}
+
 /** `count` free TCP ports on `host`, picked by binding port 0 (a race with other programs is possible but rare). */
 async function freePorts(host: string, count: number): Promise<number[]> {
   const servers = await Promise.all(
@@ -226,10 +233,14 @@ export async function commandConfigGen(options: ConfigGenOptions, io: Io): Promi
     secrets.set(id, secret);
     return { id, host, port: ports[i]!, publicKey: toHex(scheme.keyPairFromSeed(secret).publicKey) };
   });
+  // A client's wallet: its accounts' keys, drawn at random too (the simulator derives them from the seed; real mode never does).
+  const accountSecrets = new Map<string, Uint8Array[]>();
   const clients = clientIds.map((id) => {
     const secret = randomBytes(32);
     secrets.set(id, secret);
-    return { id, publicKey: toHex(scheme.keyPairFromSeed(secret).publicKey) };
+    const accounts = Array.from({ length: accountsPerClient }, () => randomBytes(32));
+    accountSecrets.set(id, accounts);
+    return { id, publicKey: toHex(scheme.keyPairFromSeed(secret).publicKey), accounts: accounts.map((a) => toHex(scheme.keyPairFromSeed(a).publicKey)) };
   });
   const chain = {
     ...(blockTime !== undefined ? { blockTime } : {}),
@@ -240,8 +251,9 @@ export async function commandConfigGen(options: ConfigGenOptions, io: Io): Promi
   [...validatorIds, ...clientIds].forEach((id, k) => {
     const role = k < n ? "validator" : "client";
     const keyFile = join("keys", `${id}.key`);
-    writeFileSync(join(out, keyFile), `${toHex(secrets.get(id)!)}\n`, { mode: 0o600 });
-    chmodSync(join(out, keyFile), 0o600); // `mode` applies only when the file is created (--force over an old one)
+    writeSecretFile(join(out, keyFile), `${toHex(secrets.get(id)!)}\n`);
+    const accountKeysFile = join("keys", `${id}.accounts`);
+    if (role === "client") writeSecretFile(join(out, accountKeysFile), accountSecrets.get(id)!.map((a) => `${toHex(a)}\n`).join(""));
     const config = {
       version: 1,
       id,
@@ -250,12 +262,13 @@ export async function commandConfigGen(options: ConfigGenOptions, io: Io): Promi
       validators,
       clients,
       secretKeyFile: keyFile,
+      ...(role === "client" ? { accountKeysFile } : {}),
       ...(role === "validator" ? { listen: { host, port: ports[k]! } } : {}),
       metrics: { host, port: metricsBase === 0 ? 0 : metricsBase + k },
       dataDir: join("data", id),
       log: { level: "info", file: join("logs", `${id}.jsonl`) },
       chain,
-      workload: { txPerSecond, accountsPerClient },
+      workload: { txPerSecond },
     };
     const path = join(out, `${id}.json`);
     writeFileSync(path, `${JSON.stringify(config, null, 2)}\n`);

@@ -66,7 +66,7 @@ export function registerTestnetCommand(program: Command, io: Io, setExit: (code:
     .option("--clients <m>", `client processes (default ${TESTNET_DEFAULTS.clients})`)
     .option("--duration <d>", "how long to run (e.g. 30s; default 30s)")
     .option("--tps <r>", `transactions per second offered by all clients together (default ${TESTNET_DEFAULTS.txPerSecond})`)
-    .option("--seed <s>", "the network's genesis seed (keys, accounts)")
+    .option("--seed <s>", "names the nodes' random streams (workload choices); every key is drawn at random")
     .option("--scenario <file>", "take topology, timing, workload and fault actions from a scenario (file or shipped name)")
     .option("--keep-dir", "keep the configs, data dirs and logs (the directory is printed)")
     .action(async (options: TestnetCommandOptions) => {

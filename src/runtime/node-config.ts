@@ -9,10 +9,11 @@
  *   "version": 1,
  *   "id": "v0",                          // this node; in validators (role validator) or clients (role client)
  *   "role": "validator",                 // or "client"
- *   "seed": 1,                           // the network's genesis seed: client accounts and genesis derive from it
+ *   "seed": 1,                           // names the nodes' random streams (ctx.rng: workload choices, jitter); no key derives from it
  *   "validators": [{ "id": "v0", "host": "127.0.0.1", "port": 7100, "publicKey": "<64 hex>" }, ...],
- *   "clients": [{ "id": "c0", "publicKey": "<64 hex>" }],   // default []
+ *   "clients": [{ "id": "c0", "publicKey": "<64 hex>", "accounts": ["<64 hex>", ...] }],   // default []
  *   "secretKeyFile": "keys/v0.key",      // or "secretKey": "<64 hex>" (an ed25519 seed); exactly one
+ *   "accountKeysFile": "keys/c0.accounts", // clients only (required): the secret keys of its accounts, one 64-hex seed a line, mode 0600
  *   "listen": { "host": "127.0.0.1", "port": 7100 },        // required for validators; port 0: ephemeral
  *   "metrics": { "host": "127.0.0.1", "port": 0 },          // default; port 0: ephemeral (printed at start)
  *   "dataDir": "data/v0",                // required for validators
@@ -22,16 +23,24 @@
  *              "mempool": { ... }, "checkpoints": { "every": 100, "snapshotBehind": 64 },
  *              "leaderElection": "reputation", "reputation": { "exclude": 10, ... } },
  *   "ledger": { ... },                   // as a scenario's ledger section, same defaults
- *   "workload": { "txPerSecond": 0, "accountsPerClient": 8, "fee": 10, "mix": { ... }, "stopAfter": "60s" }
+ *   "workload": { "txPerSecond": 0, "fee": 10, "mix": { ... }, "stopAfter": "60s" },
+ *   "tracing": { "endpoint": "http://127.0.0.1:4318/v1/traces", "serviceName": "asset-sim" }   // optional (see tracing.ts)
  * }
  * ```
  *
  * Relative paths (`dataDir`, `secretKeyFile`, `log.file`) are resolved against
  * the config file's directory. Durations take the scenario format (integer
  * microseconds or a string with a unit). Every default equals the scenario
- * schema's. `ledger`, `chain` (but `listen`, `metrics`, `log`) and
- * `workload.accountsPerClient` must be the same in every file of a network:
- * they define the genesis.
+ * schema's. `ledger`, `chain` (but `listen`, `metrics`, `log`) and the
+ * `clients` list must be the same in every file of a network: they define the
+ * genesis, which funds every client account (`clients[].accounts`, public
+ * keys, in client then account order; the first account is the token's mint
+ * authority).
+ *
+ * Keys: the simulator derives its keys from the seed; real mode never does.
+ * Every key (a node's transport key, a client's account keys) is drawn from
+ * the operating system's randomness by `config-gen` or `keygen` and kept in a
+ * file only its owner can read (a file others can read or write is refused).
  */
 import { readFileSync, statSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
@@ -57,6 +66,8 @@ import { LOG_LEVELS } from "./telemetry.js";
 const hex32 = z.string().regex(/^[0-9a-fA-F]{64}$/, "must be 64 hex characters (32 bytes)");
 const port = z.number().int("must be an integer").min(0, "must be 0..65535").max(65535, "must be 0..65535");
 const host = z.string().min(1, "must be a host name or address");
+/** The most accounts one client holds. */
+const CLIENT_ACCOUNTS_MAX = 1000;
 const nodeId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 characters A-Z, a-z, 0-9, _ or -");
 
 /**
@@ -103,11 +114,10 @@ const chain = z
     return { ...c, viewTimeoutMax };
   });
 
-const WORKLOAD_DEFAULTS = { txPerSecond: 0, accountsPerClient: 8, fee: 10, mix: MIX_DEFAULTS };
+const WORKLOAD_DEFAULTS = { txPerSecond: 0, fee: 10, mix: MIX_DEFAULTS };
 const workload = z.strictObject({
   /** Submissions per second of the whole network, split evenly over the clients. */
   txPerSecond: z.number().min(0, "must be >= 0").max(1_000_000).default(WORKLOAD_DEFAULTS.txPerSecond),
-  accountsPerClient: z.number().int().min(1).max(1000).default(WORKLOAD_DEFAULTS.accountsPerClient),
   fee: z.number().int().min(0).max(1_000_000_000).default(WORKLOAD_DEFAULTS.fee),
   mix: mixSchema.default(MIX_DEFAULTS),
   /** A client stops submitting this long after it starts (default: never). */
@@ -122,9 +132,13 @@ export const nodeConfigSchema = z
     role: z.enum(["validator", "client"]),
     seed: z.number().int("must be an integer").min(0, "must be >= 0").max(Number.MAX_SAFE_INTEGER),
     validators: z.array(z.strictObject({ id: nodeId, host, port: port.min(1, "must be 1..65535"), publicKey: hex32 })).min(1, "needs at least one validator").max(1024),
-    clients: z.array(z.strictObject({ id: nodeId, publicKey: hex32 })).max(1000).default([]),
+    clients: z
+      .array(z.strictObject({ id: nodeId, publicKey: hex32, accounts: z.array(hex32).min(1, "needs at least one account").max(CLIENT_ACCOUNTS_MAX) }))
+      .max(1000)
+      .default([]),
     secretKey: hex32.optional(),
     secretKeyFile: z.string().min(1).optional(),
+    accountKeysFile: z.string().min(1).optional(),
     listen: z.strictObject({ host: host.default("127.0.0.1"), port }).optional(),
     metrics: z.strictObject({ host: host.default("127.0.0.1"), port: port.default(0) }).default({ host: "127.0.0.1", port: 0 }),
     dataDir: z.string().min(1).optional(),
@@ -132,6 +146,13 @@ export const nodeConfigSchema = z
     chain: chain.default({ ...CHAIN_DEFAULTS, viewTimeoutMax: 8 * CHAIN_DEFAULTS.viewTimeout }),
     ledger: ledgerSchema.default(LEDGER_DEFAULTS),
     workload: workload.default(WORKLOAD_DEFAULTS),
+    /** OpenTelemetry tracing (`tracing.ts`): off unless an endpoint is set here or in the environment. */
+    tracing: z
+      .strictObject({
+        endpoint: z.url({ protocol: /^https?$/, error: "must be an http(s) URL, e.g. http://127.0.0.1:4318/v1/traces" }).optional(),
+        serviceName: z.string().min(1).max(128).optional(),
+      })
+      .optional(),
   })
   .superRefine((c, ctx) => {
     const seen = new Set<string>();
@@ -143,6 +164,15 @@ export const nodeConfigSchema = z
     const list = c.role === "validator" ? c.validators : c.clients;
     if (!list.some((n) => n.id === c.id)) ctx.addIssue({ code: "custom", message: `${JSON.stringify(c.id)} is not in ${c.role === "validator" ? "validators" : "clients"}`, path: ["id"] });
     if ((c.secretKey === undefined) === (c.secretKeyFile === undefined)) ctx.addIssue({ code: "custom", message: "give exactly one of secretKey and secretKeyFile", path: ["secretKey"] });
+    if (c.role === "client" && c.accountKeysFile === undefined) ctx.addIssue({ code: "custom", message: "required field is missing (the secret keys of the client's accounts)", path: ["accountKeysFile"] });
+    if (c.role === "validator" && c.accountKeysFile !== undefined) ctx.addIssue({ code: "custom", message: "a validator holds no account keys (clients only)", path: ["accountKeysFile"] });
+    const accounts = new Set<string>();
+    c.clients.forEach((client, i) =>
+      client.accounts.forEach((account, k) => {
+        if (accounts.has(account.toLowerCase())) ctx.addIssue({ code: "custom", message: `duplicate account ${account.slice(0, 16)}...: every account is funded once at genesis`, path: ["clients", i, "accounts", k] });
+        accounts.add(account.toLowerCase());
+      }),
+    );
     if (c.role === "validator" && c.listen === undefined) ctx.addIssue({ code: "custom", message: "required field is missing (a validator listens for peers)", path: ["listen"] });
     if (c.role === "validator" && c.dataDir === undefined) ctx.addIssue({ code: "custom", message: "required field is missing (a validator keeps its blocks there)", path: ["dataDir"] });
   });
@@ -154,6 +184,8 @@ export type NodeConfig = z.output<typeof nodeConfigSchema>;
 export interface LoadedNodeConfig extends NodeConfig {
   /** The ed25519 seed of this node's key, 32 bytes as 64 hex characters. */
   readonly secretKeyHex: string;
+  /** A client's account keys (ed25519 seeds, 64 hex each, in the order of its `accounts`), read from `accountKeysFile`; empty for a validator. */
+  readonly accountSecretKeysHex: readonly string[];
   /** The config file's path (absolute), or undefined for an object. */
   readonly source?: string;
 }
@@ -171,27 +203,47 @@ export function parseNodeConfig(raw: unknown, baseDir: string = process.cwd()): 
   let secretKeyHex = c.secretKey;
   if (secretKeyHex === undefined) {
     const file = at(c.secretKeyFile!);
-    let text: string;
-    try {
-      const mode = statSync(file).mode;
-      if ((mode & 0o077) !== 0) {
-        throw new InputError("secretKeyFile", `${file} is readable or writable by others (mode ${(mode & 0o777).toString(8).padStart(4, "0")}): run \`chmod 600 ${file}\``);
-      }
-      text = readFileSync(file, "utf8").trim();
-    } catch (error) {
-      if (error instanceof InputError) throw error;
-      throw new InputError("secretKeyFile", `cannot read ${file}: ${(error as Error).message}`);
-    }
+    const text = readSecretFile("secretKeyFile", file).trim();
     if (!/^[0-9a-fA-F]{64}$/.test(text)) throw new InputError("secretKeyFile", `${file} must hold 64 hex characters (a 32-byte ed25519 seed)`);
     secretKeyHex = text;
+  }
+  let accountSecretKeysHex: string[] = [];
+  if (c.accountKeysFile !== undefined) {
+    const file = at(c.accountKeysFile);
+    accountSecretKeysHex = readSecretFile("accountKeysFile", file)
+      .split("\n")
+      .map((line) => line.trim())
+      .filter((line) => line.length > 0);
+    const expected = c.clients.find((client) => client.id === c.id)?.accounts.length ?? 0;
+    if (!accountSecretKeysHex.every((line) => /^[0-9a-fA-F]{64}$/.test(line))) throw new InputError("accountKeysFile", `${file} must hold one 64-hex ed25519 seed a line`);
+    if (accountSecretKeysHex.length !== expected) throw new InputError("accountKeysFile", `${file} holds ${accountSecretKeysHex.length} keys, but ${c.id} has ${expected} accounts in \`clients\``);
   }
   return {
     ...c,
     ...(c.secretKeyFile !== undefined ? { secretKeyFile: at(c.secretKeyFile) } : {}),
+    ...(c.accountKeysFile !== undefined ? { accountKeysFile: at(c.accountKeysFile) } : {}),
     ...(c.dataDir !== undefined ? { dataDir: at(c.dataDir) } : {}),
     log: { ...c.log, ...(c.log.file !== undefined ? { file: at(c.log.file) } : {}) },
     secretKeyHex: secretKeyHex.toLowerCase(),
+    accountSecretKeysHex: accountSecretKeysHex.map((k) => k.toLowerCase()),
   };
+}
+
+/**
+ * Reads a file of secrets, refusing one others can read or write (a key is its owner's alone).
+ * @throws InputError naming `field` when the file's mode lets others in, or it cannot be read
+ */
+function readSecretFile(field: string, file: string): string {
+  try {
+    const mode = statSync(file).mode;
+    if ((mode & 0o077) !== 0) {
+      throw new InputError(field, `${file} is readable or writable by others (mode ${(mode & 0o777).toString(8).padStart(4, "0")}): run \`chmod 600 ${file}\``);
+    }
+    return readFileSync(file, "utf8");
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    throw new InputError(field, `cannot read ${file}: ${(error as Error).message}`);
+  }
 }
 
 /**

@@ -2,8 +2,11 @@
  * Runs one validator or client of a real network from its {@link LoadedNodeConfig}:
  * the node built exactly as the simulator builds it (`scenario/node-factories.ts`),
  * a {@link RealHost}, the {@link TcpTransport}, a {@link FileStorage} in the data
- * directory, JSON logs and a `/metrics` server. `asset-sim node --config FILE`
- * and the in-process tests both start nodes here.
+ * directory, JSON logs, a `/metrics` server, and OpenTelemetry spans when an
+ * endpoint is configured (`tracing.ts`). A validator's application is wrapped
+ * to time batch building and checking (`timed-application.ts`). Every node
+ * event goes to the metrics, the log and the spans. `asset-sim node --config
+ * FILE` and the in-process tests both start nodes here.
  *
  * Boot: open (and recover) the data directory; a new directory is formatted
  * first (as the simulator formats a disk before the first boot); the boot
@@ -21,14 +24,19 @@ import { ValidatorSet } from "../consensus/validator-set.js";
 import { validatorCodec } from "../consensus/wire.js";
 import { bytesEqual, fromHex, toHex } from "../crypto/hash.js";
 import { createSignatureScheme } from "../crypto/schemes.js";
+import type { KeyPair, SignatureScheme } from "../crypto/signature.js";
 import { InputError } from "../config/errors.js";
-import { clientAccountKeys, createClient, createValidator, networkGenesis, type ChainSettings } from "../systems/validators/node-factories.js";
+import { createClient, createValidator, directoryGenesis, type ChainSettings } from "../systems/validators/node-factories.js";
 import { withReputationDefaults } from "../systems/validators/section.js";
 import type { Node, NodeId, Storage } from "../sim/node.js";
 import { FileStorage } from "./file-storage.js";
 import type { LoadedNodeConfig } from "./node-config.js";
 import { RealHost, monotonicEpochUs } from "./real-host.js";
 import { TcpTransport } from "./tcp-transport.js";
+import type { SpanExporter } from "@opentelemetry/sdk-trace-base";
+import type { Application } from "../consensus/application.js";
+import { timedApplication } from "./timed-application.js";
+import { startTracing, type NodeTracing } from "./tracing.js";
 import { NodeMetrics, createNodeLogger, levelOf, logFields, startMetricsServer, type MetricsServer } from "./telemetry.js";
 
 /** Hooks for tests and the CLI. */
@@ -43,6 +51,10 @@ export interface StartNodeOptions {
   readonly metricsServer?: boolean;
   /** Collect Node.js process metrics (default true; tests with several nodes in one process turn it off). */
   readonly processMetrics?: boolean;
+  /** Send spans to this exporter (a test's in-memory one), whatever the config and environment say (see `tracing.ts`). */
+  readonly spanExporter?: SpanExporter;
+  /** The environment tracing reads (default `process.env`). */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -72,6 +84,8 @@ export interface RunningNode {
   readonly host: RealHost<ValidatorMessage>;
   readonly transport: TcpTransport;
   readonly metrics: NodeMetrics;
+  /** The node's tracing, undefined when off (no endpoint configured: see `tracing.ts`). */
+  readonly tracing: NodeTracing | undefined;
   readonly logger: Logger;
   /** The port the transport listens on (undefined for a client, which only dials). */
   readonly port: number | undefined;
@@ -102,8 +116,12 @@ export async function startNode(config: LoadedNodeConfig, options: StartNodeOpti
   const logger = createNodeLogger(config.id, config.log.level, options.logDestination ?? (config.log.file !== undefined ? fileDestination(config.log.file) : undefined));
   const validatorIds = config.validators.map((v) => v.id);
   const clientIds = config.clients.map((c) => c.id);
-  const clientKeys = clientAccountKeys(scheme, config.seed, clientIds, config.workload.accountsPerClient);
-  const { directory, genesis } = networkGenesis(clientKeys, config.ledger);
+  // Every client's accounts are public keys in the config (drawn at random by config-gen): nothing derives from the seed.
+  const { directory, genesis } = directoryGenesis(
+    config.clients.flatMap((c) => c.accounts.map((a) => a.toLowerCase())),
+    config.ledger,
+  );
+  const accountKeys = clientAccountKeyPairs(config, scheme);
   const chain: ChainSettings = { ...config.chain, reputation: withReputationDefaults(config.chain.reputation, config.validators.length) };
 
   let storage: Storage & { sync(): void };
@@ -133,7 +151,8 @@ export async function startNode(config: LoadedNodeConfig, options: StartNodeOpti
       scheme,
     );
     const index = validatorIds.indexOf(config.id);
-    createNode = () => createValidator({ validators, index, keyPair, chain, checkpoints: config.chain.checkpoints, scheme, genesis });
+    const wrapApp = (app: Application): Application => timedApplication(app, monotonicEpochUs, (timeUs, event, fields) => observe(timeUs, config.id, event, fields));
+    createNode = () => createValidator({ validators, index, keyPair, chain, checkpoints: config.chain.checkpoints, scheme, genesis, wrapApp });
   } else {
     const index = clientIds.indexOf(config.id);
     const w = config.workload;
@@ -143,7 +162,7 @@ export async function startNode(config: LoadedNodeConfig, options: StartNodeOpti
         index,
         validators: validatorIds,
         scheme,
-        accounts: clientKeys[index]!,
+        accounts: accountKeys,
         directory,
         workload: { txPerSecond: w.txPerSecond, clients: Math.max(1, clientIds.length), fee: w.fee, mix: w.mix, stopAtUs },
         chain,
@@ -161,6 +180,15 @@ export async function startNode(config: LoadedNodeConfig, options: StartNodeOpti
     log: (event, fields) => logger[transportLevel(event)]({ event: `transport-${event}`, ...fields }),
   });
   const metrics = new NodeMetrics(config.id, { connectedPeers: () => transport.connectedPeers().length, processMetrics: options.processMetrics ?? true });
+  const tracing = await startTracing({ node: config.id, role: config.role, settings: config.tracing, ...(options.spanExporter !== undefined ? { exporter: options.spanExporter } : {}), ...(options.env !== undefined ? { env: options.env } : {}) });
+  // Every node event (and the runtime's timing events) goes to the metrics, the log, the tracing and the caller's observer.
+  function observe(timeUs: number, node: NodeId, event: string, fields: Readonly<Record<string, unknown>>): void {
+    metrics.observe(timeUs, event, fields);
+    const level = levelOf(event);
+    if (logger.isLevelEnabled(level)) logger[level]({ event, ...logFields(event, fields) });
+    tracing?.observe(timeUs, event, fields);
+    options.observe?.(timeUs, node, event, fields);
+  }
 
   let stopped = false;
   const onNodeError = options.onNodeError ?? ((node: NodeId, error: unknown) => reportFatalNodeError(logger, node, error));
@@ -172,12 +200,7 @@ export async function startNode(config: LoadedNodeConfig, options: StartNodeOpti
     codec: validatorCodec,
     seed: config.seed,
     incarnation,
-    observe: (timeUs, node, event, fields) => {
-      metrics.observe(timeUs, event, fields);
-      const level = levelOf(event);
-      if (logger.isLevelEnabled(level)) logger[level]({ event, ...logFields(event, fields) });
-      options.observe?.(timeUs, node, event, fields);
-    },
+    observe,
     onNodeError: (node, error) => {
       if (!stopped) onNodeError(node, error);
     },
@@ -193,6 +216,7 @@ export async function startNode(config: LoadedNodeConfig, options: StartNodeOpti
   } catch (error) {
     await transport.close();
     await metricsServer?.close();
+    await tracing?.shutdown(monotonicEpochUs());
     fileStorage?.close();
     // A port in use or an address not on this machine is a config problem: name the field (exit 2).
     const code = (error as NodeJS.ErrnoException).code;
@@ -205,6 +229,7 @@ export async function startNode(config: LoadedNodeConfig, options: StartNodeOpti
     incarnation,
     listen: config.listen !== undefined ? `${config.listen.host}:${port}` : null,
     metrics: metricsServer !== undefined ? `http://${config.metrics.host}:${metricsServer.port}/metrics` : null,
+    tracing: tracing?.destination ?? null,
     dataDir: config.dataDir ?? null,
     recoveredRecords: fileStorage?.recovery.records ?? 0,
     droppedBytes: fileStorage?.recovery.droppedBytes ?? 0,
@@ -218,6 +243,7 @@ export async function startNode(config: LoadedNodeConfig, options: StartNodeOpti
     host,
     transport,
     metrics,
+    tracing,
     logger,
     port: config.listen !== undefined ? port : undefined,
     metricsPort: metricsServer?.port,
@@ -228,6 +254,7 @@ export async function startNode(config: LoadedNodeConfig, options: StartNodeOpti
       host.stop();
       await transport.close();
       await metricsServer?.close();
+      await tracing?.shutdown(monotonicEpochUs());
       if (fileStorage !== undefined) {
         fileStorage.sync();
         fileStorage.close();
@@ -236,6 +263,23 @@ export async function startNode(config: LoadedNodeConfig, options: StartNodeOpti
       logger.flush();
     },
   };
+}
+
+/**
+ * A client's account key pairs from its `accountKeysFile`, checked against the
+ * public keys its entry in `clients` lists (the genesis funds those).
+ * @throws InputError naming `accountKeysFile` when a key does not match
+ */
+function clientAccountKeyPairs(config: LoadedNodeConfig, scheme: SignatureScheme): KeyPair[] {
+  if (config.role !== "client") return [];
+  const listed = config.clients.find((c) => c.id === config.id)!.accounts;
+  return config.accountSecretKeysHex.map((secret, k) => {
+    const pair = scheme.keyPairFromSeed(fromHex(secret));
+    if (toHex(pair.publicKey) !== listed[k]!.toLowerCase()) {
+      throw new InputError("accountKeysFile", `key ${k} does not match account ${k} of ${config.id} (${listed[k]}): its public key is ${toHex(pair.publicKey)}`);
+    }
+    return pair;
+  });
 }
 
 /** Increments and returns the boot counter in `DIR/boots` (0 on the first boot), durably. */

@@ -1,7 +1,8 @@
 /**
- * Observability of a real-mode node: every `ctx.log` event becomes one JSON
- * log line (pino) and feeds the Prometheus metrics (prom-client) served on
- * `/metrics`. Both are derived from the same events the simulator's checkers
+ * Observability of a real-mode node: every `ctx.log` event (and the
+ * runtime's own `batch-built` and `batch-verified`, `timed-application.ts`)
+ * becomes one JSON log line (pino) and feeds the Prometheus metrics
+ * (prom-client) served on `/metrics` (and the spans, `tracing.ts`). Both are derived from the same events the simulator's checkers
  * read, so nothing in node code knows it is observed.
  *
  * Log line: `{ level, time (ms since epoch), node, event, ...fields }`, with
@@ -18,6 +19,7 @@ import { createServer, type Server } from "node:http";
 import { pino, type Logger, type DestinationStream } from "pino";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { NodeId } from "../sim/node.js";
+import { HeadReorgs } from "./head-reorgs.js";
 
 /** pino level names, lowest first. */
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal"] as const;
@@ -25,7 +27,7 @@ export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal"] a
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** Events of every step of the protocol, logged at debug (hundreds a second under load). */
-const DEBUG_EVENTS = new Set(["vote", "qc", "block", "head", "submit", "resubmit", "tx-rejected", "throttled", "tx-expired"]);
+const DEBUG_EVENTS = new Set(["vote", "qc", "block", "head", "submit", "resubmit", "tx-rejected", "throttled", "tx-expired", "batch-built", "batch-verified"]);
 /** Events that mean something is wrong on the network or on the disk (but the node carries on). */
 const WARN_EVENTS = new Set(["malformed", "reject", "vote-refused", "payload-rejected", "snapshot-refused", "checkpoint-refused", "recovering", "timeout", "build-failed", "l1-tx-failed", "l1-read-failed"]);
 /** Events that mean data was lost or two validators disagree. */
@@ -103,7 +105,17 @@ export interface NodeMetricsOptions {
  * - `asset_round` (gauge): the current view;
  * - `asset_mempool_depth` (gauge): pending transactions after the last commit;
  * - `asset_peers_connected` (gauge): from the transport;
- * - `asset_malformed_messages_total`, `asset_log_events_total{event}` (counters).
+ * - `asset_malformed_messages_total`, `asset_log_events_total{event}` (counters);
+ * - `asset_head_reorg_depth_blocks` (histogram) and `asset_head_reorg_depth_max_blocks`
+ *   (gauge): blocks the speculative head moved back, per move back, and the deepest
+ *   since start (the reorg window; `head-reorgs.ts`);
+ * - `asset_root_divergences_total` (counter): proposals whose state root this validator computed differently;
+ * - `asset_batch_build_seconds` (histogram): the leader building a block's payload (`batch-built`);
+ * - `asset_batch_verify_seconds` (histogram): executing a proposed block's payload (`batch-verified`);
+ * - `asset_block_commit_latency_seconds` (histogram): from the node first having a block
+ *   (its proposal, or the `block` event) to its commit (batch latency on the L2);
+ * - `asset_l1_submission_seconds` (histogram): a posting transaction from sent to landed
+ *   (batch latency to the L1; batch poster), `asset_l1_submissions_failed_total` (counter).
  */
 export class NodeMetrics {
   readonly registry = new Registry();
@@ -116,7 +128,21 @@ export class NodeMetrics {
   private readonly mempoolDepth: Gauge;
   private readonly malformed: Counter;
   private readonly events: Counter;
+  private readonly reorgDepth: Histogram;
+  private readonly reorgDepthMax: Gauge;
+  private readonly rootDivergences: Counter;
+  private readonly batchBuild: Histogram;
+  private readonly batchVerify: Histogram;
+  private readonly commitLatency: Histogram;
+  private readonly l1Submission: Histogram;
+  private readonly l1Failed: Counter;
   private lastCommitUs: number | undefined;
+  private deepestReorg = 0;
+  private readonly heads = new HeadReorgs();
+  /** When this node first had each uncommitted block (hash -> microseconds), oldest first, at most {@link FIRST_SEEN_MAX}. */
+  private readonly firstSeenUs = new Map<string, number>();
+  /** Posting transactions in flight (signature -> sent, microseconds), at most {@link FIRST_SEEN_MAX}. */
+  private readonly sentUs = new Map<string, number>();
 
   constructor(node: NodeId, options: NodeMetricsOptions = {}) {
     const registers = [this.registry];
@@ -136,6 +162,15 @@ export class NodeMetrics {
     this.mempoolDepth = new Gauge({ name: "asset_mempool_depth", help: "Pending transactions in the mempool after the last commit", registers });
     this.malformed = new Counter({ name: "asset_malformed_messages_total", help: "Messages from the network that did not decode", registers });
     this.events = new Counter({ name: "asset_log_events_total", help: "Log events by name", labelNames: ["event"], registers });
+    const latencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+    this.reorgDepth = new Histogram({ name: "asset_head_reorg_depth_blocks", help: "Blocks the speculative head moved back, per move back (the reorg window)", buckets: [1, 2, 3, 4, 6, 8, 16, 32], registers });
+    this.reorgDepthMax = new Gauge({ name: "asset_head_reorg_depth_max_blocks", help: "Deepest move back of the speculative head since start, blocks", registers });
+    this.rootDivergences = new Counter({ name: "asset_root_divergences_total", help: "Proposals whose state root this validator computed differently", registers });
+    this.batchBuild = new Histogram({ name: "asset_batch_build_seconds", help: "Building a block's payload as leader (execution and state root), seconds", buckets: latencyBuckets, registers });
+    this.batchVerify = new Histogram({ name: "asset_batch_verify_seconds", help: "Executing a proposed block's payload, seconds", buckets: latencyBuckets, registers });
+    this.commitLatency = new Histogram({ name: "asset_block_commit_latency_seconds", help: "From this node first having a block to committing it, seconds", buckets: latencyBuckets, registers });
+    this.l1Submission = new Histogram({ name: "asset_l1_submission_seconds", help: "A batch-posting transaction from sent to landed on the L1, seconds", buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120], registers });
+    this.l1Failed = new Counter({ name: "asset_l1_submissions_failed_total", help: "Batch-posting transactions that failed (program error, RPC error, expired)", registers });
     const connectedPeers = options.connectedPeers;
     new Gauge({
       name: "asset_peers_connected",
@@ -156,8 +191,57 @@ export class NodeMetrics {
         if (typeof fields.height === "number") this.committedHeight.set(fields.height);
         if (this.lastCommitUs !== undefined) this.blockInterval.observe(Math.max(0, timeUs - this.lastCommitUs) / 1e6);
         this.lastCommitUs = timeUs;
+        const seen = typeof fields.hash === "string" ? this.firstSeenUs.get(fields.hash) : undefined;
+        if (seen !== undefined) {
+          this.commitLatency.observe(Math.max(0, timeUs - seen) / 1e6);
+          this.firstSeenUs.delete(fields.hash as string);
+        }
         return;
       }
+      case "propose":
+      case "block":
+        if (typeof fields.hash === "string") {
+          if (event === "block" && typeof fields.parent === "string" && typeof fields.height === "number") this.heads.block(fields.hash, fields.parent, fields.height);
+          remember(this.firstSeenUs, fields.hash, timeUs);
+        }
+        return;
+      case "head":
+        if (typeof fields.hash === "string" && typeof fields.height === "number") {
+          const depth = this.heads.moveHead(fields.hash, fields.height);
+          if (depth > 0) {
+            this.reorgDepth.observe(depth);
+            this.deepestReorg = Math.max(this.deepestReorg, depth);
+            this.reorgDepthMax.set(this.deepestReorg);
+          }
+        }
+        return;
+      case "boot":
+        this.heads.boot();
+        return;
+      case "root-divergence":
+        this.rootDivergences.inc();
+        return;
+      case "batch-built":
+        if (typeof fields.buildUs === "number") this.batchBuild.observe(fields.buildUs / 1e6);
+        return;
+      case "batch-verified":
+        if (typeof fields.verifyUs === "number") this.batchVerify.observe(fields.verifyUs / 1e6);
+        return;
+      case "l1-tx-sent":
+        if (typeof fields.signature === "string") remember(this.sentUs, fields.signature, timeUs);
+        return;
+      case "l1-tx-landed": {
+        const sent = typeof fields.signature === "string" ? this.sentUs.get(fields.signature) : undefined;
+        if (sent !== undefined) {
+          this.l1Submission.observe(Math.max(0, timeUs - sent) / 1e6);
+          this.sentUs.delete(fields.signature as string);
+        }
+        return;
+      }
+      case "l1-tx-failed":
+        this.l1Failed.inc();
+        this.sentUs.clear(); // the poster has one posting transaction in flight: it failed
+        return;
       case "state-root":
         if (typeof fields.txs === "number") this.committedTransactions.inc(fields.txs);
         if (typeof fields.mempool === "number") this.mempoolDepth.set(fields.mempool);
@@ -180,6 +264,16 @@ export class NodeMetrics {
   async text(): Promise<string> {
     return this.registry.metrics();
   }
+}
+
+/** Entries kept in a node's maps of blocks and transactions in flight (a bound; far above what a healthy node holds). */
+const FIRST_SEEN_MAX = 1024;
+
+/** Sets `key` unless present, forgetting the oldest entry when the map is full. */
+function remember(map: Map<string, number>, key: string, value: number): void {
+  if (map.has(key)) return;
+  if (map.size >= FIRST_SEEN_MAX) map.delete(map.keys().next().value!);
+  map.set(key, value);
 }
 
 /** A running `/metrics` server. */

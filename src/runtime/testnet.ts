@@ -51,7 +51,7 @@ export interface TestnetOptions {
   readonly clients?: number;
   /** Submissions per second of the whole network (split over the clients); default 500. */
   readonly txPerSecond?: number;
-  /** Genesis seed (keys, accounts); default 1. */
+  /** Names the nodes' random streams (workload choices; every key is drawn at random by config-gen); default 1. */
   readonly seed?: number;
   /** Block time and view timeout of the chain, microseconds; defaults 250 ms and 1 s. */
   readonly blockTimeUs?: number;

@@ -45,7 +45,8 @@ describe("node config", () => {
     expect(c.chain.signatureScheme).toBe("ed25519-native");
     expect(c.chain.mempool.capacity).toBe(200_000);
     expect(c.ledger.token).toBe("USDC");
-    expect(c.workload.accountsPerClient).toBe(8);
+    expect(c.workload.fee).toBe(10);
+    expect(c.accountSecretKeysHex).toEqual([]);
     expect(c.metrics).toEqual({ host: "127.0.0.1", port: 0 });
     expect(c.listen).toEqual({ host: "127.0.0.1", port: 7100 });
     expect(c.dataDir).toBe("/base/data/v0");
@@ -73,9 +74,24 @@ describe("node config", () => {
     expect(fieldOf({ ...valid(), secretKey: undefined, secretKeyFile: "/nonexistent/key" })).toBe("secretKeyFile");
   });
 
-  it("a client needs neither listen nor dataDir", () => {
-    const c = parseNodeConfig({ ...valid(), id: "c0", role: "client", clients: [{ id: "c0", publicKey: "cc".repeat(32) }], listen: undefined, dataDir: undefined }, "/base");
+  it("a client needs neither listen nor dataDir, but its account keys file; each account is funded once", () => {
+    const d = mkdtempSync(join(tmpdir(), "node-config-client-"));
+    dirs.push(d);
+    writeFileSync(join(d, "c0.accounts"), `${"01".repeat(32)}\n${"02".repeat(32)}\n`, { mode: 0o600 });
+    const client = { ...valid(), id: "c0", role: "client", clients: [{ id: "c0", publicKey: "cc".repeat(32), accounts: ["dd".repeat(32), "ee".repeat(32)] }], accountKeysFile: "c0.accounts", listen: undefined, dataDir: undefined };
+    const c = parseNodeConfig(client, d);
     expect(c.role).toBe("client");
+    expect(c.accountKeysFile).toBe(join(d, "c0.accounts"));
+    expect(c.accountSecretKeysHex).toEqual(["01".repeat(32), "02".repeat(32)]);
+    expect(fieldOf({ ...client, accountKeysFile: undefined })).toBe("accountKeysFile");
+    expect(fieldOf({ ...valid(), accountKeysFile: "v0.accounts" })).toBe("accountKeysFile");
+    expect(fieldOf({ ...client, clients: [{ id: "c0", publicKey: "cc".repeat(32) }] })).toBe("clients[0].accounts");
+    expect(fieldOf({ ...client, clients: [{ id: "c0", publicKey: "cc".repeat(32), accounts: [] }] })).toBe("clients[0].accounts");
+    expect(fieldOf({ ...client, clients: [{ id: "c0", publicKey: "cc".repeat(32), accounts: ["dd".repeat(32), "DD".repeat(32)] }] })).toBe("clients[0].accounts[1]");
+    // The file must hold exactly the client's accounts, one key a line.
+    expect(() => parseNodeConfig({ ...client, clients: [{ id: "c0", publicKey: "cc".repeat(32), accounts: ["dd".repeat(32)] }] }, d)).toThrow(/holds 2 keys, but c0 has 1 accounts/);
+    writeFileSync(join(d, "c0.accounts"), "not a key\n");
+    expect(() => parseNodeConfig(client, d)).toThrow(/one 64-hex ed25519 seed a line/);
   });
 
   it("`asset-sim node` with a bad config prints one error naming the field and exits 2", async () => {

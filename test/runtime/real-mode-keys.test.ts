@@ -4,7 +4,9 @@
  * (before, brute force found the seed from one public key in about two
  * tries); key files are 0600 in a 0700 folder, also over an old 0644 file
  * with `--force`; a node refuses a key file others can read, naming the file
- * and the `chmod`.
+ * and the `chmod`. Client wallets too (issue 16, item 1): a client's account
+ * keys are random, in a 0600 file of their own; the configs list only their
+ * public keys, and a client refuses a wallet file that does not match them.
  */
 import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,7 +16,7 @@ import { InputError } from "../../src/config/errors.js";
 import { toHex } from "../../src/crypto/hash.js";
 import { createSignatureScheme } from "../../src/crypto/schemes.js";
 import { loadNodeConfig } from "../../src/runtime/node-config.js";
-import { clientTransportKeySeed, validatorKeySeed } from "../../src/systems/validators/node-factories.js";
+import { clientAccountKeySeed, clientTransportKeySeed, validatorKeySeed } from "../../src/systems/validators/node-factories.js";
 import { runCli } from "../helpers/cli.js";
 
 const scheme = createSignatureScheme("ed25519-native");
@@ -37,6 +39,44 @@ describe("real-mode keys", () => {
     const config = loadNodeConfig(join(root, "a", "v2.json"));
     expect(toHex(scheme.keyPairFromSeed(Buffer.from(config.secretKeyHex, "hex")).publicKey)).toBe(a[2]);
     expect(JSON.stringify(JSON.parse(readFileSync(join(root, "a", "v2.json"), "utf8")))).not.toContain(config.secretKeyHex);
+  });
+
+  it("config-gen draws client account keys at random: two runs with one seed share none, no config holds a secret, the wallet file is 0600", async () => {
+    const root = mkdtempSync(join(tmpdir(), "wallets-"));
+    for (const name of ["a", "b"]) expect((await runCli(["config-gen", "--validators", "4", "--clients", "2", "--accounts-per-client", "3", "--seed", "7", "--out", join(root, name)])).code).toBe(0);
+    const accountsOf = (dir: string): string[] => (JSON.parse(readFileSync(join(dir, "v0.json"), "utf8")) as { clients: { accounts: string[] }[] }).clients.flatMap((c) => c.accounts);
+    const a = accountsOf(join(root, "a"));
+    const b = accountsOf(join(root, "b"));
+    expect(a).toHaveLength(6);
+    expect(new Set([...a, ...b]).size).toBe(12);
+    const derived = ["c0", "c1"].flatMap((c) => [0, 1, 2].map((k) => toHex(scheme.keyPairFromSeed(clientAccountKeySeed(7, c, k)).publicKey)));
+    expect(a.filter((k) => derived.includes(k))).toEqual([]);
+    // Every config of the network lists the same accounts (the genesis funds them).
+    for (const id of ["v1", "v2", "v3", "c0", "c1"]) expect(accountsOf(join(root, "a")).join()).toBe((JSON.parse(readFileSync(join(root, "a", `${id}.json`), "utf8")) as { clients: { accounts: string[] }[] }).clients.flatMap((c) => c.accounts).join());
+    // c1's wallet file holds the secrets of c1's accounts, mode 0600; no config holds any secret.
+    const c1 = loadNodeConfig(join(root, "a", "c1.json"));
+    expect(statSync(c1.accountKeysFile!).mode & 0o777).toBe(0o600);
+    expect(c1.accountSecretKeysHex.map((secret) => toHex(scheme.keyPairFromSeed(Buffer.from(secret, "hex")).publicKey))).toEqual(a.slice(3));
+    const secrets = ["c0", "c1"].flatMap((id) => loadNodeConfig(join(root, "a", `${id}.json`)).accountSecretKeysHex);
+    expect(secrets).toHaveLength(6);
+    for (const id of ["v0", "v1", "v2", "v3", "c0", "c1"]) {
+      const text = readFileSync(join(root, "a", `${id}.json`), "utf8").toLowerCase();
+      expect(secrets.filter((secret) => text.includes(secret)), id).toEqual([]);
+      expect(text).not.toContain(loadNodeConfig(join(root, "a", "c1.json")).secretKeyHex);
+    }
+    // A validator's config names no wallet file.
+    expect(loadNodeConfig(join(root, "a", "v0.json")).accountKeysFile).toBeUndefined();
+  });
+
+  it("a client refuses a wallet file whose keys are not its listed accounts, and one others can read", async () => {
+    const root = mkdtempSync(join(tmpdir(), "wallets-"));
+    for (const name of ["a", "b"]) expect((await runCli(["config-gen", "--validators", "4", "--clients", "1", "--accounts-per-client", "2", "--base-port", "ephemeral", "--out", join(root, name)])).code).toBe(0);
+    // b's wallet under a's client: the keys load, but are not the accounts a's network funds.
+    writeFileSync(join(root, "a", "keys", "c0.accounts"), readFileSync(join(root, "b", "keys", "c0.accounts")));
+    const { startNode } = await import("../../src/runtime/node-runner.js");
+    await expect(startNode(loadNodeConfig(join(root, "a", "c0.json")), { metricsServer: false, processMetrics: false })).rejects.toThrow(/^accountKeysFile: key 0 does not match account 0 of c0/);
+    chmodSync(join(root, "a", "keys", "c0.accounts"), 0o640);
+    expect(() => loadNodeConfig(join(root, "a", "c0.json"))).toThrow(/^accountKeysFile: .* is readable or writable by others \(mode 0640\)/);
   });
 
   it("key files are 0600 in a 0700 folder, also when --force writes over an old 0644 key", async () => {

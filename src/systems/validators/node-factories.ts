@@ -1,10 +1,12 @@
 /**
  * How validators and clients are built from a network's settings: key
- * derivation from the genesis seed, the genesis, the replica's and the
+ * derivation from the genesis seed (the simulator's; real mode draws every
+ * key at random), the genesis, the replica's and the
  * sequencer's configuration, and a workload client's. The simulator
  * (`cluster.ts`) and real mode (`runtime/`) both build their nodes here, so a
  * validator in a real process is configured exactly as in a simulated run.
  */
+import type { Application } from "../../consensus/application.js";
 import { leaderTable } from "../../consensus/leader-election/leader-table.js";
 import { leaderElectionFactory } from "../../consensus/leader-election/elections.js";
 import { HotStuffReplica, type ReplicaConfig } from "../../consensus/replica.js";
@@ -56,8 +58,19 @@ export function clientAccountKeys(scheme: SignatureScheme, seed: number, clients
  * order) and the genesis funding it.
  */
 export function networkGenesis(clientKeys: readonly (readonly KeyPair[])[], ledger: LedgerSettings): { directory: string[]; genesis: Genesis } {
-  const directory = clientKeys.flat().map((k) => toHex(k.publicKey));
-  return { directory, genesis: buildGenesis(ledger, directory) };
+  return directoryGenesis(
+    clientKeys.flat().map((k) => toHex(k.publicKey)),
+    ledger,
+  );
+}
+
+/**
+ * The genesis funding an account directory given as public keys (64 hex
+ * each, in client then account order): real mode, where each client's
+ * accounts are drawn at random and every config lists their public keys.
+ */
+export function directoryGenesis(directory: readonly string[], ledger: LedgerSettings): { directory: string[]; genesis: Genesis } {
+  return { directory: [...directory], genesis: buildGenesis(ledger, directory) };
 }
 
 /**
@@ -124,9 +137,15 @@ export function createAssetApp(options: { scheme: SignatureScheme; genesis: Gene
   });
 }
 
-/** A fresh honest validator: the HotStuff replica over its sequencer application. */
-export function createValidator(options: Parameters<typeof replicaConfig>[0] & { scheme: SignatureScheme; genesis: Genesis; batchPosters?: readonly NodeId[] }): HotStuffReplica {
-  return new HotStuffReplica(replicaConfig(options), createAssetApp(options));
+/**
+ * A fresh honest validator: the HotStuff replica over its sequencer application.
+ * `wrapApp`: real mode wraps the application to time it (`runtime/timed-application.ts`); the simulator does not.
+ */
+export function createValidator(
+  options: Parameters<typeof replicaConfig>[0] & { scheme: SignatureScheme; genesis: Genesis; batchPosters?: readonly NodeId[]; wrapApp?: (app: Application) => Application },
+): HotStuffReplica {
+  const app = createAssetApp(options);
+  return new HotStuffReplica(replicaConfig(options), options.wrapApp !== undefined ? options.wrapApp(app) : app);
 }
 
 /** The workload settings a client needs (the scenario's `workload` section, `stopAt` resolved). */
