@@ -510,7 +510,7 @@ export class World {
     return this.disk(id).corrupt(keyPrefix, bits);
   }
 
-  /** Crashes `id` tearing one of its unsynced writes. @returns the torn key, or undefined when nothing was pending */
+  /** Crashes `id` leaving its last fsynced write half done. @returns a key of the torn write, or undefined when there was none */
   tearAndCrash(id: NodeId): string | undefined {
     const disk = this.disk(id);
     disk.tearOnNextCrash();

@@ -1,7 +1,7 @@
 /**
  * Storage fault kinds (the simulated disk, `storage/sim-disk.ts`, under the
- * storage code that ships): `corrupt` one durable value, `torn-write` (crash
- * tearing one unsynced write), `wipe` (crash and lose the whole disk), and
+ * file store that ships): `corrupt` one durable value, `torn-write` (crash
+ * leaving the last fsynced write half done), `wipe` (crash and lose the whole disk), and
  * `storage-faults` (background corruption and tear rates of every
  * validator's disk).
  */
@@ -53,10 +53,10 @@ export const corruptKind = defineFaultKind<{ at: number; action: "corrupt"; node
   symbolicTargets: () => [],
 });
 
-/** Crashes a validator tearing one of its unsynced writes. */
+/** Crashes a validator leaving its last fsynced write half done. */
 export const tornWriteKind = defineFaultKind<{ at: number; action: "torn-write"; node: string }>({
   action: "torn-write",
-  summary: "crash a validator tearing one of its unsynced writes (down until its restart)",
+  summary: "crash a validator leaving its last fsynced write half done (down until its restart)",
   schema: z.strictObject({ action: z.literal("torn-write"), node: nodeName }),
   check: (a, plan, model, field) => checkTakeDown(plan, model, a.node, `${field}.node`, "torn-write", true, firingText(a)),
   model: markDown,
