@@ -48,7 +48,7 @@ import { PublisherInstance } from "./scp/publisher-instance.js";
 import type { SlotClock } from "./slot-clock.js";
 import { buildSuperblock, GENESIS_HASH, type Superblock, type SuperblockEntry } from "./superblock.js";
 import { XtQueue, type QueuedXt } from "./xt-queue.js";
-import { logRollBack, logSlotStarted, logSuperblock, readPublisherLog } from "./wal/publisher-log.js";
+import { formatPublisherLog, logRollBack, logSlotStarted, logSuperblock, readPublisherLog } from "./wal/publisher-log.js";
 import { xTidHex, xTidOf } from "./xt-id.js";
 
 /** Default SCP timer at the SP and the sequencers: 3 s (us). */
@@ -191,7 +191,10 @@ export class SharedPublisher implements Node<SbcpMessage> {
       ctx.log("sbcp-publisher-halted", { reason: state.reason, key: state.key ?? null });
       return false;
     }
-    if (state.kind === "fresh") return true;
+    if (state.kind === "fresh") {
+      formatPublisherLog(ctx.storage);
+      return true;
+    }
     this.lastSlot = state.lastSlot;
     this.pendingRollBack = state.pendingRollBack;
     for (const sb of state.superblocks) {

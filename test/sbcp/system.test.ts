@@ -39,16 +39,27 @@ function lyingPublisher(node: Node<SbcpMessage>, victim: string): Node<SbcpMessa
 }
 
 describe("the SBCP system in the framework", () => {
-  it("sbcp-quickstart: every checker green, superblocks with xTs, xTs that must fail decided false", () => {
-    const report = runScenario(scenario("sbcp-quickstart"));
+  it("sbcp-quickstart: every checker green, superblocks with xTs, xTs that must fail decided false and only they", () => {
+    const mustFail = new Set<string>();
+    const decisions = new Map<string, boolean>();
+    const report = runScenario(scenario("sbcp-quickstart"), {
+      observer: (o) => {
+        if (SBCP_EVENTS.is(o, "sbcp-xt-submitted") && o.fields.mustFail) mustFail.add(o.fields.xTid);
+        if (SBCP_EVENTS.is(o, "sbcp-decided")) decisions.set(o.fields.xTid, o.fields.decision);
+      },
+    });
     expect(report.exitCode).toBe(0);
     for (const name of SBCP_CHECKERS) expect(report.invariants.find((r) => r.name === name)?.ok).toBe(true);
     const m = sbcpOf(report.metrics);
-    expect(m.superblocks).toBeGreaterThanOrEqual(4);
+    expect(m.superblocks).toBe(4);
+    expect(m.partialSuperblocks).toBe(0);
     expect(m.xtsDecidedTrue).toBeGreaterThan(10);
-    expect(m.xtsMustFail).toBeGreaterThan(0);
-    // Every xT that must fail is decided false (and nothing else is, without faults).
-    expect(m.xtsDecidedFalse).toBeGreaterThanOrEqual(m.xtsMustFail - m.queueDepthMax);
+    expect(m.xtsMustFail).toBe(mustFail.size);
+    // Without faults, an xT is decided false exactly when it was made to fail (insufficient balance on its source).
+    const decidedFalse = [...decisions].filter(([, d]) => !d).map(([x]) => x);
+    expect(decidedFalse.length).toBeGreaterThan(0);
+    for (const xTid of decidedFalse) expect(mustFail.has(xTid)).toBe(true);
+    for (const xTid of mustFail) expect(decisions.get(xTid) ?? false).toBe(false);
     expect(m.xtsIncluded).toBe(m.xtsDecidedTrue);
     expect(m.twoPhaseCommitUs.p50).not.toBeNull();
   });

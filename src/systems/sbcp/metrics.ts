@@ -104,7 +104,7 @@ export class SbcpMetricsCollector {
       this.m.superblocksNotBuilt[o.fields.reason] = (this.m.superblocksNotBuilt[o.fields.reason] ?? 0) + 1;
     } else if (SBCP_EVENTS.is(o, "sbcp-rollback")) {
       this.m.rollbacks++;
-    } else if (o.event === "sbcp-publisher-recovered") {
+    } else if (SBCP_EVENTS.is(o, "sbcp-publisher-recovered")) {
       this.m.restarts++;
     }
   }
