@@ -207,6 +207,8 @@ describe("one-step proof: compute units", () => {
     step("16 swaps", A0, swaps, 1_400_000);
     const deposits: Instruction[] = [...Array(16).keys()].map(() => ({ kind: "add-liquidity", assetA: "ASSET", assetB: "USD", amountA: 100n, amountB: 300n, minShares: 1n }));
     step("16 add-liquidity", A0, deposits, 1_400_000);
+    const recipients = [...Array(16).keys()].map((i) => toHex(sha256(utf8(`osp-new-recipient-${i}`))));
+    step("16 transfers to new accounts", A0, recipients.map((to) => ({ kind: "transfer", asset: "USD", to, amount: 1n })), 1_400_000);
     process.stderr.write(`one-step compute units on a ${ledger.entryCount}-key state (litesvm 1.5):\n| step | keys | witness bytes | tx bytes | compute units |\n| --- | --- | --- | --- | --- |\n${rows.join("\n")}\n`);
   });
 });
