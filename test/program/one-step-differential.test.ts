@@ -252,6 +252,29 @@ describe("one-step proof: wrong witnesses and lying claims", () => {
     process.stderr.write(`one-step: a 3-instruction step on a ${ledger.entryCount}-key state: witness ${w.bytes.length} bytes (${w.entries.length} keys), ${transactions} staging transactions, ${outcome.computeUnits} compute units\n`);
   });
 
+  it("damaged witness or transaction bytes are refused with a step error, never a crash or a wrong root", () => {
+    const { tx, w } = scenario();
+    assertProperty(
+      fc.property(fc.boolean(), fc.nat(), fc.integer({ min: 1, max: 255 }), fc.integer({ min: 0, max: 40 }), (inWitness, at, bits, cut) => {
+        const witness = w.bytes.slice();
+        const transaction = tx.slice();
+        const target = inWitness ? witness : transaction;
+        target[at % target.length]! ^= bits;
+        const bytes = inWitness && cut > 30 ? witness.subarray(0, witness.length - cut) : witness;
+        const outcome = runner.verify(w.preRoot, w.postRoot, transaction, bytes, true);
+        if (outcome.ok) {
+          // Only a transaction byte the execution does not depend on (its signature) may change and still pass.
+          expect(inWitness).toBe(false);
+          expect(outcome.postRoot).toEqual(w.postRoot);
+        } else {
+          expect(outcome.code, outcome.logs.join("\n")).toBeGreaterThanOrEqual(6301);
+          expect(outcome.code).toBeLessThanOrEqual(6351);
+        }
+      }),
+      { defaultRuns: 150, testFile: FILE },
+    );
+  });
+
   it("a tampered value is refused (StepWitnessValue 6317)", () => {
     const { tx, w } = scenario();
     const index = w.entries.findIndex((e) => e.key === stateKey.balance(A1, "USD"));
