@@ -213,6 +213,24 @@ describe("one-step proof: compute units", () => {
   });
 });
 
+describe("one-step proof: heap", () => {
+  it("an 8 KB witness needs the 256 KiB heap frame: without it the step stops (access violation), never passes", () => {
+    const runner = new StepRunner();
+    const holders = [...Array(20_000).keys()].map((i) => toHex(sha256(utf8(`osp-holder-${i}`))));
+    const ledger = genesisLedger(undefined, holders);
+    const recipients = [...Array(16).keys()].map((i) => toHex(sha256(utf8(`osp-new-recipient-${i}`))));
+    const tx = encodeTransaction({ sender: A0, nonce: 0n, fee: 1n, instructions: recipients.map((to) => ({ kind: "transfer", asset: "USD", to, amount: 1n })), signature: new Uint8Array(64) });
+    const w = buildStepWitness(ledger, ledger.committed, tx);
+    expect(w.bytes.length).toBeGreaterThan(8_000);
+    const withFrame = runner.verify(w.preRoot, w.postRoot, tx, w.bytes, true, true);
+    expect(withFrame.ok, describeOutcome(withFrame)).toBe(true);
+    const without = runner.verify(w.preRoot, w.postRoot, tx, w.bytes, true, false);
+    expect(without.ok).toBe(false);
+    if (!without.ok) expect(without.logs.join("\n")).toMatch(/Access violation/i);
+    process.stderr.write(`one-step: 16 transfers on a ${ledger.entryCount}-key state: witness ${w.bytes.length} bytes, ${withFrame.computeUnits} compute units with the 256 KiB heap frame\n`);
+  });
+});
+
 describe("one-step proof: wrong witnesses and lying claims", () => {
   /** A state where A2 transfers its whole USD balance to A1 (deleting A2's balance key: compaction). */
   function scenario() {
