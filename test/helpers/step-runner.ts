@@ -57,13 +57,15 @@ export class StepRunner {
 
   /**
    * Runs verify_step. `forceBuffer` sends the payload through the buffer account even when it would fit.
-   * The compute limit is 1,400,000 so that a step over 200,000 units shows its cost instead of failing.
+   * The compute limit is 1,400,000 so that a step over 200,000 units shows its cost instead of failing,
+   * and the heap frame 256 KiB (the step's arena; the default 32 KiB holds witnesses up to about 5 KB).
    */
-  verify(preRoot: Uint8Array, claimedPostRoot: Uint8Array, tx: Uint8Array, witness: Uint8Array, forceBuffer = false): StepOutcome {
+  verify(preRoot: Uint8Array, claimedPostRoot: Uint8Array, tx: Uint8Array, witness: Uint8Array, forceBuffer = false, requestHeap = true): StepOutcome {
     const inline = concat(VERIFY_STEP_DISCRIMINATOR, preRoot, claimedPostRoot, u32(tx.length), tx, u32(witness.length), witness);
     const budget = ComputeBudgetProgram.setComputeUnitLimit({ units: 1_400_000 });
+    const heap = requestHeap ? [ComputeBudgetProgram.requestHeapFrame({ bytes: 256 * 1024 })] : [];
     let instruction = new TransactionInstruction({ programId: PROGRAM_ID, keys: [], data: Buffer.from(inline) });
-    let viaBuffer = forceBuffer || this.size(budget, instruction) > PACKET_BYTES;
+    let viaBuffer = forceBuffer || this.size(budget, ...heap, instruction) > PACKET_BYTES;
     if (viaBuffer) {
       const data = concat(u32(tx.length), tx, u32(witness.length), witness);
       this.svm.setAccount({
@@ -77,7 +79,7 @@ export class StepRunner {
       const empty = concat(VERIFY_STEP_DISCRIMINATOR, preRoot, claimedPostRoot, u32(0), u32(0));
       instruction = new TransactionInstruction({ programId: PROGRAM_ID, keys: [{ pubkey: this.buffer, isSigner: false, isWritable: false }], data: Buffer.from(empty) });
     }
-    const transaction = this.transaction(budget, instruction);
+    const transaction = this.transaction(budget, ...heap, instruction);
     return this.outcome(this.svm.sendTransaction(this.decoder.decode(transaction.serialize())), viaBuffer);
   }
 
@@ -152,7 +154,7 @@ export class StepRunner {
   verifyFromAccount(preRoot: Uint8Array, claimedPostRoot: Uint8Array, buffer: PublicKey): StepOutcome {
     const empty = concat(VERIFY_STEP_DISCRIMINATOR, preRoot, claimedPostRoot, u32(0), u32(0));
     const instruction = new TransactionInstruction({ programId: PROGRAM_ID, keys: [{ pubkey: buffer, isSigner: false, isWritable: false }], data: Buffer.from(empty) });
-    const transaction = this.transaction(ComputeBudgetProgram.setComputeUnitLimit({ units: 1_400_000 }), instruction);
+    const transaction = this.transaction(ComputeBudgetProgram.setComputeUnitLimit({ units: 1_400_000 }), ComputeBudgetProgram.requestHeapFrame({ bytes: 256 * 1024 }), instruction);
     return this.outcome(this.svm.sendTransaction(this.decoder.decode(transaction.serialize())), true);
   }
 

@@ -207,7 +207,27 @@ describe("one-step proof: compute units", () => {
     step("16 swaps", A0, swaps, 1_400_000);
     const deposits: Instruction[] = [...Array(16).keys()].map(() => ({ kind: "add-liquidity", assetA: "ASSET", assetB: "USD", amountA: 100n, amountB: 300n, minShares: 1n }));
     step("16 add-liquidity", A0, deposits, 1_400_000);
+    const recipients = [...Array(16).keys()].map((i) => toHex(sha256(utf8(`osp-new-recipient-${i}`))));
+    step("16 transfers to new accounts", A0, recipients.map((to) => ({ kind: "transfer", asset: "USD", to, amount: 1n })), 1_400_000);
     process.stderr.write(`one-step compute units on a ${ledger.entryCount}-key state (litesvm 1.5):\n| step | keys | witness bytes | tx bytes | compute units |\n| --- | --- | --- | --- | --- |\n${rows.join("\n")}\n`);
+  });
+});
+
+describe("one-step proof: heap", () => {
+  it("an 8 KB witness needs the 256 KiB heap frame: without it the step stops (access violation), never passes", () => {
+    const runner = new StepRunner();
+    const holders = [...Array(20_000).keys()].map((i) => toHex(sha256(utf8(`osp-holder-${i}`))));
+    const ledger = genesisLedger(undefined, holders);
+    const recipients = [...Array(16).keys()].map((i) => toHex(sha256(utf8(`osp-new-recipient-${i}`))));
+    const tx = encodeTransaction({ sender: A0, nonce: 0n, fee: 1n, instructions: recipients.map((to) => ({ kind: "transfer", asset: "USD", to, amount: 1n })), signature: new Uint8Array(64) });
+    const w = buildStepWitness(ledger, ledger.committed, tx);
+    expect(w.bytes.length).toBeGreaterThan(8_000);
+    const withFrame = runner.verify(w.preRoot, w.postRoot, tx, w.bytes, true, true);
+    expect(withFrame.ok, describeOutcome(withFrame)).toBe(true);
+    const without = runner.verify(w.preRoot, w.postRoot, tx, w.bytes, true, false);
+    expect(without.ok).toBe(false);
+    if (!without.ok) expect(without.logs.join("\n")).toMatch(/Access violation/i);
+    process.stderr.write(`one-step: 16 transfers on a ${ledger.entryCount}-key state: witness ${w.bytes.length} bytes, ${withFrame.computeUnits} compute units with the 256 KiB heap frame\n`);
   });
 });
 
@@ -248,6 +268,29 @@ describe("one-step proof: wrong witnesses and lying claims", () => {
     const outcome = runner.verifyFromAccount(w.preRoot, w.postRoot, buffer);
     expect(outcome.ok, describeOutcome(outcome)).toBe(true);
     process.stderr.write(`one-step: a 3-instruction step on a ${ledger.entryCount}-key state: witness ${w.bytes.length} bytes (${w.entries.length} keys), ${transactions} staging transactions, ${outcome.computeUnits} compute units\n`);
+  });
+
+  it("damaged witness or transaction bytes are refused with a step error, never a crash or a wrong root", () => {
+    const { tx, w } = scenario();
+    assertProperty(
+      fc.property(fc.boolean(), fc.nat(), fc.integer({ min: 1, max: 255 }), fc.integer({ min: 0, max: 40 }), (inWitness, at, bits, cut) => {
+        const witness = w.bytes.slice();
+        const transaction = tx.slice();
+        const target = inWitness ? witness : transaction;
+        target[at % target.length]! ^= bits;
+        const bytes = inWitness && cut > 30 ? witness.subarray(0, witness.length - cut) : witness;
+        const outcome = runner.verify(w.preRoot, w.postRoot, transaction, bytes, true);
+        if (outcome.ok) {
+          // Only a transaction byte the execution does not depend on (its signature) may change and still pass.
+          expect(inWitness).toBe(false);
+          expect(outcome.postRoot).toEqual(w.postRoot);
+        } else {
+          expect(outcome.code, outcome.logs.join("\n")).toBeGreaterThanOrEqual(6301);
+          expect(outcome.code).toBeLessThanOrEqual(6351);
+        }
+      }),
+      { defaultRuns: 150, testFile: FILE },
+    );
   });
 
   it("a tampered value is refused (StepWitnessValue 6317)", () => {

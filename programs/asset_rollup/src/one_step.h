@@ -38,6 +38,22 @@
  * not check it either (VerifiedTransactions does, before admission); see
  * docs/fraud-proofs.md, "Signatures", for what a step assumes.
  *
+ * Instruction kinds: all of src/vm/types.ts INSTRUCTION_KINDS (create-asset,
+ * mint, transfer, burn, set-mint-authority, create-pool, add-liquidity,
+ * remove-liquidity, swap, withdraw, credit-deposit).
+ *
+ * Use from another instruction (the dispute game's step):
+ *
+ *   #include "one_step.c"            (guarded; brings smt.c)
+ *   SmtArena arena; smt_arena_init(&arena);
+ *   OspInput input = {pre_root, tx, tx_len, witness, witness_len};
+ *   OspResult result;
+ *   uint64_t code = osp_execute(&input, &arena, &result);
+ *   code != OSP_OK: the witness is refused (the caller's move fails);
+ *   else compare result.post_root with the disputed root.
+ *
+ * Check the transaction's inclusion in the batch data first (smt.h merkle_verify).
+ *
  * Resources: heap through an SmtArena (32 KiB by default); at most
  * OSP_KEYS_MAX witness entries; stack frames under 4 KiB.
  */

@@ -203,14 +203,30 @@ static uint64_t smt_fold(SmtItem *items, uint64_t count, SmtArena *arena, bool a
     sol_memset_(root_out, 0, SMT_HASH_BYTES);
     return SMT_OK;
   }
+  /*
+   * The stack holds subtrees whose splits to their right neighbours increase
+   * from bottom to top, so it never holds more than the deepest split + 2
+   * entries (about log2 of the state size), not one per item.
+   */
+  uint64_t deepest = 0;
+  for (uint64_t index = 0; index + 1 < count; index++) {
+    uint64_t shared = smt_common_prefix(items[index].path, items[index + 1].path);
+    if (shared < SMT_PATH_BITS && shared > deepest) {
+      deepest = shared;
+    }
+  }
+  uint64_t capacity = deepest + 2 < count ? deepest + 2 : count;
   SmtArena scratch = *arena; /* the stack is freed on return */
-  SmtFoldEntry *stack = (SmtFoldEntry *)smt_alloc(&scratch, count * sizeof(SmtFoldEntry));
+  SmtFoldEntry *stack = (SmtFoldEntry *)smt_alloc(&scratch, capacity * sizeof(SmtFoldEntry));
   if (stack == NULL) {
     return SMT_ERR_OUT_OF_MEMORY;
   }
   uint64_t size = 0;
   for (uint64_t index = 0; index < count; index++) {
     SmtItem *item = &items[index];
+    if (size == capacity) {
+      return SMT_ERR_ORDER;
+    }
     SmtFoldEntry *pushed = &stack[size++];
     smt_copy32(pushed->hash, item->hash);
     pushed->path = item->path;

@@ -34,6 +34,9 @@ extern void sol_set_return_data(const uint8_t *data, uint64_t len);
 /* sha256("global:verify_step")[..8] as a little-endian u64 (idl.json). */
 #define DISCRIMINATOR_VERIFY_STEP 0x966e152e520aa297ull
 
+/* The largest heap frame a transaction can request, bytes. */
+#define STEP_HEAP_BYTES (256u * 1024u)
+
 /* Custom error codes: 6300 + the osp_execute code (1..21), and the mismatch. */
 #define STEP_ERROR_BASE 6300u
 #define STEP_POST_ROOT_MISMATCH 6350u
@@ -90,8 +93,15 @@ static uint64_t process_verify_step(SolParameters *params, const uint8_t *argume
       return STEP_INVALID_DATA;
     }
   }
+  /*
+   * The whole heap a transaction may request (ComputeBudget RequestHeapFrame,
+   * up to 256 KiB). The default frame is 32 KiB: a step that needs more must
+   * request the frame; without it, it stops at an access violation past
+   * 32 KiB (the transaction fails; never a wrong root).
+   */
   SmtArena arena;
   smt_arena_init(&arena);
+  arena.end = (uint8_t *)(SMT_HEAP_START + STEP_HEAP_BYTES);
   OspResult result;
   uint64_t code = osp_execute(&input, &arena, &result);
   if (code != OSP_OK) {
