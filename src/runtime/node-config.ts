@@ -12,6 +12,7 @@
  *   "seed": 1,                           // the network's genesis seed: client accounts and genesis derive from it
  *   "validators": [{ "id": "v0", "host": "127.0.0.1", "port": 7100, "publicKey": "<64 hex>" }, ...],
  *   "clients": [{ "id": "c0", "publicKey": "<64 hex>" }],   // default []
+ *   "posters": [{ "id": "poster", "publicKey": "<64 hex>" }], // default []; role "poster": `asset-sim poster`
  *   "secretKeyFile": "keys/v0.key",      // or "secretKey": "<64 hex>" (an ed25519 seed); exactly one
  *   "listen": { "host": "127.0.0.1", "port": 7100 },        // required for validators; port 0: ephemeral
  *   "metrics": { "host": "127.0.0.1", "port": 0 },          // default; port 0: ephemeral (printed at start)
@@ -119,10 +120,13 @@ export const nodeConfigSchema = z
   .strictObject({
     version: z.literal(1),
     id: nodeId,
-    role: z.enum(["validator", "client"]),
+    /** `poster`: the batch poster and operator process (`asset-sim poster`), which validators accept as a peer. */
+    role: z.enum(["validator", "client", "poster"]),
     seed: z.number().int("must be an integer").min(0, "must be >= 0").max(Number.MAX_SAFE_INTEGER),
     validators: z.array(z.strictObject({ id: nodeId, host, port: port.min(1, "must be 1..65535"), publicKey: hex32 })).min(1, "needs at least one validator").max(1024),
     clients: z.array(z.strictObject({ id: nodeId, publicKey: hex32 })).max(1000).default([]),
+    /** Batch poster processes the validators accept connections from (they ask for committed roots); default []. */
+    posters: z.array(z.strictObject({ id: nodeId, publicKey: hex32 })).max(16).default([]),
     secretKey: hex32.optional(),
     secretKeyFile: z.string().min(1).optional(),
     listen: z.strictObject({ host: host.default("127.0.0.1"), port }).optional(),
@@ -135,13 +139,17 @@ export const nodeConfigSchema = z
   })
   .superRefine((c, ctx) => {
     const seen = new Set<string>();
-    const all = [...c.validators.map((v, i) => ({ id: v.id, path: ["validators", i, "id"] })), ...c.clients.map((v, i) => ({ id: v.id, path: ["clients", i, "id"] }))];
+    const all = [
+      ...c.validators.map((v, i) => ({ id: v.id, path: ["validators", i, "id"] })),
+      ...c.clients.map((v, i) => ({ id: v.id, path: ["clients", i, "id"] })),
+      ...c.posters.map((v, i) => ({ id: v.id, path: ["posters", i, "id"] })),
+    ];
     for (const { id, path } of all) {
       if (seen.has(id)) ctx.addIssue({ code: "custom", message: `duplicate node id ${JSON.stringify(id)}`, path });
       seen.add(id);
     }
-    const list = c.role === "validator" ? c.validators : c.clients;
-    if (!list.some((n) => n.id === c.id)) ctx.addIssue({ code: "custom", message: `${JSON.stringify(c.id)} is not in ${c.role === "validator" ? "validators" : "clients"}`, path: ["id"] });
+    const list = c.role === "validator" ? c.validators : c.role === "client" ? c.clients : c.posters;
+    if (!list.some((n) => n.id === c.id)) ctx.addIssue({ code: "custom", message: `${JSON.stringify(c.id)} is not in ${c.role === "validator" ? "validators" : c.role === "client" ? "clients" : "posters"}`, path: ["id"] });
     if ((c.secretKey === undefined) === (c.secretKeyFile === undefined)) ctx.addIssue({ code: "custom", message: "give exactly one of secretKey and secretKeyFile", path: ["secretKey"] });
     if (c.role === "validator" && c.listen === undefined) ctx.addIssue({ code: "custom", message: "required field is missing (a validator listens for peers)", path: ["listen"] });
     if (c.role === "validator" && c.dataDir === undefined) ctx.addIssue({ code: "custom", message: "required field is missing (a validator keeps its blocks there)", path: ["dataDir"] });
