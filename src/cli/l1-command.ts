@@ -98,7 +98,7 @@ async function untilStopped(controlEnv: { name: string; value: string }, stopSig
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
     void stopSignal?.then(() => resolveStop("stop"));
-    // Under \`asset-sim testnet\` (ASSET_SIM_CONTROL=stdin): the parent is gone when stdin ends.
+    // Under `asset-sim testnet` (ASSET_SIM_CONTROL=stdin): the parent is gone when stdin ends.
     if (process.env[controlEnv.name] === controlEnv.value) {
       process.stdin.on("end", () => resolveStop("stdin closed"));
       process.stdin.on("close", () => resolveStop("stdin closed"));
