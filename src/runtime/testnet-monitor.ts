@@ -118,8 +118,8 @@ export const NOT_IN_REAL_MODE: readonly NotJudged[] = [
   },
   { name: "conservation", reason: "it audits every validator's in-memory ledger at the end, which a real process does not expose" },
   { name: "reference-ledger", reason: "it re-executes each committed block's payload, which a commit log line does not carry (see validity), and audits the in-memory ledgers (see conservation)" },
-  { name: "l1-consistency", reason: "a testnet runs no L1" },
-  { name: "posting-liveness", reason: "a testnet runs no L1" },
+  { name: "l1-consistency", reason: "it follows the simulated L1's finalized slots; with --l1 the testnet judges l1-registry-agreement instead, from the registry read at the end" },
+  { name: "posting-liveness", reason: "it needs the L1's finalization times of each root; with --l1 the registry is read once, at the end" },
 ];
 
 /** What the checkers are given (see {@link newChecker}). */
