@@ -14,7 +14,10 @@ import { Connection } from "@solana/web3.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toHex } from "../../src/crypto/hash.js";
 import { decodeRollupConfig, decodeRootRegistry } from "../../src/l1/rollup-accounts.js";
-import { configAddress, deriveSolanaKeypair, registryPageAddress, rollupProgramId } from "../../src/l1/rollup-program.js";
+import { l1RpcCodec } from "../../src/l1/l1-wire.js";
+import { configAddress, deriveSolanaKeypair, registryPageAddress, rollupInstructions, rollupProgramId, signTransaction } from "../../src/l1/rollup-program.js";
+import { decodeL1Response, encodeL1Request, type L1Request, type L1Response } from "../../src/l1/rpc-messages.js";
+import { ConnectionL1Transport } from "../../src/runtime/l1-rpc/connection-transport.js";
 import { startL1RpcServer, type L1RpcServer } from "../../src/runtime/l1-rpc/l1-rpc-server.js";
 import { LocalL1 } from "../../src/runtime/l1-rpc/local-l1.js";
 import { startPostingHosts, type PostingHosts } from "../../src/runtime/l1-rpc/posting-hosts.js";
@@ -124,5 +127,44 @@ describe("the poster and the operator through the JSON-RPC adapter", () => {
     expect(h.posterTransport.stats.failures).toBeGreaterThan(0);
     expect(events.slice(before).some((e) => e.event === "l1-tx-sent")).toBe(false);
     h.stop();
+  });
+});
+
+describe("the adapter's mapping, request by request", () => {
+  /** Sends one L1 request through a fresh adapter and returns the response it delivers. */
+  async function exchange(url: string, request: L1Request): Promise<L1Response> {
+    const adapter = new ConnectionL1Transport({ url, l1: "l1", requestTimeoutMs: 2_000 });
+    return new Promise((resolve) => {
+      adapter.onDeliver((from, to, bytes) => {
+        expect([from, to]).toEqual(["l1", "me"]);
+        resolve(decodeL1Response(l1RpcCodec.decode(bytes).data));
+      });
+      adapter.send("me", "l1", l1RpcCodec.encode({ type: "l1-rpc", data: encodeL1Request(request) }));
+    });
+  }
+
+  it("blockhash, a program's refusal, an unknown blockhash, statuses and accounts read as the L1 node answers them", async () => {
+    const latest = await exchange(server.url, { kind: "get-latest-blockhash", id: 1, commitment: "confirmed" });
+    expect(latest).toMatchObject({ kind: "latest-blockhash", id: 1 });
+    if (latest.kind !== "latest-blockhash") return;
+    // Block heights are slots here: the blockhash's validity comes out as the L1 node gives it.
+    expect(latest.lastValidSlot - latest.slot).toBe(150);
+    const stranger = deriveSolanaKeypair("intruder", SEED);
+    const frontRun = signTransaction([rollupInstructions.initialize(stranger.publicKey, stranger.publicKey, 1)], [stranger], latest.blockhash);
+    // Initialized by now (first test): AlreadyInitialized, 6003; the custom code survives web3.js's error.
+    expect(await exchange(server.url, { kind: "send-transaction", id: 2, tx: frontRun.bytes, skipPreflight: false })).toMatchObject({ kind: "rpc-error", id: 2, code: "preflight-failure", customCode: 6003 });
+    const stale = signTransaction([rollupInstructions.initialize(stranger.publicKey, stranger.publicKey, 1)], [stranger], "11111111111111111111111111111111");
+    expect(await exchange(server.url, { kind: "send-transaction", id: 3, tx: stale.bytes, skipPreflight: false })).toMatchObject({ kind: "rpc-error", code: "blockhash-not-found" });
+    const gap = signTransaction([rollupInstructions.submitBatchRoot(deriveSolanaKeypair("poster/0", SEED).publicKey, 99, new Uint8Array(32))], [deriveSolanaKeypair("poster/0", SEED)], latest.blockhash);
+    const sent = await exchange(server.url, { kind: "send-transaction", id: 4, tx: gap.bytes, skipPreflight: true });
+    expect(sent).toEqual({ kind: "send-transaction-result", id: 4, signature: gap.signature });
+    const status = await until("the failed transaction's status", async () => {
+      const r = await exchange(server.url, { kind: "get-signature-statuses", id: 5, signatures: [gap.signature] });
+      return r.kind === "signature-statuses" && r.statuses[0] !== null ? r.statuses[0] : undefined;
+    });
+    expect(status).toMatchObject({ err: "InstructionError(0, Custom(6002))", customCode: 6002 });
+    const account = await exchange(server.url, { kind: "get-account-info", id: 6, address: configAddress().toBase58(), commitment: "processed" });
+    expect(account).toMatchObject({ kind: "account-info", account: { owner: rollupProgramId().toBase58(), executable: false } });
+    expect(await exchange(server.url, { kind: "get-account-info", id: 7, address: "not-base58!", commitment: "processed" })).toMatchObject({ kind: "rpc-error", code: "invalid-params" });
   });
 });
