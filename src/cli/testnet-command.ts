@@ -196,7 +196,8 @@ export async function commandTestnet(options: TestnetCommandOptions, io: Io): Pr
 
   const faults: FaultAction[] = [];
   if (scenario !== undefined) {
-    const names = new Set([...Array.from({ length: validators }, (_, i) => `v${i}`), ...Array.from({ length: clients }, (_, i) => `c${i}`)]);
+    // With --l1 the poster is a process too (crash and restart it: it resumes from the chain); the L1 keeps its chain in memory and is not one to crash.
+    const names = new Set([...Array.from({ length: validators }, (_, i) => `v${i}`), ...Array.from({ length: clients }, (_, i) => `c${i}`), ...(options.l1 === true ? ["poster"] : [])]);
     const unsupported = new Map(unsupportedActions(scenario.faults).map((u) => [u.index, u.reason]));
     scenario.faults.forEach((fault, index) => {
       const reason = unsupported.get(index) ?? unknownNodeReason(fault, names) ?? (fault.at >= durationUs ? "after the end of the run" : undefined);
