@@ -18,6 +18,14 @@
  *
  * Prints `l1: JSON-RPC on http://H:P ...` on stderr once listening. Exit 0
  * after a signal, 2 on a bad option, 4 when it cannot listen or the node threw.
+ *
+ *   asset-sim poster --config FILE --l1-url URL
+ *
+ * Runs the rollup's batch poster and operator (`runtime/l1-rpc/poster-process.ts`)
+ * with the identity of a `poster` node config, against the Solana JSON-RPC
+ * endpoint URL (`asset-sim l1`'s, or any cluster's), until SIGINT/SIGTERM (or,
+ * under the testnet, until its stdin ends). Exit 0 after a signal, 2 on a bad
+ * config or URL, 4 when a handler threw or it could not start.
  */
 import type { Command } from "commander";
 import { InputError } from "../config/errors.js";
@@ -51,7 +59,7 @@ function intOption(value: string, name: string, min: number, max: number): numbe
   return n;
 }
 
-/** Registers `l1`; `setExit` receives its exit code. */
+/** Registers `l1` and `poster`; `setExit` receives each one's exit code. */
 export function registerL1Command(program: Command, io: Io, setExit: (code: number) => void): void {
   program
     .command("l1")
@@ -68,6 +76,69 @@ export function registerL1Command(program: Command, io: Io, setExit: (code: numb
     .action(async (options: L1CommandOptions) => {
       setExit(await commandL1(options, io));
     });
+
+  program
+    .command("poster")
+    .description("run the batch poster and the operator of a real network against a Solana JSON-RPC endpoint until SIGINT/SIGTERM")
+    .requiredOption("--config <file>", "a node config of role poster (see `asset-sim testnet --l1`)")
+    .requiredOption("--l1-url <url>", "the L1's JSON-RPC endpoint, e.g. http://127.0.0.1:8899 (`asset-sim l1`) or any Solana RPC")
+    .action(async (options: { config: string; l1Url: string }) => {
+      setExit(await commandPoster(options.config, options.l1Url, io));
+    });
+}
+
+/** Resolves on SIGINT/SIGTERM, on `stopSignal`, or (under the testnet) when stdin ends; with the reason. */
+async function untilStopped(controlEnv: { name: string; value: string }, stopSignal?: Promise<unknown>): Promise<string> {
+  const reason = await new Promise<string>((resolveStop) => {
+    const onSignal = (s: NodeJS.Signals): void => {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      resolveStop(s);
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+    void stopSignal?.then(() => resolveStop("stop"));
+    // Under `asset-sim testnet` (ASSET_SIM_CONTROL=stdin): the parent is gone when stdin ends.
+    if (process.env[controlEnv.name] === controlEnv.value) {
+      process.stdin.on("end", () => resolveStop("stdin closed"));
+      process.stdin.on("close", () => resolveStop("stdin closed"));
+      process.stdin.resume();
+    }
+  });
+  if (process.env[controlEnv.name] === controlEnv.value) process.stdin.destroy();
+  return reason;
+}
+
+/**
+ * Runs the poster process until stopped.
+ * @returns the exit code
+ * @throws InputError on a bad config or URL
+ */
+export async function commandPoster(configPath: string, l1Url: string, io: Io, stopSignal?: Promise<unknown>): Promise<number> {
+  let url: URL;
+  try {
+    url = new URL(l1Url);
+  } catch {
+    throw new InputError("--l1-url", `${JSON.stringify(l1Url)} is not a URL`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new InputError("--l1-url", `must be http:// or https://, got ${url.protocol}`);
+  const { loadNodeConfig } = await import("../runtime/node-config.js");
+  const { startPosterProcess } = await import("../runtime/l1-rpc/poster-process.js");
+  const { CONTROL_ENV } = await import("../runtime/control-channel.js");
+  const config = loadNodeConfig(configPath);
+  let poster;
+  try {
+    poster = await startPosterProcess(config, url.toString().replace(/\/$/, ""));
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    io.err(`${config.id}: fatal: cannot start: ${error instanceof Error ? error.message : String(error)} (exit 4)`);
+    return EXIT.nodeThrew;
+  }
+  io.err(`${config.id}: batch poster and operator running, L1 ${url.toString()}`);
+  const reason = await untilStopped(CONTROL_ENV, stopSignal);
+  io.err(`${config.id}: ${reason}, stopping`);
+  await poster.stop();
+  return EXIT.ok;
 }
 
 /**
@@ -128,23 +199,7 @@ export async function commandL1(options: L1CommandOptions, io: Io, stopSignal?: 
     return EXIT.nodeThrew;
   }
   io.err(`l1: JSON-RPC on ${server.url} (program ${rollupProgramId().toBase58()}, upgrade authority ${upgradeAuthority}, slot ${slotDurationUs / 1000} ms)`);
-  const reason = await new Promise<string>((resolveStop) => {
-    const onSignal = (s: NodeJS.Signals): void => {
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
-      resolveStop(s);
-    };
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
-    void stopSignal?.then(() => resolveStop("stop"));
-    // Under `asset-sim testnet` (ASSET_SIM_CONTROL=stdin): the parent is gone when stdin ends.
-    if (process.env[CONTROL_ENV.name] === CONTROL_ENV.value) {
-      process.stdin.on("end", () => resolveStop("stdin closed"));
-      process.stdin.on("close", () => resolveStop("stdin closed"));
-      process.stdin.resume();
-    }
-  });
-  if (process.env[CONTROL_ENV.name] === CONTROL_ENV.value) process.stdin.destroy();
+  const reason = await untilStopped(CONTROL_ENV, stopSignal);
   io.err(`l1: ${reason}, stopping`);
   await server.close();
   l1.stop();

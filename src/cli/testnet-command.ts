@@ -55,6 +55,10 @@ export interface TestnetCommandOptions {
   seed?: string;
   scenario?: string;
   keepDir?: boolean;
+  /** Run the L1 and the batch poster too. */
+  l1?: boolean;
+  /** With the L1: the poster's JSON-RPC endpoint (no `l1` process is started). */
+  l1Url?: string;
 }
 
 /** Registers `testnet` on the program; `setExit` receives its exit code. */
@@ -69,6 +73,8 @@ export function registerTestnetCommand(program: Command, io: Io, setExit: (code:
     .option("--seed <s>", "names the nodes' random streams (workload choices); every key is drawn at random")
     .option("--scenario <file>", "take topology, timing, workload and fault actions from a scenario (file or shipped name)")
     .option("--keep-dir", "keep the configs, data dirs and logs (the directory is printed)")
+    .option("--l1", "also run the L1 (`asset-sim l1`) and the batch poster with the operator (`asset-sim poster`); the summary checks the L1 registry against the committed roots")
+    .option("--l1-url <url>", "with --l1: point the poster at this Solana JSON-RPC endpoint instead of starting `asset-sim l1`")
     .action(async (options: TestnetCommandOptions) => {
       setExit(await commandTestnet(options, io));
     });
@@ -176,16 +182,30 @@ export async function commandTestnet(options: TestnetCommandOptions, io: Io): Pr
     durationUs = durationOptionUs("--duration", options.duration, 1_000_000);
   }
 
+  if (options.l1Url !== undefined && options.l1 !== true) throw new InputError("--l1-url", "needs --l1");
+  let l1Url: string | undefined;
+  if (options.l1Url !== undefined) {
+    try {
+      const url = new URL(options.l1Url);
+      if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error("not http");
+      l1Url = url.toString().replace(/\/$/, "");
+    } catch {
+      throw new InputError("--l1-url", `${JSON.stringify(options.l1Url)} is not an http(s) URL`);
+    }
+  }
+
   const faults: FaultAction[] = [];
   if (scenario !== undefined) {
-    const names = new Set([...Array.from({ length: validators }, (_, i) => `v${i}`), ...Array.from({ length: clients }, (_, i) => `c${i}`)]);
+    // With --l1 the poster is a process too (crash and restart it: it resumes from the chain); the L1 keeps its chain in memory and is not one to crash.
+    const names = new Set([...Array.from({ length: validators }, (_, i) => `v${i}`), ...Array.from({ length: clients }, (_, i) => `c${i}`), ...(options.l1 === true ? ["poster"] : [])]);
     const unsupported = new Map(unsupportedActions(scenario.faults).map((u) => [u.index, u.reason]));
     scenario.faults.forEach((fault, index) => {
       const reason = unsupported.get(index) ?? unknownNodeReason(fault, names) ?? (fault.at >= durationUs ? "after the end of the run" : undefined);
       if (reason !== undefined) io.err(`warning: skipping faults[${index}] at ${fault.at / 1e6}s (${describeFault(fault)}): ${reason}`);
       else faults.push(fault);
     });
-    if (scenario.l1.enabled) io.err("note: a testnet runs no L1 (the scenario's l1 section and operations are ignored)");
+    if (scenario.l1.enabled && options.l1 !== true) io.err("note: the scenario's l1 section and operations are ignored (add --l1 to run the L1 and the batch poster)");
+    else if (scenario.l1.enabled) io.err("note: the scenario's l1 faults and operations are simulator-only; the testnet's L1 runs without them");
     if (scenario.byzantine.length > 0) io.err("warning: byzantine behaviours are simulator-only; every testnet validator is honest");
     if (scenario.validators.signatureScheme === "sim") io.err("note: the sim signature scheme is simulator-only; the testnet signs with ed25519-native");
   }
@@ -216,6 +236,8 @@ export async function commandTestnet(options: TestnetCommandOptions, io: Io): Pr
           : {}),
         durationMs: durationUs / 1000,
         faults,
+        ...(options.l1 === true ? { l1: true } : {}),
+        ...(l1Url !== undefined ? { l1Url } : {}),
         keepDir: options.keepDir === true,
         note: (text) => io.err(text),
         onProgress: (snapshot) => io.err(formatProgress(snapshot)),

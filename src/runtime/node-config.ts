@@ -12,6 +12,7 @@
  *   "seed": 1,                           // names the nodes' random streams (ctx.rng: workload choices, jitter); no key derives from it
  *   "validators": [{ "id": "v0", "host": "127.0.0.1", "port": 7100, "publicKey": "<64 hex>" }, ...],
  *   "clients": [{ "id": "c0", "publicKey": "<64 hex>", "accounts": ["<64 hex>", ...] }],   // default []
+ *   "posters": [{ "id": "poster", "publicKey": "<64 hex>" }], // default []; role "poster": `asset-sim poster`
  *   "secretKeyFile": "keys/v0.key",      // or "secretKey": "<64 hex>" (an ed25519 seed); exactly one
  *   "accountKeysFile": "keys/c0.accounts", // clients only (required): the secret keys of its accounts, one 64-hex seed a line, mode 0600
  *   "listen": { "host": "127.0.0.1", "port": 7100 },        // required for validators; port 0: ephemeral
@@ -129,13 +130,16 @@ export const nodeConfigSchema = z
   .strictObject({
     version: z.literal(1),
     id: nodeId,
-    role: z.enum(["validator", "client"]),
+    /** `poster`: the batch poster and operator process (`asset-sim poster`), which validators accept as a peer. */
+    role: z.enum(["validator", "client", "poster"]),
     seed: z.number().int("must be an integer").min(0, "must be >= 0").max(Number.MAX_SAFE_INTEGER),
     validators: z.array(z.strictObject({ id: nodeId, host, port: port.min(1, "must be 1..65535"), publicKey: hex32 })).min(1, "needs at least one validator").max(1024),
     clients: z
       .array(z.strictObject({ id: nodeId, publicKey: hex32, accounts: z.array(hex32).min(1, "needs at least one account").max(CLIENT_ACCOUNTS_MAX) }))
       .max(1000)
       .default([]),
+    /** Batch poster processes the validators accept connections from (they ask for committed roots); default []. */
+    posters: z.array(z.strictObject({ id: nodeId, publicKey: hex32 })).max(16).default([]),
     secretKey: hex32.optional(),
     secretKeyFile: z.string().min(1).optional(),
     accountKeysFile: z.string().min(1).optional(),
@@ -156,16 +160,20 @@ export const nodeConfigSchema = z
   })
   .superRefine((c, ctx) => {
     const seen = new Set<string>();
-    const all = [...c.validators.map((v, i) => ({ id: v.id, path: ["validators", i, "id"] })), ...c.clients.map((v, i) => ({ id: v.id, path: ["clients", i, "id"] }))];
+    const all = [
+      ...c.validators.map((v, i) => ({ id: v.id, path: ["validators", i, "id"] })),
+      ...c.clients.map((v, i) => ({ id: v.id, path: ["clients", i, "id"] })),
+      ...c.posters.map((v, i) => ({ id: v.id, path: ["posters", i, "id"] })),
+    ];
     for (const { id, path } of all) {
       if (seen.has(id)) ctx.addIssue({ code: "custom", message: `duplicate node id ${JSON.stringify(id)}`, path });
       seen.add(id);
     }
-    const list = c.role === "validator" ? c.validators : c.clients;
-    if (!list.some((n) => n.id === c.id)) ctx.addIssue({ code: "custom", message: `${JSON.stringify(c.id)} is not in ${c.role === "validator" ? "validators" : "clients"}`, path: ["id"] });
+    const list = c.role === "validator" ? c.validators : c.role === "client" ? c.clients : c.posters;
+    if (!list.some((n) => n.id === c.id)) ctx.addIssue({ code: "custom", message: `${JSON.stringify(c.id)} is not in ${c.role === "validator" ? "validators" : c.role === "client" ? "clients" : "posters"}`, path: ["id"] });
     if ((c.secretKey === undefined) === (c.secretKeyFile === undefined)) ctx.addIssue({ code: "custom", message: "give exactly one of secretKey and secretKeyFile", path: ["secretKey"] });
     if (c.role === "client" && c.accountKeysFile === undefined) ctx.addIssue({ code: "custom", message: "required field is missing (the secret keys of the client's accounts)", path: ["accountKeysFile"] });
-    if (c.role === "validator" && c.accountKeysFile !== undefined) ctx.addIssue({ code: "custom", message: "a validator holds no account keys (clients only)", path: ["accountKeysFile"] });
+    if (c.role !== "client" && c.accountKeysFile !== undefined) ctx.addIssue({ code: "custom", message: `a ${c.role} holds no account keys (clients only)`, path: ["accountKeysFile"] });
     const accounts = new Set<string>();
     c.clients.forEach((client, i) =>
       client.accounts.forEach((account, k) => {

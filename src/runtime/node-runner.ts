@@ -108,6 +108,7 @@ export interface RunningNode {
 export async function startNode(config: LoadedNodeConfig, options: StartNodeOptions = {}): Promise<RunningNode> {
   const scheme = createSignatureScheme(config.chain.signatureScheme);
   const keyPair = scheme.keyPairFromSeed(fromHex(config.secretKeyHex));
+  if (config.role === "poster") throw new InputError("role", "a poster config runs with `asset-sim poster --config FILE --l1-url URL`, not `asset-sim node`");
   const self = config.role === "validator" ? config.validators.find((v) => v.id === config.id)! : config.clients.find((c) => c.id === config.id)!;
   if (!bytesEqual(keyPair.publicKey, fromHex(self.publicKey))) {
     throw new InputError(config.secretKeyFile !== undefined ? "secretKeyFile" : "secretKey", `does not match the public key of ${config.id} (${self.publicKey}): its public key is ${toHex(keyPair.publicKey)}`);
@@ -176,7 +177,7 @@ export async function startNode(config: LoadedNodeConfig, options: StartNodeOpti
     publicKey: keyPair.publicKey,
     ...(config.listen !== undefined ? { listen: { host: config.listen.host, port: config.listen.port } } : {}),
     peers: config.validators.filter((v) => v.id !== config.id).map((v) => ({ id: v.id, host: v.host, port: v.port, publicKey: fromHex(v.publicKey) })),
-    acceptFrom: config.role === "validator" ? config.clients.map((c) => ({ id: c.id, publicKey: fromHex(c.publicKey) })) : [],
+    acceptFrom: config.role === "validator" ? [...config.clients, ...config.posters].map((c) => ({ id: c.id, publicKey: fromHex(c.publicKey) })) : [],
     log: (event, fields) => logger[transportLevel(event)]({ event: `transport-${event}`, ...fields }),
   });
   const metrics = new NodeMetrics(config.id, { connectedPeers: () => transport.connectedPeers().length, processMetrics: options.processMetrics ?? true });

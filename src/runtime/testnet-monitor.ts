@@ -22,6 +22,7 @@ import { LivenessChecker, type LivenessExpectation } from "../check/validators/l
 import { ReorgBoundChecker } from "../check/validators/reorg-bound.js";
 import { RootAgreementChecker } from "../check/validators/root-agreement.js";
 import { EXIT } from "../scenario/run.js";
+import { checkL1Registry, type L1RegistryEntry } from "./l1-registry-check.js";
 import { percentile, type Percentiles } from "../systems/validators/metrics.js";
 
 /** One parsed log line: a JSON object with at least `event` (and `node`, or the node is known from the process). */
@@ -117,8 +118,8 @@ export const NOT_IN_REAL_MODE: readonly NotJudged[] = [
   },
   { name: "conservation", reason: "it audits every validator's in-memory ledger at the end, which a real process does not expose" },
   { name: "reference-ledger", reason: "it re-executes each committed block's payload, which a commit log line does not carry (see validity), and audits the in-memory ledgers (see conservation)" },
-  { name: "l1-consistency", reason: "a testnet runs no L1" },
-  { name: "posting-liveness", reason: "a testnet runs no L1" },
+  { name: "l1-consistency", reason: "it follows the simulated L1's finalized slots; with --l1 the testnet judges l1-registry-agreement instead, from the registry read at the end" },
+  { name: "posting-liveness", reason: "it needs the L1's finalization times of each root; with --l1 the registry is read once, at the end" },
 ];
 
 /** What the checkers are given (see {@link newChecker}). */
@@ -253,6 +254,10 @@ export class TestnetMonitor {
   private transactionsCommitted = 0;
   private transactionsSubmitted = 0;
   private restarts = 0;
+  /** The first committed state root (hex) any validator logged at each height. */
+  private readonly committedRoots = new Map<number, string>();
+  /** The L1 registry's verdict, once judged (runs with the L1 only). */
+  private l1Registry: InvariantResult | undefined;
   private firstCommitUs: number | undefined;
   private lastSnapshotMs: number;
   private lastSnapshotCommitted = 0;
@@ -346,13 +351,25 @@ export class TestnetMonitor {
     };
   }
 
+  /**
+   * Judges the L1's registry (read by the testnet at the end of a run with
+   * the L1) against the roots the validators committed: the
+   * `l1-registry-agreement` invariant of the summary (`l1-registry-check.ts`).
+   * @param registry the finalized registry entries, or why it could not be read
+   */
+  judgeL1Registry(registry: readonly L1RegistryEntry[] | { readonly error: string }, endMs: number): InvariantResult {
+    const atUs = Math.max(0, Math.round((endMs - this.startMs) * 1000));
+    this.l1Registry = checkL1Registry(this.committedRoots, registry, atUs);
+    return this.l1Registry;
+  }
+
   /** The verdict so far; `endMs` is the wall time the run ended. */
   summary(endMs: number): TestnetSummary {
     const endUs = Math.max(0, Math.round((endMs - this.startMs) * 1000));
     const durationS = Math.max(1e-3, endUs / 1e6);
     const liveness = newChecker("liveness", this.settings, this.livenessExpectation());
     for (const o of this.newHeightCommits) liveness.observe(o);
-    const invariants = [...this.checkers, liveness].map((c) => c.finish(endUs));
+    const invariants = [...[...this.checkers, liveness].map((c) => c.finish(endUs)), ...(this.l1Registry === undefined ? [] : [this.l1Registry])];
     const violation = this.violation ?? invariants.find((r) => !r.ok)?.violation;
     const commits = Math.max(0, ...this.heights.values());
     return {
@@ -422,6 +439,8 @@ export class TestnetMonitor {
       case "state-root": {
         const height = o.fields.height;
         const txs = o.fields.txs;
+        // The first validator's root at each height (root agreement checks the others against it).
+        if (isValidator && typeof height === "number" && typeof o.fields.root === "string" && !this.committedRoots.has(height)) this.committedRoots.set(height, o.fields.root);
         if (!isValidator || typeof height !== "number" || typeof txs !== "number" || this.countedHeights.has(height)) return;
         this.countedHeights.add(height);
         this.transactionsCommitted += txs;

@@ -26,6 +26,7 @@
  * listed by {@link unsupportedActions} and skipped.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, type WriteStream } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -36,6 +37,9 @@ import { isTimed } from "../harness/triggers.js";
 import type { FaultAction } from "../scenario/schema.js";
 import { BUILTIN_SYSTEMS } from "../systems/index.js";
 import { CONTROL_ENV, encodeControlCommand, type ControlCommand } from "./control-channel.js";
+import { toHex } from "../crypto/hash.js";
+import { createSignatureScheme } from "../crypto/schemes.js";
+import type { L1RegistryEntry } from "./l1-registry-check.js";
 import { TestnetMonitor, testnetExitCode, type CheckerSettings, type ProgressSnapshot, type TestnetSummary } from "./testnet-monitor.js";
 
 import { TESTNET_DEFAULTS } from "./testnet-defaults.js";
@@ -68,12 +72,25 @@ export interface TestnetOptions {
   readonly note?: (text: string) => void;
   /** The checkers' bounds (a scenario's `invariants`); defaults: maxReorgDepth 2, livenessBoundUs 5 s. */
   readonly invariants?: Partial<Omit<CheckerSettings, "validators">>;
+  /**
+   * Also run the L1 (`asset-sim l1`, a process named `l1`) and the batch
+   * poster with the operator (`asset-sim poster`, a process named `poster`,
+   * a peer the validators accept); the summary then judges the L1 registry
+   * against the committed roots (`l1-registry-agreement`). Default false.
+   */
+  readonly l1?: boolean;
+  /** With `l1`: the poster's JSON-RPC endpoint; given, no `l1` process is started (any Solana RPC where the program is deployed). */
+  readonly l1Url?: string;
+  /** With `l1` and no `l1Url`: the L1's slot length, microseconds (default 100 ms). */
+  readonly l1SlotUs?: number;
 }
 
 /** One node process of the testnet. */
 interface NodeProcess {
   readonly name: string;
-  readonly role: "validator" | "client";
+  readonly role: "validator" | "client" | "l1" | "poster";
+  /** The CLI arguments after the entry script (`node --config FILE`, `l1 ...`, `poster ...`). */
+  readonly args: readonly string[];
   readonly configPath: string;
   child: ChildProcess | undefined;
   /** Resolves when the current child has exited. */
@@ -84,6 +101,8 @@ interface NodeProcess {
   log: WriteStream;
   stderrTail: string[];
   metricsPort: number | undefined;
+  /** The `l1` process's JSON-RPC URL, from its start line. */
+  rpcUrl?: string;
 }
 
 /** Every live testnet's children, killed by the `exit` hook. */
@@ -151,6 +170,8 @@ export class Testnet {
   private readonly timers = new Set<NodeJS.Timeout>();
   private stopped = false;
   private readonly ownsDir: boolean;
+  /** The poster's L1 endpoint (runs with the L1 only). */
+  private l1UrlInUse: string | undefined;
 
   private constructor(
     private readonly options: TestnetOptions & { readonly entry: string; readonly stopTimeoutMs: number },
@@ -201,11 +222,25 @@ export class Testnet {
       clientNames,
     );
     try {
+      const withL1 = options.l1 === true;
+      const seed = options.seed ?? TESTNET_DEFAULTS.seed;
+      const posterConfigPath = withL1 ? writePosterConfig(dir, configs) : undefined;
+      if (withL1 && options.l1Url === undefined) {
+        const slotMs = Math.max(1, Math.round((options.l1SlotUs ?? 100_000) / 1000));
+        testnet.addProcess("l1", "l1", ["l1", "--port", "0", "--seed", String(seed), "--slot-time", `${slotMs}ms`, "--finalization-depth", "8"], "");
+        const l1 = testnet.need("l1");
+        const up = await testnet.waitFor(() => l1.rpcUrl !== undefined || l1.child === undefined, 30_000);
+        if (!up || l1.rpcUrl === undefined) throw new Error(`the L1 did not start: ${l1.stderrTail.slice(-5).join(" | ")}`);
+        testnet.l1UrlInUse = l1.rpcUrl;
+      } else if (withL1) {
+        testnet.l1UrlInUse = options.l1Url;
+      }
       // Validators first, so the clients find someone listening.
       for (const config of [...configs.filter((c) => c.role === "validator"), ...configs.filter((c) => c.role === "client")]) {
         testnet.nodes.set(config.name, {
           name: config.name,
           role: config.role,
+          args: ["node", "--config", config.configPath],
           configPath: config.configPath,
           child: undefined,
           exited: Promise.resolve(),
@@ -217,11 +252,49 @@ export class Testnet {
         });
         testnet.spawnNode(config.name);
       }
+      if (posterConfigPath !== undefined) testnet.addProcess("poster", "poster", ["poster", "--config", posterConfigPath, "--l1-url", testnet.l1UrlInUse!], posterConfigPath);
     } catch (error) {
       await testnet.stop();
       throw error;
     }
     return testnet;
+  }
+
+  /** The L1 endpoint the poster uses (undefined without the L1). */
+  get l1Url(): string | undefined {
+    return this.l1UrlInUse;
+  }
+
+  /**
+   * The L1 registry as finalized now, read over JSON-RPC: every entry up to
+   * the config's `last_batch_height`, in height order; `{ error }` when it
+   * cannot be read. An uninitialized program reads as no entry.
+   */
+  async readL1Registry(): Promise<L1RegistryEntry[] | { error: string }> {
+    const url = this.l1UrlInUse;
+    if (url === undefined) return { error: "this testnet runs no L1" };
+    try {
+      const { web3 } = await import("../l1/solana-modules.js");
+      const { configAddress, registryPageAddress, ROOTS_PER_PAGE } = await import("../l1/rollup-program.js");
+      const { decodeRollupConfig, decodeRootRegistry } = await import("../l1/rollup-accounts.js");
+      const { toHex } = await import("../crypto/hash.js");
+      const connection = new (web3().Connection)(url, { commitment: "finalized", disableRetryOnRateLimit: true });
+      const config = await connection.getAccountInfo(configAddress(), "finalized");
+      if (config === null) return [];
+      const last = Number(decodeRollupConfig(new Uint8Array(config.data)).lastBatchHeight);
+      const pages = Math.ceil(last / ROOTS_PER_PAGE);
+      const accounts = pages === 0 ? [] : await connection.getMultipleAccountsInfo(Array.from({ length: pages }, (_, p) => registryPageAddress(p)), "finalized");
+      const entries: L1RegistryEntry[] = [];
+      for (const account of accounts) {
+        if (account === null) break;
+        for (const e of decodeRootRegistry(new Uint8Array(account.data)).entries) {
+          if (Number(e.height) <= last) entries.push({ height: Number(e.height), rootHex: toHex(e.root) });
+        }
+      }
+      return entries;
+    } catch (error) {
+      return { error: error instanceof Error ? error.message : String(error) };
+    }
   }
 
   /** Node names that are running now. */
@@ -410,9 +483,27 @@ export class Testnet {
     }
   }
 
+  /** Registers and spawns a process that is not a validator or client (the L1, the poster). */
+  private addProcess(name: string, role: "l1" | "poster", args: readonly string[], configPath: string): void {
+    this.nodes.set(name, {
+      name,
+      role,
+      args,
+      configPath,
+      child: undefined,
+      exited: Promise.resolve(),
+      expectingExit: false,
+      boots: 0,
+      log: createWriteStream(join(this.dir, "logs", `${name}.jsonl`), { flags: "a" }),
+      stderrTail: [],
+      metricsPort: undefined,
+    });
+    this.spawnNode(name);
+  }
+
   private spawnNode(name: string): void {
     const n = this.need(name);
-    const child = spawn(process.execPath, [this.options.entry, "node", "--config", n.configPath], {
+    const child = spawn(process.execPath, [this.options.entry, ...n.args], {
       stdio: ["pipe", "pipe", "pipe"],
       env: { ...process.env, [CONTROL_ENV.name]: CONTROL_ENV.value },
     });
@@ -448,6 +539,8 @@ export class Testnet {
     errLines.on("line", (line) => {
       n.stderrTail.push(line);
       if (n.stderrTail.length > 50) n.stderrTail.shift();
+      const rpc = n.role === "l1" && n.rpcUrl === undefined ? /JSON-RPC on (http:\/\/[^\s]+)/.exec(line) : null;
+      if (rpc !== null) n.rpcUrl = rpc[1];
       this.parseMetricsPort(n, line);
     });
   }
@@ -598,6 +691,7 @@ export async function runTestnet(options: RunTestnetOptions, generate: ConfigGen
       progressTimer = setInterval(() => onProgress(testnet.snapshot()), options.progressIntervalMs ?? TESTNET_DEFAULTS.progressIntervalMs);
     }
     await sleep(options.durationMs ?? TESTNET_DEFAULTS.durationMs, options.signal);
+    if (testnet.l1Url !== undefined) testnet.monitor.judgeL1Registry(await testnet.readL1Registry(), Date.now());
     const summary = testnet.summary();
     return { summary, exitCode: testnetExitCode(summary), dir: testnet.dir };
   } finally {
@@ -618,4 +712,30 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     }
     signal?.addEventListener("abort", done, { once: true });
   });
+}
+
+/** The poster's name in a testnet with the L1. */
+export const POSTER_NAME = "poster";
+
+/**
+ * Writes the poster's node config (role `poster`, a fresh key in
+ * `keys/poster.key`) next to the generated ones, and lists the poster in
+ * every config's `posters` so the validators accept its connection.
+ * @returns the poster config's path
+ */
+export function writePosterConfig(dir: string, configs: readonly WrittenConfig[]): string {
+  const first = configs.find((c) => c.role === "validator");
+  if (first === undefined) throw new Error("a testnet with the L1 needs a validator config");
+  const secret = randomBytes(32);
+  const publicKey = toHex(createSignatureScheme("ed25519-native").keyPairFromSeed(secret).publicKey);
+  mkdirSync(join(dir, "keys"), { recursive: true, mode: 0o700 });
+  const keyFile = join("keys", `${POSTER_NAME}.key`);
+  writeFileSync(join(dir, keyFile), `${toHex(secret)}\n`, { mode: 0o600 });
+  const posters = [{ id: POSTER_NAME, publicKey }];
+  for (const config of configs) editJsonFile(config.configPath, (c) => void (c.posters = posters));
+  const base = JSON.parse(readFileSync(first.configPath, "utf8")) as Record<string, unknown>;
+  const poster = { version: 1, id: POSTER_NAME, role: "poster", seed: base.seed, validators: base.validators, clients: base.clients, posters, secretKeyFile: keyFile, log: { level: "info" }, chain: base.chain };
+  const path = join(dir, `${POSTER_NAME}.json`);
+  writeFileSync(path, `${JSON.stringify(poster, null, 2)}\n`);
+  return path;
 }

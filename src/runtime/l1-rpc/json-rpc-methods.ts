@@ -168,8 +168,9 @@ function l1Error(response: Extract<L1Response, { kind: "rpc-error" }>): RpcMetho
     case "rpc-unavailable":
       return new RpcMethodError(RPC_ERROR.nodeUnhealthy, `Node is unhealthy: ${response.message}`);
     case "malformed-transaction":
-    case "invalid-params":
       return new RpcMethodError(RPC_ERROR.invalidParams, `invalid transaction: ${response.message}`);
+    case "invalid-params":
+      return new RpcMethodError(RPC_ERROR.invalidParams, `Invalid params: ${response.message}`);
     case "blockhash-not-found":
       return preflightError("BlockhashNotFound");
     case "already-processed":

@@ -46,13 +46,13 @@ export const SCENARIO_DRIVER = "scenario";
 export type Operation = RollupScenario["operations"][number];
 
 /** The codec of the batch poster: validator `app` messages to and from validators, L1 RPC to and from the L1. */
-const posterCodec = taggedUnionCodec<PosterMessage>([
+export const posterCodec = taggedUnionCodec<PosterMessage>([
   { types: VALIDATOR_MESSAGE_TYPES, codec: validatorCodec as never },
   { types: ["l1-rpc"], codec: l1RpcCodec as never },
 ]);
 
 /** The codec of the operator: L1 RPC, and commands. */
-const operatorCodec = taggedUnionCodec<OperatorMessage>([
+export const operatorCodec = taggedUnionCodec<OperatorMessage>([
   { types: ["l1-rpc"], codec: l1RpcCodec as never },
   { types: ["operator-command"], codec: operatorCommandCodec as never },
 ]);
