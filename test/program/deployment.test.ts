@@ -91,6 +91,14 @@ describe("IDL", () => {
       "pause_posting",
       "resume_posting",
       "set_version",
+      "initialize_game",
+      "post_batch_optimistic",
+      "challenge",
+      "bisect_reveal",
+      "bisect_choose",
+      "timeout",
+      "resolve",
+      "finalize_root",
     ]);
     for (const instruction of idl.instructions) {
       expect(instruction.discriminator, instruction.name).toEqual([...sha256(`global:${instruction.name}`).subarray(0, 8)]);
@@ -101,12 +109,15 @@ describe("IDL", () => {
     for (const account of idl.accounts ?? []) {
       expect(account.discriminator, account.name).toEqual([...sha256(`account:${account.name}`).subarray(0, 8)]);
     }
-    expect((idl.accounts ?? []).map((account) => account.name)).toEqual(["RollupConfig", "RootRegistry"]);
+    expect((idl.accounts ?? []).map((account) => account.name)).toEqual(["RollupConfig", "RootRegistry", "GameConfig", "BondVault", "OptimisticBatch", "DisputeGame"]);
   });
 
-  it("errors are 6000..6016 and the program logs each one as an AnchorError line with the IDL's name and message", () => {
+  it("errors are 6000..6016 and the dispute game's 6100..6115, and the program logs each one as an AnchorError line with the IDL's name and message", () => {
     const errors = idl.errors ?? [];
-    expect(errors.map((error) => error.code)).toEqual(Array.from({ length: 17 }, (_, index) => 6000 + index));
+    expect(errors.map((error) => error.code)).toEqual([
+      ...Array.from({ length: 17 }, (_, index) => 6000 + index),
+      ...Array.from({ length: 16 }, (_, index) => 6100 + index),
+    ]);
     const so = readFileSync(PROGRAM_SO_PATH).toString("latin1");
     for (const error of errors) {
       const line = `AnchorError occurred. Error Code: ${error.name}. Error Number: ${error.code}. Error Message: ${error.msg}.`;
