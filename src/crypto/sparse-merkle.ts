@@ -551,7 +551,91 @@ export class SparseMerkleTree {
     if (node === null) return { siblings };
     return { siblings, leaf: { path: digestBytes(node.path), valueHash: digestBytes(node.valueHash) } };
   }
+
+  /**
+   * A multiproof for a set of keys: the part of the tree their paths touch,
+   * in pre-order, in the format `programs/asset_rollup/src/smt.h` states and
+   * `./smt-multiproof.ts` checks (tags {@link MULTIPROOF_TAG}: EMPTY, INTERNAL,
+   * OPAQUE hash[32], LEAF path[32] valueHash[32]). Every key of `keys` is
+   * covered: its path ends at an EMPTY or LEAF node, never inside an OPAQUE one.
+   *
+   * `after`, when given, is this tree after the writes the proof must also
+   * support (`tree.update(writes)`): an untouched sibling subtree whose
+   * neighbour region holds no key in `after` must move up when it is a single
+   * leaf, so it is opened one level (as a LEAF, or an INTERNAL node over two
+   * OPAQUE children) for the verifier to know which it is.
+   * Size: 1 byte per INTERNAL or EMPTY node, 33 per OPAQUE, 65 per LEAF; for k
+   * keys in a tree of n random keys about k * log2(n) nodes.
+   */
+  multiproof(keys: Iterable<Uint8Array>, after?: SparseMerkleTree): Uint8Array {
+    const paths = [...new Set([...keys].map((key) => digest(key)))].sort();
+    const out: number[] = [];
+    const pushDigest = (s: Digest): void => {
+      for (let i = 0; i < HASH_BYTES; i++) out.push(s.charCodeAt(i));
+    };
+    const pushLeaf = (leaf: LeafNode): void => {
+      out.push(MULTIPROOF_TAG.leaf);
+      pushDigest(leaf.path);
+      pushDigest(leaf.valueHash);
+    };
+    const pushOpaque = (node: TreeNode, hash: Digest): void => {
+      if (node === null) out.push(MULTIPROOF_TAG.empty);
+      else {
+        out.push(MULTIPROOF_TAG.opaque);
+        pushDigest(hash);
+      }
+    };
+    // An untouched subtree at `depth` beside the region (prefix of `samplePath` at `depth`) where the keys are.
+    const untouched = (node: TreeNode, hash: Digest, depth: number, samplePath: Digest): void => {
+      if (node === null || after === undefined || after.hasKeyUnder(samplePath, depth)) {
+        pushOpaque(node, hash);
+      } else if (node instanceof LeafNode) {
+        pushLeaf(node);
+      } else {
+        out.push(MULTIPROOF_TAG.internal);
+        pushOpaque(node.left, node.leftHash);
+        pushOpaque(node.right, node.rightHash);
+      }
+    };
+    const emit = (node: TreeNode, hash: Digest, lo: number, hi: number, depth: number): void => {
+      if (node === null) {
+        out.push(MULTIPROOF_TAG.empty);
+        return;
+      }
+      if (node instanceof LeafNode) {
+        pushLeaf(node);
+        return;
+      }
+      out.push(MULTIPROOF_TAG.internal);
+      let mid = lo;
+      while (mid < hi && bitOf(paths[mid]!, depth) === 0) mid++;
+      if (mid > lo) emit(node.left, node.leftHash, lo, mid, depth + 1);
+      else untouched(node.left, node.leftHash, depth + 1, paths[lo]!);
+      if (hi > mid) emit(node.right, node.rightHash, mid, hi, depth + 1);
+      else untouched(node.right, node.rightHash, depth + 1, paths[lo]!);
+    };
+    if (paths.length === 0) pushOpaque(this.rootNode, this.rootHash);
+    else emit(this.rootNode, this.rootHash, 0, paths.length, 0);
+    return Uint8Array.from(out);
+  }
+
+  /** True iff some key's path shares its first `bits` bits with `path` (a binary string). O(bits). */
+  private hasKeyUnder(path: Digest, bits: number): boolean {
+    let node = this.rootNode;
+    let depth = 0;
+    while (node instanceof InternalNode) {
+      if (depth === bits) return true;
+      node = bitOf(path, depth) === 0 ? node.left : node.right;
+      depth++;
+    }
+    if (node === null) return false;
+    for (let d = 0; d < bits; d++) if (bitOf(node.path, d) !== bitOf(path, d)) return false;
+    return true;
+  }
 }
+
+/** Tag bytes of a {@link SparseMerkleTree.multiproof} node (pre-order; see `programs/asset_rollup/src/smt.h`). */
+export const MULTIPROOF_TAG = { empty: 0x00, internal: 0x01, opaque: 0x02, leaf: 0x03 } as const;
 
 /**
  * A proof that a key is present with some value (inclusion) or absent
