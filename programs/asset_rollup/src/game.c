@@ -16,6 +16,7 @@
  * program.c after instructions.c (unity build); everything here is static.
  */
 #include "game.h"
+#include "smt.c"
 
 #define GAME_SEED_LENGTH 4u
 #define GAME_CONFIG_SEED_LENGTH 11u
@@ -35,29 +36,6 @@ static const uint8_t GAME_SEED[GAME_SEED_LENGTH] = {'g', 'a', 'm', 'e'};
 #define BISECT_CHOOSE_ARGS_SIZE 9u          /* height u64, agree bool */
 #define BISECT_REVEAL_FIXED_SIZE 44u        /* height u64, mid_root, proof length u32, then 32 * length */
 
-/* One slice of sol_sha256's input. */
-typedef struct {
-  const uint8_t *addr;
-  uint64_t len;
-} GameHashSlice;
-
-extern uint64_t sol_sha256(const GameHashSlice *slices, uint64_t slices_len, uint8_t *result);
-
-static const uint8_t MERKLE_LEAF_PREFIX[1] = {0x00};
-static const uint8_t MERKLE_NODE_PREFIX[1] = {0x01};
-
-/* sha256(0x00 || leaf): a trace leaf (leaf = one state root S_i). */
-static void trace_leaf_hash(const uint8_t *leaf, uint8_t *out) {
-  GameHashSlice slices[2] = {{MERKLE_LEAF_PREFIX, 1}, {leaf, 32}};
-  sol_sha256(slices, 2, out);
-}
-
-/* sha256(0x01 || left || right). */
-static void trace_node_hash(const uint8_t *left, const uint8_t *right, uint8_t *out) {
-  GameHashSlice slices[3] = {{MERKLE_NODE_PREFIX, 1}, {left, 32}, {right, 32}};
-  sol_sha256(slices, 3, out);
-}
-
 /* The depth of a tree over `leaves` leaves: the least d with 2^d >= leaves. */
 static uint64_t trace_depth(uint64_t leaves) {
   uint64_t depth = 0;
@@ -74,11 +52,12 @@ typedef struct {
 } TraceTree;
 
 /*
- * True when `leaf` (a 32-byte state root) is leaf `index` of the binary
- * Merkle tree `tree`: leaf hash sha256(0x00 || leaf), node sha256(0x01 || L || R),
- * the tree padded to 2^depth leaves with 32 zero bytes standing for each
- * missing node hash; `siblings` (exactly depth of them, 32 bytes each) go
- * from the leaf level up. The same scheme as src/settlement/trace-commitment.ts.
+ * True when `leaf` (a 32-byte state root) is leaf `index` of the trace tree
+ * `tree`: the binary Merkle tree of smt.h's merkle_verify (leaf
+ * sha256(0x00 || leaf), node sha256(0x01 || L || R), padded with zero leaf
+ * hashes to 2^depth leaves), with exactly depth = ceil(log2(leaves)) siblings
+ * from the leaf level up, so a proof also fixes the tree's size. The TS side
+ * is src/settlement/trace-commitment.ts.
  */
 static bool trace_verify(const TraceTree *tree, const uint8_t *leaf, uint64_t index,
                          const uint8_t *siblings, uint64_t siblings_len) {
@@ -86,17 +65,9 @@ static bool trace_verify(const TraceTree *tree, const uint8_t *leaf, uint64_t in
   if (index >= tree->leaves || siblings_len != depth || depth > TRACE_MAX_DEPTH) {
     return false;
   }
-  uint8_t node[32];
-  trace_leaf_hash(leaf, node);
-  for (uint64_t level = 0; level < depth; level++) {
-    const uint8_t *sibling = siblings + level * 32;
-    if (((index >> level) & 1u) == 0) {
-      trace_node_hash(node, sibling, node);
-    } else {
-      trace_node_hash(sibling, node, node);
-    }
-  }
-  return pubkey_equal(node, tree->commitment);
+  uint8_t leaf_hash[32];
+  merkle_leaf_hash(leaf, 32, leaf_hash);
+  return merkle_verify(tree->commitment, leaf_hash, index, siblings, depth);
 }
 
 static int64_t read_i64(const uint8_t *at) {

@@ -116,7 +116,7 @@
 #define GAME_OFFSET_MOVES 191u         /* u32: moves played (challenge included) */
 #define DISPUTE_GAME_SIZE 195u
 
-/* Trace proofs: at most 33 levels (n + 1 <= 2^32 leaves). */
-#define TRACE_MAX_DEPTH 33u
+/* Trace proofs: at most 32 levels (merkle_verify's limit), so n + 1 <= 2^32 leaves. */
+#define TRACE_MAX_DEPTH 32u
 
 #endif
