@@ -145,9 +145,9 @@ export const gameInstructions = {
       programId,
     );
   },
-  /** `bisect_choose(height, agree)`: the challenger agrees with S_mid or disputes it. */
-  bisectChoose(challenger: PublicKey, height: number, agree: boolean, programId: PublicKey = rollupProgramId()): TransactionInstruction {
-    return instruction("bisect_choose", { height: bn(height), agree }, [r(gameConfigAddress(programId)), w(gameAddress(height, challenger, programId)), r(challenger, true)], programId);
+  /** `bisect_choose(height, mid, agree)`: the challenger agrees with S_mid or disputes it; `mid` is the position it answers. */
+  bisectChoose(challenger: PublicKey, height: number, mid: number, agree: boolean, programId: PublicKey = rollupProgramId()): TransactionInstruction {
+    return instruction("bisect_choose", { height: bn(height), mid, agree }, [r(gameConfigAddress(programId)), w(gameAddress(height, challenger, programId)), r(challenger, true)], programId);
   },
   /** `timeout(height)` of `challenger`'s game; anyone may send it (no signer besides the fee payer). */
   timeout(challenger: PublicKey, height: number, programId: PublicKey = rollupProgramId()): TransactionInstruction {

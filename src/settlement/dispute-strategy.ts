@@ -43,7 +43,7 @@ export function shouldChallenge(batch: OptimisticBatchAccount, mine: readonly Ui
 }
 
 /** The challenger's next move, or `wait` when it is not its turn. */
-export type ChallengerMove = { readonly kind: "choose"; readonly agree: boolean } | { readonly kind: "step"; readonly txIndex: number } | { readonly kind: "wait" };
+export type ChallengerMove = { readonly kind: "choose"; readonly mid: number; readonly agree: boolean } | { readonly kind: "step"; readonly txIndex: number } | { readonly kind: "wait" };
 
 /**
  * The honest challenger's move in `game`, given its own trace `mine` (n + 1 roots).
@@ -52,7 +52,10 @@ export type ChallengerMove = { readonly kind: "choose"; readonly agree: boolean 
  */
 export function challengerMove(game: DisputeGameAccount, mine: readonly Uint8Array[]): ChallengerMove {
   if (game.hi >= mine.length) throw new RangeError(`the game's range reaches S_${game.hi}, the trace has ${mine.length} roots`);
-  if (game.turn === GAME_TURN.challengerChooses) return { kind: "choose", agree: bytesEqual(game.midRoot, mine[gameMidpoint(game)]!) };
+  if (game.turn === GAME_TURN.challengerChooses) {
+    const mid = gameMidpoint(game);
+    return { kind: "choose", mid, agree: bytesEqual(game.midRoot, mine[mid]!) };
+  }
   if (game.turn === GAME_TURN.challengerSteps) return { kind: "step", txIndex: game.lo };
   return { kind: "wait" };
 }

@@ -90,7 +90,7 @@ class Run {
       const c = challengerMove(game, mine);
       if (c.kind === "choose") {
         if (options.challengerSilentAfter !== undefined && challengerMoves >= options.challengerSilentAfter) return;
-        this.l1.must([gameInstructions.bisectChoose(challenger.publicKey, h, c.agree)], [challenger]);
+        this.l1.must([gameInstructions.bisectChoose(challenger.publicKey, h, c.mid, c.agree)], [challenger]);
         challengerMoves++;
         continue;
       }

@@ -61,7 +61,7 @@ function instructionShapes(): InstructionShape[] {
     post_batch_optimistic: 140,
     challenge: 8,
     bisect_reveal: 44, // the shortest: height, mid_root, an empty proof
-    bisect_choose: 9,
+    bisect_choose: 13,
     timeout: 8,
     resolve: 8,
     finalize_root: 8,
@@ -169,8 +169,8 @@ describe("asset_rollup: random instruction data", () => {
         expect(processed.error, `${testCase.kind}: accepted`).not.toBeNull();
         const code = customErrorCode(processed.error);
         expect(code, `${testCase.kind}: ${processed.error}`).toBeGreaterThanOrEqual(6000);
-        // 6000..6016, or the dispute game's 6100..6115.
-        expect(code! <= 6016 || (code! >= 6100 && code! <= 6115), `${testCase.kind}: ${code}`).toBe(true);
+        // 6000..6016, or the dispute game's 6100..6116.
+        expect(code! <= 6016 || (code! >= 6100 && code! <= 6116), `${testCase.kind}: ${code}`).toBe(true);
         expect(await Promise.all(watched.map(state))).toEqual(before);
         const payerAfter = await context.banksClient.getBalance(context.payer.publicKey);
         expect(payerBefore - payerAfter).toBe(BigInt(LAMPORTS_PER_SIGNATURE * tx.signatures.length));

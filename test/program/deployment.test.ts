@@ -112,11 +112,11 @@ describe("IDL", () => {
     expect((idl.accounts ?? []).map((account) => account.name)).toEqual(["RollupConfig", "RootRegistry", "GameConfig", "BondVault", "OptimisticBatch", "DisputeGame"]);
   });
 
-  it("errors are 6000..6016 and the dispute game's 6100..6115, and the program logs each one as an AnchorError line with the IDL's name and message", () => {
+  it("errors are 6000..6016 and the dispute game's 6100..6116, and the program logs each one as an AnchorError line with the IDL's name and message", () => {
     const errors = idl.errors ?? [];
     expect(errors.map((error) => error.code)).toEqual([
       ...Array.from({ length: 17 }, (_, index) => 6000 + index),
-      ...Array.from({ length: 16 }, (_, index) => 6100 + index),
+      ...Array.from({ length: 17 }, (_, index) => 6100 + index),
     ]);
     const so = readFileSync(PROGRAM_SO_PATH).toString("latin1");
     for (const error of errors) {

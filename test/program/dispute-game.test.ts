@@ -110,6 +110,8 @@ class Harness {
   now = T0;
   slot = 10n;
   readonly traces = new Map<number, TraceTree>();
+  /** The last position revealed per game ("height/challenger"), for choose's `mid`. */
+  readonly mids = new Map<string, number>();
 
   constructor(readonly session: ProgramSession) {}
 
@@ -189,15 +191,17 @@ class Harness {
   }
 
   reveal(height: number, who: PublicKey, index: number, tree = this.traces.get(height)!, signer = poster) {
+    this.mids.set(`${height}/${who.toBase58()}`, index);
     return this.program.methods
       .bisectReveal(new BN(height), [...tree.leaves[index]!], tree.proof(index).map((hash) => [...hash]))
       .accountsPartial({ gameConfig: GAME_CONFIG, batch: batchAddress(height), game: gameAddress(height, who), batchPoster: signer.publicKey })
       .signers([signer]);
   }
 
-  choose(height: number, agree: boolean, who = challenger, signer = who) {
+  /** The challenger's answer to the position `mid` (default: the game's current midpoint, read by the caller). */
+  choose(height: number, agree: boolean, who = challenger, signer = who, mid?: number) {
     return this.program.methods
-      .bisectChoose(new BN(height), agree)
+      .bisectChoose(new BN(height), mid ?? this.mids.get(`${height}/${who.publicKey.toBase58()}`) ?? 0, agree)
       .accountsPartial({ gameConfig: GAME_CONFIG, game: gameAddress(height, who.publicKey), challenger: signer.publicKey })
       .signers([signer]);
   }
@@ -345,7 +349,7 @@ describe("challenge and bisection", () => {
     await h.expectError(() => h.challenge(2).rpc(), "NothingToDispute");
   });
 
-  it("refuses moves out of turn, by the wrong party, with a wrong proof, and a second game by the same challenger", async () => {
+  it("refuses moves out of turn, by the wrong party, with a wrong proof, for another position, and a second game by the same challenger", async () => {
     const honest = honestTrace(GENESIS, 1, 8);
     await h.postTrace(1, wrongTrace(honest, 6));
     await h.challenge(1).rpc();
@@ -358,6 +362,8 @@ describe("challenge and bisection", () => {
     await h.reveal(1, challenger.publicKey, 4).rpc();
     await h.expectError(() => h.reveal(1, challenger.publicKey, 4).rpc(), "NotYourTurn");
     await h.expectError(() => h.choose(1, true, challenger, stranger).rpc(), "Unauthorized");
+    // A choose naming another position (a late or replayed one) is stale.
+    await h.expectError(() => h.choose(1, true, challenger, challenger, 3).rpc(), "StaleMove");
     await h.choose(1, true).rpc();
     const game = await h.game(1, challenger.publicKey);
     expect([game.lo, game.hi, game.turn]).toEqual([4, 8, TURN.reveal]);

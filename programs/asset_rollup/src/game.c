@@ -33,7 +33,7 @@ static const uint8_t GAME_SEED[GAME_SEED_LENGTH] = {'g', 'a', 'm', 'e'};
 #define INITIALIZE_GAME_ARGS_SIZE 64u /* GameParams: period i64, clock i64, poster_bond u64, challenger_bond u64, genesis_root */
 #define POST_BATCH_OPTIMISTIC_ARGS_SIZE 140u /* height u64, pre, post, data, trace [u8;32], tx_count u32 */
 #define HEIGHT_ARGS_SIZE 8u                 /* challenge, timeout, resolve, finalize_root */
-#define BISECT_CHOOSE_ARGS_SIZE 9u          /* height u64, agree bool */
+#define BISECT_CHOOSE_ARGS_SIZE 13u         /* height u64, mid u32, agree bool */
 #define BISECT_REVEAL_FIXED_SIZE 44u        /* height u64, mid_root, proof length u32, then 32 * length */
 
 /* The depth of a tree over `leaves` leaves: the least d with 2^d >= leaves. */
@@ -715,10 +715,13 @@ static uint64_t process_bisect_reveal(SolParameters *params, const uint8_t *data
 }
 
 /*
- * bisect_choose(height: u64, agree: bool)
+ * bisect_choose(height: u64, mid: u32, agree: bool)
  * accounts: game_config, game (w), challenger (s)
  * The challenger agrees with the revealed S_mid (lo = mid) or disputes it
  * (hi = mid); at hi = lo + 1 its next move is the step, else the poster reveals.
+ * `mid` names the position answered: a choose meant for another round (a
+ * late or replayed transaction) is StaleMove, and two rounds' chooses are
+ * never the same transaction bytes.
  */
 static uint64_t process_bisect_choose(SolParameters *params, const uint8_t *data) {
   if (params->accounts_len < 3) {
@@ -729,7 +732,8 @@ static uint64_t process_bisect_choose(SolParameters *params, const uint8_t *data
   SolAccountInfo *challenger = &params->accounts[2];
   const SolPubkey *program_id = params->program_id;
   uint64_t height = borsh_read_u64(data);
-  uint8_t agree = data[8];
+  uint32_t answered = borsh_read_u32(data + 8);
+  uint8_t agree = data[12];
   if (agree > 1) {
     return ERROR_INVALID_INSTRUCTION_DATA;
   }
@@ -759,6 +763,9 @@ static uint64_t process_bisect_choose(SolParameters *params, const uint8_t *data
     return result;
   }
   uint32_t mid = game_midpoint(record);
+  if (answered != mid) {
+    return ERROR_STALE_MOVE;
+  }
   if (agree != 0) {
     borsh_write_u32(record + GAME_OFFSET_LO, mid);
     sol_memcpy_(record + GAME_OFFSET_AGREED_ROOT, record + GAME_OFFSET_MID_ROOT, 32);
@@ -1068,6 +1075,10 @@ static void log_game_error(uint64_t code) {
     case ERROR_NOTHING_TO_DISPUTE:
       LOG_LITERAL(ANCHOR_ERROR_PREFIX "NothingToDispute. Error Number: 6115. Error Message: "
                                       "A batch without transactions cannot be challenged.");
+      break;
+    case ERROR_STALE_MOVE:
+      LOG_LITERAL(ANCHOR_ERROR_PREFIX "StaleMove. Error Number: 6116. Error Message: "
+                                      "The move answers another position of the game.");
       break;
     default:
       break;
