@@ -597,7 +597,7 @@ export class SparseMerkleTree {
         pushOpaque(node.right, node.rightHash);
       }
     };
-    const emit = (node: TreeNode, hash: Digest, lo: number, hi: number, depth: number): void => {
+    const emit = (node: TreeNode, lo: number, hi: number, depth: number): void => {
       if (node === null) {
         out.push(MULTIPROOF_TAG.empty);
         return;
@@ -609,13 +609,13 @@ export class SparseMerkleTree {
       out.push(MULTIPROOF_TAG.internal);
       let mid = lo;
       while (mid < hi && bitOf(paths[mid]!, depth) === 0) mid++;
-      if (mid > lo) emit(node.left, node.leftHash, lo, mid, depth + 1);
+      if (mid > lo) emit(node.left, lo, mid, depth + 1);
       else untouched(node.left, node.leftHash, depth + 1, paths[lo]!);
-      if (hi > mid) emit(node.right, node.rightHash, mid, hi, depth + 1);
+      if (hi > mid) emit(node.right, mid, hi, depth + 1);
       else untouched(node.right, node.rightHash, depth + 1, paths[lo]!);
     };
     if (paths.length === 0) pushOpaque(this.rootNode, this.rootHash);
-    else emit(this.rootNode, this.rootHash, 0, paths.length, 0);
+    else emit(this.rootNode, 0, paths.length, 0);
     return Uint8Array.from(out);
   }
 

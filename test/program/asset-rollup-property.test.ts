@@ -65,6 +65,8 @@ function instructionShapes(): InstructionShape[] {
     timeout: 8,
     resolve: 8,
     finalize_root: 8,
+    verify_step: 72, // pre root, claimed root, two empty vectors
+    step: 20, // height, an empty proof, an empty transaction and witness
   };
   return loadIdl().instructions.map((instruction) => {
     const argumentsLength = argumentLengths[instruction.name];
@@ -169,8 +171,8 @@ describe("asset_rollup: random instruction data", () => {
         expect(processed.error, `${testCase.kind}: accepted`).not.toBeNull();
         const code = customErrorCode(processed.error);
         expect(code, `${testCase.kind}: ${processed.error}`).toBeGreaterThanOrEqual(6000);
-        // 6000..6016, or the dispute game's 6100..6116.
-        expect(code! <= 6016 || (code! >= 6100 && code! <= 6116), `${testCase.kind}: ${code}`).toBe(true);
+        // 6000..6016, the dispute game's 6100..6116, or the one-step proof's 6200..6251.
+        expect(code! <= 6016 || (code! >= 6100 && code! <= 6116) || (code! >= 6200 && code! <= 6251), `${testCase.kind}: ${code}`).toBe(true);
         expect(await Promise.all(watched.map(state))).toEqual(before);
         const payerAfter = await context.banksClient.getBalance(context.payer.publicKey);
         expect(payerBefore - payerAfter).toBe(BigInt(LAMPORTS_PER_SIGNATURE * tx.signatures.length));

@@ -91,11 +91,13 @@ describe("IDL", () => {
       "pause_posting",
       "resume_posting",
       "set_version",
+      "verify_step",
       "initialize_game",
       "post_batch_optimistic",
       "challenge",
       "bisect_reveal",
       "bisect_choose",
+      "step",
       "timeout",
       "resolve",
       "finalize_root",
@@ -112,12 +114,11 @@ describe("IDL", () => {
     expect((idl.accounts ?? []).map((account) => account.name)).toEqual(["RollupConfig", "RootRegistry", "GameConfig", "BondVault", "OptimisticBatch", "DisputeGame"]);
   });
 
-  it("errors are 6000..6016 and the dispute game's 6100..6116, and the program logs each one as an AnchorError line with the IDL's name and message", () => {
+  it("errors are 6000..6016, the one-step codes (6200 + osp_execute's code, 6250, 6251) and the dispute game's 6100..6116, and the program logs each one as an AnchorError line with the IDL's name and message", () => {
     const errors = idl.errors ?? [];
-    expect(errors.map((error) => error.code)).toEqual([
-      ...Array.from({ length: 17 }, (_, index) => 6000 + index),
-      ...Array.from({ length: 17 }, (_, index) => 6100 + index),
-    ]);
+    const step = [6201, 6202, 6203, 6204, 6205, 6206, 6216, 6217, 6218, 6219, 6220, 6221, 6250, 6251];
+    const game = Array.from({ length: 17 }, (_, index) => 6100 + index);
+    expect(errors.map((error) => error.code)).toEqual([...Array.from({ length: 17 }, (_, index) => 6000 + index), ...game, ...step]);
     const so = readFileSync(PROGRAM_SO_PATH).toString("latin1");
     for (const error of errors) {
       const line = `AnchorError occurred. Error Code: ${error.name}. Error Number: ${error.code}. Error Message: ${error.msg}.`;

@@ -17,6 +17,7 @@
  */
 #include "game.h"
 #include "smt.c"
+#include "step_instruction.c"
 
 #define GAME_SEED_LENGTH 4u
 #define GAME_CONFIG_SEED_LENGTH 11u
@@ -1006,6 +1007,111 @@ static uint64_t process_finalize_root(SolParameters *params, const uint8_t *data
   borsh_write_u64(entry + BATCH_OFFSET_BOND, 0);
   entry[BATCH_OFFSET_STATUS] = BATCH_STATUS_FINAL;
   write_i64(entry + BATCH_OFFSET_FINALIZED_AT, now);
+  return SUCCESS;
+}
+
+/*
+ * step(height: u64, tx_proof: Vec<[u8; 32]>, tx: Vec<u8>, witness: Vec<u8>)
+ * accounts: game_config, batch (w), game (w), challenger (s), witness_buffer (optional)
+ * The challenger's last move, at hi = lo + 1: transaction lo (0-based) of the
+ * batch, its Merkle proof against the data commitment (exactly
+ * ceil(log2 n) siblings), and the witness of osp_execute (one_step.h). When
+ * tx and witness are both empty they are read from witness_buffer, as
+ * verify_step reads them (step_instruction.c: `tx_len u32 | tx |
+ * witness_len u32 | witness`, after the upgradeable loader's 37-byte header
+ * when the account is such a buffer). The program runs osp_execute(S_lo, tx,
+ * witness): a post root other than S_hi proves S_hi wrong and the challenger
+ * wins (the batch is rejected); S_hi itself means the poster was right and
+ * wins. A refused witness (6200 + osp code) or transaction proof
+ * (InvalidMerkleProof) refuses the move; the challenger may send another
+ * inside its clock.
+ */
+static uint64_t process_step(SolParameters *params, const uint8_t *data, uint64_t data_len) {
+  if (params->accounts_len < 4) {
+    return ERROR_NOT_ENOUGH_ACCOUNTS;
+  }
+  SolAccountInfo *game_config = &params->accounts[0];
+  SolAccountInfo *batch = &params->accounts[1];
+  SolAccountInfo *game = &params->accounts[2];
+  SolAccountInfo *challenger = &params->accounts[3];
+  const SolPubkey *program_id = params->program_id;
+  if (data_len < 12) {
+    return ERROR_INVALID_INSTRUCTION_DATA;
+  }
+  uint64_t height = borsh_read_u64(data);
+  uint64_t proof_len = borsh_read_u32(data + 8);
+  if (proof_len > TRACE_MAX_DEPTH || data_len - 12 < 32u * proof_len) {
+    return ERROR_INVALID_INSTRUCTION_DATA;
+  }
+  const uint8_t *proof = data + 12;
+  uint64_t offset = 12 + 32u * proof_len;
+  OspInput input;
+  if (!step_read_vec(data, data_len, &offset, &input.tx, &input.tx_len) ||
+      !step_read_vec(data, data_len, &offset, &input.witness, &input.witness_len) || offset != data_len) {
+    return ERROR_INVALID_INSTRUCTION_DATA;
+  }
+  if (input.tx_len == 0 && input.witness_len == 0 && params->accounts_len >= 5) {
+    const SolAccountInfo *buffer = &params->accounts[4];
+    uint64_t at = step_is_upgradeable_loader(buffer->owner) ? STEP_LOADER_BUFFER_HEADER : 0;
+    if (at > buffer->data_len ||
+        !step_read_vec(buffer->data, buffer->data_len, &at, &input.tx, &input.tx_len) ||
+        !step_read_vec(buffer->data, buffer->data_len, &at, &input.witness, &input.witness_len)) {
+      return ERROR_INVALID_INSTRUCTION_DATA;
+    }
+  }
+  uint64_t result = check_game_config(game_config, program_id);
+  if (result != SUCCESS) {
+    return result;
+  }
+  result = check_writable(batch);
+  if (result != SUCCESS) {
+    return result;
+  }
+  result = check_batch(batch, program_id, height);
+  if (result != SUCCESS) {
+    return result;
+  }
+  result = check_game(game, program_id, height);
+  if (result != SUCCESS) {
+    return result;
+  }
+  result = check_signer(challenger);
+  if (result != SUCCESS) {
+    return result;
+  }
+  uint8_t *record = game->data;
+  if (!pubkey_equal(challenger->key->bytes, record + GAME_OFFSET_CHALLENGER)) {
+    return ERROR_UNAUTHORIZED;
+  }
+  if (record[GAME_OFFSET_TURN] != TURN_CHALLENGER_STEPS) {
+    return wrong_turn(record);
+  }
+  int64_t now = game_now();
+  int64_t elapsed = 0;
+  result = clock_elapsed(record, GAME_OFFSET_CHALLENGER_TIME_LEFT, now, &elapsed);
+  if (result != SUCCESS) {
+    return result;
+  }
+  uint8_t *entry = batch->data;
+  uint64_t tx_index = borsh_read_u32(record + GAME_OFFSET_LO);
+  uint64_t depth = trace_depth((uint64_t)borsh_read_u32(entry + BATCH_OFFSET_TX_COUNT));
+  uint8_t leaf[32];
+  merkle_leaf_hash(input.tx, input.tx_len, leaf);
+  if (proof_len != depth ||
+      !merkle_verify(entry + BATCH_OFFSET_DATA_COMMITMENT, leaf, tx_index, proof, depth)) {
+    return ERROR_INVALID_MERKLE_PROOF;
+  }
+  input.pre_root = record + GAME_OFFSET_AGREED_ROOT;
+  SmtArena arena;
+  smt_arena_init(&arena);
+  OspResult step;
+  uint64_t code = osp_execute(&input, &arena, &step);
+  if (code != OSP_OK) {
+    return STEP_ERROR_BASE + code;
+  }
+  bool poster_right = smt_equal32(step.post_root, record + GAME_OFFSET_DISPUTED_ROOT);
+  clock_charge(record, GAME_OFFSET_CHALLENGER_TIME_LEFT, now, elapsed);
+  game_decide(record, entry, poster_right ? WINNER_POSTER : WINNER_CHALLENGER);
   return SUCCESS;
 }
 

@@ -9,6 +9,9 @@
  *   rent.h           the rent-exempt minimum without floating point
  *   accounts.c       account layouts, checks, PDA creation
  *   instructions.c   the instruction handlers
+ *   smt.h / smt.c    sparse Merkle multiproofs, batch data proofs
+ *   one_step.h / .c  the AssetVM one-step executor (fraud proofs)
+ *   step_instruction.c  verify_step
  *
  * Constraints of the target (clang-19, -target bpf -mcpu=v2, SBPFv0): no
  * mutable globals, no function pointers, at most 5 arguments per function,
@@ -16,6 +19,7 @@
  * account fields read byte by byte.
  */
 #include "instructions.c"
+#include "step_instruction.c"
 #include "game.c"
 
 /* sha256("global:<name>")[..8] read as little-endian u64 (idl.json "discriminator"). */
@@ -36,6 +40,7 @@
 #define DISCRIMINATOR_TIMEOUT 0xf750bd9ca92e3609ull
 #define DISCRIMINATOR_RESOLVE 0x0a3a3f6cceec96f6ull
 #define DISCRIMINATOR_FINALIZE_ROOT 0x2014f104e4b3d1daull
+#define DISCRIMINATOR_STEP 0x25bf204d1dfe3816ull
 
 #define DISCRIMINATOR_SIZE 8u
 
@@ -58,6 +63,10 @@ static uint64_t process_game_instruction(SolParameters *params, uint64_t discrim
   if (discriminator == DISCRIMINATOR_BISECT_REVEAL) {
     LOG_LITERAL("Instruction: BisectReveal");
     return process_bisect_reveal(params, arguments, size);
+  }
+  if (discriminator == DISCRIMINATOR_STEP) {
+    LOG_LITERAL("Instruction: Step");
+    return process_step(params, arguments, size);
   }
   if (discriminator == DISCRIMINATOR_BISECT_CHOOSE) {
     LOG_LITERAL("Instruction: BisectChoose");
@@ -166,6 +175,10 @@ static uint64_t process_instruction(SolParameters *params) {
     }
     return process_set_version(params, arguments);
   }
+  if (discriminator == DISCRIMINATOR_VERIFY_STEP) {
+    LOG_LITERAL("Instruction: VerifyStep");
+    return process_verify_step(params, arguments, params->data_len - DISCRIMINATOR_SIZE);
+  }
   return process_game_instruction(params, discriminator, arguments);
 }
 
@@ -178,6 +191,7 @@ uint64_t entrypoint(const uint8_t *input) {
   uint64_t result = process_instruction(&params);
   if (result != SUCCESS) {
     log_error(result);
+    log_step_error(result);
     log_game_error(result);
   }
   return result;
