@@ -19,6 +19,7 @@ import { executeBlock, VerifiedTransactions } from "../sequencer/block-execution
 import { admissionError, executeTransaction } from "../vm/execute.js";
 import { applyGenesis, type Genesis } from "../vm/genesis.js";
 import { LedgerState, type StateLayer } from "../vm/ledger-state.js";
+import { buildStepWitness, type StepWitness } from "./one-step-witness.js";
 import { TraceTree } from "./trace-commitment.js";
 
 /** What settlement commits to for one batch. */
@@ -42,6 +43,8 @@ export class TraceLedger {
   private readonly ledger = new LedgerState();
   private readonly verified: VerifiedTransactions;
   private readonly traces = new Map<number, BatchTrace>();
+  /** Every applied block's transactions, by height - 1 (for {@link stepWitness}, which replays from genesis). */
+  private readonly blocks: (readonly Uint8Array[])[] = [];
 
   /**
    * @param genesis the rollup's genesis (as its validators apply it)
@@ -50,8 +53,8 @@ export class TraceLedger {
    * @throws RangeError on an invalid genesis
    */
   constructor(
-    genesis: Genesis,
-    scheme: SignatureScheme,
+    private readonly genesis: Genesis,
+    private readonly scheme: SignatureScheme,
     private readonly keep = 256,
   ) {
     applyGenesis(this.ledger, genesis);
@@ -103,9 +106,42 @@ export class TraceLedger {
       throw new TraceLedgerError(`block ${height}: executes to ${toHex(block.layer.root)}, validators committed ${toHex(expectedRoot)}`);
     }
     this.ledger.commit(block.layer);
+    this.blocks.push([...txs]);
     const trace: BatchTrace = { height, txs: [...txs], dataCommitment: batchDataRoot(txs), trace: new TraceTree(roots) };
     this.traces.set(height, trace);
     this.traces.delete(height - this.keep);
     return trace;
+  }
+
+  /**
+   * The one-step witness of transaction `txIndex` (0-based) of applied block
+   * `height`: the state S_txIndex is rebuilt by replaying every block from
+   * genesis (a dispute is rare; the replica keeps no old versions), then
+   * `buildStepWitness` (one-step-witness.ts) runs the transaction on it.
+   * Its `preRoot` is S_txIndex and its `postRoot` S_txIndex+1 of the trace.
+   * @throws RangeError when the block or the transaction was not applied
+   */
+  stepWitness(height: number, txIndex: number): StepWitness {
+    const txs = this.blocks[height - 1];
+    if (txs === undefined || !Number.isSafeInteger(txIndex) || txIndex < 0 || txIndex >= txs.length) {
+      throw new RangeError(`TraceLedger: no transaction ${txIndex} in an applied block ${height}`);
+    }
+    const replica = new LedgerState();
+    applyGenesis(replica, this.genesis);
+    const verified = new VerifiedTransactions(this.scheme, 4096);
+    for (let h = 1; h < height; h++) {
+      const block = executeBlock(replica, replica.committed, h, this.blocks[h - 1]!, verified);
+      if ("reason" in block) throw new TraceLedgerError(`replaying block ${h}: ${block.reason}`);
+      replica.commit(block.layer);
+    }
+    let layer: StateLayer = replica.committed;
+    for (let i = 0; i < txIndex; i++) {
+      const tx = verified.check(txs[i]!);
+      if ("rejected" in tx) throw new TraceLedgerError(`replaying block ${height} transaction ${i}: ${tx.rejected}`);
+      const writer = replica.begin(layer);
+      executeTransaction(writer, tx, tx.id);
+      layer = writer.finish(height);
+    }
+    return buildStepWitness(replica, layer, txs[txIndex]!, height);
   }
 }

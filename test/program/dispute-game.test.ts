@@ -7,7 +7,14 @@
  * and finality in height order.
  */
 import { BN, type Program } from "@coral-xyz/anchor";
-import { PublicKey } from "@solana/web3.js";
+import { ComputeBudgetProgram, PublicKey } from "@solana/web3.js";
+import { batchDataProof } from "../../src/crypto/binary-merkle.js";
+import { toHex } from "../../src/crypto/hash.js";
+import { createSignatureScheme } from "../../src/crypto/schemes.js";
+import { TraceLedger, type BatchTrace } from "../../src/settlement/trace-ledger.js";
+import type { Genesis } from "../../src/vm/genesis.js";
+import { signTransaction as signL2 } from "../../src/vm/tx-codec.js";
+import { NATIVE_ASSET } from "../../src/vm/types.js";
 import { beforeEach, describe, expect, it } from "vitest";
 import { sha256 as sha256Bytes } from "../../src/crypto/hash.js";
 import { TraceTree } from "../../src/settlement/trace-commitment.js";
@@ -149,28 +156,28 @@ class Harness {
       .rpc();
   }
 
-  initializeGame(params: Partial<{ period: number; clock: number; posterBond: bigint; challengerBond: bigint }> = {}, signer = authority) {
+  initializeGame(params: Partial<{ period: number; clock: number; posterBond: bigint; challengerBond: bigint; genesis: Uint8Array }> = {}, signer = authority) {
     return this.program.methods
       .initializeGame({
         challengePeriodSeconds: new BN(params.period ?? PERIOD),
         clockSeconds: new BN(params.clock ?? CLOCK),
         posterBond: new BN((params.posterBond ?? POSTER_BOND).toString()),
         challengerBond: new BN((params.challengerBond ?? CHALLENGER_BOND).toString()),
-        genesisRoot: [...GENESIS],
+        genesisRoot: [...(params.genesis ?? GENESIS)],
       })
       .accountsPartial({ rollupConfig: CONFIG, gameConfig: GAME_CONFIG, bondVault: VAULT, upgradeAuthority: signer.publicKey })
       .signers([signer]);
   }
 
-  /** Posts height h with the given trace (S_0..S_n); the data commitment is a label's hash. */
-  post(height: number, trace: Uint8Array[], signer = poster, postRoot?: Uint8Array) {
+  /** Posts height h with the given trace (S_0..S_n); the data commitment is a label's hash unless given. */
+  post(height: number, trace: Uint8Array[], signer = poster, postRoot?: Uint8Array, dataCommitment?: Uint8Array) {
     const tree = new TraceTree(trace);
     return this.program.methods
       .postBatchOptimistic({
         height: new BN(height),
         preRoot: [...trace[0]!],
         postRoot: [...(postRoot ?? trace[trace.length - 1]!)],
-        dataCommitment: [...stateRoot("data", height)],
+        dataCommitment: [...(dataCommitment ?? stateRoot("data", height))],
         traceCommitment: [...tree.root],
         txCount: trace.length - 1,
       })
@@ -261,12 +268,12 @@ class Harness {
   }
 }
 
-async function harness(withGame = true): Promise<Harness> {
+async function harness(withGame = true, genesis?: Uint8Array): Promise<Harness> {
   const h = new Harness(await startProgram());
   for (const keypair of [authority, poster, challenger, challenger2, stranger]) fund(h.session.context, keypair.publicKey);
   h.at(0);
   await h.initializeProgram();
-  if (withGame) await h.initializeGame().rpc();
+  if (withGame) await h.initializeGame(genesis === undefined ? {} : { genesis }).rpc();
   return h;
 }
 
@@ -507,6 +514,115 @@ describe("finalize_root and root_is_final", () => {
     await h.postTrace(1, honestTrace(stateRoot("not-genesis", 0), 1, 2));
     h.at(PERIOD);
     await h.expectError(() => h.finalize(1).rpc(), "ParentNotFinal");
+  });
+});
+
+describe("step: the one-step proof settles the game", () => {
+  const scheme = createSignatureScheme("sim");
+  const alice = scheme.keyPairFromSeed(new Uint8Array(32).fill(1));
+  const bob = scheme.keyPairFromSeed(new Uint8Array(32).fill(2));
+  const ALICE = toHex(alice.publicKey);
+  const BOB = toHex(bob.publicKey);
+  const vmGenesis: Genesis = { assets: [{ symbol: NATIVE_ASSET, decimals: 9, mintAuthority: null, balances: [[ALICE, 1_000_000n], [BOB, 1_000_000n]] }], pools: [] };
+  const N = 6;
+
+  /** One block of N transfers, executed by the TS VM: the truth. */
+  function chain(): { ledger: TraceLedger; block: BatchTrace } {
+    const ledger = new TraceLedger(vmGenesis, scheme);
+    const txs = Array.from({ length: N }, (_, i) =>
+      signL2({ sender: i % 2 === 0 ? ALICE : BOB, nonce: BigInt(i >> 1), fee: 2n, instructions: [{ kind: "transfer", asset: NATIVE_ASSET, to: i % 2 === 0 ? BOB : ALICE, amount: BigInt(10 + i) }] }, (i % 2 === 0 ? alice : bob).secretKey, scheme),
+    );
+    return { ledger, block: ledger.apply(1, txs) };
+  }
+
+  const BUFFER = fixedKeypair("witness-buffer").publicKey;
+
+  /**
+   * The step of transaction `index`; `viaBuffer` stages tx and witness in an account
+   * (`u32 len | tx | u32 len | witness`, written straight into the bank) and sends them empty.
+   */
+  function stepMethod(h: Harness, block: BatchTrace, ledger: TraceLedger, index: number, options: { proofIndex?: number; witness?: Uint8Array; signer?: typeof challenger; viaBuffer?: boolean } = {}) {
+    const witness = options.witness ?? ledger.stepWitness(1, index).bytes;
+    const tx = block.txs[index]!;
+    const proof = batchDataProof(block.txs, options.proofIndex ?? index).map((p) => [...p]);
+    const signer = options.signer ?? challenger;
+    if (options.viaBuffer === true) {
+      const data = Buffer.alloc(8 + tx.length + witness.length);
+      data.writeUInt32LE(tx.length, 0);
+      data.set(tx, 4);
+      data.writeUInt32LE(witness.length, 4 + tx.length);
+      data.set(witness, 8 + tx.length);
+      h.session.context.setAccount(BUFFER, { lamports: 1_000_000_000, data, owner: PublicKey.default, executable: false, rentEpoch: 0 });
+    }
+    const accounts = { gameConfig: GAME_CONFIG, batch: batchAddress(1), game: gameAddress(1, challenger.publicKey), challenger: signer.publicKey, witnessBuffer: options.viaBuffer === true ? BUFFER : null };
+    const [txArg, witnessArg] = options.viaBuffer === true ? [Buffer.alloc(0), Buffer.alloc(0)] : [Buffer.from(tx), Buffer.from(witness)];
+    return h.program.methods
+      .step(new BN(1), proof, txArg, witnessArg)
+      .accountsPartial(accounts as never)
+      .preInstructions([ComputeBudgetProgram.setComputeUnitLimit({ units: 1_400_000 })])
+      .signers([signer]);
+  }
+
+  /** Posts the block with a trace wrong from index k (or right), challenges, and bisects honestly to the step. */
+  async function toStep(k: number | undefined): Promise<{ h: Harness; ledger: TraceLedger; block: BatchTrace; lo: number }> {
+    const { ledger, block } = chain();
+    const h = await harness(true, block.trace.leaves[0]!);
+    const honest = [...block.trace.leaves];
+    const posted = k === undefined ? honest : honest.map((root, i) => (i < k ? root : stateRoot("wrong", i)));
+    await h.post(1, posted, poster, undefined, block.dataCommitment).rpc();
+    h.traces.set(1, new TraceTree(posted));
+    await h.challenge(1).rpc();
+    // A dishonest challenger of a right trace disagrees with everything; the honest one compares.
+    for (;;) {
+      const game = await h.game(1, challenger.publicKey);
+      if (game.turn !== TURN.reveal) break;
+      const mid = game.lo + Math.floor((game.hi - game.lo) / 2);
+      await h.reveal(1, challenger.publicKey, mid).rpc();
+      const agree = k === undefined ? false : Buffer.from(posted[mid]!).equals(Buffer.from(honest[mid]!));
+      await h.choose(1, agree).rpc();
+    }
+    return { h, ledger, block, lo: (await h.game(1, challenger.publicKey)).lo };
+  }
+
+  it("against a wrong root: the step at the first wrong transaction wins for the challenger and rejects the batch", async () => {
+    const { h, ledger, block, lo } = await toStep(4);
+    expect(lo).toBe(3);
+    const witness = ledger.stepWitness(1, lo);
+    console.log(`step: transaction ${block.txs[lo]!.length} bytes, witness ${witness.bytes.length} bytes`);
+    await stepMethod(h, block, ledger, lo, { viaBuffer: true }).rpc();
+    console.log("step compute units:", h.session.provider.lastResult.computeUnits.toString());
+    const game = await h.game(1, challenger.publicKey);
+    expect([game.turn, game.winner]).toEqual([TURN.over, WINNER.challenger]);
+    expect((await h.batch(1)).status).toBe(STATUS.rejected);
+  });
+
+  it("against a right root (a dishonest challenger): the step shows S_hi is right and the poster wins", async () => {
+    const { h, ledger, block, lo } = await toStep(undefined);
+    expect(lo).toBe(0);
+    await stepMethod(h, block, ledger, lo).rpc();
+    const game = await h.game(1, challenger.publicKey);
+    expect([game.turn, game.winner]).toEqual([TURN.over, WINNER.poster]);
+    expect((await h.batch(1)).status).toBe(STATUS.pending);
+  });
+
+  it("refuses a step with another transaction's proof, a tampered witness, by another signer, or out of turn", async () => {
+    const { h, ledger, block, lo } = await toStep(2);
+    expect(lo).toBe(1);
+    await h.expectError(() => stepMethod(h, block, ledger, lo, { proofIndex: lo + 1 }).rpc(), "InvalidMerkleProof");
+    const tampered = Uint8Array.from(ledger.stepWitness(1, lo).bytes);
+    tampered[tampered.length - 1]! ^= 1;
+    let caught: unknown;
+    try {
+      await stepMethod(h, block, ledger, lo, { witness: tampered }).rpc();
+    } catch (error) {
+      caught = error;
+    }
+    expect(customErrorCode(caught)).toBeGreaterThanOrEqual(6200);
+    expect(customErrorCode(caught)).toBeLessThanOrEqual(6251);
+    await h.expectError(() => stepMethod(h, block, ledger, lo, { signer: stranger }).rpc(), "Unauthorized");
+    expect((await h.game(1, challenger.publicKey)).turn).toBe(TURN.step);
+    await stepMethod(h, block, ledger, lo).rpc();
+    await h.expectError(() => stepMethod(h, block, ledger, lo).rpc(), "GameOver");
   });
 });
 

@@ -66,6 +66,20 @@ describe("TraceLedger", () => {
     expect(ledger.height).toBe(3);
   });
 
+  it("builds the one-step witness of any transaction: pre root S_i, post root S_i+1", () => {
+    const ledger = new TraceLedger(genesis, scheme);
+    ledger.apply(1, [tx(alice, 0n), tx(bob, 0n)]);
+    const block = ledger.apply(2, [tx(alice, 1n), tx(bob, 1n), tx(alice, 2n)]);
+    for (let i = 0; i < 3; i++) {
+      const witness = ledger.stepWitness(2, i);
+      expect(toHex(witness.preRoot)).toBe(toHex(block.trace.leaves[i]!));
+      expect(toHex(witness.postRoot)).toBe(toHex(block.trace.leaves[i + 1]!));
+      expect(witness.status).toBe("ok");
+    }
+    expect(() => ledger.stepWitness(2, 3)).toThrow(RangeError);
+    expect(() => ledger.stepWitness(3, 0)).toThrow(RangeError);
+  });
+
   it("refuses a block out of order, a block that does not execute, and a root the block does not reach", () => {
     const ledger = new TraceLedger(genesis, scheme);
     expect(() => ledger.apply(2, [])).toThrow(RangeError);
