@@ -149,6 +149,21 @@ export const gameInstructions = {
   bisectChoose(challenger: PublicKey, height: number, mid: number, agree: boolean, programId: PublicKey = rollupProgramId()): TransactionInstruction {
     return instruction("bisect_choose", { height: bn(height), mid, agree }, [r(gameConfigAddress(programId)), w(gameAddress(height, challenger, programId)), r(challenger, true)], programId);
   },
+  /**
+   * `step(height, tx_proof, tx, witness)`: transaction lo with its proof against the data commitment and
+   * its one-step witness; with `witnessBuffer`, tx and witness go empty and the program reads them there.
+   */
+  step(challenger: PublicKey, height: number, txProof: readonly Uint8Array[], tx: Uint8Array, witness: Uint8Array, witnessBuffer?: PublicKey, programId: PublicKey = rollupProgramId()): TransactionInstruction {
+    const keys = [r(gameConfigAddress(programId)), w(batchAddress(height, programId)), w(gameAddress(height, challenger, programId)), r(challenger, true)];
+    if (witnessBuffer !== undefined) keys.push(r(witnessBuffer));
+    const inline = witnessBuffer === undefined;
+    return instruction(
+      "step",
+      { height: bn(height), tx_proof: txProof.map((p) => bytes32(p, "a proof sibling")), tx: Buffer.from(inline ? tx : new Uint8Array(0)), witness: Buffer.from(inline ? witness : new Uint8Array(0)) },
+      keys,
+      programId,
+    );
+  },
   /** `timeout(height)` of `challenger`'s game; anyone may send it (no signer besides the fee payer). */
   timeout(challenger: PublicKey, height: number, programId: PublicKey = rollupProgramId()): TransactionInstruction {
     return instruction("timeout", { height: bn(height) }, [r(gameConfigAddress(programId)), w(batchAddress(height, programId)), w(gameAddress(height, challenger, programId))], programId);

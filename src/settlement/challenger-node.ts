@@ -20,17 +20,23 @@
  * challenges; `silent-after` k, which stops moving in a game after k moves
  * of its own (a challenger that goes silent mid-game).
  *
- * The step: until the one-step executor is in the program (branch osp), a
- * game that reaches it waits there; the challenger logs `challenger-waiting
- * {reason: "step-unavailable"}` and, if nothing else happens, loses on its clock.
+ * The step: the witness of transaction lo is built by `TraceLedger.stepWitness`
+ * (osp's one-step-witness.ts); the step goes inline when it fits one
+ * transaction, else its transaction and witness are staged first in an
+ * upgradeable-loader buffer (`loader-buffer.ts`: create, then 900-byte
+ * Writes, one transaction each) that the step then names.
  *
  * Log events: `challenger-move {height, move, signature}` (a transaction
- * sent: challenge, choose, timeout, resolve), `challenger-move-landed
+ * sent: challenge, choose, step, stage-create, stage-write, timeout, resolve), `challenger-move-landed
  * {height, move, ok}`, `challenger-move-refused {height, move, reason}`,
  * `challenger-waiting {reason}`.
  */
 import type { Keypair, PublicKey } from "@solana/web3.js";
 import { web3 } from "../l1/solana-modules.js";
+import { batchDataProof } from "../crypto/binary-merkle.js";
+import { sha256, utf8 } from "../crypto/hash.js";
+import { createLoaderBuffer, LOADER_WRITE_CHUNK, stepPayload, writeLoaderBuffer } from "../l1/loader-buffer.js";
+import type { TransactionInstruction } from "@solana/web3.js";
 import type { ValidatorMessage } from "../consensus/types.js";
 import type { SignatureScheme } from "../crypto/signature.js";
 import { WireDecodeError } from "../net/codec.js";
@@ -63,16 +69,32 @@ export interface ChallengerConfig {
   readonly pollIntervalUs: number;
   readonly requestTimeoutUs: number;
   readonly behaviour: ChallengerBehaviour;
+  /** Stage every step's transaction and witness in a loader buffer, even one that would fit inline. Default false. */
+  readonly alwaysStageStep?: boolean;
 }
 
-type Move = "challenge" | "choose" | "timeout" | "resolve";
+type Move = "challenge" | "choose" | "timeout" | "resolve" | "step" | "stage-create" | "stage-write";
 
 interface InFlight {
   readonly signature: string;
   readonly height: number;
   readonly move: Move;
   readonly lastValidSlot: number;
+  /** Runs when it lands (ok or not). */
+  readonly landed?: (ok: boolean) => void;
 }
+
+/** A step's transaction and witness being staged in a loader buffer (too large for one transaction). */
+interface Staging {
+  readonly txIndex: number;
+  readonly buffer: Keypair;
+  readonly payload: Uint8Array;
+  created: boolean;
+  written: number;
+}
+
+/** Compute units asked for a step (the default 200,000 may not cover a swap's proof). */
+const STEP_COMPUTE_UNITS = 1_400_000;
 
 /** The challenger node. */
 export class ChallengerNode implements Node<ChallengerMessage> {
@@ -92,6 +114,8 @@ export class ChallengerNode implements Node<ChallengerMessage> {
   private readonly movesMade = new Map<number, number>();
   private waitingFor: string | undefined;
   private lastBlockQueryUs = -Infinity;
+  /** Witness staging per height. */
+  private readonly staging = new Map<number, Staging>();
 
   constructor(config: ChallengerConfig) {
     if (config.pollIntervalUs <= 0 || config.requestTimeoutUs <= 0) throw new RangeError("ChallengerNode: intervals must be positive");
@@ -201,18 +225,15 @@ export class ChallengerNode implements Node<ChallengerMessage> {
     const mine = this.ledger.trace(h)?.trace.leaves;
     if (game === null) {
       if (mine === undefined || this.config.behaviour.kind === "lazy" || !shouldChallenge(batch, mine)) return false;
-      return this.send(ctx, h, "challenge");
+      return this.send(ctx, h, "challenge", [gameInstructions.challenge(this.me, h, this.programId)]);
     }
-    if (game.winner !== GAME_WINNER.none) return this.send(ctx, h, "resolve", batch.poster);
+    if (game.winner !== GAME_WINNER.none) return this.send(ctx, h, "resolve", [gameInstructions.resolve(new (web3().PublicKey)(batch.poster), this.me, h, this.programId)]);
     if (mine === undefined) return false;
     const behaviour = this.config.behaviour;
     const silent = behaviour.kind === "silent-after" && (this.movesMade.get(h) ?? 0) >= behaviour.moves;
     const move = challengerMove(game, mine);
-    if (move.kind === "choose") return silent ? false : this.send(ctx, h, "choose", undefined, move);
-    if (move.kind === "step") {
-      if (!silent) this.note(ctx, "step-unavailable");
-      return false;
-    }
+    if (move.kind === "choose") return silent ? false : this.send(ctx, h, "choose", [gameInstructions.bisectChoose(this.me, h, move.mid, move.agree, this.programId)]);
+    if (move.kind === "step") return silent ? false : this.stepMove(ctx, h, move.txIndex);
     // The poster is to move: time it out once its clock has surely run out.
     const seen = this.posterToMove.get(h);
     if (seen === undefined || seen.lastMoveAt !== game.lastMoveAt) {
@@ -220,33 +241,58 @@ export class ChallengerNode implements Node<ChallengerMessage> {
       return false;
     }
     if (ctx.now() - seen.sinceUs <= (Number(game.posterTimeLeft) + 2) * 1_000_000) return false;
-    return this.send(ctx, h, "timeout");
+    return this.send(ctx, h, "timeout", [gameInstructions.timeout(this.me, h, this.programId)]);
   }
 
-  /** Signs and sends one move; true (the cycle is over either way). */
-  private send(ctx: NodeContext<ChallengerMessage>, height: number, move: Move, poster?: string, choice?: { readonly mid: number; readonly agree: boolean }): boolean {
-    const programId = this.programId;
-    const instruction =
-      move === "challenge"
-        ? gameInstructions.challenge(this.me, height, programId)
-        : move === "choose"
-          ? gameInstructions.bisectChoose(this.me, height, choice!.mid, choice!.agree, programId)
-          : move === "timeout"
-            ? gameInstructions.timeout(this.me, height, programId)
-            : gameInstructions.resolve(new (web3().PublicKey)(poster!), this.me, height, programId);
+  /**
+   * The step of transaction `txIndex` of batch `h`: inline when it fits one
+   * transaction, else staged in a loader buffer first (create, then one Write
+   * per chunk, each its own transaction) and sent with the buffer.
+   */
+  private stepMove(ctx: NodeContext<ChallengerMessage>, h: number, txIndex: number): boolean {
+    const trace = this.ledger.trace(h)!;
+    const witness = this.ledger.stepWitness(h, txIndex).bytes;
+    const tx = trace.txs[txIndex]!;
+    const proof = batchDataProof(trace.txs, txIndex);
+    const budget = web3().ComputeBudgetProgram.setComputeUnitLimit({ units: STEP_COMPUTE_UNITS });
+    const inline = [budget, gameInstructions.step(this.me, h, proof, tx, witness, undefined, this.programId)];
+    if (this.config.alwaysStageStep !== true && fitsOneTransaction(inline, this.config.key)) return this.send(ctx, h, "step", inline);
+    let staging = this.staging.get(h);
+    if (staging === undefined || staging.txIndex !== txIndex) {
+      const buffer = web3().Keypair.fromSeed(sha256(utf8(`asset-sim/step-buffer/${this.me.toBase58()}/${h}/${txIndex}`)));
+      staging = { txIndex, buffer, payload: stepPayload(tx, witness), created: false, written: 0 };
+      this.staging.set(h, staging);
+    }
+    const st = staging;
+    const bufferKey = st.buffer.publicKey;
+    if (!st.created) {
+      // A create that fails (the buffer exists from an earlier attempt) still lets the writes go on.
+      return this.send(ctx, h, "stage-create", createLoaderBuffer(this.me, bufferKey, this.me, st.payload.length), [st.buffer], () => (st.created = true));
+    }
+    if (st.written < st.payload.length) {
+      const end = Math.min(st.payload.length, st.written + LOADER_WRITE_CHUNK);
+      return this.send(ctx, h, "stage-write", [writeLoaderBuffer(bufferKey, this.me, st.written, st.payload.subarray(st.written, end))], [], (ok) => {
+        if (ok) st.written = end;
+      });
+    }
+    return this.send(ctx, h, "step", [budget, gameInstructions.step(this.me, h, proof, tx, witness, bufferKey, this.programId)]);
+  }
+
+  /** Signs and sends one move; true (the cycle is over either way). `landed` runs when it lands. */
+  private send(ctx: NodeContext<ChallengerMessage>, height: number, move: Move, instructions: TransactionInstruction[], extraSigners: Keypair[] = [], landed?: (ok: boolean) => void): boolean {
     this.session.withBlockhash(this.sessionCtx, (blockhash, failure) => {
       if (blockhash === undefined) return this.idle(ctx, `blockhash: ${failure ?? "unknown"}`);
-      const tx = signTransaction([instruction], [this.config.key], blockhash.value);
+      const tx = signTransaction(instructions, [this.config.key, ...extraSigners], blockhash.value);
       this.session.call(this.sessionCtx, { kind: "send-transaction", tx: tx.bytes, skipPreflight: false }, (r) => {
         this.busy = false;
         if (r !== undefined && r.kind === "rpc-error" && r.code !== "already-processed") {
           if (r.code === "blockhash-not-found") this.session.dropBlockhash();
           ctx.log("challenger-move-refused", { height, move, reason: r.code === "preflight-failure" && r.customCode !== undefined ? rollupErrorName(r.customCode) : r.code });
+          if (move === "stage-create") landed?.(false);
           return;
         }
-        this.inFlight = { signature: tx.signature, height, move, lastValidSlot: blockhash.lastValidSlot };
-        if (move !== "challenge" && move !== "resolve") this.movesMade.set(height, (this.movesMade.get(height) ?? 0) + 1);
-        if (move === "challenge") this.movesMade.set(height, 1);
+        this.inFlight = { signature: tx.signature, height, move, lastValidSlot: blockhash.lastValidSlot, ...(landed === undefined ? {} : { landed }) };
+        if (move === "challenge" || move === "choose" || move === "step") this.movesMade.set(height, (this.movesMade.get(height) ?? 0) + 1);
         ctx.log("challenger-move", { height, move, signature: tx.signature });
       });
     });
@@ -268,6 +314,7 @@ export class ChallengerNode implements Node<ChallengerMessage> {
         return;
       }
       this.inFlight = undefined;
+      tx.landed?.(status.err === null);
       ctx.log("challenger-move-landed", { height: tx.height, move: tx.move, ok: status.err === null });
     });
   }
@@ -281,5 +328,17 @@ export class ChallengerNode implements Node<ChallengerMessage> {
   private note(ctx: NodeContext<ChallengerMessage>, reason: string): void {
     if (reason !== this.waitingFor) ctx.log("challenger-waiting", { reason });
     this.waitingFor = reason;
+  }
+}
+
+/** True when `instructions` signed by `payer` fit one 1232-byte transaction. */
+function fitsOneTransaction(instructions: TransactionInstruction[], payer: Keypair): boolean {
+  try {
+    signTransaction(instructions, [payer], "11111111111111111111111111111111");
+    return true;
+  } catch (error) {
+    // web3.js: "Transaction too large: <n> > 1232"
+    if (error instanceof Error && /too large/i.test(error.message)) return false;
+    throw error;
   }
 }

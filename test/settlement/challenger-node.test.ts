@@ -10,7 +10,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { toHex } from "../../src/crypto/hash.js";
 import { createSignatureScheme } from "../../src/crypto/schemes.js";
-import { decodeDisputeGame, decodeOptimisticBatch, gameAddress, gameInstructions, batchAddress, BATCH_STATUS, GAME_TURN, type DisputeGameAccount } from "../../src/l1/game-program.js";
+import { decodeDisputeGame, decodeOptimisticBatch, gameAddress, gameInstructions, batchAddress, BATCH_STATUS, GAME_TURN, GAME_WINNER, type DisputeGameAccount } from "../../src/l1/game-program.js";
 import { encodeL1Response } from "../../src/l1/rpc-messages.js";
 import { deriveSolanaKeypair, rollupInstructions, rollupProgramId, signTransaction } from "../../src/l1/rollup-program.js";
 import { encodeAppMessage, decodeAppMessage } from "../../src/sequencer/app-messages.js";
@@ -66,10 +66,11 @@ class World {
   constructor(
     readonly truth: BatchTrace[],
     behaviour: ChallengerBehaviour,
+    alwaysStageStep = false,
   ) {
     this.tx([rollupInstructions.initialize(authority.publicKey, poster.publicKey, 1)], authority);
     this.tx([gameInstructions.initializeGame(authority.publicKey, { challengePeriodSeconds: PERIOD, clockSeconds: CLOCK, posterBond: POSTER_BOND, challengerBond: CHALLENGER_BOND, genesisRoot: truth[0]!.trace.leaves[0]! })], authority);
-    this.node = new ChallengerNode({ l1: "l1", validator: "v0", key: challengerKey, genesis, scheme, pollIntervalUs: 400_000, requestTimeoutUs: 2_000_000, behaviour });
+    this.node = new ChallengerNode({ l1: "l1", validator: "v0", key: challengerKey, genesis, scheme, pollIntervalUs: 400_000, requestTimeoutUs: 2_000_000, behaviour, alwaysStageStep });
     this.node.start(this.ctx);
   }
 
@@ -137,20 +138,29 @@ class World {
 }
 
 describe("ChallengerNode", () => {
-  it("challenges a wrong root and not the right ones, and bisects with the poster down to the first wrong transaction", () => {
-    const world = new World(chain(3, 9), { kind: "honest" });
+  for (const staged of [false, true]) {
+  it(`challenges a wrong root and not the right ones, bisects with the poster to the first wrong transaction, proves it in one step (${staged ? "witness staged in a loader buffer" : "inline"}) and takes the poster's bond`, () => {
+    const world = new World(chain(3, 9), { kind: "honest" }, staged);
     world.post(1);
     world.post(2, 4);
     world.post(3);
     world.run(200, () => world.game(2)?.turn === GAME_TURN.challengerSteps);
+    const atStep = world.game(2)!;
+    expect([atStep.lo, atStep.hi]).toEqual([3, 4]);
+    world.run(200, () => world.game(2)?.turn === GAME_TURN.over);
     const game = world.game(2)!;
-    expect([game.lo, game.hi, game.turn]).toEqual([3, 4, GAME_TURN.challengerSteps]);
-    expect(game.moves + 1).toBeLessThanOrEqual(moveBound(9));
-    expect(world.moves().filter((m) => m.endsWith(":challenge"))).toEqual(["2:challenge"]);
+    expect(game.winner).toBe(GAME_WINNER.challenger);
+    expect(game.moves).toBeLessThanOrEqual(moveBound(9));
+    expect(decodeOptimisticBatch(world.account(batchAddress(2))!).status).toBe(BATCH_STATUS.rejected);
+    const moves = world.moves();
+    expect(moves.filter((m) => m.endsWith(":challenge"))).toEqual(["2:challenge"]);
+    expect(moves.filter((m) => m.endsWith(":step"))).toEqual(["2:step"]);
+    expect(moves.filter((m) => m.startsWith("2:stage-")).length).toBe(staged ? 2 : 0); // create, one 900-byte write
     expect(world.ctx.logs.filter((l) => l.event === "challenger-move-landed").every((l) => l.fields.ok === true)).toBe(true);
-    world.run(5);
-    expect(world.ctx.logs.some((l) => l.event === "challenger-waiting" && l.fields.reason === "step-unavailable")).toBe(true);
+    world.run(50, () => world.moves().includes("2:resolve") && world.account(gameAddress(2, challengerKey.publicKey)) === null);
+    expect(world.account(gameAddress(2, challengerKey.publicKey))).toBeNull();
   });
+  }
 
   it("times out a silent poster, resolves, and takes the poster's bond; the batch is rejected", () => {
     const world = new World(chain(1, 4), { kind: "honest" });
