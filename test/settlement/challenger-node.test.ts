@@ -139,27 +139,27 @@ class World {
 
 describe("ChallengerNode", () => {
   for (const staged of [false, true]) {
-  it(`challenges a wrong root and not the right ones, bisects with the poster to the first wrong transaction, proves it in one step (${staged ? "witness staged in a loader buffer" : "inline"}) and takes the poster's bond`, () => {
-    const world = new World(chain(3, 9), { kind: "honest" }, staged);
-    world.post(1);
-    world.post(2, 4);
-    world.post(3);
-    world.run(200, () => world.game(2)?.turn === GAME_TURN.challengerSteps);
-    const atStep = world.game(2)!;
-    expect([atStep.lo, atStep.hi]).toEqual([3, 4]);
-    world.run(200, () => world.game(2)?.turn === GAME_TURN.over);
-    const game = world.game(2)!;
-    expect(game.winner).toBe(GAME_WINNER.challenger);
-    expect(game.moves).toBeLessThanOrEqual(moveBound(9));
-    expect(decodeOptimisticBatch(world.account(batchAddress(2))!).status).toBe(BATCH_STATUS.rejected);
-    const moves = world.moves();
-    expect(moves.filter((m) => m.endsWith(":challenge"))).toEqual(["2:challenge"]);
-    expect(moves.filter((m) => m.endsWith(":step"))).toEqual(["2:step"]);
-    expect(moves.filter((m) => m.startsWith("2:stage-")).length).toBe(staged ? 2 : 0); // create, one 900-byte write
-    expect(world.ctx.logs.filter((l) => l.event === "challenger-move-landed").every((l) => l.fields.ok === true)).toBe(true);
-    world.run(50, () => world.moves().includes("2:resolve") && world.account(gameAddress(2, challengerKey.publicKey)) === null);
-    expect(world.account(gameAddress(2, challengerKey.publicKey))).toBeNull();
-  });
+    it(`challenges a wrong root and not the right ones, bisects with the poster to the first wrong transaction, proves it in one step (${staged ? "witness staged in a loader buffer" : "inline"}) and takes the poster's bond`, () => {
+      const world = new World(chain(3, 9), { kind: "honest" }, staged);
+      world.post(1);
+      world.post(2, 4);
+      world.post(3);
+      world.run(200, () => world.game(2)?.turn === GAME_TURN.challengerSteps);
+      const atStep = world.game(2)!;
+      expect([atStep.lo, atStep.hi]).toEqual([3, 4]);
+      world.run(200, () => world.game(2)?.turn === GAME_TURN.over);
+      const game = world.game(2)!;
+      expect(game.winner).toBe(GAME_WINNER.challenger);
+      expect(game.moves).toBeLessThanOrEqual(moveBound(9));
+      expect(decodeOptimisticBatch(world.account(batchAddress(2))!).status).toBe(BATCH_STATUS.rejected);
+      const moves = world.moves();
+      expect(moves.filter((m) => m.endsWith(":challenge"))).toEqual(["2:challenge"]);
+      expect(moves.filter((m) => m.endsWith(":step"))).toEqual(["2:step"]);
+      expect(moves.filter((m) => m.startsWith("2:stage-")).length).toBe(staged ? 2 : 0); // create, one 900-byte write
+      expect(world.ctx.logs.filter((l) => l.event === "challenger-move-landed").every((l) => l.fields.ok === true)).toBe(true);
+      world.run(50, () => world.moves().includes("2:resolve") && world.account(gameAddress(2, challengerKey.publicKey)) === null);
+      expect(world.account(gameAddress(2, challengerKey.publicKey))).toBeNull();
+    });
   }
 
   it("times out a silent poster, resolves, and takes the poster's bond; the batch is rejected", () => {
