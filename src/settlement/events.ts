@@ -16,7 +16,10 @@ export const GAME_WINNER_NAMES = ["none", "poster", "challenger"] as const;
 
 /** The schemas of the settlement events (event name -> fields). */
 export const SETTLEMENT_EVENTS = new EventCatalogue("settlement", {
-  /** The OptimisticBatch at `height` as the L1 holds it: status, claimed root, poster's bond still locked (lamports), reposts so far. */
+  /**
+   * The OptimisticBatch at `height` as the L1 holds it: status, claimed root, poster's bond still locked (lamports),
+   * reposts so far, and the L1 unix times (seconds) it was posted at and became final at (0 until final).
+   */
   "settlement-batch": z.strictObject({
     height: count,
     status: z.enum(BATCH_STATUS_NAMES),
@@ -25,6 +28,8 @@ export const SETTLEMENT_EVENTS = new EventCatalogue("settlement", {
     bond: count,
     txCount: count,
     gamesPlayed: count,
+    postedAt: count,
+    finalizedAt: count,
   }),
   /** A DisputeGame as the L1 holds it (until `resolve` closes it): moves include the challenge. */
   "settlement-game": z.strictObject({

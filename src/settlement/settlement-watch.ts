@@ -72,6 +72,8 @@ export function readSettlement(read: ReadAccount, config: SettlementWatchConfig)
         bond: lamports(batch.bond),
         txCount: batch.txCount,
         gamesPlayed: batch.gamesPlayed,
+        postedAt: Number(batch.postedAt),
+        finalizedAt: Number(batch.finalizedAt),
       },
     });
     for (const challenger of config.challengers) {

@@ -7,7 +7,14 @@
  * vault that leaks lamports, a batch account that forgets its bond, an L1
  * rollback of a finalize).
  */
+import { ComputeBudgetProgram } from "@solana/web3.js";
 import { describe, expect, it } from "vitest";
+import { batchDataProof } from "../../src/crypto/binary-merkle.js";
+import { createSignatureScheme } from "../../src/crypto/schemes.js";
+import { TraceLedger } from "../../src/settlement/trace-ledger.js";
+import type { Genesis } from "../../src/vm/genesis.js";
+import { signTransaction as signL2 } from "../../src/vm/tx-codec.js";
+import { NATIVE_ASSET } from "../../src/vm/types.js";
 import type { Checker, Observation } from "../../src/check/checker.js";
 import { BondConservationChecker } from "../../src/check/settlement/bonds.js";
 import { SettlementFinalRootChecker } from "../../src/check/settlement/final-root.js";
@@ -18,7 +25,8 @@ import { deriveSolanaKeypair } from "../../src/l1/rollup-program.js";
 import { challengerMove, moveBound, posterMove, shouldChallenge } from "../../src/settlement/dispute-strategy.js";
 import { SETTLEMENT_EVENTS } from "../../src/settlement/events.js";
 import { readSettlement } from "../../src/settlement/settlement-watch.js";
-import { GAME_CLOCK, GAME_PERIOD, GameSvm, namedRoot } from "../helpers/game-svm.js";
+import { CHALLENGER_BOND, GAME_CLOCK, GAME_PERIOD, GameSvm, namedRoot, POSTER_BOND } from "../helpers/game-svm.js";
+import { settlementMetrics } from "../../src/settlement/metrics.js";
 
 const challenger = deriveSolanaKeypair("game-challenger", 1);
 const HONEST = new Set(["v0", "v1", "v2"]);
@@ -29,14 +37,15 @@ function honestTrace(pre: Uint8Array, height: number, n: number): Uint8Array[] {
 }
 
 class Run {
-  readonly l1 = new GameSvm();
+  readonly l1: GameSvm;
   readonly observations: Observation[] = [];
   readonly vaultRent: bigint;
   /** The honest chain: S_0..S_n per height. */
   readonly truth = new Map<number, Uint8Array[]>();
   timeUs = 0;
 
-  constructor(readonly heights: number, readonly n: number) {
+  constructor(readonly heights: number, readonly n: number, genesis?: Uint8Array) {
+    this.l1 = new GameSvm(genesis);
     this.l1.fund(challenger.publicKey);
     this.vaultRent = this.l1.lamports(bondVaultAddress());
     let pre = this.l1.genesis;
@@ -64,9 +73,9 @@ class Run {
   }
 
   /** Posts height h: the honest trace, or one that is wrong from index `wrongFrom` on. */
-  post(h: number, wrongFrom?: number): void {
+  post(h: number, wrongFrom?: number, dataCommitment?: Uint8Array): void {
     const trace = this.truth.get(h)!;
-    this.l1.post(h, wrongFrom === undefined ? trace : trace.map((root, i) => (i < wrongFrom ? root : namedRoot("wrong", h * 1000 + i))));
+    this.l1.post(h, wrongFrom === undefined ? trace : trace.map((root, i) => (i < wrongFrom ? root : namedRoot("wrong", h * 1000 + i))), dataCommitment);
   }
 
   finalize(h: number): boolean {
@@ -169,6 +178,52 @@ describe("settlement checkers on the program in litesvm", () => {
     expect([game.lo, game.hi]).toEqual([36, 37]);
     expect(challengerMove(game, run.truth.get(1)!)).toEqual({ kind: "step", txIndex: 36 });
     expect(game.moves + 1).toBeLessThanOrEqual(moveBound(100));
+  });
+
+  it("a full game with the one-step proof: the honest challenger wins within the move bound, the wrong root is never final, bonds are conserved", () => {
+    const scheme = createSignatureScheme("sim");
+    const alice = scheme.keyPairFromSeed(new Uint8Array(32).fill(1));
+    const bob = scheme.keyPairFromSeed(new Uint8Array(32).fill(2));
+    const genesis: Genesis = { assets: [{ symbol: NATIVE_ASSET, decimals: 9, mintAuthority: null, balances: [[toHex(alice.publicKey), 1_000_000n], [toHex(bob.publicKey), 1_000_000n]] }], pools: [] };
+    const ledger = new TraceLedger(genesis, scheme);
+    const n = 12;
+    const txs = Array.from({ length: n }, (_, i) => signL2({ sender: toHex(alice.publicKey), nonce: BigInt(i), fee: 1n, instructions: [{ kind: "transfer", asset: NATIVE_ASSET, to: toHex(bob.publicKey), amount: 5n }] }, alice.secretKey, scheme));
+    const block = ledger.apply(1, txs);
+    const run = new Run(0, n, block.trace.leaves[0]!);
+    run.truth.set(1, [...block.trace.leaves]);
+    run.observations.push({ timeUs: 1, node: "v0", event: "state-root", fields: { height: 1, root: toHex(block.trace.leaves[n]!) } });
+    run.post(1, 7, block.dataCommitment);
+    run.l1.must([gameInstructions.challenge(challenger.publicKey, 1)], [challenger]);
+    run.play(1, { posterPlays: true });
+    const game = run.l1.game(1, challenger.publicKey)!;
+    const move = challengerMove(game, run.truth.get(1)!);
+    expect(move).toEqual({ kind: "step", txIndex: 6 });
+    const witness = ledger.stepWitness(1, 6).bytes;
+    run.l1.stageStep(txs[6]!, witness);
+    run.l1.must([ComputeBudgetProgram.setComputeUnitLimit({ units: 1_400_000 }), gameInstructions.step(challenger.publicKey, 1, batchDataProof(txs, 6), txs[6]!, witness, run.l1.stepBuffer)], [challenger]);
+    run.watch();
+    expect(run.l1.game(1, challenger.publicKey)!.winner).toBe(GAME_WINNER.challenger);
+    run.l1.must([gameInstructions.resolve(run.l1.poster.publicKey, challenger.publicKey, 1)], [run.l1.poster]);
+    run.l1.at(GAME_PERIOD);
+    expect(run.finalize(1)).toBe(false);
+    run.l1.post(1, [...block.trace.leaves], block.dataCommitment);
+    run.l1.at(2 * GAME_PERIOD);
+    expect(run.finalize(1)).toBe(true);
+    run.watch();
+    expect(run.check()).toBeUndefined();
+    const decided = run.observations.filter((o) => o.event === "settlement-game" && o.fields.winner === "challenger");
+    expect(decided.length).toBeGreaterThan(0);
+    expect(decided[0]!.fields.moves).toBeLessThanOrEqual(moveBound(n));
+    // The challenge, 3 rounds ([0,12] -> [6,12] -> [6,9] -> [6,7]; the bound is ceil(log2 12) = 4), the step; final one period after the repost.
+    expect(settlementMetrics(run.observations)).toEqual({
+      finalBatches: 1,
+      timeToFinalitySeconds: { min: GAME_PERIOD, median: GAME_PERIOD, max: GAME_PERIOD },
+      gamesPlayed: 1,
+      gamesWonByChallenger: 1,
+      gamesWonByPoster: 0,
+      movesPerGame: [1 + 2 * 3 + 1],
+      bonds: { posted: Number(2n * POSTER_BOND + CHALLENGER_BOND), paid: Number(2n * POSTER_BOND + CHALLENGER_BOND), locked: 0 },
+    });
   });
 
   it("broken variant, a lazy challenger: the wrong root becomes final and settlement-final-root names it", () => {

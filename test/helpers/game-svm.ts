@@ -24,6 +24,7 @@ import { rollupInstructions, rollupProgramId, signTransaction, deriveSolanaKeypa
 import { blockhashForSlot } from "../../src/l1/slot-clock.js";
 import { SYSTEM_PROGRAM_ID, Svm, type ExecutionResult } from "../../src/l1/svm.js";
 import { TraceTree } from "../../src/settlement/trace-commitment.js";
+import { stepPayload } from "../../src/l1/loader-buffer.js";
 import { PROGRAM_SO_PATH } from "./asset-rollup-program.js";
 
 export const GAME_T0 = 1_700_000_000;
@@ -42,13 +43,15 @@ export class GameSvm {
   readonly programId = rollupProgramId();
   readonly authority = deriveSolanaKeypair("game-authority", 1);
   readonly poster = deriveSolanaKeypair("game-poster", 1);
-  readonly genesis = namedRoot("genesis", 0);
+  readonly genesis: Uint8Array;
   /** What the poster posted per height: its trace tree. */
   readonly posted = new Map<number, TraceTree>();
   slot = 1;
   now = GAME_T0;
 
-  constructor() {
+  /** @param genesis the genesis state root (S_0 of height 1) */
+  constructor(genesis: Uint8Array = namedRoot("genesis", 0)) {
+    this.genesis = genesis;
     this.svm.addProgram(this.programId.toBytes(), readFileSync(PROGRAM_SO_PATH));
     this.fund(this.authority.publicKey);
     this.fund(this.poster.publicKey);
@@ -88,7 +91,7 @@ export class GameSvm {
     return account === null || account.lamports === 0n ? null : account.data;
   }
 
-  post(height: number, trace: Uint8Array[]): void {
+  post(height: number, trace: Uint8Array[], dataCommitment: Uint8Array = namedRoot("data", height)): void {
     const tree = new TraceTree(trace);
     this.must(
       [
@@ -96,7 +99,7 @@ export class GameSvm {
           height,
           preRoot: trace[0]!,
           postRoot: trace[trace.length - 1]!,
-          dataCommitment: namedRoot("data", height),
+          dataCommitment,
           traceCommitment: tree.root,
           txCount: trace.length - 1,
         }),
@@ -123,6 +126,14 @@ export class GameSvm {
 
   lamports(key: PublicKey): bigint {
     return this.svm.lamports(key.toBytes());
+  }
+
+  /** The account a step's transaction and witness are staged in (written straight into the runtime). */
+  readonly stepBuffer = deriveSolanaKeypair("game-step-buffer", 1).publicKey;
+
+  /** Stages `u32 len | tx | u32 len | witness` at {@link stepBuffer}. */
+  stageStep(tx: Uint8Array, witness: Uint8Array): void {
+    this.svm.setAccount(this.stepBuffer.toBytes(), { lamports: 1_000_000_000n, data: stepPayload(tx, witness), owner: SYSTEM_PROGRAM_ID, executable: false, rentEpoch: 0n });
   }
 
   /** Vault lamports above its rent minimum (the vault holds 8 bytes of data). */
