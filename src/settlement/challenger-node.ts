@@ -68,6 +68,8 @@ export interface ChallengerConfig {
   readonly scheme: SignatureScheme;
   readonly pollIntervalUs: number;
   readonly requestTimeoutUs: number;
+  /** A move the L1 has not shown after this long is sent again unchanged (same signature) until its blockhash expires. Default 1_200_000. */
+  readonly resendIntervalUs?: number;
   readonly behaviour: ChallengerBehaviour;
   /** Stage every step's transaction and witness in a loader buffer, even one that would fit inline. Default false. */
   readonly alwaysStageStep?: boolean;
@@ -77,6 +79,9 @@ type Move = "challenge" | "choose" | "timeout" | "resolve" | "step" | "stage-cre
 
 interface InFlight {
   readonly signature: string;
+  readonly bytes: Uint8Array;
+  /** When it was last (re)sent. */
+  sentAtUs: number;
   readonly height: number;
   readonly move: Move;
   readonly lastValidSlot: number;
@@ -291,7 +296,7 @@ export class ChallengerNode implements Node<ChallengerMessage> {
           if (move === "stage-create") landed?.(false);
           return;
         }
-        this.inFlight = { signature: tx.signature, height, move, lastValidSlot: blockhash.lastValidSlot, ...(landed === undefined ? {} : { landed }) };
+        this.inFlight = { signature: tx.signature, bytes: tx.bytes, sentAtUs: ctx.now(), height, move, lastValidSlot: blockhash.lastValidSlot, ...(landed === undefined ? {} : { landed }) };
         if (move === "challenge" || move === "choose" || move === "step") this.movesMade.set(height, (this.movesMade.get(height) ?? 0) + 1);
         ctx.log("challenger-move", { height, move, signature: tx.signature });
       });
@@ -310,6 +315,9 @@ export class ChallengerNode implements Node<ChallengerMessage> {
         if (r.slot > tx.lastValidSlot) {
           this.inFlight = undefined;
           ctx.log("challenger-move-refused", { height: tx.height, move: tx.move, reason: "expired" });
+        } else if (this.session.rebroadcastIfDue(this.sessionCtx, tx, this.config.resendIntervalUs ?? 1_200_000)) {
+          // Not landed yet: dropped, or still queued (Solana clients rebroadcast until the blockhash expires).
+          ctx.log("challenger-move-resent", { height: tx.height, move: tx.move });
         }
         return;
       }

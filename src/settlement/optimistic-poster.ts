@@ -67,6 +67,8 @@ export interface OptimisticPosterConfig {
   readonly challengePeriodSeconds: number;
   readonly pollIntervalUs: number;
   readonly requestTimeoutUs: number;
+  /** A move the L1 has not shown after this long is sent again unchanged (same signature) until its blockhash expires. Default 1_200_000. */
+  readonly resendIntervalUs?: number;
   /** Heights first posted with a wrong root (the fault). */
   readonly wrongRootAt?: readonly number[];
 }
@@ -75,6 +77,9 @@ type Move = "post" | "repost" | "reveal" | "resolve" | "finalize";
 
 interface InFlight {
   readonly signature: string;
+  readonly bytes: Uint8Array;
+  /** When it was last (re)sent. */
+  sentAtUs: number;
   readonly height: number;
   readonly move: Move;
   readonly lastValidSlot: number;
@@ -246,7 +251,7 @@ export class OptimisticPoster implements Node<OptimisticPosterMessage> {
           ctx.log("optimistic-move-refused", { height, move, reason: r.code === "preflight-failure" && r.customCode !== undefined ? rollupErrorName(r.customCode) : r.code });
           return;
         }
-        this.inFlight = { signature: tx.signature, height, move, lastValidSlot: blockhash.lastValidSlot, ...(landed === undefined ? {} : { landed }) };
+        this.inFlight = { signature: tx.signature, bytes: tx.bytes, sentAtUs: ctx.now(), height, move, lastValidSlot: blockhash.lastValidSlot, ...(landed === undefined ? {} : { landed }) };
         ctx.log("optimistic-move", { height, move, signature: tx.signature });
       });
     });
@@ -264,6 +269,9 @@ export class OptimisticPoster implements Node<OptimisticPosterMessage> {
         if (r.slot > tx.lastValidSlot) {
           this.inFlight = undefined;
           ctx.log("optimistic-move-refused", { height: tx.height, move: tx.move, reason: "expired" });
+        } else if (this.session.rebroadcastIfDue(this.sessionCtx, tx, this.config.resendIntervalUs ?? 1_200_000)) {
+          // Not landed yet: dropped, or still queued (Solana clients rebroadcast until the blockhash expires).
+          ctx.log("optimistic-move-resent", { height: tx.height, move: tx.move });
         }
         return;
       }

@@ -34,6 +34,7 @@ import { NATIVE_ASSET } from "../../src/vm/types.js";
 import { PROGRAM_SO_PATH } from "../helpers/asset-rollup-program.js";
 import { fakeContext, type FakeContext } from "../helpers/fake-context.js";
 import { L1Harness } from "../l1/l1-harness.js";
+import type { L1Faults } from "../../src/l1/l1-faults.js";
 
 const scheme = createSignatureScheme("sim");
 const alice = scheme.keyPairFromSeed(new Uint8Array(32).fill(1));
@@ -70,6 +71,7 @@ class Settlement {
     readonly truth: BatchTrace[],
     challengers: ChallengerBehaviour[],
     wrongRootAt: number[],
+    options: { faults?: Partial<L1Faults>; clock?: number } = {},
   ) {
     const keys = challengers.map((_, i) => deriveSolanaKeypair(`optimistic-test/challenger/${i}`, 1));
     this.challengerKeys = keys.map((k) => k.publicKey);
@@ -79,12 +81,14 @@ class Settlement {
     });
     for (const ix of [
       rollupInstructions.initialize(authority.publicKey, posterKey.publicKey, 1),
-      gameInstructions.initializeGame(authority.publicKey, { challengePeriodSeconds: PERIOD, clockSeconds: CLOCK, posterBond: 3_000_000_000n, challengerBond: 1_000_000_000n, genesisRoot: truth[0]!.trace.leaves[0]! }),
+      gameInstructions.initializeGame(authority.publicKey, { challengePeriodSeconds: PERIOD, clockSeconds: options.clock ?? CLOCK, posterBond: 3_000_000_000n, challengerBond: 1_000_000_000n, genesisRoot: truth[0]!.trace.leaves[0]! }),
     ]) {
       expect(this.l1.send(signTransaction([ix], [authority], this.l1.blockhash()).bytes).kind).toBe("send-transaction-result");
       this.l1.slots(1);
     }
     this.vaultRent = this.l1.lamports(bondVaultAddress());
+    // Faults start once the program is set up (the setup itself is not what is tested).
+    if (options.faults !== undefined) this.l1.node.setFaults(options.faults);
     const common = { l1: "l1", validator: "v0", genesis, scheme, pollIntervalUs: 400_000, requestTimeoutUs: 2_000_000 };
     this.add("poster", new OptimisticPoster({ ...common, key: posterKey, challengers: this.challengerKeys, challengePeriodSeconds: PERIOD, wrongRootAt }) as unknown as AnyNode);
     keys.forEach((key, i) => this.add(`c${i}`, new ChallengerNode({ ...common, key, behaviour: challengers[i]! }) as unknown as AnyNode));
@@ -190,6 +194,30 @@ describe("optimistic settlement, poster and challengers against the real L1", ()
     expect(s.logs("poster", "optimistic-move").filter((m) => m.move === "repost").map((m) => m.height)).toEqual([3]);
     expect(s.observations.some((o) => o.event === "settlement-batch" && o.fields.height === 3 && o.fields.status === "rejected")).toBe(true);
     console.log("fraud-proof:", JSON.stringify(metrics));
+  });
+
+  it("fraud-proof under L1 faults: 30% of transactions dropped, 5% of requests refused; moves are resent and the honest challenger still wins", () => {
+    const s = new Settlement(chain(3), [{ kind: "honest" }], [2], { faults: { dropRate: 0.3, rpcErrorRate: 0.05 }, clock: 20 });
+    s.run(3000, allFinal(s, 3));
+    expect(s.statuses()).toEqual(["final", "final", "final"]);
+    expect(s.violation([0])).toBeUndefined();
+    expect(settlementMetrics(s.observations)).toMatchObject({ gamesWonByChallenger: 1, gamesWonByPoster: 0 });
+    expect(s.logs("c0", "challenger-move-resent").length + s.logs("poster", "optimistic-move-resent").length).toBeGreaterThan(0);
+  });
+
+  it("fraud-proof across L1 reorgs of 3 slots every 10 slots during the game: the honest challenger still wins and no wrong root is final", () => {
+    const s = new Settlement(chain(3), [{ kind: "honest" }], [2], { clock: 20 });
+    let slots = 0;
+    s.run(3000, () => {
+      slots++;
+      const inGame = s.observations.some((o) => o.event === "settlement-game") && !s.observations.some((o) => o.event === "settlement-game" && o.fields.winner !== "none");
+      if (inGame && slots % 10 === 0) s.l1.node.reorg(3);
+      return allFinal(s, 3)();
+    });
+    expect(s.l1.node.stats.reorgs).toBeGreaterThan(0);
+    expect(s.statuses()).toEqual(["final", "final", "final"]);
+    expect(s.violation([0])).toBeUndefined();
+    expect(settlementMetrics(s.observations)).toMatchObject({ gamesWonByChallenger: 1, gamesWonByPoster: 0 });
   });
 
   it("lazy-challenger (MUST FAIL): with no honest challenger the wrong root at height 2 becomes final and settlement-final-root names it", () => {
