@@ -7,7 +7,12 @@
  * - `account-state`: the answer, with the committed height it reflects;
  * - `root-query`: a batch poster asks for committed state roots from a height on;
  * - `committed-roots`: consecutive committed state roots from `fromHeight` on (the
- *   answer to `root-query`, and pushed to batch posters on every commit).
+ *   answer to `root-query`, and pushed to batch posters on every commit);
+ * - `block-query`: a settlement watcher (optimistic poster, challenger) asks for
+ *   committed blocks from a height on;
+ * - `committed-block`: one committed block's encoded transactions and state root
+ *   (the answer to `block-query`, one message per block, and pushed to block
+ *   watchers on every commit).
  */
 import { decodeWire, encodeWire, read, WireDecodeError } from "../net/codec.js";
 
@@ -23,7 +28,9 @@ export type AppMessage =
   | { readonly kind: "account-query"; readonly account: Uint8Array }
   | { readonly kind: "account-state"; readonly account: Uint8Array; readonly nonce: bigint; readonly height: number }
   | { readonly kind: "root-query"; readonly fromHeight: number }
-  | { readonly kind: "committed-roots"; readonly fromHeight: number; readonly roots: readonly Uint8Array[] };
+  | { readonly kind: "committed-roots"; readonly fromHeight: number; readonly roots: readonly Uint8Array[] }
+  | { readonly kind: "block-query"; readonly fromHeight: number }
+  | { readonly kind: "committed-block"; readonly height: number; readonly root: Uint8Array; readonly txs: readonly Uint8Array[] };
 
 /** Encodes an application message. */
 export function encodeAppMessage(msg: AppMessage): Uint8Array {
@@ -40,6 +47,10 @@ export function encodeAppMessage(msg: AppMessage): Uint8Array {
       return encodeWire({ kind: msg.kind, fromHeight: msg.fromHeight });
     case "committed-roots":
       return encodeWire({ kind: msg.kind, fromHeight: msg.fromHeight, roots: msg.roots });
+    case "block-query":
+      return encodeWire({ kind: msg.kind, fromHeight: msg.fromHeight });
+    case "committed-block":
+      return encodeWire({ kind: msg.kind, height: msg.height, root: msg.root, txs: msg.txs });
   }
 }
 
@@ -65,6 +76,15 @@ export function decodeAppMessage(bytes: Uint8Array): AppMessage {
         kind: o.kind,
         fromHeight: read.uint(o.fromHeight, "appMessage.fromHeight"),
         roots: read.array(o.roots, "appMessage.roots", ROOTS_PER_MESSAGE_MAX).map((r, i) => read.bytes(r, `appMessage.roots[${i}]`, 32)),
+      };
+    case "block-query":
+      return { kind: o.kind, fromHeight: read.uint(o.fromHeight, "appMessage.fromHeight") };
+    case "committed-block":
+      return {
+        kind: o.kind,
+        height: read.uint(o.height, "appMessage.height"),
+        root: read.bytes(o.root, "appMessage.root", 32),
+        txs: read.array(o.txs, "appMessage.txs", TRANSACTIONS_PER_MESSAGE_MAX).map((tx, i) => read.bytes(tx, `appMessage.txs[${i}]`)),
       };
     default:
       throw new WireDecodeError(`appMessage.kind: unknown ${JSON.stringify(o.kind)}`);

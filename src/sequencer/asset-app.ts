@@ -36,6 +36,12 @@ export interface AssetAppConfig {
   /** Batch posters to push every committed state root to (`committed-roots`); none by default. */
   readonly batchPosters?: readonly NodeId[];
   /**
+   * Settlement watchers (optimistic poster, challengers) to push every committed block's
+   * transactions to (`committed-block`); none by default. The last {@link BLOCKS_KEPT}
+   * committed blocks also answer `block-query` from anyone.
+   */
+  readonly blockWatchers?: readonly NodeId[];
+  /**
    * Check the mempool's invariants after every change to it (sets the mempool's
    * `checkInvariantsAfterEachChange`; O(pool size) per change, for simulation and
    * tests). Default: what `mempool` says, else off.
@@ -57,6 +63,11 @@ interface PooledTx extends PoolTx {
 /** Payloads built by this validator, kept until its own proposal comes back. */
 const BUILT_KEPT = 8;
 
+/** Committed blocks' transactions kept for `block-query`. */
+export const BLOCKS_KEPT = 256;
+/** Most blocks sent for one `block-query`. */
+const BLOCKS_PER_QUERY = 16;
+
 /** One validator's sequencer application (a fresh instance per boot). */
 export class AssetApp implements Application {
   /** The validator's state (sim-only introspection reads it; protocol code goes through the Application calls). */
@@ -70,6 +81,8 @@ export class AssetApp implements Application {
   private readonly built = new Map<string, { readonly payload: Uint8Array; readonly result: ExecutedBlock }>();
   /** The committed state root at each height (index = height; 32 bytes each), for `root-query`. */
   private readonly committedRoots = new RootLog();
+  /** The transactions of the last {@link BLOCKS_KEPT} committed blocks (kept only with block watchers). */
+  private readonly committedBlocks = new Map<number, readonly Uint8Array[]>();
 
   /** @throws RangeError on an invalid genesis (see `applyGenesis`) */
   constructor(config: AssetAppConfig) {
@@ -118,8 +131,18 @@ export class AssetApp implements Application {
         ctx.sendApp(from, encodeAppMessage({ kind: "committed-roots", fromHeight, roots }));
         return;
       }
+      case "block-query": {
+        for (let h = Math.max(1, message.fromHeight), n = 0; n < BLOCKS_PER_QUERY; h++, n++) {
+          const txs = this.committedBlocks.get(h);
+          const root = this.committedRoots.get(h);
+          if (txs === undefined || root === undefined) break;
+          ctx.sendApp(from, encodeAppMessage({ kind: "committed-block", height: h, root, txs }));
+        }
+        return;
+      }
       case "account-state":
       case "committed-roots":
+      case "committed-block":
         return;
     }
   }
@@ -219,6 +242,18 @@ export class AssetApp implements Application {
       const push = encodeAppMessage({ kind: "committed-roots", fromHeight: block.height, roots: [committed.root] });
       for (const poster of this.config.batchPosters) ctx.sendApp(poster, push);
     }
+    if (this.config.blockWatchers !== undefined && this.config.blockWatchers.length > 0) {
+      const txs = decodeBlockPayload(block.payload).txs;
+      this.keepBlock(block.height, txs);
+      const push = encodeAppMessage({ kind: "committed-block", height: block.height, root: committed.root, txs });
+      for (const watcher of this.config.blockWatchers) ctx.sendApp(watcher, push);
+    }
+  }
+
+  /** Keeps a committed block's transactions for `block-query` (the last {@link BLOCKS_KEPT}). */
+  private keepBlock(height: number, txs: readonly Uint8Array[]): void {
+    this.committedBlocks.set(height, txs);
+    this.committedBlocks.delete(height - BLOCKS_KEPT);
   }
 
   restoreCommitted(block: Block): void {
@@ -229,6 +264,7 @@ export class AssetApp implements Application {
     if (!bytesEqual(result.layer.root, payload.stateRoot)) throw new Error(`committed block ${block.height} from storage: state root ${toHex(result.layer.root)}, block says ${toHex(payload.stateRoot)}`);
     this.ledger.commit(result.layer);
     this.committedRoots.set(block.height, result.layer.root);
+    if (this.config.blockWatchers !== undefined && this.config.blockWatchers.length > 0) this.keepBlock(block.height, payload.txs);
   }
 
   /**

@@ -59,6 +59,16 @@ function instructionShapes(): InstructionShape[] {
     set_version: 4,
     deposit: 40,
     finalize_withdrawal: 28, // the shortest: sequence, amount, height, an empty proof
+    initialize_game: 64,
+    post_batch_optimistic: 140,
+    challenge: 8,
+    bisect_reveal: 44, // the shortest: height, mid_root, an empty proof
+    bisect_choose: 13,
+    timeout: 8,
+    resolve: 8,
+    finalize_root: 8,
+    verify_step: 72, // pre root, claimed root, two empty vectors
+    step: 20, // height, an empty proof, an empty transaction and witness
   };
   return loadIdl().instructions.map((instruction) => {
     const argumentsLength = argumentLengths[instruction.name];
@@ -163,8 +173,8 @@ describe("asset_rollup: random instruction data", () => {
         expect(processed.error, `${testCase.kind}: accepted`).not.toBeNull();
         const code = customErrorCode(processed.error);
         expect(code, `${testCase.kind}: ${processed.error}`).toBeGreaterThanOrEqual(6000);
-        // 6000..6016, or the bridge's 6200..6205.
-        expect(code! <= 6016 || (code! >= 6200 && code! <= 6205), `${testCase.kind}: ${code}`).toBe(true);
+        // 6000..6016, the dispute game's 6100..6116, the bridge's 6200..6205 or the one-step proof's 6300..6351.
+        expect(code! <= 6016 || (code! >= 6100 && code! <= 6116) || (code! >= 6200 && code! <= 6205) || (code! >= 6300 && code! <= 6351), `${testCase.kind}: ${code}`).toBe(true);
         expect(await Promise.all(watched.map(state))).toEqual(before);
         const payerAfter = await context.banksClient.getBalance(context.payer.publicKey);
         expect(payerBefore - payerAfter).toBe(BigInt(LAMPORTS_PER_SIGNATURE * tx.signatures.length));

@@ -94,6 +94,15 @@ describe("IDL", () => {
       "deposit",
       "finalize_withdrawal",
       "verify_step",
+      "initialize_game",
+      "post_batch_optimistic",
+      "challenge",
+      "bisect_reveal",
+      "bisect_choose",
+      "step",
+      "timeout",
+      "resolve",
+      "finalize_root",
     ]);
     for (const instruction of idl.instructions) {
       expect(instruction.discriminator, instruction.name).toEqual([...sha256(`global:${instruction.name}`).subarray(0, 8)]);
@@ -104,14 +113,26 @@ describe("IDL", () => {
     for (const account of idl.accounts ?? []) {
       expect(account.discriminator, account.name).toEqual([...sha256(`account:${account.name}`).subarray(0, 8)]);
     }
-    expect((idl.accounts ?? []).map((account) => account.name)).toEqual(["RollupConfig", "RootRegistry", "BridgeVault", "DepositRecord", "WithdrawalNullifier"]);
+    expect((idl.accounts ?? []).map((account) => account.name)).toEqual([
+      "RollupConfig",
+      "RootRegistry",
+      "BridgeVault",
+      "DepositRecord",
+      "WithdrawalNullifier",
+      "GameConfig",
+      "BondVault",
+      "OptimisticBatch",
+      "DisputeGame",
+    ]);
   });
 
-  it("errors are 6000..6016, the bridge's 6200..6205 and the one-step codes (6300 + osp_execute's code, 6350, 6351), and the program logs each one as an AnchorError line with the IDL's name and message", () => {
+  it("errors are 6000..6016, the dispute game's 6100..6116, the bridge's 6200..6205 and the one-step codes (6300 + osp_execute's code, 6350, 6351), and the program logs each one as an AnchorError line with the IDL's name and message", () => {
     const errors = idl.errors ?? [];
+    const game = Array.from({ length: 17 }, (_, index) => 6100 + index);
     const step = [6301, 6302, 6303, 6304, 6305, 6306, 6316, 6317, 6318, 6319, 6320, 6321, 6350, 6351];
     expect(errors.map((error) => error.code)).toEqual([
       ...Array.from({ length: 17 }, (_, index) => 6000 + index),
+      ...game,
       ...Array.from({ length: 6 }, (_, index) => 6200 + index),
       ...step,
     ]);

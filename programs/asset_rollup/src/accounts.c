@@ -274,3 +274,37 @@ static uint64_t create_registry_page(PdaCreation *creation, uint64_t page, uint8
   data[REGISTRY_OFFSET_BUMP] = bump;
   return SUCCESS;
 }
+
+/* A not yet created PDA (a bridge record or nullifier, a game account): system-owned, no data (lamports alone are fine, see create_pda_account). */
+static uint64_t check_uncreated(const SolAccountInfo *account) {
+  if (account->data_len != 0 || !is_system_program_id(account->owner)) {
+    return ERROR_ALREADY_INITIALIZED;
+  }
+  return check_writable(account);
+}
+
+/* `amount` lamports from the signer `from` to `to` by the system program's transfer. */
+static uint64_t transfer_lamports(SolAccountInfo *from, SolAccountInfo *to,
+                                  SolAccountInfo *system_program, uint64_t amount) {
+  SolAccountMeta metas[2];
+  metas[0].pubkey = from->key;
+  metas[0].is_writable = true;
+  metas[0].is_signer = true;
+  metas[1].pubkey = to->key;
+  metas[1].is_writable = true;
+  metas[1].is_signer = false;
+  uint8_t data[12];
+  borsh_write_u32(data, SYSTEM_TRANSFER);
+  borsh_write_u64(data + 4, amount);
+  SolInstruction instruction;
+  instruction.program_id = system_program->key;
+  instruction.accounts = metas;
+  instruction.account_len = 2;
+  instruction.data = data;
+  instruction.data_len = 12;
+  SolAccountInfo infos[3];
+  infos[0] = *from;
+  infos[1] = *to;
+  infos[2] = *system_program;
+  return sol_invoke_signed_c(&instruction, infos, 3, NULL, 0);
+}

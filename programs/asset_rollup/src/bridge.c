@@ -46,43 +46,7 @@ static uint64_t check_bridge_vault(const SolAccountInfo *vault, const SolPubkey 
   return check_derived_address(vault, seeds, 2, program_id);
 }
 
-/* A writable, not yet created PDA: system-owned with no data (lamports alone are fine, see create_pda_account). */
-static uint64_t check_uncreated(const SolAccountInfo *account) {
-  uint64_t result = check_writable(account);
-  if (result != SUCCESS) {
-    return result;
-  }
-  if (!is_system_program_id(account->owner)) {
-    return ERROR_INVALID_OWNER;
-  }
-  return account->data_len == 0 ? SUCCESS : ERROR_INVALID_ACCOUNT_SIZE;
-}
 
-/* The system program's transfer of `amount` lamports from `from` (a signer of the transaction) to `to`. */
-static uint64_t bridge_system_transfer(SolAccountInfo *from, SolAccountInfo *to,
-                                       SolAccountInfo *system_program, uint64_t amount) {
-  SolAccountMeta metas[2];
-  metas[0].pubkey = from->key;
-  metas[0].is_writable = true;
-  metas[0].is_signer = true;
-  metas[1].pubkey = to->key;
-  metas[1].is_writable = true;
-  metas[1].is_signer = false;
-  uint8_t data[12];
-  borsh_write_u32(data, SYSTEM_TRANSFER);
-  borsh_write_u64(data + 4, amount);
-  SolInstruction instruction;
-  instruction.program_id = system_program->key;
-  instruction.accounts = metas;
-  instruction.account_len = 2;
-  instruction.data = data;
-  instruction.data_len = 12;
-  SolAccountInfo infos[3];
-  infos[0] = *from;
-  infos[1] = *to;
-  infos[2] = *system_program;
-  return sol_invoke_signed_c(&instruction, infos, 3, NULL, 0);
-}
 
 /*
  * deposit(recipient: [u8; 32], amount: u64)
@@ -180,7 +144,7 @@ static uint64_t process_deposit(SolParameters *params, const uint8_t *data) {
   if (result != SUCCESS) {
     return result;
   }
-  result = bridge_system_transfer(depositor, vault, system_program, amount);
+  result = transfer_lamports(depositor, vault, system_program, amount);
   if (result != SUCCESS) {
     return result;
   }

@@ -22,6 +22,7 @@
 #include "instructions.c"
 #include "bridge.c"
 #include "step_instruction.c"
+#include "game.c"
 
 /* sha256("global:<name>")[..8] read as little-endian u64 (idl.json "discriminator"). */
 #define DISCRIMINATOR_INITIALIZE 0xed9b980d1f6dafafull
@@ -35,12 +36,85 @@
 
 #define DISCRIMINATOR_DEPOSIT 0xb6f2e15289c623f2ull
 #define DISCRIMINATOR_FINALIZE_WITHDRAWAL 0xe8a4bac944ce57b2ull
+#define DISCRIMINATOR_INITIALIZE_GAME 0xd782d07ef7663e2cull
+#define DISCRIMINATOR_POST_BATCH_OPTIMISTIC 0xb0a6dc39dd90e095ull
+#define DISCRIMINATOR_CHALLENGE 0xbb5196f4270e6b10ull
+#define DISCRIMINATOR_BISECT_REVEAL 0x39599b95e897024aull
+#define DISCRIMINATOR_BISECT_CHOOSE 0xe9fd4b2c651c6b00ull
+#define DISCRIMINATOR_TIMEOUT 0xf750bd9ca92e3609ull
+#define DISCRIMINATOR_RESOLVE 0x0a3a3f6cceec96f6ull
+#define DISCRIMINATOR_FINALIZE_ROOT 0x2014f104e4b3d1daull
+#define DISCRIMINATOR_STEP 0x25bf204d1dfe3816ull
 
 #define DISCRIMINATOR_SIZE 8u
 
 /* True when the arguments after the discriminator are exactly `size` bytes. */
 static bool arguments_have_size(const SolParameters *params, uint64_t size) {
   return params->data_len == DISCRIMINATOR_SIZE + size;
+}
+
+/* The optimistic-settlement instructions (game.c); unknown discriminators end here. */
+static uint64_t process_game_instruction(SolParameters *params, uint64_t discriminator,
+                                         const uint8_t *arguments) {
+  uint64_t size = params->data_len - DISCRIMINATOR_SIZE;
+  if (discriminator == DISCRIMINATOR_POST_BATCH_OPTIMISTIC) {
+    LOG_LITERAL("Instruction: PostBatchOptimistic");
+    if (size != POST_BATCH_OPTIMISTIC_ARGS_SIZE) {
+      return ERROR_INVALID_INSTRUCTION_DATA;
+    }
+    return process_post_batch_optimistic(params, arguments);
+  }
+  if (discriminator == DISCRIMINATOR_BISECT_REVEAL) {
+    LOG_LITERAL("Instruction: BisectReveal");
+    return process_bisect_reveal(params, arguments, size);
+  }
+  if (discriminator == DISCRIMINATOR_STEP) {
+    LOG_LITERAL("Instruction: Step");
+    return process_step(params, arguments, size);
+  }
+  if (discriminator == DISCRIMINATOR_BISECT_CHOOSE) {
+    LOG_LITERAL("Instruction: BisectChoose");
+    if (size != BISECT_CHOOSE_ARGS_SIZE) {
+      return ERROR_INVALID_INSTRUCTION_DATA;
+    }
+    return process_bisect_choose(params, arguments);
+  }
+  if (discriminator == DISCRIMINATOR_CHALLENGE) {
+    LOG_LITERAL("Instruction: Challenge");
+    if (size != HEIGHT_ARGS_SIZE) {
+      return ERROR_INVALID_INSTRUCTION_DATA;
+    }
+    return process_challenge(params, arguments);
+  }
+  if (discriminator == DISCRIMINATOR_TIMEOUT) {
+    LOG_LITERAL("Instruction: Timeout");
+    if (size != HEIGHT_ARGS_SIZE) {
+      return ERROR_INVALID_INSTRUCTION_DATA;
+    }
+    return process_timeout(params, arguments);
+  }
+  if (discriminator == DISCRIMINATOR_RESOLVE) {
+    LOG_LITERAL("Instruction: Resolve");
+    if (size != HEIGHT_ARGS_SIZE) {
+      return ERROR_INVALID_INSTRUCTION_DATA;
+    }
+    return process_resolve(params, arguments);
+  }
+  if (discriminator == DISCRIMINATOR_FINALIZE_ROOT) {
+    LOG_LITERAL("Instruction: FinalizeRoot");
+    if (size != HEIGHT_ARGS_SIZE) {
+      return ERROR_INVALID_INSTRUCTION_DATA;
+    }
+    return process_finalize_root(params, arguments);
+  }
+  if (discriminator == DISCRIMINATOR_INITIALIZE_GAME) {
+    LOG_LITERAL("Instruction: InitializeGame");
+    if (size != INITIALIZE_GAME_ARGS_SIZE) {
+      return ERROR_INVALID_INSTRUCTION_DATA;
+    }
+    return process_initialize_game(params, arguments);
+  }
+  return ERROR_INVALID_INSTRUCTION_DATA;
 }
 
 static uint64_t process_instruction(SolParameters *params) {
@@ -129,7 +203,7 @@ static uint64_t process_instruction(SolParameters *params) {
     LOG_LITERAL("Instruction: VerifyStep");
     return process_verify_step(params, arguments, params->data_len - DISCRIMINATOR_SIZE);
   }
-  return ERROR_INVALID_INSTRUCTION_DATA;
+  return process_game_instruction(params, discriminator, arguments);
 }
 
 /* The loader calls this with the serialized input; 0 is success, anything
@@ -143,6 +217,7 @@ uint64_t entrypoint(const uint8_t *input) {
     log_error(result);
     log_bridge_error(result);
     log_step_error(result);
+    log_game_error(result);
   }
   return result;
 }

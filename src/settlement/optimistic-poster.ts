@@ -1,0 +1,289 @@
+/**
+ * The OptimisticPoster: the batch poster of a rollup in optimistic mode
+ * (docs/fraud-proofs.md "Dispute game"). It re-executes committed blocks
+ * (`TraceLedger`, fed with `committed-block` by its validator), posts each
+ * batch (= L2 block) with `post_batch_optimistic` (bond, data commitment,
+ * trace commitment, S_0, claimed S_n), answers every game against its
+ * batches with the reveal its posted trace gives (`posterMove`), resolves
+ * decided games, reposts a rejected height honestly, and finalizes each
+ * batch once its challenge period is over. A sans-IO node.
+ *
+ * The loop, every `pollIntervalUs`, with no transaction in flight: read the
+ * GameConfig; post the next height if it has executed it; else walk the
+ * heights from the lowest not yet final, reading each batch and the game of
+ * each known challenger, and send the first move there is. A transaction in
+ * flight is polled with `get-signature-statuses` until it lands or expires.
+ *
+ * Fault (issue 13, item 3): `wrongRootAt` heights are posted once with a
+ * trace that is wrong from transaction ceil(n / 2) on (S_0 right, every later
+ * root and the claimed root wrong); the repost after a rejection is honest.
+ *
+ * Log events: `optimistic-move {height, move, signature}` (post, repost,
+ * reveal, resolve, finalize), `optimistic-move-landed {height, move, ok}`,
+ * `optimistic-move-refused {height, move, reason}`, `optimistic-waiting {reason}`.
+ */
+import type { Keypair, PublicKey, TransactionInstruction } from "@solana/web3.js";
+import type { ValidatorMessage } from "../consensus/types.js";
+import { sha256, utf8 } from "../crypto/hash.js";
+import type { SignatureScheme } from "../crypto/signature.js";
+import {
+  batchAddress,
+  BATCH_STATUS,
+  decodeDisputeGame,
+  decodeGameConfig,
+  decodeOptimisticBatch,
+  gameAddress,
+  gameConfigAddress,
+  gameInstructions,
+  GAME_WINNER,
+} from "../l1/game-program.js";
+import { L1Session, l1SessionContext, type L1SessionContext } from "../l1/l1-session.js";
+import type { L1RpcMessage } from "../l1/l1-wire.js";
+import { rollupErrorName, rollupProgramId, signTransaction } from "../l1/rollup-program.js";
+import { WireDecodeError } from "../net/codec.js";
+import { decodeAppMessage, encodeAppMessage } from "../sequencer/app-messages.js";
+import type { Node, NodeContext, NodeId, TimerId } from "../sim/node.js";
+import type { Genesis } from "../vm/genesis.js";
+import { posterMove } from "./dispute-strategy.js";
+import { TraceTree } from "./trace-commitment.js";
+import { TraceLedger, TraceLedgerError } from "./trace-ledger.js";
+
+/** What the optimistic poster sends and receives: its validator's `app` messages and L1 RPC. */
+export type OptimisticPosterMessage = ValidatorMessage | L1RpcMessage;
+
+/** Configuration of an {@link OptimisticPoster}; times in microseconds unless named otherwise. */
+export interface OptimisticPosterConfig {
+  readonly l1: NodeId;
+  readonly programId?: PublicKey;
+  /** The validator it takes committed blocks from. */
+  readonly validator: NodeId;
+  /** The batch poster authority's key. */
+  readonly key: Keypair;
+  /** The challengers whose games it answers (their game PDAs are read). */
+  readonly challengers: readonly PublicKey[];
+  readonly genesis: Genesis;
+  readonly scheme: SignatureScheme;
+  /** The program's challenge period, seconds: finalize is tried once this much local time passed since the post landed. */
+  readonly challengePeriodSeconds: number;
+  readonly pollIntervalUs: number;
+  readonly requestTimeoutUs: number;
+  /** A move the L1 has not shown after this long is sent again unchanged (same signature) until its blockhash expires. Default 1_200_000. */
+  readonly resendIntervalUs?: number;
+  /** Heights first posted with a wrong root (the fault). */
+  readonly wrongRootAt?: readonly number[];
+}
+
+type Move = "post" | "repost" | "reveal" | "resolve" | "finalize";
+
+interface InFlight {
+  readonly signature: string;
+  readonly bytes: Uint8Array;
+  /** When it was last (re)sent. */
+  sentAtUs: number;
+  readonly height: number;
+  readonly move: Move;
+  readonly lastValidSlot: number;
+  readonly landed?: (ok: boolean) => void;
+}
+
+/** The optimistic poster node. */
+export class OptimisticPoster implements Node<OptimisticPosterMessage> {
+  private readonly config: OptimisticPosterConfig;
+  private session!: L1Session;
+  private sessionCtx!: L1SessionContext;
+  private ledger!: TraceLedger;
+  private readonly pending = new Map<number, { readonly root: Uint8Array; readonly txs: readonly Uint8Array[] }>();
+  /** The trace posted per height (what reveals open). */
+  private readonly posted = new Map<number, TraceTree>();
+  /** Local time each height's post landed (for finalize). */
+  private readonly postedAtUs = new Map<number, number>();
+  private readonly wrongDone = new Set<number>();
+  private busy = false;
+  private inFlight: InFlight | undefined;
+  private cursor = 1;
+  private waitingFor: string | undefined;
+  private lastBlockQueryUs = -Infinity;
+
+  constructor(config: OptimisticPosterConfig) {
+    if (config.pollIntervalUs <= 0 || config.requestTimeoutUs <= 0 || config.challengePeriodSeconds <= 0) throw new RangeError("OptimisticPoster: intervals and the period must be positive");
+    this.config = config;
+  }
+
+  private get programId(): PublicKey {
+    return this.config.programId ?? rollupProgramId();
+  }
+
+  private get me(): PublicKey {
+    return this.config.key.publicKey;
+  }
+
+  start(ctx: NodeContext<OptimisticPosterMessage>): void {
+    this.session = new L1Session(this.config.l1, this.config.requestTimeoutUs);
+    this.sessionCtx = l1SessionContext(ctx);
+    this.ledger = new TraceLedger(this.config.genesis, this.config.scheme);
+    this.queryBlocks(ctx);
+    ctx.setTimer(this.config.pollIntervalUs, "poll");
+  }
+
+  onMessage(ctx: NodeContext<OptimisticPosterMessage>, from: NodeId, msg: OptimisticPosterMessage): void {
+    if (msg.type === "l1-rpc") {
+      if (from === this.config.l1 && !this.session.onData(msg.data)) ctx.log("malformed", { from, reason: "not an L1 response" });
+      return;
+    }
+    if (msg.type !== "app" || from !== this.config.validator) return;
+    try {
+      const app = decodeAppMessage(msg.data);
+      if (app.kind !== "committed-block" || app.height <= this.ledger.height) return;
+      this.pending.set(app.height, { root: app.root, txs: app.txs });
+      for (let next = this.pending.get(this.ledger.height + 1); next !== undefined; next = this.pending.get(this.ledger.height + 1)) {
+        this.pending.delete(this.ledger.height + 1);
+        this.ledger.apply(this.ledger.height + 1, next.txs, next.root);
+      }
+    } catch (error) {
+      if (!(error instanceof WireDecodeError) && !(error instanceof TraceLedgerError)) throw error;
+      ctx.log("malformed", { from, reason: error.message });
+    }
+  }
+
+  onTimer(ctx: NodeContext<OptimisticPosterMessage>, _timer: TimerId, tag: string): void {
+    if (tag !== "poll") return;
+    ctx.setTimer(this.config.pollIntervalUs, "poll");
+    this.session.expire(ctx.now());
+    if (!this.pending.has(this.ledger.height + 1)) this.queryBlocks(ctx);
+    if (this.busy) return;
+    if (this.inFlight !== undefined) return this.pollInFlight(ctx);
+    this.cycle(ctx);
+  }
+
+  private queryBlocks(ctx: NodeContext<OptimisticPosterMessage>): void {
+    if (ctx.now() - this.lastBlockQueryUs < this.config.pollIntervalUs) return;
+    this.lastBlockQueryUs = ctx.now();
+    ctx.send(this.config.validator, { type: "app", data: encodeAppMessage({ kind: "block-query", fromHeight: this.ledger.height + 1 }) });
+  }
+
+  private read(ctx: NodeContext<OptimisticPosterMessage>, address: PublicKey, use: (data: Uint8Array | null) => void): void {
+    this.session.call(this.sessionCtx, { kind: "get-account-info", address: address.toBase58(), commitment: "processed" }, (r) => {
+      if (r === undefined || r.kind !== "account-info") return this.idle(ctx, "l1-read-failed");
+      use(r.account === null || r.account.owner !== this.programId.toBase58() || r.account.lamports === 0n ? null : r.account.data);
+    });
+  }
+
+  private cycle(ctx: NodeContext<OptimisticPosterMessage>): void {
+    this.busy = true;
+    this.read(ctx, gameConfigAddress(this.programId), (data) => {
+      if (data === null) return this.idle(ctx, "game-not-initialized");
+      const lastHeight = Number(decodeGameConfig(data).lastHeight);
+      if (lastHeight < this.ledger.height) return void this.post(ctx, lastHeight + 1, "post");
+      this.examine(ctx, this.cursor, lastHeight);
+    });
+  }
+
+  /** The trace to post at `height`: honest, or wrong from ceil(n / 2) on the first time a `wrongRootAt` height is posted. */
+  private traceFor(height: number, move: Move): TraceTree {
+    const honest = this.ledger.trace(height)!.trace;
+    const n = honest.leaves.length - 1;
+    if (move !== "post" || n === 0 || !(this.config.wrongRootAt ?? []).includes(height) || this.wrongDone.has(height)) return honest;
+    this.wrongDone.add(height);
+    const from = Math.max(1, Math.ceil(n / 2));
+    return new TraceTree(honest.leaves.map((root, i) => (i < from ? root : sha256(utf8(`asset-sim/wrong-root/${height}/${i}`)))));
+  }
+
+  private post(ctx: NodeContext<OptimisticPosterMessage>, height: number, move: "post" | "repost"): boolean {
+    const batch = this.ledger.trace(height);
+    if (batch === undefined) return this.idle(ctx, undefined), false;
+    const tree = this.traceFor(height, move);
+    const instruction = gameInstructions.postBatchOptimistic(
+      this.me,
+      { height, preRoot: tree.leaves[0]!, postRoot: tree.leaves[tree.leaves.length - 1]!, dataCommitment: batch.dataCommitment, traceCommitment: tree.root, txCount: tree.leaves.length - 1 },
+      this.programId,
+    );
+    return this.send(ctx, height, move, [instruction], (ok) => {
+      if (!ok) return;
+      this.posted.set(height, tree);
+      this.postedAtUs.set(height, ctx.now());
+    });
+  }
+
+  private examine(ctx: NodeContext<OptimisticPosterMessage>, h: number, last: number): void {
+    if (h > last) return this.idle(ctx, undefined);
+    this.read(ctx, batchAddress(h, this.programId), (data) => {
+      if (data === null) return this.idle(ctx, undefined);
+      const batch = decodeOptimisticBatch(data);
+      if (batch.status === BATCH_STATUS.final) {
+        if (h === this.cursor) this.cursor++;
+        return this.examine(ctx, h + 1, last);
+      }
+      this.examineGames(ctx, h, 0, () => {
+        if (batch.openGames > 0) return this.examine(ctx, h + 1, last);
+        if (batch.status === BATCH_STATUS.rejected) return void this.post(ctx, h, "repost");
+        const since = this.postedAtUs.get(h);
+        if (since !== undefined && ctx.now() - since > (this.config.challengePeriodSeconds + 1) * 1_000_000 && (h === 1 || h - 1 < this.cursor)) {
+          return void this.send(ctx, h, "finalize", [gameInstructions.finalizeRoot(this.me, h, this.programId)]);
+        }
+        this.examine(ctx, h + 1, last);
+      });
+    });
+  }
+
+  /** Answers or resolves the game of challenger `i` and on at height `h`; `next` when none needs a move. */
+  private examineGames(ctx: NodeContext<OptimisticPosterMessage>, h: number, i: number, next: () => void): void {
+    const challenger = this.config.challengers[i];
+    if (challenger === undefined) return next();
+    this.read(ctx, gameAddress(h, challenger, this.programId), (data) => {
+      if (data === null) return this.examineGames(ctx, h, i + 1, next);
+      const game = decodeDisputeGame(data);
+      if (game.winner !== GAME_WINNER.none) return void this.send(ctx, h, "resolve", [gameInstructions.resolve(this.me, challenger, h, this.programId)]);
+      const tree = this.posted.get(h);
+      const move = tree === undefined ? { kind: "wait" as const } : posterMove(game, tree);
+      if (move.kind === "reveal") return void this.send(ctx, h, "reveal", [gameInstructions.bisectReveal(this.me, challenger, h, move.root, move.proof, this.programId)]);
+      this.examineGames(ctx, h, i + 1, next);
+    });
+  }
+
+  private send(ctx: NodeContext<OptimisticPosterMessage>, height: number, move: Move, instructions: TransactionInstruction[], landed?: (ok: boolean) => void): boolean {
+    this.session.withBlockhash(this.sessionCtx, (blockhash, failure) => {
+      if (blockhash === undefined) return this.idle(ctx, `blockhash: ${failure ?? "unknown"}`);
+      const tx = signTransaction(instructions, [this.config.key], blockhash.value);
+      this.session.call(this.sessionCtx, { kind: "send-transaction", tx: tx.bytes, skipPreflight: false }, (r) => {
+        this.busy = false;
+        if (r !== undefined && r.kind === "rpc-error" && r.code !== "already-processed") {
+          if (r.code === "blockhash-not-found") this.session.dropBlockhash();
+          ctx.log("optimistic-move-refused", { height, move, reason: r.code === "preflight-failure" && r.customCode !== undefined ? rollupErrorName(r.customCode) : r.code });
+          return;
+        }
+        this.inFlight = { signature: tx.signature, bytes: tx.bytes, sentAtUs: ctx.now(), height, move, lastValidSlot: blockhash.lastValidSlot, ...(landed === undefined ? {} : { landed }) };
+        ctx.log("optimistic-move", { height, move, signature: tx.signature });
+      });
+    });
+    return true;
+  }
+
+  private pollInFlight(ctx: NodeContext<OptimisticPosterMessage>): void {
+    const tx = this.inFlight!;
+    this.busy = true;
+    this.session.call(this.sessionCtx, { kind: "get-signature-statuses", signatures: [tx.signature] }, (r) => {
+      this.busy = false;
+      if (this.inFlight !== tx || r === undefined || r.kind !== "signature-statuses") return;
+      const status = r.statuses[0];
+      if (status === null || status === undefined) {
+        if (r.slot > tx.lastValidSlot) {
+          this.inFlight = undefined;
+          ctx.log("optimistic-move-refused", { height: tx.height, move: tx.move, reason: "expired" });
+        } else if (this.session.rebroadcastIfDue(this.sessionCtx, tx, this.config.resendIntervalUs ?? 1_200_000)) {
+          // Not landed yet: dropped, or still queued (Solana clients rebroadcast until the blockhash expires).
+          ctx.log("optimistic-move-resent", { height: tx.height, move: tx.move });
+        }
+        return;
+      }
+      this.inFlight = undefined;
+      tx.landed?.(status.err === null);
+      ctx.log("optimistic-move-landed", { height: tx.height, move: tx.move, ok: status.err === null });
+    });
+  }
+
+  private idle(ctx: NodeContext<OptimisticPosterMessage>, reason: string | undefined): void {
+    this.busy = false;
+    if (reason !== undefined && reason !== this.waitingFor) ctx.log("optimistic-waiting", { reason });
+    if (reason !== undefined) this.waitingFor = reason;
+  }
+}
