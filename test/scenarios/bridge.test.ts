@@ -10,6 +10,8 @@ import { InputError } from "../../src/config/errors.js";
 import { inputError } from "../helpers/errors.js";
 import { rawScenario, runRecorded, scenario } from "../helpers/scenario.js";
 import { parseScenario } from "../../src/scenario/load.js";
+import { BRIDGE_EVENTS } from "../../src/systems/bridge/events.js";
+import { VALIDATOR_EVENTS } from "../../src/systems/validators/events.js";
 
 const BRIDGE_INVARIANTS = ["bridge-conservation", "deposits-credited-once", "withdrawals-paid-once", "bridge-liveness"];
 
@@ -43,6 +45,12 @@ describe("bridge scenarios", () => {
     const payments = events.filter((e) => e.event === "bridge-l1-finalized").flatMap((e) => e.fields.payments as unknown[]);
     expect(payments).toHaveLength(1);
     expect((report.metrics as unknown as { bridge: Record<string, number> }).bridge).toMatchObject({ credited: 1, recorded: 1, paid: 1 });
+    // Every bridge event carries the fields its catalogue declares (the relayer's `submit` is a validators' event).
+    const problems = events
+      .filter((e) => e.node === "relayer" || BRIDGE_EVENTS.is(e) || e.event === "bridge-committed")
+      .map((e) => (BRIDGE_EVENTS.is(e) ? BRIDGE_EVENTS.validate(e) : VALIDATOR_EVENTS.validate(e)))
+      .filter((p) => p !== undefined);
+    expect(problems.slice(0, 3)).toEqual([]);
   }, 240_000);
 });
 
