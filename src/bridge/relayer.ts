@@ -87,11 +87,6 @@ export interface BridgeRelayerConfig {
   readonly withdrawFee: bigint;
   /** K: registry batch b carries the root of L2 height b x K. */
   readonly batchEveryBlocks: number;
-  /**
-   * The commitment the relayer reads deposits at before handing them to validators: `finalized`
-   * (what the bridge requires). Anything else is a deliberately broken relayer, for the checkers' tests.
-   */
-  readonly feedCommitment: Commitment;
   readonly pollIntervalUs: number;
   readonly requestTimeoutUs: number;
   readonly resendIntervalUs: number;
@@ -304,7 +299,7 @@ export class BridgeRelayer implements Node<RelayerMessage> {
   private feed(ctx: NodeContext<RelayerMessage>): void {
     if (!this.reading) {
       this.reading = true;
-      this.read(vaultAddress(this.config.programId), this.config.feedCommitment, (data) => {
+      this.read(vaultAddress(this.config.programId), "finalized", (data) => {
         const next = data === undefined ? 0n : decodeBridgeVault(data).nextDepositSequence;
         this.readRecords(next, RECORD_READS_PER_POLL);
       });
@@ -319,7 +314,7 @@ export class BridgeRelayer implements Node<RelayerMessage> {
   private readRecords(next: bigint, budget: number): void {
     const sequence = BigInt(this.finalized.length);
     if (sequence >= next || budget === 0) return void (this.reading = false);
-    this.read(depositRecordAddress(sequence, this.config.programId), this.config.feedCommitment, (data) => {
+    this.read(depositRecordAddress(sequence, this.config.programId), "finalized", (data) => {
       if (data === undefined || BigInt(this.finalized.length) !== sequence) return void (this.reading = false);
       const record = decodeDepositRecord(data);
       this.finalized.push({ sequence, to: record.recipient, amount: record.amount });

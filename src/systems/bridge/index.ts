@@ -18,7 +18,6 @@ import { WORLD_NODE } from "../../harness/world.js";
 import { BridgeRelayer, type RelayerMessage } from "../../bridge/relayer.js";
 import { l1RpcCodec } from "../../l1/l1-wire.js";
 import { deriveSolanaKeypair } from "../../l1/rollup-program.js";
-import type { Commitment } from "../../l1/rpc-messages.js";
 import { taggedUnionCodec } from "../../net/codec.js";
 import type { NodeId } from "../../sim/node.js";
 import { L1_SERVICE } from "../l1/faults.js";
@@ -45,66 +44,53 @@ function instanceName(rollup: RollupScenario): string {
   return rollup.prefix === "" ? "" : rollup.name;
 }
 
-/**
- * Options of the bridge system; the default is the bridge as specified. `feedCommitment` other than
- * `finalized` builds deliberately broken relayers, for the checkers' tests only.
- */
-export interface BridgeSystemOptions {
-  readonly feedCommitment?: Commitment;
-}
+/** The bridge system. */
+export const bridgeSystem: System<Scenario> = {
+  name: "bridge",
+  faultKinds: [],
+  backgroundKinds: [],
 
-/** The bridge system, with `options` (tests build broken variants through them). */
-export function makeBridgeSystem(options: BridgeSystemOptions = {}): System<Scenario> {
-  return {
-    name: "bridge",
-    faultKinds: [],
-    backgroundKinds: [],
+  plan(scenario) {
+    const nodes = scenario.rollups.flatMap((r): NodePlan[] =>
+      r.bridge === undefined || !scenario.l1.enabled ? [] : [{ id: `${r.prefix}relayer`, role: RELAYER_ROLE, system: "bridge", instance: instanceName(r), crashable: true, honest: true }],
+    );
+    return { nodes, quorums: [], targets: [] };
+  },
 
-    plan(scenario) {
-      const nodes = scenario.rollups.flatMap((r): NodePlan[] =>
-        r.bridge === undefined || !scenario.l1.enabled ? [] : [{ id: `${r.prefix}relayer`, role: RELAYER_ROLE, system: "bridge", instance: instanceName(r), crashable: true, honest: true }],
-      );
-      return { nodes, quorums: [], targets: [] };
-    },
-
-    check(scenario) {
-      scenario.rollups.forEach((rollup, r) => {
-        const bridge = rollup.bridge;
-        if (bridge === undefined) return;
-        const section = scenario.layout === "single" ? "bridge" : `rollups[${r}].bridge`;
-        if (!scenario.l1.enabled) throw new InputError(section, "the bridge needs the L1 (l1.enabled is false)");
-        bridge.attacks.forEach((a, i) => {
-          if (a.at > scenario.duration) throw new InputError(`${section}.attacks[${i}].at`, `${a.at}us is after the end of the run (duration ${scenario.duration}us)`);
-        });
-        for (const list of ["deposits", "withdrawals"] as const) {
-          bridge[list].forEach((t, i) => {
-            if (t.user >= bridge.users) throw new InputError(`${section}.${list}[${i}].user`, `must be below ${bridge.users} (bridge.users), got ${t.user}`);
-            if (t.at > scenario.duration) throw new InputError(`${section}.${list}[${i}].at`, `${t.at}us is after the end of the run (duration ${scenario.duration}us)`);
-          });
-        }
+  check(scenario) {
+    scenario.rollups.forEach((rollup, r) => {
+      const bridge = rollup.bridge;
+      if (bridge === undefined) return;
+      const section = scenario.layout === "single" ? "bridge" : `rollups[${r}].bridge`;
+      if (!scenario.l1.enabled) throw new InputError(section, "the bridge needs the L1 (l1.enabled is false)");
+      bridge.attacks.forEach((a, i) => {
+        if (a.at > scenario.duration) throw new InputError(`${section}.attacks[${i}].at`, `${a.at}us is after the end of the run (duration ${scenario.duration}us)`);
       });
-    },
+      for (const list of ["deposits", "withdrawals"] as const) {
+        bridge[list].forEach((t, i) => {
+          if (t.user >= bridge.users) throw new InputError(`${section}.${list}[${i}].user`, `must be below ${bridge.users} (bridge.users), got ${t.user}`);
+          if (t.at > scenario.duration) throw new InputError(`${section}.${list}[${i}].at`, `${t.at}us is after the end of the run (duration ${scenario.duration}us)`);
+        });
+      }
+    });
+  },
 
-    build(ctx) {
-      if (!ctx.scenario.l1.enabled) return [];
-      return ctx.scenario.rollups.flatMap((rollup, index) => (rollup.bridge === undefined ? [] : [buildBridge(ctx, rollup, index, options)]));
-    },
+  build(ctx) {
+    if (!ctx.scenario.l1.enabled) return [];
+    return ctx.scenario.rollups.flatMap((rollup, index) => (rollup.bridge === undefined ? [] : [buildBridge(ctx, rollup, index)]));
+  },
 
-    arm() {},
+  arm() {},
 
-    summary(metrics) {
-      const bridge = (metrics.bridge ?? (metrics.deposits !== undefined ? metrics : undefined)) as { deposits: number; credited: number; withdrawals: number; paid: number; depositLatencyUsP50: number | null; withdrawalLatencyUsP50: number | null } | undefined;
-      if (bridge === undefined) return [];
-      const ms = (us: number | null): string => (us === null ? "-" : `${(us / 1000).toFixed(0)} ms`);
-      return [`bridge: ${bridge.credited}/${bridge.deposits} deposits credited (p50 ${ms(bridge.depositLatencyUsP50)}), ${bridge.paid}/${bridge.withdrawals} withdrawals paid (p50 ${ms(bridge.withdrawalLatencyUsP50)})`];
-    },
-  };
-}
+  summary(metrics) {
+    const bridge = (metrics.bridge ?? (metrics.deposits !== undefined ? metrics : undefined)) as { deposits: number; credited: number; withdrawals: number; paid: number; depositLatencyUsP50: number | null; withdrawalLatencyUsP50: number | null } | undefined;
+    if (bridge === undefined) return [];
+    const ms = (us: number | null): string => (us === null ? "-" : `${(us / 1000).toFixed(0)} ms`);
+    return [`bridge: ${bridge.credited}/${bridge.deposits} deposits credited (p50 ${ms(bridge.depositLatencyUsP50)}), ${bridge.paid}/${bridge.withdrawals} withdrawals paid (p50 ${ms(bridge.withdrawalLatencyUsP50)})`];
+  },
+};
 
-/** The bridge system as shipped. */
-export const bridgeSystem: System<Scenario> = makeBridgeSystem();
-
-function buildBridge(ctx: BuildContext<Scenario>, rollup: RollupScenario, index: number, options: BridgeSystemOptions): SystemInstance {
+function buildBridge(ctx: BuildContext<Scenario>, rollup: RollupScenario, index: number): SystemInstance {
   const { world, scenario } = ctx;
   const bridge = rollup.bridge!;
   const instance = instanceName(rollup);
@@ -140,7 +126,6 @@ function buildBridge(ctx: BuildContext<Scenario>, rollup: RollupScenario, index:
         attacks: byTime(bridge.attacks).map((a) => ({ atUs: a.at, kind: a.kind, sequence: BigInt(a.sequence) })),
         withdrawFee: BigInt(Math.max(1, rollup.validators.mempool.minFee)),
         batchEveryBlocks: rollup.batchPoster.batchEveryBlocks,
-        feedCommitment: options.feedCommitment ?? "finalized",
         pollIntervalUs: bridge.pollInterval,
         requestTimeoutUs: bridge.requestTimeout,
         resendIntervalUs: bridge.resendInterval,
