@@ -63,13 +63,9 @@ export const bridgeSystem: System<Scenario> = {
       if (bridge === undefined) return;
       const section = scenario.layout === "single" ? "bridge" : `rollups[${r}].bridge`;
       if (!scenario.l1.enabled) throw new InputError(section, "the bridge needs the L1 (l1.enabled is false)");
-      bridge.attacks.forEach((a, i) => {
-        if (a.at > scenario.duration) throw new InputError(`${section}.attacks[${i}].at`, `${a.at}us is after the end of the run (duration ${scenario.duration}us)`);
-      });
       for (const list of ["deposits", "withdrawals"] as const) {
         bridge[list].forEach((t, i) => {
           if (t.user >= bridge.users) throw new InputError(`${section}.${list}[${i}].user`, `must be below ${bridge.users} (bridge.users), got ${t.user}`);
-          if (t.at > scenario.duration) throw new InputError(`${section}.${list}[${i}].at`, `${t.at}us is after the end of the run (duration ${scenario.duration}us)`);
         });
       }
     });
