@@ -12,7 +12,12 @@
  *   committed blocks from a height on;
  * - `committed-block`: one committed block's encoded transactions and state root
  *   (the answer to `block-query`, one message per block, and pushed to block
- *   watchers on every commit).
+ *   watchers on every commit);
+ * - `deposits`: a bridge relayer hands a validator the L1 deposits it read at the finalized
+ *   commitment (the leader credits them in order; a validator votes for a credit only when it
+ *   was handed that very deposit);
+ * - `bridge-query`: a relayer asks for the committed bridge counters and, with `withdrawal`, the
+ *   inclusion proof of that withdrawal; `bridge-state`: the answer.
  */
 import { decodeWire, encodeWire, read, WireDecodeError } from "../net/codec.js";
 
@@ -22,6 +27,26 @@ export const TRANSACTIONS_PER_MESSAGE_MAX = 10_000;
 /** Most roots in one `committed-roots` message. */
 export const ROOTS_PER_MESSAGE_MAX = 256;
 
+/** Most deposits in one `deposits` message. */
+export const DEPOSITS_PER_MESSAGE_MAX = 256;
+
+/** One L1 deposit as the bridge hands it to validators: its sequence number, the L2 account credited, the lamports. */
+export interface BridgeDeposit {
+  readonly sequence: bigint;
+  /** The L2 account, 32 bytes. */
+  readonly to: Uint8Array;
+  readonly amount: bigint;
+}
+
+/** A withdrawal's record and inclusion proof in the committed state (the answer's `withdrawal`). */
+export interface WithdrawalProofReply {
+  readonly sequence: bigint;
+  /** The encoded value under `w:<sequence>` (recipient | amount), or absent when there is none. */
+  readonly value?: Uint8Array;
+  /** `encodeProof` of the inclusion (or exclusion) proof against `root`. */
+  readonly proof: Uint8Array;
+}
+
 /** One application message. */
 export type AppMessage =
   | { readonly kind: "submit" | "gossip"; readonly txs: readonly Uint8Array[] }
@@ -30,7 +55,30 @@ export type AppMessage =
   | { readonly kind: "root-query"; readonly fromHeight: number }
   | { readonly kind: "committed-roots"; readonly fromHeight: number; readonly roots: readonly Uint8Array[] }
   | { readonly kind: "block-query"; readonly fromHeight: number }
-  | { readonly kind: "committed-block"; readonly height: number; readonly root: Uint8Array; readonly txs: readonly Uint8Array[] };
+  | { readonly kind: "committed-block"; readonly height: number; readonly root: Uint8Array; readonly txs: readonly Uint8Array[] }
+  | { readonly kind: "deposits"; readonly deposits: readonly BridgeDeposit[] }
+  | { readonly kind: "bridge-query"; readonly withdrawal?: bigint }
+  | {
+      readonly kind: "bridge-state";
+      /** The committed height the answer reflects, and its state root (32 bytes). */
+      readonly height: number;
+      readonly root: Uint8Array;
+      readonly depositNext: bigint;
+      readonly withdrawalNext: bigint;
+      readonly withdrawal?: WithdrawalProofReply;
+    };
+
+/** A u64 as a decimal string on the wire (MessagePack integers would lose precision past 2^53). */
+function u64Text(value: bigint): string {
+  return value.toString();
+}
+
+function readU64Text(value: unknown, field: string): bigint {
+  if (typeof value !== "string" || !/^(0|[1-9][0-9]{0,19})$/.test(value)) throw new WireDecodeError(`${field}: expected a decimal u64`);
+  const n = BigInt(value);
+  if (n >> 64n !== 0n) throw new WireDecodeError(`${field}: larger than u64`);
+  return n;
+}
 
 /** Encodes an application message. */
 export function encodeAppMessage(msg: AppMessage): Uint8Array {
@@ -51,6 +99,21 @@ export function encodeAppMessage(msg: AppMessage): Uint8Array {
       return encodeWire({ kind: msg.kind, fromHeight: msg.fromHeight });
     case "committed-block":
       return encodeWire({ kind: msg.kind, height: msg.height, root: msg.root, txs: msg.txs });
+    case "deposits":
+      return encodeWire({ kind: msg.kind, deposits: msg.deposits.map((d) => ({ sequence: u64Text(d.sequence), to: d.to, amount: u64Text(d.amount) })) });
+    case "bridge-query":
+      return encodeWire(msg.withdrawal === undefined ? { kind: msg.kind } : { kind: msg.kind, withdrawal: u64Text(msg.withdrawal) });
+    case "bridge-state": {
+      const w = msg.withdrawal;
+      return encodeWire({
+        kind: msg.kind,
+        height: msg.height,
+        root: msg.root,
+        depositNext: u64Text(msg.depositNext),
+        withdrawalNext: u64Text(msg.withdrawalNext),
+        ...(w === undefined ? {} : { withdrawal: { sequence: u64Text(w.sequence), proof: w.proof, ...(w.value === undefined ? {} : { value: w.value }) } }),
+      });
+    }
   }
 }
 
@@ -86,6 +149,35 @@ export function decodeAppMessage(bytes: Uint8Array): AppMessage {
         root: read.bytes(o.root, "appMessage.root", 32),
         txs: read.array(o.txs, "appMessage.txs", TRANSACTIONS_PER_MESSAGE_MAX).map((tx, i) => read.bytes(tx, `appMessage.txs[${i}]`)),
       };
+    case "deposits":
+      return {
+        kind: o.kind,
+        deposits: read.array(o.deposits, "appMessage.deposits", DEPOSITS_PER_MESSAGE_MAX).map((d, i) => {
+          const f = read.object(d, `appMessage.deposits[${i}]`);
+          return { sequence: readU64Text(f.sequence, `appMessage.deposits[${i}].sequence`), to: read.bytes(f.to, `appMessage.deposits[${i}].to`, 32), amount: readU64Text(f.amount, `appMessage.deposits[${i}].amount`) };
+        }),
+      };
+    case "bridge-query":
+      return o.withdrawal === undefined ? { kind: o.kind } : { kind: o.kind, withdrawal: readU64Text(o.withdrawal, "appMessage.withdrawal") };
+    case "bridge-state": {
+      const base = {
+        kind: o.kind,
+        height: read.uint(o.height, "appMessage.height"),
+        root: read.bytes(o.root, "appMessage.root", 32),
+        depositNext: readU64Text(o.depositNext, "appMessage.depositNext"),
+        withdrawalNext: readU64Text(o.withdrawalNext, "appMessage.withdrawalNext"),
+      };
+      if (o.withdrawal === undefined) return base;
+      const w = read.object(o.withdrawal, "appMessage.withdrawal");
+      return {
+        ...base,
+        withdrawal: {
+          sequence: readU64Text(w.sequence, "appMessage.withdrawal.sequence"),
+          proof: read.bytes(w.proof, "appMessage.withdrawal.proof"),
+          ...(w.value === undefined ? {} : { value: read.bytes(w.value, "appMessage.withdrawal.value", 40) }),
+        },
+      };
+    }
     default:
       throw new WireDecodeError(`appMessage.kind: unknown ${JSON.stringify(o.kind)}`);
   }

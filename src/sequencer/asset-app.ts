@@ -17,10 +17,15 @@ import { FeeMempool, type MempoolConfig, type PoolTx } from "../mempool/fee-memp
 import { decodeWire, encodeWire, read, WireDecodeError } from "../net/codec.js";
 import type { NodeId } from "../sim/node.js";
 import { applyGenesis, type Genesis } from "../vm/genesis.js";
-import { LedgerState, type StateLayer } from "../vm/ledger-state.js";
+import { LedgerState, type BlockWriter, type StateLayer } from "../vm/ledger-state.js";
 import type { DecodedTransaction } from "../vm/tx-codec.js";
 import { BRIDGE_ACCOUNT, NATIVE_ASSET, type TxReceipt } from "../vm/types.js";
-import { decodeAppMessage, encodeAppMessage, ROOTS_PER_MESSAGE_MAX, type AppMessage } from "./app-messages.js";
+import { decodeAppMessage, encodeAppMessage, ROOTS_PER_MESSAGE_MAX, type AppMessage, type BridgeDeposit, type WithdrawalProofReply } from "./app-messages.js";
+import { encodeProof } from "../crypto/sparse-merkle.js";
+import { assert } from "../sim/assert.js";
+import { stateKey } from "../vm/state-keys.js";
+import { encodeTransaction } from "../vm/tx-codec.js";
+import { INSTRUCTIONS_PER_TX_MAX, type Instruction } from "../vm/types.js";
 import { decodeBlockPayload, encodeBlockPayload, type BlockPayload } from "./block-payload.js";
 import { executeBlock, summarizeReceipts, tryExecute, VerifiedTransactions, type ExecutedBlock, type InvalidBlock } from "./block-execution.js";
 import { adoptPostState, blockOutcomeDifference, executionKey, sharePostState, type SharedBlockOutcome, type SharedWork } from "./shared-work.js";
@@ -48,6 +53,13 @@ export interface AssetAppConfig {
    */
   readonly checkMempoolInvariants?: boolean;
   /**
+   * Turns on the bridge's deposit credits: the leader credits the finalized L1 deposits relayers hand
+   * it (`deposits` messages), at most this many per block, in a system transaction placed first in the
+   * block; a validator refuses a block crediting a deposit it was not handed. Undefined: off (a block
+   * carrying a system transaction is then refused).
+   */
+  readonly bridge?: { readonly creditsPerBlockMax: number };
+  /**
    * The work this run's validators share (simulation only; `shared-work.ts`): block execution by
    * (parent state root, block hash) and transaction decoding by bytes. None: every validator computes all.
    */
@@ -59,6 +71,9 @@ interface PooledTx extends PoolTx {
   readonly tx: DecodedTransaction;
   readonly raw: Uint8Array;
 }
+
+/** Most uncommitted deposits a validator keeps (a relayer hands them in order, a few blocks ahead of the credits). */
+const DEPOSITS_KEPT_MAX = 4096;
 
 /** Payloads built by this validator, kept until its own proposal comes back. */
 const BUILT_KEPT = 8;
@@ -83,6 +98,8 @@ export class AssetApp implements Application {
   private readonly committedRoots = new RootLog();
   /** The transactions of the last {@link BLOCKS_KEPT} committed blocks (kept only with block watchers). */
   private readonly committedBlocks = new Map<number, readonly Uint8Array[]>();
+  /** Finalized L1 deposits relayers handed this validator and not yet committed, by sequence number. */
+  private readonly deposits = new Map<bigint, BridgeDeposit>();
 
   /** @throws RangeError on an invalid genesis (see `applyGenesis`) */
   constructor(config: AssetAppConfig) {
@@ -140,11 +157,85 @@ export class AssetApp implements Application {
         }
         return;
       }
+      case "deposits": {
+        if (this.config.bridge === undefined) return;
+        const next = this.ledger.committed.depositNext();
+        for (const d of message.deposits) {
+          if (d.sequence < next || this.deposits.has(d.sequence)) continue;
+          if (this.deposits.size >= DEPOSITS_KEPT_MAX) break;
+          this.deposits.set(d.sequence, d);
+        }
+        return;
+      }
+      case "bridge-query": {
+        const committed = this.ledger.committed;
+        let withdrawal: WithdrawalProofReply | undefined;
+        if (message.withdrawal !== undefined) {
+          const proven = this.ledger.proveCommitted(stateKey.withdrawal(message.withdrawal));
+          withdrawal = { sequence: message.withdrawal, proof: encodeProof(proven.proof), ...(proven.value === undefined ? {} : { value: proven.value }) };
+        }
+        ctx.sendApp(
+          from,
+          encodeAppMessage({
+            kind: "bridge-state",
+            height: committed.height,
+            root: committed.root,
+            depositNext: committed.depositNext(),
+            withdrawalNext: committed.withdrawalNext(),
+            ...(withdrawal === undefined ? {} : { withdrawal }),
+          }),
+        );
+        return;
+      }
       case "account-state":
       case "committed-roots":
       case "committed-block":
+      case "bridge-state":
         return;
     }
+  }
+
+  /**
+   * The system transaction crediting the next known deposits after `writer`'s state (consecutive
+   * sequence numbers from its next deposit on, at most `creditsPerBlockMax`), executed into `writer`;
+   * undefined when the bridge is off or the next deposit is unknown.
+   */
+  private creditDeposits(writer: BlockWriter): { readonly raw: Uint8Array; readonly receipt: TxReceipt } | undefined {
+    const bridge = this.config.bridge;
+    if (bridge === undefined) return undefined;
+    const instructions: Instruction[] = [];
+    for (let sequence = writer.depositNext(); instructions.length < Math.min(bridge.creditsPerBlockMax, INSTRUCTIONS_PER_TX_MAX); sequence++) {
+      const d = this.deposits.get(sequence);
+      if (d === undefined) break;
+      instructions.push({ kind: "credit-deposit", sequence, to: toHex(d.to), amount: d.amount });
+    }
+    if (instructions.length === 0) return undefined;
+    const raw = encodeTransaction({ sender: BRIDGE_ACCOUNT, nonce: writer.nonce(BRIDGE_ACCOUNT), fee: 0n, instructions, signature: new Uint8Array(0) });
+    const tx = this.verified.check(raw);
+    assert(!("rejected" in tx), "a system transaction the leader builds decodes");
+    const receipt = tryExecute(writer, tx);
+    assert(receipt !== undefined && receipt.status === "ok", "the leader's deposit credits execute");
+    return { raw, receipt };
+  }
+
+  /**
+   * Why the bridge refuses `result` (executed from `txs`): a system transaction without the bridge,
+   * or crediting a deposit this validator was not handed (or with another recipient or amount);
+   * undefined when it has none or all its credits are known.
+   */
+  private unknownCredit(txs: readonly Uint8Array[], result: ExecutedBlock): string | undefined {
+    for (let i = 0; i < result.receipts.length; i++) {
+      if (result.receipts[i]!.sender !== BRIDGE_ACCOUNT) continue;
+      if (this.config.bridge === undefined) return `transaction ${i}: a system transaction, and the bridge is off`;
+      const tx = this.verified.check(txs[i]!);
+      if ("rejected" in tx) return `transaction ${i}: ${tx.rejected}`;
+      for (const ins of tx.instructions) {
+        if (ins.kind !== "credit-deposit") return `transaction ${i}: a system transaction with ${ins.kind}`;
+        const known = this.deposits.get(ins.sequence);
+        if (known === undefined || toHex(known.to) !== ins.to || known.amount !== ins.amount) return `transaction ${i}: credits deposit ${ins.sequence}, not a finalized L1 deposit this validator knows`;
+      }
+    }
+    return undefined;
   }
 
   /** Takes one transaction into the mempool; true when it is new and accepted. Logs `tx-rejected` with the reason otherwise. */
@@ -187,8 +278,10 @@ export class AssetApp implements Application {
     }
     const writer = this.ledger.begin(parentLayer);
     const receipts: TxReceipt[] = [];
+    const credits = this.creditDeposits(writer);
+    if (credits !== undefined) receipts.push(credits.receipt);
     const picked = this.mempool.select(
-      this.config.blockTransactionsMax,
+      this.config.blockTransactionsMax - (credits === undefined ? 0 : 1),
       (sender) => writer.nonce(sender),
       (p) => {
         const receipt = tryExecute(writer, p.tx);
@@ -198,7 +291,9 @@ export class AssetApp implements Application {
       },
     );
     const layer = writer.finish(height);
-    const payload = encodeBlockPayload({ height, parent: parent.hash, stateRoot: layer.root, txs: picked.map((p) => p.raw) });
+    const txs = picked.map((p) => p.raw);
+    if (credits !== undefined) txs.unshift(credits.raw);
+    const payload = encodeBlockPayload({ height, parent: parent.hash, stateRoot: layer.root, txs });
     if (this.built.size >= BUILT_KEPT) this.built.delete(this.built.keys().next().value!);
     this.built.set(toHex(layer.root) + toHex(parent.hash), { payload, result: { layer, receipts } });
     return payload;
@@ -216,8 +311,11 @@ export class AssetApp implements Application {
       ctx.log("state-root", { height: block.height, root: "unexecutable", txs: 0 });
       return;
     }
+    const depositsBefore = this.ledger.committed.depositNext();
+    const withdrawalsBefore = this.ledger.committed.withdrawalNext();
     this.ledger.commit(result.layer);
     this.executed.delete(hex);
+    this.logBridge(ctx, block, result, depositsBefore, withdrawalsBefore);
     this.dropAbandoned(ctx, block.height);
     for (const [key, entry] of this.built) if (entry.result.layer.height <= block.height) this.built.delete(key);
 
@@ -254,6 +352,31 @@ export class AssetApp implements Application {
   private keepBlock(height: number, txs: readonly Uint8Array[]): void {
     this.committedBlocks.set(height, txs);
     this.committedBlocks.delete(height - BLOCKS_KEPT);
+  }
+
+  /** Logs `bridge-committed` when the block committed credited deposits or recorded withdrawals; forgets credited deposits. */
+  private logBridge(ctx: AppContext, block: Block, result: ExecutedBlock, depositsBefore: bigint, withdrawalsBefore: bigint): void {
+    const committed = this.ledger.committed;
+    const depositNext = committed.depositNext();
+    const withdrawalNext = committed.withdrawalNext();
+    if (depositNext === depositsBefore && withdrawalNext === withdrawalsBefore) return;
+    const credits: { sequence: string; to: string; amount: string }[] = [];
+    if (depositNext !== depositsBefore) {
+      const txs = decodeBlockPayload(block.payload).txs;
+      result.receipts.forEach((r, i) => {
+        if (r.sender !== BRIDGE_ACCOUNT || r.status !== "ok") return;
+        const tx = this.verified.check(txs[i]!);
+        if ("rejected" in tx) return;
+        for (const ins of tx.instructions) if (ins.kind === "credit-deposit") credits.push({ sequence: ins.sequence.toString(), to: ins.to, amount: ins.amount.toString() });
+      });
+      for (const sequence of [...this.deposits.keys()]) if (sequence < depositNext) this.deposits.delete(sequence);
+    }
+    const withdrawals: { sequence: string; recipient: string; amount: string }[] = [];
+    for (let sequence = withdrawalsBefore; sequence < withdrawalNext; sequence++) {
+      const w = committed.withdrawal(sequence);
+      if (w !== undefined) withdrawals.push({ sequence: sequence.toString(), recipient: w.recipient, amount: w.amount.toString() });
+    }
+    ctx.log("bridge-committed", { height: block.height, root: toHex(committed.root), credits, withdrawals });
   }
 
   restoreCommitted(block: Block): void {
@@ -356,6 +479,8 @@ export class AssetApp implements Application {
       if ("reason" in executed) return refuse(`transaction ${executed.index}: ${executed.reason}`);
       result = executed;
     }
+    const unknown = this.unknownCredit(payload.txs, result);
+    if (unknown !== undefined) return refuse(unknown);
     if (!bytesEqual(result.layer.root, payload.stateRoot)) {
       ctx.log("root-divergence", { height: block.height, view: block.view, proposed: toHex(payload.stateRoot), computed: toHex(result.layer.root) });
       return undefined;

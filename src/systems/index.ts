@@ -10,6 +10,7 @@ import { NODE_FAULT_KINDS } from "../harness/faults/node.js";
 import { STORAGE_FAULT_KINDS } from "../harness/faults/storage.js";
 import type { ActionBase, FaultKind } from "../harness/fault-kind.js";
 import { SystemRegistry } from "../harness/registry.js";
+import { bridgeSystem } from "./bridge/index.js";
 import { l1System } from "./l1/index.js";
 import { postingSystem } from "./posting/index.js";
 import { sbcpSystem } from "./sbcp/index.js";
@@ -25,4 +26,5 @@ export const BUILTIN_SYSTEMS = new SystemRegistry<Scenario>(WORLD_FAULT_KINDS, N
   l1System,
   postingSystem,
   sbcpSystem,
+  bridgeSystem,
 ]);

@@ -27,6 +27,7 @@ import { WORLD_SECTIONS } from "../harness/sections.js";
 import type { FaultCatalog } from "../harness/catalog.js";
 import type { FaultAction } from "./catalog.js";
 import { L1_SECTIONS } from "./l1/section.js";
+import { BRIDGE_SECTIONS } from "./bridge/section.js";
 import { POSTING_SECTIONS } from "./posting/section.js";
 import { VALIDATOR_SECTIONS } from "./validators/section.js";
 
@@ -34,7 +35,7 @@ import { VALIDATOR_SECTIONS } from "./validators/section.js";
 export const ROLLUPS_MAX = 16;
 
 /** The sections one rollup has (validators and posting systems). */
-export const ROLLUP_SECTIONS = { ...VALIDATOR_SECTIONS, ...POSTING_SECTIONS };
+export const ROLLUP_SECTIONS = { ...VALIDATOR_SECTIONS, ...POSTING_SECTIONS, ...BRIDGE_SECTIONS };
 
 const base = {
   version: z.literal(1).default(1),

@@ -3,7 +3,10 @@
  * chain decodes, carries a valid signature of its sender (checked here from
  * scratch with the run's signature scheme, not through any validator's cache),
  * was submitted by a client, and is applied exactly once: no id twice, and
- * each sender's nonces run 0, 1, 2... with no repeat or gap.
+ * each sender's nonces run 0, 1, 2... with no repeat or gap. A system
+ * transaction (the bridge's deposit credits: sender `BRIDGE_ACCOUNT`, empty
+ * signature) has no signer and no submitter: only its nonce is judged here,
+ * its credits by the bridge checkers (`check/bridge/`).
  *
  * Watches client `submit` events and the payload of the first commit of each
  * height (later commits of the same height are agreement's business) by one
@@ -24,6 +27,7 @@ import { fromHex } from "../../crypto/hash.js";
 import type { SignatureScheme } from "../../crypto/signature.js";
 import { decodeBlockPayload } from "../../sequencer/block-payload.js";
 import { decodeTransaction } from "../../vm/tx-codec.js";
+import { BRIDGE_ACCOUNT } from "../../vm/types.js";
 import { VALIDATOR_EVENTS } from "../../systems/validators/events.js";
 import { safetyVerdict, type Checker, type HonestValidators, type InvariantResult, type Observation, type Violation } from "../checker.js";
 
@@ -80,11 +84,12 @@ export class ValidityChecker implements Checker {
         return this.fail(o, `height ${height}: transaction ${i} does not decode (${(error as Error).message})`);
       }
       const short = tx.id.slice(0, 16);
-      if (!this.scheme.verify(fromHex(tx.sender), tx.signingBytes, tx.signature)) return this.fail(o, `height ${height}: transaction ${short} has an invalid signature`);
+      const system = tx.sender === BRIDGE_ACCOUNT && tx.signature.length === 0;
+      if (!system && !this.scheme.verify(fromHex(tx.sender), tx.signingBytes, tx.signature)) return this.fail(o, `height ${height}: transaction ${short} has an invalid signature`);
       const ids = this.committed.get(tx.sender) ?? [];
       const expected = BigInt(ids.length);
       const committedBefore = tx.nonce < expected && ids[Number(tx.nonce)] === idNumber(tx.id);
-      if (!this.submitted.has(tx.id) && !committedBefore) return this.fail(o, `height ${height}: transaction ${short} was never submitted`);
+      if (!system && !this.submitted.has(tx.id) && !committedBefore) return this.fail(o, `height ${height}: transaction ${short} was never submitted`);
       if (committedBefore) return this.fail(o, `height ${height}: transaction ${short} committed twice`);
       if (tx.nonce !== expected) return this.fail(o, `height ${height}: transaction ${short} of ${tx.sender.slice(0, 16)} has nonce ${tx.nonce}, expected ${expected}`);
       ids.push(idNumber(tx.id));

@@ -15,7 +15,8 @@ import type { SubmissionKind } from "../../workload/asset-client.js";
 
 /** A message type of the validators' protocol (`proposal`, `vote`, `timeout`, `app`...). */
 const messageType = z.string().min(1);
-const submissionKind = z.enum(["transfer", "script", "bad-nonce", "bad-signature", "overspend"]);
+/** What a client submitted; `withdraw` is a bridge relayer's withdrawal for a bridge user (`bridge/relayer.ts`). */
+const submissionKind = z.enum(["transfer", "script", "bad-nonce", "bad-signature", "overspend", "withdraw"]);
 
 /** The schemas of the validators' events (event name -> fields). */
 export const VALIDATOR_EVENTS = new EventCatalogue("validators", {
@@ -133,12 +134,23 @@ export const VALIDATOR_EVENTS = new EventCatalogue("validators", {
   "payload-rejected": z.strictObject({ height: count, view: count, reason: z.string() }),
   /** A proposal's state root differs from the one this validator computed. */
   "root-divergence": z.strictObject({ height: count, view: count, proposed: hash32Hex, computed: hash32Hex }),
+  /**
+   * The application committed `height` and it moved the bridge (`vm/`, `sequencer/asset-app.ts`):
+   * the L1 deposits it credited (sequence, L2 account, amount; decimal integers) and the
+   * withdrawals it recorded (sequence, L1 recipient hex, amount). Only when there is one.
+   */
+  "bridge-committed": z.strictObject({
+    height: count,
+    root: hash32Hex,
+    credits: z.array(z.strictObject({ sequence: z.string().regex(/^\d+$/), to: hex, amount: z.string().regex(/^\d+$/) })),
+    withdrawals: z.array(z.strictObject({ sequence: z.string().regex(/^\d+$/), recipient: hex, amount: z.string().regex(/^\d+$/) })),
+  }),
   /** An executed block of an abandoned fork rolled back. */
   rollback: z.strictObject({ height: count, hash: hash32Hex, txs: count }),
 
   // ------------------------------------------------------------ workload clients (workload/asset-client.ts)
 
-  /** A client submitted transaction `txId` (of `account`, with `nonce`) to validator `to`; `kind` says whether it is meant to be invalid. */
+  /** A client (or a bridge relayer) submitted transaction `txId` (of `account`, with `nonce`) to validator `to`; `kind` says whether it is meant to be invalid. */
   submit: z.strictObject({ txId: hash32Hex, to: nodeId, kind: submissionKind, account: hex, nonce: count }),
   /** A client re-sent `count` unconfirmed transactions of `account` to `to`. */
   resubmit: z.strictObject({ account: hex, count, to: nodeId }),
@@ -160,5 +172,5 @@ export type ValidatorEvent = ObservationOf<ValidatorEventMap>;
 
 // The schemas follow the node code's own types.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const _kinds: Same<z.infer<typeof submissionKind>, SubmissionKind> = true;
+const _kinds: Same<Exclude<z.infer<typeof submissionKind>, "withdraw">, SubmissionKind> = true;
 void _kinds;

@@ -48,7 +48,7 @@ import { describeValidatorMessage } from "./message-info.js";
 import { genesisSupply } from "./genesis.js";
 import { MetricsCollector } from "./metrics.js";
 import { CLIENT_ROLE, VALIDATOR_ROLE, clientIds, validatorIds } from "./names.js";
-import { clientAccountKeys, createAssetApp, createClient, networkGenesis, replicaConfig, validatorKeySeed } from "./node-factories.js";
+import { bridgeUserKeys, clientAccountKeys, createAssetApp, createClient, networkGenesis, replicaConfig, validatorKeySeed } from "./node-factories.js";
 import { formatValidatorsSummary } from "./summary.js";
 
 /** Why liveness is not judged in a safety-only run. */
@@ -61,6 +61,10 @@ export interface RollupHandle {
   readonly quorum: Quorum;
   /** Nodes every validator pushes its committed roots to (the batch poster adds itself; read when a validator boots). */
   readonly rootSubscribers: NodeId[];
+  /** The run's signature scheme for this rollup's transactions. */
+  readonly scheme: SignatureScheme;
+  /** The L2 keys of the bridge users (funded at genesis; empty without a `bridge` section). */
+  readonly bridgeUsers: readonly KeyPair[];
   readonly collector: MetricsCollector;
   /** The consensus liveness expectation of this rollup (the posting one builds on it). */
   readonly livenessExpectation: LivenessExpectation;
@@ -191,7 +195,8 @@ function buildRollup(ctx: BuildContext<Scenario>, rollup: RollupScenario): Valid
     scheme,
   );
   const clientKeys = clientAccountKeys(scheme, scenario.seed, clients, rollup.workload.accountsPerClient);
-  const { directory, genesis } = networkGenesis(clientKeys, rollup.ledger);
+  const bridgeUsers = rollup.bridge === undefined ? [] : bridgeUserKeys(scheme, scenario.seed, rollup.prefix, rollup.bridge.users);
+  const { directory, genesis } = networkGenesis(bridgeUsers.length > 0 ? [...clientKeys, bridgeUsers] : clientKeys, rollup.ledger);
   const byzantine = byzantineNodes(rollup);
   const twins = twinsOf(rollup);
   const identities = new Map(twins.map((t) => [t.twin, t.node]));
@@ -257,7 +262,15 @@ function buildRollup(ctx: BuildContext<Scenario>, rollup: RollupScenario): Valid
   const sharing = ctx.environment.sharing;
   const shared = sharing?.off === true ? undefined : createSharedWork({ ...(sharing?.createMemo !== undefined ? { createMemo: sharing.createMemo } : {}), ...checkOption(sharingCheckOf(sharing, scenario.seed)) });
   const newApp = (): AssetApp =>
-    createAssetApp({ scheme, genesis, chain: v, checkMempoolInvariants, ...(shared !== undefined ? { shared } : {}), ...(rootSubscribers.length > 0 ? { batchPosters: rootSubscribers } : {}) });
+    createAssetApp({
+      scheme,
+      genesis,
+      chain: v,
+      checkMempoolInvariants,
+      ...(shared !== undefined ? { shared } : {}),
+      ...(rootSubscribers.length > 0 ? { batchPosters: rootSubscribers } : {}),
+      ...(rollup.bridge !== undefined ? { bridge: { creditsPerBlockMax: rollup.bridge.creditsPerBlock } } : {}),
+    });
   const spec = { system: "validators", instance, codec: validatorCodec, crashable: true, describeMessage: describeValidatorMessage } as const;
   validators.forEach((id, index) => {
     const behaviors = behaviorsOf(rollup, id.slice(rollup.prefix.length));
@@ -322,6 +335,8 @@ function buildRollup(ctx: BuildContext<Scenario>, rollup: RollupScenario): Valid
     validators,
     quorum,
     rootSubscribers,
+    scheme,
+    bridgeUsers,
     collector: metrics,
     livenessExpectation,
     honest,

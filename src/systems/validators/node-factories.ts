@@ -53,6 +53,11 @@ export function clientAccountKeys(scheme: SignatureScheme, seed: number, clients
   return clients.map((client) => Array.from({ length: accountsPerClient }, (_, k) => scheme.keyPairFromSeed(clientAccountKeySeed(seed, client, k))));
 }
 
+/** The L2 key pair of bridge user `user` of the rollup whose node ids start with `prefix`. */
+export function bridgeUserKeys(scheme: SignatureScheme, seed: number, prefix: string, users: number): KeyPair[] {
+  return Array.from({ length: users }, (_, user) => scheme.keyPairFromSeed(sha256(concatBytes(utf8("asset-sim/bridge-user"), u64(seed), utf8(prefix), u64(user)))));
+}
+
 /**
  * The account directory (every client account's id, in client then account
  * order) and the genesis funding it.
@@ -117,9 +122,18 @@ export function replicaConfig(options: {
  * `checkMempoolInvariants`: run the mempool's invariant check after each change (simulation, O(pool) each);
  * `shared`: the work the run's validators share (simulation only, `sequencer/shared-work.ts`).
  */
-export function createAssetApp(options: { scheme: SignatureScheme; genesis: Genesis; chain: ChainSettings; batchPosters?: readonly NodeId[]; checkMempoolInvariants?: boolean; shared?: SharedWork }): AssetApp {
+export function createAssetApp(options: {
+  scheme: SignatureScheme;
+  genesis: Genesis;
+  chain: ChainSettings;
+  batchPosters?: readonly NodeId[];
+  checkMempoolInvariants?: boolean;
+  shared?: SharedWork;
+  bridge?: { readonly creditsPerBlockMax: number };
+}): AssetApp {
   const { chain } = options;
   return new AssetApp({
+    ...(options.bridge !== undefined ? { bridge: options.bridge } : {}),
     ...(options.shared !== undefined ? { shared: options.shared } : {}),
     ...(options.batchPosters !== undefined ? { batchPosters: [...options.batchPosters] } : {}),
     ...(options.checkMempoolInvariants === true ? { checkMempoolInvariants: true } : {}),
