@@ -222,6 +222,9 @@ export class SimHost<M> {
       put: (key, value) => effect("write", { key }, () => storage.put(key, value)),
       delete: (key) => effect("write", { key }, () => storage.delete(key)),
       sync: () => effect("sync", {}, () => storage.sync()),
+      get recovery() {
+        return storage.recovery;
+      },
     };
     const ctx: NodeContext<M> = {
       id,

@@ -32,6 +32,23 @@ export interface Storage {
   keys(prefix: string): string[];
   /** Makes every write so far durable. */
   sync(): void;
+  /**
+   * What the store's recovery cut from its log when it was last opened (after a
+   * crash or a lost disk), for stores that keep a log (the shipped file store,
+   * in both worlds); undefined for stores that keep none. `droppedBytes` > 0
+   * means records were lost, acknowledged ones included when the disk lied or
+   * `corruptMiddle` is set: a node that cannot rebuild such records from peers
+   * must not trust what remains as complete.
+   */
+  readonly recovery?: StorageRecoveryReport;
+}
+
+/** What a store's recovery cut at its last open (see {@link Storage.recovery}). */
+export interface StorageRecoveryReport {
+  /** Bytes cut off the end of the log (a torn or corrupt record and everything after it). */
+  readonly droppedBytes: number;
+  /** True when an intact record followed the cut one: corruption in the middle, not a torn tail. */
+  readonly corruptMiddle: boolean;
 }
 
 /** Everything a node may do to the outside world. Times are microseconds. */

@@ -145,7 +145,7 @@ describe("storage faults on SBCP disks", () => {
     expect(r.slots.every((s) => s.atUs < 30_000_000)).toBe(true);
   });
 
-  it("a torn SP write halts the SP at its restart (the checksum catches it)", () => {
+  it("a torn SP write halts the SP at its restart (the store reports the record it cut)", () => {
     // At 32 s the SP is sealing slot 2; the crash tears a write of its last sync (the slot record of slot 2).
     const r = run("sp-torn-write");
     expect(r.report.exitCode).toBe(0);

@@ -15,7 +15,10 @@
  *   protobuf L2Block, to answer L2BlockRequest after a restart;
  * - `sp/rollback`: present while a RollBackAndStartSlot is owed.
  *
- * Reading it back ({@link readPublisherLog}) checks every checksum, decodes
+ * Reading it back ({@link readPublisherLog}) first asks the store whether its
+ * recovery cut records off the log at reopen (`Storage.recovery`: a torn or
+ * corrupt record, which the shipped store removes with everything after it),
+ * then checks every checksum, decodes
  * every record, rebuilds each superblock's Merkle root and hash and checks
  * numbers 1..n, parent links and the blocks' presence. Anything that does not
  * check out is a damaged log: the SP then halts (it cannot know which
@@ -121,6 +124,13 @@ function decodeSuperblock(key: string, bytes: Uint8Array): Superblock {
  * @param formatted whether the disk was formatted before the first boot: an empty one is then lost
  */
 export function readPublisherLog(storage: Storage, formatted: boolean): PublisherLogState {
+  const cut = storage.recovery;
+  if (cut !== undefined && cut.droppedBytes > 0) {
+    // The store cut records off its log at reopen: a torn or corrupt record, and with it perhaps acknowledged
+    // slot or superblock records. What remains may look complete and still be older than what was published.
+    const how = cut.corruptMiddle ? "corruption in the middle of the log" : "a torn or corrupt last record";
+    return { kind: "damaged", reason: `storage corrupt under sp/: the store cut ${cut.droppedBytes} bytes off its log (${how})`, key: "sp/" };
+  }
   try {
     if (getChecked(storage, FORMAT_KEY) === undefined) {
       if (storage.keys("sp/").length > 0) return { kind: "damaged", reason: "records without the format record", key: FORMAT_KEY };

@@ -9,7 +9,8 @@
  * A restarted sequencer reads the blocks back ({@link readSequencerLog}) and
  * replays them from genesis. The log is cut at the first block that is
  * missing, corrupt (checksum or decoding), of another chain, or not linked to
- * the one before: the sequencer keeps the blocks before it, deletes the rest
+ * the one before, or where the store's own recovery cut its log at reopen
+ * (`Storage.recovery`): the sequencer keeps the blocks before it, deletes the rest
  * (logging why) and fetches what it lacks from the SP with L2BlockRequest at
  * the next StartSlot, as after a lost disk. Its draft is never logged: a
  * restarted sequencer stays idle until the next StartSlot (SBCP, "Fault
@@ -51,6 +52,7 @@ export function logRevert(storage: Storage, number: number): void {
 export function readSequencerLog(storage: Storage, chainId: ChainId, genesisHash: Uint8Array): SequencerLogState {
   const blocks: L2Block[] = [];
   let parent = genesisHash;
+  const storeCut = storage.recovery;
   for (const key of storage.keys(BLOCK_PREFIX)) {
     const cut = (reason: string): SequencerLogState => ({ blocks, cut: { reason, key } });
     if (key !== blockKey(blocks.length + 1)) return cut(`block ${blocks.length + 1} is missing`);
@@ -68,6 +70,10 @@ export function readSequencerLog(storage: Storage, chainId: ChainId, genesisHash
     if (!bytesEqual(block.ParentBlockHash, parent)) return cut(`block ${block.BlockNumber} does not link to the block before`);
     blocks.push(block);
     parent = block.BlockHash;
+  }
+  // The store itself cut a torn or corrupt record (and what followed) at reopen: the blocks above are all that is left.
+  if (storeCut !== undefined && storeCut.droppedBytes > 0) {
+    return { blocks, cut: { reason: `the store cut ${storeCut.droppedBytes} bytes off its log${storeCut.corruptMiddle ? " (corruption in the middle)" : ""}`, key: BLOCK_PREFIX } };
   }
   return { blocks };
 }
