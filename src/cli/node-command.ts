@@ -2,7 +2,9 @@
  * Real-mode commands:
  *
  *   asset-sim keygen --out FILE
- *     writes a new random key (mode 0600) and prints its public key.
+ *     writes a new random key (mode 0600) and prints its public key; a node uses
+ *     one as its `secretKeyFile` (consensus signatures) and may use another as
+ *     its `transportKeyFile` (its libp2p identity; default: the same key).
  *
  *   asset-sim node --config FILE
  *     runs one validator or client until SIGINT or SIGTERM, then stops cleanly
@@ -14,7 +16,7 @@
  *                        [--base-port P | --base-port ephemeral] [--metrics-base-port P]
  *                        [--seed S] [--block-time D] [--view-timeout D] [--tx-per-second R]
  *                        [--accounts-per-client K] [--force]
- *     refuses an output folder that is not empty unless --force; writes `DIR/<id>.json` per node and `DIR/keys/<id>.key` (mode 0600,
+ *     refuses an output folder that is not empty unless --force; writes `DIR/<id>.json` per node, `DIR/keys/<id>.key` and a distinct `DIR/keys/<id>.transport.key` (mode 0600,
  *     in `keys/` of mode 0700), each key drawn from the operating system's randomness (the simulator derives its keys from the
  *     seed; real mode never does: `--seed` only names the genesis and its client accounts). Validator i listens
  *     on P + i (`ephemeral`: free ports picked now); metrics on the metrics
@@ -65,7 +67,7 @@ export function registerNodeCommands(program: Command, io: Io, setExit: (code: n
 
   program
     .command("keygen")
-    .description("write a new ed25519 key (a 32-byte seed from the OS's randomness, as hex) to FILE with mode 0600, and print its public key")
+    .description("write a new ed25519 key (a 32-byte seed from the OS's randomness, as hex) to FILE with mode 0600, and print its public key; the key serves as a node's secretKeyFile (consensus) or transportKeyFile (libp2p identity)")
     .requiredOption("--out <file>", "the key file to write (refused if it exists)")
     .action((options: { out: string }) => {
       setExit(commandKeygen(options.out, io));
@@ -221,16 +223,17 @@ export async function commandConfigGen(options: ConfigGenOptions, io: Io): Promi
   const validatorIds = Array.from({ length: n }, (_, i) => `v${i}`);
   const clientIds = Array.from({ length: m }, (_, i) => `c${i}`);
   const secrets = new Map<string, Uint8Array>();
-  const validators = validatorIds.map((id, i) => {
+  // Each node gets a distinct transport key (its libp2p identity) beside its consensus key: a leaked transport key cannot sign votes.
+  const transportSecrets = new Map<string, Uint8Array>();
+  const keysOf = (id: string): { publicKey: string; transportPublicKey: string } => {
     const secret = randomBytes(32); // the operating system's randomness: never derived from the seed, which every config names
+    const transportSecret = randomBytes(32);
     secrets.set(id, secret);
-    return { id, host, port: ports[i]!, publicKey: toHex(scheme.keyPairFromSeed(secret).publicKey) };
-  });
-  const clients = clientIds.map((id) => {
-    const secret = randomBytes(32);
-    secrets.set(id, secret);
-    return { id, publicKey: toHex(scheme.keyPairFromSeed(secret).publicKey) };
-  });
+    transportSecrets.set(id, transportSecret);
+    return { publicKey: toHex(scheme.keyPairFromSeed(secret).publicKey), transportPublicKey: toHex(scheme.keyPairFromSeed(transportSecret).publicKey) };
+  };
+  const validators = validatorIds.map((id, i) => ({ id, host, port: ports[i]!, ...keysOf(id) }));
+  const clients = clientIds.map((id) => ({ id, ...keysOf(id) }));
   const chain = {
     ...(blockTime !== undefined ? { blockTime } : {}),
     ...(viewTimeout !== undefined ? { viewTimeout } : {}),
@@ -240,8 +243,11 @@ export async function commandConfigGen(options: ConfigGenOptions, io: Io): Promi
   [...validatorIds, ...clientIds].forEach((id, k) => {
     const role = k < n ? "validator" : "client";
     const keyFile = join("keys", `${id}.key`);
-    writeFileSync(join(out, keyFile), `${toHex(secrets.get(id)!)}\n`, { mode: 0o600 });
-    chmodSync(join(out, keyFile), 0o600); // `mode` applies only when the file is created (--force over an old one)
+    const transportKeyFile = join("keys", `${id}.transport.key`);
+    for (const [file, secret] of [[keyFile, secrets.get(id)!], [transportKeyFile, transportSecrets.get(id)!]] as const) {
+      writeFileSync(join(out, file), `${toHex(secret)}\n`, { mode: 0o600 });
+      chmodSync(join(out, file), 0o600); // `mode` applies only when the file is created (--force over an old one)
+    }
     const config = {
       version: 1,
       id,
@@ -250,6 +256,7 @@ export async function commandConfigGen(options: ConfigGenOptions, io: Io): Promi
       validators,
       clients,
       secretKeyFile: keyFile,
+      transportKeyFile,
       ...(role === "validator" ? { listen: { host, port: ports[k]! } } : {}),
       metrics: { host, port: metricsBase === 0 ? 0 : metricsBase + k },
       dataDir: join("data", id),

@@ -10,9 +10,14 @@
  *   "id": "v0",                          // this node; in validators (role validator) or clients (role client)
  *   "role": "validator",                 // or "client"
  *   "seed": 1,                           // the network's genesis seed: client accounts and genesis derive from it
- *   "validators": [{ "id": "v0", "host": "127.0.0.1", "port": 7100, "publicKey": "<64 hex>" }, ...],
- *   "clients": [{ "id": "c0", "publicKey": "<64 hex>" }],   // default []
+ *   "validators": [{ "id": "v0", "host": "127.0.0.1", "port": 7100, "publicKey": "<64 hex>",
+ *                    "transportPublicKey": "<64 hex>" }, ...],           // transport key: default = publicKey
+ *   "clients": [{ "id": "c0", "publicKey": "<64 hex>", "transportPublicKey": "<64 hex>" }],   // default []
  *   "secretKeyFile": "keys/v0.key",      // or "secretKey": "<64 hex>" (an ed25519 seed); exactly one
+ *   "transportKeyFile": "keys/v0.transport.key", // or "transportKey"; at most one; default: the secret key
+ *   "transport": { "appBytesMax": 1048576, "syncBytesMax": 67108864, "pendingHandshakesMax": 64,
+ *                  "pendingHandshakesPerAddressMax": 16, "connectionsPerPeerMax": 2,
+ *                  "handshakeTimeout": "2s", "sendQueueMaxBytes": 67108864 },   // all optional
  *   "listen": { "host": "127.0.0.1", "port": 7100 },        // required for validators; port 0: ephemeral
  *   "metrics": { "host": "127.0.0.1", "port": 0 },          // default; port 0: ephemeral (printed at start)
  *   "dataDir": "data/v0",                // required for validators
@@ -26,7 +31,12 @@
  * }
  * ```
  *
- * Relative paths (`dataDir`, `secretKeyFile`, `log.file`) are resolved against
+ * The transport key is the node's libp2p identity (its Noise static key and
+ * PeerId); the secret key signs consensus messages. They may differ
+ * (`config-gen` writes a distinct random transport key per node), so a leaked
+ * transport key cannot sign votes.
+ *
+ * Relative paths (`dataDir`, `secretKeyFile`, `transportKeyFile`, `log.file`) are resolved against
  * the config file's directory. Durations take the scenario format (integer
  * microseconds or a string with a unit). Every default equals the scenario
  * schema's. `ledger`, `chain` (but `listen`, `metrics`, `log`) and
@@ -53,6 +63,8 @@ import {
 } from "../systems/validators/section.js";
 import { LEADER_ELECTIONS } from "../consensus/leader-election/elections.js";
 import { LOG_LEVELS } from "./telemetry.js";
+import { LIBP2P_TRANSPORT_DEFAULTS } from "./libp2p-transport.js";
+import { APP_BYTES_MAX_DEFAULT, SYNC_BYTES_MAX_DEFAULT } from "./wire-size-limits.js";
 
 const hex32 = z.string().regex(/^[0-9a-fA-F]{64}$/, "must be 64 hex characters (32 bytes)");
 const port = z.number().int("must be an integer").min(0, "must be 0..65535").max(65535, "must be 0..65535");
@@ -103,6 +115,34 @@ const chain = z
     return { ...c, viewTimeoutMax };
   });
 
+/** Defaults of the `transport` section (limits of the libp2p transport; see `libp2p-transport.ts`). */
+export const TRANSPORT_DEFAULTS = {
+  appBytesMax: APP_BYTES_MAX_DEFAULT,
+  syncBytesMax: SYNC_BYTES_MAX_DEFAULT,
+  pendingHandshakesMax: LIBP2P_TRANSPORT_DEFAULTS.pendingHandshakesMax,
+  pendingHandshakesPerAddressMax: LIBP2P_TRANSPORT_DEFAULTS.pendingHandshakesPerAddressMax,
+  connectionsPerPeerMax: LIBP2P_TRANSPORT_DEFAULTS.connectionsPerPeerMax,
+  handshakeTimeout: LIBP2P_TRANSPORT_DEFAULTS.handshakeTimeoutMs * 1000,
+  sendQueueMaxBytes: LIBP2P_TRANSPORT_DEFAULTS.sendQueueMaxBytes,
+};
+
+const transport = z.strictObject({
+  /** Largest `app` message accepted (client submissions, mempool gossip, queries), bytes. */
+  appBytesMax: z.number().int().min(1024).max(256 * 1024 * 1024).default(TRANSPORT_DEFAULTS.appBytesMax),
+  /** Largest `block-response` or `snapshot` accepted (catch-up), bytes. */
+  syncBytesMax: z.number().int().min(64 * 1024).max(1024 * 1024 * 1024).default(TRANSPORT_DEFAULTS.syncBytesMax),
+  /** Inbound connections still in their handshake at once; a new one over the limit evicts the oldest. */
+  pendingHandshakesMax: z.number().int().min(1).max(100_000).default(TRANSPORT_DEFAULTS.pendingHandshakesMax),
+  /** Inbound connections in their handshake at once from one IP address. */
+  pendingHandshakesPerAddressMax: z.number().int().min(1).max(100_000).default(TRANSPORT_DEFAULTS.pendingHandshakesPerAddressMax),
+  /** Authenticated connections kept per peer (the newest win). */
+  connectionsPerPeerMax: z.number().int().min(1).max(64).default(TRANSPORT_DEFAULTS.connectionsPerPeerMax),
+  /** Time an inbound connection has to finish its handshake (TCP, Noise, Yamux); also the dial timeout. */
+  handshakeTimeout: positiveDurationSchema.default(TRANSPORT_DEFAULTS.handshakeTimeout),
+  /** Per-peer send queue, bytes. */
+  sendQueueMaxBytes: z.number().int().min(1024 * 1024).max(4 * 1024 * 1024 * 1024).default(TRANSPORT_DEFAULTS.sendQueueMaxBytes),
+});
+
 const WORKLOAD_DEFAULTS = { txPerSecond: 0, accountsPerClient: 8, fee: 10, mix: MIX_DEFAULTS };
 const workload = z.strictObject({
   /** Submissions per second of the whole network, split evenly over the clients. */
@@ -121,10 +161,17 @@ export const nodeConfigSchema = z
     id: nodeId,
     role: z.enum(["validator", "client"]),
     seed: z.number().int("must be an integer").min(0, "must be >= 0").max(Number.MAX_SAFE_INTEGER),
-    validators: z.array(z.strictObject({ id: nodeId, host, port: port.min(1, "must be 1..65535"), publicKey: hex32 })).min(1, "needs at least one validator").max(1024),
-    clients: z.array(z.strictObject({ id: nodeId, publicKey: hex32 })).max(1000).default([]),
+    validators: z
+      .array(z.strictObject({ id: nodeId, host, port: port.min(1, "must be 1..65535"), publicKey: hex32, transportPublicKey: hex32.optional() }))
+      .min(1, "needs at least one validator")
+      .max(1024),
+    clients: z.array(z.strictObject({ id: nodeId, publicKey: hex32, transportPublicKey: hex32.optional() })).max(1000).default([]),
     secretKey: hex32.optional(),
     secretKeyFile: z.string().min(1).optional(),
+    /** This node's transport (libp2p identity) key, an ed25519 seed; default: `secretKey`. */
+    transportKey: hex32.optional(),
+    transportKeyFile: z.string().min(1).optional(),
+    transport: transport.default(TRANSPORT_DEFAULTS),
     listen: z.strictObject({ host: host.default("127.0.0.1"), port }).optional(),
     metrics: z.strictObject({ host: host.default("127.0.0.1"), port: port.default(0) }).default({ host: "127.0.0.1", port: 0 }),
     dataDir: z.string().min(1).optional(),
@@ -143,6 +190,7 @@ export const nodeConfigSchema = z
     const list = c.role === "validator" ? c.validators : c.clients;
     if (!list.some((n) => n.id === c.id)) ctx.addIssue({ code: "custom", message: `${JSON.stringify(c.id)} is not in ${c.role === "validator" ? "validators" : "clients"}`, path: ["id"] });
     if ((c.secretKey === undefined) === (c.secretKeyFile === undefined)) ctx.addIssue({ code: "custom", message: "give exactly one of secretKey and secretKeyFile", path: ["secretKey"] });
+    if (c.transportKey !== undefined && c.transportKeyFile !== undefined) ctx.addIssue({ code: "custom", message: "give at most one of transportKey and transportKeyFile", path: ["transportKey"] });
     if (c.role === "validator" && c.listen === undefined) ctx.addIssue({ code: "custom", message: "required field is missing (a validator listens for peers)", path: ["listen"] });
     if (c.role === "validator" && c.dataDir === undefined) ctx.addIssue({ code: "custom", message: "required field is missing (a validator keeps its blocks there)", path: ["dataDir"] });
   });
@@ -154,6 +202,8 @@ export type NodeConfig = z.output<typeof nodeConfigSchema>;
 export interface LoadedNodeConfig extends NodeConfig {
   /** The ed25519 seed of this node's key, 32 bytes as 64 hex characters. */
   readonly secretKeyHex: string;
+  /** The ed25519 seed of this node's transport key (64 hex); the secret key when none is configured. */
+  readonly transportKeyHex: string;
   /** The config file's path (absolute), or undefined for an object. */
   readonly source?: string;
 }
@@ -168,30 +218,37 @@ export function parseNodeConfig(raw: unknown, baseDir: string = process.cwd()): 
   if (!result.success) throw toInputError(result.error, raw);
   const c = result.data;
   const at = (path: string): string => (isAbsolute(path) ? path : resolve(baseDir, path));
-  let secretKeyHex = c.secretKey;
-  if (secretKeyHex === undefined) {
-    const file = at(c.secretKeyFile!);
-    let text: string;
-    try {
-      const mode = statSync(file).mode;
-      if ((mode & 0o077) !== 0) {
-        throw new InputError("secretKeyFile", `${file} is readable or writable by others (mode ${(mode & 0o777).toString(8).padStart(4, "0")}): run \`chmod 600 ${file}\``);
-      }
-      text = readFileSync(file, "utf8").trim();
-    } catch (error) {
-      if (error instanceof InputError) throw error;
-      throw new InputError("secretKeyFile", `cannot read ${file}: ${(error as Error).message}`);
-    }
-    if (!/^[0-9a-fA-F]{64}$/.test(text)) throw new InputError("secretKeyFile", `${file} must hold 64 hex characters (a 32-byte ed25519 seed)`);
-    secretKeyHex = text;
-  }
+  const secretKeyHex = c.secretKey ?? readKeyFile(at(c.secretKeyFile!), "secretKeyFile");
+  const transportKeyHex = c.transportKey ?? (c.transportKeyFile !== undefined ? readKeyFile(at(c.transportKeyFile), "transportKeyFile") : secretKeyHex);
   return {
     ...c,
     ...(c.secretKeyFile !== undefined ? { secretKeyFile: at(c.secretKeyFile) } : {}),
+    ...(c.transportKeyFile !== undefined ? { transportKeyFile: at(c.transportKeyFile) } : {}),
     ...(c.dataDir !== undefined ? { dataDir: at(c.dataDir) } : {}),
     log: { ...c.log, ...(c.log.file !== undefined ? { file: at(c.log.file) } : {}) },
     secretKeyHex: secretKeyHex.toLowerCase(),
+    transportKeyHex: transportKeyHex.toLowerCase(),
   };
+}
+
+/**
+ * Reads a key file: 64 hex characters (a 32-byte ed25519 seed), readable by its owner only.
+ * @throws InputError naming `field` when the file is readable or writable by others, cannot be read, or holds something else
+ */
+function readKeyFile(file: string, field: string): string {
+  let text: string;
+  try {
+    const mode = statSync(file).mode;
+    if ((mode & 0o077) !== 0) {
+      throw new InputError(field, `${file} is readable or writable by others (mode ${(mode & 0o777).toString(8).padStart(4, "0")}): run \`chmod 600 ${file}\``);
+    }
+    text = readFileSync(file, "utf8").trim();
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    throw new InputError(field, `cannot read ${file}: ${(error as Error).message}`);
+  }
+  if (!/^[0-9a-fA-F]{64}$/.test(text)) throw new InputError(field, `${file} must hold 64 hex characters (a 32-byte ed25519 seed)`);
+  return text;
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * Runs one validator or client of a real network from its {@link LoadedNodeConfig}:
  * the node built exactly as the simulator builds it (`scenario/node-factories.ts`),
- * a {@link RealHost}, the {@link TcpTransport}, a {@link FileStorage} in the data
+ * a {@link RealHost}, the {@link Libp2pTransport}, a {@link FileStorage} in the data
  * directory, JSON logs and a `/metrics` server. `asset-sim node --config FILE`
  * and the in-process tests both start nodes here.
  *
@@ -28,7 +28,8 @@ import type { Node, NodeId, Storage } from "../sim/node.js";
 import { FileStorage } from "./file-storage.js";
 import type { LoadedNodeConfig } from "./node-config.js";
 import { RealHost, monotonicEpochUs } from "./real-host.js";
-import { TcpTransport } from "./tcp-transport.js";
+import { Libp2pTransport, transportPublicKey } from "./libp2p-transport.js";
+import { limitsForSender, wireSizeLimits } from "./wire-size-limits.js";
 import { NodeMetrics, createNodeLogger, levelOf, logFields, startMetricsServer, type MetricsServer } from "./telemetry.js";
 
 /** Hooks for tests and the CLI. */
@@ -70,7 +71,7 @@ export function reportFatalNodeError(
 export interface RunningNode {
   readonly id: NodeId;
   readonly host: RealHost<ValidatorMessage>;
-  readonly transport: TcpTransport;
+  readonly transport: Libp2pTransport;
   readonly metrics: NodeMetrics;
   readonly logger: Logger;
   /** The port the transport listens on (undefined for a client, which only dials). */
@@ -151,13 +152,35 @@ export async function startNode(config: LoadedNodeConfig, options: StartNodeOpti
       });
   }
 
-  const transport = new TcpTransport({
+  const transportKey = fromHex(config.transportKeyHex);
+  const ownTransportKey = self.transportPublicKey ?? self.publicKey;
+  if (!bytesEqual(transportPublicKey(transportKey), fromHex(ownTransportKey))) {
+    const field = config.transportKeyFile !== undefined ? "transportKeyFile" : config.transportKey !== undefined ? "transportKey" : "transportPublicKey";
+    throw new InputError(field, `the transport key does not match the transport public key of ${config.id} (${ownTransportKey}): its public key is ${toHex(transportPublicKey(transportKey))}`);
+  }
+  const sizeLimits = wireSizeLimits({
+    maxBlockTransactions: config.chain.maxBlockTransactions,
+    validators: config.validators.length,
+    appBytesMax: config.transport.appBytesMax,
+    syncBytesMax: config.transport.syncBytesMax,
+  });
+  const selfIsClient = config.role === "client";
+  const transport = new Libp2pTransport({
     self: config.id,
-    secretKey: fromHex(config.secretKeyHex),
-    publicKey: keyPair.publicKey,
+    transportSecretKey: transportKey,
     ...(config.listen !== undefined ? { listen: { host: config.listen.host, port: config.listen.port } } : {}),
-    peers: config.validators.filter((v) => v.id !== config.id).map((v) => ({ id: v.id, host: v.host, port: v.port, publicKey: fromHex(v.publicKey) })),
-    acceptFrom: config.role === "validator" ? config.clients.map((c) => ({ id: c.id, publicKey: fromHex(c.publicKey) })) : [],
+    peers: [
+      ...config.validators
+        .filter((v) => v.id !== config.id)
+        .map((v) => ({ id: v.id, address: { host: v.host, port: v.port }, transportPublicKey: fromHex(v.transportPublicKey ?? v.publicKey), messageLimits: limitsForSender(sizeLimits, false, selfIsClient) })),
+      // A validator accepts its clients; a client talks to validators only.
+      ...(selfIsClient ? [] : config.clients.map((c) => ({ id: c.id, transportPublicKey: fromHex(c.transportPublicKey ?? c.publicKey), messageLimits: limitsForSender(sizeLimits, true, false) }))),
+    ],
+    pendingHandshakesMax: config.transport.pendingHandshakesMax,
+    pendingHandshakesPerAddressMax: config.transport.pendingHandshakesPerAddressMax,
+    connectionsPerPeerMax: config.transport.connectionsPerPeerMax,
+    handshakeTimeoutMs: Math.ceil(config.transport.handshakeTimeout / 1000),
+    sendQueueMaxBytes: config.transport.sendQueueMaxBytes,
     log: (event, fields) => logger[transportLevel(event)]({ event: `transport-${event}`, ...fields }),
   });
   const metrics = new NodeMetrics(config.id, { connectedPeers: () => transport.connectedPeers().length, processMetrics: options.processMetrics ?? true });
@@ -258,7 +281,7 @@ function fileDestination(path: string): pino.DestinationStream {
 }
 
 function transportLevel(event: string): "debug" | "info" | "warn" {
-  if (event === "peer-rejected" || event === "malformed-frame" || event === "send-queue-full" || event === "deliver-handler-threw") return "warn";
+  if (event === "peer-rejected" || event === "handshake-evicted" || event === "malformed-frame" || event === "send-queue-full" || event === "deliver-handler-threw") return "warn";
   if (event === "socket-error" || event === "dial-failed") return "debug";
   return "info";
 }
