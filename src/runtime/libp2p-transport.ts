@@ -216,6 +216,8 @@ export class Libp2pTransport implements Transport {
   private readonly byPeerId = new Map<string, NodeId>();
   /** Inbound connections still in their handshake, oldest first. */
   private pending: PendingHandshake[] = [];
+  /** Messages already written once to a stream that turned out reset (each is retried once). */
+  private readonly retried = new WeakSet<Uint8Array>();
   private handler: DeliverHandler | undefined;
   private node: Libp2p | undefined;
   private started = false;
@@ -559,13 +561,14 @@ export class Libp2pTransport implements Transport {
 
   private async writeLoop(peer: PeerState): Promise<void> {
     const node = this.node!;
+    let inFlight: Uint8Array | undefined;
     try {
-      if (peer.writer === undefined || peer.writer.stream.status !== "open") {
+      if (peer.writer === undefined || !writable(peer.writer.stream)) {
         const stream = await node.dialProtocol(peer.dialAddress ?? peer.peerId, WIRE_PROTOCOL, { signal: AbortSignal.timeout(this.limits.handshakeTimeoutMs) });
         const lp = lpStream(stream, { maxDataLength: this.limits.sendQueueMaxBytes });
-        peer.writer = { stream, write: (bytes) => lp.write(bytes) };
         // The peer never writes on this stream (but for multistream-select's answer, which waits unread): a reset is
         // noticed by the next failed write. Closing the read side instead would reset the stream when that answer arrives.
+        peer.writer = { stream, write: (bytes) => lp.write(bytes) };
       }
       while (peer.queue.length > 0 && this.closing === undefined) {
         const bytes = peer.queue.shift()!;
@@ -575,12 +578,23 @@ export class Libp2pTransport implements Transport {
           this.stats.dropped++;
           continue;
         }
+        if (!writable(peer.writer!.stream)) throw new Error(`stream ${peer.writer!.stream.status}`);
+        inFlight = bytes;
         await peer.writer!.write(bytes);
+        inFlight = undefined;
         this.stats.framesSent++;
         this.stats.bytesSent += bytes.length;
       }
     } catch (error) {
       if (this.closing !== undefined) return;
+      // A write fails when the stream was reset since the last one: that message goes first on the next stream, once.
+      if (inFlight !== undefined && !this.retried.has(inFlight)) {
+        this.retried.add(inFlight);
+        peer.queue.unshift(inFlight);
+        peer.queuedBytes += inFlight.length;
+      } else if (inFlight !== undefined) {
+        this.stats.dropped++;
+      }
       peer.writer?.stream.abort(error as Error);
       peer.writer = undefined;
       const retryInMs = this.scheduleDial(peer, true);
@@ -610,6 +624,11 @@ export class Libp2pTransport implements Transport {
       // A broken log sink must not take the transport down.
     }
   }
+}
+
+/** Whether a stream can still take writes. */
+function writable(stream: Stream): boolean {
+  return stream.status === "open" && (stream.writeStatus === "ready" || stream.writeStatus === "writing");
 }
 
 /** The multiaddr head of a host: `/ip4/...`, `/ip6/...` or `/dns/...`. */

@@ -4,7 +4,6 @@
  * per-type size and depth limits applied before decoding.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { encodeWire } from "../../src/net/codec.js";
 import { freePorts, makeNode, message, waitFor, type TestNode } from "./libp2p-harness.js";
 
 const nodes: TestNode[] = [];
