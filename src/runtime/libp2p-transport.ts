@@ -82,6 +82,12 @@ export const WIRE_PROTOCOL = "/asset-sim/wire/1.0.0";
  */
 export const WIRE_STREAMS_PER_CONNECTION_MAX = 4;
 
+/** Most messages written in one stream write (one Noise seal per 65,535-byte chunk, one Yamux frame). */
+export const WRITE_BATCH_MESSAGES_MAX = 256;
+
+/** Most bytes written in one stream write (a single larger message still goes alone). */
+export const WRITE_BATCH_BYTES_MAX = 256 * 1024;
+
 /** A node this transport knows: a validator (with an address: dialled) or a client (accepted, never dialled). */
 export interface Libp2pPeer {
   readonly id: NodeId;
@@ -171,7 +177,7 @@ interface PeerState {
   queuedBytes: number;
   queueFullLogged: boolean;
   /** The outbound wire stream while open. */
-  writer: { stream: Stream; write(bytes: Uint8Array): Promise<void> } | undefined;
+  writer: { stream: Stream; write(batch: Uint8Array[]): Promise<void> } | undefined;
   /** True while a stream is being opened or the queue written. */
   writing: boolean;
   reconnectTimer: NodeJS.Timeout | undefined;
@@ -561,40 +567,51 @@ export class Libp2pTransport implements Transport {
 
   private async writeLoop(peer: PeerState): Promise<void> {
     const node = this.node!;
-    let inFlight: Uint8Array | undefined;
+    let inFlight: Uint8Array[] | undefined;
     try {
       if (peer.writer === undefined || !writable(peer.writer.stream)) {
         const stream = await node.dialProtocol(peer.dialAddress ?? peer.peerId, WIRE_PROTOCOL, { signal: AbortSignal.timeout(this.limits.handshakeTimeoutMs) });
         const lp = lpStream(stream, { maxDataLength: this.limits.sendQueueMaxBytes });
         // The peer never writes on this stream (but for multistream-select's answer, which waits unread): a reset is
         // noticed by the next failed write. Closing the read side instead would reset the stream when that answer arrives.
-        peer.writer = { stream, write: (bytes) => lp.write(bytes) };
+        peer.writer = { stream, write: (batch) => lp.writeV(batch) };
       }
       while (peer.queue.length > 0 && this.closing === undefined) {
-        const bytes = peer.queue.shift()!;
-        peer.queuedBytes -= bytes.length;
-        if (peer.queuedBytes < this.limits.sendQueueMaxBytes / 2) peer.queueFullLogged = false;
-        if (peer.blocked) {
-          this.stats.dropped++;
-          continue;
+        // One write per batch: each write costs a Noise seal and a Yamux frame, whatever its size.
+        const batch: Uint8Array[] = [];
+        let batchBytes = 0;
+        while (peer.queue.length > 0 && batch.length < WRITE_BATCH_MESSAGES_MAX && (batch.length === 0 || batchBytes + peer.queue[0]!.length <= WRITE_BATCH_BYTES_MAX)) {
+          const bytes = peer.queue.shift()!;
+          peer.queuedBytes -= bytes.length;
+          if (peer.blocked) {
+            this.stats.dropped++;
+            continue;
+          }
+          batch.push(bytes);
+          batchBytes += bytes.length;
         }
-        if (!writable(peer.writer!.stream)) throw new Error(`stream ${peer.writer!.stream.status}`);
-        inFlight = bytes;
-        await peer.writer!.write(bytes);
+        if (peer.queuedBytes < this.limits.sendQueueMaxBytes / 2) peer.queueFullLogged = false;
+        if (batch.length === 0) continue;
+        if (!writable(peer.writer!.stream)) {
+          inFlight = batch;
+          throw new Error(`stream ${peer.writer!.stream.status}`);
+        }
+        inFlight = batch;
+        await peer.writer!.write(batch);
         inFlight = undefined;
-        this.stats.framesSent++;
-        this.stats.bytesSent += bytes.length;
+        this.stats.framesSent += batch.length;
+        this.stats.bytesSent += batchBytes;
       }
     } catch (error) {
       if (this.closing !== undefined) return;
-      // A write fails when the stream was reset since the last one: that message goes first on the next stream, once.
-      if (inFlight !== undefined && !this.retried.has(inFlight)) {
-        this.retried.add(inFlight);
-        peer.queue.unshift(inFlight);
-        peer.queuedBytes += inFlight.length;
-      } else if (inFlight !== undefined) {
-        this.stats.dropped++;
+      // A write fails when the stream was reset since the last one: those messages go first on the next stream, once.
+      const retry = (inFlight ?? []).filter((m) => !this.retried.has(m));
+      this.stats.dropped += (inFlight?.length ?? 0) - retry.length;
+      for (const m of retry) {
+        this.retried.add(m);
+        peer.queuedBytes += m.length;
       }
+      peer.queue.unshift(...retry);
       peer.writer?.stream.abort(error as Error);
       peer.writer = undefined;
       const retryInMs = this.scheduleDial(peer, true);

@@ -259,10 +259,10 @@ describe("hostile peers against a 4-validator network", () => {
     await waitFor(() => running.slice(0, 2).every((n) => n.transport.stats.malformedFrames >= 1), "the flood to reach v0 and v1", 20_000);
     await halfOpen(config.validators[0]!.port, 300);
     await halfOpen(config.validators[1]!.port, 300);
+    await waitFor(() => running.slice(0, 2).every((n) => n.transport.stats.evictedHandshakes > 0), "v0 and v1 to see the half-open flood", 20_000);
 
     const before = new Map(all.map((id) => [id, commits.get(id) ?? 0]));
     await waitFor(() => all.every((id) => (commits.get(id) ?? 0) >= before.get(id)! + 10), "10 more commits each under attack", 25_000);
-    expect(running.slice(0, 2).every((n) => n.transport.stats.evictedHandshakes > 0)).toBe(true);
     expect(running.slice(0, 4).every((n) => n.transport.stats.framesReceived > 0)).toBe(true);
     readFileSync(join(out, "keys", "c0.transport.key")); // config-gen wrote the transport key file
   }, 60_000);
