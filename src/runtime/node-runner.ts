@@ -219,7 +219,9 @@ export async function startNode(config: LoadedNodeConfig, options: StartNodeOpti
     fileStorage?.close();
     // A port in use or an address not on this machine is a config problem: name the field (exit 2).
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === "EADDRINUSE" || code === "EADDRNOTAVAIL" || code === "EACCES") throw new InputError(binding, `cannot listen: ${(error as Error).message}`);
+    // libp2p reports a listen address it could not bind (in use, not on this machine) as UnsupportedListenAddressesError.
+    const listenFailed = code === "EADDRINUSE" || code === "EADDRNOTAVAIL" || code === "EACCES" || (error as Error).name === "UnsupportedListenAddressesError";
+    if (listenFailed) throw new InputError(binding, `cannot listen: ${(error as Error).message}`);
     throw error;
   }
   logger.info({
