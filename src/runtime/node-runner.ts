@@ -89,7 +89,7 @@ export interface RunningNode {
 
 /**
  * Starts the node a config describes.
- * @throws InputError when the config's key does not match its public key, the data directory is locked, or a port cannot be bound
+ * @throws InputError when the config's key (or transport key) does not match its public key (or transport public key), the data directory is locked, or a port cannot be bound
  * @throws Error (from node:fs or node:net) on other IO failures
  */
 export async function startNode(config: LoadedNodeConfig, options: StartNodeOptions = {}): Promise<RunningNode> {
@@ -98,6 +98,13 @@ export async function startNode(config: LoadedNodeConfig, options: StartNodeOpti
   const self = config.role === "validator" ? config.validators.find((v) => v.id === config.id)! : config.clients.find((c) => c.id === config.id)!;
   if (!bytesEqual(keyPair.publicKey, fromHex(self.publicKey))) {
     throw new InputError(config.secretKeyFile !== undefined ? "secretKeyFile" : "secretKey", `does not match the public key of ${config.id} (${self.publicKey}): its public key is ${toHex(keyPair.publicKey)}`);
+  }
+
+  const transportKey = fromHex(config.transportKeyHex);
+  const ownTransportKey = self.transportPublicKey ?? self.publicKey;
+  if (!bytesEqual(transportPublicKey(transportKey), fromHex(ownTransportKey))) {
+    const field = config.transportKeyFile !== undefined ? "transportKeyFile" : config.transportKey !== undefined ? "transportKey" : "transportPublicKey";
+    throw new InputError(field, `the transport key does not match the transport public key of ${config.id} (${ownTransportKey}): its public key is ${toHex(transportPublicKey(transportKey))}`);
   }
 
   const logger = createNodeLogger(config.id, config.log.level, options.logDestination ?? (config.log.file !== undefined ? fileDestination(config.log.file) : undefined));
@@ -152,12 +159,6 @@ export async function startNode(config: LoadedNodeConfig, options: StartNodeOpti
       });
   }
 
-  const transportKey = fromHex(config.transportKeyHex);
-  const ownTransportKey = self.transportPublicKey ?? self.publicKey;
-  if (!bytesEqual(transportPublicKey(transportKey), fromHex(ownTransportKey))) {
-    const field = config.transportKeyFile !== undefined ? "transportKeyFile" : config.transportKey !== undefined ? "transportKey" : "transportPublicKey";
-    throw new InputError(field, `the transport key does not match the transport public key of ${config.id} (${ownTransportKey}): its public key is ${toHex(transportPublicKey(transportKey))}`);
-  }
   const sizeLimits = wireSizeLimits({
     maxBlockTransactions: config.chain.maxBlockTransactions,
     validators: config.validators.length,
