@@ -82,6 +82,21 @@ export const WIRE_PROTOCOL = "/asset-sim/wire/1.0.0";
  */
 export const WIRE_STREAMS_PER_CONNECTION_MAX = 4;
 
+/**
+ * Connections libp2p's own connection manager allows beyond the configured
+ * peers' and the pending handshakes' (closing ones, duplicates in a race):
+ * libp2p's limits are set above ours so that ours decide.
+ */
+export const LIBP2P_CONNECTIONS_HEADROOM = 16;
+
+/**
+ * libp2p's own cap on inbound connections in their upgrade, as a multiple of
+ * `pendingHandshakesMax`: evicted connections are counted by libp2p until
+ * their abort completes, so its cap sits well above ours and never refuses
+ * before our eviction runs.
+ */
+export const LIBP2P_PENDING_HEADROOM_FACTOR = 16;
+
 /** Most messages written in one stream write (one Noise seal per 65,535-byte chunk, one Yamux frame). */
 export const WRITE_BATCH_MESSAGES_MAX = 256;
 
@@ -303,8 +318,8 @@ export class Libp2pTransport implements Transport {
       streamMuxers: [yamux()],
       // Our own admission control (below) decides; libp2p's must never refuse before it runs.
       connectionManager: {
-        maxConnections: totalPeers * this.limits.connectionsPerPeerMax + this.limits.pendingHandshakesMax + 16,
-        maxIncomingPendingConnections: 16 * this.limits.pendingHandshakesMax,
+        maxConnections: totalPeers * this.limits.connectionsPerPeerMax + this.limits.pendingHandshakesMax + LIBP2P_CONNECTIONS_HEADROOM,
+        maxIncomingPendingConnections: LIBP2P_PENDING_HEADROOM_FACTOR * this.limits.pendingHandshakesMax,
         inboundConnectionThreshold: Number.MAX_SAFE_INTEGER,
         inboundUpgradeTimeout: this.limits.handshakeTimeoutMs,
         dialTimeout: this.limits.handshakeTimeoutMs,
@@ -313,6 +328,7 @@ export class Libp2pTransport implements Transport {
       // Liveness is the protocol's business (view timeouts) plus Yamux keep-alive; no /ipfs/ping is served.
       connectionMonitor: { enabled: false },
       connectionGater: {
+        // Validators may sit on loopback or a private network: libp2p's default gater would refuse to dial those.
         denyDialMultiaddr: () => false,
         denyInboundConnection: (maConn) => this.admitPending(maConn),
         denyInboundEncryptedConnection: (peerId, maConn) => this.onAuthenticated(peerId, maConn, "inbound"),
@@ -619,7 +635,12 @@ export class Libp2pTransport implements Transport {
     }
   }
 
-  /** Arms the redial timer of `peer` (a validator, or any peer with `force` and an address); returns the delay in ms. */
+  /**
+   * Arms the redial timer of `peer` when `wanted`, it has an address (a
+   * validator) and no timer is armed; returns the delay in ms (undefined when
+   * not armed). When the timer fires, the stream is reopened unless the peer
+   * is connected and nothing waits to be sent.
+   */
   private scheduleDial(peer: PeerState, wanted: boolean): number | undefined {
     if (!wanted || peer.dialAddress === undefined || this.closing !== undefined || !this.started || peer.reconnectTimer !== undefined) return undefined;
     const capMs = Math.min(this.limits.reconnectMaxMs, this.limits.reconnectBaseMs * 2 ** Math.min(peer.reconnectAttempt, 30));
