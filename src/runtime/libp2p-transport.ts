@@ -151,7 +151,7 @@ export const LIBP2P_TRANSPORT_DEFAULTS = {
   sendQueueMaxBytes: 64 * 1024 * 1024,
   reconnectBaseMs: 100,
   reconnectMaxMs: 5000,
-  handshakeTimeoutMs: 2000,
+  handshakeTimeoutMs: 5000,
   pendingHandshakesMax: 64,
   pendingHandshakesPerAddressMax: 16,
   connectionsPerPeerMax: 2,

@@ -17,7 +17,7 @@
  *   "transportKeyFile": "keys/v0.transport.key", // or "transportKey"; at most one; default: the secret key
  *   "transport": { "appBytesMax": 1048576, "syncBytesMax": 67108864, "pendingHandshakesMax": 64,
  *                  "pendingHandshakesPerAddressMax": 16, "connectionsPerPeerMax": 2,
- *                  "handshakeTimeout": "2s", "sendQueueMaxBytes": 67108864 },   // all optional
+ *                  "handshakeTimeout": "5s", "sendQueueMaxBytes": 67108864 },   // all optional
  *   "listen": { "host": "127.0.0.1", "port": 7100 },        // required for validators; port 0: ephemeral
  *   "metrics": { "host": "127.0.0.1", "port": 0 },          // default; port 0: ephemeral (printed at start)
  *   "dataDir": "data/v0",                // required for validators
