@@ -1,6 +1,6 @@
 /**
  * Real mode against the simulator (on demand: `npm run bench -- --only real`):
- * a 4-validator testnet of real processes on loopback (TCP, files, real
+ * a 4-validator testnet of real processes on loopback (libp2p: TCP, Noise, Yamux; files, real
  * clock, ed25519-native signatures, four client processes) at a fixed
  * offered load, and the same scenario simulated (same validators, block time, view
  * timeout, workload; loopback-like 0.1-0.5 ms links; no L1). Prints committed
@@ -51,4 +51,8 @@ export async function benchReal(print: (line: string) => void, durationS = 20, o
   print(`real: first commit ${summary.firstCommitS ?? "-"} s after start; ${summary.transactionsSubmitted} submissions logged; tx/s counted from the first commit (${summary.committedTps} over the whole run)`);
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) await benchReal(console.log);
+// `node dist/bench/real.js [durationS] [offeredTps]`: a longer run counts more blocks on a loaded machine.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  const [durationS, offeredTps] = [process.argv[2], process.argv[3]].map((a) => (a === undefined ? undefined : Number(a)));
+  await benchReal(console.log, durationS, offeredTps);
+}

@@ -16,7 +16,8 @@
  * 7. Exploration: seeds per minute of `explore` on quickstart, 1 and 2 jobs (`bench/explore.ts`;
  *    8 seeds of 10 s virtual each, not affected by `--duration`).
  * 8. Real mode: committed TPS and latency of a 4-validator testnet of real processes on loopback
- *    (20 s at 500 tx/s offered) beside the same scenario simulated (`bench/real.ts`).
+ *    (20 s at 500 tx/s offered) beside the same scenario simulated (`bench/real.ts`), and the libp2p
+ *    transport's own cost per message (`bench/transport.ts`).
  * 9. Twins search: cases and seconds to the first failure of `explore --twins` on a scenario that
  *    must fail (two twins among four validators), and cases per second within f (`bench/twins.ts`).
  * 10. Shared work between simulated validators: quickstart (ed25519-native, `sim` signatures, no L1,
@@ -41,6 +42,7 @@ import { benchVm } from "./vm.js";
 import { benchL1 } from "./l1.js";
 import { benchExplore } from "./explore.js";
 import { benchReal } from "./real.js";
+import { benchTransport } from "./transport.js";
 import { benchTwins } from "./twins.js";
 import { benchSharing } from "./sharing.js";
 import { benchMemory } from "./memory.js";
@@ -79,7 +81,10 @@ if (wanted("vm")) benchVm(console.log);
 if (wanted("pipeline")) benchPipeline(console.log);
 if (wanted("l1")) benchL1(console.log, durationUs / 1e6, repeat);
 if (wanted("explore")) await benchExplore(console.log);
-if (wanted("real")) await benchReal(console.log);
+if (wanted("real")) {
+  await benchReal(console.log);
+  await benchTransport(console.log);
+}
 if (wanted("twins")) benchTwins(console.log);
 if (wanted("memory")) benchMemory(console.log);
 

@@ -2,7 +2,9 @@
  * Real-mode commands:
  *
  *   asset-sim keygen --out FILE
- *     writes a new random key (mode 0600) and prints its public key.
+ *     writes a new random key (mode 0600) and prints its public key; a node uses
+ *     one as its `secretKeyFile` (consensus signatures) and may use another as
+ *     its `transportKeyFile` (its libp2p identity; default: the same key).
  *
  *   asset-sim node --config FILE
  *     runs one validator or client until SIGINT or SIGTERM, then stops cleanly
@@ -14,10 +16,10 @@
  *                        [--base-port P | --base-port ephemeral] [--metrics-base-port P]
  *                        [--seed S] [--block-time D] [--view-timeout D] [--tx-per-second R]
  *                        [--accounts-per-client K] [--force]
- *     refuses an output folder that is not empty unless --force; writes `DIR/<id>.json` per node, `DIR/keys/<id>.key` (mode 0600,
- *     in `keys/` of mode 0700) and for each client `DIR/keys/<id>.accounts` (its K account keys, one a line, mode 0600), each key
- *     drawn from the operating system's randomness (the simulator derives its keys from the seed; real mode never does: `--seed`
- *     only names the nodes' random streams). The configs list public keys only. Validator i listens
+ *     refuses an output folder that is not empty unless --force; writes `DIR/<id>.json` per node, `DIR/keys/<id>.key` and a distinct
+ *     `DIR/keys/<id>.transport.key` (mode 0600, in `keys/` of mode 0700) and for each client `DIR/keys/<id>.accounts` (its K account
+ *     keys, one a line, mode 0600), each key drawn from the operating system's randomness (the simulator derives its keys from the
+ *     seed; real mode never does: `--seed` only names the nodes' random streams). The configs list public keys only. Validator i listens
  *     on P + i (`ephemeral`: free ports picked now); metrics on the metrics
  *     base port + i (default 0: each process picks one and logs it).
  */
@@ -66,7 +68,7 @@ export function registerNodeCommands(program: Command, io: Io, setExit: (code: n
 
   program
     .command("keygen")
-    .description("write a new ed25519 key (a 32-byte seed from the OS's randomness, as hex) to FILE with mode 0600, and print its public key")
+    .description("write a new ed25519 key (a 32-byte seed from the OS's randomness, as hex) to FILE with mode 0600, and print its public key; the key serves as a node's secretKeyFile (consensus) or transportKeyFile (libp2p identity)")
     .requiredOption("--out <file>", "the key file to write (refused if it exists)")
     .action((options: { out: string }) => {
       setExit(commandKeygen(options.out, io));
@@ -228,19 +230,22 @@ export async function commandConfigGen(options: ConfigGenOptions, io: Io): Promi
   const validatorIds = Array.from({ length: n }, (_, i) => `v${i}`);
   const clientIds = Array.from({ length: m }, (_, i) => `c${i}`);
   const secrets = new Map<string, Uint8Array>();
-  const validators = validatorIds.map((id, i) => {
+  // Each node gets a distinct transport key (its libp2p identity) beside its consensus key: a leaked transport key cannot sign votes.
+  const transportSecrets = new Map<string, Uint8Array>();
+  const keysOf = (id: string): { publicKey: string; transportPublicKey: string } => {
     const secret = randomBytes(32); // the operating system's randomness: never derived from the seed, which every config names
+    const transportSecret = randomBytes(32);
     secrets.set(id, secret);
-    return { id, host, port: ports[i]!, publicKey: toHex(scheme.keyPairFromSeed(secret).publicKey) };
-  });
+    transportSecrets.set(id, transportSecret);
+    return { publicKey: toHex(scheme.keyPairFromSeed(secret).publicKey), transportPublicKey: toHex(scheme.keyPairFromSeed(transportSecret).publicKey) };
+  };
+  const validators = validatorIds.map((id, i) => ({ id, host, port: ports[i]!, ...keysOf(id) }));
   // A client's wallet: its accounts' keys, drawn at random too (the simulator derives them from the seed; real mode never does).
   const accountSecrets = new Map<string, Uint8Array[]>();
   const clients = clientIds.map((id) => {
-    const secret = randomBytes(32);
-    secrets.set(id, secret);
     const accounts = Array.from({ length: accountsPerClient }, () => randomBytes(32));
     accountSecrets.set(id, accounts);
-    return { id, publicKey: toHex(scheme.keyPairFromSeed(secret).publicKey), accounts: accounts.map((a) => toHex(scheme.keyPairFromSeed(a).publicKey)) };
+    return { id, ...keysOf(id), accounts: accounts.map((a) => toHex(scheme.keyPairFromSeed(a).publicKey)) };
   });
   const chain = {
     ...(blockTime !== undefined ? { blockTime } : {}),
@@ -251,7 +256,9 @@ export async function commandConfigGen(options: ConfigGenOptions, io: Io): Promi
   [...validatorIds, ...clientIds].forEach((id, k) => {
     const role = k < n ? "validator" : "client";
     const keyFile = join("keys", `${id}.key`);
+    const transportKeyFile = join("keys", `${id}.transport.key`);
     writeSecretFile(join(out, keyFile), `${toHex(secrets.get(id)!)}\n`);
+    writeSecretFile(join(out, transportKeyFile), `${toHex(transportSecrets.get(id)!)}\n`);
     const accountKeysFile = join("keys", `${id}.accounts`);
     if (role === "client") writeSecretFile(join(out, accountKeysFile), accountSecrets.get(id)!.map((a) => `${toHex(a)}\n`).join(""));
     const config = {
@@ -262,6 +269,7 @@ export async function commandConfigGen(options: ConfigGenOptions, io: Io): Promi
       validators,
       clients,
       secretKeyFile: keyFile,
+      transportKeyFile,
       ...(role === "client" ? { accountKeysFile } : {}),
       ...(role === "validator" ? { listen: { host, port: ports[k]! } } : {}),
       metrics: { host, port: metricsBase === 0 ? 0 : metricsBase + k },

@@ -34,7 +34,7 @@ import { startNode, type RunningNode, type StartNodeOptions } from "./node-runne
 /** The environment variable that turns the channel on, and its value. */
 export const CONTROL_ENV = { name: "ASSET_SIM_CONTROL", value: "stdin" } as const;
 
-/** What the channel drives: the transport's peer blocking (see `TcpTransport.blockPeer`). */
+/** What the channel drives: the transport's peer blocking (see `Libp2pTransport.blockPeer`). */
 export interface ControlTarget {
   blockPeer(id: string): void;
   unblockPeer(id: string): void;

@@ -10,11 +10,16 @@
  *   "id": "v0",                          // this node; in validators (role validator) or clients (role client)
  *   "role": "validator",                 // or "client"
  *   "seed": 1,                           // names the nodes' random streams (ctx.rng: workload choices, jitter); no key derives from it
- *   "validators": [{ "id": "v0", "host": "127.0.0.1", "port": 7100, "publicKey": "<64 hex>" }, ...],
- *   "clients": [{ "id": "c0", "publicKey": "<64 hex>", "accounts": ["<64 hex>", ...] }],   // default []
- *   "posters": [{ "id": "poster", "publicKey": "<64 hex>" }], // default []; role "poster": `asset-sim poster`
+ *   "validators": [{ "id": "v0", "host": "127.0.0.1", "port": 7100, "publicKey": "<64 hex>",
+ *                    "transportPublicKey": "<64 hex>" }, ...],           // transport key: default = publicKey
+ *   "clients": [{ "id": "c0", "publicKey": "<64 hex>", "transportPublicKey": "<64 hex>", "accounts": ["<64 hex>", ...] }],   // default []
+ *   "posters": [{ "id": "poster", "publicKey": "<64 hex>", "transportPublicKey": "<64 hex>" }], // default []; role "poster": `asset-sim poster`
  *   "secretKeyFile": "keys/v0.key",      // or "secretKey": "<64 hex>" (an ed25519 seed); exactly one
+ *   "transportKeyFile": "keys/v0.transport.key", // or "transportKey"; at most one; default: the secret key
  *   "accountKeysFile": "keys/c0.accounts", // clients only (required): the secret keys of its accounts, one 64-hex seed a line, mode 0600
+ *   "transport": { "appBytesMax": 1048576, "syncBytesMax": 67108864, "pendingHandshakesMax": 64,
+ *                  "pendingHandshakesPerAddressMax": 16, "connectionsPerPeerMax": 2,
+ *                  "handshakeTimeout": "5s", "sendQueueMaxBytes": 67108864 },   // all optional
  *   "listen": { "host": "127.0.0.1", "port": 7100 },        // required for validators; port 0: ephemeral
  *   "metrics": { "host": "127.0.0.1", "port": 0 },          // default; port 0: ephemeral (printed at start)
  *   "dataDir": "data/v0",                // required for validators
@@ -29,7 +34,12 @@
  * }
  * ```
  *
- * Relative paths (`dataDir`, `secretKeyFile`, `log.file`) are resolved against
+ * The transport key is the node's libp2p identity (its Noise static key and
+ * PeerId); the secret key signs consensus messages. They may differ
+ * (`config-gen` writes a distinct random transport key per node), so a leaked
+ * transport key cannot sign votes.
+ *
+ * Relative paths (`dataDir`, `secretKeyFile`, `transportKeyFile`, `log.file`) are resolved against
  * the config file's directory. Durations take the scenario format (integer
  * microseconds or a string with a unit). Every default equals the scenario
  * schema's. `ledger`, `chain` (but `listen`, `metrics`, `log`) and the
@@ -63,6 +73,8 @@ import {
 } from "../systems/validators/section.js";
 import { LEADER_ELECTIONS } from "../consensus/leader-election/elections.js";
 import { LOG_LEVELS } from "./telemetry.js";
+import { LIBP2P_TRANSPORT_DEFAULTS } from "./libp2p-transport.js";
+import { APP_BYTES_MAX_DEFAULT, SYNC_BYTES_MAX_DEFAULT } from "./wire-size-limits.js";
 
 const hex32 = z.string().regex(/^[0-9a-fA-F]{64}$/, "must be 64 hex characters (32 bytes)");
 const port = z.number().int("must be an integer").min(0, "must be 0..65535").max(65535, "must be 0..65535");
@@ -115,6 +127,34 @@ const chain = z
     return { ...c, viewTimeoutMax };
   });
 
+/** Defaults of the `transport` section (limits of the libp2p transport; see `libp2p-transport.ts`). */
+export const TRANSPORT_DEFAULTS = {
+  appBytesMax: APP_BYTES_MAX_DEFAULT,
+  syncBytesMax: SYNC_BYTES_MAX_DEFAULT,
+  pendingHandshakesMax: LIBP2P_TRANSPORT_DEFAULTS.pendingHandshakesMax,
+  pendingHandshakesPerAddressMax: LIBP2P_TRANSPORT_DEFAULTS.pendingHandshakesPerAddressMax,
+  connectionsPerPeerMax: LIBP2P_TRANSPORT_DEFAULTS.connectionsPerPeerMax,
+  handshakeTimeout: LIBP2P_TRANSPORT_DEFAULTS.handshakeTimeoutMs * 1000,
+  sendQueueMaxBytes: LIBP2P_TRANSPORT_DEFAULTS.sendQueueMaxBytes,
+};
+
+const transport = z.strictObject({
+  /** Largest `app` message accepted (client submissions, mempool gossip, queries), bytes. */
+  appBytesMax: z.number().int().min(1024).max(256 * 1024 * 1024).default(TRANSPORT_DEFAULTS.appBytesMax),
+  /** Largest `block-response` or `snapshot` accepted (catch-up), bytes. */
+  syncBytesMax: z.number().int().min(64 * 1024).max(1024 * 1024 * 1024).default(TRANSPORT_DEFAULTS.syncBytesMax),
+  /** Inbound connections still in their handshake at once; a new one over the limit evicts the oldest. */
+  pendingHandshakesMax: z.number().int().min(1).max(100_000).default(TRANSPORT_DEFAULTS.pendingHandshakesMax),
+  /** Inbound connections in their handshake at once from one IP address. */
+  pendingHandshakesPerAddressMax: z.number().int().min(1).max(100_000).default(TRANSPORT_DEFAULTS.pendingHandshakesPerAddressMax),
+  /** Authenticated connections kept per peer (the newest win). */
+  connectionsPerPeerMax: z.number().int().min(1).max(64).default(TRANSPORT_DEFAULTS.connectionsPerPeerMax),
+  /** Time an inbound connection has to finish its handshake (TCP, Noise, Yamux); also the dial timeout. */
+  handshakeTimeout: positiveDurationSchema.default(TRANSPORT_DEFAULTS.handshakeTimeout),
+  /** Per-peer send queue, bytes. */
+  sendQueueMaxBytes: z.number().int().min(1024 * 1024).max(4 * 1024 * 1024 * 1024).default(TRANSPORT_DEFAULTS.sendQueueMaxBytes),
+});
+
 const WORKLOAD_DEFAULTS = { txPerSecond: 0, fee: 10, mix: MIX_DEFAULTS };
 const workload = z.strictObject({
   /** Submissions per second of the whole network, split evenly over the clients. */
@@ -133,15 +173,29 @@ export const nodeConfigSchema = z
     /** `poster`: the batch poster and operator process (`asset-sim poster`), which validators accept as a peer. */
     role: z.enum(["validator", "client", "poster"]),
     seed: z.number().int("must be an integer").min(0, "must be >= 0").max(Number.MAX_SAFE_INTEGER),
-    validators: z.array(z.strictObject({ id: nodeId, host, port: port.min(1, "must be 1..65535"), publicKey: hex32 })).min(1, "needs at least one validator").max(1024),
+    validators: z
+      .array(z.strictObject({ id: nodeId, host, port: port.min(1, "must be 1..65535"), publicKey: hex32, transportPublicKey: hex32.optional() }))
+      .min(1, "needs at least one validator")
+      .max(1024),
     clients: z
-      .array(z.strictObject({ id: nodeId, publicKey: hex32, accounts: z.array(hex32).min(1, "needs at least one account").max(CLIENT_ACCOUNTS_MAX) }))
+      .array(
+        z.strictObject({
+          id: nodeId,
+          publicKey: hex32,
+          transportPublicKey: hex32.optional(),
+          accounts: z.array(hex32).min(1, "needs at least one account").max(CLIENT_ACCOUNTS_MAX),
+        }),
+      )
       .max(1000)
       .default([]),
     /** Batch poster processes the validators accept connections from (they ask for committed roots); default []. */
-    posters: z.array(z.strictObject({ id: nodeId, publicKey: hex32 })).max(16).default([]),
+    posters: z.array(z.strictObject({ id: nodeId, publicKey: hex32, transportPublicKey: hex32.optional() })).max(16).default([]),
     secretKey: hex32.optional(),
     secretKeyFile: z.string().min(1).optional(),
+    /** This node's transport (libp2p identity) key, an ed25519 seed; default: `secretKey`. */
+    transportKey: hex32.optional(),
+    transportKeyFile: z.string().min(1).optional(),
+    transport: transport.default(TRANSPORT_DEFAULTS),
     accountKeysFile: z.string().min(1).optional(),
     listen: z.strictObject({ host: host.default("127.0.0.1"), port }).optional(),
     metrics: z.strictObject({ host: host.default("127.0.0.1"), port: port.default(0) }).default({ host: "127.0.0.1", port: 0 }),
@@ -181,6 +235,7 @@ export const nodeConfigSchema = z
         accounts.add(account.toLowerCase());
       }),
     );
+    if (c.transportKey !== undefined && c.transportKeyFile !== undefined) ctx.addIssue({ code: "custom", message: "give at most one of transportKey and transportKeyFile", path: ["transportKey"] });
     if (c.role === "validator" && c.listen === undefined) ctx.addIssue({ code: "custom", message: "required field is missing (a validator listens for peers)", path: ["listen"] });
     if (c.role === "validator" && c.dataDir === undefined) ctx.addIssue({ code: "custom", message: "required field is missing (a validator keeps its blocks there)", path: ["dataDir"] });
   });
@@ -194,6 +249,8 @@ export interface LoadedNodeConfig extends NodeConfig {
   readonly secretKeyHex: string;
   /** A client's account keys (ed25519 seeds, 64 hex each, in the order of its `accounts`), read from `accountKeysFile`; empty for a validator. */
   readonly accountSecretKeysHex: readonly string[];
+  /** The ed25519 seed of this node's transport key (64 hex); the secret key when none is configured. */
+  readonly transportKeyHex: string;
   /** The config file's path (absolute), or undefined for an object. */
   readonly source?: string;
 }
@@ -208,13 +265,8 @@ export function parseNodeConfig(raw: unknown, baseDir: string = process.cwd()): 
   if (!result.success) throw toInputError(result.error, raw);
   const c = result.data;
   const at = (path: string): string => (isAbsolute(path) ? path : resolve(baseDir, path));
-  let secretKeyHex = c.secretKey;
-  if (secretKeyHex === undefined) {
-    const file = at(c.secretKeyFile!);
-    const text = readSecretFile("secretKeyFile", file).trim();
-    if (!/^[0-9a-fA-F]{64}$/.test(text)) throw new InputError("secretKeyFile", `${file} must hold 64 hex characters (a 32-byte ed25519 seed)`);
-    secretKeyHex = text;
-  }
+  const secretKeyHex = c.secretKey ?? readKeyFile(at(c.secretKeyFile!), "secretKeyFile");
+  const transportKeyHex = c.transportKey ?? (c.transportKeyFile !== undefined ? readKeyFile(at(c.transportKeyFile), "transportKeyFile") : secretKeyHex);
   let accountSecretKeysHex: string[] = [];
   if (c.accountKeysFile !== undefined) {
     const file = at(c.accountKeysFile);
@@ -229,12 +281,24 @@ export function parseNodeConfig(raw: unknown, baseDir: string = process.cwd()): 
   return {
     ...c,
     ...(c.secretKeyFile !== undefined ? { secretKeyFile: at(c.secretKeyFile) } : {}),
+    ...(c.transportKeyFile !== undefined ? { transportKeyFile: at(c.transportKeyFile) } : {}),
     ...(c.accountKeysFile !== undefined ? { accountKeysFile: at(c.accountKeysFile) } : {}),
     ...(c.dataDir !== undefined ? { dataDir: at(c.dataDir) } : {}),
     log: { ...c.log, ...(c.log.file !== undefined ? { file: at(c.log.file) } : {}) },
     secretKeyHex: secretKeyHex.toLowerCase(),
+    transportKeyHex: transportKeyHex.toLowerCase(),
     accountSecretKeysHex: accountSecretKeysHex.map((k) => k.toLowerCase()),
   };
+}
+
+/**
+ * Reads a key file: 64 hex characters (a 32-byte ed25519 seed), readable by its owner only.
+ * @throws InputError naming `field` when the file is readable or writable by others, cannot be read, or holds something else
+ */
+function readKeyFile(file: string, field: string): string {
+  const text = readSecretFile(field, file).trim();
+  if (!/^[0-9a-fA-F]{64}$/.test(text)) throw new InputError(field, `${file} must hold 64 hex characters (a 32-byte ed25519 seed)`);
+  return text;
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * Runs one validator or client of a real network from its {@link LoadedNodeConfig}:
  * the node built exactly as the simulator builds it (`scenario/node-factories.ts`),
- * a {@link RealHost}, the {@link TcpTransport}, a {@link FileStorage} in the data
+ * a {@link RealHost}, the {@link Libp2pTransport}, a {@link FileStorage} in the data
  * directory, JSON logs, a `/metrics` server, and OpenTelemetry spans when an
  * endpoint is configured (`tracing.ts`). A validator's application is wrapped
  * to time batch building and checking (`timed-application.ts`). Every node
@@ -32,7 +32,8 @@ import type { Node, NodeId, Storage } from "../sim/node.js";
 import { FileStorage } from "./file-storage.js";
 import type { LoadedNodeConfig } from "./node-config.js";
 import { RealHost, monotonicEpochUs } from "./real-host.js";
-import { TcpTransport } from "./tcp-transport.js";
+import { configuredTransport } from "./configured-transport.js";
+import type { Libp2pTransport } from "./libp2p-transport.js";
 import type { SpanExporter } from "@opentelemetry/sdk-trace-base";
 import type { Application } from "../consensus/application.js";
 import { timedApplication } from "./timed-application.js";
@@ -82,7 +83,7 @@ export function reportFatalNodeError(
 export interface RunningNode {
   readonly id: NodeId;
   readonly host: RealHost<ValidatorMessage>;
-  readonly transport: TcpTransport;
+  readonly transport: Libp2pTransport;
   readonly metrics: NodeMetrics;
   /** The node's tracing, undefined when off (no endpoint configured: see `tracing.ts`). */
   readonly tracing: NodeTracing | undefined;
@@ -102,7 +103,7 @@ export interface RunningNode {
 
 /**
  * Starts the node a config describes.
- * @throws InputError when the config's key does not match its public key, the data directory is locked, or a port cannot be bound
+ * @throws InputError when the config's key (or transport key) does not match its public key (or transport public key), the data directory is locked, or a port cannot be bound
  * @throws Error (from node:fs or node:net) on other IO failures
  */
 export async function startNode(config: LoadedNodeConfig, options: StartNodeOptions = {}): Promise<RunningNode> {
@@ -113,6 +114,7 @@ export async function startNode(config: LoadedNodeConfig, options: StartNodeOpti
   if (!bytesEqual(keyPair.publicKey, fromHex(self.publicKey))) {
     throw new InputError(config.secretKeyFile !== undefined ? "secretKeyFile" : "secretKey", `does not match the public key of ${config.id} (${self.publicKey}): its public key is ${toHex(keyPair.publicKey)}`);
   }
+
 
   const logger = createNodeLogger(config.id, config.log.level, options.logDestination ?? (config.log.file !== undefined ? fileDestination(config.log.file) : undefined));
   const validatorIds = config.validators.map((v) => v.id);
@@ -171,15 +173,7 @@ export async function startNode(config: LoadedNodeConfig, options: StartNodeOpti
       });
   }
 
-  const transport = new TcpTransport({
-    self: config.id,
-    secretKey: fromHex(config.secretKeyHex),
-    publicKey: keyPair.publicKey,
-    ...(config.listen !== undefined ? { listen: { host: config.listen.host, port: config.listen.port } } : {}),
-    peers: config.validators.filter((v) => v.id !== config.id).map((v) => ({ id: v.id, host: v.host, port: v.port, publicKey: fromHex(v.publicKey) })),
-    acceptFrom: config.role === "validator" ? [...config.clients, ...config.posters].map((c) => ({ id: c.id, publicKey: fromHex(c.publicKey) })) : [],
-    log: (event, fields) => logger[transportLevel(event)]({ event: `transport-${event}`, ...fields }),
-  });
+  const transport = configuredTransport(config, self, (event, fields) => logger[transportLevel(event)]({ event: `transport-${event}`, ...fields }));
   const metrics = new NodeMetrics(config.id, { connectedPeers: () => transport.connectedPeers().length, processMetrics: options.processMetrics ?? true });
   const tracing = await startTracing({ node: config.id, role: config.role, settings: config.tracing, ...(options.spanExporter !== undefined ? { exporter: options.spanExporter } : {}), ...(options.env !== undefined ? { env: options.env } : {}) });
   // Every node event (and the runtime's timing events) goes to the metrics, the log, the tracing and the caller's observer.
@@ -221,7 +215,9 @@ export async function startNode(config: LoadedNodeConfig, options: StartNodeOpti
     fileStorage?.close();
     // A port in use or an address not on this machine is a config problem: name the field (exit 2).
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === "EADDRINUSE" || code === "EADDRNOTAVAIL" || code === "EACCES") throw new InputError(binding, `cannot listen: ${(error as Error).message}`);
+    // libp2p reports a listen address it could not bind (in use, not on this machine) as UnsupportedListenAddressesError.
+    const listenFailed = code === "EADDRINUSE" || code === "EADDRNOTAVAIL" || code === "EACCES" || (error as Error).name === "UnsupportedListenAddressesError";
+    if (listenFailed) throw new InputError(binding, `cannot listen: ${(error as Error).message}`);
     throw error;
   }
   logger.info({
@@ -304,7 +300,7 @@ function fileDestination(path: string): pino.DestinationStream {
 }
 
 function transportLevel(event: string): "debug" | "info" | "warn" {
-  if (event === "peer-rejected" || event === "malformed-frame" || event === "send-queue-full" || event === "deliver-handler-threw") return "warn";
+  if (event === "peer-rejected" || event === "handshake-evicted" || event === "malformed-frame" || event === "send-queue-full" || event === "deliver-handler-threw") return "warn";
   if (event === "socket-error" || event === "dial-failed") return "debug";
   return "info";
 }

@@ -14,6 +14,14 @@ import { loadNodeConfig } from "../../src/runtime/node-config.js";
 import { startNode, type RunningNode } from "../../src/runtime/node-runner.js";
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** Polls until `condition` holds (libp2p's handshakes take a second or two on a loaded machine); throws after `timeoutMs`. */
+async function waitFor(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const start = Date.now();
+  while (!condition()) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
 const silent = (): Writable => new Writable({ write: (_chunk, _enc, done) => done() });
 
 describe("real cluster (n=4, loopback TCP)", () => {
@@ -53,7 +61,7 @@ describe("real cluster (n=4, loopback TCP)", () => {
       return node;
     };
     const nodes = await Promise.all(["v0", "v1", "v2", "v3", "c0"].map(start));
-    await sleep(3000);
+    await waitFor(() => ["v0", "v1", "v2", "v3"].every((id) => commits.get(id)!.size >= 3), "3 commits on every validator");
 
     const heights = ["v0", "v1", "v2", "v3"].map((id) => commits.get(id)!.size);
     expect(Math.min(...heights)).toBeGreaterThanOrEqual(3);
@@ -85,10 +93,10 @@ describe("real cluster (n=4, loopback TCP)", () => {
     const boot = boots.get("v3")!;
     expect(boot).toHaveLength(2);
     expect(boot[1]!.committedHeight).toBeGreaterThanOrEqual(heightBefore);
-    await sleep(2000);
+    await waitFor(() => Math.max(...commits.get("v3")!.keys()) > heightBefore + 2, "v3 to catch up and commit again");
     const othersTip = Math.max(...commits.get("v0")!.keys());
     expect(Math.max(...commits.get("v3")!.keys())).toBeGreaterThan(heightBefore);
     expect(Math.max(...commits.get("v3")!.keys())).toBeGreaterThanOrEqual(othersTip - 5);
     agree();
-  }, 30_000);
+  }, 45_000);
 });

@@ -26,6 +26,30 @@ const publicKeysOf = (dir: string): string[] =>
     .concat((JSON.parse(readFileSync(join(dir, "v0.json"), "utf8")) as { clients: { publicKey: string }[] }).clients.map((c) => c.publicKey));
 
 describe("real-mode keys", () => {
+  it("config-gen writes a distinct transport key per node (0600); a node whose transport key does not match its transportPublicKey refuses to start", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "transport-keys-"));
+    expect((await runCli(["config-gen", "--validators", "4", "--clients", "1", "--out", dir])).code).toBe(0);
+    const raw = JSON.parse(readFileSync(join(dir, "v1.json"), "utf8")) as { transportKeyFile: string; validators: { publicKey: string; transportPublicKey: string }[] };
+    expect(raw.transportKeyFile).toBe(join("keys", "v1.transport.key"));
+    expect(statSync(join(dir, raw.transportKeyFile)).mode & 0o777).toBe(0o600);
+    for (const v of raw.validators) expect(v.transportPublicKey).not.toBe(v.publicKey);
+    const config = loadNodeConfig(join(dir, "v1.json"));
+    expect(config.transportKeyHex).not.toBe(config.secretKeyHex);
+    expect(toHex(scheme.keyPairFromSeed(Buffer.from(config.transportKeyHex, "hex")).publicKey)).toBe(raw.validators[1]!.transportPublicKey);
+    // Another node's transport key in v1's file: refused at start, naming the field.
+    writeFileSync(join(dir, raw.transportKeyFile), readFileSync(join(dir, "keys", "v2.transport.key")));
+    const { startNode } = await import("../../src/runtime/node-runner.js");
+    const wrong = loadNodeConfig(join(dir, "v1.json"));
+    await expect(startNode(wrong, { metricsServer: false, processMetrics: false })).rejects.toThrow(/^transportKeyFile: the transport key does not match/);
+    // Without transport fields the transport key is the consensus key.
+    const plain = JSON.parse(readFileSync(join(dir, "v1.json"), "utf8")) as Record<string, unknown>;
+    delete plain.transportKeyFile;
+    plain.validators = raw.validators.map(({ transportPublicKey: _t, ...v }) => v);
+    writeFileSync(join(dir, "plain.json"), JSON.stringify(plain));
+    const plainConfig = loadNodeConfig(join(dir, "plain.json"));
+    expect(plainConfig.transportKeyHex).toBe(plainConfig.secretKeyHex);
+  });
+
   it("config-gen draws every key at random: two runs with one seed share no key, and none is the seed's derived key", async () => {
     const root = mkdtempSync(join(tmpdir(), "keys-"));
     for (const name of ["a", "b"]) expect((await runCli(["config-gen", "--validators", "4", "--clients", "2", "--seed", "7", "--out", join(root, name)])).code).toBe(0);

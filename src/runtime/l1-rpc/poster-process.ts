@@ -13,7 +13,7 @@ import { bytesEqual, fromHex, toHex } from "../../crypto/hash.js";
 import { InputError } from "../../config/errors.js";
 import type { NodeId } from "../../sim/node.js";
 import type { LoadedNodeConfig } from "../node-config.js";
-import { TcpTransport } from "../tcp-transport.js";
+import { configuredTransport } from "../configured-transport.js";
 import { createNodeLogger, levelOf, logFields } from "../telemetry.js";
 import { startPostingHosts, type PostingHosts } from "./posting-hosts.js";
 
@@ -45,14 +45,7 @@ export async function startPosterProcess(config: LoadedNodeConfig, l1Url: string
     }
     return logger;
   };
-  const transport = new TcpTransport({
-    self: config.id,
-    secretKey: fromHex(config.secretKeyHex),
-    publicKey: keyPair.publicKey,
-    peers: config.validators.map((v) => ({ id: v.id, host: v.host, port: v.port, publicKey: fromHex(v.publicKey) })),
-    acceptFrom: [],
-    log: (event, fields) => loggerOf(config.id).debug({ event: `transport-${event}`, ...fields }),
-  });
+  const transport = configuredTransport(config, self, (event, fields) => loggerOf(config.id).debug({ event: `transport-${event}`, ...fields }));
   await transport.start();
   const f = Math.floor((config.validators.length - 1) / 3);
   const fail =
