@@ -52,7 +52,7 @@ export class GameSvm {
   /** @param genesis the genesis state root (S_0 of height 1) */
   constructor(genesis: Uint8Array = namedRoot("genesis", 0)) {
     this.genesis = genesis;
-    this.svm.addProgram(this.programId.toBytes(), readFileSync(PROGRAM_SO_PATH));
+    this.svm.addProgram(this.programId.toBytes(), readFileSync(PROGRAM_SO_PATH), this.authority.publicKey.toBytes());
     this.fund(this.authority.publicKey);
     this.fund(this.poster.publicKey);
     this.at(0);

@@ -55,7 +55,7 @@ function chain(blocks: number, n: number): BatchTrace[] {
 
 class World {
   readonly l1 = new L1Harness({
-    programs: [{ programId: rollupProgramId().toBase58(), elf: readFileSync(PROGRAM_SO_PATH) }],
+    programs: [{ programId: rollupProgramId().toBase58(), elf: readFileSync(PROGRAM_SO_PATH), upgradeAuthority: authority.publicKey.toBase58() }],
     accounts: [authority, poster, challengerKey].map((k) => ({ address: k.publicKey.toBase58(), lamports: 1_000_000_000_000n })),
   });
   readonly ctx: FakeContext<ChallengerMessage> = fakeContext("c0", new SimDisk());

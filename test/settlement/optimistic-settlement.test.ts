@@ -76,7 +76,7 @@ class Settlement {
     const keys = challengers.map((_, i) => deriveSolanaKeypair(`optimistic-test/challenger/${i}`, 1));
     this.challengerKeys = keys.map((k) => k.publicKey);
     this.l1 = new L1Harness({
-      programs: [{ programId: rollupProgramId().toBase58(), elf: readFileSync(PROGRAM_SO_PATH) }],
+      programs: [{ programId: rollupProgramId().toBase58(), elf: readFileSync(PROGRAM_SO_PATH), upgradeAuthority: authority.publicKey.toBase58() }],
       accounts: [authority, posterKey, ...keys].map((k) => ({ address: k.publicKey.toBase58(), lamports: 1_000_000_000_000n })),
     });
     for (const ix of [
