@@ -62,8 +62,11 @@ export function registerNodeCommands(program: Command, io: Io, setExit: (code: n
     .command("node")
     .description("run one validator or client of a real network (TCP, files, real clock) until SIGINT/SIGTERM")
     .requiredOption("--config <file>", "node config file (see `asset-sim config-gen`)")
-    .action(async (options: { config: string }) => {
-      setExit(await commandNode(options.config, io));
+    .option("--format", "a validator whose data directory is empty formats it (a new node of a new network; config-gen formats them already)")
+    .option("--recover", "a validator whose data directory was lost boots without it and recovers its vote-safety state from a quorum of its peers before it votes")
+    .action(async (options: { config: string; format?: boolean; recover?: boolean }) => {
+      if (options.format === true && options.recover === true) throw new InputError("--format", "give at most one of --format and --recover");
+      setExit(await commandNode(options.config, io, options.format === true ? "format" : options.recover === true ? "recover" : "refuse"));
     });
 
   program
@@ -99,14 +102,14 @@ export function registerNodeCommands(program: Command, io: Io, setExit: (code: n
  * @returns the exit code (0 after a clean stop)
  * @throws InputError on a bad config (the CLI prints it and exits 2)
  */
-export async function commandNode(configPath: string, io: Io): Promise<number> {
+export async function commandNode(configPath: string, io: Io, emptyDataDir: "format" | "recover" | "refuse" = "refuse"): Promise<number> {
   // Loaded here, not at the top: the real-mode runtime (sockets, pino, prom-client) costs every other command its load time.
   const { loadNodeConfig } = await import("../runtime/node-config.js");
   const { startControlledNode } = await import("../runtime/control-channel.js");
   const config = loadNodeConfig(configPath);
   let node: Awaited<ReturnType<typeof startControlledNode>>;
   try {
-    node = await startControlledNode(config); // startNode, plus the testnet control channel when run under `asset-sim testnet`
+    node = await startControlledNode(config, { emptyDataDir }); // startNode, plus the testnet control channel when run under `asset-sim testnet`
   } catch (error) {
     if (error instanceof InputError) throw error;
     // Not a safety verdict (exit 1, which an uncaught error would give): the node could not start.
@@ -177,6 +180,24 @@ function checkConfigOutDir(out: string, force: boolean): void {
 }
 
 /** Writes a file of secrets with mode 0600 (also over an old file of another mode: `mode` applies only when a file is created). */
+/**
+ * Creates and formats a validator's store (`FileStorage` with the format record), as TigerBeetle's `format`:
+ * `asset-sim node` then tells a lost directory (empty) from a new one.
+ * @throws InputError naming `--out` when the directory already holds a store (with --force over an old network, delete `data/` first)
+ */
+async function formatDataDirectory(storageDir: string): Promise<void> {
+  // Loaded on use, as the rest of the real-mode runtime: every other command would pay its load time.
+  const { FileStorage } = await import("../runtime/file-storage.js");
+  const { formatValidatorStorage } = await import("../consensus/safety-store.js");
+  const storage = FileStorage.open(storageDir);
+  try {
+    if (!storage.recovery.created) throw new InputError("--out", `${storageDir} already holds a store: delete the old network's data/ first`);
+    formatValidatorStorage(storage);
+  } finally {
+    storage.close();
+  }
+}
+
 function writeSecretFile(path: string, text: string): void {
   writeFileSync(path, text, { mode: 0o600 });
   chmodSync(path, 0o600);
@@ -253,7 +274,7 @@ export async function commandConfigGen(options: ConfigGenOptions, io: Io): Promi
     signatureScheme: "ed25519-native",
   };
   const files: string[] = [];
-  [...validatorIds, ...clientIds].forEach((id, k) => {
+  for (const [k, id] of [...validatorIds, ...clientIds].entries()) {
     const role = k < n ? "validator" : "client";
     const keyFile = join("keys", `${id}.key`);
     const transportKeyFile = join("keys", `${id}.transport.key`);
@@ -281,8 +302,10 @@ export async function commandConfigGen(options: ConfigGenOptions, io: Io): Promi
     const path = join(out, `${id}.json`);
     writeFileSync(path, `${JSON.stringify(config, null, 2)}\n`);
     parseNodeConfig(config, out); // what we write must load
+    // A validator's store is formatted here, when the network is created: later, an empty data directory is a lost one.
+    if (role === "validator") await formatDataDirectory(join(out, "data", id, "storage"));
     files.push(path);
-  });
+  }
   for (const file of files) io.out(file);
   return EXIT.ok;
 }

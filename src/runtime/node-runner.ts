@@ -42,6 +42,15 @@ import { NodeMetrics, createNodeLogger, levelOf, logFields, startMetricsServer, 
 
 /** Hooks for tests and the CLI. */
 export interface StartNodeOptions {
+  /**
+   * What a validator does when its data directory holds no store (default `format`):
+   * - `format`: a new node of a new network; its store is formatted (`config-gen` formats them already);
+   * - `recover`: its store was lost; it boots unformatted, so the replica recovers its vote-safety state
+   *   from a quorum of its peers' views before it votes again (as after a lost disk in the simulator);
+   * - `refuse`: throw an InputError naming `dataDir` (`asset-sim node` without `--format` or `--recover`),
+   *   so a lost directory is never silently taken for a new node that may vote again in views it voted in.
+   */
+  readonly emptyDataDir?: "format" | "recover" | "refuse";
   /** Where log lines go (default: `config.log.file`, else stdout). */
   readonly logDestination?: pino.DestinationStream;
   /** Also receives every node event (tests read commits here). */
@@ -137,7 +146,17 @@ export async function startNode(config: LoadedNodeConfig, options: StartNodeOpti
       throw new InputError("dataDir", (error as Error).message);
     }
     storage = fileStorage;
-    if (fileStorage.recovery.created && config.role === "validator") formatValidatorStorage(fileStorage);
+    if (fileStorage.recovery.created && config.role === "validator") {
+      const onEmpty = options.emptyDataDir ?? "format";
+      if (onEmpty === "refuse") {
+        fileStorage.close();
+        throw new InputError(
+          "dataDir",
+          `${config.dataDir} holds no store: either it was never formatted (\`asset-sim config-gen\` formats it; or start once with --format when the network is created) or it was lost (start with --recover: the validator recovers its vote-safety state from a quorum of its peers before it votes)`,
+        );
+      }
+      if (onEmpty === "format") formatValidatorStorage(fileStorage);
+    }
     // A damaged or missing safety file reads as a corrupt safety state: the replica recovers it from a quorum of its
     // peers' views before it votes again (consensus/hotstuff/recovery.ts), as in the simulator, which runs this store.
     // A log corrupted in the middle loses only what the log holds (blocks, which peers supply again): the vote-safety

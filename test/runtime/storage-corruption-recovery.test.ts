@@ -114,3 +114,36 @@ describe("real mode: the vote-safety state in its own file (issue 16, defect 2)"
     expect(missing.recovering).toBe(true);
   }, 30_000);
 });
+
+describe("real mode: a lost data directory is never taken for a new node (issue 16, item 3)", () => {
+  it("config-gen formats each validator's store; `asset-sim node` refuses an empty data directory, and --recover boots it recovering its safety state", async () => {
+    const out = mkdtempSync(join(tmpdir(), "lost-dir-"));
+    try {
+      expect((await runCli(["config-gen", "--validators", "4", "--base-port", "ephemeral", "--out", out])).code).toBe(0);
+      const config = loadNodeConfig(join(out, "v0.json"));
+      const storageDir = join(config.dataDir!, "storage");
+      const formatted = FileStorage.open(storageDir);
+      expect(formatted.recovery.created).toBe(false); // formatted by config-gen
+      formatted.close();
+
+      rmSync(config.dataDir!, { recursive: true, force: true }); // the disk is lost
+      const refused = await runCli(["node", "--config", join(out, "v0.json")]);
+      expect(refused.code).toBe(2);
+      expect(refused.err).toMatch(/dataDir: .* holds no store: either it was never formatted .* or it was lost \(start with --recover/);
+
+      // The old behaviour (format whatever is empty) would boot with a fresh safety state, free to vote again in views it voted in.
+      const events: { event: string; fields: Readonly<Record<string, unknown>> }[] = [];
+      const node = await startNode(config, { emptyDataDir: "recover", metricsServer: false, processMetrics: false, observe: (_t, _n, event, fields) => events.push({ event, fields }) });
+      await node.stop();
+      expect(events.some((e) => e.event === "recovering")).toBe(true);
+      const s = FileStorage.open(storageDir);
+      try {
+        expect(isRecovering(s)).toBe(true);
+      } finally {
+        s.close();
+      }
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+});
