@@ -24,7 +24,7 @@
  *     base port + i (default 0: each process picks one and logs it).
  */
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
@@ -91,7 +91,7 @@ export function registerNodeCommands(program: Command, io: Io, setExit: (code: n
     .option("--view-timeout <d>", "view timeout, with a unit (e.g. 1s)")
     .option("--tx-per-second <r>", "workload of all clients together", "0")
     .option("--accounts-per-client <k>", "accounts per client (each key drawn at random, in DIR/keys/<client>.accounts)", "8")
-    .option("--force", "write into an output folder that is not empty (configs and keys of the same names are overwritten)")
+    .option("--force", "write into an output folder that is not empty (configs, keys and the validators' data directories of the same names are replaced: a new network)")
     .action(async (options: ConfigGenOptions) => {
       setExit(await commandConfigGen(options, io));
     });
@@ -183,15 +183,17 @@ function checkConfigOutDir(out: string, force: boolean): void {
 /**
  * Creates and formats a validator's store (`FileStorage` with the format record), as TigerBeetle's `format`:
  * `asset-sim node` then tells a lost directory (empty) from a new one.
- * @throws InputError naming `--out` when the directory already holds a store (with --force over an old network, delete `data/` first)
+ * @param replace delete an old store first (`--force`: a new network with new keys, whose old stores mean nothing)
+ * @throws InputError naming `--out` when the directory already holds a store and `replace` is not set
  */
-async function formatDataDirectory(storageDir: string): Promise<void> {
+async function formatDataDirectory(storageDir: string, replace: boolean): Promise<void> {
+  if (replace) rmSync(storageDir, { recursive: true, force: true });
   // Loaded on use, as the rest of the real-mode runtime: every other command would pay its load time.
   const { FileStorage } = await import("../runtime/file-storage.js");
   const { formatValidatorStorage } = await import("../consensus/safety-store.js");
   const storage = FileStorage.open(storageDir);
   try {
-    if (!storage.recovery.created) throw new InputError("--out", `${storageDir} already holds a store: delete the old network's data/ first`);
+    if (!storage.recovery.created) throw new InputError("--out", `${storageDir} already holds a store (add --force to replace the old network)`);
     formatValidatorStorage(storage);
   } finally {
     storage.close();
@@ -303,7 +305,7 @@ export async function commandConfigGen(options: ConfigGenOptions, io: Io): Promi
     writeFileSync(path, `${JSON.stringify(config, null, 2)}\n`);
     parseNodeConfig(config, out); // what we write must load
     // A validator's store is formatted here, when the network is created: later, an empty data directory is a lost one.
-    if (role === "validator") await formatDataDirectory(join(out, "data", id, "storage"));
+    if (role === "validator") await formatDataDirectory(join(out, "data", id, "storage"), options.force === true);
     files.push(path);
   }
   for (const file of files) io.out(file);

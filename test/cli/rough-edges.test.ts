@@ -6,7 +6,7 @@
  * file names under `--safety-only`, and the summary's units, plurals and legend.
  * The CLI runs in this process, as in bad-input.test.ts.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -239,6 +239,7 @@ describe("asset-sim node", () => {
     // Goal: a data directory that cannot be created (a file stands in its path) is reported with its reason.
     const out = join(dir, "node-start");
     expect((await runCli(["config-gen", "--validators", "4", "--base-port", "ephemeral", "--out", out])).code).toBe(0);
+    rmSync(join(out, "data"), { recursive: true, force: true }); // config-gen formatted the stores there
     writeFileSync(join(out, "data"), "a file where the data folder goes\n");
     const r = await runCli(["node", "--config", join(out, "v0.json")]);
     expect([2, 4], r.err).toContain(r.code);
