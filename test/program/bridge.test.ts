@@ -171,7 +171,7 @@ describe("deposit", () => {
     await b.deposit(10n, 0n);
     const watched = [VAULT, depositRecordAddress(0n, PROGRAM_ID), depositRecordAddress(1n, PROGRAM_ID), depositor.publicKey];
     await b.expectError(() => b.deposit(0n, 1n), "InvalidAmount", watched);
-    await b.expectError(() => b.deposit(10n, 0n), "InvalidOwner", watched); // record 0 exists: not a fresh PDA
+    await b.expectError(() => b.deposit(10n, 0n), "AlreadyInitialized", watched); // record 0 exists: not a fresh PDA
     await b.expectError(() => b.deposit(10n, 2n), "InvalidPda", watched); // not the next number's address
     const forged = bridgeInstructions.deposit(depositor.publicKey, Buffer.from(L2_ALICE, "hex"), 10n, 1n, PROGRAM_ID);
     forged.keys[0] = { pubkey: Keypair.generate().publicKey, isSigner: false, isWritable: true };
