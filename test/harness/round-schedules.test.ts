@@ -296,7 +296,7 @@ describe("round schedules: bad input", () => {
 
   it("refuses an inverted view range, an unknown type, an unknown heal id and an id used twice", () => {
     expect(bad([{ action: "partition", views: [5, 3], groups: [["v0"], ["v1"]] }])).toMatch(/faults\[0\]\.views.*view range inverted: \[5, 3\]/);
-    expect(bad([{ action: "partition", views: [1, 2], types: ["votes"], groups: [["v0"], ["v1"]] }])).toMatch(/faults\[0\]\.types\[0\].*expected one of "proposal", "vote", "timeout", "sync", "app", got "votes"/);
+    expect(bad([{ action: "partition", views: [1, 2], types: ["votes"], groups: [["v0"], ["v1"]] }])).toMatch(/faults\[0\]\.types\[0\].*expected one of "proposal", "vote", "timeout", "sync", "app", .*got "votes"/);
     expect(bad([{ action: "partition", id: "p1", views: [1, 2], groups: [["v0"], ["v1"]] }, { at: "1s", action: "heal", partition: "p9" }])).toMatch(/faults\[1\]\.partition.*unknown partition id "p9" \(ids: p1\)/);
     expect(bad([{ at: "1s", action: "partition", id: "p1", groups: [["v0"], ["v1"]] }, { at: "2s", action: "partition-oneway", id: "p1", from: ["v2"], to: ["v3"] }])).toMatch(/faults\[1\]\.id.*"p1" is already used by faults\[0\]/);
     expect(bad([{ action: "partition", views: [1, 2], types: ["vote", "vote"], groups: [["v0"], ["v1"]] }])).toMatch(/vote is listed twice/);

@@ -69,8 +69,8 @@ export function message(type: string, n: number, bytes = 64): Uint8Array {
   return encodeWire({ type, n, pad: new Uint8Array(Math.max(0, bytes - 40)) });
 }
 
-/** Polls `condition` every 20 ms until true; throws after `timeoutMs`. */
-export async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+/** Polls `condition` every 20 ms until true; throws after `timeoutMs` (generous: dials are slow on a loaded 2-core CI machine). */
+export async function waitFor(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
   const start = Date.now();
   while (!condition()) {
     if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
