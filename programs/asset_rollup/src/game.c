@@ -456,6 +456,36 @@ static uint64_t process_post_batch_optimistic(SolParameters *params, const uint8
 }
 
 /*
+ * The accounts every move on a batch starts with, checked in this order: the
+ * game config (writable, ours), the bond vault (its PDA, named by the config)
+ * and the batch at `height` (writable, ours).
+ */
+static uint64_t check_config_vault_batch(SolAccountInfo *game_config, SolAccountInfo *vault, SolAccountInfo *batch,
+                                         const SolPubkey *program_id, uint64_t height) {
+  uint64_t result = check_writable(game_config);
+  if (result != SUCCESS) {
+    return result;
+  }
+  result = check_game_config(game_config, program_id);
+  if (result != SUCCESS) {
+    return result;
+  }
+  result = check_bond_vault(vault, game_config, program_id);
+  if (result != SUCCESS) {
+    return result;
+  }
+  result = check_writable(batch);
+  if (result != SUCCESS) {
+    return result;
+  }
+  result = check_batch(batch, program_id, height);
+  if (result != SUCCESS) {
+    return result;
+  }
+  return SUCCESS;
+}
+
+/*
  * challenge(height: u64)
  * accounts: game_config (w), batch (w), game (w), bond_vault (w), challenger (w, s), system_program
  * Opens the game ["game", height LE, challenger] against a pending batch
@@ -476,23 +506,7 @@ static uint64_t process_challenge(SolParameters *params, const uint8_t *data) {
   const SolPubkey *program_id = params->program_id;
   uint64_t height = borsh_read_u64(data);
 
-  uint64_t result = check_writable(game_config);
-  if (result != SUCCESS) {
-    return result;
-  }
-  result = check_game_config(game_config, program_id);
-  if (result != SUCCESS) {
-    return result;
-  }
-  result = check_bond_vault(vault, game_config, program_id);
-  if (result != SUCCESS) {
-    return result;
-  }
-  result = check_writable(batch);
-  if (result != SUCCESS) {
-    return result;
-  }
-  result = check_batch(batch, program_id, height);
+  uint64_t result = check_config_vault_batch(game_config, vault, batch, program_id, height);
   if (result != SUCCESS) {
     return result;
   }
@@ -825,23 +839,7 @@ static uint64_t process_resolve(SolParameters *params, const uint8_t *data) {
   SolAccountInfo *challenger = &params->accounts[5];
   const SolPubkey *program_id = params->program_id;
   uint64_t height = borsh_read_u64(data);
-  uint64_t result = check_writable(game_config);
-  if (result != SUCCESS) {
-    return result;
-  }
-  result = check_game_config(game_config, program_id);
-  if (result != SUCCESS) {
-    return result;
-  }
-  result = check_bond_vault(vault, game_config, program_id);
-  if (result != SUCCESS) {
-    return result;
-  }
-  result = check_writable(batch);
-  if (result != SUCCESS) {
-    return result;
-  }
-  result = check_batch(batch, program_id, height);
+  uint64_t result = check_config_vault_batch(game_config, vault, batch, program_id, height);
   if (result != SUCCESS) {
     return result;
   }
@@ -917,23 +915,7 @@ static uint64_t process_finalize_root(SolParameters *params, const uint8_t *data
   SolAccountInfo *poster = &params->accounts[4];
   const SolPubkey *program_id = params->program_id;
   uint64_t height = borsh_read_u64(data);
-  uint64_t result = check_writable(game_config);
-  if (result != SUCCESS) {
-    return result;
-  }
-  result = check_game_config(game_config, program_id);
-  if (result != SUCCESS) {
-    return result;
-  }
-  result = check_bond_vault(vault, game_config, program_id);
-  if (result != SUCCESS) {
-    return result;
-  }
-  result = check_writable(batch);
-  if (result != SUCCESS) {
-    return result;
-  }
-  result = check_batch(batch, program_id, height);
+  uint64_t result = check_config_vault_batch(game_config, vault, batch, program_id, height);
   if (result != SUCCESS) {
     return result;
   }
