@@ -16,6 +16,7 @@
  * among the cut's types. A message whose view or class is unknown never
  * matches a filter that asks for one.
  */
+import { SBCP_MESSAGE_TYPES } from "../sbcp/messages.js";
 import type { NodeId } from "../sim/node.js";
 
 /**
@@ -26,24 +27,7 @@ import type { NodeId } from "../sim/node.js";
  * own class under its spec name (`systems/sbcp/message-info.ts`), so a cut can
  * drop one message type of the shared publisher protocol (`"types": ["Decided"]`).
  */
-export const MESSAGE_CLASSES = [
-  "proposal",
-  "vote",
-  "timeout",
-  "sync",
-  "app",
-  "StartSlot",
-  "RequestSeal",
-  "RollBackAndStartSlot",
-  "L2Block",
-  "L2BlockRequest",
-  "StartSC",
-  "CIRCMessage",
-  "Vote",
-  "Decided",
-  "xTRequest",
-  "LocalTransaction",
-] as const;
+export const MESSAGE_CLASSES = ["proposal", "vote", "timeout", "sync", "app", ...SBCP_MESSAGE_TYPES] as const;
 
 /** One of {@link MESSAGE_CLASSES}. */
 export type MessageClass = (typeof MESSAGE_CLASSES)[number];

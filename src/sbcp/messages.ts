@@ -133,7 +133,7 @@ export type SbcpMessageOf<T extends SbcpMessageType> = { readonly type: T } & Sb
 export type SbcpMessage = { [T in SbcpMessageType]: SbcpMessageOf<T> }[SbcpMessageType];
 
 /** The message types, in envelope field order. */
-export const SBCP_MESSAGE_TYPES: readonly SbcpMessageType[] = [
+export const SBCP_MESSAGE_TYPES = [
   "StartSlot",
   "RequestSeal",
   "RollBackAndStartSlot",
@@ -145,7 +145,7 @@ export const SBCP_MESSAGE_TYPES: readonly SbcpMessageType[] = [
   "Decided",
   "xTRequest",
   "LocalTransaction",
-];
+] as const satisfies readonly SbcpMessageType[];
 
 /** Length of every hash and xTid (bytes). */
 export const HASH_LENGTH = 32;
