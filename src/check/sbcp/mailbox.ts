@@ -78,6 +78,6 @@ export class MailboxConsistencyChecker implements Checker {
   }
 
   finish(): InvariantResult {
-    return safetyVerdict(this.name, { instancesChecked: this.instances, messagesRead: this.messages }, this.violation);
+    return safetyVerdict(this.name, { decisionsChecked: this.instances, messagesRead: this.messages }, this.violation);
   }
 }
