@@ -52,6 +52,7 @@ import type { ChainId, CIRCMessage, Decided, L2Block, L2BlockRequest, RequestSea
 import { SequencerInstance, type InstanceEffects } from "./scp/sequencer-instance.js";
 import { DEFAULT_SCP_TIMEOUT_US } from "./shared-publisher.js";
 import { chainIdBytes } from "./wire/fields.js";
+import { circDigest } from "./circ-digest.js";
 import { xTidHex, xTidOf } from "./xt-id.js";
 import { logBlock, logRevert, readSequencerLog } from "./wal/sequencer-log.js";
 
@@ -332,6 +333,7 @@ export class Sequencer implements Node<SbcpMessage> {
     if (refused !== undefined) return ctx.log("sbcp-local-refused", { reason: refused });
     this.draftValue!.txs.push(tx);
     this.draftValue!.localTxs.push(tx);
+    ctx.log("sbcp-local-applied", { chain: this.config.chainId, slot: this.draftValue!.slot, number: this.draftValue!.l2BlockNumber });
   }
 
   // --- SCP -------------------------------------------------------------------
@@ -404,6 +406,10 @@ export class Sequencer implements Node<SbcpMessage> {
     assert(top === draft.scpInstances.at(-1), "the top instance");
     const appended = top.onDecided(decision);
     draft.txs.push(...appended);
+    // The mailbox messages the applied part read (one populating transaction each), for the mailbox checker.
+    if (decision && top.participates) {
+      for (const read of top.received) ctx.log("sbcp-circ-read", { chain: this.config.chainId, slot: top.slot, xTid: xTidHex(top.xTid), from: read.SourceChainID, session: read.SessionID, label: read.Label, digest: circDigest(read) });
+    }
     if (decision && top.participates) draft.includedxTs.push(top.xTid);
     this.cancelScpTimer(ctx);
     this.phaseValue = "BuildingFree";
@@ -419,7 +425,7 @@ export class Sequencer implements Node<SbcpMessage> {
         continue;
       }
       ctx.send(to, { type: "CIRCMessage", ...circ });
-      ctx.log("sbcp-circ-sent", { xTid: xTidHex(circ.xTid), to: circ.DestinationChainID, session: circ.SessionID });
+      ctx.log("sbcp-circ-sent", { xTid: xTidHex(circ.xTid), slot: circ.Slot, to: circ.DestinationChainID, session: circ.SessionID, label: circ.Label, digest: circDigest(circ) });
     }
     if (effects.vote !== undefined) {
       ctx.send(this.config.publisher, { type: "Vote", SenderChain: this.config.chainId, xTid: instance.xTid, Vote: effects.vote, Slot: instance.slot });

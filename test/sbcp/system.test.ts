@@ -20,7 +20,7 @@ import type { SbcpMetrics } from "../../src/systems/sbcp/metrics.js";
 import { rawScenario, runScenario, scenario } from "../helpers/scenario.js";
 
 const sbcpOf = (metrics: unknown): SbcpMetrics => (metrics as { sbcp: SbcpMetrics }).sbcp;
-const SBCP_CHECKERS = ["sbcp-2pc", "sbcp-xt-atomicity", "sbcp-superblock-chain", "sbcp-conservation"];
+const SBCP_CHECKERS = ["sbcp-2pc", "sbcp-xt-atomicity", "sbcp-superblock-chain", "sbcp-conservation", "sbcp-mailbox", "sbcp-no-local-while-locked", "sbcp-liveness"];
 
 /** An SP whose Decided(true) tells `victim` false (the SP still logs, and seals with, true): a broken 2PC coordinator. */
 function lyingPublisher(node: Node<SbcpMessage>, victim: string): Node<SbcpMessage> {
@@ -121,6 +121,9 @@ describe("the SBCP system in the framework", () => {
       [{ rollups: [{ name: "v0" }] }, /is the id of another node/],
       [{ workload: { xtShare: 2 } }, /sbcp\.workload\.xtShare/],
       [{ slotDurationX: "1s" }, /slotDurationX/],
+      [{ liveness: { superblockWithin: "0s" } }, /sbcp\.liveness\.superblockWithin/],
+      [{ liveness: { spHalts: "yes" } }, /sbcp\.liveness\.spHalts/],
+      [{ liveness: { within: "1s" } }, /within/],
     ];
     for (const [fields, message] of cases) {
       let error: unknown;

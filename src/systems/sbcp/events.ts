@@ -86,6 +86,8 @@ export const SBCP_EVENTS = new EventCatalogue("sbcp", {
   "sbcp-recovered-block": z.strictObject({ chain, slot: count, number: count, hash: hash32Hex, parentHash: hash32Hex, xTids: z.array(hash32Hex), supply }),
   /** A restarted sequencer cut its write-ahead log after block `kept`: the next block did not check out (`reason`; `key` names it). */
   "sbcp-log-cut": z.strictObject({ chain, kept: count, reason, key: z.string() }),
+  /** A local transaction entered the draft of block `number` (slot `slot`); the sequencer is Building-Free. */
+  "sbcp-local-applied": z.strictObject({ chain, slot: count, number: count }),
   /** A local transaction refused (invalid, or the pending queue full). */
   "sbcp-local-refused": z.strictObject({ reason }),
   /** A StartSC held back (not dropped) until its turn. */
@@ -94,8 +96,10 @@ export const SBCP_EVENTS = new EventCatalogue("sbcp", {
   "sbcp-startsc-dropped": z.strictObject({ slot: count, seq: count.optional(), reason }),
   /** The sequencer opened its side of instance `xTid` (Building-Locked). */
   "sbcp-instance-joined": z.strictObject({ chain, slot: count, seq: count, xTid: hash32Hex, participates: z.boolean() }),
-  /** A CIRC message sent to chain `to`. */
-  "sbcp-circ-sent": z.strictObject({ xTid: hash32Hex, to: chain, session: count }),
+  /** A CIRC message of instance (`slot`, `xTid`) sent to chain `to`; `digest`: its content (`sbcp/circ-digest.ts`). */
+  "sbcp-circ-sent": z.strictObject({ xTid: hash32Hex, slot: count, to: chain, session: count, label: z.string(), digest: hash32Hex }),
+  /** Applying instance (`slot`, `xTid`) decided true, `chain` read this CIRC message from chain `from` (one mailbox-populating transaction); logged before `sbcp-instance-decided`. */
+  "sbcp-circ-read": z.strictObject({ chain, slot: count, xTid: hash32Hex, from: chain, session: count, label: z.string(), digest: hash32Hex }),
   /** A CIRC message not used. */
   "sbcp-circ-ignored": z.strictObject({ xTid: hash32Hex.optional(), reason }),
   /** The sequencer's one vote on instance `xTid`; `failure` says why a false vote's simulation failed (null on a timer). */

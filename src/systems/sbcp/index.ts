@@ -18,11 +18,15 @@
  * loses every Decided to seq2.
  *
  * Checkers (`src/check/sbcp/`): `sbcp-2pc`, `sbcp-xt-atomicity`,
- * `sbcp-superblock-chain`, `sbcp-conservation`. Metrics: `metrics.sbcp`
+ * `sbcp-superblock-chain`, `sbcp-conservation`, `sbcp-mailbox`,
+ * `sbcp-no-local-while-locked`, `sbcp-liveness` (bounds in `sbcp.liveness`). Metrics: `metrics.sbcp`
  * (`metrics.ts`).
  */
 import type { Checker } from "../../check/checker.js";
+import { NoLocalWhileLockedChecker } from "../../check/sbcp/building-locked.js";
 import { ConservationChecker } from "../../check/sbcp/conservation.js";
+import { SbcpLivenessChecker } from "../../check/sbcp/liveness.js";
+import { MailboxConsistencyChecker } from "../../check/sbcp/mailbox.js";
 import { SuperblockChainChecker } from "../../check/sbcp/superblock-chain.js";
 import { TwoPhaseCommitChecker } from "../../check/sbcp/two-phase-commit.js";
 import { XtAtomicityChecker } from "../../check/sbcp/xt-atomicity.js";
@@ -145,6 +149,9 @@ export const sbcpSystem: System<Scenario> = {
       new XtAtomicityChecker(SP_NODE_ID),
       new SuperblockChainChecker(SP_NODE_ID),
       new ConservationChecker(SP_NODE_ID, section.rollups.map((r) => r.chainId)),
+      new MailboxConsistencyChecker(new Map(section.rollups.map((r) => [r.name, r.chainId]))),
+      new NoLocalWhileLockedChecker(new Set(section.rollups.map((r) => r.name))),
+      new SbcpLivenessChecker(SP_NODE_ID, { superblockWithinUs: section.liveness.superblockWithin, xtDecidedWithinUs: section.liveness.xtDecidedWithin, spHalts: section.liveness.spHalts }),
     ];
     return [{ system: "sbcp", instance: "", checkers, sees: () => true, metrics: () => ({ ...metrics.finish() }) }];
   },

@@ -13,7 +13,8 @@
  * ```
  *
  * Defaults: `slotDuration` 12 s (one Ethereum slot), `sealCutover` 2/3, `scpTimeout` 3 s
- * (SBCP v1 and SCP v1), `genesisTime` 0, `xtExpiry` 60 s. `rollups` is a count
+ * (SBCP v1 and SCP v1), `genesisTime` 0, `xtExpiry` 60 s, `liveness` (the bounds of
+ * `sbcp-liveness`): `{ "superblockWithin": 3 slots, "xtDecidedWithin": xtExpiry + 2 slots, "spHalts": false }`. `rollups` is a count
  * (chains 1..n, named `seq1`..) or a list of `{ name?, chainId?, genesis? }`.
  */
 import { z } from "zod";
@@ -64,6 +65,18 @@ const workload = z.strictObject({
   stopAt: duration.optional(),
 });
 
+/**
+ * The bounds of the `sbcp-liveness` checker (`check/sbcp/liveness.ts`), judged after the last fault:
+ * `superblockWithin` (default 3 slots) between the heal and a superblock and between superblocks;
+ * `xtDecidedWithin` (default `xtExpiry` + 2 slots) from an xT's queueing (or the heal) to its decision
+ * or expiry; `spHalts` (default false): the scenario expects the SP to halt on a damaged log.
+ */
+const liveness = z.strictObject({
+  superblockWithin: positiveDuration.optional(),
+  xtDecidedWithin: positiveDuration.optional(),
+  spHalts: z.boolean().default(false),
+});
+
 /** Defaults of the workload. */
 const WORKLOAD_DEFAULTS = { clients: 2, txPerSecond: 2, xtShare: 0.5, failingXtShare: 0.2, amountMax: 100 } as const;
 
@@ -82,6 +95,7 @@ export const sbcpSection = z
     /** How long a queued xT may wait at the SP: default 60 s. */
     xtExpiry: positiveDuration.default(60_000_000),
     workload: workload.default(WORKLOAD_DEFAULTS),
+    liveness: liveness.default({ spHalts: false }),
   })
   .transform((s, ctx) => {
     const list = typeof s.rollups === "number" ? Array.from({ length: s.rollups }, () => ({ genesis: { ...SBCP_GENESIS_DEFAULTS } })) : s.rollups;
@@ -100,7 +114,12 @@ export const sbcpSection = z
       chains.add(r.chainId);
     });
     if (Math.floor(s.slotDuration * s.sealCutover) < 1) ctx.addIssue({ code: "custom", message: "the seal cut-over falls at the slot's start (slotDuration x sealCutover < 1 us)", path: ["sealCutover"] });
-    return { ...s, rollups };
+    const bounds = {
+      superblockWithin: s.liveness.superblockWithin ?? 3 * s.slotDuration,
+      xtDecidedWithin: s.liveness.xtDecidedWithin ?? s.xtExpiry + 2 * s.slotDuration,
+      spHalts: s.liveness.spHalts,
+    };
+    return { ...s, rollups, liveness: bounds };
   });
 
 /** The parsed `sbcp` section. */
