@@ -11,6 +11,14 @@ import { InputError } from "../../src/config/errors.js";
 import { parseScenario } from "../../src/scenario/load.js";
 import { settlementMetrics } from "../../src/settlement/metrics.js";
 import { moveBound } from "../../src/settlement/dispute-strategy.js";
+import type { PublicKey } from "@solana/web3.js";
+import { SettlementFinalRootChecker } from "../../src/check/settlement/final-root.js";
+import { rollupProgramId } from "../../src/l1/rollup-program.js";
+import { loadProgramElf } from "../../src/runtime/program-files.js";
+import { runAndJudge } from "../../src/scenario/run.js";
+import { ScenarioRun } from "../../src/scenario/scenario-run.js";
+import { readSettlement } from "../../src/settlement/settlement-watch.js";
+import { challengerKeys } from "../../src/systems/posting/optimistic.js";
 import { invariant, rawScenario, runRecorded, scenario } from "../helpers/scenario.js";
 
 const S = 1_000_000;
@@ -104,6 +112,40 @@ describe("optimistic settlement scenarios", () => {
     expect(settlement(a.events).length).toBeGreaterThan(10);
     expect(settlement(a.events)).toEqual(settlement(b.events));
     expect(a.events.some((e) => e.event === "challenger-move" && e.fields.move === "step")).toBe(true);
+  });
+});
+
+describe("the settlement watch reads the FINALIZED L1 state", () => {
+  it("under L1 reorgs while batches are finalized, a watch of the processed state (built here) sees finality undone; the run's watch does not", () => {
+    // optimistic-honest with reorgs of the last 6 slots every 3 s from 30 s on, when finalize_root moves land.
+    const faults = [30, 33, 36, 39, 42, 45].map((t) => ({ at: `${t}s`, action: "l1-reorg", depth: 6 }));
+    const s = scenario("optimistic-honest", { faults });
+    const run = new ScenarioRun(s, { programElf: loadProgramElf() });
+    const challengers = challengerKeys("", s.seed, 1).map((k) => k.publicKey);
+    // The broken variant: the same checker over the PROCESSED state, read after every L1 slot and reorg.
+    const broken = new SettlementFinalRootChecker(1, new Set(["v0", "v1", "v2", "v3"]));
+    let caught: string | undefined;
+    let reorgs = 0;
+    run.addObserver((o) => {
+      if (o.event === "state-root") broken.observe(o);
+      if (o.event === "l1-reorg") reorgs++;
+      const node = run.l1Node;
+      if ((o.event !== "l1-slot" && o.event !== "l1-reorg") || node === undefined) return;
+      const read = (address: PublicKey) => {
+        const account = node.accountAt(address.toBase58(), "processed");
+        return account === null ? null : { lamports: account.lamports, data: account.data };
+      };
+      for (const { event, fields } of readSettlement(read, { programId: rollupProgramId(), challengers, vaultRent: 0n })) {
+        if (event !== "settlement-batch") continue;
+        caught ??= broken.observe({ timeUs: o.timeUs, node: "l1", event, fields })?.message;
+      }
+    });
+    const report = runAndJudge(run);
+    expect(reorgs).toBe(6);
+    expect(caught).toMatch(/finality undone/);
+    expect(report.violation).toBeUndefined();
+    expect(invariant(report, "settlement-final-root")).toMatchObject({ ok: true });
+    expect(invariant(report, "settlement-final-root").figures.finalBatches).toBeGreaterThan(0);
   });
 });
 
