@@ -19,6 +19,7 @@ import { runAndJudge } from "../../src/scenario/run.js";
 import { ScenarioRun } from "../../src/scenario/scenario-run.js";
 import { readSettlement } from "../../src/settlement/settlement-watch.js";
 import { challengerKeys } from "../../src/systems/posting/optimistic.js";
+import { formatPostingSummary } from "../../src/systems/posting/summary.js";
 import { invariant, rawScenario, runRecorded, scenario } from "../helpers/scenario.js";
 
 const S = 1_000_000;
@@ -86,6 +87,9 @@ describe("optimistic settlement scenarios", () => {
     expect(batch3).toMatchObject({ status: "final", generation: 1 });
     expect(batch3.postRoot).toBe(committedRoots(events).get(3));
     expect(metrics.finalBatches).toBeGreaterThanOrEqual(5);
+    // The run's report carries the same figures (the posting system's `settlement` metrics).
+    expect((report.metrics as unknown as Record<string, unknown>).settlement).toEqual(metrics);
+    expect(formatPostingSummary(report.metrics as unknown as Record<string, unknown>)[0]).toMatch(/^Settlement \(optimistic, finalized L1\): batches final \d+, .*games 1 \(won by challenger 1, by poster 0\), moves per game \[\d+\]; bonds posted /);
     console.log("fraud-proof:", JSON.stringify(metrics));
   });
 

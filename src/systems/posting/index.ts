@@ -30,6 +30,8 @@ import { rollupService } from "../validators/index.js";
 import { L1RegistryWatch } from "./l1-registry-watch.js";
 import { emptyL1Metrics, PostingMetricsCollector } from "./metrics.js";
 import { formatPostingSummary } from "./summary.js";
+import { SETTLEMENT_EVENTS } from "../../settlement/events.js";
+import { settlementMetrics } from "../../settlement/metrics.js";
 import { addOptimisticNodes, CHALLENGER_ROLE, challengerId, challengerKeys, FinalizedSettlementWatch, gameParamsOf, settlementCheckers } from "./optimistic.js";
 
 /** The role of a batch poster. */
@@ -297,11 +299,18 @@ function buildPosting(ctx: BuildContext<Scenario>, rollup: RollupScenario, index
   world.addListener((o) => {
     if (o.node === posterId || o.node === operatorId || (o.node === L1_NODE_ID && (o.fields.rollup === undefined || o.fields.rollup === rollup.name))) collector.observe(o);
   }, "measure");
+  // In optimistic mode, the settlement figures from the watch's observations (time to finality, games, bonds).
+  const settlementEvents: Observation[] = [];
+  if (optimistic) {
+    world.addListener((o) => {
+      if (o.node === L1_NODE_ID && SETTLEMENT_EVENTS.is(o, "settlement-batch", "settlement-game", "settlement-bonds")) settlementEvents.push(o);
+    }, "measure");
+  }
   return {
     system: "posting",
     instance,
     checkers,
     sees,
-    metrics: () => ({ l1: collector.finish() }),
+    metrics: () => (optimistic ? { l1: collector.finish(), settlement: settlementMetrics(settlementEvents) } : { l1: collector.finish() }),
   };
 }
