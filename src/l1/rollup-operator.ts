@@ -27,6 +27,7 @@ export type OperatorMessage = L1RpcMessage | OperatorCommandMessage;
 import { decodeWire, encodeWire, read, WireDecodeError } from "../net/codec.js";
 import type { Node, NodeContext, NodeId, TimerId } from "../sim/node.js";
 import { L1Session, l1SessionContext, type L1SessionContext } from "./l1-session.js";
+import { gameInstructions, type GameParams } from "./game-program.js";
 import { configAddress, rollupErrorName, rollupInstructions, signTransaction, rollupProgramId } from "./rollup-program.js";
 
 /** An operation the operator can be told to carry out. */
@@ -81,6 +82,8 @@ export interface RollupOperatorConfig {
   readonly attemptsMax: number;
   /** An operation's transaction not seen on chain after this long is sent again (same bytes). */
   readonly resendIntervalUs: number;
+  /** Optimistic settlement: `initialize` also runs `initialize_game` with these parameters, in the same L1 transaction. */
+  readonly game?: GameParams;
 }
 
 interface Running {
@@ -171,7 +174,14 @@ export class RollupOperator implements Node<OperatorMessage> {
       let tx;
       switch (c.action) {
         case "initialize":
-          tx = signTransaction([rollupInstructions.initialize(authority.publicKey, poster0, this.config.initialVersion, this.programId)], [authority], blockhash.value);
+          tx = signTransaction(
+            [
+              rollupInstructions.initialize(authority.publicKey, poster0, this.config.initialVersion, this.programId),
+              ...(this.config.game !== undefined ? [gameInstructions.initializeGame(authority.publicKey, this.config.game, this.programId)] : []),
+            ],
+            [authority],
+            blockhash.value,
+          );
           break;
         case "pause":
           tx = signTransaction([rollupInstructions.pausePosting(authority.publicKey, this.programId)], [authority], blockhash.value);

@@ -53,6 +53,9 @@ import { TraceLedger, TraceLedgerError } from "./trace-ledger.js";
 /** What a challenger sends and receives: its validator's `app` messages and L1 RPC. */
 export type ChallengerMessage = ValidatorMessage | L1RpcMessage;
 
+/** The most instruction data bytes the Anchor instruction coder encodes (its buffer); larger steps are staged. */
+const INLINE_STEP_DATA_MAX = 1000;
+
 /** How a challenger behaves. */
 export type ChallengerBehaviour = { readonly kind: "honest" } | { readonly kind: "lazy" } | { readonly kind: "silent-after"; readonly moves: number };
 
@@ -260,8 +263,12 @@ export class ChallengerNode implements Node<ChallengerMessage> {
     const tx = trace.txs[txIndex]!;
     const proof = batchDataProof(trace.txs, txIndex);
     const budget = web3().ComputeBudgetProgram.setComputeUnitLimit({ units: STEP_COMPUTE_UNITS });
-    const inline = [budget, gameInstructions.step(this.me, h, proof, tx, witness, undefined, this.programId)];
-    if (this.config.alwaysStageStep !== true && fitsOneTransaction(inline, this.config.key)) return this.send(ctx, h, "step", inline);
+    // The instruction coder refuses data over INLINE_STEP_DATA_MAX bytes (it throws); a Solana transaction could not carry it anyway.
+    const inlineData = 8 + 8 + 4 + 32 * proof.length + 4 + tx.length + 4 + witness.length;
+    if (this.config.alwaysStageStep !== true && inlineData <= INLINE_STEP_DATA_MAX) {
+      const inline = [budget, gameInstructions.step(this.me, h, proof, tx, witness, undefined, this.programId)];
+      if (fitsOneTransaction(inline, this.config.key)) return this.send(ctx, h, "step", inline);
+    }
     let staging = this.staging.get(h);
     if (staging === undefined || staging.txIndex !== txIndex) {
       const buffer = web3().Keypair.fromSeed(sha256(utf8(`asset-sim/step-buffer/${this.me.toBase58()}/${h}/${txIndex}`)));

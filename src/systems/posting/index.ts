@@ -30,6 +30,9 @@ import { rollupService } from "../validators/index.js";
 import { L1RegistryWatch } from "./l1-registry-watch.js";
 import { emptyL1Metrics, PostingMetricsCollector } from "./metrics.js";
 import { formatPostingSummary } from "./summary.js";
+import { SETTLEMENT_EVENTS } from "../../settlement/events.js";
+import { settlementMetrics } from "../../settlement/metrics.js";
+import { addOptimisticNodes, CHALLENGER_ROLE, challengerId, challengerKeys, FinalizedSettlementWatch, gameParamsOf, settlementCheckers } from "./optimistic.js";
 
 /** The role of a batch poster. */
 export const POSTER_ROLE = "poster";
@@ -132,6 +135,9 @@ export const postingSystem: System<Scenario> = {
       return [
         { id: `${r.prefix}poster`, role: POSTER_ROLE, system: "posting", instance, crashable: true, honest: true },
         { id: `${r.prefix}operator`, role: OPERATOR_ROLE, system: "posting", instance, crashable: false, honest: true },
+        ...(r.settlement.mode === "optimistic"
+          ? r.settlement.challengers.map((c, i): NodePlan => ({ id: challengerId(r.prefix, i), role: CHALLENGER_ROLE, system: "posting", instance, crashable: true, honest: c.behaviour === "honest" }))
+          : []),
       ];
     });
     return { nodes, quorums: [], targets: [] };
@@ -139,6 +145,17 @@ export const postingSystem: System<Scenario> = {
 
   check(scenario) {
     scenario.rollups.forEach((rollup, r) => {
+      const settlementField = scenario.layout === "single" ? "settlement" : `rollups[${r}].settlement`;
+      const st = rollup.settlement;
+      if (st.mode === "optimistic") {
+        if (!scenario.l1.enabled) throw new InputError(`${settlementField}.mode`, `optimistic settlement needs the L1 (l1.enabled is false)`);
+        if (scenario.rollups.length > 1) throw new InputError(`${settlementField}.mode`, `optimistic settlement is wired for one rollup only, this scenario has ${scenario.rollups.length}`);
+        if (rollup.batchPoster.batchEveryBlocks !== 1) throw new InputError(`${settlementField}.mode`, `optimistic settlement posts every L2 block as a batch: batchPoster.batchEveryBlocks must be 1, got ${rollup.batchPoster.batchEveryBlocks}`);
+        if (rollup.operations.length > 0) throw new InputError(`${settlementField}.mode`, `operations act on the posting registry; optimistic settlement takes none (got ${rollup.operations.length})`);
+        if (rollup.bridge !== undefined) throw new InputError(`${settlementField}.mode`, `optimistic settlement is not wired with the bridge section yet`);
+      } else if (st.wrongRootAt.length > 0 || JSON.stringify(st.challengers) !== JSON.stringify([{ behaviour: "honest" }])) {
+        throw new InputError(`${settlementField}.mode`, `challengers and wrongRootAt apply to optimistic settlement only (mode is posting)`);
+      }
       const section = scenario.layout === "single" ? "operations" : `rollups[${r}].operations`;
       rollup.operations.forEach((op, index) => {
         const field = `${section}[${index}]`;
@@ -190,35 +207,45 @@ function buildPosting(ctx: BuildContext<Scenario>, rollup: RollupScenario, index
   const upgradeAuthority = deriveSolanaKeypair(`${rollup.prefix}operator`, seed);
   const intruder = deriveSolanaKeypair(`${rollup.prefix}intruder`, seed);
   const elf = ctx.environment.programElf!;
+  const optimistic = rollup.settlement.mode === "optimistic";
+  const challengers = optimistic ? challengerKeys(rollup.prefix, seed, rollup.settlement.challengers.length) : [];
   setup.addProgram(programId.toBase58(), elf, upgradeAuthority.publicKey.toBase58());
-  for (const key of [upgradeAuthority, intruder, ...posterKeys]) setup.fund(key.publicKey.toBase58(), L1_KEY_LAMPORTS);
-  rollupHandle.rootSubscribers.push(posterId);
+  for (const key of [upgradeAuthority, intruder, ...posterKeys, ...challengers]) setup.fund(key.publicKey.toBase58(), L1_KEY_LAMPORTS);
 
   const bp = rollup.batchPoster;
-  world.addNode<PosterMessage>({
-    id: posterId,
-    role: POSTER_ROLE,
-    system: "posting",
-    instance,
-    codec: posterCodec,
-    crashable: true,
-    honest: true,
-    create: () =>
-      new BatchPoster({
-        l1: L1_NODE_ID,
-        programId,
-        validators: rollupHandle.validators,
-        rootQuorum: rollupHandle.quorum.f + 1,
-        keys: posterKeys,
-        batchEveryBlocks: bp.batchEveryBlocks,
-        maxRootsPerTransaction: bp.maxRootsPerTransaction,
-        pollIntervalUs: bp.pollInterval,
-        retryBaseUs: bp.retryBase,
-        retryMaxUs: bp.retryMax,
-        requestTimeoutUs: bp.requestTimeout,
-        resendIntervalUs: bp.resendInterval,
-      }),
-  });
+  if (optimistic) {
+    addOptimisticNodes(world, { instance, codec: posterCodec }, rollup, rollupHandle, posterId, posterKeys[0]!, programId, challengers, {
+      pollIntervalUs: bp.pollInterval,
+      requestTimeoutUs: bp.requestTimeout,
+      resendIntervalUs: bp.resendInterval,
+    });
+  } else {
+    rollupHandle.rootSubscribers.push(posterId);
+    world.addNode<PosterMessage>({
+      id: posterId,
+      role: POSTER_ROLE,
+      system: "posting",
+      instance,
+      codec: posterCodec,
+      crashable: true,
+      honest: true,
+      create: () =>
+        new BatchPoster({
+          l1: L1_NODE_ID,
+          programId,
+          validators: rollupHandle.validators,
+          rootQuorum: rollupHandle.quorum.f + 1,
+          keys: posterKeys,
+          batchEveryBlocks: bp.batchEveryBlocks,
+          maxRootsPerTransaction: bp.maxRootsPerTransaction,
+          pollIntervalUs: bp.pollInterval,
+          retryBaseUs: bp.retryBase,
+          retryMaxUs: bp.retryMax,
+          requestTimeoutUs: bp.requestTimeout,
+          resendIntervalUs: bp.resendInterval,
+        }),
+    });
+  }
   world.addNode<OperatorMessage>({
     id: operatorId,
     role: OPERATOR_ROLE,
@@ -240,6 +267,7 @@ function buildPosting(ctx: BuildContext<Scenario>, rollup: RollupScenario, index
         requestTimeoutUs: bp.requestTimeout,
         attemptsMax: 20,
         resendIntervalUs: bp.resendInterval,
+        ...(optimistic ? { game: gameParamsOf(rollup.settlement, rollupHandle) } : {}),
       }),
   });
 
@@ -247,9 +275,11 @@ function buildPosting(ctx: BuildContext<Scenario>, rollup: RollupScenario, index
   const watch = new L1RegistryWatch(bp.batchEveryBlocks, programId);
   const several = scenario.rollups.length > 1;
   const l1 = ctx.service(L1_SERVICE);
+  const settlementWatch = optimistic ? new FinalizedSettlementWatch(programId, challengers.map((k) => k.publicKey)) : undefined;
   world.addDeriver((o) => {
     const node = l1.node();
     if (o.event !== "l1-finalized" || node === undefined) return [];
+    if (settlementWatch !== undefined) return settlementWatch.newlyFinalized(node, o.timeUs);
     return watch.newlyFinalized(node).map((entry) => ({ timeUs: o.timeUs, node: L1_NODE_ID, event: "l1-root-finalized", fields: several ? { ...entry, rollup: rollup.name } : { ...entry } }));
   });
 
@@ -258,20 +288,29 @@ function buildPosting(ctx: BuildContext<Scenario>, rollup: RollupScenario, index
   const members = new Set<NodeId>([posterId, operatorId, ...rollupHandle.validators]);
   // With several rollups, a rollup's checkers see its own nodes, the world, and the L1's entries of its own program.
   const sees = (o: Observation): boolean => !several || members.has(o.node) || o.node === WORLD_NODE || (o.node === L1_NODE_ID && (o.event !== "l1-root-finalized" || o.fields.rollup === rollup.name));
-  const checkers = [
-    new L1ConsistencyChecker(bp.batchEveryBlocks, rollupHandle.honest),
-    new PostingLivenessChecker(rollup.invariants.postingLivenessBound, bp.batchEveryBlocks, postingLivenessExpectation(scenario, rollup, consensus, posterDown), rollupHandle.honest),
-  ];
+  const checkers = optimistic
+    ? settlementCheckers(rollup, rollupHandle, challengers)
+    : [
+        new L1ConsistencyChecker(bp.batchEveryBlocks, rollupHandle.honest),
+        new PostingLivenessChecker(rollup.invariants.postingLivenessBound, bp.batchEveryBlocks, postingLivenessExpectation(scenario, rollup, consensus, posterDown), rollupHandle.honest),
+      ];
   // Its figures count its own nodes and the shared L1's events (a derived event of another rollup left out).
   const collector = new PostingMetricsCollector((l2Height) => rollupHandle.collector.takeSubmitTimesThrough(l2Height));
   world.addListener((o) => {
     if (o.node === posterId || o.node === operatorId || (o.node === L1_NODE_ID && (o.fields.rollup === undefined || o.fields.rollup === rollup.name))) collector.observe(o);
   }, "measure");
+  // In optimistic mode, the settlement figures from the watch's observations (time to finality, games, bonds).
+  const settlementEvents: Observation[] = [];
+  if (optimistic) {
+    world.addListener((o) => {
+      if (o.node === L1_NODE_ID && SETTLEMENT_EVENTS.is(o, "settlement-batch", "settlement-game", "settlement-bonds")) settlementEvents.push(o);
+    }, "measure");
+  }
   return {
     system: "posting",
     instance,
     checkers,
     sees,
-    metrics: () => ({ l1: collector.finish() }),
+    metrics: () => (optimistic ? { l1: collector.finish(), settlement: settlementMetrics(settlementEvents) } : { l1: collector.finish() }),
   };
 }

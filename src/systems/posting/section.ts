@@ -37,8 +37,56 @@ const operation = z
   )
   .transform((op) => ({ ...op, at: op.at ?? 0 }));
 
+/** Defaults of the `settlement` section: posting mode (the registry, no dispute game). */
+export const SETTLEMENT_DEFAULTS = {
+  mode: "posting" as const,
+  challengePeriod: 20_000_000,
+  clock: 8_000_000,
+  posterBond: 3_000_000_000,
+  challengerBond: 1_000_000_000,
+  challengers: [{ behaviour: "honest" as const }],
+  wrongRootAt: [] as number[],
+};
+
+/** A whole number of seconds (the program's clocks count seconds), given as a duration; microseconds. */
+const wholeSeconds = positiveDuration.refine((us) => us % 1_000_000 === 0, { message: "must be a whole number of seconds (the L1 program counts seconds)" });
+
+/** One challenger of optimistic settlement (`settlement/challenger-node.ts`). */
+const challengerSection = z
+  .strictObject({
+    /** honest: challenges every wrong root and plays the game out; lazy: never challenges; silent-after: stops after `moves` moves per game. */
+    behaviour: z.enum(["honest", "lazy", "silent-after"]),
+    moves: z.number().int().min(0).max(1000).optional(),
+  })
+  .superRefine((c, ctx) => {
+    if (c.behaviour === "silent-after" && c.moves === undefined) ctx.addIssue({ code: "custom", path: ["moves"], message: "silent-after needs moves (the moves it makes per game before going silent)" });
+    if (c.behaviour !== "silent-after" && c.moves !== undefined) ctx.addIssue({ code: "custom", path: ["moves"], message: `only silent-after takes moves (behaviour is ${c.behaviour})` });
+  });
+
+/**
+ * The `settlement` section (docs/fraud-proofs.md): `posting` posts roots to the
+ * registry (the batch poster); `optimistic` posts bonded batches that become
+ * final after `challengePeriod` unless a challenger wins the dispute game.
+ * Durations in microseconds after parsing; bonds in lamports.
+ */
+export const settlementSection = z.strictObject({
+  mode: z.enum(["posting", "optimistic"]).default(SETTLEMENT_DEFAULTS.mode),
+  /** How long a posted batch stays open to challenges (whole seconds). */
+  challengePeriod: wholeSeconds.default(SETTLEMENT_DEFAULTS.challengePeriod),
+  /** Each party's chess clock in a game (whole seconds). */
+  clock: wholeSeconds.default(SETTLEMENT_DEFAULTS.clock),
+  /** Lamports the poster locks per batch. */
+  posterBond: z.number().int().min(1).max(1_000_000_000_000).default(SETTLEMENT_DEFAULTS.posterBond),
+  /** Lamports a challenger locks per game. */
+  challengerBond: z.number().int().min(1).max(1_000_000_000_000).default(SETTLEMENT_DEFAULTS.challengerBond),
+  challengers: z.array(challengerSection).max(8).default(SETTLEMENT_DEFAULTS.challengers),
+  /** L2 heights (= batches) the poster first posts with a wrong root (the fault). */
+  wrongRootAt: z.array(z.number().int().min(1)).default(SETTLEMENT_DEFAULTS.wrongRootAt),
+});
+
 /** The rollup-level sections of the posting system (zod shape). */
 export const POSTING_SECTIONS = {
   batchPoster: batchPosterSection.default(BATCH_POSTER_DEFAULTS),
   operations: z.array(operation).default([]),
+  settlement: settlementSection.default(SETTLEMENT_DEFAULTS),
 };

@@ -48,6 +48,7 @@ import { describeValidatorMessage } from "./message-info.js";
 import { genesisSupply } from "./genesis.js";
 import { MetricsCollector } from "./metrics.js";
 import { CLIENT_ROLE, VALIDATOR_ROLE, clientIds, validatorIds } from "./names.js";
+import type { Genesis } from "../../vm/genesis.js";
 import { bridgeUserKeys, clientAccountKeys, createAssetApp, createClient, networkGenesis, replicaConfig, validatorKeySeed } from "./node-factories.js";
 import { formatValidatorsSummary } from "./summary.js";
 
@@ -61,6 +62,10 @@ export interface RollupHandle {
   readonly quorum: Quorum;
   /** Nodes every validator pushes its committed roots to (the batch poster adds itself; read when a validator boots). */
   readonly rootSubscribers: NodeId[];
+  /** Nodes every validator pushes its committed blocks to and answers `block-query` from (the optimistic poster and challengers add themselves; read when a validator boots). */
+  readonly blockWatchers: NodeId[];
+  /** The rollup's L2 genesis, as its validators apply it. */
+  readonly genesis: Genesis;
   /** The run's signature scheme for this rollup's transactions. */
   readonly scheme: SignatureScheme;
   /** The L2 keys of the bridge users (funded at genesis; empty without a `bridge` section). */
@@ -205,6 +210,7 @@ function buildRollup(ctx: BuildContext<Scenario>, rollup: RollupScenario): Valid
   const sees = (o: Observation): boolean => instance === "" || members.has(o.node) || o.node === WORLD_NODE;
   const livenessExpectation = consensusLivenessExpectation(scenario, quorum, ctx.endOfPlan);
   const rootSubscribers: NodeId[] = [];
+  const blockWatchers: NodeId[] = [];
 
   const replicaOfId = (id: NodeId): HotStuffReplica | undefined => replicaOf(world.instance(id) as Node<ValidatorMessage> | undefined);
   const appOfId = (id: NodeId): AssetApp | undefined => {
@@ -269,6 +275,7 @@ function buildRollup(ctx: BuildContext<Scenario>, rollup: RollupScenario): Valid
       checkMempoolInvariants,
       ...(shared !== undefined ? { shared } : {}),
       ...(rootSubscribers.length > 0 ? { batchPosters: rootSubscribers } : {}),
+      ...(blockWatchers.length > 0 ? { blockWatchers } : {}),
       ...(rollup.bridge !== undefined ? { bridge: { creditsPerBlockMax: rollup.bridge.creditsPerBlock } } : {}),
     });
   const spec = { system: "validators", instance, codec: validatorCodec, crashable: true, describeMessage: describeValidatorMessage } as const;
@@ -335,6 +342,8 @@ function buildRollup(ctx: BuildContext<Scenario>, rollup: RollupScenario): Valid
     validators,
     quorum,
     rootSubscribers,
+    blockWatchers,
+    genesis,
     scheme,
     bridgeUsers,
     collector: metrics,

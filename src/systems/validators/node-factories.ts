@@ -119,6 +119,7 @@ export function replicaConfig(options: {
 
 /**
  * A fresh sequencer application for one validator. `batchPosters`: nodes the committed roots are pushed to;
+ * `blockWatchers`: nodes the committed blocks are pushed to (optimistic settlement);
  * `checkMempoolInvariants`: run the mempool's invariant check after each change (simulation, O(pool) each);
  * `shared`: the work the run's validators share (simulation only, `sequencer/shared-work.ts`).
  */
@@ -127,6 +128,7 @@ export function createAssetApp(options: {
   genesis: Genesis;
   chain: ChainSettings;
   batchPosters?: readonly NodeId[];
+  blockWatchers?: readonly NodeId[];
   checkMempoolInvariants?: boolean;
   shared?: SharedWork;
   bridge?: { readonly creditsPerBlockMax: number };
@@ -136,6 +138,7 @@ export function createAssetApp(options: {
     ...(options.bridge !== undefined ? { bridge: options.bridge } : {}),
     ...(options.shared !== undefined ? { shared: options.shared } : {}),
     ...(options.batchPosters !== undefined ? { batchPosters: [...options.batchPosters] } : {}),
+    ...(options.blockWatchers !== undefined ? { blockWatchers: [...options.blockWatchers] } : {}),
     ...(options.checkMempoolInvariants === true ? { checkMempoolInvariants: true } : {}),
     scheme: options.scheme,
     genesis: options.genesis,
