@@ -13,6 +13,7 @@
  *   smt.h / smt.c    sparse Merkle multiproofs, batch data proofs
  *   one_step.h / .c  the AssetVM one-step executor (fraud proofs)
  *   step_instruction.c  verify_step
+ *   superblock_registry.h/.c  the SBCP superblock registry (errors 6400-6404)
  *
  * Constraints of the target (clang-19, -target bpf -mcpu=v2, SBPFv0): no
  * mutable globals, no function pointers, at most 5 arguments per function,
@@ -23,6 +24,7 @@
 #include "bridge.c"
 #include "step_instruction.c"
 #include "game.c"
+#include "superblock_registry.c"
 
 /* sha256("global:<name>")[..8] read as little-endian u64 (idl.json "discriminator"). */
 #define DISCRIMINATOR_INITIALIZE 0xed9b980d1f6dafafull
@@ -45,6 +47,8 @@
 #define DISCRIMINATOR_RESOLVE 0x0a3a3f6cceec96f6ull
 #define DISCRIMINATOR_FINALIZE_ROOT 0x2014f104e4b3d1daull
 #define DISCRIMINATOR_STEP 0x25bf204d1dfe3816ull
+#define DISCRIMINATOR_INITIALIZE_SUPERBLOCK_REGISTRY 0x009087ec02a5d9dfull
+#define DISCRIMINATOR_PUBLISH_SUPERBLOCK 0xa8b7a8484cc23e85ull
 
 #define DISCRIMINATOR_SIZE 8u
 
@@ -106,6 +110,25 @@ static uint64_t process_game_instruction(SolParameters *params, uint64_t discrim
       return ERROR_INVALID_INSTRUCTION_DATA;
     }
     return process_finalize_root(params, arguments);
+  }
+  if (discriminator == DISCRIMINATOR_INITIALIZE_SUPERBLOCK_REGISTRY) {
+    LOG_LITERAL("Instruction: InitializeSuperblockRegistry");
+    if (size != INITIALIZE_SUPERBLOCK_REGISTRY_ARGS_SIZE) {
+      return ERROR_INVALID_INSTRUCTION_DATA;
+    }
+    return process_initialize_superblock_registry(params, arguments);
+  }
+  if (discriminator == DISCRIMINATOR_PUBLISH_SUPERBLOCK) {
+    LOG_LITERAL("Instruction: PublishSuperblock");
+    /* The fixed arguments, then the blocks: a u32 count and 44 bytes each. */
+    if (size < PUBLISH_SUPERBLOCK_FIXED_ARGS_SIZE) {
+      return ERROR_INVALID_INSTRUCTION_DATA;
+    }
+    uint64_t blocks = borsh_read_u32(arguments + PUBLISH_SUPERBLOCK_FIXED_ARGS_SIZE - 4);
+    if (size != PUBLISH_SUPERBLOCK_FIXED_ARGS_SIZE + L2_BLOCK_ROOT_SIZE * blocks) {
+      return ERROR_INVALID_INSTRUCTION_DATA;
+    }
+    return process_publish_superblock(params, arguments, blocks);
   }
   if (discriminator == DISCRIMINATOR_INITIALIZE_GAME) {
     LOG_LITERAL("Instruction: InitializeGame");
@@ -218,6 +241,7 @@ uint64_t entrypoint(const uint8_t *input) {
     log_bridge_error(result);
     log_step_error(result);
     log_game_error(result);
+    log_superblock_error(result);
   }
   return result;
 }
