@@ -103,6 +103,8 @@ describe("IDL", () => {
       "timeout",
       "resolve",
       "finalize_root",
+      "initialize_superblock_registry",
+      "publish_superblock",
     ]);
     for (const instruction of idl.instructions) {
       expect(instruction.discriminator, instruction.name).toEqual([...sha256(`global:${instruction.name}`).subarray(0, 8)]);
@@ -123,10 +125,12 @@ describe("IDL", () => {
       "BondVault",
       "OptimisticBatch",
       "DisputeGame",
+      "SuperblockConfig",
+      "SuperblockPage",
     ]);
   });
 
-  it("errors are 6000..6016, the dispute game's 6100..6116, the bridge's 6200..6205 and the one-step codes (6300 + osp_execute's code, 6350, 6351), and the program logs each one as an AnchorError line with the IDL's name and message", () => {
+  it("errors are 6000..6016, the dispute game's 6100..6116, the bridge's 6200..6205 and the one-step codes (6300 + osp_execute's code, 6350, 6351), the superblock registry's 6400..6404, and the program logs each one as an AnchorError line with the IDL's name and message", () => {
     const errors = idl.errors ?? [];
     const game = Array.from({ length: 17 }, (_, index) => 6100 + index);
     const step = [6301, 6302, 6303, 6304, 6305, 6306, 6316, 6317, 6318, 6319, 6320, 6321, 6350, 6351];
@@ -135,6 +139,7 @@ describe("IDL", () => {
       ...game,
       ...Array.from({ length: 6 }, (_, index) => 6200 + index),
       ...step,
+      ...Array.from({ length: 5 }, (_, index) => 6400 + index),
     ]);
     const so = readFileSync(PROGRAM_SO_PATH).toString("latin1");
     for (const error of errors) {
