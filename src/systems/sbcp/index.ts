@@ -19,7 +19,9 @@
  *
  * Checkers (`src/check/sbcp/`): `sbcp-2pc`, `sbcp-xt-atomicity`,
  * `sbcp-superblock-chain`, `sbcp-conservation`, `sbcp-mailbox`,
- * `sbcp-no-local-while-locked`, `sbcp-liveness` (bounds in `sbcp.liveness`). Metrics: `metrics.sbcp`
+ * `sbcp-no-local-while-locked`, `sbcp-liveness` (bounds in `sbcp.liveness`), `sbcp-l1-registry`
+ * (the finalized L1 registry against what the SP built). With `sbcp.l1` the SP publishes its
+ * superblocks to the L1 (`l1-publishing.ts`). Metrics: `metrics.sbcp`
  * (`metrics.ts`).
  */
 import type { Checker } from "../../check/checker.js";
@@ -30,6 +32,10 @@ import { MailboxConsistencyChecker } from "../../check/sbcp/mailbox.js";
 import { SuperblockChainChecker } from "../../check/sbcp/superblock-chain.js";
 import { TwoPhaseCommitChecker } from "../../check/sbcp/two-phase-commit.js";
 import { XtAtomicityChecker } from "../../check/sbcp/xt-atomicity.js";
+import { L1SuperblockRegistryChecker } from "../../check/sbcp/l1-registry.js";
+import { L1_NODE_ID } from "../l1/index.js";
+import { addL1Publisher, checkL1Publishing } from "./l1-publishing.js";
+import type { SbcpL1Metrics } from "./l1-metrics.js";
 import type { NodePlan } from "../../harness/fault-kind.js";
 import type { System } from "../../harness/system.js";
 import { LedgerExecutor } from "../../sbcp/ledger/ledger-executor.js";
@@ -81,7 +87,10 @@ export const sbcpSystem: System<Scenario> = {
     return { nodes: section === undefined ? [] : planNodes(section), quorums: [], targets: [] };
   },
 
-  check() {},
+  check(scenario) {
+    const section = sbcpSectionOf(scenario);
+    if (section !== undefined) checkL1Publishing(scenario, section);
+  },
 
   build(ctx) {
     const section = sbcpSectionOf(ctx.scenario);
@@ -91,13 +100,10 @@ export const sbcpSystem: System<Scenario> = {
     const chains: ChainInfo[] = section.rollups.map((r) => ({ chainId: r.chainId, sequencer: r.name, genesisHash: chainGenesisHash(r.chainId) }));
     const sequencers = new Map<ChainId, NodeId>(section.rollups.map((r) => [r.chainId, r.name]));
     const common = { system: "sbcp", instance: "", codec: SBCP_CODEC, honest: true, describeMessage: describeSbcpMessage } as const;
-    world.addNode<SbcpMessage>({
-      ...common,
-      id: SP_NODE_ID,
-      role: SBCP_ROLES.publisher,
-      crashable: true,
-      create: () => new SharedPublisher({ chains, clock, scpTimeoutUs: section.scpTimeout, xtExpiryUs: section.xtExpiry, formattedStorage: true }),
-    });
+    const makeSp = (): SharedPublisher => new SharedPublisher({ chains, clock, scpTimeoutUs: section.scpTimeout, xtExpiryUs: section.xtExpiry, formattedStorage: true });
+    // With `sbcp.l1` the SP also publishes its superblocks to the L1 registry (`l1-publishing.ts`).
+    const l1Metrics = section.l1 === undefined ? undefined : addL1Publisher(ctx, section, SP_NODE_ID, SBCP_ROLES.publisher, makeSp);
+    if (l1Metrics === undefined) world.addNode<SbcpMessage>({ ...common, id: SP_NODE_ID, role: SBCP_ROLES.publisher, crashable: true, create: makeSp });
     // The SP's disk is formatted before its first boot, so an empty disk at a restart is a lost one.
     formatPublisherLog(world.disk(SP_NODE_ID));
     for (const rollup of section.rollups) {
@@ -151,9 +157,10 @@ export const sbcpSystem: System<Scenario> = {
       new ConservationChecker(SP_NODE_ID, section.rollups.map((r) => r.chainId)),
       new MailboxConsistencyChecker(new Map(section.rollups.map((r) => [r.name, r.chainId]))),
       new NoLocalWhileLockedChecker(new Set(section.rollups.map((r) => r.name))),
+      new L1SuperblockRegistryChecker(SP_NODE_ID, L1_NODE_ID),
       new SbcpLivenessChecker(SP_NODE_ID, { superblockWithinUs: section.liveness.superblockWithin, xtDecidedWithinUs: section.liveness.xtDecidedWithin, spHalts: section.liveness.spHalts }),
     ];
-    return [{ system: "sbcp", instance: "", checkers, sees: () => true, metrics: () => ({ ...metrics.finish() }) }];
+    return [{ system: "sbcp", instance: "", checkers, sees: () => true, metrics: () => ({ ...metrics.finish(), ...(l1Metrics === undefined ? {} : { l1: l1Metrics.finish() }) }) }];
   },
 
   arm() {},
@@ -162,7 +169,10 @@ export const sbcpSystem: System<Scenario> = {
     const m = metrics.sbcp as SbcpMetrics | undefined;
     if (m === undefined) return [];
     const notBuilt = Object.values(m.superblocksNotBuilt).reduce((a, b) => a + b, 0);
+    const l1 = (m as SbcpMetrics & { l1?: SbcpL1Metrics }).l1;
+    const l1Line = l1 === undefined ? [] : [`SBCP L1: posts ${l1.postsSent} (resubmitted ${l1.resubmissions}), landed ${l1.landed}, finalized ${l1.finalized}, invalid ${l1.invalid}, reorg rewinds ${l1.rewinds}; superblock sealed->finalized p50 ${ms(l1.latencyUs.p50)} p95 ${ms(l1.latencyUs.p95)}`];
     return [
+      ...l1Line,
       `SBCP: slots ${m.slotsStarted}, superblocks ${m.superblocks} (partial ${m.partialSuperblocks}, not built ${notBuilt}), blocks sealed ${m.blocksSealed}, rollbacks ${m.rollbacks}, restarts ${m.restarts}`,
       `SBCP: xTs submitted ${m.xtsSubmitted} (must fail ${m.xtsMustFail}), decided true ${m.xtsDecidedTrue} false ${m.xtsDecidedFalse}, expired ${m.xtsExpired}, included ${m.xtsIncluded}; 2PC p50 ${ms(m.twoPhaseCommitUs.p50)} p95 ${ms(m.twoPhaseCommitUs.p95)}; queue depth max ${m.queueDepthMax}; local txs ${m.localSubmitted}`,
     ];

@@ -15,7 +15,9 @@
  * Defaults: `slotDuration` 12 s (one Ethereum slot), `sealCutover` 2/3, `scpTimeout` 3 s
  * (SBCP v1 and SCP v1), `genesisTime` 0, `xtExpiry` 60 s, `liveness` (the bounds of
  * `sbcp-liveness`): `{ "superblockWithin": 3 slots, "xtDecidedWithin": xtExpiry + 2 slots, "spHalts": false }`. `rollups` is a count
- * (chains 1..n, named `seq1`..) or a list of `{ name?, chainId?, genesis? }`.
+ * (chains 1..n, named `seq1`..) or a list of `{ name?, chainId?, genesis? }`. `l1` (optional):
+ * `{ "pollInterval", "requestTimeout", "resendInterval", "retryBase", "publishWindow" }` turns on
+ * publishing superblocks to the L1 registry (needs `l1.enabled`).
  */
 import { z } from "zod";
 import { duration, positiveDuration, probability } from "../../config/fields.js";
@@ -77,6 +79,25 @@ const liveness = z.strictObject({
   spHalts: z.boolean().default(false),
 });
 
+/**
+ * The SP's L1 path (`sbcp/l1/superblock-poster.ts`): with this object the SP publishes every
+ * superblock to the superblock registry of the AssetRollup program on the simulated L1 (which
+ * must run: `l1.enabled`), watches finality, resubmits after reorgs and drops, and rolls back a
+ * superblock not landed within `publishWindow` (default 60 s). Without it the SP publishes nothing.
+ */
+const l1Path = z.strictObject({
+  /** The poster's loop period (default 400 ms, one L1 slot). */
+  pollInterval: positiveDuration.default(400_000),
+  /** An L1 request with no answer after this long failed (default 2 s). */
+  requestTimeout: positiveDuration.default(2_000_000),
+  /** A post not seen on chain is sent again after this long (default 2 s). */
+  resendInterval: positiveDuration.default(2_000_000),
+  /** First retry delay after a failure, doubling up to 8x (default 500 ms). */
+  retryBase: positiveDuration.default(500_000),
+  /** A superblock not landed on the L1 this long after it was built is invalid: the SP rolls back (default 60 s). */
+  publishWindow: positiveDuration.default(60_000_000),
+});
+
 /** Defaults of the workload. */
 const WORKLOAD_DEFAULTS = { clients: 2, txPerSecond: 2, xtShare: 0.5, failingXtShare: 0.2, amountMax: 100 } as const;
 
@@ -96,6 +117,8 @@ export const sbcpSection = z
     xtExpiry: positiveDuration.default(60_000_000),
     workload: workload.default(WORKLOAD_DEFAULTS),
     liveness: liveness.default({ spHalts: false }),
+    /** Publishing superblocks to the L1 (see `l1Path`); absent: the SP publishes nothing. */
+    l1: l1Path.optional(),
   })
   .transform((s, ctx) => {
     const list = typeof s.rollups === "number" ? Array.from({ length: s.rollups }, () => ({ genesis: { ...SBCP_GENESIS_DEFAULTS } })) : s.rollups;
