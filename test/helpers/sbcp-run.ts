@@ -8,7 +8,7 @@ import type { RunOptions } from "../../src/scenario/run.js";
 import { runScenario, scenario } from "./scenario.js";
 
 /** The SBCP checkers, in report order. */
-export const SBCP_CHECKERS = ["sbcp-2pc", "sbcp-xt-atomicity", "sbcp-superblock-chain", "sbcp-conservation", "sbcp-mailbox", "sbcp-no-local-while-locked", "sbcp-liveness"];
+export const SBCP_CHECKERS = ["sbcp-2pc", "sbcp-xt-atomicity", "sbcp-superblock-chain", "sbcp-conservation", "sbcp-mailbox", "sbcp-no-local-while-locked", "sbcp-l1-registry", "sbcp-liveness"];
 
 /** A superblock the SP logged. */
 export interface LoggedSuperblock {

@@ -13,9 +13,7 @@
  * protobuf frames of `SBCP_CODEC` (so sequencers and clients read them as
  * before) and `l1-rpc` messages as the L1's MessagePack envelope.
  *
- * Logged events: the SP's, the poster's (`superblock-poster.ts`), and
- * `sbcp-superblock-built {number, hash}` is not needed: the SP's
- * `sbcp-superblock` already carries both.
+ * Logged events: the SP's and the poster's (`superblock-poster.ts`).
  */
 import { bytesEqual } from "../../crypto/hash.js";
 import { l1RpcCodec, type L1RpcMessage } from "../../l1/l1-wire.js";
@@ -67,7 +65,7 @@ export class L1SharedPublisher implements Node<L1PublisherMessage> {
    */
   constructor(
     readonly sp: SharedPublisher,
-    private readonly config: SuperblockPosterConfig,
+    readonly config: SuperblockPosterConfig,
   ) {}
 
   /** The L1 path (undefined before the first boot). */

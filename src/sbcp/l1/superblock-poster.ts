@@ -182,6 +182,7 @@ export class SuperblockPoster {
     if (next === undefined) return this.idle(undefined);
     if (this.ctx.now() - this.host.builtAt(next.Number) > this.config.publishWindowUs) {
       this.busy = false;
+      this.attempt = 0;
       this.host.log("sbcp-l1-invalid", { number: next.Number, reason: "not published within the window", lastValid: chainLast });
       this.host.rollBack(chainLast);
       return;
@@ -249,6 +250,7 @@ export class SuperblockPoster {
   private refused(kind: InFlight["kind"], number: number, reason: string): void {
     if (kind === "publish" && INVALID_SUPERBLOCK_ERRORS.has(reason) && number - 1 < this.host.superblocks().length) {
       this.busy = false;
+      this.attempt = 0;
       this.host.log("sbcp-l1-invalid", { number, reason, lastValid: number - 1 });
       this.host.rollBack(number - 1);
       return;

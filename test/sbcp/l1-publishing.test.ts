@@ -1,0 +1,152 @@
+/**
+ * Goal: the SP publishes its superblocks to the L1 superblock registry
+ * (`sbcp.l1`, `src/sbcp/l1/`) and learns their validity from it, in
+ * whole-system runs of the shipped scenarios:
+ * - `sbcp/l1-publish-reorg`: L1 reorgs undo landed posts and a window drops
+ *   every L1 transaction; the SP posts again from the registry's last number,
+ *   and every finalized registry entry is a superblock the SP built;
+ * - `sbcp/l1-rollback`: a superblock not landed within `publishWindow` is
+ *   invalid; the SP rolls back to the last superblock on the L1 and sends
+ *   RollBackAndStartSlot; every sequencer reverts to its last valid block;
+ * - SP crash row 7 (`sbcp/sp-crash-during-rollback`) and sequencer crash
+ *   row 8 (`sbcp/sequencer-crash-during-rollback`) of the SBCP fault table,
+ *   with the outcome the spec states;
+ * - the `sbcp-l1-registry` checker catches an SP built here whose L1 path
+ *   publishes superblocks other than those it built (valid on the L1: the
+ *   hash recomputed over a different slot).
+ * Every logged L1-path event matches `SBCP_L1_EVENTS`.
+ */
+import { describe, expect, it } from "vitest";
+import { toHex } from "../../src/crypto/hash.js";
+import { L1SharedPublisher } from "../../src/sbcp/l1/l1-shared-publisher.js";
+import { buildSuperblock, GENESIS_HASH, type Superblock } from "../../src/sbcp/superblock.js";
+import type { SharedPublisher } from "../../src/sbcp/shared-publisher.js";
+import { runAndJudge } from "../../src/scenario/run.js";
+import { ScenarioRun } from "../../src/scenario/scenario-run.js";
+import type { Node } from "../../src/sim/node.js";
+import { SBCP_L1_EVENTS } from "../../src/systems/sbcp/l1-events.js";
+import type { SbcpL1Metrics } from "../../src/systems/sbcp/l1-metrics.js";
+import { loadProgramElf } from "../../src/runtime/program-files.js";
+import { runSbcp, SBCP_CHECKERS, type SbcpRun } from "../helpers/sbcp-run.js";
+import { scenario } from "../helpers/scenario.js";
+
+const run = (name: string): SbcpRun => {
+  const r = runSbcp(`sbcp/${name}`);
+  expect(r.report.exitCode).toBe(0);
+  expect(r.greenCheckers()).toEqual(Object.fromEntries(SBCP_CHECKERS.map((n) => [n, true])));
+  for (const e of r.events.filter((o) => SBCP_L1_EVENTS.is(o))) expect(SBCP_L1_EVENTS.validate(e)).toBeUndefined();
+  return r;
+};
+const l1Metrics = (r: SbcpRun): SbcpL1Metrics => (r.report.metrics as unknown as { sbcp: { l1: SbcpL1Metrics } }).sbcp.l1;
+/** The registry entries the L1 finalized, in order: number and hash. */
+const registry = (r: SbcpRun): { number: number; hash: string; parentHash: string }[] =>
+  r.of("sbcp-l1-registry-finalized", "l1").map((e) => ({ number: r.f(e).number as number, hash: r.f(e).hash as string, parentHash: r.f(e).parentHash as string }));
+
+/** The rollback the shipped rollback scenarios share: superblock 2 (built at 32 s) never lands; the SP rolls back to 1 at about 51.7 s. */
+function expectRollBackToOne(r: SbcpRun): void {
+  expect(r.of("sbcp-l1-invalid", "sp").map((e) => [r.f(e).number, r.f(e).reason, r.f(e).lastValid])).toEqual([[2, "not published within the window", 1]]);
+  expect(r.of("sbcp-rollback", "sp").map((e) => [r.f(e).lastValidNumber, r.f(e).dropped])).toEqual([[1, [2, 3]]]);
+  // The L1 finalized superblock 1, then the rebuilt superblock 2 on it (never the dropped one).
+  const dropped = r.superblocks.find((s) => s.number === 2)!;
+  const entries = registry(r);
+  expect(entries[0]!.number).toBe(1);
+  expect(entries[1]!.number).toBe(2);
+  expect(entries[1]!.hash).not.toBe(dropped.hash);
+  expect(entries[1]!.parentHash).toBe(entries[0]!.hash);
+}
+
+describe("the SP publishes superblocks to the L1 registry", () => {
+  it("through reorgs and dropped transactions: posts again from the registry's last number; every finalized entry is the SP's", () => {
+    const r = run("l1-publish-reorg");
+    expect(r.of("sbcp-l1-initialized", "sp")).toHaveLength(1);
+    expect(r.of("sbcp-l1-rewound", "sp").length).toBeGreaterThanOrEqual(1);
+    const resent = r.of("sbcp-l1-publish-sent", "sp").filter((e) => r.f(e).resubmission === true);
+    expect(resent.length).toBeGreaterThanOrEqual(1);
+    // Every superblock the SP built before the last 15 s (finality ~13 s) is finalized on the L1 with its hash.
+    const entries = registry(r);
+    const built = r.superblocks.filter((s) => s.atUs < 70_000_000 - 15_000_000);
+    expect(built.length).toBeGreaterThanOrEqual(3);
+    for (const sb of built) expect(entries.find((e) => e.number === sb.number)?.hash).toBe(sb.hash);
+    const m = l1Metrics(r);
+    expect(m.finalized).toBe(entries.length);
+    expect(m.resubmissions).toBe(resent.length);
+    expect(m.latencyUs.p50).toBeGreaterThan(0);
+    expect(r.report.invariants.find((i) => i.name === "sbcp-l1-registry")!.figures.finalizedSuperblocks).toBe(entries.length);
+  });
+
+  it("validity from the L1: a superblock not published within the window is invalid; the SP rolls back and every sequencer reverts", () => {
+    const r = run("l1-rollback");
+    expectRollBackToOne(r);
+    for (const seq of ["seq1", "seq2", "seq3"]) {
+      expect(r.of("sbcp-reverted", seq).map((e) => [r.f(e).kind, r.f(e).to, r.f(e).reverted])).toEqual([["RollBackAndStartSlot", 1, [2, 3]]]);
+    }
+    expect(r.of("sbcp-slot-started", "sp").filter((e) => r.f(e).rollBack === true).map((e) => r.f(e).slot)).toEqual([5]);
+    expect(l1Metrics(r).invalid).toBe(1);
+  });
+});
+
+describe("fault-table rows with a rollback", () => {
+  it("SP row 7, crash after RollBackAndStartSlot (seq3 never got it): seq1 and seq2 revert, seq3 does not; all sync on the restarted SP's StartSlot", () => {
+    const r = run("sp-crash-during-rollback");
+    expectRollBackToOne(r);
+    for (const seq of ["seq1", "seq2"]) expect(r.of("sbcp-reverted", seq).map((e) => [r.f(e).kind, r.f(e).to])).toEqual([["RollBackAndStartSlot", 1]]);
+    // The restarted SP finds the rollback paid in its log and sends a plain StartSlot for slot 6; seq3 reverts on it.
+    expect(r.of("sbcp-publisher-recovered", "sp").map((e) => [r.f(e).lastSlot, r.f(e).pendingRollBack])).toEqual([[5, false]]);
+    expect(r.of("sbcp-reverted", "seq3").map((e) => [r.f(e).kind, r.f(e).to, r.f(e).reverted])).toEqual([["StartSlot", 1, [2, 3]]]);
+    for (const seq of ["seq1", "seq2", "seq3"]) {
+      const drafts = r.of("sbcp-draft-started", seq).filter((e) => r.f(e).slot === 6);
+      expect(drafts.map((e) => [r.f(e).number, r.f(e).superblockNumber]), seq).toEqual([[2, 2]]);
+    }
+    const rebuilt = r.superblocks.filter((s) => s.slot >= 6);
+    expect(rebuilt[0]).toMatchObject({ number: 2, chains: [1, 2, 3] });
+  });
+
+  it("sequencer row 8, crash while handling RollBackAndStartSlot: idle until the next StartSlot, then the normal flow", () => {
+    const r = run("sequencer-crash-during-rollback");
+    expectRollBackToOne(r);
+    expect(r.of("sbcp-reverted", "seq2").map((e) => [r.f(e).kind, r.f(e).to])).toEqual([["RollBackAndStartSlot", 1]]);
+    // Restarted with the revert on disk (head 1), no draft until slot 6's StartSlot.
+    const restart = r.of("sbcp-sequencer-started", "seq2")[1]!;
+    expect(r.f(restart).head).toBe(1);
+    const draftsAfter = r.of("sbcp-draft-started", "seq2").filter((e) => e.timeUs > restart.timeUs);
+    expect(draftsAfter[0]!.timeUs).toBeGreaterThanOrEqual(72_000_000);
+    expect(draftsAfter.map((e) => r.f(e).slot)).toEqual([6, 7]);
+    // Slot 5's superblock goes without chain 2; from slot 6 it is in again.
+    expect(r.superblocks.find((s) => s.slot === 5)).toMatchObject({ partial: true, chains: [1, 3] });
+    expect(r.superblocks.find((s) => s.slot === 6)!.chains).toEqual([1, 2, 3]);
+  });
+});
+
+/** An SP whose L1 path sees (and publishes) each superblock with another slot, re-hashed and re-linked so the L1 accepts them. */
+function misreportingPublisher(node: L1SharedPublisher): L1SharedPublisher {
+  const forged = new Map<string, Superblock>();
+  const sp = new Proxy(node.sp, {
+    get(target, key, receiver) {
+      if (key !== "superblocks") return Reflect.get(target, key, receiver) as unknown;
+      let parent: Uint8Array = GENESIS_HASH;
+      return target.superblocks.map((sb) => {
+        const id = `${toHex(sb.Hash)}/${toHex(parent)}`;
+        let other = forged.get(id);
+        if (other === undefined) forged.set(id, (other = buildSuperblock(sb.Number, sb.Slot + 1000, parent, sb.L2Blocks, sb.IncludedXTs, sb.partial)));
+        parent = other.Hash;
+        return other;
+      });
+    },
+  }) as SharedPublisher;
+  return new L1SharedPublisher(sp, node.config);
+}
+
+describe("sbcp-l1-registry", () => {
+  it("catches an SP built here whose L1 path publishes superblocks it did not build", () => {
+    const s = scenario("sbcp/l1-publish-reorg", { duration: "40s", faults: [] });
+    const runBroken = new ScenarioRun(s, { programElf: loadProgramElf(), wrapNode: (id, node) => (id === "sp" ? (misreportingPublisher(node as L1SharedPublisher) as Node<unknown>) : node) });
+    const report = runAndJudge(runBroken);
+    expect(report.exitCode).toBe(1);
+    const verdict = report.invariants.find((i) => i.name === "sbcp-l1-registry")!;
+    expect(verdict.ok).toBe(false);
+    expect(verdict.violation?.message).toMatch(/L1 registry superblock 1: hash .* is not a superblock the SP built/);
+    // The honest SP on the same scenario is green.
+    const honest = runAndJudge(new ScenarioRun(s, { programElf: loadProgramElf() }));
+    expect(honest.invariants.find((i) => i.name === "sbcp-l1-registry")).toMatchObject({ ok: true, figures: { finalizedSuperblocks: 1 } });
+  });
+});
