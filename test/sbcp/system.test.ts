@@ -20,7 +20,7 @@ import type { SbcpMetrics } from "../../src/systems/sbcp/metrics.js";
 import { rawScenario, runScenario, scenario } from "../helpers/scenario.js";
 
 const sbcpOf = (metrics: unknown): SbcpMetrics => (metrics as { sbcp: SbcpMetrics }).sbcp;
-const SBCP_CHECKERS = ["sbcp-2pc", "sbcp-xt-atomicity", "sbcp-superblock-chain", "sbcp-conservation", "sbcp-mailbox", "sbcp-no-local-while-locked", "sbcp-liveness"];
+const SBCP_CHECKERS = ["sbcp-2pc", "sbcp-xt-atomicity", "sbcp-superblock-chain", "sbcp-conservation", "sbcp-mailbox", "sbcp-no-local-while-locked", "sbcp-l1-registry", "sbcp-liveness"];
 
 /** An SP whose Decided(true) tells `victim` false (the SP still logs, and seals with, true): a broken 2PC coordinator. */
 function lyingPublisher(node: Node<SbcpMessage>, victim: string): Node<SbcpMessage> {

@@ -7,7 +7,9 @@
  * the poster. After every step the node notes when each superblock appeared
  * (its build time, for the publication window), and an invalid superblock
  * becomes the SP's {@link SharedPublisher.requestRollBack}: RollBackAndStartSlot
- * at the next slot's start (SBCP "Rollback").
+ * at the next slot's start (SBCP "Rollback"). Build times are not logged:
+ * after a restart the window of a superblock recovered from the log counts
+ * from the boot.
  *
  * Its codec ({@link L1_SHARED_PUBLISHER_CODEC}) writes SBCP messages as the
  * protobuf frames of `SBCP_CODEC` (so sequencers and clients read them as
@@ -82,6 +84,7 @@ export class L1SharedPublisher implements Node<L1PublisherMessage> {
       builtAt: (number) => this.built.get(number)?.atUs ?? ctx.now(),
       rollBack: (lastValid) => {
         this.sp.requestRollBack(ctx as NodeContext<SbcpMessage>, lastValid);
+        this.sp.checkInvariants();
         this.note(ctx);
       },
       log: (event, fields) => ctx.log(event, fields),
