@@ -8,6 +8,9 @@
  * - `sbcp/l1-rollback`: a superblock not landed within `publishWindow` is
  *   invalid; the SP rolls back to the last superblock on the L1 and sends
  *   RollBackAndStartSlot; every sequencer reverts to its last valid block;
+ * - an SP built here that posts superblock 2 with a hash not committing to
+ *   its contents: the L1 refuses it (`SuperblockHashMismatch`), the SP rolls
+ *   back and rebuilds it, and the rebuilt one is finalized;
  * - SP crash row 7 (`sbcp/sp-crash-during-rollback`) and sequencer crash
  *   row 8 (`sbcp/sequencer-crash-during-rollback`) of the SBCP fault table,
  *   with the outcome the spec states;
@@ -135,6 +138,45 @@ function misreportingPublisher(node: L1SharedPublisher): L1SharedPublisher {
   }) as SharedPublisher;
   return new L1SharedPublisher(sp, node.config);
 }
+
+/** An SP whose L1 path posts the first superblock 2 it builds with a hash that does not commit to its contents. */
+function corruptingPublisher(node: L1SharedPublisher): L1SharedPublisher {
+  let victim: string | undefined;
+  const sp = new Proxy(node.sp, {
+    get(target, key, receiver) {
+      if (key !== "superblocks") return Reflect.get(target, key, receiver) as unknown;
+      return target.superblocks.map((sb) => {
+        if (sb.Number === 2) victim ??= toHex(sb.Hash);
+        return sb.Number === 2 && toHex(sb.Hash) === victim ? { ...sb, Hash: Uint8Array.from(sb.Hash, (b, i) => (i === 0 ? b ^ 0xff : b)) } : sb;
+      });
+    },
+  }) as SharedPublisher;
+  return new L1SharedPublisher(sp, node.config);
+}
+
+describe("validity from the L1: a refused superblock", () => {
+  it("the L1 refuses a superblock whose hash does not commit to its contents; the SP rolls back and rebuilds it", () => {
+    const events: { node: string; event: string; fields: Record<string, unknown> }[] = [];
+    const s = scenario("sbcp/l1-publish-reorg", { faults: [] }, 60_000_000);
+    const broken = new ScenarioRun(s, { programElf: loadProgramElf(), wrapNode: (id, node) => (id === "sp" ? (corruptingPublisher(node as L1SharedPublisher) as Node<unknown>) : node) });
+    broken.addObserver((o) => {
+      if (o.event.startsWith("sbcp-")) events.push(o as never);
+    });
+    const report = runAndJudge(broken);
+    const of = (event: string, node = "sp") => events.filter((e) => e.event === event && e.node === node).map((e) => e.fields);
+    expect(of("sbcp-l1-invalid")).toEqual([{ number: 2, reason: "SuperblockHashMismatch", lastValid: 1 }]);
+    expect(of("sbcp-rollback").map((f) => f.lastValidNumber)).toEqual([1]);
+    for (const seq of ["seq1", "seq2", "seq3"]) expect(of("sbcp-reverted", seq).map((f) => f.kind)).toEqual(["RollBackAndStartSlot"]);
+    // The rebuilt superblock 2 (another slot, another hash) is accepted and finalized; every checker stays green.
+    const entries = of("sbcp-l1-registry-finalized", "l1");
+    expect(entries.map((f) => f.number)).toEqual([1, 2]);
+    const built2 = of("sbcp-superblock").filter((f) => f.number === 2);
+    expect(built2).toHaveLength(2);
+    expect(entries[1]!.hash).toBe(built2[1]!.hash);
+    expect(report.exitCode).toBe(0);
+    for (const name of SBCP_CHECKERS) expect(report.invariants.find((i) => i.name === name)?.ok, name).toBe(true);
+  });
+});
 
 describe("sbcp-l1-registry", () => {
   it("catches an SP built here whose L1 path publishes superblocks it did not build", () => {
