@@ -1,6 +1,8 @@
 /**
- * The SBCP system: several rollups, each with a sequencer (`sbcp/sequencer.ts`,
- * executing through the simple ledger of `sbcp/ledger/` behind `ChainExecutor`),
+ * The SBCP system: several rollups, each with a sequencer (`sbcp/sequencer.ts`),
+ * each an AssetVM chain (`sbcp/assetvm/assetvm-executor.ts` behind
+ * `ChainExecutor`: its own genesis, fee mempool and state root; accounts and
+ * genesis in `accounts.ts`),
  * one shared publisher (`sbcp/shared-publisher.ts`), and the clients of its
  * workload (`client.ts`), all speaking `SBCP_CODEC` (protobuf). Its section is
  * `sbcp` (`section.ts`); a scenario without it runs no SBCP node, so the runs
@@ -32,7 +34,8 @@ import { TwoPhaseCommitChecker } from "../../check/sbcp/two-phase-commit.js";
 import { XtAtomicityChecker } from "../../check/sbcp/xt-atomicity.js";
 import type { NodePlan } from "../../harness/fault-kind.js";
 import type { System } from "../../harness/system.js";
-import { LedgerExecutor } from "../../sbcp/ledger/ledger-executor.js";
+import { createSignatureScheme } from "../../crypto/schemes.js";
+import { AssetVmExecutor } from "../../sbcp/assetvm/assetvm-executor.js";
 import type { ChainId, SbcpMessage } from "../../sbcp/messages.js";
 import { Sequencer } from "../../sbcp/sequencer.js";
 import { SharedPublisher, type ChainInfo } from "../../sbcp/shared-publisher.js";
@@ -42,7 +45,7 @@ import { SBCP_CODEC } from "../../sbcp/wire/codec.js";
 import type { NodeId } from "../../sim/node.js";
 import type { Scenario } from "../scenario-shape.js";
 import { ms } from "../validators/summary.js";
-import { chainGenesisHash, genesisBalances } from "./accounts.js";
+import { assetVmGenesis, chainGenesisHash } from "./accounts.js";
 import { SbcpClient } from "./client.js";
 import { describeSbcpMessage } from "./message-info.js";
 import { SbcpMetricsCollector, type SbcpMetrics } from "./metrics.js";
@@ -100,6 +103,9 @@ export const sbcpSystem: System<Scenario> = {
     });
     // The SP's disk is formatted before its first boot, so an empty disk at a restart is a lost one.
     formatPublisherLog(world.disk(SP_NODE_ID));
+    // One signature scheme for the run's SBCP accounts (the sim scheme: clients sign, sequencers verify).
+    const scheme = createSignatureScheme("sim");
+    const genesisOf = (rollup: (typeof section.rollups)[number]) => assetVmGenesis(scheme, rollup, section.rollups);
     for (const rollup of section.rollups) {
       world.addNode<SbcpMessage>({
         ...common,
@@ -112,7 +118,7 @@ export const sbcpSystem: System<Scenario> = {
             publisher: SP_NODE_ID,
             sequencers,
             genesisHash: chainGenesisHash(rollup.chainId),
-            executor: new LedgerExecutor(rollup.chainId, genesisBalances(rollup)),
+            executor: new AssetVmExecutor({ chainId: rollup.chainId, genesis: genesisOf(rollup), scheme }),
             scpTimeoutUs: section.scpTimeout,
           }),
       });
@@ -139,6 +145,8 @@ export const sbcpSystem: System<Scenario> = {
             amountMax: workload.amountMax,
             impossibleAmount,
             stopAtUs: workload.stopAt ?? ctx.scenario.duration,
+            scheme,
+            clients: workload.clients,
           }),
       });
     });
