@@ -40,6 +40,7 @@ import { putInbox } from "../../vm/mailbox.js";
 import { decodeTransaction, type DecodedTransaction } from "../../vm/tx-codec.js";
 import type { AssetSymbol, MailboxMessage } from "../../vm/types.js";
 import type { ChainExecutor, CircRead, CircWrite, ExecutorSnapshot, MailboxKey, XtSimulation } from "../execution.js";
+import type { CircContent } from "../circ-digest.js";
 import type { ChainId } from "../messages.js";
 import { decodeBlock, decodeEntry, encodeBlock, encodeEntry } from "./block.js";
 
@@ -141,6 +142,12 @@ export class AssetVmExecutor implements ChainExecutor {
   /** The draft state's outbox entry to chain `destination`, session `session`. */
   outbox(destination: number, session: bigint): ReturnType<BlockWriter["outbox"]> {
     return this.writer.outbox(destination, session);
+  }
+
+  inboxContent(source: ChainId, session: number): CircContent | undefined {
+    const entry = this.writer.inbox(source, BigInt(session));
+    if (entry === undefined) return undefined;
+    return { Source: [fromHex(entry.sender)], Receiver: [fromHex(entry.receiver)], Data: xtTransferData(entry.asset, entry.amount) };
   }
 
   /** Transactions held by the mempool (waiting for a nonce, or refused on the draft). */
