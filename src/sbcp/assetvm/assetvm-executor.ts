@@ -35,7 +35,8 @@ import { WireDecodeError } from "../../net/codec.js";
 import { assert } from "../../sim/assert.js";
 import { admissionError, executeTransaction } from "../../vm/execute.js";
 import { applyGenesis, type Genesis } from "../../vm/genesis.js";
-import { BlockWriter, LedgerState, type StateLayer } from "../../vm/ledger-state.js";
+import { BlockWriter, LedgerState, StateLayer } from "../../vm/ledger-state.js";
+import type { StateValue } from "../../vm/state-keys.js";
 import { putInbox } from "../../vm/mailbox.js";
 import { decodeTransaction, type DecodedTransaction } from "../../vm/tx-codec.js";
 import type { AssetSymbol, MailboxMessage } from "../../vm/types.js";
@@ -70,6 +71,28 @@ export function mailboxMessageOf(message: CircRead): MailboxMessage | string {
   }
   const amount = new DataView(message.Data[1]!.buffer, message.Data[1]!.byteOffset, 8).getBigUint64(0);
   return { sender: toHex(message.Source[0]!), receiver: toHex(message.Receiver[0]!), asset, amount };
+}
+
+/** Sealed versions stacked deeper than this are folded into one (reads walk the stack). */
+const LAYERS_MAX = 32;
+
+/**
+ * `layer` itself, or, when more than {@link LAYERS_MAX} versions lie under it, an equal version with
+ * no parent (every entry folded in, the same tree and height): O(state) once per {@link LAYERS_MAX}
+ * blocks, so a read costs at most that many map lookups. Older versions (snapshots) are unchanged.
+ */
+function flattenDeep(layer: StateLayer): StateLayer {
+  const stack: StateLayer[] = [];
+  for (let at: StateLayer | undefined = layer; at !== undefined; at = at.parent) stack.push(at);
+  if (stack.length <= LAYERS_MAX) return layer;
+  const writes = new Map<string, StateValue | undefined>();
+  for (const version of stack.reverse()) {
+    for (const [key, value] of version.writes) {
+      if (value === undefined) writes.delete(key);
+      else writes.set(key, value);
+    }
+  }
+  return new StateLayer(undefined, writes, layer.tree, layer.height);
 }
 
 /** What the mempool holds: the pool's fields and the encoding. */
@@ -192,7 +215,7 @@ export class AssetVmExecutor implements ChainExecutor {
   }
 
   seal(): { block: Uint8Array; stateRoot: Uint8Array } {
-    const layer = this.writer.finish(this.base.height + 1);
+    const layer = flattenDeep(this.writer.finish(this.base.height + 1));
     const block = encodeBlock({ entries: this.unsealed, stateRoot: layer.root });
     this.base = layer;
     this.writer = this.ledger.begin(layer);
@@ -227,7 +250,7 @@ export class AssetVmExecutor implements ChainExecutor {
       if (inadmissible !== undefined) return `entry ${index}: inadmissible (${inadmissible})`;
       executeTransaction(writer, tx, tx.id);
     }
-    const layer = writer.finish(this.base.height + 1);
+    const layer = flattenDeep(writer.finish(this.base.height + 1));
     if (!bytesEqual(layer.root, decoded.stateRoot)) return "state root differs after replay";
     this.base = layer;
     this.writer = this.ledger.begin(layer);
