@@ -1,8 +1,9 @@
 /**
  * How a sequencer executes its chain's transactions, behind an interface so
- * the execution engine can change without touching the protocol: today the
- * simple deterministic ledger of `ledger/` implements it; AssetVM plugs in here
- * once it has its mailbox write and read instructions (issue 17, item 3).
+ * the execution engine can change without touching the protocol: the `sbcp`
+ * system runs AssetVM chains (`assetvm/assetvm-executor.ts`, with the VM's
+ * mailbox-write and mailbox-read instructions); the simple ledger of `ledger/`
+ * implements it too, for the hand-driven unit tests.
  *
  * The sequencer owns one {@link ChainExecutor} per chain. Its state is the
  * draft block's state: local transactions and decided xTs are applied to it;
@@ -10,6 +11,7 @@
  * simulates its transactions with a mailbox tracer), and applied only on
  * Decided(true).
  */
+import type { CircContent } from "./circ-digest.js";
 import type { ChainId } from "./messages.js";
 
 /** A mailbox message an xT's part writes: a CIRCMessage without its routing ids (xTid, slot, source chain), which the sequencer adds. */
@@ -84,6 +86,13 @@ export interface ChainExecutor {
   snapshot(): ExecutorSnapshot;
   /** Resets the draft state to `snapshot` and forgets the unsealed transactions. */
   restore(snapshot: ExecutorSnapshot): void;
+  /**
+   * The incoming CIRC message of chain `source` with session `session` as the draft state's
+   * mailbox holds it (its Source, Receiver and Data), or undefined when the state holds none;
+   * for the mailbox checker, which compares it with the message the chain read. Optional: an
+   * executor without a mailbox in its state leaves it out.
+   */
+  inboxContent?(source: ChainId, session: number): CircContent | undefined;
 }
 
 /** A state an executor can be restored to; only the executor that made it reads it. */

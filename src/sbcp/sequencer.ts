@@ -408,7 +408,12 @@ export class Sequencer implements Node<SbcpMessage> {
     draft.txs.push(...appended);
     // The mailbox messages the applied part read (one populating transaction each), for the mailbox checker.
     if (decision && top.participates) {
-      for (const read of top.received) ctx.log("sbcp-circ-read", { chain: this.config.chainId, slot: top.slot, xTid: xTidHex(top.xTid), from: read.SourceChainID, session: read.SessionID, label: read.Label, digest: circDigest(read) });
+      for (const read of top.received) {
+        // With a mailbox in the state, what the state's inbox holds for the message after the part applied.
+        const inState = this.config.executor.inboxContent?.(read.SourceChainID, read.SessionID);
+        const state = this.config.executor.inboxContent === undefined ? {} : { state: inState === undefined ? null : circDigest(inState) };
+        ctx.log("sbcp-circ-read", { chain: this.config.chainId, slot: top.slot, xTid: xTidHex(top.xTid), from: read.SourceChainID, session: read.SessionID, label: read.Label, digest: circDigest(read), ...state });
+      }
     }
     if (decision && top.participates) draft.includedxTs.push(top.xTid);
     this.cancelScpTimer(ctx);

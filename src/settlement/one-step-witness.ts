@@ -17,7 +17,7 @@ import type { LedgerWriter } from "../vm/ledger.js";
 import type { LedgerState, StateLayer } from "../vm/ledger-state.js";
 import { admissionError, executeTransaction } from "../vm/execute.js";
 import { decodeTransaction } from "../vm/tx-codec.js";
-import type { AccountId, AssetInfo, AssetSymbol, PoolState, VmErrorCode, WithdrawalRecord } from "../vm/types.js";
+import type { AccountId, AssetInfo, AssetSymbol, InboxMessage, MailboxMessage, PoolState, VmErrorCode, WithdrawalRecord } from "../vm/types.js";
 import type { Hash } from "../crypto/hash.js";
 
 /** Receipt status as the step reports it: "ok", a VM error code, or "malformed" (the bytes are not a transaction). */
@@ -40,6 +40,9 @@ export const STEP_STATUS_CODES: readonly StepStatus[] = [
   "insufficient-liquidity",
   "invalid-instruction",
   "bad-deposit-sequence",
+  "mailbox-exists",
+  "mailbox-miss",
+  "mailbox-replayed",
 ];
 
 /** The step's status number of "malformed" (OSP_STATUS_MALFORMED). */
@@ -155,6 +158,22 @@ class RecordingWriter implements LedgerWriter {
   setWithdrawal(sequence: bigint, record: WithdrawalRecord): void {
     this.touch(stateKey.withdrawal(sequence));
     this.inner.setWithdrawal(sequence, record);
+  }
+  outbox(destination: number, session: bigint): MailboxMessage | undefined {
+    this.touch(stateKey.outbox(destination, session));
+    return this.inner.outbox(destination, session);
+  }
+  inbox(source: number, session: bigint): InboxMessage | undefined {
+    this.touch(stateKey.inbox(source, session));
+    return this.inner.inbox(source, session);
+  }
+  setOutbox(destination: number, session: bigint, message: MailboxMessage): void {
+    this.touch(stateKey.outbox(destination, session));
+    this.inner.setOutbox(destination, session, message);
+  }
+  setInbox(source: number, session: bigint, message: InboxMessage): void {
+    this.touch(stateKey.inbox(source, session));
+    this.inner.setInbox(source, session, message);
   }
   mark(): number {
     return this.inner.mark();

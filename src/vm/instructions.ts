@@ -21,6 +21,7 @@ import {
   BRIDGE_ACCOUNT,
   BRIDGED_ASSET,
   BRIDGED_ASSET_DECIMALS,
+  CHAIN_ID_MAX,
   DECIMALS_MAX,
   POOL_FEE_BPS_MAX,
   poolId,
@@ -100,6 +101,10 @@ export function executeInstruction(state: LedgerWriter, sender: AccountId, instr
       return withdraw(state, sender, instruction, effects);
     case "credit-deposit":
       return creditDeposit(state, sender, instruction, effects);
+    case "mailbox-write":
+      return mailboxWrite(state, sender, instruction, effects);
+    case "mailbox-read":
+      return mailboxRead(state, instruction, effects);
     default: {
       const unknown: never = instruction;
       return fail("invalid-instruction", `unknown instruction kind ${JSON.stringify((unknown as { kind: unknown }).kind)}`);
@@ -332,6 +337,61 @@ export function creditDeposit(state: LedgerWriter, sender: AccountId, ins: Of<"c
   state.setBalance(ins.to, BRIDGED_ASSET, balance);
   state.setDepositNext(next + 1n);
   addDelta(effects, BRIDGED_ASSET, ins.amount);
+  return undefined;
+}
+
+/** True for a chain id a mailbox key can name (u32). */
+function isChainId(chain: number): boolean {
+  return Number.isInteger(chain) && chain >= 0 && chain <= CHAIN_ID_MAX;
+}
+
+/**
+ * The mailbox write of an xT's source chain (SCP v1, the Mailbox's `write`; here a burn):
+ * burns `amount` of `asset` from the sender and records the outgoing CIRC message under
+ * `o:<destination>:<session>`. Checks: fields ("invalid-instruction"), the asset ("unknown-asset"),
+ * the outbox key unused ("mailbox-exists"), the sender's balance ("insufficient-balance").
+ */
+export function mailboxWrite(state: LedgerWriter, sender: AccountId, ins: Of<"mailbox-write">, effects: InstructionEffects): InstructionFailure | undefined {
+  if (!isChainId(ins.destination)) return fail("invalid-instruction", `mailbox-write: destination chain ${ins.destination} not a u32`);
+  if (!isU64(ins.session)) return fail("invalid-instruction", `mailbox-write: session ${ins.session} not in 0..2^64-1`);
+  if (!isAccount(ins.to)) return fail("invalid-instruction", `mailbox-write: bad receiver ${JSON.stringify(ins.to)}`);
+  if (!isPositiveU64(ins.amount)) return fail("invalid-instruction", `mailbox-write: amount ${ins.amount} not in 1..2^64-1`);
+  const info = state.asset(ins.asset);
+  if (info === undefined) return fail("unknown-asset", `mailbox-write: no asset ${ins.asset}`);
+  if (state.outbox(ins.destination, ins.session) !== undefined) return fail("mailbox-exists", `mailbox-write: the outbox holds a message to chain ${ins.destination} with session ${ins.session}`);
+  const balance = state.balance(sender, ins.asset);
+  if (balance < ins.amount) return fail("insufficient-balance", `mailbox-write: balance ${balance} ${ins.asset} < ${ins.amount}`);
+  assertSupplyCovers(info, ins.amount);
+  state.setAsset({ ...info, supply: info.supply - ins.amount });
+  state.setBalance(sender, ins.asset, balance - ins.amount);
+  state.setOutbox(ins.destination, ins.session, { sender, receiver: ins.to, asset: ins.asset, amount: ins.amount });
+  addDelta(effects, ins.asset, -ins.amount);
+  return undefined;
+}
+
+/**
+ * The mailbox read of an xT's destination chain (the Mailbox's `read`; here a mint): consumes the
+ * incoming CIRC message under `i:<source>:<session>` once and mints its amount of its asset to its
+ * receiver. Checks: fields ("invalid-instruction"), the message ("mailbox-miss" when absent,
+ * "mailbox-replayed" when consumed), its asset ("unknown-asset"), the supply and the receiver's
+ * balance within u64 ("overflow"). Anyone may send it: the message names who is paid.
+ */
+export function mailboxRead(state: LedgerWriter, ins: Of<"mailbox-read">, effects: InstructionEffects): InstructionFailure | undefined {
+  if (!isChainId(ins.source)) return fail("invalid-instruction", `mailbox-read: source chain ${ins.source} not a u32`);
+  if (!isU64(ins.session)) return fail("invalid-instruction", `mailbox-read: session ${ins.session} not in 0..2^64-1`);
+  const message = state.inbox(ins.source, ins.session);
+  if (message === undefined) return fail("mailbox-miss", `mailbox-read: no message of chain ${ins.source} with session ${ins.session} in the inbox`);
+  if (message.consumed) return fail("mailbox-replayed", `mailbox-read: the message of chain ${ins.source} with session ${ins.session} was read already`);
+  const info = state.asset(message.asset);
+  if (info === undefined) return fail("unknown-asset", `mailbox-read: no asset ${message.asset}`);
+  const supply = info.supply + message.amount;
+  if (supply > U64_MAX) return fail("overflow", `mailbox-read: supply of ${message.asset} would exceed 2^64-1`);
+  const balance = state.balance(message.receiver, message.asset) + message.amount;
+  if (balance > U64_MAX) return fail("overflow", `mailbox-read: balance of ${message.asset} would exceed 2^64-1`);
+  state.setAsset({ ...info, supply });
+  state.setBalance(message.receiver, message.asset, balance);
+  state.setInbox(ins.source, ins.session, { ...message, consumed: true });
+  addDelta(effects, message.asset, message.amount);
   return undefined;
 }
 

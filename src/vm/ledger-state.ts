@@ -10,7 +10,7 @@ import type { Hash } from "../crypto/hash.js";
 import { SparseMerkleTree, type MerkleProof } from "../crypto/sparse-merkle.js";
 import type { LedgerReader, LedgerWriter } from "./ledger.js";
 import { decodeStateValue, encodeStateValue, stateKey, stateKeyBytes, type StateValue } from "./state-keys.js";
-import type { AccountId, AssetInfo, AssetSymbol, PoolState, WithdrawalRecord } from "./types.js";
+import type { AccountId, AssetInfo, AssetSymbol, InboxMessage, MailboxMessage, PoolState, WithdrawalRecord } from "./types.js";
 
 /** Reads typed entries through a raw `get`. */
 abstract class TypedReader implements LedgerReader {
@@ -40,6 +40,12 @@ abstract class TypedReader implements LedgerReader {
   }
   withdrawal(sequence: bigint): WithdrawalRecord | undefined {
     return this.get(stateKey.withdrawal(sequence)) as WithdrawalRecord | undefined;
+  }
+  outbox(destination: number, session: bigint): MailboxMessage | undefined {
+    return this.get(stateKey.outbox(destination, session)) as MailboxMessage | undefined;
+  }
+  inbox(source: number, session: bigint): InboxMessage | undefined {
+    return this.get(stateKey.inbox(source, session)) as InboxMessage | undefined;
   }
 }
 
@@ -128,6 +134,12 @@ export class BlockWriter extends TypedReader implements LedgerWriter {
   }
   setWithdrawal(sequence: bigint, record: WithdrawalRecord): void {
     this.put(stateKey.withdrawal(sequence), record);
+  }
+  setOutbox(destination: number, session: bigint, message: MailboxMessage): void {
+    this.put(stateKey.outbox(destination, session), message);
+  }
+  setInbox(source: number, session: bigint, message: InboxMessage): void {
+    this.put(stateKey.inbox(source, session), message);
   }
 
   mark(): number {

@@ -3,7 +3,7 @@
  * journal so a failed transaction's instructions can be undone. Implemented by
  * the layered, Merkle-committed state in `ledger-state.ts`.
  */
-import type { AccountId, AssetInfo, AssetSymbol, PoolState, WithdrawalRecord } from "./types.js";
+import type { AccountId, AssetInfo, AssetSymbol, InboxMessage, MailboxMessage, PoolState, WithdrawalRecord } from "./types.js";
 
 /** Read access to the ledger. Absent entries read as zero / undefined. */
 export interface LedgerReader {
@@ -22,6 +22,10 @@ export interface LedgerReader {
   withdrawalNext(): bigint;
   /** The withdrawal recorded under `sequence`, if any. */
   withdrawal(sequence: bigint): WithdrawalRecord | undefined;
+  /** The outgoing CIRC message to chain `destination` with session `session` (outbox key `o:`), if written. */
+  outbox(destination: number, session: bigint): MailboxMessage | undefined;
+  /** The incoming CIRC message of chain `source` with session `session` (inbox key `i:`), if populated. */
+  inbox(source: number, session: bigint): InboxMessage | undefined;
 }
 
 /** Write access with a journal. Setting zero removes the entry. */
@@ -34,6 +38,8 @@ export interface LedgerWriter extends LedgerReader {
   setDepositNext(sequence: bigint): void;
   setWithdrawalNext(sequence: bigint): void;
   setWithdrawal(sequence: bigint, record: WithdrawalRecord): void;
+  setOutbox(destination: number, session: bigint, message: MailboxMessage): void;
+  setInbox(source: number, session: bigint, message: InboxMessage): void;
   /** Marks the journal; `revertTo(mark)` undoes every write made after it. */
   mark(): number;
   /** Undoes every write since `mark` (a value returned by `mark()`). */

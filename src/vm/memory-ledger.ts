@@ -8,7 +8,7 @@
  */
 import type { LedgerWriter } from "./ledger.js";
 import { stateKey, type StateValue } from "./state-keys.js";
-import type { AccountId, AssetInfo, AssetSymbol, PoolState, WithdrawalRecord } from "./types.js";
+import type { AccountId, AssetInfo, AssetSymbol, InboxMessage, MailboxMessage, PoolState, WithdrawalRecord } from "./types.js";
 
 /**
  * The ledger. Every write adds a journal record until {@link MemoryLedger.discardJournal}:
@@ -43,6 +43,12 @@ export class MemoryLedger implements LedgerWriter {
   withdrawal(sequence: bigint): WithdrawalRecord | undefined {
     return this.values.get(stateKey.withdrawal(sequence)) as WithdrawalRecord | undefined;
   }
+  outbox(destination: number, session: bigint): MailboxMessage | undefined {
+    return this.values.get(stateKey.outbox(destination, session)) as MailboxMessage | undefined;
+  }
+  inbox(source: number, session: bigint): InboxMessage | undefined {
+    return this.values.get(stateKey.inbox(source, session)) as InboxMessage | undefined;
+  }
 
   setNonce(account: AccountId, nonce: bigint): void {
     this.put(stateKey.nonce(account), nonce === 0n ? undefined : nonce);
@@ -67,6 +73,12 @@ export class MemoryLedger implements LedgerWriter {
   }
   setWithdrawal(sequence: bigint, record: WithdrawalRecord): void {
     this.put(stateKey.withdrawal(sequence), record);
+  }
+  setOutbox(destination: number, session: bigint, message: MailboxMessage): void {
+    this.put(stateKey.outbox(destination, session), message);
+  }
+  setInbox(source: number, session: bigint, message: InboxMessage): void {
+    this.put(stateKey.inbox(source, session), message);
   }
 
   /** Marks the journal; `revertTo(mark)` undoes every write made after it. */

@@ -12,14 +12,31 @@
  * w:<sequence>             withdrawal     recipient [u8;32] | amount u64      (sequence: 16 lowercase hex digits)
  * x:deposit-next           next deposit sequence number to credit             u64
  * x:withdrawal-next        next withdrawal sequence number to record          u64
+ * o:<chain>:<session>      outbox message sender [u8;32] | receiver [u8;32] | asset String | amount u64
+ * i:<chain>:<session>      inbox message  sender [u8;32] | receiver [u8;32] | asset String | amount u64 | consumed u8 (0/1)
  * ```
+ *
+ * The mailbox keys (SCP's mailbox, `mailbox-write` and `mailbox-read`): `<chain>` is the
+ * counterparty chain id (the destination in the outbox, the source in the inbox) as 8 lowercase
+ * hex digits, `<session>` the xT's session id as 16. A mailbox value's asset is a valid symbol
+ * (at most 12 bytes).
  *
  * The L1 program recomputes a withdrawal's key and value from `(sequence, recipient, amount)`
  * to check its inclusion proof (`programs/asset_rollup/src/bridge.c`): keep the two in step.
  */
 import { fromHex, toHex, utf8 } from "../crypto/hash.js";
 import { BorshReader, BorshWriter } from "./borsh-bytes.js";
-import type { AccountId, AssetInfo, AssetSymbol, PoolState, WithdrawalRecord } from "./types.js";
+import { WireDecodeError } from "../net/codec.js";
+import type { AccountId, AssetInfo, AssetSymbol, InboxMessage, MailboxMessage, PoolState, WithdrawalRecord } from "./types.js";
+
+function mailboxSuffix(chain: number, session: bigint): string {
+  if (!Number.isInteger(chain) || chain < 0 || chain > 0xffff_ffff) throw new RangeError(`mailbox chain id out of u32: ${chain}`);
+  if (session < 0n || session >> 64n !== 0n) throw new RangeError(`mailbox session out of u64: ${session}`);
+  return `${chain.toString(16).padStart(8, "0")}:${session.toString(16).padStart(16, "0")}`;
+}
+
+/** Longest asset symbol a mailbox value holds, bytes (the VM's symbols are at most 12 characters of A-Z, 0-9). */
+export const MAILBOX_SYMBOL_BYTES_MAX = 12;
 
 /** Key builders, one per entry kind. */
 export const stateKey = {
@@ -33,12 +50,16 @@ export const stateKey = {
     if (sequence < 0n || sequence >> 64n !== 0n) throw new RangeError(`withdrawal sequence out of u64: ${sequence}`);
     return `w:${sequence.toString(16).padStart(16, "0")}`;
   },
+  /** @throws RangeError when `destination` is outside u32 or `session` outside u64 */
+  outbox: (destination: number, session: bigint): string => `o:${mailboxSuffix(destination, session)}`,
+  /** @throws RangeError when `source` is outside u32 or `session` outside u64 */
+  inbox: (source: number, session: bigint): string => `i:${mailboxSuffix(source, session)}`,
   depositNext: (): string => "x:deposit-next",
   withdrawalNext: (): string => "x:withdrawal-next",
 };
 
-/** A ledger value: a number (nonce, balance, shares, sequence numbers), an asset, a pool or a withdrawal. */
-export type StateValue = bigint | AssetInfo | PoolState | WithdrawalRecord;
+/** A ledger value: a number (nonce, balance, shares, sequence numbers), an asset, a pool, a withdrawal or a mailbox message. */
+export type StateValue = bigint | AssetInfo | PoolState | WithdrawalRecord | MailboxMessage | InboxMessage;
 
 /** The Merkle tree key of a state key. */
 export function stateKeyBytes(key: string): Uint8Array {
@@ -65,6 +86,11 @@ export function encodeStateValue(value: StateValue): Uint8Array {
     return w.u64(value.supply).finish();
   }
   if ("recipient" in value) return w.fixed(fromHex(value.recipient)).u64(value.amount).finish();
+  if ("receiver" in value) {
+    w.fixed(fromHex(value.sender)).fixed(fromHex(value.receiver)).string(value.asset).u64(value.amount);
+    if ("consumed" in value) w.u8(value.consumed ? 1 : 0);
+    return w.finish();
+  }
   return w.string(value.assetA).string(value.assetB).u64(value.reserveA).u64(value.reserveB).u64(value.totalShares).u16(value.feeBps).finish();
 }
 
@@ -85,6 +111,20 @@ export function decodeStateValue(key: string, bytes: Uint8Array): StateValue {
     case "w": {
       const recipient = toHex(r.fixed(32, "withdrawal.recipient"));
       value = { recipient, amount: r.u64("withdrawal.amount") };
+      break;
+    }
+    case "o":
+    case "i": {
+      const sender = toHex(r.fixed(32, "mailbox.sender"));
+      const receiver = toHex(r.fixed(32, "mailbox.receiver"));
+      const asset = r.string(MAILBOX_SYMBOL_BYTES_MAX, "mailbox.asset");
+      const amount = r.u64("mailbox.amount");
+      if (key[0] === "o") value = { sender, receiver, asset, amount };
+      else {
+        const consumed = r.u8("mailbox.consumed");
+        if (consumed > 1) throw new WireDecodeError(`mailbox.consumed: ${consumed} is not 0 or 1`);
+        value = { sender, receiver, asset, amount, consumed: consumed === 1 };
+      }
       break;
     }
     case "a": {

@@ -5,7 +5,8 @@
  * ```text
  * Transaction = sender [u8;32] | nonce u64 | fee u64 | instructions Vec<Instruction> | signature Vec<u8>
  * Instruction = u8 tag (index in INSTRUCTION_KINDS) | fields in declaration order
- *   accounts [u8;32], symbols String, amounts u64, decimals u8, feeBps u16, optional accounts Option<[u8;32]>
+ *   accounts [u8;32], symbols String, amounts u64, decimals u8, feeBps u16, optional accounts Option<[u8;32]>,
+ *   chain ids (mailbox-write's destination, mailbox-read's source) u32, sessions u64
  * ```
  *
  * The signature covers `TX_SIGNING_DOMAIN || body` where body is everything
@@ -86,6 +87,14 @@ function writeInstruction(w: BorshWriter, ins: Instruction): void {
       w.u64(ins.sequence);
       writeAccount(w, ins.to);
       w.u64(ins.amount);
+      return;
+    case "mailbox-write":
+      w.u32(ins.destination).u64(ins.session);
+      writeAccount(w, ins.to);
+      w.string(ins.asset).u64(ins.amount);
+      return;
+    case "mailbox-read":
+      w.u32(ins.source).u64(ins.session);
       return;
   }
 }
@@ -188,6 +197,17 @@ function readInstruction(r: BorshReader, field: string): Instruction {
       const sequence = r.u64(`${field}.sequence`);
       const to = readAccount(r, `${field}.to`);
       return { kind, sequence, to, amount: r.u64(`${field}.amount`) };
+    }
+    case "mailbox-write": {
+      const destination = r.u32(`${field}.destination`);
+      const session = r.u64(`${field}.session`);
+      const to = readAccount(r, `${field}.to`);
+      const asset = sym("asset");
+      return { kind, destination, session, to, asset, amount: r.u64(`${field}.amount`) };
+    }
+    case "mailbox-read": {
+      const source = r.u32(`${field}.source`);
+      return { kind, source, session: r.u64(`${field}.session`) };
     }
     case undefined:
       throw new WireDecodeError(`${field}.tag: unknown instruction ${tag}`);

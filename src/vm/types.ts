@@ -51,6 +51,29 @@ export interface WithdrawalRecord {
   readonly amount: bigint;
 }
 
+/**
+ * A CIRC message of a cross-rollup transfer as the mailbox keeps it: in the source chain's outbox
+ * (key `o:<destination>:<session>`, written by `mailbox-write`) and, with `consumed`, in the
+ * destination chain's inbox (key `i:<source>:<session>`, see {@link InboxMessage}).
+ */
+export interface MailboxMessage {
+  /** The account whose asset was burned on the source chain. */
+  readonly sender: AccountId;
+  /** The account the destination chain mints to. */
+  readonly receiver: AccountId;
+  readonly asset: AssetSymbol;
+  /** Base units, 1..2^64-1. */
+  readonly amount: bigint;
+}
+
+/** An incoming CIRC message in the destination chain's inbox; `consumed` once a `mailbox-read` minted it. */
+export interface InboxMessage extends MailboxMessage {
+  readonly consumed: boolean;
+}
+
+/** Largest chain id a mailbox key names (u32, as SBCP's ChainID). */
+export const CHAIN_ID_MAX = 0xffff_ffff;
+
 /** Pattern every asset symbol matches. */
 export const ASSET_SYMBOL_PATTERN = /^[A-Z][A-Z0-9]{0,11}$/;
 
@@ -88,7 +111,23 @@ export type Instruction =
    * credits must carry the next deposit sequence numbers in order: a replayed or skipped deposit makes
    * the transaction inadmissible ("bad-deposit-sequence"). From any other sender: "unauthorized".
    */
-  | { readonly kind: "credit-deposit"; readonly sequence: bigint; readonly to: AccountId; readonly amount: bigint };
+  | { readonly kind: "credit-deposit"; readonly sequence: bigint; readonly to: AccountId; readonly amount: bigint }
+  /**
+   * The mailbox write of a cross-rollup transfer (xT), on its source chain (SCP v1, the Mailbox's `write`):
+   * burns `amount` of `asset` held by the sender and records the outgoing CIRC message
+   * `{ sender, receiver: to, asset, amount }` in the outbox, under the mailbox key
+   * `o:<destination>:<session>` ({@link MailboxMessage}). `destination` is the destination chain's id
+   * (u32), `session` the xT's session id (u64); a key written once cannot be written again
+   * ("mailbox-exists").
+   */
+  | { readonly kind: "mailbox-write"; readonly destination: number; readonly session: bigint; readonly to: AccountId; readonly asset: AssetSymbol; readonly amount: bigint }
+  /**
+   * The mailbox read of an xT, on its destination chain (the Mailbox's `read`): consumes the incoming CIRC
+   * message of chain `source` and session `session` (inbox key `i:<source>:<session>`, put there by the
+   * sequencer's mailbox-populating step, `mailbox.ts`) once, and mints its amount of its asset to its
+   * receiver. A read that misses is "mailbox-miss", a second read of the same message "mailbox-replayed".
+   */
+  | { readonly kind: "mailbox-read"; readonly source: number; readonly session: bigint };
 
 /** The instruction kinds, in wire (enum index) order. */
 export const INSTRUCTION_KINDS = [
@@ -103,6 +142,8 @@ export const INSTRUCTION_KINDS = [
   "swap",
   "withdraw",
   "credit-deposit",
+  "mailbox-write",
+  "mailbox-read",
 ] as const satisfies readonly Instruction["kind"][];
 
 /** What the sender signs. */
@@ -171,7 +212,13 @@ export type VmErrorCode =
   | "pool-exists"
   | "insufficient-liquidity"
   | "invalid-instruction"
-  | "bad-deposit-sequence";
+  | "bad-deposit-sequence"
+  /** `mailbox-write` to an outbox key already written (the same destination and session). */
+  | "mailbox-exists"
+  /** `mailbox-read` of a message the inbox does not hold (the read misses: SCP waits for the CIRC message). */
+  | "mailbox-miss"
+  /** `mailbox-read` of a message already consumed (a replayed read). */
+  | "mailbox-replayed";
 
 /** A swap's effect on its pool's invariant k = reserveA * reserveB. */
 export interface SwapRecord {

@@ -3,7 +3,8 @@
  * the program's verify_step in litesvm) computes what the TypeScript AssetVM
  * computes: on random states (a genesis plus random earlier transactions) and
  * random transactions, valid and invalid, of every instruction kind (the bridge's
- * withdraw and credit-deposit in system transactions included), the same
+ * withdraw and credit-deposit in system transactions included, and the xT's
+ * mailbox-write and mailbox-read against an inbox populated at genesis), the same
  * post-state root, the same status (error code), the same failing instruction.
  * And it refuses wrong witnesses: a tampered value, a missing key, an extra
  * key, a proof for another root, a multiproof that leaves a subtree the
@@ -29,6 +30,26 @@ import { StepRunner, type StepOutcome } from "../helpers/step-runner.js";
 const FILE = "test/program/one-step-differential.test.ts";
 const ACCOUNTS = [0, 1, 2, 3, 4].map((i) => toHex(sha256(utf8(`osp-account-${i}`))));
 const [A0, A1, A2] = ACCOUNTS as [string, string, string];
+
+/**
+ * Incoming CIRC messages of chain 1 in the inbox at height 1 (sessions 0..4): readable ones, one of an asset
+ * this chain lacks (unknown-asset), one too large to mint (overflow), one consumed already (replayed read).
+ */
+const INBOX: readonly (readonly [bigint, { sender: string; receiver: string; asset: string; amount: bigint; consumed: boolean }])[] = [
+  [0n, { sender: A0, receiver: A1, asset: "USD", amount: 500n, consumed: false }],
+  [1n, { sender: A1, receiver: A2, asset: "ASSET", amount: 70n, consumed: false }],
+  [2n, { sender: A2, receiver: A0, asset: "ETH", amount: 5n, consumed: false }],
+  [3n, { sender: A0, receiver: A0, asset: "BTC", amount: U64_MAX, consumed: false }],
+  [4n, { sender: A0, receiver: A1, asset: "USD", amount: 9n, consumed: true }],
+];
+
+/** `ledger` (at genesis) with {@link INBOX} written at height 1 (the sequencer's mailbox-populating step). */
+function withInbox(ledger: LedgerState): LedgerState {
+  const writer = ledger.begin(ledger.committed);
+  for (const [session, message] of INBOX) writer.setInbox(1, session, message);
+  ledger.commit(writer.finish(1));
+  return ledger;
+}
 
 /** A fresh ledger at genesis: native ASSET, USD (authority A0), BTC (authority A1), a seeded ASSET/USD pool; A4 holds nothing. */
 function genesisLedger(amounts: readonly bigint[] = [1_000_000n, 500_000n, 70_000n], extraHolders: readonly string[] = []): LedgerState {
@@ -77,6 +98,8 @@ const instructionArb: fc.Arbitrary<Instruction> = fc.oneof(
   ),
   fc.record({ kind: fc.constant("withdraw" as const), recipient: accountArb, amount: amountArb }),
   fc.record({ kind: fc.constant("credit-deposit" as const), sequence: fc.oneof(fc.bigInt({ min: 0n, max: 3n }), fc.constant(U64_MAX)), to: accountArb, amount: amountArb }),
+  fc.record({ kind: fc.constant("mailbox-write" as const), destination: fc.constantFrom(2, 3, 0xffff_ffff), session: fc.oneof(fc.bigInt({ min: 0n, max: 3n }), fc.constant(U64_MAX)), to: accountArb, asset: symbolArb, amount: amountArb }),
+  fc.record({ kind: fc.constant("mailbox-read" as const), source: fc.oneof({ weight: 4, arbitrary: fc.constant(1) }, { weight: 1, arbitrary: fc.constantFrom(0, 2, 0xffff_ffff) }), session: fc.oneof(fc.bigInt({ min: 0n, max: 5n }), fc.constant(U64_MAX)) }),
   fc.record({ pair: pairArb, amountIn: amountArb, minOut: fc.oneof({ weight: 3, arbitrary: fc.constant(0n) }, { weight: 1, arbitrary: amountArb }) }).map(
     ({ pair, ...rest }): Instruction => ({ kind: "swap", assetIn: pair[0], assetOut: pair[1], ...rest }),
   ),
@@ -149,7 +172,7 @@ describe("one-step proof: C executor against the TypeScript VM", () => {
     let steps = 0;
     assertProperty(
       fc.property(fc.array(txPlanArb, { minLength: 0, maxLength: 8 }), txPlanArb, fc.array(fc.bigInt({ min: 100_000n, max: 2_000_000n }), { minLength: 3, maxLength: 3 }), (prior, last, amounts) => {
-        const ledger = genesisLedger(amounts);
+        const ledger = withInbox(genesisLedger(amounts));
         for (const plan of [...prior, last]) {
           const tx = encodePlan(ledger, plan);
           const w = buildStepWitness(ledger, ledger.committed, tx);
@@ -177,7 +200,7 @@ describe("one-step proof: compute units", () => {
   it("every kind alone fits the 200k default on a 1,000-holder state; 16 instructions fit 1.4M", () => {
     const runner = new StepRunner();
     const holders = [...Array(1000).keys()].map((i) => toHex(sha256(utf8(`osp-holder-${i}`))));
-    const ledger = genesisLedger(undefined, holders);
+    const ledger = withInbox(genesisLedger(undefined, holders));
     const nonces = new Map<string, bigint>();
     const rows: string[] = [];
     const step = (label: string, sender: string, instructions: Instruction[], limit: number): void => {
@@ -203,6 +226,8 @@ describe("one-step proof: compute units", () => {
     step("swap", A1, [{ kind: "swap", assetIn: "ASSET", assetOut: "USD", amountIn: 3_000n, minOut: 1n }], 200_000);
     step("credit-deposit (system transaction)", BRIDGE_ACCOUNT, [{ kind: "credit-deposit", sequence: 0n, to: A0, amount: 5_000n }], 200_000);
     step("withdraw", A0, [{ kind: "withdraw", recipient: A2, amount: 2_000n }], 200_000);
+    step("mailbox-write", A0, [{ kind: "mailbox-write", destination: 2, session: 77n, to: A1, asset: "USD", amount: 300n }], 200_000);
+    step("mailbox-read", A2, [{ kind: "mailbox-read", source: 1, session: 0n }], 200_000);
     const swaps: Instruction[] = [...Array(16).keys()].map((i) => ({ kind: "swap", assetIn: i % 2 === 0 ? "ASSET" : "USD", assetOut: i % 2 === 0 ? "USD" : "ASSET", amountIn: 1_000n, minOut: 1n }));
     step("16 swaps", A0, swaps, 1_400_000);
     const deposits: Instruction[] = [...Array(16).keys()].map(() => ({ kind: "add-liquidity", assetA: "ASSET", assetB: "USD", amountA: 100n, amountB: 300n, minShares: 1n }));

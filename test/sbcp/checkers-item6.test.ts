@@ -67,7 +67,7 @@ describe("SBCP checkers of issue 17 item 6", () => {
   });
 
   it("sbcp-mailbox catches a sequencer whose mailbox alters the Source of every CIRC message it receives", () => {
-    const forged = new Uint8Array(20).fill(0xee);
+    const forged = new Uint8Array(32).fill(0xee); // an AssetVM account: a shorter one fails the simulation (vote false) before any read
     const { report } = run(quickstart({ duration: "40s" }), (id, node) =>
       id === "seq2" ? (editingInbound(node as Node<SbcpMessage>, (_ctx, _from, msg) => (msg.type === "CIRCMessage" ? { ...msg, Source: [forged] } : msg)) as Node<unknown>) : node,
     );

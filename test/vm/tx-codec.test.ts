@@ -24,6 +24,8 @@ const EVERY_INSTRUCTION: Instruction[] = [
   { kind: "swap", assetIn: "ASSET", assetOut: "USDC", amountIn: 100n, minOut: 90n },
   { kind: "withdraw", recipient: B, amount: 250n },
   { kind: "credit-deposit", sequence: 3n, to: B, amount: (1n << 64n) - 1n },
+  { kind: "mailbox-write", destination: 0xffff_ffff, session: (1n << 64n) - 1n, to: B, asset: "USDC", amount: 42n },
+  { kind: "mailbox-read", source: 7, session: 9n },
 ];
 
 const tx = (instructions: Instruction[], signature = new Uint8Array(64).fill(9)): Transaction => ({ sender: A, nonce: 7n, fee: 12n, instructions, signature });
@@ -43,6 +45,8 @@ const borshInstruction = {
     { struct: { swap: { struct: { assetIn: "string", assetOut: "string", amountIn: "u64", minOut: "u64" } } } },
     { struct: { withdraw: { struct: { recipient: account, amount: "u64" } } } },
     { struct: { creditDeposit: { struct: { sequence: "u64", to: account, amount: "u64" } } } },
+    { struct: { mailboxWrite: { struct: { destination: "u32", session: "u64", to: account, asset: "string", amount: "u64" } } } },
+    { struct: { mailboxRead: { struct: { source: "u32", session: "u64" } } } },
   ],
 } as const;
 const borshTx = { struct: { sender: account, nonce: "u64", fee: "u64", instructions: { array: { type: borshInstruction } }, signature: { array: { type: "u8" } } } } as const;
@@ -73,6 +77,10 @@ function toBorshValue(t: Transaction): unknown {
         return { withdraw: { recipient: hexBytes(i.recipient), amount: i.amount } };
       case "credit-deposit":
         return { creditDeposit: { sequence: i.sequence, to: hexBytes(i.to), amount: i.amount } };
+      case "mailbox-write":
+        return { mailboxWrite: { destination: i.destination, session: i.session, to: hexBytes(i.to), asset: i.asset, amount: i.amount } };
+      case "mailbox-read":
+        return { mailboxRead: { source: i.source, session: i.session } };
     }
   });
   return { sender: hexBytes(t.sender), nonce: t.nonce, fee: t.fee, instructions: ins, signature: Array.from(t.signature) };
@@ -115,8 +123,8 @@ describe("transaction codec", () => {
     ];
     const tagAt = 32 + 8 + 8 + 4;
     const unknownTag = good.slice();
-    unknownTag[tagAt] = 11;
-    cases.push(["unknown tag", unknownTag, /unknown instruction 11/]);
+    unknownTag[tagAt] = 13;
+    cases.push(["unknown tag", unknownTag, /unknown instruction 13/]);
     const optionAt = tagAt + 1 + 4 + 4 + 1; // tag, symbol length, "USDC", decimals
     const badOption = good.slice();
     badOption[optionAt] = 2;

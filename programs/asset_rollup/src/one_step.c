@@ -337,6 +337,8 @@ static bool symbol_valid(const OspString *s) {
 #define KIND_SWAP 8u
 #define KIND_WITHDRAW 9u
 #define KIND_CREDIT_DEPOSIT 10u
+#define KIND_MAILBOX_WRITE 11u
+#define KIND_MAILBOX_READ 12u
 
 /*
  * One decoded instruction (pointers into the transaction bytes):
@@ -348,7 +350,9 @@ static bool symbol_valid(const OspString *s) {
  * remove-liquidity: first, second, a = shares, b = minA, c = minB;
  * swap: first = assetIn, second = assetOut, a = amountIn, b = minOut;
  * withdraw: account = recipient, a = amount;
- * credit-deposit: a = sequence, account = to, b = amount.
+ * credit-deposit: a = sequence, account = to, b = amount;
+ * mailbox-write: small = destination chain, a = session, account = to, first = asset, b = amount;
+ * mailbox-read: small = source chain, a = session.
  */
 typedef struct {
   OspString first;
@@ -490,6 +494,17 @@ static void decode_instruction(OspReader *r, OspInstruction *ins) {
       ins->a = reader_u64(r);
       ins->account = reader_take(r, 32);
       ins->b = reader_u64(r);
+      return;
+    case KIND_MAILBOX_WRITE:
+      ins->small = reader_u32(r);
+      ins->a = reader_u64(r);
+      ins->account = reader_take(r, 32);
+      reader_symbol(r, &ins->first);
+      ins->b = reader_u64(r);
+      return;
+    case KIND_MAILBOX_READ:
+      ins->small = reader_u32(r);
+      ins->a = reader_u64(r);
       return;
     default:
       r->failed = true;
@@ -1384,6 +1399,8 @@ static uint64_t op_credit_deposit(OspState *state, const uint8_t *sender, const 
   return OSP_STATUS_OK;
 }
 
+#include "one_step_mailbox.c"
+
 /* executeInstruction */
 static uint64_t op_execute(OspState *state, const uint8_t *sender, const OspInstruction *ins) {
   switch (ins->kind) {
@@ -1409,6 +1426,10 @@ static uint64_t op_execute(OspState *state, const uint8_t *sender, const OspInst
       return op_withdraw(state, sender, ins);
     case KIND_CREDIT_DEPOSIT:
       return op_credit_deposit(state, sender, ins);
+    case KIND_MAILBOX_WRITE:
+      return op_mailbox_write(state, sender, ins);
+    case KIND_MAILBOX_READ:
+      return op_mailbox_read(state, ins);
     default:
       return OSP_STATUS_INVALID_INSTRUCTION;
   }
@@ -1514,6 +1535,10 @@ static bool value_well_formed(const uint8_t *key, uint64_t key_len, const uint8_
   if (key[0] == 'p') {
     OspPool pool;
     return decode_pool(value, len, &pool);
+  }
+  if (key[0] == 'o' || key[0] == 'i') {
+    OspMailboxMessage message;
+    return decode_mailbox(value, len, key[0] == 'i', &message);
   }
   return false;
 }

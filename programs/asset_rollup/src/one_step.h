@@ -40,7 +40,8 @@
  *
  * Instruction kinds: all of src/vm/types.ts INSTRUCTION_KINDS (create-asset,
  * mint, transfer, burn, set-mint-authority, create-pool, add-liquidity,
- * remove-liquidity, swap, withdraw, credit-deposit).
+ * remove-liquidity, swap, withdraw, credit-deposit, and the xT's
+ * mailbox-write and mailbox-read in one_step_mailbox.c).
  *
  * Use from another instruction (the dispute game's step):
  *
@@ -78,6 +79,9 @@
 #define OSP_STATUS_INSUFFICIENT_LIQUIDITY 12u
 #define OSP_STATUS_INVALID_INSTRUCTION 13u
 #define OSP_STATUS_BAD_DEPOSIT_SEQUENCE 14u
+#define OSP_STATUS_MAILBOX_EXISTS 15u
+#define OSP_STATUS_MAILBOX_MISS 16u
+#define OSP_STATUS_MAILBOX_REPLAYED 17u
 /* The bytes are not a transaction (decodeTransaction throws WireDecodeError); apart from the
  * VmErrorCode numbers so that codes the VM adds later keep their order. */
 #define OSP_STATUS_MALFORMED 255u

@@ -26,6 +26,10 @@
  *   inadmissible); a credit from anyone else is "unauthorized"; a credit mints the bridged asset
  *   SOL (created with decimals 9 and no authority at the first credit) to its recipient; a
  *   withdrawal burns SOL and records `{ recipient, amount }` under the next withdrawal number;
+ * - the mailbox of cross-rollup transfers: a mailbox write burns the asset and records its message
+ *   once per (destination, session) ("mailbox-exists" after); a mailbox read mints an incoming
+ *   message once ("mailbox-miss" when absent, "mailbox-replayed" when read); no chain modelled here
+ *   receives messages, so reads miss;
  * - pools: the first deposit mints isqrt(a * b) shares and takes both
  *   amounts; later deposits mint min(a * T / rA, b * T / rB) shares and take
  *   ceil(shares * r / T) of each; a withdrawal pays floor(shares * r / T);
@@ -115,6 +119,8 @@ export class LedgerModel {
   private readonly shares = new Map<string, bigint>();
   /** Bridge counters and records: `deposit-next`, `withdrawal-next`, and a withdrawal per decimal sequence number. */
   private readonly bridge = new Map<string, bigint | { readonly recipient: AccountId; readonly amount: bigint }>();
+  /** The mailbox: `out:<destination>:<session>` (written by mailbox-write) and `in:<source>:<session>` (nothing populates it here: a read misses). */
+  private readonly mailbox = new Map<string, { readonly sender: AccountId; readonly receiver: AccountId; readonly asset: AssetSymbol; readonly amount: bigint; readonly consumed: boolean }>();
   /** Undo log of the running transaction's instructions: [map, key, previous value]. */
   private undo: [Map<string, unknown>, string, unknown][] = [];
   private delta = new Map<AssetSymbol, bigint>();
@@ -278,7 +284,45 @@ export class LedgerModel {
         return this.withdraw(sender, ins);
       case "credit-deposit":
         return this.creditDeposit(sender, ins);
+      case "mailbox-write":
+        return this.mailboxWrite(sender, ins);
+      case "mailbox-read":
+        return this.mailboxRead(ins);
     }
+  }
+
+  private mailboxWrite(sender: AccountId, ins: Of<"mailbox-write">): void {
+    this.require(Number.isInteger(ins.destination) && ins.destination >= 0 && ins.destination <= 0xffff_ffff, "invalid-instruction");
+    this.require(ins.session >= 0n && ins.session <= U64_LIMIT, "invalid-instruction");
+    this.require(ACCOUNT.test(ins.to), "invalid-instruction");
+    this.require(ins.amount >= 1n && ins.amount <= U64_LIMIT, "invalid-instruction");
+    const info = this.known(ins.asset);
+    const key = `out:${ins.destination}:${ins.session}`;
+    this.require(!this.mailbox.has(key), "mailbox-exists");
+    const balance = this.balance(sender, ins.asset);
+    this.require(balance >= ins.amount, "insufficient-balance");
+    this.write(this.assets, ins.asset, { ...info, supply: info.supply - ins.amount });
+    this.setBalance(sender, ins.asset, balance - ins.amount);
+    this.write(this.mailbox, key, { sender, receiver: ins.to, asset: ins.asset, amount: ins.amount, consumed: false });
+    this.addDelta(ins.asset, -ins.amount);
+  }
+
+  private mailboxRead(ins: Of<"mailbox-read">): void {
+    this.require(Number.isInteger(ins.source) && ins.source >= 0 && ins.source <= 0xffff_ffff, "invalid-instruction");
+    this.require(ins.session >= 0n && ins.session <= U64_LIMIT, "invalid-instruction");
+    const key = `in:${ins.source}:${ins.session}`;
+    const message = this.mailbox.get(key);
+    this.require(message !== undefined, "mailbox-miss");
+    this.require(!message!.consumed, "mailbox-replayed");
+    const info = this.known(message!.asset);
+    const supply = info.supply + message!.amount;
+    const balance = this.balance(message!.receiver, message!.asset) + message!.amount;
+    this.require(supply <= U64_LIMIT, "overflow");
+    this.require(balance <= U64_LIMIT, "overflow");
+    this.write(this.assets, message!.asset, { ...info, supply });
+    this.setBalance(message!.receiver, message!.asset, balance);
+    this.write(this.mailbox, key, { ...message!, consumed: true });
+    this.addDelta(message!.asset, message!.amount);
   }
 
   private withdraw(sender: AccountId, ins: Of<"withdraw">): void {

@@ -9,7 +9,13 @@
  * - **inbox equals outbox**: when a chain applies the instance decided true
  *   (`sbcp-instance-decided`), for every source chain the messages it read
  *   from that source are exactly the messages that source wrote to it.
- * The sequencers log both events; the source chain of a sent message is the
+ * - **read equals the state's mailbox**: when the chain's executor keeps the
+ *   mailbox in its state (AssetVM: the inbox entry `i:<source>:<session>`),
+ *   `sbcp-circ-read` carries the content digest of that entry after the part
+ *   applied (`state`, null when absent); it must equal the message read
+ *   (docs/sbcp.md: the settlement layer's `A.Mailbox[from B] = B.Mailbox[to A]`
+ *   on the committed state).
+ * The sequencers log these events; the source chain of a sent message is the
  * sender's chain (the node id mapping given).
  */
 import type { Checker, InvariantResult, Observation, Violation } from "../checker.js";
@@ -31,6 +37,7 @@ export class MailboxConsistencyChecker implements Checker {
   private violation: Violation | undefined;
   private instances = 0;
   private messages = 0;
+  private stateReads = 0;
 
   /** @param sequencers each sequencer's node id and its chain */
   constructor(private readonly sequencers: ReadonlyMap<NodeId, number>) {}
@@ -53,6 +60,12 @@ export class MailboxConsistencyChecker implements Checker {
       const entry = `${o.fields.session}/${o.fields.label}/${o.fields.digest}`;
       if (!(this.written.get(instance)?.get(`${o.fields.from}>${chain}`) ?? []).includes(entry)) {
         return fail(`chain ${chain} read a CIRC message (session ${o.fields.session}, label ${o.fields.label}) chain ${o.fields.from} never wrote to it`);
+      }
+      if (o.fields.state !== undefined) {
+        this.stateReads++;
+        if (o.fields.state !== o.fields.digest) {
+          return fail(`chain ${chain}'s state ${o.fields.state === null ? "holds no inbox entry" : "holds another inbox entry"} for the CIRC message of chain ${o.fields.from}, session ${o.fields.session} it read`);
+        }
       }
       const sources = this.read.get(at) ?? new Map<number, Entry[]>();
       sources.set(o.fields.from, [...(sources.get(o.fields.from) ?? []), entry]);
@@ -78,6 +91,6 @@ export class MailboxConsistencyChecker implements Checker {
   }
 
   finish(): InvariantResult {
-    return safetyVerdict(this.name, { decisionsChecked: this.instances, messagesRead: this.messages }, this.violation);
+    return safetyVerdict(this.name, { decisionsChecked: this.instances, messagesRead: this.messages, readsCheckedAgainstState: this.stateReads }, this.violation);
   }
 }

@@ -1,6 +1,7 @@
 /**
- * A simple deterministic ledger that implements {@link ChainExecutor} for the
- * SBCP sequencers until AssetVM gains its mailbox instructions: balances per
+ * A simple deterministic ledger that implements {@link ChainExecutor}, used by
+ * the hand-driven SBCP unit tests (`test/helpers/sbcp-hand.ts`); the `sbcp`
+ * system runs AssetVM chains (`../assetvm/assetvm-executor.ts`). Balances per
  * (account, asset), transfers, and the two sides of a cross-rollup transfer
  * through the mailbox (burn and write a CIRC message on the source chain, read
  * it and mint on the destination), after SCP v1's mailbox model

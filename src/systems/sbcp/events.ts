@@ -98,8 +98,8 @@ export const SBCP_EVENTS = new EventCatalogue("sbcp", {
   "sbcp-instance-joined": z.strictObject({ chain, slot: count, seq: count, xTid: hash32Hex, participates: z.boolean() }),
   /** A CIRC message of instance (`slot`, `xTid`) sent to chain `to`; `digest`: its content (`sbcp/circ-digest.ts`). */
   "sbcp-circ-sent": z.strictObject({ xTid: hash32Hex, slot: count, to: chain, session: count, label: z.string(), digest: hash32Hex }),
-  /** Applying instance (`slot`, `xTid`) decided true, `chain` read this CIRC message from chain `from` (one mailbox-populating transaction); logged before `sbcp-instance-decided`. */
-  "sbcp-circ-read": z.strictObject({ chain, slot: count, xTid: hash32Hex, from: chain, session: count, label: z.string(), digest: hash32Hex }),
+  /** Applying instance (`slot`, `xTid`) decided true, `chain` read this CIRC message from chain `from` (one mailbox-populating transaction); logged before `sbcp-instance-decided`. `state`: the content digest of the inbox entry the chain's state holds for it after the part applied (null: none), when the executor keeps a mailbox in its state (AssetVM). */
+  "sbcp-circ-read": z.strictObject({ chain, slot: count, xTid: hash32Hex, from: chain, session: count, label: z.string(), digest: hash32Hex, state: hash32Hex.nullable().optional() }),
   /** A CIRC message not used. */
   "sbcp-circ-ignored": z.strictObject({ xTid: hash32Hex.optional(), reason }),
   /** The sequencer's one vote on instance `xTid`; `failure` says why a false vote's simulation failed (null on a timer). */

@@ -1,6 +1,8 @@
 /**
- * The SBCP system: several rollups, each with a sequencer (`sbcp/sequencer.ts`,
- * executing through the simple ledger of `sbcp/ledger/` behind `ChainExecutor`),
+ * The SBCP system: several rollups, each with a sequencer (`sbcp/sequencer.ts`),
+ * each an AssetVM chain (`sbcp/assetvm/assetvm-executor.ts` behind
+ * `ChainExecutor`: its own genesis, fee mempool and state root; accounts and
+ * genesis in `accounts.ts`),
  * one shared publisher (`sbcp/shared-publisher.ts`), and the clients of its
  * workload (`client.ts`), all speaking `SBCP_CODEC` (protobuf). Its section is
  * `sbcp` (`section.ts`); a scenario without it runs no SBCP node, so the runs
@@ -38,7 +40,8 @@ import { addL1Publisher, checkL1Publishing } from "./l1-publishing.js";
 import type { SbcpL1Metrics } from "./l1-metrics.js";
 import type { NodePlan } from "../../harness/fault-kind.js";
 import type { System } from "../../harness/system.js";
-import { LedgerExecutor } from "../../sbcp/ledger/ledger-executor.js";
+import { createSignatureScheme } from "../../crypto/schemes.js";
+import { AssetVmExecutor } from "../../sbcp/assetvm/assetvm-executor.js";
 import type { ChainId, SbcpMessage } from "../../sbcp/messages.js";
 import { Sequencer } from "../../sbcp/sequencer.js";
 import { SharedPublisher, type ChainInfo } from "../../sbcp/shared-publisher.js";
@@ -48,7 +51,7 @@ import { SBCP_CODEC } from "../../sbcp/wire/codec.js";
 import type { NodeId } from "../../sim/node.js";
 import type { Scenario } from "../scenario-shape.js";
 import { ms } from "../validators/summary.js";
-import { chainGenesisHash, genesisBalances } from "./accounts.js";
+import { assetVmGenesis, chainGenesisHash } from "./accounts.js";
 import { SbcpClient } from "./client.js";
 import { describeSbcpMessage } from "./message-info.js";
 import { SbcpMetricsCollector, type SbcpMetrics } from "./metrics.js";
@@ -106,6 +109,9 @@ export const sbcpSystem: System<Scenario> = {
     if (l1Metrics === undefined) world.addNode<SbcpMessage>({ ...common, id: SP_NODE_ID, role: SBCP_ROLES.publisher, crashable: true, create: makeSp });
     // The SP's disk is formatted before its first boot, so an empty disk at a restart is a lost one.
     formatPublisherLog(world.disk(SP_NODE_ID));
+    // One signature scheme for the run's SBCP accounts (the sim scheme: clients sign, sequencers verify).
+    const scheme = createSignatureScheme("sim");
+    const genesisOf = (rollup: (typeof section.rollups)[number]) => assetVmGenesis(scheme, rollup, section.rollups);
     for (const rollup of section.rollups) {
       world.addNode<SbcpMessage>({
         ...common,
@@ -118,7 +124,7 @@ export const sbcpSystem: System<Scenario> = {
             publisher: SP_NODE_ID,
             sequencers,
             genesisHash: chainGenesisHash(rollup.chainId),
-            executor: new LedgerExecutor(rollup.chainId, genesisBalances(rollup)),
+            executor: new AssetVmExecutor({ chainId: rollup.chainId, genesis: genesisOf(rollup), scheme }),
             scpTimeoutUs: section.scpTimeout,
           }),
       });
@@ -145,6 +151,8 @@ export const sbcpSystem: System<Scenario> = {
             amountMax: workload.amountMax,
             impossibleAmount,
             stopAtUs: workload.stopAt ?? ctx.scenario.duration,
+            scheme,
+            clients: workload.clients,
           }),
       });
     });

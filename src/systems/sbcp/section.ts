@@ -35,7 +35,7 @@ export const SBCP_GENESIS_DEFAULTS = { asset: "USD", accounts: 8, balance: 1_000
 
 const amount = z.number().int("must be an integer").min(1, "must be at least 1").max(1_000_000_000_000);
 
-/** A rollup's genesis: accounts 1..`accounts` (20-byte ids, see `sbcp/accounts.ts`) each holding `balance` of `asset`. */
+/** A rollup's genesis: accounts 1..`accounts` (AssetVM keys, see `systems/sbcp/accounts.ts`) each holding `balance` of `asset`. */
 const genesis = z.strictObject({
   asset: z.string().regex(/^[A-Z][A-Z0-9]{0,11}$/, "must be 1-12 characters A-Z, 0-9, starting with a letter").default(SBCP_GENESIS_DEFAULTS.asset),
   accounts: z.number().int().min(1, "must be at least 1").max(10_000).default(SBCP_GENESIS_DEFAULTS.accounts),

@@ -42,8 +42,9 @@ export function compileScript(source: string, ctx: ScriptContext): Instruction[]
  * @param nameOf - how to write an account; `0x` and its hex when absent. Its names must be
  *   ones the compiling context resolves back, and not `me` or `none`, for the round trip to hold.
  * @returns a statement that {@link compileScript} compiles back to `ins` (for a valid instruction);
- *   the bridge's `withdraw` and `credit-deposit` have no statement in the script language (wallets and
- *   the leader build them directly), so their text is descriptive only and does not compile
+ *   the bridge's `withdraw` and `credit-deposit` and the xT's `mailbox-write` and `mailbox-read` have no
+ *   statement in the script language (wallets, the leader and SBCP clients build them directly), so their
+ *   text is descriptive only and does not compile
  */
 export function formatInstruction(ins: Instruction, nameOf?: (a: AccountId) => string): string {
   const account = (a: AccountId): string => (nameOf === undefined ? `0x${a}` : nameOf(a));
@@ -71,5 +72,9 @@ export function formatInstruction(ins: Instruction, nameOf?: (a: AccountId) => s
       return `withdraw ${ins.amount} ${BRIDGED_ASSET} to L1 0x${ins.recipient}`;
     case "credit-deposit":
       return `credit deposit ${ins.sequence}: ${ins.amount} ${BRIDGED_ASSET} to ${account(ins.to)}`;
+    case "mailbox-write":
+      return `mailbox write ${ins.amount} ${ins.asset} to ${account(ins.to)} on chain ${ins.destination} session ${ins.session}`;
+    case "mailbox-read":
+      return `mailbox read chain ${ins.source} session ${ins.session}`;
   }
 }
