@@ -152,10 +152,14 @@ export const gameInstructions = {
   /**
    * `step(height, tx_proof, tx, witness)`: transaction lo with its proof against the data commitment and
    * its one-step witness; with `witnessBuffer`, tx and witness go empty and the program reads them there.
+   * The instructions sysvar is always the last account: the program looks there for the Ed25519 precompile
+   * instruction showing tx's signature, which the caller puts in the same transaction when the signature is
+   * valid (`stepSignatureInstruction` in `step-signature.ts`).
    */
   step(challenger: PublicKey, height: number, txProof: readonly Uint8Array[], tx: Uint8Array, witness: Uint8Array, witnessBuffer?: PublicKey, programId: PublicKey = rollupProgramId()): TransactionInstruction {
     const keys = [r(gameConfigAddress(programId)), w(batchAddress(height, programId)), w(gameAddress(height, challenger, programId)), r(challenger, true)];
     if (witnessBuffer !== undefined) keys.push(r(witnessBuffer));
+    keys.push(r(web3().SYSVAR_INSTRUCTIONS_PUBKEY));
     const inline = witnessBuffer === undefined;
     return instruction(
       "step",

@@ -26,7 +26,7 @@ import { PROGRAM_SO_PATH } from "../helpers/asset-rollup-program.js";
 import { fakeContext, type FakeContext } from "../helpers/fake-context.js";
 import { L1Harness } from "../l1/l1-harness.js";
 
-const scheme = createSignatureScheme("sim");
+const scheme = createSignatureScheme("ed25519-native");
 const alice = scheme.keyPairFromSeed(new Uint8Array(32).fill(1));
 const bob = scheme.keyPairFromSeed(new Uint8Array(32).fill(2));
 const ALICE = toHex(alice.publicKey);
