@@ -8,8 +8,11 @@
  * verified it before the program ran. A badly signed transaction cannot be
  * shown by the precompile (it would fail the whole Solana transaction): the
  * step then goes without one and the program checks the forgery itself.
+ * A step over a system transaction names the DepositRecord of every deposit it
+ * credits ({@link stepDepositRecords}).
  */
-import type { TransactionInstruction } from "@solana/web3.js";
+import type { PublicKey, TransactionInstruction } from "@solana/web3.js";
+import { depositRecordAddress } from "./bridge-program.js";
 import { createNativeEd25519 } from "../crypto/ed25519-native.js";
 import { fromHex } from "../crypto/hash.js";
 import { WireDecodeError } from "../net/codec.js";
@@ -49,4 +52,20 @@ export function stepSignatureInstruction(tx: Uint8Array): TransactionInstruction
   if (stepSignatureOf(tx) !== "valid") return undefined;
   const decoded = decodeTransaction(tx);
   return web3().Ed25519Program.createInstructionWithPublicKey({ publicKey: fromHex(decoded.sender), message: decoded.signingBytes, signature: decoded.signature });
+}
+
+/**
+ * The DepositRecord addresses a step over `tx` must name (step_deposit.c): for a system transaction, one per
+ * credit-deposit instruction (`["deposit", sequence u64 LE]` of `programId`); none for any other or malformed one.
+ */
+export function stepDepositRecords(tx: Uint8Array, programId: PublicKey): PublicKey[] {
+  let decoded;
+  try {
+    decoded = decodeTransaction(tx);
+  } catch (error) {
+    if (error instanceof WireDecodeError) return [];
+    throw error;
+  }
+  if (decoded.sender !== BRIDGE_ACCOUNT) return [];
+  return decoded.instructions.flatMap((ins) => (ins.kind === "credit-deposit" ? [depositRecordAddress(ins.sequence, programId)] : []));
 }

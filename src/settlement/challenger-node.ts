@@ -26,7 +26,8 @@
  * upgradeable-loader buffer (`loader-buffer.ts`: create, then 900-byte
  * Writes, one transaction each) that the step then names. A step over a
  * validly signed transaction carries the Ed25519 precompile instruction that
- * shows its signature (`step-signature.ts`; the program refuses it without).
+ * shows its signature (`step-signature.ts`; the program refuses it without),
+ * and a step over a deposit credit names the L1's DepositRecords.
  *
  * Log events: `challenger-move {height, move, signature}` (a transaction
  * sent: challenge, choose, step, stage-create, stage-write, timeout, resolve), `challenger-move-landed
@@ -46,7 +47,7 @@ import { decodeDisputeGame, decodeGameConfig, decodeOptimisticBatch, gameAddress
 import { L1Session, l1SessionContext, type L1SessionContext } from "../l1/l1-session.js";
 import type { L1RpcMessage } from "../l1/l1-wire.js";
 import { rollupErrorName, rollupProgramId, signTransaction } from "../l1/rollup-program.js";
-import { stepSignatureInstruction } from "../l1/step-signature.js";
+import { stepDepositRecords, stepSignatureInstruction } from "../l1/step-signature.js";
 import { decodeAppMessage, encodeAppMessage } from "../sequencer/app-messages.js";
 import type { Node, NodeContext, NodeId, TimerId } from "../sim/node.js";
 import type { Genesis } from "../vm/genesis.js";
@@ -272,7 +273,7 @@ export class ChallengerNode implements Node<ChallengerMessage> {
     // The instruction coder refuses data over INLINE_STEP_DATA_MAX bytes (it throws); a Solana transaction could not carry it anyway.
     const inlineData = 8 + 8 + 4 + 32 * proof.length + 4 + tx.length + 4 + witness.length;
     if (this.config.alwaysStageStep !== true && inlineData <= INLINE_STEP_DATA_MAX) {
-      const inline = [...budget, gameInstructions.step(this.me, h, proof, tx, witness, undefined, this.programId)];
+      const inline = [...budget, gameInstructions.step(this.me, h, proof, tx, witness, undefined, this.programId, stepDepositRecords(tx, this.programId))];
       if (fitsOneTransaction(inline, this.config.key)) return this.send(ctx, h, "step", inline);
     }
     let staging = this.staging.get(h);
@@ -293,7 +294,7 @@ export class ChallengerNode implements Node<ChallengerMessage> {
         if (ok) st.written = end;
       });
     }
-    return this.send(ctx, h, "step", [...budget, gameInstructions.step(this.me, h, proof, tx, witness, bufferKey, this.programId)]);
+    return this.send(ctx, h, "step", [...budget, gameInstructions.step(this.me, h, proof, tx, witness, bufferKey, this.programId, stepDepositRecords(tx, this.programId))]);
   }
 
   /** Signs and sends one move; true (the cycle is over either way). `landed` runs when it lands. */

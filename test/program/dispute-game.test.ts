@@ -8,14 +8,15 @@
  */
 import { BN, type Program } from "@coral-xyz/anchor";
 import { ComputeBudgetProgram, PublicKey, SYSVAR_INSTRUCTIONS_PUBKEY, Transaction, type TransactionInstruction } from "@solana/web3.js";
-import { stepSignatureInstruction, stepSignatureOf } from "../../src/l1/step-signature.js";
+import { stepDepositRecords, stepSignatureInstruction, stepSignatureOf } from "../../src/l1/step-signature.js";
+import { bridgeInstructions, depositRecordAddress } from "../../src/l1/bridge-program.js";
 import { batchDataProof, batchDataRoot } from "../../src/crypto/binary-merkle.js";
 import { toHex } from "../../src/crypto/hash.js";
 import { createSignatureScheme } from "../../src/crypto/schemes.js";
 import { TraceLedger, type BatchTrace } from "../../src/settlement/trace-ledger.js";
 import type { Genesis } from "../../src/vm/genesis.js";
-import { signTransaction as signL2 } from "../../src/vm/tx-codec.js";
-import { NATIVE_ASSET } from "../../src/vm/types.js";
+import { encodeTransaction as encodeL2, signTransaction as signL2 } from "../../src/vm/tx-codec.js";
+import { BRIDGE_ACCOUNT, NATIVE_ASSET } from "../../src/vm/types.js";
 import { beforeEach, describe, expect, it } from "vitest";
 import { sha256 as sha256Bytes } from "../../src/crypto/hash.js";
 import { TraceTree } from "../../src/settlement/trace-commitment.js";
@@ -637,7 +638,7 @@ describe("step: the one-step proof settles the game", () => {
   });
 });
 
-describe("step: the transaction's signature (Ed25519 precompile, or the program proving a forgery)", () => {
+describe("step: the transaction's signature (Ed25519 precompile, or the program proving a forgery) and deposit credits (against the L1's DepositRecord)", () => {
   const scheme = createSignatureScheme("ed25519-native");
   const alice = scheme.keyPairFromSeed(new Uint8Array(32).fill(1));
   const bob = scheme.keyPairFromSeed(new Uint8Array(32).fill(2));
@@ -675,7 +676,7 @@ describe("step: the transaction's signature (Ed25519 precompile, or the program 
   }
 
   /** The step of `txs[index]` with its tx and witness staged in an account; `shown`: the precompile instruction or none. */
-  function step(h: Harness, txs: Uint8Array[], index: number, witness: Uint8Array, shown: TransactionInstruction | undefined) {
+  function step(h: Harness, txs: Uint8Array[], index: number, witness: Uint8Array, shown: TransactionInstruction | undefined, records: PublicKey[] = []) {
     const tx = txs[index]!;
     const data = Buffer.alloc(8 + tx.length + witness.length);
     data.writeUInt32LE(tx.length, 0);
@@ -687,8 +688,54 @@ describe("step: the transaction's signature (Ed25519 precompile, or the program 
       .step(new BN(1), batchDataProof(txs, index).map((p) => [...p]), Buffer.alloc(0), Buffer.alloc(0))
       .accountsPartial({ gameConfig: GAME_CONFIG, batch: batchAddress(1), game: gameAddress(1, challenger.publicKey), challenger: challenger.publicKey, witnessBuffer: BUFFER } as never)
       .preInstructions([ComputeBudgetProgram.setComputeUnitLimit({ units: 1_400_000 }), ...(shown === undefined ? [] : [shown])])
+      .remainingAccounts(records.map((pubkey) => ({ pubkey, isSigner: false, isWritable: false })))
       .signers([challenger]);
   }
+
+  /** A block whose first transaction credits deposit 0 (500 lamports to ALICE), then two transfers; executed by the TS VM. */
+  function depositChain(): { ledger: TraceLedger; block: BatchTrace } {
+    const ledger = new TraceLedger(vmGenesis, scheme);
+    const credit = encodeL2({ sender: BRIDGE_ACCOUNT, nonce: 0n, fee: 0n, instructions: [{ kind: "credit-deposit", sequence: 0n, to: ALICE, amount: 500n }], signature: new Uint8Array(0) });
+    const transfers = [0, 1].map((nonce) => signL2({ sender: ALICE, nonce: BigInt(nonce), fee: 2n, instructions: [{ kind: "transfer", asset: NATIVE_ASSET, to: BOB, amount: 7n }] }, alice.secretKey, scheme));
+    return { ledger, block: ledger.apply(1, [credit, ...transfers]) };
+  }
+
+  /** Deposits `amount` lamports for ALICE on the L1 (deposit 0, a real DepositRecord). */
+  async function depositOnL1(h: Harness, amount: bigint): Promise<void> {
+    const depositor = fixedKeypair("depositor");
+    fund(h.session.context, depositor.publicKey);
+    await h.session.provider.sendAndConfirm!(new Transaction().add(bridgeInstructions.deposit(depositor.publicKey, alice.publicKey, amount, 0n, PROGRAM_ID)), [depositor]);
+  }
+
+  for (const l1 of ["another amount", "no deposit"] as const) {
+    it(`a credit the L1 does not hold (${l1}): the step makes it the no-op and the challenger wins; without the record's account the step is refused`, async () => {
+      const { ledger, block } = depositChain();
+      const txs = [...block.txs];
+      const h = await toStep(txs, [...block.trace.leaves], 0);
+      if (l1 === "another amount") await depositOnL1(h, 499n);
+      expect((await h.game(1, challenger.publicKey)).lo).toBe(0);
+      const records = stepDepositRecords(txs[0]!, PROGRAM_ID);
+      expect(records.map(String)).toEqual([depositRecordAddress(0n, PROGRAM_ID).toBase58()]);
+      const witness = ledger.stepWitness(1, 0).bytes;
+      await h.expectError(() => step(h, txs, 0, witness, undefined).rpc(), "StepDepositRecordMissing");
+      await step(h, txs, 0, witness, undefined, records).rpc();
+      console.log(`step over a credit the L1 does not hold (${l1}), compute units:`, h.session.provider.lastResult.computeUnits.toString());
+      const game = await h.game(1, challenger.publicKey);
+      expect([game.turn, game.winner]).toEqual([TURN.over, WINNER.challenger]);
+      expect((await h.batch(1)).status).toBe(STATUS.rejected);
+    });
+  }
+
+  it("a credit the L1 holds: the step executes it and shows the poster right", async () => {
+    const { ledger, block } = depositChain();
+    const txs = [...block.txs];
+    const h = await toStep(txs, [...block.trace.leaves], 0); // a dishonest challenger disputes S_1
+    await depositOnL1(h, 500n);
+    await step(h, txs, 0, ledger.stepWitness(1, 0).bytes, undefined, stepDepositRecords(txs[0]!, PROGRAM_ID)).rpc();
+    console.log("step over a credit the L1 holds, compute units:", h.session.provider.lastResult.computeUnits.toString());
+    const game = await h.game(1, challenger.publicKey);
+    expect([game.turn, game.winner]).toEqual([TURN.over, WINNER.poster]);
+  });
 
   it("a forged transaction the poster executed as if signed: the step proves the forgery (a no-op), the challenger wins", async () => {
     const { ledger, block } = chain();

@@ -49,6 +49,7 @@
 #define ASSET_ROLLUP_STEP_SIGNATURE_C
 
 #include "one_step.c"
+#include "step_deposit.c"
 
 /* Errors 6352-6359 of the signature check. */
 #define STEP_SIGNATURE_MISSING_SYSVAR 6352u
@@ -451,10 +452,11 @@ static uint64_t step_check_signature(const SolParameters *params, const uint8_t 
 }
 
 /*
- * The dispute game's execution of one step: the signature check above, then
- * osp_execute unless the transaction is badly signed (then the no-op:
- * post root = pre root, status OSP_STATUS_BAD_SIGNATURE, not admitted; the
- * witness is not read). Returns SUCCESS with `out` filled, a signature error,
+ * The dispute game's execution of one step: the signature check above, the
+ * deposit check of a system transaction (step_deposit.c), then osp_execute
+ * unless the transaction is badly signed or credits a deposit the L1 does not
+ * hold (then the no-op: post root = pre root, status OSP_STATUS_BAD_SIGNATURE
+ * or OSP_STATUS_DEPOSIT_NOT_ON_L1, not admitted; the witness is not read). Returns SUCCESS with `out` filled, a signature error,
  * or STEP_ERROR_BASE + the osp_execute code.
  */
 static uint64_t step_execute_signed(const SolParameters *params, const OspInput *input, SmtArena *arena,
@@ -464,10 +466,17 @@ static uint64_t step_execute_signed(const SolParameters *params, const OspInput 
   if (result != SUCCESS) {
     return result;
   }
-  if (verdict == STEP_SIGNATURE_INVALID) {
+  bool deposits_held = true;
+  if (verdict == STEP_SIGNATURE_VALID) {
+    result = step_check_deposits(params, input->tx, input->tx_len, arena, &deposits_held);
+    if (result != SUCCESS) {
+      return result;
+    }
+  }
+  if (verdict == STEP_SIGNATURE_INVALID || !deposits_held) {
     sol_memset_(out, 0, sizeof(OspResult));
     smt_copy32(out->post_root, input->pre_root);
-    out->status = OSP_STATUS_BAD_SIGNATURE;
+    out->status = verdict == STEP_SIGNATURE_INVALID ? OSP_STATUS_BAD_SIGNATURE : OSP_STATUS_DEPOSIT_NOT_ON_L1;
     return SUCCESS;
   }
   uint64_t code = osp_execute(input, arena, out);
@@ -494,6 +503,7 @@ static void log_step_signature_error(uint64_t code) {
                   "Error Message: The instructions sysvar does not parse.");
       break;
     default:
+      log_step_deposit_error(code);
       break;
   }
 }
