@@ -149,6 +149,8 @@ export const postingSystem: System<Scenario> = {
         if (rollup.batchPoster.batchEveryBlocks !== 1) throw new InputError(`${settlementField}.mode`, `optimistic settlement posts every L2 block as a batch: batchPoster.batchEveryBlocks must be 1, got ${rollup.batchPoster.batchEveryBlocks}`);
         if (rollup.operations.length > 0) throw new InputError(`${settlementField}.mode`, `operations act on the posting registry; optimistic settlement takes none (got ${rollup.operations.length})`);
         if (rollup.bridge !== undefined) throw new InputError(`${settlementField}.mode`, `optimistic settlement is not wired with the bridge section yet`);
+        // The one-step proof checks ed25519 signatures on the L1 (step_signature.c): the sim scheme's would all look forged.
+        if (rollup.validators.signatureScheme === "sim") throw new InputError(`${settlementField}.mode`, `optimistic settlement checks transaction signatures on the L1 with ed25519: validators.signatureScheme "sim" cannot be proven there`);
       } else if (st.wrongRootAt.length > 0 || JSON.stringify(st.challengers) !== JSON.stringify([{ behaviour: "honest" }])) {
         throw new InputError(`${settlementField}.mode`, `challengers and wrongRootAt apply to optimistic settlement only (mode is posting)`);
       }
