@@ -152,10 +152,26 @@ export const gameInstructions = {
   /**
    * `step(height, tx_proof, tx, witness)`: transaction lo with its proof against the data commitment and
    * its one-step witness; with `witnessBuffer`, tx and witness go empty and the program reads them there.
+   * The instructions sysvar is always the last account: the program looks there for the Ed25519 precompile
+   * instruction showing tx's signature, which the caller puts in the same transaction when the signature is
+   * valid (`stepSignatureInstruction` in `step-signature.ts`). `depositRecords`: for a system transaction, the
+   * DepositRecord address of every deposit it credits (`stepDepositRecords`), which the program compares with
+   * the credits (an address without a record shows the deposit never happened).
    */
-  step(challenger: PublicKey, height: number, txProof: readonly Uint8Array[], tx: Uint8Array, witness: Uint8Array, witnessBuffer?: PublicKey, programId: PublicKey = rollupProgramId()): TransactionInstruction {
+  step(
+    challenger: PublicKey,
+    height: number,
+    txProof: readonly Uint8Array[],
+    tx: Uint8Array,
+    witness: Uint8Array,
+    witnessBuffer?: PublicKey,
+    programId: PublicKey = rollupProgramId(),
+    depositRecords: readonly PublicKey[] = [],
+  ): TransactionInstruction {
     const keys = [r(gameConfigAddress(programId)), w(batchAddress(height, programId)), w(gameAddress(height, challenger, programId)), r(challenger, true)];
     if (witnessBuffer !== undefined) keys.push(r(witnessBuffer));
+    keys.push(r(web3().SYSVAR_INSTRUCTIONS_PUBKEY));
+    for (const record of depositRecords) keys.push(r(record));
     const inline = witnessBuffer === undefined;
     return instruction(
       "step",

@@ -53,12 +53,20 @@ export interface AssetAppConfig {
    */
   readonly checkMempoolInvariants?: boolean;
   /**
-   * Turns on the bridge's deposit credits: the leader credits the finalized L1 deposits relayers hand
-   * it (`deposits` messages), at most this many per block, in a system transaction placed first in the
+   * Turns on the bridge's deposit credits: the leader credits the finalized L1 deposits it knows (read
+   * from the L1 itself with `readsL1`, else handed by relayers in `deposits` messages), at most this many per block, in a system transaction placed first in the
    * block; a validator refuses a block crediting a deposit it was not handed. Undefined: off (a block
    * carrying a system transaction is then refused).
    */
-  readonly bridge?: { readonly creditsPerBlockMax: number };
+  readonly bridge?: {
+    readonly creditsPerBlockMax: number;
+    /**
+     * The validator reads the finalized deposits from the L1 itself (`bridge/deposit-reader.ts` calls
+     * {@link AssetApp.learnL1Deposits}) and ignores the relayers' `deposits` messages. Default false
+     * (the relayers' feed, trusted).
+     */
+    readonly readsL1?: boolean;
+  };
   /**
    * The work this run's validators share (simulation only; `shared-work.ts`): block execution by
    * (parent state root, block hash) and transaction decoding by bytes. None: every validator computes all.
@@ -158,13 +166,9 @@ export class AssetApp implements Application {
         return;
       }
       case "deposits": {
-        if (this.config.bridge === undefined) return;
-        const next = this.ledger.committed.depositNext();
-        for (const d of message.deposits) {
-          if (d.sequence < next || this.deposits.has(d.sequence)) continue;
-          if (this.deposits.size >= DEPOSITS_KEPT_MAX) break;
-          this.deposits.set(d.sequence, d);
-        }
+        // A validator that reads the L1 itself trusts no relayer's word on deposits.
+        if (this.config.bridge === undefined || this.config.bridge.readsL1 === true) return;
+        this.keepDeposits(message.deposits);
         return;
       }
       case "bridge-query": {
@@ -192,6 +196,25 @@ export class AssetApp implements Application {
       case "committed-block":
       case "bridge-state":
         return;
+    }
+  }
+
+  /**
+   * Deposits this validator read from the L1 at the finalized commitment itself (its `DepositReader`):
+   * the only ones it credits and accepts credits of when `bridge.readsL1` is set.
+   */
+  learnL1Deposits(deposits: readonly BridgeDeposit[]): void {
+    assert(this.config.bridge?.readsL1 === true, "only a validator that reads the L1 learns deposits from it");
+    this.keepDeposits(deposits);
+  }
+
+  /** Keeps deposits not yet committed nor known (at most {@link DEPOSITS_KEPT_MAX}). */
+  private keepDeposits(deposits: readonly BridgeDeposit[]): void {
+    const next = this.ledger.committed.depositNext();
+    for (const d of deposits) {
+      if (d.sequence < next || this.deposits.has(d.sequence)) continue;
+      if (this.deposits.size >= DEPOSITS_KEPT_MAX) break;
+      this.deposits.set(d.sequence, d);
     }
   }
 

@@ -24,7 +24,10 @@
  * (osp's one-step-witness.ts); the step goes inline when it fits one
  * transaction, else its transaction and witness are staged first in an
  * upgradeable-loader buffer (`loader-buffer.ts`: create, then 900-byte
- * Writes, one transaction each) that the step then names.
+ * Writes, one transaction each) that the step then names. A step over a
+ * validly signed transaction carries the Ed25519 precompile instruction that
+ * shows its signature (`step-signature.ts`; the program refuses it without),
+ * and a step over a deposit credit names the L1's DepositRecords.
  *
  * Log events: `challenger-move {height, move, signature}` (a transaction
  * sent: challenge, choose, step, stage-create, stage-write, timeout, resolve), `challenger-move-landed
@@ -44,6 +47,7 @@ import { decodeDisputeGame, decodeGameConfig, decodeOptimisticBatch, gameAddress
 import { L1Session, l1SessionContext, type L1SessionContext } from "../l1/l1-session.js";
 import type { L1RpcMessage } from "../l1/l1-wire.js";
 import { rollupErrorName, rollupProgramId, signTransaction } from "../l1/rollup-program.js";
+import { stepDepositRecords, stepSignatureInstruction } from "../l1/step-signature.js";
 import { decodeAppMessage, encodeAppMessage } from "../sequencer/app-messages.js";
 import type { Node, NodeContext, NodeId, TimerId } from "../sim/node.js";
 import type { Genesis } from "../vm/genesis.js";
@@ -262,11 +266,14 @@ export class ChallengerNode implements Node<ChallengerMessage> {
     const witness = this.ledger.stepWitness(h, txIndex).bytes;
     const tx = trace.txs[txIndex]!;
     const proof = batchDataProof(trace.txs, txIndex);
-    const budget = web3().ComputeBudgetProgram.setComputeUnitLimit({ units: STEP_COMPUTE_UNITS });
+    // A validly signed transaction's signature is shown by the Ed25519 precompile in the same transaction
+    // (step-signature.ts); a forged one goes without, and the program proves the forgery itself.
+    const signature = stepSignatureInstruction(tx);
+    const budget = [web3().ComputeBudgetProgram.setComputeUnitLimit({ units: STEP_COMPUTE_UNITS }), ...(signature === undefined ? [] : [signature])];
     // The instruction coder refuses data over INLINE_STEP_DATA_MAX bytes (it throws); a Solana transaction could not carry it anyway.
     const inlineData = 8 + 8 + 4 + 32 * proof.length + 4 + tx.length + 4 + witness.length;
     if (this.config.alwaysStageStep !== true && inlineData <= INLINE_STEP_DATA_MAX) {
-      const inline = [budget, gameInstructions.step(this.me, h, proof, tx, witness, undefined, this.programId)];
+      const inline = [...budget, gameInstructions.step(this.me, h, proof, tx, witness, undefined, this.programId, stepDepositRecords(tx, this.programId))];
       if (fitsOneTransaction(inline, this.config.key)) return this.send(ctx, h, "step", inline);
     }
     let staging = this.staging.get(h);
@@ -287,7 +294,7 @@ export class ChallengerNode implements Node<ChallengerMessage> {
         if (ok) st.written = end;
       });
     }
-    return this.send(ctx, h, "step", [budget, gameInstructions.step(this.me, h, proof, tx, witness, bufferKey, this.programId)]);
+    return this.send(ctx, h, "step", [...budget, gameInstructions.step(this.me, h, proof, tx, witness, bufferKey, this.programId, stepDepositRecords(tx, this.programId))]);
   }
 
   /** Signs and sends one move; true (the cycle is over either way). `landed` runs when it lands. */

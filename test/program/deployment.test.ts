@@ -130,10 +130,10 @@ describe("IDL", () => {
     ]);
   });
 
-  it("errors are 6000..6016, the dispute game's 6100..6116, the bridge's 6200..6205 and the one-step codes (6300 + osp_execute's code, 6350, 6351), the superblock registry's 6400..6404, and the program logs each one as an AnchorError line with the IDL's name and message", () => {
+  it("errors are 6000..6016, the dispute game's 6100..6116, the bridge's 6200..6205, the one-step codes (6300 + osp_execute's code, 6350, 6351, the signature check's 6352..6355, the deposit check's 6356), the superblock registry's 6400..6404, and the program logs each one as an AnchorError line with the IDL's name and message", () => {
     const errors = idl.errors ?? [];
     const game = Array.from({ length: 17 }, (_, index) => 6100 + index);
-    const step = [6301, 6302, 6303, 6304, 6305, 6306, 6316, 6317, 6318, 6319, 6320, 6321, 6350, 6351];
+    const step = [6301, 6302, 6303, 6304, 6305, 6306, 6316, 6317, 6318, 6319, 6320, 6321, 6350, 6351, 6352, 6353, 6354, 6355, 6356];
     expect(errors.map((error) => error.code)).toEqual([
       ...Array.from({ length: 17 }, (_, index) => 6000 + index),
       ...game,

@@ -7,14 +7,16 @@
  * and finality in height order.
  */
 import { BN, type Program } from "@coral-xyz/anchor";
-import { ComputeBudgetProgram, PublicKey } from "@solana/web3.js";
-import { batchDataProof } from "../../src/crypto/binary-merkle.js";
+import { ComputeBudgetProgram, PublicKey, SYSVAR_INSTRUCTIONS_PUBKEY, Transaction, type TransactionInstruction } from "@solana/web3.js";
+import { stepDepositRecords, stepSignatureInstruction, stepSignatureOf } from "../../src/l1/step-signature.js";
+import { bridgeInstructions, depositRecordAddress } from "../../src/l1/bridge-program.js";
+import { batchDataProof, batchDataRoot } from "../../src/crypto/binary-merkle.js";
 import { toHex } from "../../src/crypto/hash.js";
 import { createSignatureScheme } from "../../src/crypto/schemes.js";
 import { TraceLedger, type BatchTrace } from "../../src/settlement/trace-ledger.js";
 import type { Genesis } from "../../src/vm/genesis.js";
-import { signTransaction as signL2 } from "../../src/vm/tx-codec.js";
-import { NATIVE_ASSET } from "../../src/vm/types.js";
+import { encodeTransaction as encodeL2, signTransaction as signL2 } from "../../src/vm/tx-codec.js";
+import { BRIDGE_ACCOUNT, NATIVE_ASSET } from "../../src/vm/types.js";
 import { beforeEach, describe, expect, it } from "vitest";
 import { sha256 as sha256Bytes } from "../../src/crypto/hash.js";
 import { TraceTree } from "../../src/settlement/trace-commitment.js";
@@ -518,7 +520,8 @@ describe("finalize_root and root_is_final", () => {
 });
 
 describe("step: the one-step proof settles the game", () => {
-  const scheme = createSignatureScheme("sim");
+  // ed25519: the step checks signatures (the Ed25519 precompile for a valid one, the program itself for a forgery).
+  const scheme = createSignatureScheme("ed25519-native");
   const alice = scheme.keyPairFromSeed(new Uint8Array(32).fill(1));
   const bob = scheme.keyPairFromSeed(new Uint8Array(32).fill(2));
   const ALICE = toHex(alice.publicKey);
@@ -541,9 +544,18 @@ describe("step: the one-step proof settles the game", () => {
    * The step of transaction `index`; `viaBuffer` stages tx and witness in an account
    * (`u32 len | tx | u32 len | witness`, written straight into the bank) and sends them empty.
    */
-  function stepMethod(h: Harness, block: BatchTrace, ledger: TraceLedger, index: number, options: { proofIndex?: number; witness?: Uint8Array; signer?: typeof challenger; viaBuffer?: boolean } = {}) {
+  function stepMethod(
+    h: Harness,
+    block: Pick<BatchTrace, "txs">,
+    ledger: TraceLedger,
+    index: number,
+    options: { proofIndex?: number; witness?: Uint8Array; signer?: typeof challenger; viaBuffer?: boolean; signature?: "omit" | TransactionInstruction } = {},
+  ) {
     const witness = options.witness ?? ledger.stepWitness(1, index).bytes;
     const tx = block.txs[index]!;
+    // With the Ed25519 precompile instruction beside it a step no longer fits inline: staged by default.
+    options = { viaBuffer: true, ...options };
+    const shown = options.signature === "omit" ? undefined : (options.signature ?? stepSignatureInstruction(tx));
     const proof = batchDataProof(block.txs, options.proofIndex ?? index).map((p) => [...p]);
     const signer = options.signer ?? challenger;
     if (options.viaBuffer === true) {
@@ -559,7 +571,7 @@ describe("step: the one-step proof settles the game", () => {
     return h.program.methods
       .step(new BN(1), proof, txArg, witnessArg)
       .accountsPartial(accounts as never)
-      .preInstructions([ComputeBudgetProgram.setComputeUnitLimit({ units: 1_400_000 })])
+      .preInstructions([ComputeBudgetProgram.setComputeUnitLimit({ units: 1_400_000 }), ...(shown === undefined ? [] : [shown])])
       .signers([signer]);
   }
 
@@ -623,6 +635,152 @@ describe("step: the one-step proof settles the game", () => {
     expect((await h.game(1, challenger.publicKey)).turn).toBe(TURN.step);
     await stepMethod(h, block, ledger, lo).rpc();
     await h.expectError(() => stepMethod(h, block, ledger, lo).rpc(), "GameOver");
+  });
+});
+
+describe("step: the transaction's signature (Ed25519 precompile, or the program proving a forgery) and deposit credits (against the L1's DepositRecord)", () => {
+  const scheme = createSignatureScheme("ed25519-native");
+  const alice = scheme.keyPairFromSeed(new Uint8Array(32).fill(1));
+  const bob = scheme.keyPairFromSeed(new Uint8Array(32).fill(2));
+  const ALICE = toHex(alice.publicKey);
+  const BOB = toHex(bob.publicKey);
+  const vmGenesis: Genesis = { assets: [{ symbol: NATIVE_ASSET, decimals: 9, mintAuthority: null, balances: [[ALICE, 1_000_000n], [BOB, 1_000_000n]] }], pools: [] };
+  const N = 6;
+  const BUFFER = fixedKeypair("signature-witness-buffer").publicKey;
+
+  function chain(): { ledger: TraceLedger; block: BatchTrace } {
+    const ledger = new TraceLedger(vmGenesis, scheme);
+    const txs = Array.from({ length: N }, (_, i) =>
+      signL2({ sender: i % 2 === 0 ? ALICE : BOB, nonce: BigInt(i >> 1), fee: 2n, instructions: [{ kind: "transfer", asset: NATIVE_ASSET, to: i % 2 === 0 ? BOB : ALICE, amount: BigInt(10 + i) }] }, (i % 2 === 0 ? alice : bob).secretKey, scheme),
+    );
+    return { ledger, block: ledger.apply(1, txs) };
+  }
+
+  /** Transaction 3 of chain() (BOB pays ALICE 13 at nonce 1), signed by ALICE's key: a forgery. */
+  const forged = (): Uint8Array => signL2({ sender: BOB, nonce: 1n, fee: 2n, instructions: [{ kind: "transfer", asset: NATIVE_ASSET, to: ALICE, amount: 13n }] }, alice.secretKey, scheme);
+
+  /** Posts `txs` with the trace `posted`, challenges, and bisects to index `lo` (the challenger agrees up to `agreeUpTo`). */
+  async function toStep(txs: Uint8Array[], posted: Uint8Array[], agreeUpTo: number): Promise<Harness> {
+    const h = await harness(true, posted[0]!);
+    await h.post(1, posted, poster, undefined, batchDataRoot(txs)).rpc();
+    h.traces.set(1, new TraceTree(posted));
+    await h.challenge(1).rpc();
+    for (;;) {
+      const game = await h.game(1, challenger.publicKey);
+      if (game.turn !== TURN.reveal) break;
+      const mid = game.lo + Math.floor((game.hi - game.lo) / 2);
+      await h.reveal(1, challenger.publicKey, mid).rpc();
+      await h.choose(1, mid <= agreeUpTo).rpc();
+    }
+    return h;
+  }
+
+  /** The step of `txs[index]` with its tx and witness staged in an account; `shown`: the precompile instruction or none. */
+  function step(h: Harness, txs: Uint8Array[], index: number, witness: Uint8Array, shown: TransactionInstruction | undefined, records: PublicKey[] = []) {
+    const tx = txs[index]!;
+    const data = Buffer.alloc(8 + tx.length + witness.length);
+    data.writeUInt32LE(tx.length, 0);
+    data.set(tx, 4);
+    data.writeUInt32LE(witness.length, 4 + tx.length);
+    data.set(witness, 8 + tx.length);
+    h.session.context.setAccount(BUFFER, { lamports: 1_000_000_000, data, owner: PublicKey.default, executable: false, rentEpoch: 0 });
+    return h.program.methods
+      .step(new BN(1), batchDataProof(txs, index).map((p) => [...p]), Buffer.alloc(0), Buffer.alloc(0))
+      .accountsPartial({ gameConfig: GAME_CONFIG, batch: batchAddress(1), game: gameAddress(1, challenger.publicKey), challenger: challenger.publicKey, witnessBuffer: BUFFER } as never)
+      .preInstructions([ComputeBudgetProgram.setComputeUnitLimit({ units: 1_400_000 }), ...(shown === undefined ? [] : [shown])])
+      .remainingAccounts(records.map((pubkey) => ({ pubkey, isSigner: false, isWritable: false })))
+      .signers([challenger]);
+  }
+
+  /** A block whose first transaction credits deposit 0 (500 lamports to ALICE), then two transfers; executed by the TS VM. */
+  function depositChain(): { ledger: TraceLedger; block: BatchTrace } {
+    const ledger = new TraceLedger(vmGenesis, scheme);
+    const credit = encodeL2({ sender: BRIDGE_ACCOUNT, nonce: 0n, fee: 0n, instructions: [{ kind: "credit-deposit", sequence: 0n, to: ALICE, amount: 500n }], signature: new Uint8Array(0) });
+    const transfers = [0, 1].map((nonce) => signL2({ sender: ALICE, nonce: BigInt(nonce), fee: 2n, instructions: [{ kind: "transfer", asset: NATIVE_ASSET, to: BOB, amount: 7n }] }, alice.secretKey, scheme));
+    return { ledger, block: ledger.apply(1, [credit, ...transfers]) };
+  }
+
+  /** Deposits `amount` lamports for ALICE on the L1 (deposit 0, a real DepositRecord). */
+  async function depositOnL1(h: Harness, amount: bigint): Promise<void> {
+    const depositor = fixedKeypair("depositor");
+    fund(h.session.context, depositor.publicKey);
+    await h.session.provider.sendAndConfirm!(new Transaction().add(bridgeInstructions.deposit(depositor.publicKey, alice.publicKey, amount, 0n, PROGRAM_ID)), [depositor]);
+  }
+
+  for (const l1 of ["another amount", "no deposit"] as const) {
+    it(`a credit the L1 does not hold (${l1}): the step makes it the no-op and the challenger wins; without the record's account the step is refused`, async () => {
+      const { ledger, block } = depositChain();
+      const txs = [...block.txs];
+      const h = await toStep(txs, [...block.trace.leaves], 0);
+      if (l1 === "another amount") await depositOnL1(h, 499n);
+      expect((await h.game(1, challenger.publicKey)).lo).toBe(0);
+      const records = stepDepositRecords(txs[0]!, PROGRAM_ID);
+      expect(records.map(String)).toEqual([depositRecordAddress(0n, PROGRAM_ID).toBase58()]);
+      const witness = ledger.stepWitness(1, 0).bytes;
+      await h.expectError(() => step(h, txs, 0, witness, undefined).rpc(), "StepDepositRecordMissing");
+      await step(h, txs, 0, witness, undefined, records).rpc();
+      console.log(`step over a credit the L1 does not hold (${l1}), compute units:`, h.session.provider.lastResult.computeUnits.toString());
+      const game = await h.game(1, challenger.publicKey);
+      expect([game.turn, game.winner]).toEqual([TURN.over, WINNER.challenger]);
+      expect((await h.batch(1)).status).toBe(STATUS.rejected);
+    });
+  }
+
+  it("a credit the L1 holds: the step executes it and shows the poster right", async () => {
+    const { ledger, block } = depositChain();
+    const txs = [...block.txs];
+    const h = await toStep(txs, [...block.trace.leaves], 0); // a dishonest challenger disputes S_1
+    await depositOnL1(h, 500n);
+    await step(h, txs, 0, ledger.stepWitness(1, 0).bytes, undefined, stepDepositRecords(txs[0]!, PROGRAM_ID)).rpc();
+    console.log("step over a credit the L1 holds, compute units:", h.session.provider.lastResult.computeUnits.toString());
+    const game = await h.game(1, challenger.publicKey);
+    expect([game.turn, game.winner]).toEqual([TURN.over, WINNER.poster]);
+  });
+
+  it("a forged transaction the poster executed as if signed: the step proves the forgery (a no-op), the challenger wins", async () => {
+    const { ledger, block } = chain();
+    const txs = [...block.txs];
+    txs[3] = forged();
+    expect(stepSignatureOf(txs[3]!)).toBe("forged");
+    expect(stepSignatureInstruction(txs[3]!)).toBeUndefined();
+    // The poster's trace executes transaction 3 as the validly signed one would (execution ignores signature bytes).
+    const h = await toStep(txs, [...block.trace.leaves], 3);
+    expect((await h.game(1, challenger.publicKey)).lo).toBe(3);
+    await step(h, txs, 3, ledger.stepWitness(1, 3).bytes, undefined).rpc();
+    console.log("step over a forged transaction (ed25519 checked in the program), compute units:", h.session.provider.lastResult.computeUnits.toString());
+    const game = await h.game(1, challenger.publicKey);
+    expect([game.turn, game.winner]).toEqual([TURN.over, WINNER.challenger]);
+    expect((await h.batch(1)).status).toBe(STATUS.rejected);
+  });
+
+  it("a validly signed transaction: shown by the precompile the step executes it; without the precompile, with another transaction's, without the sysvar or over other bytes: refused", async () => {
+    const { ledger, block } = chain();
+    const txs = [...block.txs];
+    // The challenger wrongly disputes S_4 (a right root): the step over transaction 3 must show the poster right.
+    const h = await toStep(txs, [...block.trace.leaves], 3);
+    expect((await h.game(1, challenger.publicKey)).lo).toBe(3);
+    const witness = ledger.stepWitness(1, 3).bytes;
+    await h.expectError(() => step(h, txs, 3, witness, undefined).rpc(), "StepSignatureNotProven");
+    await h.expectError(() => step(h, txs, 3, witness, stepSignatureInstruction(txs[4]!)).rpc(), "StepSignatureMismatch");
+    const withoutSysvar = await step(h, txs, 3, witness, stepSignatureInstruction(txs[3]!)).instruction();
+    const stripped = { ...withoutSysvar, keys: withoutSysvar.keys.filter((k) => !k.pubkey.equals(SYSVAR_INSTRUCTIONS_PUBKEY)) };
+    expect(stripped.keys.length).toBe(withoutSysvar.keys.length - 1);
+    await h.expectError(
+      () => h.session.provider.sendAndConfirm!(new Transaction().add(ComputeBudgetProgram.setComputeUnitLimit({ units: 1_400_000 }), stepSignatureInstruction(txs[3]!)!, stripped as TransactionInstruction), [challenger]),
+      "StepSignatureMissingSysvar",
+    );
+    // A precompile entry over other bytes than the transaction's is a mismatch too. (bankrun does not run
+    // precompiles; that litesvm, the simulator's L1, fails a transaction whose precompile does not verify is
+    // test/settlement/step-signature.test.ts.)
+    const shown = stepSignatureInstruction(txs[3]!)!;
+    const tampered = { ...shown, data: Buffer.from(shown.data) };
+    tampered.data[tampered.data.length - 1]! ^= 1; // web3.js puts the message last
+    await h.expectError(() => step(h, txs, 3, witness, tampered as TransactionInstruction).rpc(), "StepSignatureMismatch");
+    expect((await h.game(1, challenger.publicKey)).turn).toBe(TURN.step);
+    await step(h, txs, 3, witness, stepSignatureInstruction(txs[3]!)).rpc();
+    console.log("step over a validly signed transaction (Ed25519 precompile), compute units:", h.session.provider.lastResult.computeUnits.toString());
+    const game = await h.game(1, challenger.publicKey);
+    expect([game.turn, game.winner]).toEqual([TURN.over, WINNER.poster]);
   });
 });
 

@@ -177,5 +177,6 @@ describe("the settlement section", () => {
     expect(refused({ mode: "posting", wrongRootAt: [2] }).message).toMatch(/optimistic settlement only/);
     expect(refused({ mode: "optimistic" }, { batchPoster: { batchEveryBlocks: 4 } }).message).toMatch(/batchEveryBlocks must be 1/);
     expect(refused({ mode: "optimistic", challengers: [{ behaviour: "honest", moves: 3 }] }).message).toMatch(/only silent-after takes moves/);
+    expect(refused({ mode: "optimistic" }, { validators: { count: 4, signatureScheme: "sim" } }).message).toMatch(/signatureScheme "sim" cannot be proven/);
   });
 });

@@ -27,13 +27,13 @@ const alice = scheme.keyPairFromSeed(new Uint8Array(32).fill(1));
 const ALICE = toHex(alice.publicKey);
 const L1_ALICE = "5".repeat(64);
 
-function newApp(bridge = true): AssetApp {
+function newApp(bridge = true, readsL1 = false): AssetApp {
   return new AssetApp({
     scheme,
     genesis: { assets: [{ symbol: NATIVE_ASSET, decimals: 9, mintAuthority: null, balances: [[ALICE, 1_000_000n]] }], pools: [] },
     blockTransactionsMax: 100,
     mempool: { capacity: 1000, minFee: 1n, replaceBumpPercent: 10, ttlUs: 30_000_000, maxNonceGap: 16, perSenderMax: 64 },
-    ...(bridge ? { bridge: { creditsPerBlockMax: 2 } } : {}),
+    ...(bridge ? { bridge: { creditsPerBlockMax: 2, readsL1 } } : {}),
   });
 }
 
@@ -94,6 +94,30 @@ describe("asset app: bridge", () => {
     const offCtx = context();
     expect(off.verifyPayload(offCtx, block, [])).toBe(false);
     expect(String(offCtx.logs.at(-1)!.fields.reason)).toMatch(/the bridge is off/);
+  });
+
+  it("a validator that reads the L1 itself ignores a relayer's made-up deposit, and refuses a leader's block crediting one; a validator trusting the relayers (the old way) is fooled", () => {
+    // A byzantine relayer hands every validator deposit 0 of 1,000,000 that the L1 never saw; the L1 holds deposit 0 of 500.
+    const madeUp = deposit(0n, 1_000_000n);
+    const reader = newApp(true, true);
+    const rctx = context();
+    hand(reader, rctx, madeUp);
+    expect(decodeBlockPayload(reader.buildPayload(rctx, GENESIS_BLOCK, [])).txs).toHaveLength(0); // nothing to credit: nothing read yet
+    reader.learnL1Deposits([deposit(0n, 500n)]);
+    hand(reader, rctx, madeUp);
+    const own = decodeTransaction(decodeBlockPayload(reader.buildPayload(rctx, GENESIS_BLOCK, [])).txs[0]!);
+    expect(own.instructions).toEqual([{ kind: "credit-deposit", sequence: 0n, to: ALICE, amount: 500n }]);
+    // A leader that took the relayer's word (or made the deposit up itself) proposes the credit.
+    const leader = newApp();
+    hand(leader, context(), madeUp);
+    const block = child(GENESIS_BLOCK, leader.buildPayload(context(), GENESIS_BLOCK, []));
+    expect(reader.verifyPayload(rctx, block, [])).toBe(false);
+    expect(String(rctx.logs.at(-1)!.fields.reason)).toMatch(/credits deposit 0, not a finalized L1 deposit this validator knows/);
+    // The broken variant: a validator that trusts the relayers' feed votes for the made-up credit.
+    const trusting = newApp();
+    const tctx = context();
+    hand(trusting, tctx, madeUp);
+    expect(trusting.verifyPayload(tctx, block, [])).toBe(true);
   });
 
   it("the mempool refuses a system transaction", () => {

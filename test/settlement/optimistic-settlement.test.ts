@@ -36,7 +36,7 @@ import { fakeContext, type FakeContext } from "../helpers/fake-context.js";
 import { L1Harness } from "../l1/l1-harness.js";
 import type { L1Faults } from "../../src/l1/l1-faults.js";
 
-const scheme = createSignatureScheme("sim");
+const scheme = createSignatureScheme("ed25519-native");
 const alice = scheme.keyPairFromSeed(new Uint8Array(32).fill(1));
 const bob = scheme.keyPairFromSeed(new Uint8Array(32).fill(2));
 const ALICE = toHex(alice.publicKey);

@@ -962,7 +962,8 @@ static uint64_t process_finalize_root(SolParameters *params, const uint8_t *data
 
 /*
  * step(height: u64, tx_proof: Vec<[u8; 32]>, tx: Vec<u8>, witness: Vec<u8>)
- * accounts: game_config, batch (w), game (w), challenger (s), witness_buffer (optional)
+ * accounts: game_config, batch (w), game (w), challenger (s), witness_buffer (optional),
+ *           instructions sysvar (anywhere after the first four; step_signature.c)
  * The challenger's last move, at hi = lo + 1: transaction lo (0-based) of the
  * batch, its Merkle proof against the data commitment (exactly
  * ceil(log2 n) siblings), and the witness of osp_execute (one_step.h). When
@@ -972,7 +973,11 @@ static uint64_t process_finalize_root(SolParameters *params, const uint8_t *data
  * when the account is such a buffer). The program runs osp_execute(S_lo, tx,
  * witness): a post root other than S_hi proves S_hi wrong and the challenger
  * wins (the batch is rejected); S_hi itself means the poster was right and
- * wins. A refused witness (6300 + osp code) or transaction proof
+ * wins. Before executing, the transaction's signature is checked
+ * (step_signature.c): a valid one must be shown by an Ed25519 precompile
+ * instruction in the same Solana transaction (else 6352-6355), a forged one
+ * makes the transaction the no-op (status bad-signature).
+ * A refused witness (6300 + osp code) or transaction proof
  * (InvalidMerkleProof) refuses the move; the challenger may send another
  * inside its clock.
  */
@@ -1055,9 +1060,10 @@ static uint64_t process_step(SolParameters *params, const uint8_t *data, uint64_
   SmtArena arena;
   smt_arena_init(&arena);
   OspResult step;
-  uint64_t code = osp_execute(&input, &arena, &step);
-  if (code != OSP_OK) {
-    return STEP_ERROR_BASE + code;
+  /* The signature first (step_signature.c): a badly signed transaction is the no-op. */
+  result = step_execute_signed(params, &input, &arena, &step);
+  if (result != SUCCESS) {
+    return result;
   }
   bool poster_right = smt_equal32(step.post_root, record + GAME_OFFSET_DISPUTED_ROOT);
   clock_charge(record, GAME_OFFSET_CHALLENGER_TIME_LEFT, now, elapsed);

@@ -42,6 +42,8 @@ extern void sol_set_return_data(const uint8_t *data, uint64_t len);
 #define STEP_POST_ROOT_MISMATCH 6350u
 #define STEP_INVALID_DATA 6351u
 
+#include "step_signature.c"
+
 /* Size of the upgradeable loader's buffer header (UpgradeableLoaderState::size_of_buffer_metadata). */
 #define STEP_LOADER_BUFFER_HEADER 37u
 
@@ -178,6 +180,7 @@ static void log_step_error(uint64_t code) {
                                      "verify_step data or witness buffer does not parse.");
       break;
     default:
+      log_step_signature_error(code);
       break;
   }
 }

@@ -6,25 +6,23 @@
  * and its derived observations (each finalized registry entry, from the L1
  * node's state, as `l1-root-finalized`).
  */
-import type { PublicKey } from "@solana/web3.js";
 import type { Observation } from "../../check/checker.js";
 import type { LivenessExpectation } from "../../check/validators/liveness.js";
 import { L1ConsistencyChecker, PostingLivenessChecker } from "../../check/posting/l1-consistency.js";
 import { VALIDATOR_MESSAGE_TYPES, validatorCodec } from "../../consensus/wire.js";
-import { sha256, utf8 } from "../../crypto/hash.js";
 import { InputError } from "../../config/errors.js";
 import type { NodePlan } from "../../harness/fault-kind.js";
 import type { BuildContext, System, SystemInstance } from "../../harness/system.js";
 import { WORLD_NODE } from "../../harness/world.js";
 import { l1RpcCodec, operatorCommandCodec, type OperatorCommandMessage } from "../../l1/l1-wire.js";
 import { RollupOperator, encodeOperatorCommand, type OperatorCommand, type OperatorMessage } from "../../l1/rollup-operator.js";
-import { deriveSolanaKeypair, rollupProgramId } from "../../l1/rollup-program.js";
-import { web3 } from "../../l1/solana-modules.js";
+import { deriveSolanaKeypair } from "../../l1/rollup-program.js";
 import { taggedUnionCodec } from "../../net/codec.js";
 import { BatchPoster, type PosterMessage } from "../../sequencer/batch-poster.js";
 import type { NodeId } from "../../sim/node.js";
 import { L1_SERVICE } from "../l1/faults.js";
 import { L1_NODE_ID, L1_SETUP } from "../l1/index.js";
+import { programIdOf } from "./program-id.js";
 import type { RollupScenario, Scenario } from "../scenario-shape.js";
 import { rollupService } from "../validators/index.js";
 import { L1RegistryWatch } from "./l1-registry-watch.js";
@@ -64,10 +62,8 @@ function instanceName(rollup: RollupScenario): string {
   return rollup.prefix === "" ? "" : rollup.name;
 }
 
-/** The program id of a rollup: the shipped one for the first rollup, one derived from its name for the others. */
-export function programIdOf(rollup: RollupScenario, index: number): PublicKey {
-  return index === 0 ? rollupProgramId() : new (web3().PublicKey)(sha256(utf8(`asset-sim/rollup-program/${rollup.name}`)));
-}
+/** The program id of a rollup (`program-id.ts`). */
+export { programIdOf };
 
 /** The operator command of an operation. */
 function commandOf(op: Operation): OperatorCommand {
@@ -153,6 +149,8 @@ export const postingSystem: System<Scenario> = {
         if (rollup.batchPoster.batchEveryBlocks !== 1) throw new InputError(`${settlementField}.mode`, `optimistic settlement posts every L2 block as a batch: batchPoster.batchEveryBlocks must be 1, got ${rollup.batchPoster.batchEveryBlocks}`);
         if (rollup.operations.length > 0) throw new InputError(`${settlementField}.mode`, `operations act on the posting registry; optimistic settlement takes none (got ${rollup.operations.length})`);
         if (rollup.bridge !== undefined) throw new InputError(`${settlementField}.mode`, `optimistic settlement is not wired with the bridge section yet`);
+        // The one-step proof checks ed25519 signatures on the L1 (step_signature.c): the sim scheme's would all look forged.
+        if (rollup.validators.signatureScheme === "sim") throw new InputError(`${settlementField}.mode`, `optimistic settlement checks transaction signatures on the L1 with ed25519: validators.signatureScheme "sim" cannot be proven there`);
       } else if (st.wrongRootAt.length > 0 || JSON.stringify(st.challengers) !== JSON.stringify([{ behaviour: "honest" }])) {
         throw new InputError(`${settlementField}.mode`, `challengers and wrongRootAt apply to optimistic settlement only (mode is posting)`);
       }

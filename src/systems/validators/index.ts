@@ -25,7 +25,7 @@ import { HotStuffReplica, type ReplicaConfig } from "../../consensus/replica.js"
 import { formatValidatorStorage } from "../../consensus/safety-store.js";
 import type { ValidatorMessage } from "../../consensus/types.js";
 import { ValidatorSet } from "../../consensus/validator-set.js";
-import { validatorCodec } from "../../consensus/wire.js";
+import { VALIDATOR_MESSAGE_TYPES, validatorCodec } from "../../consensus/wire.js";
 import { createSignatureScheme } from "../../crypto/schemes.js";
 import type { KeyPair, SignatureScheme } from "../../crypto/signature.js";
 import { memoizeVerify } from "../../crypto/verify-memo.js";
@@ -51,6 +51,12 @@ import { CLIENT_ROLE, VALIDATOR_ROLE, clientIds, validatorIds } from "./names.js
 import type { Genesis } from "../../vm/genesis.js";
 import { bridgeUserKeys, clientAccountKeys, createAssetApp, createClient, networkGenesis, replicaConfig, validatorKeySeed } from "./node-factories.js";
 import { formatValidatorsSummary } from "./summary.js";
+import { L1ReadingValidator, type L1ReadingValidatorMessage } from "../../bridge/l1-reading-validator.js";
+import { l1RpcCodec } from "../../l1/l1-wire.js";
+import type { MessageInfo } from "../../net/cuts.js";
+import { taggedUnionCodec } from "../../net/codec.js";
+import { L1_NODE_ID } from "../l1/index.js";
+import { programIdOf } from "../posting/program-id.js";
 
 /** Why liveness is not judged in a safety-only run. */
 export const SAFETY_ONLY_REASON = "safety-only run (--safety-only or phases.safetyOnly): liveness not checked";
@@ -173,7 +179,7 @@ export const validatorsSystem: System<Scenario> = {
   },
 
   build(ctx) {
-    return ctx.scenario.rollups.map((rollup) => buildRollup(ctx, rollup));
+    return ctx.scenario.rollups.map((rollup, index) => buildRollup(ctx, rollup, index));
   },
 
   arm() {},
@@ -188,7 +194,13 @@ function schemeFor(name: Scenario["validators"]["signatureScheme"]): SignatureSc
   return bare.name === "sim" ? bare : memoizeVerify(bare);
 }
 
-function buildRollup(ctx: BuildContext<Scenario>, rollup: RollupScenario): ValidatorsInstance {
+/** The codec of a validator that also reads the L1 (`L1ReadingValidator`): consensus messages and L1 RPC. */
+const l1ReadingValidatorCodec = taggedUnionCodec<L1ReadingValidatorMessage>([
+  { types: VALIDATOR_MESSAGE_TYPES, codec: validatorCodec as never },
+  { types: ["l1-rpc"], codec: l1RpcCodec as never },
+]);
+
+function buildRollup(ctx: BuildContext<Scenario>, rollup: RollupScenario, rollupIndex: number): ValidatorsInstance {
   const { world, scenario } = ctx;
   const instance = instanceName(rollup);
   const validators = validatorIds(rollup.prefix, rollup.validators.count);
@@ -276,13 +288,30 @@ function buildRollup(ctx: BuildContext<Scenario>, rollup: RollupScenario): Valid
       ...(shared !== undefined ? { shared } : {}),
       ...(rootSubscribers.length > 0 ? { batchPosters: rootSubscribers } : {}),
       ...(blockWatchers.length > 0 ? { blockWatchers } : {}),
-      ...(rollup.bridge !== undefined ? { bridge: { creditsPerBlockMax: rollup.bridge.creditsPerBlock } } : {}),
+      ...(rollup.bridge !== undefined ? { bridge: { creditsPerBlockMax: rollup.bridge.creditsPerBlock, readsL1 } } : {}),
     });
-  const spec = { system: "validators", instance, codec: validatorCodec, crashable: true, describeMessage: describeValidatorMessage } as const;
+  // With the bridge on the L1, each validator reads the finalized deposits from the L1 node itself
+  // (`bridge/l1-reading-validator.ts`); its node then also speaks L1 RPC.
+  const bridge = rollup.bridge;
+  const readsL1 = bridge !== undefined && scenario.l1.enabled;
+  const withReader = (build: (app: AssetApp) => Node<ValidatorMessage>) => (): Node<ValidatorMessage> => {
+    const app = newApp();
+    if (!readsL1) return build(app);
+    const reader = { l1: L1_NODE_ID, programId: programIdOf(rollup, rollupIndex), pollIntervalUs: bridge!.pollInterval, requestTimeoutUs: bridge!.requestTimeout };
+    return new L1ReadingValidator(build(app), app, reader) as unknown as Node<ValidatorMessage>;
+  };
+  const spec = {
+    system: "validators",
+    instance,
+    codec: readsL1 ? (l1ReadingValidatorCodec as unknown as typeof validatorCodec) : validatorCodec,
+    crashable: true,
+    // L1 RPC is no consensus message: a cut by consensus message type never matches it.
+    describeMessage: (msg: ValidatorMessage): MessageInfo => ((msg as { type: string }).type === "l1-rpc" ? {} : describeValidatorMessage(msg)),
+  } as const;
   validators.forEach((id, index) => {
     const behaviors = behaviorsOf(rollup, id.slice(rollup.prefix.length));
     if (behaviors.length === 0) {
-      world.addNode<ValidatorMessage>({ ...spec, id, role: VALIDATOR_ROLE, honest: !byzantine.has(id), create: () => new HotStuffReplica(configOf(index), newApp()) });
+      world.addNode<ValidatorMessage>({ ...spec, id, role: VALIDATOR_ROLE, honest: !byzantine.has(id), create: withReader((app) => new HotStuffReplica(configOf(index), app)) });
       return;
     }
     // One stream per byzantine validator for its misbehaviour, so honest streams never shift.
@@ -292,12 +321,12 @@ function buildRollup(ctx: BuildContext<Scenario>, rollup: RollupScenario): Valid
       id,
       role: VALIDATOR_ROLE,
       honest: false,
-      create: () => new ByzantineReplica({ replica: configOf(index), behaviors, rng, alternativePayload: emptyPayloadAfter }, newApp()),
+      create: withReader((app) => new ByzantineReplica({ replica: configOf(index), behaviors, rng, alternativePayload: emptyPayloadAfter }, app)),
     });
   });
   for (const { node, twin, bootAtUs } of twins) {
     const index = validators.indexOf(node);
-    world.addNode<ValidatorMessage>({ ...spec, id: twin, role: VALIDATOR_ROLE, honest: false, instanceOf: node, ...(bootAtUs > 0 ? { bootAtUs } : {}), create: () => new TwinReplica(configOf(index), newApp()) });
+    world.addNode<ValidatorMessage>({ ...spec, id: twin, role: VALIDATOR_ROLE, honest: false, instanceOf: node, ...(bootAtUs > 0 ? { bootAtUs } : {}), create: withReader((app) => new TwinReplica(configOf(index), app)) });
   }
   // Validators' disks (twin instances' too: a twin starts from genesis like its original) are formatted
   // before the first boot (a disk without the record is a lost one), then get the background storage faults.

@@ -131,7 +131,7 @@ export function createAssetApp(options: {
   blockWatchers?: readonly NodeId[];
   checkMempoolInvariants?: boolean;
   shared?: SharedWork;
-  bridge?: { readonly creditsPerBlockMax: number };
+  bridge?: { readonly creditsPerBlockMax: number; readonly readsL1?: boolean };
 }): AssetApp {
   const { chain } = options;
   return new AssetApp({
