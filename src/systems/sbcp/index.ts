@@ -25,7 +25,7 @@
 import type { Checker } from "../../check/checker.js";
 import { NoLocalWhileLockedChecker } from "../../check/sbcp/building-locked.js";
 import { ConservationChecker } from "../../check/sbcp/conservation.js";
-import { SbcpLivenessChecker } from "../../check/sbcp/liveness.js";
+import { SbcpLivenessChecker, type SbcpLivenessBounds } from "../../check/sbcp/liveness.js";
 import { MailboxConsistencyChecker } from "../../check/sbcp/mailbox.js";
 import { SuperblockChainChecker } from "../../check/sbcp/superblock-chain.js";
 import { TwoPhaseCommitChecker } from "../../check/sbcp/two-phase-commit.js";
@@ -61,6 +61,26 @@ export function sbcpSectionOf(scenario: Scenario): SbcpSection | undefined {
 /** The client ids of a section: `sc0`, `sc1`, ... */
 export function sbcpClientIds(section: SbcpSection): NodeId[] {
   return Array.from({ length: section.workload.clients }, (_, i) => `sc${i}`);
+}
+
+/**
+ * The SBCP checkers of one network (the simulator's and real mode's, `runtime/sbcp-testnet.ts`, which runs them
+ * over the collected logs): `sbcp-2pc`, `sbcp-xt-atomicity`, `sbcp-superblock-chain`, `sbcp-conservation`,
+ * `sbcp-mailbox`, `sbcp-no-local-while-locked`, `sbcp-liveness`.
+ * @param publisher the SP's node id
+ * @param rollups each rollup's sequencer node id (`name`) and chain id
+ */
+export function createSbcpCheckers(publisher: NodeId, rollups: readonly { readonly name: NodeId; readonly chainId: ChainId }[], liveness: SbcpLivenessBounds): Checker[] {
+  const chainOf = new Map(rollups.map((r) => [r.name, r.chainId]));
+  return [
+    new TwoPhaseCommitChecker(publisher, chainOf),
+    new XtAtomicityChecker(publisher),
+    new SuperblockChainChecker(publisher),
+    new ConservationChecker(publisher, rollups.map((r) => r.chainId)),
+    new MailboxConsistencyChecker(chainOf),
+    new NoLocalWhileLockedChecker(new Set(rollups.map((r) => r.name))),
+    new SbcpLivenessChecker(publisher, liveness),
+  ];
 }
 
 /** Every node of a section, with its role. */
@@ -144,15 +164,7 @@ export const sbcpSystem: System<Scenario> = {
     });
     const metrics = new SbcpMetricsCollector(SP_NODE_ID);
     world.addListener((o) => metrics.observe(o), "measure");
-    const checkers: Checker[] = [
-      new TwoPhaseCommitChecker(SP_NODE_ID, new Map(section.rollups.map((r) => [r.name, r.chainId]))),
-      new XtAtomicityChecker(SP_NODE_ID),
-      new SuperblockChainChecker(SP_NODE_ID),
-      new ConservationChecker(SP_NODE_ID, section.rollups.map((r) => r.chainId)),
-      new MailboxConsistencyChecker(new Map(section.rollups.map((r) => [r.name, r.chainId]))),
-      new NoLocalWhileLockedChecker(new Set(section.rollups.map((r) => r.name))),
-      new SbcpLivenessChecker(SP_NODE_ID, { superblockWithinUs: section.liveness.superblockWithin, xtDecidedWithinUs: section.liveness.xtDecidedWithin, spHalts: section.liveness.spHalts }),
-    ];
+    const checkers = createSbcpCheckers(SP_NODE_ID, section.rollups, { superblockWithinUs: section.liveness.superblockWithin, xtDecidedWithinUs: section.liveness.xtDecidedWithin, spHalts: section.liveness.spHalts });
     return [{ system: "sbcp", instance: "", checkers, sees: () => true, metrics: () => ({ ...metrics.finish() }) }];
   },
 
