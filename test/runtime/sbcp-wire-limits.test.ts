@@ -18,6 +18,7 @@ import { MAX_REPEATED } from "../../src/sbcp/wire/fields.js";
 import { encodeSbcpMessage } from "../../src/sbcp/wire/codec.js";
 import { writeSbcpConfigs } from "../../src/runtime/sbcp-config-gen.js";
 import { parseSbcpNodeConfig } from "../../src/runtime/sbcp-node-config.js";
+import { runCli } from "../helpers/cli.js";
 import { SBCP_BLOCK_BYTES_MAX_DEFAULT, SBCP_XT_BYTES_MAX_DEFAULT, sbcpFrameClass, sbcpLimitsForSender, sbcpWireSizeLimits } from "../../src/runtime/sbcp-wire-limits.js";
 
 const u64 = fc.oneof(fc.constantFrom(0, 1, Number.MAX_SAFE_INTEGER), fc.maxSafeNat());
@@ -120,4 +121,30 @@ describe("SBCP node config", () => {
     writeFileSync(join(dir, "extra"), "x");
     await expect(writeSbcpConfigs({ out: dir, rollups: 1, clients: 0, host: "127.0.0.1", basePort: 7300, seed: 1, genesisTimeUs: 0, slotDurationUs: 1_000_000, txPerSecond: 0 })).rejects.toThrow(/not empty/);
   });
+});
+
+describe("asset-sim config-gen --sbcp and testnet --sbcp options", () => {
+  const dir = mkdtempSync(join(tmpdir(), "sbcp-cli-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("writes an SBCP network, and refuses options of the other kind by name", async () => {
+    const out = join(dir, "net");
+    const ok = await runCli(["config-gen", "--sbcp", "--rollups", "3", "--clients", "2", "--out", out, "--base-port", "ephemeral", "--slot-duration", "2s", "--genesis-time", "2026-12-06T22:00:00Z"]);
+    expect(ok.code).toBe(0);
+    expect(ok.out.trim().split("\n").map((l: string) => l.split("/").pop())).toEqual(["sp.json", "seq1.json", "seq2.json", "seq3.json", "sc0.json", "sc1.json"]);
+    const sp = parseSbcpNodeConfig(JSON.parse(readFileSync(join(out, "sp.json"), "utf8")), out);
+    expect(sp.network.slotDuration).toBe(2_000_000);
+    expect(new Date(sp.network.genesisTime / 1000).toISOString()).toBe("2026-12-06T22:00:00.000Z");
+    const withValidators = await runCli(["config-gen", "--sbcp", "--validators", "4", "--out", join(dir, "x")]);
+    expect(withValidators.code).toBe(2);
+    expect(withValidators.err).toContain("--validators");
+    const badTime = await runCli(["config-gen", "--sbcp", "--genesis-time", "noon", "--out", join(dir, "y")]);
+    expect(badTime.code).toBe(2);
+    expect(badTime.err).toContain("--genesis-time");
+    const rollupsAlone = await runCli(["testnet", "--rollups", "2"]);
+    expect(rollupsAlone.code).toBe(2);
+    expect(rollupsAlone.err).toContain("needs --sbcp");
+    const sbcpWithL1 = await runCli(["testnet", "--sbcp", "--l1"]);
+    expect(sbcpWithL1.code).toBe(2);
+  }, 60_000);
 });
