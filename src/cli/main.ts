@@ -13,9 +13,10 @@
  *   asset-sim shrink SEEDFILE [--out FILE] [--max-runs N]
  *   asset-sim list
  *   asset-sim node --config FILE        (real mode, see node-command.ts)
- *   asset-sim config-gen --validators N [...] [--force]
+ *   asset-sim config-gen --validators N [...] [--force]   (or --sbcp [--rollups N] [...]: an SBCP network)
  *   asset-sim l1 [--port P] [--seed S] [--slot-time D] [--upgrade-authority PUBKEY] [--fund PUBKEY]   (l1-command.ts)
  *   asset-sim testnet [--validators N] [--clients M] [--duration D] [--tps R] [--scenario FILE] [--keep-dir]   (testnet-command.ts)
+ *   asset-sim testnet --sbcp [--rollups N] [--clients M] [--duration D] [--slot-duration D]   (sbcp-testnet-command.ts)
  *
  * Exit codes: 0 all invariants held, 1 safety violated, 2 bad input,
  * 3 liveness bound missed, 4 a node threw, 5 replay did not reproduce,

@@ -12,6 +12,11 @@
  *     Exit 2: bad config (one error naming the field); 4: a handler threw or
  *     the node could not start (the reason on stderr, and in the log).
  *
+ *   asset-sim config-gen --sbcp [--rollups N] [--clients M] [--out DIR] [--host H] [--base-port P|ephemeral]
+ *                        [--seed S] [--slot-duration D] [--scp-timeout D] [--genesis-time ISO] [--tx-per-second R] [--force]
+ *     the configs of an SBCP network (`runtime/sbcp-config-gen.ts`): one shared publisher, N sequencers, M clients;
+ *     `node --config` runs each by its role.
+ *
  *   asset-sim config-gen --validators N [--clients M] [--out DIR] [--host H]
  *                        [--base-port P | --base-port ephemeral] [--metrics-base-port P]
  *                        [--seed S] [--block-time D] [--view-timeout D] [--tx-per-second R]
@@ -42,15 +47,28 @@ interface Io {
 /** Options of `config-gen` as commander gives them. */
 export interface ConfigGenOptions {
   validators?: string;
-  clients: string;
+  /** Default 0 (1 with --sbcp). */
+  clients?: string;
+  /** An SBCP network: one shared publisher, --rollups sequencers, --clients clients. */
+  sbcp?: boolean;
+  /** With --sbcp: rollups, each with its sequencer (default 2). */
+  rollups?: string;
+  /** With --sbcp: slot length with a unit (default 12s). */
+  slotDuration?: string;
+  /** With --sbcp: the SCP timer (default 3s). */
+  scpTimeout?: string;
+  /** With --sbcp: the start of slot 0, ISO 8601 (default: two seconds from now, on a whole second). */
+  genesisTime?: string;
   out: string;
   host: string;
-  basePort: string;
+  /** Default 7100 (7300 with --sbcp). */
+  basePort?: string;
   metricsBasePort: string;
   seed: string;
   blockTime?: string;
   viewTimeout?: string;
-  txPerSecond: string;
+  /** Default 0 (2 with --sbcp). */
+  txPerSecond?: string;
   accountsPerClient: string;
   /** Write into a folder that already holds files (overwriting configs and keys of the same names). */
   force?: boolean;
@@ -60,7 +78,7 @@ export interface ConfigGenOptions {
 export function registerNodeCommands(program: Command, io: Io, setExit: (code: number) => void): void {
   program
     .command("node")
-    .description("run one validator or client of a real network (TCP, files, real clock) until SIGINT/SIGTERM")
+    .description("run one node of a real network (TCP, files, real clock) until SIGINT/SIGTERM: a validator or client, or by its role an SBCP shared publisher, sequencer or client")
     .requiredOption("--config <file>", "node config file (see `asset-sim config-gen`)")
     .option("--format", "a validator whose data directory is empty formats it (a new node of a new network; config-gen formats them already)")
     .option("--recover", "a validator whose data directory was lost boots without it and recovers its vote-safety state from a quorum of its peers before it votes")
@@ -79,17 +97,22 @@ export function registerNodeCommands(program: Command, io: Io, setExit: (code: n
 
   program
     .command("config-gen")
-    .description("write one node config file per validator and client of a local network")
-    .option("--validators <n>", "number of validators (required)")
-    .option("--clients <m>", "number of workload clients", "0")
+    .description("write one node config file per validator and client of a local network (or, with --sbcp, per shared publisher, sequencer and client)")
+    .option("--validators <n>", "number of validators (required without --sbcp)")
+    .option("--clients <m>", "number of workload clients (default 0; 1 with --sbcp)")
     .option("--out <dir>", "directory for the config files, keys, data and logs", "./testnet")
     .option("--host <host>", "address every node listens on and is dialled at", "127.0.0.1")
-    .option("--base-port <p>", "validator i listens on P + i; `ephemeral` picks free ports now", "7100")
+    .option("--base-port <p>", "validator i listens on P + i (default 7100; with --sbcp the SP on P, default 7300, sequencer i on P + i); `ephemeral` picks free ports now")
     .option("--metrics-base-port <p>", "metrics of node k (validators, then clients) on P + k; 0: each process picks one", "0")
     .option("--seed <s>", "names the nodes' random streams (workload choices); every key, client accounts included, is drawn at random", "1")
     .option("--block-time <d>", "minimum time between blocks, with a unit (e.g. 250ms)")
     .option("--view-timeout <d>", "view timeout, with a unit (e.g. 1s)")
-    .option("--tx-per-second <r>", "workload of all clients together", "0")
+    .option("--tx-per-second <r>", "workload of all clients together (default 0; 2 with --sbcp)")
+    .option("--sbcp", "an SBCP network instead: one shared publisher (sp, on the base port, default 7300), --rollups sequencers (seq1.. on the next ports) and --clients clients submitting xTs and local transfers")
+    .option("--rollups <n>", "with --sbcp: rollups, each with its sequencer (default 2)")
+    .option("--slot-duration <d>", "with --sbcp: slot length, with a unit (default 12s)")
+    .option("--scp-timeout <d>", "with --sbcp: the SCP timer, with a unit (default 3s)")
+    .option("--genesis-time <iso>", "with --sbcp: start of slot 0, ISO 8601 (default: two seconds from now)")
     .option("--accounts-per-client <k>", "accounts per client (each key drawn at random, in DIR/keys/<client>.accounts)", "8")
     .option("--force", "write into an output folder that is not empty (configs, keys and the validators' data directories of the same names are replaced: a new network)")
     .action(async (options: ConfigGenOptions) => {
@@ -104,9 +127,13 @@ export function registerNodeCommands(program: Command, io: Io, setExit: (code: n
  */
 export async function commandNode(configPath: string, io: Io, emptyDataDir: "format" | "recover" | "refuse" = "refuse"): Promise<number> {
   // Loaded here, not at the top: the real-mode runtime (sockets, pino, prom-client) costs every other command its load time.
-  const { loadNodeConfig } = await import("../runtime/node-config.js");
+  const { parseNodeConfig, readNodeConfigJson } = await import("../runtime/node-config.js");
+  const { isSbcpConfig } = await import("../runtime/sbcp-node-config.js");
   const { startControlledNode } = await import("../runtime/control-channel.js");
-  const config = loadNodeConfig(configPath);
+  const { raw, file } = readNodeConfigJson(configPath);
+  // The SBCP roles (shared publisher, sequencer, client) have their own config schema.
+  if (isSbcpConfig(raw)) return commandSbcpNode(raw, file, io, emptyDataDir === "format" ? "format" : "halt");
+  const config = { ...parseNodeConfig(raw, dirname(file)), source: file };
   let node: Awaited<ReturnType<typeof startControlledNode>>;
   try {
     node = await startControlledNode(config, { emptyDataDir }); // startNode, plus the testnet control channel when run under `asset-sim testnet`
@@ -128,6 +155,77 @@ export async function commandNode(configPath: string, io: Io, emptyDataDir: "for
   });
   io.err(`${config.id}: ${signal}, stopping`);
   await node.stop();
+  return EXIT.ok;
+}
+
+/**
+ * Runs the SBCP node (shared publisher, sequencer or client) of a config until SIGINT or SIGTERM.
+ * @param emptyDataDir what an SP whose store is missing does: `format` it (`--format`), or `halt` (taken for a lost disk)
+ * @returns the exit code (0 after a clean stop, 4 when it could not start)
+ * @throws InputError on a bad config (the CLI prints it and exits 2)
+ */
+async function commandSbcpNode(raw: unknown, file: string, io: Io, emptyDataDir: "format" | "halt"): Promise<number> {
+  const { parseSbcpNodeConfig } = await import("../runtime/sbcp-node-config.js");
+  const { startSbcpNode } = await import("../runtime/sbcp-node-runner.js");
+  const config = { ...parseSbcpNodeConfig(raw, dirname(file)), source: file };
+  let node: Awaited<ReturnType<typeof startSbcpNode>>;
+  try {
+    node = await startSbcpNode(config, { emptyDataDir });
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    io.err(`${config.id}: fatal: cannot start: ${error instanceof Error ? error.message : String(error)} (exit 4)`);
+    return EXIT.nodeThrew;
+  }
+  io.err(`${config.id}: ${config.role} running${node.port !== undefined ? ` on ${config.listen!.host}:${node.port}` : ""}`);
+  const signal = await new Promise<NodeJS.Signals>((resolveSignal) => {
+    const onSignal = (s: NodeJS.Signals): void => {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      resolveSignal(s);
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  });
+  io.err(`${config.id}: ${signal}, stopping`);
+  await node.stop();
+  return EXIT.ok;
+}
+
+/**
+ * `config-gen --sbcp`: the configs of one shared publisher, `--rollups` sequencers and `--clients` clients
+ * (`runtime/sbcp-config-gen.ts`).
+ * @returns the exit code (0)
+ * @throws InputError on a bad option
+ */
+async function commandSbcpConfigGen(options: ConfigGenOptions, io: Io): Promise<number> {
+  const { writeSbcpConfigs } = await import("../runtime/sbcp-config-gen.js");
+  const rollups = intOption(options.rollups ?? "2", "--rollups", 1, 32);
+  const clients = intOption(options.clients ?? "1", "--clients", 0, 1000);
+  const seed = intOption(options.seed, "--seed", 0, Number.MAX_SAFE_INTEGER);
+  const txPerSecond = Number(options.txPerSecond ?? "2");
+  if (!(txPerSecond >= 0)) throw new InputError("--tx-per-second", `must be a number >= 0, got ${JSON.stringify(options.txPerSecond)}`);
+  const slotDurationUs = durationOption(options.slotDuration, "--slot-duration") ?? 12_000_000;
+  const scpTimeoutUs = durationOption(options.scpTimeout, "--scp-timeout");
+  let genesisTimeUs = (Math.ceil(Date.now() / 1000) + 1) * 1_000_000; // the next whole second but one
+  if (options.genesisTime !== undefined) {
+    const ms = Date.parse(options.genesisTime);
+    if (!/^\d{4}-\d{2}-\d{2}T/.test(options.genesisTime) || !Number.isFinite(ms) || ms < 0) throw new InputError("--genesis-time", `must be an ISO 8601 time such as 2026-12-06T22:00:00Z, got ${JSON.stringify(options.genesisTime)}`);
+    genesisTimeUs = ms * 1000;
+  }
+  const written = await writeSbcpConfigs({
+    out: options.out,
+    rollups,
+    clients,
+    host: options.host,
+    basePort: options.basePort === "ephemeral" ? "ephemeral" : intOption(options.basePort ?? "7300", "--base-port", 1, 65535 - rollups),
+    seed,
+    genesisTimeUs,
+    slotDurationUs,
+    ...(scpTimeoutUs !== undefined ? { scpTimeoutUs } : {}),
+    txPerSecond,
+    force: options.force === true,
+  });
+  for (const w of written) io.out(w.path);
   return EXIT.ok;
 }
 
@@ -232,17 +330,21 @@ async function freePorts(host: string, count: number): Promise<number[]> {
  * @throws InputError on a bad option
  */
 export async function commandConfigGen(options: ConfigGenOptions, io: Io): Promise<number> {
+  if (options.sbcp === true) {
+    if (options.validators !== undefined) throw new InputError("--validators", "an SBCP network (--sbcp) has no validators: give --rollups");
+    return commandSbcpConfigGen(options, io);
+  }
   const { parseNodeConfig } = await import("../runtime/node-config.js"); // loaded on use, as in commandNode
   const n = intOption(options.validators, "--validators", 1, 1024);
-  const m = intOption(options.clients, "--clients", 0, 1000);
+  const m = intOption(options.clients ?? "0", "--clients", 0, 1000);
   const seed = intOption(options.seed, "--seed", 0, Number.MAX_SAFE_INTEGER);
-  const txPerSecond = Number(options.txPerSecond);
+  const txPerSecond = Number(options.txPerSecond ?? "0");
   if (!(txPerSecond >= 0)) throw new InputError("--tx-per-second", `must be a number >= 0, got ${JSON.stringify(options.txPerSecond)}`);
   const accountsPerClient = intOption(options.accountsPerClient, "--accounts-per-client", 1, 1000);
   const blockTime = durationOption(options.blockTime, "--block-time");
   const viewTimeout = durationOption(options.viewTimeout, "--view-timeout");
   const host = options.host;
-  const ports = options.basePort === "ephemeral" ? await freePorts(host, n) : ((base) => Array.from({ length: n }, (_, i) => base + i))(intOption(options.basePort, "--base-port", 1, 65535 - n + 1));
+  const ports = options.basePort === "ephemeral" ? await freePorts(host, n) : ((base) => Array.from({ length: n }, (_, i) => base + i))(intOption(options.basePort ?? "7100", "--base-port", 1, 65535 - n + 1));
   const metricsBase = intOption(options.metricsBasePort, "--metrics-base-port", 0, 65535 - n - m);
   const out = resolve(options.out);
   checkConfigOutDir(out, options.force === true);

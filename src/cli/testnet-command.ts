@@ -3,6 +3,8 @@
  *
  *   asset-sim testnet [--validators N] [--clients M] [--duration D] [--tps R]
  *                     [--seed S] [--scenario FILE] [--keep-dir]
+ *   asset-sim testnet --sbcp [--rollups N] [--clients M] [--duration D] [--tps R] [--slot-duration D] [--seed S] [--keep-dir]
+ *     (an SBCP network: `sbcp-testnet-command.ts`)
  *
  * Writes the configs with `config-gen` into a temp dir (free ports), starts
  * N validator and M client processes (`asset-sim node --config ...`), prints
@@ -59,6 +61,12 @@ export interface TestnetCommandOptions {
   l1?: boolean;
   /** With the L1: the poster's JSON-RPC endpoint (no `l1` process is started). */
   l1Url?: string;
+  /** An SBCP network instead (`sbcp-testnet-command.ts`). */
+  sbcp?: boolean;
+  /** With --sbcp: rollups (default 2). */
+  rollups?: string;
+  /** With --sbcp: slot length (default 2s). */
+  slotDuration?: string;
 }
 
 /** Registers `testnet` on the program; `setExit` receives its exit code. */
@@ -75,7 +83,17 @@ export function registerTestnetCommand(program: Command, io: Io, setExit: (code:
     .option("--keep-dir", "keep the configs, data dirs and logs (the directory is printed)")
     .option("--l1", "also run the L1 (`asset-sim l1`) and the batch poster with the operator (`asset-sim poster`); the summary checks the L1 registry against the committed roots")
     .option("--l1-url <url>", "with --l1: point the poster at this Solana JSON-RPC endpoint instead of starting `asset-sim l1`")
+    .option("--sbcp", "an SBCP network instead: one shared publisher, --rollups sequencers and --clients clients (default 1) submitting xTs; prints superblocks as they are published, until Ctrl-C or --duration, then the SBCP checkers' verdicts")
+    .option("--rollups <n>", "with --sbcp: rollups, each with its sequencer process (default 2)")
+    .option("--slot-duration <d>", "with --sbcp: slot length (default 2s)")
     .action(async (options: TestnetCommandOptions) => {
+      if (options.sbcp === true) {
+        for (const flag of ["validators", "scenario", "l1", "l1Url"] as const) if (options[flag] !== undefined) throw new InputError(`--${flag === "l1Url" ? "l1-url" : flag}`, "does not apply to an SBCP testnet (--sbcp)");
+        const { commandSbcpTestnet } = await import("./sbcp-testnet-command.js");
+        setExit(await commandSbcpTestnet(options, io));
+        return;
+      }
+      if (options.rollups !== undefined || options.slotDuration !== undefined) throw new InputError(options.rollups !== undefined ? "--rollups" : "--slot-duration", "needs --sbcp");
       setExit(await commandTestnet(options, io));
     });
 }

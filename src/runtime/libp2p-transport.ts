@@ -144,7 +144,28 @@ export interface Libp2pTransportOptions {
   readonly rejectionLogWindowMs?: number;
   /** Structured log sink (events listed on {@link Libp2pTransport}). Default: discard. */
   readonly log?: LogSink;
+  /**
+   * How a message's type and nesting are read before it is decoded (default
+   * {@link MSGPACK_FRAME_INSPECTOR}: the validator protocol's MessagePack `type`
+   * field; the SBCP nodes speak protobuf, `sbcp-wire-limits.ts`).
+   */
+  readonly frameInspector?: FrameInspector;
 }
+
+/** Reads what the per-type limits need from a message's bytes without decoding it. */
+export interface FrameInspector {
+  /** The message's type (a key of the peers' `messageLimits`), or undefined when none can be read. */
+  type(bytes: Uint8Array): string | undefined;
+  /** Why the message's nesting is refused (too deep to decode safely), or undefined when it passes. */
+  nesting(bytes: Uint8Array): string | undefined;
+}
+
+/** The validator protocol's frames: MessagePack maps with a `type` string, nested at most `WIRE_DEPTH_MAX` levels. */
+export const MSGPACK_FRAME_INSPECTOR: FrameInspector = {
+  type: (bytes) => msgpackMapString(bytes, "type"),
+  // Decoding deeply nested MessagePack costs superlinear time and memory: measure the depth first, in one pass.
+  nesting: (bytes) => (msgpackDepthWithin(bytes, WIRE_DEPTH_MAX) ? undefined : `nested deeper than ${WIRE_DEPTH_MAX} levels`),
+};
 
 /** Defaults of the optional {@link Libp2pTransportOptions} fields. */
 export const LIBP2P_TRANSPORT_DEFAULTS = {
@@ -158,6 +179,12 @@ export const LIBP2P_TRANSPORT_DEFAULTS = {
   rejectionLogLinesPerWindow: 10,
   rejectionLogWindowMs: 10_000,
 } as const;
+
+/**
+ * Why a frame was refused before decoding (the `kind` of a `malformed-frame` log line): a length prefix above the
+ * sender's largest limit, no readable type, a type the sender may not send, over its type's limit, nested too deep.
+ */
+export type FrameRefusal = "length-prefix" | "no-type" | "type-not-accepted" | "oversized" | "too-deep";
 
 /** Counters of a {@link Libp2pTransport}. */
 export interface Libp2pTransportStats {
@@ -212,7 +239,7 @@ interface PendingHandshake {
  * Log events (`log(event, fields)`): `listening {host, port, peerId}`,
  * `peer-connected {peer}`, `peer-disconnected {peer}`,
  * `peer-rejected {reason, remote, peerId?}`, `handshake-evicted {remote, reason}`,
- * `malformed-frame {peer, reason}`, `dial-failed {peer, error, retryInMs}`,
+ * `malformed-frame {peer, kind, reason}` (kind: {@link FrameRefusal}), `dial-failed {peer, error, retryInMs}`,
  * `send-queue-full {peer, queuedBytes}`, `deliver-handler-threw {peer, error}`.
  */
 export class Libp2pTransport implements Transport {
@@ -265,7 +292,6 @@ export class Libp2pTransport implements Transport {
       if (peer.id === this.self) throw new RangeError(`peer list contains this node's own id ${peer.id}`);
       if (this.peers.has(peer.id)) throw new RangeError(`peer ${peer.id} listed twice`);
       if (peer.transportPublicKey.length !== 32) throw new RangeError(`transport public key of ${peer.id} must be 32 bytes`);
-      if (peer.messageLimits.size === 0) throw new RangeError(`peer ${peer.id} may send no message type`);
       const peerId = peerIdFromPublicKey(publicKeyFromRaw(peer.transportPublicKey));
       const key = peerId.toString();
       if (this.byPeerId.has(key)) throw new RangeError(`peers ${this.byPeerId.get(key)} and ${peer.id} share a transport key`);
@@ -275,7 +301,8 @@ export class Libp2pTransport implements Transport {
         peerId,
         dialAddress: peer.address === undefined ? undefined : multiaddr(`${hostComponent(peer.address.host)}/tcp/${peer.address.port}/p2p/${key}`),
         messageLimits: peer.messageLimits,
-        frameBytesMax: Math.max(...peer.messageLimits.values()),
+        // A peer that may send nothing (a client's view of the nodes it submits to) gets no frame at all.
+        frameBytesMax: Math.max(0, ...peer.messageLimits.values()),
         queue: [],
         queuedBytes: 0,
         queueFullLogged: false,
@@ -523,7 +550,7 @@ export class Libp2pTransport implements Transport {
       } catch (error) {
         const name = (error as Error).name;
         if (name === "InvalidDataLengthError" || name === "InvalidDataLengthLengthError" || name === "InvalidMessageLengthError") {
-          this.malformed(peer, stream, `length prefix: ${(error as Error).message}`);
+          this.malformed(peer, stream, { kind: "length-prefix", reason: `length prefix: ${(error as Error).message}` });
         } else {
           stream.abort(error as Error);
         }
@@ -550,20 +577,22 @@ export class Libp2pTransport implements Transport {
   }
 
   /** Why a message from `peer` must be refused before decoding, or undefined when it passes. */
-  private check(peer: PeerState, bytes: Uint8Array): string | undefined {
-    const type = msgpackMapString(bytes, "type");
-    if (type === undefined) return "no message type";
+  private check(peer: PeerState, bytes: Uint8Array): { kind: FrameRefusal; reason: string } | undefined {
+    const inspector = this.options.frameInspector ?? MSGPACK_FRAME_INSPECTOR;
+    const type = inspector.type(bytes);
+    if (type === undefined) return { kind: "no-type", reason: "no message type" };
     const limit = peer.messageLimits.get(type);
-    if (limit === undefined) return `type ${JSON.stringify(type.slice(0, 32))} not accepted from this peer`;
-    if (bytes.length > limit) return `${type}: ${bytes.length} bytes, limit ${limit}`;
-    // Decoding deeply nested MessagePack costs superlinear time and memory: measure the depth first, in one pass.
-    if (!msgpackDepthWithin(bytes, WIRE_DEPTH_MAX)) return `nested deeper than ${WIRE_DEPTH_MAX} levels`;
+    if (limit === undefined) return { kind: "type-not-accepted", reason: `type ${JSON.stringify(type.slice(0, 32))} not accepted from this peer` };
+    if (bytes.length > limit) return { kind: "oversized", reason: `${type}: ${bytes.length} bytes, limit ${limit}` };
+    const nesting = inspector.nesting(bytes);
+    if (nesting !== undefined) return { kind: "too-deep", reason: nesting };
     return undefined;
   }
 
-  private malformed(peer: PeerState, stream: Stream, reason: string): void {
+  private malformed(peer: PeerState, stream: Stream, refusal: { kind: FrameRefusal; reason: string }): void {
+    const reason = refusal.reason;
     this.stats.malformedFrames++;
-    this.log("malformed-frame", { peer: peer.id, reason });
+    this.log("malformed-frame", { peer: peer.id, kind: refusal.kind, reason });
     stream.abort(new Error(`malformed message: ${reason}`));
   }
 

@@ -138,7 +138,8 @@ export const TRANSPORT_DEFAULTS = {
   sendQueueMaxBytes: LIBP2P_TRANSPORT_DEFAULTS.sendQueueMaxBytes,
 };
 
-const transport = z.strictObject({
+/** The `transport` section (libp2p limits), the same for every role, SBCP nodes included (`sbcp-node-config.ts`). */
+export const transportSectionSchema = z.strictObject({
   /** Largest `app` message accepted (client submissions, mempool gossip, queries), bytes. */
   appBytesMax: z.number().int().min(1024).max(256 * 1024 * 1024).default(TRANSPORT_DEFAULTS.appBytesMax),
   /** Largest `block-response` or `snapshot` accepted (catch-up), bytes. */
@@ -195,7 +196,7 @@ export const nodeConfigSchema = z
     /** This node's transport (libp2p identity) key, an ed25519 seed; default: `secretKey`. */
     transportKey: hex32.optional(),
     transportKeyFile: z.string().min(1).optional(),
-    transport: transport.default(TRANSPORT_DEFAULTS),
+    transport: transportSectionSchema.default(TRANSPORT_DEFAULTS),
     accountKeysFile: z.string().min(1).optional(),
     listen: z.strictObject({ host: host.default("127.0.0.1"), port }).optional(),
     metrics: z.strictObject({ host: host.default("127.0.0.1"), port: port.default(0) }).default({ host: "127.0.0.1", port: 0 }),
@@ -295,7 +296,7 @@ export function parseNodeConfig(raw: unknown, baseDir: string = process.cwd()): 
  * Reads a key file: 64 hex characters (a 32-byte ed25519 seed), readable by its owner only.
  * @throws InputError naming `field` when the file is readable or writable by others, cannot be read, or holds something else
  */
-function readKeyFile(file: string, field: string): string {
+export function readKeyFile(file: string, field: string): string {
   const text = readSecretFile(field, file).trim();
   if (!/^[0-9a-fA-F]{64}$/.test(text)) throw new InputError(field, `${file} must hold 64 hex characters (a 32-byte ed25519 seed)`);
   return text;
@@ -323,6 +324,16 @@ function readSecretFile(field: string, file: string): string {
  * @throws InputError when the file cannot be read, is not JSON, or is invalid (naming the field)
  */
 export function loadNodeConfig(path: string): LoadedNodeConfig {
+  const { raw, file } = readNodeConfigJson(path);
+  return { ...parseNodeConfig(raw, dirname(file)), source: file };
+}
+
+/**
+ * Reads a config file's JSON (any role: the node command picks the schema by `role`).
+ * @returns the parsed JSON and the file's absolute path
+ * @throws InputError when the file cannot be read or is not JSON
+ */
+export function readNodeConfigJson(path: string): { raw: unknown; file: string } {
   const file = resolve(path);
   let text: string;
   try {
@@ -336,5 +347,5 @@ export function loadNodeConfig(path: string): LoadedNodeConfig {
   } catch (error) {
     throw new InputError("", `${file} is not valid JSON: ${(error as Error).message}`);
   }
-  return { ...parseNodeConfig(raw, dirname(file)), source: file };
+  return { raw, file };
 }

@@ -299,7 +299,7 @@ function clientAccountKeyPairs(config: LoadedNodeConfig, scheme: SignatureScheme
 }
 
 /** Increments and returns the boot counter in `DIR/boots` (0 on the first boot), durably. */
-function nextBoot(dataDir: string): number {
+export function nextBoot(dataDir: string): number {
   const path = join(dataDir, "boots");
   const previous = existsSync(path) ? Number.parseInt(readFileSync(path, "utf8").trim(), 10) : -1;
   const boot = Number.isSafeInteger(previous) && previous >= 0 ? previous + 1 : 0;
@@ -312,7 +312,8 @@ function nextBoot(dataDir: string): number {
   return boot;
 }
 
-function fileDestination(path: string): pino.DestinationStream {
+/** A log file of the node's own (folder 0700, file 0600), appended synchronously. */
+export function fileDestination(path: string): pino.DestinationStream {
   // The node's own: logs name peers, views and keys' public halves, and are nobody else's to read.
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   return pino.destination({ dest: path, sync: true, append: true, mode: 0o600 });

@@ -137,7 +137,8 @@ export class RealHost<M> {
     } catch (error) {
       // Anything the network sends is untrusted: a message that does not decode is dropped, never fatal.
       this.stats.malformed++;
-      this.options.observe(this.clockUs(), this.id, "malformed", { from, reason: error instanceof Error ? error.message : String(error), bytes: bytes.length });
+      // `error`: the error's class (`WireDecodeError` for a frame the codec refuses), so logs can be filtered by type.
+      this.options.observe(this.clockUs(), this.id, "malformed", { from, error: error instanceof Error ? error.name : typeof error, reason: error instanceof Error ? error.message : String(error), bytes: bytes.length });
       return false;
     }
     this.stats.delivered++;

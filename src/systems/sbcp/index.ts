@@ -29,7 +29,7 @@
 import type { Checker } from "../../check/checker.js";
 import { NoLocalWhileLockedChecker } from "../../check/sbcp/building-locked.js";
 import { ConservationChecker } from "../../check/sbcp/conservation.js";
-import { SbcpLivenessChecker } from "../../check/sbcp/liveness.js";
+import { SbcpLivenessChecker, type SbcpLivenessBounds } from "../../check/sbcp/liveness.js";
 import { MailboxConsistencyChecker } from "../../check/sbcp/mailbox.js";
 import { SuperblockChainChecker } from "../../check/sbcp/superblock-chain.js";
 import { TwoPhaseCommitChecker } from "../../check/sbcp/two-phase-commit.js";
@@ -70,6 +70,29 @@ export function sbcpSectionOf(scenario: Scenario): SbcpSection | undefined {
 /** The client ids of a section: `sc0`, `sc1`, ... */
 export function sbcpClientIds(section: SbcpSection): NodeId[] {
   return Array.from({ length: section.workload.clients }, (_, i) => `sc${i}`);
+}
+
+/**
+ * The SBCP checkers of one network (the simulator's and real mode's, `runtime/sbcp-testnet.ts`, which runs them
+ * over the collected logs): `sbcp-2pc`, `sbcp-xt-atomicity`, `sbcp-superblock-chain`, `sbcp-conservation`,
+ * `sbcp-mailbox`, `sbcp-no-local-while-locked`, `sbcp-l1-registry` (only with `l1Node`), `sbcp-liveness`.
+ * @param publisher the SP's node id
+ * @param rollups each rollup's sequencer node id (`name`) and chain id
+ * @param liveness the bounds of `sbcp-liveness`
+ * @param l1Node the L1 node whose registry `sbcp-l1-registry` compares with the SP's superblocks (absent in real mode, which has no L1 path yet)
+ */
+export function createSbcpCheckers(publisher: NodeId, rollups: readonly { readonly name: NodeId; readonly chainId: ChainId }[], liveness: SbcpLivenessBounds, l1Node?: NodeId): Checker[] {
+  const chainOf = new Map(rollups.map((r) => [r.name, r.chainId]));
+  return [
+    new TwoPhaseCommitChecker(publisher, chainOf),
+    new XtAtomicityChecker(publisher),
+    new SuperblockChainChecker(publisher),
+    new ConservationChecker(publisher, rollups.map((r) => r.chainId)),
+    new MailboxConsistencyChecker(chainOf),
+    new NoLocalWhileLockedChecker(new Set(rollups.map((r) => r.name))),
+    ...(l1Node === undefined ? [] : [new L1SuperblockRegistryChecker(publisher, l1Node)]),
+    new SbcpLivenessChecker(publisher, liveness),
+  ];
 }
 
 /** Every node of a section, with its role. */
@@ -158,16 +181,7 @@ export const sbcpSystem: System<Scenario> = {
     });
     const metrics = new SbcpMetricsCollector(SP_NODE_ID);
     world.addListener((o) => metrics.observe(o), "measure");
-    const checkers: Checker[] = [
-      new TwoPhaseCommitChecker(SP_NODE_ID, new Map(section.rollups.map((r) => [r.name, r.chainId]))),
-      new XtAtomicityChecker(SP_NODE_ID),
-      new SuperblockChainChecker(SP_NODE_ID),
-      new ConservationChecker(SP_NODE_ID, section.rollups.map((r) => r.chainId)),
-      new MailboxConsistencyChecker(new Map(section.rollups.map((r) => [r.name, r.chainId]))),
-      new NoLocalWhileLockedChecker(new Set(section.rollups.map((r) => r.name))),
-      new L1SuperblockRegistryChecker(SP_NODE_ID, L1_NODE_ID),
-      new SbcpLivenessChecker(SP_NODE_ID, { superblockWithinUs: section.liveness.superblockWithin, xtDecidedWithinUs: section.liveness.xtDecidedWithin, spHalts: section.liveness.spHalts }),
-    ];
+    const checkers = createSbcpCheckers(SP_NODE_ID, section.rollups, { superblockWithinUs: section.liveness.superblockWithin, xtDecidedWithinUs: section.liveness.xtDecidedWithin, spHalts: section.liveness.spHalts }, L1_NODE_ID);
     return [{ system: "sbcp", instance: "", checkers, sees: () => true, metrics: () => ({ ...metrics.finish(), ...(l1Metrics === undefined ? {} : { l1: l1Metrics.finish() }) }) }];
   },
 
