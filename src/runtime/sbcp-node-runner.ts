@@ -32,7 +32,8 @@ import type { Logger } from "pino";
 import type pino from "pino";
 import { InputError } from "../config/errors.js";
 import { bytesEqual, fromHex, toHex } from "../crypto/hash.js";
-import { LedgerExecutor } from "../sbcp/ledger/ledger-executor.js";
+import { AssetVmExecutor } from "../sbcp/assetvm/assetvm-executor.js";
+import { createSignatureScheme } from "../crypto/schemes.js";
 import type { ChainId, SbcpMessage } from "../sbcp/messages.js";
 import { Sequencer } from "../sbcp/sequencer.js";
 import { SharedPublisher, type ChainInfo } from "../sbcp/shared-publisher.js";
@@ -40,7 +41,7 @@ import { SlotClock } from "../sbcp/slot-clock.js";
 import { formatPublisherLog } from "../sbcp/wal/publisher-log.js";
 import { SBCP_CODEC } from "../sbcp/wire/codec.js";
 import type { Node, NodeId, Storage } from "../sim/node.js";
-import { chainGenesisHash, genesisBalances } from "../systems/sbcp/accounts.js";
+import { assetVmGenesis, chainGenesisHash } from "../systems/sbcp/accounts.js";
 import { SbcpClient } from "../systems/sbcp/client.js";
 import { attachControlChannel, underTestnet } from "./control-channel.js";
 import { FileStorage } from "./file-storage.js";
@@ -138,6 +139,10 @@ function sbcpNodeFactory(config: LoadedSbcpNodeConfig, nowUs: number): () => Nod
   const clock = sbcpSlotClock(config);
   const { network } = config;
   const asRollup = (r: LoadedSbcpNodeConfig["rollups"][number]) => ({ name: r.id, chainId: r.chainId, genesis: r.genesis });
+  // Real ed25519 signatures (the sim scheme's key registry is per process, so a key a client derives would not
+  // verify in a sequencer's process). The rollups' genesis accounts are the simulator's test accounts
+  // (`systems/sbcp/accounts.ts`), whose keys derive from public seeds: a local testnet's, not a secret.
+  const scheme = createSignatureScheme("ed25519-native");
   if (config.role === "shared-publisher") {
     const chains: ChainInfo[] = config.rollups.map((r) => ({ chainId: r.chainId, sequencer: r.id, genesisHash: chainGenesisHash(r.chainId) }));
     return () => new SharedPublisher({ chains, clock, scpTimeoutUs: network.scpTimeout, xtExpiryUs: network.xtExpiry, formattedStorage: true });
@@ -151,7 +156,7 @@ function sbcpNodeFactory(config: LoadedSbcpNodeConfig, nowUs: number): () => Nod
         publisher: config.publisher.id,
         sequencers,
         genesisHash: chainGenesisHash(rollup.chainId),
-        executor: new LedgerExecutor(rollup.chainId, genesisBalances(asRollup(rollup))),
+        executor: new AssetVmExecutor({ chainId: rollup.chainId, genesis: assetVmGenesis(scheme, asRollup(rollup), config.rollups.map(asRollup)), scheme }),
         scpTimeoutUs: network.scpTimeout,
       });
   }
@@ -171,6 +176,8 @@ function sbcpNodeFactory(config: LoadedSbcpNodeConfig, nowUs: number): () => Nod
       amountMax: w.amountMax,
       impossibleAmount,
       stopAtUs,
+      scheme,
+      clients: config.clients.length,
     });
 }
 
