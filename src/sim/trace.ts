@@ -15,9 +15,11 @@ const EMPTY_DIGEST = new Uint8Array(32);
 
 /** Hash chain `head_i = sha256(head_{i-1} || timeUs || node || kind || payloadDigest)`. */
 export class TraceChain {
-  private head: Uint8Array = new Uint8Array(32);
+  /** The head of the chain (its first 32 bytes), then the last event's bytes. */
+  private scratch = new Uint8Array(256);
   private count = 0;
   private readonly header = new DataView(new ArrayBuffer(8));
+  private readonly headerBytes = new Uint8Array(this.header.buffer);
   private readonly textCache = new Map<string, Uint8Array>();
 
   /** Number of events recorded. */
@@ -33,25 +35,31 @@ export class TraceChain {
    * @param payloadDigest 32-byte digest of the event's payload (message bytes, timer tag...)
    */
   record(timeUs: number, node: string, kind: string, payloadDigest: Uint8Array = EMPTY_DIGEST): void {
-    this.header.setFloat64(0, timeUs);
     const nodeBytes = this.text(node);
     const kindBytes = this.text(kind);
-    const buf = new Uint8Array(32 + 8 + nodeBytes.length + 1 + kindBytes.length + 1 + payloadDigest.length);
-    let o = 0;
-    buf.set(this.head, o); o += 32;
-    buf.set(new Uint8Array(this.header.buffer), o); o += 8;
+    const size = 32 + 8 + nodeBytes.length + 1 + kindBytes.length + 1 + payloadDigest.length;
+    // One scratch buffer for every event (its first 32 bytes are the head): no allocation per event but the hash's.
+    if (size > this.scratch.length) {
+      const grown = new Uint8Array(Math.max(size, 2 * this.scratch.length));
+      grown.set(this.scratch.subarray(0, 32));
+      this.scratch = grown;
+    }
+    const buf = this.scratch;
+    this.header.setFloat64(0, timeUs);
+    let o = 32;
+    buf.set(this.headerBytes, o); o += 8;
     buf.set(nodeBytes, o); o += nodeBytes.length;
     buf[o++] = 0;
     buf.set(kindBytes, o); o += kindBytes.length;
     buf[o++] = 0;
     buf.set(payloadDigest, o);
-    this.head = sha256(buf);
+    buf.set(hash("sha256", buf.subarray(0, size), "buffer"), 0);
     this.count++;
   }
 
   /** The current head of the chain as lowercase hex (64 characters). */
   digestHex(): string {
-    return bytesToHex(this.head);
+    return bytesToHex(this.scratch.subarray(0, 32));
   }
 
   private text(value: string): Uint8Array {

@@ -17,30 +17,88 @@
 import { assert } from "../sim/assert.js";
 import type { Rng } from "../sim/rng.js";
 import type { FileHandle, FileSystem } from "./file-system.js";
+import { internChunks } from "./shared-chunks.js";
 
-/** One file: its bytes (capacity grows by doubling), its length, and the length its last fsync made durable. */
+/**
+ * One file: its bytes as a list of immutable chunks (`shared-chunks.ts`: the same bytes on several
+ * disks of the process are held once), its length, and the length its last fsync made durable.
+ */
 class SimFile {
-  bytes = new Uint8Array(256);
+  /** The chunks, in order; their lengths add up to `length`. Never written: a change replaces a chunk. */
+  private chunks: Uint8Array[] = [];
+  /** The file offset each chunk starts at. */
+  private starts: number[] = [];
   length = 0;
   syncedLength = 0;
 
   append(data: Uint8Array): void {
-    const needed = this.length + data.length;
-    if (needed > this.bytes.length) {
-      let capacity = this.bytes.length;
-      while (capacity < needed) capacity *= 2;
-      const grown = new Uint8Array(capacity);
-      grown.set(this.bytes.subarray(0, this.length));
-      this.bytes = grown;
+    for (const chunk of internChunks(data)) {
+      this.chunks.push(chunk);
+      this.starts.push(this.length);
+      this.length += chunk.length;
     }
-    this.bytes.set(data, this.length);
-    this.length = needed;
+  }
+
+  /** A copy of bytes [`from`, `to`) (clamped to the file). */
+  read(from: number, to: number): Uint8Array {
+    const start = Math.max(0, Math.min(from, this.length));
+    const end = Math.max(start, Math.min(to, this.length));
+    const out = new Uint8Array(end - start);
+    if (end === start) return out;
+    for (let i = this.chunkAt(start); i < this.chunks.length && this.starts[i]! < end; i++) {
+      const chunk = this.chunks[i]!;
+      const chunkStart = this.starts[i]!;
+      const a = Math.max(start, chunkStart) - chunkStart;
+      const b = Math.min(end, chunkStart + chunk.length) - chunkStart;
+      out.set(chunk.subarray(a, b), chunkStart + a - start);
+    }
+    return out;
+  }
+
+  /** Flips bit `bit` (0 is the lowest of byte 0) of the bytes from `position`, in this file's own copy of its chunk. */
+  flipBit(position: number, bit: number): void {
+    const at = position + (bit >> 3);
+    assert(at < this.length, "the bit is inside the file");
+    const i = this.chunkAt(at);
+    const own = this.chunks[i]!.slice();
+    own[at - this.starts[i]!]! ^= 1 << (bit & 7);
+    this.chunks[i] = own;
   }
 
   /** Cuts to `length`; a cut below the synced length is durable at once (the data is gone either way). */
   cut(length: number): void {
-    this.length = Math.min(this.length, length);
+    if (length < this.length) {
+      const keep = Math.max(0, length);
+      const i = keep === 0 ? 0 : this.chunkAt(keep - 1);
+      if (keep > 0) this.chunks[i] = this.chunks[i]!.subarray(0, keep - this.starts[i]!);
+      this.chunks.length = keep === 0 ? 0 : i + 1;
+      this.starts.length = this.chunks.length;
+      this.length = keep;
+    }
     this.syncedLength = Math.min(this.syncedLength, this.length);
+  }
+
+  /** A new file holding this one's first `length` bytes (chunks shared, never written), all of them synced. */
+  prefix(length: number): SimFile {
+    const copy = new SimFile();
+    copy.chunks = this.chunks.slice();
+    copy.starts = this.starts.slice();
+    copy.length = this.length;
+    copy.cut(length);
+    copy.syncedLength = copy.length;
+    return copy;
+  }
+
+  /** The index of the chunk holding byte `offset` (0 <= offset < length). */
+  private chunkAt(offset: number): number {
+    let low = 0;
+    let high = this.starts.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if (this.starts[mid]! <= offset) low = mid;
+      else high = mid - 1;
+    }
+    return low;
   }
 }
 
@@ -79,7 +137,7 @@ export class SimFileSystem implements FileSystem {
   readFile(path: string): Uint8Array {
     const file = this.names.get(path);
     if (file === undefined) throw new Error(`ENOENT: no such file ${path}`);
-    return file.bytes.slice(0, file.length);
+    return file.read(0, file.length);
   }
 
   openAppend(path: string): FileHandle {
@@ -105,7 +163,7 @@ export class SimFileSystem implements FileSystem {
   readAt(handle: FileHandle, position: number, length: number): Uint8Array {
     const file = this.file(handle);
     assert(position >= 0 && length >= 0, "reads are at a non-negative position");
-    return file.bytes.slice(Math.min(position, file.length), Math.min(position + length, file.length));
+    return file.read(position, position + length);
   }
 
   truncate(handle: FileHandle, length: number): void {
@@ -147,7 +205,7 @@ export class SimFileSystem implements FileSystem {
   crash(): void {
     this.handles.clear();
     this.names = new Map(this.durableNames);
-    for (const file of this.names.values()) file.length = file.syncedLength;
+    for (const file of this.names.values()) file.cut(file.syncedLength);
   }
 
   /**
@@ -174,10 +232,7 @@ export class SimFileSystem implements FileSystem {
     const file = this.names.get(path);
     assert(file !== undefined, `no file ${path} to flip bits in`);
     assert(length > 0 && position >= 0 && position + length <= file.length, "bits are flipped inside the file");
-    for (let i = 0; i < bits; i++) {
-      const bit = rng.int(length * 8);
-      file.bytes[position + (bit >> 3)]! ^= 1 << (bit & 7);
-    }
+    for (let i = 0; i < bits; i++) file.flipBit(position, rng.int(length * 8));
   }
 
   /**
@@ -190,9 +245,7 @@ export class SimFileSystem implements FileSystem {
     for (const [name, file] of this.durableNames) {
       let twin = copies.get(file);
       if (twin === undefined) {
-        twin = new SimFile();
-        twin.append(file.bytes.subarray(0, file.syncedLength));
-        twin.syncedLength = twin.length;
+        twin = file.prefix(file.syncedLength);
         copies.set(file, twin);
       }
       copy.names.set(name, twin);

@@ -187,11 +187,15 @@ export const validatorsSystem: System<Scenario> = {
   summary: formatValidatorsSummary,
 };
 
-/** A fresh signature scheme for a run: ed25519 verification memoised across simulated nodes (a pure function; see verify-memo.ts). */
-function schemeFor(name: Scenario["validators"]["signatureScheme"]): SignatureScheme {
+/**
+ * A fresh signature scheme for a run: ed25519 verification memoised across simulated nodes (a pure
+ * function; see verify-memo.ts), and with sharing on, the run's own signatures remembered as valid
+ * when made (sampled by `--check-sharing` through `check`).
+ */
+function schemeFor(name: Scenario["validators"]["signatureScheme"], sharing: boolean, check: SharingCheck | undefined): SignatureScheme {
   // The sim scheme costs one sha256 per verify, the same as a memo lookup, so it runs bare.
   const bare = createSignatureScheme(name);
-  return bare.name === "sim" ? bare : memoizeVerify(bare);
+  return bare.name === "sim" ? bare : memoizeVerify(bare, { seedFromSigning: sharing, ...(check !== undefined ? { check } : {}) });
 }
 
 /** The codec of a validator that also reads the L1 (`L1ReadingValidator`): consensus messages and L1 RPC. */
@@ -205,7 +209,10 @@ function buildRollup(ctx: BuildContext<Scenario>, rollup: RollupScenario, rollup
   const instance = instanceName(rollup);
   const validators = validatorIds(rollup.prefix, rollup.validators.count);
   const clients = clientIds(rollup.prefix, rollup.workload.clients);
-  const scheme = schemeFor(rollup.validators.signatureScheme);
+  // The work the validators share in this run (one set of memos per run and rollup; none with sharing off).
+  const sharing = ctx.environment.sharing;
+  const sharingCheck = sharing?.off === true ? undefined : sharingCheckOf(sharing, scenario.seed);
+  const scheme = schemeFor(rollup.validators.signatureScheme, sharing?.off !== true, sharingCheck);
   const keyPairs: KeyPair[] = validators.map((id) => scheme.keyPairFromSeed(validatorKeySeed(scenario.seed, id)));
   const validatorSet = new ValidatorSet(
     validators.map((id, i) => ({ id, publicKey: keyPairs[i]!.publicKey })),
@@ -276,9 +283,7 @@ function buildRollup(ctx: BuildContext<Scenario>, rollup: RollupScenario, rollup
   const v = rollup.validators;
   const configOf = (index: number): ReplicaConfig => replicaConfig({ validators: validatorSet, index, keyPair: keyPairs[index]!, chain: v, checkpoints: rollup.checkpoints });
   const checkMempoolInvariants = ctx.environment.checkInvariants === true;
-  // The work the validators share in this run (one set of memos per run and rollup; none with sharing off).
-  const sharing = ctx.environment.sharing;
-  const shared = sharing?.off === true ? undefined : createSharedWork({ ...(sharing?.createMemo !== undefined ? { createMemo: sharing.createMemo } : {}), ...checkOption(sharingCheckOf(sharing, scenario.seed)) });
+  const shared = sharing?.off === true ? undefined : createSharedWork({ ...(sharing?.createMemo !== undefined ? { createMemo: sharing.createMemo } : {}), ...checkOption(sharingCheck) });
   const newApp = (): AssetApp =>
     createAssetApp({
       scheme,
