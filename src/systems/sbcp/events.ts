@@ -106,6 +106,8 @@ export const SBCP_EVENTS = new EventCatalogue("sbcp", {
   "sbcp-voted": z.strictObject({ chain, slot: count, xTid: hash32Hex, vote: z.boolean(), failure: z.string().nullable() }),
   /** The sequencer applied the decision of instance `xTid`, from Decided or from RequestSeal (`via`). */
   "sbcp-instance-decided": z.strictObject({ chain, slot: count, xTid: hash32Hex, decision: z.boolean(), via: z.enum(["Decided", "RequestSeal"]), vote: z.boolean().nullable() }),
+  /** A Decided for an instance not started here yet (its StartSC came later): kept and applied when it starts. */
+  "sbcp-decided-held": z.strictObject({ slot: count, xTid: hash32Hex }),
   /** A Decided not for the open instance. */
   "sbcp-decided-ignored": z.strictObject({ slot: count, xTid: hash32Hex, phase: z.string() }),
   /** A RequestSeal ignored (another slot, not building, the subset rule). */

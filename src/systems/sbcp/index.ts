@@ -72,7 +72,7 @@ function planNodes(section: SbcpSection): NodePlan[] {
 /** The SBCP system (see the file comment). */
 export const sbcpSystem: System<Scenario> = {
   name: "sbcp",
-  section: { key: "sbcp", schema: sbcpSection },
+  section: { key: "sbcp", schema: sbcpSection, standalone: true },
   faultKinds: [],
   backgroundKinds: [],
 
@@ -142,7 +142,7 @@ export const sbcpSystem: System<Scenario> = {
           }),
       });
     });
-    const metrics = new SbcpMetricsCollector(SP_NODE_ID);
+    const metrics = new SbcpMetricsCollector(SP_NODE_ID, section.rollups.length);
     world.addListener((o) => metrics.observe(o), "measure");
     const checkers: Checker[] = [
       new TwoPhaseCommitChecker(SP_NODE_ID, new Map(section.rollups.map((r) => [r.name, r.chainId]))),
@@ -164,7 +164,8 @@ export const sbcpSystem: System<Scenario> = {
     const notBuilt = Object.values(m.superblocksNotBuilt).reduce((a, b) => a + b, 0);
     return [
       `SBCP: slots ${m.slotsStarted}, superblocks ${m.superblocks} (partial ${m.partialSuperblocks}, not built ${notBuilt}), blocks sealed ${m.blocksSealed}, rollbacks ${m.rollbacks}, restarts ${m.restarts}`,
-      `SBCP: xTs submitted ${m.xtsSubmitted} (must fail ${m.xtsMustFail}), decided true ${m.xtsDecidedTrue} false ${m.xtsDecidedFalse}, expired ${m.xtsExpired}, included ${m.xtsIncluded}; 2PC p50 ${ms(m.twoPhaseCommitUs.p50)} p95 ${ms(m.twoPhaseCommitUs.p95)}; queue depth max ${m.queueDepthMax}; local txs ${m.localSubmitted}`,
+      `SBCP: xTs submitted ${m.xtsSubmitted} (must fail ${m.xtsMustFail}), decided true ${m.xtsDecidedTrue} false ${m.xtsDecidedFalse}, expired ${m.xtsExpired}, included ${m.xtsIncluded}; 2PC p50 ${ms(m.twoPhaseCommitUs.p50)} p95 ${ms(m.twoPhaseCommitUs.p95)}; queue depth max ${m.queueDepthMax} mean at slot start ${m.queueDepthMeanAtSlotStart}; local txs ${m.localSubmitted}`,
+      `SBCP: slot fill: txs per block mean ${m.slotFill.blockTxsMean} max ${m.slotFill.blockTxsMax}, xTs per superblock mean ${m.slotFill.xtsPerSuperblockMean}, chains per superblock ${(m.slotFill.chainsPerSuperblockShare * 100).toFixed(0)}%`,
     ];
   },
 };
