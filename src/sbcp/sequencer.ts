@@ -441,12 +441,13 @@ export class Sequencer implements Node<SbcpMessage> {
         ctx.log("sbcp-circ-ignored", { xTid: xTidHex(circ.xTid), reason: `no sequencer for chain ${circ.DestinationChainID}` });
         continue;
       }
-      ctx.send(to, { type: "CIRCMessage", ...circ });
+      // Logged before it goes out: a crash right after the send (a crash point) must not leave a message the checkers never heard of.
       ctx.log("sbcp-circ-sent", { xTid: xTidHex(circ.xTid), slot: circ.Slot, to: circ.DestinationChainID, session: circ.SessionID, label: circ.Label, digest: circDigest(circ) });
+      ctx.send(to, { type: "CIRCMessage", ...circ });
     }
     if (effects.vote !== undefined) {
-      ctx.send(this.config.publisher, { type: "Vote", SenderChain: this.config.chainId, xTid: instance.xTid, Vote: effects.vote, Slot: instance.slot });
       ctx.log("sbcp-voted", { chain: this.config.chainId, slot: instance.slot, xTid: xTidHex(instance.xTid), vote: effects.vote, failure: instance.failure ?? null });
+      ctx.send(this.config.publisher, { type: "Vote", SenderChain: this.config.chainId, xTid: instance.xTid, Vote: effects.vote, Slot: instance.slot });
       if (this.scpTimer !== undefined && instance === this.draftValue?.scpInstances.at(-1)) this.cancelScpTimer(ctx);
     }
   }

@@ -426,6 +426,12 @@ export class SharedPublisher implements Node<SbcpMessage> {
     }
     const xTid = xTidOf(request);
     const key = xTidHex(xTid);
+    // An xT attempted this slot is out of the queue but not settled (its instance runs, or it was decided and
+    // waits for the superblock): a second copy (the client's retry, a duplicated message) would run it twice.
+    if (this.draft !== undefined && !this.draft.finished && this.draft.attempted.some((e) => e.key === key)) {
+      ctx.log("sbcp-xt-refused", { from, xTid: key, reason: "in-flight" });
+      return;
+    }
     const refused = this.queue.push(xTid, key, request, ctx.now());
     if (refused !== undefined) {
       ctx.log("sbcp-xt-refused", { from, xTid: key, reason: refused });

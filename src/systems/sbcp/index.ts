@@ -17,6 +17,8 @@
  * `{ "action": "partition-oneway", "from": ["sp"], "to": ["seq2"], "types": ["Decided"] }`
  * loses every Decided to seq2.
  *
+ * Swarm testing draws SBCP crashes, message-type losses and sequencer disk
+ * faults over these nodes (`swarm.ts`).
  * Checkers (`src/check/sbcp/`): `sbcp-2pc`, `sbcp-xt-atomicity`,
  * `sbcp-superblock-chain`, `sbcp-conservation`, `sbcp-mailbox`,
  * `sbcp-no-local-while-locked`, `sbcp-liveness` (bounds in `sbcp.liveness`). Metrics: `metrics.sbcp`
@@ -47,6 +49,7 @@ import { SbcpClient } from "./client.js";
 import { describeSbcpMessage } from "./message-info.js";
 import { SbcpMetricsCollector, type SbcpMetrics } from "./metrics.js";
 import { sbcpSection, type SbcpSection } from "./section.js";
+import { SBCP_SWARM_KINDS } from "./swarm.js";
 
 /** The shared publisher's node id. */
 export const SP_NODE_ID = "sp";
@@ -74,7 +77,7 @@ export const sbcpSystem: System<Scenario> = {
   name: "sbcp",
   section: { key: "sbcp", schema: sbcpSection, standalone: true },
   faultKinds: [],
-  backgroundKinds: [],
+  backgroundKinds: SBCP_SWARM_KINDS,
 
   plan(scenario) {
     const section = sbcpSectionOf(scenario);
