@@ -11,6 +11,9 @@
  * spec's rule, which only bites when Decided is lost or late) is found by the
  * swarm, and its seed file replays to the same failure.
  */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runSeed } from "../../src/explore/explore.js";
 import { swarmKindNames, swarmScenario } from "../../src/explore/swarm.js";
@@ -23,6 +26,7 @@ import type { Scenario } from "../../src/scenario/schema.js";
 import { scenarioToJson } from "../../src/scenario/to-json.js";
 import type { Node, NodeId } from "../../src/sim/node.js";
 import { SBCP_SWARM_KINDS } from "../../src/systems/sbcp/swarm.js";
+import { runCli } from "../helpers/cli.js";
 import { scenario } from "../helpers/scenario.js";
 
 const SBCP_KINDS = SBCP_SWARM_KINDS.map((k) => k.name);
@@ -95,6 +99,13 @@ describe("swarm over SBCP", () => {
     const outcomes = [1, 2, 3, 4, 5, 6].map((seed) => runSeed(short, seed, { swarm: true, checkDeterminism: false }, runWith()));
     for (const o of outcomes) expect({ seed: o.seed, verdict: o.verdict, message: o.message }).toEqual({ seed: o.seed, verdict: "ok", message: undefined });
     expect(outcomes.some((o) => (o.swarm ?? "").includes("lose ") || (o.swarm ?? "").includes("crash"))).toBe(true);
+  });
+
+  it("asset-sim swarm sbcp-quickstart --seeds N runs the swarm from the command line", async () => {
+    const r = await runCli(["swarm", "sbcp-quickstart", "--seeds", "2", "--jobs", "1", "--duration", "30s", "--out", join(mkdtempSync(join(tmpdir(), "sbcp-swarm-")), "failures")]);
+    expect(r.code).toBe(0);
+    expect(r.err + r.out).toContain("swarm");
+    expect(r.err + r.out).toMatch(/seeds run\s+2/);
   });
 
   it("finds a broken sequencer (an unlisted open xT taken as decided true) and its seed file replays the failure", () => {
