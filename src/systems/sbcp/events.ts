@@ -59,7 +59,7 @@ export const SBCP_EVENTS = new EventCatalogue("sbcp", {
   "sbcp-rollback": z.strictObject({ lastValidNumber: count, dropped: z.array(count) }),
 
   /** The SP restarted and read its write-ahead log back: the last slot it started, the superblocks stored, whether a rollback is owed. */
-  "sbcp-publisher-recovered": z.strictObject({ lastSlot: count, superblocks: count, pendingRollBack: z.boolean() }),
+  "sbcp-publisher-recovered": z.strictObject({ lastSlot: count, superblocks: count, pendingRollBack: z.boolean(), requeued: z.array(hash32Hex) }),
   /** The SP's log did not check out at a restart (a lost disk, a corrupt or missing record): it does nothing more. */
   "sbcp-publisher-halted": z.strictObject({ reason, key: z.string().nullable() }),
 
