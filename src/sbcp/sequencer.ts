@@ -488,8 +488,9 @@ export class Sequencer implements Node<SbcpMessage> {
     const l2Block: L2Block = { Slot: draft.slot, ChainID: this.config.chainId, BlockNumber: draft.l2BlockNumber, BlockHash: hash, ParentBlockHash: draft.l2ParentHash, IncludedxTs: [...draft.includedxTs], Block: block };
     // Write ahead: the block is on disk before the SP hears of it.
     logBlock(ctx.storage, l2Block);
-    ctx.send(this.config.publisher, { type: "L2Block", ...l2Block });
+    // Logged before it goes out, as votes are: a crash right after the send must not leave a block the checkers never saw sealed.
     ctx.log("sbcp-block-sealed", { chain: this.config.chainId, slot: draft.slot, number: draft.l2BlockNumber, hash: toHex(hash), parentHash: toHex(draft.l2ParentHash), txs: draft.txs.length, xTids: draft.includedxTs.map(toHex), supply: this.config.executor.supply() });
+    ctx.send(this.config.publisher, { type: "L2Block", ...l2Block });
     this.heldStartSC = this.heldStartSC.filter((m) => m.Slot > draft.slot);
     this.heldCirc = this.heldCirc.filter((m) => m.Slot > draft.slot);
     this.heldDecided = this.heldDecided.filter((m) => m.Slot > draft.slot);
