@@ -27,8 +27,11 @@
  *    after gc per simulated minute, MB per simulated minute, first and tenth minute's speed (`bench/memory.ts`;
  *    not affected by `--duration`).
  *
+ * 12. SBCP: simulated seconds and xTs decided per wall second of `sbcp-quickstart` (`bench/sbcp.ts`;
+ *    its own 60 s unless `--duration`).
+ *
  * Options: `--repeat N` (default 3, the best run is reported), `--duration D` (default 60s),
- * `--only LIST` (comma-separated sections: signatures, simulation, sharing, merkle, vm, pipeline, l1, explore, real, twins, memory).
+ * `--only LIST` (comma-separated sections: signatures, simulation, sharing, merkle, vm, pipeline, l1, explore, real, twins, memory, sbcp).
  */
 import { createSignatureScheme } from "../src/crypto/schemes.js";
 import { SIGNATURE_SCHEMES } from "../src/crypto/signature.js";
@@ -46,6 +49,7 @@ import { benchTransport } from "./transport.js";
 import { benchTwins } from "./twins.js";
 import { benchSharing } from "./sharing.js";
 import { benchMemory } from "./memory.js";
+import { benchSbcp } from "./sbcp.js";
 
 function option(name: string, fallback: string): string {
   const i = process.argv.indexOf(name);
@@ -67,7 +71,7 @@ function opsPerSecond(run: () => void, minMs = 300): number {
   return ops / ((performance.now() - start) / 1000);
 }
 
-const SECTIONS = ["signatures", "simulation", "sharing", "merkle", "vm", "pipeline", "l1", "explore", "real", "twins", "memory"] as const;
+const SECTIONS = ["signatures", "simulation", "sharing", "merkle", "vm", "pipeline", "l1", "explore", "real", "twins", "memory", "sbcp"] as const;
 const only = option("--only", SECTIONS.join(",")).split(",");
 for (const name of only) if (!(SECTIONS as readonly string[]).includes(name)) throw new Error(`--only: unknown section ${name} (sections: ${SECTIONS.join(", ")})`);
 const wanted = (name: (typeof SECTIONS)[number]): boolean => only.includes(name);
@@ -87,6 +91,7 @@ if (wanted("real")) {
 }
 if (wanted("twins")) benchTwins(console.log);
 if (wanted("memory")) benchMemory(console.log);
+if (wanted("sbcp")) benchSbcp(console.log, process.argv.includes("--duration") ? durationUs : undefined, repeat);
 
 function benchSignatures(): void {
   console.log("\nsignature schemes (64-byte messages)");

@@ -7,6 +7,7 @@
  *   asset-sim timeline SEEDFILE|SCENARIO [--from T] [--to T] [--node v0,v1] [--seed N] [--duration D] [--json]   (timeline-command.ts)
  *   asset-sim report SEEDFILE|SCENARIO|RUN.json -o FILE [--seed N] [--duration D]   (report-command.ts)
  *   asset-sim explore SCENARIO --seeds N [--from S] [--jobs J] [--shard i/n|auto] [--swarm | --guided [--generation G]] [--max-failures N]
+ *   asset-sim swarm SCENARIO --seeds N [...]   (explore --swarm)
  *                              [--duration D] [--out DIR] [--check-determinism] [--json] [--report DIR] [--check-sharing [k]]
  *   asset-sim merge DIR... [--json] [-o FILE]
  *   asset-sim explore SCENARIO --twins [--twin-count t] [--rounds R] [--partitions k] [--budget N] [--enumerate | --sample] [--max-failures N] [...]
@@ -149,6 +150,28 @@ export function cliProgram(io: Io, setExitCode: (code: number) => void): Command
       const { raw, droppedFaults } = applyOverrides(readScenarioJson(scenarioPath), overrides);
       if (droppedFaults > 0) io.err(`note: --duration drops ${plural(droppedFaults, "fault action")} scheduled after the new end`);
       setExitCode(await commandExplore(raw, options, io));
+    });
+
+  program
+    .command("swarm")
+    .description("swarm testing: explore --swarm (each seed turns on a random subset of fault kinds at random intensities; over an sbcp section, SP and sequencer crashes, lost message types and sequencer disk faults)")
+    .argument("<scenario>", "scenario JSON file, or a shipped scenario name such as sbcp-quickstart")
+    .option("--seeds <n>", "how many seeds to run (required)")
+    .option("--from <s>", "first seed (default: the scenario's seed)")
+    .option("--jobs <j>", "worker threads (default: the available cores; 1 runs in this thread)")
+    .option("--shard <i/n>", "run only shard i of n (1-based), as explore --shard")
+    .option("--max-failures <n>", "stop after n failures (the first n in seed order, whatever --jobs)")
+    .option("--duration <d>", "override the scenario's duration, with a unit (e.g. 10s, 500ms)")
+    .option("--out <dir>", "where to write the seed files of failed seeds", "./sim-failures")
+    .option("--check-determinism", "run each seed twice and fail (exit 6) if the trace digests differ")
+    .option("--json", "print one JSON result on stdout (the table goes to stderr) and write it to --out DIR as shard-I-of-N.json, for merge")
+    .option("--report <dir>", "write an HTML report per failure into DIR (its seed file rerun; named like the seed file)")
+    .action(async (scenarioPath: string, options: ExploreCommandOptions & { duration?: string }) => {
+      const overrides: ScenarioOverrides = {};
+      if (options.duration !== undefined) overrides.durationUs = durationOptionUs("--duration", options.duration);
+      const { raw, droppedFaults } = applyOverrides(readScenarioJson(scenarioPath), overrides);
+      if (droppedFaults > 0) io.err(`note: --duration drops ${plural(droppedFaults, "fault action")} scheduled after the new end`);
+      setExitCode(await commandExplore(raw, { ...options, swarm: true }, io));
     });
 
   program

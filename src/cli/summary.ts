@@ -23,10 +23,11 @@ export function formatSummary(report: RunReport, registry: SystemRegistry<Scenar
           ...systemLines(figures, report.invariants.filter((r) => r.name.startsWith(`${name}/`)).map((r) => ({ ...r, name: r.name.slice(name.length + 1) }))).map((line) => `  ${line}`),
         ]);
   const lines = [
-    `scenario ${report.scenario}  seed ${report.seed}  ${report.validators} validators  ${report.signatureScheme} signatures`,
+    // A scenario without validators (the "none" layout) has no validator count or signature scheme to show.
+    report.validators === 0 ? `scenario ${report.scenario}  seed ${report.seed}  no validators` : `scenario ${report.scenario}  seed ${report.seed}  ${report.validators} validators  ${report.signatureScheme} signatures`,
     `simulated ${seconds(report.virtualDurationUs)} (stopped by ${report.stoppedBy}), ${report.events} events`,
     ...perRollup,
-    `messages sent ${m.messages.sent}, delivered ${m.messages.delivered}, dropped ${m.messages.dropped}, duplicated ${m.messages.duplicated}, held ${m.messages.held}, rejected ${m.rejectedMessages}`,
+    `messages sent ${m.messages.sent}, delivered ${m.messages.delivered}, dropped ${m.messages.dropped}, duplicated ${m.messages.duplicated}, held ${m.messages.held}${m.rejectedMessages === undefined ? "" : `, rejected ${m.rejectedMessages}`}`,
     `faults applied ${m.faultsApplied}`,
     "invariants:",
     ...report.invariants.map(formatInvariant),

@@ -22,7 +22,11 @@
  * healed liveness phase. At no time are more than f validators of the first
  * rollup down (crashed, torn or wiped, until the restart), counting the
  * scenario's own faults: the fault model (`harness/fault-model.ts`) judges it.
- * Swarm draws over the first rollup's validators.
+ * Swarm draws over the first rollup's validators. A scenario without
+ * validators (the `"none"` layout: an SBCP scenario) draws none of the
+ * catalog's validator faults; its systems' swarm-only kinds draw over their
+ * own nodes (`systems/sbcp/swarm.ts`: SP and sequencer crashes, message-type
+ * losses, sequencer disk faults), and the network's background kinds apply.
  */
 import { InputError } from "../config/errors.js";
 import { firingOrder } from "../harness/catalog.js";
@@ -98,7 +102,8 @@ export function drawSwarm(base: Scenario, seed: number, registry: SystemRegistry
   const groups: SwarmGroup[] = [];
 
   const choice: SwarmChoice = { seed, kinds: [], notes: [], faultsAdded: 0 };
-  for (const kind of registry.catalog.kinds) {
+  // The catalog's draws are over the first rollup's validators: a scenario without any draws none of them.
+  for (const kind of ctx.validators.length === 0 ? [] : registry.catalog.kinds) {
     if (typeof kind.swarm !== "function") continue;
     const rng = createRng(seed, `swarm/${kind.action}`);
     if (!rng.chance(0.5)) continue;

@@ -42,8 +42,8 @@ export class SystemRegistry<S> {
     return new SystemRegistry(this.worldKinds, this.worldBackground, [...this.systems, system]);
   }
 
-  /** The sections added systems bring (`key` to schema), in registry order. */
-  addedSections(): { readonly key: string; readonly schema: import("zod").ZodType }[] {
+  /** The sections added systems bring (`key` to schema; `standalone`: the scenario then needs no validators), in registry order. */
+  addedSections(): { readonly key: string; readonly schema: import("zod").ZodType; readonly standalone?: boolean }[] {
     return this.systems.flatMap((s) => (s.section === undefined ? [] : [s.section]));
   }
 

@@ -82,8 +82,12 @@ export interface SystemInstance {
 export interface System<S = unknown> {
   /** Unique name (`validators`, `l1`, `posting`). */
   readonly name: string;
-  /** A top-level scenario section of its own, for a system added through the registry (built-ins compose theirs in `systems/scenario-shape.ts`). */
-  readonly section?: { readonly key: string; readonly schema: z.ZodType };
+  /**
+   * A top-level scenario section of its own, for a system added through the registry (built-ins compose theirs in
+   * `systems/scenario-shape.ts`). `standalone`: a scenario with this section needs no `validators` section (the
+   * system runs without a validator cluster; see the `"none"` layout of `systems/scenario-shape.ts`).
+   */
+  readonly section?: { readonly key: string; readonly schema: z.ZodType; readonly standalone?: boolean };
   /** Fault kinds it adds to the catalog. */
   readonly faultKinds: readonly FaultKind<ActionBase>[];
   /** Swarm-only kinds it adds (background settings of its own sections). */

@@ -13,8 +13,8 @@
  * (they wait); a StartSC out of order (a later slot, a gap in sequence numbers,
  * or while an instance is undecided) is held back, not dropped, and processed
  * when its turn comes. CIRC messages and Decided count for the top instance
- * only (slot and xTid match); CIRC messages of an instance not started yet are
- * held back too. Decided goes back to Building-Free. RequestSeal in
+ * only (slot and xTid match); CIRC messages and Decided of an instance not
+ * started yet (its StartSC reordered behind them) are held back too. Decided goes back to Building-Free. RequestSeal in
  * Building-Free is ignored for another slot, or when the xTs this chain
  * included are not a subset of its IncludedxTs; in Building-Locked (Decided
  * lost or late) the top instance is taken as decided true when its xTid is
@@ -42,7 +42,7 @@
  * `sbcp-recovering`, `sbcp-recovered-block`, `sbcp-local-refused`,
  * `sbcp-startsc-held`, `sbcp-startsc-dropped`, `sbcp-instance-joined`,
  * `sbcp-circ-sent`, `sbcp-circ-ignored`, `sbcp-voted`, `sbcp-instance-decided`,
- * `sbcp-decided-ignored`, `sbcp-seal-ignored`, `sbcp-block-sealed`, `sbcp-log-cut`.
+ * `sbcp-decided-held`, `sbcp-decided-ignored`, `sbcp-seal-ignored`, `sbcp-block-sealed`, `sbcp-log-cut`.
  */
 import { bytesEqual, concatBytes, sha256, toHex, u64 } from "../crypto/hash.js";
 import { assert } from "../sim/assert.js";
@@ -115,6 +115,7 @@ export class Sequencer implements Node<SbcpMessage> {
   private draftValue: SequencerDraft | undefined;
   private heldStartSC: StartSC[] = [];
   private heldCirc: CIRCMessage[] = [];
+  private heldDecided: Decided[] = [];
   private pendingLocal: Uint8Array[] = [];
   private scpTimer: TimerId | undefined;
   private readonly scpTimeoutUs: number;
@@ -290,6 +291,7 @@ export class Sequencer implements Node<SbcpMessage> {
     // Held-back messages of older slots can never run now.
     this.heldStartSC = this.heldStartSC.filter((m) => m.Slot >= slot);
     this.heldCirc = this.heldCirc.filter((m) => m.Slot >= slot);
+    this.heldDecided = this.heldDecided.filter((m) => m.Slot >= slot);
     this.phaseValue = "BuildingFree";
     ctx.log("sbcp-draft-started", { kind, slot, number: request.BlockNumber, superblockNumber });
     this.resumeBuildingFree(ctx);
@@ -374,6 +376,13 @@ export class Sequencer implements Node<SbcpMessage> {
       this.heldCirc = this.heldCirc.filter((m) => !early.includes(m));
       for (const circ of early) this.send(ctx, instance, instance.onCirc(circ));
     }
+    // Its Decided outran its StartSC (reordered on the network): apply it now. A true decision needs this
+    // chain's own true vote when it takes part; without one, the instance waits for RequestSeal as when Decided is lost.
+    const decided = this.heldDecided.find((m) => m.Slot === msg.Slot && bytesEqual(m.xTid, msg.xTid));
+    if (decided !== undefined) {
+      this.heldDecided = this.heldDecided.filter((m) => m !== decided);
+      if (this.phaseValue === "BuildingLocked" && (!decided.Decision || !instance.participates || instance.vote === true)) this.decide(ctx, instance, decided.Decision, "Decided");
+    }
   }
 
   private onCirc(ctx: NodeContext<SbcpMessage>, msg: CIRCMessage): void {
@@ -392,7 +401,15 @@ export class Sequencer implements Node<SbcpMessage> {
   }
 
   private onDecided(ctx: NodeContext<SbcpMessage>, msg: Decided): void {
-    const top = this.draftValue?.scpInstances.at(-1);
+    const draft = this.draftValue;
+    const top = draft?.scpInstances.at(-1);
+    const known = draft?.scpInstances.some((i) => bytesEqual(i.xTid, msg.xTid)) ?? false;
+    // An instance that has not started here yet (its StartSC is late or held back): keep the decision for it,
+    // as an early CIRC message is kept (otherwise the sequencer stays Building-Locked until RequestSeal).
+    if (!known && (draft === undefined || msg.Slot >= draft.slot) && this.heldDecided.length < this.maxHeldBack) {
+      this.heldDecided.push(msg);
+      return ctx.log("sbcp-decided-held", { slot: msg.Slot, xTid: xTidHex(msg.xTid) });
+    }
     if (this.phaseValue !== "BuildingLocked" || top === undefined || msg.Slot !== top.slot || !bytesEqual(msg.xTid, top.xTid)) {
       return ctx.log("sbcp-decided-ignored", { slot: msg.Slot, xTid: xTidHex(msg.xTid), phase: this.phaseValue });
     }
@@ -429,12 +446,13 @@ export class Sequencer implements Node<SbcpMessage> {
         ctx.log("sbcp-circ-ignored", { xTid: xTidHex(circ.xTid), reason: `no sequencer for chain ${circ.DestinationChainID}` });
         continue;
       }
-      ctx.send(to, { type: "CIRCMessage", ...circ });
+      // Logged before it goes out: a crash right after the send (a crash point) must not leave a message the checkers never heard of.
       ctx.log("sbcp-circ-sent", { xTid: xTidHex(circ.xTid), slot: circ.Slot, to: circ.DestinationChainID, session: circ.SessionID, label: circ.Label, digest: circDigest(circ) });
+      ctx.send(to, { type: "CIRCMessage", ...circ });
     }
     if (effects.vote !== undefined) {
-      ctx.send(this.config.publisher, { type: "Vote", SenderChain: this.config.chainId, xTid: instance.xTid, Vote: effects.vote, Slot: instance.slot });
       ctx.log("sbcp-voted", { chain: this.config.chainId, slot: instance.slot, xTid: xTidHex(instance.xTid), vote: effects.vote, failure: instance.failure ?? null });
+      ctx.send(this.config.publisher, { type: "Vote", SenderChain: this.config.chainId, xTid: instance.xTid, Vote: effects.vote, Slot: instance.slot });
       if (this.scpTimer !== undefined && instance === this.draftValue?.scpInstances.at(-1)) this.cancelScpTimer(ctx);
     }
   }
@@ -475,10 +493,12 @@ export class Sequencer implements Node<SbcpMessage> {
     const l2Block: L2Block = { Slot: draft.slot, ChainID: this.config.chainId, BlockNumber: draft.l2BlockNumber, BlockHash: hash, ParentBlockHash: draft.l2ParentHash, IncludedxTs: [...draft.includedxTs], Block: block };
     // Write ahead: the block is on disk before the SP hears of it.
     logBlock(ctx.storage, l2Block);
-    ctx.send(this.config.publisher, { type: "L2Block", ...l2Block });
+    // Logged before it goes out, as votes are: a crash right after the send must not leave a block the checkers never saw sealed.
     ctx.log("sbcp-block-sealed", { chain: this.config.chainId, slot: draft.slot, number: draft.l2BlockNumber, hash: toHex(hash), parentHash: toHex(draft.l2ParentHash), txs: draft.txs.length, xTids: draft.includedxTs.map(toHex), supply: this.config.executor.supply() });
+    ctx.send(this.config.publisher, { type: "L2Block", ...l2Block });
     this.heldStartSC = this.heldStartSC.filter((m) => m.Slot > draft.slot);
     this.heldCirc = this.heldCirc.filter((m) => m.Slot > draft.slot);
+    this.heldDecided = this.heldDecided.filter((m) => m.Slot > draft.slot);
     this.phaseValue = "Waiting";
   }
 

@@ -28,7 +28,7 @@
  * from the stored heads; sequencers then follow without help. A log that does
  * not check out (a lost disk, a corrupt record) halts the SP with
  * `sbcp-publisher-halted`: it cannot know which superblocks it published, so it
- * builds none rather than guess. The xT queue is not logged (a restart loses it).
+ * builds none rather than guess. The xT queue is logged too (`sp/xt/`): a restart queues again the xTs it held, in-flight ones included (none of them is in a built superblock).
  *
  * Not yet here (issue 17): publishing superblocks to the L1 and learning their
  * validity from it (a rollback is requested by {@link SharedPublisher.requestRollBack}),
@@ -48,7 +48,7 @@ import { PublisherInstance } from "./scp/publisher-instance.js";
 import type { SlotClock } from "./slot-clock.js";
 import { buildSuperblock, GENESIS_HASH, type Superblock, type SuperblockEntry } from "./superblock.js";
 import { XtQueue, type QueuedXt } from "./xt-queue.js";
-import { formatPublisherLog, logRollBack, logSlotStarted, logSuperblock, readPublisherLog } from "./wal/publisher-log.js";
+import { formatPublisherLog, logRollBack, logSlotStarted, logSuperblock, logXtQueued, logXtsSettled, readPublisherLog } from "./wal/publisher-log.js";
 import { xTidHex, xTidOf } from "./xt-id.js";
 
 /** Default SCP timer at the SP and the sequencers: 3 s (us). */
@@ -203,10 +203,16 @@ export class SharedPublisher implements Node<SbcpMessage> {
       for (const xTid of sb.IncludedXTs) this.queue.markIncluded(xTidHex(xTid));
     }
     for (const block of state.blocks) this.blockStore.set(`${block.ChainID}/${block.BlockNumber}`, block);
+    // The xTs queued before the crash, those in flight included (no built superblock holds them): queued again as they were.
+    const requeued: string[] = [];
+    for (const xt of state.xts) {
+      const key = xTidHex(xt.xTid);
+      if (this.queue.restore({ ...xt, key })) requeued.push(key);
+    }
     this.nextSuperblockNumberValue = this.superblockList.length + 1;
     this.lastSuperblockHashValue = this.superblockList.at(-1)?.Hash ?? GENESIS_HASH;
     // A first boot on a formatted disk finds nothing: only a restart after some slot started is a recovery.
-    if (this.lastSlot > 0 || this.superblockList.length > 0) ctx.log("sbcp-publisher-recovered", { lastSlot: this.lastSlot, superblocks: this.superblockList.length, pendingRollBack: this.pendingRollBack });
+    if (this.lastSlot > 0 || this.superblockList.length > 0) ctx.log("sbcp-publisher-recovered", { lastSlot: this.lastSlot, superblocks: this.superblockList.length, pendingRollBack: this.pendingRollBack, requeued });
     return true;
   }
 
@@ -312,7 +318,7 @@ export class SharedPublisher implements Node<SbcpMessage> {
     assert(slot > this.currentSlot, "slots increase");
     assert(this.draft === undefined || this.draft.finished, "the previous slot is finished");
     this.phaseValue = "StartingSlot";
-    for (const expired of this.queue.expire(ctx.now())) ctx.log("sbcp-xt-expired", { xTid: expired.key, attempts: expired.attempts });
+    this.expireXts(ctx);
     const requests = new Map<ChainId, L2BlockRequest>();
     for (const chain of this.config.chains) {
       const head = this.heads.get(chain.chainId)!;
@@ -391,7 +397,9 @@ export class SharedPublisher implements Node<SbcpMessage> {
     // A decided-true xT whose chains' blocks all missed this superblock was not executed anywhere: queue it again.
     for (const entry of draft.attempted) {
       const instance = draft.instances.find((i) => bytesEqual(i.xTid, entry.xTid));
-      if (instance?.decision === true && !includedKeys.has(entry.key)) this.queue.requeue(entry);
+      if (instance?.decision === true && !includedKeys.has(entry.key)) this.requeue(ctx, entry);
+      // Decided false (or never decided): settled, not queued again.
+      else if (!includedKeys.has(entry.key)) logXtsSettled(ctx.storage, [entry.key]);
     }
     draft.finished = true;
     this.phaseValue = "StartingSlot";
@@ -410,10 +418,24 @@ export class SharedPublisher implements Node<SbcpMessage> {
   private giveUpSlot(ctx: NodeContext<SbcpMessage>, reason: string): void {
     const draft = this.draft;
     assert(draft !== undefined, "a slot to give up");
-    for (const entry of draft.attempted) this.queue.requeue(entry);
+    for (const entry of draft.attempted) this.requeue(ctx, entry);
     draft.finished = true;
     this.phaseValue = "StartingSlot";
     ctx.log("sbcp-superblock-not-built", { slot: draft.slot, reason, requeued: draft.attempted.length });
+  }
+
+  /** Queues an attempted xT again (one more attempt) and logs it so; a restart finds it queued. */
+  private requeue(ctx: NodeContext<SbcpMessage>, entry: QueuedXt): void {
+    this.queue.requeue(entry);
+    const queued = this.queue.get(entry.key);
+    if (queued !== undefined) logXtQueued(ctx.storage, queued);
+  }
+
+  /** Drops the expired xTs from the queue and the log. */
+  private expireXts(ctx: NodeContext<SbcpMessage>): void {
+    const expired = this.queue.expire(ctx.now());
+    for (const e of expired) ctx.log("sbcp-xt-expired", { xTid: e.key, attempts: e.attempts });
+    logXtsSettled(ctx.storage, expired.map((e) => e.key));
   }
 
   // --- SCP -------------------------------------------------------------------
@@ -426,11 +448,19 @@ export class SharedPublisher implements Node<SbcpMessage> {
     }
     const xTid = xTidOf(request);
     const key = xTidHex(xTid);
+    // An xT attempted this slot is out of the queue but not settled (its instance runs, or it was decided and
+    // waits for the superblock): a second copy (the client's retry, a duplicated message) would run it twice.
+    if (this.draft !== undefined && !this.draft.finished && this.draft.attempted.some((e) => e.key === key)) {
+      ctx.log("sbcp-xt-refused", { from, xTid: key, reason: "in-flight" });
+      return;
+    }
     const refused = this.queue.push(xTid, key, request, ctx.now());
     if (refused !== undefined) {
       ctx.log("sbcp-xt-refused", { from, xTid: key, reason: refused });
       return;
     }
+    // Write ahead: the queued xT survives a restart.
+    logXtQueued(ctx.storage, this.queue.get(key)!);
     ctx.log("sbcp-xt-queued", { from, xTid: key, queued: this.queue.size });
     this.startNextInstance(ctx);
   }
@@ -450,7 +480,7 @@ export class SharedPublisher implements Node<SbcpMessage> {
     if (this.phaseValue !== "Free") return;
     const draft = this.draft;
     assert(draft !== undefined, "Free belongs to a slot");
-    for (const expired of this.queue.expire(ctx.now())) ctx.log("sbcp-xt-expired", { xTid: expired.key, attempts: expired.attempts });
+    this.expireXts(ctx);
     const entry = this.queue.pop();
     if (entry === undefined) return;
     const last = draft.instances.at(-1);

@@ -93,6 +93,23 @@ export class XtQueue {
     this.includedKeys.add(key);
   }
 
+  /** The queued entry of `key`, if it is queued. */
+  get(key: string): QueuedXt | undefined {
+    return this.queuedKeys.has(key) ? this.entries.find((e) => e.key === key) : undefined;
+  }
+
+  /**
+   * Queues an entry read back from the write-ahead log after a restart, as it was (arrival, expiry, attempts);
+   * later arrivals are numbered after it. Refused (false) when it is queued or included already.
+   */
+  restore(entry: QueuedXt): boolean {
+    assert(Number.isSafeInteger(entry.arrival) && entry.arrival >= 0, "an arrival number");
+    if (this.includedKeys.has(entry.key) || this.queuedKeys.has(entry.key) || this.entries.length >= this.maxQueued) return false;
+    this.insert(entry);
+    this.nextArrival = Math.max(this.nextArrival, entry.arrival + 1);
+    return true;
+  }
+
   /** Whether `key` is queued. */
   has(key: string): boolean {
     return this.queuedKeys.has(key);

@@ -3,7 +3,8 @@
  * with every default written out and every duration in microseconds. Seed
  * files keep this form, so a replay runs with exactly the settings of the
  * original run even if a later version changes a default. The layout is the
- * one the file used: one rollup at the top level, or `rollups`.
+ * one the file used: one rollup at the top level, `rollups`, or none (no
+ * `validators` section: a system that runs without validators).
  */
 import type { LatencyModel } from "../net/latency.js";
 import { ROLLUP_SECTIONS } from "../systems/scenario-shape.js";
@@ -22,6 +23,7 @@ export function scenarioToJson(scenario: Scenario): Record<string, unknown> {
   };
   if (layout === "single") return { ...world, workload: { ...scenario.workload } };
   for (const key of Object.keys(ROLLUP_SECTIONS)) delete world[key];
+  if (layout === "none") return world;
   return { ...world, rollups: rollups.map(rollupToJson) };
 }
 

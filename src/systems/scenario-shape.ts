@@ -74,14 +74,36 @@ export type RollupScenario = RollupSections & {
 
 /** A parsed scenario: every duration in microseconds, every default filled in (see the file comment). */
 export type Scenario = SingleOutput & {
+  /** The validator rollups; empty in the `"none"` layout. */
   readonly rollups: readonly RollupScenario[];
-  /** Which layout the file used (seed files write the same one back). */
-  readonly layout: "single" | "rollups";
+  /**
+   * Which layout the file used (seed files write the same one back): `"none"` is a
+   * file without a `validators` section, run for a system that needs no
+   * validators (`sbcp`); its top-level rollup sections are their defaults with
+   * `validators.count` 0, and `rollups` is empty.
+   */
+  readonly layout: "single" | "rollups" | "none";
   readonly faults: FaultAction[];
 };
 
 /** A system added through the registry keeps its own section at the top level under its key. */
 export type ScenarioWithSections = Scenario & Readonly<Record<string, unknown>>;
+
+/**
+ * A section added through the registry (`System.section`). `standalone`: a
+ * scenario with this section may leave out `validators` (its system runs
+ * without a validator cluster).
+ */
+export interface AddedSection {
+  readonly key: string;
+  readonly schema: z.ZodType;
+  readonly standalone?: boolean;
+}
+
+/** True when a raw scenario has no `validators` section and no `rollups` (the `"none"` layout, if a standalone section allows it). */
+export function lacksValidators(raw: unknown): boolean {
+  return typeof raw === "object" && raw !== null && !Array.isArray(raw) && !("rollups" in raw) && !("validators" in raw);
+}
 
 /** True when a raw scenario uses the several-rollups layout. */
 export function usesRollupsLayout(raw: unknown): boolean {
@@ -103,16 +125,18 @@ function pickRollup(sections: Record<string, unknown>): RollupSections {
  * @param catalog the registry's fault catalog
  * @param added sections of systems added through the registry
  */
-export function makeScenarioSchema(catalog: FaultCatalog, added: readonly { readonly key: string; readonly schema: z.ZodType }[]): z.ZodType<Scenario, unknown> {
+export function makeScenarioSchema(catalog: FaultCatalog, added: readonly AddedSection[]): z.ZodType<Scenario, unknown> {
   const extra = Object.fromEntries(added.map((s) => [s.key, s.schema.optional()]));
   const plan = { faults: z.array(catalog.actionSchema()).default([]), ...extra };
   const single = singleRollupSchema.extend(plan);
   const several = rollupsSchema.extend(plan);
+  const standalone = added.filter((s) => s.standalone === true).map((s) => s.key);
   return z.unknown().transform((raw, ctx): Scenario => {
     const forward = (error: z.ZodError): never => {
       for (const issue of error.issues) ctx.issues.push({ ...issue, input: undefined } as (typeof ctx.issues)[number]);
       return z.NEVER;
     };
+    if (lacksValidators(raw)) return withoutValidators(raw as Record<string, unknown>, single, standalone, ctx, forward);
     if (usesRollupsLayout(raw)) {
       const parsed = several.safeParse(raw);
       if (!parsed.success) return forward(parsed.error);
@@ -135,4 +159,36 @@ export function makeScenarioSchema(catalog: FaultCatalog, added: readonly { read
     const data = parsed.data as unknown as Record<string, unknown>;
     return { ...data, rollups: [{ ...pickRollup(data), name: "r0", prefix: "" }], layout: "single" } as unknown as Scenario;
   });
+}
+
+/**
+ * The `"none"` layout: a file without `validators`, valid only when it has a
+ * standalone system's section (`sbcp`) and none of the rollup sections
+ * (they configure a validator cluster). The top-level rollup sections get
+ * their defaults, with `validators.count` 0 (no validator runs), and `rollups`
+ * is empty.
+ */
+function withoutValidators(
+  raw: Record<string, unknown>,
+  single: z.ZodType,
+  standalone: readonly string[],
+  ctx: z.RefinementCtx,
+  forward: (error: z.ZodError) => never,
+): Scenario {
+  if (!standalone.some((key) => raw[key] !== undefined)) {
+    const others = standalone.length === 0 ? "" : ` or a section of a system that runs without validators (${standalone.join(", ")})`;
+    ctx.addIssue({ code: "custom", message: `required: the scenario has nothing to run without validators; give a validators section${others}`, path: ["validators"] });
+    return z.NEVER;
+  }
+  for (const key of Object.keys(ROLLUP_SECTIONS)) {
+    if (raw[key] !== undefined) {
+      ctx.addIssue({ code: "custom", message: `needs a validators section (${key} configures the validator cluster, and this scenario runs none)`, path: [key] });
+      return z.NEVER;
+    }
+  }
+  // Every default of the rollup sections, from a one-validator placeholder; the count is then 0: no validator runs.
+  const parsed = single.safeParse({ ...raw, validators: { count: 1 } });
+  if (!parsed.success) return forward(parsed.error);
+  const data = parsed.data as Record<string, unknown> & { validators: Record<string, unknown> };
+  return { ...data, validators: { ...data.validators, count: 0 }, rollups: [], layout: "none" } as unknown as Scenario;
 }

@@ -17,7 +17,9 @@ import type { SbcpMessage } from "../../src/sbcp/messages.js";
 import { runAndJudge } from "../../src/scenario/run.js";
 import { ScenarioRun } from "../../src/scenario/scenario-run.js";
 import type { Node, NodeContext, Storage } from "../../src/sim/node.js";
-import { scenario } from "../helpers/scenario.js";
+import { rawScenario, scenario } from "../helpers/scenario.js";
+
+const rawSbcp = (name: string): unknown => rawScenario(name).sbcp;
 import { runSbcp, SBCP_CHECKERS, type SbcpRun } from "../helpers/sbcp-run.js";
 
 const SEQUENCERS = ["seq1", "seq2", "seq3"];
@@ -69,30 +71,37 @@ describe("SP crash points (SBCP fault table, SP rows)", () => {
     expect(r.superblocks.map((s) => s.slot)).toEqual([1, 3, 4, 5]);
   });
 
-  it("row 3, after StartSC before Decided: the instance is never decided, participants stay Building-Locked until the next slot", () => {
+  it("row 3, after StartSC before Decided: the instance is never decided, participants stay Building-Locked until the next slot; the logged xT is queued again after the restart", () => {
     const r = run("sp-crash-after-start-sc");
     const restartUs = expectResumed(r, 40_000_000);
     const started = r.of("sbcp-instance-started", "sp").filter((e) => e.timeUs >= 24_000_000)[0]!;
     const xTid = r.f(started).xTid;
-    expect(r.of("sbcp-decided").filter((e) => r.f(e).xTid === xTid)).toEqual([]);
-    expect(r.of("sbcp-instance-decided").filter((e) => r.f(e).xTid === xTid)).toEqual([]);
+    expect(r.of("sbcp-decided").filter((e) => r.f(e).xTid === xTid && e.timeUs < restartUs)).toEqual([]);
+    expect(r.of("sbcp-instance-decided").filter((e) => r.f(e).xTid === xTid && e.timeUs < restartUs)).toEqual([]);
+    // The SP's log kept it: the restart queues it again, and it is decided once in a later slot.
+    expect(r.f(r.of("sbcp-publisher-recovered", "sp")[0]!).requeued).toContain(xTid);
+    expect(r.of("sbcp-decided", "sp").filter((e) => r.f(e).xTid === xTid).map((e) => r.f(e).slot)).toHaveLength(1);
     // Every sequencer joined it and none sealed slot 2; slot 3 starts at the restart (before its seal, 44 s).
     for (const seq of SEQUENCERS) {
-      expect(r.of("sbcp-instance-joined", seq).filter((e) => r.f(e).xTid === xTid)).toHaveLength(1);
+      expect(r.of("sbcp-instance-joined", seq).filter((e) => r.f(e).xTid === xTid && e.timeUs < restartUs)).toHaveLength(1);
       expect(r.of("sbcp-block-sealed", seq).map((e) => r.f(e).slot)).not.toContain(2);
     }
     expect(r.slots.find((s) => s.slot === 3)!.atUs).toBe(restartUs);
-    expect(r.superblocks.flatMap((s) => s.xTids)).not.toContain(xTid);
+    expect(r.superblocks.filter((s) => s.slot <= 2).flatMap((s) => s.xTids)).not.toContain(xTid);
+    expect(r.superblocks.flatMap((s) => s.xTids).filter((x) => x === xTid).length).toBeLessThanOrEqual(1);
   });
 
-  it("row 4, after broadcasting Decided before recording it: sequencers applied it, no superblock ever includes it", () => {
+  it("row 4, after broadcasting Decided before recording it: sequencers applied it, no superblock of its slot includes it; queued again after the restart, it is included once", () => {
     const r = run("sp-crash-after-decided");
-    expectResumed(r, 40_000_000);
+    const restartUs = expectResumed(r, 40_000_000);
     // The crash follows the first Decided(true) from 24 s (a Decided(false) may come before it).
     const decided = r.of("sbcp-decided", "sp").filter((e) => e.timeUs >= 24_000_000 && r.f(e).decision === true)[0]!;
     const xTid = r.f(decided).xTid;
-    expect(r.of("sbcp-instance-decided").filter((e) => r.f(e).xTid === xTid && r.f(e).decision === true)).toHaveLength(3);
-    expect(r.superblocks.flatMap((s) => s.xTids)).not.toContain(xTid);
+    expect(r.of("sbcp-instance-decided").filter((e) => r.f(e).xTid === xTid && r.f(e).decision === true && e.timeUs < restartUs)).toHaveLength(3);
+    expect(r.superblocks.filter((s) => s.atUs < restartUs).flatMap((s) => s.xTids)).not.toContain(xTid);
+    // The sequencers' blocks of that slot were reverted at the restart's StartSlot, so running it again runs it once.
+    expect(r.f(r.of("sbcp-publisher-recovered", "sp")[0]!).requeued).toContain(xTid);
+    expect(r.superblocks.flatMap((s) => s.xTids).filter((x) => x === xTid).length).toBeLessThanOrEqual(1);
     expect(r.superblocks.map((s) => s.slot)).not.toContain(2);
   });
 
@@ -132,6 +141,39 @@ describe("a broken SP log is caught", () => {
     const report = runAndJudge(new ScenarioRun(scenario("sbcp/sp-crash-after-superblock"), { wrapNode: wrap }));
     expect(report.exitCode).toBe(1);
     expect(report.violation?.invariant).toBe("sbcp-superblock-chain");
+  });
+});
+
+describe("the SP's xT queue survives a restart (sp/xt/ records)", () => {
+  const tight = { sbcp: { ...(rawSbcp("sbcp/sp-crash-after-start-sc") as object), liveness: { xtDecidedWithin: "20s" } } };
+
+  it("the xTs queued before an SP crash are queued again and judged by sbcp-liveness: none lost, green", () => {
+    const r = runSbcp("sbcp/sp-crash-after-start-sc", tight);
+    expect(r.report.exitCode).toBe(0);
+    const liveness = r.report.invariants.find((i) => i.name === "sbcp-liveness")!;
+    expect(liveness.figures.xtsLostAtRestart).toBe(0);
+    const requeued = r.f(r.of("sbcp-publisher-recovered", "sp")[0]!).requeued as string[];
+    expect(requeued.length).toBeGreaterThan(1);
+    // Each is decided (or expires) after the restart.
+    const settled = new Set([...r.of("sbcp-decided", "sp"), ...r.of("sbcp-xt-expired", "sp")].map((e) => r.f(e).xTid));
+    for (const x of requeued) expect(settled.has(x)).toBe(true);
+  });
+
+  it("an SP whose log drops its xT records (built here) loses them at its restart: sbcp-liveness fails", () => {
+    const dropXts = (ctx: NodeContext<SbcpMessage>): NodeContext<SbcpMessage> => {
+      const storage: Storage = { get: (k) => ctx.storage.get(k), put: (k, v) => (k.startsWith("sp/xt/") ? undefined : ctx.storage.put(k, v)), delete: (k) => ctx.storage.delete(k), sync: () => ctx.storage.sync(), keys: (p) => ctx.storage.keys(p) };
+      return new Proxy(ctx, { get: (target, key, receiver) => (key === "storage" ? storage : (Reflect.get(target, key, receiver) as unknown)) });
+    };
+    const wrap = (id: string, node: Node<unknown>): Node<unknown> => {
+      if (id !== "sp") return node;
+      const sp = node as Node<SbcpMessage>;
+      return { start: (ctx) => sp.start(dropXts(ctx as NodeContext<SbcpMessage>)), onMessage: (ctx, from, msg) => sp.onMessage(dropXts(ctx as NodeContext<SbcpMessage>), from, msg as SbcpMessage), onTimer: (ctx, t, tag) => sp.onTimer(dropXts(ctx as NodeContext<SbcpMessage>), t, tag) };
+    };
+    const report = runAndJudge(new ScenarioRun(scenario("sbcp/sp-crash-after-start-sc", tight), { wrapNode: wrap }));
+    const liveness = report.invariants.find((i) => i.name === "sbcp-liveness")!;
+    expect(liveness.ok).toBe(false);
+    expect(liveness.violation?.message).toMatch(/still undecided at the end/);
+    expect(liveness.figures.xtsLostAtRestart).toBeGreaterThan(0);
   });
 });
 

@@ -51,7 +51,7 @@ describe("SP crash with a rollback owed (fault table, SP row 7)", () => {
     net.runUntil(5 * SLOT_US - 3_000_000);
     const restarted = restartPublisher(net);
     const recovered = net.observations.filter((o) => o.node === "sp" && o.event === "sbcp-publisher-recovered");
-    expect(recovered.at(-1)!.fields).toEqual({ lastSlot: 4, superblocks: 2, pendingRollBack: false });
+    expect(recovered.at(-1)!.fields).toMatchObject({ lastSlot: 4, superblocks: 2, pendingRollBack: false });
     expect(restarted.nextSuperblockNumber).toBe(3);
     expect(bytesEqual(restarted.superblocks[1]!.ParentHash, sb1.Hash)).toBe(true);
     net.runUntil(6 * SLOT_US - 1);
@@ -73,7 +73,7 @@ describe("SP crash with a rollback owed (fault table, SP row 7)", () => {
     net.runUntil(4 * SLOT_US - 500_000);
     const restarted = restartPublisher(net);
     const recovered = net.observations.filter((o) => o.node === "sp" && o.event === "sbcp-publisher-recovered");
-    expect(recovered.at(-1)!.fields).toEqual({ lastSlot: 3, superblocks: 1, pendingRollBack: true });
+    expect(recovered.at(-1)!.fields).toMatchObject({ lastSlot: 3, superblocks: 1, pendingRollBack: true });
     net.runUntil(4 * SLOT_US + 100_000);
     const rollBacks = sentOf(net, "sp", "RollBackAndStartSlot").filter((s) => s.atUs >= 4 * SLOT_US);
     expect(rollBacks).toHaveLength(3);

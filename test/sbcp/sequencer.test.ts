@@ -207,6 +207,34 @@ describe("sequencer state machine (compose/sbcp/sequencer_test.go, v1 terms)", (
     expect(votes).toEqual([true]);
   });
 
+  it("a Decided that arrives before its StartSC (reordered) is held and applied when the instance starts; the next instance follows", () => {
+    const { seq, ctx } = building();
+    const first = crossTransfer(1, 2, 1, 7, 100);
+    seq.onMessage(ctx, "sp", { type: "Decided", xTid: xTidOf(first), Decision: false, Slot: 1 });
+    expect(ctx.logs.filter((l) => l.event === "sbcp-decided-held")).toHaveLength(1);
+    seq.onMessage(ctx, "sp", { type: "StartSC", ...startSC(first, 1, 0) });
+    expect(seq.phase).toBe("BuildingFree");
+    expect(ctx.logs.filter((l) => l.event === "sbcp-instance-decided").map((l) => [l.fields.decision, l.fields.via])).toEqual([[false, "Decided"]]);
+    // A non-participant's early Decided(true) too; then the instance after it starts at once.
+    const other = crossTransfer(1, 3, 1, 7, 50);
+    seq.onMessage(ctx, "sp", { type: "Decided", xTid: xTidOf(other), Decision: true, Slot: 1 });
+    seq.onMessage(ctx, "sp", { type: "StartSC", ...startSC(other, 1, 1) });
+    expect(seq.phase).toBe("BuildingFree");
+    seq.onMessage(ctx, "sp", { type: "StartSC", ...startSC(crossTransfer(2, 3, 1, 7, 5), 1, 2) });
+    expect(seq.phase).toBe("BuildingLocked");
+    expect(ctx.logs.filter((l) => l.event === "sbcp-startsc-held")).toEqual([]);
+  });
+
+  it("an early Decided(true) for an instance this chain takes part in but has not voted true on is not applied (RequestSeal settles it)", () => {
+    const { seq, ctx } = building();
+    const request = crossTransfer(1, 2, 1, 7, 100);
+    seq.onMessage(ctx, "sp", { type: "Decided", xTid: xTidOf(request), Decision: true, Slot: 1 });
+    seq.onMessage(ctx, "sp", { type: "StartSC", ...startSC(request, 1, 0) });
+    // Chain 2 waits for the CIRC message from chain 1: no vote yet, so it stays Building-Locked.
+    expect(seq.phase).toBe("BuildingLocked");
+    expect(ctx.logs.filter((l) => l.event === "sbcp-instance-decided")).toEqual([]);
+  });
+
   it("the sequencer's SCP timer votes false once when a read never arrives", () => {
     const { seq, ctx } = building();
     seq.onMessage(ctx, "sp", { type: "StartSC", ...startSC(crossTransfer(1, 2, 1, 7, 100), 1, 0) });

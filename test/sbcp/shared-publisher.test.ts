@@ -100,6 +100,21 @@ describe("shared publisher state machine (compose/sbcp/publisher_test.go, v1 ter
     expect(sp.queueDepth).toBe(1);
   });
 
+  it("a duplicate of an xT whose instance runs (or was decided this slot) is refused: one xT never runs twice (found by swarm: a duplicated xTRequest)", () => {
+    const { net } = publisherAlone(100_000);
+    net.runUntil(SLOT_US);
+    const request = crossTransfer(1, 2, 1, 7, 100);
+    net.inject("user", "sp", { type: "xTRequest", ...request });
+    net.runUntil(SLOT_US + 10);
+    net.inject("user", "sp", { type: "xTRequest", ...request });
+    net.runUntil(SLOT_US + 500_000); // its instance times out (no sequencer here): decided false, still this slot
+    net.inject("user", "sp", { type: "xTRequest", ...request });
+    net.runUntil(SLOT_US + 600_000);
+    const of = (event: string) => net.observations.filter((o) => o.node === "sp" && o.event === event);
+    expect(of("sbcp-instance-started")).toHaveLength(1);
+    expect(of("sbcp-xt-refused").map((o) => o.fields.reason)).toEqual(["in-flight", "in-flight"]);
+  });
+
   it("StartInstance_invalid_requests: no parts, an empty part, or an inactive chain are refused", () => {
     const { net, sp } = publisherAlone();
     net.inject("user", "sp", { type: "xTRequest", Transactions: [] });

@@ -42,10 +42,14 @@ describe("the SBCP system in the framework", () => {
   it("sbcp-quickstart: every checker green, superblocks with xTs, xTs that must fail decided false and only they", () => {
     const mustFail = new Set<string>();
     const decisions = new Map<string, boolean>();
+    const blockTxs: number[] = [];
+    const queuedAtSlotStart: number[] = [];
     const report = runScenario(scenario("sbcp-quickstart"), {
       observer: (o) => {
         if (SBCP_EVENTS.is(o, "sbcp-xt-submitted") && o.fields.mustFail) mustFail.add(o.fields.xTid);
         if (SBCP_EVENTS.is(o, "sbcp-decided")) decisions.set(o.fields.xTid, o.fields.decision);
+        if (SBCP_EVENTS.is(o, "sbcp-block-sealed")) blockTxs.push(o.fields.txs);
+        if (SBCP_EVENTS.is(o, "sbcp-slot-started")) queuedAtSlotStart.push(o.fields.queued);
       },
     });
     expect(report.exitCode).toBe(0);
@@ -62,6 +66,21 @@ describe("the SBCP system in the framework", () => {
     for (const xTid of mustFail) expect(decisions.get(xTid) ?? false).toBe(false);
     expect(m.xtsIncluded).toBe(m.xtsDecidedTrue);
     expect(m.twoPhaseCommitUs.p50).not.toBeNull();
+    // Slot fill and queue depth, recomputed here from the events.
+    const mean = (xs: number[]): number => Math.round((xs.reduce((a, b) => a + b, 0) / xs.length) * 100) / 100;
+    expect(m.slotFill.blockTxsMean).toBe(mean(blockTxs));
+    expect(m.slotFill.blockTxsMax).toBe(Math.max(...blockTxs));
+    expect(m.slotFill.xtsPerSuperblockMean).toBe(Math.round((m.xtsIncluded / m.superblocks) * 100) / 100);
+    expect(m.slotFill.chainsPerSuperblockShare).toBe(1);
+    expect(m.queueDepthMeanAtSlotStart).toBe(mean(queuedAtSlotStart));
+    expect(JSON.parse(JSON.stringify(report.metrics)).sbcp.slotFill).toEqual(m.slotFill);
+  });
+
+  it("slot fill counts the chains a partial superblock misses", () => {
+    const m = sbcpOf(runScenario(scenario("sbcp/sequencer-crash-before-start-slot")).metrics);
+    expect(m.partialSuperblocks).toBeGreaterThan(0);
+    expect(m.slotFill.chainsPerSuperblockShare).toBeLessThan(1);
+    expect(m.slotFill.chainsPerSuperblockShare).toBeGreaterThan(0.5);
   });
 
   it("is deterministic: the same seed twice gives the same digest, another seed another", () => {

@@ -9,9 +9,11 @@
  *   within `xtDecidedWithinUs` of max(its queueing, the heal). An xT still
  *   open at the end is judged only once its deadline has passed.
  *
- * The SP's queue is not logged (`docs/sbcp.md`, Status), so an SP restart
- * (`sbcp-publisher-recovered`) forgets the xTs queued before it: they are
- * counted in the figure `xtsLostAtRestart`, not judged.
+ * The SP logs its queue, so a restarted SP (`sbcp-publisher-recovered`)
+ * queues again the xTs it had (`requeued`): they stay judged from their first
+ * queueing. One it did not bring back (a log that lost it) is counted in the
+ * figure `xtsLostAtRestart` and stays judged: it is never decided, so it fails
+ * once its deadline passes.
  *
  * A halted SP (`sbcp-publisher-halted`: its write-ahead log did not check out,
  * a deliberate stop rather than rebuild superblocks it may have published)
@@ -69,8 +71,9 @@ export class SbcpLivenessChecker implements Checker {
         this.settled.push({ xTid: o.fields.xTid, queuedUs, settledUs: o.timeUs });
       }
     } else if (SBCP_EVENTS.is(o, "sbcp-publisher-recovered")) {
-      this.lostAtRestart += this.open.size;
-      this.open.clear();
+      // Every open xT stays judged: one the restarted SP did not queue again is never decided, and fails.
+      const requeued = new Set(o.fields.requeued);
+      for (const xTid of this.open.keys()) if (!requeued.has(xTid)) this.lostAtRestart++;
     } else if (SBCP_EVENTS.is(o, "sbcp-publisher-halted") && this.halted === undefined) {
       this.halted = { atUs: o.timeUs, reason: o.fields.reason };
     }

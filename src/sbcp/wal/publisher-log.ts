@@ -13,7 +13,10 @@
  *   synced before the superblock counts (logged, its blocks' heads taken);
  * - `sp/block/<chain>/<number>`: the L2 blocks of built superblocks, as the
  *   protobuf L2Block, to answer L2BlockRequest after a restart;
- * - `sp/rollback`: present while a RollBackAndStartSlot is owed.
+ * - `sp/rollback`: present while a RollBackAndStartSlot is owed;
+ * - `sp/xt/<xTid>`: each xT queued and not yet settled (its request, arrival,
+ *   expiry, attempts, arrival order), synced when it is queued or queued again;
+ *   deleted when it is decided false, expires, or a logged superblock includes it.
  *
  * Reading it back ({@link readPublisherLog}) first asks the store whether its
  * recovery cut records off the log at reopen (`Storage.recovery`: a torn or
@@ -22,16 +25,18 @@
  * every record, rebuilds each superblock's Merkle root and hash and checks
  * numbers 1..n, parent links and the blocks' presence. Anything that does not
  * check out is a damaged log: the SP then halts (it cannot know which
- * superblocks it published) rather than build on a guess. The xT queue and the
- * current slot's SCP instances are not logged: an SP restart loses them
- * (their xTs were decided nowhere, or decided in a slot whose superblock was
- * never built, so no chain executed them).
+ * superblocks it published) rather than build on a guess. The current slot's
+ * SCP instances are not logged: a restart queues their xTs again from their
+ * `sp/xt/` records (each was decided nowhere, or decided in a slot whose
+ * superblock was never built, so no chain executed it in a superblock), with
+ * their arrival, expiry and attempts as logged.
  */
-import { bytesEqual } from "../../crypto/hash.js";
+import { bytesEqual, toHex } from "../../crypto/hash.js";
 import { decodeWire, encodeWire, read, WireDecodeError } from "../../net/codec.js";
 import type { Storage } from "../../sim/node.js";
 import { getChecked, putChecked, StorageCorruptError } from "../../storage/checksum.js";
-import type { L2Block } from "../messages.js";
+import type { L2Block, XTRequest } from "../messages.js";
+import { xTidOf } from "../xt-id.js";
 import { buildSuperblock, GENESIS_HASH, type Superblock } from "../superblock.js";
 import { decodeSbcpMessage, encodeSbcpMessage } from "../wire/codec.js";
 
@@ -40,12 +45,24 @@ const SLOT_KEY = "sp/slot";
 const ROLLBACK_KEY = "sp/rollback";
 const SUPERBLOCK_PREFIX = "sp/superblock/";
 const BLOCK_PREFIX = "sp/block/";
+const XT_PREFIX = "sp/xt/";
 /** Most superblocks and blocks a log is read with (a bound on a damaged log's work). */
 const RECORDS_MAX = 10_000_000;
 
 const pad = (n: number, width: number): string => n.toString().padStart(width, "0");
 const superblockKey = (number: number): string => `${SUPERBLOCK_PREFIX}${pad(number, 12)}`;
 const blockKey = (chain: number, number: number): string => `${BLOCK_PREFIX}${pad(chain, 10)}/${pad(number, 12)}`;
+const xtKey = (xTidHex: string): string => `${XT_PREFIX}${xTidHex}`;
+
+/** A queued xT as logged: what {@link XtQueue} needs to queue it again after a restart (times in microseconds). */
+export interface LoggedXt {
+  readonly xTid: Uint8Array;
+  readonly request: XTRequest;
+  readonly arrivedAtUs: number;
+  readonly expiresAtUs: number;
+  readonly attempts: number;
+  readonly arrival: number;
+}
 
 /** What a restarted SP finds in its log. */
 export type PublisherLogState =
@@ -60,6 +77,8 @@ export type PublisherLogState =
       /** The L2 blocks of those superblocks. */
       readonly blocks: readonly L2Block[];
       readonly pendingRollBack: boolean;
+      /** The xTs queued and not settled (`sp/xt/`), in arrival order; those a stored superblock includes are left out. */
+      readonly xts: readonly LoggedXt[];
     }
   /** The log cannot be trusted: `reason`, and the key that failed, if one did. */
   | { readonly kind: "damaged"; readonly reason: string; readonly key?: string };
@@ -80,6 +99,8 @@ export function logSlotStarted(storage: Storage, slot: number, pendingRollBack: 
 
 /** Records superblock `sb` and its blocks; syncs. Call before the superblock counts. */
 export function logSuperblock(storage: Storage, sb: Superblock, blocks: readonly L2Block[]): void {
+  // Its xTs are settled with it (one sync): a restart finds them included, never queued.
+  for (const xTid of sb.IncludedXTs) storage.delete(xtKey(toHex(xTid)));
   for (const block of blocks) putChecked(storage, blockKey(block.ChainID, block.BlockNumber), encodeSbcpMessage({ type: "L2Block", ...block }));
   putChecked(
     storage,
@@ -95,6 +116,23 @@ export function logSuperblock(storage: Storage, sb: Superblock, blocks: readonly
       xTids: [...sb.IncludedXTs],
     }),
   );
+  storage.sync();
+}
+
+/** Records queued xT `xt` (new, or queued again with more attempts); syncs. Call once it is in the queue. */
+export function logXtQueued(storage: Storage, xt: LoggedXt): void {
+  putChecked(
+    storage,
+    xtKey(toHex(xt.xTid)),
+    encodeWire({ request: encodeSbcpMessage({ type: "xTRequest", ...xt.request }), arrivedAtUs: xt.arrivedAtUs, expiresAtUs: xt.expiresAtUs, attempts: xt.attempts, arrival: xt.arrival }),
+  );
+  storage.sync();
+}
+
+/** Forgets the records of settled xTs (decided false, expired); syncs. */
+export function logXtsSettled(storage: Storage, xTidHexes: readonly string[]): void {
+  if (xTidHexes.length === 0) return;
+  for (const key of xTidHexes) storage.delete(xtKey(key));
   storage.sync();
 }
 
@@ -117,6 +155,21 @@ function decodeSuperblock(key: string, bytes: Uint8Array): Superblock {
   if (!bytesEqual(sb.MerkleRoot, read.bytes(o.merkleRoot, "merkleRoot", 32))) throw new WireDecodeError(`${key}: Merkle root differs from its blocks'`);
   if (!bytesEqual(sb.Hash, read.bytes(o.hash, "hash", 32))) throw new WireDecodeError(`${key}: hash differs from its fields'`);
   return sb;
+}
+
+function decodeXt(key: string, bytes: Uint8Array): LoggedXt {
+  const o = read.object(decodeWire(bytes), key);
+  const msg = decodeSbcpMessage(read.bytes(o.request, `${key}.request`));
+  if (msg.type !== "xTRequest") throw new WireDecodeError(`${key}.request: not an xTRequest`);
+  const { type: _type, ...request } = msg;
+  return {
+    xTid: xTidOf(request),
+    request,
+    arrivedAtUs: read.uint(o.arrivedAtUs, `${key}.arrivedAtUs`),
+    expiresAtUs: read.uint(o.expiresAtUs, `${key}.expiresAtUs`),
+    attempts: read.uint(o.attempts, `${key}.attempts`),
+    arrival: read.uint(o.arrival, `${key}.arrival`),
+  };
 }
 
 /**
@@ -162,7 +215,17 @@ export function readPublisherLog(storage: Storage, formatted: boolean): Publishe
       superblocks.push(sb);
       parent = sb.Hash;
     }
-    return { kind: "recovered", lastSlot, superblocks, blocks, pendingRollBack };
+    const included = new Set(superblocks.flatMap((sb) => sb.IncludedXTs.map(toHex)));
+    const xtKeys = storage.keys(XT_PREFIX);
+    if (xtKeys.length > RECORDS_MAX) return { kind: "damaged", reason: "too many xT records" };
+    const xts: LoggedXt[] = [];
+    for (const key of xtKeys) {
+      const xt = decodeXt(key, getChecked(storage, key)!);
+      if (toHex(xt.xTid) !== key.slice(XT_PREFIX.length)) return { kind: "damaged", reason: "an xT record is not its request's", key };
+      if (!included.has(key.slice(XT_PREFIX.length))) xts.push(xt);
+    }
+    xts.sort((a, b) => a.arrival - b.arrival);
+    return { kind: "recovered", lastSlot, superblocks, blocks, pendingRollBack, xts };
   } catch (error) {
     if (error instanceof StorageCorruptError) return { kind: "damaged", reason: error.message, key: error.key };
     if (error instanceof WireDecodeError) return { kind: "damaged", reason: `a record does not decode: ${error.message}` };

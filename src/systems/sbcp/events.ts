@@ -59,7 +59,7 @@ export const SBCP_EVENTS = new EventCatalogue("sbcp", {
   "sbcp-rollback": z.strictObject({ lastValidNumber: count, dropped: z.array(count) }),
 
   /** The SP restarted and read its write-ahead log back: the last slot it started, the superblocks stored, whether a rollback is owed. */
-  "sbcp-publisher-recovered": z.strictObject({ lastSlot: count, superblocks: count, pendingRollBack: z.boolean() }),
+  "sbcp-publisher-recovered": z.strictObject({ lastSlot: count, superblocks: count, pendingRollBack: z.boolean(), requeued: z.array(hash32Hex) }),
   /** The SP's log did not check out at a restart (a lost disk, a corrupt or missing record): it does nothing more. */
   "sbcp-publisher-halted": z.strictObject({ reason, key: z.string().nullable() }),
 
@@ -106,6 +106,8 @@ export const SBCP_EVENTS = new EventCatalogue("sbcp", {
   "sbcp-voted": z.strictObject({ chain, slot: count, xTid: hash32Hex, vote: z.boolean(), failure: z.string().nullable() }),
   /** The sequencer applied the decision of instance `xTid`, from Decided or from RequestSeal (`via`). */
   "sbcp-instance-decided": z.strictObject({ chain, slot: count, xTid: hash32Hex, decision: z.boolean(), via: z.enum(["Decided", "RequestSeal"]), vote: z.boolean().nullable() }),
+  /** A Decided for an instance not started here yet (its StartSC came later): kept and applied when it starts. */
+  "sbcp-decided-held": z.strictObject({ slot: count, xTid: hash32Hex }),
   /** A Decided not for the open instance. */
   "sbcp-decided-ignored": z.strictObject({ slot: count, xTid: hash32Hex, phase: z.string() }),
   /** A RequestSeal ignored (another slot, not building, the subset rule). */

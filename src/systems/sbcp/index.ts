@@ -19,6 +19,8 @@
  * `{ "action": "partition-oneway", "from": ["sp"], "to": ["seq2"], "types": ["Decided"] }`
  * loses every Decided to seq2.
  *
+ * Swarm testing draws SBCP crashes, message-type losses and sequencer disk
+ * faults over these nodes (`swarm.ts`).
  * Checkers (`src/check/sbcp/`): `sbcp-2pc`, `sbcp-xt-atomicity`,
  * `sbcp-superblock-chain`, `sbcp-conservation`, `sbcp-mailbox`,
  * `sbcp-no-local-while-locked`, `sbcp-liveness` (bounds in `sbcp.liveness`), `sbcp-l1-registry`
@@ -56,6 +58,7 @@ import { SbcpClient } from "./client.js";
 import { describeSbcpMessage } from "./message-info.js";
 import { SbcpMetricsCollector, type SbcpMetrics } from "./metrics.js";
 import { sbcpSection, type SbcpSection } from "./section.js";
+import { SBCP_SWARM_KINDS } from "./swarm.js";
 
 /** The shared publisher's node id. */
 export const SP_NODE_ID = "sp";
@@ -104,9 +107,9 @@ function planNodes(section: SbcpSection): NodePlan[] {
 /** The SBCP system (see the file comment). */
 export const sbcpSystem: System<Scenario> = {
   name: "sbcp",
-  section: { key: "sbcp", schema: sbcpSection },
+  section: { key: "sbcp", schema: sbcpSection, standalone: true },
   faultKinds: [],
-  backgroundKinds: [],
+  backgroundKinds: SBCP_SWARM_KINDS,
 
   plan(scenario) {
     const section = sbcpSectionOf(scenario);
@@ -179,7 +182,7 @@ export const sbcpSystem: System<Scenario> = {
           }),
       });
     });
-    const metrics = new SbcpMetricsCollector(SP_NODE_ID);
+    const metrics = new SbcpMetricsCollector(SP_NODE_ID, section.rollups.length);
     world.addListener((o) => metrics.observe(o), "measure");
     const checkers = createSbcpCheckers(SP_NODE_ID, section.rollups, { superblockWithinUs: section.liveness.superblockWithin, xtDecidedWithinUs: section.liveness.xtDecidedWithin, spHalts: section.liveness.spHalts }, L1_NODE_ID);
     return [{ system: "sbcp", instance: "", checkers, sees: () => true, metrics: () => ({ ...metrics.finish(), ...(l1Metrics === undefined ? {} : { l1: l1Metrics.finish() }) }) }];
@@ -196,7 +199,8 @@ export const sbcpSystem: System<Scenario> = {
     return [
       ...l1Line,
       `SBCP: slots ${m.slotsStarted}, superblocks ${m.superblocks} (partial ${m.partialSuperblocks}, not built ${notBuilt}), blocks sealed ${m.blocksSealed}, rollbacks ${m.rollbacks}, restarts ${m.restarts}`,
-      `SBCP: xTs submitted ${m.xtsSubmitted} (must fail ${m.xtsMustFail}), decided true ${m.xtsDecidedTrue} false ${m.xtsDecidedFalse}, expired ${m.xtsExpired}, included ${m.xtsIncluded}; 2PC p50 ${ms(m.twoPhaseCommitUs.p50)} p95 ${ms(m.twoPhaseCommitUs.p95)}; queue depth max ${m.queueDepthMax}; local txs ${m.localSubmitted}`,
+      `SBCP: xTs submitted ${m.xtsSubmitted} (must fail ${m.xtsMustFail}), decided true ${m.xtsDecidedTrue} false ${m.xtsDecidedFalse}, expired ${m.xtsExpired}, included ${m.xtsIncluded}; 2PC p50 ${ms(m.twoPhaseCommitUs.p50)} p95 ${ms(m.twoPhaseCommitUs.p95)}; queue depth max ${m.queueDepthMax} mean at slot start ${m.queueDepthMeanAtSlotStart}; local txs ${m.localSubmitted}`,
+      `SBCP: slot fill: txs per block mean ${m.slotFill.blockTxsMean} max ${m.slotFill.blockTxsMax}, xTs per superblock mean ${m.slotFill.xtsPerSuperblockMean}, chains per superblock ${(m.slotFill.chainsPerSuperblockShare * 100).toFixed(0)}%`,
     ];
   },
 };

@@ -160,10 +160,14 @@ export const validatorsSystem: System<Scenario> = {
   plan(scenario): SystemPlan {
     const nodes = scenario.rollups.flatMap(planRollup);
     const quorums = scenario.rollups.map(quorumOf);
-    const targets: [string, Quorum][] = [
-      ["leader", quorums[0]!],
-      ["next-leader", quorums[0]!],
-    ];
+    // A scenario without validators (the "none" layout) has no leader to target.
+    const targets: [string, Quorum][] =
+      quorums.length === 0
+        ? []
+        : [
+            ["leader", quorums[0]!],
+            ["next-leader", quorums[0]!],
+          ];
     scenario.rollups.forEach((r, i) => {
       if (r.prefix !== "") targets.push([`${r.prefix}leader`, quorums[i]!], [`${r.prefix}next-leader`, quorums[i]!]);
     });

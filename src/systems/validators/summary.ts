@@ -5,6 +5,8 @@ import type { ConsensusMetrics } from "./metrics.js";
 /** Lines for people from one rollup's metrics (committed transactions as the validity checker counted them). */
 export function formatValidatorsSummary(metrics: Readonly<Record<string, unknown>>, invariants: readonly InvariantResult[]): string[] {
   const m = metrics as unknown as ConsensusMetrics;
+  // A scenario without validators (the "none" layout) has no consensus figures.
+  if (m.commits === undefined) return [];
   const committed = String(invariants.find((r) => r.name === "validity")?.figures.transactionsCommitted ?? "?");
   return [
     `commits ${m.commits}  views ${m.views}  timeouts ${m.timeouts} (${m.timeoutCertificates} TCs)  proposals ${m.proposals}  restarts ${m.restarts}`,
