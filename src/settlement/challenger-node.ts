@@ -301,6 +301,9 @@ export class ChallengerNode implements Node<ChallengerMessage> {
           if (r.code === "blockhash-not-found") this.session.dropBlockhash();
           ctx.log("challenger-move-refused", { height, move, reason: r.code === "preflight-failure" && r.customCode !== undefined ? rollupErrorName(r.customCode) : r.code });
           if (move === "stage-create") landed?.(false);
+          // A write or a staged step refused: the buffer may be gone (an L1 reorg undid its create) or hold other
+          // bytes; stage it again from the start (the create fails harmlessly when the buffer is there).
+          if (move === "stage-write" || move === "step") this.staging.delete(height);
           return;
         }
         this.inFlight = { signature: tx.signature, bytes: tx.bytes, sentAtUs: ctx.now(), height, move, lastValidSlot: blockhash.lastValidSlot, ...(landed === undefined ? {} : { landed }) };

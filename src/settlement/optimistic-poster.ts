@@ -4,14 +4,15 @@
  * (`TraceLedger`, fed with `committed-block` by its validator), posts each
  * batch (= L2 block) with `post_batch_optimistic` (bond, data commitment,
  * trace commitment, S_0, claimed S_n), answers every game against its
- * batches with the reveal its posted trace gives (`posterMove`), resolves
- * decided games, reposts a rejected height honestly, and finalizes each
+ * batches with the reveal its posted trace gives (`posterMove`), times out a
+ * challenger whose chess clock surely ran out, resolves decided games, reposts a rejected height honestly, and finalizes each
  * batch once its challenge period is over. A sans-IO node.
  *
  * The loop, every `pollIntervalUs`, with no transaction in flight: read the
- * GameConfig; post the next height if it has executed it; else walk the
- * heights from the lowest not yet final, reading each batch and the game of
- * each known challenger, and send the first move there is. A transaction in
+ * GameConfig; walk the heights from the lowest not yet final, reading each
+ * batch and the game of each known challenger, and send the first move there
+ * is; with none, post the next height if it has executed it (defending
+ * first: a poster behind on posting still answers its games in time). A transaction in
  * flight is polled with `get-signature-statuses` until it lands or expires.
  *
  * Fault (issue 13, item 3): `wrongRootAt` heights are posted once with a
@@ -19,7 +20,7 @@
  * root and the claimed root wrong); the repost after a rejection is honest.
  *
  * Log events: `optimistic-move {height, move, signature}` (post, repost,
- * reveal, resolve, finalize), `optimistic-move-landed {height, move, ok}`,
+ * reveal, timeout, resolve, finalize), `optimistic-move-landed {height, move, ok}`,
  * `optimistic-move-refused {height, move, reason}`, `optimistic-waiting {reason}`.
  */
 import type { Keypair, PublicKey, TransactionInstruction } from "@solana/web3.js";
@@ -35,7 +36,9 @@ import {
   gameAddress,
   gameConfigAddress,
   gameInstructions,
+  GAME_TURN,
   GAME_WINNER,
+  type DisputeGameAccount,
 } from "../l1/game-program.js";
 import { L1Session, l1SessionContext, type L1SessionContext } from "../l1/l1-session.js";
 import type { L1RpcMessage } from "../l1/l1-wire.js";
@@ -73,7 +76,7 @@ export interface OptimisticPosterConfig {
   readonly wrongRootAt?: readonly number[];
 }
 
-type Move = "post" | "repost" | "reveal" | "resolve" | "finalize";
+type Move = "post" | "repost" | "reveal" | "timeout" | "resolve" | "finalize";
 
 interface InFlight {
   readonly signature: string;
@@ -98,6 +101,8 @@ export class OptimisticPoster implements Node<OptimisticPosterMessage> {
   /** Local time each height's post landed (for finalize). */
   private readonly postedAtUs = new Map<number, number>();
   private readonly wrongDone = new Set<number>();
+  /** Per game (height/challenger): the challenger-to-move position seen first at `sinceUs` (to time a silent challenger out). */
+  private readonly challengerToMove = new Map<string, { readonly lastMoveAt: bigint; readonly sinceUs: number }>();
   private busy = false;
   private inFlight: InFlight | undefined;
   private cursor = 1;
@@ -173,8 +178,8 @@ export class OptimisticPoster implements Node<OptimisticPosterMessage> {
     this.read(ctx, gameConfigAddress(this.programId), (data) => {
       if (data === null) return this.idle(ctx, "game-not-initialized");
       const lastHeight = Number(decodeGameConfig(data).lastHeight);
-      if (lastHeight < this.ledger.height) return void this.post(ctx, lastHeight + 1, "post");
-      this.examine(ctx, this.cursor, lastHeight);
+      // Defending comes first: a poster that is always behind on posting must still answer its games in time.
+      this.examine(ctx, this.cursor, lastHeight, () => (lastHeight < this.ledger.height ? void this.post(ctx, lastHeight + 1, "post") : this.idle(ctx, undefined)));
     });
   }
 
@@ -204,23 +209,24 @@ export class OptimisticPoster implements Node<OptimisticPosterMessage> {
     });
   }
 
-  private examine(ctx: NodeContext<OptimisticPosterMessage>, h: number, last: number): void {
-    if (h > last) return this.idle(ctx, undefined);
+  /** Walks heights `h`..`last` and sends the first move there is; `none` when there is none. */
+  private examine(ctx: NodeContext<OptimisticPosterMessage>, h: number, last: number, none: () => void): void {
+    if (h > last) return none();
     this.read(ctx, batchAddress(h, this.programId), (data) => {
-      if (data === null) return this.idle(ctx, undefined);
+      if (data === null) return none();
       const batch = decodeOptimisticBatch(data);
       if (batch.status === BATCH_STATUS.final) {
         if (h === this.cursor) this.cursor++;
-        return this.examine(ctx, h + 1, last);
+        return this.examine(ctx, h + 1, last, none);
       }
       this.examineGames(ctx, h, 0, () => {
-        if (batch.openGames > 0) return this.examine(ctx, h + 1, last);
+        if (batch.openGames > 0) return this.examine(ctx, h + 1, last, none);
         if (batch.status === BATCH_STATUS.rejected) return void this.post(ctx, h, "repost");
         const since = this.postedAtUs.get(h);
         if (since !== undefined && ctx.now() - since > (this.config.challengePeriodSeconds + 1) * 1_000_000 && (h === 1 || h - 1 < this.cursor)) {
           return void this.send(ctx, h, "finalize", [gameInstructions.finalizeRoot(this.me, h, this.programId)]);
         }
-        this.examine(ctx, h + 1, last);
+        this.examine(ctx, h + 1, last, none);
       });
     });
   }
@@ -236,8 +242,26 @@ export class OptimisticPoster implements Node<OptimisticPosterMessage> {
       const tree = this.posted.get(h);
       const move = tree === undefined ? { kind: "wait" as const } : posterMove(game, tree);
       if (move.kind === "reveal") return void this.send(ctx, h, "reveal", [gameInstructions.bisectReveal(this.me, challenger, h, move.root, move.proof, this.programId)]);
+      if (game.turn !== GAME_TURN.posterReveals && this.challengerClockSurelyOut(ctx, h, challenger, game)) {
+        return void this.send(ctx, h, "timeout", [gameInstructions.timeout(challenger, h, this.programId)]);
+      }
       this.examineGames(ctx, h, i + 1, next);
     });
+  }
+
+  /**
+   * True once the challenger of `game` (to move) has surely run out of its clock: its position was first seen
+   * (same last move time) more than its time left plus 2 s ago, measured locally as the challenger does for the poster.
+   * A silent challenger's open game would otherwise keep the batch from finality (or a rejected height from its repost).
+   */
+  private challengerClockSurelyOut(ctx: NodeContext<OptimisticPosterMessage>, h: number, challenger: PublicKey, game: DisputeGameAccount): boolean {
+    const key = `${h}/${challenger.toBase58()}`;
+    const seen = this.challengerToMove.get(key);
+    if (seen === undefined || seen.lastMoveAt !== game.lastMoveAt) {
+      this.challengerToMove.set(key, { lastMoveAt: game.lastMoveAt, sinceUs: ctx.now() });
+      return false;
+    }
+    return ctx.now() - seen.sinceUs > (Number(game.challengerTimeLeft) + 2) * 1_000_000;
   }
 
   private send(ctx: NodeContext<OptimisticPosterMessage>, height: number, move: Move, instructions: TransactionInstruction[], landed?: (ok: boolean) => void): boolean {
