@@ -69,6 +69,8 @@ export interface ChallengerConfig {
   readonly key: Keypair;
   readonly genesis: Genesis;
   readonly scheme: SignatureScheme;
+  /** K: L2 blocks per batch (batch b = blocks (b - 1) K + 1 .. b K; the section's `batchEveryBlocks`). Default 1. */
+  readonly blocksPerBatch?: number;
   readonly pollIntervalUs: number;
   readonly requestTimeoutUs: number;
   /** A move the L1 has not shown after this long is sent again unchanged (same signature) until its blockhash expires. Default 1_200_000. */
@@ -142,7 +144,7 @@ export class ChallengerNode implements Node<ChallengerMessage> {
   start(ctx: NodeContext<ChallengerMessage>): void {
     this.session = new L1Session(this.config.l1, this.config.requestTimeoutUs);
     this.sessionCtx = l1SessionContext(ctx);
-    this.ledger = new TraceLedger(this.config.genesis, this.config.scheme);
+    this.ledger = new TraceLedger(this.config.genesis, this.config.scheme, 256, this.config.blocksPerBatch ?? 1);
     this.queryBlocks(ctx);
     ctx.setTimer(this.config.pollIntervalUs, "poll");
   }
@@ -210,7 +212,7 @@ export class ChallengerNode implements Node<ChallengerMessage> {
     this.read(ctx, gameConfigAddress(this.programId), (data) => {
       if (data === null) return this.idle(ctx, "game-not-initialized");
       const lastHeight = Number(decodeGameConfig(data).lastHeight);
-      this.examine(ctx, this.cursor, Math.min(lastHeight, this.ledger.height));
+      this.examine(ctx, this.cursor, Math.min(lastHeight, this.ledger.batches));
     });
   }
 
@@ -332,6 +334,8 @@ export class ChallengerNode implements Node<ChallengerMessage> {
         return;
       }
       this.inFlight = undefined;
+      // The same move with the same blockhash would be the same transaction, whose failure the L1 remembers: a fresh blockhash next time.
+      if (status.err !== null) this.session.dropBlockhash();
       tx.landed?.(status.err === null);
       ctx.log("challenger-move-landed", { height: tx.height, move: tx.move, ok: status.err === null });
     });

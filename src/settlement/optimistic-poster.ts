@@ -20,7 +20,7 @@
  * root and the claimed root wrong); the repost after a rejection is honest.
  *
  * Log events: `optimistic-move {height, move, signature}` (post, repost,
- * reveal, timeout, resolve, finalize), `optimistic-move-landed {height, move, ok}`,
+ * reveal, timeout, resolve, finalize), `optimistic-move-landed {height, move, ok, reason?}`,
  * `optimistic-move-refused {height, move, reason}`, `optimistic-waiting {reason}`.
  */
 import type { Keypair, PublicKey, TransactionInstruction } from "@solana/web3.js";
@@ -66,6 +66,8 @@ export interface OptimisticPosterConfig {
   readonly challengers: readonly PublicKey[];
   readonly genesis: Genesis;
   readonly scheme: SignatureScheme;
+  /** K: L2 blocks per batch (batch b = blocks (b - 1) K + 1 .. b K; the section's `batchEveryBlocks`). Default 1. */
+  readonly blocksPerBatch?: number;
   /** The program's challenge period, seconds: finalize is tried once this much local time passed since the post landed. */
   readonly challengePeriodSeconds: number;
   readonly pollIntervalUs: number;
@@ -125,7 +127,7 @@ export class OptimisticPoster implements Node<OptimisticPosterMessage> {
   start(ctx: NodeContext<OptimisticPosterMessage>): void {
     this.session = new L1Session(this.config.l1, this.config.requestTimeoutUs);
     this.sessionCtx = l1SessionContext(ctx);
-    this.ledger = new TraceLedger(this.config.genesis, this.config.scheme);
+    this.ledger = new TraceLedger(this.config.genesis, this.config.scheme, 256, this.config.blocksPerBatch ?? 1);
     this.queryBlocks(ctx);
     ctx.setTimer(this.config.pollIntervalUs, "poll");
   }
@@ -179,7 +181,7 @@ export class OptimisticPoster implements Node<OptimisticPosterMessage> {
       if (data === null) return this.idle(ctx, "game-not-initialized");
       const lastHeight = Number(decodeGameConfig(data).lastHeight);
       // Defending comes first: a poster that is always behind on posting must still answer its games in time.
-      this.examine(ctx, this.cursor, lastHeight, () => (lastHeight < this.ledger.height ? void this.post(ctx, lastHeight + 1, "post") : this.idle(ctx, undefined)));
+      this.examine(ctx, this.cursor, lastHeight, () => (lastHeight < this.ledger.batches ? void this.post(ctx, lastHeight + 1, "post") : this.idle(ctx, undefined)));
     });
   }
 
@@ -300,8 +302,10 @@ export class OptimisticPoster implements Node<OptimisticPosterMessage> {
         return;
       }
       this.inFlight = undefined;
+      // The same move with the same blockhash would be the same transaction, whose failure the L1 remembers: a fresh blockhash next time.
+      if (status.err !== null) this.session.dropBlockhash();
       tx.landed?.(status.err === null);
-      ctx.log("optimistic-move-landed", { height: tx.height, move: tx.move, ok: status.err === null });
+      ctx.log("optimistic-move-landed", { height: tx.height, move: tx.move, ok: status.err === null, ...(status.err === null ? {} : { reason: status.customCode !== null ? rollupErrorName(status.customCode) : status.err }) });
     });
   }
 

@@ -199,7 +199,6 @@ describe("the settlement section", () => {
     expect(refused({ mode: "optimistic", challengePeriod: "1500ms" }).message).toMatch(/whole number of seconds/);
     expect(refused({ mode: "optimistic" }, { l1: { enabled: false } }).message).toMatch(/needs the L1/);
     expect(refused({ mode: "posting", wrongRootAt: [2] }).message).toMatch(/optimistic settlement only/);
-    expect(refused({ mode: "optimistic" }, { batchPoster: { batchEveryBlocks: 4 } }).message).toMatch(/batchEveryBlocks must be 1/);
     expect(refused({ mode: "optimistic", challengers: [{ behaviour: "honest", moves: 3 }] }).message).toMatch(/only silent-after takes moves/);
   });
 });

@@ -13,6 +13,8 @@
  *   smt.h / smt.c    sparse Merkle multiproofs, batch data proofs
  *   one_step.h / .c  the AssetVM one-step executor (fraud proofs)
  *   step_instruction.c  verify_step
+ *   game.h/.c        the dispute game of optimistic settlement
+ *   bridge_optimistic.c finalize_withdrawal's final root in either settlement mode
  *
  * Constraints of the target (clang-19, -target bpf -mcpu=v2, SBPFv0): no
  * mutable globals, no function pointers, at most 5 arguments per function,
@@ -23,6 +25,7 @@
 #include "bridge.c"
 #include "step_instruction.c"
 #include "game.c"
+#include "bridge_optimistic.c"
 
 /* sha256("global:<name>")[..8] read as little-endian u64 (idl.json "discriminator"). */
 #define DISCRIMINATOR_INITIALIZE 0xed9b980d1f6dafafull

@@ -149,9 +149,13 @@ export const postingSystem: System<Scenario> = {
       const st = rollup.settlement;
       if (st.mode === "optimistic") {
         if (!scenario.l1.enabled) throw new InputError(`${settlementField}.mode`, `optimistic settlement needs the L1 (l1.enabled is false)`);
-        if (rollup.batchPoster.batchEveryBlocks !== 1) throw new InputError(`${settlementField}.mode`, `optimistic settlement posts every L2 block as a batch: batchPoster.batchEveryBlocks must be 1, got ${rollup.batchPoster.batchEveryBlocks}`);
-        if (rollup.operations.length > 0) throw new InputError(`${settlementField}.mode`, `operations act on the posting registry; optimistic settlement takes none (got ${rollup.operations.length})`);
-        if (rollup.bridge !== undefined) throw new InputError(`${settlementField}.mode`, `optimistic settlement is not wired with the bridge section yet`);
+        // pause-posting/resume-posting (post_batch_optimistic checks the pause flag; games go on), unauthorized-pause and
+        // set-version act on the RollupConfig both modes share; rotate-poster does not fit: the batches' bonds and games
+        // are bound to the poster's key 0.
+        const opsField = scenario.layout === "single" ? "operations" : `rollups[${r}].operations`;
+        rollup.operations.forEach((op, index) => {
+          if (op.action === "rotate-poster") throw new InputError(`${opsField}[${index}].action`, `rotate-poster is not supported with optimistic settlement: the optimistic poster signs with key 0, which its posted batches, bonds and games are bound to`);
+        });
       } else if (st.wrongRootAt.length > 0 || JSON.stringify(st.challengers) !== JSON.stringify([{ behaviour: "honest" }])) {
         throw new InputError(`${settlementField}.mode`, `challengers and wrongRootAt apply to optimistic settlement only (mode is posting)`);
       }

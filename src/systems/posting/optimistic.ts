@@ -87,7 +87,7 @@ export function addOptimisticNodes(
   const settlement = rollup.settlement;
   const validator = handle.validators[0];
   assert(validator !== undefined, "a rollup has validators");
-  const common = { l1: L1_NODE_ID, programId, validator, genesis: handle.genesis, scheme: handle.scheme, ...timing };
+  const common = { l1: L1_NODE_ID, programId, validator, genesis: handle.genesis, scheme: handle.scheme, blocksPerBatch: rollup.batchPoster.batchEveryBlocks, ...timing };
   handle.blockWatchers.push(posterId);
   world.addNode<OptimisticPosterMessage>({
     id: posterId,
@@ -167,9 +167,9 @@ export class FinalizedSettlementWatch {
 /**
  * The settlement checkers of a rollup (docs/fraud-proofs.md "Checkers"):
  * final roots are committed roots, bonds are conserved, honest challengers
- * never lose. Optimistic batches are L2 blocks (K = 1).
+ * never lose. Optimistic batch b carries the root of L2 height b K (K = `batchEveryBlocks`).
  */
 export function settlementCheckers(rollup: RollupScenario, handle: RollupHandle, keys: readonly Keypair[]): Checker[] {
   const honest = new Set(rollup.settlement.challengers.flatMap((c, i) => (c.behaviour === "honest" ? [keys[i]!.publicKey.toBase58()] : [])));
-  return [new SettlementFinalRootChecker(1, handle.honest), new BondConservationChecker(), new HonestChallengerChecker(honest)];
+  return [new SettlementFinalRootChecker(rollup.batchPoster.batchEveryBlocks, handle.honest), new BondConservationChecker(), new HonestChallengerChecker(honest)];
 }
