@@ -15,17 +15,25 @@
  * first: a poster behind on posting still answers its games in time). A transaction in
  * flight is polled with `get-signature-statuses` until it lands or expires.
  *
+ * Durable traces: every trace is stored on the node's disk (`ctx.storage`,
+ * synced) before the post that commits to it is sent, with the time the post
+ * landed, so after a crash and restart the poster still answers the games on
+ * its batches (a stored trace is used when its root is the batch's trace
+ * commitment on chain); a final height's trace is deleted.
+ *
  * Fault (issue 13, item 3): `wrongRootAt` heights are posted once with a
  * trace that is wrong from transaction ceil(n / 2) on (S_0 right, every later
  * root and the claimed root wrong); the repost after a rejection is honest.
  *
  * Log events: `optimistic-move {height, move, signature}` (post, repost,
  * reveal, timeout, resolve, finalize), `optimistic-move-landed {height, move, ok, reason?}`,
- * `optimistic-move-refused {height, move, reason}`, `optimistic-waiting {reason}`.
+ * `optimistic-move-refused {height, move, reason}`, `optimistic-waiting {reason}`,
+ * `optimistic-traces-loaded {count}`.
  */
 import type { Keypair, PublicKey, TransactionInstruction } from "@solana/web3.js";
 import type { ValidatorMessage } from "../consensus/types.js";
-import { sha256, utf8 } from "../crypto/hash.js";
+import { bytesEqual, sha256, utf8 } from "../crypto/hash.js";
+import { assert } from "../sim/assert.js";
 import type { SignatureScheme } from "../crypto/signature.js";
 import {
   batchAddress,
@@ -50,6 +58,15 @@ import type { Genesis } from "../vm/genesis.js";
 import { posterMove } from "./dispute-strategy.js";
 import { TraceTree } from "./trace-commitment.js";
 import { TraceLedger, TraceLedgerError } from "./trace-ledger.js";
+
+/** Storage key prefix of a stored trace (then the height, 12 digits): its n + 1 roots, 32 bytes each. */
+const TRACE_KEY = "optimistic/trace/";
+/** Storage key prefix of the virtual time (u64 LE, microseconds) a height's post landed. */
+const POSTED_AT_KEY = "optimistic/posted-at/";
+
+function keyOf(height: number): string {
+  return String(height).padStart(12, "0");
+}
 
 /** What the optimistic poster sends and receives: its validator's `app` messages and L1 RPC. */
 export type OptimisticPosterMessage = ValidatorMessage | L1RpcMessage;
@@ -100,6 +117,8 @@ export class OptimisticPoster implements Node<OptimisticPosterMessage> {
   private readonly pending = new Map<number, { readonly root: Uint8Array; readonly txs: readonly Uint8Array[] }>();
   /** The trace posted per height (what reveals open). */
   private readonly posted = new Map<number, TraceTree>();
+  /** Traces a previous boot stored, by height (`optimistic/trace/`): answered from when they are the ones on chain. */
+  private readonly stored = new Map<number, TraceTree>();
   /** Local time each height's post landed (for finalize). */
   private readonly postedAtUs = new Map<number, number>();
   private readonly wrongDone = new Set<number>();
@@ -128,6 +147,7 @@ export class OptimisticPoster implements Node<OptimisticPosterMessage> {
     this.session = new L1Session(this.config.l1, this.config.requestTimeoutUs);
     this.sessionCtx = l1SessionContext(ctx);
     this.ledger = new TraceLedger(this.config.genesis, this.config.scheme, 256, this.config.blocksPerBatch ?? 1);
+    this.loadTraces(ctx);
     this.queryBlocks(ctx);
     ctx.setTimer(this.config.pollIntervalUs, "poll");
   }
@@ -204,11 +224,50 @@ export class OptimisticPoster implements Node<OptimisticPosterMessage> {
       { height, preRoot: tree.leaves[0]!, postRoot: tree.leaves[tree.leaves.length - 1]!, dataCommitment: batch.dataCommitment, traceCommitment: tree.root, txCount: tree.leaves.length - 1 },
       this.programId,
     );
+    // Write-ahead: the trace is durable before the post can land, so a crash at any point leaves the poster able to answer.
+    this.persistTrace(ctx, height, tree);
     return this.send(ctx, height, move, [instruction], (ok) => {
       if (!ok) return;
       this.posted.set(height, tree);
       this.postedAtUs.set(height, ctx.now());
+      const at = new Uint8Array(8);
+      new DataView(at.buffer).setBigUint64(0, BigInt(ctx.now()), true);
+      ctx.storage.put(`${POSTED_AT_KEY}${keyOf(height)}`, at);
+      ctx.storage.sync();
     });
+  }
+
+  /** Stores the trace about to be posted at `height` (its n + 1 roots) and syncs. */
+  private persistTrace(ctx: NodeContext<OptimisticPosterMessage>, height: number, tree: TraceTree): void {
+    const bytes = new Uint8Array(32 * tree.leaves.length);
+    tree.leaves.forEach((leaf, i) => bytes.set(leaf, 32 * i));
+    ctx.storage.put(`${TRACE_KEY}${keyOf(height)}`, bytes);
+    ctx.storage.sync();
+  }
+
+  /**
+   * Loads the traces a previous boot stored (its posted or about-to-be-posted ones) and when their posts landed;
+   * a trace whose landing time was not stored counts as posted now (finalize then waits a full period: safe).
+   */
+  private loadTraces(ctx: NodeContext<OptimisticPosterMessage>): void {
+    for (const key of ctx.storage.keys(TRACE_KEY)) {
+      const height = Number(key.slice(TRACE_KEY.length));
+      const bytes = ctx.storage.get(key);
+      assert(Number.isSafeInteger(height) && height >= 1 && bytes !== undefined && bytes.length >= 32 && bytes.length % 32 === 0, `stored trace ${key} is malformed`);
+      const leaves = Array.from({ length: bytes.length / 32 }, (_, i) => bytes.slice(32 * i, 32 * i + 32));
+      this.stored.set(height, new TraceTree(leaves));
+      const at = ctx.storage.get(`${POSTED_AT_KEY}${keyOf(height)}`);
+      this.postedAtUs.set(height, at !== undefined && at.length === 8 ? Number(new DataView(at.buffer, at.byteOffset, 8).getBigUint64(0, true)) : ctx.now());
+    }
+    if (this.stored.size > 0) ctx.log("optimistic-traces-loaded", { count: this.stored.size });
+  }
+
+  /** Forgets the stored trace of a final height (no game can open on it any more). */
+  private forgetTrace(ctx: NodeContext<OptimisticPosterMessage>, height: number): void {
+    if (ctx.storage.get(`${TRACE_KEY}${keyOf(height)}`) === undefined) return;
+    ctx.storage.delete(`${TRACE_KEY}${keyOf(height)}`);
+    ctx.storage.delete(`${POSTED_AT_KEY}${keyOf(height)}`);
+    ctx.storage.sync();
   }
 
   /** Walks heights `h`..`last` and sends the first move there is; `none` when there is none. */
@@ -218,10 +277,10 @@ export class OptimisticPoster implements Node<OptimisticPosterMessage> {
       if (data === null) return none();
       const batch = decodeOptimisticBatch(data);
       if (batch.status === BATCH_STATUS.final) {
-        if (h === this.cursor) this.cursor++;
+        if (h === this.cursor) this.cursor++, this.forgetTrace(ctx, h);
         return this.examine(ctx, h + 1, last, none);
       }
-      this.examineGames(ctx, h, 0, () => {
+      this.examineGames(ctx, h, batch.traceCommitment, 0, () => {
         if (batch.openGames > 0) return this.examine(ctx, h + 1, last, none);
         if (batch.status === BATCH_STATUS.rejected) return void this.post(ctx, h, "repost");
         const since = this.postedAtUs.get(h);
@@ -234,20 +293,22 @@ export class OptimisticPoster implements Node<OptimisticPosterMessage> {
   }
 
   /** Answers or resolves the game of challenger `i` and on at height `h`; `next` when none needs a move. */
-  private examineGames(ctx: NodeContext<OptimisticPosterMessage>, h: number, i: number, next: () => void): void {
+  private examineGames(ctx: NodeContext<OptimisticPosterMessage>, h: number, batchTraceCommitment: Uint8Array, i: number, next: () => void): void {
     const challenger = this.config.challengers[i];
     if (challenger === undefined) return next();
     this.read(ctx, gameAddress(h, challenger, this.programId), (data) => {
-      if (data === null) return this.examineGames(ctx, h, i + 1, next);
+      if (data === null) return this.examineGames(ctx, h, batchTraceCommitment, i + 1, next);
       const game = decodeDisputeGame(data);
       if (game.winner !== GAME_WINNER.none) return void this.send(ctx, h, "resolve", [gameInstructions.resolve(this.me, challenger, h, this.programId)]);
-      const tree = this.posted.get(h);
+      // This boot's trace, else the one a previous boot stored, if it is the one on chain (the trace commitment).
+      const stored = this.stored.get(h);
+      const tree = this.posted.get(h) ?? (stored !== undefined && bytesEqual(stored.root, batchTraceCommitment) ? stored : undefined);
       const move = tree === undefined ? { kind: "wait" as const } : posterMove(game, tree);
       if (move.kind === "reveal") return void this.send(ctx, h, "reveal", [gameInstructions.bisectReveal(this.me, challenger, h, move.root, move.proof, this.programId)]);
       if (game.turn !== GAME_TURN.posterReveals && this.challengerClockSurelyOut(ctx, h, challenger, game)) {
         return void this.send(ctx, h, "timeout", [gameInstructions.timeout(challenger, h, this.programId)]);
       }
-      this.examineGames(ctx, h, i + 1, next);
+      this.examineGames(ctx, h, batchTraceCommitment, i + 1, next);
     });
   }
 

@@ -15,7 +15,7 @@ import { rollupProgramId } from "../../src/l1/rollup-program.js";
 import { settlementMetrics } from "../../src/settlement/metrics.js";
 import { invariant, runRecorded, scenario } from "../helpers/scenario.js";
 
-const BRIDGE_CHECKERS = ["bridge-conservation", "deposits-credited", "withdrawals-paid-once", "bridge-liveness"];
+const BRIDGE_CHECKERS = ["bridge-conservation", "deposits-credited-once", "withdrawals-paid-once", "bridge-liveness"];
 
 /** Per batch height: the L1 time (us) of the first observation showing it Final, and its root then. */
 function finalAt(events: readonly Observation[]): Map<number, { readonly timeUs: number; readonly root: string }> {
