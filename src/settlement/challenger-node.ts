@@ -49,6 +49,7 @@ import type { Node, NodeContext, NodeId, TimerId } from "../sim/node.js";
 import type { Genesis } from "../vm/genesis.js";
 import { challengerMove, shouldChallenge } from "./dispute-strategy.js";
 import { TraceLedger, TraceLedgerError } from "./trace-ledger.js";
+import { BlockQuorum } from "./block-quorum.js";
 
 /** What a challenger sends and receives: its validator's `app` messages and L1 RPC. */
 export type ChallengerMessage = ValidatorMessage | L1RpcMessage;
@@ -63,8 +64,16 @@ export type ChallengerBehaviour = { readonly kind: "honest" } | { readonly kind:
 export interface ChallengerConfig {
   readonly l1: NodeId;
   readonly programId?: PublicKey;
-  /** The validator it watches (sends `committed-block`, answers `block-query`). */
+  /** The validator it takes committed blocks from (with no `validators`: the only one). */
   readonly validator: NodeId;
+  /**
+   * Quorum reads: the validators it takes committed blocks from (each pushes `committed-block` and answers
+   * `block-query`); a block is accepted once `blockQuorum` of them sent the same one (`block-quorum.ts`).
+   * Default: `[validator]` with quorum 1.
+   */
+  readonly validators?: readonly NodeId[];
+  /** Distinct validators that must send the same block (f + 1 tolerates f faulty ones). Default 1. */
+  readonly blockQuorum?: number;
   /** Its L1 key: signs and pays its moves and bonds. */
   readonly key: Keypair;
   readonly genesis: Genesis;
@@ -108,6 +117,8 @@ const STEP_COMPUTE_UNITS = 1_400_000;
 
 /** The challenger node. */
 export class ChallengerNode implements Node<ChallengerMessage> {
+  /** Committed blocks read from the validators, accepted with a quorum. */
+  private readonly blocks: BlockQuorum;
   private readonly config: ChallengerConfig;
   private session!: L1Session;
   private sessionCtx!: L1SessionContext;
@@ -131,6 +142,7 @@ export class ChallengerNode implements Node<ChallengerMessage> {
     if (config.pollIntervalUs <= 0 || config.requestTimeoutUs <= 0) throw new RangeError("ChallengerNode: intervals must be positive");
     if (config.behaviour.kind === "silent-after" && config.behaviour.moves < 0) throw new RangeError("ChallengerNode: silent-after needs moves >= 0");
     this.config = config;
+    this.blocks = new BlockQuorum(config.validators ?? [config.validator], config.blockQuorum ?? 1);
   }
 
   private get programId(): PublicKey {
@@ -154,11 +166,13 @@ export class ChallengerNode implements Node<ChallengerMessage> {
       if (from === this.config.l1 && !this.session.onData(msg.data)) ctx.log("malformed", { from, reason: "not an L1 response" });
       return;
     }
-    if (msg.type !== "app" || from !== this.config.validator) return;
+    if (msg.type !== "app" || !this.blocks.reads(from)) return;
     try {
       const app = decodeAppMessage(msg.data);
       if (app.kind !== "committed-block" || app.height <= this.ledger.height) return;
-      this.pending.set(app.height, { root: app.root, txs: app.txs });
+      const agreed = this.blocks.offer(from, app.height, { root: app.root, txs: app.txs }, this.ledger.height);
+      if (agreed === undefined) return;
+      this.pending.set(app.height, agreed);
       this.applyBlocks(ctx);
     } catch (error) {
       if (!(error instanceof WireDecodeError)) throw error;
@@ -186,7 +200,7 @@ export class ChallengerNode implements Node<ChallengerMessage> {
       } catch (error) {
         if (!(error instanceof TraceLedgerError)) throw error;
         // Its own validator sent a block that does not execute to its root: nothing to judge against.
-        ctx.log("malformed", { from: this.config.validator, reason: error.message });
+        ctx.log("malformed", { from: this.config.validator, reason: `a block a quorum agreed on: ${error.message}` });
         return;
       }
     }
@@ -196,7 +210,8 @@ export class ChallengerNode implements Node<ChallengerMessage> {
   private queryBlocks(ctx: NodeContext<ChallengerMessage>): void {
     if (ctx.now() - this.lastBlockQueryUs < this.config.pollIntervalUs) return;
     this.lastBlockQueryUs = ctx.now();
-    ctx.send(this.config.validator, { type: "app", data: encodeAppMessage({ kind: "block-query", fromHeight: this.ledger.height + 1 }) });
+    const query = encodeAppMessage({ kind: "block-query", fromHeight: this.ledger.height + 1 });
+    for (const v of this.blocks.validators) ctx.send(v, { type: "app", data: query });
   }
 
   /** Reads `address`; `use` gets the data, null when absent, undefined on failure (the cycle then ends). */

@@ -58,6 +58,7 @@ import type { Genesis } from "../vm/genesis.js";
 import { posterMove } from "./dispute-strategy.js";
 import { TraceTree } from "./trace-commitment.js";
 import { TraceLedger, TraceLedgerError } from "./trace-ledger.js";
+import { BlockQuorum } from "./block-quorum.js";
 
 /** Storage key prefix of a stored trace (then the height, 12 digits): its n + 1 roots, 32 bytes each. */
 const TRACE_KEY = "optimistic/trace/";
@@ -75,8 +76,16 @@ export type OptimisticPosterMessage = ValidatorMessage | L1RpcMessage;
 export interface OptimisticPosterConfig {
   readonly l1: NodeId;
   readonly programId?: PublicKey;
-  /** The validator it takes committed blocks from. */
+  /** The validator it takes committed blocks from (with no `validators`: the only one). */
   readonly validator: NodeId;
+  /**
+   * Quorum reads: the validators it takes committed blocks from (each pushes `committed-block` and answers
+   * `block-query`); a block is accepted once `blockQuorum` of them sent the same one (`block-quorum.ts`).
+   * Default: `[validator]` with quorum 1.
+   */
+  readonly validators?: readonly NodeId[];
+  /** Distinct validators that must send the same block (f + 1 tolerates f faulty ones). Default 1. */
+  readonly blockQuorum?: number;
   /** The batch poster authority's key. */
   readonly key: Keypair;
   /** The challengers whose games it answers (their game PDAs are read). */
@@ -110,6 +119,8 @@ interface InFlight {
 
 /** The optimistic poster node. */
 export class OptimisticPoster implements Node<OptimisticPosterMessage> {
+  /** Committed blocks read from the validators, accepted with a quorum. */
+  private readonly blocks: BlockQuorum;
   private readonly config: OptimisticPosterConfig;
   private session!: L1Session;
   private sessionCtx!: L1SessionContext;
@@ -133,6 +144,7 @@ export class OptimisticPoster implements Node<OptimisticPosterMessage> {
   constructor(config: OptimisticPosterConfig) {
     if (config.pollIntervalUs <= 0 || config.requestTimeoutUs <= 0 || config.challengePeriodSeconds <= 0) throw new RangeError("OptimisticPoster: intervals and the period must be positive");
     this.config = config;
+    this.blocks = new BlockQuorum(config.validators ?? [config.validator], config.blockQuorum ?? 1);
   }
 
   private get programId(): PublicKey {
@@ -157,11 +169,13 @@ export class OptimisticPoster implements Node<OptimisticPosterMessage> {
       if (from === this.config.l1 && !this.session.onData(msg.data)) ctx.log("malformed", { from, reason: "not an L1 response" });
       return;
     }
-    if (msg.type !== "app" || from !== this.config.validator) return;
+    if (msg.type !== "app" || !this.blocks.reads(from)) return;
     try {
       const app = decodeAppMessage(msg.data);
       if (app.kind !== "committed-block" || app.height <= this.ledger.height) return;
-      this.pending.set(app.height, { root: app.root, txs: app.txs });
+      const agreed = this.blocks.offer(from, app.height, { root: app.root, txs: app.txs }, this.ledger.height);
+      if (agreed === undefined) return;
+      this.pending.set(app.height, agreed);
       for (let next = this.pending.get(this.ledger.height + 1); next !== undefined; next = this.pending.get(this.ledger.height + 1)) {
         this.pending.delete(this.ledger.height + 1);
         this.ledger.apply(this.ledger.height + 1, next.txs, next.root);
@@ -185,7 +199,8 @@ export class OptimisticPoster implements Node<OptimisticPosterMessage> {
   private queryBlocks(ctx: NodeContext<OptimisticPosterMessage>): void {
     if (ctx.now() - this.lastBlockQueryUs < this.config.pollIntervalUs) return;
     this.lastBlockQueryUs = ctx.now();
-    ctx.send(this.config.validator, { type: "app", data: encodeAppMessage({ kind: "block-query", fromHeight: this.ledger.height + 1 }) });
+    const query = encodeAppMessage({ kind: "block-query", fromHeight: this.ledger.height + 1 });
+    for (const v of this.blocks.validators) ctx.send(v, { type: "app", data: query });
   }
 
   private read(ctx: NodeContext<OptimisticPosterMessage>, address: PublicKey, use: (data: Uint8Array | null) => void): void {

@@ -10,13 +10,13 @@ import type { Observation } from "../../src/check/checker.js";
 import { OptimisticPoster } from "../../src/settlement/optimistic-poster.js";
 import { runRecorded, scenario } from "../helpers/scenario.js";
 
-const CRASH_US = 6_800_000;
-const RESTART_US = 7_800_000;
+const CRASH_US = 7_500_000;
+const RESTART_US = 8_500_000;
 
 /** fraud-proof with the poster crashed after the first round of the game at height 3 and restarted 1 s later. */
 function crashedMidGame() {
   return scenario("fraud-proof", {
-    duration: "45s",
+    duration: "70s",
     faults: [
       { at: CRASH_US, action: "crash", node: "poster" },
       { at: RESTART_US, action: "restart", node: "poster" },

@@ -87,7 +87,8 @@ export function addOptimisticNodes(
   const settlement = rollup.settlement;
   const validator = handle.validators[0];
   assert(validator !== undefined, "a rollup has validators");
-  const common = { l1: L1_NODE_ID, programId, validator, genesis: handle.genesis, scheme: handle.scheme, blocksPerBatch: rollup.batchPoster.batchEveryBlocks, ...timing };
+  // Quorum reads: every validator pushes its committed blocks; f + 1 must agree on a block (block-quorum.ts).
+  const common = { l1: L1_NODE_ID, programId, validator, validators: handle.validators, blockQuorum: handle.quorum.f + 1, genesis: handle.genesis, scheme: handle.scheme, blocksPerBatch: rollup.batchPoster.batchEveryBlocks, ...timing };
   handle.blockWatchers.push(posterId);
   world.addNode<OptimisticPosterMessage>({
     id: posterId,
