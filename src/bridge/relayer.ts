@@ -15,9 +15,10 @@
  * 3. **withdrawals**: submits each user's scheduled L2 `withdraw` once due and
  *    the user's committed nonce says it is the next (users send nothing else);
  * 4. **pays**: for the lowest withdrawal without a finalized nullifier, gets its
- *    inclusion proof from a validator (`bridge-query`), waits until the
- *    registry holds that height's root at the finalized commitment (posting
- *    mode: final), and sends `finalize_withdrawal`; a nullifier already there
+ *    inclusion proof from a validator (`bridge-query`), waits until that
+ *    height's root is final at the finalized commitment (posting mode: the
+ *    registry holds it; optimistic mode: its OptimisticBatch is Final), and
+ *    sends `finalize_withdrawal`; a nullifier already there
  *    (WithdrawalAlreadyFinalized) counts as paid.
  *
  * Nothing is persisted: after a crash the chain state (the vault's counter,
@@ -31,6 +32,7 @@ import type { KeyPair, SignatureScheme } from "../crypto/signature.js";
 import { decodeProof, type MerkleProof } from "../crypto/sparse-merkle.js";
 import type { ValidatorMessage } from "../consensus/types.js";
 import { bridgeInstructions, decodeBridgeVault, decodeDepositRecord, depositRecordAddress, nullifierAddress, vaultAddress } from "../l1/bridge-program.js";
+import { BATCH_STATUS, batchAddress, decodeOptimisticBatch } from "../l1/game-program.js";
 import { L1Session, l1SessionContext, type L1SessionContext } from "../l1/l1-session.js";
 import type { L1RpcMessage } from "../l1/l1-wire.js";
 import { decodeRootRegistry, RollupAccountError } from "../l1/rollup-accounts.js";
@@ -85,8 +87,14 @@ export interface BridgeRelayerConfig {
   readonly attacks: readonly BridgeAttack[];
   /** The L2 fee of a withdraw transaction (native asset base units). */
   readonly withdrawFee: bigint;
-  /** K: registry batch b carries the root of L2 height b x K. */
+  /** K: registry (or optimistic) batch b carries the root of L2 height b x K. */
   readonly batchEveryBlocks: number;
+  /**
+   * The rollup's settlement mode: `posting` (a root is final once its registry entry is at the finalized
+   * commitment) or `optimistic` (once its OptimisticBatch is Final at the finalized commitment: past its
+   * challenge period with every game resolved for the poster). Default posting.
+   */
+  readonly settlement?: "posting" | "optimistic";
   readonly pollIntervalUs: number;
   readonly requestTimeoutUs: number;
   readonly resendIntervalUs: number;
@@ -237,7 +245,7 @@ export class BridgeRelayer implements Node<RelayerMessage> {
     this.session.withBlockhash(this.sessionCtx, (blockhash) => {
       if (blockhash === undefined) return void this.attacksDone--;
       const recipient = new (web3().PublicKey)(fromHex(proven.record.recipient));
-      const ix = bridgeInstructions.finalizeWithdrawal(this.config.payer.publicKey, recipient, { sequence: attack.sequence, amount, height: proven.batch, proof: proven.proof }, this.config.programId);
+      const ix = bridgeInstructions.finalizeWithdrawal(this.config.payer.publicKey, recipient, { sequence: attack.sequence, amount, height: proven.batch, proof: proven.proof }, this.config.programId, this.config.settlement ?? "posting");
       const tx = signTransaction([ix], [this.config.payer], blockhash.value);
       ctx.log("attack-sent", { kind: attack.kind, sequence: Number(attack.sequence), signature: tx.signature });
       this.session.call(this.sessionCtx, { kind: "send-transaction", tx: tx.bytes, skipPreflight: false }, (r) => {
@@ -386,10 +394,18 @@ export class BridgeRelayer implements Node<RelayerMessage> {
       const proven = payment.proven;
       if (proven === undefined) return done();
       const batch = proven.height / this.config.batchEveryBlocks;
-      this.read(registryPageAddress(pageOfHeight(batch), this.config.programId), "finalized", (page) => {
-        let entry;
+      const optimistic = this.config.settlement === "optimistic";
+      const source = optimistic ? batchAddress(batch, this.config.programId) : registryPageAddress(pageOfHeight(batch), this.config.programId);
+      this.read(source, "finalized", (data) => {
+        let entry: { readonly root: Uint8Array } | undefined;
         try {
-          entry = page === undefined ? undefined : decodeRootRegistry(page).entries[(batch - 1) % 64];
+          if (data !== undefined && optimistic) {
+            const account = decodeOptimisticBatch(data);
+            // Only a Final batch pays (pending: wait; rejected: its repost will be read at the same address).
+            if (account.status === BATCH_STATUS.final) entry = { root: account.postRoot };
+          } else if (data !== undefined) {
+            entry = decodeRootRegistry(data).entries[(batch - 1) % 64];
+          }
         } catch (error) {
           if (!(error instanceof RollupAccountError)) throw error;
         }
@@ -402,7 +418,7 @@ export class BridgeRelayer implements Node<RelayerMessage> {
         this.session.withBlockhash(this.sessionCtx, (blockhash) => {
           if (blockhash === undefined) return done();
           const recipient = new (web3().PublicKey)(fromHex(proven.record.recipient));
-          const ix = bridgeInstructions.finalizeWithdrawal(this.config.payer.publicKey, recipient, { sequence, amount: proven.record.amount, height: batch, proof: proven.proof }, this.config.programId);
+          const ix = bridgeInstructions.finalizeWithdrawal(this.config.payer.publicKey, recipient, { sequence, amount: proven.record.amount, height: batch, proof: proven.proof }, this.config.programId, this.config.settlement ?? "posting");
           const signed = signTransaction([ix], [this.config.payer], blockhash.value);
           payment.tx = { signature: signed.signature, bytes: signed.bytes, sentAtUs: ctx.now(), firstSentAtUs: ctx.now(), lastValidSlot: blockhash.lastValidSlot };
           this.used.set(sequence, { ...proven, batch });

@@ -14,6 +14,7 @@ import type { MerkleProof } from "../crypto/sparse-merkle.js";
 import { RollupAccountError } from "./rollup-accounts.js";
 import { pageOfHeight, registryPageAddress, rollupCoder, rollupProgramId, ROLLUP_IDL } from "./rollup-program.js";
 import { anchor, web3 } from "./solana-modules.js";
+import { batchAddress, gameConfigAddress } from "./game-program.js";
 
 const VAULT_SEED = utf8("bridge-vault");
 const DEPOSIT_SEED = utf8("deposit");
@@ -72,8 +73,10 @@ export const bridgeInstructions = {
   },
   /**
    * `finalize_withdrawal(sequence, amount, height, siblings)`: pays withdrawal `sequence` to `recipient`
-   * with the inclusion proof's siblings against the root registered for `height`; `payer` signs and pays
-   * the nullifier's rent.
+   * with the inclusion proof's siblings against the final root of `height`; `payer` signs and pays
+   * the nullifier's rent. `mode` names the root's account: the registry page (posting) or the
+   * OptimisticBatch of `height` (optimistic; `height` is then the batch number). The GameConfig
+   * address goes last either way: the program reads the rollup's mode from it.
    * @throws RangeError when the proof has more than {@link WITHDRAWAL_PROOF_SIBLINGS_MAX} siblings
    */
   finalizeWithdrawal(
@@ -81,6 +84,7 @@ export const bridgeInstructions = {
     recipient: PublicKey,
     withdrawal: { readonly sequence: bigint; readonly amount: bigint; readonly height: number; readonly proof: MerkleProof },
     programId: PublicKey = rollupProgramId(),
+    mode: "posting" | "optimistic" = "posting",
   ): TransactionInstruction {
     const { sequence, amount, height, proof } = withdrawal;
     if (proof.siblings.length > WITHDRAWAL_PROOF_SIBLINGS_MAX) throw new RangeError(`${proof.siblings.length} siblings, at most ${WITHDRAWAL_PROOF_SIBLINGS_MAX}`);
@@ -90,11 +94,12 @@ export const bridgeInstructions = {
       { sequence: new BN(sequence.toString()), amount: new BN(amount.toString()), height: new BN(height), siblings: proof.siblings.map((s) => Array.from(s)) },
       [
         { pubkey: vaultAddress(programId), isSigner: false, isWritable: true },
-        { pubkey: registryPageAddress(pageOfHeight(height), programId), isSigner: false, isWritable: false },
+        { pubkey: mode === "posting" ? registryPageAddress(pageOfHeight(height), programId) : batchAddress(height, programId), isSigner: false, isWritable: false },
         { pubkey: nullifierAddress(sequence, programId), isSigner: false, isWritable: true },
         { pubkey: recipient, isSigner: false, isWritable: true },
         { pubkey: payer, isSigner: true, isWritable: true },
         { pubkey: web3().SystemProgram.programId, isSigner: false, isWritable: false },
+        { pubkey: gameConfigAddress(programId), isSigner: false, isWritable: false },
       ],
       programId,
     );

@@ -53,6 +53,7 @@ import type { Node, NodeContext, NodeId, TimerId } from "../sim/node.js";
 import type { Genesis } from "../vm/genesis.js";
 import { challengerMove, shouldChallenge } from "./dispute-strategy.js";
 import { TraceLedger, TraceLedgerError } from "./trace-ledger.js";
+import { BlockQuorum } from "./block-quorum.js";
 
 /** What a challenger sends and receives: its validator's `app` messages and L1 RPC. */
 export type ChallengerMessage = ValidatorMessage | L1RpcMessage;
@@ -67,12 +68,22 @@ export type ChallengerBehaviour = { readonly kind: "honest" } | { readonly kind:
 export interface ChallengerConfig {
   readonly l1: NodeId;
   readonly programId?: PublicKey;
-  /** The validator it watches (sends `committed-block`, answers `block-query`). */
+  /** The validator it takes committed blocks from (with no `validators`: the only one). */
   readonly validator: NodeId;
+  /**
+   * Quorum reads: the validators it takes committed blocks from (each pushes `committed-block` and answers
+   * `block-query`); a block is accepted once `blockQuorum` of them sent the same one (`block-quorum.ts`).
+   * Default: `[validator]` with quorum 1.
+   */
+  readonly validators?: readonly NodeId[];
+  /** Distinct validators that must send the same block (f + 1 tolerates f faulty ones). Default 1. */
+  readonly blockQuorum?: number;
   /** Its L1 key: signs and pays its moves and bonds. */
   readonly key: Keypair;
   readonly genesis: Genesis;
   readonly scheme: SignatureScheme;
+  /** K: L2 blocks per batch (batch b = blocks (b - 1) K + 1 .. b K; the section's `batchEveryBlocks`). Default 1. */
+  readonly blocksPerBatch?: number;
   readonly pollIntervalUs: number;
   readonly requestTimeoutUs: number;
   /** A move the L1 has not shown after this long is sent again unchanged (same signature) until its blockhash expires. Default 1_200_000. */
@@ -110,6 +121,8 @@ const STEP_COMPUTE_UNITS = 1_400_000;
 
 /** The challenger node. */
 export class ChallengerNode implements Node<ChallengerMessage> {
+  /** Committed blocks read from the validators, accepted with a quorum. */
+  private readonly blocks: BlockQuorum;
   private readonly config: ChallengerConfig;
   private session!: L1Session;
   private sessionCtx!: L1SessionContext;
@@ -133,6 +146,7 @@ export class ChallengerNode implements Node<ChallengerMessage> {
     if (config.pollIntervalUs <= 0 || config.requestTimeoutUs <= 0) throw new RangeError("ChallengerNode: intervals must be positive");
     if (config.behaviour.kind === "silent-after" && config.behaviour.moves < 0) throw new RangeError("ChallengerNode: silent-after needs moves >= 0");
     this.config = config;
+    this.blocks = new BlockQuorum(config.validators ?? [config.validator], config.blockQuorum ?? 1);
   }
 
   private get programId(): PublicKey {
@@ -146,7 +160,7 @@ export class ChallengerNode implements Node<ChallengerMessage> {
   start(ctx: NodeContext<ChallengerMessage>): void {
     this.session = new L1Session(this.config.l1, this.config.requestTimeoutUs);
     this.sessionCtx = l1SessionContext(ctx);
-    this.ledger = new TraceLedger(this.config.genesis, this.config.scheme);
+    this.ledger = new TraceLedger(this.config.genesis, this.config.scheme, 256, this.config.blocksPerBatch ?? 1);
     this.queryBlocks(ctx);
     ctx.setTimer(this.config.pollIntervalUs, "poll");
   }
@@ -156,11 +170,13 @@ export class ChallengerNode implements Node<ChallengerMessage> {
       if (from === this.config.l1 && !this.session.onData(msg.data)) ctx.log("malformed", { from, reason: "not an L1 response" });
       return;
     }
-    if (msg.type !== "app" || from !== this.config.validator) return;
+    if (msg.type !== "app" || !this.blocks.reads(from)) return;
     try {
       const app = decodeAppMessage(msg.data);
       if (app.kind !== "committed-block" || app.height <= this.ledger.height) return;
-      this.pending.set(app.height, { root: app.root, txs: app.txs });
+      const agreed = this.blocks.offer(from, app.height, { root: app.root, txs: app.txs }, this.ledger.height);
+      if (agreed === undefined) return;
+      this.pending.set(app.height, agreed);
       this.applyBlocks(ctx);
     } catch (error) {
       if (!(error instanceof WireDecodeError)) throw error;
@@ -188,7 +204,7 @@ export class ChallengerNode implements Node<ChallengerMessage> {
       } catch (error) {
         if (!(error instanceof TraceLedgerError)) throw error;
         // Its own validator sent a block that does not execute to its root: nothing to judge against.
-        ctx.log("malformed", { from: this.config.validator, reason: error.message });
+        ctx.log("malformed", { from: this.config.validator, reason: `a block a quorum agreed on: ${error.message}` });
         return;
       }
     }
@@ -198,7 +214,8 @@ export class ChallengerNode implements Node<ChallengerMessage> {
   private queryBlocks(ctx: NodeContext<ChallengerMessage>): void {
     if (ctx.now() - this.lastBlockQueryUs < this.config.pollIntervalUs) return;
     this.lastBlockQueryUs = ctx.now();
-    ctx.send(this.config.validator, { type: "app", data: encodeAppMessage({ kind: "block-query", fromHeight: this.ledger.height + 1 }) });
+    const query = encodeAppMessage({ kind: "block-query", fromHeight: this.ledger.height + 1 });
+    for (const v of this.blocks.validators) ctx.send(v, { type: "app", data: query });
   }
 
   /** Reads `address`; `use` gets the data, null when absent, undefined on failure (the cycle then ends). */
@@ -214,7 +231,7 @@ export class ChallengerNode implements Node<ChallengerMessage> {
     this.read(ctx, gameConfigAddress(this.programId), (data) => {
       if (data === null) return this.idle(ctx, "game-not-initialized");
       const lastHeight = Number(decodeGameConfig(data).lastHeight);
-      this.examine(ctx, this.cursor, Math.min(lastHeight, this.ledger.height));
+      this.examine(ctx, this.cursor, Math.min(lastHeight, this.ledger.batches));
     });
   }
 
@@ -308,6 +325,9 @@ export class ChallengerNode implements Node<ChallengerMessage> {
           if (r.code === "blockhash-not-found") this.session.dropBlockhash();
           ctx.log("challenger-move-refused", { height, move, reason: r.code === "preflight-failure" && r.customCode !== undefined ? rollupErrorName(r.customCode) : r.code });
           if (move === "stage-create") landed?.(false);
+          // A write or a staged step refused: the buffer may be gone (an L1 reorg undid its create) or hold other
+          // bytes; stage it again from the start (the create fails harmlessly when the buffer is there).
+          if (move === "stage-write" || move === "step") this.staging.delete(height);
           return;
         }
         this.inFlight = { signature: tx.signature, bytes: tx.bytes, sentAtUs: ctx.now(), height, move, lastValidSlot: blockhash.lastValidSlot, ...(landed === undefined ? {} : { landed }) };
@@ -336,6 +356,8 @@ export class ChallengerNode implements Node<ChallengerMessage> {
         return;
       }
       this.inFlight = undefined;
+      // The same move with the same blockhash would be the same transaction, whose failure the L1 remembers: a fresh blockhash next time.
+      if (status.err !== null) this.session.dropBlockhash();
       tx.landed?.(status.err === null);
       ctx.log("challenger-move-landed", { height: tx.height, move: tx.move, ok: status.err === null });
     });

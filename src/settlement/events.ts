@@ -30,6 +30,8 @@ export const SETTLEMENT_EVENTS = new EventCatalogue("settlement", {
     gamesPlayed: count,
     postedAt: count,
     finalizedAt: count,
+    /** The rollup's name, when the scenario has several. */
+    rollup: z.string().optional(),
   }),
   /** A DisputeGame as the L1 holds it (until `resolve` closes it): moves include the challenge. */
   "settlement-game": z.strictObject({
@@ -40,11 +42,12 @@ export const SETTLEMENT_EVENTS = new EventCatalogue("settlement", {
     txCount: count,
     lo: count,
     hi: count,
+    rollup: z.string().optional(),
   }),
   /**
    * The bond ledger: lamports in the vault above its rent minimum, the
    * program's cumulative bonds posted and paid, and the bonds the batch and
    * game accounts say are locked.
    */
-  "settlement-bonds": z.strictObject({ vaultLocked: count, posted: count, paid: count, lockedInBatches: count, lockedInGames: count }),
+  "settlement-bonds": z.strictObject({ vaultLocked: count, posted: count, paid: count, lockedInBatches: count, lockedInGames: count, rollup: z.string().optional() }),
 });

@@ -10,6 +10,13 @@
  * previous one (`LedgerState.begin` / `BlockWriter.finish`), whose tree root
  * is S_i; the block is then executed and committed as validators do
  * (`executeBlock`), and S_n must equal its root. Sans-IO and deterministic.
+ *
+ * Batches of K blocks (`blocksPerBatch`, the section's `batchEveryBlocks`):
+ * batch b holds L2 blocks (b - 1) K + 1 .. b K; its transactions are theirs
+ * in order and its trace is S_0 (the state before its first block) followed by
+ * every per-transaction root of every block, so its S_n is the root of L2
+ * height b K (what the registry would carry for batch b in posting mode).
+ * With K = 1, batch h = L2 block h.
  */
 import { batchDataRoot } from "../crypto/binary-merkle.js";
 import type { Hash } from "../crypto/hash.js";
@@ -45,18 +52,23 @@ export class TraceLedger {
   private readonly traces = new Map<number, BatchTrace>();
   /** Every applied block's transactions, by height - 1 (for {@link stepWitness}, which replays from genesis). */
   private readonly blocks: (readonly Uint8Array[])[] = [];
+  /** The batch being filled: its transactions so far and S_0..S_i. */
+  private open: { readonly txs: Uint8Array[]; readonly roots: Uint8Array[] } | undefined;
 
   /**
    * @param genesis the rollup's genesis (as its validators apply it)
    * @param scheme the run's signature scheme (transactions are checked as validators check them)
-   * @param keep traces kept (older heights are forgotten; a dispute is over a recent batch)
-   * @throws RangeError on an invalid genesis
+   * @param keep batch traces kept (older batches are forgotten; a dispute is over a recent batch)
+   * @param blocksPerBatch K, L2 blocks per batch (>= 1)
+   * @throws RangeError on an invalid genesis or K < 1
    */
   constructor(
     private readonly genesis: Genesis,
     private readonly scheme: SignatureScheme,
     private readonly keep = 256,
+    private readonly blocksPerBatch = 1,
   ) {
+    if (!Number.isSafeInteger(blocksPerBatch) || blocksPerBatch < 1) throw new RangeError(`TraceLedger: blocksPerBatch must be an integer >= 1, got ${blocksPerBatch}`);
     applyGenesis(this.ledger, genesis);
     this.verified = new VerifiedTransactions(scheme, 4096);
   }
@@ -71,13 +83,20 @@ export class TraceLedger {
     return this.ledger.committed.root;
   }
 
-  /** The trace of batch `height`, if applied and still kept. */
-  trace(height: number): BatchTrace | undefined {
-    return this.traces.get(height);
+  /** Complete batches applied: floor(height / K). */
+  get batches(): number {
+    return Math.floor(this.height / this.blocksPerBatch);
+  }
+
+  /** The trace of batch `batch` (its L2 blocks all applied), if still kept; `height` in it is the batch number. */
+  trace(batch: number): BatchTrace | undefined {
+    return this.traces.get(batch);
   }
 
   /**
-   * Applies committed block `height` (= this.height + 1) with transactions `txs`.
+   * Applies committed block `height` (= this.height + 1) with transactions `txs`;
+   * returns the block's own trace (with K = 1 that is batch `height`'s).
+   * The batch it completes, if any, is then {@link trace}'s.
    * @param expectedRoot the root validators committed at `height`, when known: checked against S_n
    * @throws RangeError when `height` is not the next one
    * @throws TraceLedgerError when the block does not execute, or S_n is not the block's root or `expectedRoot`
@@ -108,24 +127,42 @@ export class TraceLedger {
     this.ledger.commit(block.layer);
     this.blocks.push([...txs]);
     const trace: BatchTrace = { height, txs: [...txs], dataCommitment: batchDataRoot(txs), trace: new TraceTree(roots) };
-    this.traces.set(height, trace);
-    this.traces.delete(height - this.keep);
+    if (this.blocksPerBatch === 1) {
+      this.traces.set(height, trace);
+      this.traces.delete(height - this.keep);
+      return trace;
+    }
+    const open = (this.open ??= { txs: [], roots: [roots[0]!] });
+    open.txs.push(...txs);
+    open.roots.push(...roots.slice(1));
+    if (height % this.blocksPerBatch === 0) {
+      const batch = height / this.blocksPerBatch;
+      this.traces.set(batch, { height: batch, txs: open.txs, dataCommitment: batchDataRoot(open.txs), trace: new TraceTree(open.roots) });
+      this.traces.delete(batch - this.keep);
+      this.open = undefined;
+    }
     return trace;
   }
 
   /**
-   * The one-step witness of transaction `txIndex` (0-based) of applied block
-   * `height`: the state S_txIndex is rebuilt by replaying every block from
+   * The one-step witness of transaction `txIndex` (0-based) of complete batch
+   * `batch` (with K = 1, block `batch`): the transaction is found in its L2
+   * block, the state S_txIndex is rebuilt by replaying every block from
    * genesis (a dispute is rare; the replica keeps no old versions), then
    * `buildStepWitness` (one-step-witness.ts) runs the transaction on it.
-   * Its `preRoot` is S_txIndex and its `postRoot` S_txIndex+1 of the trace.
-   * @throws RangeError when the block or the transaction was not applied
+   * Its `preRoot` is S_txIndex and its `postRoot` S_txIndex+1 of the batch's trace.
+   * @throws RangeError when the batch or the transaction was not applied
    */
-  stepWitness(height: number, txIndex: number): StepWitness {
-    const txs = this.blocks[height - 1];
-    if (txs === undefined || !Number.isSafeInteger(txIndex) || txIndex < 0 || txIndex >= txs.length) {
-      throw new RangeError(`TraceLedger: no transaction ${txIndex} in an applied block ${height}`);
+  stepWitness(batch: number, txIndex: number): StepWitness {
+    if (!Number.isSafeInteger(batch) || batch < 1 || batch > this.batches || !Number.isSafeInteger(txIndex) || txIndex < 0) {
+      throw new RangeError(`TraceLedger: no transaction ${txIndex} in an applied batch ${batch}`);
     }
+    let height = (batch - 1) * this.blocksPerBatch + 1;
+    let index = txIndex;
+    while (height < batch * this.blocksPerBatch && index >= this.blocks[height - 1]!.length) index -= this.blocks[height - 1]!.length, height++;
+    const txs = this.blocks[height - 1]!;
+    if (index >= txs.length) throw new RangeError(`TraceLedger: no transaction ${txIndex} in an applied batch ${batch}`);
+    txIndex = index;
     const replica = new LedgerState();
     applyGenesis(replica, this.genesis);
     const verified = new VerifiedTransactions(this.scheme, 4096);

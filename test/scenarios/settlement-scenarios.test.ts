@@ -107,6 +107,30 @@ describe("optimistic settlement scenarios", () => {
     expect(lastBatches(events).get(3)!.postRoot).not.toBe(committedRoots(events).get(3));
   });
 
+  it("fraud-proof-under-faults: under L1 drops and reorgs, the challenger gone silent loses on time, the honest one wins by the step, the repost is final", () => {
+    const { report, events } = runRecorded(scenario("fraud-proof-under-faults"));
+    expect(report.violation).toBeUndefined();
+    expect(report.exitCode).toBe(0);
+    for (const r of report.invariants) expect(r, r.name).toMatchObject({ ok: true });
+    expect(events.filter((e) => e.event === "l1-reorg").length).toBe(4);
+    const [silent, honest] = challengerKeys("", 34, 2).map((k) => k.publicKey.toBase58());
+    const games = events.filter((e) => e.event === "settlement-game" && e.fields.height === 3);
+    const lastOf = (who: string) => games.filter((e) => e.fields.challenger === who).at(-1)!.fields;
+    expect(lastOf(honest!)).toMatchObject({ winner: "challenger" });
+    expect(lastOf(silent!)).toMatchObject({ winner: "poster" });
+    // challenger-0 made exactly its 2 moves (challenge, one choose), then went silent; the poster timed it out.
+    const moves0 = events.filter((e) => e.node === "challenger-0" && e.event === "challenger-move" && e.fields.height === 3).map((e) => e.fields.move);
+    expect(moves0.filter((m) => m === "challenge" || m === "choose" || m === "step")).toEqual(["challenge", "choose"]);
+    expect(events.some((e) => e.node === "poster" && e.event === "optimistic-move" && e.fields.move === "timeout" && e.fields.height === 3)).toBe(true);
+    expect(events.some((e) => e.node === "challenger-1" && e.event === "challenger-move" && e.fields.move === "step")).toBe(true);
+    expect(lastOf(honest!).moves as number).toBeLessThanOrEqual(moveBound(lastOf(honest!).txCount as number));
+    expect(invariant(report, "settlement-honest-challenger").figures.honestGamesWon).toBe(1);
+    const batch3 = lastBatches(events).get(3)!;
+    expect(batch3).toMatchObject({ status: "final", generation: 1 });
+    expect(batch3.postRoot).toBe(committedRoots(events).get(3));
+    expect(settlementMetrics(events)).toMatchObject({ gamesPlayed: 2, gamesWonByChallenger: 1, gamesWonByPoster: 1 });
+  });
+
   it("determinism: fraud-proof with the same seed gives the same digest and settlement observations twice", () => {
     const cut = () => scenario("fraud-proof", {}, 30 * S);
     const a = runRecorded(cut());
@@ -175,7 +199,6 @@ describe("the settlement section", () => {
     expect(refused({ mode: "optimistic", challengePeriod: "1500ms" }).message).toMatch(/whole number of seconds/);
     expect(refused({ mode: "optimistic" }, { l1: { enabled: false } }).message).toMatch(/needs the L1/);
     expect(refused({ mode: "posting", wrongRootAt: [2] }).message).toMatch(/optimistic settlement only/);
-    expect(refused({ mode: "optimistic" }, { batchPoster: { batchEveryBlocks: 4 } }).message).toMatch(/batchEveryBlocks must be 1/);
     expect(refused({ mode: "optimistic", challengers: [{ behaviour: "honest", moves: 3 }] }).message).toMatch(/only silent-after takes moves/);
     expect(refused({ mode: "optimistic" }, { validators: { count: 4, signatureScheme: "sim" } }).message).toMatch(/signatureScheme "sim" cannot be proven/);
   });

@@ -230,11 +230,17 @@ static uint64_t verify_withdrawal(const uint8_t *root, uint64_t sequence, const 
   return smt_verify(root, path, value_hash, &proof);
 }
 
+/* bridge_optimistic.c (after game.c): the final root of `height` in the rollup's settlement mode. */
+static uint64_t withdrawal_final_root(const SolAccountInfo *source, const SolAccountInfo *game_config,
+                                      const SolPubkey *program_id, uint64_t height, const uint8_t **root);
+
 /*
  * finalize_withdrawal(sequence: u64, amount: u64, height: u64, siblings: Vec<[u8; 32]>)
- * accounts: bridge_vault (w), root_registry page (height - 1) / 64,
+ * accounts: bridge_vault (w), root source: the root_registry page (height - 1) / 64
+ *           (posting mode) or the OptimisticBatch of `height` (optimistic mode),
  *           withdrawal_nullifier ["withdrawal", sequence LE] (w), recipient (w),
- *           payer (w, s), system_program
+ *           payer (w, s), system_program, game_config ["game-config"] (whether
+ *           initialized or not: it says the mode, see bridge_optimistic.c)
  *
  * Pays `amount` lamports from the vault to `recipient` when `siblings` prove
  * that the final root of `height` holds withdrawal `sequence` as
@@ -243,7 +249,7 @@ static uint64_t verify_withdrawal(const uint8_t *root, uint64_t sequence, const 
  * Anyone may call it (the proof binds the recipient and the amount).
  */
 static uint64_t process_finalize_withdrawal(SolParameters *params, const uint8_t *data) {
-  if (params->accounts_len < 6) {
+  if (params->accounts_len < 7) {
     return ERROR_NOT_ENOUGH_ACCOUNTS;
   }
   SolAccountInfo *vault = &params->accounts[0];
@@ -268,7 +274,7 @@ static uint64_t process_finalize_withdrawal(SolParameters *params, const uint8_t
   sol_memset_(&clock, 0, sizeof(clock));
   sol_get_clock_sysvar(&clock);
   const uint8_t *root = NULL;
-  result = bridge_final_root(registry, program_id, height, clock.slot, &root);
+  result = withdrawal_final_root(registry, &params->accounts[6], program_id, height, &root);
   if (result != SUCCESS) {
     return result;
   }

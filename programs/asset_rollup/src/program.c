@@ -13,6 +13,8 @@
  *   smt.h / smt.c    sparse Merkle multiproofs, batch data proofs
  *   one_step.h / .c  the AssetVM one-step executor (fraud proofs)
  *   step_instruction.c  verify_step
+ *   game.h/.c        the dispute game of optimistic settlement
+ *   bridge_optimistic.c finalize_withdrawal's final root in either settlement mode
  *   superblock_registry.h/.c  the SBCP superblock registry (errors 6400-6404)
  *
  * Constraints of the target (clang-19, -target bpf -mcpu=v2, SBPFv0): no
@@ -24,6 +26,7 @@
 #include "bridge.c"
 #include "step_instruction.c"
 #include "game.c"
+#include "bridge_optimistic.c"
 #include "superblock_registry.c"
 
 /* sha256("global:<name>")[..8] read as little-endian u64 (idl.json "discriminator"). */

@@ -11,6 +11,7 @@ import type { HonestValidators } from "../checker.js";
 import { VALIDATOR_EVENTS } from "../../systems/validators/events.js";
 import { POSTING_EVENTS } from "../../systems/posting/events.js";
 import { BRIDGE_EVENTS } from "../../systems/bridge/events.js";
+import { SETTLEMENT_EVENTS } from "../../settlement/events.js";
 
 /** A deposit credited on the L2 (or finalized on the L1): the L2 account, the amount, when it was seen. */
 export interface DepositSeen {
@@ -50,6 +51,7 @@ export class BridgeHistory {
   readonly deposits = new Map<bigint, DepositSeen>();
   readonly payments: PaymentSeen[] = [];
   /** Registry batch -> finalized root and slot. */
+  /** Final roots by batch: registry entries (with the slot that registered them) or optimistic batches seen Final (slot -1). */
   readonly registry = new Map<number, { readonly root: string; readonly slot: number }>();
   private readonly bridgeHeights = new Set<number>();
 
@@ -74,6 +76,12 @@ export class BridgeHistory {
     }
     if (POSTING_EVENTS.is(o, "l1-root-finalized")) {
       this.registry.set(o.fields.batch, { root: o.fields.root, slot: o.fields.slot });
+      return "other";
+    }
+    // Optimistic mode: a batch seen Final at the finalized commitment is final for good (slot -1: final by its
+    // status, which finalize_withdrawal checks in the same transaction, not by the slot it landed in).
+    if (SETTLEMENT_EVENTS.is(o, "settlement-batch")) {
+      if (o.fields.status === "final" && !this.registry.has(o.fields.height)) this.registry.set(o.fields.height, { root: o.fields.postRoot, slot: -1 });
       return "other";
     }
     if (BRIDGE_EVENTS.is(o, "bridge-l1-finalized")) {

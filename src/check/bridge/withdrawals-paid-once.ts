@@ -3,8 +3,9 @@
  * each finalized payment is of a withdrawal the L2 recorded, to its recipient
  * and for its amount, at most once per sequence number, against a registry
  * batch whose finalized root is the honest committed root of its L2 height,
- * registered in an earlier slot than the payment (posting mode: final), and at
- * a height that already holds the withdrawal.
+ * registered in an earlier slot than the payment (posting mode: final) or an
+ * OptimisticBatch seen Final at the finalized commitment no later than the
+ * payment (optimistic mode), and at a height that already holds the withdrawal.
  */
 import { safetyVerdict, type Checker, type HonestValidators, type InvariantResult, type Observation, type Violation } from "../checker.js";
 import { BRIDGE_EVENTS } from "../../systems/bridge/events.js";
@@ -43,7 +44,7 @@ export class WithdrawalsPaidOnceChecker implements Checker {
       const height = p.batch * this.batchEveryBlocks;
       const entry = h.registry.get(p.batch);
       if (entry === undefined) return fail(`against batch ${p.batch}, whose root is not finalized on the L1`);
-      if (entry.slot >= p.slot) return fail(`against batch ${p.batch}, registered in slot ${entry.slot}: not final before the payment`);
+      if (entry.slot >= 0 && entry.slot >= p.slot) return fail(`against batch ${p.batch}, registered in slot ${entry.slot}: not final before the payment`);
       const committed = h.roots.get(height);
       if (committed !== entry.root) return fail(`against batch ${p.batch}, whose root is not the committed root of L2 height ${height}`);
       if (recorded.height > height) return fail(`against L2 height ${height}, before the withdrawal was recorded (height ${recorded.height})`);

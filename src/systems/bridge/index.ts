@@ -1,5 +1,5 @@
 /**
- * The bridge system (issue 13, item 2; posting mode): per rollup with a
+ * The bridge system (issue 13, item 2; either settlement mode): per rollup with a
  * `bridge` section, the relayer node (`bridge/relayer.ts`) with its users' keys,
  * the observations derived from the L1's finalized bridge accounts
  * (`bridge-l1-finalized`), the four bridge checkers (`check/bridge/`) and the
@@ -122,6 +122,7 @@ function buildBridge(ctx: BuildContext<Scenario>, rollup: RollupScenario, index:
         attacks: byTime(bridge.attacks).map((a) => ({ atUs: a.at, kind: a.kind, sequence: BigInt(a.sequence) })),
         withdrawFee: BigInt(Math.max(1, rollup.validators.mempool.minFee)),
         batchEveryBlocks: rollup.batchPoster.batchEveryBlocks,
+        settlement: rollup.settlement.mode,
         pollIntervalUs: bridge.pollInterval,
         requestTimeoutUs: bridge.requestTimeout,
         resendIntervalUs: bridge.resendInterval,

@@ -145,12 +145,15 @@ export const postingSystem: System<Scenario> = {
       const st = rollup.settlement;
       if (st.mode === "optimistic") {
         if (!scenario.l1.enabled) throw new InputError(`${settlementField}.mode`, `optimistic settlement needs the L1 (l1.enabled is false)`);
-        if (scenario.rollups.length > 1) throw new InputError(`${settlementField}.mode`, `optimistic settlement is wired for one rollup only, this scenario has ${scenario.rollups.length}`);
-        if (rollup.batchPoster.batchEveryBlocks !== 1) throw new InputError(`${settlementField}.mode`, `optimistic settlement posts every L2 block as a batch: batchPoster.batchEveryBlocks must be 1, got ${rollup.batchPoster.batchEveryBlocks}`);
-        if (rollup.operations.length > 0) throw new InputError(`${settlementField}.mode`, `operations act on the posting registry; optimistic settlement takes none (got ${rollup.operations.length})`);
-        if (rollup.bridge !== undefined) throw new InputError(`${settlementField}.mode`, `optimistic settlement is not wired with the bridge section yet`);
         // The one-step proof checks ed25519 signatures on the L1 (step_signature.c): the sim scheme's would all look forged.
         if (rollup.validators.signatureScheme === "sim") throw new InputError(`${settlementField}.mode`, `optimistic settlement checks transaction signatures on the L1 with ed25519: validators.signatureScheme "sim" cannot be proven there`);
+        // pause-posting/resume-posting (post_batch_optimistic checks the pause flag; games go on), unauthorized-pause and
+        // set-version act on the RollupConfig both modes share; rotate-poster does not fit: the batches' bonds and games
+        // are bound to the poster's key 0.
+        const opsField = scenario.layout === "single" ? "operations" : `rollups[${r}].operations`;
+        rollup.operations.forEach((op, index) => {
+          if (op.action === "rotate-poster") throw new InputError(`${opsField}[${index}].action`, `rotate-poster is not supported with optimistic settlement: the optimistic poster signs with key 0, which its posted batches, bonds and games are bound to`);
+        });
       } else if (st.wrongRootAt.length > 0 || JSON.stringify(st.challengers) !== JSON.stringify([{ behaviour: "honest" }])) {
         throw new InputError(`${settlementField}.mode`, `challengers and wrongRootAt apply to optimistic settlement only (mode is posting)`);
       }
@@ -277,15 +280,15 @@ function buildPosting(ctx: BuildContext<Scenario>, rollup: RollupScenario, index
   world.addDeriver((o) => {
     const node = l1.node();
     if (o.event !== "l1-finalized" || node === undefined) return [];
-    if (settlementWatch !== undefined) return settlementWatch.newlyFinalized(node, o.timeUs);
+    if (settlementWatch !== undefined) return settlementWatch.newlyFinalized(node, o.timeUs).map((s) => (several ? { ...s, fields: { ...s.fields, rollup: rollup.name } } : s));
     return watch.newlyFinalized(node).map((entry) => ({ timeUs: o.timeUs, node: L1_NODE_ID, event: "l1-root-finalized", fields: several ? { ...entry, rollup: rollup.name } : { ...entry } }));
   });
 
   const consensus = rollupHandle.livenessExpectation;
   const posterDown = ctx.endOfPlan.down.has(posterId);
-  const members = new Set<NodeId>([posterId, operatorId, ...rollupHandle.validators]);
-  // With several rollups, a rollup's checkers see its own nodes, the world, and the L1's entries of its own program.
-  const sees = (o: Observation): boolean => !several || members.has(o.node) || o.node === WORLD_NODE || (o.node === L1_NODE_ID && (o.event !== "l1-root-finalized" || o.fields.rollup === rollup.name));
+  const members = new Set<NodeId>([posterId, operatorId, ...rollupHandle.validators, ...challengers.map((_, i) => challengerId(rollup.prefix, i))]);
+  // With several rollups, a rollup's checkers see its own nodes, the world, and the L1's entries (registry or settlement) of its own program.
+  const sees = (o: Observation): boolean => !several || members.has(o.node) || o.node === WORLD_NODE || (o.node === L1_NODE_ID && (o.fields.rollup === undefined || o.fields.rollup === rollup.name));
   const checkers = optimistic
     ? settlementCheckers(rollup, rollupHandle, challengers)
     : [
@@ -301,7 +304,7 @@ function buildPosting(ctx: BuildContext<Scenario>, rollup: RollupScenario, index
   const settlementEvents: Observation[] = [];
   if (optimistic) {
     world.addListener((o) => {
-      if (o.node === L1_NODE_ID && SETTLEMENT_EVENTS.is(o, "settlement-batch", "settlement-game", "settlement-bonds")) settlementEvents.push(o);
+      if (o.node === L1_NODE_ID && SETTLEMENT_EVENTS.is(o, "settlement-batch", "settlement-game", "settlement-bonds") && (o.fields.rollup === undefined || o.fields.rollup === rollup.name)) settlementEvents.push(o);
     }, "measure");
   }
   return {

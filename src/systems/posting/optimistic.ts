@@ -87,7 +87,8 @@ export function addOptimisticNodes(
   const settlement = rollup.settlement;
   const validator = handle.validators[0];
   assert(validator !== undefined, "a rollup has validators");
-  const common = { l1: L1_NODE_ID, programId, validator, genesis: handle.genesis, scheme: handle.scheme, ...timing };
+  // Quorum reads: every validator pushes its committed blocks; f + 1 must agree on a block (block-quorum.ts).
+  const common = { l1: L1_NODE_ID, programId, validator, validators: handle.validators, blockQuorum: handle.quorum.f + 1, genesis: handle.genesis, scheme: handle.scheme, blocksPerBatch: rollup.batchPoster.batchEveryBlocks, ...timing };
   handle.blockWatchers.push(posterId);
   world.addNode<OptimisticPosterMessage>({
     id: posterId,
@@ -167,9 +168,9 @@ export class FinalizedSettlementWatch {
 /**
  * The settlement checkers of a rollup (docs/fraud-proofs.md "Checkers"):
  * final roots are committed roots, bonds are conserved, honest challengers
- * never lose. Optimistic batches are L2 blocks (K = 1).
+ * never lose. Optimistic batch b carries the root of L2 height b K (K = `batchEveryBlocks`).
  */
 export function settlementCheckers(rollup: RollupScenario, handle: RollupHandle, keys: readonly Keypair[]): Checker[] {
   const honest = new Set(rollup.settlement.challengers.flatMap((c, i) => (c.behaviour === "honest" ? [keys[i]!.publicKey.toBase58()] : [])));
-  return [new SettlementFinalRootChecker(1, handle.honest), new BondConservationChecker(), new HonestChallengerChecker(honest)];
+  return [new SettlementFinalRootChecker(rollup.batchPoster.batchEveryBlocks, handle.honest), new BondConservationChecker(), new HonestChallengerChecker(honest)];
 }
