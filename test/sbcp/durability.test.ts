@@ -64,6 +64,8 @@ describe("SP crash points (SBCP fault table, SP rows)", () => {
 
   it("row 2, after StartSlot: sequencers stay in Building-Free (no seal for slot 2) until the SP resumes with slot 3", () => {
     const r = run("sp-crash-after-start-slot");
+    // Armed by the event the SP logs just before its broadcast, the crash point stops it right after the third send (to seq3).
+    expect(r.of("crash-point").map((e) => [r.f(e).point, r.f(e).to])).toEqual([["after send", "seq3"]]);
     expectResumed(r, 30_000_000);
     for (const seq of SEQUENCERS) {
       expect(r.of("sbcp-draft-started", seq).map((e) => r.f(e).slot)).toContain(2);
@@ -75,6 +77,8 @@ describe("SP crash points (SBCP fault table, SP rows)", () => {
 
   it("row 3, after StartSC before Decided: the instance is never decided, participants stay Building-Locked until the next slot; the logged xT is queued again after the restart", () => {
     const r = run("sp-crash-after-start-sc");
+    // Armed by the event the SP logs just before its broadcast, the crash point stops it right after the third send (to seq3).
+    expect(r.of("crash-point").map((e) => [r.f(e).point, r.f(e).to])).toEqual([["after send", "seq3"]]);
     const restartUs = expectResumed(r, 40_000_000);
     const started = r.of("sbcp-instance-started", "sp").filter((e) => e.timeUs >= 24_000_000)[0]!;
     const xTid = r.f(started).xTid;
@@ -111,6 +115,8 @@ describe("SP crash points (SBCP fault table, SP rows)", () => {
 
   it("row 5, after RequestSeal before the L2 blocks: the sequencers seal and send, the SP rebuilds on the old heads and they revert", () => {
     const r = run("sp-crash-after-request-seal");
+    // Armed by the event the SP logs just before its broadcast, the crash point stops it right after the third send (to seq3).
+    expect(r.of("crash-point").map((e) => [r.f(e).point, r.f(e).to])).toEqual([["after send", "seq3"]]);
     expectResumed(r, 40_000_000);
     for (const seq of SEQUENCERS) {
       const sealed2 = r.of("sbcp-block-sealed", seq).find((e) => r.f(e).slot === 2)!;
