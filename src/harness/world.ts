@@ -527,7 +527,7 @@ export class World {
 
   /**
    * Arms a crash point of `id` (see `SimHost.armCrashPoint`): it crashes just
-   * before or after its next write, sync or send, inside that step, and stays
+   * before or after its next write, sync or send (its `point.nth`th when given), inside that step, and stays
    * down until a restart. If it makes no such effect within `withinUs`, it
    * crashes then anyway (a plain crash), so a restart planned after that time
    * always finds it down. Each crash is logged as a `crash-point` event.

@@ -331,11 +331,13 @@ export class SharedPublisher implements Node<SbcpMessage> {
     logSlotStarted(ctx.storage, slot, false);
     this.lastSlot = slot;
     this.pendingRollBack = false;
+    // Logged before it goes out (as every SP event that announces a send): a crash right after a send must not
+    // leave a message the checkers never saw the SP take.
+    ctx.log("sbcp-slot-started", { slot, superblockNumber: this.nextSuperblockNumberValue, rollBack, queued: this.queue.size });
     for (const chain of this.config.chains) {
       if (rollBack) ctx.send(chain.sequencer, { type: "RollBackAndStartSlot", L2BlocksRequest, CurrentSlot: slot, NextSuperblockNumber: this.nextSuperblockNumberValue, LastSuperblockHash: this.lastSuperblockHashValue });
       else ctx.send(chain.sequencer, { type: "StartSlot", Slot: slot, NextSuperblockNumber: this.nextSuperblockNumberValue, LastSuperblockHash: this.lastSuperblockHashValue, L2BlocksRequest });
     }
-    ctx.log("sbcp-slot-started", { slot, superblockNumber: this.nextSuperblockNumberValue, rollBack, queued: this.queue.size });
     this.phaseValue = "Free";
     this.cancel(ctx, "seal");
     this.sealTimer = ctx.setTimer(Math.max(this.config.clock.sealTimeOf(slot) - ctx.now(), 0), "seal");
@@ -351,9 +353,9 @@ export class SharedPublisher implements Node<SbcpMessage> {
     if (this.phaseValue === "Locked") this.decideTopFalse(ctx, "seal cut-over", false);
     assert(this.phaseValue === "Free", "sealing from Free");
     const IncludedxTs = draft.instances.filter((i) => i.decision === true).map((i) => i.xTid);
-    for (const chain of this.config.chains) ctx.send(chain.sequencer, { type: "RequestSeal", Slot: draft.slot, IncludedxTs });
     this.phaseValue = "Sealing";
     ctx.log("sbcp-seal-requested", { slot: draft.slot, included: IncludedxTs.length, instances: draft.instances.length });
+    for (const chain of this.config.chains) ctx.send(chain.sequencer, { type: "RequestSeal", Slot: draft.slot, IncludedxTs });
   }
 
   /** Builds the superblock from the blocks received, or gives the slot up (`atSlotEnd`: the partial rule applies). */
@@ -489,11 +491,11 @@ export class SharedPublisher implements Node<SbcpMessage> {
     const instance = new PublisherInstance(entry.xTid, draft.slot, sequenceNumber, entry.request);
     draft.instances.push(instance);
     draft.attempted.push(entry);
-    for (const chain of this.config.chains) ctx.send(chain.sequencer, { type: "StartSC", Slot: draft.slot, xTSequenceNumber: sequenceNumber, xTRequest: entry.request, xTid: entry.xTid });
     this.phaseValue = "Locked";
+    ctx.log("sbcp-instance-started", { slot: draft.slot, xTid: entry.key, sequenceNumber, participants: instance.participants, attempts: entry.attempts });
+    for (const chain of this.config.chains) ctx.send(chain.sequencer, { type: "StartSC", Slot: draft.slot, xTSequenceNumber: sequenceNumber, xTRequest: entry.request, xTid: entry.xTid });
     this.cancel(ctx, "scp-timeout");
     this.scpTimer = ctx.setTimer(this.scpTimeoutUs, "scp-timeout");
-    ctx.log("sbcp-instance-started", { slot: draft.slot, xTid: entry.key, sequenceNumber, participants: instance.participants, attempts: entry.attempts });
   }
 
   private onVote(ctx: NodeContext<SbcpMessage>, from: NodeId, vote: Vote): void {
@@ -527,10 +529,11 @@ export class SharedPublisher implements Node<SbcpMessage> {
     const draft = this.draft!;
     const top = draft.instances.at(-1)!;
     assert(top.decision === decision, "the decision sent is the instance's");
-    for (const chain of this.config.chains) ctx.send(chain.sequencer, { type: "Decided", xTid: top.xTid, Decision: decision, Slot: draft.slot });
     this.cancel(ctx, "scp-timeout");
     this.phaseValue = "Free";
+    // Logged before the Decided goes out: a crash right after its first send must not leave a sequencer applying a decision the checkers never saw.
     ctx.log("sbcp-decided", { slot: draft.slot, xTid: xTidHex(top.xTid), decision, reason, sequenceNumber: top.sequenceNumber });
+    for (const chain of this.config.chains) ctx.send(chain.sequencer, { type: "Decided", xTid: top.xTid, Decision: decision, Slot: draft.slot });
     if (startNext) this.startNextInstance(ctx);
   }
 

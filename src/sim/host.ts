@@ -38,10 +38,16 @@ export class CrashedInStep extends Error {
 /** An effect of a node's step a crash point can sit next to: a storage write (`put` or `delete`), a `sync`, a `send`. */
 export type StepEffect = "write" | "sync" | "send";
 
-/** Where an armed crash point stops the node: just before or just after its next effect of one kind. */
+/**
+ * Where an armed crash point stops the node: just before or just after its
+ * next effect of one kind, or its `nth` one counted from arming (1, the next,
+ * when absent; 3 stops a node right after the third send of a broadcast to
+ * three peers).
+ */
 export interface CrashPoint {
   readonly effect: StepEffect;
   readonly position: "before" | "after";
+  readonly nth?: number;
 }
 
 /** What the node was doing when its crash point fired: the storage key written, or the peer sent to. */
@@ -96,7 +102,7 @@ export class SimHost<M> {
   /** Inputs held while paused, in arrival order; undefined when not paused. */
   private held: (() => void)[] | undefined;
   /** The armed crash point, if any, and what to tell once it fired (after the crash). */
-  private crashPoint: { readonly point: CrashPoint; readonly fired: (hit: CrashPointHit) => void } | undefined;
+  private crashPoint: { readonly point: CrashPoint; readonly fired: (hit: CrashPointHit) => void; passed: number } | undefined;
 
   constructor(options: SimHostOptions<M>) {
     this.id = options.id;
@@ -164,12 +170,15 @@ export class SimHost<M> {
    * step does not happen (see {@link CrashedInStep}). Every effect reaches the
    * disk or the network synchronously, in the order the node makes it, so
    * "after the sync, before the send" means exactly that. Disarmed by any crash.
+   * With `point.nth` it lets the first `nth - 1` such effects pass.
    * @param fired called once the node is down (the world records it)
    * @throws Error when the node is down
+   * @throws RangeError when `point.nth` is not a positive integer
    */
   armCrashPoint(point: CrashPoint, fired: (hit: CrashPointHit) => void): void {
     if (this.node === undefined) throw new Error(`armCrashPoint: ${this.id} is down`);
-    this.crashPoint = { point, fired };
+    if (point.nth !== undefined && !(Number.isSafeInteger(point.nth) && point.nth >= 1)) throw new RangeError(`crash point nth must be a positive integer, got ${point.nth}`);
+    this.crashPoint = { point, fired, passed: 0 };
   }
 
   /** Whether a crash point is armed and has not fired. */
@@ -186,6 +195,8 @@ export class SimHost<M> {
   private reachCrashPoint(effect: StepEffect, position: "before" | "after", detail: { key?: string; to?: NodeId }): void {
     const armed = this.crashPoint;
     if (armed === undefined || armed.point.effect !== effect || armed.point.position !== position) return;
+    armed.passed += 1;
+    if (armed.passed < (armed.point.nth ?? 1)) return;
     this.crash();
     armed.fired({ point: armed.point, ...detail });
     throw new CrashedInStep(`${this.id} crashed ${position} its ${effect}`);

@@ -154,6 +154,34 @@ describe("crash-point", () => {
     expect(world.disk("a").get("x")).toBeUndefined();
   });
 
+  it("nth: the first nth - 1 such effects pass, the node stops right after the nth (a broadcast's last send)", () => {
+    const broadcast = (ctx: NodeContext<Ping>): void => {
+      for (const n of [1, 2, 3]) ctx.send("b", { type: "ping", n });
+      ctx.storage.put("x", new Uint8Array([1]));
+      ctx.storage.sync();
+    };
+    for (const nth of [1, 2, 3]) {
+      const { world, b, events } = pingWorld(broadcast);
+      world.sim.at(6, () => world.crashAt("a", { effect: "send", position: "after", nth }, 1_000_000));
+      world.run(100_000, 10_000);
+      expect(b().received).toEqual([1, 2, 3].slice(0, nth));
+      expect(world.disk("a").get("x")).toBeUndefined();
+      expect(events.filter((e) => e.event === "crash-point").map((e) => e.fields)).toEqual([{ node: "a", point: "after send", to: "b" }]);
+    }
+    // More than the step makes: the node runs the whole step and the window's end crashes it.
+    const { world, b, events } = pingWorld(broadcast);
+    world.sim.at(6, () => world.crashAt("a", { effect: "send", position: "after", nth: 4 }, 50_000));
+    world.run(100_000, 10_000);
+    expect(b().received).toEqual([1, 2, 3]);
+    expect(world.disk("a").get("x")).toEqual(new Uint8Array([1]));
+    expect(events.find((e) => e.event === "crash-point")!.fields).toEqual({ node: "a", point: "window end" });
+  });
+
+  it("nth is a positive integer in a scenario", () => {
+    for (const nth of [0, 1.5, -2]) expect(() => parseScenario({ ...base, faults: [{ at: "1s", action: "crash-point", node: "v1", after: "send", nth }, { at: "3s", action: "restart", node: "v1" }] })).toThrow(/faults\[0\]\.nth/);
+    expect(parseScenario({ ...base, faults: [{ at: "1s", action: "crash-point", node: "v1", after: "send", nth: 3 }, { at: "3s", action: "restart", node: "v1" }] }).faults[0]).toMatchObject({ action: "crash-point", after: "send", nth: 3 });
+  });
+
   it("a crash point its node never reaches crashes it at the end of its window", () => {
     const { world, events } = pingWorld(() => {});
     world.sim.at(6, () => world.crashAt("a", { effect: "write", position: "after" }, 50_000));

@@ -1,7 +1,7 @@
 /**
  * Runs a shipped SBCP scenario (`sim-scenarios/<name>.json`, e.g.
  * `sbcp/sp-crash-after-decided`) and keeps every `sbcp-*` event, with typed
- * views of the SP's superblocks and slots for the fault-table tests.
+ * views of the SP's superblocks and slots for the fault-table tests (and the world's `crash-point` events).
  */
 import type { Observation } from "../../src/check/checker.js";
 import type { RunOptions } from "../../src/scenario/run.js";
@@ -25,7 +25,7 @@ export interface LoggedSuperblock {
 /** Runs `name` (fields replaced by `fields`) and returns its report and SBCP events. */
 export function runSbcp(name: string, fields: Record<string, unknown> = {}, options: RunOptions = {}) {
   const events: Observation[] = [];
-  const report = runScenario(scenario(name, fields), { ...options, observer: (o) => o.event.startsWith("sbcp-") && events.push(o) });
+  const report = runScenario(scenario(name, fields), { ...options, observer: (o) => (o.event.startsWith("sbcp-") || o.event === "crash-point") && events.push(o) });
   const f = (e: Observation) => e.fields as Record<string, unknown>;
   const of = (event: string, node?: string) => events.filter((e) => e.event === event && (node === undefined || e.node === node));
   const superblocks: LoggedSuperblock[] = of("sbcp-superblock", "sp").map((e) => ({

@@ -52,7 +52,9 @@ describe("SP crash points (SBCP fault table, SP rows)", () => {
     // Slot 2 starts at 24 s; between the seal of slot 1 (20 s) and then, the SP's next send is slot 2's first StartSlot.
     const r = run("sp-crash-before-start-slot");
     expectResumed(r, 30_000_000);
-    expect(r.slots.map((s) => s.slot)).toEqual([1, 3, 4, 5]);
+    // The SP logs slot 2 started (on disk and as its event) just before its StartSlot would go out: no StartSlot of slot 2 left it.
+    expect(r.slots.map((s) => s.slot)).toEqual([1, 2, 3, 4, 5]);
+    expect(r.of("crash-point").map((e) => r.f(e).point)).toEqual(["before send"]);
     for (const seq of SEQUENCERS) expect(r.of("sbcp-draft-started", seq).map((e) => r.f(e).slot)).toEqual([1, 3, 4, 5]);
     // The slot was logged started before its StartSlot would have gone out, so the SP did not start it again at 30 s.
     expect(r.f(r.of("sbcp-publisher-recovered")[0]!).lastSlot).toBe(2);
@@ -62,6 +64,8 @@ describe("SP crash points (SBCP fault table, SP rows)", () => {
 
   it("row 2, after StartSlot: sequencers stay in Building-Free (no seal for slot 2) until the SP resumes with slot 3", () => {
     const r = run("sp-crash-after-start-slot");
+    // Armed by the event the SP logs just before its broadcast, the crash point stops it right after the third send (to seq3).
+    expect(r.of("crash-point").map((e) => [r.f(e).point, r.f(e).to])).toEqual([["after send", "seq3"]]);
     expectResumed(r, 30_000_000);
     for (const seq of SEQUENCERS) {
       expect(r.of("sbcp-draft-started", seq).map((e) => r.f(e).slot)).toContain(2);
@@ -73,6 +77,8 @@ describe("SP crash points (SBCP fault table, SP rows)", () => {
 
   it("row 3, after StartSC before Decided: the instance is never decided, participants stay Building-Locked until the next slot; the logged xT is queued again after the restart", () => {
     const r = run("sp-crash-after-start-sc");
+    // Armed by the event the SP logs just before its broadcast, the crash point stops it right after the third send (to seq3).
+    expect(r.of("crash-point").map((e) => [r.f(e).point, r.f(e).to])).toEqual([["after send", "seq3"]]);
     const restartUs = expectResumed(r, 40_000_000);
     const started = r.of("sbcp-instance-started", "sp").filter((e) => e.timeUs >= 24_000_000)[0]!;
     const xTid = r.f(started).xTid;
@@ -97,6 +103,8 @@ describe("SP crash points (SBCP fault table, SP rows)", () => {
     // The crash follows the first Decided(true) from 24 s (a Decided(false) may come before it).
     const decided = r.of("sbcp-decided", "sp").filter((e) => e.timeUs >= 24_000_000 && r.f(e).decision === true)[0]!;
     const xTid = r.f(decided).xTid;
+    // The SP logs the decision just before its sends; the crash point it arms stops the SP right after the third, to seq3.
+    expect(r.of("crash-point").map((e) => [e.timeUs, r.f(e).point, r.f(e).to])).toEqual([[decided.timeUs, "after send", "seq3"]]);
     expect(r.of("sbcp-instance-decided").filter((e) => r.f(e).xTid === xTid && r.f(e).decision === true && e.timeUs < restartUs)).toHaveLength(3);
     expect(r.superblocks.filter((s) => s.atUs < restartUs).flatMap((s) => s.xTids)).not.toContain(xTid);
     // The sequencers' blocks of that slot were reverted at the restart's StartSlot, so running it again runs it once.
@@ -107,6 +115,8 @@ describe("SP crash points (SBCP fault table, SP rows)", () => {
 
   it("row 5, after RequestSeal before the L2 blocks: the sequencers seal and send, the SP rebuilds on the old heads and they revert", () => {
     const r = run("sp-crash-after-request-seal");
+    // Armed by the event the SP logs just before its broadcast, the crash point stops it right after the third send (to seq3).
+    expect(r.of("crash-point").map((e) => [r.f(e).point, r.f(e).to])).toEqual([["after send", "seq3"]]);
     expectResumed(r, 40_000_000);
     for (const seq of SEQUENCERS) {
       const sealed2 = r.of("sbcp-block-sealed", seq).find((e) => r.f(e).slot === 2)!;

@@ -9,7 +9,10 @@
  * checker; a sequencer broken here (in Building-Locked, it takes a RequestSeal
  * that does not list its open xT as a decision true, the reverse of the
  * spec's rule, which only bites when Decided is lost or late) is found by the
- * swarm, and its seed file replays to the same failure.
+ * swarm, and its seed file replays to the same failure. Seed 112, a crash
+ * point right after the SP's first Decided send, once failed sbcp-2pc (the SP
+ * logged its decision after sending it); it passes now, and an SP built here
+ * with the old order fails it again.
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -24,7 +27,7 @@ import { runAndJudge, type RunReport } from "../../src/scenario/run.js";
 import { ScenarioRun } from "../../src/scenario/scenario-run.js";
 import type { Scenario } from "../../src/scenario/schema.js";
 import { scenarioToJson } from "../../src/scenario/to-json.js";
-import type { Node, NodeId } from "../../src/sim/node.js";
+import type { Node, NodeContext, NodeId } from "../../src/sim/node.js";
 import { SBCP_SWARM_KINDS } from "../../src/systems/sbcp/swarm.js";
 import { runCli } from "../helpers/cli.js";
 import { scenario } from "../helpers/scenario.js";
@@ -123,6 +126,51 @@ describe("swarm over SBCP", () => {
     expect(replay.violation?.invariant).toBe(found!.invariant);
     // The same seed with honest sequencers is green: the swarm's faults expose the bug.
     expect(runSeed(base, found!.seed, { swarm: true, checkDeterminism: false }, runWith()).verdict).toBe("ok");
+  });
+});
+
+/**
+ * An SP that announces its decision after sending it (the order before the fix): its `sbcp-decided` log is held
+ * until its Decided to the last sequencer went out, so a crash after an earlier send loses it.
+ */
+function logAfterSendPublisher(node: Node<SbcpMessage>, lastSequencer: NodeId): Node<SbcpMessage> {
+  const late = (ctx: NodeContext<SbcpMessage>): NodeContext<SbcpMessage> => {
+    let held: [string, Record<string, unknown>] | undefined;
+    return {
+      ...ctx,
+      log: (event, fields) => (event === "sbcp-decided" ? void (held = [event, fields]) : ctx.log(event, fields)),
+      send: (to, msg) => {
+        ctx.send(to, msg);
+        if (held !== undefined && msg.type === "Decided" && to === lastSequencer) {
+          ctx.log(...held);
+          held = undefined;
+        }
+      },
+    };
+  };
+  return { start: (ctx) => node.start(late(ctx)), onTimer: (ctx, timer, tag) => node.onTimer(late(ctx), timer, tag), onMessage: (ctx, from, msg) => node.onMessage(late(ctx), from, msg) };
+}
+
+describe("swarm finding: seed 112 of sbcp-quickstart (a crash point right after the SP's first Decided send)", () => {
+  const base = scenario("sbcp-quickstart");
+  const seed = 112;
+
+  it("draws a crash point of the SP after a send", () => {
+    const drawn = swarmScenario(base, seed).scenario.faults.slice(base.faults.length);
+    expect(drawn).toContainEqual(expect.objectContaining({ action: "crash-point", node: "sp", after: "send" }));
+  });
+
+  it("passes: the SP logs sbcp-decided before its Decided goes out, so the checkers know the decision a sequencer applies", () => {
+    const outcome = runSeed(base, seed, { swarm: true, checkDeterminism: false }, runWith());
+    expect({ verdict: outcome.verdict, invariant: outcome.invariant, message: outcome.message }).toEqual({ verdict: "ok", invariant: undefined, message: undefined });
+  });
+
+  it("an SP built here to log the decision after sending it fails sbcp-2pc on the same seed", () => {
+    const late = (id: NodeId, node: Node<unknown>): Node<unknown> => (id === "sp" ? (logAfterSendPublisher(node as Node<SbcpMessage>, "seq3") as Node<unknown>) : node);
+    const outcome = runSeed(base, seed, { swarm: true, checkDeterminism: false }, runWith(late));
+    expect(outcome.verdict).toBe("safety");
+    expect(outcome.invariant).toBe("sbcp-2pc");
+    expect(outcome.message).toContain("never took");
   });
 });
 

@@ -180,9 +180,10 @@ const POINTS = [
   { after: "send" },
 ] as const;
 
-/** The crash point of an action: exactly one of `after` and `before`. */
-function pointOf(a: { after?: StepEffect; before?: StepEffect }): CrashPoint {
-  return a.after !== undefined ? { effect: a.after, position: "after" } : { effect: a.before!, position: "before" };
+/** The crash point of an action: exactly one of `after` and `before`, and `nth` when given. */
+function pointOf(a: { after?: StepEffect; before?: StepEffect; nth?: number }): CrashPoint {
+  const point: CrashPoint = a.after !== undefined ? { effect: a.after, position: "after" } : { effect: a.before!, position: "before" };
+  return a.nth === undefined ? point : { ...point, nth: a.nth };
 }
 
 /** A crash point's window for an episode or a draw lasting `lengthUs`: half of it (whole ms when it can), so the restart comes after. */
@@ -195,14 +196,17 @@ function crashPointWindowUs(lengthUs: number): number {
  * A crash point inside a step (DESIGN.md, "Faults": between any two effects
  * of one step): armed when the action fires, it crashes the node just after
  * its next storage write or sync, or just before or after its next send, in
- * the step that makes it; the rest of the step does not happen. If the node
+ * the step that makes it; the rest of the step does not happen. With `nth`
+ * (a positive integer, 1 when absent) it is the nth such effect from arming
+ * instead of the next (`"after": "send", "nth": 3`: right after a broadcast
+ * to three peers, which an event logged just before it arms). If the node
  * makes no such effect within `within`, it crashes then (a plain crash). It
  * stays down until its `restart`, which must come after the window.
  */
-export const crashPointKind = defineFaultKind<{ at: number; action: "crash-point"; node: string; after?: StepEffect; before?: StepEffect; within: number }>({
+export const crashPointKind = defineFaultKind<{ at: number; action: "crash-point"; node: string; after?: StepEffect; before?: StepEffect; nth?: number; within: number }>({
   action: "crash-point",
   summary: "crash a node inside its step, after its next write or sync or before/after its next send, until its restart",
-  schema: z.strictObject({ action: z.literal("crash-point"), node: nodeName, after: stepEffect.optional(), before: stepEffect.optional(), within: positiveDuration.default(1_000_000) }),
+  schema: z.strictObject({ action: z.literal("crash-point"), node: nodeName, after: stepEffect.optional(), before: stepEffect.optional(), nth: z.number().int().min(1).max(1_000).optional(), within: positiveDuration.default(1_000_000) }),
   check: (a, plan, model, field) => {
     if ((a.after === undefined) === (a.before === undefined)) throw new InputError(`${field}.after`, 'give exactly one of "after" and "before" (write, sync or send)');
     checkTakeDown(plan, model, a.node, `${field}.node`, "the crash point's node", false, firingText(a));
@@ -214,7 +218,7 @@ export const crashPointKind = defineFaultKind<{ at: number; action: "crash-point
   apply: (a, { world }) => world.crashAt(a.node, pointOf(a), a.within),
   describe: (a) => {
     const point = pointOf(a);
-    return `crash-point ${a.node} ${point.position} ${point.effect} within ${a.within}us`;
+    return `crash-point ${a.node} ${point.position} ${point.nth === undefined ? "" : `#${point.nth} `}${point.effect} within ${a.within}us`;
   },
   heal: "restart",
   swarm: (ctx, rng) => {
