@@ -18,7 +18,12 @@
  *
  * Behaviours (faults of issue 13, item 3): `honest`; `lazy`, which never
  * challenges; `silent-after` k, which stops moving in a game after k moves
- * of its own (a challenger that goes silent mid-game).
+ * of its own (a challenger that goes silent mid-game); `dishonest` at heights
+ * H, which challenges the (correct) batch at each height of H and plays the
+ * game over a fabricated trace (`fabricatedTrace`): it agrees with the
+ * poster's roots up to S_{k-1} and disagrees from S_k on, so the bisection
+ * ends on transaction k - 1, whose one-step proof (the true one, the only
+ * one the program accepts) shows the poster right: the poster wins.
  *
  * The step: the witness of transaction lo is built by `TraceLedger.stepWitness`
  * (osp's one-step-witness.ts); the step goes inline when it fits one
@@ -37,7 +42,7 @@
 import type { Keypair, PublicKey } from "@solana/web3.js";
 import { web3 } from "../l1/solana-modules.js";
 import { batchDataProof } from "../crypto/binary-merkle.js";
-import { sha256, utf8 } from "../crypto/hash.js";
+import { sha256, sha256Concat, utf8 } from "../crypto/hash.js";
 import { createLoaderBuffer, LOADER_WRITE_CHUNK, stepPayload, writeLoaderBuffer } from "../l1/loader-buffer.js";
 import type { TransactionInstruction } from "@solana/web3.js";
 import type { ValidatorMessage } from "../consensus/types.js";
@@ -62,7 +67,12 @@ export type ChallengerMessage = ValidatorMessage | L1RpcMessage;
 const INLINE_STEP_DATA_MAX = 1000;
 
 /** How a challenger behaves. */
-export type ChallengerBehaviour = { readonly kind: "honest" } | { readonly kind: "lazy" } | { readonly kind: "silent-after"; readonly moves: number };
+export type ChallengerBehaviour =
+  | { readonly kind: "honest" }
+  | { readonly kind: "lazy" }
+  | { readonly kind: "silent-after"; readonly moves: number }
+  /** Byzantine: challenges the batch at each height of `at` although its root is correct, playing the fabricated trace of {@link fabricatedTrace}; honest elsewhere. */
+  | { readonly kind: "dishonest"; readonly at: readonly number[] };
 
 /** Configuration of a {@link ChallengerNode}; times in microseconds. */
 export interface ChallengerConfig {
@@ -145,6 +155,7 @@ export class ChallengerNode implements Node<ChallengerMessage> {
   constructor(config: ChallengerConfig) {
     if (config.pollIntervalUs <= 0 || config.requestTimeoutUs <= 0) throw new RangeError("ChallengerNode: intervals must be positive");
     if (config.behaviour.kind === "silent-after" && config.behaviour.moves < 0) throw new RangeError("ChallengerNode: silent-after needs moves >= 0");
+    if (config.behaviour.kind === "dishonest" && !config.behaviour.at.every((h) => Number.isSafeInteger(h) && h >= 1)) throw new RangeError("ChallengerNode: dishonest heights are integers >= 1");
     this.config = config;
     this.blocks = new BlockQuorum(config.validators ?? [config.validator], config.blockQuorum ?? 1);
   }
@@ -251,14 +262,19 @@ export class ChallengerNode implements Node<ChallengerMessage> {
 
   /** Sends this node's move at height `h` if it has one; false when there is none. */
   private act(ctx: NodeContext<ChallengerMessage>, h: number, batch: OptimisticBatchAccount, game: DisputeGameAccount | null): boolean {
-    const mine = this.ledger.trace(h)?.trace.leaves;
+    const executed = this.ledger.trace(h)?.trace.leaves;
+    const behaviour = this.config.behaviour;
+    // The trace it plays: its own, or at a height it attacks, a fabricated one (the step still proves the true transaction).
+    const attacked = behaviour.kind === "dishonest" && behaviour.at.includes(h);
+    const mine = executed !== undefined && attacked ? fabricatedTrace(executed) : executed;
     if (game === null) {
-      if (mine === undefined || this.config.behaviour.kind === "lazy" || !shouldChallenge(batch, mine)) return false;
+      if (mine === undefined || behaviour.kind === "lazy" || !shouldChallenge(batch, mine)) return false;
+      // One attack per height: once its game is resolved (closed), the still-pending batch would look challengeable again.
+      if (attacked && (this.movesMade.get(h) ?? 0) > 0) return false;
       return this.send(ctx, h, "challenge", [gameInstructions.challenge(this.me, h, this.programId)]);
     }
     if (game.winner !== GAME_WINNER.none) return this.send(ctx, h, "resolve", [gameInstructions.resolve(new (web3().PublicKey)(batch.poster), this.me, h, this.programId)]);
     if (mine === undefined) return false;
-    const behaviour = this.config.behaviour;
     const silent = behaviour.kind === "silent-after" && (this.movesMade.get(h) ?? 0) >= behaviour.moves;
     const move = challengerMove(game, mine);
     if (move.kind === "choose") return silent ? false : this.send(ctx, h, "choose", [gameInstructions.bisectChoose(this.me, h, move.mid, move.agree, this.programId)]);
@@ -373,6 +389,21 @@ export class ChallengerNode implements Node<ChallengerMessage> {
     if (reason !== this.waitingFor) ctx.log("challenger-waiting", { reason });
     this.waitingFor = reason;
   }
+}
+
+/**
+ * The trace a dishonest challenger claims for a batch whose true trace is
+ * `trace` (S_0..S_n, n >= 0): S_0..S_{k-1} as they are, then
+ * sha256("asset-sim/fabricated-root" || S_i) for i >= k, with
+ * k = max(1, ceil(n / 2)) (S_0 stays the agreed pre root, S_n always differs
+ * from the true post root when n >= 1).
+ * @throws RangeError when `trace` is empty
+ */
+export function fabricatedTrace(trace: readonly Uint8Array[]): Uint8Array[] {
+  if (trace.length === 0) throw new RangeError("a trace has at least S_0");
+  const n = trace.length - 1;
+  const k = Math.max(1, Math.ceil(n / 2));
+  return trace.map((root, i) => (i < k ? root : sha256Concat(utf8("asset-sim/fabricated-root"), root)));
 }
 
 /** True when `instructions` signed by `payer` fit one 1232-byte transaction. */

@@ -47,6 +47,7 @@ export function challengerKeys(prefix: string, seed: number, count: number): Key
 /** The challenger behaviour of a scenario entry. */
 export function behaviourOf(entry: SettlementSection["challengers"][number]): ChallengerBehaviour {
   if (entry.behaviour === "silent-after") return { kind: "silent-after", moves: entry.moves ?? 0 };
+  if (entry.behaviour === "dishonest") return { kind: "dishonest", at: entry.at ?? [] };
   return { kind: entry.behaviour };
 }
 

@@ -54,13 +54,20 @@ const wholeSeconds = positiveDuration.refine((us) => us % 1_000_000 === 0, { mes
 /** One challenger of optimistic settlement (`settlement/challenger-node.ts`). */
 const challengerSection = z
   .strictObject({
-    /** honest: challenges every wrong root and plays the game out; lazy: never challenges; silent-after: stops after `moves` moves per game. */
-    behaviour: z.enum(["honest", "lazy", "silent-after"]),
+    /**
+     * honest: challenges every wrong root and plays the game out; lazy: never challenges; silent-after: stops after `moves` moves per game;
+     * dishonest: challenges the correct batch at each L2 height of `at` with a fabricated trace (and loses), honest elsewhere.
+     */
+    behaviour: z.enum(["honest", "lazy", "silent-after", "dishonest"]),
     moves: z.number().int().min(0).max(1000).optional(),
+    /** dishonest only: the heights (= batches) it challenges although their roots are correct. */
+    at: z.array(z.number().int().min(1)).min(1).max(64).optional(),
   })
   .superRefine((c, ctx) => {
     if (c.behaviour === "silent-after" && c.moves === undefined) ctx.addIssue({ code: "custom", path: ["moves"], message: "silent-after needs moves (the moves it makes per game before going silent)" });
     if (c.behaviour !== "silent-after" && c.moves !== undefined) ctx.addIssue({ code: "custom", path: ["moves"], message: `only silent-after takes moves (behaviour is ${c.behaviour})` });
+    if (c.behaviour === "dishonest" && c.at === undefined) ctx.addIssue({ code: "custom", path: ["at"], message: "dishonest needs at (the L2 heights whose correct batches it challenges)" });
+    if (c.behaviour !== "dishonest" && c.at !== undefined) ctx.addIssue({ code: "custom", path: ["at"], message: `only dishonest takes at (behaviour is ${c.behaviour})` });
   });
 
 /**
