@@ -30,7 +30,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { freePorts } from "../runtime/free-ports.js";
 import { dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { toHex } from "../crypto/hash.js";
@@ -303,26 +303,6 @@ function writeSecretFile(path: string, text: string): void {
   chmodSync(path, 0o600);
 }
 
-/** `count` free TCP ports on `host`, picked by binding port 0 (a race with other programs is possible but rare). */
-async function freePorts(host: string, count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<import("node:net").Server>((resolveServer, reject) => {
-          const server = createServer();
-          server.once("error", reject);
-          server.listen(0, host, () => resolveServer(server));
-        }),
-    ),
-  );
-  const ports = servers.map((s) => {
-    const address = s.address();
-    return typeof address === "object" && address !== null ? address.port : 0;
-  });
-  await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
-  return ports;
-}
 
 /**
  * Writes the config files of a local network (see the file comment).

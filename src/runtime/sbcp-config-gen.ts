@@ -16,12 +16,12 @@
  */
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:net";
 import { join, resolve } from "node:path";
 import { InputError } from "../config/errors.js";
 import { toHex } from "../crypto/hash.js";
 import { formatPublisherLog } from "../sbcp/wal/publisher-log.js";
 import { FileStorage } from "./file-storage.js";
+import { freePorts } from "./free-ports.js";
 import { transportPublicKey } from "./libp2p-transport.js";
 import { parseSbcpNodeConfig } from "./sbcp-node-config.js";
 
@@ -156,25 +156,4 @@ function formatStore(dataDir: string, publisher: boolean, replace: boolean): voi
   } finally {
     storage.close();
   }
-}
-
-/** `count` free TCP ports on `host`, picked by binding port 0 (a race with other programs is possible but rare). */
-async function freePorts(host: string, count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<Server>((resolveServer, reject) => {
-          const server = createServer();
-          server.once("error", reject);
-          server.listen(0, host, () => resolveServer(server));
-        }),
-    ),
-  );
-  const ports = servers.map((s) => {
-    const address = s.address();
-    return typeof address === "object" && address !== null ? address.port : 0;
-  });
-  await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
-  return ports;
 }
