@@ -207,10 +207,14 @@ export function decodeValidatorMessage(bytes: Uint8Array): ValidatorMessage {
   }
 }
 
-/** The validator message codec. */
+/**
+ * The validator message codec. Its decoded messages are plain data the replica only reads, so the
+ * simulator shares one frozen decoding among the receivers of the same bytes (`net/shared-decode.ts`).
+ */
 export const validatorCodec: MessageCodec<ValidatorMessage> = {
   encode: encodeValidatorMessage,
   decode: decodeValidatorMessage,
+  shareDecoded: true,
 };
 
 /** Encodes a block alone (for storage). */

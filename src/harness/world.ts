@@ -17,11 +17,13 @@ import type { Checker, Observation, Violation } from "../check/checker.js";
 import { sha256 } from "../crypto/hash.js";
 import { WireDecodeError } from "../net/codec.js";
 import type { CutFilter, MessageInfo } from "../net/cuts.js";
+import { SharedDecoder } from "../net/shared-decode.js";
 import { SimNetwork, type CutHandle, type IsolationDirection, type NetworkMessageEvent, type SimNetworkConfig } from "../net/sim-network.js";
 import { assert } from "../sim/assert.js";
 import { SimHost, type ClockSetting, type CrashPoint } from "../sim/host.js";
 import type { Node, NodeId } from "../sim/node.js";
 import type { Rng } from "../sim/rng.js";
+import type { SharingOptions } from "../sim/run-memo.js";
 import { Simulation, type StopReason } from "../sim/simulation.js";
 import { digestText } from "../sim/trace.js";
 import { toHex } from "../crypto/hash.js";
@@ -64,6 +66,12 @@ export interface WorldConfig {
    * Default false: the first violation stops the run.
    */
   readonly continueAfterViolation?: boolean;
+  /**
+   * How the run shares pure work between its nodes (`sim/run-memo.ts`): here, one decoding of each
+   * delivered byte array for all its receivers (`net/shared-decode.ts`); `off` decodes per receiver,
+   * `check` recomputes a sample. Default: shared, unchecked.
+   */
+  readonly sharing?: SharingOptions;
 }
 
 /** When an observation reaches a listener: measure (metrics), watch (event logs, tests), judge (checkers). */
@@ -94,6 +102,8 @@ export class World {
   private lastEncoded: { msg: unknown; bytes: Uint8Array } | undefined;
   /** Digest of each message's bytes: a broadcast delivers one byte array to every peer. */
   private readonly payloadDigests = new WeakMap<Uint8Array, Uint8Array>();
+  /** Decodes each delivered byte array once for all its receivers (see `net/shared-decode.ts`). */
+  readonly decoder: SharedDecoder;
   /** Every instance of each identity that has several (`v3` -> [`v3`, `v3t`]). */
   private readonly instancesOf = new Map<NodeId, NodeId[]>();
   private readonly listeners: Record<ListenerTier, ((o: Observation) => void)[]> = { measure: [], watch: [] };
@@ -129,6 +139,8 @@ export class World {
     this.wrapNode = config.wrapNode;
     this.sim = new Simulation(config.seed);
     this.continueAfterViolation = config.continueAfterViolation === true;
+    const sharing = config.sharing;
+    this.decoder = new SharedDecoder({ ...(sharing?.off === true ? { off: true } : {}), ...(sharing?.check !== undefined ? { check: sharing.check } : {}) });
     this.network = new SimNetwork(this.sim, config.network, this.sim.rng("network"));
     this.network.onDeliver((from, to, bytes, id, info) => this.deliver(from, to, bytes, id, info));
   }
@@ -720,10 +732,10 @@ export class World {
       digest = sha256(bytes);
       this.payloadDigests.set(bytes, digest);
     }
-    this.sim.trace.record(this.sim.nowUs, `${from}>${to}`, "msg", digest);
+    this.sim.trace.recordLink(this.sim.nowUs, from, to, "msg", digest);
     let msg: unknown;
     try {
-      msg = this.specsById.get(to)!.codec.decode(bytes);
+      msg = this.decoder.decode(this.specsById.get(to)!.codec, bytes);
     } catch (error) {
       if (!(error instanceof WireDecodeError)) throw error;
       this.observe({ timeUs: this.sim.nowUs, node: to, event: "malformed", fields: { from, reason: error.message } });

@@ -37,6 +37,12 @@ export interface MessageCodec<M> {
   encode(msg: M): Uint8Array;
   /** @throws WireDecodeError on malformed input. */
   decode(bytes: Uint8Array): M;
+  /**
+   * True when every value `decode` returns is plain data (objects, arrays, numbers, strings, `Uint8Array`s)
+   * that receivers only read: the simulator may then decode one byte array once and hand every receiver
+   * the same deeply frozen value (`net/shared-decode.ts`). Default false: each receiver decodes its own.
+   */
+  readonly shareDecoded?: boolean;
 }
 
 /** Field readers for hand-written decoders. Each throws {@link WireDecodeError} naming `field`. */
@@ -89,6 +95,8 @@ export function taggedUnionCodec<M extends { readonly type: string }>(members: r
     }
   }
   return {
+    // Shared when every member's decoded values are (the union returns a member's value as it is).
+    ...(members.length > 0 && members.every((m) => m.codec.shareDecoded === true) ? { shareDecoded: true } : {}),
     encode(msg) {
       const codec = byType.get(msg.type);
       if (codec === undefined) throw new Error(`taggedUnionCodec: no codec for message type ${msg.type}`);

@@ -19,7 +19,7 @@ import type { LinkOverride } from "../net/sim-network.js";
 import type { AssetApp } from "../sequencer/asset-app.js";
 import { assert } from "../sim/assert.js";
 import type { Node, NodeId } from "../sim/node.js";
-import type { SharingOptions } from "../sim/run-memo.js";
+import { sharingCheckOf, type SharingOptions } from "../sim/run-memo.js";
 import type { HotStuffReplica } from "../consensus/replica.js";
 import { BUILTIN_SYSTEMS } from "../systems/index.js";
 import { L1_SERVICE } from "../systems/l1/faults.js";
@@ -70,8 +70,12 @@ export class ScenarioRun {
     this.scenario = scenario;
     const registry = environment.registry ?? BUILTIN_SYSTEMS;
     this.registry = registry;
+    // One `--check-sharing` sampler for the world's and the systems' memos (the CLI passes its own to read the count).
+    const sharingCheck = sharingCheckOf(environment.sharing, scenario.seed);
+    const sharing = environment.sharing === undefined ? undefined : { ...environment.sharing, ...(sharingCheck !== undefined ? { check: sharingCheck } : {}) };
     const world = new World({
       seed: scenario.seed,
+      ...(sharing !== undefined ? { sharing } : {}),
       ...(environment.wrapNode !== undefined ? { wrapNode: environment.wrapNode } : {}),
       ...(scenario.phases.continueAfterViolation ? { continueAfterViolation: true } : {}),
       network: {
@@ -108,7 +112,7 @@ export class ScenarioRun {
       scenario,
       plan,
       environment: { ...(environment.programElf !== undefined ? { programElf: environment.programElf } : {}), ...(environment.checkInvariants === true ? { checkInvariants: true } : {}),
-        ...(environment.sharing !== undefined ? { sharing: environment.sharing } : {}),
+        ...(sharing !== undefined ? { sharing } : {}),
       },
       provide: (key, value) => {
         assert(!this.services.has(key.name), `service ${key.name} is provided twice`);

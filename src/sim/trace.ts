@@ -12,6 +12,8 @@ function sha256(data: Uint8Array): Uint8Array {
 }
 
 const EMPTY_DIGEST = new Uint8Array(32);
+/** `>`, between the sender and the receiver in a link event's node field. */
+const LINK_SEPARATOR = 0x3e;
 
 /** Hash chain `head_i = sha256(head_{i-1} || timeUs || node || kind || payloadDigest)`. */
 export class TraceChain {
@@ -39,12 +41,7 @@ export class TraceChain {
     const kindBytes = this.text(kind);
     const size = 32 + 8 + nodeBytes.length + 1 + kindBytes.length + 1 + payloadDigest.length;
     // One scratch buffer for every event (its first 32 bytes are the head): no allocation per event but the hash's.
-    if (size > this.scratch.length) {
-      const grown = new Uint8Array(Math.max(size, 2 * this.scratch.length));
-      grown.set(this.scratch.subarray(0, 32));
-      this.scratch = grown;
-    }
-    const buf = this.scratch;
+    const buf = this.scratchOf(size);
     this.header.setFloat64(0, timeUs);
     let o = 32;
     buf.set(this.headerBytes, o); o += 8;
@@ -55,6 +52,48 @@ export class TraceChain {
     buf.set(payloadDigest, o);
     buf.set(hash("sha256", buf.subarray(0, size), "buffer"), 0);
     this.count++;
+  }
+
+  /**
+   * Extends the chain with one event of the link `from -> to`: the same as
+   * `record(timeUs, \`${from}>${to}\`, kind, payloadDigest)` (the node field is
+   * the UTF-8 of `from`, `>`, the UTF-8 of `to`), without building that string
+   * for each delivered message.
+   * @param timeUs virtual time of the event, microseconds
+   * @param from the sender's node id
+   * @param to the receiver's node id
+   * @param kind event kind, e.g. `"msg"`
+   * @param payloadDigest 32-byte digest of the event's payload (the message bytes)
+   */
+  recordLink(timeUs: number, from: string, to: string, kind: string, payloadDigest: Uint8Array): void {
+    const fromBytes = this.text(from);
+    const toBytes = this.text(to);
+    const kindBytes = this.text(kind);
+    const nodeLength = fromBytes.length + 1 + toBytes.length;
+    const size = 32 + 8 + nodeLength + 1 + kindBytes.length + 1 + payloadDigest.length;
+    const buf = this.scratchOf(size);
+    this.header.setFloat64(0, timeUs);
+    let o = 32;
+    buf.set(this.headerBytes, o); o += 8;
+    buf.set(fromBytes, o); o += fromBytes.length;
+    buf[o++] = LINK_SEPARATOR;
+    buf.set(toBytes, o); o += toBytes.length;
+    buf[o++] = 0;
+    buf.set(kindBytes, o); o += kindBytes.length;
+    buf[o++] = 0;
+    buf.set(payloadDigest, o);
+    buf.set(hash("sha256", buf.subarray(0, size), "buffer"), 0);
+    this.count++;
+  }
+
+  /** The scratch buffer, grown to hold `size` bytes (its first 32, the head, kept). */
+  private scratchOf(size: number): Uint8Array {
+    if (size > this.scratch.length) {
+      const grown = new Uint8Array(Math.max(size, 2 * this.scratch.length));
+      grown.set(this.scratch.subarray(0, 32));
+      this.scratch = grown;
+    }
+    return this.scratch;
   }
 
   /** The current head of the chain as lowercase hex (64 characters). */
