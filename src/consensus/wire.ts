@@ -217,9 +217,32 @@ export const validatorCodec: MessageCodec<ValidatorMessage> = {
   shareDecoded: true,
 };
 
-/** Encodes a block alone (for storage). */
+/**
+ * The stored bytes of blocks that cannot change: blocks frozen with everything they hold (the simulator's
+ * shared decodings, `net/shared-decode.ts`), which every validator of a run stores twice (pending, then
+ * committed). Keyed by the block object; dropped with it.
+ */
+const frozenBlockBytes = new WeakMap<Block, Uint8Array>();
+
+/** True when `block` and every object and array it holds are frozen (its byte arrays aside). */
+function isFrozenBlock(block: Block): boolean {
+  if (!Object.isFrozen(block) || !Object.isFrozen(block.justify) || !Object.isFrozen(block.justify.signatures)) return false;
+  for (const signature of block.justify.signatures) if (!Object.isFrozen(signature)) return false;
+  return true;
+}
+
+/**
+ * Encodes a block alone (for storage). A frozen block ({@link isFrozenBlock}) is encoded once and every
+ * caller gets the same bytes: callers must not write into the result (the store seals a copy).
+ */
 export function encodeBlock(block: Block): Uint8Array {
-  return encodeWire(encodeBlockFields(block));
+  if (!isFrozenBlock(block)) return encodeWire(encodeBlockFields(block));
+  let bytes = frozenBlockBytes.get(block);
+  if (bytes === undefined) {
+    bytes = encodeWire(encodeBlockFields(block));
+    frozenBlockBytes.set(block, bytes);
+  }
+  return bytes;
 }
 
 /** Encodes a QC alone (for storage). */

@@ -55,7 +55,7 @@ export class SharedDecoder {
   private checked = 0;
 
   /**
-   * @param options `off`: every receiver decodes for itself (`ASSET_SIM_SHARING=off`);
+   * @param options `off`: every receiver decodes (and freezes) its own value (`ASSET_SIM_SHARING=off`);
    *   `check`: the `--check-sharing` sampler, shared with the run's other memos
    */
   constructor(private readonly options: { readonly off?: boolean; readonly check?: SharingCheck } = {}) {}
@@ -71,9 +71,14 @@ export class SharedDecoder {
    * @throws SharingMismatchError when the sharing check decodes a sampled hit again and it differs
    */
   decode<M>(codec: MessageCodec<M>, bytes: Uint8Array): M {
-    if (codec.shareDecoded !== true || this.options.off === true) {
+    if (codec.shareDecoded !== true) {
       this.misses++;
       return codec.decode(bytes);
+    }
+    if (this.options.off === true) {
+      // Frozen all the same, so that a handler that writes into a message fails with sharing on and off alike.
+      this.misses++;
+      return deepFreeze(codec.decode(bytes));
     }
     const known = this.lookup(bytes);
     if (known !== undefined && known.codec === codec) {
