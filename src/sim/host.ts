@@ -283,7 +283,12 @@ export class SimHost<M> {
       });
       return true;
     }
-    this.guard(() => node.onMessage(ctx, from, msg));
+    // The guard written out: no closure per delivered message.
+    try {
+      node.onMessage(ctx, from, msg);
+    } catch (error) {
+      this.caught(error);
+    }
     return true;
   }
 
@@ -325,10 +330,15 @@ export class SimHost<M> {
     try {
       action();
     } catch (error) {
-      if (error instanceof CrashedInStep) return;
-      // A memo of the simulator answered wrong: the simulator's fault, not the node's; the run stops.
-      if (error instanceof SharingMismatchError) throw error;
-      this.options.onNodeError(this.id, error);
+      this.caught(error);
     }
+  }
+
+  /** What a node's step threw: a crash inside the step ends it quietly, a memo's mismatch stops the run, the rest is a node error. */
+  private caught(error: unknown): void {
+    if (error instanceof CrashedInStep) return;
+    // A memo of the simulator answered wrong: the simulator's fault, not the node's; the run stops.
+    if (error instanceof SharingMismatchError) throw error;
+    this.options.onNodeError(this.id, error);
   }
 }
