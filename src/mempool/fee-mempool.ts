@@ -23,6 +23,13 @@
  * `add` O(log s + log k) plus an O(k) array splice for the sender's sorted
  * list (a memmove bounded by `perSenderMax`); `select` O((max + s) log s);
  * `expire` O(expired · k); `removeCommitted` O(dropped + Σ k of the senders named).
+ *
+ * The eviction heap is only consulted when the pool is full, so it is only kept
+ * while the pool is near capacity: it is built (O(s)) the first time an add finds
+ * the pool full, kept up to date from then on, and dropped once the pool holds at
+ * most half its capacity. A pool far below capacity (the usual case) pays nothing
+ * for it. The heap's order is a strict total order, so the candidate it yields is
+ * the same however and whenever it was built.
  */
 import { assert, AssertionError } from "../sim/assert.js";
 import { IndexedHeap, type HeapSlot } from "./indexed-heap.js";
@@ -145,8 +152,12 @@ export class FeeMempool<T extends PoolTx> {
   private readonly byId = new Map<string, Entry<T>>();
   /** Senders holding at least one transaction, in the order they (last) became non-empty. */
   private readonly senders = new Map<string, SenderState<T>>();
-  /** Senders keyed by their highest-nonce entry, the cheapest (then latest) first: eviction candidates. */
-  private readonly evictionHeap = new IndexedHeap<SenderState<T>>(evictsBefore);
+  /**
+   * Senders keyed by their highest-nonce entry, the cheapest (then latest) first: eviction
+   * candidates. Kept only while the pool is near capacity (see the file's docstring):
+   * undefined otherwise, and then the senders' `heapIndex` is stale.
+   */
+  private evictionHeap: IndexedHeap<SenderState<T>> | undefined = undefined;
   /** Arrival-ordered list of all entries, oldest at the head: what `expire` walks. */
   private oldest: Entry<T> | undefined = undefined;
   private newest: Entry<T> | undefined = undefined;
@@ -346,6 +357,7 @@ export class FeeMempool<T extends PoolTx> {
       state.accountNonce = accountNonce;
       this.recountReady(state);
     }
+    this.releaseEvictionHeap();
     return dropped;
   }
 
@@ -376,6 +388,7 @@ export class FeeMempool<T extends PoolTx> {
       expired.push(entry.tx);
     }
     assert(this.oldest === undefined || nowUs - this.oldest.arrivalUs <= this.config.ttlUs, "the oldest transaction left has not expired");
+    this.releaseEvictionHeap();
     return expired;
   }
 
@@ -402,7 +415,7 @@ export class FeeMempool<T extends PoolTx> {
       if (state.address !== address) fail(`sender ${address} filed under another address`);
       if (state.entries.length === 0) fail(`sender ${address} held with no entries`);
       if (state.entries.length > this.config.perSenderMax) fail(`sender ${address} holds ${state.entries.length} > perSenderMax`);
-      if (!this.evictionHeap.contains(state)) fail(`sender ${address} missing from the eviction heap`);
+      if (this.evictionHeap !== undefined && !this.evictionHeap.contains(state)) fail(`sender ${address} missing from the eviction heap`);
       for (let i = 0; i < state.entries.length; i++) {
         const entry = state.entries[i]!;
         if (entry.sender !== state || entry.tx.sender !== address) fail(`entry ${entry.tx.id} under the wrong sender`);
@@ -422,8 +435,11 @@ export class FeeMempool<T extends PoolTx> {
     }
     if (entryCount !== this.byId.size) fail(`${entryCount} entries under senders, ${this.byId.size} by id`);
     if (readyTotal !== this.readyTotal) fail(`ready total ${this.readyTotal}, sum ${readyTotal}`);
-    if (this.evictionHeap.size !== this.senders.size) fail(`eviction heap ${this.evictionHeap.size}, senders ${this.senders.size}`);
-    this.evictionHeap.checkInvariants();
+    if (this.evictionHeap !== undefined) {
+      if (this.evictionHeap.size !== this.senders.size) fail(`eviction heap ${this.evictionHeap.size}, senders ${this.senders.size}`);
+      this.evictionHeap.checkInvariants();
+      if (this.byId.size <= this.config.capacity / 2) fail(`eviction heap kept at ${this.byId.size} of capacity ${this.config.capacity}`);
+    }
     let listed = 0;
     let previous: Entry<T> | undefined = undefined;
     for (let entry = this.oldest; entry !== undefined; entry = entry.newer) {
@@ -446,7 +462,8 @@ export class FeeMempool<T extends PoolTx> {
     // When tx would become its sender's highest nonce, that sender's current top stops
     // being a candidate (evicting it would open a gap below tx) and tx itself competes.
     const becomesTop = held !== undefined && tx.nonce > lastEntry(held).tx.nonce;
-    const state = becomesTop ? this.evictionHeap.peekExcluding(held) : this.evictionHeap.peek();
+    const heap = this.keepEvictionHeap();
+    const state = becomesTop ? heap.peekExcluding(held) : heap.peek();
     if (state === undefined) return undefined;
     const candidate = lastEntry(state);
     // Equal fees: the later arrival goes first, and tx is the latest, so tx loses.
@@ -466,8 +483,10 @@ export class FeeMempool<T extends PoolTx> {
     assert(state.entries.length < this.config.perSenderMax, "a sender holds at most perSenderMax transactions");
     state.entries.splice(index, 0, entry);
     this.byId.set(tx.id, entry);
-    if (isNewSender) this.evictionHeap.push(state);
-    else if (index === state.entries.length - 1) this.evictionHeap.update(state);
+    if (this.evictionHeap !== undefined) {
+      if (isNewSender) this.evictionHeap.push(state);
+      else if (index === state.entries.length - 1) this.evictionHeap.update(state);
+    }
 
     if (state.accountNonce !== accountNonce) {
       state.accountNonce = accountNonce;
@@ -489,7 +508,7 @@ export class FeeMempool<T extends PoolTx> {
     const entry = this.newEntry(tx, nowUs, state, old.tx.fee);
     state.entries[index] = entry;
     this.byId.set(tx.id, entry);
-    if (index === state.entries.length - 1) this.evictionHeap.update(state);
+    if (index === state.entries.length - 1) this.evictionHeap?.update(state);
     // Same nonce, so the contiguous run is unchanged unless the account nonce moved.
     if (state.accountNonce !== accountNonce) {
       state.accountNonce = accountNonce;
@@ -509,16 +528,33 @@ export class FeeMempool<T extends PoolTx> {
       this.forgetSender(state);
       return;
     }
-    if (index === state.entries.length) this.evictionHeap.update(state);
+    if (index === state.entries.length) this.evictionHeap?.update(state);
     // The run is [accountNonce, accountNonce + ready); losing a member cuts it there.
     const offset = entry.tx.nonce - state.accountNonce;
     if (offset >= 0n && offset < BigInt(state.ready)) this.setReady(state, Number(offset));
   }
 
+  /** The eviction heap, built over every sender now if the pool keeps none. O(s) when it builds, else O(1). */
+  private keepEvictionHeap(): IndexedHeap<SenderState<T>> {
+    if (this.evictionHeap !== undefined) return this.evictionHeap;
+    const states: SenderState<T>[] = [];
+    for (const state of this.senders.values()) {
+      state.heapIndex = -1;
+      states.push(state);
+    }
+    this.evictionHeap = new IndexedHeap<SenderState<T>>(evictsBefore, states);
+    return this.evictionHeap;
+  }
+
+  /** Stops keeping the eviction heap once the pool holds at most half its capacity (it is rebuilt when the pool is full again). */
+  private releaseEvictionHeap(): void {
+    if (this.evictionHeap !== undefined && this.byId.size <= this.config.capacity / 2) this.evictionHeap = undefined;
+  }
+
   /** Removes a sender whose last entry is gone (the entries are already unindexed). */
   private forgetSender(state: SenderState<T>): void {
     this.setReady(state, 0);
-    this.evictionHeap.remove(state);
+    this.evictionHeap?.remove(state);
     this.senders.delete(state.address);
   }
 

@@ -262,13 +262,13 @@ export class FileStore implements Storage {
     this.pending.clear();
     if (safetyChanged) this.writeSafetyFile();
     if (logWrites.size === 0) return;
-    const body = encodeBody(logWrites);
+    const { record, keyByteLengths } = encodeRecord(logWrites, LOG_DOMAIN);
     const start = this.logBytes;
     this.lastRecordKeys = [...logWrites.keys()];
-    this.fs.append(this.fd!, frame(body, LOG_DOMAIN));
+    this.fs.append(this.fd!, record);
     this.fs.fsync(this.fd!);
-    this.logBytes += HEADER_BYTES + body.length + CHECKSUM_BYTES;
-    this.applyBody(body, start + HEADER_BYTES);
+    this.logBytes += record.length;
+    this.indexWrites(logWrites, keyByteLengths, start + HEADER_BYTES, record.length - HEADER_BYTES - CHECKSUM_BYTES);
     if (this.logBytes > this.compactMinBytes && this.logBytes > this.compactFactor * this.liveBytes) this.compact();
   }
 
@@ -334,7 +334,7 @@ export class FileStore implements Storage {
   private writeSafetyFile(): void {
     const puts: Writes = new Map([...this.safetyValues].sort(([a], [b]) => (a < b ? -1 : 1)));
     const path = this.path(SAFETY_FILE);
-    writeFileAtomically(this.fs, this.dir, path, frame(encodeBody(puts), SAFETY_DOMAIN));
+    writeFileAtomically(this.fs, this.dir, path, encodeRecord(puts, SAFETY_DOMAIN).record);
   }
 
   private locateInSafetyFile(key: string): ValueLocation | undefined {
@@ -365,6 +365,32 @@ export class FileStore implements Storage {
     this.logBytes = HEADER_BYTES + body.length + CHECKSUM_BYTES;
   }
 
+  /**
+   * Indexes the writes of the record {@link sync} just appended, whose body (`bodyLength` bytes) starts at
+   * byte `bodyOffset` of the log: what {@link applyBody} would do with that body, without decoding it
+   * again (the keys are at hand; `keyByteLengths` are their UTF-8 lengths in write order, as
+   * {@link encodeRecord} gave them). Log writes never hold a vote-safety key (sync files those apart).
+   */
+  private indexWrites(writes: Writes, keyByteLengths: readonly number[], bodyOffset: number, bodyLength: number): void {
+    let offset = bodyOffset;
+    let i = 0;
+    for (const [key, value] of writes) {
+      const keyLength = keyByteLengths[i++]!;
+      const old = this.index.get(key);
+      if (old !== undefined) this.liveBytes -= LIVE_ENTRY_OVERHEAD_BYTES + keyLength + old.length;
+      offset += 3 + keyLength;
+      if (value === DELETED) {
+        this.index.delete(key);
+        continue;
+      }
+      this.index.set(key, { offset: offset + 4, length: value.length });
+      this.liveBytes += LIVE_ENTRY_OVERHEAD_BYTES + keyLength + value.length;
+      offset += 4 + value.length;
+    }
+    assert(i === keyByteLengths.length, "one key length per write");
+    assert(offset === bodyOffset + bodyLength, "the writes indexed span the record's body");
+  }
+
   /** Applies a log record's body that starts at byte `bodyOffset` of the log to the index. */
   private applyBody(body: Uint8Array, bodyOffset: number): void {
     walkBody(body, (op, key, valueOffset, valueLength) => {
@@ -393,9 +419,12 @@ function isSafetyKey(key: string): boolean {
   return key === SAFETY_FILE_KEYS[0] || key === SAFETY_FILE_KEYS[1];
 }
 
+/** Bytes of a live entry in a compacted record besides its key and value: op (1), key length (2), value length (4). */
+const LIVE_ENTRY_OVERHEAD_BYTES = 7;
+
 /** Bytes one live entry takes in a compacted record. */
 function liveSize(key: string, valueLength: number): number {
-  return 7 + ENCODER.encode(key).length + valueLength;
+  return LIVE_ENTRY_OVERHEAD_BYTES + ENCODER.encode(key).length + valueLength;
 }
 
 /** Writes `bytes` as the whole new content of `path`: a temporary file, fsync, rename over `path`, directory fsync. */
@@ -461,6 +490,41 @@ function decodeBody(body: Uint8Array): Writes {
   const out: Writes = new Map();
   walkBody(body, (op, key, valueOffset, valueLength) => out.set(key, op === OP_PUT ? body.subarray(valueOffset, valueOffset + valueLength) : DELETED));
   return out;
+}
+
+/**
+ * `writes` as one framed record, `length u32 | body | checksum`: the bytes of `frame(encodeBody(writes), domain)`
+ * written in place (one buffer, no copy of the body), and the UTF-8 length of each key in write order.
+ * @throws RangeError when a key is longer than 65535 bytes
+ */
+function encodeRecord(writes: ReadonlyMap<string, Uint8Array | typeof DELETED>, domain: Uint8Array): { readonly record: Uint8Array; readonly keyByteLengths: number[] } {
+  const keys: Uint8Array[] = [];
+  let total = 0;
+  for (const [key, value] of writes) {
+    const keyBytes = ENCODER.encode(key);
+    if (keyBytes.length > 0xffff) throw new RangeError(`storage key longer than 65535 bytes: ${key.slice(0, 40)}...`);
+    keys.push(keyBytes);
+    total += 3 + keyBytes.length + (value === DELETED ? 0 : 4 + value.length);
+  }
+  const out = new Uint8Array(HEADER_BYTES + total + CHECKSUM_BYTES);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, total, true);
+  let offset = HEADER_BYTES;
+  let i = 0;
+  for (const value of writes.values()) {
+    const keyBytes = keys[i++]!;
+    out[offset] = value === DELETED ? OP_DELETE : OP_PUT;
+    view.setUint16(offset + 1, keyBytes.length, true);
+    out.set(keyBytes, offset + 3);
+    offset += 3 + keyBytes.length;
+    if (value !== DELETED) {
+      view.setUint32(offset, value.length, true);
+      out.set(value, offset + 4);
+      offset += 4 + value.length;
+    }
+  }
+  out.set(checksum(domain, out.subarray(HEADER_BYTES, HEADER_BYTES + total)), HEADER_BYTES + total);
+  return { record: out, keyByteLengths: keys.map((k) => k.length) };
 }
 
 function encodeBody(writes: ReadonlyMap<string, Uint8Array | typeof DELETED>): Uint8Array {

@@ -38,10 +38,58 @@ function mailboxSuffix(chain: number, session: bigint): string {
 /** Longest asset symbol a mailbox value holds, bytes (the VM's symbols are at most 12 characters of A-Z, 0-9). */
 export const MAILBOX_SYMBOL_BYTES_MAX = 12;
 
-/** Key builders, one per entry kind. */
+/** Most keys {@link KeyCache} holds per kind before it starts over (a bound on its memory, about 200 bytes a key). */
+export const KEY_CACHE_MAX = 16_384;
+
+/**
+ * Remembers the key strings built for accounts (and assets), so that the same
+ * account's key is the same string each time. Building `n:<64 hex digits>` makes
+ * a new string that a `Map` lookup must flatten and hash (about 1 us each on the
+ * development machine); a remembered key was flattened and hashed on its first use
+ * (V8 caches a string's hash in the string), so a lookup with it is several times
+ * cheaper. Every validator reads its sender's nonce and balance for every
+ * transaction it admits, executes and commits, so these keys are read very often.
+ *
+ * A pure cache: the key is a function of its parts alone, so a hit returns a string
+ * equal to the one built afresh. Holds at most {@link KEY_CACHE_MAX} keys; when
+ * full it is cleared (and refills with the keys in use). Module state shared by all
+ * the validators of a process, which is harmless because nothing observes it but speed.
+ */
+class KeyCache {
+  private readonly keys = new Map<string, string>();
+
+  /** The key remembered for `part`, or undefined. */
+  get(part: string): string | undefined {
+    return this.keys.get(part);
+  }
+
+  /** Remembers `key` for `part` and returns it. */
+  remember(part: string, key: string): string {
+    if (this.keys.size >= KEY_CACHE_MAX) this.keys.clear();
+    this.keys.set(part, key);
+    return key;
+  }
+}
+
+const nonceKeys = new KeyCache();
+/** Balance keys by asset, then by account. Assets are few (the VM's symbols), accounts many. */
+const balanceKeys = new Map<AssetSymbol, KeyCache>();
+
+function balanceKey(account: AccountId, asset: AssetSymbol): string {
+  let cache = balanceKeys.get(asset);
+  if (cache === undefined) {
+    // A run has a handful of assets; start over rather than grow without bound if it ever has more.
+    if (balanceKeys.size >= 1024) balanceKeys.clear();
+    cache = new KeyCache();
+    balanceKeys.set(asset, cache);
+  }
+  return cache.get(account) ?? cache.remember(account, `b:${account}:${asset}`);
+}
+
+/** Key builders, one per entry kind. `nonce` and `balance` return remembered strings (see {@link KeyCache}). */
 export const stateKey = {
-  nonce: (account: AccountId): string => `n:${account}`,
-  balance: (account: AccountId, asset: AssetSymbol): string => `b:${account}:${asset}`,
+  nonce: (account: AccountId): string => nonceKeys.get(account) ?? nonceKeys.remember(account, `n:${account}`),
+  balance: (account: AccountId, asset: AssetSymbol): string => balanceKey(account, asset),
   asset: (symbol: AssetSymbol): string => `a:${symbol}`,
   pool: (id: string): string => `p:${id}`,
   shares: (pool: string, account: AccountId): string => `s:${pool}:${account}`,

@@ -123,10 +123,25 @@ export function encodeTransaction(tx: Transaction): Uint8Array {
   return w.finish();
 }
 
-/** Signs `body` with `secretKey` under `scheme` and returns the encoded transaction. */
+/**
+ * Signs `body` with `secretKey` under `scheme` and returns the encoded transaction: the same
+ * bytes as `encodeTransaction({ ...body, signature: scheme.sign(secretKey, transactionSigningBytes(body)) })`,
+ * with the body encoded once (the signing bytes end with it, the transaction starts with it).
+ * @throws RangeError as {@link transactionSigningBytes}
+ */
 export function signTransaction(body: TransactionBody, secretKey: Uint8Array, scheme: SignatureScheme): Uint8Array {
-  const signature = scheme.sign(secretKey, transactionSigningBytes(body));
-  return encodeTransaction({ ...body, signature });
+  const w = new BorshWriter();
+  w.fixed(TX_SIGNING_DOMAIN);
+  writeBody(w, body);
+  const signing = w.finish();
+  const signature = scheme.sign(secretKey, signing);
+  const bodyLength = signing.length - TX_SIGNING_DOMAIN.length;
+  // Transaction = body | signature Vec<u8> (u32 little-endian length, then the bytes).
+  const out = new Uint8Array(bodyLength + 4 + signature.length);
+  out.set(signing.subarray(TX_SIGNING_DOMAIN.length));
+  new DataView(out.buffer).setUint32(bodyLength, signature.length, true);
+  out.set(signature, bodyLength + 4);
+  return out;
 }
 
 /** Lowercase hex sha256 of an encoded transaction: its id. */

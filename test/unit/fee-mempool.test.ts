@@ -544,3 +544,53 @@ describe("fee mempool: invariants after each change", () => {
     expect(() => p.checkInvariants()).toThrow(/strictly ascending/);
   });
 });
+
+describe("fee mempool: the eviction heap kept only near capacity", () => {
+  it("fills, evicts, drains below half (heap dropped), refills with other fees and evicts as the model does", () => {
+    // Goal: the eviction heap is built when an add first finds the pool full and dropped once the
+    // pool is at most half full (removeCommitted or expire); after a rebuild over senders whose tops
+    // changed while no heap was kept, every eviction must still be the model's (the cheapest top,
+    // the later arrival on ties). Each round changes which sender is cheapest.
+    const config: MempoolConfig = { ...CONFIG, capacity: 8, ttlUs: 1_000_000, checkInvariantsAfterEachChange: true };
+    const real = pool(config);
+    const model = new ModelPool(config);
+    const senders = ["aa", "bb", "cc", "dd"];
+    const chain = new Map<string, bigint>();
+    const next = new Map<string, bigint>();
+    let evictions = 0;
+    let nowUs = 0;
+    for (let round = 0; round < 6; round++) {
+      // Fill past capacity: two per sender, then outbidding newcomers; fees rotate by round.
+      for (let k = 0; k < 12; k++) {
+        const sender = senders[(k + round) % senders.length]!;
+        const nonce = next.get(sender) ?? chain.get(sender) ?? 0n;
+        const fee = 10 + ((k * 7 + round * 3) % 11) + (k >= 8 ? 20 : 0);
+        const t = tx(sender, nonce, fee, round);
+        const accountNonce = chain.get(sender) ?? 0n;
+        const want = model.add(t, nowUs, accountNonce);
+        const got = real.add(t, nowUs, accountNonce);
+        expect(got.accepted, `round ${round} add ${t.id}`).toBe(want.accepted);
+        if (got.accepted) {
+          expect(ids(got.evicted)).toEqual(want.evicted);
+          evictions += got.evicted.length;
+          next.set(sender, nonce + 1n);
+        } else {
+          expect(got.reason).toBe(want.reason);
+        }
+        nowUs += 1;
+      }
+      expect(real.size).toBe(config.capacity);
+      // Commit enough to leave at most half: the heap is dropped and rebuilt by the next full round.
+      const nonces = new Map<string, bigint>();
+      for (const sender of senders) {
+        const committed = (next.get(sender) ?? 0n) - (round % 2 === 0 ? 1n : 0n);
+        chain.set(sender, committed < 0n ? 0n : committed);
+        nonces.set(sender, chain.get(sender)!);
+      }
+      expect(ids(real.removeCommitted(nonces))).toEqual(ids(model.removeCommitted(nonces)));
+      expect(real.size).toBeLessThanOrEqual(config.capacity / 2);
+      for (const sender of senders) next.set(sender, chain.get(sender)! + BigInt(model.entries.filter((e) => e.tx.sender === sender).length));
+    }
+    expect(evictions).toBeGreaterThan(6);
+  });
+});

@@ -114,6 +114,26 @@ describe("transaction codec", () => {
     expect(scheme.verify(keys.publicKey, transactionSigningBytes({ ...body, fee: 11n }), decoded.signature)).toBe(false);
   });
 
+  it("signTransaction gives the bytes of encodeTransaction over the signature of transactionSigningBytes (body encoded once)", () => {
+    // Goal: the one-pass signer must equal the two-step definition byte for byte, for every
+    // instruction kind, several instructions, both kinds of signature and edge values.
+    for (const name of ["sim", "ed25519-native"] as const) {
+      const scheme = createSignatureScheme(name);
+      const keys = scheme.keyPairFromSeed(new Uint8Array(32).fill(9));
+      const sender = Buffer.from(keys.publicKey).toString("hex");
+      const bodies = [
+        ...EVERY_INSTRUCTION.map((ins, i) => ({ sender, nonce: BigInt(i), fee: 10n, instructions: [ins] })),
+        { sender, nonce: (1n << 64n) - 1n, fee: 0n, instructions: EVERY_INSTRUCTION },
+        { sender, nonce: 1n, fee: 1n, instructions: [] },
+      ];
+      for (const body of bodies) {
+        const reference = encodeTransaction({ ...body, signature: scheme.sign(keys.secretKey, transactionSigningBytes(body)) });
+        expect(signTransaction(body, keys.secretKey, scheme), `${name} ${body.instructions.length} instructions`).toEqual(reference);
+      }
+    }
+    expect(() => signTransaction({ sender: A, nonce: 1n << 64n, fee: 0n, instructions: [] }, new Uint8Array(32), createSignatureScheme("sim"))).toThrow(RangeError);
+  });
+
   it("refuses trailing bytes, truncation, unknown tags, bad option tags, invalid UTF-8 and oversize input", () => {
     const good = encodeTransaction(tx([EVERY_INSTRUCTION[0]!]));
     const cases: [string, Uint8Array, RegExp][] = [
