@@ -28,12 +28,11 @@
  *   The model keeps its snapshots of the last {@link SNAPSHOT_HEIGHTS}
  *   heights; a validator further behind is not audited (counted).
  */
-import { decodeBlockPayload } from "../../sequencer/block-payload.js";
 import type { NodeId } from "../../sim/node.js";
 import { VALIDATOR_EVENTS } from "../../systems/validators/events.js";
 import type { Genesis } from "../../vm/genesis.js";
-import { decodeTransaction, transactionId } from "../../vm/tx-codec.js";
 import { safetyVerdict, type Checker, type HonestValidators, type InvariantResult, type Observation, type Violation } from "../checker.js";
+import { CommittedPayloads } from "./committed-payloads.js";
 import { diffSnapshots, LedgerModel, type LedgerSnapshot } from "../models/ledger-model.js";
 
 /** Heights of model snapshots kept for the end audit (validators that far behind the highest commit are not audited). */
@@ -88,11 +87,13 @@ export class ReferenceLedgerChecker implements Checker {
    * @param genesis the rollup's genesis
    * @param audit reads every running validator's committed ledger (called once, at the end)
    * @param honest the honest validator instances (the only ones read and audited)
+   * @param payloads the decoding of committed payloads this checker shares with the other observers of the rollup (its own by default)
    */
   constructor(
     genesis: Genesis,
     private readonly audit: () => LedgerAudit[],
     private readonly honest: HonestValidators,
+    private readonly payloads: CommittedPayloads = new CommittedPayloads(),
   ) {
     this.model = LedgerModel.fromGenesis(genesis);
     this.snapshots.set(0, this.model.snapshot());
@@ -159,28 +160,23 @@ export class ReferenceLedgerChecker implements Checker {
 
   /** Runs the block of `height` (the first honest commit of it) on the model. */
   private execute(height: number, hash: string, payload: Uint8Array, timeUs: number): Violation | undefined {
-    let txs: readonly Uint8Array[];
-    try {
-      txs = decodeBlockPayload(payload).txs;
-    } catch {
+    const block = this.payloads.decode(payload);
+    if (!block.ok) {
       this.stoppedBecause = `height ${height}: payload does not decode (validity reports it)`;
       return undefined;
     }
+    const txs = block.txs;
     const failed: Record<string, number> = {};
     const delta = new Map<string, bigint>();
     const swaps: { pool: string; kBefore: string; kAfter: string }[] = [];
-    for (const [i, raw] of txs.entries()) {
-      let tx;
-      try {
-        // The id is only needed in a violation's message: computed then, not hashed for every transaction.
-        tx = decodeTransaction(raw, "");
-      } catch {
+    for (const [i, { tx, id }] of txs.entries()) {
+      if (tx === undefined) {
         this.stoppedBecause = `height ${height}: transaction ${i} does not decode (validity reports it)`;
         return undefined;
       }
       const refused = this.model.admission(tx);
       if (refused !== undefined) {
-        return this.fail(timeUs, `height ${height}: transaction ${i} (${transactionId(raw).slice(0, 16)}) is inadmissible on the reference model (${refused}) but was committed`);
+        return this.fail(timeUs, `height ${height}: transaction ${i} (${id.slice(0, 16)}) is inadmissible on the reference model (${refused}) but was committed`);
       }
       const outcome = this.model.apply(tx);
       this.transactions++;
