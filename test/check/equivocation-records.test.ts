@@ -148,3 +148,18 @@ describe("view records", () => {
     expect(() => r.set(5, -1, "z")).toThrow(/not a non-negative integer/);
   });
 });
+
+describe("view records, the general form", () => {
+  it("keeps every pair when a view gets a second hash or a member beyond the bit set", () => {
+    const r = new ViewRecords();
+    r.set(1, 0, "x");
+    r.set(1, 30, "x");
+    r.set(1, 31, "x");
+    r.set(1, 2, "y");
+    r.set(2, 40, "z");
+    r.set(2, 3, "z");
+    expect([r.get(1, 0), r.get(1, 30), r.get(1, 31), r.get(1, 2), r.get(1, 1), r.get(2, 40), r.get(2, 3), r.get(2, 0)]).toEqual(["x", "x", "x", "y", undefined, "z", "z", undefined]);
+    expect(r.size).toBe(6);
+    expect(() => r.set(1, 30, "x")).toThrow(/already/);
+  });
+});
