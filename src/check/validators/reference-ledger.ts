@@ -39,6 +39,9 @@ import { diffSnapshots, LedgerModel, type LedgerSnapshot } from "../models/ledge
 /** Heights of model snapshots kept for the end audit (validators that far behind the highest commit are not audited). */
 export const SNAPSHOT_HEIGHTS = 16;
 
+/** Heights whose outcome the reference-ledger checker also keeps as objects (reports of older heights parse the JSON). */
+const RECENT_SUMMARIES = 16;
+
 /** One validator's committed ledger, for the end audit. */
 export interface LedgerAudit {
   readonly node: NodeId;
@@ -79,6 +82,8 @@ export class ReferenceLedgerChecker implements Checker {
    */
   private readonly expectedHashes: string[] = [];
   private readonly expectedSummaries: string[] = [];
+  /** The outcomes of the last {@link RECENT_SUMMARIES} heights as objects too (most reports are of a recent height: no parsing). */
+  private readonly recentSummaries = new Map<number, BlockSummary>();
   /** Each honest node's last `state-root` report, until its `commit`. */
   private readonly reports = new Map<NodeId, PendingReport>();
   /** Honest nodes seen committing a block other than the one the model executed at some height. */
@@ -200,6 +205,8 @@ export class ReferenceLedgerChecker implements Checker {
     assert(this.expectedHashes.length === height - 1, `reference-ledger: outcome of height ${height} recorded after ${this.expectedHashes.length} heights`);
     this.expectedHashes.push(hash);
     this.expectedSummaries.push(JSON.stringify(summary));
+    this.recentSummaries.set(height, summary);
+    this.recentSummaries.delete(height - RECENT_SUMMARIES);
     this.snapshots.set(height, this.model.snapshot());
     this.snapshots.delete(height - SNAPSHOT_HEIGHTS);
     return undefined;
@@ -207,7 +214,7 @@ export class ReferenceLedgerChecker implements Checker {
 
   private compare(height: number, report: PendingReport): Violation | undefined {
     this.reportsCompared++;
-    const want = JSON.parse(this.expectedSummaries[height - 1]!) as BlockSummary;
+    const want = this.recentSummaries.get(height) ?? (JSON.parse(this.expectedSummaries[height - 1]!) as BlockSummary);
     const got = report.summary;
     const where = `${report.node} at height ${height}`;
     if (got.txs !== want.txs) return this.fail(report.timeUs, `${where}: executed ${got.txs} transactions, the block has ${want.txs}`);
