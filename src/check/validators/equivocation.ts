@@ -24,6 +24,7 @@
  */
 import type { NodeId } from "../../sim/node.js";
 import { VALIDATOR_EVENTS, type ValidatorEvent } from "../../systems/validators/events.js";
+import { ViewRecords } from "./view-records.js";
 import { safetyVerdict, type Checker, type Figures, type HonestValidators, type InvariantResult, type Observation, type Violation } from "../checker.js";
 
 /** The validators an {@link EquivocationChecker} watches, and which of them it judges. */
@@ -43,10 +44,14 @@ export interface ValidatorRoles {
 export class EquivocationChecker implements Checker {
   readonly name = "equivocation";
   readonly kind = "safety" as const;
-  private readonly votes = new Map<string, string>();
-  private readonly proposals = new Map<string, string>();
-  /** First block hash seen by an honest validator of each view and proposer, by `view/proposer`. */
-  private readonly blocksByView = new Map<string, string>();
+  /** The block each validator identity (by index) voted for in each view. */
+  private readonly votes = new ViewRecords();
+  /** The block each validator identity (by index) proposed in each view. */
+  private readonly proposals = new ViewRecords();
+  /** First block hash seen by an honest validator of each view and proposer (by the index the block names). */
+  private readonly blocksByView = new ViewRecords();
+  /** The same for a proposer index the validator set does not have, by `view/proposer` (kept apart: the records above are dense in the index). */
+  private readonly blocksByViewOutOfRange = new Map<string, string>();
   /** The `view/proposer` pairs seen with two different blocks. */
   private readonly conflictingViews = new Set<string>();
   private votesObserved = 0;
@@ -54,7 +59,8 @@ export class EquivocationChecker implements Checker {
   private byzantineEquivocations = 0;
   private violation: Violation | undefined;
   private readonly validators: readonly NodeId[];
-  private readonly validatorIds: ReadonlySet<NodeId>;
+  /** Each validator identity's index in `validators`. */
+  private readonly validatorIndex: ReadonlyMap<NodeId, number>;
   private readonly identities: ReadonlyMap<NodeId, NodeId>;
   private readonly honest: HonestValidators;
   /** True when some validator is not honest: the byzantine figures are reported. */
@@ -63,7 +69,7 @@ export class EquivocationChecker implements Checker {
   /** @param roles the validator identities in index order, the identity of each twin instance, and the honest validator instances */
   constructor(roles: ValidatorRoles) {
     this.validators = roles.validators;
-    this.validatorIds = new Set(roles.validators);
+    this.validatorIndex = new Map(roles.validators.map((id, i) => [id, i]));
     this.identities = roles.identities;
     this.honest = roles.honest;
     this.anyByzantine = roles.validators.some((id) => !roles.honest.has(id)) || [...roles.identities.keys()].some((id) => !roles.honest.has(id));
@@ -71,7 +77,7 @@ export class EquivocationChecker implements Checker {
 
   observe(o: Observation): Violation | undefined {
     if (!VALIDATOR_EVENTS.is(o, "vote", "propose", "block")) return undefined;
-    if (!this.validatorIds.has(this.identityOf(o.node))) return undefined;
+    if (!this.validatorIndex.has(this.identityOf(o.node))) return undefined;
     switch (o.event) {
       case "vote":
         this.votesObserved++;
@@ -97,13 +103,12 @@ export class EquivocationChecker implements Checker {
     return this.identities.get(node) ?? node;
   }
 
-  private once(seen: Map<string, string>, o: Extract<ValidatorEvent, { event: "vote" | "propose" }>, verb: string): Violation | undefined {
+  private once(seen: ViewRecords, o: Extract<ValidatorEvent, { event: "vote" | "propose" }>, verb: string): Violation | undefined {
     const { view, hash } = o.fields;
-    const identity = this.identityOf(o.node);
-    const key = `${identity}/${view}`;
-    const earlier = seen.get(key);
+    const member = this.validatorIndex.get(this.identityOf(o.node))!;
+    const earlier = seen.get(view, member);
     if (earlier === undefined) {
-      seen.set(key, hash);
+      seen.set(view, member, hash);
       return undefined;
     }
     if (!this.honest.has(o.node)) {
@@ -121,9 +126,11 @@ export class EquivocationChecker implements Checker {
   private onBlock(o: Extract<ValidatorEvent, { event: "block" }>): Violation | undefined {
     const { view, hash, proposer } = o.fields;
     const key = `${view}/${proposer}`;
-    const first = this.blocksByView.get(key);
+    const inRange = proposer < this.validators.length;
+    const first = inRange ? this.blocksByView.get(view, proposer) : this.blocksByViewOutOfRange.get(key);
     if (first === undefined) {
-      this.blocksByView.set(key, hash);
+      if (inRange) this.blocksByView.set(view, proposer, hash);
+      else this.blocksByViewOutOfRange.set(key, hash);
       return undefined;
     }
     if (first === hash || this.conflictingViews.has(key)) return undefined;

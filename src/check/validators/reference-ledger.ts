@@ -28,16 +28,19 @@
  *   The model keeps its snapshots of the last {@link SNAPSHOT_HEIGHTS}
  *   heights; a validator further behind is not audited (counted).
  */
-import { decodeBlockPayload } from "../../sequencer/block-payload.js";
+import { assert } from "../../sim/assert.js";
 import type { NodeId } from "../../sim/node.js";
 import { VALIDATOR_EVENTS } from "../../systems/validators/events.js";
 import type { Genesis } from "../../vm/genesis.js";
-import { decodeTransaction, transactionId } from "../../vm/tx-codec.js";
 import { safetyVerdict, type Checker, type HonestValidators, type InvariantResult, type Observation, type Violation } from "../checker.js";
+import { CommittedPayloads } from "./committed-payloads.js";
 import { diffSnapshots, LedgerModel, type LedgerSnapshot } from "../models/ledger-model.js";
 
 /** Heights of model snapshots kept for the end audit (validators that far behind the highest commit are not audited). */
 export const SNAPSHOT_HEIGHTS = 16;
+
+/** Heights whose outcome the reference-ledger checker also keeps as objects (reports of older heights parse the JSON). */
+const RECENT_SUMMARIES = 16;
 
 /** One validator's committed ledger, for the end audit. */
 export interface LedgerAudit {
@@ -72,8 +75,15 @@ export class ReferenceLedgerChecker implements Checker {
   private height = 0;
   /** Why the model stopped following the chain (a height skipped, a payload that does not decode). */
   private stoppedBecause: string | undefined;
-  /** The model's outcome of each height, with the hash of the block it executed. */
-  private readonly expected = new Map<number, BlockSummary & { readonly hash: string }>();
+  /**
+   * The hash of the block the model executed at each height (index `height - 1`; the model executes 1, 2, 3...
+   * in order), and the model's outcome of it as JSON (a {@link BlockSummary}: about half the memory of the
+   * objects, read back only to compare a report).
+   */
+  private readonly expectedHashes: string[] = [];
+  private readonly expectedSummaries: string[] = [];
+  /** The outcomes of the last {@link RECENT_SUMMARIES} heights as objects too (most reports are of a recent height: no parsing). */
+  private readonly recentSummaries = new Map<number, BlockSummary>();
   /** Each honest node's last `state-root` report, until its `commit`. */
   private readonly reports = new Map<NodeId, PendingReport>();
   /** Honest nodes seen committing a block other than the one the model executed at some height. */
@@ -88,11 +98,13 @@ export class ReferenceLedgerChecker implements Checker {
    * @param genesis the rollup's genesis
    * @param audit reads every running validator's committed ledger (called once, at the end)
    * @param honest the honest validator instances (the only ones read and audited)
+   * @param payloads the decoding of committed payloads this checker shares with the other observers of the rollup (its own by default)
    */
   constructor(
     genesis: Genesis,
     private readonly audit: () => LedgerAudit[],
     private readonly honest: HonestValidators,
+    private readonly payloads: CommittedPayloads = new CommittedPayloads(),
   ) {
     this.model = LedgerModel.fromGenesis(genesis);
     this.snapshots.set(0, this.model.snapshot());
@@ -115,13 +127,13 @@ export class ReferenceLedgerChecker implements Checker {
       // Only possible when every honest commit of a height went unlogged (a snapshot from a byzantine peer).
       this.stoppedBecause = `height ${this.height + 1} never seen committed`;
     }
-    const expected = this.expected.get(height);
+    const expectedHash = height >= 1 ? this.expectedHashes[height - 1] : undefined;
     // A node on another block at this height is agreement's business: neither its reports nor its ledger are judged here.
-    if (expected !== undefined && expected.hash !== hash) this.otherBlocks.add(o.node);
+    if (expectedHash !== undefined && expectedHash !== hash) this.otherBlocks.add(o.node);
     const report = this.reports.get(o.node);
     if (report === undefined || report.height !== height) return undefined;
     this.reports.delete(o.node);
-    if (expected?.hash !== hash || this.otherBlocks.has(o.node)) return undefined;
+    if (expectedHash !== hash || this.otherBlocks.has(o.node)) return undefined;
     return this.compare(height, report);
   }
 
@@ -159,28 +171,23 @@ export class ReferenceLedgerChecker implements Checker {
 
   /** Runs the block of `height` (the first honest commit of it) on the model. */
   private execute(height: number, hash: string, payload: Uint8Array, timeUs: number): Violation | undefined {
-    let txs: readonly Uint8Array[];
-    try {
-      txs = decodeBlockPayload(payload).txs;
-    } catch {
+    const block = this.payloads.decode(payload);
+    if (!block.ok) {
       this.stoppedBecause = `height ${height}: payload does not decode (validity reports it)`;
       return undefined;
     }
+    const txs = block.txs;
     const failed: Record<string, number> = {};
     const delta = new Map<string, bigint>();
     const swaps: { pool: string; kBefore: string; kAfter: string }[] = [];
-    for (const [i, raw] of txs.entries()) {
-      let tx;
-      try {
-        // The id is only needed in a violation's message: computed then, not hashed for every transaction.
-        tx = decodeTransaction(raw, "");
-      } catch {
+    for (const [i, { tx, id }] of txs.entries()) {
+      if (tx === undefined) {
         this.stoppedBecause = `height ${height}: transaction ${i} does not decode (validity reports it)`;
         return undefined;
       }
       const refused = this.model.admission(tx);
       if (refused !== undefined) {
-        return this.fail(timeUs, `height ${height}: transaction ${i} (${transactionId(raw).slice(0, 16)}) is inadmissible on the reference model (${refused}) but was committed`);
+        return this.fail(timeUs, `height ${height}: transaction ${i} (${id.slice(0, 16)}) is inadmissible on the reference model (${refused}) but was committed`);
       }
       const outcome = this.model.apply(tx);
       this.transactions++;
@@ -194,7 +201,12 @@ export class ReferenceLedgerChecker implements Checker {
     const supplyDelta: Record<string, string> = {};
     for (const [asset, d] of delta) if (d !== 0n) supplyDelta[asset] = d.toString();
     this.height = height;
-    this.expected.set(height, { hash, txs: txs.length, failed, supplyDelta, swaps });
+    const summary: BlockSummary = { txs: txs.length, failed, supplyDelta, swaps };
+    assert(this.expectedHashes.length === height - 1, `reference-ledger: outcome of height ${height} recorded after ${this.expectedHashes.length} heights`);
+    this.expectedHashes.push(hash);
+    this.expectedSummaries.push(JSON.stringify(summary));
+    this.recentSummaries.set(height, summary);
+    this.recentSummaries.delete(height - RECENT_SUMMARIES);
     this.snapshots.set(height, this.model.snapshot());
     this.snapshots.delete(height - SNAPSHOT_HEIGHTS);
     return undefined;
@@ -202,7 +214,7 @@ export class ReferenceLedgerChecker implements Checker {
 
   private compare(height: number, report: PendingReport): Violation | undefined {
     this.reportsCompared++;
-    const want = this.expected.get(height)!;
+    const want = this.recentSummaries.get(height) ?? (JSON.parse(this.expectedSummaries[height - 1]!) as BlockSummary);
     const got = report.summary;
     const where = `${report.node} at height ${height}`;
     if (got.txs !== want.txs) return this.fail(report.timeUs, `${where}: executed ${got.txs} transactions, the block has ${want.txs}`);

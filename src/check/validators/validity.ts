@@ -10,7 +10,10 @@
  *
  * Watches client `submit` events and the payload of the first commit of each
  * height (later commits of the same height are agreement's business) by one
- * of the honest validators it is given (the others are not judged).
+ * of the honest validators it is given (the others are not judged). The
+ * payload's decoding may be shared with the rollup's other observers
+ * (`committed-payloads.ts`, the checkers' own cache, answering only for the
+ * same bytes); the signatures are verified here.
  *
  * Memory stays small with run length: a committed id leaves the set of
  * submitted ids, and what is kept of it is a 28-bit number (its first 7 hex
@@ -25,10 +28,9 @@
  */
 import { fromHex } from "../../crypto/hash.js";
 import type { SignatureScheme } from "../../crypto/signature.js";
-import { decodeBlockPayload } from "../../sequencer/block-payload.js";
-import { decodeTransaction } from "../../vm/tx-codec.js";
 import { BRIDGE_ACCOUNT } from "../../vm/types.js";
 import { VALIDATOR_EVENTS } from "../../systems/validators/events.js";
+import { CommittedPayloads } from "./committed-payloads.js";
 import { safetyVerdict, type Checker, type HonestValidators, type InvariantResult, type Observation, type Violation } from "../checker.js";
 
 /** Checks validity (see the file comment). */
@@ -49,10 +51,12 @@ export class ValidityChecker implements Checker {
   /**
    * @param scheme the run's signature scheme
    * @param honest the honest validator instances (only their commits are judged)
+   * @param payloads the decoding of committed payloads this checker shares with the other observers of the rollup (its own by default)
    */
   constructor(
     private readonly scheme: SignatureScheme,
     private readonly honest: HonestValidators,
+    private readonly payloads: CommittedPayloads = new CommittedPayloads(),
   ) {}
 
   observe(o: Observation): Violation | undefined {
@@ -70,19 +74,10 @@ export class ValidityChecker implements Checker {
     if (height === 0 || height <= this.heightsUpTo || this.heightsAbove.has(height)) return undefined;
     this.heightsAbove.add(height);
     while (this.heightsAbove.delete(this.heightsUpTo + 1)) this.heightsUpTo++;
-    let txs: readonly Uint8Array[];
-    try {
-      txs = decodeBlockPayload(o.fields.payload).txs;
-    } catch (error) {
-      return this.fail(o, `height ${height}: committed payload does not decode (${(error as Error).message})`);
-    }
-    for (const [i, raw] of txs.entries()) {
-      let tx;
-      try {
-        tx = decodeTransaction(raw);
-      } catch (error) {
-        return this.fail(o, `height ${height}: transaction ${i} does not decode (${(error as Error).message})`);
-      }
+    const block = this.payloads.decode(o.fields.payload);
+    if (!block.ok) return this.fail(o, `height ${height}: committed payload does not decode (${block.error})`);
+    for (const [i, { tx, error }] of block.txs.entries()) {
+      if (tx === undefined) return this.fail(o, `height ${height}: transaction ${i} does not decode (${error})`);
       const short = tx.id.slice(0, 16);
       const system = tx.sender === BRIDGE_ACCOUNT && tx.signature.length === 0;
       if (!system && !this.scheme.verify(fromHex(tx.sender), tx.signingBytes, tx.signature)) return this.fail(o, `height ${height}: transaction ${short} has an invalid signature`);

@@ -9,6 +9,7 @@
 import type { Checker, Observation } from "../../check/checker.js";
 import { AgreementChecker } from "../../check/validators/agreement.js";
 import { ConservationChecker, type NodeAudit } from "../../check/validators/conservation.js";
+import { CommittedPayloads } from "../../check/validators/committed-payloads.js";
 import { EquivocationChecker } from "../../check/validators/equivocation.js";
 import { MaxFailedViewsChecker, MinCommitsChecker, NoHonestCommitChecker, type ViewTimeoutRoles } from "../../check/validators/expectations.js";
 import { LivenessChecker, type LivenessExpectation } from "../../check/validators/liveness.js";
@@ -260,18 +261,20 @@ function buildRollup(ctx: BuildContext<Scenario>, rollup: RollupScenario, rollup
 
   // The honest-node invariants judge the validators not declared byzantine (never a twin's instance).
   const honest: ReadonlySet<NodeId> = new Set(validators.filter((id) => !byzantine.has(id)));
+  // The first commit of each height is decoded once for the validity and reference-ledger checkers and the metrics.
+  const payloads = new CommittedPayloads();
   const checkers = [
     new AgreementChecker(honest),
     new RootAgreementChecker(honest),
     new ConservationChecker(genesisSupply(genesis), auditLedgers, honest),
-    new ValidityChecker(scheme, honest),
-    new ReferenceLedgerChecker(genesis, auditCommittedLedgers, honest),
+    new ValidityChecker(scheme, honest, payloads),
+    new ReferenceLedgerChecker(genesis, auditCommittedLedgers, honest, payloads),
     new ReorgBoundChecker(rollup.invariants.maxReorgDepth, honest),
     new EquivocationChecker({ validators, identities, honest }),
     new LivenessChecker(rollup.invariants.livenessBound, livenessExpectation, honest),
     ...expectationCheckers(rollup, { validators, identities, quorum: validatorSet.quorum }, honest),
   ];
-  const metrics = new MetricsCollector(scenario.l1.enabled, new Set([...validators, ...twins.map((t) => t.twin)]));
+  const metrics = new MetricsCollector(scenario.l1.enabled, new Set([...validators, ...twins.map((t) => t.twin)]), payloads);
   // The figures of a rollup also count its posting nodes, and the shared L1's events (a derived event naming
   // another rollup left out).
   const measures = (o: Observation): boolean => {

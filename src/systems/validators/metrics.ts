@@ -3,8 +3,7 @@
  * report print besides the invariants.
  */
 import type { Observation } from "../../check/checker.js";
-import { sha256Hex } from "../../crypto/hash.js";
-import { decodeBlockPayload } from "../../sequencer/block-payload.js";
+import { CommittedPayloads } from "../../check/validators/committed-payloads.js";
 import type { NodeId } from "../../sim/node.js";
 import { VALIDATOR_EVENTS, type ValidatorEvent } from "./events.js";
 
@@ -77,10 +76,12 @@ export class MetricsCollector {
   /**
    * @param trackL1 keep submit times until the L1 finalizes their roots (for the posting system's batch latency: {@link takeSubmitTimesThrough})
    * @param validators the node ids of every validator instance (twins and byzantine ones included): the first commit of a height by one of them times the block
+   * @param payloads the decoding of committed payloads shared with the rollup's checkers (its own by default)
    */
   constructor(
     private readonly trackL1: boolean,
     private readonly validators: ReadonlySet<NodeId>,
+    private readonly payloads: CommittedPayloads = new CommittedPayloads(),
   ) {}
 
   readonly metrics: ConsensusMetrics = {
@@ -206,16 +207,11 @@ export class MetricsCollector {
   }
 
   private observeCommittedPayload(payload: Uint8Array, timeUs: number): void {
-    let block: { height: number; txs: readonly Uint8Array[] };
-    try {
-      block = decodeBlockPayload(payload);
-    } catch {
-      return; // the validity checker reports it
-    }
+    const block = this.payloads.decode(payload);
+    if (!block.ok) return; // the validity checker reports it
     this.metrics.transactionsCommitted += block.txs.length;
     const submits: number[] = [];
-    for (const raw of block.txs) {
-      const id = sha256Hex(raw);
+    for (const { id } of block.txs) {
       const submitted = this.submittedAt.get(id);
       if (submitted !== undefined) {
         this.latencies.push(timeUs - submitted);
