@@ -1,7 +1,11 @@
 /**
  * Validity of committed transactions: every transaction in the committed
- * chain decodes, carries a valid signature of its sender (checked here from
- * scratch with the run's signature scheme, not through any validator's cache),
+ * chain decodes, carries a valid signature of its sender (checked here with
+ * the run's signature scheme, not through any validator's cache; in a
+ * simulated run that scheme answers through the run's verification memo
+ * (`crypto/verify-memo.ts`), which reuses an answer only for identical key,
+ * message and signature and knows the run's own signatures valid when they
+ * are made, RFC 8032 completeness; `--check-sharing` recomputes a sample),
  * was submitted by a client, and is applied exactly once: no id twice, and
  * each sender's nonces run 0, 1, 2... with no repeat or gap. A system
  * transaction (the bridge's deposit credits: sender `BRIDGE_ACCOUNT`, empty
