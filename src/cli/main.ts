@@ -44,7 +44,7 @@ import { buildSeedFile, compareReplay, parseSeedFile, seedFileName } from "../sc
 import { scenarioToJson } from "../scenario/to-json.js";
 import { PACKAGE_VERSION } from "../version.js";
 import { formatSpeed, formatSummary, plural } from "./summary.js";
-import { commandExplore, commandShrink, type ExploreCommandOptions, type ShrinkCommandOptions } from "./explore-command.js";
+import type { ExploreCommandOptions, ShrinkCommandOptions } from "./explore-command.js";
 import { commandMerge, type MergeCommandOptions } from "./merge-command.js";
 import { registerL1Command } from "./l1-command.js";
 import { registerNodeCommands } from "./node-command.js";
@@ -149,6 +149,7 @@ export function cliProgram(io: Io, setExitCode: (code: number) => void): Command
       if (options.duration !== undefined) overrides.durationUs = durationOptionUs("--duration", options.duration);
       const { raw, droppedFaults } = applyOverrides(readScenarioJson(scenarioPath), overrides);
       if (droppedFaults > 0) io.err(`note: --duration drops ${plural(droppedFaults, "fault action")} scheduled after the new end`);
+      const { commandExplore } = await exploreCommand();
       setExitCode(await commandExplore(raw, options, io));
     });
 
@@ -171,6 +172,7 @@ export function cliProgram(io: Io, setExitCode: (code: number) => void): Command
       if (options.duration !== undefined) overrides.durationUs = durationOptionUs("--duration", options.duration);
       const { raw, droppedFaults } = applyOverrides(readScenarioJson(scenarioPath), overrides);
       if (droppedFaults > 0) io.err(`note: --duration drops ${plural(droppedFaults, "fault action")} scheduled after the new end`);
+      const { commandExplore } = await exploreCommand();
       setExitCode(await commandExplore(raw, { ...options, swarm: true }, io));
     });
 
@@ -190,7 +192,8 @@ export function cliProgram(io: Io, setExitCode: (code: number) => void): Command
     .argument("<seedfile>", "seed file written by a failed run")
     .option("--out <file>", "where to write the minimal seed file (default: SEEDFILE with .min.json)")
     .option("--max-runs <n>", "most runs to spend", "200")
-    .action((file: string, options: ShrinkCommandOptions) => {
+    .action(async (file: string, options: ShrinkCommandOptions) => {
+      const { commandShrink } = await exploreCommand();
       setExitCode(commandShrink(file, options, io));
     });
 
@@ -208,6 +211,15 @@ export function cliProgram(io: Io, setExitCode: (code: number) => void): Command
     });
 
   return program;
+}
+
+/**
+ * The explore, swarm and shrink commands' module, loaded when one of them runs:
+ * `run` does not need it, nor the worker pool, the guided explorer and the
+ * Twins search it imports.
+ */
+function exploreCommand(): Promise<typeof import("./explore-command.js")> {
+  return import("./explore-command.js");
 }
 
 /**
