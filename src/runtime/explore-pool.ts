@@ -33,7 +33,7 @@ export function runSeedInThisThread(raw: Record<string, unknown>, seed: number, 
 
 /** Options of {@link runSeeds}. */
 export interface RunSeedsOptions extends SeedRunOptions {
-  /** Worker threads; 1 runs every seed in this thread (no workers). */
+  /** Lanes: this thread and `jobs` - 1 worker threads; 1 runs every seed in this thread (no workers). */
   jobs: number;
   /** Called once per seed as it finishes. */
   onOutcome: (outcome: SeedOutcome) => void;
