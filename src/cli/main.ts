@@ -44,7 +44,7 @@ import { buildSeedFile, compareReplay, parseSeedFile, seedFileName } from "../sc
 import { scenarioToJson } from "../scenario/to-json.js";
 import { PACKAGE_VERSION } from "../version.js";
 import { formatSpeed, formatSummary, plural } from "./summary.js";
-import { commandExplore, commandShrink, type ExploreCommandOptions, type ShrinkCommandOptions } from "./explore-command.js";
+import type { ExploreCommandOptions, ShrinkCommandOptions } from "./explore-command.js";
 import { commandMerge, type MergeCommandOptions } from "./merge-command.js";
 import { registerL1Command } from "./l1-command.js";
 import { registerNodeCommands } from "./node-command.js";
@@ -122,7 +122,7 @@ export function cliProgram(io: Io, setExitCode: (code: number) => void): Command
     .argument("<scenario>", "scenario JSON file, or a shipped scenario name such as quickstart")
     .option("--seeds <n>", "how many seeds to run (required)")
     .option("--from <s>", "first seed (default: the scenario's seed)")
-    .option("--jobs <j>", "worker threads (default: the available cores; 1 runs in this thread)")
+    .option("--jobs <j>", "parallel lanes (default: the available cores; 1 runs in this thread only): seeds run in this thread and j - 1 worker threads, --guided candidates on j worker threads")
     .option("--shard <i/n>", "run only shard i of n (1-based): the seeds with (seed - from) % n == i - 1; auto: from ASSET_SIM_SHARD_INDEX or JOB_COMPLETION_INDEX (0-based) and ASSET_SIM_SHARD_COUNT")
     .option("--swarm", "turn on a random subset of fault kinds at random intensities per seed")
     .option("--guided", "coverage-guided: keep a corpus of fault plans that reached new protocol behaviour and mutate them (--seeds is the number of runs)")
@@ -149,6 +149,7 @@ export function cliProgram(io: Io, setExitCode: (code: number) => void): Command
       if (options.duration !== undefined) overrides.durationUs = durationOptionUs("--duration", options.duration);
       const { raw, droppedFaults } = applyOverrides(readScenarioJson(scenarioPath), overrides);
       if (droppedFaults > 0) io.err(`note: --duration drops ${plural(droppedFaults, "fault action")} scheduled after the new end`);
+      const { commandExplore } = await exploreCommand();
       setExitCode(await commandExplore(raw, options, io));
     });
 
@@ -158,7 +159,7 @@ export function cliProgram(io: Io, setExitCode: (code: number) => void): Command
     .argument("<scenario>", "scenario JSON file, or a shipped scenario name such as sbcp-quickstart")
     .option("--seeds <n>", "how many seeds to run (required)")
     .option("--from <s>", "first seed (default: the scenario's seed)")
-    .option("--jobs <j>", "worker threads (default: the available cores; 1 runs in this thread)")
+    .option("--jobs <j>", "parallel lanes (default: the available cores; 1 runs in this thread only): this thread and j - 1 worker threads")
     .option("--shard <i/n>", "run only shard i of n (1-based), as explore --shard")
     .option("--max-failures <n>", "stop after n failures (the first n in seed order, whatever --jobs)")
     .option("--duration <d>", "override the scenario's duration, with a unit (e.g. 10s, 500ms)")
@@ -171,6 +172,7 @@ export function cliProgram(io: Io, setExitCode: (code: number) => void): Command
       if (options.duration !== undefined) overrides.durationUs = durationOptionUs("--duration", options.duration);
       const { raw, droppedFaults } = applyOverrides(readScenarioJson(scenarioPath), overrides);
       if (droppedFaults > 0) io.err(`note: --duration drops ${plural(droppedFaults, "fault action")} scheduled after the new end`);
+      const { commandExplore } = await exploreCommand();
       setExitCode(await commandExplore(raw, { ...options, swarm: true }, io));
     });
 
@@ -190,7 +192,8 @@ export function cliProgram(io: Io, setExitCode: (code: number) => void): Command
     .argument("<seedfile>", "seed file written by a failed run")
     .option("--out <file>", "where to write the minimal seed file (default: SEEDFILE with .min.json)")
     .option("--max-runs <n>", "most runs to spend", "200")
-    .action((file: string, options: ShrinkCommandOptions) => {
+    .action(async (file: string, options: ShrinkCommandOptions) => {
+      const { commandShrink } = await exploreCommand();
       setExitCode(commandShrink(file, options, io));
     });
 
@@ -208,6 +211,15 @@ export function cliProgram(io: Io, setExitCode: (code: number) => void): Command
     });
 
   return program;
+}
+
+/**
+ * The explore, swarm and shrink commands' module, loaded when one of them runs:
+ * `run` does not need it, nor the worker pool, the guided explorer and the
+ * Twins search it imports.
+ */
+function exploreCommand(): Promise<typeof import("./explore-command.js")> {
+  return import("./explore-command.js");
 }
 
 /**

@@ -182,5 +182,23 @@ export function signTransaction(instructions: readonly TransactionInstruction[],
 
 /** A Solana keypair derived from a label and a seed (sha256 of both): deterministic keys for simulated operators. */
 export function deriveSolanaKeypair(label: string, seed: number): Keypair {
-  return web3().Keypair.fromSeed(sha256(utf8(`asset-sim/l1-key/${label}/${seed}`)));
+  return solanaKeypairFromSeed(sha256(utf8(`asset-sim/l1-key/${label}/${seed}`)));
+}
+
+/**
+ * The Solana keypair of a 32-byte ed25519 seed: the same keys as web3.js's
+ * `Keypair.fromSeed` (RFC 8032 5.1.5 public key; secret key = seed || public key),
+ * with the public key derived by node:crypto instead of web3.js's pure-JS
+ * ed25519 (whose first use also builds its precomputed tables: about 0.1 s of
+ * a run's set-up, and a few ms per key after).
+ * @throws RangeError when `seed` is not 32 bytes
+ */
+export function solanaKeypairFromSeed(seed: Uint8Array): Keypair {
+  if (seed.length !== 32) throw new RangeError(`an ed25519 seed is 32 bytes, got ${seed.length}`);
+  const { publicKey } = ed25519.keyPairFromSeed(seed);
+  const secretKey = new Uint8Array(64);
+  secretKey.set(seed, 0);
+  secretKey.set(publicKey, 32);
+  // skipValidation: web3.js would sign and verify a message in pure JS to check the pair, which is what we avoid.
+  return web3().Keypair.fromSecretKey(secretKey, { skipValidation: true });
 }

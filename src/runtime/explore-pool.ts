@@ -1,11 +1,13 @@
 /**
- * Running many seeds: in this thread (`jobs` = 1) or on a pool of worker
- * threads (workerpool; `jobs` > 1), reporting each seed's outcome as it
- * arrives (completion order, not seed order).
+ * Running many seeds: in this thread (`jobs` = 1), or in this thread and
+ * `jobs` - 1 worker threads taking seeds from one shared counter (`jobs` > 1);
+ * guided candidates on a pool of worker threads (workerpool). Each seed's
+ * outcome is reported as it arrives (completion order, not seed order).
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
 import workerpool from "workerpool";
 import { runSeed, type SeedOutcome, type SeedRunOptions } from "../explore/explore.js";
 import { runCandidate, type CandidateOutcome, type CandidateRunOptions } from "../explore/guided.js";
@@ -31,7 +33,7 @@ export function runSeedInThisThread(raw: Record<string, unknown>, seed: number, 
 
 /** Options of {@link runSeeds}. */
 export interface RunSeedsOptions extends SeedRunOptions {
-  /** Worker threads; 1 runs every seed in this thread (no workers). */
+  /** Lanes: this thread and `jobs` - 1 worker threads; 1 runs every seed in this thread (no workers). */
   jobs: number;
   /** Called once per seed as it finishes. */
   onOutcome: (outcome: SeedOutcome) => void;
@@ -41,8 +43,19 @@ export interface RunSeedsOptions extends SeedRunOptions {
 
 /**
  * Runs `seeds` of the base scenario `raw`.
- * @throws Error when a run throws (a bug outside node code), or when the
- *   compiled worker is missing (`npm run build`)
+ *
+ * With `jobs` > 1 this thread is one of the `jobs` lanes and `jobs` - 1
+ * worker threads are the others: every lane takes the next seed from one
+ * counter in shared memory (`Atomics.add`), so a worker never waits for this
+ * thread between seeds, and the seeds started are always a prefix of `seeds`
+ * (what `--max-failures` needs). This thread already holds the code and the
+ * parsed scenario, so running seeds here saves a worker's start-up (module
+ * loading, about 0.5 s of CPU) and its first, unoptimised seed (about 1.5 s
+ * more than the later ones), and its heap. A worker's outcome reaches
+ * `onOutcome` when this thread is between two of its own seeds.
+ * @throws Error when a run throws (a bug outside node code; a worker's error
+ *   arrives as an Error with the same name and message), or when the compiled
+ *   worker is missing (`npm run build`)
  */
 export async function runSeeds(raw: Record<string, unknown>, seeds: readonly number[], options: RunSeedsOptions): Promise<void> {
   const seedOptions: SeedRunOptions = {
@@ -51,30 +64,119 @@ export async function runSeeds(raw: Record<string, unknown>, seeds: readonly num
     ...(options.twins !== undefined ? { twins: options.twins } : {}),
     ...(options.sharing !== undefined ? { sharing: options.sharing } : {}),
   };
-  if (options.jobs <= 1 || seeds.length <= 1) {
-    for (const seed of seeds) {
-      if (options.shouldStop?.() === true) return;
-      options.onOutcome(runSeedInThisThread(raw, seed, seedOptions));
-      // Let stderr drain between seeds.
+  const claims = new SeedClaims(seeds.length);
+  const workerCount = Math.min(options.jobs, seeds.length) - 1;
+  const workers = Array.from({ length: Math.max(0, workerCount) }, () => startSeedWorker({ raw, seeds, options: seedOptions, claims: claims.buffer }));
+  let failure: Error | undefined;
+  const stopAll = (): void => {
+    claims.stop();
+  };
+  const finished = workers.map(
+    (worker) =>
+      new Promise<void>((resolve) => {
+        worker.on("message", (message: SeedWorkerMessage) => {
+          if (message.kind === "outcome") {
+            if (failure !== undefined) return;
+            options.onOutcome(message.outcome);
+            if (options.shouldStop?.() === true) stopAll();
+          } else {
+            failure ??= Object.assign(new Error(message.message), { name: message.name, stack: message.stack });
+            stopAll();
+          }
+        });
+        worker.on("error", (error) => {
+          failure ??= error;
+          stopAll();
+        });
+        worker.on("exit", () => resolve());
+      }),
+  );
+  try {
+    for (;;) {
+      if (failure !== undefined) break;
+      if (options.shouldStop?.() === true) {
+        stopAll();
+        break;
+      }
+      const index = claims.next();
+      if (index === undefined) break;
+      options.onOutcome(runSeedInThisThread(raw, seeds[index]!, seedOptions));
+      // Let stderr drain and the workers' outcomes in between seeds.
       await new Promise((resolve) => setImmediate(resolve));
     }
-    return;
+  } catch (error) {
+    stopAll();
+    await Promise.all(workers.map((w) => w.terminate()));
+    throw error;
   }
-  const workers = Math.min(options.jobs, seeds.length);
-  const pool = workerpool.pool(workerScript(), { workerType: "thread", maxWorkers: workers });
-  // At most two tasks per worker are queued at a time, so a million seeds never become a million pending tasks.
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < seeds.length && options.shouldStop?.() !== true) {
-      const seed = seeds[next++]!;
-      const outcome = (await pool.exec("runSeed", [raw, seed, seedOptions])) as SeedOutcome;
-      options.onOutcome(outcome);
-    }
-  };
+  await Promise.all(finished);
+  if (failure !== undefined) throw failure;
+}
+
+/**
+ * The lanes' shared seed counter: `Int32Array` [next index, stopped flag] in a
+ * `SharedArrayBuffer`, so this thread and the workers claim seeds in order
+ * without messages.
+ */
+export class SeedClaims {
+  readonly buffer: SharedArrayBuffer;
+  private readonly cells: Int32Array;
+
+  /**
+   * @param count how many seeds there are (indexes 0 .. count - 1)
+   * @param buffer an existing counter (a worker's view of the lead thread's); a new one when absent
+   */
+  constructor(
+    private readonly count: number,
+    buffer?: SharedArrayBuffer,
+  ) {
+    this.buffer = buffer ?? new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT);
+    this.cells = new Int32Array(this.buffer);
+  }
+
+  /** The next unclaimed index, or undefined once all are claimed or the lanes were stopped. */
+  next(): number | undefined {
+    if (Atomics.load(this.cells, 1) !== 0) return undefined;
+    const index = Atomics.add(this.cells, 0, 1);
+    return index < this.count ? index : undefined;
+  }
+
+  /** No lane claims another seed (those running finish). */
+  stop(): void {
+    Atomics.store(this.cells, 1, 1);
+  }
+}
+
+/** What a seed worker is given (`workerData`). */
+export interface SeedWorkerData {
+  readonly kind: "seeds";
+  readonly raw: Record<string, unknown>;
+  readonly seeds: readonly number[];
+  readonly options: SeedRunOptions;
+  readonly claims: SharedArrayBuffer;
+}
+
+/** What a seed worker posts: one message per seed it ran, or the error that stopped it. */
+export type SeedWorkerMessage = { readonly kind: "outcome"; readonly outcome: SeedOutcome } | { readonly kind: "error"; readonly name: string; readonly message: string; readonly stack?: string };
+
+function startSeedWorker(data: Omit<SeedWorkerData, "kind">): Worker {
+  const workerData: SeedWorkerData = { kind: "seeds", ...data };
+  return new Worker(workerScript(), { workerData });
+}
+
+/**
+ * The loop of a seed worker (`explore-worker.ts`): claims seeds until none
+ * is left, posting each outcome; a throw is posted as an error and ends it.
+ */
+export function runClaimedSeeds(data: SeedWorkerData, post: (message: SeedWorkerMessage) => void): void {
+  const claims = new SeedClaims(data.seeds.length, data.claims);
   try {
-    await Promise.all(Array.from({ length: 2 * workers }, lane));
-  } finally {
-    await pool.terminate();
+    for (let index = claims.next(); index !== undefined; index = claims.next()) {
+      post({ kind: "outcome", outcome: runSeedInThisThread(data.raw, data.seeds[index]!, data.options) });
+    }
+  } catch (error) {
+    const e = error instanceof Error ? error : new Error(String(error));
+    post({ kind: "error", name: e.name, message: e.message, ...(e.stack !== undefined ? { stack: e.stack } : {}) });
   }
 }
 

@@ -51,7 +51,7 @@ import { WireDecodeError } from "../net/codec.js";
 import { decodeDisputeGame, decodeGameConfig, decodeOptimisticBatch, gameAddress, gameConfigAddress, gameInstructions, batchAddress, GAME_WINNER, BATCH_STATUS, type DisputeGameAccount, type OptimisticBatchAccount } from "../l1/game-program.js";
 import { L1Session, l1SessionContext, type L1SessionContext } from "../l1/l1-session.js";
 import type { L1RpcMessage } from "../l1/l1-wire.js";
-import { rollupErrorName, rollupProgramId, signTransaction } from "../l1/rollup-program.js";
+import { rollupErrorName, rollupProgramId, signTransaction, solanaKeypairFromSeed } from "../l1/rollup-program.js";
 import { stepDepositRecords, stepSignatureInstruction } from "../l1/step-signature.js";
 import { decodeAppMessage, encodeAppMessage } from "../sequencer/app-messages.js";
 import type { Node, NodeContext, NodeId, TimerId } from "../sim/node.js";
@@ -311,7 +311,7 @@ export class ChallengerNode implements Node<ChallengerMessage> {
     }
     let staging = this.staging.get(h);
     if (staging === undefined || staging.txIndex !== txIndex) {
-      const buffer = web3().Keypair.fromSeed(sha256(utf8(`asset-sim/step-buffer/${this.me.toBase58()}/${h}/${txIndex}`)));
+      const buffer = solanaKeypairFromSeed(sha256(utf8(`asset-sim/step-buffer/${this.me.toBase58()}/${h}/${txIndex}`)));
       staging = { txIndex, buffer, payload: stepPayload(tx, witness), created: false, written: 0 };
       this.staging.set(h, staging);
     }

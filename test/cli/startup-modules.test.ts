@@ -1,7 +1,8 @@
 /**
  * Startup: a process that does not run the L1 does not load the Solana
  * libraries (@solana/web3.js, @coral-xyz/anchor, litesvm, @solana/kit) nor
- * the real-mode runtime's (pino, prom-client); one that runs the L1 loads
+ * the real-mode runtime's (pino, prom-client), nor the explore command's
+ * (workerpool); one that runs the L1 loads
  * web3.js, anchor and litesvm's native binding, but not @solana/kit. Checked
  * on the built CLI (`dist/`, as `bin/asset-sim.js` runs it) in a fresh
  * process, from Node's module cache after the command: the CommonJS packages
@@ -41,6 +42,10 @@ describe.skipIf(!existsSync(MAIN))("startup (built CLI; npm run build first)", (
     expect(run.exitCode).toBe(0);
     expect(run.packages).toContain("commander"); // the check sees CommonJS packages
     expect(run.packages.filter((p) => SOLANA.includes(p) || REAL_MODE.includes(p))).toEqual([]);
+    // The explore command's module (and its worker pool) loads only for explore, swarm and shrink.
+    expect(run.packages).not.toContain("workerpool");
+    const explore = packagesLoaded(["explore", "twins-search", "--seeds", "1", "--duration", "1s", "--jobs", "1", "--out", "/tmp/asset-sim-startup-none"]);
+    expect(explore.packages).toContain("workerpool");
     const list = packagesLoaded(["list"]);
     expect(list.packages.filter((p) => SOLANA.includes(p) || REAL_MODE.includes(p))).toEqual([]);
   });

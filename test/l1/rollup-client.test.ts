@@ -13,6 +13,7 @@ import {
   rollupInstructions,
   rollupProgramId,
   signTransaction,
+  solanaKeypairFromSeed,
 } from "../../src/l1/rollup-program.js";
 
 const disc = (s: string): Buffer => createHash("sha256").update(s).digest().subarray(0, 8);
@@ -112,5 +113,36 @@ describe("signTransaction", () => {
     reference.sign(payer, other);
     expect(Buffer.from(ours.bytes)).toEqual(reference.serialize());
     expect(Transaction.from(ours.bytes).verifySignatures()).toBe(true);
+  });
+});
+
+describe("solanaKeypairFromSeed (node:crypto in place of web3.js's pure-JS ed25519)", () => {
+  it("gives the keys web3.js's Keypair.fromSeed gives, for derived and edge seeds", () => {
+    const seeds = [
+      ...Array.from({ length: 40 }, (_, i) => createHash("sha256").update(`seed ${i}`).digest()),
+      new Uint8Array(32),
+      new Uint8Array(32).fill(0xff),
+    ];
+    for (const seed of seeds) {
+      const ours = solanaKeypairFromSeed(seed);
+      const reference = Keypair.fromSeed(seed);
+      expect(Buffer.from(ours.secretKey)).toEqual(Buffer.from(reference.secretKey));
+      expect(ours.publicKey.toBase58()).toBe(reference.publicKey.toBase58());
+      // web3.js's own validation of the pair (it signs and recomputes the public key) accepts it.
+      expect(() => Keypair.fromSecretKey(ours.secretKey)).not.toThrow();
+    }
+    expect(deriveSolanaKeypair("poster/0", 3).publicKey.toBase58()).toBe(Keypair.fromSeed(createHash("sha256").update("asset-sim/l1-key/poster/0/3").digest()).publicKey.toBase58());
+  });
+
+  it("a pair with a wrong public key half is one web3.js refuses (the comparison above can fail)", () => {
+    const seed = createHash("sha256").update("seed 0").digest();
+    const broken = solanaKeypairFromSeed(seed).secretKey.slice();
+    broken[40]! ^= 1;
+    expect(() => Keypair.fromSecretKey(broken)).toThrow(/invalid/);
+  });
+
+  it("refuses a seed that is not 32 bytes", () => {
+    expect(() => solanaKeypairFromSeed(new Uint8Array(31))).toThrow(RangeError);
+    expect(() => solanaKeypairFromSeed(new Uint8Array(64))).toThrow(RangeError);
   });
 });
