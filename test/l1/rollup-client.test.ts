@@ -13,6 +13,7 @@ import {
   rollupInstructions,
   rollupProgramId,
   signTransaction,
+  submitBatchRootData,
 } from "../../src/l1/rollup-program.js";
 
 const disc = (s: string): Buffer => createHash("sha256").update(s).digest().subarray(0, 8);
@@ -112,5 +113,73 @@ describe("signTransaction", () => {
     reference.sign(payer, other);
     expect(Buffer.from(ours.bytes)).toEqual(reference.serialize());
     expect(Transaction.from(ours.bytes).verifySignatures()).toBe(true);
+  });
+
+  it("gives web3.js's bytes for any signer order, several instructions and both signers' fee payer", async () => {
+    const { Transaction } = await import("@solana/web3.js");
+    const a = deriveSolanaKeypair("poster/0", 4);
+    const b = deriveSolanaKeypair("operator", 4);
+    const c = deriveSolanaKeypair("intruder", 4);
+    const ixs = [
+      rollupInstructions.submitBatchRoot(a.publicKey, 64, new Uint8Array(32).fill(2)),
+      rollupInstructions.submitBatchRoot(a.publicKey, 65, new Uint8Array(32).fill(3)),
+      rollupInstructions.setVersion(b.publicKey, 9),
+      rollupInstructions.pausePosting(c.publicKey),
+    ];
+    for (const signers of [[a, b, c], [b, c, a], [c, a, b]]) {
+      const blockhash = "4uQeVj5tqViQh7yWWGStvkEG1Zmhx6uasJtWCJziofM";
+      const ours = signTransaction(ixs, signers, blockhash);
+      const reference = new Transaction({ feePayer: signers[0]!.publicKey, recentBlockhash: blockhash }).add(...ixs);
+      reference.sign(...signers);
+      expect(Buffer.from(ours.bytes)).toEqual(reference.serialize());
+      expect(ours.signature).toBe(anchor.utils.bytes.bs58.encode(reference.signature!));
+    }
+  });
+
+  it("refuses a missing signer, a signer no instruction names, and a transaction over 1232 bytes", async () => {
+    const { Transaction } = await import("@solana/web3.js");
+    const a = deriveSolanaKeypair("poster/0", 5);
+    const b = deriveSolanaKeypair("operator", 5);
+    const blockhash = "11111111111111111111111111111111";
+    expect(() => signTransaction([rollupInstructions.pausePosting(b.publicKey)], [a], blockhash)).toThrow(/Missing signature/);
+    expect(() => signTransaction([rollupInstructions.submitBatchRoot(a.publicKey, 1, new Uint8Array(32))], [a, b], blockhash)).toThrow(/unknown signer/);
+    // Around the size limit: throws exactly when web3.js's own signer does, with the same bytes otherwise.
+    let refused = 0;
+    for (let n = 12; n <= 22; n++) {
+      const ixs = Array.from({ length: n }, (_, i) => rollupInstructions.submitBatchRoot(a.publicKey, i + 1, new Uint8Array(32).fill(i)));
+      let reference: Buffer | undefined;
+      try {
+        const tx = new Transaction({ feePayer: a.publicKey, recentBlockhash: blockhash }).add(...ixs);
+        tx.sign(a);
+        reference = tx.serialize();
+      } catch {
+        reference = undefined;
+      }
+      if (reference === undefined) {
+        refused++;
+        expect(() => signTransaction(ixs, [a], blockhash)).toThrow(Error);
+      } else {
+        expect(Buffer.from(signTransaction(ixs, [a], blockhash).bytes)).toEqual(reference);
+      }
+    }
+    expect(refused).toBeGreaterThan(0);
+    expect(refused).toBeLessThan(11);
+  });
+});
+
+describe("submitBatchRootData", () => {
+  it("equals the BorshCoder's encoding", () => {
+    for (const height of [0, 1, 64, 65, 0xffff_ffff, 2 ** 32 + 7, Number.MAX_SAFE_INTEGER]) {
+      const root = Uint8Array.from({ length: 32 }, (_, i) => (i * 37 + height) & 0xff);
+      const reference = rollupCoder().instruction.encode("submit_batch_root", { height: new anchor.BN(height.toString()), root: Array.from(root) });
+      expect(Buffer.from(submitBatchRootData(height, root))).toEqual(Buffer.from(reference));
+    }
+  });
+
+  it("refuses a root that is not 32 bytes and a height that is not a u64 the number type holds exactly", () => {
+    expect(() => submitBatchRootData(1, new Uint8Array(33))).toThrow(RangeError);
+    expect(() => submitBatchRootData(-1, new Uint8Array(32))).toThrow(RangeError);
+    expect(() => submitBatchRootData(1.5, new Uint8Array(32))).toThrow(RangeError);
+    expect(() => submitBatchRootData(2 ** 53, new Uint8Array(32))).toThrow(RangeError);
   });
 });
