@@ -23,6 +23,10 @@ describe("hash helpers", () => {
         expect(digest).toEqual(nobleSha256(a));
         expect(Object.getPrototypeOf(digest)).toBe(Uint8Array.prototype);
         expect(digest.byteOffset).toBe(0);
+        expect(digest.buffer.byteLength).toBe(32);
+        // A fresh array each call: changing one digest leaves the next one alone.
+        digest[0] = digest[0]! ^ 0xff;
+        expect(sha256(a)).toEqual(nobleSha256(a));
         expect(sha256Concat(a, b)).toEqual(nobleSha256(new Uint8Array([...a, ...b])));
       }),
       { numRuns: 200 },
