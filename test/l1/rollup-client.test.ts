@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import fc from "fast-check";
 import anchor from "@coral-xyz/anchor";
 import { Keypair, PublicKey } from "@solana/web3.js";
 import { describe, expect, it } from "vitest";
@@ -86,6 +87,53 @@ describe("AssetRollup client encoding", () => {
     expect(() => decodeRollupConfig(page)).toThrow(RollupAccountError);
     view.setUint32(16, 65, true);
     expect(() => decodeRootRegistry(page)).toThrow(/count 65 over 64/);
+  });
+
+  it("decodes every field as the anchor coder does, on random accounts (the direct decoders against the IDL's coder)", () => {
+    const reference = (name: "RollupConfig" | "RootRegistry", data: Uint8Array): Record<string, unknown> =>
+      rollupCoder().accounts.decode(name, Buffer.from(data)) as Record<string, unknown>;
+    const big = (v: unknown): bigint => BigInt((v as anchor.BN).toString());
+    const key = (v: unknown): string => (v as PublicKey).toBase58();
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 114, maxLength: 114 }), fc.boolean(), fc.boolean(), (body, paused, nonePending) => {
+        const data = new Uint8Array(rollupAccountSizes().RollupConfig);
+        data.set(disc("account:RollupConfig"), 0);
+        data.set(body, 8);
+        data[112] = paused ? 1 : 0;
+        if (nonePending) data.fill(0, 40, 72);
+        const c = reference("RollupConfig", data);
+        const pending = key(c.pending_upgrade_authority);
+        expect(decodeRollupConfig(data)).toEqual({
+          upgradeAuthority: key(c.upgrade_authority),
+          pendingUpgradeAuthority: pending === "11111111111111111111111111111111" ? undefined : pending,
+          batchPosterAuthority: key(c.batch_poster_authority),
+          version: c.version,
+          lastGoodVersion: c.last_good_version,
+          paused: c.paused,
+          lastBatchHeight: big(c.last_batch_height),
+          bump: c.bump,
+        });
+        data[112] = 2;
+        expect(() => reference("RollupConfig", data)).toThrow(/Invalid bool/);
+        expect(() => decodeRollupConfig(data)).toThrow(/Invalid bool/);
+      }),
+      { numRuns: 100 },
+    );
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 3597, maxLength: 3597 }), fc.integer({ min: 0, max: 64 }), (body, count) => {
+        const data = new Uint8Array(rollupAccountSizes().RootRegistry);
+        data.set(disc("account:RootRegistry"), 0);
+        data.set(body, 8);
+        new DataView(data.buffer).setUint32(16, count, true);
+        const r = reference("RootRegistry", data);
+        const entries = (r.entries as { height: anchor.BN; root: number[]; slot: anchor.BN; timestamp: anchor.BN }[]).slice(0, count);
+        expect(decodeRootRegistry(data)).toEqual({
+          page: big(r.page),
+          entries: entries.map((e) => ({ height: big(e.height), root: Uint8Array.from(e.root), slot: big(e.slot), timestamp: big(e.timestamp) })),
+        });
+      }),
+      { numRuns: 30 },
+    );
   });
 
   it("names custom errors from the IDL and signs transactions the fee payer pays", () => {
