@@ -33,6 +33,26 @@ describe("hash helpers", () => {
     );
   });
 
+  it("sha256Concat hashes the concatenation at every size, across its scratch buffer's growth and above its bound (property)", () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 40_000 }), { maxLength: 4 }), fc.integer({ min: 0, max: 255 }), (lengths, fill) => {
+        const parts = lengths.map((n, i) => new Uint8Array(n).fill((fill + i) & 0xff));
+        const joined = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+        let at = 0;
+        for (const p of parts) {
+          joined.set(p, at);
+          at += p.length;
+        }
+        const digest = sha256Concat(...parts);
+        expect(digest).toEqual(nobleSha256(joined));
+        // The digest is its own array: the next call (which reuses the scratch buffer) leaves it alone.
+        sha256Concat(new Uint8Array(7).fill(9));
+        expect(digest).toEqual(nobleSha256(joined));
+      }),
+      { numRuns: 60 },
+    );
+  });
+
   it("sha256Hex is the lowercase hex of the @noble/hashes digest (property)", () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 400 }), (data) => {
