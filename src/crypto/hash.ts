@@ -13,10 +13,22 @@ import { concatBytes, hexToBytes, utf8ToBytes } from "@noble/hashes/utils.js";
 /** A 32-byte sha256 digest. */
 export type Hash = Uint8Array;
 
-/** sha256 of `data` (32 bytes). */
+/**
+ * sha256 of `data` (32 bytes, a fresh plain Uint8Array).
+ *
+ * OpenSSL's digest comes back as a one-byte ("binary", latin1) string, copied into a
+ * 32-byte Uint8Array, which V8 keeps on its own heap. Asking for a Buffer
+ * instead costs an ArrayBuffer with a malloc'd backing store per hash, freed
+ * only when a collection sweeps it: measured 0.9 against 1.5 to 1.9 us of CPU
+ * per 65-byte hash (Node 20), and far fewer external allocations (the garbage
+ * that sets the resident set of a long run). The same trick as the state tree's
+ * `digest` (`sparse-merkle.ts`).
+ */
 export function sha256(data: Uint8Array): Hash {
-  // A plain Uint8Array copy: a Buffer may be a view into a shared pool.
-  return new Uint8Array(nodeHash("sha256", data, "buffer"));
+  const s = nodeHash("sha256", data, "binary"); // "binary" is latin1: one char per byte
+  const out = new Uint8Array(32);
+  for (let i = 0; i < 32; i++) out[i] = s.charCodeAt(i);
+  return out;
 }
 
 /**
@@ -28,9 +40,28 @@ export function sha256Hex(data: Uint8Array): string {
   return nodeHash("sha256", data, "hex");
 }
 
-/** sha256 over the concatenation of `parts`. */
+/** Largest concatenation {@link sha256Concat} assembles in its reused scratch buffer, bytes; longer ones get a fresh buffer. */
+const CONCAT_SCRATCH_MAX = 64 * 1024;
+let concatScratch = new Uint8Array(1024);
+
+/**
+ * sha256 over the concatenation of `parts` (32 bytes, a fresh Uint8Array).
+ * Up to {@link CONCAT_SCRATCH_MAX} bytes, the parts are copied into one
+ * module-level scratch buffer and hashed from there (a synchronous call, so
+ * nothing else can use the buffer meanwhile): no allocation per call, 20 to
+ * 40% less CPU than concatenating first (measured on 65, 308 and 4004 bytes).
+ */
 export function sha256Concat(...parts: Uint8Array[]): Hash {
-  return sha256(concatBytes(...parts));
+  let length = 0;
+  for (const part of parts) length += part.length;
+  if (length > CONCAT_SCRATCH_MAX) return sha256(concatBytes(...parts));
+  if (length > concatScratch.length) concatScratch = new Uint8Array(Math.min(CONCAT_SCRATCH_MAX, Math.max(length, 2 * concatScratch.length)));
+  let offset = 0;
+  for (const part of parts) {
+    concatScratch.set(part, offset);
+    offset += part.length;
+  }
+  return sha256(concatScratch.subarray(0, length));
 }
 
 const HEX_DIGITS = new TextEncoder().encode("0123456789abcdef");

@@ -10,9 +10,11 @@
 import type { BorshCoder, Idl } from "@coral-xyz/anchor";
 import type { Keypair, PublicKey, TransactionInstruction } from "@solana/web3.js";
 import { createNativeEd25519 } from "../crypto/ed25519-native.js";
-import { sha256, utf8 } from "../crypto/hash.js";
+import { sha256, toHex, utf8 } from "../crypto/hash.js";
 import idlJson from "../../programs/asset_rollup/idl.json" with { type: "json" };
 import { anchor, web3 } from "./solana-modules.js";
+import { base58Encode } from "./base58.js";
+import { TRANSACTION_BYTES_MAX } from "./solana-transaction.js";
 import { programDataAddress } from "./upgradeable-program.js";
 
 /** The program's Anchor IDL (new spec, as @coral-xyz/anchor 0.32 reads it). */
@@ -47,14 +49,17 @@ export function rollupErrorName(code: number): string {
 
 const CONFIG_SEED = utf8("rollup-config");
 const REGISTRY_SEED = utf8("root-registry");
-const pdaCache = new Map<string, PublicKey>();
+/** Derived addresses by program id object, then by the seeds in hex (a program id's base58 is not recomputed per lookup). */
+const pdaCache = new WeakMap<PublicKey, Map<string, PublicKey>>();
 
 function findPda(seeds: Uint8Array[], programId: PublicKey): PublicKey {
-  const key = `${programId.toBase58()}/${seeds.map((s) => Buffer.from(s).toString("hex")).join("/")}`;
-  let address = pdaCache.get(key);
+  let byProgram = pdaCache.get(programId);
+  if (byProgram === undefined) pdaCache.set(programId, (byProgram = new Map()));
+  const key = seeds.map((s) => toHex(s)).join("/");
+  let address = byProgram.get(key);
   if (address === undefined) {
     address = web3().PublicKey.findProgramAddressSync(seeds, programId)[0];
-    pdaCache.set(key, address);
+    byProgram.set(key, address);
   }
   return address;
 }
@@ -76,10 +81,24 @@ export function pageOfHeight(height: number): number {
   return Math.floor((height - 1) / ROOTS_PER_PAGE);
 }
 
-/** A 32-byte L2 state root as a plain array, the shape the coder wants for `[u8; 32]`. */
-function rootArray(root: Uint8Array): number[] {
+/** Anchor's discriminator of `submit_batch_root` (from the IDL: sha256("global:submit_batch_root")[..8]). */
+const SUBMIT_BATCH_ROOT_DISCRIMINATOR = Uint8Array.from(idlJson.instructions.find((i) => i.name === "submit_batch_root")!.discriminator);
+
+/**
+ * The data of `submit_batch_root({ height, root })`, laid out as Anchor's
+ * BorshCoder encodes it (discriminator, height as u64 little endian, the
+ * 32 root bytes: 48 bytes), without the coder: the poster builds one per
+ * batch (a test compares it with the coder's bytes).
+ * @throws RangeError when `root` is not 32 bytes or `height` is not a safe non-negative integer
+ */
+export function submitBatchRootData(height: number, root: Uint8Array): Buffer {
   if (root.length !== 32) throw new RangeError(`a state root is 32 bytes, got ${root.length}`);
-  return Array.from(root);
+  if (!Number.isSafeInteger(height) || height < 0) throw new RangeError(`a batch height is a safe non-negative integer, got ${height}`);
+  const data = Buffer.alloc(48);
+  data.set(SUBMIT_BATCH_ROOT_DISCRIMINATOR, 0);
+  data.writeBigUInt64LE(BigInt(height), 8);
+  data.set(root, 16);
+  return data;
 }
 
 function instruction(name: string, args: Record<string, unknown>, keys: TransactionInstruction["keys"], programId: PublicKey): TransactionInstruction {
@@ -105,17 +124,16 @@ export const rollupInstructions = {
   },
   /** `submit_batch_root({ height, root })` signed by the batch poster authority (payer of a new registry page). */
   submitBatchRoot(poster: PublicKey, height: number, root: Uint8Array, programId: PublicKey = rollupProgramId()): TransactionInstruction {
-    return instruction(
-      "submit_batch_root",
-      { height: new (anchor().BN)(height), root: rootArray(root) },
-      [
+    return new (web3().TransactionInstruction)({
+      programId,
+      data: submitBatchRootData(height, root),
+      keys: [
         { pubkey: configAddress(programId), isSigner: false, isWritable: true },
         { pubkey: registryPageAddress(pageOfHeight(height), programId), isSigner: false, isWritable: true },
         { pubkey: poster, isSigner: true, isWritable: true },
         { pubkey: web3().SystemProgram.programId, isSigner: false, isWritable: false },
       ],
-      programId,
-    );
+    });
   },
   /** `rotate_authority(new)`: a new batch poster authority (upgrade authority signs). */
   rotateAuthority(upgradeAuthority: PublicKey, newPoster: PublicKey, programId: PublicKey = rollupProgramId()): TransactionInstruction {
@@ -163,9 +181,15 @@ const ed25519 = createNativeEd25519();
 
 /**
  * Builds and signs a legacy transaction; the first signer pays the fee.
- * The message is compiled by web3.js and signed with node:crypto's ed25519
- * (RFC 8032 signatures are deterministic, so the bytes equal `Transaction.sign`'s).
- * @throws Error from web3.js when the transaction is over 1232 bytes or a required signature is missing.
+ * The message is compiled once by web3.js (`Transaction.compileMessage`: the
+ * account order, header and instruction indexes of Solana's legacy message)
+ * and signed with node:crypto's ed25519; the wire bytes are then laid out as
+ * `Transaction._serialize` does (compact-u16 signature count, the signatures
+ * in the order of the message's signer keys, the message). RFC 8032
+ * signatures are deterministic, so the bytes equal `Transaction.sign` +
+ * `serialize`'s (a test compares them), with one compilation instead of three.
+ * @throws RangeError without signers
+ * @throws Error from web3.js on a signer no instruction names; Error when a required signer is missing or the transaction is over 1232 bytes
  */
 export function signTransaction(instructions: readonly TransactionInstruction[], signers: readonly Keypair[], recentBlockhash: string): SignedTransaction {
   const payer = signers[0];
@@ -173,11 +197,20 @@ export function signTransaction(instructions: readonly TransactionInstruction[],
   const tx = new (web3().Transaction)({ feePayer: payer.publicKey, recentBlockhash });
   tx.add(...instructions);
   tx.setSigners(...signers.map((k) => k.publicKey));
-  const message = tx.serializeMessage();
-  for (const signer of signers) tx.addSignature(signer.publicKey, Buffer.from(ed25519.sign(signer.secretKey.subarray(0, 32), message)));
-  // Our own fresh signatures: web3.js re-verifying them in pure JS would cost more than signing.
-  const bytes = new Uint8Array(tx.serialize({ requireAllSignatures: true, verifySignatures: false }));
-  return { bytes, signature: anchor().utils.bytes.bs58.encode(tx.signature!) };
+  const compiled = tx.compileMessage();
+  const message = compiled.serialize();
+  const signerCount = compiled.header.numRequiredSignatures;
+  const bytes = new Uint8Array(1 + 64 * signerCount + message.length);
+  if (bytes.length > TRANSACTION_BYTES_MAX) throw new Error(`Transaction too large: ${bytes.length} > ${TRANSACTION_BYTES_MAX}`);
+  bytes[0] = signerCount; // compact-u16: one byte below 0x80, and 0x80 signatures alone exceed 1232 bytes
+  for (let i = 0; i < signerCount; i++) {
+    const key = compiled.accountKeys[i]!;
+    const signer = signers.find((k) => k.publicKey.equals(key));
+    if (signer === undefined) throw new Error(`Missing signature for public key ${key.toBase58()}`);
+    bytes.set(ed25519.sign(signer.secretKey.subarray(0, 32), message), 1 + 64 * i);
+  }
+  bytes.set(message, 1 + 64 * signerCount);
+  return { bytes, signature: base58Encode(bytes.subarray(1, 65)) };
 }
 
 /** A Solana keypair derived from a label and a seed (sha256 of both): deterministic keys for simulated operators. */

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import fc from "fast-check";
 import anchor from "@coral-xyz/anchor";
 import { Keypair, PublicKey } from "@solana/web3.js";
 import { describe, expect, it } from "vitest";
@@ -14,6 +15,7 @@ import {
   rollupProgramId,
   signTransaction,
   solanaKeypairFromSeed,
+  submitBatchRootData,
 } from "../../src/l1/rollup-program.js";
 
 const disc = (s: string): Buffer => createHash("sha256").update(s).digest().subarray(0, 8);
@@ -88,6 +90,53 @@ describe("AssetRollup client encoding", () => {
     expect(() => decodeRootRegistry(page)).toThrow(/count 65 over 64/);
   });
 
+  it("decodes every field as the anchor coder does, on random accounts (the direct decoders against the IDL's coder)", () => {
+    const reference = (name: "RollupConfig" | "RootRegistry", data: Uint8Array): Record<string, unknown> =>
+      rollupCoder().accounts.decode(name, Buffer.from(data)) as Record<string, unknown>;
+    const big = (v: unknown): bigint => BigInt((v as anchor.BN).toString());
+    const key = (v: unknown): string => (v as PublicKey).toBase58();
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 114, maxLength: 114 }), fc.boolean(), fc.boolean(), (body, paused, nonePending) => {
+        const data = new Uint8Array(rollupAccountSizes().RollupConfig);
+        data.set(disc("account:RollupConfig"), 0);
+        data.set(body, 8);
+        data[112] = paused ? 1 : 0;
+        if (nonePending) data.fill(0, 40, 72);
+        const c = reference("RollupConfig", data);
+        const pending = key(c.pending_upgrade_authority);
+        expect(decodeRollupConfig(data)).toEqual({
+          upgradeAuthority: key(c.upgrade_authority),
+          pendingUpgradeAuthority: pending === "11111111111111111111111111111111" ? undefined : pending,
+          batchPosterAuthority: key(c.batch_poster_authority),
+          version: c.version,
+          lastGoodVersion: c.last_good_version,
+          paused: c.paused,
+          lastBatchHeight: big(c.last_batch_height),
+          bump: c.bump,
+        });
+        data[112] = 2;
+        expect(() => reference("RollupConfig", data)).toThrow(/Invalid bool/);
+        expect(() => decodeRollupConfig(data)).toThrow(/Invalid bool/);
+      }),
+      { numRuns: 100 },
+    );
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 3597, maxLength: 3597 }), fc.integer({ min: 0, max: 64 }), (body, count) => {
+        const data = new Uint8Array(rollupAccountSizes().RootRegistry);
+        data.set(disc("account:RootRegistry"), 0);
+        data.set(body, 8);
+        new DataView(data.buffer).setUint32(16, count, true);
+        const r = reference("RootRegistry", data);
+        const entries = (r.entries as { height: anchor.BN; root: number[]; slot: anchor.BN; timestamp: anchor.BN }[]).slice(0, count);
+        expect(decodeRootRegistry(data)).toEqual({
+          page: big(r.page),
+          entries: entries.map((e) => ({ height: big(e.height), root: Uint8Array.from(e.root), slot: big(e.slot), timestamp: big(e.timestamp) })),
+        });
+      }),
+      { numRuns: 30 },
+    );
+  });
+
   it("names custom errors from the IDL and signs transactions the fee payer pays", () => {
     expect(rollupErrorName(6000)).toBe("Unauthorized");
     expect(rollupErrorName(6002)).toBe("HeightNotNext");
@@ -113,6 +162,74 @@ describe("signTransaction", () => {
     reference.sign(payer, other);
     expect(Buffer.from(ours.bytes)).toEqual(reference.serialize());
     expect(Transaction.from(ours.bytes).verifySignatures()).toBe(true);
+  });
+
+  it("gives web3.js's bytes for any signer order, several instructions and both signers' fee payer", async () => {
+    const { Transaction } = await import("@solana/web3.js");
+    const a = deriveSolanaKeypair("poster/0", 4);
+    const b = deriveSolanaKeypair("operator", 4);
+    const c = deriveSolanaKeypair("intruder", 4);
+    const ixs = [
+      rollupInstructions.submitBatchRoot(a.publicKey, 64, new Uint8Array(32).fill(2)),
+      rollupInstructions.submitBatchRoot(a.publicKey, 65, new Uint8Array(32).fill(3)),
+      rollupInstructions.setVersion(b.publicKey, 9),
+      rollupInstructions.pausePosting(c.publicKey),
+    ];
+    for (const signers of [[a, b, c], [b, c, a], [c, a, b]]) {
+      const blockhash = "4uQeVj5tqViQh7yWWGStvkEG1Zmhx6uasJtWCJziofM";
+      const ours = signTransaction(ixs, signers, blockhash);
+      const reference = new Transaction({ feePayer: signers[0]!.publicKey, recentBlockhash: blockhash }).add(...ixs);
+      reference.sign(...signers);
+      expect(Buffer.from(ours.bytes)).toEqual(reference.serialize());
+      expect(ours.signature).toBe(anchor.utils.bytes.bs58.encode(reference.signature!));
+    }
+  });
+
+  it("refuses a missing signer, a signer no instruction names, and a transaction over 1232 bytes", async () => {
+    const { Transaction } = await import("@solana/web3.js");
+    const a = deriveSolanaKeypair("poster/0", 5);
+    const b = deriveSolanaKeypair("operator", 5);
+    const blockhash = "11111111111111111111111111111111";
+    expect(() => signTransaction([rollupInstructions.pausePosting(b.publicKey)], [a], blockhash)).toThrow(/Missing signature/);
+    expect(() => signTransaction([rollupInstructions.submitBatchRoot(a.publicKey, 1, new Uint8Array(32))], [a, b], blockhash)).toThrow(/unknown signer/);
+    // Around the size limit: throws exactly when web3.js's own signer does, with the same bytes otherwise.
+    let refused = 0;
+    for (let n = 12; n <= 22; n++) {
+      const ixs = Array.from({ length: n }, (_, i) => rollupInstructions.submitBatchRoot(a.publicKey, i + 1, new Uint8Array(32).fill(i)));
+      let reference: Buffer | undefined;
+      try {
+        const tx = new Transaction({ feePayer: a.publicKey, recentBlockhash: blockhash }).add(...ixs);
+        tx.sign(a);
+        reference = tx.serialize();
+      } catch {
+        reference = undefined;
+      }
+      if (reference === undefined) {
+        refused++;
+        expect(() => signTransaction(ixs, [a], blockhash)).toThrow(Error);
+      } else {
+        expect(Buffer.from(signTransaction(ixs, [a], blockhash).bytes)).toEqual(reference);
+      }
+    }
+    expect(refused).toBeGreaterThan(0);
+    expect(refused).toBeLessThan(11);
+  });
+});
+
+describe("submitBatchRootData", () => {
+  it("equals the BorshCoder's encoding", () => {
+    for (const height of [0, 1, 64, 65, 0xffff_ffff, 2 ** 32 + 7, Number.MAX_SAFE_INTEGER]) {
+      const root = Uint8Array.from({ length: 32 }, (_, i) => (i * 37 + height) & 0xff);
+      const reference = rollupCoder().instruction.encode("submit_batch_root", { height: new anchor.BN(height.toString()), root: Array.from(root) });
+      expect(Buffer.from(submitBatchRootData(height, root))).toEqual(Buffer.from(reference));
+    }
+  });
+
+  it("refuses a root that is not 32 bytes and a height that is not a u64 the number type holds exactly", () => {
+    expect(() => submitBatchRootData(1, new Uint8Array(33))).toThrow(RangeError);
+    expect(() => submitBatchRootData(-1, new Uint8Array(32))).toThrow(RangeError);
+    expect(() => submitBatchRootData(1.5, new Uint8Array(32))).toThrow(RangeError);
+    expect(() => submitBatchRootData(2 ** 53, new Uint8Array(32))).toThrow(RangeError);
   });
 });
 

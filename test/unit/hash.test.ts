@@ -23,9 +23,33 @@ describe("hash helpers", () => {
         expect(digest).toEqual(nobleSha256(a));
         expect(Object.getPrototypeOf(digest)).toBe(Uint8Array.prototype);
         expect(digest.byteOffset).toBe(0);
+        expect(digest.buffer.byteLength).toBe(32);
+        // A fresh array each call: changing one digest leaves the next one alone.
+        digest[0] = digest[0]! ^ 0xff;
+        expect(sha256(a)).toEqual(nobleSha256(a));
         expect(sha256Concat(a, b)).toEqual(nobleSha256(new Uint8Array([...a, ...b])));
       }),
       { numRuns: 200 },
+    );
+  });
+
+  it("sha256Concat hashes the concatenation at every size, across its scratch buffer's growth and above its bound (property)", () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 40_000 }), { maxLength: 4 }), fc.integer({ min: 0, max: 255 }), (lengths, fill) => {
+        const parts = lengths.map((n, i) => new Uint8Array(n).fill((fill + i) & 0xff));
+        const joined = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+        let at = 0;
+        for (const p of parts) {
+          joined.set(p, at);
+          at += p.length;
+        }
+        const digest = sha256Concat(...parts);
+        expect(digest).toEqual(nobleSha256(joined));
+        // The digest is its own array: the next call (which reuses the scratch buffer) leaves it alone.
+        sha256Concat(new Uint8Array(7).fill(9));
+        expect(digest).toEqual(nobleSha256(joined));
+      }),
+      { numRuns: 60 },
     );
   });
 
