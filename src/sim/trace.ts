@@ -50,7 +50,7 @@ export class TraceChain {
     buf.set(kindBytes, o); o += kindBytes.length;
     buf[o++] = 0;
     buf.set(payloadDigest, o);
-    buf.set(hash("sha256", buf.subarray(0, size), "buffer"), 0);
+    this.chain(buf, size);
     this.count++;
   }
 
@@ -82,8 +82,18 @@ export class TraceChain {
     buf.set(kindBytes, o); o += kindBytes.length;
     buf[o++] = 0;
     buf.set(payloadDigest, o);
-    buf.set(hash("sha256", buf.subarray(0, size), "buffer"), 0);
+    this.chain(buf, size);
     this.count++;
+  }
+
+  /**
+   * The new head: sha256 of `buf[0, size)` written into `buf[0, 32)`. OpenSSL's digest comes back as a
+   * one-byte ("binary", latin1) string and is copied in, so no Buffer (a malloc'd backing store freed
+   * only at a collection) is made per event; as `crypto/hash.ts` `sha256` does.
+   */
+  private chain(buf: Uint8Array, size: number): void {
+    const head = hash("sha256", buf.subarray(0, size), "binary");
+    for (let i = 0; i < 32; i++) buf[i] = head.charCodeAt(i);
   }
 
   /** The scratch buffer, grown to hold `size` bytes (its first 32, the head, kept). */
