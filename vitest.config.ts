@@ -4,6 +4,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    // The long tier (`npm run test:long`, vitest.long.config.ts): whole-system runs that repeat what a test here proves.
+    exclude: ["test/**/*.long.test.ts", "**/node_modules/**"],
     setupFiles: ["test/helpers/yield-between-tests.ts"],
     testTimeout: 120_000,
     hookTimeout: 120_000,

@@ -17,10 +17,17 @@ function cli(args: string[]): { status: number; stdout: string; stderr: string }
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** liveness-too-tight run once through the CLI (into a fresh directory); the tests below share it. */
+let livenessRun: { status: number; stdout: string; stderr: string; out: string } | undefined;
+function runLivenessTooTight(): { status: number; stdout: string; stderr: string; out: string } {
+  if (livenessRun !== undefined) return livenessRun;
+  const out = mkdtempSync(join(tmpdir(), "asset-sim-"));
+  return (livenessRun = { ...cli(["run", join(ROOT, "sim-scenarios/liveness-too-tight.json"), "--out", out, "--json"]), out });
+}
+
 describe("seed files and replay", () => {
   it("a liveness failure writes a seed file that replays to the same digest and violation (exit 3)", () => {
-    const out = mkdtempSync(join(tmpdir(), "asset-sim-"));
-    const run = cli(["run", join(ROOT, "sim-scenarios/liveness-too-tight.json"), "--out", out, "--json"]);
+    const run = runLivenessTooTight();
     expect(run.status).toBe(3);
     const report = JSON.parse(run.stdout);
     expect(report.violation.invariant).toBe("liveness");
@@ -60,8 +67,8 @@ describe("seed files and replay", () => {
   });
 
   it("a seed file whose digest no longer matches is reported as not reproduced (exit 5)", () => {
-    const out = mkdtempSync(join(tmpdir(), "asset-sim-"));
-    const report = JSON.parse(cli(["run", join(ROOT, "sim-scenarios/liveness-too-tight.json"), "--out", out, "--json"]).stdout);
+    const { out, stdout } = runLivenessTooTight();
+    const report = JSON.parse(stdout);
     const seedFile = JSON.parse(readFileSync(report.seedFile, "utf8"));
     seedFile.traceDigest = "0".repeat(64);
     const tampered = join(out, "tampered.json");

@@ -7,6 +7,12 @@
  * - `ASSET_SIM_PROPERTY_SEED`, `ASSET_SIM_PROPERTY_PATH`: replay a failure
  *   printed by an earlier run (fast-check's `{ seed, path }` parameters,
  *   https://fast-check.dev/docs/tutorials/quick-start/read-test-reports/)
+ *
+ * A property whose runs are whole simulations goes through
+ * {@link assertYieldingProperty}: it yields to the event loop before every
+ * run (shrinking included), so the worker answers the vitest runner between
+ * runs; one synchronous task longer than 60 s under load ends a green run
+ * with vitest's worker RPC timeout (vitest-dev/vitest#6479).
  */
 import fc from "fast-check";
 
@@ -46,6 +52,35 @@ export function replayCommand(details: { seed: number; counterexamplePath: strin
  */
 export function assertProperty<Ts extends [unknown, ...unknown[]]>(property: fc.IProperty<Ts>, options: { defaultRuns: number; testFile: string; env?: Readonly<Record<string, string | undefined>> }): void {
   const details = fc.check(property, propertyParameters(options.defaultRuns, options.env) as fc.Parameters<Ts>);
+  if (!details.failed) return;
+  throw new Error(`${fc.defaultReportMessage(details)}\n\nReplay this failure (the shrunk counterexample first):\n  ${replayCommand(details, options.testFile)}`);
+}
+
+/** Resolves in the event loop's check phase, after the poll phase has read pending I/O (the vitest runner's replies). */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+/**
+ * {@link assertProperty} for a property whose runs are long and synchronous
+ * (whole simulated scenarios): fast-check's async property over `arbitrary`,
+ * which awaits {@link yieldToEventLoop} before each call of `predicate`, in
+ * the runs and in shrinking alike. The runs, the generated values, the seed
+ * and path handling and the failure message are those of `assertProperty`
+ * (the same `numRuns` and seed give the same values, asynchronous or not).
+ * `predicate` fails by throwing or returning false, as in `fc.property`.
+ * @throws Error with fast-check's report and the replay command when a run fails
+ */
+export async function assertYieldingProperty<T>(
+  arbitrary: fc.Arbitrary<T>,
+  predicate: (value: T) => boolean | void,
+  options: { defaultRuns: number; testFile: string; env?: Readonly<Record<string, string | undefined>> },
+): Promise<void> {
+  const property = fc.asyncProperty(arbitrary, async (value) => {
+    await yieldToEventLoop();
+    return predicate(value);
+  });
+  const details = await fc.check(property, propertyParameters(options.defaultRuns, options.env) as fc.Parameters<[T]>);
   if (!details.failed) return;
   throw new Error(`${fc.defaultReportMessage(details)}\n\nReplay this failure (the shrunk counterexample first):\n  ${replayCommand(details, options.testFile)}`);
 }

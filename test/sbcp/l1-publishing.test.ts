@@ -5,9 +5,11 @@
  * - `sbcp/l1-publish-reorg`: L1 reorgs undo landed posts and a window drops
  *   every L1 transaction; the SP posts again from the registry's last number,
  *   and every finalized registry entry is a superblock the SP built;
- * - `sbcp/l1-rollback`: a superblock not landed within `publishWindow` is
- *   invalid; the SP rolls back to the last superblock on the L1 and sends
- *   RollBackAndStartSlot; every sequencer reverts to its last valid block;
+ * - `sbcp/l1-rollback` (long tier: l1-publishing.long.test.ts; the fault-table
+ *   rows 7 and 8 below run the same rollback): a superblock not landed within
+ *   `publishWindow` is invalid; the SP rolls back to the last superblock on
+ *   the L1 and sends RollBackAndStartSlot; every sequencer reverts to its
+ *   last valid block;
  * - an SP built here that posts superblock 2 with a hash not committing to
  *   its contents: the L1 refuses it (`SuperblockHashMismatch`), the SP rolls
  *   back and rebuilds it, and the rebuilt one is finalized;
@@ -27,36 +29,10 @@ import type { SharedPublisher } from "../../src/sbcp/shared-publisher.js";
 import { runAndJudge } from "../../src/scenario/run.js";
 import { ScenarioRun } from "../../src/scenario/scenario-run.js";
 import type { Node } from "../../src/sim/node.js";
-import { SBCP_L1_EVENTS } from "../../src/systems/sbcp/l1-events.js";
-import type { SbcpL1Metrics } from "../../src/systems/sbcp/l1-metrics.js";
 import { loadProgramElf } from "../../src/runtime/program-files.js";
-import { runSbcp, SBCP_CHECKERS, type SbcpRun } from "../helpers/sbcp-run.js";
+import { expectRollBackToOne, l1Metrics, registry, runGreen as run } from "../helpers/sbcp-l1-run.js";
+import { SBCP_CHECKERS } from "../helpers/sbcp-run.js";
 import { scenario } from "../helpers/scenario.js";
-
-const run = (name: string): SbcpRun => {
-  const r = runSbcp(`sbcp/${name}`);
-  expect(r.report.exitCode).toBe(0);
-  expect(r.greenCheckers()).toEqual(Object.fromEntries(SBCP_CHECKERS.map((n) => [n, true])));
-  for (const e of r.events.filter((o) => SBCP_L1_EVENTS.is(o))) expect(SBCP_L1_EVENTS.validate(e)).toBeUndefined();
-  return r;
-};
-const l1Metrics = (r: SbcpRun): SbcpL1Metrics => (r.report.metrics as unknown as { sbcp: { l1: SbcpL1Metrics } }).sbcp.l1;
-/** The registry entries the L1 finalized, in order: number and hash. */
-const registry = (r: SbcpRun): { number: number; hash: string; parentHash: string }[] =>
-  r.of("sbcp-l1-registry-finalized", "l1").map((e) => ({ number: r.f(e).number as number, hash: r.f(e).hash as string, parentHash: r.f(e).parentHash as string }));
-
-/** The rollback the shipped rollback scenarios share: superblock 2 (built at 32 s) never lands; the SP rolls back to 1 at about 51.7 s. */
-function expectRollBackToOne(r: SbcpRun): void {
-  expect(r.of("sbcp-l1-invalid", "sp").map((e) => [r.f(e).number, r.f(e).reason, r.f(e).lastValid])).toEqual([[2, "not published within the window", 1]]);
-  expect(r.of("sbcp-rollback", "sp").map((e) => [r.f(e).lastValidNumber, r.f(e).dropped])).toEqual([[1, [2, 3]]]);
-  // The L1 finalized superblock 1, then the rebuilt superblock 2 on it (never the dropped one).
-  const dropped = r.superblocks.find((s) => s.number === 2)!;
-  const entries = registry(r);
-  expect(entries[0]!.number).toBe(1);
-  expect(entries[1]!.number).toBe(2);
-  expect(entries[1]!.hash).not.toBe(dropped.hash);
-  expect(entries[1]!.parentHash).toBe(entries[0]!.hash);
-}
 
 describe("the SP publishes superblocks to the L1 registry", () => {
   it("through reorgs and dropped transactions: posts again from the registry's last number; every finalized entry is the SP's", () => {
@@ -75,16 +51,6 @@ describe("the SP publishes superblocks to the L1 registry", () => {
     expect(m.resubmissions).toBe(resent.length);
     expect(m.latencyUs.p50).toBeGreaterThan(0);
     expect(r.report.invariants.find((i) => i.name === "sbcp-l1-registry")!.figures.finalizedSuperblocks).toBe(entries.length);
-  });
-
-  it("validity from the L1: a superblock not published within the window is invalid; the SP rolls back and every sequencer reverts", () => {
-    const r = run("l1-rollback");
-    expectRollBackToOne(r);
-    for (const seq of ["seq1", "seq2", "seq3"]) {
-      expect(r.of("sbcp-reverted", seq).map((e) => [r.f(e).kind, r.f(e).to, r.f(e).reverted])).toEqual([["RollBackAndStartSlot", 1, [2, 3]]]);
-    }
-    expect(r.of("sbcp-slot-started", "sp").filter((e) => r.f(e).rollBack === true).map((e) => r.f(e).slot)).toEqual([5]);
-    expect(l1Metrics(r).invalid).toBe(1);
   });
 });
 

@@ -11,7 +11,7 @@ import { describe, expect, it } from "vitest";
 import { faultPlanArb, scenarioArb, type GeneratedScenario } from "../../src/explore/arbitraries.js";
 import { parseScenario } from "../../src/scenario/load.js";
 import type { FaultAction } from "../../src/scenario/schema.js";
-import { assertProperty, propertyParameters, replayCommand } from "../helpers/property.js";
+import { assertProperty, assertYieldingProperty, propertyParameters, replayCommand } from "../helpers/property.js";
 import { runScenario } from "../helpers/scenario.js";
 
 describe("replaying a property failure from its seed and path", () => {
@@ -95,5 +95,62 @@ describe("replaying a property failure from its seed and path", () => {
     ).toThrow(/Counterexample: \[300\]/);
     expect(tried[0]).toBe(300);
     expect(replayCommand({ seed: 1, counterexamplePath: null }, "t.ts")).toBe("ASSET_SIM_PROPERTY_SEED=1 npx vitest run t.ts");
+  });
+});
+
+describe("a property that yields to the event loop between runs (assertYieldingProperty)", () => {
+  // A macrotask queued at the end of each run has run before the next one starts only if the runs yield: what
+  // lets the worker read the vitest runner's replies during a long exploration (vitest-dev/vitest#6479).
+  const arb = fc.integer({ min: 0, max: 1000 });
+
+  it("runs the same values as the synchronous property, with a macrotask's turn before every run", async () => {
+    const sync: number[] = [];
+    assertProperty(fc.property(arb, (x) => void sync.push(x)), { defaultRuns: 30, testFile: "t.ts", env: { ASSET_SIM_PROPERTY_SEED: "11" } });
+    const yielding: number[] = [];
+    let turns = 0;
+    const turnsAtStart: number[] = [];
+    await assertYieldingProperty(
+      arb,
+      (x) => {
+        turnsAtStart.push(turns);
+        yielding.push(x);
+        setImmediate(() => turns++);
+      },
+      { defaultRuns: 30, testFile: "t.ts", env: { ASSET_SIM_PROPERTY_SEED: "11" } },
+    );
+    expect(yielding).toEqual(sync);
+    expect(turnsAtStart).toEqual(turnsAtStart.map((_, i) => i));
+  });
+
+  it("the broken variant, the synchronous property, gives the event loop no turn between its runs", () => {
+    let turns = 0;
+    const turnsAtStart: number[] = [];
+    assertProperty(
+      fc.property(arb, () => {
+        turnsAtStart.push(turns);
+        setImmediate(() => turns++);
+      }),
+      { defaultRuns: 30, testFile: "t.ts" },
+    );
+    expect(turnsAtStart).toHaveLength(30);
+    expect(new Set(turnsAtStart)).toEqual(new Set([0]));
+  });
+
+  it("a failure shrinks and is reported with the replay command, and the printed seed and path replay it first", async () => {
+    const failure = async (env: Record<string, string>, tried: number[] = []): Promise<string> => {
+      try {
+        await assertYieldingProperty(arb, (x) => (tried.push(x), x < 300), { defaultRuns: 100, testFile: "test/x.test.ts", env });
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return "passed";
+    };
+    const message = await failure({ ASSET_SIM_PROPERTY_SEED: "5" });
+    expect(message).toMatch(/Counterexample: \[300\]/);
+    const printed = /ASSET_SIM_PROPERTY_SEED=(-?\d+) ASSET_SIM_PROPERTY_PATH=(\S+) npx vitest run test\/x\.test\.ts/.exec(message);
+    expect(printed, message).not.toBeNull();
+    const tried: number[] = [];
+    expect(await failure({ ASSET_SIM_PROPERTY_SEED: printed![1]!, ASSET_SIM_PROPERTY_PATH: printed![2]! }, tried)).toMatch(/Counterexample: \[300\]/);
+    expect(tried[0]).toBe(300);
   });
 });

@@ -1,6 +1,8 @@
 /**
  * One test per shipped scenario, named for the situation. Each asserts that the
  * invariants held and the figures that show the situation really happened.
+ * lossy-network runs its first 30 s here, its full 60 s in the long tier
+ * (shipped-scenarios.long.test.ts).
  */
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -88,14 +90,16 @@ describe("shipped scenarios", () => {
     expect(Math.min(...heights)).toBeGreaterThanOrEqual(Math.max(...heights) - 2);
   });
 
-  it("lossy-network: 5% drops, duplicates and reordering cost timeouts but never safety", () => {
-    // Goal: a bad network slows the chain but it keeps committing within the bound.
-    const { report } = runRecorded(scenario("lossy-network"));
+  it("lossy-network (first 30 s): 5% drops, duplicates and reordering cost timeouts but never safety", () => {
+    // Goal: a bad network slows the chain but it keeps committing within the bound. The scenario has no faults, one
+    // network all along: its first half shows the same (at least 2.5 blocks/s, as the full 60 s in the long tier:
+    // shipped-scenarios.long.test.ts). Measured at 30 s: 105 commits, 2,383 dropped, 895 duplicated.
+    const { report } = runRecorded(scenario("lossy-network", {}, 30 * S));
     expectSafetyHeld(report);
     expect(report.exitCode).toBe(0);
     expect(report.metrics.messages.dropped).toBeGreaterThan(1000);
     expect(report.metrics.messages.duplicated).toBeGreaterThan(100);
-    expect(report.metrics.commits).toBeGreaterThan(150);
+    expect(report.metrics.commits).toBeGreaterThan(75);
     expectExecutionChecked(report, 7);
   });
 
