@@ -353,16 +353,16 @@ export class FileStore implements Storage {
   private compact(): void {
     const live: Writes = new Map();
     for (const key of this.index.keys()) live.set(key, this.get(key)!);
-    const body = encodeBody(live);
+    const { record } = encodeRecord(live, LOG_DOMAIN);
     const path = this.path(LOG_FILE);
     this.fs.close(this.fd!);
     this.fd = undefined;
-    writeFileAtomically(this.fs, this.dir, path, frame(body, LOG_DOMAIN));
+    writeFileAtomically(this.fs, this.dir, path, record);
     this.fd = this.fs.openAppend(path);
     this.index.clear();
     this.liveBytes = HEADER_BYTES + CHECKSUM_BYTES;
-    this.applyBody(body, HEADER_BYTES);
-    this.logBytes = HEADER_BYTES + body.length + CHECKSUM_BYTES;
+    this.applyBody(record.subarray(HEADER_BYTES, record.length - CHECKSUM_BYTES), HEADER_BYTES);
+    this.logBytes = record.length;
   }
 
   /**
@@ -493,8 +493,8 @@ function decodeBody(body: Uint8Array): Writes {
 }
 
 /**
- * `writes` as one framed record, `length u32 | body | checksum`: the bytes of `frame(encodeBody(writes), domain)`
- * written in place (one buffer, no copy of the body), and the UTF-8 length of each key in write order.
+ * `writes` as one framed record, `length u32 | body | checksum`: the body (per write: op u8, key length u16, key,
+ * and for a put value length u32 and value) framed by its length and checksum, written in one buffer, and the UTF-8 length of each key in write order.
  * @throws RangeError when a key is longer than 65535 bytes
  */
 function encodeRecord(writes: ReadonlyMap<string, Uint8Array | typeof DELETED>, domain: Uint8Array): { readonly record: Uint8Array; readonly keyByteLengths: number[] } {
@@ -527,38 +527,3 @@ function encodeRecord(writes: ReadonlyMap<string, Uint8Array | typeof DELETED>, 
   return { record: out, keyByteLengths: keys.map((k) => k.length) };
 }
 
-function encodeBody(writes: ReadonlyMap<string, Uint8Array | typeof DELETED>): Uint8Array {
-  const keys: Uint8Array[] = [];
-  let total = 0;
-  for (const [key, value] of writes) {
-    const keyBytes = ENCODER.encode(key);
-    if (keyBytes.length > 0xffff) throw new RangeError(`storage key longer than 65535 bytes: ${key.slice(0, 40)}...`);
-    keys.push(keyBytes);
-    total += 3 + keyBytes.length + (value === DELETED ? 0 : 4 + value.length);
-  }
-  const out = new Uint8Array(total);
-  const view = new DataView(out.buffer);
-  let offset = 0;
-  let i = 0;
-  for (const value of writes.values()) {
-    const keyBytes = keys[i++]!;
-    out[offset] = value === DELETED ? OP_DELETE : OP_PUT;
-    view.setUint16(offset + 1, keyBytes.length, true);
-    out.set(keyBytes, offset + 3);
-    offset += 3 + keyBytes.length;
-    if (value !== DELETED) {
-      view.setUint32(offset, value.length, true);
-      out.set(value, offset + 4);
-      offset += 4 + value.length;
-    }
-  }
-  return out;
-}
-
-function frame(body: Uint8Array, domain: Uint8Array): Uint8Array {
-  const out = new Uint8Array(HEADER_BYTES + body.length + CHECKSUM_BYTES);
-  new DataView(out.buffer).setUint32(0, body.length, true);
-  out.set(body, HEADER_BYTES);
-  out.set(checksum(domain, body), HEADER_BYTES + body.length);
-  return out;
-}
