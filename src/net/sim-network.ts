@@ -336,26 +336,28 @@ export class SimNetwork implements Transport {
       id = ++this.lastMessageId;
       this.messageWatcher({ kind: "send", id, from, to, bytes, info, redelivery: true });
     }
-    this.sim.after(delayUs, () =>
-      this.arrive(id, from, to, bytes, info, () => {
-        this.redeliveredCount++;
-        if (this.messageWatcher !== undefined) this.emit("deliver", id, from, to, bytes, info);
-        this.deliverHandler(from, to, bytes, id, info);
-      }),
-    );
+    this.sim.after(delayUs, () => {
+      if (!this.arrives(id, from, to, bytes, info)) return;
+      this.redeliveredCount++;
+      if (this.messageWatcher !== undefined) this.emit("deliver", id, from, to, bytes, info);
+      this.deliverHandler(from, to, bytes, id, info);
+    });
   }
 
-  /** A message at the end of its link: lost across a cut, held for a clog, else `handOver` runs (the same checks as {@link arriveScheduled}). */
-  private arrive(id: number, from: NodeId, to: NodeId, bytes: Uint8Array, info: MessageInfo | undefined, handOver: () => void): void {
+  /**
+   * A message at the end of its link: lost across a cut, or held for a clog. True when neither happened and
+   * the caller hands it to the receiver.
+   */
+  private arrives(id: number, from: NodeId, to: NodeId, bytes: Uint8Array, info: MessageInfo | undefined): boolean {
     if (this.isBlocked(from, to, info)) {
       this.drop(id, from, to, bytes, info, "partition");
-      return;
+      return false;
     }
     if (this.clogged.has(from) || this.clogged.has(to)) {
       this.hold({ id, from, to, bytes, info });
-      return;
+      return false;
     }
-    handOver();
+    return true;
   }
 
   /** True when a message (described by `info`, if a filtered cut needs it) from `from` to `to` would be dropped by a cut right now. */
@@ -403,16 +405,9 @@ export class SimNetwork implements Transport {
     this.sim.after(latencyUs, () => this.arriveScheduled(id, from, to, bytes, info));
   }
 
-  /** A message sent by {@link schedule} at the end of its link: {@link arrive}, then handed to the receiver (one closure per message, not two). */
+  /** A message sent by {@link schedule} at the end of its link: {@link arrives}, then handed to the receiver (one closure per message, not two). */
   private arriveScheduled(id: number, from: NodeId, to: NodeId, bytes: Uint8Array, info: MessageInfo | undefined): void {
-    if (this.isBlocked(from, to, info)) {
-      this.drop(id, from, to, bytes, info, "partition");
-      return;
-    }
-    if (this.clogged.has(from) || this.clogged.has(to)) {
-      this.hold({ id, from, to, bytes, info });
-      return;
-    }
+    if (!this.arrives(id, from, to, bytes, info)) return;
     this.stats.delivered++;
     if (this.recordedPerLinkMax > 0) this.record(from, to, bytes);
     if (this.messageWatcher !== undefined) this.emit("deliver", id, from, to, bytes, info);
