@@ -12,8 +12,8 @@ const SAFETY_RULES = [
   "src/consensus/validator-set.ts",
   "src/vm/execute.ts",
   // FeeMempool.add and addUnchecked (admission, replace-by-fee, eviction), reject and clearsBump.
-  "src/mempool/fee-mempool.ts:198-247",
-  "src/mempool/fee-mempool.ts:595-607",
+  "src/mempool/fee-mempool.ts:208-257",
+  "src/mempool/fee-mempool.ts:612-624",
 ];
 
 /** Every file of `src/consensus/`, `src/vm/` and `src/mempool/` with code (`npm run mutate:all`). */

@@ -95,7 +95,7 @@ export function cliProgram(io: Io, setExitCode: (code: number) => void): Command
     .option("--report <file>", "write an HTML report of the run (space-time diagram, timelines, SLO plots) to FILE")
     .option("--safety-only", "allow any fault load and check safety only: liveness is reported as skipped (sets phases.safetyOnly)")
     .option("--check-determinism", "run twice and exit 6 if the trace digests differ")
-    .option("--check-invariants", "every node checks its own invariants after each change (each validator's mempool; slower)")
+    .option("--check-invariants", "every node checks its own invariants after each change (each validator's mempool: after every change while it holds at most 64 transactions, amortised above; slower)")
     .option("--check-sharing [k]", `recompute every k-th answer the simulated nodes share (block execution, transaction decoding; default k ${CHECK_SHARING_EVERY_DEFAULT}) and exit 7 on a difference`)
     .action((scenarioPath: string, options: RunCommandOptions) => {
       setExitCode(commandRun(scenarioPath, options, io));

@@ -37,6 +37,9 @@ import type { MempoolRejection } from "./rejections.js";
 
 export { MEMPOOL_REJECTIONS, type MempoolRejection } from "./rejections.js";
 
+/** Up to this many transactions held, `checkInvariantsAfterEachChange` checks after every change; above, amortised. */
+export const FULL_CHECK_POOL_MAX = 64;
+
 /** What the pool needs to know of a transaction. */
 export interface PoolTx {
   /** Lowercase hex transaction id, unique per transaction bytes. Compared as a string. */
@@ -71,8 +74,13 @@ export interface MempoolConfig {
   readonly perSenderMax: number;
   /**
    * Run {@link FeeMempool.checkInvariants} after every call of a mutating method
-   * (`add`, accepted or not, `removeCommitted`, `expire`). Default false. Each check
-   * is O(n) in the transactions held, so this is for simulation and tests, not production.
+   * (`add`, accepted or not, `removeCommitted`, `expire`) while the pool holds at most
+   * {@link FULL_CHECK_POOL_MAX} transactions, and above that after every
+   * ceil(n / {@link FULL_CHECK_POOL_MAX})-th such call. Default false. Each check is O(n)
+   * in the n transactions held, so checking after every change made a pool that grows
+   * (thousands held while a partition stops commits) quadratic; amortised, a change costs
+   * O(FULL_CHECK_POOL_MAX). A broken structure stays broken, so it is still caught, at
+   * most that many changes later. For simulation and tests, not production.
    */
   readonly checkInvariantsAfterEachChange?: boolean;
 }
@@ -165,6 +173,8 @@ export class FeeMempool<T extends PoolTx> {
   private readyTotal = 0;
   private selecting = false;
   private readonly checkAfterChange: boolean;
+  /** Mutating calls since the last check (with `checkInvariantsAfterEachChange`). */
+  private changesSinceCheck = 0;
 
   /**
    * @param config - limits and prices; see {@link MempoolConfig}.
@@ -197,7 +207,7 @@ export class FeeMempool<T extends PoolTx> {
    */
   add(tx: T, nowUs: number, accountNonce: bigint): AddResult<T> {
     const result = this.addUnchecked(tx, nowUs, accountNonce);
-    if (this.checkAfterChange) this.checkInvariants();
+    if (this.checkAfterChange) this.checkAfterChangeAmortised();
     return result;
   }
 
@@ -330,7 +340,7 @@ export class FeeMempool<T extends PoolTx> {
    */
   removeCommitted(accountNonces: ReadonlyMap<string, bigint>): T[] {
     const dropped = this.removeCommittedUnchecked(accountNonces);
-    if (this.checkAfterChange) this.checkInvariants();
+    if (this.checkAfterChange) this.checkAfterChangeAmortised();
     return dropped;
   }
 
@@ -375,7 +385,7 @@ export class FeeMempool<T extends PoolTx> {
    */
   expire(nowUs: number): T[] {
     const expired = this.expireUnchecked(nowUs);
-    if (this.checkAfterChange) this.checkInvariants();
+    if (this.checkAfterChange) this.checkAfterChangeAmortised();
     return expired;
   }
 
@@ -589,6 +599,13 @@ export class FeeMempool<T extends PoolTx> {
 
   private assertNotSelecting(method: string): void {
     if (this.selecting) throw new Error(`mempool ${method}: called from inside a select callback`);
+  }
+  /** After a mutating call: {@link checkInvariants} now, or later when the pool is large (see {@link MempoolConfig.checkInvariantsAfterEachChange}). */
+  private checkAfterChangeAmortised(): void {
+    this.changesSinceCheck++;
+    if (this.byId.size > FULL_CHECK_POOL_MAX && this.changesSinceCheck * FULL_CHECK_POOL_MAX < this.byId.size) return;
+    this.changesSinceCheck = 0;
+    this.checkInvariants();
   }
 }
 

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
-import { FeeMempool, MEMPOOL_REJECTIONS, type AddResult, type MempoolConfig, type MempoolRejection, type PoolTx } from "../../src/mempool/fee-mempool.js";
+import { FeeMempool, FULL_CHECK_POOL_MAX, MEMPOOL_REJECTIONS, type AddResult, type MempoolConfig, type MempoolRejection, type PoolTx } from "../../src/mempool/fee-mempool.js";
 import { ModelPool, tx } from "../helpers/mempool-model.js";
 
 const CONFIG: MempoolConfig = { capacity: 100, minFee: 1n, replaceBumpPercent: 10, ttlUs: 1_000, maxNonceGap: 16, perSenderMax: 16 };
@@ -524,6 +524,37 @@ describe("fee mempool: invariants after each change", () => {
 
   /** The pool's private entries, to break them on purpose. */
   type Internals = { senders: Map<string, { entries: { tx: PoolTx; replacedFee: bigint | undefined }[] }> };
+
+  it("above FULL_CHECK_POOL_MAX held, checks after every ceil(n / FULL_CHECK_POOL_MAX)-th change, and still catches a broken pool", () => {
+    // Goal: a pool that grows (a partition stops commits) is not checked in full after every change (quadratic),
+    // yet a structure broken while it is large is caught within ceil(n / FULL_CHECK_POOL_MAX) changes.
+    const p = pool({ capacity: 4 * FULL_CHECK_POOL_MAX, perSenderMax: 4, checkInvariantsAfterEachChange: true });
+    const spy = vi.spyOn(p, "checkInvariants");
+    const add = (t: PoolTx): void => {
+      expect(p.add(t, 0, 0n).accepted).toBe(true);
+    };
+    for (let i = 0; i < FULL_CHECK_POOL_MAX; i++) add(tx(`s${i}`, 0, 5));
+    expect(spy).toHaveBeenCalledTimes(FULL_CHECK_POOL_MAX); // every change while at most FULL_CHECK_POOL_MAX are held
+    spy.mockClear();
+    for (let i = FULL_CHECK_POOL_MAX; i < 3 * FULL_CHECK_POOL_MAX; i++) add(tx(`s${i}`, 0, 5));
+    // Between FULL_CHECK_POOL_MAX and 3 * FULL_CHECK_POOL_MAX held: one check per two or three changes.
+    expect(spy.mock.calls.length).toBeGreaterThan((2 * FULL_CHECK_POOL_MAX) / 3 - 2);
+    expect(spy.mock.calls.length).toBeLessThan(FULL_CHECK_POOL_MAX + 2);
+    spy.mockRestore();
+    // Break it while large: one sender's nonces out of order; the next few changes must reach a check that throws.
+    add(tx("zz", 0, 5));
+    add(tx("zz", 1, 5));
+    (p as unknown as Internals).senders.get("zz")!.entries.reverse();
+    let caught: unknown;
+    for (let i = 0; i <= Math.ceil(p.size / FULL_CHECK_POOL_MAX) && caught === undefined; i++) {
+      try {
+        p.add(tx(`late${i}`, 0, 5), 0, 0n);
+      } catch (error) {
+        caught = error;
+      }
+    }
+    expect(String(caught)).toMatch(/strictly ascending/);
+  });
 
   it("catches a replacement that did not clear the replace-by-fee bump", () => {
     const p = pool({ replaceBumpPercent: 10 });
