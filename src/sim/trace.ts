@@ -37,21 +37,7 @@ export class TraceChain {
    * @param payloadDigest 32-byte digest of the event's payload (message bytes, timer tag...)
    */
   record(timeUs: number, node: string, kind: string, payloadDigest: Uint8Array = EMPTY_DIGEST): void {
-    const nodeBytes = this.text(node);
-    const kindBytes = this.text(kind);
-    const size = 32 + 8 + nodeBytes.length + 1 + kindBytes.length + 1 + payloadDigest.length;
-    // One scratch buffer for every event (its first 32 bytes are the head): no allocation per event but the hash's.
-    const buf = this.scratchOf(size);
-    this.header.setFloat64(0, timeUs);
-    let o = 32;
-    buf.set(this.headerBytes, o); o += 8;
-    buf.set(nodeBytes, o); o += nodeBytes.length;
-    buf[o++] = 0;
-    buf.set(kindBytes, o); o += kindBytes.length;
-    buf[o++] = 0;
-    buf.set(payloadDigest, o);
-    this.chain(buf, size);
-    this.count++;
+    this.append(timeUs, this.text(node), undefined, kind, payloadDigest);
   }
 
   /**
@@ -66,18 +52,27 @@ export class TraceChain {
    * @param payloadDigest 32-byte digest of the event's payload (the message bytes)
    */
   recordLink(timeUs: number, from: string, to: string, kind: string, payloadDigest: Uint8Array): void {
-    const fromBytes = this.text(from);
-    const toBytes = this.text(to);
+    this.append(timeUs, this.text(from), this.text(to), kind, payloadDigest);
+  }
+
+  /**
+   * Hashes one event into the chain: head (32 bytes) | time (f64) | node | 0 | kind | 0 | payload digest,
+   * where node is `first`, or `first` `>` `second` for a link. One scratch buffer for every event (its
+   * first 32 bytes are the head): no allocation per event.
+   */
+  private append(timeUs: number, first: Uint8Array, second: Uint8Array | undefined, kind: string, payloadDigest: Uint8Array): void {
     const kindBytes = this.text(kind);
-    const nodeLength = fromBytes.length + 1 + toBytes.length;
+    const nodeLength = second === undefined ? first.length : first.length + 1 + second.length;
     const size = 32 + 8 + nodeLength + 1 + kindBytes.length + 1 + payloadDigest.length;
     const buf = this.scratchOf(size);
     this.header.setFloat64(0, timeUs);
     let o = 32;
     buf.set(this.headerBytes, o); o += 8;
-    buf.set(fromBytes, o); o += fromBytes.length;
-    buf[o++] = LINK_SEPARATOR;
-    buf.set(toBytes, o); o += toBytes.length;
+    buf.set(first, o); o += first.length;
+    if (second !== undefined) {
+      buf[o++] = LINK_SEPARATOR;
+      buf.set(second, o); o += second.length;
+    }
     buf[o++] = 0;
     buf.set(kindBytes, o); o += kindBytes.length;
     buf[o++] = 0;
