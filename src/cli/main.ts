@@ -19,6 +19,9 @@
  *   asset-sim testnet [--validators N] [--clients M] [--duration D] [--tps R] [--scenario FILE] [--keep-dir]   (testnet-command.ts)
  *   asset-sim testnet --sbcp [--rollups N] [--clients M] [--duration D] [--slot-duration D]   (sbcp-testnet-command.ts)
  *
+ * Every command takes `--heap-growth P` (V8's old-generation growth past the live heap, percent;
+ * default 30, see `heap-growth.ts`).
+ *
  * Exit codes: 0 all invariants held, 1 safety violated, 2 bad input,
  * 3 liveness bound missed, 4 a node threw, 5 replay did not reproduce,
  * 6 two runs of one seed gave different trace digests (`--check-determinism`),
@@ -40,6 +43,7 @@ import { applyOverrides, type ScenarioOverrides } from "../scenario/overrides.js
 import { EXIT, type RunReport } from "../scenario/run.js";
 import { CHECK_SHARING_EVERY_DEFAULT, sharingCheckOf, SharingMismatchError, type SharingCheck } from "../sim/run-memo.js";
 import { sharingOption } from "./sharing-option.js";
+import { applyHeapGrowth, HEAP_GROWTH_PERCENT_DEFAULT, parseHeapGrowth } from "./heap-growth.js";
 import { buildSeedFile, compareReplay, parseSeedFile, seedFileName } from "../scenario/seed-file.js";
 import { scenarioToJson } from "../scenario/to-json.js";
 import { PACKAGE_VERSION } from "../version.js";
@@ -78,7 +82,9 @@ export function cliProgram(io: Io, setExitCode: (code: number) => void): Command
     .description("Deterministic simulation of HotStuff validators on a virtual clock and a faulty network.")
     .version(PACKAGE_VERSION)
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+    .option("--heap-growth <percent>", "how far the V8 heap may grow past its live data before a major collection, percent (0: V8's own factor, up to 4x); see docs/performance.md", String(HEAP_GROWTH_PERCENT_DEFAULT))
+    .hook("preAction", (command) => applyHeapGrowth(parseHeapGrowth(String(command.opts().heapGrowth))));
 
   program
     .command("run")

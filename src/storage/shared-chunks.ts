@@ -9,8 +9,18 @@
  * "FastCDC: a Fast and Efficient Content-Defined Chunking Approach for Data
  * Deduplication", USENIX ATC 2016), so the same block bytes give the same
  * chunks whatever framing comes before them, and a chunk identical to one
- * some disk already holds is that one, not a copy. The table only points at
- * chunks weakly: a chunk no file holds any more is collected.
+ * interned recently is that one, not a copy.
+ *
+ * The table holds the most recently interned or reused chunks, at most
+ * {@link INTERN_TABLE_BYTES_MAX} bytes of them, least recently used out first:
+ * the validators of a run write the same block within a network round trip of
+ * each other, so a small table finds nearly every match. It holds its chunks
+ * strongly on purpose. A `WeakRef` keeps its target alive until the current
+ * job ends (ECMA-262 `AddToKeptObjects`, cleared only at a microtask
+ * checkpoint), and a simulated run is one synchronous job: a weak table kept
+ * every chunk ever written for the whole run (15 MB of 23 MB of buffers at
+ * 3 simulated minutes of quickstart), and its finalizers never ran. A chunk
+ * out of the table and out of every file is collected as any other bytes.
  *
  * Chunks are never written after they are made; a file that changes bytes in
  * place (a flipped bit) changes its own copy. Which chunk object a file gets
@@ -40,14 +50,21 @@ const GEAR = ((): Uint32Array => {
   return table;
 })();
 
-/** Chunks by content (sha256, hex), held weakly. */
-const chunksByContent = new Map<string, WeakRef<Uint8Array>>();
-const forget = new FinalizationRegistry<string>((key) => {
-  if (chunksByContent.get(key)?.deref() === undefined) chunksByContent.delete(key);
-});
+/** Most bytes of chunks the intern table holds (8 MiB); the least recently used go first. */
+export const INTERN_TABLE_BYTES_MAX = 8 * 1024 * 1024;
+
+/** Recently interned or reused chunks by content (sha256, hex), in order of last use (oldest first). */
+const chunksByContent = new Map<string, Uint8Array>();
+/** The bytes of the chunks in {@link chunksByContent}. */
+let tableBytes = 0;
 
 /** Counts since the process started (tests and notes). */
 export const sharedChunkStats = { interned: 0, bytesInterned: 0, reused: 0, bytesReused: 0, copied: 0, bytesCopied: 0 };
+
+/** How many chunks and bytes the intern table holds now (at most {@link INTERN_TABLE_BYTES_MAX} bytes). */
+export function internTableSize(): { readonly chunks: number; readonly bytes: number } {
+  return { chunks: chunksByContent.size, bytes: tableBytes };
+}
 
 /**
  * Where `data` is cut: the end offsets of its chunks, the last one `data.length`.
@@ -97,16 +114,34 @@ function intern(view: Uint8Array): Uint8Array {
     return view.slice();
   }
   const key = hash("sha256", view, "hex");
-  const known = chunksByContent.get(key)?.deref();
+  const known = chunksByContent.get(key);
   if (known !== undefined && Buffer.from(known.buffer, known.byteOffset, known.byteLength).equals(view)) {
     sharedChunkStats.reused++;
     sharedChunkStats.bytesReused += view.length;
+    // Most recently used last.
+    chunksByContent.delete(key);
+    chunksByContent.set(key, known);
     return known;
   }
   const chunk = view.slice();
-  chunksByContent.set(key, new WeakRef(chunk));
-  forget.register(chunk, key);
+  remember(key, chunk);
   sharedChunkStats.interned++;
   sharedChunkStats.bytesInterned += chunk.length;
   return chunk;
+}
+
+/** Puts `chunk` in the table under `key` (replacing a colliding entry), then drops the least recently used past the byte limit. */
+function remember(key: string, chunk: Uint8Array): void {
+  const replaced = chunksByContent.get(key);
+  if (replaced !== undefined) {
+    chunksByContent.delete(key);
+    tableBytes -= replaced.length;
+  }
+  chunksByContent.set(key, chunk);
+  tableBytes += chunk.length;
+  for (const [oldest, held] of chunksByContent) {
+    if (tableBytes <= INTERN_TABLE_BYTES_MAX) break;
+    chunksByContent.delete(oldest);
+    tableBytes -= held.length;
+  }
 }

@@ -2,7 +2,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createRng } from "../../src/sim/rng.js";
-import { CHUNK_BYTES_MAX, CHUNK_BYTES_MIN, chunkEnds, internChunks } from "../../src/storage/shared-chunks.js";
+import { CHUNK_BYTES_MAX, CHUNK_BYTES_MIN, chunkEnds, internChunks, internTableSize, INTERN_TABLE_BYTES_MAX, sharedChunkStats } from "../../src/storage/shared-chunks.js";
 import { SimFileSystem } from "../../src/storage/sim-file-system.js";
 
 /** Pseudo-random bytes from a seed (so a test's data is reproducible). */
@@ -95,5 +95,39 @@ describe("content-defined chunks", () => {
       }),
       { numRuns: 60 },
     );
+  });
+});
+
+/** Fast pseudo-random bytes (xorshift32) for tests that need megabytes. */
+function manyBytesOf(seed: number, length: number): Uint8Array {
+  const words = new Uint32Array(Math.ceil(length / 4));
+  let x = (seed * 2654435761) >>> 0 || 1;
+  for (let i = 0; i < words.length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    words[i] = x >>> 0;
+  }
+  return new Uint8Array(words.buffer, 0, length);
+}
+
+describe("the intern table", () => {
+  it("holds at most INTERN_TABLE_BYTES_MAX bytes, least recently used out first, and still shares a chunk in use", () => {
+    const recent = manyBytesOf(1, 6_000);
+    const first = internChunks(recent);
+    const sameObjects = (chunks: readonly Uint8Array[]): boolean => chunks.length === first.length && chunks.every((chunk, i) => chunk === first[i]);
+    // Distinct data, twice the table's limit, with the recent data written again now and then: it stays in.
+    for (let i = 0; i * 20_000 < 2 * INTERN_TABLE_BYTES_MAX; i++) {
+      internChunks(manyBytesOf(1_000 + i, 20_000));
+      expect(internTableSize().bytes).toBeLessThanOrEqual(INTERN_TABLE_BYTES_MAX);
+      if (i % 50 === 0) expect(sameObjects(internChunks(recent))).toBe(true);
+    }
+    expect(sameObjects(internChunks(recent))).toBe(true);
+    expect(internTableSize().bytes).toBeGreaterThan(INTERN_TABLE_BYTES_MAX / 2);
+    // The oldest distinct data left the table: writing it again makes new chunks, which are then shared.
+    const interned = sharedChunkStats.interned;
+    const again = internChunks(manyBytesOf(1_000, 20_000));
+    expect(sharedChunkStats.interned).toBeGreaterThan(interned);
+    expect(internChunks(manyBytesOf(1_000, 20_000)).every((chunk, i) => chunk === again[i])).toBe(true);
   });
 });
