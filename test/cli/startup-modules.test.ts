@@ -3,7 +3,9 @@
  * libraries (@solana/web3.js, @coral-xyz/anchor, litesvm, @solana/kit) nor
  * the real-mode runtime's (pino, prom-client), nor the explore command's
  * (workerpool); one that runs the L1 loads
- * web3.js, anchor and litesvm's native binding, but not @solana/kit. Checked
+ * web3.js, anchor and litesvm's native binding, but not @solana/kit, and
+ * web3.js only after the run's first node event (building the run names the
+ * L1 accounts by base58 address). Checked
  * on the built CLI (`dist/src`, and the bundle `dist/bundle` that
  * `bin/asset-sim.js` runs after `npm run build`) in a fresh
  * process, from Node's module cache after the command: the CommonJS packages
@@ -78,6 +80,28 @@ describe.skipIf(!existsSync(MAIN))("startup (built CLI; npm run build first)", (
     const run = packagesLoaded(["run", "quickstart", "--duration", "1s"]);
     expect(run.exitCode).toBe(0);
     expect(run.packages.filter((p) => SOLANA.includes(p))).toEqual(["@coral-xyz/anchor", "@solana/web3.js", "litesvm"]);
+  });
+
+  it("a run with the L1 loads web3.js after its first node event: building the run does not need it", () => {
+    const firstEvent = (preamble: string) => {
+      const script = `
+        ${preamble}
+        import { createRequire } from "node:module";
+        const cache = createRequire(import.meta.url).cache;
+        const web3Loaded = () => Object.keys(cache).some((k) => k.includes("@solana/web3.js"));
+        const { runScenario } = await import(${JSON.stringify(join(ROOT, "dist/src/scenario/run.js"))});
+        const { loadShippedScenario } = await import(${JSON.stringify(join(ROOT, "dist/src/runtime/shipped-scenarios.js"))});
+        const { loadProgramElf } = await import(${JSON.stringify(join(ROOT, "dist/src/runtime/program-files.js"))});
+        let atFirstEvent;
+        const report = runScenario(loadShippedScenario("quickstart", { duration: "1s" }), { programElf: loadProgramElf(), observer: () => { atFirstEvent ??= web3Loaded(); } });
+        console.log(JSON.stringify({ exitCode: report.exitCode, atFirstEvent, atEnd: web3Loaded() }));
+      `;
+      const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], { cwd: ROOT, encoding: "utf8" });
+      return JSON.parse(out.trim().split("\n").at(-1)!) as { exitCode: number; atFirstEvent: boolean; atEnd: boolean };
+    };
+    expect(firstEvent("")).toEqual({ exitCode: 0, atFirstEvent: false, atEnd: true });
+    // The check sees web3.js loaded before the first event (here by the script itself).
+    expect(firstEvent('import "@solana/web3.js";').atFirstEvent).toBe(true);
   });
 
   it("ASSET_SIM_STARTUP_TRACE=1 prints when the modules were loaded and when the first node event came", () => {
