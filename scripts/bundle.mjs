@@ -32,6 +32,7 @@
  * not bundled (esbuild would turn that into a call that throws at run time).
  */
 import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { builtinModules } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -50,6 +51,22 @@ function packageOf(path) {
   const parts = path.split("/");
   return path.startsWith("@") ? `${parts[0]}/${parts[1]}` : parts[0];
 }
+
+/**
+ * esbuild plugin: `import { z } from "zod"` read as `import * as z from "zod"` in the project's modules.
+ * The same bindings (zod's index re-exports every member of its `z` namespace), but esbuild can then drop
+ * the members no module uses (zod's 45 locales, its JSON Schema converters...) instead of keeping the whole
+ * namespace object: about 0.5 MB less to parse at start-up.
+ */
+const zodNamespace = {
+  name: "zod-namespace",
+  setup(b) {
+    b.onLoad({ filter: /[\\/]dist[\\/]src[\\/].*\.js$/ }, async (args) => {
+      const text = await readFile(args.path, "utf8");
+      return { contents: text.replaceAll('import { z } from "zod";', 'import * as z from "zod";'), loader: "js", resolveDir: dirname(args.path) };
+    });
+  },
+};
 
 /** esbuild plugin: every package not in BUNDLED is external (left as an import Node resolves). */
 const externalPackages = {
@@ -83,7 +100,7 @@ const result = await build({
   format: "esm",
   platform: "node",
   target: "node20",
-  plugins: [externalPackages],
+  plugins: [externalPackages, zodNamespace],
   metafile: true,
   logLevel: "warning",
 });
