@@ -55,7 +55,7 @@ function packageOf(path) {
 /**
  * esbuild plugin: `import { z } from "zod"` read as `import * as z from "zod"` in the project's modules.
  * The same bindings (zod's index re-exports every member of its `z` namespace), but esbuild can then drop
- * the members no module uses (zod's 45 locales, its JSON Schema converters...) instead of keeping the whole
+ * the members no module uses (zod's 60-odd locales, its JSON Schema converters...) instead of keeping the whole
  * namespace object: about 0.5 MB less to parse at start-up.
  */
 const zodNamespace = {
