@@ -6,7 +6,7 @@
  * byte for byte), and it holds everything of the project's own code it needs,
  * the explore worker included: a copy of it in a package folder without
  * `dist/src` runs `run` and `explore --jobs 2`. Needs the build (skipped
- * when `dist/bundle` is missing: `npm run build`).
+ * when `dist/bundle` is missing or older than `dist/src`: `npm run build`).
  */
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
@@ -84,7 +84,8 @@ function withoutSpeed(stderr: string): string {
     .join("\n");
 }
 
-const built = existsSync(BUNDLE_MAIN) && existsSync(DIST_MAIN);
+/** Built, and not older than dist/src (a bare `tsc` after `npm run build` leaves a stale bundle, which bin does not run and these tests skip). */
+const built = existsSync(DIST_MAIN) && entryOf(pathToFileURL(`${ROOT}/`)).bundle;
 
 describe.skipIf(!built)("the bundle (npm run build first)", () => {
   it("is what bin/asset-sim.js runs after npm run build, and prints what dist/src prints", () => {

@@ -18,6 +18,9 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { pathToFileURL } from "node:url";
+// @ts-expect-error bin/ is plain JavaScript without declarations
+import { cliEntry } from "../../bin/cli-entry.js";
 import { ROOT } from "../helpers/scenario.js";
 
 const MAIN = join(ROOT, "dist/src/cli/main.js");
@@ -42,7 +45,10 @@ function packagesLoaded(args: readonly string[], preamble = "", main = MAIN): { 
 const SOLANA = ["@solana/web3.js", "@coral-xyz/anchor", "litesvm", "@solana/kit"];
 const REAL_MODE = ["pino", "prom-client"];
 
-describe.skipIf(!existsSync(BUNDLE_MAIN))("startup through the bundle (dist/bundle; npm run build first)", () => {
+/** The bundle is built and not older than dist/src (what bin runs; a bare `tsc` after the build leaves it stale). */
+const bundleFresh = existsSync(BUNDLE_MAIN) && (cliEntry as (root: URL) => { bundle: boolean })(pathToFileURL(`${ROOT}/`)).bundle;
+
+describe.skipIf(!bundleFresh)("startup through the bundle (dist/bundle; npm run build first)", () => {
   it("a run without the L1 loads no Solana library, no real-mode runtime and not the explore command's worker pool", () => {
     const run = packagesLoaded(["run", "twins-search", "--duration", "1s"], "", BUNDLE_MAIN);
     expect(run.exitCode).toBe(0);
