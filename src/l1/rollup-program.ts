@@ -20,11 +20,14 @@ import { programDataAddress } from "./upgradeable-program.js";
 /** The program's Anchor IDL (new spec, as @coral-xyz/anchor 0.32 reads it). */
 export const ROLLUP_IDL = idlJson as unknown as Idl;
 
+/** The program id as base58 text, as written in the IDL and `programs/asset_rollup/deployment.json` (no web3.js needed). */
+export const ROLLUP_PROGRAM_ADDRESS: string = idlJson.address;
+
 let programId: PublicKey | undefined;
 
 /** The program id, as written in the IDL and `programs/asset_rollup/deployment.json` (made once, on first use). */
 export function rollupProgramId(): PublicKey {
-  programId ??= new (web3().PublicKey)(idlJson.address);
+  programId ??= new (web3().PublicKey)(ROLLUP_PROGRAM_ADDRESS);
   return programId;
 }
 
@@ -215,7 +218,21 @@ export function signTransaction(instructions: readonly TransactionInstruction[],
 
 /** A Solana keypair derived from a label and a seed (sha256 of both): deterministic keys for simulated operators. */
 export function deriveSolanaKeypair(label: string, seed: number): Keypair {
-  return solanaKeypairFromSeed(sha256(utf8(`asset-sim/l1-key/${label}/${seed}`)));
+  return solanaKeypairFromSeed(solanaKeySeed(label, seed));
+}
+
+/**
+ * The address (base58 public key) of {@link deriveSolanaKeypair}`(label, seed)`,
+ * without web3.js: what a run's set-up needs (the accounts to fund), so that
+ * building a run does not load web3.js before the first node needs it.
+ */
+export function deriveSolanaAddress(label: string, seed: number): string {
+  return base58Encode(ed25519.keyPairFromSeed(solanaKeySeed(label, seed)).publicKey);
+}
+
+/** The 32-byte ed25519 seed of a derived key: sha256("asset-sim/l1-key/<label>/<seed>"). */
+function solanaKeySeed(label: string, seed: number): Uint8Array {
+  return sha256(utf8(`asset-sim/l1-key/${label}/${seed}`));
 }
 
 /**

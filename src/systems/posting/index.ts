@@ -6,6 +6,7 @@
  * and its derived observations (each finalized registry entry, from the L1
  * node's state, as `l1-root-finalized`).
  */
+import type { Keypair, PublicKey } from "@solana/web3.js";
 import type { Observation } from "../../check/checker.js";
 import type { LivenessExpectation } from "../../check/validators/liveness.js";
 import { L1ConsistencyChecker, PostingLivenessChecker } from "../../check/posting/l1-consistency.js";
@@ -16,13 +17,13 @@ import type { BuildContext, System, SystemInstance } from "../../harness/system.
 import { WORLD_NODE } from "../../harness/world.js";
 import { l1RpcCodec, operatorCommandCodec, type OperatorCommandMessage } from "../../l1/l1-wire.js";
 import { RollupOperator, encodeOperatorCommand, type OperatorCommand, type OperatorMessage } from "../../l1/rollup-operator.js";
-import { deriveSolanaKeypair } from "../../l1/rollup-program.js";
+import { deriveSolanaAddress, deriveSolanaKeypair } from "../../l1/rollup-program.js";
 import { taggedUnionCodec } from "../../net/codec.js";
 import { BatchPoster, type PosterMessage } from "../../sequencer/batch-poster.js";
 import type { NodeId } from "../../sim/node.js";
 import { L1_SERVICE } from "../l1/faults.js";
 import { L1_NODE_ID, L1_SETUP } from "../l1/index.js";
-import { programIdOf } from "./program-id.js";
+import { programAddressOf, programIdOf } from "./program-id.js";
 import type { RollupScenario, Scenario } from "../scenario-shape.js";
 import { rollupService } from "../validators/index.js";
 import { L1RegistryWatch } from "./l1-registry-watch.js";
@@ -30,7 +31,7 @@ import { emptyL1Metrics, PostingMetricsCollector } from "./metrics.js";
 import { formatPostingSummary } from "./summary.js";
 import { SETTLEMENT_EVENTS } from "../../settlement/events.js";
 import { settlementMetrics } from "../../settlement/metrics.js";
-import { addOptimisticNodes, CHALLENGER_ROLE, challengerId, challengerKeys, FinalizedSettlementWatch, gameParamsOf, settlementCheckers } from "./optimistic.js";
+import { addOptimisticNodes, CHALLENGER_ROLE, challengerId, challengerKeyLabel, challengerKeys, FinalizedSettlementWatch, gameParamsOf, settlementCheckers } from "./optimistic.js";
 
 /** The role of a batch poster. */
 export const POSTER_ROLE = "poster";
@@ -200,21 +201,33 @@ function buildPosting(ctx: BuildContext<Scenario>, rollup: RollupScenario, index
   const instance = instanceName(rollup);
   const rollupHandle = ctx.service(rollupService(instance));
   const setup = ctx.service(L1_SETUP);
-  const programId = programIdOf(rollup, index);
   const posterId = `${rollup.prefix}poster`;
   const operatorId = `${rollup.prefix}operator`;
   const seed = scenario.seed;
-  const posterKeys = Array.from({ length: rollup.batchPoster.keys }, (_, i) => deriveSolanaKeypair(`${rollup.prefix}poster/${i}`, seed));
-  const upgradeAuthority = deriveSolanaKeypair(`${rollup.prefix}operator`, seed);
-  const intruder = deriveSolanaKeypair(`${rollup.prefix}intruder`, seed);
-  const elf = ctx.environment.programElf!;
   const optimistic = rollup.settlement.mode === "optimistic";
-  const challengers = optimistic ? challengerKeys(rollup.prefix, seed, rollup.settlement.challengers.length) : [];
-  setup.addProgram(programId.toBase58(), elf, upgradeAuthority.publicKey.toBase58());
-  for (const key of [upgradeAuthority, intruder, ...posterKeys, ...challengers]) setup.fund(key.publicKey.toBase58(), L1_KEY_LAMPORTS);
+  const challengerCount = optimistic ? rollup.settlement.challengers.length : 0;
+  const posterLabels = Array.from({ length: rollup.batchPoster.keys }, (_, i) => `${rollup.prefix}poster/${i}`);
+  const upgradeAuthorityLabel = `${rollup.prefix}operator`;
+  const intruderLabel = `${rollup.prefix}intruder`;
+  // The web3.js objects (program id, keypairs) are made when a node or a watch first needs them, not here:
+  // building a run does not load web3.js (about 0.13 s), which the nodes load when the first posting node starts.
+  let keys: { programId: PublicKey; posterKeys: Keypair[]; upgradeAuthority: Keypair; intruder: Keypair; challengers: Keypair[] } | undefined;
+  const l1Keys = () =>
+    (keys ??= {
+      programId: programIdOf(rollup, index),
+      posterKeys: posterLabels.map((label) => deriveSolanaKeypair(label, seed)),
+      upgradeAuthority: deriveSolanaKeypair(upgradeAuthorityLabel, seed),
+      intruder: deriveSolanaKeypair(intruderLabel, seed),
+      challengers: challengerKeys(rollup.prefix, seed, challengerCount),
+    });
+  const elf = ctx.environment.programElf!;
+  const challengerLabels = Array.from({ length: challengerCount }, (_, i) => challengerKeyLabel(rollup.prefix, i));
+  setup.addProgram(programAddressOf(rollup, index), elf, deriveSolanaAddress(upgradeAuthorityLabel, seed));
+  for (const label of [upgradeAuthorityLabel, intruderLabel, ...posterLabels, ...challengerLabels]) setup.fund(deriveSolanaAddress(label, seed), L1_KEY_LAMPORTS);
 
   const bp = rollup.batchPoster;
   if (optimistic) {
+    const { posterKeys, programId, challengers } = l1Keys();
     addOptimisticNodes(world, { instance, codec: posterCodec }, rollup, rollupHandle, posterId, posterKeys[0]!, programId, challengers, {
       pollIntervalUs: bp.pollInterval,
       requestTimeoutUs: bp.requestTimeout,
@@ -233,10 +246,10 @@ function buildPosting(ctx: BuildContext<Scenario>, rollup: RollupScenario, index
       create: () =>
         new BatchPoster({
           l1: L1_NODE_ID,
-          programId,
+          programId: l1Keys().programId,
           validators: rollupHandle.validators,
           rootQuorum: rollupHandle.quorum.f + 1,
-          keys: posterKeys,
+          keys: l1Keys().posterKeys,
           batchEveryBlocks: bp.batchEveryBlocks,
           maxRootsPerTransaction: bp.maxRootsPerTransaction,
           pollIntervalUs: bp.pollInterval,
@@ -258,11 +271,11 @@ function buildPosting(ctx: BuildContext<Scenario>, rollup: RollupScenario, index
     create: () =>
       new RollupOperator({
         l1: L1_NODE_ID,
-        programId,
+        programId: l1Keys().programId,
         commanders: [SCENARIO_DRIVER],
-        upgradeAuthority,
-        posterKeys: posterKeys.map((k) => k.publicKey),
-        intruder,
+        upgradeAuthority: l1Keys().upgradeAuthority,
+        posterKeys: l1Keys().posterKeys.map((k) => k.publicKey),
+        intruder: l1Keys().intruder,
         initialVersion: 1,
         pollIntervalUs: bp.pollInterval,
         requestTimeoutUs: bp.requestTimeout,
@@ -273,24 +286,25 @@ function buildPosting(ctx: BuildContext<Scenario>, rollup: RollupScenario, index
   });
 
   // Each time the L1 finalizes a slot, this rollup's newly finalized registry entries become observations too.
-  const watch = new L1RegistryWatch(bp.batchEveryBlocks, programId);
+  let watch: L1RegistryWatch | undefined;
   const several = scenario.rollups.length > 1;
   const l1 = ctx.service(L1_SERVICE);
-  const settlementWatch = optimistic ? new FinalizedSettlementWatch(programId, challengers.map((k) => k.publicKey)) : undefined;
+  const settlementWatch = optimistic ? new FinalizedSettlementWatch(l1Keys().programId, l1Keys().challengers.map((k) => k.publicKey)) : undefined;
   world.addDeriver((o) => {
     const node = l1.node();
     if (o.event !== "l1-finalized" || node === undefined) return [];
     if (settlementWatch !== undefined) return settlementWatch.newlyFinalized(node, o.timeUs).map((s) => (several ? { ...s, fields: { ...s.fields, rollup: rollup.name } } : s));
+    watch ??= new L1RegistryWatch(bp.batchEveryBlocks, l1Keys().programId);
     return watch.newlyFinalized(node).map((entry) => ({ timeUs: o.timeUs, node: L1_NODE_ID, event: "l1-root-finalized", fields: several ? { ...entry, rollup: rollup.name } : { ...entry } }));
   });
 
   const consensus = rollupHandle.livenessExpectation;
   const posterDown = ctx.endOfPlan.down.has(posterId);
-  const members = new Set<NodeId>([posterId, operatorId, ...rollupHandle.validators, ...challengers.map((_, i) => challengerId(rollup.prefix, i))]);
+  const members = new Set<NodeId>([posterId, operatorId, ...rollupHandle.validators, ...challengerLabels.map((_, i) => challengerId(rollup.prefix, i))]);
   // With several rollups, a rollup's checkers see its own nodes, the world, and the L1's entries (registry or settlement) of its own program.
   const sees = (o: Observation): boolean => !several || members.has(o.node) || o.node === WORLD_NODE || (o.node === L1_NODE_ID && (o.fields.rollup === undefined || o.fields.rollup === rollup.name));
   const checkers = optimistic
-    ? settlementCheckers(rollup, rollupHandle, challengers)
+    ? settlementCheckers(rollup, rollupHandle, l1Keys().challengers)
     : [
         new L1ConsistencyChecker(bp.batchEveryBlocks, rollupHandle.honest),
         new PostingLivenessChecker(rollup.invariants.postingLivenessBound, bp.batchEveryBlocks, postingLivenessExpectation(scenario, rollup, consensus, posterDown), rollupHandle.honest),

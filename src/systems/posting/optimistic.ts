@@ -41,7 +41,12 @@ export function challengerId(prefix: string, index: number): NodeId {
 
 /** The L1 keys of a rollup's challengers (funded at L1 genesis). */
 export function challengerKeys(prefix: string, seed: number, count: number): Keypair[] {
-  return Array.from({ length: count }, (_, i) => deriveSolanaKeypair(`${prefix}challenger/${i}`, seed));
+  return Array.from({ length: count }, (_, i) => deriveSolanaKeypair(challengerKeyLabel(prefix, i), seed));
+}
+
+/** The label of challenger `index`'s key (`deriveSolanaKeypair(label, seed)`): `<prefix>challenger/<index>`. */
+export function challengerKeyLabel(prefix: string, index: number): string {
+  return `${prefix}challenger/${index}`;
 }
 
 /** The challenger behaviour of a scenario entry. */
