@@ -7,7 +7,11 @@
  * growth in MB per simulated minute (first to last minute), the speed of the
  * first and the tenth minute (sim s/wall s), and the process's peak RSS so far.
  * Memory is not reset between rows: compare each row's heap growth, not its level.
+ * Last, the command a user runs, `asset-sim run quickstart --duration 600s`, as a
+ * fresh process with the default `--heap-growth` and with `--heap-growth 0`
+ * (V8's own factor): its peak RSS, CPU and speed (issue 15's 300 MB goal).
  */
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { setFlagsFromString } from "node:v8";
@@ -73,5 +77,28 @@ export function benchMemory(log: (line: string) => void): void {
     log(
       `heap growth ${growth.toFixed(2)} MB per simulated minute; first minute ${(60 / first.wallS).toFixed(1)} sim s/wall s, minute ${minutes.length} ${(60 / last.wallS).toFixed(1)}; peak RSS so far ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`,
     );
+  }
+}
+
+/** Peak RSS (MB), CPU (s) and the speed line of `asset-sim run quickstart --duration DURATION ARGS` in a fresh process. */
+export function cliRun(duration: string, args: readonly string[]): { readonly peakMB: number; readonly cpuS: number; readonly speed: string } {
+  // The child prints its own rusage at exit: peak RSS is the process's, whatever ran it.
+  const script = `const { main } = await import(${JSON.stringify(join(packageRoot(), "dist", "src", "cli", "main.js"))});
+    const code = await main(["node", "asset-sim", ...JSON.parse(process.argv[1])], { out: () => {}, err: (t) => { if (t.startsWith("speed:")) process.stdout.write(t + "\\n"); } });
+    const u = process.resourceUsage();
+    process.stdout.write(JSON.stringify({ code, maxRSS: u.maxRSS, cpuUs: u.userCPUTime + u.systemCPUTime }) + "\\n");`;
+  const child = spawnSync(process.execPath, ["--input-type=module", "-e", script, JSON.stringify(["run", "quickstart", "--duration", duration, ...args])], { encoding: "utf8" });
+  const lines = child.stdout.trim().split("\n");
+  const usage = JSON.parse(lines[lines.length - 1]!) as { code: number; maxRSS: number; cpuUs: number };
+  if (usage.code !== 0) throw new Error(`run quickstart ${args.join(" ")} exited ${usage.code}`);
+  return { peakMB: usage.maxRSS / 1024, cpuS: usage.cpuUs / 1e6, speed: lines.find((l) => l.startsWith("speed:")) ?? "" };
+}
+
+/** Prints the peak RSS of the CLI over 10 simulated minutes of quickstart with the default heap growth and V8's own. */
+export function benchCliMemory(log: (line: string) => void): void {
+  log("\nmemory: `asset-sim run quickstart --duration 600s`, a fresh process each (issue 15 goal: peak RSS under 300 MB)");
+  for (const [label, args] of [["default --heap-growth", []], ["--heap-growth 0 (V8's own factor)", ["--heap-growth", "0"]]] as const) {
+    const r = cliRun(`${MINUTES * 60}s`, args);
+    log(`${label.padEnd(36)} peak RSS ${r.peakMB.toFixed(0)} MB, CPU ${r.cpuS.toFixed(1)} s, ${r.speed}`);
   }
 }

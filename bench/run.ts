@@ -23,7 +23,7 @@
  * 10. Shared work between simulated validators: quickstart (ed25519-native, `sim` signatures, no L1,
  *    no workload) and high-load with sharing off and on, beside issue 15's figures before (`bench/sharing.ts`;
  *    best of min(--repeat, 2)).
- * 11. Memory: quickstart for 10 simulated minutes (`sim` signatures and no L1, then as shipped): heap
+ * 11. Memory: quickstart for 10 simulated minutes (`sim` signatures and no L1, then as shipped; then the CLI as a fresh process, peak RSS with and without the default `--heap-growth`): heap
  *    after gc per simulated minute, MB per simulated minute, first and tenth minute's speed (`bench/memory.ts`;
  *    not affected by `--duration`).
  *
@@ -48,7 +48,7 @@ import { benchReal } from "./real.js";
 import { benchTransport } from "./transport.js";
 import { benchTwins } from "./twins.js";
 import { benchSharing } from "./sharing.js";
-import { benchMemory } from "./memory.js";
+import { benchCliMemory, benchMemory } from "./memory.js";
 import { benchSbcp } from "./sbcp.js";
 
 function option(name: string, fallback: string): string {
@@ -90,7 +90,10 @@ if (wanted("real")) {
   await benchTransport(console.log);
 }
 if (wanted("twins")) benchTwins(console.log);
-if (wanted("memory")) benchMemory(console.log);
+if (wanted("memory")) {
+  benchMemory(console.log);
+  benchCliMemory(console.log);
+}
 if (wanted("sbcp")) benchSbcp(console.log, process.argv.includes("--duration") ? durationUs : undefined, repeat);
 
 function benchSignatures(): void {
