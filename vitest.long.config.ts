@@ -4,16 +4,15 @@
  * a default-suite test already proves (each file's header names that test).
  * The default suite (`vitest.config.ts`, `npm test`) leaves them out so that
  * it stays under 10 minutes on CI's 2 cores. Same workers and setup as the
- * default suite (every file in a fresh process: a few files, each minutes
- * long); a test may take 15 minutes (whole runs at full length, on a machine
- * loaded by other work).
+ * default suite; a test may take 15 minutes (whole runs at full length, on
+ * a machine loaded by other work).
  */
 import { defineConfig } from "vitest/config";
-import { common } from "./vitest.config.js";
+import base from "./vitest.config.js";
 
 export default defineConfig({
   test: {
-    ...common,
+    ...base.test,
     include: ["test/**/*.long.test.ts"],
     testTimeout: 900_000,
     exclude: ["**/node_modules/**"],
