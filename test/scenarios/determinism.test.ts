@@ -29,10 +29,10 @@ describe("determinism", () => {
 
   it("two separate processes give the same digest as this one", () => {
     const cli = join(ROOT, "bin/asset-sim.js");
-    const args = [cli, "run", join(ROOT, "sim-scenarios/quickstart.json"), "--duration", "8s", "--json"];
+    const args = [cli, "run", join(ROOT, "sim-scenarios/quickstart.json"), "--duration", "4s", "--json"];
     const first = JSON.parse(execFileSync(process.execPath, args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }));
     const second = JSON.parse(execFileSync(process.execPath, args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }));
-    const here = runScenario(scenario("quickstart", {}, 8_000_000));
+    const here = runScenario(scenario("quickstart", {}, 4_000_000));
     expect(first.traceDigest).toBe(second.traceDigest);
     expect(first.traceDigest).toBe(here.traceDigest);
   });
