@@ -10,29 +10,10 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { RunReport } from "../../src/scenario/run.js";
 import { invariant, newHeightTimes, ROOT, rawScenario, runRecorded, runScenario, scenario } from "../helpers/scenario.js";
+import { checkCrashRestart, checkLossyNetwork, checkPartitionHeal, commitsBetween, expectExecutionChecked, expectSafetyHeld } from "../helpers/shipped-checks.js";
 
 const S = 1_000_000;
-
-
-function expectSafetyHeld(report: RunReport): void {
-  for (const name of ["agreement", "root-agreement", "conservation", "validity", "reference-ledger", "reorg-bound", "equivocation"]) {
-    expect(invariant(report, name), name).toMatchObject({ ok: true });
-  }
-  expect(report.violation).toBeUndefined();
-}
-
-/** Root agreement and conservation were really exercised: roots compared at many heights, every running validator audited. */
-function expectExecutionChecked(report: RunReport, validatorsRunning: number): void {
-  expect(invariant(report, "root-agreement").figures.heightsChecked).toBeGreaterThan(10);
-  expect(invariant(report, "conservation").figures.validatorsAudited).toBe(validatorsRunning);
-  expect(report.metrics.execution.rootDivergences).toBe(0);
-}
-
-function commitsBetween(times: number[], fromUs: number, toUs: number): number {
-  return times.filter((t) => t >= fromUs && t < toUs).length;
-}
 
 describe("shipped scenarios", () => {
   it("quickstart: 7 validators commit steadily through a crash and restart", () => {
@@ -51,17 +32,7 @@ describe("shipped scenarios", () => {
 
   it("partition-heal (first 46 s): a 3/4 split stops commits (no quorum on either side) and progress resumes after heal", () => {
     // Goal: with n = 7 a quorum is 5, so neither side of the split can commit; after the heal views re-synchronize.
-    const { report, events } = runRecorded(scenario("partition-heal", {}, 46 * S));
-    expectSafetyHeld(report);
-    expect(report.exitCode).toBe(0);
-    const times = newHeightTimes(events);
-    expect(commitsBetween(times, 10.5 * S, 20 * S)).toBe(0);
-    expect(commitsBetween(times, 20 * S, 25 * S)).toBeGreaterThan(5);
-    const firstAfterHeal = times.find((t) => t >= 20 * S)!;
-    expect(firstAfterHeal - 20 * S).toBeLessThan(5 * S);
-    expect(invariant(report, "liveness").figures.longestCommitGapUs).toBeGreaterThan(9 * S);
-    expect(report.metrics.faultsApplied).toBe(6);
-    expectExecutionChecked(report, 7);
+    checkPartitionHeal(46 * S);
   });
 
   it("leader-isolation: the current leader cut off one-way times out its own views while the rest keep committing", () => {
@@ -83,27 +54,14 @@ describe("shipped scenarios", () => {
 
   it("crash-restart (first 40 s): f validators crash and come back, catch up, and never vote twice in a view", () => {
     // Goal: with f = 2 down the other 5 still form quorums; restarted nodes recover from storage and sync from peers.
-    const { report, cluster } = runRecorded(scenario("crash-restart", {}, 40 * S));
-    expectSafetyHeld(report);
-    expect(report.exitCode).toBe(0);
-    expect(report.metrics.restarts).toBe(4);
-    expect(invariant(report, "equivocation").figures.votesObserved).toBeGreaterThan(500);
-    expectExecutionChecked(report, 7);
-    const heights = [...Array(7).keys()].map((i) => cluster.replica(`v${i}`)!.committedTip.height);
-    expect(Math.min(...heights)).toBeGreaterThanOrEqual(Math.max(...heights) - 2);
+    checkCrashRestart(40 * S);
   });
 
   it("lossy-network (first 30 s): 5% drops, duplicates and reordering cost timeouts but never safety", () => {
     // Goal: a bad network slows the chain but it keeps committing within the bound. The scenario has no faults, one
     // network all along: its first half shows the same (at least 2.5 blocks/s, as the full 60 s in the long tier:
     // shipped-scenarios.long.test.ts). Measured at 30 s: 105 commits, 2,383 dropped, 895 duplicated.
-    const { report } = runRecorded(scenario("lossy-network", {}, 30 * S));
-    expectSafetyHeld(report);
-    expect(report.exitCode).toBe(0);
-    expect(report.metrics.messages.dropped).toBeGreaterThan(1000);
-    expect(report.metrics.messages.duplicated).toBeGreaterThan(100);
-    expect(report.metrics.commits).toBeGreaterThan(75);
-    expectExecutionChecked(report, 7);
+    checkLossyNetwork(30 * S, 75);
   });
 
   it("quorum-loss: f + 1 crashes stop commits but keep agreement", () => {
