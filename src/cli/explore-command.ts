@@ -24,6 +24,7 @@ import { planSpace } from "../explore/guided-plan.js";
 import { checkTwinsBase } from "../explore/twins/twins-scenario.js";
 import type { Scenario } from "../scenario/schema.js";
 import { parseScenario } from "../scenario/load.js";
+import { optimizeForSizeBeforeRun } from "./optimize-for-size.js";
 import { EXIT, runScenario } from "../scenario/run.js";
 import { buildSeedFile, parseSeedFile, seedFileName } from "../scenario/seed-file.js";
 import { shrinkScenario } from "../explore/shrink.js";
@@ -108,6 +109,7 @@ interface Reporting {
  */
 export async function commandExplore(raw: Record<string, unknown>, options: ExploreCommandOptions, io: CommandIo): Promise<number> {
   const base = parseScenario(raw);
+  optimizeForSizeBeforeRun(base.duration);
   const from = options.from === undefined ? base.seed : nonNegativeInteger("--from", options.from);
   const twins = options.twins === true ? twinsPlanOf(raw, base.validators.count, base.phases.livenessAt ?? base.duration, from, options) : undefined;
   if (twins === undefined) {
@@ -423,7 +425,15 @@ export function commandShrink(file: string, options: ShrinkCommandOptions, io: C
   const invariant = seedFile.violation.invariant;
   io.err(`shrink: ${file}: keeping the failure of ${invariant}, at most ${maxRuns} runs`);
   const started = performance.now();
-  const result = shrinkScenario(raw, invariant, (scenario) => runScenario(scenario, scenario.l1.enabled ? { programElf: loadProgramElf() } : {}), { maxRuns });
+  const result = shrinkScenario(
+    raw,
+    invariant,
+    (scenario) => {
+      optimizeForSizeBeforeRun(scenario.duration);
+      return runScenario(scenario, scenario.l1.enabled ? { programElf: loadProgramElf() } : {});
+    },
+    { maxRuns },
+  );
   const wallMs = performance.now() - started;
   if (!result.reproduced) {
     io.err(`error: the seed file's scenario does not fail ${invariant} any more (${result.report.violation === undefined ? "no violation" : `it fails ${result.report.violation.invariant}`}); nothing to shrink`);

@@ -20,7 +20,8 @@
  *   asset-sim testnet --sbcp [--rollups N] [--clients M] [--duration D] [--slot-duration D]   (sbcp-testnet-command.ts)
  *
  * Every command takes `--heap-growth P` (V8's old-generation growth past the live heap, percent;
- * default 30, see `heap-growth.ts`).
+ * default 30, see `heap-growth.ts`) and `--optimize-for-size auto|always|never` (V8's memory-saving
+ * mode; `auto`, the default, turns it on for runs of 2 simulated minutes or more: `optimize-for-size.ts`).
  *
  * Exit codes: 0 all invariants held, 1 safety violated, 2 bad input,
  * 3 liveness bound missed, 4 a node threw, 5 replay did not reproduce,
@@ -44,6 +45,7 @@ import { EXIT, type RunReport } from "../scenario/run.js";
 import { CHECK_SHARING_EVERY_DEFAULT, sharingCheckOf, SharingMismatchError, type SharingCheck } from "../sim/run-memo.js";
 import { sharingOption } from "./sharing-option.js";
 import { applyHeapGrowth, HEAP_GROWTH_PERCENT_DEFAULT, parseHeapGrowth } from "./heap-growth.js";
+import { chooseOptimizeForSize, parseOptimizeForSize } from "./optimize-for-size.js";
 import { buildSeedFile, compareReplay, parseSeedFile, seedFileName } from "../scenario/seed-file.js";
 import { scenarioToJson } from "../scenario/to-json.js";
 import { PACKAGE_VERSION } from "../version.js";
@@ -84,7 +86,12 @@ export function cliProgram(io: Io, setExitCode: (code: number) => void): Command
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
     .option("--heap-growth <percent>", "how far the V8 heap may grow past its live data before a major collection, percent (0: V8's own factor, up to 4x); see docs/performance.md", String(HEAP_GROWTH_PERCENT_DEFAULT))
-    .hook("preAction", (command) => applyHeapGrowth(parseHeapGrowth(String(command.opts().heapGrowth))));
+    .option("--optimize-for-size <when>", "V8's memory-saving mode: auto (on for runs of 2 simulated minutes or more), always or never; see docs/performance.md", "auto")
+    .hook("preAction", (command) => {
+      const options = command.opts();
+      applyHeapGrowth(parseHeapGrowth(String(options.heapGrowth)));
+      chooseOptimizeForSize(parseOptimizeForSize(String(options.optimizeForSize)));
+    });
 
   program
     .command("run")

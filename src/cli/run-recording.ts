@@ -17,6 +17,7 @@ import type { SharingOptions } from "../sim/run-memo.js";
 import { loadProgramElf } from "../runtime/program-files.js";
 import { loadReportAssets } from "./report-assets.js";
 import { formatSummary } from "./summary.js";
+import { optimizeForSizeBeforeRun } from "./optimize-for-size.js";
 
 /** What to record of a run. */
 export interface RecordingOptions {
@@ -46,6 +47,7 @@ export interface RecordingOptions {
  */
 export function runRecorded(scenario: Scenario, options: RecordingOptions = {}): RunReport {
   if (options.eventsMessages === true && options.eventsPath === undefined) throw new InputError("--events-messages", "needs --events FILE");
+  optimizeForSizeBeforeRun(scenario.duration);
   const programElf = scenario.l1.enabled ? loadProgramElf() : undefined;
   const run = new ScenarioRun(scenario, {
     ...(programElf !== undefined ? { programElf } : {}),

@@ -20,6 +20,7 @@ import { formatTimeline } from "../observe/format-timeline.js";
 import { loadProgramElf } from "../runtime/program-files.js";
 import { durationOptionUs } from "./options.js";
 import { parseScenario } from "../scenario/load.js";
+import { optimizeForSizeBeforeRun } from "./optimize-for-size.js";
 import { applyOverrides, type ScenarioOverrides } from "../scenario/overrides.js";
 import { EXIT, runScenario } from "../scenario/run.js";
 import { parseSeedFile, SEED_FILE_FORMAT, type SeedFile } from "../scenario/seed-file.js";
@@ -93,6 +94,7 @@ export function commandTimeline(file: string, options: TimelineCommandOptions, i
   const nodes = options.node === undefined ? [] : options.node.split(",").map((n) => n.trim()).filter((n) => n !== "");
 
   const observations: Observation[] = [];
+  optimizeForSizeBeforeRun(scenario.duration);
   const report = runScenario(scenario, {
     ...(scenario.l1.enabled ? { programElf: loadProgramElf() } : {}),
     observer: (o) => {

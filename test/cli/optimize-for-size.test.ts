@@ -1,0 +1,64 @@
+/** `--optimize-for-size`: its values (else exit 2), the `auto` policy, and V8 really holds a smaller heap once it is on. */
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { OPTIMIZE_FOR_SIZE_AUTO_FROM_US, optimizeForSizeWanted, parseOptimizeForSize } from "../../src/cli/optimize-for-size.js";
+import { runCli } from "../helpers/cli.js";
+
+const compiled = fileURLToPath(new URL("../../dist/src/cli/optimize-for-size.js", import.meta.url));
+
+/**
+ * The largest committed V8 heap (MB) of a child process that chooses `mode`, announces a run of
+ * `durationUs`, then holds a live set of objects while it allocates short-lived ones.
+ */
+function peakHeapMb(mode: string, durationUs: number): number {
+  const script = `
+    const { chooseOptimizeForSize, optimizeForSizeBeforeRun } = await import(${JSON.stringify(compiled)});
+    chooseOptimizeForSize(process.argv[1]);
+    optimizeForSizeBeforeRun(Number(process.argv[2]));
+    const live = [];
+    for (let i = 0; i < 200000; i++) live.push({ i, s: "x".repeat(i % 50) });
+    let max = 0, young = [];
+    for (let r = 0; r < 3000000; r++) {
+      young.push({ r, a: [r, r + 1] });
+      if (young.length > 50000) young = [];
+      if ((r & 4095) === 0) max = Math.max(max, process.memoryUsage().heapTotal);
+    }
+    process.stdout.write(String(max / 1e6 + live.length * 0));`;
+  return Number(execFileSync(process.execPath, ["--input-type=module", "-e", script, mode, String(durationUs)], { encoding: "utf8" }));
+}
+
+describe("--optimize-for-size", () => {
+  it("accepts auto, always and never and refuses anything else", () => {
+    expect(parseOptimizeForSize("auto")).toBe("auto");
+    expect(parseOptimizeForSize(" never ")).toBe("never");
+    expect(parseOptimizeForSize("always")).toBe("always");
+    for (const bad of ["", "on", "AUTO", "1"]) expect(() => parseOptimizeForSize(bad)).toThrow(/--optimize-for-size: must be one of auto, always, never/);
+  });
+
+  it("auto turns the mode on for runs of two simulated minutes or more only", () => {
+    expect(OPTIMIZE_FOR_SIZE_AUTO_FROM_US).toBe(120_000_000);
+    expect(optimizeForSizeWanted("auto", 30_000_000)).toBe(false);
+    expect(optimizeForSizeWanted("auto", OPTIMIZE_FOR_SIZE_AUTO_FROM_US - 1)).toBe(false);
+    expect(optimizeForSizeWanted("auto", OPTIMIZE_FOR_SIZE_AUTO_FROM_US)).toBe(true);
+    expect(optimizeForSizeWanted("never", 600_000_000)).toBe(false);
+    expect(optimizeForSizeWanted("always", 1)).toBe(true);
+  });
+
+  it("exits 2 naming the option on a bad value", async () => {
+    const bad = await runCli(["--optimize-for-size", "on", "list"]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--optimize-for-size: must be one of/);
+    const fine = await runCli(["list", "--optimize-for-size", "never"]);
+    expect(fine.code).toBe(0);
+    expect(fine.out).toMatch(/quickstart/);
+  });
+
+  it("takes effect after start-up: on, V8 commits a much smaller heap than off", () => {
+    const off = peakHeapMb("never", 600_000_000);
+    const shortAuto = peakHeapMb("auto", 30_000_000);
+    const longAuto = peakHeapMb("auto", 600_000_000);
+    expect(longAuto).toBeLessThan(0.6 * off);
+    expect(shortAuto).toBeGreaterThan(0.8 * off);
+  });
+});
