@@ -30,8 +30,12 @@
  * 12. SBCP: simulated seconds and xTs decided per wall second of `sbcp-quickstart` (`bench/sbcp.ts`;
  *    its own 60 s unless `--duration`).
  *
+ * 13. Floor: each of quickstart (ed25519-native, `sim` signatures) and high-load beside the same run with no
+ *    workload and with no workload and no L1, and the clients' signatures alone: the fastest a change to the
+ *    transaction path alone could make the run, and what each issue-15 target leaves per transaction (`bench/floor.ts`).
+ *
  * Options: `--repeat N` (default 3, the best run is reported), `--duration D` (default 60s),
- * `--only LIST` (comma-separated sections: signatures, simulation, sharing, merkle, vm, pipeline, l1, explore, real, twins, memory, sbcp).
+ * `--only LIST` (comma-separated sections: signatures, simulation, sharing, merkle, vm, pipeline, l1, explore, real, twins, memory, sbcp, floor).
  */
 import { createSignatureScheme } from "../src/crypto/schemes.js";
 import { SIGNATURE_SCHEMES } from "../src/crypto/signature.js";
@@ -50,6 +54,7 @@ import { benchTwins } from "./twins.js";
 import { benchSharing } from "./sharing.js";
 import { benchCliMemory, benchMemory } from "./memory.js";
 import { benchSbcp } from "./sbcp.js";
+import { benchFloor } from "./floor.js";
 
 function option(name: string, fallback: string): string {
   const i = process.argv.indexOf(name);
@@ -71,7 +76,7 @@ function opsPerSecond(run: () => void, minMs = 300): number {
   return ops / ((performance.now() - start) / 1000);
 }
 
-const SECTIONS = ["signatures", "simulation", "sharing", "merkle", "vm", "pipeline", "l1", "explore", "real", "twins", "memory", "sbcp"] as const;
+const SECTIONS = ["signatures", "simulation", "sharing", "merkle", "vm", "pipeline", "l1", "explore", "real", "twins", "memory", "sbcp", "floor"] as const;
 const only = option("--only", SECTIONS.join(",")).split(",");
 for (const name of only) if (!(SECTIONS as readonly string[]).includes(name)) throw new Error(`--only: unknown section ${name} (sections: ${SECTIONS.join(", ")})`);
 const wanted = (name: (typeof SECTIONS)[number]): boolean => only.includes(name);
@@ -94,6 +99,7 @@ if (wanted("memory")) {
   benchMemory(console.log);
   benchCliMemory(console.log);
 }
+if (wanted("floor")) benchFloor(console.log, Math.min(repeat, 2));
 if (wanted("sbcp")) benchSbcp(console.log, process.argv.includes("--duration") ? durationUs : undefined, repeat);
 
 function benchSignatures(): void {

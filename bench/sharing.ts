@@ -21,7 +21,8 @@ import { join } from "node:path";
 import { loadProgramElf, packageRoot } from "../src/runtime/program-files.js";
 import type { SharingOptions } from "../src/sim/run-memo.js";
 
-function rawShipped(name: string): Record<string, unknown> {
+/** A shipped scenario's JSON, as the file holds it. */
+export function rawShipped(name: string): Record<string, unknown> {
   return JSON.parse(readFileSync(join(packageRoot(), "sim-scenarios", `${name}.json`), "utf8")) as Record<string, unknown>;
 }
 
@@ -33,7 +34,8 @@ interface Row {
   readonly issueBefore: number;
 }
 
-const SIM_SIGNATURES = { count: 7, blockTime: "250ms", viewTimeout: "1s", signatureScheme: "sim" };
+/** quickstart's validators with `sim` signatures. */
+export const SIM_SIGNATURES = { count: 7, blockTime: "250ms", viewTimeout: "1s", signatureScheme: "sim" };
 
 function rows(): Row[] {
   const quickstart = rawShipped("quickstart");
@@ -47,13 +49,15 @@ function rows(): Row[] {
   ];
 }
 
-interface Measure {
+/** A row's best run: wall and CPU seconds of this process, and the run's report. */
+export interface Measure {
   readonly wall: number;
   readonly cpu: number;
   readonly report: RunReport;
 }
 
-function measure(raw: Record<string, unknown>, sharing: SharingOptions, repeat: number): Measure {
+/** Runs `raw` `repeat` times in this process and keeps the fastest (wall) run, with the least CPU seen. */
+export function measure(raw: Record<string, unknown>, sharing: SharingOptions, repeat: number): Measure {
   const scenario = parseScenario(raw);
   const environment = { ...(scenario.l1.enabled ? { programElf: loadProgramElf() } : {}), sharing };
   let best: Measure | undefined;

@@ -21,7 +21,7 @@
  *
  * Every command takes `--heap-growth P` (V8's old-generation growth past the live heap, percent;
  * default 30, see `heap-growth.ts`) and `--optimize-for-size auto|always|never` (V8's memory-saving
- * mode; `auto`, the default, turns it on for runs of 2 simulated minutes or more: `optimize-for-size.ts`).
+ * mode; `auto`, the default, turns it on for runs of 4 simulated minutes or more: `optimize-for-size.ts`).
  *
  * Exit codes: 0 all invariants held, 1 safety violated, 2 bad input,
  * 3 liveness bound missed, 4 a node threw, 5 replay did not reproduce,
@@ -86,7 +86,7 @@ export function cliProgram(io: Io, setExitCode: (code: number) => void): Command
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
     .option("--heap-growth <percent>", "how far the V8 heap may grow past its live data before a major collection, percent (0: V8's own factor, up to 4x); see docs/performance.md", String(HEAP_GROWTH_PERCENT_DEFAULT))
-    .option("--optimize-for-size <when>", "V8's memory-saving mode: auto (on for runs of 2 simulated minutes or more), always or never; see docs/performance.md", "auto")
+    .option("--optimize-for-size <when>", "V8's memory-saving mode: auto (on for runs of 4 simulated minutes or more), always or never; see docs/performance.md", "auto")
     .hook("preAction", (command) => {
       const options = command.opts();
       applyHeapGrowth(parseHeapGrowth(String(options.heapGrowth)));

@@ -5,14 +5,16 @@
  * In this mode V8 shrinks its young generation and returns free heap pages
  * after its collections instead of keeping them for later, which a
  * simulation (one synchronous job that never idles, so V8's idle-time memory
- * reducer never runs) otherwise never does. Measured on `run quickstart
- * --duration 600s` (2 cores, Node 20): 278 MB peak resident set against 338
- * MB, for 6% more CPU and the same wall time. On a 30 s run the mode costs
- * about 12% more time (code compiled while it is on is tuned for size, and
- * a short run is mostly warm-up), so by default (`auto`) it is on only for
- * runs of at least {@link OPTIMIZE_FOR_SIZE_AUTO_FROM_US} simulated
- * microseconds. V8 reads the flag at every collection and compilation, so it
- * can be set after start-up, when the scenario's duration is known.
+ * reducer never runs) otherwise never does. It costs time: the young
+ * generation is collected more often and more objects are promoted. Measured
+ * on `run quickstart` (2 cores, Node 20): over 600 simulated s, 251-278 MB
+ * peak resident set against 320-338 MB, for 0 to 26% more wall time (the
+ * machine's noise is of that order); over 120 s, 3 alternating pairs, 193-201
+ * against 247-249 MB for 14% more wall time. So by default (`auto`) it is on
+ * only for runs of at least {@link OPTIMIZE_FOR_SIZE_AUTO_FROM_US} simulated
+ * microseconds, those that would pass 300 MB without it. V8 reads the flag at
+ * every collection and compilation, so it can be set after start-up, when the
+ * scenario's duration is known.
  * docs/performance.md, "Memory over ten simulated minutes", has the figures.
  */
 import { setFlagsFromString } from "node:v8";
@@ -24,8 +26,11 @@ export type OptimizeForSize = "auto" | "always" | "never";
 /** The values of `--optimize-for-size`. */
 export const OPTIMIZE_FOR_SIZE_VALUES: readonly OptimizeForSize[] = ["auto", "always", "never"];
 
-/** With `auto`, runs of at least this many simulated microseconds (2 minutes) turn the mode on. */
-export const OPTIMIZE_FOR_SIZE_AUTO_FROM_US = 120_000_000;
+/**
+ * With `auto`, runs of at least this many simulated microseconds (4 minutes) turn the mode on.
+ * Below it quickstart stays under 300 MB without the mode (about 250 MB at 2 minutes, 300 MB at 5).
+ */
+export const OPTIMIZE_FOR_SIZE_AUTO_FROM_US = 240_000_000;
 
 /**
  * The `--optimize-for-size` option's value.

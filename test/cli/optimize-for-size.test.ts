@@ -36,8 +36,8 @@ describe("--optimize-for-size", () => {
     for (const bad of ["", "on", "AUTO", "1"]) expect(() => parseOptimizeForSize(bad)).toThrow(/--optimize-for-size: must be one of auto, always, never/);
   });
 
-  it("auto turns the mode on for runs of two simulated minutes or more only", () => {
-    expect(OPTIMIZE_FOR_SIZE_AUTO_FROM_US).toBe(120_000_000);
+  it("auto turns the mode on for runs of four simulated minutes or more only", () => {
+    expect(OPTIMIZE_FOR_SIZE_AUTO_FROM_US).toBe(240_000_000);
     expect(optimizeForSizeWanted("auto", 30_000_000)).toBe(false);
     expect(optimizeForSizeWanted("auto", OPTIMIZE_FOR_SIZE_AUTO_FROM_US - 1)).toBe(false);
     expect(optimizeForSizeWanted("auto", OPTIMIZE_FOR_SIZE_AUTO_FROM_US)).toBe(true);
