@@ -59,6 +59,7 @@ let chosen: OptimizeForSize = "never";
 
 /**
  * Records the program-level choice; `always` turns the mode on at once (for commands that run no scenario too).
+ * `never` leaves V8's setting as the process started with it (off unless node was given `--optimize-for-size`).
  * Process-wide: V8's flags are shared by the process's worker threads.
  */
 export function chooseOptimizeForSize(mode: OptimizeForSize): void {
