@@ -6,14 +6,15 @@
  * after its collections instead of keeping them for later, which a
  * simulation (one synchronous job that never idles, so V8's idle-time memory
  * reducer never runs) otherwise never does. It costs time: the young
- * generation is collected more often and more objects are promoted. Measured
- * on `run quickstart` (2 cores, Node 20): over 600 simulated s, 251-278 MB
- * peak resident set against 320-338 MB, for 0 to 26% more wall time (the
- * machine's noise is of that order); over 120 s, 3 alternating pairs, 193-201
- * against 247-249 MB for 14% more wall time. So by default (`auto`) it is on
- * only for runs of at least {@link OPTIMIZE_FOR_SIZE_AUTO_FROM_US} simulated
- * microseconds, those that would pass 300 MB without it. V8 reads the flag at
- * every collection and compilation, so it can be set after start-up, when the
+ * generation is collected more often and more objects are promoted (setting
+ * it after warm-up costs the same, so the cost is the collector's, not the
+ * compiler's). Measured on `run quickstart` (2 cores, Node 20), 3 alternating
+ * pairs of 240 simulated s: 230-232 MB peak resident set against 289-299 MB,
+ * for 12 to 37% more wall time (27% on average); over 600 s, 251-278 MB
+ * against 320-338 MB. So by default (`auto`) it is on only for runs of at
+ * least {@link OPTIMIZE_FOR_SIZE_AUTO_FROM_US} simulated microseconds, those
+ * that would pass 300 MB without it. V8 reads the flag at every collection
+ * and compilation, so it can be set after start-up, when the
  * scenario's duration is known.
  * docs/performance.md, "Memory over ten simulated minutes", has the figures.
  */
