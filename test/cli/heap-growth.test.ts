@@ -1,30 +1,18 @@
 /** `--heap-growth`: a percent from 0 to 1000 (else exit 2), and V8 really holds a smaller heap with a small one. */
-import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { HEAP_GROWTH_PERCENT_MAX, parseHeapGrowth } from "../../src/cli/heap-growth.js";
 import { runCli } from "../helpers/cli.js";
+import { peakHeapMbAfter } from "../helpers/peak-heap.js";
 
 const compiled = fileURLToPath(new URL("../../dist/src/cli/heap-growth.js", import.meta.url));
 
-/**
- * The largest committed V8 heap (MB) of a child process that holds a live set of objects while it
- * allocates short-lived ones, after `applyHeapGrowth(percent)` (or nothing, for "none").
- */
+/** The peak committed heap (MB) of a child process after `applyHeapGrowth(percent)` (or nothing, for "none"). */
 function peakHeapMb(percent: number | "none"): number {
-  const script = `
+  const setup = `
     const { applyHeapGrowth } = await import(${JSON.stringify(compiled)});
-    if (process.argv[1] !== "none") applyHeapGrowth(Number(process.argv[1]));
-    const live = [];
-    for (let i = 0; i < 200000; i++) live.push({ i, s: "x".repeat(i % 50) });
-    let max = 0, young = [];
-    for (let r = 0; r < 3000000; r++) {
-      young.push({ r, a: [r, r + 1] });
-      if (young.length > 50000) young = [];
-      if ((r & 4095) === 0) max = Math.max(max, process.memoryUsage().heapTotal);
-    }
-    process.stdout.write(String(max / 1e6 + live.length * 0));`;
-  return Number(execFileSync(process.execPath, ["--input-type=module", "-e", script, String(percent)], { encoding: "utf8" }));
+    if (process.argv[1] !== "none") applyHeapGrowth(Number(process.argv[1]));`;
+  return peakHeapMbAfter(setup, [String(percent)]);
 }
 
 describe("--heap-growth", () => {

@@ -1,31 +1,19 @@
 /** `--optimize-for-size`: its values (else exit 2), the `auto` policy, and V8 really holds a smaller heap once it is on. */
-import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { OPTIMIZE_FOR_SIZE_AUTO_FROM_US, optimizeForSizeWanted, parseOptimizeForSize } from "../../src/cli/optimize-for-size.js";
 import { runCli } from "../helpers/cli.js";
+import { peakHeapMbAfter } from "../helpers/peak-heap.js";
 
 const compiled = fileURLToPath(new URL("../../dist/src/cli/optimize-for-size.js", import.meta.url));
 
-/**
- * The largest committed V8 heap (MB) of a child process that chooses `mode`, announces a run of
- * `durationUs`, then holds a live set of objects while it allocates short-lived ones.
- */
+/** The peak committed heap (MB) of a child process that chooses `mode` and then announces a run of `durationUs`. */
 function peakHeapMb(mode: string, durationUs: number): number {
-  const script = `
+  const setup = `
     const { chooseOptimizeForSize, optimizeForSizeBeforeRun } = await import(${JSON.stringify(compiled)});
     chooseOptimizeForSize(process.argv[1]);
-    optimizeForSizeBeforeRun(Number(process.argv[2]));
-    const live = [];
-    for (let i = 0; i < 200000; i++) live.push({ i, s: "x".repeat(i % 50) });
-    let max = 0, young = [];
-    for (let r = 0; r < 3000000; r++) {
-      young.push({ r, a: [r, r + 1] });
-      if (young.length > 50000) young = [];
-      if ((r & 4095) === 0) max = Math.max(max, process.memoryUsage().heapTotal);
-    }
-    process.stdout.write(String(max / 1e6 + live.length * 0));`;
-  return Number(execFileSync(process.execPath, ["--input-type=module", "-e", script, mode, String(durationUs)], { encoding: "utf8" }));
+    optimizeForSizeBeforeRun(Number(process.argv[2]));`;
+  return peakHeapMbAfter(setup, [mode, String(durationUs)]);
 }
 
 describe("--optimize-for-size", () => {
