@@ -109,7 +109,7 @@ interface Reporting {
  */
 export async function commandExplore(raw: Record<string, unknown>, options: ExploreCommandOptions, io: CommandIo): Promise<number> {
   const base = parseScenario(raw);
-  optimizeForSizeBeforeRun(base.duration);
+  optimizeForSizeBeforeRun(base.duration, io.err);
   const from = options.from === undefined ? base.seed : nonNegativeInteger("--from", options.from);
   const twins = options.twins === true ? twinsPlanOf(raw, base.validators.count, base.phases.livenessAt ?? base.duration, from, options) : undefined;
   if (twins === undefined) {

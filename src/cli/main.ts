@@ -341,6 +341,7 @@ function commandRun(scenarioPath: string, options: RunCommandOptions, io: Io): n
     ...(options.eventsMessages === true ? { eventsMessages: true } : {}),
     ...(options.report !== undefined ? { reportPath: options.report } : {}),
     ...startupTrace(),
+    note: io.err,
     sharing: check === undefined ? sharing : { ...sharing, check },
     ...(options.checkInvariants === true ? { checkInvariants: true } : {}),
   });
@@ -426,6 +427,7 @@ function commandReplay(file: string, options: ReplayCommandOptions, io: Io): num
     ...(options.eventsMessages === true ? { eventsMessages: true } : {}),
     ...(options.report !== undefined ? { reportPath: options.report, reportTitle: `asset-sim report: replay of ${basename(file)}` } : {}),
     ...startupTrace(),
+    note: io.err,
     sharing: check === undefined ? sharing : { ...sharing, check },
   });
   const wallMs = performance.now() - started;

@@ -68,13 +68,21 @@ export function chooseOptimizeForSize(mode: OptimizeForSize): void {
   if (mode === "always") setFlagsFromString("--optimize-for-size");
 }
 
+/** Whether this module has turned the mode on in this process (it never turns it off). */
+let turnedOn = false;
+
 /**
  * Called by a command before it runs scenarios of `durationUs` simulated microseconds each:
  * turns the mode on when the chosen policy wants it for such runs (it never turns it off).
+ * @param note where to say so (the CLI's stderr), the first time this process turns it on
  * @returns whether the mode is on for this run
  */
-export function optimizeForSizeBeforeRun(durationUs: number): boolean {
+export function optimizeForSizeBeforeRun(durationUs: number, note?: (line: string) => void): boolean {
   const on = optimizeForSizeWanted(chosen, durationUs);
-  if (on) setFlagsFromString("--optimize-for-size");
+  if (on && !turnedOn) {
+    setFlagsFromString("--optimize-for-size");
+    turnedOn = true;
+    if (chosen === "auto") note?.(`note: V8's optimize-for-size mode is on for runs of ${OPTIMIZE_FOR_SIZE_AUTO_FROM_US / 60e6} simulated minutes or more (less memory, about a quarter slower; --optimize-for-size never turns it off)`);
+  }
   return on;
 }

@@ -37,6 +37,8 @@ export interface RecordingOptions {
   readonly checkInvariants?: boolean;
   /** How the run shares pure work between its simulated nodes, and the `--check-sharing` sample (`sim/run-memo.ts`). */
   readonly sharing?: SharingOptions;
+  /** Where a note on the run's heap settings goes (the CLI's stderr; see `optimize-for-size.ts`). */
+  readonly note?: (line: string) => void;
   /** Also hands every node event to this listener (the startup trace); it must not change the run. */
   readonly observer?: (o: Observation) => void;
 }
@@ -47,7 +49,7 @@ export interface RecordingOptions {
  */
 export function runRecorded(scenario: Scenario, options: RecordingOptions = {}): RunReport {
   if (options.eventsMessages === true && options.eventsPath === undefined) throw new InputError("--events-messages", "needs --events FILE");
-  optimizeForSizeBeforeRun(scenario.duration);
+  optimizeForSizeBeforeRun(scenario.duration, options.note);
   const programElf = scenario.l1.enabled ? loadProgramElf() : undefined;
   const run = new ScenarioRun(scenario, {
     ...(programElf !== undefined ? { programElf } : {}),

@@ -1,4 +1,5 @@
 /** `--optimize-for-size`: its values (else exit 2), the `auto` policy, and V8 really holds a smaller heap once it is on. */
+import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { OPTIMIZE_FOR_SIZE_AUTO_FROM_US, optimizeForSizeWanted, parseOptimizeForSize } from "../../src/cli/optimize-for-size.js";
@@ -40,6 +41,21 @@ describe("--optimize-for-size", () => {
     const fine = await runCli(["list", "--optimize-for-size", "never"]);
     expect(fine.code).toBe(0);
     expect(fine.out).toMatch(/quickstart/);
+  });
+
+  it("auto says so on stderr once, the first time it turns the mode on, and not for short runs", () => {
+    const script = `
+      const { chooseOptimizeForSize, optimizeForSizeBeforeRun } = await import(${JSON.stringify(compiled)});
+      const notes = [];
+      chooseOptimizeForSize("auto");
+      const short = optimizeForSizeBeforeRun(30000000, (line) => notes.push(line));
+      const long = optimizeForSizeBeforeRun(600000000, (line) => notes.push(line));
+      const again = optimizeForSizeBeforeRun(600000000, (line) => notes.push(line));
+      process.stdout.write(JSON.stringify({ short, long, again, notes }));`;
+    const out = JSON.parse(execFileSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" })) as { short: boolean; long: boolean; again: boolean; notes: string[] };
+    expect(out).toMatchObject({ short: false, long: true, again: true });
+    expect(out.notes).toHaveLength(1);
+    expect(out.notes[0]).toMatch(/^note: V8's optimize-for-size mode is on for runs of 4 simulated minutes or more .*--optimize-for-size never/);
   });
 
   it("takes effect after start-up: on, V8 commits a much smaller heap than off", () => {
