@@ -16,7 +16,7 @@
  * that would pass 300 MB without it. V8 reads the flag at every collection
  * and compilation, so it can be set after start-up, when the
  * scenario's duration is known.
- * docs/performance.md, "Memory over ten simulated minutes", has the figures.
+ * docs/performance.md, "Memory under 300 MB (session 25)", has the figures.
  */
 import { setFlagsFromString } from "node:v8";
 import { InputError } from "../config/errors.js";
