@@ -7,8 +7,8 @@
  * simulation (one synchronous job that never idles, so V8's idle-time memory
  * reducer never runs) otherwise never does. It costs time: the young
  * generation is collected more often and more objects are promoted (setting
- * it after warm-up costs the same, so the cost is the collector's, not the
- * compiler's). Measured on `run quickstart` (2 cores, Node 20), 3 alternating
+ * it after warm-up cost about the same in one comparison, which points at the
+ * collector rather than the compiler). Measured on `run quickstart` (2 cores, Node 20), 3 alternating
  * pairs of 240 simulated s: 230-232 MB peak resident set against 289-299 MB,
  * for 12 to 37% more wall time (27% on average); over 600 s, 251-278 MB
  * against 320-338 MB. So by default (`auto`) it is on only for runs of at
