@@ -57,6 +57,8 @@ export function optimizeForSizeWanted(mode: OptimizeForSize, durationUs: number)
 
 /** The mode the program-level option chose (`never` until the CLI's hook sets it: library callers are left alone). */
 let chosen: OptimizeForSize = "never";
+/** Whether this module has turned the mode on in this process (it never turns it off). */
+let turnedOn = false;
 
 /**
  * Records the program-level choice; `always` turns the mode on at once (for commands that run no scenario too).
@@ -65,16 +67,16 @@ let chosen: OptimizeForSize = "never";
  */
 export function chooseOptimizeForSize(mode: OptimizeForSize): void {
   chosen = mode;
-  if (mode === "always") setFlagsFromString("--optimize-for-size");
+  if (mode === "always" && !turnedOn) {
+    setFlagsFromString("--optimize-for-size");
+    turnedOn = true;
+  }
 }
-
-/** Whether this module has turned the mode on in this process (it never turns it off). */
-let turnedOn = false;
 
 /**
  * Called by a command before it runs scenarios of `durationUs` simulated microseconds each:
  * turns the mode on when the chosen policy wants it for such runs (it never turns it off).
- * @param note where to say so (the CLI's stderr), the first time this process turns it on
+ * @param note where to say so (the CLI's stderr), the first time this process turns it on (only `auto` gets here: `always` turned it on when chosen)
  * @returns whether the mode is on for this run
  */
 export function optimizeForSizeBeforeRun(durationUs: number, note?: (line: string) => void): boolean {
@@ -82,7 +84,7 @@ export function optimizeForSizeBeforeRun(durationUs: number, note?: (line: strin
   if (on && !turnedOn) {
     setFlagsFromString("--optimize-for-size");
     turnedOn = true;
-    if (chosen === "auto") note?.(`note: V8's optimize-for-size mode is on for runs of ${OPTIMIZE_FOR_SIZE_AUTO_FROM_US / 60e6} simulated minutes or more (less memory, about a quarter slower; --optimize-for-size never turns it off)`);
+    note?.(`note: V8's optimize-for-size mode is on for runs of ${OPTIMIZE_FOR_SIZE_AUTO_FROM_US / 60e6} simulated minutes or more (less memory, about a quarter slower; --optimize-for-size never turns it off)`);
   }
   return on;
 }
