@@ -24,7 +24,7 @@
 import type { FrameInspector } from "./libp2p-transport.js";
 import { SBCP_MESSAGE_TYPES, type SbcpMessageType } from "../sbcp/messages.js";
 import { MAX_REPEATED } from "../sbcp/wire/fields.js";
-import { ENVELOPE } from "../sbcp/wire/proto-root.js";
+import { envelopeType } from "../sbcp/wire/proto-root.js";
 import { TRANSACTION_BYTES_MAX } from "../vm/tx-codec.js";
 import { MAX_FRAME_BYTES } from "../sbcp/wire/codec.js";
 
@@ -116,14 +116,18 @@ export function sbcpLimitsForSender(limits: Readonly<Record<SbcpMessageType, num
   return new Map(SBCP_FLOWS[sender][self].map((t) => [t, limits[t]]));
 }
 
-/** Envelope field number -> message class (`proto/sbcp/envelope.proto`: StartSlot = 1 ... LocalTransaction = 11). */
-const CLASS_BY_FIELD: ReadonlyMap<number, SbcpMessageType> = new Map(
-  SBCP_MESSAGE_TYPES.map((t) => {
-    const field = ENVELOPE.fields[t];
-    if (field === undefined) throw new Error(`the SbcpMessage envelope has no field ${t}`);
-    return [field.id, t];
-  }),
-);
+let classByField: ReadonlyMap<number, SbcpMessageType> | undefined;
+/** Envelope field number -> message class (`proto/sbcp/envelope.proto`: StartSlot = 1 ... LocalTransaction = 11), built on first use. */
+function classByFieldNumber(): ReadonlyMap<number, SbcpMessageType> {
+  classByField ??= new Map(
+    SBCP_MESSAGE_TYPES.map((t) => {
+      const field = envelopeType().fields[t];
+      if (field === undefined) throw new Error(`the SbcpMessage envelope has no field ${t}`);
+      return [field.id, t];
+    }),
+  );
+  return classByField;
+}
 
 /**
  * The class of an encoded SBCP envelope, read from its first tag (a varint:
@@ -141,7 +145,7 @@ export function sbcpFrameClass(bytes: Uint8Array): SbcpMessageType | undefined {
     if (i === 4) return undefined;
   }
   if (tag % 8 !== 2) return undefined;
-  return CLASS_BY_FIELD.get(Math.floor(tag / 8));
+  return classByFieldNumber().get(Math.floor(tag / 8));
 }
 
 /** The transport's view of SBCP frames (see the file comment on nesting). */

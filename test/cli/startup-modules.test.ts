@@ -2,7 +2,8 @@
  * Startup: a process that does not run the L1 does not load the Solana
  * libraries (@solana/web3.js, @coral-xyz/anchor, litesvm, @solana/kit) nor
  * the real-mode runtime's (pino, prom-client), nor the explore command's
- * (workerpool); one that runs the L1 loads
+ * (workerpool), nor protobufjs (the SBCP wire codec's, loaded when an SBCP
+ * node encodes or decodes); one that runs the L1 loads
  * web3.js, anchor and litesvm's native binding, but not @solana/kit, and
  * web3.js only after the run's first node event (building the run names the
  * L1 accounts by base58 address). Checked
@@ -53,7 +54,13 @@ describe.skipIf(!bundleFresh)("startup through the bundle (dist/bundle; npm run 
     const run = packagesLoaded(["run", "twins-search", "--duration", "1s"], "", BUNDLE_MAIN);
     expect(run.exitCode).toBe(0);
     expect(run.packages).toContain("commander"); // the check sees CommonJS packages (external to the bundle)
-    expect(run.packages.filter((p) => SOLANA.includes(p) || REAL_MODE.includes(p) || p === "workerpool")).toEqual([]);
+    expect(run.packages.filter((p) => SOLANA.includes(p) || REAL_MODE.includes(p) || p === "workerpool" || p === "protobufjs")).toEqual([]);
+  });
+
+  it("an SBCP run loads protobufjs (the check sees it when it is used)", () => {
+    const run = packagesLoaded(["run", "sbcp-quickstart", "--duration", "1s"], "", BUNDLE_MAIN);
+    expect(run.exitCode).toBe(0);
+    expect(run.packages).toContain("protobufjs");
   });
 
   it("a run with the L1 loads web3.js, anchor and litesvm's binding, not @solana/kit", () => {
@@ -75,6 +82,8 @@ describe.skipIf(!existsSync(MAIN))("startup (built CLI; npm run build first)", (
     expect(explore.packages).toContain("workerpool");
     const list = packagesLoaded(["list"]);
     expect(list.packages.filter((p) => SOLANA.includes(p) || REAL_MODE.includes(p))).toEqual([]);
+    // The SBCP system is registered for every command, but protobufjs loads only when an SBCP node speaks.
+    expect([...run.packages, ...list.packages]).not.toContain("protobufjs");
   });
 
   it("the check sees a Solana library imported statically (a CLI that imports web3.js at the top, built here)", () => {

@@ -7,7 +7,7 @@
  */
 import type { CircRead } from "../execution.js";
 import { readBytes, readMessage, readRepeated, readString, readU32, readU64 } from "../wire/fields.js";
-import { LEDGER_TX, protoType } from "../wire/proto-root.js";
+import { ledgerBlockType, ledgerTxType } from "../wire/proto-root.js";
 import { WireDecodeError } from "../../net/codec.js";
 
 /** A transfer of `Amount` of `Asset` from `From` to `To` on one rollup; `Nonce` tells equal transfers apart. */
@@ -53,7 +53,7 @@ export const TRANSFER_LABEL = "transfer";
 export function encodeLedgerTx(tx: LedgerTx): Uint8Array {
   const { kind, ...body } = tx;
   const plain = kind === "MailboxPopulate" ? { ...body, Source: [...tx.Source], Receiver: [...tx.Receiver], Data: [...tx.Data] } : body;
-  return new Uint8Array(LEDGER_TX.encode(LEDGER_TX.fromObject({ [kind]: plain })).finish());
+  return new Uint8Array(ledgerTxType().encode(ledgerTxType().fromObject({ [kind]: plain })).finish());
 }
 
 /**
@@ -63,7 +63,7 @@ export function encodeLedgerTx(tx: LedgerTx): Uint8Array {
 export function decodeLedgerTx(bytes: Uint8Array): LedgerTx {
   let decoded: Record<string, unknown>;
   try {
-    decoded = LEDGER_TX.decode(bytes) as unknown as Record<string, unknown>;
+    decoded = ledgerTxType().decode(bytes) as unknown as Record<string, unknown>;
   } catch (error) {
     throw new WireDecodeError(`ledger tx: not a LedgerTx: ${(error as Error).message}`);
   }
@@ -93,8 +93,6 @@ export function decodeLedgerTx(bytes: Uint8Array): LedgerTx {
   }
 }
 
-const LEDGER_BLOCK = protoType("LedgerBlock");
-
 /** A sealed ledger block: its transactions and the state root after them. */
 export interface LedgerBlock {
   readonly Transactions: readonly Uint8Array[];
@@ -103,14 +101,14 @@ export interface LedgerBlock {
 
 /** The protobuf encoding of a ledger block (`L2Block.Block`). */
 export function encodeLedgerBlock(block: LedgerBlock): Uint8Array {
-  return new Uint8Array(LEDGER_BLOCK.encode(LEDGER_BLOCK.fromObject({ Transactions: [...block.Transactions], StateRoot: block.StateRoot })).finish());
+  return new Uint8Array(ledgerBlockType().encode(ledgerBlockType().fromObject({ Transactions: [...block.Transactions], StateRoot: block.StateRoot })).finish());
 }
 
 /** The ledger block in `bytes`. @throws WireDecodeError when malformed */
 export function decodeLedgerBlock(bytes: Uint8Array): LedgerBlock {
   let decoded: Record<string, unknown>;
   try {
-    decoded = LEDGER_BLOCK.decode(bytes) as unknown as Record<string, unknown>;
+    decoded = ledgerBlockType().decode(bytes) as unknown as Record<string, unknown>;
   } catch (error) {
     throw new WireDecodeError(`ledger block: ${(error as Error).message}`);
   }

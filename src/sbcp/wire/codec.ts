@@ -28,7 +28,7 @@ import type {
 } from "../messages.js";
 import { HASH_LENGTH, SBCP_MESSAGE_TYPES } from "../messages.js";
 import { chainIdBytes, readBool, readBytes, readChainIdBytes, readMessage, readRepeated, readString, readU32, readU64 } from "./fields.js";
-import { ENVELOPE, XT_REQUEST } from "./proto-root.js";
+import { envelopeType, xtRequestType } from "./proto-root.js";
 
 /** Largest frame a node decodes (bytes). */
 export const MAX_FRAME_BYTES = 4 * 1024 * 1024;
@@ -142,7 +142,7 @@ function plainCopy(bytes: Uint8Array): Uint8Array {
 export function encodeSbcpMessage(msg: SbcpMessage): Uint8Array {
   const { type, ...body } = msg;
   const toProto = BODIES[type].toProto as (b: unknown) => Plain;
-  return plainCopy(ENVELOPE.encode(ENVELOPE.fromObject({ [type]: toProto(body) })).finish());
+  return plainCopy(envelopeType().encode(envelopeType().fromObject({ [type]: toProto(body) })).finish());
 }
 
 /**
@@ -153,7 +153,7 @@ export function decodeSbcpMessage(bytes: Uint8Array): SbcpMessage {
   if (bytes.length > MAX_FRAME_BYTES) throw new WireDecodeError(`message: more than ${MAX_FRAME_BYTES} bytes`);
   let decoded: Plain;
   try {
-    decoded = ENVELOPE.decode(bytes) as unknown as Plain;
+    decoded = envelopeType().decode(bytes) as unknown as Plain;
   } catch (error) {
     throw new WireDecodeError(`message: not an SbcpMessage: ${(error as Error).message}`);
   }
@@ -169,5 +169,5 @@ export const SBCP_CODEC: MessageCodec<SbcpMessage> = { encode: encodeSbcpMessage
 
 /** The protobuf encoding of an `xTRequest` alone: the bytes its xTid hashes. */
 export function encodeXTRequest(request: XTRequest): Uint8Array {
-  return plainCopy(XT_REQUEST.encode(XT_REQUEST.fromObject(xtRequestToProto(request))).finish());
+  return plainCopy(xtRequestType().encode(xtRequestType().fromObject(xtRequestToProto(request))).finish());
 }
