@@ -104,6 +104,29 @@ export function submitBatchRootData(height: number, root: Uint8Array): Buffer {
   return data;
 }
 
+/** Anchor's discriminator of `initialize` (from the IDL: sha256("global:initialize")[..8]). */
+const INITIALIZE_DISCRIMINATOR = Uint8Array.from(idlJson.instructions.find((i) => i.name === "initialize")!.discriminator);
+
+/**
+ * The data of `initialize({ batch_poster_authority, version })`, laid out as
+ * Anchor's BorshCoder encodes it (discriminator, the 32 key bytes, version as
+ * u32 little endian: 44 bytes), without the coder: every run with the L1
+ * initializes the program once, and building the coder loads
+ * @coral-xyz/anchor (about 0.1 s of a process's CPU, which a run that sends
+ * no other coder-encoded instruction then never pays; a test compares the
+ * bytes with the coder's).
+ * @throws RangeError when `batchPoster` is not 32 bytes or `version` is not a u32
+ */
+export function initializeData(batchPoster: Uint8Array, version: number): Buffer {
+  if (batchPoster.length !== 32) throw new RangeError(`a public key is 32 bytes, got ${batchPoster.length}`);
+  if (!Number.isInteger(version) || version < 0 || version > 0xffff_ffff) throw new RangeError(`a program version is a u32, got ${version}`);
+  const data = Buffer.alloc(44);
+  data.set(INITIALIZE_DISCRIMINATOR, 0);
+  data.set(batchPoster, 8);
+  data.writeUInt32LE(version, 40);
+  return data;
+}
+
 function instruction(name: string, args: Record<string, unknown>, keys: TransactionInstruction["keys"], programId: PublicKey): TransactionInstruction {
   return new (web3().TransactionInstruction)({ programId, keys, data: rollupCoder().instruction.encode(name, args) });
 }
@@ -112,18 +135,17 @@ function instruction(name: string, args: Record<string, unknown>, keys: Transact
 export const rollupInstructions = {
   /** `initialize(config)`: `authority` (signer, payer; the program's upgrade authority, named by its ProgramData account) becomes the config's upgrade authority. */
   initialize(authority: PublicKey, batchPoster: PublicKey, version: number, programId: PublicKey = rollupProgramId()): TransactionInstruction {
-    return instruction(
-      "initialize",
-      { config: { batch_poster_authority: batchPoster, version } },
-      [
+    return new (web3().TransactionInstruction)({
+      programId,
+      data: initializeData(batchPoster.toBytes(), version),
+      keys: [
         { pubkey: configAddress(programId), isSigner: false, isWritable: true },
         { pubkey: registryPageAddress(0, programId), isSigner: false, isWritable: true },
         { pubkey: authority, isSigner: true, isWritable: true },
         { pubkey: web3().SystemProgram.programId, isSigner: false, isWritable: false },
         { pubkey: new (web3().PublicKey)(programDataAddress(programId.toBase58())), isSigner: false, isWritable: false },
       ],
-      programId,
-    );
+    });
   },
   /** `submit_batch_root({ height, root })` signed by the batch poster authority (payer of a new registry page). */
   submitBatchRoot(poster: PublicKey, height: number, root: Uint8Array, programId: PublicKey = rollupProgramId()): TransactionInstruction {

@@ -3,8 +3,9 @@
  * libraries (@solana/web3.js, @coral-xyz/anchor, litesvm, @solana/kit) nor
  * the real-mode runtime's (pino, prom-client), nor the explore command's
  * (workerpool), nor protobufjs (the SBCP wire codec's, loaded when an SBCP
- * node encodes or decodes); one that runs the L1 loads
- * web3.js, anchor and litesvm's native binding, but not @solana/kit, and
+ * node encodes or decodes); one that runs the L1 of quickstart loads
+ * web3.js and litesvm's native binding, but not anchor (its instructions are
+ * laid out without the coder) nor @solana/kit, and
  * web3.js only after the run's first node event (building the run names the
  * L1 accounts by base58 address). Checked
  * on the built CLI (`dist/src`, and the bundle `dist/bundle` that
@@ -63,10 +64,10 @@ describe.skipIf(!bundleFresh)("startup through the bundle (dist/bundle; npm run 
     expect(run.packages).toContain("protobufjs");
   });
 
-  it("a run with the L1 loads web3.js, anchor and litesvm's binding, not @solana/kit", () => {
+  it("a run with the L1 loads web3.js and litesvm's binding, not anchor nor @solana/kit", () => {
     const run = packagesLoaded(["run", "quickstart", "--duration", "1s"], "", BUNDLE_MAIN);
     expect(run.exitCode).toBe(0);
-    expect(run.packages.filter((p) => SOLANA.includes(p))).toEqual(["@coral-xyz/anchor", "@solana/web3.js", "litesvm"]);
+    expect(run.packages.filter((p) => SOLANA.includes(p))).toEqual(["@solana/web3.js", "litesvm"]);
   });
 });
 
@@ -91,10 +92,10 @@ describe.skipIf(!existsSync(MAIN))("startup (built CLI; npm run build first)", (
     expect(run.packages).toContain("@solana/web3.js");
   });
 
-  it("a run with the L1 loads web3.js, anchor and litesvm's binding, not @solana/kit", () => {
+  it("a run with the L1 loads web3.js and litesvm's binding, not anchor nor @solana/kit", () => {
     const run = packagesLoaded(["run", "quickstart", "--duration", "1s"]);
     expect(run.exitCode).toBe(0);
-    expect(run.packages.filter((p) => SOLANA.includes(p))).toEqual(["@coral-xyz/anchor", "@solana/web3.js", "litesvm"]);
+    expect(run.packages.filter((p) => SOLANA.includes(p))).toEqual(["@solana/web3.js", "litesvm"]);
   });
 
   it("a run with the L1 loads web3.js after its first node event: building the run does not need it", () => {

@@ -7,6 +7,7 @@ import { decodeRollupConfig, decodeRootRegistry, RollupAccountError, rollupAccou
 import {
   configAddress,
   deriveSolanaKeypair,
+  initializeData,
   pageOfHeight,
   registryPageAddress,
   rollupCoder,
@@ -230,6 +231,25 @@ describe("submitBatchRootData", () => {
     expect(() => submitBatchRootData(-1, new Uint8Array(32))).toThrow(RangeError);
     expect(() => submitBatchRootData(1.5, new Uint8Array(32))).toThrow(RangeError);
     expect(() => submitBatchRootData(2 ** 53, new Uint8Array(32))).toThrow(RangeError);
+  });
+});
+
+describe("initializeData", () => {
+  it("equals the BorshCoder's encoding, and initialize's instruction carries it", () => {
+    for (const version of [0, 1, 255, 256, 0xffff, 0x1234_5678, 0xffff_ffff]) {
+      const poster = Keypair.fromSeed(createHash("sha256").update(`poster ${version}`).digest()).publicKey;
+      const reference = rollupCoder().instruction.encode("initialize", { config: { batch_poster_authority: poster, version } });
+      expect(Buffer.from(initializeData(poster.toBytes(), version))).toEqual(Buffer.from(reference));
+      const authority = Keypair.fromSeed(new Uint8Array(32).fill(version & 0xff)).publicKey;
+      expect(Buffer.from(rollupInstructions.initialize(authority, poster, version).data)).toEqual(Buffer.from(reference));
+    }
+  });
+
+  it("refuses a key that is not 32 bytes and a version that is not a u32", () => {
+    expect(() => initializeData(new Uint8Array(31), 1)).toThrow(RangeError);
+    expect(() => initializeData(new Uint8Array(32), -1)).toThrow(RangeError);
+    expect(() => initializeData(new Uint8Array(32), 1.5)).toThrow(RangeError);
+    expect(() => initializeData(new Uint8Array(32), 2 ** 32)).toThrow(RangeError);
   });
 });
 
