@@ -32,7 +32,9 @@
  *
  * 13. Floor: each of quickstart (ed25519-native, `sim` signatures) and high-load beside the same run with no
  *    workload and with no workload and no L1, and the clients' signatures alone: the fastest a change to the
- *    transaction path alone could make the run, and what each issue-15 target leaves per transaction (`bench/floor.ts`).
+ *    transaction path alone could make the run, and what each issue-15 target leaves per transaction; then the
+ *    whole process (`bin/asset-sim.js run`, fresh, timed from outside) on quickstart as shipped and with no
+ *    workload, against the quickstart targets (`bench/floor.ts`).
  *
  * Options: `--repeat N` (default 3, the best run is reported), `--duration D` (default 60s),
  * `--only LIST` (comma-separated sections: signatures, simulation, sharing, merkle, vm, pipeline, l1, explore, real, twins, memory, sbcp, floor).
