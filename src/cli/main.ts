@@ -45,7 +45,7 @@ import { EXIT, type RunReport } from "../scenario/run.js";
 import { CHECK_SHARING_EVERY_DEFAULT, sharingCheckOf, SharingMismatchError, type SharingCheck } from "../sim/run-memo.js";
 import { sharingOption } from "./sharing-option.js";
 import { applyHeapGrowth, HEAP_GROWTH_PERCENT_DEFAULT, parseHeapGrowth } from "./heap-growth.js";
-import { chooseOptimizeForSize, parseOptimizeForSize } from "./optimize-for-size.js";
+import { chooseOptimizeForSize, endOptimizeForSize, parseOptimizeForSize } from "./optimize-for-size.js";
 import { buildSeedFile, compareReplay, parseSeedFile, seedFileName } from "../scenario/seed-file.js";
 import { scenarioToJson } from "../scenario/to-json.js";
 import { PACKAGE_VERSION } from "../version.js";
@@ -263,6 +263,9 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
       return EXIT.sharingMismatch;
     }
     throw error;
+  } finally {
+    // V8's flags are process-wide: an in-process caller of main gets its process back as it was.
+    endOptimizeForSize();
   }
   return exitCode;
 }

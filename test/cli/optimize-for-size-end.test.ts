@@ -1,0 +1,49 @@
+/**
+ * `--optimize-for-size` ends with the command: what the CLI tells V8 (node:v8's `setFlagsFromString`,
+ * recorded here instead of applied) when `main` runs in-process. V8's flags are process-wide, so a
+ * program that calls `main` (a test, a bench, a library user) must get its process back with the mode
+ * off once the command returns, or everything after it runs about a quarter slower.
+ */
+import { beforeEach, describe, expect, it, vi } from "vitest";
+
+const flagsSet = vi.hoisted(() => [] as string[]);
+vi.mock("node:v8", async (importOriginal) => {
+  const original = await importOriginal<typeof import("node:v8")>();
+  return { ...original, default: { ...original, setFlagsFromString: (f: string) => flagsSet.push(f) }, setFlagsFromString: (f: string) => flagsSet.push(f) };
+});
+
+const { runCli } = await import("../helpers/cli.js");
+const { optimizeForSizeTurnedOn } = await import("../../src/cli/optimize-for-size.js");
+
+/** The optimize-for-size flags set, in order (the heap-growth flag every command sets is left out). */
+const modeFlags = (): string[] => flagsSet.filter((f) => f.includes("optimize-for-size"));
+
+describe("--optimize-for-size ends with the command", () => {
+  beforeEach(() => {
+    flagsSet.length = 0;
+  });
+
+  it("always: on when chosen, off when main returns", async () => {
+    const listed = await runCli(["--optimize-for-size", "always", "list"]);
+    expect(listed.code).toBe(0);
+    expect(modeFlags()).toEqual(["--optimize-for-size", "--no-optimize-for-size"]);
+    expect(optimizeForSizeTurnedOn()).toBe(false);
+  });
+
+  it("auto: on for a run of 4 simulated minutes, off when main returns, also when the run fails", async () => {
+    const run = await runCli(["run", "twins-search", "--duration", "240s", "--out", "/tmp/asset-sim-ofs-end"]);
+    expect([0, 1]).toContain(run.code);
+    expect(modeFlags()).toEqual(["--optimize-for-size", "--no-optimize-for-size"]);
+    expect(optimizeForSizeTurnedOn()).toBe(false);
+    flagsSet.length = 0;
+    const bad = await runCli(["--optimize-for-size", "always", "run", "no-such-scenario"]);
+    expect(bad.code).toBe(2);
+    expect(modeFlags()).toEqual(["--optimize-for-size", "--no-optimize-for-size"]);
+  });
+
+  it("auto on a short run and never: the flag is not touched at all", async () => {
+    expect((await runCli(["run", "twins-search", "--duration", "1s", "--out", "/tmp/asset-sim-ofs-end"])).code).toBe(0);
+    expect((await runCli(["--optimize-for-size", "never", "list"])).code).toBe(0);
+    expect(modeFlags()).toEqual([]);
+  });
+});
