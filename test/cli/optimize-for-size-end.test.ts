@@ -13,6 +13,7 @@ vi.mock("node:v8", async (importOriginal) => {
 });
 
 const { runCli, writeJsonIn } = await import("../helpers/cli.js");
+const { optimizeForSizeTurnedOn } = await import("../../src/cli/optimize-for-size.js");
 const { mkdtempSync } = await import("node:fs");
 const { tmpdir } = await import("node:os");
 const { join } = await import("node:path");
@@ -28,7 +29,6 @@ const fourMinutes = writeJsonIn(dir, "idle.json", {
   l1: { enabled: false },
   invariants: { livenessBound: "30s" },
 });
-const { optimizeForSizeTurnedOn } = await import("../../src/cli/optimize-for-size.js");
 
 /** The optimize-for-size flags set, in order (the heap-growth flag every command sets is left out). */
 const modeFlags = (): string[] => flagsSet.filter((f) => f.includes("optimize-for-size"));
@@ -45,7 +45,7 @@ describe("--optimize-for-size ends with the command", () => {
     expect(optimizeForSizeTurnedOn()).toBe(false);
   });
 
-  it("auto: on for a run of 4 simulated minutes, off when main returns, also when the run fails", async () => {
+  it("auto: on for a run of 4 simulated minutes, off when main returns; and off again after a command that fails", async () => {
     const run = await runCli(["run", fourMinutes, "--out", dir]);
     expect(run.code).toBe(0);
     expect(modeFlags()).toEqual(["--optimize-for-size", "--no-optimize-for-size"]);
