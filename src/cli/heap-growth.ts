@@ -32,6 +32,9 @@ export function parseHeapGrowth(text: string): number {
   return value;
 }
 
+/** Whether {@link applyHeapGrowth} has set the factor in this process (until {@link endHeapGrowth}). */
+let applied = false;
+
 /**
  * Sets V8's heap growing factor for this process (its worker threads share it): 1 + `percent`/100,
  * or V8's adaptive factor for 0. Process-wide; a later call replaces an earlier one.
@@ -40,4 +43,16 @@ export function parseHeapGrowth(text: string): number {
 export function applyHeapGrowth(percent: number): void {
   if (!Number.isSafeInteger(percent) || percent < 0 || percent > HEAP_GROWTH_PERCENT_MAX) throw new RangeError(`heap growth ${percent} is not an integer percent from 0 to ${HEAP_GROWTH_PERCENT_MAX}`);
   setFlagsFromString(`--heap-growing-percent=${percent}`);
+  applied = true;
+}
+
+/**
+ * Called when a CLI command ends (`main`'s `finally`): gives V8 its own adaptive factor back (0, the
+ * value node starts with) if {@link applyHeapGrowth} set one, so that a program calling the CLI's `main`
+ * in-process keeps no setting of the command's. A factor node was started with
+ * (`node --heap-growing-percent=P`) cannot be read back, and is replaced by V8's own too.
+ */
+export function endHeapGrowth(): void {
+  if (applied) setFlagsFromString("--heap-growing-percent=0");
+  applied = false;
 }

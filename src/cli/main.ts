@@ -44,7 +44,7 @@ import { applyOverrides, type ScenarioOverrides } from "../scenario/overrides.js
 import { EXIT, type RunReport } from "../scenario/run.js";
 import { CHECK_SHARING_EVERY_DEFAULT, sharingCheckOf, SharingMismatchError, type SharingCheck } from "../sim/run-memo.js";
 import { sharingOption } from "./sharing-option.js";
-import { applyHeapGrowth, HEAP_GROWTH_PERCENT_DEFAULT, parseHeapGrowth } from "./heap-growth.js";
+import { applyHeapGrowth, endHeapGrowth, HEAP_GROWTH_PERCENT_DEFAULT, parseHeapGrowth } from "./heap-growth.js";
 import { chooseOptimizeForSize, endOptimizeForSize, parseOptimizeForSize } from "./optimize-for-size.js";
 import { buildSeedFile, compareReplay, parseSeedFile, seedFileName } from "../scenario/seed-file.js";
 import { scenarioToJson } from "../scenario/to-json.js";
@@ -266,6 +266,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
   } finally {
     // V8's flags are process-wide: an in-process caller of main gets its process back as it was.
     endOptimizeForSize();
+    endHeapGrowth();
   }
   return exitCode;
 }

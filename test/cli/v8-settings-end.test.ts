@@ -1,8 +1,9 @@
 /**
- * `--optimize-for-size` ends with the command: what the CLI tells V8 (node:v8's `setFlagsFromString`,
- * recorded here instead of applied) when `main` runs in-process. V8's flags are process-wide, so a
- * program that calls `main` (a test, a bench, a library user) must get its process back with the mode
- * off once the command returns, or everything after it runs about a quarter slower.
+ * `--optimize-for-size` and `--heap-growth` end with the command: what the CLI tells V8 (node:v8's
+ * `setFlagsFromString`, recorded here instead of applied) when `main` runs in-process. V8's flags are
+ * process-wide, so a program that calls `main` (a test, a bench, a library user) must get its process
+ * back once the command returns: with the mode off (or everything after it runs about a quarter slower)
+ * and V8's own heap growing factor.
  */
 import { beforeEach, describe, expect, it, vi } from "vitest";
 
@@ -30,10 +31,12 @@ const fourMinutes = writeJsonIn(dir, "idle.json", {
   invariants: { livenessBound: "30s" },
 });
 
-/** The optimize-for-size flags set, in order (the heap-growth flag every command sets is left out). */
+/** The optimize-for-size flags set, in order. */
 const modeFlags = (): string[] => flagsSet.filter((f) => f.includes("optimize-for-size"));
+/** The heap-growth flags set, in order. */
+const growthFlags = (): string[] => flagsSet.filter((f) => f.startsWith("--heap-growing-percent"));
 
-describe("--optimize-for-size ends with the command", () => {
+describe("V8 settings end with the command", () => {
   beforeEach(() => {
     flagsSet.length = 0;
   });
@@ -60,5 +63,17 @@ describe("--optimize-for-size ends with the command", () => {
     expect((await runCli(["run", "twins-search", "--duration", "1s", "--out", dir])).code).toBe(0);
     expect((await runCli(["--optimize-for-size", "never", "list"])).code).toBe(0);
     expect(modeFlags()).toEqual([]);
+  });
+
+  it("--heap-growth: set when a command starts, V8's own factor (0) when main returns, also after a failing command", async () => {
+    expect((await runCli(["list"])).code).toBe(0);
+    expect(growthFlags()).toEqual(["--heap-growing-percent=30", "--heap-growing-percent=0"]);
+    flagsSet.length = 0;
+    expect((await runCli(["--heap-growth", "50", "run", "no-such-scenario"])).code).toBe(2);
+    expect(growthFlags()).toEqual(["--heap-growing-percent=50", "--heap-growing-percent=0"]);
+    flagsSet.length = 0;
+    // A bad value is refused before anything is set, and nothing is undone.
+    expect((await runCli(["--heap-growth", "-1", "list"])).code).toBe(2);
+    expect(growthFlags()).toEqual([]);
   });
 });
