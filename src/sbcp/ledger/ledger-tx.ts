@@ -53,7 +53,8 @@ export const TRANSFER_LABEL = "transfer";
 export function encodeLedgerTx(tx: LedgerTx): Uint8Array {
   const { kind, ...body } = tx;
   const plain = kind === "MailboxPopulate" ? { ...body, Source: [...tx.Source], Receiver: [...tx.Receiver], Data: [...tx.Data] } : body;
-  return new Uint8Array(ledgerTxType().encode(ledgerTxType().fromObject({ [kind]: plain })).finish());
+  const ledgerTx = ledgerTxType();
+  return new Uint8Array(ledgerTx.encode(ledgerTx.fromObject({ [kind]: plain })).finish());
 }
 
 /**
@@ -101,7 +102,8 @@ export interface LedgerBlock {
 
 /** The protobuf encoding of a ledger block (`L2Block.Block`). */
 export function encodeLedgerBlock(block: LedgerBlock): Uint8Array {
-  return new Uint8Array(ledgerBlockType().encode(ledgerBlockType().fromObject({ Transactions: [...block.Transactions], StateRoot: block.StateRoot })).finish());
+  const ledgerBlock = ledgerBlockType();
+  return new Uint8Array(ledgerBlock.encode(ledgerBlock.fromObject({ Transactions: [...block.Transactions], StateRoot: block.StateRoot })).finish());
 }
 
 /** The ledger block in `bytes`. @throws WireDecodeError when malformed */

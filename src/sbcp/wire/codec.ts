@@ -142,7 +142,8 @@ function plainCopy(bytes: Uint8Array): Uint8Array {
 export function encodeSbcpMessage(msg: SbcpMessage): Uint8Array {
   const { type, ...body } = msg;
   const toProto = BODIES[type].toProto as (b: unknown) => Plain;
-  return plainCopy(envelopeType().encode(envelopeType().fromObject({ [type]: toProto(body) })).finish());
+  const envelope = envelopeType();
+  return plainCopy(envelope.encode(envelope.fromObject({ [type]: toProto(body) })).finish());
 }
 
 /**
@@ -169,5 +170,6 @@ export const SBCP_CODEC: MessageCodec<SbcpMessage> = { encode: encodeSbcpMessage
 
 /** The protobuf encoding of an `xTRequest` alone: the bytes its xTid hashes. */
 export function encodeXTRequest(request: XTRequest): Uint8Array {
-  return plainCopy(xtRequestType().encode(xtRequestType().fromObject(xtRequestToProto(request))).finish());
+  const xtRequest = xtRequestType();
+  return plainCopy(xtRequest.encode(xtRequest.fromObject(xtRequestToProto(request))).finish());
 }
